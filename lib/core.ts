@@ -1,0 +1,11 @@
+/** The foundation every notebook and module uses: backend, seeded generator, profiles, plots, tables, progress, results. */
+export * from "./core/backend";
+export * from "./core/env";
+export * from "./core/paths";
+export * from "./core/plot";
+export * from "./core/profile";
+export * from "./core/progress";
+export * from "./core/results";
+export * from "./core/rng";
+export * from "./core/table";
+export { closeStaticExport, StaticExportUnavailableError } from "./core/static-export";

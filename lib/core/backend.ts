@@ -1,0 +1,170 @@
+/**
+ * Backend selection for TF.js, the same model code on every machine.
+ *
+ * Order in `auto` mode:
+ *   1. `tensorflow`: `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node` (native libtensorflow;
+ *      installed only by `npm run install:native-backend`, which needs internet);
+ *   2. `webgpu`: only when asked for (`SPATIALEDIT_WEBGPU=1` or `preferWebgpu`) and a GPU adapter exists
+ *      (`@tensorflow/tfjs-backend-webgpu` on Dawn from the npm package `webgpu`);
+ *   3. `wasm` (`@tensorflow/tfjs-backend-wasm`, SIMD): the default on our CPU machines;
+ *   4. `cpu` (pure JS): always there, slow.
+ * `SPATIALEDIT_BACKEND=<name>` forces one; a forced backend that cannot load is an error of one line
+ * that says what to install (`BackendUnavailableError`), never a silent fallback.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+export const BACKEND_NAMES = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** Forces a backend: one of BACKEND_NAMES, or `auto`. */
+export const BACKEND_ENV = "SPATIALEDIT_BACKEND";
+/** `1` lets `auto` mode try WebGPU before wasm. */
+export const WEBGPU_ENV = "SPATIALEDIT_WEBGPU";
+
+/** What to install to get each backend (shown when a forced backend is missing). */
+export const INSTALL_HINTS: Record<BackendName, string> = {
+  tensorflow:
+    "run 'npm run install:native-backend' on a machine that can download libtensorflow (add GPU=1 for tfjs-node-gpu with CUDA)",
+  webgpu:
+    "needs the npm packages 'webgpu' and '@tensorflow/tfjs-backend-webgpu' (run 'npm ci') and a Vulkan driver with a GPU adapter (e.g. the NVIDIA driver, or Debian's mesa-vulkan-drivers for a CPU adapter)",
+  wasm: "run 'npm ci' (the package '@tensorflow/tfjs-backend-wasm' is missing or its .wasm files cannot load)",
+  cpu: "run 'npm ci' ('@tensorflow/tfjs' is missing)",
+};
+
+/** Error thrown when a forced backend cannot be used; its stack is its one-line message. */
+export class BackendUnavailableError extends Error {
+  constructor(readonly backend: BackendName, why: string) {
+    super(`backend '${backend}' is not available (${why}): ${INSTALL_HINTS[backend]}`);
+    this.name = "BackendUnavailableError";
+    this.stack = `${this.name}: ${this.message}`;
+  }
+}
+
+export interface BackendAttempt {
+  name: BackendName;
+  ok: boolean;
+  why: string;
+}
+
+export interface BackendReport {
+  /** The backend now active in `tf`. */
+  name: BackendName;
+  /** Why this one: forced, or the first that loaded in auto order. */
+  reason: string;
+  /** Every backend tried, in order, and why it was or was not taken. */
+  tried: BackendAttempt[];
+}
+
+export interface BackendOptions {
+  /** A backend name or `auto`; default: `SPATIALEDIT_BACKEND`, else `auto`. */
+  force?: BackendName | "auto";
+  /** Try WebGPU in auto mode; default: `SPATIALEDIT_WEBGPU === "1"`. */
+  preferWebgpu?: boolean;
+  /** Environment to read (tests pass their own). */
+  env?: Record<string, string | undefined>;
+}
+
+function errText(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split("\n")[0].slice(0, 200);
+}
+
+/** Loads one backend and makes it active; returns why it failed, or null on success. */
+async function tryBackend(name: BackendName): Promise<string | null> {
+  try {
+    if (name === "tensorflow") {
+      let loaded = false;
+      for (const pkg of ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
+        try {
+          require(pkg);
+          if (tf.findBackendFactory("tensorflow") !== null) {
+            loaded = true;
+            break;
+          }
+        } catch {
+          // not installed or its native binding failed: try the next package
+        }
+      }
+      if (!loaded) return "neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node with a native binding is installed";
+    } else if (name === "webgpu") {
+      const g = globalThis as Record<string, unknown>;
+      if (g.navigator === undefined || (g.navigator as Record<string, unknown>).gpu === undefined) {
+        const dawn = require("webgpu") as { create: (flags: string[]) => unknown; globals: Record<string, unknown> };
+        Object.assign(globalThis, dawn.globals);
+        g.navigator = { gpu: dawn.create([]) };
+      }
+      const gpu = (g.navigator as { gpu: { requestAdapter: () => Promise<unknown> } }).gpu;
+      const adapter = await gpu.requestAdapter();
+      if (adapter === null || adapter === undefined) return "no WebGPU adapter (no Vulkan driver or no GPU)";
+      require("@tensorflow/tfjs-backend-webgpu");
+    } else if (name === "wasm") {
+      require("@tensorflow/tfjs-backend-wasm");
+    }
+    const ok = await tf.setBackend(name);
+    if (!ok) return `tf.setBackend('${name}') returned false`;
+    await tf.ready();
+    if (tf.getBackend() !== name) return `active backend is '${tf.getBackend()}'`;
+    return null;
+  } catch (e) {
+    return errText(e);
+  }
+}
+
+function parseForce(raw: string | undefined): BackendName | "auto" {
+  if (raw === undefined || raw.trim() === "" || raw.trim() === "auto") return "auto";
+  const name = raw.trim();
+  if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
+    const err = new Error(`${BACKEND_ENV}='${name}' is not a backend; use one of: auto, ${BACKEND_NAMES.join(", ")}`);
+    err.stack = `Error: ${err.message}`;
+    throw err;
+  }
+  return name as BackendName;
+}
+
+let lastReport: BackendReport | null = null;
+
+/**
+ * Selects, loads and activates the TF.js backend (see the module comment for the order).
+ * Idempotent for the same request: a second call returns the active backend's report.
+ */
+export async function initBackend(options: BackendOptions = {}): Promise<BackendReport> {
+  const env = options.env ?? process.env;
+  const force = options.force ?? parseForce(env[BACKEND_ENV]);
+  const preferWebgpu = options.preferWebgpu ?? env[WEBGPU_ENV] === "1";
+  if (lastReport !== null && (force === "auto" || force === lastReport.name) && tf.getBackend() === lastReport.name) {
+    return lastReport;
+  }
+  const tried: BackendAttempt[] = [];
+  if (force !== "auto") {
+    const why = await tryBackend(force);
+    tried.push({ name: force, ok: why === null, why: why ?? "loaded" });
+    if (why !== null) throw new BackendUnavailableError(force, why);
+    lastReport = { name: force, reason: `forced by ${options.force ? "caller" : BACKEND_ENV}`, tried };
+    return lastReport;
+  }
+  const order: BackendName[] = preferWebgpu ? ["tensorflow", "webgpu", "wasm", "cpu"] : ["tensorflow", "wasm", "cpu"];
+  for (const name of order) {
+    const why = await tryBackend(name);
+    tried.push({ name, ok: why === null, why: why ?? "loaded" });
+    if (why === null) {
+      const skipped = tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.why}`);
+      lastReport = {
+        name,
+        reason: skipped.length === 0 ? "first in auto order" : `auto; skipped ${skipped.join("; ")}`,
+        tried,
+      };
+      return lastReport;
+    }
+  }
+  throw new Error(`no TF.js backend could be loaded: ${tried.map((t) => `${t.name}: ${t.why}`).join("; ")}`);
+}
+
+/** One line for setup cells and result files: "wasm (auto; skipped tensorflow: ...)". */
+export function describeBackend(report: BackendReport): string {
+  return `${report.name} (${report.reason})`;
+}
+
+/** The report of the last `initBackend`, or null before it. */
+export function backendReport(): BackendReport | null {
+  return lastReport;
+}

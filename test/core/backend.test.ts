@@ -1,0 +1,48 @@
+import * as tf from "@tensorflow/tfjs";
+import { describe, expect, it } from "vitest";
+import { BackendUnavailableError, describeBackend, initBackend } from "../../lib/core/backend";
+
+describe("backend selection", () => {
+  it("auto picks a working backend and says why", async () => {
+    const r = await initBackend({ env: {} });
+    expect(["tensorflow", "wasm", "cpu", "webgpu"]).toContain(r.name);
+    expect(tf.getBackend()).toBe(r.name);
+    expect(r.tried[r.tried.length - 1]).toEqual({ name: r.name, ok: true, why: "loaded" });
+    // the native backend is never installed by npm ci, so auto mode reports why it skipped it
+    if (r.name !== "tensorflow") expect(r.reason).toContain("skipped tensorflow");
+    expect(describeBackend(r)).toContain(r.name);
+    const y = tf.tidy(() => tf.tensor2d([[1, 2]]).matMul(tf.tensor2d([[3], [4]])).dataSync()[0]);
+    expect(y).toBe(11);
+  });
+
+  it("forcing cpu and wasm works and activates them", async () => {
+    expect((await initBackend({ force: "cpu" })).name).toBe("cpu");
+    expect(tf.getBackend()).toBe("cpu");
+    expect((await initBackend({ env: { SPATIALEDIT_BACKEND: "wasm" } })).reason).toBe("forced by SPATIALEDIT_BACKEND");
+    expect(tf.getBackend()).toBe("wasm");
+  });
+
+  it("forcing a backend that is not installed is one clear line saying what to install", async () => {
+    let err: unknown = null;
+    try {
+      await initBackend({ env: { SPATIALEDIT_BACKEND: "tensorflow" } });
+    } catch (e) {
+      err = e;
+    }
+    // on a machine where the native backend is installed this test has nothing to check
+    if (tf.findBackendFactory("tensorflow") !== null) return;
+    expect(err).toBeInstanceOf(BackendUnavailableError);
+    const e = err as Error;
+    expect(e.message).toBe(
+      "backend 'tensorflow' is not available (neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node with a native binding is installed): run 'npm run install:native-backend' on a machine that can download libtensorflow (add GPU=1 for tfjs-node-gpu with CUDA)",
+    );
+    expect(e.stack).toBe(`BackendUnavailableError: ${e.message}`);
+    expect(e.stack?.split("\n").length).toBe(1);
+  });
+
+  it("an unknown forced name is a clear error", async () => {
+    await expect(initBackend({ env: { SPATIALEDIT_BACKEND: "cuda" } })).rejects.toThrow(
+      "SPATIALEDIT_BACKEND='cuda' is not a backend; use one of: auto, tensorflow, webgpu, wasm, cpu",
+    );
+  });
+});

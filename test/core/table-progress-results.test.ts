@@ -1,0 +1,73 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { progress, progressLine } from "../../lib/core/progress";
+import { gitCommit, readResult, writeResult } from "../../lib/core/results";
+import { showTable, toCsv, toMarkdown } from "../../lib/core/table";
+
+let dir = "";
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "res-"));
+  process.env.SPATIALEDIT_FIGURES_DIR = dir;
+  process.env.SPATIALEDIT_RESULTS_DIR = dir;
+});
+afterAll(() => {
+  delete process.env.SPATIALEDIT_FIGURES_DIR;
+  delete process.env.SPATIALEDIT_RESULTS_DIR;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("tables", () => {
+  const rows = [
+    { method: "full", acc: 0.849, note: 'a "quoted", text' },
+    { method: "prefix", acc: 0, note: null },
+  ];
+  it("CSV and Markdown text", () => {
+    expect(toCsv(rows)).toBe('method,acc,note\nfull,0.849000,"a ""quoted"", text"\nprefix,0,\n');
+    expect(toMarkdown(rows)).toBe("| method | acc | note |\n| --- | ---: | --- |\n| full | 0.849 | a \"quoted\", text |\n| prefix | 0 |  |\n");
+  });
+  it("showTable writes CSV + Markdown and returns a DataFrame", () => {
+    const df = showTable(rows, "t1");
+    expect(df.shape).toEqual([2, 3]);
+    expect(df.columns).toEqual(["method", "acc", "note"]);
+    expect(fs.readFileSync(path.join(dir, "t1.csv"), "utf8")).toBe(toCsv(rows));
+    expect(fs.existsSync(path.join(dir, "t1.md"))).toBe(true);
+  });
+  it("rejects empty tables", () => {
+    expect(() => toCsv([])).toThrow("table: rows must be a non-empty array of objects");
+  });
+});
+
+describe("progress", () => {
+  it("formats a line with count, percentage, rate and metrics", () => {
+    expect(progressLine("train", 50, 200, 10_000, { loss: 0.5 })).toBe("train [#####...............] 50/200 25% 10s<30s 5.00/s loss=0.5000");
+    expect(progressLine("scan", 7, 0, 2000)).toBe("scan 7 2s 3.50/s");
+  });
+  it("writes throttled lines to a sink and a final line", () => {
+    const lines: string[] = [];
+    const bar = progress({ total: 1000, label: "loop", write: (l) => lines.push(l), intervalMs: 1e9 });
+    for (let i = 0; i < 1000; i++) bar.tick();
+    bar.done();
+    bar.done();
+    expect(bar.count).toBe(1000);
+    // the first tick draws, then nothing until done (interval is huge), done draws once
+    expect(lines.length).toBe(2);
+    expect(lines[1]).toMatch(/^loop \[#{20}\] 1000\/1000 100% .* done$/);
+  });
+});
+
+describe("results files", () => {
+  it("write and read with provenance", () => {
+    const file = writeResult("unit-test", { config: { a: 1 }, seed: 7, data: { acc: 0.5 } });
+    expect(file).toBe(path.join(dir, "unit-test.json"));
+    const r = readResult<{ acc: number }>("unit-test");
+    expect(r?.data.acc).toBe(0.5);
+    expect(r?.seed).toBe(7);
+    expect(r?.config).toEqual({ a: 1 });
+    expect(r?.provenance.gitCommit).toBe(gitCommit());
+    expect(r?.provenance.machine.cpus).toBeGreaterThan(0);
+    expect(typeof r?.provenance.backend).toBe("string");
+    expect(readResult("does-not-exist")).toBeNull();
+  });
+});
