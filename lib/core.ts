@@ -9,3 +9,4 @@ export * from "./core/results";
 export * from "./core/rng";
 export * from "./core/table";
 export { closeStaticExport, StaticExportUnavailableError } from "./core/static-export";
+export { runMain } from "./core/cli";

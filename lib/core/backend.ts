@@ -11,6 +11,8 @@
  * `SPATIALEDIT_BACKEND=<name>` forces one; a forced backend that cannot load is an error of one line
  * that says what to install (`BackendUnavailableError`), never a silent fallback.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 
 export const BACKEND_NAMES = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
@@ -33,9 +35,12 @@ export const INSTALL_HINTS: Record<BackendName, string> = {
 
 /** Error thrown when a forced backend cannot be used; its stack is its one-line message. */
 export class BackendUnavailableError extends Error {
-  constructor(readonly backend: BackendName, why: string) {
+  declare readonly backend: BackendName;
+  constructor(backend: BackendName, why: string) {
     super(`backend '${backend}' is not available (${why}): ${INSTALL_HINTS[backend]}`);
-    this.name = "BackendUnavailableError";
+    // non-enumerable, so that a notebook shows the message alone
+    Object.defineProperty(this, "backend", { value: backend, enumerable: false });
+    Object.defineProperty(this, "name", { value: "BackendUnavailableError", enumerable: false });
     this.stack = `${this.name}: ${this.message}`;
   }
 }
@@ -69,6 +74,15 @@ function errText(e: unknown): string {
   return msg.split("\n")[0].slice(0, 200);
 }
 
+/** True when a Vulkan loader (libvulkan.so.1) is on the usual library paths (Dawn needs it for WebGPU). */
+export function hasVulkanLoader(env: Record<string, string | undefined> = process.env): boolean {
+  const dirs = [
+    ...(env.LD_LIBRARY_PATH ?? "").split(":").filter((d) => d !== ""),
+    "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib",
+  ];
+  return dirs.some((d) => fs.existsSync(path.join(d, "libvulkan.so.1")));
+}
+
 /** Loads one backend and makes it active; returns why it failed, or null on success. */
 async function tryBackend(name: BackendName): Promise<string | null> {
   try {
@@ -88,6 +102,7 @@ async function tryBackend(name: BackendName): Promise<string | null> {
       if (!loaded) return "neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node with a native binding is installed";
     } else if (name === "webgpu") {
       const g = globalThis as Record<string, unknown>;
+      if (g.navigator === undefined && !hasVulkanLoader()) return "no Vulkan loader libvulkan.so.1 (Debian package libvulkan1)";
       if (g.navigator === undefined || (g.navigator as Record<string, unknown>).gpu === undefined) {
         const dawn = require("webgpu") as { create: (flags: string[]) => unknown; globals: Record<string, unknown> };
         Object.assign(globalThis, dawn.globals);

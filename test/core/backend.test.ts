@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { BackendUnavailableError, describeBackend, initBackend } from "../../lib/core/backend";
@@ -38,6 +39,19 @@ describe("backend selection", () => {
     );
     expect(e.stack).toBe(`BackendUnavailableError: ${e.message}`);
     expect(e.stack?.split("\n").length).toBe(1);
+    // nothing but the message is shown when a notebook prints the error
+    expect(Object.keys(e)).toEqual([]);
+  });
+
+  it("a script forcing a missing backend prints one line and exits 1", () => {
+    if (tf.findBackendFactory("tensorflow") !== null) return;
+    const r = spawnSync(process.execPath, [require.resolve("tsx/cli"), "scripts/backend-info.ts"], {
+      env: { ...process.env, SPATIALEDIT_BACKEND: "tensorflow" },
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^error: backend 'tensorflow' is not available .*npm run install:native-backend/)]);
   });
 
   it("an unknown forced name is a clear error", async () => {
