@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""The reference training step of bench/train-step.ts in PyTorch (Debian python3-torch + OpenBLAS).
+
+One pre-LN transformer block, single-head causal softmax attention, ReLU MLP, biases on all linears,
+MSE loss, Adam(1e-3); one torch thread. Prints one JSON line: {"ok": true, "msPerStep": [...], ...},
+or {"ok": false, "why": ...} when torch cannot be imported (the caller then skips PyTorch).
+Usage: train_step_torch.py '{"batch":32,"seq":64,"dModel":128,"dFF":256,"lr":0.001,"warmup":5,"steps":20,"rounds":3,"threads":1}'
+"""
+import json
+import sys
+import time
+
+cfg = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+B, T, D, F = cfg.get("batch", 32), cfg.get("seq", 64), cfg.get("dModel", 128), cfg.get("dFF", 256)
+try:
+    import torch
+    import torch.nn as nn
+except Exception as e:  # torch missing: say so, the benchmark skips this column
+    print(json.dumps({"ok": False, "why": f"cannot import torch: {e}"}))
+    sys.exit(0)
+
+torch.set_num_threads(cfg.get("threads", 1))
+torch.manual_seed(cfg.get("seed", 0))
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.ln1, self.ln2 = nn.LayerNorm(D), nn.LayerNorm(D)
+        self.q, self.k, self.v, self.o = (nn.Linear(D, D) for _ in range(4))
+        self.fc1, self.fc2 = nn.Linear(D, F), nn.Linear(F, D)
+        self.register_buffer("mask", torch.triu(torch.full((T, T), -1e9), 1))
+
+    def forward(self, x):
+        h = self.ln1(x)
+        q, k, v = self.q(h), self.k(h), self.v(h)  # [B, T, D]
+        att = torch.softmax(q @ k.transpose(1, 2) / D**0.5 + self.mask, -1)  # [B, T, T]
+        x = x + self.o(att @ v)
+        return x + self.fc2(torch.relu(self.fc1(self.ln2(x))))
+
+
+model = Block()
+opt = torch.optim.Adam(model.parameters(), lr=cfg.get("lr", 1e-3))
+x, y = torch.randn(B, T, D), torch.randn(B, T, D)
+
+
+def step():
+    opt.zero_grad(set_to_none=True)
+    loss = nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+for _ in range(cfg.get("warmup", 5)):
+    step()
+per_round = []
+for _ in range(cfg.get("rounds", 3)):
+    t0 = time.perf_counter()
+    n = cfg.get("steps", 20)
+    for _ in range(n):
+        step()
+    per_round.append((time.perf_counter() - t0) * 1000 / n)
+blas = ""
+try:
+    import re
+
+    blas = ", ".join(re.findall(r"(?:BLAS_INFO|LAPACK_INFO)=[^,\s]+", torch.__config__.show()))
+except Exception:
+    pass
+print(json.dumps({"ok": True, "msPerStep": per_round, "torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas}))

@@ -1,0 +1,8 @@
+/** The training core every model uses: fast CPU layers, tuned wasm kernels, Adam steps, data-parallel workers, the reference workload. */
+export * from "./train/adam";
+export * from "./train/kernels/batch-matmul";
+export * from "./train/kernels/register";
+export * from "./train/layers";
+export * from "./train/native-blas";
+export * from "./train/reference";
+export * from "./train/transformer";

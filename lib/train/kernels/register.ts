@@ -1,0 +1,72 @@
+/**
+ * Registers the tuned kernels on the wasm backend (replacing the stock ones, which are kept so that
+ * `unregisterTunedKernels` restores them). `SPATIALEDIT_TUNED_KERNELS=0` keeps the stock kernels.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { KernelConfig } from "@tensorflow/tfjs";
+import { loadNativeBlas, nativeBlasStatus } from "../native-blas";
+import { batchMatMulTunedConfig, matmulRoute, setMatmulRoute, type MatmulRoute } from "./batch-matmul";
+import { unsortedSegmentSumConfig } from "./segment-sum";
+import { stockKernels } from "./stock";
+import { identityTunedConfig, sumTunedConfig } from "./sum";
+
+/** `0` disables the tuned wasm kernels (the stock tfjs-backend-wasm kernels are used). */
+export const TUNED_KERNELS_ENV = "SPATIALEDIT_TUNED_KERNELS";
+
+
+export const TUNED_KERNELS: KernelConfig[] = [batchMatMulTunedConfig, unsortedSegmentSumConfig, sumTunedConfig, identityTunedConfig];
+
+const stock = stockKernels;
+let registered = false;
+
+export interface TunedKernelsReport {
+  registered: boolean;
+  kernels: string[];
+  /** BatchMatMul route: "native" (OpenBLAS on the wasm heap) or "wasm" (XNNPACK per slice). */
+  route: MatmulRoute;
+  native: string;
+}
+
+/**
+ * Registers the tuned kernels (idempotent). Route: native BLAS when the addon loads (and
+ * `SPATIALEDIT_NATIVE_BLAS` is not 0), else pure wasm; `opts.route` forces one.
+ */
+export function registerTunedKernels(opts: { route?: MatmulRoute } = {}): TunedKernelsReport {
+  if (!registered) {
+    for (const k of TUNED_KERNELS) {
+      const prev = tf.getKernel(k.kernelName, "wasm") ?? null;
+      stock.set(k.kernelName, prev);
+      if (prev !== null) tf.unregisterKernel(k.kernelName, "wasm");
+      tf.registerKernel(k);
+    }
+    registered = true;
+  }
+  setMatmulRoute(opts.route ?? (loadNativeBlas() !== null ? "native" : "wasm"));
+  return tunedKernelsReport();
+}
+
+/** Restores the stock wasm kernels (and removes kernels that wasm did not have). */
+export function unregisterTunedKernels(): void {
+  if (!registered) return;
+  for (const k of TUNED_KERNELS) {
+    tf.unregisterKernel(k.kernelName, "wasm");
+    const prev = stock.get(k.kernelName) ?? null;
+    if (prev !== null) tf.registerKernel(prev);
+  }
+  stock.clear();
+  registered = false;
+}
+
+export function tunedKernelsReport(): TunedKernelsReport {
+  return {
+    registered,
+    kernels: registered ? TUNED_KERNELS.map((k) => k.kernelName) : [],
+    route: matmulRoute(),
+    native: nativeBlasStatus().detail,
+  };
+}
+
+/** True unless `SPATIALEDIT_TUNED_KERNELS=0`. */
+export function tunedKernelsEnabled(env: Record<string, string | undefined> = process.env): boolean {
+  return env[TUNED_KERNELS_ENV] !== "0";
+}
