@@ -40,11 +40,11 @@ export function linear(x: tf.Tensor, p: Params, prefix: string): tf.Tensor {
   const w = p[`${prefix}.w`];
   const b = p[`${prefix}.b`];
   if (w === undefined || b === undefined) throw new Error(`linear: parameters '${prefix}.w' and '${prefix}.b' are missing`);
-  const dIn = w.shape[0];
+  const dIn = w.shape[0] as number;
   if (x.shape[x.rank - 1] !== dIn) throw new Error(`linear '${prefix}': input has ${x.shape[x.rank - 1]} features, the layer expects ${dIn}`);
-  const lead = x.shape.slice(0, -1);
+  const lead = (x.shape as number[]).slice(0, -1);
   const y = tf.add(tf.matMul(x.reshape([-1, dIn]), w), b); // [N, dOut]
-  return x.rank === 2 ? y : y.reshape([...lead, w.shape[1]]);
+  return x.rank === 2 ? y : y.reshape([...lead, w.shape[1] as number]);
 }
 
 export function initLayerNorm(d: number, prefix: string): Params {
@@ -99,7 +99,7 @@ export function oneHotEmbedding(ids: tf.Tensor, p: Params, prefix: string): tf.T
   const vocab = e.shape[0];
   const flat = ids.reshape([-1]).toInt();
   const y = tf.matMul(tf.oneHot(flat, vocab).toFloat(), e); // [N, d]
-  return y.reshape([...ids.shape, e.shape[1]]);
+  return y.reshape([...(ids.shape as number[]), e.shape[1] as number]);
 }
 
 /** Token embedding as a gather (its gradient is UnsortedSegmentSum: on wasm it needs the tuned kernels). */
