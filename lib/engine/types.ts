@@ -199,6 +199,11 @@ export interface ExtractionResult {
   invalidDepthPixels: number;
   tolerances: Record<RankKey, Tolerance>;
   source: string;
+  /**
+   * True when every detected instance became an `ObjectInfo` (no object refusals). Ranks over
+   * the whole scene ("the leftmost object") are only defined on complete results.
+   */
+  complete: boolean;
 }
 
 /** Result of picking an object by rank: the object id, or why it is ambiguous. */

@@ -1,0 +1,83 @@
+/**
+ * Presets of the spatial information extraction (paper §5.1.1) and of the noisy perception
+ * source, per profile. Tolerances decide when two values are a tie (and an instruction that
+ * needs their order must be refused): values within abs + rel * max(|a|, |b|) plus the two
+ * objects' uncertainties are tied.
+ */
+import { resolveConfig } from "../core/profile";
+import type { DeepPartial, Presets } from "../core/profile";
+import type { RankKey, Tolerance } from "./types";
+
+export interface EngineConfig {
+  /** fx = fy = guessFocalRatio * width when the frame has no intrinsics (the issue's guess). */
+  guessFocalRatio: number;
+  /** RANSAC hypotheses (3-point planes). */
+  ransacIterations: number;
+  /** RANSAC inlier distance, world units. */
+  ransacThreshold: number;
+  /** At most this many ground candidates score each hypothesis (random subset; speed at 512x512). */
+  ransacMaxPoints: number;
+  /** Seed of RANSAC's own stream (the fit is deterministic for a given frame). */
+  ransacSeed: number;
+  /** Object points lower than this above the fitted plane are treated as ground (world units). */
+  groundEpsilon: number;
+  /** Fewer object points than this: the object is refused ("too-few-points"). */
+  minObjectPoints: number;
+  /** The frame is refused when more than this fraction of pixels has invalid depth. */
+  maxInvalidDepthFraction: number;
+  /** Height slices of the convex-hull volume estimate (at most; fewer for small clouds). */
+  hullSlices: number;
+  /** Per-object measurement uncertainty in pixels (converted to world units at the object's depth). */
+  pixelUncertainty: number;
+  /** Tie tolerances per rank key (units of the key: pixels, world units, cubic units, pixels). */
+  tolerances: Record<RankKey, Tolerance>;
+}
+
+export interface NoisyConfig {
+  /** Multiplicative depth noise: depth *= 1 + N(0, depthNoise). */
+  depthNoise: number;
+  /** Probability that an object's mask is eroded by one pixel. */
+  erodeProbability: number;
+  /** Probability that an object's mask is dilated by one pixel (if not eroded). */
+  dilateProbability: number;
+  /** Probability that a detector misses an object (its pixels become background). */
+  dropProbability: number;
+}
+
+const ENGINE_BASE: EngineConfig = {
+  guessFocalRatio: 1.5,
+  ransacIterations: 100,
+  ransacThreshold: 0.03,
+  ransacMaxPoints: 2000,
+  ransacSeed: 17,
+  groundEpsilon: 0.02,
+  minObjectPoints: 3,
+  maxInvalidDepthFraction: 0.5,
+  hullSlices: 8,
+  pixelUncertainty: 1.5,
+  tolerances: {
+    horizontal: { abs: 0.5, rel: 0 }, // pixels (plus 1.5 px uncertainty per object)
+    depth: { abs: 0.05, rel: 0.02 }, // world units
+    volume: { abs: 0.002, rel: 0.3 }, // cubic units: volume estimates are within ~30%
+    contour: { abs: 2, rel: 0.05 }, // pixels of mask area
+    height: { abs: 0.03, rel: 0.05 }, // world units
+  },
+};
+
+export const ENGINE_PRESETS: Presets<EngineConfig> = {
+  tiny: { ...ENGINE_BASE },
+  quick: { ...ENGINE_BASE },
+  paper: { ...ENGINE_BASE, ransacIterations: 200, ransacMaxPoints: 5000 },
+};
+
+const NOISY_BASE: NoisyConfig = { depthNoise: 0.01, erodeProbability: 0.2, dilateProbability: 0.2, dropProbability: 0.05 };
+
+export const NOISY_PRESETS: Presets<NoisyConfig> = { tiny: { ...NOISY_BASE }, quick: { ...NOISY_BASE }, paper: { ...NOISY_BASE } };
+
+export function engineConfig(profile?: string, overrides?: DeepPartial<EngineConfig>): EngineConfig {
+  return resolveConfig(ENGINE_PRESETS, "engine", profile, overrides);
+}
+
+export function noisyConfig(profile?: string, overrides?: DeepPartial<NoisyConfig>): NoisyConfig {
+  return resolveConfig(NOISY_PRESETS, "noisy perception", profile, overrides);
+}

@@ -1,0 +1,339 @@
+/**
+ * Spatial information extraction (paper §5.1.1), numbered steps:
+ *   1. check the frame (sizes, ids), intrinsics (known or guessed: fx = fy = 1.5 W);
+ *   2. depth -> point cloud by pinhole back-projection; invalid depth (NaN, Inf, <= 0) skipped and counted;
+ *   3. RANSAC ground plane on the background points; a ground frame (lateral, forward, up);
+ *   4. per detection: semantic parsing [object, description, trend] from its pixels and hints;
+ *   5. per detection: contour (area, perimeter), cloud relative to the plane, centre, height,
+ *      width, volume (box and sliced convex hull of the cloud completed by symmetry);
+ *   6. distances and rank orders with tie detection.
+ * Bad frames throw (mismatched sizes) or come back with counted refusals; nothing half-done.
+ */
+import { guessIntrinsics } from "../world/camera";
+import type { Intrinsics } from "../world/types";
+import { engineConfig } from "./config";
+import type { EngineConfig } from "./config";
+import { convexHull2d, isDegenerateCloud, polygonArea } from "./geometry";
+import { colourName, parseObject } from "./parse";
+import { fitGroundPlane } from "./ransac";
+import { computeRanks } from "./ranks";
+import { RANK_KEYS } from "./types";
+import type { Detection, ExtractionResult, GroundPlane, ObjectInfo, ObjectRank, PerceptionFrame, RankKey, Refusal } from "./types";
+
+/** Throws a clear error when the frame's buffers do not fit its size or its ids are bad. */
+export function checkFrame(frame: PerceptionFrame): void {
+  const W = frame?.width;
+  const H = frame?.height;
+  if (!Number.isInteger(W) || !Number.isInteger(H) || W < 1 || H < 1) {
+    throw new Error(`extractSpatialInfo: width and height must be positive integers, got ${W}x${H}`);
+  }
+  const n = W * H;
+  if (!(frame.rgb instanceof Uint8Array) || frame.rgb.length !== n * 3) {
+    throw new Error(`extractSpatialInfo: rgb has ${frame.rgb?.length} values, expected ${W}x${H}x3 = ${n * 3} (a Uint8Array RGB image of the frame's size)`);
+  }
+  if (!(frame.depth instanceof Float32Array) || frame.depth.length !== n) {
+    throw new Error(`extractSpatialInfo: depth has ${frame.depth?.length} values, expected ${W}x${H} = ${n} (a Float32Array of the frame's size)`);
+  }
+  if (!(frame.mask instanceof Int32Array) || frame.mask.length !== n) {
+    throw new Error(`extractSpatialInfo: mask has ${frame.mask?.length} values, expected ${W}x${H} = ${n} (an Int32Array of the frame's size)`);
+  }
+  const ids = new Set<number>();
+  for (const d of frame.detections) {
+    if (!Number.isInteger(d.id) || d.id < 0) throw new Error(`extractSpatialInfo: detection ids must be non-negative integers, got ${d.id}`);
+    if (ids.has(d.id)) throw new Error(`extractSpatialInfo: duplicate detection id ${d.id}`);
+    ids.add(d.id);
+  }
+  if (frame.intrinsics) {
+    const k = frame.intrinsics;
+    if (k.width !== W || k.height !== H) {
+      throw new Error(`extractSpatialInfo: intrinsics are for ${k.width}x${k.height} but the frame is ${W}x${H}`);
+    }
+    if (!(k.fx > 0 && k.fy > 0 && Number.isFinite(k.cx) && Number.isFinite(k.cy))) {
+      throw new Error(`extractSpatialInfo: intrinsics need fx, fy > 0 and finite cx, cy`);
+    }
+  }
+}
+
+function emptyRanks(): Record<RankKey, ObjectRank> {
+  const r = {} as Record<RankKey, ObjectRank>;
+  for (const k of RANK_KEYS) r[k] = { asc: null, desc: null, tiedWith: [] };
+  return r;
+}
+
+/** Runs the whole extraction on a perception frame. */
+export function extractSpatialInfo(frame: PerceptionFrame, config: EngineConfig = engineConfig()): ExtractionResult {
+  // 1. frame and intrinsics
+  checkFrame(frame);
+  const W = frame.width;
+  const H = frame.height;
+  const N = W * H;
+  const guessed = frame.intrinsics === null;
+  const k: Intrinsics = frame.intrinsics ?? guessIntrinsics(W, H, config.guessFocalRatio);
+  const refusals: Refusal[] = [];
+  const base = {
+    width: W,
+    height: H,
+    intrinsics: k,
+    intrinsicsGuessed: guessed,
+    tolerances: config.tolerances,
+    source: frame.source,
+  };
+
+  // 2. point cloud: xyz per pixel (NaN for invalid depth)
+  const xyz = new Float32Array(N * 3);
+  let invalid = 0;
+  let groundCount = 0;
+  const { mask, depth } = frame;
+  for (let v = 0; v < H; v++) {
+    const yn = (v + 0.5 - k.cy) / k.fy;
+    for (let u = 0; u < W; u++) {
+      const i = v * W + u;
+      const z = depth[i];
+      if (!(z > 0) || z === Infinity) {
+        invalid++;
+        xyz[3 * i] = NaN;
+        continue;
+      }
+      xyz[3 * i] = ((u + 0.5 - k.cx) / k.fx) * z;
+      xyz[3 * i + 1] = yn * z;
+      xyz[3 * i + 2] = z;
+      if (mask[i] < 0) groundCount++;
+    }
+  }
+  if (frame.detections.length === 0) {
+    refusals.push({ id: null, reason: "empty-scene", detail: "no objects detected" });
+    return { ...base, plane: null, objects: [], refusals, invalidDepthPixels: invalid, complete: false };
+  }
+  if (invalid > config.maxInvalidDepthFraction * N) {
+    refusals.push({ id: null, reason: "invalid-depth", detail: `${invalid} of ${N} pixels have NaN, infinite or non-positive depth (more than ${config.maxInvalidDepthFraction * 100}%)` });
+    return { ...base, plane: null, objects: [], refusals, invalidDepthPixels: invalid, complete: false };
+  }
+
+  // 3. RANSAC ground plane on the background points
+  const ground = new Float32Array(groundCount * 3);
+  for (let i = 0, g = 0; i < N; i++) {
+    if (mask[i] >= 0 || Number.isNaN(xyz[3 * i])) continue;
+    ground[g++] = xyz[3 * i];
+    ground[g++] = xyz[3 * i + 1];
+    ground[g++] = xyz[3 * i + 2];
+  }
+  const plane = fitGroundPlane(ground, { iterations: config.ransacIterations, threshold: config.ransacThreshold, maxPoints: config.ransacMaxPoints, seed: config.ransacSeed });
+  if (plane === null) {
+    refusals.push({ id: null, reason: "no-ground-plane", detail: `no plane through ${groundCount} background points (fewer than 3, or all collinear)` });
+    return { ...base, plane: null, objects: [], refusals, invalidDepthPixels: invalid, complete: false };
+  }
+  const frameAxes = groundAxes(plane);
+
+  // 4-5. per detection
+  const pixelsOf = new Map<number, number[]>();
+  for (const d of frame.detections) pixelsOf.set(d.id, []);
+  for (let i = 0; i < N; i++) {
+    const list = pixelsOf.get(mask[i]);
+    if (list !== undefined) list.push(i);
+  }
+  const objects: ObjectInfo[] = [];
+  for (const det of frame.detections) {
+    const pixels = pixelsOf.get(det.id)!;
+    const info = measureObject(det, pixels, frame, xyz, plane, frameAxes, k, config, refusals);
+    if (info !== null) objects.push(info);
+  }
+
+  // 6. distances and ranks
+  for (const a of objects) {
+    for (const b of objects) {
+      if (a.id === b.id) continue;
+      a.distances[b.id] = Math.hypot(a.centre3d[0] - b.centre3d[0], a.centre3d[1] - b.centre3d[1], a.centre3d[2] - b.centre3d[2]);
+    }
+  }
+  const complete = objects.length === frame.detections.length;
+  computeRanks(objects, config.tolerances, complete);
+  return { ...base, plane, objects, refusals, invalidDepthPixels: invalid, complete };
+}
+
+/** Ground frame in camera coordinates: e1 lateral (image right), e2 forward (away from the camera), n up. */
+export interface GroundAxes {
+  e1: [number, number, number];
+  e2: [number, number, number];
+  n: [number, number, number];
+  d: number;
+}
+
+export function groundAxes(plane: GroundPlane): GroundAxes {
+  const n = plane.normal;
+  // camera x projected onto the plane
+  let e1: [number, number, number] = [1 - n[0] * n[0], -n[0] * n[1], -n[0] * n[2]];
+  const l1 = Math.hypot(e1[0], e1[1], e1[2]);
+  e1 = [e1[0] / l1, e1[1] / l1, e1[2] / l1];
+  // e2 = n x e1, oriented away from the camera (positive camera z)
+  let e2: [number, number, number] = [n[1] * e1[2] - n[2] * e1[1], n[2] * e1[0] - n[0] * e1[2], n[0] * e1[1] - n[1] * e1[0]];
+  if (e2[2] < 0) e2 = [-e2[0], -e2[1], -e2[2]];
+  return { e1, e2, n: [n[0], n[1], n[2]], d: plane.d };
+}
+
+/** Ground coordinates (lateral, forward, height) -> camera frame. */
+export function groundToCamera(ax: GroundAxes, l: number, f: number, h: number): [number, number, number] {
+  const s = h - ax.d;
+  return [l * ax.e1[0] + f * ax.e2[0] + s * ax.n[0], l * ax.e1[1] + f * ax.e2[1] + s * ax.n[1], l * ax.e1[2] + f * ax.e2[2] + s * ax.n[2]];
+}
+
+function measureObject(
+  det: Detection,
+  pixels: number[],
+  frame: PerceptionFrame,
+  xyz: Float32Array,
+  plane: GroundPlane,
+  ax: GroundAxes,
+  k: Intrinsics,
+  config: EngineConfig,
+  refusals: Refusal[],
+): ObjectInfo | null {
+  const W = frame.width;
+  const H = frame.height;
+  const mask = frame.mask;
+  if (pixels.length === 0) {
+    refusals.push({ id: det.id, reason: "no-pixels", detail: `detection ${det.id} (${det.label}) has no pixels in the mask` });
+    return null;
+  }
+  // contour: area, perimeter (4-neighbour edges to other labels or the border), centroid, bbox, flags
+  let su = 0;
+  let sv = 0;
+  let u0 = W;
+  let v0 = H;
+  let u1 = -1;
+  let v1 = -1;
+  let perimeter = 0;
+  let occluded = false;
+  for (const i of pixels) {
+    const u = i % W;
+    const v = (i - u) / W;
+    su += u + 0.5;
+    sv += v + 0.5;
+    if (u < u0) u0 = u;
+    if (u > u1) u1 = u;
+    if (v < v0) v0 = v;
+    if (v > v1) v1 = v;
+    const z = frame.depth[i];
+    for (let q = 0; q < 4; q++) {
+      const uu = q === 0 ? u - 1 : q === 1 ? u + 1 : u;
+      const vv = q === 2 ? v - 1 : q === 3 ? v + 1 : v;
+      if (uu < 0 || uu >= W || vv < 0 || vv >= H) {
+        perimeter++;
+        continue;
+      }
+      const j = vv * W + uu;
+      const other = mask[j];
+      if (other === det.id) continue;
+      perimeter++;
+      if (other >= 0 && frame.depth[j] < z) occluded = true;
+    }
+  }
+  const area = pixels.length;
+  const truncated = u0 === 0 || v0 === 0 || u1 === W - 1 || v1 === H - 1;
+  const colour = colourName(frame.rgb, pixels);
+  if (colour === null) {
+    refusals.push({ id: det.id, reason: "no-pixels", detail: `detection ${det.id} has no pixel bright enough to name its colour` });
+    return null;
+  }
+  const parsed = parseObject(det, colour);
+
+  // cloud relative to the plane: object points above the ground
+  const pts: number[] = []; // [lateral, forward, height] triples
+  const cam: number[] = [];
+  for (const i of pixels) {
+    const x = xyz[3 * i];
+    if (Number.isNaN(x)) continue;
+    const y = xyz[3 * i + 1];
+    const z = xyz[3 * i + 2];
+    const h = ax.n[0] * x + ax.n[1] * y + ax.n[2] * z + ax.d;
+    if (h <= config.groundEpsilon) continue;
+    pts.push(ax.e1[0] * x + ax.e1[1] * y + ax.e1[2] * z, ax.e2[0] * x + ax.e2[1] * y + ax.e2[2] * z, h);
+    cam.push(x, y, z);
+  }
+  const np = pts.length / 3;
+  if (np < config.minObjectPoints || np < 3) {
+    refusals.push({ id: det.id, reason: "too-few-points", detail: `detection ${det.id} (${det.label}) has ${np} point(s) above the ground, need ${Math.max(3, config.minObjectPoints)}` });
+    return null;
+  }
+  if (isDegenerateCloud(Float64Array.from(cam), null)) {
+    refusals.push({ id: det.id, reason: "degenerate-cloud", detail: `detection ${det.id} (${det.label}): its ${np} points are collinear or coincident` });
+    return null;
+  }
+  let lmin = Infinity;
+  let lmax = -Infinity;
+  let fmin = Infinity;
+  let top = 0;
+  for (let p = 0; p < np; p++) {
+    const l = pts[3 * p];
+    const f = pts[3 * p + 1];
+    const h = pts[3 * p + 2];
+    if (l < lmin) lmin = l;
+    if (l > lmax) lmax = l;
+    if (f < fmin) fmin = f;
+    if (h > top) top = h;
+  }
+  // footprints of SpatialWorld shapes are as deep as they are wide (circles, squares at any
+  // rotation): the footprint centre lies half a width behind the front-most point
+  const width = lmax - lmin;
+  const cl = (lmin + lmax) / 2;
+  const cf = fmin + width / 2;
+  const centre3d = groundToCamera(ax, cl, cf, top / 2);
+  const centreU = (k.fx * centre3d[0]) / centre3d[2] + k.cx;
+  const volumeBox = width * width * top;
+  const volumeHull = slicedHullVolume(pts, cl, cf, top, config.hullSlices);
+  // uncertainty: `pixelUncertainty` pixels at the object's depth; unknown for hidden or cut-off objects
+  const px = (config.pixelUncertainty * centre3d[2]) / k.fx;
+  const unreliable = occluded || truncated;
+  const uncertainty: Record<RankKey, number> = {
+    horizontal: unreliable ? Infinity : config.pixelUncertainty,
+    depth: unreliable ? Infinity : px,
+    volume: unreliable ? Infinity : 3 * px * Math.max(width * top, width * width),
+    contour: 0,
+    height: unreliable ? Infinity : px,
+  };
+  return {
+    id: det.id,
+    ...parsed,
+    centroid2d: { u: su / area, v: sv / area },
+    bbox2d: [u0, v0, u1, v1],
+    area,
+    perimeter,
+    centre3d,
+    ground2d: [cl, cf],
+    centreU,
+    depth: centre3d[2],
+    distanceToCamera: Math.hypot(centre3d[0], centre3d[1], centre3d[2]),
+    height: top,
+    width,
+    volumeBox,
+    volumeHull,
+    distances: {},
+    pointCount: np,
+    truncated,
+    occluded,
+    uncertainty,
+    ranks: emptyRanks(),
+  };
+}
+
+/**
+ * Convex-hull volume of an object's cloud (ground coordinates, flat [l, f, h] triples): the
+ * visible half is completed by point symmetry about the vertical axis through (cl, cf) (all
+ * SpatialWorld shapes are symmetric so), then cut into height slices; each slice contributes
+ * the area of the 2D convex hull of its points times its thickness.
+ */
+export function slicedHullVolume(pts: readonly number[], cl: number, cf: number, top: number, maxSlices: number): number {
+  const np = pts.length / 3;
+  const slices = Math.max(1, Math.min(maxSlices, Math.floor(Math.sqrt(np) / 2)));
+  const dh = top / slices;
+  const buckets: number[][] = Array.from({ length: slices }, () => []);
+  for (let p = 0; p < np; p++) {
+    const l = pts[3 * p];
+    const f = pts[3 * p + 1];
+    const s = Math.min(slices - 1, Math.floor(pts[3 * p + 2] / dh));
+    buckets[s].push(l, f, 2 * cl - l, 2 * cf - f);
+  }
+  let vol = 0;
+  for (const b of buckets) vol += polygonArea(convexHull2d(b)) * dh;
+  return vol;
+}
+
