@@ -5,6 +5,9 @@ One pre-LN transformer block, single-head causal softmax attention, ReLU MLP, bi
 MSE loss, Adam(1e-3); one torch thread. Prints one JSON line: {"ok": true, "msPerStep": [...], ...},
 or {"ok": false, "why": ...} when torch cannot be imported (the caller then skips PyTorch).
 Usage: train_step_torch.py '{"batch":32,"seq":64,"dModel":128,"dFF":256,"lr":0.001,"warmup":5,"steps":20,"rounds":3,"threads":1}'
+With "serve": true it prints {"ok": true, "ready": ...} after the warm-up and then, for every line
+"<n>" read from stdin, runs n steps and prints {"ms": <ms per step>} (the benchmark interleaves it
+with its own modes, round by round); an empty line or EOF ends it.
 """
 import json
 import sys
@@ -54,6 +57,29 @@ def step():
 
 for _ in range(cfg.get("warmup", 5)):
     step()
+
+
+def blas_info():
+    try:
+        import re
+
+        return ", ".join(re.findall(r"(?:BLAS_INFO|LAPACK_INFO)=[^,\s]+", torch.__config__.show()))
+    except Exception:
+        return ""
+
+
+if cfg.get("serve"):
+    print(json.dumps({"ok": True, "ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_info()}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            break
+        n = int(line)
+        t0 = time.perf_counter()
+        for _ in range(n):
+            step()
+        print(json.dumps({"ms": (time.perf_counter() - t0) * 1000 / n}), flush=True)
+    sys.exit(0)
+
 per_round = []
 for _ in range(cfg.get("rounds", 3)):
     t0 = time.perf_counter()
@@ -61,11 +87,4 @@ for _ in range(cfg.get("rounds", 3)):
     for _ in range(n):
         step()
     per_round.append((time.perf_counter() - t0) * 1000 / n)
-blas = ""
-try:
-    import re
-
-    blas = ", ".join(re.findall(r"(?:BLAS_INFO|LAPACK_INFO)=[^,\s]+", torch.__config__.show()))
-except Exception:
-    pass
-print(json.dumps({"ok": True, "msPerStep": per_round, "torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas}))
+print(json.dumps({"ok": True, "msPerStep": per_round, "torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_info()}))

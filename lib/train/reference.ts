@@ -90,3 +90,9 @@ export function makeReferenceTask(config: ReferenceConfig, seed: number): Refere
     },
   };
 }
+
+/** Data-parallel factory (see data-parallel.ts): the reference task from `{ config, seed }`. */
+export function referenceShardTask(args: { config: ReferenceConfig; seed: number }): ReferenceTask & { batch: number } {
+  const t = makeReferenceTask(args.config, args.seed);
+  return Object.assign(t, { batch: args.config.batch });
+}
