@@ -43,6 +43,9 @@ export const SYNONYM_GROUPS: readonly (readonly string[])[] = [
   ["bigger than", "larger than"],
   ["smaller than", "less voluminous than"],
   ["nearer than", "closer than"],
+  ["farther than", "more distant than"],
+  ["shorter than", "lower than"],
+  ["resize the", "rescale the", "change the size of the"],
   ["for their real volume,", "judging by real volume,", "in terms of actual volume,", "considering their 3d volume,"],
   ["for the size of their contour,", "judging by the area they cover in the image,", "in terms of outline size,"],
   // question frames

@@ -1,0 +1,30 @@
+/**
+ * The perception choice of the data engine (paper §5.1.1): which source fills the templates.
+ *   oracle: the renderer's masks and depth through the full extraction pipeline (lib/engine);
+ *   noisy:  the same with depth noise, eroded/dilated masks and dropped objects;
+ *   truth:  the scene description itself (lib/data/truth.ts), the exact reference.
+ */
+import { Rng } from "../core/rng";
+import { engineConfig, noisyConfig } from "../engine/config";
+import { extractSpatialInfo } from "../engine/extract";
+import { noisySource, oracleSource } from "../engine/perception";
+import type { ExtractionResult } from "../engine/types";
+import type { RenderResult, Scene } from "../world/types";
+import { truthExtraction } from "./truth";
+
+export type PerceptionChoice = "oracle" | "noisy" | "truth";
+
+/** Extracts the spatial information of a rendered scene with the chosen source. */
+export function perceiveScene(choice: string, scene: Scene, render: RenderResult, rng: Rng): ExtractionResult {
+  const image = { width: render.width, height: render.height, data: render.rgb };
+  switch (choice) {
+    case "truth":
+      return truthExtraction(scene, render);
+    case "oracle":
+      return extractSpatialInfo(oracleSource().perceive({ image, render }), engineConfig());
+    case "noisy":
+      return extractSpatialInfo(noisySource(rng, noisyConfig()).perceive({ image, render }), engineConfig());
+    default:
+      throw new Error(`perceiveScene: unknown perception '${choice}'; use oracle, noisy or truth`);
+  }
+}
