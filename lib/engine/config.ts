@@ -29,6 +29,11 @@ export interface EngineConfig {
   hullSlices: number;
   /** Per-object measurement uncertainty in pixels (converted to world units at the object's depth). */
   pixelUncertainty: number;
+  /** Relative uncertainty of a volume estimate: volumeUncertainty + volumePixelUncertainty / (object width in pixels). */
+  volumeUncertainty: number;
+  volumePixelUncertainty: number;
+  /** Extra uncertainty of the horizontal position as a fraction of the image width (perspective bias). */
+  horizontalUncertainty: number;
   /** Tie tolerances per rank key (units of the key: pixels, world units, cubic units, pixels). */
   tolerances: Record<RankKey, Tolerance>;
 }
@@ -55,10 +60,13 @@ const ENGINE_BASE: EngineConfig = {
   maxInvalidDepthFraction: 0.5,
   hullSlices: 8,
   pixelUncertainty: 1.5,
+  horizontalUncertainty: 0.005,
+  volumeUncertainty: 0.1,
+  volumePixelUncertainty: 3,
   tolerances: {
     horizontal: { abs: 0.5, rel: 0 }, // pixels (plus 1.5 px uncertainty per object)
     depth: { abs: 0.05, rel: 0.02 }, // world units
-    volume: { abs: 0.002, rel: 0.3 }, // cubic units: volume estimates are within ~30%
+    volume: { abs: 0.002, rel: 0 }, // cubic units (the relative part is in the per-object uncertainty)
     contour: { abs: 2, rel: 0.05 }, // pixels of mask area
     height: { abs: 0.03, rel: 0.05 }, // world units
   },

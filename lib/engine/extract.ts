@@ -203,6 +203,8 @@ function measureObject(
   let v1 = -1;
   let perimeter = 0;
   let occluded = false;
+  // sides of the outline that border a nearer object: 0 left, 1 right, 2 top, 3 bottom
+  const hiddenSide = [false, false, false, false];
   for (const i of pixels) {
     const u = i % W;
     const v = (i - u) / W;
@@ -224,7 +226,10 @@ function measureObject(
       const other = mask[j];
       if (other === det.id) continue;
       perimeter++;
-      if (other >= 0 && frame.depth[j] < z) occluded = true;
+      if (other >= 0 && frame.depth[j] < z) {
+        occluded = true;
+        hiddenSide[q] = true;
+      }
     }
   }
   const area = pixels.length;
@@ -273,22 +278,29 @@ function measureObject(
   }
   // footprints of SpatialWorld shapes are as deep as they are wide (circles, squares at any
   // rotation): the footprint centre lies half a width behind the front-most point
-  const width = lmax - lmin;
+  // pixel centres sample the silhouette half a pixel inside each edge: add one pixel's footprint
+  let zsum = 0;
+  for (let p = 0; p < np; p++) zsum += cam[3 * p + 2];
+  const pixelSize = zsum / np / k.fx;
+  const width = lmax - lmin + pixelSize;
   const cl = (lmin + lmax) / 2;
   const cf = fmin + width / 2;
   const centre3d = groundToCamera(ax, cl, cf, top / 2);
   const centreU = (k.fx * centre3d[0]) / centre3d[2] + k.cx;
   const volumeBox = width * width * top;
   const volumeHull = slicedHullVolume(pts, cl, cf, top, config.hullSlices);
-  // uncertainty: `pixelUncertainty` pixels at the object's depth; unknown for hidden or cut-off objects
+  const volumeShape = shapeVolume(String(det.label), width, top, footprintHullArea(pts, cl, cf));
+  // uncertainty: `pixelUncertainty` pixels at the object's depth (plus a fraction of the image
+  // width for the horizontal position); unknown (infinite) where a nearer object or the image
+  // border may hide the part of the object that the estimate needs
   const px = (config.pixelUncertainty * centre3d[2]) / k.fx;
-  const unreliable = occluded || truncated;
+  const sideHidden = hiddenSide[0] || hiddenSide[1];
   const uncertainty: Record<RankKey, number> = {
-    horizontal: unreliable ? Infinity : config.pixelUncertainty,
-    depth: unreliable ? Infinity : px,
-    volume: unreliable ? Infinity : 3 * px * Math.max(width * top, width * width),
+    horizontal: truncated || sideHidden ? Infinity : config.pixelUncertainty + config.horizontalUncertainty * W,
+    depth: truncated || occluded ? Infinity : px,
+    volume: truncated || occluded ? Infinity : (volumeShape ?? volumeHull) * (config.volumeUncertainty + config.volumePixelUncertainty / Math.max(width / pixelSize, 1)),
     contour: 0,
-    height: unreliable ? Infinity : px,
+    height: truncated || hiddenSide[0] || hiddenSide[1] || hiddenSide[2] ? Infinity : px,
   };
   return {
     id: det.id,
@@ -306,13 +318,43 @@ function measureObject(
     width,
     volumeBox,
     volumeHull,
+    volumeShape,
     distances: {},
     pointCount: np,
     truncated,
     occluded,
+    hiddenSides: { left: hiddenSide[0], right: hiddenSide[1], top: hiddenSide[2], bottom: hiddenSide[3] },
     uncertainty,
     ranks: emptyRanks(),
   };
+}
+
+/**
+ * Volume of a known primitive from the cloud's width (footprint diameter or side) and height;
+ * null for labels that are not SpatialWorld shapes (then the hull estimate is used).
+ */
+export function shapeVolume(label: string, width: number, height: number, footprintArea: number): number | null {
+  const r = width / 2;
+  switch (label) {
+    case "cube":
+      // a rotated square is wider than its side: use the footprint's hull area instead
+      return footprintArea * height;
+    case "sphere":
+      return (4 / 3) * Math.PI * r * r * r;
+    case "cylinder":
+      return Math.PI * r * r * height;
+    case "cone":
+      return (Math.PI * r * r * height) / 3;
+    default:
+      return null;
+  }
+}
+
+/** Area of the convex hull of the footprint (all points, completed by point symmetry about (cl, cf)). */
+export function footprintHullArea(pts: readonly number[], cl: number, cf: number): number {
+  const flat: number[] = [];
+  for (let p = 0; p < pts.length / 3; p++) flat.push(pts[3 * p], pts[3 * p + 1], 2 * cl - pts[3 * p], 2 * cf - pts[3 * p + 1]);
+  return polygonArea(convexHull2d(flat));
 }
 
 /**

@@ -16,7 +16,7 @@ export function rankValue(o: ObjectInfo, key: RankKey): number {
     case "depth":
       return o.depth;
     case "volume":
-      return o.volumeHull;
+      return o.volumeShape ?? o.volumeHull;
     case "contour":
       return o.area;
     case "height":

@@ -148,6 +148,11 @@ export interface ObjectInfo {
   /** Volume estimates: bounding box, and convex hull of the completed cloud (sliced 2D hulls). */
   volumeBox: number;
   volumeHull: number;
+  /**
+   * Volume of the detected primitive (cube, sphere, cylinder, cone) from the cloud's width and
+   * height, or null for other labels. The "volume" rank value is volumeShape ?? volumeHull.
+   */
+  volumeShape: number | null;
   /** Euclidean distance between estimated centres, by other object id. */
   distances: Record<number, number>;
   /** Number of 3D points of the object used. */
@@ -156,6 +161,8 @@ export interface ObjectInfo {
   truncated: boolean;
   /** Part of the object's outline borders a nearer object (may be partly hidden). */
   occluded: boolean;
+  /** Which sides of the outline border a nearer object (image directions). */
+  hiddenSides: { left: boolean; right: boolean; top: boolean; bottom: boolean };
   /** Per-key uncertainty (same units as the value) used by the tie test. */
   uncertainty: Record<RankKey, number>;
   /** Ranks per key among all extracted objects. */
