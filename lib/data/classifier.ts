@@ -60,9 +60,9 @@ const RULES: Rule[] = [
   // ranks: superlatives and "the second from the left"
   { cue: "rank", re: new RegExp(`\\b${SUPERLATIVE}\\b`) },
   { cue: "rank", re: new RegExp(`\\b${ORDINAL}\\b[\\w\\s-]{0,24}?\\b(?:from the (?:left|right|top|bottom|front|back|camera|viewer)|${SUPERLATIVE})`) },
-  { cue: "rank", re: /\bfurthest to the (left|right)\b|\bfarthest to the (left|right)\b|\bmost to the (left|right)\b/ },
+  { cue: "rank", re: /\bfurthest to the (left|right)\b|\bfarthest to the (left|right)\b|\bmost to the (left|right)\b|\bmost (?:distant|remote)\b/ },
   // size / distance comparison between objects
-  { cue: "comparison", re: new RegExp(`\\b${COMPARATIVE} than\\b|\\bmore (?:distant|far|near) than\\b|\\bas (?:big|large|small|tall) as\\b|\\bthe same (?:size|height|depth) as\\b`) },
+  { cue: "comparison", re: new RegExp(`\\b${COMPARATIVE} than\\b|\\bmore (?:distant|far|near) than\\b|\\bas (?:big|large|small|tall) as\\b|\\bthe same (?:size|height|depth) as\\b|\\bless voluminous than\\b|\\b(?:closer to|farther from|further from) the camera than\\b`) },
   { cue: "comparison", re: new RegExp(`\\b(?:the|that) ${COMPARATIVE} (?:of the |one\\b|[a-z]+)`) },
   // relations between objects
   {
