@@ -59,4 +59,47 @@ fi
 
 # 4. Notebooks import the library as ./lib (tslab compiles with rootDir = the notebook folder).
 [ -L notebooks/lib ] || ln -s ../lib notebooks/lib
+
+# 5. Optional: the native BLAS addon of the training kernels (native/blas: OpenBLAS sgemm on the wasm
+#    heap). Never fails the setup: without it (no compiler, no OpenBLAS, SPATIALEDIT_NATIVE_BLAS=0)
+#    training uses the pure-wasm kernels.
+build_native_blas() {
+  if [ "${SPATIALEDIT_NATIVE_BLAS:-1}" = 0 ]; then say "native BLAS addon skipped (SPATIALEDIT_NATIVE_BLAS=0)"; return 0; fi
+  if ! ldconfig -p 2>/dev/null | grep 'libopenblas\.so\.0' >/dev/null; then
+    local sudo=""
+    [ "$(id -u)" = 0 ] || { command -v sudo >/dev/null && sudo="sudo -n"; }
+    if [ "$(id -u)" = 0 ] || [ -n "$sudo" ]; then
+      say "installing Debian's OpenBLAS runtime (libopenblas0-pthread)"
+      { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends libopenblas0-pthread >/dev/null; } \
+        || say "could not install libopenblas0-pthread; the native BLAS route stays off"
+    fi
+  fi
+  local dir=native/blas out=native/blas/build/Release/spatialedit_blas.node
+  if [ -f "$out" ] && [ "$out" -nt "$dir/blas.c" ] && [ "$out" -nt "$dir/binding.gyp" ]; then
+    say "native BLAS addon up to date"
+    return 0
+  fi
+  local gyp="" c npm_root
+  npm_root=$(npm root -g 2>/dev/null || true)
+  for c in "${npm_config_node_gyp:-}" "$npm_root/npm/node_modules/node-gyp/bin/node-gyp.js" \
+    "$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"; do
+    if [ -n "$c" ] && [ -f "$c" ]; then gyp=$c; break; fi
+  done
+  if [ -z "$gyp" ] || ! command -v cc >/dev/null || ! command -v make >/dev/null; then
+    say "native BLAS addon not built (needs node-gyp from npm, a C compiler and make); training uses the pure-wasm kernels"
+    return 0
+  fi
+  local nodedir=()
+  # Debian's nodejs ships the headers in /usr/include/node: build offline against them
+  [ -f /usr/include/node/node_api.h ] && nodedir=(--nodedir=/usr)
+  if (cd "$dir" && node "$gyp" rebuild "${nodedir[@]}" >build.log 2>&1) &&
+    node -e "const b=require('./$out'); if(!b.info().ok) { console.error(b.info().error); process.exit(1) }" 2>>"$dir/build.log"; then
+    say "native BLAS addon built ($(node -p "require('./$out').info().config" 2>/dev/null))"
+  else
+    say "native BLAS addon not built (see $dir/build.log); training uses the pure-wasm kernels"
+    rm -rf "$dir/build"
+  fi
+  return 0
+}
+build_native_blas || say "native BLAS addon step failed; training uses the pure-wasm kernels"
 say "ready"
