@@ -1,0 +1,112 @@
+/**
+ * bench/data-engine: throughput of the data engine (paper §5.1) on one core (single-threaded
+ * Node process): scenes -> render -> extraction (oracle perception through lib/engine) -> VQA and
+ * edit templates -> ground-truth edited renders, at 32x32 and 256x256, then PNG encoding of the
+ * writer units; and the time of the extraction alone on one 512x512 image (median of runs).
+ * Target of the issue: >= 50 edit records per second per core at 32x32.
+ * Prints a table; writes results/bench-data-engine.json. Timings are wall clock on a shared
+ * machine: noisy.
+ *
+ * Usage: npx tsx bench/data-engine.ts [--scenes32=150] [--scenes256=12] [--runs512=5]
+ */
+import { writeResult } from "../lib/core/results";
+import { Rng } from "../lib/core/rng";
+import { dataEngineConfig } from "../lib/data/config";
+import { buildScene, editUnit, vqaUnit } from "../lib/data/generate";
+import { perceiveScene } from "../lib/data/perceive";
+import { worldConfig } from "../lib/world/config";
+import { renderScene } from "../lib/world/render";
+import { sampleScene } from "../lib/world/sampler";
+import * as os from "os";
+
+const SEED = 1234;
+function arg(name: string, def: number): number {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a === undefined ? def : Number(a.split("=")[1]);
+}
+
+interface Row {
+  resolution: number;
+  scenes: number;
+  editRecords: number;
+  vqaPairs: number;
+  refusals: number;
+  seconds: number;
+  editRecordsPerSec: number;
+  vqaPairsPerSec: number;
+  scenesPerSec: number;
+  /** seconds spent in PNG encoding of the writer units (not in the rates above) */
+  pngSeconds: number;
+  editRecordsPerSecWithPng: number;
+}
+
+function throughput(resolution: number, scenes: number): Row {
+  const cfg = dataEngineConfig("quick", { resolution, scenes, perception: "oracle" });
+  const world = worldConfig();
+  buildScene(0, SEED + 1, cfg, world); // warm-up (JIT)
+  let edits = 0;
+  let vqa = 0;
+  let refusals = 0;
+  let png = 0;
+  const t0 = performance.now();
+  const built = [];
+  for (let k = 0; k < scenes; k++) {
+    const d = buildScene(k, SEED, cfg, world);
+    edits += d.edits.length;
+    vqa += d.vqa.length;
+    refusals += d.refusals.length;
+    built.push(d);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  for (const d of built) {
+    vqaUnit(d);
+    editUnit(d);
+  }
+  png = (performance.now() - t1) / 1000;
+  return {
+    resolution,
+    scenes,
+    editRecords: edits,
+    vqaPairs: vqa,
+    refusals,
+    seconds,
+    editRecordsPerSec: edits / seconds,
+    vqaPairsPerSec: vqa / seconds,
+    scenesPerSec: scenes / seconds,
+    pngSeconds: png,
+    editRecordsPerSecWithPng: edits / (seconds + png),
+  };
+}
+
+function extraction512(runs: number): { renderMs: number; extractMsMedian: number; extractMsAll: number[]; objects: number } {
+  const scene = sampleScene(new Rng(SEED).fork("bench-512"), worldConfig());
+  const t0 = performance.now();
+  const render = renderScene(scene, { width: 512, height: 512 });
+  const renderMs = performance.now() - t0;
+  const times: number[] = [];
+  let objects = 0;
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const ex = perceiveScene("oracle", scene, render, new Rng(i));
+    times.push(performance.now() - t);
+    objects = ex.objects.length;
+  }
+  const sorted = times.slice().sort((a, b) => a - b);
+  return { renderMs, extractMsMedian: sorted[Math.floor(sorted.length / 2)], extractMsAll: times, objects };
+}
+
+const rows = [throughput(32, arg("scenes32", 150)), throughput(256, arg("scenes256", 12))];
+const ex = extraction512(arg("runs512", 5));
+const fmt = (x: number, d = 1) => x.toFixed(d);
+console.log(`data engine throughput, one core of ${os.cpus()[0]?.model ?? "?"} (${os.cpus().length} cores, shared; wall clock)`);
+console.log("| resolution | scenes | edit records | VQA pairs | refusals | s | edit records/s | VQA pairs/s | scenes/s | PNG s | edit records/s incl. PNG |");
+console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+for (const r of rows) {
+  console.log(`| ${r.resolution}x${r.resolution} | ${r.scenes} | ${r.editRecords} | ${r.vqaPairs} | ${r.refusals} | ${fmt(r.seconds, 2)} | ${fmt(r.editRecordsPerSec)} | ${fmt(r.vqaPairsPerSec)} | ${fmt(r.scenesPerSec)} | ${fmt(r.pngSeconds, 2)} | ${fmt(r.editRecordsPerSecWithPng)} |`);
+}
+console.log(`extraction alone (oracle source, lib/engine) on 512x512, ${ex.objects} objects: median ${fmt(ex.extractMsMedian)} ms over ${ex.extractMsAll.length} runs (render ${fmt(ex.renderMs)} ms)`);
+const target = 50;
+console.log(`target >= ${target} edit records/s per core at 32x32: ${rows[0].editRecordsPerSec >= target ? "met" : "NOT met"} (${fmt(rows[0].editRecordsPerSec)}; ratio ${fmt(rows[0].editRecordsPerSec / target, 2)}x)`);
+const file = writeResult("bench-data-engine", { config: { seed: SEED, perception: "oracle", vqaPerScene: 6, editsPerScene: 3 }, seed: SEED, data: { rows, extraction512: ex, targetEditRecordsPerSec: target } });
+console.log(`wrote ${file}`);
