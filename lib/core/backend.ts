@@ -14,6 +14,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
+import { registerTunedKernels, TUNED_KERNELS_ENV, unregisterTunedKernels } from "../train/kernels/register";
 
 export const BACKEND_NAMES = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -84,7 +85,7 @@ export function hasVulkanLoader(env: Record<string, string | undefined> = proces
 }
 
 /** Loads one backend and makes it active; returns why it failed, or null on success. */
-async function tryBackend(name: BackendName): Promise<string | null> {
+async function tryBackend(name: BackendName, env: Record<string, string | undefined>): Promise<string | null> {
   try {
     if (name === "tensorflow") {
       let loaded = false;
@@ -119,6 +120,7 @@ async function tryBackend(name: BackendName): Promise<string | null> {
     if (!ok) return `tf.setBackend('${name}') returned false`;
     await tf.ready();
     if (tf.getBackend() !== name) return `active backend is '${tf.getBackend()}'`;
+    if (name === "wasm") lastTunedKernels = applyTunedKernels(env);
     return null;
   } catch (e) {
     return errText(e);
@@ -138,6 +140,29 @@ function parseForce(raw: string | undefined): BackendName | "auto" {
 
 let lastReport: BackendReport | null = null;
 
+let lastTunedKernels = "not applied";
+
+/**
+ * Registers (or, with SPATIALEDIT_TUNED_KERNELS=0, removes) the tuned wasm kernels of lib/train
+ * (fast BatchMatMul, UnsortedSegmentSum, Sum, Identity); a failure leaves the stock kernels.
+ */
+function applyTunedKernels(env: Record<string, string | undefined>): string {
+  try {
+    if (env[TUNED_KERNELS_ENV] === "0") {
+      unregisterTunedKernels();
+      return `stock (${TUNED_KERNELS_ENV}=0)`;
+    }
+    return `tuned (BatchMatMul route: ${registerTunedKernels().route})`;
+  } catch (e) {
+    return `stock (tuned kernels failed to load: ${errText(e)})`;
+  }
+}
+
+/** Which wasm kernels the last wasm activation chose: "tuned (BatchMatMul route: native|wasm)" or "stock (...)". */
+export function wasmKernels(): string {
+  return lastTunedKernels;
+}
+
 /**
  * Selects, loads and activates the TF.js backend (see the module comment for the order).
  * Idempotent for the same request: a second call returns the active backend's report.
@@ -151,7 +176,7 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   }
   const tried: BackendAttempt[] = [];
   if (force !== "auto") {
-    const why = await tryBackend(force);
+    const why = await tryBackend(force, env);
     tried.push({ name: force, ok: why === null, why: why ?? "loaded" });
     if (why !== null) throw new BackendUnavailableError(force, why);
     lastReport = { name: force, reason: `forced by ${options.force ? "caller" : BACKEND_ENV}`, tried };
@@ -159,7 +184,7 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   }
   const order: BackendName[] = preferWebgpu ? ["tensorflow", "webgpu", "wasm", "cpu"] : ["tensorflow", "wasm", "cpu"];
   for (const name of order) {
-    const why = await tryBackend(name);
+    const why = await tryBackend(name, env);
     tried.push({ name, ok: why === null, why: why ?? "loaded" });
     if (why === null) {
       const skipped = tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.why}`);

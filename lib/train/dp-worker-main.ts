@@ -5,8 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { parentPort, workerData } from "worker_threads";
-import { initBackend } from "../core/backend";
-import { registerTunedKernels, tunedKernelsEnabled } from "./kernels/register";
+import { initBackend, wasmKernels } from "../core/backend";
 import { shardRows, type ShardTask, type TaskFactory } from "./data-parallel";
 
 interface Data {
@@ -34,8 +33,8 @@ function barrier(): void {
 
 async function main(): Promise<void> {
   const report = await initBackend({ force: (process.env.SPATIALEDIT_BACKEND as "wasm" | undefined) ?? "wasm" });
-  let tuned = "stock";
-  if (report.name === "wasm" && tunedKernelsEnabled()) tuned = registerTunedKernels().route;
+  // on wasm, initBackend registered the tuned kernels (unless SPATIALEDIT_TUNED_KERNELS=0)
+  const tuned = report.name === "wasm" ? wasmKernels() : report.name;
   const mod = require(factory.module) as Record<string, (args: unknown) => ShardTask>;
   const make = mod[factory.export];
   if (typeof make !== "function") throw new Error(`${factory.module} has no export '${factory.export}'`);

@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/core/backend";
+import { initBackend, wasmKernels } from "../../lib/core/backend";
 import { makeRng } from "../../lib/core/rng";
 import { selectVars, trainStep } from "../../lib/train/adam";
-import { registerTunedKernels, unregisterTunedKernels } from "../../lib/train/kernels/register";
+import { registerTunedKernels, tunedKernelsReport, unregisterTunedKernels } from "../../lib/train/kernels/register";
 import {
   disposeParams,
   gatherEmbedding,
@@ -114,6 +114,23 @@ describe("transformer block and the reference step", () => {
     });
     // golden value of the seeded tiny model (cpu backend)
     expect(cpu[0]).toBeCloseTo(GOLDEN_TINY_LOSS0, 4);
+  });
+});
+
+describe("backend selection with and without the tuned kernels", () => {
+  it("initBackend registers the tuned kernels on wasm; SPATIALEDIT_TUNED_KERNELS=0 keeps the stock ones and still trains", async () => {
+    await initBackend({ force: "cpu" });
+    await initBackend({ force: "wasm", env: { SPATIALEDIT_TUNED_KERNELS: "0" } });
+    expect(wasmKernels()).toBe("stock (SPATIALEDIT_TUNED_KERNELS=0)");
+    expect(tunedKernelsReport().registered).toBe(false);
+    const t = makeReferenceTask(referenceConfig("tiny"), 12);
+    const losses = Array.from({ length: 6 }, () => t.step());
+    t.dispose();
+    expect(losses[5]).toBeLessThan(losses[0]);
+    await initBackend({ force: "cpu" });
+    await initBackend({ force: "wasm", env: {} });
+    expect(wasmKernels()).toMatch(/^tuned \(BatchMatMul route: (native|wasm)\)$/);
+    expect(tunedKernelsReport().kernels).toEqual(["BatchMatMul", "UnsortedSegmentSum", "Sum", "Identity"]);
   });
 });
 
