@@ -9,3 +9,5 @@ export * from "./engine/ranks";
 export * from "./engine/extract";
 export * from "./engine/truth";
 export * from "./engine/agreement";
+export * from "./engine/image-io";
+export * from "./engine/report";

@@ -350,10 +350,15 @@ export function shapeVolume(label: string, width: number, height: number, footpr
   }
 }
 
+/** Hull estimates use at most about this many points per hull (stride subsampling; speed at 512x512). */
+const MAX_HULL_POINTS = 1500;
+
 /** Area of the convex hull of the footprint (all points, completed by point symmetry about (cl, cf)). */
 export function footprintHullArea(pts: readonly number[], cl: number, cf: number): number {
   const flat: number[] = [];
-  for (let p = 0; p < pts.length / 3; p++) flat.push(pts[3 * p], pts[3 * p + 1], 2 * cl - pts[3 * p], 2 * cf - pts[3 * p + 1]);
+  const np = pts.length / 3;
+  const stride = Math.max(1, Math.floor(np / MAX_HULL_POINTS));
+  for (let p = 0; p < np; p += stride) flat.push(pts[3 * p], pts[3 * p + 1], 2 * cl - pts[3 * p], 2 * cf - pts[3 * p + 1]);
   return polygonArea(convexHull2d(flat));
 }
 
@@ -368,7 +373,9 @@ export function slicedHullVolume(pts: readonly number[], cl: number, cf: number,
   const slices = Math.max(1, Math.min(maxSlices, Math.floor(Math.sqrt(np) / 2)));
   const dh = top / slices;
   const buckets: number[][] = Array.from({ length: slices }, () => []);
-  for (let p = 0; p < np; p++) {
+  // a deterministic stride keeps each hull to ~MAX_HULL_POINTS points at large resolutions
+  const stride = Math.max(1, Math.floor(np / (MAX_HULL_POINTS * slices)));
+  for (let p = 0; p < np; p += stride) {
     const l = pts[3 * p];
     const f = pts[3 * p + 1];
     const s = Math.min(slices - 1, Math.floor(pts[3 * p + 2] / dh));

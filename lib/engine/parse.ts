@@ -32,7 +32,9 @@ export function colourName(rgb: Uint8Array, pixels: ArrayLike<number>): ColourNa
   const rs: number[] = [];
   const gs: number[] = [];
   const bs: number[] = [];
-  for (let k = 0; k < pixels.length; k++) {
+  // a deterministic stride keeps the medians cheap on large objects (at most ~2000 pixels)
+  const stride = Math.max(1, Math.floor(pixels.length / 2000));
+  for (let k = 0; k < pixels.length; k += stride) {
     const i = pixels[k] * 3;
     const r = rgb[i];
     const g = rgb[i + 1];

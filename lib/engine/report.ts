@@ -1,0 +1,106 @@
+/**
+ * Measurements the notebook (01-data-engine) and bench/data-engine call: rank agreement of the
+ * oracle and noisy sources with the renderer's truth (written to results/engine-rank-agreement.json)
+ * and timings of rendering and of extraction alone.
+ */
+import { resolveConfig } from "../core/profile";
+import type { DeepPartial, Presets } from "../core/profile";
+import { writeResult } from "../core/results";
+import { Rng } from "../core/rng";
+import { worldConfig } from "../world/config";
+import { renderScene } from "../world/render";
+import { sampleScene } from "../world/sampler";
+import { measureRankAgreement, summariseAgreement } from "./agreement";
+import type { AgreementCounts } from "./agreement";
+import { engineConfig, noisyConfig } from "./config";
+import { extractSpatialInfo } from "./extract";
+import { oracleSource } from "./perception";
+
+export interface AgreementReportConfig {
+  /** Scenes per source. */
+  scenes: number;
+  /** Square render size in pixels. */
+  resolution: number;
+  seed: number;
+}
+
+export const AGREEMENT_PRESETS: Presets<AgreementReportConfig> = {
+  tiny: { scenes: 50, resolution: 32, seed: 4242 },
+  quick: { scenes: 500, resolution: 64, seed: 4242 },
+  paper: { scenes: 5000, resolution: 64, seed: 4242 },
+};
+
+export interface AgreementReport {
+  oracle: { counts: AgreementCounts; summary: Record<string, number> };
+  noisy: { counts: AgreementCounts; summary: Record<string, number> };
+  seconds: number;
+}
+
+/**
+ * Measures the rank-fact agreement of the oracle and the noisy source on the same scenes and
+ * writes `results/engine-rank-agreement.json` (config, seed, counts and rates). Returns the report.
+ */
+export function writeRankAgreementReport(profile?: string, overrides?: DeepPartial<AgreementReportConfig>, onScene?: (i: number) => void): AgreementReport {
+  const cfg = resolveConfig(AGREEMENT_PRESETS, "rank agreement report", profile, overrides);
+  const world = worldConfig(profile);
+  const engine = engineConfig(profile);
+  const noisy = noisyConfig(profile);
+  const t0 = performance.now();
+  const base = { scenes: cfg.scenes, width: cfg.resolution, height: cfg.resolution, world, engine, noisy };
+  const oracle = measureRankAgreement(new Rng(cfg.seed), { ...base, source: "oracle" }, onScene);
+  const noisyCounts = measureRankAgreement(new Rng(cfg.seed), { ...base, source: "noisy" }, onScene);
+  const report: AgreementReport = {
+    oracle: { counts: oracle, summary: summariseAgreement(oracle) },
+    noisy: { counts: noisyCounts, summary: summariseAgreement(noisyCounts) },
+    seconds: (performance.now() - t0) / 1000,
+  };
+  writeResult("engine-rank-agreement", { config: { report: cfg, world, engine, noisy }, seed: cfg.seed, data: report });
+  return report;
+}
+
+export interface Timing {
+  width: number;
+  height: number;
+  repeats: number;
+  /** Mean milliseconds per call. */
+  meanMs: number;
+  /** Fastest call (least disturbed by other processes on a shared machine). */
+  minMs: number;
+}
+
+function timeIt(repeats: number, fn: (i: number) => void): { meanMs: number; minMs: number } {
+  let total = 0;
+  let min = Infinity;
+  for (let i = 0; i < repeats; i++) {
+    const t = performance.now();
+    fn(i);
+    const dt = performance.now() - t;
+    total += dt;
+    if (dt < min) min = dt;
+  }
+  return { meanMs: total / repeats, minMs: min };
+}
+
+/** Milliseconds per `renderScene` at width x height over `repeats` seeded scenes (scene sampling not timed). */
+export function timeRender(width: number, height = width, repeats = 20, seed = 1): Timing {
+  const rng = new Rng(seed);
+  const scenes = Array.from({ length: repeats }, (_, i) => sampleScene(rng.fork(i), worldConfig()));
+  renderScene(scenes[0], { width, height }); // warm-up (JIT)
+  return { width, height, repeats, ...timeIt(repeats, (i) => renderScene(scenes[i], { width, height })) };
+}
+
+/**
+ * Milliseconds per `extractSpatialInfo` alone (oracle frames prepared beforehand; rendering and
+ * perception are not timed) at width x height, default 512 x 512.
+ */
+export function timeExtraction(width = 512, height = width, repeats = 5, seed = 1): Timing {
+  const rng = new Rng(seed);
+  const src = oracleSource();
+  const frames = Array.from({ length: repeats }, (_, i) => {
+    const r = renderScene(sampleScene(rng.fork(i), worldConfig()), { width, height });
+    return src.perceive({ image: { width, height, data: r.rgb }, render: r });
+  });
+  const cfg = engineConfig();
+  extractSpatialInfo(frames[0], cfg); // warm-up (JIT)
+  return { width, height, repeats, ...timeIt(repeats, (i) => extractSpatialInfo(frames[i], cfg)) };
+}
