@@ -103,3 +103,43 @@ export function rankShift(before: ArrayLike<number>[], after: ArrayLike<number>[
   const n = before.length;
   return { meanTau: sumTau / n, minTau, top1Agreement: top1 / n, orderKept: kept / n, rows: n };
 }
+
+/** Per-layer comparison of attention maps with the frozen base's (see `compareMapsToBase`). */
+export interface LayerComparison {
+  layer: number;
+  /** max over entries of |Ã_ij - A_ij| / A_ij, Ã = tuned attention renormalised over the originals (entries with A_ij >= 1e-6). */
+  maxRelDiff: number;
+  /** Mean over rows of the attention mass left on the original tokens (the per-row scale of Eq. 7). */
+  meanScale: number;
+  shift: RankShift;
+}
+
+/**
+ * Compares tuned attention maps `maps` [layer][head][q][extra + T] (extra = prompt/prefix key
+ * columns in front) with the base maps `base` [layer][head][q][T]: per layer, how far the
+ * attention over the original tokens is from "base times one scalar per row" (Eq. 7;
+ * Petrov et al.: A^pt_ij = A_ij (1 - A^pt_i0)), and how the rankings moved.
+ */
+export function compareMapsToBase(base: number[][][][], maps: number[][][][], extra: number[]): LayerComparison[] {
+  if (base.length !== maps.length || extra.length !== maps.length) throw new Error(`compareMapsToBase: need the same number of layers, got ${base.length}, ${maps.length} and ${extra.length} extra counts`);
+  return base.map((bl, l) => {
+    const before: number[][] = [];
+    const after: number[][] = [];
+    let maxRel = 0;
+    let scaleSum = 0;
+    bl.forEach((bh, h) => bh.forEach((row, q) => {
+      const full = maps[l][h][q];
+      const orig = full.slice(extra[l]);
+      if (orig.length !== row.length) throw new Error(`compareMapsToBase: layer ${l} has ${orig.length} original keys after ${extra[l]} extra ones, the base has ${row.length}`);
+      const s = orig.reduce((a, v) => a + v, 0);
+      scaleSum += s;
+      const renorm = orig.map((v) => v / s);
+      row.forEach((a, j) => {
+        if (a >= 1e-6) maxRel = Math.max(maxRel, Math.abs(renorm[j] - a) / a);
+      });
+      before.push(row);
+      after.push(renorm);
+    }));
+    return { layer: l, maxRelDiff: maxRel, meanScale: scaleSum / before.length, shift: rankShift(before, after) };
+  });
+}

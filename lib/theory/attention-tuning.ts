@@ -79,7 +79,7 @@ function setupMethod(base: Gpt, method: TuningMethod, c: AttentionTuningConfig, 
   const imageAdapter = (): ImageAdapter => {
     const eye = new Float32Array(d * d);
     for (let i = 0; i < d; i++) eye[i * d + i] = 1;
-    return { W: tf.variable(tf.tensor2d(eye, [d, d])), b: tf.variable(tf.zeros([d])) };
+    return tf.tidy(() => ({ W: tf.variable(tf.tensor2d(eye, [d, d])), b: tf.variable(tf.zeros([d])) }));
   };
   const t: Tuned = { model: base, adapters: {}, image: null, vars: [], lr: c.softLr, ownsModel: false };
   switch (method) {

@@ -64,8 +64,9 @@ export interface Adapters {
   loraScale?: number;
 }
 
+/** A trainable variable; the initial tensor is freed (tidy), the variable keeps its data. */
 function variable(values: Float32Array, shape: number[], name: string): tf.Variable {
-  return tf.variable(tf.tensor(values, shape), true, name);
+  return tf.tidy(() => tf.variable(tf.tensor(values, shape), true, name));
 }
 
 let modelCounter = 0;
@@ -122,7 +123,7 @@ export function attentionVariables(m: Gpt, withValueOutput: boolean): tf.Variabl
 
 /** A copy of the model's weights (for "fine-tune from the same pretrained base" per method). */
 export function cloneGpt(m: Gpt): Gpt {
-  const copy = (v: tf.Variable) => tf.variable(v.clone() as tf.Tensor, true, `${v.name}.c${++modelCounter}`);
+  const copy = (v: tf.Variable) => tf.tidy(() => tf.variable(v.clone() as tf.Tensor, true, `${v.name}.c${++modelCounter}`));
   return {
     config: { ...m.config },
     tokEmb: copy(m.tokEmb), posEmb: copy(m.posEmb), lnfg: copy(m.lnfg), lnfb: copy(m.lnfb), head: copy(m.head),
