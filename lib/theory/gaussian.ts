@@ -292,3 +292,18 @@ export function classPrior(m: Mixture, y: number): number {
   });
   return s;
 }
+
+/** Points on the nσ ellipse of a 2-D Gaussian (for plots): μ + n L (cos θ, sin θ). */
+export function covarianceEllipse(g: Gaussian, nSigma = 2, points = 60): { x: number[]; y: number[] } {
+  if (g.mean.length !== 2) throw new Error(`covarianceEllipse: needs a 2-D Gaussian, got dimension ${g.mean.length}`);
+  const x: number[] = [];
+  const y: number[] = [];
+  for (let i = 0; i <= points; i++) {
+    const t = (2 * Math.PI * i) / points;
+    const c = Math.cos(t);
+    const s = Math.sin(t);
+    x.push(g.mean[0] + nSigma * g.chol.data[0] * c);
+    y.push(g.mean[1] + nSigma * (g.chol.data[2] * c + g.chol.data[3] * s));
+  }
+  return { x, y };
+}

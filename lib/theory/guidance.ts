@@ -11,7 +11,7 @@
 import { Presets } from "../core/profile";
 import { Rng } from "../core/rng";
 import { mat, Mat } from "./lipschitz";
-import { classConditional, classLogPosterior, gaussian, Mixture, mixture, mixtureLogpdf, mixtureScore } from "./gaussian";
+import { classConditional, classLogPosterior, classPrior, gaussian, Mixture, mixture, mixtureLogpdf, mixtureScore } from "./gaussian";
 
 /** The data distribution at noise level ᾱ ∈ (0, 1]. */
 export function noisedMixture(m: Mixture, alphaBar: number): Mixture {
@@ -135,6 +135,8 @@ export interface GuidanceRow {
   scale: number;
   /** Mean of p_0(y | x) over samples (how strongly they express class y). */
   meanPosterior: number;
+  /** Its standard error over samples. */
+  meanPosteriorSe: number;
   /** Share of samples whose most probable class is y. */
   argmaxShare: number;
   /** √(tr Cov(samples)): spread / diversity. */
@@ -190,13 +192,16 @@ export function guidanceStudy(m: Mixture, cfg: GuidanceConfig, rng: Rng, onStep?
     const xs = sampleGuided(m, y, s, cfg.samples, cfg.steps, rng.fork(`scale-${s}`));
     samples.push(xs);
     let post = 0;
+    let post2 = 0;
     let arg = 0;
     let logc = 0;
     const pts: number[][] = [];
     for (let i = 0; i < xs.rows; i++) {
       const p = Array.from(xs.data.subarray(i * 2, i * 2 + 2));
       pts.push(p);
-      post += Math.exp(classLogPosterior(m, y, p));
+      const py = Math.exp(classLogPosterior(m, y, p));
+      post += py;
+      post2 += py * py;
       arg += argmaxClass(m, p) === y ? 1 : 0;
       logc += mixtureLogpdf(cond, p);
     }
@@ -208,6 +213,7 @@ export function guidanceStudy(m: Mixture, cfg: GuidanceConfig, rng: Rng, onStep?
     rows.push({
       scale: s,
       meanPosterior: post / xs.rows,
+      meanPosteriorSe: Math.sqrt(Math.max(0, post2 / xs.rows - (post / xs.rows) ** 2) / Math.max(1, xs.rows - 1)),
       argmaxShare: arg / xs.rows,
       spread: weightedSpread(pts, pts.map(() => 1)),
       meanLogCond: logc / xs.rows,
@@ -230,4 +236,63 @@ export function conditionalMoments(m: Mixture, y: number): { mean: Float64Array;
     for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) cov[i * d + j] += c.weights[k] * (g.cov.data[i * d + j] + (g.mean[i] - mean[i]) * (g.mean[j] - mean[j]));
   });
   return { mean, cov };
+}
+
+/** One row of the numerical check of Eq. 31 at one noise level and class. */
+export interface DecompositionCheck {
+  alphaBar: number;
+  y: number;
+  points: number;
+  /** max |closed-form ∇log p_t(x) − finite differences of log p_t(x)| over points and coordinates. */
+  maxErrUncondScore: number;
+  /** max |closed-form ∇log p_t(x|y) − finite differences of log p_t(x|y)|. */
+  maxErrCondScore: number;
+  /** max |∇log p_t(x|y) − ∇log p_t(x) − finite differences of log p_t(y|x)|: Eq. 31. */
+  maxErrIdentity: number;
+  /** max |log p(x|y) − log p(x) − log p(y|x) + log p(y)|: Eq. 32. */
+  maxErrEq32: number;
+  /** max ‖∇log p_t(y|x)‖ over the points (how large the classifier term is). */
+  maxClassifierNorm: number;
+}
+
+/** Checks Eq. 31-32 with finite differences (step h) on a points grid over [-3, 3]². */
+export function checkDecomposition(m: Mixture, alphaBars: number[], gridPerAxis: number, h = 1e-5): DecompositionCheck[] {
+  const pts: number[][] = [];
+  for (let a = 0; a < gridPerAxis; a++) for (let b = 0; b < gridPerAxis; b++) pts.push([-3 + (6 * a) / Math.max(1, gridPerAxis - 1), -3 + (6 * b) / Math.max(1, gridPerAxis - 1)]);
+  const rows: DecompositionCheck[] = [];
+  const classes = Array.from(new Set(m.labels));
+  for (const ab of alphaBars) {
+    const mt = noisedMixture(m, ab);
+    for (const y of classes) {
+      const cond = classConditional(mt, y);
+      let eU = 0;
+      let eC = 0;
+      let eI = 0;
+      let e32 = 0;
+      let cn = 0;
+      const logPy = Math.log(classPrior(m, y));
+      for (const p of pts) {
+        const { uncond, cond: cs, classifier } = scoreDecomposition(mt, y, p);
+        const fdU = finiteDifferenceGrad((x) => mixtureLogpdf(mt, x), p, h);
+        const fdC = finiteDifferenceGrad((x) => mixtureLogpdf(cond, x), p, h);
+        const fdY = finiteDifferenceGrad((x) => classLogPosterior(mt, y, x), p, h);
+        for (let i = 0; i < 2; i++) {
+          eU = Math.max(eU, Math.abs(uncond[i] - fdU[i]));
+          eC = Math.max(eC, Math.abs(cs[i] - fdC[i]));
+          eI = Math.max(eI, Math.abs(cs[i] - uncond[i] - fdY[i]));
+        }
+        cn = Math.max(cn, Math.hypot(classifier[0], classifier[1]));
+        e32 = Math.max(e32, Math.abs(mixtureLogpdf(cond, p) - mixtureLogpdf(mt, p) - classLogPosterior(mt, y, p) + logPy));
+      }
+      rows.push({ alphaBar: ab, y, points: pts.length, maxErrUncondScore: eU, maxErrCondScore: eC, maxErrIdentity: eI, maxErrEq32: e32, maxClassifierNorm: cn });
+    }
+  }
+  return rows;
+}
+
+/** log p_0(x) on a grid over [lo, hi]² (for contour plots). */
+export function densityGrid(m: Mixture, lo: number, hi: number, n: number): { x: number[]; y: number[]; z: number[][] } {
+  const x = Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+  const z = x.map((yy) => x.map((xx) => Math.exp(mixtureLogpdf(m, [xx, yy]))));
+  return { x, y: x.slice(), z };
 }
