@@ -124,8 +124,9 @@ function torchMode(cfg: ReferenceConfig, steps: number, info: TorchResult): Mode
     steps,
     note: "",
     setup: async () => {
-      const py = "/usr/bin/python3";
-      if (!fs.existsSync(py)) throw new Error("/usr/bin/python3 not found");
+      // Debian's python3 (python3-torch); SPATIALEDIT_PYTHON names another (e.g. the GPU machine's)
+      const py = process.env.SPATIALEDIT_PYTHON ?? "/usr/bin/python3";
+      if (!fs.existsSync(py)) throw new Error(`${py} not found`);
       const script = path.join(projectRoot(), "bench", "train_step_torch.py");
       child = childProcess.spawn(py, [script, JSON.stringify({ ...cfg, warmup: 0, threads: 1, seed: SEED, serve: true })], {
         env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1" },
