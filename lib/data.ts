@@ -13,6 +13,7 @@ export * from "./data/perceive";
 export * from "./data/png";
 export * from "./data/reader";
 export * from "./data/select";
+export * from "./data/show";
 export * from "./data/truth";
 export * from "./data/vqa";
 export * from "./data/writer";

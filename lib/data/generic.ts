@@ -117,6 +117,9 @@ export function makeGenericEdit(scene: Scene, ex: ExtractionResult, rng: Rng, wi
 
 const pad = (k: number) => String(k).padStart(6, "0");
 
+/** Fills tried per record before giving up on it (counted as `gave_up`). */
+const MAX_ATTEMPTS = 12;
+
 /** The generic writer unit of scene `index` (deterministic in seed, index, config). */
 export function genericUnit(index: number, seed: number, cfg: GenericConfig, world: WorldConfig = worldConfig()): WriterUnit {
   const rng = new Rng(seed).fork(`generic-${index}`);
@@ -135,20 +138,29 @@ export function genericUnit(index: number, seed: number, cfg: GenericConfig, wor
   const records: Record<string, unknown>[] = [];
   const er = rng.fork("edit");
   for (let i = 0; i < cfg.editsPerScene; i++) {
-    let g: GenericEdit;
-    try {
-      if (er.bool(cfg.spatialShare)) {
-        const family = er.choice(EDIT_FAMILIES);
-        const spec = makeEdit(scene, ex, er, family, family === "movement" ? "move" : er.choice(EDIT_KINDS), { moveStep: cfg.moveStep, trendStep: cfg.trendStep, ...size });
-        g = { type: `spatial/${spec.family}`, instruction: spec.instruction, spatialIntended: true, condition: spec.condition, edited: spec.edited };
-      } else g = makeGenericEdit(scene, ex, er, size.width, size.height);
-    } catch (e) {
-      if (!(e instanceof Refused)) throw e;
-      inc("refusal", e.reason);
+    // decide spatial or not first, then retry refused fills of that type, so that the share of
+    // WRITTEN records follows `spatialShare` (spatial fills are refused far more often)
+    const spatial = er.bool(cfg.spatialShare);
+    let g: GenericEdit | null = null;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS && g === null; attempt++) {
+      try {
+        if (spatial) {
+          const family = er.choice(EDIT_FAMILIES);
+          const spec = makeEdit(scene, ex, er, family, family === "movement" ? "move" : er.choice(EDIT_KINDS), { moveStep: cfg.moveStep, trendStep: cfg.trendStep, ...size });
+          g = { type: `spatial/${spec.family}`, instruction: spec.instruction, spatialIntended: true, condition: spec.condition, edited: spec.edited };
+        } else g = makeGenericEdit(scene, ex, er, size.width, size.height);
+      } catch (e) {
+        if (!(e instanceof Refused)) throw e;
+        inc("refusal", e.reason);
+      }
+    }
+    if (g === null) {
+      inc("gave_up", spatial ? "spatial" : "non_spatial");
       continue;
     }
-    const target = g.pixelOp ? applyPixelOp(src, g.pixelOp) : (() => {
-      const r = renderScene(g.edited!, size);
+    const edit = g;
+    const target = edit.pixelOp ? applyPixelOp(src, edit.pixelOp) : (() => {
+      const r = renderScene(edit.edited!, size);
       return { width: r.width, height: r.height, data: r.rgb };
     })();
     const tgt = `images/g${pad(index)}-e${i}.png`;

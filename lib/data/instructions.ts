@@ -7,7 +7,8 @@
  *   depth      "turn the nearest/farthest <item> into ..."
  *   volume     "for their real volume, turn the biggest/smallest <item> into ..."
  *   contour    "for the size of their contour, turn the biggest/smallest <item> into ..."
- *   rank       "turn the <rank> leftmost/nearest/biggest <item> among the <items> / in the whole image into ..."
+ *   rank       "turn the <rank> leftmost/nearest/biggest <item> among the <items> into ...",
+ *              "turn the <item> that is the <rank> leftmost/... object in the whole image into ..."
  *   movement   "is the object in the image moving? if so, move it to the position it will be at the next
  *               moment", "move the <direction> <item> <magnitude> to the <direction>"
  * Edit kinds (§5.1.3): recolour (colour or texture), remove, resize, move, replace.
@@ -128,7 +129,7 @@ function rankReferent(ex: ExtractionResult, rng: Rng): Referent {
     return { object: o, phrase: `the ${ordinalWord(k)} ${sup} ${itemPhrase(spec)} ${among}`, prefix: w.prefix, form: "rank-items" };
   }
   const o = pickByRank(ex, ex.objects, w.key, dir, k);
-  return { object: o, phrase: `the ${ordinalWord(k)} ${sup} ${o.object} in the whole image`, prefix: w.prefix, form: "rank-whole" };
+  return { object: o, phrase: `the ${o.object} that is the ${ordinalWord(k)} ${sup} object in the whole image`, prefix: w.prefix, form: "rank-whole" };
 }
 
 function sceneObject(scene: Scene, id: number): SceneObject {

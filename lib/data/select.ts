@@ -61,10 +61,12 @@ export function pickByRank(ex: ExtractionResult, group: readonly ObjectInfo[], k
   checkComplete(ex);
   const pick = pickRank(ex, key, k, dir, group.map((o) => o.id));
   if (!pick.ok) {
-    const reason: DataRefusal = pick.reason === "tie" ? "rank_tied" : pick.reason === "out-of-range" ? "rank_out_of_range" : pick.reason === "empty" ? "no_referent" : "incomplete_extraction";
-    throw new Refused(reason, `${key} rank ${k} (${dir}): ${pick.detail}`);
+    // explicit cast: tslab compiles without strictNullChecks, where `ok` does not narrow the union
+    const bad = pick as { ok: false; reason: string; detail: string };
+    const reason: DataRefusal = bad.reason === "tie" ? "rank_tied" : bad.reason === "out-of-range" ? "rank_out_of_range" : bad.reason === "empty" ? "no_referent" : "incomplete_extraction";
+    throw new Refused(reason, `${key} rank ${k} (${dir}): ${bad.detail}`);
   }
-  return objectById(ex, pick.id);
+  return objectById(ex, (pick as { ok: true; id: number }).id);
 }
 
 /** What a noun phrase says about an object: any subset of shape, colour, material, size. */
