@@ -43,6 +43,8 @@ export interface EditSpec {
   condition: string;
   /** Ids of the edited objects. */
   targets: number[];
+  /** The rank fact that picked the referent (extreme and rank forms), for checking against the truth. */
+  referent?: { key: RankKey; dir: "asc" | "desc"; k: number; group: number[] };
   /** Parameters of the edit (JSON), e.g. { colour: "blue" }. */
   params: Record<string, string | number>;
   /** The edited scene (exact ground truth once rendered). */
@@ -66,6 +68,7 @@ interface Referent {
   /** Prefix of the sentence ("for their real volume, "). */
   prefix: string;
   form: string;
+  fact?: EditSpec["referent"];
 }
 
 interface RankWords {
@@ -91,10 +94,12 @@ function groupSpecFor(o: ObjectInfo, rng: Rng): ItemSpec {
 function extremeReferent(ex: ExtractionResult, rng: Rng, family: keyof typeof FAMILY_WORDS): Referent {
   if (ex.objects.length === 0) throw new Refused("too_few_objects", "the scene has no objects");
   const w = FAMILY_WORDS[family];
-  const dir = rng.bool() ? "desc" : "asc";
+  const dir: "asc" | "desc" = rng.bool() ? "desc" : "asc";
   const spec = groupSpecFor(rng.choice(ex.objects), rng);
-  const o = pickByRank(ex, matching(ex.objects, spec), w.key, dir, 1);
-  return { object: o, phrase: `the ${dir === "desc" ? w.desc : w.asc} ${itemPhrase(spec)}`, prefix: w.prefix, form: "extreme" };
+  const group = matching(ex.objects, spec);
+  const o = pickByRank(ex, group, w.key, dir, 1);
+  const fact = { key: w.key, dir, k: 1, group: group.map((g) => g.id) };
+  return { object: o, phrase: `the ${dir === "desc" ? w.desc : w.asc} ${itemPhrase(spec)}`, prefix: w.prefix, form: "extreme", fact };
 }
 
 /** "the cube left of the red sphere": exactly one object of the group on that side of the anchor. */
@@ -118,18 +123,20 @@ function relativeReferent(ex: ExtractionResult, rng: Rng): Referent {
 function rankReferent(ex: ExtractionResult, rng: Rng): Referent {
   const fam = rng.choice(["direction", "depth", "volume", "contour"] as const);
   const w = FAMILY_WORDS[fam];
-  const dir = rng.bool() ? "desc" : "asc";
+  const dir: "asc" | "desc" = rng.bool() ? "desc" : "asc";
   const k = rng.int(2, 4);
   const sup = dir === "desc" ? w.desc : w.asc;
   if (rng.bool()) {
     const spec = groupSpecFor(rng.choice(ex.objects), rng);
     const group = matching(ex.objects, spec);
     const o = pickByRank(ex, group, w.key, dir, k);
+    const fact = { key: w.key, dir, k, group: group.map((g) => g.id) };
     const among = spec.shape === undefined ? "in the whole image" : `among the ${itemPhrase(spec, true)}`;
-    return { object: o, phrase: `the ${ordinalWord(k)} ${sup} ${itemPhrase(spec)} ${among}`, prefix: w.prefix, form: "rank-items" };
+    return { object: o, phrase: `the ${ordinalWord(k)} ${sup} ${itemPhrase(spec)} ${among}`, prefix: w.prefix, form: "rank-items", fact };
   }
   const o = pickByRank(ex, ex.objects, w.key, dir, k);
-  return { object: o, phrase: `the ${o.object} that is the ${ordinalWord(k)} ${sup} object in the whole image`, prefix: w.prefix, form: "rank-whole" };
+  const fact = { key: w.key, dir, k, group: ex.objects.map((g) => g.id) };
+  return { object: o, fact, phrase: `the ${o.object} that is the ${ordinalWord(k)} ${sup} object in the whole image`, prefix: w.prefix, form: "rank-whole" };
 }
 
 function sceneObject(scene: Scene, id: number): SceneObject {
@@ -164,7 +171,7 @@ function applyKind(scene: Scene, ex: ExtractionResult, ref: Referent, kind: Edit
   const o = ref.object;
   const so = sceneObject(scene, o.id);
   const full = `the ${itemPhrase(fullSpec(o))}, which is ${ref.phrase},`;
-  const base = { kind, form: ref.form, targets: [o.id] };
+  const base = { kind, form: ref.form, targets: [o.id], ...(ref.fact ? { referent: ref.fact } : {}) };
   switch (kind) {
     case "recolour": {
       if (rng.bool(0.7)) {

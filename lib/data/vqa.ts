@@ -32,6 +32,11 @@ export interface VqaPair {
   answer: string;
   /** Ids of the objects the question is about. */
   objects: number[];
+  /**
+   * The spatial fact the answer rests on, for checking against the truth: a rank pick
+   * (key, direction, rank) or an order between objects[0] and objects[1] on a key.
+   */
+  fact?: { key: RankKey; dir?: "asc" | "desc"; k?: number; order?: "less" | "greater" }[];
 }
 
 interface RankWords {
@@ -68,11 +73,11 @@ function rankQuestion(ex: ExtractionResult, rng: Rng, family: keyof typeof RANK_
   needObjects(ex, 1);
   const w = RANK_WORDS[family];
   const k = rng.int(1, Math.min(3, ex.objects.length) + 1);
-  const dir = rng.bool() ? "desc" : "asc";
+  const dir: "asc" | "desc" = rng.bool() ? "desc" : "asc";
   const o = pickByRank(ex, ex.objects, w.key, dir, k);
   const ord = ordinalWord(k);
   const question = `${w.prefix}what is the ${ord ? `${ord} ` : ""}${dir === "desc" ? w.desc : w.asc} object?`;
-  return { family, form: "rank", question, answer: uniqueName(o, ex.objects), objects: [o.id] };
+  return { family, form: "rank", question, answer: uniqueName(o, ex.objects), objects: [o.id], fact: [{ key: w.key, dir, k }] };
 }
 
 /** "Is <item> taller/shorter than <item>?": yes/no, balanced by asking either comparative. */
@@ -84,7 +89,7 @@ function compareQuestion(ex: ExtractionResult, rng: Rng, family: keyof typeof RA
   const askGreater = rng.bool();
   const yes = askGreater ? c === "greater" : c === "less";
   const question = `${w.prefix}is ${uniqueName(a, ex.objects)} ${askGreater ? w.greater : w.less} ${uniqueName(b, ex.objects)}?`;
-  return { family, form: family === "direction" ? "relation" : "compare", question, answer: yes ? "yes" : "no", objects: [a.id, b.id] };
+  return { family, form: family === "direction" ? "relation" : "compare", question, answer: yes ? "yes" : "no", objects: [a.id, b.id], fact: [{ key: w.key, order: c }] };
 }
 
 /** "describe the direction between A and B": left/right and in front/behind, ties said as such. */
@@ -98,7 +103,10 @@ function describeQuestion(ex: ExtractionResult, rng: Rng): VqaPair {
   const parts: string[] = [];
   if (h !== "tie") parts.push(h === "less" ? "left of" : "right of");
   if (d !== "tie") parts.push(d === "less" ? "in front of" : "behind");
-  return { family: "direction", form: "describe", question: `describe the direction between ${na} and ${nb}`, answer: `${na} is ${parts.join(" and ")} ${nb}`, objects: [a.id, b.id] };
+  const fact: NonNullable<VqaPair["fact"]> = [];
+  if (h !== "tie") fact.push({ key: "horizontal", order: h });
+  if (d !== "tie") fact.push({ key: "depth", order: d });
+  return { family: "direction", form: "describe", question: `describe the direction between ${na} and ${nb}`, answer: `${na} is ${parts.join(" and ")} ${nb}`, objects: [a.id, b.id], fact };
 }
 
 /** Region word of a normalised image position (3 x 3 grid). */
