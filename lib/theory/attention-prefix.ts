@@ -101,7 +101,16 @@ export interface Eq7Report {
   orderKept: number;
   /** True when every entry is finite (the stable softmax did not overflow). */
   finite: boolean;
+  /** Largest |logit| of the instance. In float32 the exponent x_ij - max_r x_ir is rounded to
+   * ~|logit| * 2^-24, so small attention entries carry a relative error of that size: the
+   * float32 floor for any softmax, not a failure of Eq. 7. */
+  maxAbsLogit: number;
+  /** max over entries of the relative error divided by FLOAT32_BOUND_FACTOR * 2^-24 * (1 + maxAbsLogit). */
+  maxErrorOverBound: number;
 }
+
+/** Safety factor of the float32 rounding bound (exp, sum and division add a few ulps each). */
+export const FLOAT32_BOUND_FACTOR = 8;
 
 function rows(data: Float32Array | Int32Array | Uint8Array, r: number, c: number): number[][] {
   const out: number[][] = [];
@@ -118,18 +127,21 @@ export function checkEq7(inst: Eq7Instance): Eq7Report {
   if (inst.X.length !== p * dIn || inst.P.length !== nt * dIn || inst.WQ.length !== heads * dk * dIn || inst.WK.length !== heads * dk * dIn) {
     throw new Error("checkEq7: array sizes do not match p, n_t, d_in, d_k, heads");
   }
-  const report: Eq7Report = { A: [], Aet: [], scale: [], maxRelError: 0, maxAbsError: 0, orderKept: 0, finite: true };
+  const report: Eq7Report = { A: [], Aet: [], scale: [], maxRelError: 0, maxAbsError: 0, orderKept: 0, finite: true, maxAbsLogit: 0, maxErrorOverBound: 0 };
   let kept = 0;
   for (let h = 0; h < heads; h++) {
-    const [aData, etData] = tf.tidy(() => {
+    const { aData, etData, maxLogit } = tf.tidy(() => {
       const X = tf.tensor2d(inst.X, [p, dIn]);
       const WQ = tf.tensor2d(inst.WQ.subarray(h * dk * dIn, (h + 1) * dk * dIn), [dk, dIn]);
       const WK = tf.tensor2d(inst.WK.subarray(h * dk * dIn, (h + 1) * dk * dIn), [dk, dIn]);
       const keys = nt > 0 ? tf.concat([tf.tensor2d(inst.P, [nt, dIn]), X], 0) : X; // [n_t + p, d_in]
       const A = stableSoftmax(attentionLogits(X, X, WQ, WK, tau)); // [p, p]
-      const Aet = stableSoftmax(attentionLogits(X, keys, WQ, WK, tau)); // [p, n_t + p]
-      return [A.dataSync() as Float32Array, Aet.dataSync() as Float32Array];
+      const logits = attentionLogits(X, keys, WQ, WK, tau); // [p, n_t + p]
+      const Aet = stableSoftmax(logits); // [p, n_t + p]
+      return { aData: A.dataSync() as Float32Array, etData: Aet.dataSync() as Float32Array, maxLogit: tf.max(tf.abs(logits)).dataSync()[0] };
     });
+    report.maxAbsLogit = Math.max(report.maxAbsLogit, maxLogit);
+    const bound = FLOAT32_BOUND_FACTOR * 2 ** -24 * (1 + maxLogit);
     const A = rows(aData, p, p);
     const Aet = rows(etData, p, nt + p);
     const scale: number[] = [];
@@ -144,7 +156,10 @@ export function checkEq7(inst: Eq7Instance): Eq7Report {
         const diff = Math.abs(lhs - rhs);
         report.maxAbsError = Math.max(report.maxAbsError, diff);
         const size = Math.max(Math.abs(lhs), Math.abs(rhs));
-        if (size >= REL_ERROR_FLOOR) report.maxRelError = Math.max(report.maxRelError, diff / size);
+        if (size >= REL_ERROR_FLOOR) {
+          report.maxRelError = Math.max(report.maxRelError, diff / size);
+          report.maxErrorOverBound = Math.max(report.maxErrorOverBound, diff / size / bound);
+        }
       }
       if (orderPreserved(A[i], Aet[i].slice(nt))) kept++;
     }
@@ -167,11 +182,13 @@ export interface Eq7Sweep {
   /** Smallest and largest row scale s_i seen (how much attention the prefix took). */
   minScale: number;
   maxScale: number;
+  maxAbsLogit: number;
+  maxErrorOverBound: number;
 }
 
 /** Runs `checkEq7` on `count` random instances drawn with `rng` and options `o`. */
 export function sweepEq7(rng: Rng, count: number, o: Eq7Options): Eq7Sweep {
-  const out: Eq7Sweep = { instances: count, maxRelError: 0, maxAbsError: 0, orderKept: 0, allFinite: true, minScale: Infinity, maxScale: -Infinity };
+  const out: Eq7Sweep = { instances: count, maxRelError: 0, maxAbsError: 0, orderKept: 0, allFinite: true, minScale: Infinity, maxScale: -Infinity, maxAbsLogit: 0, maxErrorOverBound: 0 };
   let kept = 0;
   for (let c = 0; c < count; c++) {
     const r = checkEq7(randomEq7Instance(rng.fork(c), o));
@@ -179,6 +196,8 @@ export function sweepEq7(rng: Rng, count: number, o: Eq7Options): Eq7Sweep {
     out.maxAbsError = Math.max(out.maxAbsError, r.maxAbsError);
     kept += r.orderKept;
     out.allFinite = out.allFinite && r.finite;
+    out.maxAbsLogit = Math.max(out.maxAbsLogit, r.maxAbsLogit);
+    out.maxErrorOverBound = Math.max(out.maxErrorOverBound, r.maxErrorOverBound);
     for (const row of r.scale) for (const s of row) {
       out.minScale = Math.min(out.minScale, s);
       out.maxScale = Math.max(out.maxScale, s);

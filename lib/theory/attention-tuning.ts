@@ -54,8 +54,8 @@ const SCENE: SceneConfig = { patches: 10, colours: 4, minObjects: 2, maxObjects:
 
 export const ATTENTION_TUNING_PRESETS: Presets<AttentionTuningConfig> = {
   tiny: { scene: { ...SCENE, patches: 6, maxObjects: 2, d: 16 }, layers: 2, heads: 2, ff: 32, initStd: 0.15, qkStd: 0.3, nSoft: 2, loraRank: 2, steps: 3, batch: 8, softLr: 0.05, weightLr: 0.01, evalSize: 16, targetLayer: -1, seed: 7 },
-  quick: { scene: SCENE, layers: 3, heads: 2, ff: 64, initStd: 0.15, qkStd: 0.25, nSoft: 4, loraRank: 2, steps: 150, batch: 64, softLr: 0.05, weightLr: 0.01, evalSize: 256, targetLayer: -1, seed: 7 },
-  paper: { scene: SCENE, layers: 4, heads: 4, ff: 128, initStd: 0.15, qkStd: 0.25, nSoft: 8, loraRank: 4, steps: 600, batch: 128, softLr: 0.05, weightLr: 0.01, evalSize: 1024, targetLayer: -1, seed: 7 },
+  quick: { scene: SCENE, layers: 3, heads: 2, ff: 64, initStd: 0.15, qkStd: 0.25, nSoft: 4, loraRank: 2, steps: 120, batch: 64, softLr: 0.05, weightLr: 0.01, evalSize: 256, targetLayer: -1, seed: 7 },
+  paper: { scene: SCENE, layers: 4, heads: 4, ff: 128, initStd: 0.15, qkStd: 0.25, nSoft: 8, loraRank: 4, steps: 400, batch: 128, softLr: 0.05, weightLr: 0.01, evalSize: 512, targetLayer: -1, seed: 7 },
 };
 
 /** The image adapter (image-embedding tuning): x' = x W + b, W starts at the identity. */

@@ -51,8 +51,8 @@ export interface SortExperimentConfig {
 
 export const SORT_PRESETS: Presets<SortExperimentConfig> = {
   tiny: { n: 3, d: 16, layers: 1, heads: 2, ff: 32, batch: 16, pretrainSteps: 6, pretrainLr: 3e-3, adaptSteps: 3, adaptLr: 1e-3, softLr: 1e-2, loraLr: 1e-2, nSoft: 2, loraRank: 2, evalSize: 32, seeds: [1] },
-  quick: { n: 5, d: 64, layers: 2, heads: 4, ff: 128, batch: 64, pretrainSteps: 1500, pretrainLr: 3e-3, adaptSteps: 400, adaptLr: 1e-3, softLr: 1e-2, loraLr: 1e-2, nSoft: 8, loraRank: 4, evalSize: 1000, seeds: [1] },
-  paper: { n: 6, d: 64, layers: 4, heads: 4, ff: 256, batch: 128, pretrainSteps: 6000, pretrainLr: 3e-3, adaptSteps: 2000, adaptLr: 1e-3, softLr: 1e-2, loraLr: 1e-2, nSoft: 10, loraRank: 8, evalSize: 2000, seeds: [1, 2, 3] },
+  quick: { n: 5, d: 64, layers: 2, heads: 4, ff: 128, batch: 64, pretrainSteps: 500, pretrainLr: 3e-3, adaptSteps: 150, adaptLr: 1e-3, softLr: 1e-2, loraLr: 1e-2, nSoft: 8, loraRank: 4, evalSize: 500, seeds: [1] },
+  paper: { n: 6, d: 64, layers: 3, heads: 4, ff: 256, batch: 64, pretrainSteps: 2000, pretrainLr: 3e-3, adaptSteps: 600, adaptLr: 1e-3, softLr: 1e-2, loraLr: 1e-2, nSoft: 10, loraRank: 8, evalSize: 2000, seeds: [1, 2, 3] },
 };
 
 /** The GPT config of an experiment config. */
