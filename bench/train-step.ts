@@ -175,11 +175,11 @@ async function webgpuChild(cfg: ReferenceConfig, steps: number, rounds: number, 
   try {
     const r = await initBackend({ force: "webgpu" });
     const task = makeReferenceTask(cfg, SEED);
-    for (let i = 0; i < warmup; i++) task.step();
+    for (let i = 0; i < warmup; i++) await task.stepAsync();
     const ms: number[] = [];
     for (let r2 = 0; r2 < rounds; r2++) {
       const t0 = performance.now();
-      for (let i = 0; i < steps; i++) task.step(); // each step reads the loss back: a full GPU sync
+      for (let i = 0; i < steps; i++) await task.stepAsync(); // each step reads the loss back: a full GPU sync
       ms.push((performance.now() - t0) / steps);
     }
     task.dispose();
@@ -231,6 +231,8 @@ async function main(): Promise<void> {
   console.log(`bench/train-step: reference step B=${cfg.batch} T=${cfg.seq} D=${cfg.dModel} F=${cfg.dFF}, ${(flops / 1e9).toFixed(3)} GFLOP/step (matmuls)`);
   console.log(`machine: ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, node ${process.version}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   console.log(`native BLAS: ${native.detail}`);
+  const machineNote = process.env.SPATIALEDIT_MACHINE_NOTE ?? "";
+  if (machineNote !== "") console.log(`machine note: ${machineNote}`);
   const torch: TorchResult = { ok: false, why: "skipped (--no-torch)" };
   if (!flag("no-torch")) {
     const tm = torchMode(cfg, steps, torch);
@@ -298,6 +300,7 @@ async function main(): Promise<void> {
       torch,
       webgpu,
       loadAverage: os.loadavg(),
+      machineNote,
       versions: { "@tensorflow/tfjs": tf.version.tfjs, node: process.version, torch: torch.torch ?? null },
     },
   });

@@ -28,6 +28,20 @@ export function trainStep(optimizer: tf.Optimizer, lossFn: () => tf.Scalar, para
   return loss;
 }
 
+/**
+ * The same step, reading the loss back asynchronously: use it on GPU backends (webgpu), where a
+ * synchronous read (`dataSync`) is slow or, in Node without OffscreenCanvas, not possible.
+ */
+export async function trainStepAsync(optimizer: tf.Optimizer, lossFn: () => tf.Scalar, params: Params, varList?: tf.Variable[]): Promise<number> {
+  const vars = varList ?? Object.values(params).filter((v) => v.trainable);
+  const { value, grads } = tf.variableGrads(lossFn, vars);
+  optimizer.applyGradients(grads);
+  tf.dispose(grads);
+  const loss = (await value.data())[0];
+  value.dispose();
+  return loss;
+}
+
 /** Gradients only (for data-parallel averaging): name -> Float32Array, and the loss. */
 export function computeGrads(lossFn: () => tf.Scalar, params: Params, names: string[]): { loss: number; grads: Record<string, Float32Array> } {
   const vars = names.map((n) => {

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { resolveConfig, type DeepPartial, type Presets } from "../core/profile";
 import { makeRng } from "../core/rng";
 import { disposeParams, type Params } from "./layers";
-import { trainStep } from "./adam";
+import { trainStep, trainStepAsync } from "./adam";
 import { block, initBlock, type BlockConfig } from "./transformer";
 
 export interface ReferenceConfig {
@@ -55,6 +55,8 @@ export interface ReferenceTask {
   loss(start?: number, count?: number): tf.Scalar;
   /** One Adam step on all parameters; returns the loss. */
   step(): number;
+  /** The same step with an asynchronous loss read-back (GPU backends). */
+  stepAsync(): Promise<number>;
   dispose(): void;
 }
 
@@ -82,6 +84,7 @@ export function makeReferenceTask(config: ReferenceConfig, seed: number): Refere
     optimizer,
     loss,
     step: () => trainStep(optimizer, () => loss(), params),
+    stepAsync: () => trainStepAsync(optimizer, () => loss(), params),
     dispose: () => {
       disposeParams(params);
       x.dispose();
