@@ -6,6 +6,7 @@
  */
 import { resolveConfig } from "../core/profile";
 import type { DeepPartial, Presets } from "../core/profile";
+import { HEIGHT_FACTOR, SIZE_RADIUS } from "../world/conventions";
 import type { RankKey, Tolerance } from "./types";
 
 export interface EngineConfig {
@@ -34,6 +35,13 @@ export interface EngineConfig {
   volumePixelUncertainty: number;
   /** Extra uncertainty of the horizontal position as a fraction of the image width (perspective bias). */
   horizontalUncertainty: number;
+  /**
+   * Size prior of the scene source, used to bound what a partly hidden object can hide: the
+   * largest footprint width (SpatialWorld: a large cube's diagonal) and the largest height
+   * (world units). A huge value makes partly hidden objects unrankable.
+   */
+  maxObjectWidth: number;
+  maxObjectHeight: number;
   /** Tie tolerances per rank key (units of the key: pixels, world units, cubic units, pixels). */
   tolerances: Record<RankKey, Tolerance>;
 }
@@ -63,6 +71,8 @@ const ENGINE_BASE: EngineConfig = {
   horizontalUncertainty: 0.005,
   volumeUncertainty: 0.1,
   volumePixelUncertainty: 3,
+  maxObjectWidth: 2 * SIZE_RADIUS.large * Math.SQRT2,
+  maxObjectHeight: HEIGHT_FACTOR.cone * SIZE_RADIUS.large,
   tolerances: {
     horizontal: { abs: 0.5, rel: 0 }, // pixels (plus 1.5 px uncertainty per object)
     depth: { abs: 0.05, rel: 0.02 }, // world units

@@ -294,14 +294,19 @@ function measureObject(
   // width for the horizontal position); unknown (infinite) where a nearer object or the image
   // border may hide the part of the object that the estimate needs
   const px = (config.pixelUncertainty * centre3d[2]) / k.fx;
-  const sideHidden = hiddenSide[0] || hiddenSide[1];
-  const uncertainty: Record<RankKey, number> = {
-    horizontal: truncated || sideHidden ? Infinity : config.pixelUncertainty + config.horizontalUncertainty * W,
-    depth: truncated || occluded ? Infinity : px,
-    volume: truncated || occluded ? Infinity : (volumeShape ?? volumeHull) * (config.volumeUncertainty + config.volumePixelUncertainty / Math.max(width / pixelSize, 1)),
-    contour: 0,
-    height: truncated || hiddenSide[0] || hiddenSide[1] || hiddenSide[2] ? Infinity : px,
-  };
+  const uncertainty = estimateUncertainty(config, {
+    px,
+    pixelUncertainty: config.pixelUncertainty,
+    horizontalPx: config.pixelUncertainty + config.horizontalUncertainty * W,
+    pxPerUnit: k.fx / centre3d[2],
+    width,
+    top,
+    volume: volumeShape ?? volumeHull,
+    widthPx: width / pixelSize,
+    truncated,
+    occluded,
+    hidden: hiddenSide,
+  });
   return {
     id: det.id,
     ...parsed,
@@ -326,6 +331,43 @@ function measureObject(
     hiddenSides: { left: hiddenSide[0], right: hiddenSide[1], top: hiddenSide[2], bottom: hiddenSide[3] },
     uncertainty,
     ranks: emptyRanks(),
+  };
+}
+
+/**
+ * Per-key uncertainty of one object's estimates (the tie test adds them to the tolerance).
+ * Fully visible objects: `pixelUncertainty` pixels at their depth. Objects that a nearer
+ * object or the image border may cut: bounded by the scene source's size prior
+ * (`maxObjectWidth`, `maxObjectHeight`): the hidden part can shift the footprint centre by at
+ * most (maxObjectWidth + visible width) / 2 and hide at most up to maxObjectHeight of height;
+ * the volume of such an object is unknown (infinite uncertainty).
+ */
+export function estimateUncertainty(
+  config: EngineConfig,
+  m: {
+    px: number;
+    pixelUncertainty: number;
+    horizontalPx: number;
+    pxPerUnit: number;
+    width: number;
+    top: number;
+    volume: number;
+    widthPx: number;
+    truncated: boolean;
+    occluded: boolean;
+    hidden: boolean[];
+  },
+): Record<RankKey, number> {
+  const sideCut = m.truncated || m.hidden[0] || m.hidden[1];
+  const anyCut = m.truncated || m.occluded;
+  const topCut = m.truncated || m.hidden[0] || m.hidden[1] || m.hidden[2];
+  const shift = Math.max(0, (config.maxObjectWidth + m.width) / 2); // world units
+  return {
+    horizontal: sideCut ? m.horizontalPx + shift * m.pxPerUnit : m.horizontalPx,
+    depth: anyCut ? m.px + shift : m.px,
+    volume: anyCut ? Infinity : m.volume * (config.volumeUncertainty + config.volumePixelUncertainty / Math.max(m.widthPx, 1)),
+    contour: 0,
+    height: topCut ? m.px + Math.max(0, config.maxObjectHeight - m.top) : m.px,
   };
 }
 
