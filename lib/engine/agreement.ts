@@ -25,6 +25,8 @@ export interface KeyAgreement {
   rankFacts: number;
   rankFactsDecided: number;
   rankFactsAgreed: number;
+  /** Decided rank facts in frames where the source missed a visible object (they cannot agree). */
+  rankFactsDecidedMissing: number;
 }
 
 export interface AgreementCounts {
@@ -42,7 +44,7 @@ export interface AgreementCounts {
 
 export function emptyCounts(): AgreementCounts {
   const perKey = {} as Record<RankKey, KeyAgreement>;
-  for (const k of RANK_KEYS) perKey[k] = { pairs: 0, pairsDecided: 0, pairsAgreed: 0, rankFacts: 0, rankFactsDecided: 0, rankFactsAgreed: 0 };
+  for (const k of RANK_KEYS) perKey[k] = { pairs: 0, pairsDecided: 0, pairsAgreed: 0, rankFacts: 0, rankFactsDecided: 0, rankFactsAgreed: 0, rankFactsDecidedMissing: 0 };
   return { scenes: 0, objectsTrue: 0, objectsExtracted: 0, framesRefused: 0, objectsRefused: 0, incompleteFrames: 0, colourCorrect: 0, perKey, examples: [] };
 }
 
@@ -89,6 +91,7 @@ export function addAgreement(counts: AgreementCounts, ex: ExtractionResult, trut
         const pick = pickRank(ex, key, k, dir);
         if (!pick.ok) continue;
         a.rankFactsDecided++;
+        if (ex.objects.length < truth.length) a.rankFactsDecidedMissing++;
         const t = k <= truth.length ? truthAtRank(truth, key, k, dir) : null;
         if (t === pick.id && ex.objects.length === truth.length) a.rankFactsAgreed++;
         else note(`${key} ${dir} rank ${k}: engine picks ${pick.id}, truth ${t} (${ex.objects.length} extracted, ${truth.length} true)`);
@@ -135,6 +138,8 @@ export function summariseAgreement(c: AgreementCounts): Record<string, number> {
     out[`${key}.pairCoverage`] = a.pairs ? a.pairsDecided / a.pairs : NaN;
     out[`${key}.rankAgreement`] = a.rankFactsDecided ? a.rankFactsAgreed / a.rankFactsDecided : NaN;
     out[`${key}.rankCoverage`] = a.rankFacts ? a.rankFactsDecided / a.rankFacts : NaN;
+    const kept = a.rankFactsDecided - a.rankFactsDecidedMissing;
+    out[`${key}.rankAgreementNoMissed`] = kept ? a.rankFactsAgreed / kept : NaN;
     dec += a.pairsDecided + a.rankFactsDecided;
     agr += a.pairsAgreed + a.rankFactsAgreed;
     all += a.pairs + a.rankFacts;
