@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { checkSceneFacts, factAgreement } from "../../lib/data/check-facts";
 import { dataEngineConfig } from "../../lib/data/config";
 import { buildScene } from "../../lib/data/generate";
-import { compareOn, pickByRank, uniqueName } from "../../lib/data/select";
-import { truthExtraction } from "../../lib/data/truth";
 
 /**
  * "Exact answers": every rank or order fact behind a written VQA answer or an edit referent,
@@ -15,32 +14,20 @@ describe("answers and referents from the oracle extraction hold on the truth", (
       let facts = 0;
       const wrong: string[] = [];
       for (let k = 0; k < 40; k++) {
-        const d = buildScene(k, 77, cfg);
-        const truth = truthExtraction(d.scene, d.render);
-        const byId = (id: number) => truth.objects.find((o) => o.id === id)!;
-        for (const q of d.vqa) {
-          for (const f of q.fact ?? []) {
-            facts++;
-            if (f.order) {
-              const c = compareOn(truth, byId(q.objects[0]), byId(q.objects[1]), f.key);
-              if (c !== f.order) wrong.push(`scene ${k}: ${q.question} -> ${q.answer} (truth ${f.key} order ${c})`);
-            } else {
-              const t = pickByRank(truth, truth.objects, f.key, f.dir!, f.k!);
-              if (t.id !== q.objects[0]) wrong.push(`scene ${k}: ${q.question} -> ${q.answer} (truth picks ${t.id})`);
-              const name = uniqueName(t, truth.objects);
-              if (name !== q.answer) wrong.push(`scene ${k}: ${q.question} -> ${q.answer} (truth name ${name})`);
-            }
-          }
-        }
-        for (const e of d.edits) {
-          if (!e.referent) continue;
-          facts++;
-          const t = pickByRank(truth, e.referent.group.map(byId), e.referent.key, e.referent.dir, e.referent.k);
-          if (t.id !== e.targets[0]) wrong.push(`scene ${k}: ${e.instruction} -> ${e.targets[0]} (truth picks ${t.id})`);
-        }
+        const c = checkSceneFacts(buildScene(k, 77, cfg));
+        facts += c.facts;
+        wrong.push(...c.wrong);
       }
       expect(wrong).toEqual([]);
       expect(facts).toBeGreaterThan(100);
     });
   }
+
+  it("the noisy source is measured, not assumed", () => {
+    const r = factAgreement(dataEngineConfig("tiny", { perception: "noisy", vqaPerScene: 8, editsPerScene: 4 }), 5, 15);
+    expect(r.facts).toBeGreaterThan(10);
+    expect(r.agreement).toBeGreaterThan(0);
+    expect(r.agreement).toBeLessThanOrEqual(1);
+    expect(r.agreed).toBeLessThanOrEqual(r.facts);
+  });
 });
