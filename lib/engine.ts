@@ -7,6 +7,7 @@ export * from "./engine/ransac";
 export * from "./engine/parse";
 export * from "./engine/ranks";
 export * from "./engine/extract";
+export * from "./engine/cloud";
 export * from "./engine/truth";
 export * from "./engine/agreement";
 export * from "./engine/image-io";
