@@ -14,6 +14,8 @@ export interface DataEngineConfig {
   vqaPerScene: number;
   /** Edit template fills tried per scene. */
   editsPerScene: number;
+  /** Fills tried per record slot (same family) before the slot is given up; every refused fill is counted. */
+  attemptsPerRecord: number;
   /** Perception source the templates are filled from: "oracle" | "noisy" | "truth". */
   perception: string;
   /** Rewrite template text with the seeded paraphrase grammar (§5.1.2 "refining"). */
@@ -31,6 +33,7 @@ const BASE: DataEngineConfig = {
   resolution: 32,
   vqaPerScene: 6,
   editsPerScene: 3,
+  attemptsPerRecord: 3,
   perception: "oracle",
   paraphrase: true,
   pSwap: 0.7,
@@ -49,6 +52,7 @@ export function dataEngineConfig(profile?: string, overrides?: DeepPartial<DataE
   if (!["oracle", "noisy", "truth"].includes(c.perception)) {
     throw new Error(`dataEngine: perception must be one of oracle, noisy, truth, got '${c.perception}'`);
   }
+  if (!Number.isInteger(c.attemptsPerRecord) || c.attemptsPerRecord < 1) throw new Error(`dataEngine: attemptsPerRecord must be an integer >= 1, got ${c.attemptsPerRecord}`);
   if (!Number.isInteger(c.scenes) || c.scenes < 0) throw new Error(`dataEngine: scenes must be an integer >= 0, got ${c.scenes}`);
   if (!Number.isInteger(c.resolution) || c.resolution < 8 || c.resolution > 1024) throw new Error(`dataEngine: resolution must be an integer in [8, 1024], got ${c.resolution}`);
   return c;

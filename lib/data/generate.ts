@@ -62,13 +62,16 @@ export function buildScene(index: number, seed: number, cfg: DataEngineConfig, w
   const vr = rng.fork("vqa");
   for (let i = 0; i < cfg.vqaPerScene; i++) {
     const family: VqaFamily = vr.choice(VQA_FAMILIES);
-    try {
-      const q = makeVqa(extraction, vr, family);
-      const text = cfg.paraphrase ? paraphrase(q.question, rng.fork(`para-vqa-${i}`), { pSwap: cfg.pSwap }) : q.question;
-      vqa.push({ ...q, text });
-    } catch (e) {
-      if (!(e instanceof Refused)) throw e;
-      refusals.push({ task: "vqa", family, reason: e.reason, detail: e.message });
+    for (let attempt = 0; attempt < cfg.attemptsPerRecord; attempt++) {
+      try {
+        const q = makeVqa(extraction, vr, family);
+        const text = cfg.paraphrase ? paraphrase(q.question, rng.fork(`para-vqa-${i}`), { pSwap: cfg.pSwap }) : q.question;
+        vqa.push({ ...q, text });
+        break;
+      } catch (e) {
+        if (!(e instanceof Refused)) throw e;
+        refusals.push({ task: "vqa", family, reason: e.reason, detail: e.message });
+      }
     }
   }
   const edits: EditRecord[] = [];
@@ -77,13 +80,16 @@ export function buildScene(index: number, seed: number, cfg: DataEngineConfig, w
   for (let i = 0; i < cfg.editsPerScene; i++) {
     const family: EditFamily = er.choice(EDIT_FAMILIES);
     const kind: EditKind = family === "movement" ? "move" : er.choice(EDIT_KINDS);
-    try {
-      const spec = makeEdit(scene, extraction, er, family, kind, opts);
-      const text = cfg.paraphrase ? paraphrase(spec.instruction, rng.fork(`para-edit-${i}`), { pSwap: cfg.pSwap }) : spec.instruction;
-      edits.push({ ...spec, text, target: imageOf(renderScene(spec.edited, size)) });
-    } catch (e) {
-      if (!(e instanceof Refused)) throw e;
-      refusals.push({ task: "edit", family, reason: e.reason, detail: e.message });
+    for (let attempt = 0; attempt < cfg.attemptsPerRecord; attempt++) {
+      try {
+        const spec = makeEdit(scene, extraction, er, family, kind, opts);
+        const text = cfg.paraphrase ? paraphrase(spec.instruction, rng.fork(`para-edit-${i}`), { pSwap: cfg.pSwap }) : spec.instruction;
+        edits.push({ ...spec, text, target: imageOf(renderScene(spec.edited, size)) });
+        break;
+      } catch (e) {
+        if (!(e instanceof Refused)) throw e;
+        refusals.push({ task: "edit", family, reason: e.reason, detail: e.message });
+      }
     }
   }
   return { index, scene, render, extraction, vqa, edits, refusals };

@@ -56,7 +56,8 @@ describe("dataset writer", () => {
     const famTotal = Object.values(man.counts.family ?? {}).reduce((x, y) => x + y, 0);
     const refTotal = Object.values(man.counts.refusal ?? {}).reduce((x, y) => x + y, 0);
     expect(famTotal).toBe(man.records);
-    expect(famTotal + refTotal).toBe(5 * CFG.vqaPerScene);
+    expect(famTotal).toBeLessThanOrEqual(5 * CFG.vqaPerScene);
+    expect(refTotal).toBeGreaterThan(0);
     expect((man.config as { dataEngine: { scenes: number } }).dataEngine.scenes).toBe(5);
   });
 
