@@ -56,14 +56,16 @@ export function argsortDesc(a: ArrayLike<number>): number[] {
  * True when the order of `before` is kept by `after`: for every pair, before_j > before_k
  * implies after_j >= after_k (weak monotonicity: float32 may merge two values into a tie,
  * e.g. when both underflow to 0, but may never reverse them), and equal entries stay equal.
+ * With `relTol` > 0, only pairs with before_j > before_k (1 + relTol) must keep their order
+ * (near-ties within rounding error may swap) and ties are not checked.
  */
-export function orderPreserved(before: ArrayLike<number>, after: ArrayLike<number>): boolean {
+export function orderPreserved(before: ArrayLike<number>, after: ArrayLike<number>, relTol = 0): boolean {
   checkPair(before, after, "orderPreserved");
   const n = before.length;
   for (let j = 0; j < n; j++) {
     for (let k = 0; k < n; k++) {
-      if (before[j] > before[k] && after[j] < after[k]) return false;
-      if (before[j] === before[k] && after[j] !== after[k]) return false;
+      if (before[j] > before[k] * (1 + relTol) && after[j] < after[k]) return false;
+      if (relTol === 0 && before[j] === before[k] && after[j] !== after[k]) return false;
     }
   }
   return true;

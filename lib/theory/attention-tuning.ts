@@ -21,7 +21,7 @@ import { Rng } from "../core/rng";
 import { rankShift, RankShift } from "./attention-ranking";
 import { createSceneEncoder, QUERY_WORD, SCENE_WORDS, sceneBatch, SceneBatch, SceneConfig, SceneEncoder } from "./attention-scenes";
 import { matMul2d } from "./gpt-matmul";
-import { Adapters, adapterVariables, attentionVariables, cloneGpt, createGpt, createLora, createPrefix, createPrompt, disposeAdapters, disposeGpt, forwardEmbedded, Gpt } from "./gpt-model";
+import { Adapters, adapterVariables, attentionVariables, cloneGpt, createGpt, createLora, createPrefix, createPrompt, disposeAdapters, disposeGpt, forwardEmbedded, Gpt, yieldToEventLoop } from "./gpt-model";
 
 export const TUNING_METHODS = ["prompt", "prefix", "image-embedding", "embedding", "attention", "lora"] as const;
 export type TuningMethod = (typeof TUNING_METHODS)[number];
@@ -208,7 +208,7 @@ function exampleMaps(t: Tuned, s: SceneBatch, P: number): { maps: number[][][][]
 }
 
 /** Runs every method from the same frozen base and measures target attention and rank shifts. */
-export function runAttentionTuning(c: AttentionTuningConfig, options: { methods?: readonly TuningMethod[]; silent?: boolean } = {}): AttentionTuningResult {
+export async function runAttentionTuning(c: AttentionTuningConfig, options: { methods?: readonly TuningMethod[]; silent?: boolean } = {}): Promise<AttentionTuningResult> {
   const methods = options.methods ?? TUNING_METHODS;
   const rng = new Rng(c.seed);
   const P = c.scene.patches;
@@ -235,6 +235,7 @@ export function runAttentionTuning(c: AttentionTuningConfig, options: { methods?
       losses.push(loss.dataSync()[0]);
       loss.dispose();
       bar.tick(1, { loss: losses[losses.length - 1] });
+      await yieldToEventLoop(); // let the notebook kernel send progress messages
     }
     bar.done();
     opt.dispose();

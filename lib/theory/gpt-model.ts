@@ -286,3 +286,11 @@ export function forwardTokens(m: Gpt, tokens: tf.Tensor2D, adapters: Adapters = 
   const r = forwardEmbedded(m, embedTokens(m, tokens), adapters, options);
   return { ...r, logits: matMul2d(r.hidden, m.head as tf.Tensor2D) };
 }
+
+/**
+ * Lets pending I/O run between training steps. Long synchronous loops in a tslab notebook made
+ * the kernel die ("Socket is busy writing") because progress messages could not be flushed.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

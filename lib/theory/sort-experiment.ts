@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Presets } from "../core/profile";
 import { progress } from "../core/progress";
 import { Rng } from "../core/rng";
-import { Adapters, adapterVariables, allVariables, attentionVariables, cloneGpt, createGpt, createLora, createPrefix, createPrompt, disposeAdapters, disposeGpt, forwardTokens, Gpt, LORA_TARGETS } from "./gpt-model";
+import { Adapters, adapterVariables, yieldToEventLoop, allVariables, attentionVariables, cloneGpt, createGpt, createLora, createPrefix, createPrompt, disposeAdapters, disposeGpt, forwardTokens, Gpt, LORA_TARGETS } from "./gpt-model";
 import { SORT_VOCAB, sortAccuracy, sortBatch, sortLoss, SortOrder } from "./sort-task";
 
 export const SORT_METHODS = ["prefix", "prompt", "attention", "lora", "full"] as const;
@@ -73,9 +73,11 @@ function outputLogits(m: Gpt, a: Adapters, input: tf.Tensor2D): tf.Tensor2D {
 
 /**
  * Adam steps on sorting in `order`, training only `vars`. Returns the loss per step.
- * Gradients of the frozen weights are never computed (varList).
+ * Gradients of the frozen weights are never computed (varList). Async: it yields to the event
+ * loop after every step, so a notebook kernel can send its progress messages (a long
+ * synchronous loop made the tslab kernel die with "Socket is busy writing").
  */
-export function trainSort(m: Gpt, a: Adapters, vars: tf.Variable[], order: SortOrder, steps: number, lr: number, batch: number, rng: Rng, label = "train", silent = false): number[] {
+export async function trainSort(m: Gpt, a: Adapters, vars: tf.Variable[], order: SortOrder, steps: number, lr: number, batch: number, rng: Rng, label = "train", silent = false): Promise<number[]> {
   if (vars.length === 0) throw new Error("trainSort: nothing to train (empty variable list)");
   const n = (m.config.maxLen / 2) | 0;
   const opt = tf.train.adam(lr);
@@ -89,6 +91,7 @@ export function trainSort(m: Gpt, a: Adapters, vars: tf.Variable[], order: SortO
     losses.push(loss.dataSync()[0]);
     tf.dispose([loss, input, target]);
     bar.tick(1, { loss: losses[losses.length - 1] });
+    await yieldToEventLoop();
   }
   bar.done();
   opt.dispose();
@@ -227,17 +230,17 @@ export interface SortExperimentResult {
  * `keep` (optional) receives the pretrained base and each adapted model of the first seed
  * before they are disposed (for the Eq. 7 check of the notebook).
  */
-export function runSortExperiment(
+export async function runSortExperiment(
   c: SortExperimentConfig,
   options: { methods?: readonly SortMethod[]; silent?: boolean; onAdapted?: (base: Gpt, a: Adapted, seed: number) => void } = {},
-): SortExperimentResult {
+): Promise<SortExperimentResult> {
   const methods = options.methods ?? SORT_METHODS;
   const out: SortExperimentResult = { config: c, seeds: [], attention: null };
   for (const seed of c.seeds) {
     const rng = new Rng(seed);
     const base = createGpt(sortGptConfig(c), rng.fork("init"));
     let t0 = Date.now();
-    const pretrainLoss = trainSort(base, {}, allVariables(base), "ascending", c.pretrainSteps, c.pretrainLr, c.batch, rng.fork("pretrain-data"), `seed ${seed}: pretrain ascending`, options.silent);
+    const pretrainLoss = await trainSort(base, {}, allVariables(base), "ascending", c.pretrainSteps, c.pretrainLr, c.batch, rng.fork("pretrain-data"), `seed ${seed}: pretrain ascending`, options.silent);
     const pretrainSeconds = (Date.now() - t0) / 1000;
     const evalRng = () => rng.fork("eval");
     const res: SortSeedResult = {
@@ -254,7 +257,7 @@ export function runSortExperiment(
     for (const method of methods) {
       const ad = adaptMethod(base, method, c, rng.fork(`adapter-${method}`));
       t0 = Date.now();
-      const losses = trainSort(ad.model, ad.adapters, ad.vars, "descending", c.adaptSteps, methodLr(c, method), c.batch, rng.fork(`adapt-data-${method}`), `seed ${seed}: ${method}`, options.silent);
+      const losses = await trainSort(ad.model, ad.adapters, ad.vars, "descending", c.adaptSteps, methodLr(c, method), c.batch, rng.fork(`adapt-data-${method}`), `seed ${seed}: ${method}`, options.silent);
       const seconds = (Date.now() - t0) / 1000;
       const acc = evaluateSort(ad.model, ad.adapters, "descending", c.evalSize, evalRng());
       const asc = evaluateSort(ad.model, ad.adapters, "ascending", c.evalSize, evalRng());

@@ -66,7 +66,7 @@ describe("Eq. 7: A^et_ij = A_ij * sum_{r original} A^et_ir", () => {
     const r = sweepEq7(new Rng(12), 10, { p: 16, nt: 4, scale: 10 });
     expect(r.maxAbsLogit).toBeGreaterThan(100);
     expect(r.maxErrorOverBound).toBeLessThan(1);
-    expect(r.orderKept).toBe(1);
+    expect(r.orderKeptBeyondRounding).toBe(1);
   });
   it("a prefix that takes almost all attention: scales near 0, identity and order still hold", () => {
     const r = sweepEq7(new Rng(8), 4, { p: 6, nt: 3, scale: 3, prefixScale: 10 });

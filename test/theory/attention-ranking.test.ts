@@ -32,6 +32,10 @@ describe("order helpers", () => {
     expect(orderPreserved([0.2, 0.5, 0.3], [0, 0.05, 0])).toBe(true); // underflow merges, no reversal
     expect(orderPreserved([0.2, 0.5, 0.3], [0.03, 0.05, 0.02])).toBe(false);
     expect(orderPreserved([0.2, 0.2], [0.1, 0.3])).toBe(false); // a tie may not be split
+    // with a tolerance, near-ties (here 0.5% apart) may swap, clear pairs may not
+    expect(orderPreserved([0.2, 0.201, 0.5], [0.21, 0.2, 0.5], 0.01)).toBe(true);
+    expect(orderPreserved([0.2, 0.201, 0.5], [0.21, 0.2, 0.5])).toBe(false);
+    expect(orderPreserved([0.2, 0.5], [0.6, 0.5], 0.01)).toBe(false);
   });
   it("rankShift summarises rows", () => {
     const r = rankShift([[1, 2, 3], [3, 2, 1]], [[1, 2, 3], [1, 2, 3]]);

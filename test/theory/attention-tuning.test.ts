@@ -32,9 +32,9 @@ describe("scenes", () => {
 });
 
 describe("multi-layer attention tuning (tiny)", () => {
-  it("layer 1 rankings never move under prompt or prefix tuning, but do under image-embedding tuning; no leaks", () => {
+  it("layer 1 rankings never move under prompt or prefix tuning, but do under image-embedding tuning; no leaks", async () => {
     const before = tf.memory().numTensors;
-    const r = runAttentionTuning({ ...tiny, steps: 4, softLr: 0.3, weightLr: 0.1 }, { silent: true });
+    const r = await runAttentionTuning({ ...tiny, steps: 4, softLr: 0.3, weightLr: 0.1 }, { silent: true });
     expect(tf.memory().numTensors).toBe(before);
     const by = Object.fromEntries(r.methods.map((m) => [m.method, m]));
     for (const m of ["prompt", "prefix"]) {
@@ -53,7 +53,7 @@ describe("multi-layer attention tuning (tiny)", () => {
     expect(fig.data.length).toBe(7);
     expect(((fig.layout!.sliders as { steps: unknown[] }[])[0].steps).length).toBe(tiny.layers * tiny.heads);
   });
-  it("bad target layer is an error", () => {
-    expect(() => runAttentionTuning({ ...tiny, targetLayer: 5 }, { silent: true, methods: [] })).toThrow("attention tuning: targetLayer 5 is outside 0..1");
+  it("bad target layer is an error", async () => {
+    await expect(runAttentionTuning({ ...tiny, targetLayer: 5 }, { silent: true, methods: [] })).rejects.toThrow("attention tuning: targetLayer 5 is outside 0..1");
   });
 });

@@ -56,10 +56,10 @@ describe("tiny GPT", () => {
     expect(() => createGpt({ ...sortGptConfig(tiny), d: 15 }, new Rng(1))).toThrow("createGpt: d (15) must be divisible by heads (2)");
     expect(() => createGpt({ ...sortGptConfig(tiny), layers: 0 }, new Rng(1))).toThrow("createGpt: config.layers must be a positive integer, got 0");
   });
-  it("training a few steps lowers the loss and leaks no tensors", () => {
+  it("training a few steps lowers the loss and leaks no tensors", async () => {
     const before = tf.memory().numTensors;
     const m = createGpt(sortGptConfig(tiny), new Rng(3));
-    const losses = trainSort(m, {}, allVariables(m), "ascending", 12, 1e-2, 32, new Rng(4), "test", true);
+    const losses = await trainSort(m, {}, allVariables(m), "ascending", 12, 1e-2, 32, new Rng(4), "test", true);
     expect(losses.length).toBe(12);
     expect(losses[11]).toBeLessThan(losses[0]);
     disposeGpt(m);
@@ -98,9 +98,9 @@ describe("tiny GPT", () => {
 });
 
 describe("sort experiment (tiny)", () => {
-  it("runs every method, summarises, and leaks no tensors", () => {
+  it("runs every method, summarises, and leaks no tensors", async () => {
     const before = tf.memory().numTensors;
-    const r = runSortExperiment(tiny, { silent: true });
+    const r = await runSortExperiment(tiny, { silent: true });
     expect(tf.memory().numTensors).toBe(before);
     expect(r.seeds[0].methods.map((m) => m.method)).toEqual(["prefix", "prompt", "attention", "lora", "full"]);
     const s = summariseSort(r);
