@@ -6,6 +6,7 @@ export * from "./engine/geometry";
 export * from "./engine/ransac";
 export * from "./engine/parse";
 export * from "./engine/ranks";
+export * from "./engine/attributes";
 export * from "./engine/extract";
 export * from "./engine/cloud";
 export * from "./engine/truth";

@@ -5,7 +5,7 @@
  * The extraction itself (extract.ts) does the same back-projection inline.
  */
 import { guessIntrinsics } from "../world/camera";
-import { groundAxes } from "./extract";
+import { groundAxes } from "./attributes";
 import type { GroundPlane, PerceptionFrame } from "./types";
 
 export interface PointCloud {
