@@ -18,6 +18,8 @@ export interface NativeBlas {
   gemmBatch(heap: ArrayBufferLike, offsets: Float64Array, m: number, n: number, k: number, transA: boolean, transB: boolean): void;
   /** Sums of an [outer, inner] float32 matrix: over rows (`leading`, out [inner]) or over columns (out [outer]). */
   sumAxes(heap: ArrayBufferLike, xByte: number, outer: number, inner: number, outByte: number, leading: boolean): void;
+  /** out = transpose(x, perm) on 32-bit words (shape and perm already merged, rank 1..8). */
+  permute(heap: ArrayBufferLike, srcByte: number, dstByte: number, shape: Int32Array, perm: Int32Array): void;
 }
 
 export interface NativeBlasStatus {
@@ -42,8 +44,8 @@ export function loadNativeBlas(env: Record<string, string | undefined> = process
   try {
     const mod = require(nativeBlasPath()) as NativeBlas;
     const info = mod.info();
-    if (info.ok && typeof mod.sumAxes !== "function") {
-      detail = "addon is out of date (no sumAxes); run 'npm run setup' to rebuild native/blas";
+    if (info.ok && (typeof mod.sumAxes !== "function" || typeof mod.permute !== "function")) {
+      detail = "addon is out of date (no sumAxes/permute); run 'npm run setup' to rebuild native/blas";
     } else if (info.ok) {
       blas = mod;
       const threads = Number(env[BLAS_THREADS_ENV] ?? "1");

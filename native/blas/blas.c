@@ -206,6 +206,94 @@ static napi_value SumAxes(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
+static void blocked2d(const int32_t *src, int32_t *dst, size_t rows, size_t cols) {
+  const size_t B = 32;
+  for (size_t i0 = 0; i0 < rows; i0 += B) {
+    const size_t i1 = i0 + B < rows ? i0 + B : rows;
+    for (size_t j0 = 0; j0 < cols; j0 += B) {
+      const size_t j1 = j0 + B < cols ? j0 + B : cols;
+      for (size_t i = i0; i < i1; i++)
+        for (size_t j = j0; j < j1; j++) dst[j * rows + i] = src[i * cols + j];
+    }
+  }
+}
+
+/*
+ * permute(heap, srcByte, dstByte, shape: Int32Array, perm: Int32Array): out = transpose(x, perm) on
+ * 32-bit words (bit-exact for float32 and int32). The caller merges adjacent axes first (rank <= 8).
+ */
+static napi_value Permute(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 5) {
+    napi_throw_error(env, NULL, "permute(heap, srcByte, dstByte, shape, perm) needs 5 arguments");
+    return NULL;
+  }
+  void *heap = NULL;
+  size_t heap_len = 0;
+  CHECK(napi_get_arraybuffer_info(env, argv[0], &heap, &heap_len));
+  double so, dso;
+  CHECK(napi_get_value_double(env, argv[1], &so));
+  CHECK(napi_get_value_double(env, argv[2], &dso));
+  napi_typedarray_type t1, t2;
+  size_t r1, r2, bo;
+  void *d1, *d2;
+  napi_value ab;
+  CHECK(napi_get_typedarray_info(env, argv[3], &t1, &r1, &d1, &ab, &bo));
+  CHECK(napi_get_typedarray_info(env, argv[4], &t2, &r2, &d2, &ab, &bo));
+  if (t1 != napi_int32_array || t2 != napi_int32_array || r1 != r2 || r1 == 0 || r1 > 8) {
+    napi_throw_error(env, NULL, "permute: shape and perm must be Int32Arrays of the same rank (1..8)");
+    return NULL;
+  }
+  const int32_t *shape = (const int32_t *)d1, *perm = (const int32_t *)d2;
+  const size_t r = r1;
+  size_t size = 1, in_str[8], o_shape[8], o_str[8], idx[8] = {0};
+  for (size_t a = r; a-- > 0;) {
+    in_str[a] = size;
+    size *= (size_t)shape[a];
+  }
+  if ((size_t)so + 4 * size > heap_len || (size_t)dso + 4 * size > heap_len || ((size_t)so | (size_t)dso) % 4) {
+    napi_throw_range_error(env, NULL, "permute: a buffer lies outside the heap or is not 4-byte aligned");
+    return NULL;
+  }
+  const int32_t *src = (const int32_t *)((char *)heap + (size_t)so);
+  int32_t *dst = (int32_t *)((char *)heap + (size_t)dso);
+  if (size == 0) return NULL;
+  if (r == 1) {
+    memcpy(dst, src, 4 * size);
+    return NULL;
+  }
+  if (r == 2 && perm[0] == 1) {
+    blocked2d(src, dst, (size_t)shape[0], (size_t)shape[1]);
+    return NULL;
+  }
+  if (r == 3 && perm[0] == 0 && perm[1] == 2 && perm[2] == 1) {
+    const size_t m = (size_t)shape[1], n = (size_t)shape[2];
+    for (size_t b = 0; b < (size_t)shape[0]; b++) blocked2d(src + b * m * n, dst + b * m * n, m, n);
+    return NULL;
+  }
+  for (size_t d = 0; d < r; d++) {
+    o_shape[d] = (size_t)shape[perm[d]];
+    o_str[d] = in_str[perm[d]];
+  }
+  const size_t last = r - 1, n = o_shape[last], st = o_str[last];
+  int32_t *o = dst;
+  for (size_t k = 0; k < size / n; k++) {
+    const int32_t *s = src;
+    for (size_t d = 0; d < last; d++) s += idx[d] * o_str[d];
+    if (st == 1) memcpy(o, s, 4 * n);
+    else
+      for (size_t j = 0; j < n; j++) o[j] = s[j * st];
+    o += n;
+    for (size_t d = last; d-- > 0;) {
+      if (++idx[d] < o_shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return NULL;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   load_blas();
   napi_property_descriptor props[] = {
@@ -213,6 +301,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
       {"gemmBatch", NULL, GemmBatch, NULL, NULL, NULL, napi_default, NULL},
       {"sumAxes", NULL, SumAxes, NULL, NULL, NULL, napi_default, NULL},
+      {"permute", NULL, Permute, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

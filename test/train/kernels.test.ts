@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/core/backend";
 import { registerTunedKernels, tunedKernelsReport, unregisterTunedKernels } from "../../lib/train/kernels/register";
 import { setMatmulRoute } from "../../lib/train/kernels/batch-matmul";
+import { collapseTranspose } from "../../lib/train/kernels/transpose";
 import { compareWithCpu, randInput, routes, type Input } from "./helpers";
 
 const TOL = 1e-5;
@@ -121,6 +122,43 @@ describe("tuned Sum and Identity vs the cpu backend", () => {
     expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
     b.dispose();
   });
+});
+
+describe("tuned Transpose vs the cpu backend", () => {
+  it("merges axes that stay neighbours", () => {
+    expect(collapseTranspose([2, 3, 4, 5], [0, 2, 3, 1])).toEqual({ shape: [2, 3, 20], perm: [0, 2, 1] });
+    expect(collapseTranspose([2, 1, 4], [1, 0, 2])).toEqual({ shape: [8], perm: [0] });
+    expect(collapseTranspose([4, 6], [1, 0])).toEqual({ shape: [4, 6], perm: [1, 0] });
+    expect(collapseTranspose([1, 1], [1, 0])).toEqual({ shape: [], perm: [] });
+  });
+
+  for (const route of routes()) {
+    it(`route ${route}: 2-D, batched, multi-head, rank-6 and size-1 permutations, float32 values and gradients, int32 bit-exact`, async () => {
+      const cases: [number[], number[]][] = [
+        [[37, 19], [1, 0]],
+        [[3, 5, 7], [0, 2, 1]],
+        [[2, 5, 3, 4], [0, 2, 1, 3]],
+        [[2, 3, 4, 5], [3, 1, 0, 2]],
+        [[4, 2, 3, 2, 3, 2], [0, 1, 3, 2, 4, 5]],
+        [[3, 1, 5], [2, 1, 0]],
+        [[1, 6], [1, 0]],
+      ];
+      let seed = 40;
+      for (const [shape, perm] of cases) {
+        const err = await compareWithCpu(([t]) => tf.transpose(t, perm), [randInput(seed++, shape)], [0], route);
+        expect(err, `${shape} ${perm}`).toBe(0);
+      }
+      await initBackend({ force: "wasm" });
+      registerTunedKernels({ route });
+      const ints = tf.tensor3d(Int32Array.from({ length: 24 }, (_, i) => i * 1000003 - 7), [2, 3, 4], "int32");
+      const t = tf.transpose(ints, [2, 0, 1]);
+      expect(t.dtype).toBe("int32");
+      const want: number[] = [];
+      for (let k = 0; k < 4; k++) for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) want.push((i * 12 + j * 4 + k) * 1000003 - 7);
+      expect(Array.from(t.dataSync())).toEqual(want);
+      tf.dispose([ints, t]);
+    });
+  }
 });
 
 describe("UnsortedSegmentSum on wasm (missing in the stock backend)", () => {

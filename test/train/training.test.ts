@@ -130,7 +130,7 @@ describe("backend selection with and without the tuned kernels", () => {
     await initBackend({ force: "cpu" });
     await initBackend({ force: "wasm", env: {} });
     expect(wasmKernels()).toMatch(/^tuned \(BatchMatMul route: (native|wasm)\)$/);
-    expect(tunedKernelsReport().kernels).toEqual(["BatchMatMul", "UnsortedSegmentSum", "Sum", "Identity"]);
+    expect(tunedKernelsReport().kernels).toEqual(["BatchMatMul", "UnsortedSegmentSum", "Sum", "Identity", "Transpose"]);
   });
 });
 

@@ -9,12 +9,13 @@ import { batchMatMulTunedConfig, matmulRoute, setMatmulRoute, type MatmulRoute }
 import { unsortedSegmentSumConfig } from "./segment-sum";
 import { stockKernels } from "./stock";
 import { identityTunedConfig, sumTunedConfig } from "./sum";
+import { transposeTunedConfig } from "./transpose";
 
 /** `0` disables the tuned wasm kernels (the stock tfjs-backend-wasm kernels are used). */
 export const TUNED_KERNELS_ENV = "SPATIALEDIT_TUNED_KERNELS";
 
 
-export const TUNED_KERNELS: KernelConfig[] = [batchMatMulTunedConfig, unsortedSegmentSumConfig, sumTunedConfig, identityTunedConfig];
+export const TUNED_KERNELS: KernelConfig[] = [batchMatMulTunedConfig, unsortedSegmentSumConfig, sumTunedConfig, identityTunedConfig, transposeTunedConfig];
 
 const stock = stockKernels;
 let registered = false;
