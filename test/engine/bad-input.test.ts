@@ -36,6 +36,19 @@ describe("extraction on bad input: clear errors or counted refusals", () => {
     expect(ex.complete).toBe(true);
   });
 
+  it("an object cut by the image border is flagged truncated; its volume is never ranked", () => {
+    const s = scene([obj(0, -2.8, 0.5, { size: "large" }), obj(1, 0.5, 0.5, { shape: "sphere", colour: "blue" })]);
+    const { frame, render } = oracleFrame(s, 64);
+    expect(render.visiblePixels[0]).toBeGreaterThan(0);
+    const ex = extractSpatialInfo(frame, cfg);
+    const cut = ex.objects.find((o) => o.id === 0)!;
+    expect(cut.truncated).toBe(true);
+    expect(cut.bbox2d[0]).toBe(0);
+    expect(cut.uncertainty.volume).toBe(Infinity);
+    expect(compareObjects(ex, "volume", 0, 1)).toBe("tie");
+    expect(compareObjects(ex, "horizontal", 0, 1)).toBe("less"); // still clearly left
+  });
+
   it("NaN / Inf / negative depth pixels are skipped and counted; too many refuse the frame", () => {
     const { frame } = oracleFrame(two, 48);
     const depth = Float32Array.from(frame.depth);
