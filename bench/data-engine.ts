@@ -108,5 +108,5 @@ for (const r of rows) {
 console.log(`extraction alone (oracle source, lib/engine) on 512x512, ${ex.objects} objects: median ${fmt(ex.extractMsMedian)} ms over ${ex.extractMsAll.length} runs (render ${fmt(ex.renderMs)} ms)`);
 const target = 50;
 console.log(`target >= ${target} edit records/s per core at 32x32: ${rows[0].editRecordsPerSec >= target ? "met" : "NOT met"} (${fmt(rows[0].editRecordsPerSec)}; ratio ${fmt(rows[0].editRecordsPerSec / target, 2)}x)`);
-const file = writeResult("bench-data-engine", { config: { seed: SEED, perception: "oracle", vqaPerScene: 6, editsPerScene: 3 }, seed: SEED, data: { rows, extraction512: ex, targetEditRecordsPerSec: target } });
+const file = writeResult("bench-data-engine", { config: { seed: SEED, dataEngine: dataEngineConfig("quick", { perception: "oracle" }) }, seed: SEED, data: { rows, extraction512: ex, targetEditRecordsPerSec: target } });
 console.log(`wrote ${file}`);
