@@ -68,4 +68,13 @@ describe("extraction on a hand-built two-object scene (golden values from the sc
     expect(guessed.intrinsics).toEqual({ fx: 192, fy: 192, cx: 64, cy: 64, width: 128, height: 128 });
     expect(objectById(guessed, 0).centre3d).toEqual(a.centre3d);
   });
+
+  it("a wrong intrinsics guess (true focal 1.2 W, guessed 1.5 W) keeps left/right and depth order", () => {
+    const wide = { ...twoObjects, camera: { ...twoObjects.camera, focalRatio: 1.2 } };
+    const f = oracleFrame(wide, 128).frame;
+    const ex2 = extractSpatialInfo({ ...f, intrinsics: null }, engineConfig("tiny"));
+    expect(ex2.intrinsics.fx).toBe(192);
+    expect(compareObjects(ex2, "horizontal", 0, 1)).toBe("less");
+    expect(compareObjects(ex2, "depth", 0, 1)).toBe("less");
+  });
 });
