@@ -2,8 +2,11 @@
  * Streaming, resumable dataset writer (DESIGN.md §2 step 6): JSONL metadata plus image files in
  * the Hugging Face `datasets` "imagefolder" layout:
  *
- *   <dir>/train/metadata.jsonl      one JSON record per line; `file_name` = the source image,
- *                                   `edited_file_name` = the target image of edit records
+ *   <dir>/train/metadata.jsonl      one JSON record per line; `file_name` = the source image (what
+ *                                   imagefolder loads as `image`), `edited_file_name` = the relative
+ *                                   path of the target image of edit records (a plain string column
+ *                                   for `datasets` versions that load only `file_name`; our reader
+ *                                   loads both)
  *   <dir>/train/images/*.png
  *   <dir>/manifest.json             config, seed, counts per family / edit kind, refusals (at finish)
  *   <dir>/.writer-state.json        the commit point (removed from nothing: it is how a run resumes)
