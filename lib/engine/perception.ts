@@ -57,12 +57,14 @@ function morph(mask: Int32Array, W: number, H: number, id: number, grow: boolean
       const i = v * W + u;
       const inside = mask[i] === id;
       if (inside === grow) continue;
-      const nb = [u > 0 ? i - 1 : -1, u < W - 1 ? i + 1 : -1, v > 0 ? i - W : -1, v < H - 1 ? i + W : -1];
-      for (const j of nb) {
-        if (j >= 0 && (mask[j] === id) !== inside) {
-          change.push(i);
-          break;
-        }
+      // a pixel on the instance's outline has a 4-neighbour on the other side
+      if (
+        (u > 0 && (mask[i - 1] === id) !== inside) ||
+        (u < W - 1 && (mask[i + 1] === id) !== inside) ||
+        (v > 0 && (mask[i - W] === id) !== inside) ||
+        (v < H - 1 && (mask[i + W] === id) !== inside)
+      ) {
+        change.push(i);
       }
     }
   }
