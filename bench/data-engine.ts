@@ -38,6 +38,10 @@ interface Row {
   /** seconds spent in PNG encoding of the writer units (not in the rates above) */
   pngSeconds: number;
   editRecordsPerSecWithPng: number;
+  /** breakdown per scene (ms), measured in a second pass over the same scenes */
+  renderMsPerScene: number;
+  extractMsPerScene: number;
+  templatesAndEditsMsPerScene: number;
 }
 
 function throughput(resolution: number, scenes: number): Row {
@@ -64,7 +68,22 @@ function throughput(resolution: number, scenes: number): Row {
     editUnit(d);
   }
   png = (performance.now() - t1) / 1000;
+  // breakdown: render alone and extraction alone on the same scenes; the rest is templates + edit renders
+  let renderMs = 0;
+  let extractMs = 0;
+  for (const d of built) {
+    const a = performance.now();
+    const r = renderScene(d.scene, { width: resolution, height: resolution });
+    const b = performance.now();
+    perceiveScene("oracle", d.scene, r, new Rng(d.index));
+    extractMs += performance.now() - b;
+    renderMs += b - a;
+  }
+  const totalMs = seconds * 1000;
   return {
+    renderMsPerScene: renderMs / scenes,
+    extractMsPerScene: extractMs / scenes,
+    templatesAndEditsMsPerScene: Math.max(0, totalMs - renderMs - extractMs) / scenes,
     resolution,
     scenes,
     editRecords: edits,
@@ -100,10 +119,10 @@ const rows = [throughput(32, arg("scenes32", 150)), throughput(256, arg("scenes2
 const ex = extraction512(arg("runs512", 5));
 const fmt = (x: number, d = 1) => x.toFixed(d);
 console.log(`data engine throughput, one core of ${os.cpus()[0]?.model ?? "?"} (${os.cpus().length} cores, shared; wall clock)`);
-console.log("| resolution | scenes | edit records | VQA pairs | refusals | s | edit records/s | VQA pairs/s | scenes/s | PNG s | edit records/s incl. PNG |");
-console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+console.log("| resolution | scenes | edit records | VQA pairs | refusals | s | edit records/s | VQA pairs/s | scenes/s | PNG s | edit records/s incl. PNG | ms/scene: render / extraction / templates + edit renders |");
+console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
 for (const r of rows) {
-  console.log(`| ${r.resolution}x${r.resolution} | ${r.scenes} | ${r.editRecords} | ${r.vqaPairs} | ${r.refusals} | ${fmt(r.seconds, 2)} | ${fmt(r.editRecordsPerSec)} | ${fmt(r.vqaPairsPerSec)} | ${fmt(r.scenesPerSec)} | ${fmt(r.pngSeconds, 2)} | ${fmt(r.editRecordsPerSecWithPng)} |`);
+  console.log(`| ${r.resolution}x${r.resolution} | ${r.scenes} | ${r.editRecords} | ${r.vqaPairs} | ${r.refusals} | ${fmt(r.seconds, 2)} | ${fmt(r.editRecordsPerSec)} | ${fmt(r.vqaPairsPerSec)} | ${fmt(r.scenesPerSec)} | ${fmt(r.pngSeconds, 2)} | ${fmt(r.editRecordsPerSecWithPng)} | ${fmt(r.renderMsPerScene, 2)} / ${fmt(r.extractMsPerScene, 2)} / ${fmt(r.templatesAndEditsMsPerScene, 2)} |`);
 }
 console.log(`extraction alone (oracle source, lib/engine) on 512x512, ${ex.objects} objects: median ${fmt(ex.extractMsMedian)} ms over ${ex.extractMsAll.length} runs (render ${fmt(ex.renderMs)} ms)`);
 const target = 50;
