@@ -1,7 +1,8 @@
 /**
  * bench/train-step: the reference training step (lib/train/reference.ts) on every backend and mode
- * available here, in one invocation: stock wasm, tuned wasm (pure: XNNPACK per slice), tuned wasm with
- * native OpenBLAS, both data-parallel over worker threads, WebGPU when an adapter exists (in a child
+ * available here, in one invocation: stock wasm (tf.train.adam), tuned wasm (pure: XNNPACK per slice),
+ * tuned wasm with native OpenBLAS (with tf.train.adam, and with FusedAdam, the same update as one
+ * kernel per variable, which all tuned modes use), both data-parallel over worker threads, WebGPU when an adapter exists (in a child
  * process), and PyTorch (Debian's python3-torch, one thread, a child process serving "run n steps")
  * when /usr/bin/python3 can import torch. All modes run interleaved, round by round, so that load from other processes hits them alike; the
  * median round is reported. Prints ms/step, GFLOP/s (matmul FLOPs), ratio to stock wasm and ours/PyTorch;
@@ -55,7 +56,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function inProcess(name: string, cfg: ReferenceConfig, kernels: "stock" | "wasm" | "native", steps: number): Mode {
+function inProcess(name: string, cfg: ReferenceConfig, kernels: "stock" | "wasm" | "native", steps: number, optimizer: "tf" | "fused"): Mode {
   let task: ReferenceTask | null = null;
   const select = (): void => {
     if (kernels === "stock") unregisterTunedKernels();
@@ -64,10 +65,10 @@ function inProcess(name: string, cfg: ReferenceConfig, kernels: "stock" | "wasm"
   return {
     name,
     steps,
-    note: kernels === "stock" ? "tfjs-backend-wasm 4.22 kernels" : kernels === "wasm" ? "BatchMatMul: XNNPACK per slice" : "BatchMatMul: OpenBLAS sgemm on the wasm heap",
+    note: `${kernels === "stock" ? "tfjs-backend-wasm 4.22 kernels" : kernels === "wasm" ? "BatchMatMul: XNNPACK per slice" : "BatchMatMul: OpenBLAS sgemm on the wasm heap"}; ${optimizer === "tf" ? "tf.train.adam" : "FusedAdam (one kernel per variable)"}`,
     setup: async () => {
       select();
-      task = makeReferenceTask(cfg, SEED);
+      task = makeReferenceTask(cfg, SEED, optimizer);
     },
     run: async (n) => {
       select();
@@ -86,7 +87,7 @@ function dataParallel(name: string, cfg: ReferenceConfig, workers: number, nativ
     setup: async () => {
       dp = await DataParallelTrainer.create({
         workers,
-        factory: { module: path.join(projectRoot(), "lib", "train", "reference.ts"), export: "referenceShardTask", args: { config: cfg, seed: SEED } },
+        factory: { module: path.join(projectRoot(), "lib", "train", "reference.ts"), export: "referenceShardTask", args: { config: cfg, seed: SEED, optimizer: "fused" } },
         env: { ...process.env, SPATIALEDIT_NATIVE_BLAS: native ? process.env.SPATIALEDIT_NATIVE_BLAS : "0", SPATIALEDIT_BACKEND: "wasm" },
       });
     },
@@ -222,8 +223,11 @@ async function main(): Promise<void> {
   const native = nativeBlasStatus();
   await initBackend({ force: "wasm" });
 
-  const modes: Mode[] = [inProcess("stock wasm", cfg, "stock", stockSteps), inProcess("tuned wasm", cfg, "wasm", steps)];
-  if (native.available) modes.push(inProcess("tuned wasm + OpenBLAS", cfg, "native", steps));
+  const modes: Mode[] = [inProcess("stock wasm", cfg, "stock", stockSteps, "tf"), inProcess("tuned wasm", cfg, "wasm", steps, "fused")];
+  if (native.available) {
+    modes.push(inProcess("tuned wasm + OpenBLAS, tf.train.adam", cfg, "native", steps, "tf"));
+    modes.push(inProcess("tuned wasm + OpenBLAS", cfg, "native", steps, "fused"));
+  }
   if (workers > 1) {
     modes.push(dataParallel(`tuned wasm x${workers} workers`, cfg, workers, false, steps));
     if (native.available) modes.push(dataParallel(`tuned wasm + OpenBLAS x${workers} workers`, cfg, workers, true, steps));

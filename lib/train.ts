@@ -1,6 +1,7 @@
 /** The training core every model uses: fast CPU layers, tuned wasm kernels, Adam steps, data-parallel workers, the reference workload. */
 export * from "./train/adam";
 export * from "./train/data-parallel";
+export * from "./train/fused-adam";
 export * from "./train/kernels/batch-matmul";
 export * from "./train/kernels/register";
 export * from "./train/layers";

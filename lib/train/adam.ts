@@ -3,6 +3,7 @@
  * trainable set), `applyGradients`, and every intermediate disposed. Returns the loss as a number.
  */
 import * as tf from "@tensorflow/tfjs";
+import type { OptimizerLike } from "./fused-adam";
 import type { Params } from "./layers";
 
 /** Picks variables by name: exact names or prefixes ending in '.' or '*' (e.g. "blk0.attn.*"). */
@@ -18,7 +19,7 @@ export function selectVars(params: Params, patterns: string[]): tf.Variable[] {
 }
 
 /** One step of `optimizer` on `lossFn` over `varList` (default: all trainable variables of `params`). */
-export function trainStep(optimizer: tf.Optimizer, lossFn: () => tf.Scalar, params: Params, varList?: tf.Variable[]): number {
+export function trainStep(optimizer: OptimizerLike, lossFn: () => tf.Scalar, params: Params, varList?: tf.Variable[]): number {
   const vars = varList ?? Object.values(params).filter((v) => v.trainable);
   const { value, grads } = tf.variableGrads(lossFn, vars);
   optimizer.applyGradients(grads);
@@ -32,7 +33,7 @@ export function trainStep(optimizer: tf.Optimizer, lossFn: () => tf.Scalar, para
  * The same step, reading the loss back asynchronously: use it on GPU backends (webgpu), where a
  * synchronous read (`dataSync`) is slow or, in Node without OffscreenCanvas, not possible.
  */
-export async function trainStepAsync(optimizer: tf.Optimizer, lossFn: () => tf.Scalar, params: Params, varList?: tf.Variable[]): Promise<number> {
+export async function trainStepAsync(optimizer: OptimizerLike, lossFn: () => tf.Scalar, params: Params, varList?: tf.Variable[]): Promise<number> {
   const vars = varList ?? Object.values(params).filter((v) => v.trainable);
   const { value, grads } = tf.variableGrads(lossFn, vars);
   optimizer.applyGradients(grads);

@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
 import type * as tf from "@tensorflow/tfjs";
+import type { OptimizerLike } from "./fused-adam";
 import type { Params } from "./layers";
 
 /** What a worker trains: built in the worker by `factory.module`'s export `factory.export`(args). */
@@ -19,7 +20,7 @@ export interface ShardTask {
   batch: number;
   /** Mean loss over rows [start, start+count) of the global batch. */
   loss(start: number, count: number): tf.Scalar;
-  optimizer: tf.Optimizer;
+  optimizer: OptimizerLike;
   dispose(): void;
 }
 

@@ -8,6 +8,7 @@ import { resolveConfig, type DeepPartial, type Presets } from "../core/profile";
 import { makeRng } from "../core/rng";
 import { disposeParams, type Params } from "./layers";
 import { trainStep, trainStepAsync } from "./adam";
+import { FusedAdam, type OptimizerLike } from "./fused-adam";
 import { block, initBlock, type BlockConfig } from "./transformer";
 
 export interface ReferenceConfig {
@@ -50,7 +51,7 @@ export interface ReferenceTask {
   params: Params;
   x: tf.Tensor3D;
   y: tf.Tensor3D;
-  optimizer: tf.Optimizer;
+  optimizer: OptimizerLike;
   /** MSE of the block's output against the target, on rows [start, start+count) of the batch (default: all). */
   loss(start?: number, count?: number): tf.Scalar;
   /** One Adam step on all parameters; returns the loss. */
@@ -60,15 +61,19 @@ export interface ReferenceTask {
   dispose(): void;
 }
 
-/** Builds the reference model, data and optimizer on the active backend, seeded. */
-export function makeReferenceTask(config: ReferenceConfig, seed: number): ReferenceTask {
+/**
+ * Builds the reference model, data and optimizer on the active backend, seeded. `optimizer`: "tf" is
+ * `tf.train.adam` (the issue's definition), "fused" the same update as one kernel per variable
+ * (FusedAdam; used by the tuned modes of bench/train-step).
+ */
+export function makeReferenceTask(config: ReferenceConfig, seed: number, optimizerKind: "tf" | "fused" = "tf"): ReferenceTask {
   const rng = makeRng(seed);
   const params = initBlock(rng.fork("params"), blockConfigOf(config), "blk");
   const shape: [number, number, number] = [config.batch, config.seq, config.dModel];
   const n = config.batch * config.seq * config.dModel;
   const x = tf.tensor3d(rng.fork("x").normalArray(n), shape);
   const y = tf.tensor3d(rng.fork("y").normalArray(n), shape);
-  const optimizer = tf.train.adam(config.lr);
+  const optimizer: OptimizerLike = optimizerKind === "fused" ? new FusedAdam(config.lr) : (tf.train.adam(config.lr) as unknown as OptimizerLike);
   const bc = blockConfigOf(config);
   const loss = (start = 0, count = config.batch): tf.Scalar =>
     tf.tidy(() => {
@@ -95,7 +100,7 @@ export function makeReferenceTask(config: ReferenceConfig, seed: number): Refere
 }
 
 /** Data-parallel factory (see data-parallel.ts): the reference task from `{ config, seed }`. */
-export function referenceShardTask(args: { config: ReferenceConfig; seed: number }): ReferenceTask & { batch: number } {
-  const t = makeReferenceTask(args.config, args.seed);
+export function referenceShardTask(args: { config: ReferenceConfig; seed: number; optimizer?: "tf" | "fused" }): ReferenceTask & { batch: number } {
+  const t = makeReferenceTask(args.config, args.seed, args.optimizer ?? "tf");
   return Object.assign(t, { batch: args.config.batch });
 }

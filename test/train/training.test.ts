@@ -130,7 +130,7 @@ describe("backend selection with and without the tuned kernels", () => {
     await initBackend({ force: "cpu" });
     await initBackend({ force: "wasm", env: {} });
     expect(wasmKernels()).toMatch(/^tuned \(BatchMatMul route: (native|wasm)\)$/);
-    expect(tunedKernelsReport().kernels).toEqual(["BatchMatMul", "UnsortedSegmentSum", "Sum", "Identity", "Transpose"]);
+    expect(tunedKernelsReport().kernels).toEqual(["BatchMatMul", "UnsortedSegmentSum", "Sum", "Identity", "Transpose", "SpatialEditAdam"]);
   });
 });
 
@@ -161,3 +161,33 @@ describe("memory over many steps", () => {
 
 // measured once on the cpu backend from the seeded initialisation (seed 9) of the tiny preset
 const GOLDEN_TINY_LOSS0 = 2.739252;
+
+describe("FusedAdam", () => {
+  it("matches tf.train.adam on cpu and on wasm (fused kernel) over 4 steps, and leaks nothing", async () => {
+    const cfg = referenceConfig("tiny");
+    const run = (kind: "tf" | "fused"): Float32Array[] => {
+      const t = makeReferenceTask(cfg, 21, kind);
+      for (let i = 0; i < 4; i++) t.step();
+      const out = Object.values(t.params).map((v) => v.dataSync() as Float32Array);
+      t.dispose();
+      return out;
+    };
+    await initBackend({ force: "cpu" });
+    const ref = run("tf");
+    const cpuFused = run("fused");
+    await initBackend({ force: "wasm" });
+    registerTunedKernels();
+    const before = tf.memory().numTensors;
+    const wasmFused = run("fused");
+    expect(tf.memory().numTensors).toBe(before);
+    const names = Object.keys(initBlock(makeRng(0), { dModel: 4, dFF: 4, nHeads: 1, causal: true }, "blk"));
+    ref.forEach((r, i) => {
+      // the key bias has a true gradient of 0: float noise steps of +-lr, compared absolutely
+      // others: 1e-5 of the parameter scale (at least 0.01: biases start at 0 and move by ~lr a step)
+      const tol = names[i] === "blk.attn.k.b" ? 4 * 4 * cfg.lr : 1e-5 * Math.max(0.01, ...Array.from(r, Math.abs));
+      for (const got of [cpuFused[i], wasmFused[i]]) {
+        expect(Math.max(...Array.from(got, (v, j) => Math.abs(v - r[j]))), names[i]).toBeLessThan(tol);
+      }
+    });
+  });
+});

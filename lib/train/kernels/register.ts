@@ -10,12 +10,13 @@ import { unsortedSegmentSumConfig } from "./segment-sum";
 import { stockKernels } from "./stock";
 import { identityTunedConfig, sumTunedConfig } from "./sum";
 import { transposeTunedConfig } from "./transpose";
+import { adamWasmConfig } from "../fused-adam";
 
 /** `0` disables the tuned wasm kernels (the stock tfjs-backend-wasm kernels are used). */
 export const TUNED_KERNELS_ENV = "SPATIALEDIT_TUNED_KERNELS";
 
 
-export const TUNED_KERNELS: KernelConfig[] = [batchMatMulTunedConfig, unsortedSegmentSumConfig, sumTunedConfig, identityTunedConfig, transposeTunedConfig];
+export const TUNED_KERNELS: KernelConfig[] = [batchMatMulTunedConfig, unsortedSegmentSumConfig, sumTunedConfig, identityTunedConfig, transposeTunedConfig, adamWasmConfig];
 
 const stock = stockKernels;
 let registered = false;
