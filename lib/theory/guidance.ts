@@ -75,12 +75,16 @@ export interface GuidanceConfig {
   targetClass: number;
   /** Grid points per axis for the tilted-target integrals. */
   grid: number;
+  /** Step counts for the discretisation check (scales 1 and 4). */
+  convergenceSteps: number[];
+  /** Samples per (steps, scale) in the discretisation check. */
+  convergenceSamples: number;
 }
 
 export const GUIDANCE_PRESETS: Presets<GuidanceConfig> = {
-  tiny: { steps: 40, samples: 200, scales: [0, 1, 4], targetClass: 1, grid: 60 },
-  quick: { steps: 100, samples: 1500, scales: [0, 0.5, 1, 2, 4, 8, 16], targetClass: 1, grid: 200 },
-  paper: { steps: 400, samples: 10000, scales: [0, 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 32], targetClass: 1, grid: 400 },
+  tiny: { steps: 40, samples: 200, scales: [0, 1, 4], targetClass: 1, grid: 60, convergenceSteps: [10, 40], convergenceSamples: 200 },
+  quick: { steps: 100, samples: 1500, scales: [0, 0.5, 1, 2, 4, 8, 16], targetClass: 1, grid: 200, convergenceSteps: [25, 100, 400], convergenceSamples: 1500 },
+  paper: { steps: 400, samples: 10000, scales: [0, 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 32], targetClass: 1, grid: 400, convergenceSteps: [25, 100, 400, 1600], convergenceSamples: 10000 },
 };
 
 /**
@@ -179,13 +183,6 @@ export function argmaxClass(m: Mixture, x: ArrayLike<number>): number {
 export function guidanceStudy(m: Mixture, cfg: GuidanceConfig, rng: Rng, onStep?: () => void): { rows: GuidanceRow[]; samples: Mat[] } {
   const y = cfg.targetClass;
   const cond = classConditional(m, y);
-  // grid over the data's range for the tilted target
-  const lo = -4;
-  const hi = 4;
-  const gridPts: number[][] = [];
-  for (let a = 0; a < cfg.grid; a++) for (let b = 0; b < cfg.grid; b++) gridPts.push([lo + ((a + 0.5) * (hi - lo)) / cfg.grid, lo + ((b + 0.5) * (hi - lo)) / cfg.grid]);
-  const gridLogP = gridPts.map((p) => mixtureLogpdf(m, p));
-  const gridLogPost = gridPts.map((p) => classLogPosterior(m, y, p));
   const rows: GuidanceRow[] = [];
   const samples: Mat[] = [];
   for (const s of cfg.scales) {
@@ -205,11 +202,7 @@ export function guidanceStudy(m: Mixture, cfg: GuidanceConfig, rng: Rng, onStep?
       arg += argmaxClass(m, p) === y ? 1 : 0;
       logc += mixtureLogpdf(cond, p);
     }
-    const lw = gridLogP.map((lp, i) => lp + s * gridLogPost[i]);
-    const mx = Math.max(...lw);
-    const w = lw.map((v) => Math.exp(v - mx));
-    const wt = w.reduce((a, b) => a + b, 0);
-    const tilted = w.reduce((acc, wi, i) => acc + wi * Math.exp(gridLogPost[i]), 0) / wt;
+    const tilted = tiltedTarget(m, y, s, cfg.grid);
     rows.push({
       scale: s,
       meanPosterior: post / xs.rows,
@@ -217,8 +210,8 @@ export function guidanceStudy(m: Mixture, cfg: GuidanceConfig, rng: Rng, onStep?
       argmaxShare: arg / xs.rows,
       spread: weightedSpread(pts, pts.map(() => 1)),
       meanLogCond: logc / xs.rows,
-      tiltedMeanPosterior: tilted,
-      tiltedSpread: weightedSpread(gridPts, w),
+      tiltedMeanPosterior: tilted.meanPosterior,
+      tiltedSpread: tilted.spread,
     });
     onStep?.();
   }
@@ -295,4 +288,49 @@ export function densityGrid(m: Mixture, lo: number, hi: number, n: number): { x:
   const x = Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
   const z = x.map((yy) => x.map((xx) => Math.exp(mixtureLogpdf(m, [xx, yy]))));
   return { x, y: x.slice(), z };
+}
+
+/** E[p_0(y|x)] and spread of the tilted target p_0(x) p_0(y|x)^s / Z by a grid integral over [-4, 4]². */
+export function tiltedTarget(m: Mixture, y: number, scale: number, grid: number): { meanPosterior: number; spread: number } {
+  const pts: number[][] = [];
+  for (let a = 0; a < grid; a++) for (let b = 0; b < grid; b++) pts.push([-4 + ((a + 0.5) * 8) / grid, -4 + ((b + 0.5) * 8) / grid]);
+  const lp = pts.map((p) => mixtureLogpdf(m, p));
+  const lpy = pts.map((p) => classLogPosterior(m, y, p));
+  const lw = lp.map((v, i) => v + scale * lpy[i]);
+  const mx = Math.max(...lw);
+  const w = lw.map((v) => Math.exp(v - mx));
+  const wt = w.reduce((a, b) => a + b, 0);
+  return { meanPosterior: w.reduce((acc, wi, i) => acc + wi * Math.exp(lpy[i]), 0) / wt, spread: weightedSpread(pts, w) };
+}
+
+/** One row of the discretisation check. */
+export interface ConvergenceRow {
+  steps: number;
+  scale: number;
+  meanPosterior: number;
+  se: number;
+  /** The tilted target's E[p_0(y|x)] (equal to the exact conditional's at s = 1). */
+  tiltedMeanPosterior: number;
+}
+
+/** Mean p_0(y|x) of guided samples for several step counts at scales 1 and 4: separates discretisation error from the tilted-target gap. */
+export function stepConvergence(m: Mixture, cfg: GuidanceConfig, rng: Rng, onStep?: () => void): ConvergenceRow[] {
+  const rows: ConvergenceRow[] = [];
+  for (const scale of [1, 4]) {
+    const target = tiltedTarget(m, cfg.targetClass, scale, cfg.grid).meanPosterior;
+    for (const steps of cfg.convergenceSteps) {
+      const xs = sampleGuided(m, cfg.targetClass, scale, cfg.convergenceSamples, steps, rng.fork(`conv-${scale}-${steps}`));
+      let s = 0;
+      let s2 = 0;
+      for (let i = 0; i < xs.rows; i++) {
+        const v = Math.exp(classLogPosterior(m, cfg.targetClass, xs.data.subarray(2 * i, 2 * i + 2)));
+        s += v;
+        s2 += v * v;
+      }
+      const mean = s / xs.rows;
+      rows.push({ steps, scale, meanPosterior: mean, se: Math.sqrt(Math.max(0, s2 / xs.rows - mean * mean) / Math.max(1, xs.rows - 1)), tiltedMeanPosterior: target });
+      onStep?.();
+    }
+  }
+  return rows;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../lib/core/profile";
 import { Rng } from "../../lib/core/rng";
 import { classConditional, classLogPosterior, classPrior, mixtureLogpdf, mixtureScore } from "../../lib/theory/gaussian";
-import { conditionalMoments, cosineAlphaBar, finiteDifferenceGrad, GUIDANCE_PRESETS, guidanceStudy, guidedScore, noisedMixture, sampleGuided, scoreDecomposition, toyMixture } from "../../lib/theory/guidance";
+import { conditionalMoments, stepConvergence, tiltedTarget, cosineAlphaBar, finiteDifferenceGrad, GUIDANCE_PRESETS, guidanceStudy, guidedScore, noisedMixture, sampleGuided, scoreDecomposition, toyMixture } from "../../lib/theory/guidance";
 
 describe("classifier-guidance decomposition (Appendix P, Eq. 31-32)", () => {
   const m = toyMixture();
@@ -79,6 +79,16 @@ describe("classifier-guidance decomposition (Appendix P, Eq. 31-32)", () => {
     expect(s4.meanPosterior).toBeGreaterThan(s1.meanPosterior);
     expect(s4.spread).toBeLessThan(s0.spread);
     expect(s0.tiltedMeanPosterior).toBeCloseTo(classPrior(m, 1), 2);
+  });
+
+  it("tilted target: s = 0 gives the prior, s = 1 the exact conditional's spread; the step check returns one row per (scale, steps)", () => {
+    expect(tiltedTarget(m, 1, 0, 200).meanPosterior).toBeCloseTo(classPrior(m, 1), 3);
+    const { cov } = conditionalMoments(m, 1);
+    expect(tiltedTarget(m, 1, 1, 200).spread).toBeCloseTo(Math.sqrt(cov[0] + cov[3]), 3);
+    const cfg = resolveConfig(GUIDANCE_PRESETS, "g", "tiny");
+    const rows = stepConvergence(m, cfg, new Rng(3));
+    expect(rows.map((r) => [r.scale, r.steps])).toEqual([[1, 10], [1, 40], [4, 10], [4, 40]]);
+    for (const r of rows) expect(r.se).toBeGreaterThan(0);
   });
 
   it("bad input fails with exact messages", () => {
