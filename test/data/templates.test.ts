@@ -196,3 +196,34 @@ describe("edit templates (K.1) on a scene built by hand", () => {
     expect(() => makeEdit(t, tex, new Rng(0), "sideways" as never, "remove", OPTS)).toThrow("makeEdit: unknown family 'sideways'");
   });
 });
+
+describe("degenerate scenes give counted refusals, never a crash", () => {
+  it("empty scene and single object", () => {
+    const empty = { ...threeObjects(), objects: [] };
+    const one = { ...threeObjects(), objects: [threeObjects().objects[1]] };
+    for (const scene of [empty, one]) {
+      for (const perception of ["truth", "oracle"]) {
+        const ex = perceiveScene(perception, scene, renderScene(scene, SIZE), new Rng(0));
+        for (let s = 0; s < 30; s++) {
+          for (const fam of VQA_FAMILIES) {
+            try {
+              const q = makeVqa(ex, new Rng(s), fam);
+              expect(scene.objects.length).toBe(1); // only a one-object scene can answer anything
+              expect(q.objects).toEqual([1]);
+            } catch (e) {
+              expect(e).toBeInstanceOf(Refused);
+            }
+          }
+          for (const fam of EDIT_FAMILIES) {
+            try {
+              makeEdit(scene, ex, new Rng(s), fam, fam === "movement" ? "move" : "remove", OPTS);
+              expect(scene.objects.length).toBe(1);
+            } catch (e) {
+              expect(e).toBeInstanceOf(Refused);
+            }
+          }
+        }
+      }
+    }
+  });
+});
