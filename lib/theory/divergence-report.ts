@@ -55,7 +55,7 @@ export function instanceScatter(rows: Theorem2Row[], family: CovFamily): Figure 
   return {
     data,
     layout: {
-      title: { text: `Theorem 2 over random instances (${family} covariance family): where the assumption and Eq. 9 fail` },
+      title: { text: `Theorem 2, random instances (${family} family): Eq. 9 and assumption verdicts` },
       xaxis: { title: { text: "separation tr(B)/tr(W) (between / within conditions)" }, type: "log" },
       yaxis: { title: { text: "heterogeneity max_c log det Σ_c − min_c log det Σ_c" } },
       legend: { orientation: "h", y: -0.25 },
