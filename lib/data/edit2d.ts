@@ -9,6 +9,8 @@
  * On SpatialWorld these are compared with the exact re-render (`compare2d.ts`).
  */
 import type { RgbImage } from "../engine/types";
+import { colourName } from "../engine/parse";
+import { COLOUR_RGB } from "../world/conventions";
 import { checkRgbImage, inpaint, InpaintOptions } from "./inpaint";
 
 /** A binary mask (1 = object) of one instance id from an instance mask. */
@@ -29,29 +31,58 @@ function checkObjectMask(img: RgbImage, mask: Uint8Array, what: string): number 
   return n;
 }
 
-function luminance(r: number, g: number, b: number): number {
-  return 0.299 * r + 0.587 * g + 0.114 * b;
-}
-
 /**
- * Recolour inside the mask: each pixel becomes `rgb` times its shading, where shading is the
- * pixel's luminance over the object's mean luminance (so highlights and shadows stay).
+ * Recolour inside the mask. Each pixel p is modelled as shading times the object's base colour
+ * plus a white (specular) part, p ~ s * base + w * (1, 1, 1), fitted by least squares per pixel;
+ * the result is s * rgb + w, so shading, texture and highlights stay while the colour changes
+ * (Appendix M: "directly change the colour of the object within the area enclosed by its mask").
+ * The base colour is the palette colour named from the object's pixels (the engine's
+ * `colourName`, as a real pipeline names colours), or `sourceRgb` when the caller knows it;
+ * without a palette match the per-channel median of the pixels is used.
  */
-export function recolour2d(img: RgbImage, mask: Uint8Array, rgb: readonly [number, number, number]): RgbImage {
+export function recolour2d(img: RgbImage, mask: Uint8Array, rgb: readonly [number, number, number], sourceRgb?: readonly [number, number, number]): RgbImage {
   checkObjectMask(img, mask, "recolour2d");
-  let lsum = 0;
-  let n = 0;
+  const idx: number[] = [];
+  const chans: number[][] = [[], [], []];
   for (let i = 0; i < mask.length; i++) {
     if (!mask[i]) continue;
-    lsum += luminance(img.data[i * 3], img.data[i * 3 + 1], img.data[i * 3 + 2]);
-    n++;
+    idx.push(i);
+    for (let c = 0; c < 3; c++) chans[c].push(img.data[i * 3 + c]);
   }
-  const mean = Math.max(1, lsum / n);
+  const named = sourceRgb === undefined ? colourName(img.data, idx) : null;
+  const base: number[] = sourceRgb
+    ? sourceRgb.map((x) => Math.max(1, x))
+    : named
+      ? COLOUR_RGB[named].map((x) => Math.max(1, x))
+      : chans.map((v) => {
+          v.sort((a, b) => a - b);
+          return Math.max(1, v[v.length >> 1]);
+        });
+  const bb = base[0] * base[0] + base[1] * base[1] + base[2] * base[2];
+  const b1 = base[0] + base[1] + base[2];
+  const det = bb * 3 - b1 * b1;
   const out = new Uint8Array(img.data);
   for (let i = 0; i < mask.length; i++) {
     if (!mask[i]) continue;
-    const s = luminance(img.data[i * 3], img.data[i * 3 + 1], img.data[i * 3 + 2]) / mean;
-    for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.max(0, Math.min(255, Math.round(rgb[c] * s)));
+    const p0 = img.data[i * 3];
+    const p1 = img.data[i * 3 + 1];
+    const p2 = img.data[i * 3 + 2];
+    const bp = base[0] * p0 + base[1] * p1 + base[2] * p2;
+    const sp = p0 + p1 + p2;
+    let sh: number;
+    let w: number;
+    if (Math.abs(det) < 1e-6) {
+      sh = bp / bb; // grey base: shading only
+      w = 0;
+    } else {
+      sh = (3 * bp - b1 * sp) / det;
+      w = (bb * sp - b1 * bp) / det;
+      if (w < 0 || sh < 0) {
+        w = 0;
+        sh = Math.max(0, bp / bb);
+      }
+    }
+    for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.max(0, Math.min(255, Math.round(rgb[c] * sh + w)));
   }
   return { width: img.width, height: img.height, data: out };
 }

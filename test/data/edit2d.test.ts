@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { RgbImage } from "../../lib/engine/types";
 import { cutPlace2d, dilateMask, maskBox, meanAbsError, move2d, objectMask, recolour2d, remove2d, resize2d } from "../../lib/data/edit2d";
 import { inpaint } from "../../lib/data/inpaint";
+import { COLOUR_RGB } from "../../lib/world/conventions";
 
 /** A W x H image with a horizontal gradient background and a red square [4,4]-[9,9]. */
 function scene(W = 16, H = 16): { img: RgbImage; mask: Uint8Array; bg: RgbImage } {
@@ -45,10 +46,18 @@ describe("inpainting", () => {
 describe("2D edit path", () => {
   it("recolours inside the mask only, keeping the shading ratio", () => {
     const { img, mask } = scene();
-    const out = recolour2d(img, mask, [20, 20, 200]);
+    const out = recolour2d(img, mask, [20, 20, 200], [200, 20, 20]);
     const i = 5 * 16 + 5;
     expect(Array.from(out.data.slice(i * 3, i * 3 + 3))).toEqual([20, 20, 200]);
     expect(meanAbsError(out, img, mask.map((m) => 1 - m))).toBe(0);
+    // palette path: a shaded red pixel with a white highlight becomes the same shading of blue
+    const red = COLOUR_RGB.red;
+    const blue = COLOUR_RGB.blue;
+    const px = (f: number, w: number) => red.map((c) => Math.round(c * f + w));
+    const img2 = { width: 2, height: 1, data: new Uint8Array([...px(0.8, 0), ...px(0.5, 40)]) };
+    const out2 = recolour2d(img2, new Uint8Array([1, 1]), blue);
+    const want = [...blue.map((c) => c * 0.8), ...blue.map((c) => c * 0.5 + 40)];
+    Array.from(out2.data).forEach((v, k) => expect(Math.abs(v - want[k])).toBeLessThanOrEqual(1.5)); // input pixels were rounded
   });
 
   it("removes an object (close to the true background)", () => {
