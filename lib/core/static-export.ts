@@ -48,7 +48,7 @@ async function startPage(): Promise<Page> {
   const exe = chromiumPath();
   if (!fs.existsSync(exe)) throw new StaticExportUnavailableError(`no Chromium at ${exe}`);
   const { chromium } = require("playwright-core") as typeof import("playwright-core");
-  browser = await chromium.launch({ executablePath: exe, args: CHROMIUM_ARGS, headless: true });
+  browser = await chromium.launch({ executablePath: exe, args: CHROMIUM_ARGS, headless: true, timeout: 180_000 });
   const p = await browser.newPage();
   await p.setContent("<!doctype html><html><body></body></html>");
   await p.addScriptTag({ path: plotlyBundlePath() });
@@ -98,8 +98,7 @@ export interface ExportRequest {
   scale?: number;
 }
 
-/** Renders one figure to PNG bytes or SVG text through plotly's `toImage`. */
-export async function exportFigure(req: ExportRequest): Promise<Buffer> {
+async function exportOnce(req: ExportRequest): Promise<Buffer> {
   const p = await getPage();
   try {
     const dataUrl = await p.evaluate(async (r: ExportRequest) => {
@@ -112,5 +111,24 @@ export async function exportFigure(req: ExportRequest): Promise<Buffer> {
     return head.includes(";base64") ? Buffer.from(body, "base64") : Buffer.from(decodeURIComponent(body), "utf8");
   } finally {
     scheduleClose();
+  }
+}
+
+/**
+ * Renders one figure to PNG bytes or SVG text through plotly's `toImage`. A browser that died
+ * or timed out (seen on heavily loaded machines) is restarted once before the error is raised.
+ */
+export async function exportFigure(req: ExportRequest): Promise<Buffer> {
+  try {
+    return await exportOnce(req);
+  } catch (e) {
+    if (e instanceof StaticExportUnavailableError) throw e;
+    await closeStaticExport();
+    try {
+      return await exportOnce(req);
+    } catch (e2) {
+      const msg = e2 instanceof Error ? e2.message.split("\n")[0] : String(e2);
+      throw new Error(`static export of a ${req.format} figure failed twice (${msg}); set SPATIALEDIT_STATIC_FIGURES=0 to skip static files`);
+    }
   }
 }
