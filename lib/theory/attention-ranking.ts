@@ -113,6 +113,8 @@ export interface LayerComparison {
   maxRelDiff: number;
   /** Mean over rows of the attention mass left on the original tokens (the per-row scale of Eq. 7). */
   meanScale: number;
+  /** Mean over rows of the total-variation distance 0.5 Σ_j |Ã_ij - A_ij| (0 = same distribution, 1 = disjoint). */
+  meanTV: number;
   shift: RankShift;
 }
 
@@ -129,6 +131,7 @@ export function compareMapsToBase(base: number[][][][], maps: number[][][][], ex
     const after: number[][] = [];
     let maxRel = 0;
     let scaleSum = 0;
+    let tvSum = 0;
     bl.forEach((bh, h) => bh.forEach((row, q) => {
       const full = maps[l][h][q];
       const orig = full.slice(extra[l]);
@@ -138,10 +141,11 @@ export function compareMapsToBase(base: number[][][][], maps: number[][][][], ex
       const renorm = orig.map((v) => v / s);
       row.forEach((a, j) => {
         if (a >= 1e-6) maxRel = Math.max(maxRel, Math.abs(renorm[j] - a) / a);
+        tvSum += 0.5 * Math.abs(renorm[j] - a);
       });
       before.push(row);
       after.push(renorm);
     }));
-    return { layer: l, maxRelDiff: maxRel, meanScale: scaleSum / before.length, shift: rankShift(before, after) };
+    return { layer: l, maxRelDiff: maxRel, meanScale: scaleSum / before.length, meanTV: tvSum / before.length, shift: rankShift(before, after) };
   });
 }

@@ -163,7 +163,7 @@ export function prefixCheckRows(r: SortExperimentResult): { rows: Row[]; compari
     const cmp = compareMapsToBase(snap.base.maps, maps.maps, maps.extra);
     comparisons[method] = cmp;
     for (const c of cmp) {
-      rows.push({ method, layer: c.layer + 1, "max rel. diff of renormalised attention to base": c.maxRelDiff, "mean mass on input (scale)": c.meanScale, "Kendall tau": c.shift.meanTau, "top-1 agree": c.shift.top1Agreement, "order kept": c.shift.orderKept });
+      rows.push({ method, layer: c.layer + 1, "max rel. diff of renormalised attention to base": c.maxRelDiff, "mean total-variation distance to base": c.meanTV, "mean mass on input (scale)": c.meanScale, "Kendall tau": c.shift.meanTau, "top-1 agree": c.shift.top1Agreement, "order kept": c.shift.orderKept });
     }
   }
   return { rows, comparisons };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { argmax, argsortDesc, kendallTau, orderPreserved, rankShift } from "../../lib/theory/attention-ranking";
+import { argmax, argsortDesc, compareMapsToBase, kendallTau, orderPreserved, rankShift } from "../../lib/theory/attention-ranking";
 
 describe("kendallTau", () => {
   it("golden values", () => {
@@ -36,6 +36,15 @@ describe("order helpers", () => {
     expect(orderPreserved([0.2, 0.201, 0.5], [0.21, 0.2, 0.5], 0.01)).toBe(true);
     expect(orderPreserved([0.2, 0.201, 0.5], [0.21, 0.2, 0.5])).toBe(false);
     expect(orderPreserved([0.2, 0.5], [0.6, 0.5], 0.01)).toBe(false);
+  });
+  it("compareMapsToBase: a rescaled row is the base; a moved row has its TV distance", () => {
+    const base = [[[[0.5, 0.5], [0.25, 0.75]]]]; // [layer][head][q][k]
+    const maps = [[[[0.5, 0.25, 0.25], [0.2, 0.6, 0.2]]]]; // one extra key in front
+    const [c] = compareMapsToBase(base, maps, [1]);
+    expect(c.maxRelDiff).toBeCloseTo(2, 12); // row 2 renormalised: [0.75, 0.25] vs [0.25, 0.75]: |0.75 - 0.25| / 0.25
+    expect(c.meanTV).toBeCloseTo(0.25, 12); // (0 + 0.5) / 2
+    expect(c.meanScale).toBeCloseTo(0.65, 12);
+    expect(() => compareMapsToBase(base, maps, [])).toThrow("compareMapsToBase: need the same number of layers, got 1, 1 and 0 extra counts");
   });
   it("rankShift summarises rows", () => {
     const r = rankShift([[1, 2, 3], [3, 2, 1]], [[1, 2, 3], [1, 2, 3]]);

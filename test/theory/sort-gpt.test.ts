@@ -85,6 +85,7 @@ describe("tiny GPT", () => {
     expect(pre.extra).toEqual([3, 3]);
     const cmp = compareMapsToBase(base.maps, pre.maps, pre.extra);
     expect(cmp[0].maxRelDiff).toBeLessThan(1e-4);
+    expect(cmp[0].meanTV).toBeLessThan(1e-5);
     expect(cmp[0].shift.orderKept).toBe(1);
     expect(cmp[0].meanScale).toBeLessThan(1);
     disposeAdapters({ prefix });
