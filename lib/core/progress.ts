@@ -79,13 +79,22 @@ export function progress(options: ProgressOptions = {}): Progress {
   let last = 0;
   let finished = false;
   let lastMetrics: Record<string, number> | undefined;
+  let nbPending = false;
 
   const draw = (final: boolean) => {
     if (options.silent) return;
     const line = progressLine(label, count, total, Date.now() - start, lastMetrics) + (final ? " done" : "");
     if (nb !== null) {
+      // tslab sends each display over zeromq without waiting; a second send before the event loop
+      // has turned (a synchronous loop) fails with "Socket is busy writing" and kills the kernel.
+      // So draw only once per event-loop turn; the final line always goes out.
+      if (nbPending && !final) return;
       entry ??= nb.newDisplay();
       entry.text(line);
+      nbPending = true;
+      setImmediate(() => {
+        nbPending = false;
+      });
     } else if (tty) {
       process.stderr.write(`\r\x1b[2K${line}${final ? "\n" : ""}`);
     } else {
