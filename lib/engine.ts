@@ -26,3 +26,4 @@ export * from "./engine/truth";
 export * from "./engine/agreement";
 export * from "./engine/image-io";
 export * from "./engine/report";
+export * from "./engine/contour";

@@ -7,6 +7,7 @@
  * by hand without the extraction pipeline. Objects with no visible pixel are left out (nothing in
  * the image can refer to them).
  */
+import { contourStats, labelPixels } from "../engine/contour";
 import { computeRanks } from "../engine/ranks";
 import type { ExtractionResult, ObjectInfo, ObjectRank, RankKey, Tolerance } from "../engine/types";
 import { RANK_KEYS } from "../engine/types";
@@ -24,32 +25,11 @@ export function truthExtraction(scene: Scene, render: RenderResult): ExtractionR
   const k = cameraIntrinsics(scene.camera, W, H);
   const objects: ObjectInfo[] = [];
   for (const so of scene.objects) {
-    let n = 0;
-    let su = 0;
-    let sv = 0;
-    let u0 = W;
-    let v0 = H;
-    let u1 = -1;
-    let v1 = -1;
-    let perimeter = 0;
-    for (let v = 0; v < H; v++) {
-      for (let u = 0; u < W; u++) {
-        const i = v * W + u;
-        if (render.mask[i] !== so.id) continue;
-        n++;
-        su += u + 0.5;
-        sv += v + 0.5;
-        if (u < u0) u0 = u;
-        if (u > u1) u1 = u;
-        if (v < v0) v0 = v;
-        if (v > v1) v1 = v;
-        if (u === 0 || render.mask[i - 1] !== so.id) perimeter++;
-        if (u === W - 1 || render.mask[i + 1] !== so.id) perimeter++;
-        if (v === 0 || render.mask[i - W] !== so.id) perimeter++;
-        if (v === H - 1 || render.mask[i + W] !== so.id) perimeter++;
-      }
-    }
-    if (n === 0) continue;
+    const pixels = labelPixels(render.mask, so.id);
+    if (pixels.length === 0) continue;
+    // the same contour definition as the extraction (lib/engine/contour.ts)
+    const contour = contourStats(pixels, render.mask, W, H, so.id);
+    const n = contour.area;
     const c = objectCentre(so);
     const pc = worldToCamera(scene.camera, c);
     const p = projectWorld(scene.camera, k, c);
@@ -63,10 +43,10 @@ export function truthExtraction(scene: Scene, render: RenderResult): ExtractionR
       colour: so.colour,
       material: so.material,
       sizeClass: so.size,
-      centroid2d: { u: su / n, v: sv / n },
-      bbox2d: [u0, v0, u1, v1],
+      centroid2d: contour.centroid,
+      bbox2d: contour.bbox,
       area: n,
-      perimeter,
+      perimeter: contour.perimeter,
       centre3d: pc,
       ground2d: [so.position.x, so.position.y],
       centreU: p.u,
@@ -79,7 +59,7 @@ export function truthExtraction(scene: Scene, render: RenderResult): ExtractionR
       volumeShape: vol,
       distances: {},
       pointCount: n,
-      truncated: u0 === 0 || v0 === 0 || u1 === W - 1 || v1 === H - 1,
+      truncated: contour.truncated,
       occluded: false,
       hiddenSides: { left: false, right: false, top: false, bottom: false },
       uncertainty: zeros,

@@ -15,6 +15,7 @@ import { engineConfig } from "./config";
 import type { EngineConfig } from "./config";
 import { estimateUncertainty, footprintHullArea, groundToCamera, shapeVolume, slicedHullVolume, groundAxes } from "./attributes";
 import type { GroundAxes } from "./attributes";
+import { contourStats } from "./contour";
 import { isDegenerateCloud } from "./geometry";
 import { colourName, parseObject } from "./parse";
 import { fitGroundPlane } from "./ransac";
@@ -170,46 +171,9 @@ function measureObject(
     refusals.push({ id: det.id, reason: "no-pixels", detail: `detection ${det.id} (${det.label}) has no pixels in the mask` });
     return null;
   }
-  // contour: area, perimeter (4-neighbour edges to other labels or the border), centroid, bbox, flags
-  let su = 0;
-  let sv = 0;
-  let u0 = W;
-  let v0 = H;
-  let u1 = -1;
-  let v1 = -1;
-  let perimeter = 0;
-  let occluded = false;
-  // sides of the outline that border a nearer object: 0 left, 1 right, 2 top, 3 bottom
-  const hiddenSide = [false, false, false, false];
-  for (const i of pixels) {
-    const u = i % W;
-    const v = (i - u) / W;
-    su += u + 0.5;
-    sv += v + 0.5;
-    if (u < u0) u0 = u;
-    if (u > u1) u1 = u;
-    if (v < v0) v0 = v;
-    if (v > v1) v1 = v;
-    const z = frame.depth[i];
-    for (let q = 0; q < 4; q++) {
-      const uu = q === 0 ? u - 1 : q === 1 ? u + 1 : u;
-      const vv = q === 2 ? v - 1 : q === 3 ? v + 1 : v;
-      if (uu < 0 || uu >= W || vv < 0 || vv >= H) {
-        perimeter++;
-        continue;
-      }
-      const j = vv * W + uu;
-      const other = mask[j];
-      if (other === det.id) continue;
-      perimeter++;
-      if (other >= 0 && frame.depth[j] < z) {
-        occluded = true;
-        hiddenSide[q] = true;
-      }
-    }
-  }
-  const area = pixels.length;
-  const truncated = u0 === 0 || v0 === 0 || u1 === W - 1 || v1 === H - 1;
+  // contour: area, perimeter, centroid, bbox, occluded sides (one definition: ./contour.ts)
+  const contour = contourStats(pixels, mask, W, H, det.id, frame.depth);
+  const { area, perimeter, truncated, occluded, hiddenSide } = contour;
   const colour = colourName(frame.rgb, pixels);
   if (colour === null) {
     refusals.push({ id: det.id, reason: "no-pixels", detail: `detection ${det.id} has no pixel bright enough to name its colour` });
@@ -286,8 +250,8 @@ function measureObject(
   return {
     id: det.id,
     ...parsed,
-    centroid2d: { u: su / area, v: sv / area },
-    bbox2d: [u0, v0, u1, v1],
+    centroid2d: contour.centroid,
+    bbox2d: contour.bbox,
     area,
     perimeter,
     centre3d,
