@@ -1,5 +1,5 @@
 /**
- * The one seeded random generator of the project. Nothing in `lib/` uses `Math.random`:
+ * The one seeded random generator of the project. Nothing in `lib/` uses JavaScript's unseeded generator:
  * every sampler, initialiser and shuffler takes an `Rng`, so a run repeats from its seed.
  *
  * Algorithm: xoshiro128** (Blackman & Vigna 2018), 128-bit state, period 2^128 - 1,

@@ -6,8 +6,8 @@
  */
 import { COLOUR_RGB } from "../world/conventions";
 import { COLOURS } from "../world/types";
-import type { ColourName, Material, SizeName, Trend } from "../world/types";
-import type { Detection } from "./types";
+import type { ColourName } from "../world/types";
+import type { Detection, ObjectInfo } from "./types";
 
 const PALETTE_CHROMA: { name: ColourName; c: [number, number, number] }[] = COLOURS.map((name) => {
   const [r, g, b] = COLOUR_RGB[name];
@@ -60,14 +60,8 @@ export function colourName(rgb: Uint8Array, pixels: ArrayLike<number>): ColourNa
   return best;
 }
 
-export interface ParsedObject {
-  object: string;
-  description: string;
-  trend: Trend;
-  colour: ColourName;
-  material: Material | null;
-  sizeClass: SizeName | null;
-}
+/** The semantic triplet [object, description, trend] plus attributes, as stored in ObjectInfo. */
+export type ParsedObject = Pick<ObjectInfo, "object" | "description" | "trend" | "colour" | "material" | "sizeClass">;
 
 /** [object, description, trend] of one detection; description = "[size] colour [material]". */
 export function parseObject(det: Detection, colour: ColourName): ParsedObject {

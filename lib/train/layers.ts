@@ -11,7 +11,7 @@ import type { Rng } from "../core/rng";
 /** A named set of trainable variables. */
 export type Params = Record<string, tf.Variable>;
 
-/** A variable with values drawn from N(0, std^2) by the seeded Rng (no Math.random). */
+/** A variable with values drawn from N(0, std^2) by the seeded Rng (never an unseeded source). */
 export function normalVariable(rng: Rng, shape: number[], std: number): tf.Variable {
   const n = shape.reduce((a, b) => a * b, 1);
   return tf.tidy(() => tf.variable(tf.tensor(rng.normalArray(n, 0, std), shape, "float32"), true));
