@@ -4,6 +4,9 @@
  * primitive, footprint hull, sliced convex hull of the cloud completed by symmetry) and the
  * per-key uncertainties the tie test uses.
  */
+import { primitiveVolume } from "../world/conventions";
+import { SHAPES } from "../world/types";
+import type { Shape } from "../world/types";
 import { convexHull2d, polygonArea } from "./geometry";
 import type { EngineConfig } from "./config";
 import type { GroundPlane, RankKey } from "./types";
@@ -77,20 +80,9 @@ export function estimateUncertainty(
  * null for labels that are not SpatialWorld shapes (then the hull estimate is used).
  */
 export function shapeVolume(label: string, width: number, height: number, footprintArea: number): number | null {
-  const r = width / 2;
-  switch (label) {
-    case "cube":
-      // a rotated square is wider than its side: use the footprint's hull area instead
-      return footprintArea * height;
-    case "sphere":
-      return (4 / 3) * Math.PI * r * r * r;
-    case "cylinder":
-      return Math.PI * r * r * height;
-    case "cone":
-      return (Math.PI * r * r * height) / 3;
-    default:
-      return null;
-  }
+  if (!(SHAPES as readonly string[]).includes(label)) return null;
+  // a rotated cube is wider than its side: its footprint's hull area replaces (2r)^2
+  return primitiveVolume(label as Shape, width / 2, height, footprintArea);
 }
 
 /** Hull estimates use at most about this many points per hull (stride subsampling; speed at 512x512). */

@@ -78,11 +78,17 @@ export function footprintRadius(o: Pick<SceneObject, "size" | "shape">): number 
 
 /** The real (analytic) volume of an object, cubic world units. */
 export function objectVolume(o: Pick<SceneObject, "size" | "shape">): number {
-  const r = SIZE_RADIUS[o.size];
-  const h = objectHeight(o);
-  switch (o.shape) {
+  return primitiveVolume(o.shape, SIZE_RADIUS[o.size], objectHeight(o));
+}
+
+/**
+ * Volume of a primitive from its radius r (cube: half side) and height h; a cube's footprint
+ * area defaults to its axis-aligned square (2r)^2 (the engine passes a measured hull area).
+ */
+export function primitiveVolume(shape: Shape, r: number, h: number, cubeFootprintArea = 4 * r * r): number {
+  switch (shape) {
     case "cube":
-      return 2 * r * 2 * r * h;
+      return cubeFootprintArea * h;
     case "sphere":
       return (4 / 3) * Math.PI * r * r * r;
     case "cylinder":
