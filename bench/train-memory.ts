@@ -5,7 +5,7 @@
  * Usage: npx tsx bench/train-memory.ts [--steps=2000] [--every=200]
  */
 import * as tf from "@tensorflow/tfjs";
-import { initBackend, wasmKernels } from "../lib/core/backend";
+import { initBackend, wasmKernels } from "../lib/backend/select";
 import { writeResult } from "../lib/core/results";
 import { makeReferenceTask, referenceConfig } from "../lib/train/reference";
 

@@ -16,12 +16,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/core/backend";
+import { initBackend } from "../lib/backend/select";
 import { projectRoot } from "../lib/core/paths";
 import { writeResult } from "../lib/core/results";
 import { DataParallelTrainer } from "../lib/train/data-parallel";
-import { registerTunedKernels, unregisterTunedKernels } from "../lib/train/kernels/register";
-import { nativeBlasStatus } from "../lib/train/native-blas";
+import { registerTunedKernels, unregisterTunedKernels } from "../lib/backend/kernels/register";
+import { nativeBlasStatus } from "../lib/backend/native-blas";
 import { makeReferenceTask, referenceConfig, referenceFlops, type ReferenceConfig, type ReferenceTask } from "../lib/train/reference";
 
 const SEED = 1234;

@@ -1,5 +1,4 @@
-/** The foundation every notebook and module uses: backend, seeded generator, profiles, plots, tables, progress, results. */
-export * from "./core/backend";
+/** The foundation every notebook and module uses: seeded generator, profiles, plots, tables, progress, results. */
 export * from "./core/env";
 export * from "./core/paths";
 export * from "./core/plot";

@@ -1,5 +1,5 @@
 /** Prints which TF.js backend this machine gets and why (`npm run backend`; SPATIALEDIT_BACKEND forces one). */
-import { initBackend } from "../lib/core/backend";
+import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
 
 runMain(async () => {

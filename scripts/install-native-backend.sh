@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Optional: the native TF.js backend ('tensorflow'), preferred by lib/core/backend.ts when present.
+# Optional: the native TF.js backend ('tensorflow'), preferred by lib/backend/select.ts when present.
 # Its install script downloads libtensorflow, so this needs a machine with internet; it is never
 # part of 'npm ci'. GPU=1 installs tfjs-node-gpu (needs CUDA 11.x + cuDNN 8 on the machine).
 set -euo pipefail

@@ -7,7 +7,7 @@ import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { backendReport } from "./backend";
+import * as tf from "@tensorflow/tfjs";
 import { checkName, projectRoot, resultsDir, writeFileAtomic } from "./paths";
 import { currentProfile } from "./profile";
 
@@ -79,11 +79,17 @@ function packageVersion(pkg: string): string {
   }
 }
 
+/** The TF.js backend in use (read from tf's engine: lib/core imports nothing from lib/backend). */
+function activeBackendName(): string {
+  const name = (tf.engine() as unknown as { backendName: string | null }).backendName;
+  return name ?? "not initialised";
+}
+
 export function provenance(): Provenance {
   return {
     writtenAt: new Date().toISOString(),
     gitCommit: gitCommit(),
-    backend: backendReport()?.name ?? "not initialised",
+    backend: activeBackendName(),
     profile: currentProfile(),
     machine: machineInfo(),
     versions: { "@tensorflow/tfjs": packageVersion("@tensorflow/tfjs"), "@tensorflow/tfjs-backend-wasm": packageVersion("@tensorflow/tfjs-backend-wasm") },

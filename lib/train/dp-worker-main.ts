@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { parentPort, workerData } from "worker_threads";
-import { initBackend, wasmKernels } from "../core/backend";
+import { initBackend, wasmKernels } from "../backend/select";
 import { shardRows, type ShardTask, type TaskFactory } from "./data-parallel";
 
 interface Data {

@@ -7,65 +7,13 @@
  * Drop-in for `tf.train.adam(lr).applyGradients(grads)` where grads come from `tf.variableGrads`.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs";
-import { util } from "@tensorflow/tfjs";
-import { f32Of, type WasmBackendLike } from "./wasm-heap";
-
-export const ADAM_KERNEL = "SpatialEditAdam";
+import { ADAM_KERNEL, type AdamAttrs } from "../backend/kernels/adam";
 
 /** The optimizer interface the training helpers use (tf.Optimizer satisfies it too). */
 export interface OptimizerLike {
   applyGradients(grads: tf.NamedTensorMap): void;
   dispose(): void;
 }
-
-interface AdamAttrs {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  /** 1 - beta1^t and 1 - beta2^t */
-  c1: number;
-  c2: number;
-}
-
-/** The wasm kernel: inputs p, g, m, v (float32, same shape) -> [p', m', v']. */
-export function adamWasm(args: { inputs: { p: TensorInfo; g: TensorInfo; m: TensorInfo; v: TensorInfo }; backend: unknown; attrs: AdamAttrs }): TensorInfo[] {
-  const backend = args.backend as WasmBackendLike;
-  const { p, g, m, v } = args.inputs;
-  const { lr, beta1, beta2, epsilon, c1, c2 } = args.attrs;
-  for (const t of [g, m, v]) {
-    if (!util.arraysEqual(t.shape, p.shape)) throw new Error(`${ADAM_KERNEL}: all inputs need the shape of the variable ${p.shape}, got ${t.shape}`);
-  }
-  const n = util.sizeFromShape(p.shape);
-  const po = backend.makeOutput(p.shape, "float32");
-  const mo = backend.makeOutput(p.shape, "float32");
-  const vo = backend.makeOutput(p.shape, "float32");
-  const P = f32Of(backend, p, n);
-  const G = f32Of(backend, g, n);
-  const M = f32Of(backend, m, n);
-  const V = f32Of(backend, v, n);
-  const Po = f32Of(backend, po, n);
-  const Mo = f32Of(backend, mo, n);
-  const Vo = f32Of(backend, vo, n);
-  const a1 = 1 - beta1;
-  const a2 = 1 - beta2;
-  for (let i = 0; i < n; i++) {
-    const gi = G[i];
-    const mi = beta1 * M[i] + a1 * gi;
-    const vi = beta2 * V[i] + a2 * gi * gi;
-    Mo[i] = mi;
-    Vo[i] = vi;
-    Po[i] = P[i] - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + epsilon);
-  }
-  return [po, mo, vo];
-}
-
-export const adamWasmConfig: KernelConfig = {
-  kernelName: ADAM_KERNEL,
-  backendName: "wasm",
-  kernelFunc: adamWasm as unknown as KernelFunc,
-};
 
 export class FusedAdam implements OptimizerLike {
   private readonly slots = new Map<string, { m: tf.Variable; v: tf.Variable }>();

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/core/backend";
+import { initBackend } from "../../lib/backend/select";
 import { dataEngineConfig } from "../../lib/data/config";
 import { generateDataEngine } from "../../lib/data/generate";
 import { decodePng, encodePng } from "../../lib/data/png";

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/core/backend";
+import { initBackend } from "../../lib/backend/select";
 import { resolveConfig } from "../../lib/core/profile";
 import { Rng } from "../../lib/core/rng";
 import { compareMapsToBase } from "../../lib/theory/attention-ranking";

@@ -1,10 +1,10 @@
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/core/backend";
+import { initBackend } from "../../lib/backend/select";
 import { computeGrads } from "../../lib/train/adam";
 import { DataParallelTrainer, shardRows } from "../../lib/train/data-parallel";
-import { registerTunedKernels, unregisterTunedKernels } from "../../lib/train/kernels/register";
+import { registerTunedKernels, unregisterTunedKernels } from "../../lib/backend/kernels/register";
 import { makeReferenceTask, referenceConfig } from "../../lib/train/reference";
 import { relErr } from "./helpers";
 

@@ -1,10 +1,10 @@
 /** Helpers for comparing the tuned wasm kernels against the cpu backend. */
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../lib/core/backend";
+import { initBackend } from "../../lib/backend/select";
 import { makeRng } from "../../lib/core/rng";
-import { registerTunedKernels, unregisterTunedKernels } from "../../lib/train/kernels/register";
-import { loadNativeBlas } from "../../lib/train/native-blas";
-import type { MatmulRoute } from "../../lib/train/kernels/batch-matmul";
+import { registerTunedKernels, unregisterTunedKernels } from "../../lib/backend/kernels/register";
+import { loadNativeBlas } from "../../lib/backend/native-blas";
+import type { MatmulRoute } from "../../lib/backend/kernels/batch-matmul";
 
 export interface Input {
   shape: number[];

@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, describe, expect, it } from "vitest";
-import { initBackend, wasmKernels } from "../../lib/core/backend";
+import { initBackend, wasmKernels } from "../../lib/backend/select";
 import { makeRng } from "../../lib/core/rng";
 import { selectVars, trainStep } from "../../lib/train/adam";
-import { registerTunedKernels, tunedKernelsReport, unregisterTunedKernels } from "../../lib/train/kernels/register";
+import { registerTunedKernels, tunedKernelsReport, unregisterTunedKernels } from "../../lib/backend/kernels/register";
 import {
   disposeParams,
   gatherEmbedding,

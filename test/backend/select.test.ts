@@ -1,7 +1,7 @@
 import { spawnSync } from "child_process";
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import { BackendUnavailableError, describeBackend, initBackend } from "../../lib/core/backend";
+import { BackendUnavailableError, describeBackend, initBackend } from "../../lib/backend/select";
 
 describe("backend selection", () => {
   it("auto picks a working backend and says why", async () => {

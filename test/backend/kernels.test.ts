@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/core/backend";
-import { registerTunedKernels, tunedKernelsReport, unregisterTunedKernels } from "../../lib/train/kernels/register";
-import { setMatmulRoute } from "../../lib/train/kernels/batch-matmul";
-import { collapseTranspose } from "../../lib/train/kernels/transpose";
-import { compareWithCpu, randInput, routes, type Input } from "./helpers";
+import { initBackend } from "../../lib/backend/select";
+import { registerTunedKernels, tunedKernelsReport, unregisterTunedKernels } from "../../lib/backend/kernels/register";
+import { setMatmulRoute } from "../../lib/backend/kernels/batch-matmul";
+import { collapseTranspose } from "../../lib/backend/kernels/transpose";
+import { compareWithCpu, randInput, routes, type Input } from "../train/helpers";
 
 const TOL = 1e-5;
 

@@ -14,7 +14,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { registerTunedKernels, TUNED_KERNELS_ENV, unregisterTunedKernels } from "../train/kernels/register";
+import { registerTunedKernels, TUNED_KERNELS_ENV, unregisterTunedKernels } from "./kernels/register";
 
 export const BACKEND_NAMES = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];

@@ -10,7 +10,7 @@ import { unsortedSegmentSumConfig } from "./segment-sum";
 import { stockKernels } from "./stock";
 import { identityTunedConfig, sumTunedConfig } from "./sum";
 import { transposeTunedConfig } from "./transpose";
-import { adamWasmConfig } from "../fused-adam";
+import { adamWasmConfig } from "./adam";
 
 /** `0` disables the tuned wasm kernels (the stock tfjs-backend-wasm kernels are used). */
 export const TUNED_KERNELS_ENV = "SPATIALEDIT_TUNED_KERNELS";

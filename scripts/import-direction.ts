@@ -1,0 +1,114 @@
+/**
+ * The layers of lib/ depend one way, downwards (docs/architecture.md):
+ *   core <- backend <- nn <- {train, diffusion} <- models <- {theory, eval}
+ *   core <- math;  core <- world <- engine <- {data, perception};  data <- {models, eval}
+ * This checker reads every relative import of every .ts file under lib/ (and the barrels
+ * lib/<area>.ts), maps both ends to their area, and reports each import that is not allowed.
+ * Notebooks may import only the barrels (`./lib/<area>`).
+ * Run: `npx tsx scripts/import-direction.ts` (the unit tests run it too: test/arch).
+ */
+import * as fs from "fs";
+import * as path from "path";
+
+/** For each area, the areas it may import (the transitive closure is written out). */
+export const ALLOWED: Record<string, readonly string[]> = {
+  core: [],
+  backend: ["core"],
+  math: ["core"],
+  nn: ["core", "backend"],
+  train: ["core", "backend", "nn"],
+  diffusion: ["core", "backend", "nn", "math"],
+  world: ["core"],
+  engine: ["core", "world"],
+  data: ["core", "world", "engine"],
+  perception: ["core", "backend", "world", "engine"],
+  models: ["core", "backend", "math", "nn", "train", "diffusion", "world", "engine", "data"],
+  theory: ["core", "backend", "math", "nn", "train", "diffusion", "models", "world", "engine", "data"],
+  eval: ["core", "backend", "math", "nn", "train", "diffusion", "models", "world", "engine", "data", "perception"],
+};
+
+export interface ImportViolation {
+  file: string;
+  line: number;
+  from: string;
+  to: string;
+  spec: string;
+}
+
+function listTs(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...listTs(p));
+    else if (e.isFile() && e.name.endsWith(".ts")) out.push(p);
+  }
+  return out;
+}
+
+/** The area of a path inside `libDir`: its first folder, or the barrel's name for lib/<area>.ts. */
+export function areaOf(libDir: string, file: string): string | null {
+  const rel = path.relative(libDir, file);
+  if (rel.startsWith("..") || path.isAbsolute(rel)) return null;
+  const first = rel.split(path.sep)[0];
+  return first.endsWith(".ts") ? first.slice(0, -3) : first;
+}
+
+const IMPORT_RE = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s+["']([^"']+)["']|require\(\s*["']([^"']+)["']\s*\)|import\(\s*["']([^"']+)["']\s*\)/g;
+
+/** Every relative import of lib/ that goes against the allowed direction, plus imports of unknown areas. */
+export function checkImportDirection(libDir: string, allowed: Record<string, readonly string[]> = ALLOWED): ImportViolation[] {
+  const out: ImportViolation[] = [];
+  for (const file of listTs(libDir)) {
+    const from = areaOf(libDir, file);
+    if (from === null) continue;
+    const text = fs.readFileSync(file, "utf8");
+    const lines = text.split("\n");
+    lines.forEach((ln, i) => {
+      IMPORT_RE.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = IMPORT_RE.exec(ln)) !== null) {
+        const spec = m[1] ?? m[2] ?? m[3];
+        if (!spec.startsWith(".")) continue;
+        const to = areaOf(libDir, path.resolve(path.dirname(file), spec));
+        if (to === null) {
+          out.push({ file: path.relative(libDir, file), line: i + 1, from, to: "(outside lib)", spec });
+          continue;
+        }
+        if (to === from) continue;
+        const ok = allowed[from];
+        if (ok === undefined || !ok.includes(to)) out.push({ file: path.relative(libDir, file), line: i + 1, from, to, spec });
+      }
+    });
+  }
+  return out;
+}
+
+/** Notebook imports of ./lib that do not go through a barrel (`./lib/<area>`). */
+export function checkNotebookImports(notebookDir: string): { notebook: string; spec: string }[] {
+  const out: { notebook: string; spec: string }[] = [];
+  for (const f of fs.readdirSync(notebookDir).filter((n) => n.endsWith(".ipynb")).sort()) {
+    const nb = JSON.parse(fs.readFileSync(path.join(notebookDir, f), "utf8")) as { cells: { cell_type: string; source: string[] | string }[] };
+    for (const c of nb.cells) {
+      if (c.cell_type !== "code") continue;
+      const src = Array.isArray(c.source) ? c.source.join("") : c.source;
+      for (const m of src.matchAll(/from\s+"(\.\/lib\/[^"]+)"/g)) {
+        if (!/^\.\/lib\/[a-z]+$/.test(m[1])) out.push({ notebook: f, spec: m[1] });
+      }
+    }
+  }
+  return out;
+}
+
+export function formatViolation(v: ImportViolation): string {
+  return `lib/${v.file}:${v.line}: ${v.from} may not import ${v.to} ('${v.spec}'); ${v.from} may import: ${(ALLOWED[v.from] ?? []).join(", ") || "nothing in lib"}`;
+}
+
+if (require.main === module) {
+  const root = path.resolve(__dirname, "..");
+  const bad = checkImportDirection(path.join(root, "lib"));
+  const nb = checkNotebookImports(path.join(root, "notebooks"));
+  for (const v of bad) console.error(formatViolation(v));
+  for (const v of nb) console.error(`notebooks/${v.notebook}: imports '${v.spec}'; notebooks import barrels only (./lib/<area>)`);
+  if (bad.length + nb.length > 0) process.exit(1);
+  console.log("import direction: ok");
+}

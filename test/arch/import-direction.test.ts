@@ -1,0 +1,56 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+import { ALLOWED, checkImportDirection, checkNotebookImports, formatViolation } from "../../scripts/import-direction";
+
+const root = path.resolve(__dirname, "../..");
+
+function fixture(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "imports-"));
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
+}
+
+describe("import direction of lib/", () => {
+  it("lib/ has no back-edge", () => {
+    const bad = checkImportDirection(path.join(root, "lib"));
+    expect(bad.map(formatViolation)).toEqual([]);
+  });
+
+  it("every area of lib/ is declared", () => {
+    const areas = fs.readdirSync(path.join(root, "lib"), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect(areas.filter((a) => !(a in ALLOWED))).toEqual([]);
+  });
+
+  it("fails on a deliberate back-edge (core importing train) and names it", () => {
+    const dir = fixture({
+      "core/a.ts": 'import { step } from "../train/step";\nexport const a = 1;\n',
+      "train/step.ts": 'import { a } from "../core/a";\nexport const step = a;\n',
+      "train.ts": 'export * from "./train/step";\n',
+    });
+    const bad = checkImportDirection(dir);
+    expect(bad).toEqual([{ file: path.join("core", "a.ts"), line: 1, from: "core", to: "train", spec: "../train/step" }]);
+    expect(formatViolation(bad[0])).toBe("lib/core/a.ts:1: core may not import train ('../train/step'); core may import: nothing in lib");
+  });
+
+  it("catches require() and dynamic import() too", () => {
+    const dir = fixture({
+      "world/a.ts": 'const x = require("../engine/b");\nconst y = import("../data/c");\n',
+      "engine/b.ts": "export {};\n",
+      "data/c.ts": "export {};\n",
+    });
+    expect(checkImportDirection(dir).map((v) => `${v.from}->${v.to}`)).toEqual(["world->engine", "world->data"]);
+  });
+
+  it("notebooks import barrels only", () => {
+    expect(checkNotebookImports(path.join(root, "notebooks"))).toEqual([]);
+    const dir = fixture({
+      "x.ipynb": JSON.stringify({ cells: [{ cell_type: "code", source: ['import { a } from "./lib/core";\n', 'import { b } from "./lib/theory/sort";\n'] }] }),
+    });
+    expect(checkNotebookImports(dir)).toEqual([{ notebook: "x.ipynb", spec: "./lib/theory/sort" }]);
+  });
+});
