@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { OptimizerLike } from "./fused-adam";
-import type { Params } from "./layers";
+import type { Params } from "../nn/layers";
 
 /** Picks variables by name: exact names or prefixes ending in '.' or '*' (e.g. "blk0.attn.*"). */
 export function selectVars(params: Params, patterns: string[]): tf.Variable[] {

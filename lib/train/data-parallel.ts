@@ -11,7 +11,7 @@ import * as path from "path";
 import { Worker } from "worker_threads";
 import type * as tf from "@tensorflow/tfjs";
 import type { OptimizerLike } from "./fused-adam";
-import type { Params } from "./layers";
+import type { Params } from "../nn/layers";
 
 /** What a worker trains: built in the worker by `factory.module`'s export `factory.export`(args). */
 export interface ShardTask {

@@ -6,10 +6,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { resolveConfig, type DeepPartial, type Presets } from "../core/profile";
 import { makeRng } from "../core/rng";
-import { disposeParams, type Params } from "./layers";
+import { disposeParams, type Params } from "../nn/layers";
 import { trainStep, trainStepAsync } from "./adam";
 import { FusedAdam, type OptimizerLike } from "./fused-adam";
-import { block, initBlock, type BlockConfig } from "./transformer";
+import { block, initBlock, type BlockConfig } from "../nn/transformer";
 
 export interface ReferenceConfig {
   /** Batch size (32 in the reference). */

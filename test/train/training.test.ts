@@ -13,9 +13,9 @@ import {
   patchify,
   patchLinear,
   unpatchify,
-} from "../../lib/train/layers";
+} from "../../lib/nn/layers";
 import { makeReferenceTask, referenceConfig, referenceFlops } from "../../lib/train/reference";
-import { block, initBlock } from "../../lib/train/transformer";
+import { block, initBlock } from "../../lib/nn/transformer";
 
 afterAll(() => unregisterTunedKernels());
 
