@@ -27,31 +27,55 @@ export function disposeParams(p: Params): void {
   for (const v of Object.values(p)) v.dispose();
 }
 
-/** Weights of a linear layer: `w` [dIn, dOut] (std 1/sqrt(dIn) unless given), `b` [dOut] zeros. */
-export function initLinear(rng: Rng, dIn: number, dOut: number, prefix: string, std = 1 / Math.sqrt(dIn)): Params {
-  return {
-    [`${prefix}.w`]: normalVariable(rng, [dIn, dOut], std),
-    [`${prefix}.b`]: constVariable([dOut], 0),
-  };
+/**
+ * Weights of a linear layer: `w` [dIn, dOut] (std 1/sqrt(dIn) unless given) and, unless
+ * `bias` is false, `b` [dOut] zeros.
+ */
+export function initLinear(rng: Rng, dIn: number, dOut: number, prefix: string, std = 1 / Math.sqrt(dIn), bias = true): Params {
+  const p: Params = { [`${prefix}.w`]: normalVariable(rng, [dIn, dOut], std) };
+  if (bias) p[`${prefix}.b`] = constVariable([dOut], 0);
+  return p;
 }
 
-/** y = x @ w + b over the last axis; the leading axes are folded into rows. */
-export function linear(x: tf.Tensor, p: Params, prefix: string): tf.Tensor {
+/** A linear layer's weight: `${prefix}.w` [dIn, dOut], or a clear error naming what is missing. */
+export function linearWeight(p: Params, prefix: string): tf.Variable {
   const w = p[`${prefix}.w`];
+  if (w === undefined) throw new Error(`linear: parameter '${prefix}.w' is missing`);
+  return w;
+}
+
+/**
+ * y = x @ W + b over the last axis (b only where `${prefix}.b` exists); the leading axes are
+ * folded into rows, so every linear is one 2-D matmul. `W` may be passed in place of the stored
+ * weight (a LoRA-adapted W + scale A B).
+ */
+export function linear(x: tf.Tensor, p: Params, prefix: string, W: tf.Tensor = linearWeight(p, prefix)): tf.Tensor {
   const b = p[`${prefix}.b`];
-  if (w === undefined || b === undefined) throw new Error(`linear: parameters '${prefix}.w' and '${prefix}.b' are missing`);
-  const dIn = w.shape[0] as number;
+  const dIn = W.shape[0] as number;
   if (x.shape[x.rank - 1] !== dIn) throw new Error(`linear '${prefix}': input has ${x.shape[x.rank - 1]} features, the layer expects ${dIn}`);
   const lead = (x.shape as number[]).slice(0, -1);
-  const y = tf.add(tf.matMul(x.reshape([-1, dIn]), w), b); // [N, dOut]
-  return x.rank === 2 ? y : y.reshape([...lead, w.shape[1] as number]);
+  const xw = tf.matMul(x.reshape([-1, dIn]), W); // [N, dOut]
+  const y = b === undefined ? xw : tf.add(xw, b);
+  return x.rank === 2 ? y : y.reshape([...lead, W.shape[1] as number]);
+}
+
+/** Clones every variable of a parameter set (a frozen base stays untouched while a copy trains). */
+export function cloneParams(p: Params): Params {
+  const out: Params = {};
+  for (const [k, v] of Object.entries(p)) out[k] = tf.tidy(() => tf.variable(v.clone() as tf.Tensor, v.trainable));
+  return out;
+}
+
+/** Number of scalars in a list of variables. */
+export function countParams(vars: readonly tf.Variable[]): number {
+  return vars.reduce((s, v) => s + v.size, 0);
 }
 
 export function initLayerNorm(d: number, prefix: string): Params {
   return { [`${prefix}.g`]: constVariable([d], 1), [`${prefix}.b`]: constVariable([d], 0) };
 }
 
-/** Layer normalisation over the last axis (Ba et al. 2016), eps 1e-5 as in PyTorch. */
+/** Layer normalisation over the last axis (Ba et al. 2016), eps 1e-5 as in PyTorch: the project's only layer norm. */
 export function layerNorm(x: tf.Tensor, p: Params, prefix: string, eps = 1e-5): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
   const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));

@@ -8,10 +8,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { Rng, resolveConfig } from "../../lib/core";
 import {
-  adaptMethod, ATTENTION_TUNING_PRESETS, createGpt, createPrefix, createPrompt, disposeAdapted, disposeAdapters, disposeGpt,
-  eq7Study, eq7TableRows, forwardTokens, methodLr, runAttentionTuning, runSortExperiment, SORT_METHODS, SORT_PRESETS,
+  adaptMethod, ATTENTION_TUNING_PRESETS, disposeAdapted,
+  eq7Study, eq7TableRows, methodLr, runAttentionTuning, runSortExperiment, SORT_METHODS, SORT_PRESETS,
   sortAttentionMaps, sortGptConfig, summariseSort, trainSort,
 } from "../../lib/theory";
+import { createGpt, createPrefix, createPrompt, disposeAdapters, disposeGpt, forwardTokens } from "../../lib/models";
 
 export type Golden = Record<string, number[]>;
 

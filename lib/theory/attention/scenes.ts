@@ -5,7 +5,7 @@
  * the image tokens of the leftmost object. Embeddings come from a frozen random "encoder"
  * (fixed vectors drawn from an Rng): patch = position vector + (colour or background) vector + noise.
  */
-import { Rng } from "../core/rng";
+import { Rng } from "../../core/rng";
 
 export const SCENE_WORDS = ["change", "the", "leftmost", "object"] as const;
 /** Index, among the word tokens, of the query token whose attention row is the target. */

@@ -15,16 +15,26 @@
  * - lora: rank-r updates of W_Q, W_K, W_V, W_O of every layer.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Presets } from "../core/profile";
-import { progress } from "../core/progress";
-import { Rng } from "../core/rng";
-import { rankShift, RankShift } from "./attention-ranking";
-import { createSceneEncoder, QUERY_WORD, SCENE_WORDS, sceneBatch, SceneBatch, SceneConfig, SceneEncoder } from "./attention-scenes";
-import { matMul2d } from "./gpt-matmul";
-import { Adapters, adapterVariables, attentionVariables, cloneGpt, createGpt, createLora, createPrefix, createPrompt, disposeAdapters, disposeGpt, forwardEmbedded, Gpt, yieldToEventLoop } from "./gpt-model";
+import { Presets } from "../../core/profile";
+import { Rng } from "../../core/rng";
+import { rankShift, RankShift } from "./ranking";
+import { createSceneEncoder, QUERY_WORD, SCENE_WORDS, sceneBatch, SceneBatch, SceneConfig, SceneEncoder } from "./scenes";
+import { cloneGpt, createGpt, createGptLora, createPrefix, createPrompt, disposeAdapters, disposeGpt, forwardEmbedded, Gpt, GptAdapters, gptTunable } from "../../models/gpt";
+import { countParams, disposeParams, linear, type Params } from "../../nn/layers";
+import { tuningVarList, type TuningMode } from "../../nn/tuning";
+import { trainLoop } from "../../train/loop";
 
+/** The compared methods; each is a lib/nn tuning mode plus what its embedding part trains. */
 export const TUNING_METHODS = ["prompt", "prefix", "image-embedding", "embedding", "attention", "lora"] as const;
 export type TuningMethod = (typeof TUNING_METHODS)[number];
+export const TUNING_METHOD_MODE: Record<TuningMethod, TuningMode> = {
+  prompt: "embedding",
+  prefix: "embedding",
+  "image-embedding": "embedding",
+  embedding: "embedding",
+  attention: "attention",
+  lora: "lora",
+};
 
 export interface AttentionTuningConfig {
   scene: SceneConfig;
@@ -58,73 +68,51 @@ export const ATTENTION_TUNING_PRESETS: Presets<AttentionTuningConfig> = {
   paper: { scene: SCENE, layers: 4, heads: 4, ff: 128, initStd: 0.15, qkStd: 0.25, nSoft: 8, loraRank: 4, steps: 400, batch: 128, softLr: 0.05, weightLr: 0.01, evalSize: 512, targetLayer: -1, seed: 7 },
 };
 
-/** The image adapter (image-embedding tuning): x' = x W + b, W starts at the identity. */
-interface ImageAdapter {
-  W: tf.Variable;
-  b: tf.Variable;
-}
-
-/** A method's trainable state on top of the frozen base. */
+/** A method's trainable state on top of the frozen base; `image` = the image adapter `img.{w,b}` (x W + b, W starts at the identity). */
 interface Tuned {
   model: Gpt;
-  adapters: Adapters;
-  image: ImageAdapter | null;
+  adapters: GptAdapters;
+  image: Params | null;
   vars: tf.Variable[];
   lr: number;
   ownsModel: boolean;
 }
 
+function imageAdapter(d: number): Params {
+  const eye = new Float32Array(d * d);
+  for (let i = 0; i < d; i++) eye[i * d + i] = 1;
+  return tf.tidy(() => ({ "img.w": tf.variable(tf.tensor2d(eye, [d, d])), "img.b": tf.variable(tf.zeros([d])) }));
+}
+
 function setupMethod(base: Gpt, method: TuningMethod, c: AttentionTuningConfig, rng: Rng): Tuned {
+  const mode = TUNING_METHOD_MODE[method];
+  if (mode === undefined) throw new Error(`attention tuning: unknown method '${method as string}'; known: ${TUNING_METHODS.join(", ")}`);
   const d = base.config.d;
-  const imageAdapter = (): ImageAdapter => {
-    const eye = new Float32Array(d * d);
-    for (let i = 0; i < d; i++) eye[i * d + i] = 1;
-    return tf.tidy(() => ({ W: tf.variable(tf.tensor2d(eye, [d, d])), b: tf.variable(tf.zeros([d])) }));
-  };
-  const t: Tuned = { model: base, adapters: {}, image: null, vars: [], lr: c.softLr, ownsModel: false };
-  switch (method) {
-    case "prompt":
-      t.adapters = { prompt: createPrompt(base, c.nSoft, rng, 1 / Math.sqrt(d)) };
-      break;
-    case "prefix":
-      t.adapters = { prefix: createPrefix(base, c.nSoft, rng, 1 / Math.sqrt(d)) };
-      break;
-    case "image-embedding":
-      t.image = imageAdapter();
-      t.lr = c.weightLr;
-      break;
-    case "embedding":
-      t.adapters = { prompt: createPrompt(base, c.nSoft, rng, 1 / Math.sqrt(d)) };
-      t.image = imageAdapter();
-      break;
-    case "attention":
-      t.model = cloneGpt(base);
-      t.ownsModel = true;
-      t.vars = attentionVariables(t.model, false);
-      t.lr = c.weightLr;
-      break;
-    case "lora":
-      t.adapters = { lora: createLora(base, c.loraRank, ["Wq", "Wk", "Wv", "Wo"], rng), loraScale: 1 };
-      t.lr = c.weightLr;
-      break;
-    default:
-      throw new Error(`attention tuning: unknown method '${method as string}'; known: ${TUNING_METHODS.join(", ")}`);
-  }
-  if (!t.ownsModel) t.vars = [...adapterVariables(t.adapters), ...(t.image ? [t.image.W, t.image.b] : [])];
-  return t;
+  const softStd = 1 / Math.sqrt(d);
+  let adapters: GptAdapters = {};
+  if (method === "prompt" || method === "embedding") adapters = { prompt: createPrompt(base, c.nSoft, rng, softStd) };
+  if (method === "prefix") adapters = { prefix: createPrefix(base, c.nSoft, rng, softStd) };
+  if (method === "lora") adapters = { lora: createGptLora(base, c.loraRank, ["q", "k", "v", "o"], rng), loraScale: 1 };
+  const image = method === "image-embedding" || method === "embedding" ? imageAdapter(d) : null;
+  const ownsModel = mode === "attention";
+  const model = ownsModel ? cloneGpt(base) : base;
+  const tunable = gptTunable(model, adapters);
+  const vars = tuningVarList(mode, { ...tunable, always: [...tunable.always, ...Object.values(image ?? {})] }, { projections: ["q", "k"] });
+  const lr = method === "prompt" || method === "prefix" || method === "embedding" ? c.softLr : c.weightLr;
+  return { model, adapters, image, vars, lr, ownsModel };
 }
 
 function disposeTuned(t: Tuned): void {
   disposeAdapters(t.adapters);
-  if (t.image) tf.dispose([t.image.W, t.image.b]);
+  if (t.image) disposeParams(t.image);
   if (t.ownsModel) disposeGpt(t.model);
 }
 
 /** Embedded input [B, T, d]: image tokens (through the adapter, if any) then word tokens. */
-function embedScenes(s: SceneBatch, P: number, d: number, image: ImageAdapter | null): tf.Tensor3D {
+function embedScenes(s: SceneBatch, P: number, d: number, image: Params | null): tf.Tensor3D {
   const W = SCENE_WORDS.length;
   let img: tf.Tensor2D = tf.tensor2d(s.image, [s.batch * P, d]); // [B*P, d]
-  if (image) img = tf.add(matMul2d(img, image.W as tf.Tensor2D), image.b) as tf.Tensor2D;
+  if (image) img = linear(img, image, "img") as tf.Tensor2D;
   return tf.concat([tf.reshape(img, [s.batch, P, d]), tf.tensor3d(s.words, [s.batch, W, d])], 1) as tf.Tensor3D; // [B, P+W, d]
 }
 
@@ -224,23 +212,11 @@ export async function runAttentionTuning(c: AttentionTuningConfig, options: { me
   const out: AttentionTuningResult = { config: c, base: baseResult, methods: [], example: { layout: evalSet.layout[0], target: evalSet.target[0], maps: { base: exampleMaps(frozen, evalSet, P) } } };
   for (const method of methods) {
     const t = setupMethod(base, method, c, rng.fork(`init-${method}`));
-    const opt = tf.train.adam(t.lr);
     const dataRng = rng.fork(`data-${method}`);
-    const losses: number[] = [];
     const t0 = Date.now();
-    const bar = progress({ total: c.steps, label: `attention target: ${method}`, silent: options.silent });
-    for (let s = 0; s < c.steps; s++) {
-      const batch = sceneBatch(enc, c.batch, dataRng);
-      const loss = opt.minimize(() => targetLoss(t, batch, P, layer), true, t.vars) as tf.Scalar;
-      losses.push(loss.dataSync()[0]);
-      loss.dispose();
-      bar.tick(1, { loss: losses[losses.length - 1] });
-      await yieldToEventLoop(); // let the notebook kernel send progress messages
-    }
-    bar.done();
-    opt.dispose();
+    const losses = await trainLoop(t.vars, () => targetLoss(t, sceneBatch(enc, c.batch, dataRng), P, layer), { steps: c.steps, lr: t.lr, label: `attention target: ${method}`, silent: options.silent });
     const e = evaluate(t, evalSet, P, layer, b0.rows);
-    out.methods.push({ method, params: t.vars.reduce((a, v) => a + v.size, 0), targetMass: e.mass, top1Hit: e.hit, perLayer: e.perLayer, finalLoss: losses[losses.length - 1], losses, seconds: (Date.now() - t0) / 1000 });
+    out.methods.push({ method, params: countParams(t.vars), targetMass: e.mass, top1Hit: e.hit, perLayer: e.perLayer, finalLoss: losses[losses.length - 1], losses, seconds: (Date.now() - t0) / 1000 });
     out.example.maps[method] = exampleMaps(t, evalSet, P);
     disposeTuned(t);
   }

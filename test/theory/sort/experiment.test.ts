@@ -1,13 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/backend/select";
-import { resolveConfig } from "../../lib/core/profile";
-import { Rng } from "../../lib/core/rng";
-import { compareMapsToBase } from "../../lib/theory/attention-ranking";
-import { matMul2d } from "../../lib/theory/gpt-matmul";
-import { allVariables, createGpt, createLora, createPrefix, disposeAdapters, disposeGpt, forwardTokens, LORA_TARGETS } from "../../lib/theory/gpt-model";
-import { adaptMethod, runSortExperiment, SORT_PRESETS, sortAttentionMaps, sortGptConfig, summariseSort, trainSort } from "../../lib/theory/sort-experiment";
-import { SEP, sortAccuracy, sortBatch } from "../../lib/theory/sort-task";
+import { initBackend } from "../../../lib/backend/select";
+import { resolveConfig } from "../../../lib/core/profile";
+import { Rng } from "../../../lib/core/rng";
+import { compareMapsToBase } from "../../../lib/theory/attention/ranking";
+import { createGpt, createPrefix, disposeAdapters, disposeGpt, gptTunable } from "../../../lib/models/gpt";
+import { tuningVarList } from "../../../lib/nn/tuning";
+import { adaptMethod, runSortExperiment, SORT_PRESETS, sortAttentionMaps, sortGptConfig, summariseSort, trainSort } from "../../../lib/theory/sort/experiment";
+import { SEP, sortAccuracy, sortBatch } from "../../../lib/theory/sort/task";
 
 const tiny = resolveConfig(SORT_PRESETS, "sort", "tiny");
 
@@ -35,23 +35,7 @@ describe("sort task", () => {
   });
 });
 
-describe("matMul2d", () => {
-  it("has the same values and gradients as tf.matMul", () => {
-    tf.tidy(() => {
-      const r = new Rng(2);
-      const a = tf.tensor2d(r.normalArray(12), [3, 4]);
-      const b = tf.tensor2d(r.normalArray(20), [4, 5]);
-      const f1 = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(matMul2d(x as tf.Tensor2D, y as tf.Tensor2D)));
-      const f2 = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D)));
-      const g1 = tf.grads(f1)([a, b]);
-      const g2 = tf.grads(f2)([a, b]);
-      for (let i = 0; i < 2; i++) Array.from(g1[i].dataSync()).forEach((v, k) => expect(v).toBeCloseTo(g2[i].dataSync()[k], 4));
-    });
-    expect(() => matMul2d(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([2, 3]) as tf.Tensor2D)).toThrow("matMul2d: need [m, k] @ [k, n], got [2,3] @ [2,3]");
-  });
-});
-
-describe("tiny GPT", () => {
+describe("sort GPT", () => {
   it("config errors say what to fix", () => {
     expect(() => createGpt({ ...sortGptConfig(tiny), d: 15 }, new Rng(1))).toThrow("createGpt: d (15) must be divisible by heads (2)");
     expect(() => createGpt({ ...sortGptConfig(tiny), layers: 0 }, new Rng(1))).toThrow("createGpt: config.layers must be a positive integer, got 0");
@@ -59,22 +43,11 @@ describe("tiny GPT", () => {
   it("training a few steps lowers the loss and leaks no tensors", async () => {
     const before = tf.memory().numTensors;
     const m = createGpt(sortGptConfig(tiny), new Rng(3));
-    const losses = await trainSort(m, {}, allVariables(m), "ascending", 12, 1e-2, 32, new Rng(4), "test", true);
+    const losses = await trainSort(m, {}, tuningVarList("full", gptTunable(m)), "ascending", 12, 1e-2, 32, new Rng(4), "test", true);
     expect(losses.length).toBe(12);
     expect(losses[11]).toBeLessThan(losses[0]);
     disposeGpt(m);
     expect(tf.memory().numTensors).toBe(before);
-  });
-  it("LoRA starts exactly at the base model (B = 0)", () => {
-    const m = createGpt(sortGptConfig(tiny), new Rng(5));
-    const lora = createLora(m, 2, LORA_TARGETS, new Rng(6));
-    const [a, b] = tf.tidy(() => {
-      const x = tf.tensor2d(sortBatch(new Rng(7), 4, tiny.n, "ascending").input, [4, 2 * tiny.n], "int32");
-      return [forwardTokens(m, x).logits.dataSync(), forwardTokens(m, x, { lora }).logits.dataSync()];
-    });
-    expect(Array.from(b)).toEqual(Array.from(a));
-    disposeAdapters({ lora });
-    disposeGpt(m);
   });
   it("prefix in a causal GPT: layer 1 attention over the input = base x one scalar per row (Eq. 7, Petrov et al.)", () => {
     const m = createGpt({ ...sortGptConfig(tiny), layers: 2, qkStd: 0.5 }, new Rng(8));
@@ -105,12 +78,22 @@ describe("sort experiment (tiny)", () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(r.seeds[0].methods.map((m) => m.method)).toEqual(["prefix", "prompt", "attention", "lora", "full"]);
     const s = summariseSort(r);
-    expect(s.length).toBe(5);
-    for (const row of s) {
-      expect(row.mean).toBeGreaterThanOrEqual(0);
-      expect(row.mean).toBeLessThanOrEqual(1);
+    // trainable parameters per method, from the tiny config (d 16, ff 32, 1 layer, vocab 11, maxLen 6, 2 soft tokens, LoRA rank 2)
+    const { d, ff, layers, nSoft, loraRank } = tiny;
+    const block = 4 * d * d + 2 * 2 * d + d * ff + ff + ff * d + d; // attention (no biases), 2 layer norms, MLP
+    const expected = {
+      prefix: nSoft * d * layers,
+      prompt: nSoft * d,
+      attention: 4 * d * d * layers,
+      lora: layers * (4 * loraRank * (d + d) + loraRank * (d + ff) + loraRank * (ff + d)),
+      full: 11 * d + 2 * tiny.n * d + layers * block + 2 * d + d * 11,
+    };
+    expect(Object.fromEntries(s.map((x) => [x.method, x.params]))).toEqual(expected);
+    // every curve has one loss per adaptation step, and the summary repeats the per-seed numbers
+    for (const m of r.seeds[0].methods) {
+      expect(r.seeds[0].curves[m.method].length).toBe(tiny.adaptSteps);
+      expect(s.find((x) => x.method === m.method)!.mean).toBe(m.sequence);
     }
-    expect(s.find((x) => x.method === "prefix")!.params).toBe(tiny.nSoft * tiny.d * tiny.layers);
     expect(Object.keys(r.attention!.methods)).toEqual(["prefix", "prompt", "attention", "lora", "full"]);
     expect(r.attention!.base.maps.length).toBe(tiny.layers);
   });

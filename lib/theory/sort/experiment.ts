@@ -6,14 +6,23 @@
  * Their published numbers: full fine-tuning 84.9%, prefix tuning 0.0%.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Presets } from "../core/profile";
-import { progress } from "../core/progress";
-import { Rng } from "../core/rng";
-import { Adapters, adapterVariables, yieldToEventLoop, allVariables, attentionVariables, cloneGpt, createGpt, createLora, createPrefix, createPrompt, disposeAdapters, disposeGpt, forwardTokens, Gpt, LORA_TARGETS } from "./gpt-model";
-import { SORT_VOCAB, sortAccuracy, sortBatch, sortLoss, SortOrder } from "./sort-task";
+import { Presets } from "../../core/profile";
+import { Rng } from "../../core/rng";
+import { cloneGpt, createGpt, createGptLora, createPrefix, createPrompt, disposeAdapters, disposeGpt, forwardTokens, Gpt, GptAdapters, gptTunable } from "../../models/gpt";
+import { BLOCK_MATRICES } from "../../nn/transformer";
+import { countParams } from "../../nn/layers";
+import { tuningVarList, type TuningMode } from "../../nn/tuning";
+import { trainLoop } from "../../train/loop";
+import { SORT_VOCAB, sortAccuracy, sortBatch, sortLoss, SortOrder } from "./task";
 
+/**
+ * The compared methods, each a lib/nn tuning mode: prefix and prompt tuning are the two forms of
+ * embedding tuning (soft tokens per layer or at the input); attention, LoRA and full are the
+ * weight-based modes.
+ */
 export const SORT_METHODS = ["prefix", "prompt", "attention", "lora", "full"] as const;
 export type SortMethod = (typeof SORT_METHODS)[number];
+export const SORT_METHOD_MODE: Record<SortMethod, TuningMode> = { prefix: "embedding", prompt: "embedding", attention: "attention", lora: "lora", full: "full" };
 
 /** Published accuracies (descending sort after ascending pretraining), Petrov, Torr & Bibi; null = not reported. */
 export const PETROV_PUBLISHED: Record<SortMethod, number | null> = { prefix: 0.0, prompt: null, attention: null, lora: null, full: 0.849 };
@@ -64,7 +73,7 @@ export function sortGptConfig(c: SortExperimentConfig) {
  * Logits of the output positions [B*n, vocab] for a batch: a slice, not tf.gather (whose
  * gradient, UnsortedSegmentSum, is missing on wasm).
  */
-function outputLogits(m: Gpt, a: Adapters, input: tf.Tensor2D): tf.Tensor2D {
+function outputLogits(m: Gpt, a: GptAdapters, input: tf.Tensor2D): tf.Tensor2D {
   const [B, T] = input.shape;
   const n = T / 2;
   const logits = tf.reshape(forwardTokens(m, input, a).logits, [B, T, SORT_VOCAB]); // [B, 2n, V]
@@ -72,34 +81,25 @@ function outputLogits(m: Gpt, a: Adapters, input: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * Adam steps on sorting in `order`, training only `vars`. Returns the loss per step.
- * Gradients of the frozen weights are never computed (varList). Async: it yields to the event
- * loop after every step, so a notebook kernel can send its progress messages (a long
- * synchronous loop made the tslab kernel die with "Socket is busy writing").
+ * Adam steps (lib/train's loop) on sorting in `order`, training only `vars`. Returns the loss per
+ * step. Gradients of the frozen weights are never computed (varList).
  */
-export async function trainSort(m: Gpt, a: Adapters, vars: tf.Variable[], order: SortOrder, steps: number, lr: number, batch: number, rng: Rng, label = "train", silent = false): Promise<number[]> {
+export async function trainSort(m: Gpt, a: GptAdapters, vars: tf.Variable[], order: SortOrder, steps: number, lr: number, batch: number, rng: Rng, label = "train", silent = false): Promise<number[]> {
   if (vars.length === 0) throw new Error("trainSort: nothing to train (empty variable list)");
   const n = (m.config.maxLen / 2) | 0;
-  const opt = tf.train.adam(lr);
-  const losses: number[] = [];
-  const bar = progress({ total: steps, label, silent });
-  for (let s = 0; s < steps; s++) {
-    const sb = sortBatch(rng, batch, n, order);
-    const input = tf.tensor2d(sb.input, [batch, 2 * n], "int32");
-    const target = tf.tensor1d(sb.target, "int32");
-    const loss = opt.minimize(() => sortLoss(outputLogits(m, a, input), target), true, vars) as tf.Scalar;
-    losses.push(loss.dataSync()[0]);
-    tf.dispose([loss, input, target]);
-    bar.tick(1, { loss: losses[losses.length - 1] });
-    await yieldToEventLoop();
-  }
-  bar.done();
-  opt.dispose();
-  return losses;
+  return trainLoop(
+    vars,
+    () => {
+      const sb = sortBatch(rng, batch, n, order);
+      const input = tf.tensor2d(sb.input, [batch, 2 * n], "int32");
+      return sortLoss(outputLogits(m, a, input), tf.tensor1d(sb.target, "int32"));
+    },
+    { steps, lr, label, silent },
+  );
 }
 
 /** Exact-sequence and per-token accuracy on `size` fresh sequences sorted in `order`. */
-export function evaluateSort(m: Gpt, a: Adapters, order: SortOrder, size: number, rng: Rng): { sequence: number; token: number } {
+export function evaluateSort(m: Gpt, a: GptAdapters, order: SortOrder, size: number, rng: Rng): { sequence: number; token: number } {
   const n = (m.config.maxLen / 2) | 0;
   const chunk = 500;
   let seq = 0;
@@ -127,7 +127,7 @@ export function methodLr(c: Pick<SortExperimentConfig, "adaptLr" | "softLr" | "l
 export interface Adapted {
   method: SortMethod;
   model: Gpt;
-  adapters: Adapters;
+  adapters: GptAdapters;
   vars: tf.Variable[];
   /** Trainable parameter count. */
   params: number;
@@ -135,40 +135,18 @@ export interface Adapted {
   ownsModel: boolean;
 }
 
-/** Sets up `method` on `base` (weight-based methods get their own copy of the base). */
+/** Sets up `method` on `base`: its adapters, then the varList of its tuning mode (weight-based modes train a copy). */
 export function adaptMethod(base: Gpt, method: SortMethod, c: Pick<SortExperimentConfig, "nSoft" | "loraRank">, rng: Rng): Adapted {
-  let model = base;
-  let adapters: Adapters = {};
-  let vars: tf.Variable[];
-  let ownsModel = false;
-  switch (method) {
-    case "prefix":
-      adapters = { prefix: createPrefix(base, c.nSoft, rng, 1) };
-      vars = adapterVariables(adapters);
-      break;
-    case "prompt":
-      adapters = { prompt: createPrompt(base, c.nSoft, rng, 1) };
-      vars = adapterVariables(adapters);
-      break;
-    case "lora":
-      adapters = { lora: createLora(base, c.loraRank, LORA_TARGETS, rng), loraScale: 1 };
-      vars = adapterVariables(adapters);
-      break;
-    case "attention":
-      model = cloneGpt(base);
-      ownsModel = true;
-      vars = attentionVariables(model, true);
-      break;
-    case "full":
-      model = cloneGpt(base);
-      ownsModel = true;
-      vars = allVariables(model);
-      break;
-    default:
-      throw new Error(`adaptMethod: unknown method '${method as string}'; known: ${SORT_METHODS.join(", ")}`);
-  }
-  const params = vars.reduce((s, v) => s + v.size, 0);
-  return { method, model, adapters, vars, params, ownsModel };
+  const mode = SORT_METHOD_MODE[method];
+  if (mode === undefined) throw new Error(`adaptMethod: unknown method '${method as string}'; known: ${SORT_METHODS.join(", ")}`);
+  let adapters: GptAdapters = {};
+  if (method === "prefix") adapters = { prefix: createPrefix(base, c.nSoft, rng, 1) };
+  if (method === "prompt") adapters = { prompt: createPrompt(base, c.nSoft, rng, 1) };
+  if (method === "lora") adapters = { lora: createGptLora(base, c.loraRank, BLOCK_MATRICES, rng), loraScale: 1 };
+  const ownsModel = mode === "attention" || mode === "full";
+  const model = ownsModel ? cloneGpt(base) : base;
+  const vars = tuningVarList(mode, gptTunable(model, adapters));
+  return { method, model, adapters, vars, params: countParams(vars), ownsModel };
 }
 
 export function disposeAdapted(a: Adapted): void {
@@ -177,7 +155,7 @@ export function disposeAdapted(a: Adapted): void {
 }
 
 /** Attention probabilities of one example, per layer: [heads][T][extra + T] plus the extra count. */
-export function sortAttentionMaps(m: Gpt, a: Adapters, input: Int32Array): { maps: number[][][][]; extra: number[] } {
+export function sortAttentionMaps(m: Gpt, a: GptAdapters, input: Int32Array): { maps: number[][][][]; extra: number[] } {
   const T = m.config.maxLen;
   if (input.length !== T) throw new Error(`sortAttentionMaps: need one example of ${T} tokens, got ${input.length}`);
   return tf.tidy(() => {
@@ -240,7 +218,7 @@ export async function runSortExperiment(
     const rng = new Rng(seed);
     const base = createGpt(sortGptConfig(c), rng.fork("init"));
     let t0 = Date.now();
-    const pretrainLoss = await trainSort(base, {}, allVariables(base), "ascending", c.pretrainSteps, c.pretrainLr, c.batch, rng.fork("pretrain-data"), `seed ${seed}: pretrain ascending`, options.silent);
+    const pretrainLoss = await trainSort(base, {}, tuningVarList("full", gptTunable(base)), "ascending", c.pretrainSteps, c.pretrainLr, c.batch, rng.fork("pretrain-data"), `seed ${seed}: pretrain ascending`, options.silent);
     const pretrainSeconds = (Date.now() - t0) / 1000;
     const evalRng = () => rng.fork("eval");
     const res: SortSeedResult = {

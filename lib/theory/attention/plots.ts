@@ -2,7 +2,7 @@
  * Interactive attention heatmaps (plotly): one figure, a dropdown over models/methods and a
  * slider over (layer, head). The static PNG/SVG shows the first method, layer 1, head 1.
  */
-import { Figure } from "../core/plot";
+import { Figure } from "../../core/plot";
 
 export interface AttentionPanel {
   /** Dropdown label (method name). */

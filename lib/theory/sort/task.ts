@@ -9,7 +9,7 @@
  * follows that same prefix), so no decoding loop is needed.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../core/rng";
+import { Rng } from "../../core/rng";
 
 export type SortOrder = "ascending" | "descending";
 

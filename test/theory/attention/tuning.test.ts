@@ -1,11 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/backend/select";
-import { resolveConfig } from "../../lib/core/profile";
-import { Rng } from "../../lib/core/rng";
-import { attentionHeatmapFigure } from "../../lib/theory/attention-plots";
-import { createSceneEncoder, sceneBatch, sceneTokenLabels } from "../../lib/theory/attention-scenes";
-import { ATTENTION_TUNING_PRESETS, runAttentionTuning } from "../../lib/theory/attention-tuning";
+import { initBackend } from "../../../lib/backend/select";
+import { resolveConfig } from "../../../lib/core/profile";
+import { Rng } from "../../../lib/core/rng";
+import { attentionHeatmapFigure } from "../../../lib/theory/attention/plots";
+import { createSceneEncoder, sceneBatch, sceneTokenLabels } from "../../../lib/theory/attention/scenes";
+import { ATTENTION_TUNING_PRESETS, runAttentionTuning } from "../../../lib/theory/attention/tuning";
 
 const tiny = resolveConfig(ATTENTION_TUNING_PRESETS, "attention tuning", "tiny");
 

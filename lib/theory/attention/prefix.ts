@@ -8,8 +8,8 @@
  * (a stable softmax: the row maximum is subtracted before exp), compared in float64.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../core/rng";
-import { orderPreserved } from "./attention-ranking";
+import { Rng } from "../../core/rng";
+import { orderPreserved } from "./ranking";
 
 /** Values below this size are compared in absolute, not relative, error (float32 normal range). */
 export const REL_ERROR_FLOOR = 1e-30;

@@ -2,12 +2,12 @@
  * Tables and conclusions for notebook 02 (attention theory), computed from measured numbers:
  * no sentence here contains a number that the caller's run did not produce.
  */
-import { Row } from "../core/table";
-import { Eq7Options, Eq7Sweep, sweepEq7 } from "./attention-prefix";
-import { compareMapsToBase, LayerComparison } from "./attention-ranking";
-import { AttentionTuningResult } from "./attention-tuning";
-import { Rng } from "../core/rng";
-import { PETROV_PUBLISHED, SortExperimentResult, summariseSort } from "./sort-experiment";
+import { Row } from "../../core/table";
+import { Eq7Options, Eq7Sweep, sweepEq7 } from "./prefix";
+import { compareMapsToBase, LayerComparison } from "./ranking";
+import { AttentionTuningResult } from "./tuning";
+import { Rng } from "../../core/rng";
+import { PETROV_PUBLISHED, SortExperimentResult, summariseSort } from "../sort/experiment";
 
 /** The Eq. 7 cases of the notebook: random instances plus the edge cases the issue names. */
 export const EQ7_CASES: { name: string; options: Eq7Options }[] = [

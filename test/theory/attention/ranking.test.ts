@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { argmax, argsortDesc, compareMapsToBase, kendallTau, orderPreserved, rankShift } from "../../lib/theory/attention-ranking";
+import { argmax, argsortDesc, compareMapsToBase, kendallTau, orderPreserved, rankShift } from "../../../lib/theory/attention/ranking";
 
 describe("kendallTau", () => {
   it("golden values", () => {

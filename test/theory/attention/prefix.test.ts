@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/backend/select";
-import { Rng } from "../../lib/core/rng";
-import { attentionLogits, checkEq7, randomEq7Instance, stableSoftmax, sweepEq7 } from "../../lib/theory/attention-prefix";
+import { initBackend } from "../../../lib/backend/select";
+import { Rng } from "../../../lib/core/rng";
+import { attentionLogits, checkEq7, randomEq7Instance, stableSoftmax, sweepEq7 } from "../../../lib/theory/attention/prefix";
 
 beforeAll(async () => {
   await initBackend();
