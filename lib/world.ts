@@ -1,4 +1,4 @@
-/** SpatialWorld: seeded scenes, exact ray casting, scene edits, image I/O (DESIGN.md §1). */
+/** SpatialWorld: seeded scenes, exact ray casting, scene edits, image I/O (docs/architecture.md §1). */
 export * from "./world/types";
 export * from "./world/conventions";
 export * from "./world/camera";

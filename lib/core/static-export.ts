@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import type { Browser, Page } from "playwright-core";
 
-/** Chromium flags that keep it quiet and offline (see ENVIRONMENT.md). */
+/** Chromium flags that keep it quiet and offline (see docs/environment.md). */
 const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",

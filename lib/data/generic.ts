@@ -1,5 +1,5 @@
 /**
- * Generic editing data standing in for IPr2Pr (DESIGN.md §4: base pre-training on mostly
+ * Generic editing data standing in for IPr2Pr (docs/architecture.md §4: base pre-training on mostly
  * non-spatial edits). The paper measured 7.3% spatial instructions in IPr2Pr (Table 3); here the
  * share is a parameter (`GenericConfig.spatialShare`). Non-spatial instructions are
  *   attribute edits of an object named by its attributes alone ("turn the red cube into blue",

@@ -1,5 +1,5 @@
 /**
- * Streaming, resumable dataset writer (DESIGN.md §2 step 6): JSONL metadata plus image files in
+ * Streaming, resumable dataset writer (docs/architecture.md §2): JSONL metadata plus image files in
  * the Hugging Face `datasets` "imagefolder" layout:
  *
  *   <dir>/train/metadata.jsonl      one JSON record per line; `file_name` = the source image (what

@@ -1,5 +1,5 @@
 /**
- * The SpatialWorld ray caster (DESIGN.md §1): one primary ray per pixel centre, analytic
+ * The SpatialWorld ray caster (docs/architecture.md §1): one primary ray per pixel centre, analytic
  * ray-primitive intersection (sphere, rotated box, vertical cylinder, cone, ground plane),
  * Lambert + Blinn-Phong shading, procedural textures. Returns RGB, exact depth (camera-frame z),
  * the instance mask and per-object visible pixel counts. No per-pixel allocations: object

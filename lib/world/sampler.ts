@@ -1,5 +1,5 @@
 /**
- * Seeded scene sampler (DESIGN.md §1): 2-6 objects with random shape, colour, material, size,
+ * Seeded scene sampler (docs/architecture.md §1): 2-6 objects with random shape, colour, material, size,
  * rotation and trend, placed on the ground without overlaps and (by default) fully in view of
  * a pinhole camera looking down at the ground. Same rng state -> same scene.
  */

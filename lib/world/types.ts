@@ -1,6 +1,6 @@
 /**
  * Public types of SpatialWorld: the procedural 3D scene source with exact ground truth
- * (DESIGN.md §1; the stand-in for the paper's IPr2Pr images in §5.1).
+ * (docs/architecture.md §1; the stand-in for the paper's IPr2Pr images in §5.1).
  *
  * Conventions (axes, units, depth, left/right) are written down once in `conventions.ts`.
  *
