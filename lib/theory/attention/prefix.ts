@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../core/rng";
+import { attentionScores } from "../../nn/attention";
 import { orderPreserved } from "./ranking";
 
 /** Values below this size are compared in absolute, not relative, error (float32 normal range). */
@@ -36,7 +37,7 @@ export function attentionLogits(Xq: tf.Tensor2D, Xk: tf.Tensor2D, WQ: tf.Tensor2
   return tf.tidy(() => {
     const q = tf.matMul(Xq, WQ, false, true); // [q, d_k]
     const k = tf.matMul(Xk, WK, false, true); // [k, d_k]
-    return tf.mul(tf.matMul(q, k, false, true), tau / Math.sqrt(dk)) as tf.Tensor2D; // [q, k]
+    return attentionScores(q, k, tau / Math.sqrt(dk)) as tf.Tensor2D; // [q, k]: lib/nn's scores with the inverse temperature tau
   });
 }
 
