@@ -11,6 +11,7 @@ export * from "./data/inpaint";
 export * from "./data/instructions";
 export * from "./data/paraphrase";
 export * from "./data/perceive";
+export * from "./data/real-instructions";
 export * from "./data/png";
 export * from "./data/reader";
 export * from "./data/select";
