@@ -13,6 +13,8 @@ export * from "./data/instructions";
 export * from "./data/paraphrase";
 export * from "./data/perceive";
 export * from "./data/real-instructions";
+export * from "./data/table3-real";
+export * from "./data/text-classifier";
 export * from "./data/png";
 export * from "./data/reader";
 export * from "./data/select";
