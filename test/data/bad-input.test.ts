@@ -43,7 +43,7 @@ function dataset(): string {
 const scene = threeObjects();
 const render = renderScene(scene, { width: 32, height: 32 });
 const truth = truthExtraction(scene, render);
-const frame = oracleSource().perceive({ render });
+const frame = oracleSource().perceive({ image: { width: 32, height: 32, data: render.rgb }, render });
 const editOpts = { moveStep: 0.6, trendStep: 0.8, width: 32, height: 32 };
 
 /** [what, action, expected error text (substring or pattern)] */
