@@ -9,6 +9,8 @@
  *
  * Usage: npx tsx bench/data-engine.ts [--scenes32=150] [--scenes256=12] [--runs512=5]
  */
+import { runMain } from "../lib/core/cli";
+import { currentProfile } from "../lib/core/profile";
 import { writeResult } from "../lib/core/results";
 import { Rng } from "../lib/core/rng";
 import { dataEngineConfig } from "../lib/data/config";
@@ -20,9 +22,13 @@ import { sampleScene } from "../lib/world/sampler";
 import * as os from "os";
 
 const SEED = 1234;
+/** A positive-integer option `--name=N`; anything else is an error that says what is allowed. */
 function arg(name: string, def: number): number {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  return a === undefined ? def : Number(a.split("=")[1]);
+  if (a === undefined) return def;
+  const v = Number(a.slice(name.length + 3));
+  if (!Number.isInteger(v) || v < 1) throw new Error(`bench/data-engine: --${name} must be a positive integer, got '${a.slice(name.length + 3)}'`);
+  return v;
 }
 
 interface Row {
@@ -115,17 +121,28 @@ function extraction512(runs: number): { renderMs: number; extractMsMedian: numbe
   return { renderMs, extractMsMedian: sorted[Math.floor(sorted.length / 2)], extractMsAll: times, objects };
 }
 
-const rows = [throughput(32, arg("scenes32", 150)), throughput(256, arg("scenes256", 12))];
-const ex = extraction512(arg("runs512", 5));
-const fmt = (x: number, d = 1) => x.toFixed(d);
-console.log(`data engine throughput, one core of ${os.cpus()[0]?.model ?? "?"} (${os.cpus().length} cores, shared; wall clock)`);
-console.log("| resolution | scenes | edit records | VQA pairs | refusals | s | edit records/s | VQA pairs/s | scenes/s | PNG s | edit records/s incl. PNG | ms/scene: render / extraction / templates + edit renders |");
-console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
-for (const r of rows) {
-  console.log(`| ${r.resolution}x${r.resolution} | ${r.scenes} | ${r.editRecords} | ${r.vqaPairs} | ${r.refusals} | ${fmt(r.seconds, 2)} | ${fmt(r.editRecordsPerSec)} | ${fmt(r.vqaPairsPerSec)} | ${fmt(r.scenesPerSec)} | ${fmt(r.pngSeconds, 2)} | ${fmt(r.editRecordsPerSecWithPng)} | ${fmt(r.renderMsPerScene, 2)} / ${fmt(r.extractMsPerScene, 2)} / ${fmt(r.templatesAndEditsMsPerScene, 2)} |`);
+function main(): void {
+  // validate everything a run needs before measuring anything: the profile (read again by
+  // writeResult at the end), the options, and the configs
+  currentProfile();
+  const opts = { scenes32: arg("scenes32", 150), scenes256: arg("scenes256", 12), runs512: arg("runs512", 5) };
+  const unknown = process.argv.slice(2).filter((a) => !/^--(scenes32|scenes256|runs512)=/.test(a));
+  if (unknown.length > 0) throw new Error(`bench/data-engine: unknown argument(s) ${unknown.join(" ")}; usage: npx tsx bench/data-engine.ts [--scenes32=150] [--scenes256=12] [--runs512=5]`);
+  worldConfig();
+  const rows = [throughput(32, opts.scenes32), throughput(256, opts.scenes256)];
+  const ex = extraction512(opts.runs512);
+  const fmt = (x: number, d = 1) => x.toFixed(d);
+  console.log(`data engine throughput, one core of ${os.cpus()[0]?.model ?? "?"} (${os.cpus().length} cores, shared; wall clock)`);
+  console.log("| resolution | scenes | edit records | VQA pairs | refusals | s | edit records/s | VQA pairs/s | scenes/s | PNG s | edit records/s incl. PNG | ms/scene: render / extraction / templates + edit renders |");
+  console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  for (const r of rows) {
+    console.log(`| ${r.resolution}x${r.resolution} | ${r.scenes} | ${r.editRecords} | ${r.vqaPairs} | ${r.refusals} | ${fmt(r.seconds, 2)} | ${fmt(r.editRecordsPerSec)} | ${fmt(r.vqaPairsPerSec)} | ${fmt(r.scenesPerSec)} | ${fmt(r.pngSeconds, 2)} | ${fmt(r.editRecordsPerSecWithPng)} | ${fmt(r.renderMsPerScene, 2)} / ${fmt(r.extractMsPerScene, 2)} / ${fmt(r.templatesAndEditsMsPerScene, 2)} |`);
+  }
+  console.log(`extraction alone (oracle source, lib/engine) on 512x512, ${ex.objects} objects: median ${fmt(ex.extractMsMedian)} ms over ${ex.extractMsAll.length} runs (render ${fmt(ex.renderMs)} ms)`);
+  const target = 50;
+  console.log(`target >= ${target} edit records/s per core at 32x32: ${rows[0].editRecordsPerSec >= target ? "met" : "NOT met"} (${fmt(rows[0].editRecordsPerSec)}; ratio ${fmt(rows[0].editRecordsPerSec / target, 2)}x)`);
+  const file = writeResult("bench-data-engine", { config: { seed: SEED, dataEngine: dataEngineConfig("quick", { perception: "oracle" }) }, seed: SEED, data: { rows, extraction512: ex, targetEditRecordsPerSec: target } });
+  console.log(`wrote ${file}`);
 }
-console.log(`extraction alone (oracle source, lib/engine) on 512x512, ${ex.objects} objects: median ${fmt(ex.extractMsMedian)} ms over ${ex.extractMsAll.length} runs (render ${fmt(ex.renderMs)} ms)`);
-const target = 50;
-console.log(`target >= ${target} edit records/s per core at 32x32: ${rows[0].editRecordsPerSec >= target ? "met" : "NOT met"} (${fmt(rows[0].editRecordsPerSec)}; ratio ${fmt(rows[0].editRecordsPerSec / target, 2)}x)`);
-const file = writeResult("bench-data-engine", { config: { seed: SEED, dataEngine: dataEngineConfig("quick", { perception: "oracle" }) }, seed: SEED, data: { rows, extraction512: ex, targetEditRecordsPerSec: target } });
-console.log(`wrote ${file}`);
+
+runMain(main);

@@ -6,17 +6,28 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend, wasmKernels } from "../lib/backend/select";
+import { runMain } from "../lib/core/cli";
+import { currentProfile } from "../lib/core/profile";
 import { writeResult } from "../lib/core/results";
 import { makeReferenceTask, referenceConfig } from "../lib/train/reference";
 
+/** A positive-integer option `--name=N`; anything else is an error that says what is allowed. */
 function arg(name: string, def: number): number {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  return a === undefined ? def : Number(a.split("=")[1]);
+  if (a === undefined) return def;
+  const v = Number(a.slice(name.length + 3));
+  if (!Number.isInteger(v) || v < 1) throw new Error(`bench/train-memory: --${name} must be a positive integer, got '${a.slice(name.length + 3)}'`);
+  return v;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
+  // validate first: a bad profile used to surface as a stack trace from writeResult after 2,000 steps
+  currentProfile();
   const steps = arg("steps", 2000);
   const every = arg("every", 200);
+  const unknown = process.argv.slice(2).filter((a) => !/^--(steps|every)=/.test(a));
+  if (unknown.length > 0) throw new Error(`bench/train-memory: unknown argument(s) ${unknown.join(" ")}; usage: npx tsx bench/train-memory.ts [--steps=2000] [--every=200]`);
+  if (every > steps) throw new Error(`bench/train-memory: --every (${every}) must not exceed --steps (${steps})`);
   const report = await initBackend({ force: "wasm" });
   const cfg = referenceConfig("tiny");
   const task = makeReferenceTask(cfg, 1234);
@@ -41,10 +52,7 @@ async function main(): Promise<void> {
   const flat = rows.slice(1).every((r) => r.numTensors === after1.numTensors && r.dataIds === after1.dataIds);
   console.log(`${ms.toFixed(2)} ms/step; numTensors ${flat ? "flat" : "NOT flat"}; rss ${after1.rssMiB.toFixed(1)} -> ${last.rssMiB.toFixed(1)} MiB from step ${after1.step} to ${last.step}`);
   writeResult("train-memory", { config: { ...cfg, steps, every }, seed: 1234, data: { kernels: wasmKernels(), msPerStep: ms, flat, rows } });
-  if (!flat) process.exit(1);
+  return flat ? 0 : 1;
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain(main);

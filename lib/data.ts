@@ -1,6 +1,7 @@
 /** The data engine's dataset side (paper §5.1.2-5.1.3, Table 3): VQA and edit templates, paraphrase, 2D edits, generic data, resumable writer, reader, spatial-instruction classifier. */
 export * from "./data/classifier";
 export * from "./data/classifier-cases";
+export * from "./data/classifier-eval";
 export * from "./data/check-facts";
 export * from "./data/compare2d";
 export * from "./data/config";
@@ -11,6 +12,9 @@ export * from "./data/inpaint";
 export * from "./data/instructions";
 export * from "./data/paraphrase";
 export * from "./data/perceive";
+export * from "./data/real-instructions";
+export * from "./data/table3-real";
+export * from "./data/text-classifier";
 export * from "./data/png";
 export * from "./data/reader";
 export * from "./data/select";

@@ -1,7 +1,9 @@
 /**
- * A hand-written test set for the spatial-instruction classifier (Table 3): instructions in
- * the style of IPr2Pr / MagicBrush / our templates, labelled by hand, with traps (spatial words
- * used in other senses, size changes without a comparison, moves to places outside the image).
+ * Unit traps for the spatial-instruction classifier (Table 3): one or more instructions per rule
+ * and idiom of classifier.ts, written by the same hand as the rules. They check that each rule
+ * and idiom still does its job; they are NOT a measure of accuracy (they are in-sample by
+ * construction). The classifier's accuracy is measured on the frozen real-instruction set
+ * (data/real-instructions, lib/data/classifier-eval.ts).
  */
 export interface LabelledInstruction {
   text: string;
@@ -67,7 +69,21 @@ export const CLASSIFIER_CASES: LabelledInstruction[] = [
   { text: "use the right colour for the sky", spatial: false, note: "'right' meaning correct" },
   { text: "all right, make it sunny", spatial: false, note: "'right' in an idiom" },
   { text: "make it look under water", spatial: false, note: "'under' in 'under water'" },
-  { text: "turn it upside down", spatial: false, note: "a flip, not a position in the scene" },
+  { text: "turn it upside down", spatial: false, note: "a flip of the whole picture, not a position in the scene" },
+  // rules and idioms added in the real-text pass (phrasings missed or misfired on real instructions)
+  { text: "put the cake onto the plate", spatial: true, note: "placement onto a named object" },
+  { text: "put a cat inside the car", spatial: true, note: "placement inside a named object" },
+  { text: "swap the positions of the cat and the dog", spatial: true, note: "swap of positions" },
+  { text: "flip the bottle upside down", spatial: true, note: "orientation of an object" },
+  { text: "move the hand towards the oven knob", spatial: true, note: "direction towards an object" },
+  { text: "take the cup out of the cupboard", spatial: true, note: "a containment the edit changes" },
+  { text: "make the lower lip red", spatial: false, note: "'lower' in a body-part name" },
+  { text: "make the shirt near-black", spatial: false, note: "'near' as a colour qualifier" },
+  { text: "grab the egg with the right hand", spatial: false, note: "'right' in a body-part name" },
+  { text: "make the man in the red shirt smile", spatial: false, note: "'in the shirt' is wearing, not a place" },
+  { text: "put a mask on the man", spatial: false, note: "wearing, not placement" },
+  { text: "change the background so it is in a cafe", spatial: false, note: "a new setting, not a place in the image" },
+  { text: "have the car be a convertible with the top down", spatial: false, note: "'top down' is the roof's state" },
   { text: "make the colours deep blue", spatial: false, note: "'deep' as a colour shade" },
   { text: "increase the contrast to high contrast", spatial: false, note: "'high' as a quality" },
   { text: "give him a bigger smile", spatial: false, note: "comparative of an attribute" },

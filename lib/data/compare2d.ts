@@ -46,6 +46,9 @@ function img(r: { width: number; height: number; rgb: Uint8Array }): RgbImage {
 
 /** Runs the comparison on `opts.scenes` random scenes, one edit of each kind per scene. */
 export function compare2dWithExact(rng: Rng, opts: CompareOptions, world: WorldConfig = worldConfig()): CompareRow[] {
+  if (!Number.isInteger(opts.scenes) || opts.scenes < 1) throw new Error(`compare2dWithExact: scenes must be an integer >= 1, got ${opts.scenes}`);
+  if (!Number.isInteger(opts.resolution) || opts.resolution < 8) throw new Error(`compare2dWithExact: resolution must be an integer >= 8, got ${opts.resolution}`);
+  if (!(opts.moveStep > 0) || !Number.isFinite(opts.moveStep)) throw new Error(`compare2dWithExact: moveStep must be a positive distance in world units, got ${opts.moveStep}`);
   const acc: Record<CompareKind, { n: number; a: number; r: number; z: number }> = {
     recolour: { n: 0, a: 0, r: 0, z: 0 },
     remove: { n: 0, a: 0, r: 0, z: 0 },

@@ -16,7 +16,7 @@ export interface DataEngineConfig {
   editsPerScene: number;
   /** Fills tried per record slot (same family) before the slot is given up; every refused fill is counted. */
   attemptsPerRecord: number;
-  /** Perception source the templates are filled from: "oracle" | "noisy" | "truth". */
+  /** Perception source the templates are filled from: "oracle" | "noisy" | "noisy-labels" | "truth". */
   perception: string;
   /** Rewrite template text with the seeded paraphrase grammar (§5.1.2 "refining"). */
   paraphrase: boolean;
@@ -47,11 +47,28 @@ export const DATA_ENGINE_PRESETS: Presets<DataEngineConfig> = {
   paper: { ...BASE, scenes: 10000 }, // ~60K VQA tries, ~30K edit tries (the paper: 62K / 25K)
 };
 
+/**
+ * A move of "a little" must go somewhere: a step <= 0 would write "move it left" while the
+ * object moves right (or not at all). Throws with the field's name.
+ */
+export function checkSteps(c: { moveStep: number; trendStep: number }, who: string): void {
+  for (const k of ["moveStep", "trendStep"] as const) {
+    if (typeof c[k] !== "number" || !Number.isFinite(c[k]) || c[k] <= 0) {
+      throw new Error(`${who}: ${k} must be a positive distance in world units (a step <= 0 would move the object against the instruction's direction), got ${c[k]}`);
+    }
+  }
+}
+
 export function dataEngineConfig(profile?: string, overrides?: DeepPartial<DataEngineConfig>): DataEngineConfig {
   const c = resolveConfig(DATA_ENGINE_PRESETS, "dataEngine", profile, overrides);
-  if (!["oracle", "noisy", "truth"].includes(c.perception)) {
-    throw new Error(`dataEngine: perception must be one of oracle, noisy, truth, got '${c.perception}'`);
+  if (!["oracle", "noisy", "noisy-labels", "truth"].includes(c.perception)) {
+    throw new Error(`dataEngine: perception must be one of oracle, noisy, noisy-labels, truth, got '${c.perception}'`);
   }
+  for (const k of ["vqaPerScene", "editsPerScene"] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`dataEngine: ${k} must be an integer >= 0 (fills per scene), got ${c[k]}`);
+  }
+  if (!(c.pSwap >= 0 && c.pSwap <= 1)) throw new Error(`dataEngine: pSwap is a probability and must be in [0, 1], got ${c.pSwap}`);
+  checkSteps(c, "dataEngine");
   if (!Number.isInteger(c.attemptsPerRecord) || c.attemptsPerRecord < 1) throw new Error(`dataEngine: attemptsPerRecord must be an integer >= 1, got ${c.attemptsPerRecord}`);
   if (!Number.isInteger(c.scenes) || c.scenes < 0) throw new Error(`dataEngine: scenes must be an integer >= 0, got ${c.scenes}`);
   if (!Number.isInteger(c.resolution) || c.resolution < 8 || c.resolution > 1024) throw new Error(`dataEngine: resolution must be an integer in [8, 1024], got ${c.resolution}`);
@@ -85,5 +102,10 @@ export const GENERIC_PRESETS: Presets<GenericConfig> = {
 export function genericConfig(profile?: string, overrides?: DeepPartial<GenericConfig>): GenericConfig {
   const c = resolveConfig(GENERIC_PRESETS, "generic", profile, overrides);
   if (!(c.spatialShare >= 0 && c.spatialShare <= 1)) throw new Error(`generic: spatialShare must be in [0, 1], got ${c.spatialShare}`);
+  for (const k of ["scenes", "editsPerScene"] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`generic: ${k} must be an integer >= 0, got ${c[k]}`);
+  }
+  if (!Number.isInteger(c.resolution) || c.resolution < 8 || c.resolution > 1024) throw new Error(`generic: resolution must be an integer in [8, 1024], got ${c.resolution}`);
+  checkSteps(c, "generic");
   return c;
 }

@@ -26,6 +26,7 @@ import { objectsOutOfView } from "../world/sampler";
 import { COLOURS, MATERIALS, SHAPES, SIZES } from "../world/types";
 import type { Scene, SceneObject } from "../world/types";
 import { checkComplete, compareOn, fullSpec, ItemSpec, itemPhrase, matching, ordinalWord, pickByRank, Refused, uniqueName } from "./select";
+import { checkSteps } from "./config";
 
 export const EDIT_FAMILIES = ["direction", "depth", "volume", "contour", "rank", "movement"] as const;
 export type EditFamily = (typeof EDIT_FAMILIES)[number];
@@ -252,6 +253,7 @@ function trendEdit(scene: Scene, ex: ExtractionResult, opts: EditTemplateOptions
 export function makeEdit(scene: Scene, ex: ExtractionResult, rng: Rng, family: EditFamily, kind: EditKind, opts: EditTemplateOptions): EditSpec {
   if (!(EDIT_FAMILIES as readonly string[]).includes(family)) throw new Error(`makeEdit: unknown family '${family}'; known: ${EDIT_FAMILIES.join(", ")}`);
   if (!(EDIT_KINDS as readonly string[]).includes(kind)) throw new Error(`makeEdit: unknown edit kind '${kind}'; known: ${EDIT_KINDS.join(", ")}`);
+  checkSteps(opts, "makeEdit");
   checkComplete(ex);
   if (ex.objects.length === 0) throw new Refused("too_few_objects", "the scene has no usable objects");
   switch (family) {

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Rng } from "../core/rng";
 import { decodePng } from "./png";
-import { readMetadata, SPLIT_DIR } from "./writer";
+import { needFile, readMetadata, ReadMetadataOptions, SPLIT_DIR } from "./writer";
 
 export interface Batch {
   /** Source images [B, H, W, 3] in [0, 1]. */
@@ -26,12 +26,15 @@ export interface BatchOptions {
   shuffleSeed?: number;
   /** Keep the last, smaller batch (default true). */
   keepLast?: boolean;
+  /** An unfinished dataset: warn (default), error or quiet (see readMetadata). */
+  unfinished?: ReadMetadataOptions["unfinished"];
 }
 
 function loadImage(dir: string, rel: unknown, rec: number): Float32Array & { w?: number; h?: number } {
   if (typeof rel !== "string") throw new Error(`readBatches: record ${rec} has no image file name`);
   const file = path.join(dir, SPLIT_DIR, rel);
   if (!fs.existsSync(file)) throw new Error(`readBatches: record ${rec}: image ${file} does not exist`);
+  needFile(file, `readBatches: record ${rec}: image`);
   const img = decodePng(fs.readFileSync(file), `${file} (record ${rec})`);
   const out = new Float32Array(img.data.length) as Float32Array & { w?: number; h?: number };
   for (let i = 0; i < img.data.length; i++) out[i] = img.data[i] / 255;
@@ -52,7 +55,7 @@ function stack(images: (Float32Array & { w?: number; h?: number })[], what: stri
 /** Streams batches of a dataset folder (one written by `DatasetWriter`). */
 export function* readBatches(dir: string, options: BatchOptions): Generator<Batch> {
   if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new Error(`readBatches: batchSize must be an integer >= 1, got ${options.batchSize}`);
-  let records = readMetadata(dir);
+  let records = readMetadata(dir, { unfinished: options.unfinished });
   if (options.shuffleSeed !== undefined) records = new Rng(options.shuffleSeed).shuffle(records);
   const keepLast = options.keepLast ?? true;
   for (let s = 0; s < records.length; s += options.batchSize) {

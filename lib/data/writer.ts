@@ -101,6 +101,47 @@ function removeTempFiles(dir: string): void {
   }
 }
 
+/** Reads and parses a writer state file; a damaged one is an error naming the file. */
+export function readWriterState(stateFile: string): WriterState {
+  let text: string;
+  try {
+    text = fs.readFileSync(stateFile, "utf8");
+  } catch (e) {
+    throw new Error(`DatasetWriter: cannot read ${stateFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let st: WriterState;
+  try {
+    st = JSON.parse(text) as WriterState;
+  } catch (e) {
+    throw new Error(`DatasetWriter: ${stateFile} is not valid JSON (${(e as Error).message}); the commit point of the folder is damaged: delete the folder and write the dataset again`);
+  }
+  if (st === null || typeof st !== "object" || !Number.isInteger(st.metadataBytes) || st.metadataBytes < 0 || !Number.isInteger(st.units) || typeof st.configHash !== "string") {
+    throw new Error(`DatasetWriter: ${stateFile} is not a writer state (needs units, metadataBytes, configHash); delete the folder and write the dataset again`);
+  }
+  return st;
+}
+
+/**
+ * Writes all of `bytes` at `position`, looping over short writes (fs.writeSync may write fewer
+ * bytes than asked, e.g. at a file-size limit); a write that makes no progress or fails is an
+ * error naming the file, and the caller's commit point is left where it was.
+ */
+export function writeAllAt(fd: number, bytes: Uint8Array, position: number, file: string, write: typeof fs.writeSync = fs.writeSync): void {
+  let done = 0;
+  while (done < bytes.length) {
+    let n: number;
+    try {
+      n = write(fd, bytes, done, bytes.length - done, position + done);
+    } catch (e) {
+      throw new Error(`DatasetWriter: writing ${file} failed after ${done} of ${bytes.length} bytes (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing was committed: free space or raise the file-size limit, then run again to resume`);
+    }
+    if (!(n > 0)) {
+      throw new Error(`DatasetWriter: short write to ${file}: ${done} of ${bytes.length} bytes written, then none (disk full or a file-size limit?); nothing was committed: fix the cause and run again to resume`);
+    }
+    done += n;
+  }
+}
+
 /** Test hook: throw after a given commit step of a given unit (simulates a crash in-process). */
 export interface CrashPoint {
   unit: number;
@@ -113,6 +154,8 @@ export class DatasetWriter {
   private state: WriterState;
   private readonly config: unknown;
   crashPoint: CrashPoint | null = null;
+  /** Test hook: the write function used for metadata (default fs.writeSync). */
+  writeSync: typeof fs.writeSync = fs.writeSync;
 
   private constructor(dir: string, state: WriterState, config: unknown) {
     this.dir = dir;
@@ -132,7 +175,7 @@ export class DatasetWriter {
     const split = path.join(dir, SPLIT_DIR);
     const meta = path.join(split, METADATA_FILE);
     if (fs.existsSync(stateFile)) {
-      const st = JSON.parse(fs.readFileSync(stateFile, "utf8")) as WriterState;
+      const st = readWriterState(stateFile);
       if (st.configHash !== hash || st.name !== opts.name) {
         throw new Error(
           `DatasetWriter: ${dir} holds dataset '${st.name}' written with another config or seed (hash ${st.configHash}, now ${hash}); write to a new folder or delete it`,
@@ -191,7 +234,7 @@ export class DatasetWriter {
     const meta = path.join(this.splitDir, METADATA_FILE);
     const fd = fs.openSync(meta, "r+");
     try {
-      fs.writeSync(fd, bytes, 0, bytes.length, this.state.metadataBytes);
+      writeAllAt(fd, bytes, this.state.metadataBytes, meta, this.writeSync);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -237,18 +280,56 @@ function sortCounts(c: Counts): Counts {
   return out;
 }
 
-/** Reads manifest.json of a finished dataset (clear error when it is missing). */
+/** Throws a clear error naming `file` when it is missing or not a regular file (a folder, say). */
+export function needFile(file: string, who: string, hint = ""): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw new Error(`${who}: ${file} does not exist${hint}`);
+  }
+  if (!st.isFile()) throw new Error(`${who}: ${file} is ${st.isDirectory() ? "a directory" : "not a regular file"}, expected a file${hint}`);
+}
+
+/** Reads manifest.json of a finished dataset (clear error when it is missing or damaged). */
 export function readManifest(dir: string): Manifest {
   const f = path.join(dir, MANIFEST_FILE);
   if (!fs.existsSync(f)) throw new Error(`readManifest: ${f} does not exist; the dataset is not finished (run the generator again to resume it)`);
-  return JSON.parse(fs.readFileSync(f, "utf8")) as Manifest;
+  needFile(f, "readManifest");
+  try {
+    return JSON.parse(fs.readFileSync(f, "utf8")) as Manifest;
+  } catch (e) {
+    throw new Error(`readManifest: ${f} is not valid JSON (${(e as Error).message}); run the generator again to rewrite it`);
+  }
 }
 
-/** Reads the metadata records of a dataset folder (committed lines only). */
-export function readMetadata(dir: string): Record<string, unknown>[] {
+export interface ReadMetadataOptions {
+  /** What to do with a dataset the writer has not finished: warn on stderr (default), throw, or read quietly. */
+  unfinished?: "warn" | "error" | "quiet";
+}
+
+/**
+ * Reads the metadata records of a dataset folder: committed lines only (bytes past the writer's
+ * commit point are an unfinished unit and are never served). An unfinished dataset is reported
+ * (a warning by default, or an error with `unfinished: "error"`).
+ */
+export function readMetadata(dir: string, opts: ReadMetadataOptions = {}): Record<string, unknown>[] {
   const f = path.join(dir, SPLIT_DIR, METADATA_FILE);
-  if (!fs.existsSync(f)) throw new Error(`readMetadata: ${f} does not exist; is ${dir} a dataset folder written by DatasetWriter?`);
-  const text = fs.readFileSync(f, "utf8");
+  needFile(f, "readMetadata", `; is ${dir} a dataset folder written by DatasetWriter?`);
+  let buf = fs.readFileSync(f);
+  const stateFile = path.join(dir, STATE_FILE);
+  if (fs.existsSync(stateFile)) {
+    const st = readWriterState(stateFile);
+    if (buf.length < st.metadataBytes) throw new Error(`readMetadata: ${f} is shorter (${buf.length} bytes) than its committed length ${st.metadataBytes}; the folder was damaged, write the dataset again`);
+    buf = buf.subarray(0, st.metadataBytes);
+    if (!st.finished) {
+      const msg = `readMetadata: ${dir} is an unfinished dataset (${st.records} committed records in ${st.units} units, no manifest yet); run the generator again to finish it`;
+      const mode = opts.unfinished ?? "warn";
+      if (mode === "error") throw new Error(msg);
+      if (mode === "warn") console.warn(`${msg}; reading the committed records only`);
+    }
+  }
+  const text = buf.toString("utf8");
   const out: Record<string, unknown>[] = [];
   text.split("\n").forEach((line, i) => {
     if (line === "") return;

@@ -37,6 +37,8 @@ export interface AgreementCounts {
   objectsRefused: number;
   incompleteFrames: number;
   colourCorrect: number;
+  /** Extracted objects whose class label / material / size class / trend equals the truth (a dropped hint is not correct). */
+  labelCorrect: { shape: number; material: number; size: number; trend: number };
   perKey: Record<RankKey, KeyAgreement>;
   /** Up to 20 disagreements, for debugging. */
   examples: string[];
@@ -45,7 +47,7 @@ export interface AgreementCounts {
 export function emptyCounts(): AgreementCounts {
   const perKey = {} as Record<RankKey, KeyAgreement>;
   for (const k of RANK_KEYS) perKey[k] = { pairs: 0, pairsDecided: 0, pairsAgreed: 0, rankFacts: 0, rankFactsDecided: 0, rankFactsAgreed: 0, rankFactsDecidedMissing: 0 };
-  return { scenes: 0, objectsTrue: 0, objectsExtracted: 0, framesRefused: 0, objectsRefused: 0, incompleteFrames: 0, colourCorrect: 0, perKey, examples: [] };
+  return { scenes: 0, objectsTrue: 0, objectsExtracted: 0, framesRefused: 0, objectsRefused: 0, incompleteFrames: 0, colourCorrect: 0, labelCorrect: { shape: 0, material: 0, size: 0, trend: 0 }, perKey, examples: [] };
 }
 
 /** The truth's k-th object in direction dir, or null when the truth itself ties there. */
@@ -65,7 +67,15 @@ export function addAgreement(counts: AgreementCounts, ex: ExtractionResult, trut
   counts.objectsRefused += ex.refusals.filter((r) => r.id !== null).length;
   if (!ex.complete) counts.incompleteFrames++;
   const byId = new Map(truth.map((t) => [t.id, t]));
-  for (const o of ex.objects) if (byId.get(o.id)?.colour === o.colour) counts.colourCorrect++;
+  for (const o of ex.objects) {
+    const t = byId.get(o.id);
+    if (t === undefined) continue;
+    if (t.colour === o.colour) counts.colourCorrect++;
+    if (t.shape === o.object) counts.labelCorrect.shape++;
+    if (t.material === o.material) counts.labelCorrect.material++;
+    if (t.size === o.sizeClass) counts.labelCorrect.size++;
+    if (t.trend === o.trend) counts.labelCorrect.trend++;
+  }
   const note = (s: string) => {
     if (counts.examples.length < 20) counts.examples.push(`${label} ${s}`);
   };
@@ -147,5 +157,6 @@ export function summariseAgreement(c: AgreementCounts): Record<string, number> {
   out.overallAgreement = dec ? agr / dec : NaN;
   out.overallCoverage = all ? dec / all : NaN;
   out.colourAccuracy = c.objectsExtracted ? c.colourCorrect / c.objectsExtracted : NaN;
+  for (const k of ["shape", "material", "size", "trend"] as const) out[`${k}Accuracy`] = c.objectsExtracted ? c.labelCorrect[k] / c.objectsExtracted : NaN;
   return out;
 }

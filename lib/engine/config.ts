@@ -55,6 +55,10 @@ export interface NoisyConfig {
   dilateProbability: number;
   /** Probability that a detector misses an object (its pixels become background). */
   dropProbability: number;
+  /** Probability that a kept detection gets a wrong class label (another shape). 0: labels are the truth. */
+  wrongLabelProbability: number;
+  /** Probability that each attribute hint (material, size class, trend) of a kept detection is dropped. */
+  dropAttributeProbability: number;
 }
 
 const ENGINE_BASE: EngineConfig = {
@@ -88,14 +92,57 @@ export const ENGINE_PRESETS: Presets<EngineConfig> = {
   paper: { ...ENGINE_BASE, ransacIterations: 200, ransacMaxPoints: 5000 },
 };
 
-const NOISY_BASE: NoisyConfig = { depthNoise: 0.01, erodeProbability: 0.2, dilateProbability: 0.2, dropProbability: 0.05 };
+// geometric noise only: class labels and attribute hints pass through as the truth (see NOISY_LABEL_MODE)
+const NOISY_BASE: NoisyConfig = { depthNoise: 0.01, erodeProbability: 0.2, dilateProbability: 0.2, dropProbability: 0.05, wrongLabelProbability: 0, dropAttributeProbability: 0 };
+
+/** Overrides that make the noisy source corrupt the semantic step too: wrong classes and dropped attributes. */
+export const NOISY_LABEL_MODE: Pick<NoisyConfig, "wrongLabelProbability" | "dropAttributeProbability"> = { wrongLabelProbability: 0.1, dropAttributeProbability: 0.2 };
 
 export const NOISY_PRESETS: Presets<NoisyConfig> = { tiny: { ...NOISY_BASE }, quick: { ...NOISY_BASE }, paper: { ...NOISY_BASE } };
 
+/** Throws a clear error naming the field when an extraction config cannot work (e.g. negative RANSAC iterations). */
+export function checkEngineConfig(c: EngineConfig, who = "engine"): EngineConfig {
+  const num = (k: keyof EngineConfig, ok: (v: number) => boolean, want: string) => {
+    const v = c[k] as unknown as number;
+    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) throw new Error(`${who}: ${k} must be ${want}, got ${v}`);
+  };
+  const int = (v: number) => Number.isInteger(v);
+  num("guessFocalRatio", (v) => v > 0, "a positive number (fx = guessFocalRatio * width)");
+  num("ransacIterations", (v) => int(v) && v >= 1, "an integer >= 1 (RANSAC hypotheses)");
+  num("ransacThreshold", (v) => v > 0, "a positive inlier distance (world units)");
+  num("ransacMaxPoints", (v) => int(v) && v >= 3, "an integer >= 3");
+  num("ransacSeed", (v) => int(v), "an integer");
+  num("groundEpsilon", (v) => v >= 0, "a distance >= 0 (world units)");
+  num("minObjectPoints", (v) => int(v) && v >= 1, "an integer >= 1");
+  num("maxInvalidDepthFraction", (v) => v >= 0 && v <= 1, "a fraction in [0, 1]");
+  num("hullSlices", (v) => int(v) && v >= 1, "an integer >= 1");
+  for (const k of ["pixelUncertainty", "horizontalUncertainty", "volumeUncertainty", "volumePixelUncertainty"] as const) num(k, (v) => v >= 0, "a number >= 0");
+  num("maxObjectWidth", (v) => v > 0, "a positive size (world units)");
+  num("maxObjectHeight", (v) => v > 0, "a positive size (world units)");
+  for (const [key, t] of Object.entries(c.tolerances ?? {})) {
+    if (!(Number.isFinite(t?.abs) && t.abs >= 0 && Number.isFinite(t?.rel) && t.rel >= 0)) {
+      throw new Error(`${who}: tolerances.${key} needs abs >= 0 and rel >= 0, got ${JSON.stringify(t)}`);
+    }
+  }
+  return c;
+}
+
 export function engineConfig(profile?: string, overrides?: DeepPartial<EngineConfig>): EngineConfig {
-  return resolveConfig(ENGINE_PRESETS, "engine", profile, overrides);
+  return checkEngineConfig(resolveConfig(ENGINE_PRESETS, "engine", profile, overrides));
+}
+
+/** Throws when a noisy-source setting is not a probability (or a noise level >= 0). */
+export function checkNoisyConfig(c: NoisyConfig, who = "noisy perception"): NoisyConfig {
+  for (const [k, v] of Object.entries(c)) {
+    if (!(typeof v === "number" && v >= 0 && Number.isFinite(v))) throw new Error(`${who}: ${k} must be a finite number >= 0, got ${v}`);
+    if (k.endsWith("Probability") && v > 1) throw new Error(`${who}: ${k} is a probability and must be in [0, 1], got ${v}`);
+  }
+  if (c.erodeProbability + c.dilateProbability > 1) {
+    throw new Error(`${who}: erodeProbability + dilateProbability must be <= 1 (one morph per object), got ${c.erodeProbability} + ${c.dilateProbability}`);
+  }
+  return c;
 }
 
 export function noisyConfig(profile?: string, overrides?: DeepPartial<NoisyConfig>): NoisyConfig {
-  return resolveConfig(NOISY_PRESETS, "noisy perception", profile, overrides);
+  return checkNoisyConfig(resolveConfig(NOISY_PRESETS, "noisy perception", profile, overrides));
 }

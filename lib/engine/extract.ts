@@ -11,7 +11,7 @@
  */
 import { guessIntrinsics } from "../world/camera";
 import type { Intrinsics } from "../world/types";
-import { engineConfig } from "./config";
+import { checkEngineConfig, engineConfig } from "./config";
 import type { EngineConfig } from "./config";
 import { estimateUncertainty, footprintHullArea, groundToCamera, shapeVolume, slicedHullVolume, groundAxes } from "./attributes";
 import type { GroundAxes } from "./attributes";
@@ -65,6 +65,7 @@ function emptyRanks(): Record<RankKey, ObjectRank> {
 
 /** Runs the whole extraction on a perception frame. */
 export function extractSpatialInfo(frame: PerceptionFrame, config: EngineConfig = engineConfig()): ExtractionResult {
+  checkEngineConfig(config, "extractSpatialInfo");
   // 1. frame and intrinsics
   checkFrame(frame);
   const W = frame.width;

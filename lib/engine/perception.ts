@@ -1,11 +1,16 @@
 /**
  * Perception sources (paper §5.1.1: detector + segmenter + depth model). `oracleSource` reads
  * the renderer's exact masks and depth; `noisySource` corrupts them (depth noise, eroded or
- * dilated masks, missed objects) to measure robustness. A real-image source implements the
- * same `PerceptionSource` interface (or `AsyncPerceptionSource`) from the image alone.
+ * dilated masks, missed objects) to measure robustness. With its default config the noisy
+ * source passes the TRUE class label (shape), material, size class and trend through: only the
+ * geometry is noisy. `wrongLabelProbability` and `dropAttributeProbability` (NOISY_LABEL_MODE)
+ * also corrupt the semantic step. A real-image source implements the same `PerceptionSource`
+ * interface (or `AsyncPerceptionSource`) from the image alone.
  */
 import type { Rng } from "../core/rng";
+import { SHAPES } from "../world/types";
 import type { RenderResult } from "../world/types";
+import { checkNoisyConfig } from "./config";
 import type { NoisyConfig } from "./config";
 import type { Detection, PerceptionFrame, PerceptionInput, PerceptionSource } from "./types";
 
@@ -74,13 +79,15 @@ function morph(mask: Int32Array, W: number, H: number, id: number, grow: boolean
 /**
  * A noisy perception source: multiplicative Gaussian depth noise, each object's mask eroded or
  * dilated by one pixel with the given probabilities, and objects missed with `dropProbability`.
+ * Labels: a kept detection gets another shape's label with `wrongLabelProbability`, and each of
+ * its hints (material, size class, trend) is dropped with `dropAttributeProbability`; at 0 (the
+ * default) the true label and hints pass through. A probability of 0 draws nothing from the rng,
+ * so geometric-only streams are unchanged by the label options.
  * Seeded: the rng advances with every frame (fork it per experiment for repeatable streams).
  * Intrinsics are not passed on (the engine guesses them, as for a real image).
  */
 export function noisySource(rng: Rng, config: NoisyConfig): PerceptionSource {
-  for (const [k, v] of Object.entries(config)) {
-    if (!(typeof v === "number" && v >= 0 && Number.isFinite(v))) throw new Error(`noisySource: ${k} must be a finite number >= 0, got ${v}`);
-  }
+  checkNoisyConfig(config, "noisySource");
   return {
     name: "noisy",
     perceive(input: PerceptionInput): PerceptionFrame {
@@ -102,7 +109,13 @@ export function noisySource(rng: Rng, config: NoisyConfig): PerceptionSource {
         const x = rng.uniform();
         if (x < config.erodeProbability) morph(mask, W, H, det.id, false);
         else if (x < config.erodeProbability + config.dilateProbability) morph(mask, W, H, det.id, true);
-        kept.push({ ...det, score: 0.9 });
+        let label = det.label;
+        if (config.wrongLabelProbability > 0 && rng.bool(config.wrongLabelProbability)) label = rng.choice(SHAPES.filter((s) => s !== det.label));
+        const hints = { ...det.hints };
+        if (config.dropAttributeProbability > 0) {
+          for (const key of ["material", "size", "trend"] as const) if (rng.bool(config.dropAttributeProbability)) delete hints[key];
+        }
+        kept.push({ ...det, label, hints, score: 0.9 });
       }
       return { width: W, height: H, rgb: input.image ? input.image.data : r.rgb, depth, mask, detections: kept, intrinsics: null, source: "noisy" };
     },

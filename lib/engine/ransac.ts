@@ -20,6 +20,9 @@ export interface RansacOptions {
  * fewer than 3 points or every hypothesis is degenerate (all points collinear or coincident).
  */
 export function fitGroundPlane(xyz: Float32Array | Float64Array, opts: RansacOptions): GroundPlane | null {
+  if (!Number.isInteger(opts.iterations) || opts.iterations < 1) throw new Error(`fitGroundPlane: iterations must be an integer >= 1, got ${opts.iterations}`);
+  if (!(opts.threshold > 0) || !Number.isFinite(opts.threshold)) throw new Error(`fitGroundPlane: threshold must be a positive distance, got ${opts.threshold}`);
+  if (!Number.isInteger(opts.maxPoints) || opts.maxPoints < 3) throw new Error(`fitGroundPlane: maxPoints must be an integer >= 3, got ${opts.maxPoints}`);
   const n = Math.floor(xyz.length / 3);
   if (n < 3) return null;
   const rng = new Rng(opts.seed);

@@ -12,7 +12,7 @@ import { renderScene } from "../world/render";
 import { sampleScene } from "../world/sampler";
 import { measureRankAgreement, summariseAgreement } from "./agreement";
 import type { AgreementCounts } from "./agreement";
-import { engineConfig, noisyConfig } from "./config";
+import { engineConfig, NOISY_LABEL_MODE, noisyConfig } from "./config";
 import { extractSpatialInfo } from "./extract";
 import { oracleSource } from "./perception";
 
@@ -33,11 +33,13 @@ export const AGREEMENT_PRESETS: Presets<AgreementReportConfig> = {
 export interface AgreementReport {
   oracle: { counts: AgreementCounts; summary: Record<string, number> };
   noisy: { counts: AgreementCounts; summary: Record<string, number> };
+  /** The noisy source with label noise too (NOISY_LABEL_MODE): covers the semantic step. */
+  noisyLabels: { counts: AgreementCounts; summary: Record<string, number> };
   seconds: number;
 }
 
 /**
- * Measures the rank-fact agreement of the oracle and the noisy source on the same scenes and
+ * Measures the rank-fact agreement of the oracle source, the noisy source (geometry only) and the noisy source with label noise on the same scenes and
  * writes `results/engine-rank-agreement.json` (config, seed, counts and rates). Returns the report.
  */
 export function writeRankAgreementReport(profile?: string, overrides?: DeepPartial<AgreementReportConfig>, onScene?: (i: number) => void): AgreementReport {
@@ -49,12 +51,15 @@ export function writeRankAgreementReport(profile?: string, overrides?: DeepParti
   const base = { scenes: cfg.scenes, width: cfg.resolution, height: cfg.resolution, world, engine, noisy };
   const oracle = measureRankAgreement(new Rng(cfg.seed), { ...base, source: "oracle" }, onScene);
   const noisyCounts = measureRankAgreement(new Rng(cfg.seed), { ...base, source: "noisy" }, onScene);
+  const noisyLabels = { ...noisy, ...NOISY_LABEL_MODE };
+  const labelCounts = measureRankAgreement(new Rng(cfg.seed), { ...base, noisy: noisyLabels, source: "noisy" }, onScene);
   const report: AgreementReport = {
     oracle: { counts: oracle, summary: summariseAgreement(oracle) },
     noisy: { counts: noisyCounts, summary: summariseAgreement(noisyCounts) },
+    noisyLabels: { counts: labelCounts, summary: summariseAgreement(labelCounts) },
     seconds: (performance.now() - t0) / 1000,
   };
-  writeResult("engine-rank-agreement", { config: { report: cfg, world, engine, noisy }, seed: cfg.seed, data: report });
+  writeResult("engine-rank-agreement", { config: { report: cfg, world, engine, noisy, noisyLabels }, seed: cfg.seed, data: report });
   return report;
 }
 

@@ -13,6 +13,9 @@ export interface TruthObject {
   id: number;
   shape: string;
   colour: string;
+  material: string;
+  size: string;
+  trend: string;
   values: Record<RankKey, number>;
   /** Camera-frame centre of the object's bounding box. */
   centre3d: [number, number, number];
@@ -32,6 +35,9 @@ export function renderTruth(render: RenderResult): TruthObject[] {
       id: o.id,
       shape: o.shape,
       colour: o.colour,
+      material: o.material,
+      size: o.size,
+      trend: o.trend,
       centre3d: c,
       distanceToCamera: Math.hypot(c[0], c[1], c[2]),
       values: { horizontal: p.u, depth: c[2], volume: objectVolume(o), contour: px, height: objectHeight(o) },

@@ -18,29 +18,59 @@ export function selectVars(params: Params, patterns: string[]): tf.Variable[] {
   return out;
 }
 
-/** One step of `optimizer` on `lossFn` over `varList` (default: all trainable variables of `params`). */
+/**
+ * Reads the loss and one finiteness probe per gradient in a single transfer: sum(g * 0) is 0 for
+ * a finite gradient and NaN when any element is NaN or +-Inf (Inf * 0 = NaN), and never overflows.
+ * Returns the tensor to read (caller disposes): [loss, probe_0, ..., probe_{k-1}].
+ */
+function lossAndProbes(value: tf.Scalar, grads: tf.NamedTensorMap, vars: tf.Variable[]): tf.Tensor1D {
+  return tf.tidy(() => tf.stack([value, ...vars.map((v) => tf.sum(tf.mul(grads[v.name], 0)))]) as tf.Tensor1D);
+}
+
+/** Throws (after disposing `grads` and `value`) when the loss or a gradient is not finite. */
+function refuseNonFinite(fn: string, read: ArrayLike<number>, vars: tf.Variable[], value: tf.Scalar, grads: tf.NamedTensorMap): void {
+  const loss = read[0];
+  const bad = vars.filter((_, i) => !Number.isFinite(read[i + 1])).map((v) => v.name);
+  if (Number.isFinite(loss) && bad.length === 0) return;
+  value.dispose();
+  tf.dispose(grads);
+  const what = !Number.isFinite(loss) ? `the loss is ${loss}` : `the gradient of ${bad.slice(0, 5).join(", ")}${bad.length > 5 ? ` (and ${bad.length - 5} more)` : ""} is not finite (NaN or Inf)`;
+  throw new Error(`${fn}: ${what}; no update was applied and the parameters and optimizer state keep their last good values (check the inputs for NaN/Inf, or lower the learning rate)`);
+}
+
+/**
+ * One step of `optimizer` on `lossFn` over `varList` (default: all trainable variables of `params`).
+ * Refuses a non-finite loss or gradient with an error, before anything is updated.
+ */
 export function trainStep(optimizer: OptimizerLike, lossFn: () => tf.Scalar, params: Params, varList?: tf.Variable[]): number {
   const vars = varList ?? Object.values(params).filter((v) => v.trainable);
   const { value, grads } = tf.variableGrads(lossFn, vars);
+  const probes = lossAndProbes(value, grads, vars);
+  const read = probes.dataSync();
+  probes.dispose();
+  refuseNonFinite("trainStep", read, vars, value, grads);
   optimizer.applyGradients(grads);
-  const loss = value.dataSync()[0];
   value.dispose();
   tf.dispose(grads);
-  return loss;
+  return read[0];
 }
 
 /**
  * The same step, reading the loss back asynchronously: use it on GPU backends (webgpu), where a
  * synchronous read (`dataSync`) is slow or, in Node without OffscreenCanvas, not possible.
+ * Refuses a non-finite loss or gradient like `trainStep` (the read-back now comes before the update).
  */
 export async function trainStepAsync(optimizer: OptimizerLike, lossFn: () => tf.Scalar, params: Params, varList?: tf.Variable[]): Promise<number> {
   const vars = varList ?? Object.values(params).filter((v) => v.trainable);
   const { value, grads } = tf.variableGrads(lossFn, vars);
+  const probes = lossAndProbes(value, grads, vars);
+  const read = await probes.data();
+  probes.dispose();
+  refuseNonFinite("trainStepAsync", read, vars, value, grads);
   optimizer.applyGradients(grads);
-  tf.dispose(grads);
-  const loss = (await value.data())[0];
   value.dispose();
-  return loss;
+  tf.dispose(grads);
+  return read[0];
 }
 
 /** Gradients only (for data-parallel averaging): name -> Float32Array, and the loss. */

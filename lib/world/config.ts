@@ -27,7 +27,35 @@ export const WORLD_PRESETS: Presets<WorldConfig> = {
   paper: { ...BASE },
 };
 
+/**
+ * Throws a clear error naming the field when a sampler config cannot make scenes (negative
+ * camera height, a probability above 1, a fractional count...). `who` prefixes the message.
+ */
+export function checkWorldConfig(c: WorldConfig, who = "world"): WorldConfig {
+  const num = (k: keyof WorldConfig, ok: (v: number) => boolean, want: string) => {
+    const v = c[k] as unknown as number;
+    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) throw new Error(`${who}: ${k} must be ${want}, got ${v}`);
+  };
+  if (!Number.isInteger(c.minObjects) || !Number.isInteger(c.maxObjects) || c.minObjects < 0 || c.maxObjects < c.minObjects) {
+    throw new Error(`${who}: need integers 0 <= minObjects <= maxObjects, got ${c.minObjects}..${c.maxObjects}`);
+  }
+  if (c.maxObjects > 12) throw new Error(`${who}: maxObjects must be <= 12 (the view holds few objects), got ${c.maxObjects}`);
+  num("trendProbability", (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+  num("minGap", (v) => v >= 0, "a distance >= 0 (world units)");
+  num("borderMargin", (v) => v >= 0 && v < 0.5, "a fraction in [0, 0.5)");
+  num("cameraHeight", (v) => v > 0, "a positive height above the ground (world units)");
+  num("cameraPitchDeg", (v) => v > 0 && v < 90, "a downward tilt in (0, 90) degrees");
+  num("cameraJitterDeg", (v) => v >= 0 && v < 90, "an angle in [0, 90) degrees");
+  num("focalRatio", (v) => v > 0, "a positive number (fx = focalRatio * width)");
+  num("maxPlacementTries", (v) => Number.isInteger(v) && v >= 1, "an integer >= 1");
+  if (c.cameraPitchDeg - c.cameraJitterDeg <= 0 || c.cameraPitchDeg + c.cameraJitterDeg >= 90) {
+    throw new Error(`${who}: cameraPitchDeg +/- cameraJitterDeg must stay inside (0, 90) degrees, got ${c.cameraPitchDeg} +/- ${c.cameraJitterDeg}`);
+  }
+  if (typeof c.requireInView !== "boolean") throw new Error(`${who}: requireInView must be true or false, got ${c.requireInView}`);
+  return c;
+}
+
 /** The sampler config of `profile` (default: the current profile) with optional overrides. */
 export function worldConfig(profile?: string, overrides?: DeepPartial<WorldConfig>): WorldConfig {
-  return resolveConfig(WORLD_PRESETS, "world", profile, overrides);
+  return checkWorldConfig(resolveConfig(WORLD_PRESETS, "world", profile, overrides));
 }

@@ -5,7 +5,7 @@
  */
 import { footprintRadius, objectHeight } from "./conventions";
 import { cameraIntrinsics, pixelToGround, projectWorld } from "./camera";
-import { worldConfig } from "./config";
+import { checkWorldConfig, worldConfig } from "./config";
 import { COLOURS, MATERIALS, SHAPES, SIZES, TRENDS } from "./types";
 import type { Camera, Scene, SceneObject, WorldConfig } from "./types";
 import type { Rng } from "../core/rng";
@@ -52,11 +52,7 @@ function boxInView(camera: Camera, o: SceneObject, width: number, height: number
  * per object and the whole scene is resampled (up to 50 times) if the count cannot be met.
  */
 export function sampleScene(rng: Rng, config: WorldConfig = worldConfig()): Scene {
-  const c = config;
-  if (!Number.isInteger(c.minObjects) || !Number.isInteger(c.maxObjects) || c.minObjects < 0 || c.maxObjects < c.minObjects) {
-    throw new Error(`sampleScene: need integers 0 <= minObjects <= maxObjects, got ${c.minObjects}..${c.maxObjects}`);
-  }
-  if (c.maxObjects > 12) throw new Error(`sampleScene: maxObjects must be <= 12 (the view holds few objects), got ${c.maxObjects}`);
+  const c = checkWorldConfig(config, "sampleScene");
   const seed = rng.seed;
   for (let attempt = 0; attempt < 50; attempt++) {
     const pitchDeg = c.cameraPitchDeg + rng.range(-c.cameraJitterDeg, c.cameraJitterDeg);

@@ -58,7 +58,7 @@ describe("2D path vs exact re-render", () => {
   });
 
   it("config errors are clear", () => {
-    expect(() => dataEngineConfig("tiny", { perception: "lidar" })).toThrow("dataEngine: perception must be one of oracle, noisy, truth, got 'lidar'");
+    expect(() => dataEngineConfig("tiny", { perception: "lidar" })).toThrow("dataEngine: perception must be one of oracle, noisy, noisy-labels, truth, got 'lidar'");
     expect(() => dataEngineConfig("tiny", { resolution: 3 })).toThrow("dataEngine: resolution must be an integer in [8, 1024], got 3");
   });
 });

@@ -83,7 +83,9 @@ describe("dataset writer", () => {
     const w = DatasetWriter.open(d2, { name: "t", config: { a: 1 }, seed: 1 });
     w.commit({ records: [{ file_name: "images/x.png", n: 1 }], files: [{ path: "images/x.png", bytes: new Uint8Array([1, 2]) }] });
     fs.appendFileSync(path.join(d2, "train", "metadata.jsonl"), '{"half":');
-    expect(() => readMetadata(d2)).toThrow(/line 2 is not valid JSON/);
+    // the reader serves committed records only, and says the dataset is unfinished
+    expect(readMetadata(d2, { unfinished: "quiet" })).toEqual([{ file_name: "images/x.png", n: 1 }]);
+    expect(() => readMetadata(d2, { unfinished: "error" })).toThrow(`readMetadata: ${d2} is an unfinished dataset (1 committed records in 1 units, no manifest yet)`);
     const w2 = DatasetWriter.open(d2, { name: "t", config: { a: 1 }, seed: 1 });
     expect(w2.committedRecords).toBe(1);
     expect(readMetadata(d2)).toEqual([{ file_name: "images/x.png", n: 1 }]);
@@ -95,6 +97,8 @@ describe("dataset writer", () => {
     fs.writeFileSync(path.join(d3, "train", "metadata.jsonl"), "");
     expect(() => DatasetWriter.open(d3, { name: "t", config: {}, seed: 1 })).toThrow(`has a train/metadata.jsonl but no ${STATE_FILE}`);
     expect(() => readManifest(d3)).toThrow("the dataset is not finished");
+    fs.appendFileSync(path.join(d3, "train", "metadata.jsonl"), '{"half":');
+    expect(() => readMetadata(d3)).toThrow(/line 1 is not valid JSON/); // no writer state: read as it is
   });
 
   it("a SIGKILLed child process resumes to the same bytes as an uninterrupted run", async () => {

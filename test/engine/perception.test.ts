@@ -46,4 +46,16 @@ describe("perception sources", () => {
     expect(extractSpatialInfo(drop).refusals[0].reason).toBe("empty-scene");
     expect(() => noisySource(new Rng(1), { ...cfg, depthNoise: -1 })).toThrow("noisySource: depthNoise must be a finite number >= 0, got -1");
   });
+
+  it("by default the noisy source passes the TRUE labels and hints; the label mode corrupts them", () => {
+    const plain = noisySource(new Rng(3), noisyConfig("tiny", { dropProbability: 0 })).perceive(input);
+    expect(plain.detections.map((d) => [d.label, d.hints])).toEqual(oracleSource().perceive(input).detections.map((d) => [d.label, d.hints]));
+    const bad = noisySource(new Rng(3), noisyConfig("tiny", { dropProbability: 0, wrongLabelProbability: 1, dropAttributeProbability: 1 })).perceive(input);
+    expect(bad.detections[0].label).not.toBe("cube"); // always relabelled with another shape
+    expect(bad.detections[1].label).not.toBe("sphere");
+    expect(bad.detections.map((d) => d.hints)).toEqual([{}, {}]);
+    // a label probability of 0 draws nothing: the geometric stream is unchanged by the new options
+    const again = noisySource(new Rng(3), noisyConfig("tiny", { dropProbability: 0 })).perceive(input);
+    expect(Array.from(again.depth)).toEqual(Array.from(plain.depth));
+  });
 });

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, describe, expect, it } from "vitest";
 import { initBackend, wasmKernels } from "../../lib/backend/select";
 import { makeRng } from "../../lib/core/rng";
-import { selectVars, trainStep } from "../../lib/train/adam";
+import { selectVars, trainStep, trainStepAsync } from "../../lib/train/adam";
 import { registerTunedKernels, tunedKernelsReport, unregisterTunedKernels } from "../../lib/backend/kernels/register";
 import {
   disposeParams,
@@ -162,15 +162,30 @@ describe("memory over many steps", () => {
 // measured once on the cpu backend from the seeded initialisation (seed 9) of the tiny preset
 const GOLDEN_TINY_LOSS0 = 2.739252;
 
+/**
+ * Adam's step bound: with bias-corrected moments, |m_hat / sqrt(v_hat)| <= sqrt(sum_i a_i^2 / b_i)
+ * (Cauchy-Schwarz over the moment weights a_i, b_i), which is 1, 1.0014, 1.0036, 1.0068 for steps
+ * 1..4 at beta1 = 0.9, beta2 = 0.999. So after 4 steps no coordinate can have moved more than
+ * 4.012 * lr from its initial value, whatever the gradients were.
+ */
+const ADAM_DRIFT_BOUND_4_STEPS = 1 + 1.0014 + 1.0036 + 1.0068;
+
+/** Names of the variables that moved further from `init` than Adam's 4-step bound allows at `lr`. */
+function adamBoundViolations(names: string[], init: Float32Array[], final: Float32Array[], lr: number): string[] {
+  const limit = ADAM_DRIFT_BOUND_4_STEPS * lr * (1 + 1e-3); // 1e-3: float32 rounding of the stored values
+  return names.filter((_, i) => Math.max(...Array.from(final[i], (v, j) => Math.abs(v - init[i][j]))) > limit);
+}
+
 describe("FusedAdam", () => {
   it("matches tf.train.adam on cpu and on wasm (fused kernel) over 4 steps, and leaks nothing", async () => {
     const cfg = referenceConfig("tiny");
-    const run = (kind: "tf" | "fused"): Float32Array[] => {
-      const t = makeReferenceTask(cfg, 21, kind);
+    const run = (kind: "tf" | "fused", lr = cfg.lr): { init: Float32Array[]; final: Float32Array[] } => {
+      const t = makeReferenceTask({ ...cfg, lr: lr }, 21, kind);
+      const init = Object.values(t.params).map((v) => v.dataSync().slice() as Float32Array);
       for (let i = 0; i < 4; i++) t.step();
-      const out = Object.values(t.params).map((v) => v.dataSync() as Float32Array);
+      const final = Object.values(t.params).map((v) => v.dataSync() as Float32Array);
       t.dispose();
-      return out;
+      return { init, final };
     };
     await initBackend({ force: "cpu" });
     const ref = run("tf");
@@ -181,13 +196,62 @@ describe("FusedAdam", () => {
     const wasmFused = run("fused");
     expect(tf.memory().numTensors).toBe(before);
     const names = Object.keys(initBlock(makeRng(0), { dModel: 4, dFF: 4, nHeads: 1, causal: true }, "blk"));
-    ref.forEach((r, i) => {
-      // the key bias has a true gradient of 0: float noise steps of +-lr, compared absolutely
+    ref.final.forEach((r, i) => {
+      // the key bias has a true gradient of 0: its steps follow float noise and differ between
+      // implementations, so it is checked against Adam's step bound below instead
+      if (names[i] === "blk.attn.k.b") return;
       // others: 1e-5 of the parameter scale (at least 0.01: biases start at 0 and move by ~lr a step)
-      const tol = names[i] === "blk.attn.k.b" ? 4 * 4 * cfg.lr : 1e-5 * Math.max(0.01, ...Array.from(r, Math.abs));
-      for (const got of [cpuFused[i], wasmFused[i]]) {
+      const tol = 1e-5 * Math.max(0.01, ...Array.from(r, Math.abs));
+      for (const got of [cpuFused.final[i], wasmFused.final[i]]) {
         expect(Math.max(...Array.from(got, (v, j) => Math.abs(v - r[j]))), names[i]).toBeLessThan(tol);
       }
     });
+    // every variable, the key bias included, stays within Adam's bound in all three runs
+    for (const r of [ref, cpuFused, wasmFused]) expect(adamBoundViolations(names, r.init, r.final, cfg.lr)).toEqual([]);
+    // and the bound bites: the same fused run with a doubled step size breaks it (checked at the nominal lr)
+    const broken = run("fused", 2 * cfg.lr);
+    expect(adamBoundViolations(names, broken.init, broken.final, cfg.lr).length).toBeGreaterThan(names.length / 2);
+  });
+});
+
+describe("trainStep refuses non-finite losses and gradients", () => {
+  it("NaN or Inf in the input: a clear error, parameters and optimizer state unchanged, next good step works", async () => {
+    await initBackend({ force: "wasm" });
+    registerTunedKernels();
+    const cfg = referenceConfig("tiny");
+    for (const kind of ["tf", "fused"] as const) {
+      const t = makeReferenceTask(cfg, 5, kind);
+      t.step(); // one good step, so that the optimizer has state to keep
+      const good = Object.values(t.params).map((v) => v.dataSync().slice());
+      const tensors = tf.memory().numTensors;
+      for (const badValue of [Number.NaN, Number.POSITIVE_INFINITY]) {
+        const poisoned = tf.tidy(() => {
+          const b = t.x.bufferSync(); // a copy of the input with one bad element
+          b.set(badValue, 0, 0, 0);
+          return b.toTensor() as tf.Tensor3D;
+        });
+        // a loss that depends on every parameter and on the poisoned input
+        const lossFn = () => tf.tidy(() => tf.losses.meanSquaredError(t.y, tf.add(poisoned, tf.addN(Object.values(t.params).map((v) => tf.sum(v))))) as tf.Scalar);
+        expect(() => trainStep(t.optimizer, lossFn, t.params)).toThrow(/^trainStep: the loss is (NaN|Infinity); no update was applied and the parameters and optimizer state keep their last good values/);
+        await expect(trainStepAsync(t.optimizer, lossFn, t.params)).rejects.toThrow(/^trainStepAsync: the loss is (NaN|Infinity); no update was applied/);
+        poisoned.dispose();
+        expect(tf.memory().numTensors).toBe(tensors);
+        Object.values(t.params).forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(Array.from(good[i])));
+      }
+      expect(Number.isFinite(t.step())).toBe(true); // the kept state trains on
+      t.dispose();
+    }
+  });
+
+  it("a finite loss with a non-finite gradient names the variable", async () => {
+    await initBackend({ force: "wasm" });
+    const w = tf.variable(tf.tensor1d([0, 1]), true, "w");
+    const opt = tf.train.adam(0.1);
+    // d/dw sqrt(|w|) at w = 0 is Inf, while the loss sqrt(0) + sqrt(1) = 1 is finite
+    const lossFn = () => tf.tidy(() => tf.sum(tf.sqrt(tf.abs(w))) as tf.Scalar);
+    expect(() => trainStep(opt as never, lossFn, { w: w })).toThrow("trainStep: the gradient of w is not finite (NaN or Inf); no update was applied");
+    expect(Array.from(w.dataSync())).toEqual([0, 1]);
+    w.dispose();
+    opt.dispose();
   });
 });

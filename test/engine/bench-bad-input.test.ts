@@ -1,0 +1,27 @@
+import * as childProcess from "child_process";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+
+/** The benchmarks refuse a bad profile or option at once, in one line, without a stack trace. */
+const tsx = path.join(process.cwd(), "node_modules", ".bin", "tsx");
+function run(script: string, args: string[], env: Record<string, string> = {}): { code: number | null; stderr: string } {
+  const r = childProcess.spawnSync(tsx, [script, ...args], { env: { ...process.env, ...env, SPATIALEDIT_DEBUG: "" }, encoding: "utf8", timeout: 60_000 });
+  return { code: r.status, stderr: r.stderr.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("npm warn")).join("\n") };
+}
+
+const CASES: [string, string, string[], Record<string, string>, string][] = [
+  ["data-engine, unknown profile", "bench/data-engine.ts", [], { SPATIALEDIT_PROFILE: "huge" }, "error: unknown profile 'huge'; known profiles: tiny, quick, paper (set SPATIALEDIT_PROFILE to one of them)"],
+  ["data-engine, non-numeric option", "bench/data-engine.ts", ["--scenes32=abc"], {}, "error: bench/data-engine: --scenes32 must be a positive integer, got 'abc'"],
+  ["train-memory, unknown profile (was a stack trace after 2,000 steps)", "bench/train-memory.ts", [], { SPATIALEDIT_PROFILE: "huge" }, "error: unknown profile 'huge'; known profiles: tiny, quick, paper (set SPATIALEDIT_PROFILE to one of them)"],
+  ["train-memory, negative steps", "bench/train-memory.ts", ["--steps=-5"], {}, "error: bench/train-memory: --steps must be a positive integer, got '-5'"],
+];
+
+describe("benchmarks on a bad profile or option: one clear line, exit code 1", () => {
+  for (const [what, script, args, env, line] of CASES) {
+    it(what, () => {
+      const r = run(script, args, env);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(line);
+    });
+  }
+});
