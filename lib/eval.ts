@@ -1,0 +1,3 @@
+/** Evaluation (paper §5.3, §7, Tables 1-5, Appendix H, I, N, Q): benchmarks made by the data engine, pixel metrics, feature similarities, judges, and the paper's tables beside ours. */
+export * from "./eval/image";
+export * from "./eval/metrics";
