@@ -7,3 +7,7 @@ export * from "./eval/editor";
 export * from "./eval/benchmark-config";
 export * from "./eval/benchmark-io";
 export * from "./eval/benchmark-generate";
+export * from "./eval/image-perception";
+export * from "./eval/judge-config";
+export * from "./eval/judges";
+export * from "./eval/judge-perception";
