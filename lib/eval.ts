@@ -11,3 +11,6 @@ export * from "./eval/image-perception";
 export * from "./eval/judge-config";
 export * from "./eval/judges";
 export * from "./eval/judge-perception";
+export * from "./eval/features";
+export * from "./eval/mobilenet-features";
+export * from "./eval/onnx-features";
