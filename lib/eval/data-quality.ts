@@ -81,7 +81,7 @@ export function measureQuality(dataset: string, records: readonly QualityRecord[
     parsed++;
     const img = p.edited ? renderScene(p.edited, size).rgb : applyPixelOp({ width: render.width, height: render.height, data: render.rgb }, p.pixelOp!).data;
     if (sameBytes(img, r.target.data)) exact++;
-    else if (examples.length < 5) examples.push(`'${r.text}': the ground truth edits another object than the one the text refers to (${p.targets.join(", ")})`);
+    else if (examples.length < 5) examples.push(`'${r.text}': the ground truth is not the instruction executed on the truth (referent ${p.targets.join(", ") || "the whole picture"})`);
   }
   return { dataset, records: records.length, groundTruthExact: share(exact, records.length), parsesToOneReferent: share(parsed, records.length), spatial: share(spatial, records.length), examples };
 }

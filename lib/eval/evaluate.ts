@@ -11,6 +11,7 @@
  */
 import * as crypto from "crypto";
 import { resolveConfig } from "../core/profile";
+import { readResult, writeResult } from "../core/results";
 import type { DeepPartial, Presets } from "../core/profile";
 import type { RgbImage } from "../engine/types";
 import type { Benchmark, BenchmarkItem } from "./benchmark-io";
@@ -153,4 +154,18 @@ export function runMeasurements(run: EvalRun, metrics?: readonly string[], metho
     }
   }
   return out;
+}
+
+/** Writes evaluation runs to `results/<name>.json` (with config, seeds and provenance); returns the path. */
+export function writeEvalRuns(name: string, runs: readonly EvalRun[], config: unknown): string {
+  if (runs.length === 0) throw new Error("writeEvalRuns: no runs to write");
+  return writeResult(name, { config, seed: [...new Set(runs.map((r) => r.seed))], data: { runs } });
+}
+
+/** Reads runs written by `writeEvalRuns` (the cache a table row is recomputed from). */
+export function readEvalRuns(name: string): EvalRun[] {
+  const r = readResult<{ runs: EvalRun[] }>(name);
+  if (r === null) throw new Error(`readEvalRuns: results/${name}.json does not exist; run the evaluation first`);
+  if (!Array.isArray(r.data?.runs)) throw new Error(`readEvalRuns: results/${name}.json holds no evaluation runs`);
+  return r.data.runs;
 }
