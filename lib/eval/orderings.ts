@@ -1,0 +1,72 @@
+/**
+ * Does the paper's ordering hold in our numbers? (Printed under each table.) For each claim
+ * "a beats b on metric m", the verdict is computed from the measurements: the mean difference
+ * in the better direction and its bootstrap confidence interval (paired over items and seeds
+ * when both methods were scored on the same items). The paper's own numbers are checked too.
+ */
+import { Rng } from "../core/rng";
+import { paperValue } from "./paper-numbers";
+import { bootstrapDiffCi, groupedMean, Interval } from "./stats";
+import type { TableSpec } from "./table-specs";
+import { groupBySeed, Measurement } from "./tables";
+
+export type Verdict = "holds" | "holds, not significant" | "reversed" | "reversed, not significant" | "tie" | "not measured";
+
+export interface OrderingVerdict {
+  text: string;
+  metric: string;
+  better: "higher" | "lower";
+  a: string;
+  b: string;
+  /** The paper's values (in [0, 1] units) and whether they follow the claim; null when the paper has no such cell. */
+  paper: { a: number; b: number; holds: boolean } | null;
+  /** Our means, the difference in the better direction (positive = a better) and its CI. */
+  ours: { a: number; b: number; diff: number; ci: Interval; paired: boolean } | null;
+  verdict: Verdict;
+}
+
+/** Verdicts of every adjacent pair of every claim of the table. */
+export function checkOrderings(spec: TableSpec, ms: readonly Measurement[], rng: Rng, resamples = 1000, level = 0.95): OrderingVerdict[] {
+  const out: OrderingVerdict[] = [];
+  for (const claim of spec.claims) {
+    const metric = spec.metrics.find((m) => m.ours === claim.metric);
+    if (!metric) throw new Error(`checkOrderings: claim '${claim.text}' uses metric '${claim.metric}', which Table ${spec.table} does not have`);
+    const sign = metric.better === "higher" ? 1 : -1;
+    for (let i = 0; i + 1 < claim.chain.length; i++) {
+      const a = claim.chain[i];
+      const b = claim.chain[i + 1];
+      const pa = metric.paper ? paperValue(spec.table, a, metric.paper.column, metric.paper.dataset) : null;
+      const pb = metric.paper ? paperValue(spec.table, b, metric.paper.column, metric.paper.dataset) : null;
+      const paper = pa !== null && pb !== null ? { a: pa, b: pb, holds: sign * (pa - pb) > 0 } : null;
+      const ga = groupBySeed(ms, a, claim.metric).groups;
+      const gb = groupBySeed(ms, b, claim.metric).groups;
+      let ours: OrderingVerdict["ours"] = null;
+      let verdict: Verdict = "not measured";
+      if (ga.length > 0 && gb.length > 0) {
+        const ma = groupedMean(ga);
+        const mb = groupedMean(gb);
+        const ci = bootstrapDiffCi(ga, gb, rng.fork(`${claim.metric}|${a}|${b}`), resamples, level);
+        const diff = sign * (ma - mb);
+        const lo = sign > 0 ? ci.lo : -ci.hi;
+        const hi = sign > 0 ? ci.hi : -ci.lo;
+        ours = { a: ma, b: mb, diff, ci: { lo, hi }, paired: ci.paired };
+        verdict = diff > 0 ? (lo > 0 ? "holds" : "holds, not significant") : diff < 0 ? (hi < 0 ? "reversed" : "reversed, not significant") : "tie";
+      }
+      out.push({ text: claim.text, metric: claim.metric, better: metric.better, a, b, paper, ours, verdict });
+    }
+  }
+  return out;
+}
+
+const f = (x: number) => x.toFixed(3);
+
+/** One line per verdict, for printing under the table. */
+export function formatVerdicts(vs: readonly OrderingVerdict[]): string {
+  return vs
+    .map((v) => {
+      const paper = v.paper ? `paper ${f(v.paper.a)} vs ${f(v.paper.b)} (${v.paper.holds ? "holds" : "does not hold"})` : "paper: no such cell";
+      const ours = v.ours ? `ours ${f(v.ours.a)} vs ${f(v.ours.b)}, difference ${f(v.ours.diff)} [95% CI ${f(v.ours.ci.lo)}, ${f(v.ours.ci.hi)}${v.ours.paired ? ", paired" : ""}]` : "ours: not measured";
+      return `${v.a} > ${v.b} on ${v.metric} (${v.better} is better): ${v.verdict.toUpperCase()} — ${ours}; ${paper}`;
+    })
+    .join("\n");
+}
