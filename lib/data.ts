@@ -22,3 +22,4 @@ export * from "./data/show";
 export * from "./data/truth";
 export * from "./data/vqa";
 export * from "./data/writer";
+export * from "./data/seeds";

@@ -44,7 +44,7 @@ import { sceneChanges } from "./scene-diff";
 import { benchmarkConfig } from "./benchmark-config";
 import { benchmarkDir } from "./benchmark-io";
 import { l1 } from "./metrics";
-import { BENCHMARK_SEEDS, checkHeldOutSeed } from "./seeds";
+import { BENCHMARK_SEEDS, checkHeldOutSeed } from "../data/seeds";
 
 /** Which data-engine families make each SpatialEval type (see the file comment). */
 export const TYPE_FAMILIES: Readonly<Record<SpatialType, readonly EditFamily[]>> = {
