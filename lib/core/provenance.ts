@@ -137,3 +137,10 @@ export function recordGitState(root: string = projectRoot()): GitState & { diffF
   if (!fs.existsSync(file)) writeFileAtomic(file, diff);
   return { ...state, diffFile: file };
 }
+
+/** Files with uncommitted changes outside the output folders (`git status`); empty when clean or unknown. */
+export function uncommittedFiles(root: string = projectRoot()): string[] {
+  const r = git(["status", "--porcelain", "--untracked-files=all", ...excludes()], root);
+  if (r.status !== 0) return [];
+  return r.stdout.split("\n").filter((l) => l.trim() !== "").map((l) => l.slice(3));
+}
