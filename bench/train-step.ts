@@ -17,6 +17,7 @@ import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend/select";
+import { envValue } from "../lib/core/env";
 import { projectRoot } from "../lib/core/paths";
 import { writeResult } from "../lib/core/results";
 import { DataParallelTrainer } from "../lib/train/data-parallel";
@@ -126,7 +127,7 @@ function torchMode(cfg: ReferenceConfig, steps: number, info: TorchResult): Mode
     note: "",
     setup: async () => {
       // Debian's python3 (python3-torch); SPATIALEDIT_PYTHON names another (e.g. the GPU machine's)
-      const py = process.env.SPATIALEDIT_PYTHON ?? "/usr/bin/python3";
+      const py = envValue("SPATIALEDIT_PYTHON");
       if (!fs.existsSync(py)) throw new Error(`${py} not found`);
       const script = path.join(projectRoot(), "bench", "train_step_torch.py");
       child = childProcess.spawn(py, [script, JSON.stringify({ ...cfg, warmup: 0, threads: 1, seed: SEED, serve: true })], {
@@ -235,7 +236,7 @@ async function main(): Promise<void> {
   console.log(`bench/train-step: reference step B=${cfg.batch} T=${cfg.seq} D=${cfg.dModel} F=${cfg.dFF}, ${(flops / 1e9).toFixed(3)} GFLOP/step (matmuls)`);
   console.log(`machine: ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, node ${process.version}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   console.log(`native BLAS: ${native.detail}`);
-  const machineNote = process.env.SPATIALEDIT_MACHINE_NOTE ?? "";
+  const machineNote = envValue("SPATIALEDIT_MACHINE_NOTE");
   if (machineNote !== "") console.log(`machine note: ${machineNote}`);
   const torch: TorchResult = { ok: false, why: "skipped (--no-torch)" };
   if (!flag("no-torch")) {

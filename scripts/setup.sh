@@ -30,10 +30,13 @@ else
   say "Debian packages present"
 fi
 
-# 2. npm packages from the lock file (re-run when the lock file changed).
+# 2. npm packages from the lock file (re-run when the lock file changed). onnxruntime-node's install
+#    script would download its CUDA libraries from outside the npm registry (and fail here): its own
+#    variable ONNXRUNTIME_NODE_INSTALL=skip turns that off (the CPU runtime is inside the package).
+#    A setting in .npmrc would also work but makes npm warn on every npx call.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "npm ci"
-  npm ci --no-audit --no-fund
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 else
   say "node_modules up to date"
 fi

@@ -4,6 +4,7 @@
  * OpenBLAS is missing, or `SPATIALEDIT_NATIVE_BLAS=0`, the tuned kernels use the pure-wasm route.
  */
 import * as path from "path";
+import { envValue } from "../core/env";
 import { projectRoot } from "../core/paths";
 
 /** `0` disables the native BLAS route (the pure-wasm kernels are used instead). */
@@ -37,8 +38,9 @@ export function nativeBlasPath(): string {
 
 /** Loads the addon once; returns null (and a reason in `nativeBlasStatus()`) when it cannot be used. */
 export function loadNativeBlas(env: Record<string, string | undefined> = process.env): NativeBlas | null {
-  if (env[NATIVE_BLAS_ENV] === "0") return null;
+  if (!envValue(NATIVE_BLAS_ENV, env)) return null;
   if (cached !== null) return cached.blas;
+  const threads = envValue(BLAS_THREADS_ENV, env);
   let blas: NativeBlas | null = null;
   let detail: string;
   try {
@@ -48,8 +50,7 @@ export function loadNativeBlas(env: Record<string, string | undefined> = process
       detail = "addon is out of date (no sumAxes/permute); run 'npm run setup' to rebuild native/blas";
     } else if (info.ok) {
       blas = mod;
-      const threads = Number(env[BLAS_THREADS_ENV] ?? "1");
-      mod.setThreads(Number.isInteger(threads) && threads > 0 ? threads : 1);
+      mod.setThreads(threads);
       detail = `${info.lib}: ${info.config}, ${mod.info().threads} thread(s)`;
     } else {
       detail = `addon built but no BLAS library loaded (${info.error}); install libopenblas0-pthread`;
@@ -63,7 +64,7 @@ export function loadNativeBlas(env: Record<string, string | undefined> = process
 
 /** Whether the native route is usable and why (or why not). */
 export function nativeBlasStatus(env: Record<string, string | undefined> = process.env): NativeBlasStatus {
-  if (env[NATIVE_BLAS_ENV] === "0") return { available: false, detail: `disabled by ${NATIVE_BLAS_ENV}=0` };
+  if (!envValue(NATIVE_BLAS_ENV, env)) return { available: false, detail: `disabled by ${NATIVE_BLAS_ENV}=0` };
   loadNativeBlas(env);
   return cached!.status;
 }

@@ -14,6 +14,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
+import { envValue } from "../core/env";
 import { registerTunedKernels, TUNED_KERNELS_ENV, unregisterTunedKernels } from "./kernels/register";
 
 export const BACKEND_NAMES = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
@@ -127,17 +128,6 @@ async function tryBackend(name: BackendName, env: Record<string, string | undefi
   }
 }
 
-function parseForce(raw: string | undefined): BackendName | "auto" {
-  if (raw === undefined || raw.trim() === "" || raw.trim() === "auto") return "auto";
-  const name = raw.trim();
-  if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
-    const err = new Error(`${BACKEND_ENV}='${name}' is not a backend; use one of: auto, ${BACKEND_NAMES.join(", ")}`);
-    err.stack = `Error: ${err.message}`;
-    throw err;
-  }
-  return name as BackendName;
-}
-
 let lastReport: BackendReport | null = null;
 
 let lastTunedKernels = "not applied";
@@ -169,8 +159,8 @@ export function wasmKernels(): string {
  */
 export async function initBackend(options: BackendOptions = {}): Promise<BackendReport> {
   const env = options.env ?? process.env;
-  const force = options.force ?? parseForce(env[BACKEND_ENV]);
-  const preferWebgpu = options.preferWebgpu ?? env[WEBGPU_ENV] === "1";
+  const force = options.force ?? envValue(BACKEND_ENV, env);
+  const preferWebgpu = options.preferWebgpu ?? envValue(WEBGPU_ENV, env);
   if (lastReport !== null && (force === "auto" || force === lastReport.name) && tf.getBackend() === lastReport.name) {
     return lastReport;
   }

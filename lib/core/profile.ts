@@ -11,6 +11,8 @@
  * and values of the wrong type with a message that says what is allowed.
  */
 
+import { envValue, EnvSource } from "./env";
+
 export const PROFILE_NAMES = ["tiny", "quick", "paper"] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
@@ -45,11 +47,14 @@ export function checkProfileName(name: string): ProfileName {
   return name;
 }
 
-/** The profile chosen by `SPATIALEDIT_PROFILE` (default `quick`). */
-export function currentProfile(env: Record<string, string | undefined> = process.env): ProfileName {
-  const raw = env[PROFILE_ENV];
-  if (raw === undefined || raw.trim() === "") return DEFAULT_PROFILE;
-  return checkProfileName(raw.trim());
+/** The profile chosen by `SPATIALEDIT_PROFILE` (default `quick`); a bad value is an `EnvError`. */
+export function currentProfile(env: EnvSource = process.env): ProfileName {
+  return envValue("SPATIALEDIT_PROFILE", env);
+}
+
+/** Profiles ordered by scale: a file of a larger profile is never overwritten by a smaller one. */
+export function profileRank(name: ProfileName): number {
+  return PROFILE_NAMES.indexOf(name);
 }
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {

@@ -6,7 +6,7 @@
  *   for (...) { ...; bar.tick(1, { loss }); }
  *   bar.done();
  */
-import { notebookDisplay, NotebookDisplay } from "./env";
+import { notebookDisplay, NotebookDisplay } from "./notebook";
 
 export interface ProgressOptions {
   /** Number of units of work; 0 or undefined = unknown. */

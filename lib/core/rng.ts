@@ -41,17 +41,30 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
+/** The largest seed: seeds are unsigned 32-bit integers. */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/** Throws unless `seed` is an integer from 0 to 2^32 - 1 (the error says what was given). */
+export function checkSeed(seed: unknown): number {
+  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+    const shown = typeof seed === "number" ? String(seed) : `${typeof seed} ${JSON.stringify(seed)}`;
+    throw new Error(`Rng: seed must be an integer from 0 to 4294967295 (2^32 - 1), got ${shown}`);
+  }
+  return seed;
+}
+
 export class Rng {
   readonly seed: number;
   private s: [number, number, number, number];
   private spare: number | null = null;
 
-  /** @param seed any finite number; it is reduced to an unsigned 32-bit integer. */
+  /**
+   * @param seed an integer from 0 to 2^32 - 1. Anything else is an error: reducing it to 32 bits
+   * would give another seed's stream while the manifest records the requested seed.
+   */
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) {
-      throw new Error(`Rng: seed must be a finite number, got ${seed}`);
-    }
-    this.seed = Math.trunc(seed) >>> 0;
+    checkSeed(seed);
+    this.seed = seed;
     const sm = splitmix32(this.seed);
     this.s = [sm(), sm(), sm(), sm()];
     if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1;

@@ -6,6 +6,7 @@
  */
 import * as fs from "fs";
 import type { Browser, Page } from "playwright-core";
+import { envValue } from "./env";
 
 /** Chromium flags that keep it quiet and offline (see docs/environment.md). */
 const CHROMIUM_ARGS = [
@@ -23,7 +24,7 @@ export const CHROMIUM_ENV = "SPATIALEDIT_CHROMIUM";
 const IDLE_CLOSE_MS = 4000;
 
 export function chromiumPath(): string {
-  return process.env[CHROMIUM_ENV] ?? "/usr/bin/chromium";
+  return envValue(CHROMIUM_ENV);
 }
 
 export class StaticExportUnavailableError extends Error {
@@ -98,37 +99,138 @@ export interface ExportRequest {
   scale?: number;
 }
 
-async function exportOnce(req: ExportRequest): Promise<Buffer> {
+/** Two parts of a drawn figure that cover each other, or one cut off at the image's edge. */
+export interface LayoutProblem {
+  /** e.g. `y-axis title "attention" overlaps y tick label "patch 12" by 14x9 px`. */
+  text: string;
+}
+
+export interface RenderRequest {
+  figure: { data: unknown[]; layout?: Record<string, unknown> };
+  formats: ("png" | "svg")[];
+  width: number;
+  height: number;
+  scale?: number;
+}
+
+export interface RenderResult {
+  images: Partial<Record<"png" | "svg", Buffer>>;
+  /** Overlapping titles, tick labels, legends, colour bars, menus, sliders and annotations. */
+  problems: LayoutProblem[];
+}
+
+interface BrowserRender {
+  urls: Partial<Record<"png" | "svg", string>>;
+  problems: string[];
+}
+
+/**
+ * Runs in the page (plain JavaScript, kept as text so that no compiler helper leaks into it):
+ * draws the figure at its static size, measures the boxes of its text parts and controls, lists
+ * overlaps between different parts and parts cut off at the edge, then renders the requested
+ * formats from the same drawing. Input: a RenderRequest; output: { urls, problems }.
+ */
+const RENDER_IN_PAGE = String.raw`async function (r) {
+  var gd = document.createElement("div");
+  document.body.appendChild(gd);
+  try {
+    var layout = Object.assign({}, r.figure.layout || {}, { width: r.width, height: r.height, autosize: false });
+    await Plotly.newPlot(gd, r.figure.data, layout, { staticPlot: true });
+    var svg = gd.querySelector("svg.main-svg");
+    var origin = svg === null ? { x: 0, y: 0 } : svg.getBoundingClientRect();
+    var parts = [];
+    function short(t) {
+      var s = (t || "").replace(/[\u25b2-\u25c4]/g, "").replace(/\s+/g, " ").trim(); // no menu arrows
+      return JSON.stringify(s.length > 40 ? s.slice(0, 37) + "..." : s);
+    }
+    // rank orders the two parts of a message: titles first, tick labels last
+    function add(el, group, what, rank) {
+      var b = el.getBoundingClientRect();
+      if (b.width < 0.5 || b.height < 0.5) return;
+      parts.push({ group: group, what: what, rank: rank, x0: b.left - origin.x, y0: b.top - origin.y, x1: b.right - origin.x, y1: b.bottom - origin.y });
+    }
+    gd.querySelectorAll("g").forEach(function (g) {
+      var cls = (g.getAttribute("class") || "").split(/\s+/);
+      cls.forEach(function (c) {
+        var tick = /^([xy]\d*)tick$/.exec(c);
+        var title = /^g-([xy]\d*|g)title$/.exec(c);
+        if (tick !== null) add(g, tick[1] + " tick labels", tick[1] + " tick label " + short(g.textContent), 7);
+        else if (title !== null) add(g, c, title[1] === "g" ? "title " + short(g.textContent) : title[1] + "-axis title " + short(g.textContent), title[1] === "g" ? 0 : 1);
+        else if (c === "colorbar") add(g, "colorbar " + cls.join(" "), "colour bar", 3);
+        else if (c === "legend") add(g, "legend", "legend", 2);
+        else if (c === "updatemenu-container") add(g, "menu " + parts.length, "menu " + short(g.textContent), 4);
+        else if (c === "slider-container") add(g, "slider " + parts.length, "slider", 5);
+        else if (c === "annotation") add(g, "annotation " + parts.length, "annotation " + short(g.textContent), 6);
+      });
+    });
+    var problems = [];
+    for (var i = 0; i < parts.length; i++) {
+      var a = parts[i];
+      var outside = Math.max(-a.x0, -a.y0, a.x1 - r.width, a.y1 - r.height);
+      if (outside > 1) problems.push(a.what + " is cut off at the image edge by " + Math.round(outside) + " px");
+      for (var j = i + 1; j < parts.length; j++) {
+        var b = parts[j];
+        if (a.group === b.group) continue;
+        var w = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0);
+        var h = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
+        var first = a.rank <= b.rank ? a : b;
+        var second = first === a ? b : a;
+        if (w > 1 && h > 1) problems.push(first.what + " overlaps " + second.what + " by " + Math.round(w) + "x" + Math.round(h) + " px");
+      }
+    }
+    var urls = {};
+    for (var k = 0; k < r.formats.length; k++) {
+      urls[r.formats[k]] = await Plotly.toImage(gd, { format: r.formats[k], width: r.width, height: r.height, scale: r.scale || 1 });
+    }
+    return { urls: urls, problems: problems };
+  } finally {
+    Plotly.purge(gd);
+    gd.remove();
+  }
+}`;
+
+function decodeDataUrl(dataUrl: string): Buffer {
+  const comma = dataUrl.indexOf(",");
+  const head = dataUrl.slice(0, comma);
+  const body = dataUrl.slice(comma + 1);
+  return head.includes(";base64") ? Buffer.from(body, "base64") : Buffer.from(decodeURIComponent(body), "utf8");
+}
+
+async function renderOnce(req: RenderRequest): Promise<RenderResult> {
   const p = await getPage();
   try {
-    const dataUrl = await p.evaluate(async (r: ExportRequest) => {
-      const g = globalThis as unknown as { Plotly: { toImage: (fig: unknown, opts: unknown) => Promise<string> } };
-      return g.Plotly.toImage({ data: r.figure.data, layout: r.figure.layout ?? {} }, { format: r.format, width: r.width, height: r.height, scale: r.scale ?? 1 });
-    }, req);
-    const comma = dataUrl.indexOf(",");
-    const head = dataUrl.slice(0, comma);
-    const body = dataUrl.slice(comma + 1);
-    return head.includes(";base64") ? Buffer.from(body, "base64") : Buffer.from(decodeURIComponent(body), "utf8");
+    const out = (await p.evaluate(`(${RENDER_IN_PAGE})(${JSON.stringify(req)})`)) as BrowserRender;
+    const images: RenderResult["images"] = {};
+    for (const [format, url] of Object.entries(out.urls)) images[format as "png" | "svg"] = decodeDataUrl(url);
+    return { images, problems: out.problems.map((text) => ({ text })) };
   } finally {
     scheduleClose();
   }
 }
 
 /**
- * Renders one figure to PNG bytes or SVG text through plotly's `toImage`. A browser that died
- * or timed out (seen on heavily loaded machines) is restarted once before the error is raised.
+ * Draws one figure at its static size in the export browser: PNG bytes and/or SVG text, and the
+ * layout problems (overlapping or cut-off titles, tick labels, menus...) measured on the drawing.
+ * A browser that died or timed out (seen on heavily loaded machines) is restarted once before
+ * the error is raised.
  */
-export async function exportFigure(req: ExportRequest): Promise<Buffer> {
+export async function renderFigure(req: RenderRequest): Promise<RenderResult> {
   try {
-    return await exportOnce(req);
+    return await renderOnce(req);
   } catch (e) {
     if (e instanceof StaticExportUnavailableError) throw e;
     await closeStaticExport();
     try {
-      return await exportOnce(req);
+      return await renderOnce(req);
     } catch (e2) {
       const msg = e2 instanceof Error ? e2.message.split("\n")[0] : String(e2);
-      throw new Error(`static export of a ${req.format} figure failed twice (${msg}); set SPATIALEDIT_STATIC_FIGURES=0 to skip static files`);
+      throw new Error(`static export of a figure failed twice (${msg}); set SPATIALEDIT_STATIC_FIGURES=0 to skip static files`);
     }
   }
+}
+
+/** Renders one figure to PNG bytes or SVG text (see `renderFigure`). */
+export async function exportFigure(req: ExportRequest): Promise<Buffer> {
+  const out = await renderFigure({ figure: req.figure, formats: [req.format], width: req.width, height: req.height, scale: req.scale });
+  return out.images[req.format]!;
 }

@@ -1,10 +1,13 @@
 /**
  * Tables: shown in a notebook as HTML, returned as a danfojs DataFrame for further work, and
- * written as `figures/<name>.csv` and `figures/<name>.md`.
+ * written as `figures/<profile>/<name>.csv` and `.md`, each starting with its provenance
+ * (profile, seed, commit; see lib/core/artefact.ts).
  */
 import * as path from "path";
-import { notebookDisplay } from "./env";
-import { checkName, figuresDir, writeFileAtomic } from "./paths";
+import { artefactStamp, stampCsv, stampMarkdown, writeArtefact } from "./artefact";
+import { notebookDisplay } from "./notebook";
+import { checkName, figuresDir } from "./paths";
+import { currentProfile } from "./profile";
 
 export type Cell = string | number | boolean | null;
 export type Row = Record<string, Cell>;
@@ -80,19 +83,25 @@ export interface TableOptions {
   /** Decimal places shown in notebook/Markdown (CSV keeps 6). */
   digits?: number;
   caption?: string;
+  /** The seed that made the table, recorded in its files (default: the profile's base seed). */
+  seed?: number | number[] | null;
 }
 
 /**
- * Shows `rows` as a table in the notebook, writes `figures/<name>.csv` and `.md`, and returns
- * the rows as a danfojs DataFrame.
+ * Shows `rows` as a table in the notebook, writes `figures/<profile>/<name>.csv` and `.md` (with
+ * the provenance line first), and returns the rows as a danfojs DataFrame.
  */
 export function showTable(rows: Row[], name: string, options: TableOptions = {}): DataFrameLike {
   checkName(name, "table");
   const digits = options.digits ?? 3;
+  const csv = toCsv(rows);
+  const md = (options.caption ? `${options.caption}\n\n` : "") + toMarkdown(rows, digits);
   const nb = notebookDisplay();
   if (nb !== null) nb.html(toHtml(rows, digits, options.caption));
-  const dir = figuresDir();
-  writeFileAtomic(path.join(dir, `${name}.csv`), toCsv(rows));
-  writeFileAtomic(path.join(dir, `${name}.md`), (options.caption ? `${options.caption}\n\n` : "") + toMarkdown(rows, digits));
+  const profile = currentProfile();
+  const stamp = artefactStamp(options.seed, profile);
+  const dir = figuresDir(profile);
+  writeArtefact(path.join(dir, `${name}.csv`), stampCsv(csv, stamp), profile);
+  writeArtefact(path.join(dir, `${name}.md`), stampMarkdown(md, stamp), profile);
   return toDataFrame(rows);
 }

@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { parentPort, workerData } from "worker_threads";
 import { initBackend, wasmKernels } from "../backend/select";
+import { envValue } from "../core/env";
 import { shardRows, type ShardTask, type TaskFactory } from "./data-parallel";
 
 interface Data {
@@ -32,7 +33,7 @@ function barrier(): void {
 }
 
 async function main(): Promise<void> {
-  const report = await initBackend({ force: (process.env.SPATIALEDIT_BACKEND as "wasm" | undefined) ?? "wasm" });
+  const report = await initBackend({ force: envValue("SPATIALEDIT_BACKEND") === "auto" ? "wasm" : envValue("SPATIALEDIT_BACKEND") });
   // on wasm, initBackend registered the tuned kernels (unless SPATIALEDIT_TUNED_KERNELS=0)
   const tuned = report.name === "wasm" ? wasmKernels() : report.name;
   const mod = require(factory.module) as Record<string, (args: unknown) => ShardTask>;

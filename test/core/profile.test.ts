@@ -22,9 +22,8 @@ describe("profiles", () => {
   });
 
   it("an unknown profile is a clear error", () => {
-    expect(() => currentProfile({ SPATIALEDIT_PROFILE: "huge" })).toThrow(
-      "unknown profile 'huge'; known profiles: tiny, quick, paper (set SPATIALEDIT_PROFILE to one of them)",
-    );
+    expect(() => currentProfile({ SPATIALEDIT_PROFILE: "huge" })).toThrow("SPATIALEDIT_PROFILE='huge' is not a profile; use one of: tiny, quick, paper");
+    expect(() => checkProfileName("huge")).toThrow("unknown profile 'huge'; known profiles: tiny, quick, paper (set SPATIALEDIT_PROFILE to one of them)");
     expect(() => resolveConfig(DEMO, "demo", "fast")).toThrow("unknown profile 'fast'");
     expect(checkProfileName("tiny")).toBe("tiny");
   });

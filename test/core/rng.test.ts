@@ -101,8 +101,16 @@ describe("Rng", () => {
     expect(() => r.choice([])).toThrow("Rng.choice: empty array");
   });
 
-  it("rejects a non-finite seed", () => {
-    expect(() => new Rng(Number.NaN)).toThrow("Rng: seed must be a finite number, got NaN");
+  it("rejects a seed that is not an integer from 0 to 2^32 - 1 (it would silently be another seed)", () => {
+    const msg = "Rng: seed must be an integer from 0 to 4294967295 (2^32 - 1), got";
+    expect(() => new Rng(Number.NaN)).toThrow(`${msg} NaN`);
+    expect(() => new Rng(1.5)).toThrow(`${msg} 1.5`);
+    expect(() => new Rng(2 ** 32)).toThrow(`${msg} 4294967296`);
+    expect(() => new Rng(-1)).toThrow(`${msg} -1`);
+    expect(() => new Rng("7" as never)).toThrow(`${msg} string "7"`);
+    // the ends of the range are accepted and recorded as given
+    expect(new Rng(0).seed).toBe(0);
+    expect(new Rng(2 ** 32 - 1).seed).toBe(4294967295);
   });
 
   it("hashString is FNV-1a", () => {

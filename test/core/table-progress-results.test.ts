@@ -3,6 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { progress, progressLine } from "../../lib/core/progress";
+import { readStamp } from "../../lib/core/artefact";
 import { gitCommit, readResult, writeResult } from "../../lib/core/results";
 import { showTable, toCsv, toMarkdown } from "../../lib/core/table";
 
@@ -27,12 +28,22 @@ describe("tables", () => {
     expect(toCsv(rows)).toBe('method,acc,note\nfull,0.849000,"a ""quoted"", text"\nprefix,0,\n');
     expect(toMarkdown(rows)).toBe("| method | acc | note |\n| --- | ---: | --- |\n| full | 0.849 | a \"quoted\", text |\n| prefix | 0 |  |\n");
   });
-  it("showTable writes CSV + Markdown and returns a DataFrame", () => {
-    const df = showTable(rows, "t1");
+  it("showTable writes CSV + Markdown, each starting with its provenance, and returns a DataFrame", () => {
+    const df = showTable(rows, "t1", { seed: 3 });
     expect(df.shape).toEqual([2, 3]);
     expect(df.columns).toEqual(["method", "acc", "note"]);
-    expect(fs.readFileSync(path.join(dir, "t1.csv"), "utf8")).toBe(toCsv(rows));
-    expect(fs.existsSync(path.join(dir, "t1.md"))).toBe(true);
+    const csv = fs.readFileSync(path.join(dir, "t1.csv"), "utf8").split("\n");
+    expect(csv[0]).toMatch(/^# provenance: \{"profile":"quick","seed":3,"seedFrom":"caller","gitCommit":"([0-9a-f]{40}|unknown)",/);
+    expect(`${csv.slice(1).join("\n")}`).toBe(toCsv(rows));
+    const md = fs.readFileSync(path.join(dir, "t1.md"), "utf8").split("\n");
+    expect(md[0]).toMatch(/^<!-- provenance: \{"profile":"quick",.* -->$/);
+    expect(md[1]).toMatch(/^_profile quick, seed 3, (commit [0-9a-f]{12}|unknown commit)/);
+    expect(readStamp(path.join(dir, "t1.md"))).toMatchObject({ profile: "quick", seed: 3 });
+  });
+
+  it("without a seed the table records the profile's base seed and says so", () => {
+    showTable(rows, "t2");
+    expect(readStamp(path.join(dir, "t2.csv"))).toMatchObject({ profile: "quick", seed: 1234, seedFrom: "profile" });
   });
   it("rejects empty tables", () => {
     expect(() => toCsv([])).toThrow("table: rows must be a non-empty array of objects");
@@ -66,6 +77,8 @@ describe("results files", () => {
     expect(r?.seed).toBe(7);
     expect(r?.config).toEqual({ a: 1 });
     expect(r?.provenance.gitCommit).toBe(gitCommit());
+    expect(r?.provenance.gitCommit).toMatch(/^([0-9a-f]{40}|unknown)$/);
+    expect(r?.provenance.profile).toBe("quick");
     expect(r?.provenance.machine.cpus).toBeGreaterThan(0);
     expect(typeof r?.provenance.backend).toBe("string");
     expect(readResult("does-not-exist")).toBeNull();

@@ -3,6 +3,7 @@
  * `unregisterTunedKernels` restores them). `SPATIALEDIT_TUNED_KERNELS=0` keeps the stock kernels.
  */
 import * as tf from "@tensorflow/tfjs";
+import { envValue } from "../../core/env";
 import type { KernelConfig } from "@tensorflow/tfjs";
 import { loadNativeBlas, nativeBlasStatus } from "../native-blas";
 import { batchMatMulTunedConfig, matmulRoute, setMatmulRoute, type MatmulRoute } from "./batch-matmul";
@@ -70,5 +71,5 @@ export function tunedKernelsReport(): TunedKernelsReport {
 
 /** True unless `SPATIALEDIT_TUNED_KERNELS=0`. */
 export function tunedKernelsEnabled(env: Record<string, string | undefined> = process.env): boolean {
-  return env[TUNED_KERNELS_ENV] !== "0";
+  return envValue(TUNED_KERNELS_ENV, env);
 }
