@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-echo "[test] type check"; npx tsc --noEmit -p tsconfig.json
+echo "[test] type check"; node node_modules/typescript/bin/tsc --noEmit -p tsconfig.json
 echo "[test] unit tests"; npx vitest run
 echo "[test] notebooks carry no outputs"; npx tsx scripts/check-notebooks.ts
 echo "[test] notebooks on the quick profile"; npx tsx scripts/run-notebooks.ts --profile quick
