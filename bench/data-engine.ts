@@ -4,7 +4,7 @@
  * edit templates -> ground-truth edited renders, at 32x32 and 256x256, then PNG encoding of the
  * writer units; and the time of the extraction alone on one 512x512 image (median of runs).
  * Target of the issue: >= 50 edit records per second per core at 32x32.
- * Prints a table; writes results/bench-data-engine.json. Timings are wall clock on a shared
+ * Prints a table; writes results/<profile>/bench-data-engine.json. Timings are wall clock on a shared
  * machine: noisy.
  *
  * Usage: npx tsx bench/data-engine.ts [--scenes32=150] [--scenes256=12] [--runs512=5]

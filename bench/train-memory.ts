@@ -1,7 +1,7 @@
 /**
  * bench/train-memory: a long run of the tiny reference step (default 2,000 steps) on the active wasm
  * kernels; prints tf.memory().numTensors, wasm data ids and the process's resident memory every 200
- * steps, and writes results/train-memory.json. Flat columns mean no leak.
+ * steps, and writes results/<profile>/train-memory.json. Flat columns mean no leak.
  * Usage: npx tsx bench/train-memory.ts [--steps=2000] [--every=200]
  */
 import * as tf from "@tensorflow/tfjs";

@@ -14,4 +14,7 @@ cp node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm "$OUTD/"
 cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$OUTD/node_modules/webgpu/"
 gzip -1 -c node_modules/webgpu/dist/linux-x64/dawn.node >"$OUTD/dawn.node.gz"
 if [ "${1:-}" = --with-node ]; then gzip -1 -c "$(readlink -f "$(command -v node)")" >"$OUTD/node.gz"; fi
+# the commit (and any uncommitted diff) travel with the pack, so results on the GPU machine record them
+git rev-parse HEAD >"$OUTD/commit.txt"
+git diff HEAD >"$OUTD/uncommitted.diff"
 du -sh "$OUTD"

@@ -31,6 +31,8 @@ echo "== webgpu adapter"
 (cd $PACK && timeout 60 "$NODE" --input-type=module -e "import {create, globals} from 'webgpu'; Object.assign(globalThis, globals); const a = await create([]).requestAdapter(); console.log(a ? JSON.stringify(a.info ?? {}) : 'no adapter');") 2>&1 | tee -a "$OUT/env.txt"
 echo "== bench"
 export SPATIALEDIT_MACHINE_NOTE="GPU: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -1)"
+[ -f $PACK/commit.txt ] && export SPATIALEDIT_GIT_COMMIT=$(cat $PACK/commit.txt)
 export SPATIALEDIT_PYTHON=${SPATIALEDIT_PYTHON:-$(command -v python3 || echo /usr/bin/python3)}
 SPATIALEDIT_WEBGPU=1 timeout "${BENCH_TIMEOUT:-400}" "$NODE" $PACK/train-step.js --workers=1 --steps="${STEPS:-20}" --rounds="${ROUNDS:-3}" --name=train-step-gpu "$@" 2>&1 | tee "$OUT/bench.log"
-cp results/train-step-gpu.json "$OUT/" 2>/dev/null || true
+cp results/quick/train-step-gpu.json "$OUT/" || echo "no results/quick/train-step-gpu.json: the benchmark did not write its result" | tee -a "$OUT/bench.log"
+[ -s $PACK/uncommitted.diff ] && cp $PACK/uncommitted.diff "$OUT/"

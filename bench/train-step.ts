@@ -6,7 +6,7 @@
  * process), and PyTorch (Debian's python3-torch, one thread, a child process serving "run n steps")
  * when /usr/bin/python3 can import torch. All modes run interleaved, round by round, so that load from other processes hits them alike; the
  * median round is reported. Prints ms/step, GFLOP/s (matmul FLOPs), ratio to stock wasm and ours/PyTorch;
- * writes results/train-step.json (or results/<--name>.json).
+ * writes results/<profile>/train-step.json (or results/<profile>/<--name>.json).
  *
  * Usage: npx tsx bench/train-step.ts [--steps=20] [--stock-steps=3] [--rounds=3] [--warmup=3]
  *        [--workers=<cores>] [--no-torch] [--no-webgpu] [--name=train-step]

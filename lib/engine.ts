@@ -9,7 +9,7 @@
  *   pickRank(info, "horizontal", 2, "desc", cubeIds);             // 2nd from the right among cubes
  *   compareObjects(info, "depth", a, b);                          // "less" = a nearer; "tie" = refuse
  *   renderTruth(render);                                          // the renderer's truth for the same keys
- *   writeRankAgreementReport();                                   // results/engine-rank-agreement.json
+ *   writeRankAgreementReport();                                   // results/<profile>/engine-rank-agreement.json
  *   timeExtraction(512);                                          // extraction alone at 512x512
  */
 export * from "./engine/types";

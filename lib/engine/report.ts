@@ -1,6 +1,6 @@
 /**
  * Measurements the notebook (01-data-engine) and bench/data-engine call: rank agreement of the
- * oracle and noisy sources with the renderer's truth (written to results/engine-rank-agreement.json)
+ * oracle and noisy sources with the renderer's truth (written to results/<profile>/engine-rank-agreement.json)
  * and timings of rendering and of extraction alone.
  */
 import { resolveConfig } from "../core/profile";
@@ -40,7 +40,7 @@ export interface AgreementReport {
 
 /**
  * Measures the rank-fact agreement of the oracle source, the noisy source (geometry only) and the noisy source with label noise on the same scenes and
- * writes `results/engine-rank-agreement.json` (config, seed, counts and rates). Returns the report.
+ * writes `results/<profile>/engine-rank-agreement.json` (config, seed, counts and rates). Returns the report.
  */
 export function writeRankAgreementReport(profile?: string, overrides?: DeepPartial<AgreementReportConfig>, onScene?: (i: number) => void): AgreementReport {
   const cfg = resolveConfig(AGREEMENT_PRESETS, "rank agreement report", profile, overrides);
@@ -119,7 +119,7 @@ export interface TimingReport {
 
 /**
  * Times rendering at 32, 256 and 512 pixels and extraction alone at 32 and 512 pixels, and
- * writes `results/world-engine-timing.json`. Shared machines make these numbers noisy: the
+ * writes `results/<profile>/world-engine-timing.json`. Shared machines make these numbers noisy: the
  * minimum over repeats is the least disturbed one.
  */
 export function writeTimingReport(repeats = { small: 200, large: 10 }): TimingReport {
