@@ -16,7 +16,7 @@ beforeAll(async () => {
 describe("adaLN modulation and timestep embedding", () => {
   it("silu, modulate and zero-initialised chunks", () => {
     const r = tf.tidy(() => {
-      const s = silu(tf.tensor1d([0, 1, -2])).arraySync();
+      const s = silu(tf.tensor1d([0, 1, -2])).arraySync() as number[];
       const x = tf.tensor3d([1, 2, 3, 4], [1, 2, 2]);
       const m = modulate(x, tf.tensor2d([[10, 20]]), tf.tensor2d([[1, -1]])).arraySync(); // x * (1 + scale) + shift
       const p = initModulation(2, 3, "ada");
