@@ -12,3 +12,4 @@ export * from "./editor/residual";
 export * from "./editor/tokenizer";
 export { VOCAB_SEED, buildVocabularyWords, listWords } from "./editor/vocab-build";
 export { VOCAB_VERSION, VOCAB_WORDS } from "./editor/vocab-words";
+export * from "./editor/generate";

@@ -33,9 +33,9 @@ export interface ItemLayout {
   instruction: Span;
   sep: number;
   img: Span;
-  /** Condition tokens and the closing <eos> (empty when no condition was given). */
+  /** Condition tokens and the closing <eos> (empty when no condition was given; no <eos> when open). */
   condition: Span;
-  /** Positions whose next token is a condition target: [condition.start - 1, condition.end - 1). */
+  /** Positions whose next token is a condition target: [condition.start - 1, condition.end - 1) (empty when open). */
   predict: Span;
   /** Length without padding. */
   length: number;
@@ -71,6 +71,8 @@ export interface LayoutOptions {
   vocab: number;
   maxInstruction: number;
   maxCondition: number;
+  /** Conditions are unfinished prefixes (greedy decoding): no <eos> is appended and nothing is a target. */
+  openConditions?: boolean;
 }
 
 /**
@@ -93,12 +95,13 @@ export function buildLayout(instructions: number[][], conditions: (number[] | nu
     const cond = conditions?.[b] ?? null;
     if (cond !== null && cond.length > o.maxCondition) throw new Error(`editor layout: item ${b}'s condition has ${cond.length} tokens, the editor takes at most ${o.maxCondition} (config.maxCondition); shorten it or raise maxCondition`);
     const imgIds = Array.from({ length: o.imgTokens }, (_, j) => o.vocab + j);
-    const rest = [...ins, SEP_ID, ...imgIds, ...(cond === null ? [] : [...cond, EOS_ID])];
+    const closed = cond !== null && !o.openConditions;
+    const rest = [...ins, SEP_ID, ...imgIds, ...(cond === null ? [] : closed ? [...cond, EOS_ID] : cond)];
     const instruction = { start: restStart, end: restStart + ins.length };
     const sep = instruction.end;
     const img = { start: sep + 1, end: sep + 1 + o.imgTokens };
-    const condition = { start: img.end, end: img.end + (cond === null ? 0 : cond.length + 1) };
-    const predict = cond === null ? { start: condition.start, end: condition.start } : { start: condition.start - 1, end: condition.end - 1 };
+    const condition = { start: img.end, end: img.end + (cond === null ? 0 : closed ? cond.length + 1 : cond.length) };
+    const predict = closed ? { start: condition.start - 1, end: condition.end - 1 } : { start: condition.start, end: condition.start };
     items.push({ task: { start: 0, end: taskIds.length }, soft, image, instruction, sep, img, condition, predict, length: restStart + rest.length });
     rests.push(rest);
   });
@@ -110,6 +113,7 @@ export function buildLayout(instructions: number[][], conditions: (number[] | nu
   const targets = new Int32Array(B * maxPredict).fill(PAD_ID);
   const targetMask = new Float32Array(B * maxPredict);
   items.forEach((it, b) => {
+    if (it.predict.end === it.predict.start) return;
     for (let j = it.condition.start; j < it.condition.end; j++) {
       targets[b * maxPredict + j - it.condition.start] = rests[b][j - restStart];
       targetMask[b * maxPredict + j - it.condition.start] = 1;
@@ -119,13 +123,14 @@ export function buildLayout(instructions: number[][], conditions: (number[] | nu
 }
 
 /** Tokenizes instructions (and conditions) with `tok` and builds the layout. */
-export function layoutTexts(tok: Tokenizer, instructions: string[], conditions: (string | null)[] | null, o: Omit<LayoutOptions, "vocab">): BatchLayout {
+export function layoutTexts(tok: Tokenizer, instructions: string[], conditions: (string | null)[] | null, o: LayoutOptions): BatchLayout {
+  if (o.vocab !== tok.size) throw new Error(`editor layout: the options' vocabulary (${o.vocab}) is not the tokenizer's (${tok.size})`);
   instructions.forEach((t, b) => {
     if (typeof t !== "string" || t.trim() === "") throw new Error(`editor layout: item ${b} has an empty instruction; every item needs an instruction`);
   });
   return buildLayout(
     instructions.map((t) => tok.encode(t)),
     conditions === null ? null : conditions.map((c) => (c === null ? null : tok.encode(c))),
-    { ...o, vocab: tok.size },
+    o,
   );
 }

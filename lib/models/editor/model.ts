@@ -25,7 +25,7 @@ import { checkEditorConfig, imageTokenCount, maxSequence, type EditorConfig } fr
 import { denoise, initDenoiser, type DenoiserInput, type DenoiserResult } from "./denoiser";
 import { encodeImages, initEncoder } from "./encoder";
 import { conditionLogits, editHead, initEditHead, initLmHead, type EditHeadResult } from "./heads";
-import { layoutTexts, TASK_PROMPT, type BatchLayout } from "./layout";
+import { layoutTexts, TASK_PROMPT, type BatchLayout, type LayoutOptions } from "./layout";
 import { conditionLoss, editLoss } from "./losses";
 import { initMllm, initSoftTokens, MLLM_STACK, mllmForward, type MllmResult } from "./mllm";
 import { editorTokenizer, type Tokenizer } from "./tokenizer";
@@ -122,17 +122,23 @@ export function editorVarNames(e: Editor, vars: readonly tf.Variable[]): string[
   });
 }
 
-/** The MLLM layout of a batch of instructions (and language conditions, for training H_lm). */
-export function editorLayout(e: Editor, instructions: string[], conditions: (string | null)[] | null = null): BatchLayout {
+/** The layout options of an editor (task prompt, part sizes, limits). */
+export function editorLayoutOptions(e: Editor): LayoutOptions {
   const c = e.config;
-  return layoutTexts(e.tokenizer, instructions, conditions, {
+  return {
     taskIds: e.taskIds,
     softPrompt: c.softPrompt,
     imageTokens: e.imageTokens ? imageTokenCount(c) : 0,
     imgTokens: c.imgTokens,
+    vocab: e.tokenizer.size,
     maxInstruction: c.maxInstruction,
     maxCondition: c.maxCondition,
-  });
+  };
+}
+
+/** The MLLM layout of a batch of instructions (and language conditions, for training H_lm). */
+export function editorLayout(e: Editor, instructions: string[], conditions: (string | null)[] | null = null): BatchLayout {
+  return layoutTexts(e.tokenizer, instructions, conditions, editorLayoutOptions(e));
 }
 
 export interface ConditionResult {

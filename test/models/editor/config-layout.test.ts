@@ -35,7 +35,7 @@ describe("editor config", () => {
 
 describe("MLLM input layout", () => {
   const tok = editorTokenizer();
-  const opts = { taskIds: tok.encode(TASK_PROMPT), softPrompt: 2, imageTokens: 4, imgTokens: 3, maxInstruction: 10, maxCondition: 10 };
+  const opts = { taskIds: tok.encode(TASK_PROMPT), softPrompt: 2, imageTokens: 4, imgTokens: 3, vocab: tok.size, maxInstruction: 10, maxCondition: 10 };
 
   it("places task prompt, soft prompt, image, instruction, <sep>, [IMG]s, condition + <eos>, padding at the end", () => {
     const L = layoutTexts(tok, ["remove the cone", "turn the red cube into blue"], ["the cone is removed", null], opts);
@@ -72,7 +72,7 @@ describe("MLLM input layout", () => {
 
   it("bad input fails with what to do", () => {
     expect(() => layoutTexts(tok, ["remove the cone", "  "], null, opts)).toThrow("editor layout: item 1 has an empty instruction; every item needs an instruction");
-    expect(() => buildLayout([[]], null, { ...opts, vocab: tok.size })).toThrow("editor layout: item 0 has an empty instruction; every item needs an instruction");
+    expect(() => buildLayout([[]], null, opts)).toThrow("editor layout: item 0 has an empty instruction; every item needs an instruction");
     expect(() => layoutTexts(tok, [], null, opts)).toThrow("editor layout: the batch is empty; give at least one instruction");
     expect(() => layoutTexts(tok, ["a b c d e f g h i j k"], null, opts)).toThrow("editor layout: item 0's instruction has 11 tokens, the editor takes at most 10 (config.maxInstruction); shorten it or raise maxInstruction");
     expect(() => layoutTexts(tok, ["a"], ["a b c d e f g h i j k"], opts)).toThrow("editor layout: item 0's condition has 11 tokens, the editor takes at most 10 (config.maxCondition); shorten it or raise maxCondition");
