@@ -87,12 +87,12 @@ const QUICK: EditorConfig = {
   editD: 64,
   editQueries: 8,
   editEncLayers: 1,
-  editDecLayers: 2,
+  editDecLayers: 1,
   editHeads: 4,
   editFF: 128,
   dnPatch: 4, // 64 denoiser tokens
   dnD: 64,
-  dnLayers: 3,
+  dnLayers: 2, // quick is CI scale (ENVIRONMENT's 2 + 2 block feasibility run); paper has 4 blocks
   dnHeads: 4,
   dnFF: 128,
   dnFreq: 64,
@@ -123,7 +123,6 @@ export const EDITOR_PRESETS: Presets<EditorConfig> = {
     softPrompt: 2,
     editD: 16,
     editQueries: 4,
-    editDecLayers: 1,
     editHeads: 2,
     editFF: 32,
     dnD: 16,
@@ -135,7 +134,7 @@ export const EDITOR_PRESETS: Presets<EditorConfig> = {
     loraAlpha: 2,
   },
   quick: QUICK,
-  paper: { ...QUICK, encLayers: 3, ff: 256, editQueries: 16, editEncLayers: 2, editDecLayers: 2, editFF: 256, dnLayers: 4, dnFF: 256 },
+  paper: { ...QUICK, encLayers: 3, ff: 256, editQueries: 16, editEncLayers: 2, editDecLayers: 2, editFF: 256, dnLayers: 4, dnFF: 256 }, // the editor-sized denoiser: 4 blocks, d 64, 4 heads, FF 256
 };
 
 export const TINY_EDITOR: EditorConfig = EDITOR_PRESETS.tiny;
