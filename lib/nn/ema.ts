@@ -35,7 +35,7 @@ export class Ema {
     });
   }
 
-  /** Runs `fn` with the shadow weights in the tracked variables, then restores the trained ones. */
+  /** Runs `fn` (synchronous: the trained weights come back when it returns) with the shadow weights in the tracked variables. */
   withAverages<T>(fn: () => T): T {
     const saved = Object.fromEntries(Object.entries(this.params).map(([k, v]) => [k, v.clone()] as const));
     try {
