@@ -1,2 +1,3 @@
-/** Models built on lib/nn: the theory lab's GPT (and, next, the editor). */
+/** Models built on lib/nn: the theory lab's GPT and the MLLM-driven editor. */
 export * from "./models/gpt";
+export * from "./models/editor";

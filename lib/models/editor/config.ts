@@ -1,0 +1,184 @@
+/**
+ * The editor's one typed config (paper §3.1 Eq. 1-3, Fig. 3; MGIE's architecture at miniature
+ * scale) with presets per profile. Images are square RGB in [-1, 1]; every width is a multiple of
+ * its head count. `tiny` is for unit tests; `quick` and `paper` are the d=64 models of
+ * ENVIRONMENT's feasibility runs (6 MLLM layers, so shallow / middle / deep of Appendix O are
+ * real thirds of two layers each).
+ */
+import { ConfigError, resolveConfig, type DeepPartial, type Presets } from "../../core/profile";
+
+export const PREDICTION_TYPES = ["x0", "eps", "v"] as const;
+export type PredictionType = (typeof PREDICTION_TYPES)[number];
+
+export interface EditorConfig {
+  /** Image side in pixels (square, 3 channels, values in [-1, 1]). */
+  image: number;
+  /** Patch side of the encoder Enc (ViT-style patch-linear). */
+  encPatch: number;
+  /** Enc: width, transformer layers, heads, MLP width. */
+  encD: number;
+  encLayers: number;
+  encHeads: number;
+  encFF: number;
+  /** Ada_img merges m x m neighbouring encoder tokens into one MLLM image token (1 = none). */
+  adapterMerge: number;
+  /** Hidden width of Ada_img's two-layer MLP (LLaVA-1.5 style). */
+  adapterHidden: number;
+  /** MLLM: width, decoder layers, heads, MLP width. */
+  d: number;
+  layers: number;
+  heads: number;
+  ff: number;
+  /** Trainable soft-prompt embeddings X_prompt after the task prompt (§3.1). */
+  softPrompt: number;
+  /** [IMG] tokens appended after the instruction (MGIE: 8). */
+  imgTokens: number;
+  /** Longest instruction / language condition in tokens (longer input is an error). */
+  maxInstruction: number;
+  maxCondition: number;
+  /** H_edit: width, learned queries, encoder layers over the [IMG] states, decoder layers of the queries, heads, MLP width (MGIE: 512 wide, 77 queries, 4 + 4 layers). */
+  editD: number;
+  editQueries: number;
+  editEncLayers: number;
+  editDecLayers: number;
+  editHeads: number;
+  editFF: number;
+  /** Diff_edit (DiT): patch side, width, blocks, heads, MLP width, sinusoid size of the timestep embedding. */
+  dnPatch: number;
+  dnD: number;
+  dnLayers: number;
+  dnHeads: number;
+  dnFF: number;
+  dnFreq: number;
+  /** Diffusion steps of training (DDPM); timesteps are given in [0, timesteps). */
+  timesteps: number;
+  /** What the denoiser predicts about the residual (target - source) / 2: its clean value, the noise, or v. */
+  prediction: string;
+  /** Condition dropout for classifier-free guidance (MGIE / InstructPix2Pix): text only, both, image only. */
+  dropText: number;
+  dropBoth: number;
+  dropImage: number;
+  /** Weight of L_edit in L = L_condition + w L_edit (paper Eq. 8: 1; MGIE's code: 0.5). */
+  editLossWeight: number;
+  /** LoRA rank on the MLLM's W_Q, W_K, W_V, W_O (Table 5's SpatialEdit-LoRA); scale = loraAlpha / rank. */
+  loraRank: number;
+  loraAlpha: number;
+  /** Std of weight initialisation of embeddings, queries and positional tables. */
+  initStd: number;
+}
+
+const QUICK: EditorConfig = {
+  image: 32,
+  encPatch: 4, // 8 x 8 = 64 encoder tokens
+  encD: 64,
+  encLayers: 2,
+  encHeads: 4,
+  encFF: 128,
+  adapterMerge: 2, // 16 image tokens in the MLLM
+  adapterHidden: 128,
+  d: 64,
+  layers: 6,
+  heads: 4,
+  ff: 128,
+  softPrompt: 4,
+  imgTokens: 8,
+  maxInstruction: 32, // the generators' longest: 29 tokens
+  maxCondition: 40, // longest: 34
+  editD: 64,
+  editQueries: 8,
+  editEncLayers: 1,
+  editDecLayers: 1,
+  editHeads: 4,
+  editFF: 128,
+  dnPatch: 4, // 64 denoiser tokens
+  dnD: 64,
+  dnLayers: 2, // quick is CI scale (ENVIRONMENT's 2 + 2 block feasibility run); paper has 4 blocks
+  dnHeads: 4,
+  dnFF: 128,
+  dnFreq: 64,
+  timesteps: 1000,
+  prediction: "x0",
+  dropText: 0.05,
+  dropBoth: 0.05,
+  dropImage: 0.05,
+  editLossWeight: 1,
+  loraRank: 4,
+  loraAlpha: 4,
+  initStd: 0.02,
+};
+
+export const EDITOR_PRESETS: Presets<EditorConfig> = {
+  tiny: {
+    ...QUICK,
+    image: 16,
+    encD: 16,
+    encLayers: 1,
+    encHeads: 2,
+    encFF: 32,
+    adapterHidden: 32,
+    d: 16,
+    layers: 3,
+    heads: 2,
+    ff: 32,
+    softPrompt: 2,
+    editD: 16,
+    editQueries: 4,
+    editHeads: 2,
+    editFF: 32,
+    dnD: 16,
+    dnLayers: 2,
+    dnHeads: 2,
+    dnFF: 32,
+    dnFreq: 16,
+    loraRank: 2,
+    loraAlpha: 2,
+  },
+  quick: QUICK,
+  paper: { ...QUICK, encLayers: 3, ff: 256, editQueries: 16, editEncLayers: 2, editDecLayers: 2, editFF: 256, dnLayers: 4, dnFF: 256 }, // the issue's editor-sized denoiser: 4 blocks, d 64, 4 heads, FF 256
+};
+
+export const TINY_EDITOR: EditorConfig = EDITOR_PRESETS.tiny;
+
+/** Token rows of the MLLM's positional table: <bos> + task prompt, soft prompt, image tokens, instruction, <sep>, [IMG]s, condition, <eos>. */
+export function maxSequence(c: EditorConfig, taskTokens: number): number {
+  return 1 + taskTokens + c.softPrompt + imageTokenCount(c) + c.maxInstruction + 1 + c.imgTokens + c.maxCondition + 1;
+}
+
+/** Image tokens the MLLM sees: (image / encPatch / adapterMerge)^2. */
+export function imageTokenCount(c: EditorConfig): number {
+  const g = c.image / c.encPatch / c.adapterMerge;
+  return g * g;
+}
+
+function positiveInts(c: EditorConfig, keys: (keyof EditorConfig)[]): void {
+  for (const k of keys) {
+    const v = c[k] as number;
+    if (!Number.isInteger(v) || v < 1) throw new ConfigError(`editor: ${k} must be a positive integer, got ${v}`);
+  }
+}
+
+/** Checks a config; every message names the key and what to change. */
+export function checkEditorConfig(c: EditorConfig): EditorConfig {
+  positiveInts(c, ["image", "encPatch", "encD", "encLayers", "encHeads", "encFF", "adapterMerge", "adapterHidden", "d", "layers", "heads", "ff", "softPrompt", "imgTokens", "maxInstruction", "maxCondition", "editD", "editQueries", "editEncLayers", "editDecLayers", "editHeads", "editFF", "dnPatch", "dnD", "dnLayers", "dnHeads", "dnFF", "dnFreq", "timesteps", "loraRank"]);
+  for (const [w, h] of [["encD", "encHeads"], ["d", "heads"], ["editD", "editHeads"], ["dnD", "dnHeads"]] as const) {
+    if (c[w] % c[h] !== 0) throw new ConfigError(`editor: ${w} (${c[w]}) must be divisible by ${h} (${c[h]})`);
+  }
+  if (c.image % c.encPatch !== 0) throw new ConfigError(`editor: image (${c.image}) must be divisible by encPatch (${c.encPatch})`);
+  if ((c.image / c.encPatch) % c.adapterMerge !== 0) throw new ConfigError(`editor: the encoder grid (${c.image / c.encPatch}) must be divisible by adapterMerge (${c.adapterMerge})`);
+  if (c.image % c.dnPatch !== 0) throw new ConfigError(`editor: image (${c.image}) must be divisible by dnPatch (${c.dnPatch})`);
+  if (c.dnFreq % 2 !== 0) throw new ConfigError(`editor: dnFreq must be even, got ${c.dnFreq}`);
+  if (!(PREDICTION_TYPES as readonly string[]).includes(c.prediction)) throw new ConfigError(`editor: prediction must be one of ${PREDICTION_TYPES.join(", ")}, got '${c.prediction}'`);
+  for (const k of ["dropText", "dropBoth", "dropImage"] as const) {
+    if (!(c[k] >= 0 && c[k] <= 1)) throw new ConfigError(`editor: ${k} must be a probability in [0, 1], got ${c[k]}`);
+  }
+  if (c.dropText + c.dropBoth + c.dropImage > 1) throw new ConfigError(`editor: dropText + dropBoth + dropImage must be at most 1, got ${c.dropText + c.dropBoth + c.dropImage}`);
+  if (!(c.editLossWeight >= 0)) throw new ConfigError(`editor: editLossWeight must be >= 0, got ${c.editLossWeight}`);
+  if (!(c.loraAlpha > 0)) throw new ConfigError(`editor: loraAlpha must be > 0, got ${c.loraAlpha}`);
+  if (!(c.initStd > 0)) throw new ConfigError(`editor: initStd must be > 0, got ${c.initStd}`);
+  return c;
+}
+
+/** The editor config of a profile (default: SPATIALEDIT_PROFILE) with overrides; unknown keys and bad values throw. */
+export function editorConfig(profile?: string, overrides?: DeepPartial<EditorConfig>): EditorConfig {
+  return checkEditorConfig(resolveConfig(EDITOR_PRESETS, "editor", profile, overrides));
+}

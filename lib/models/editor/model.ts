@@ -1,0 +1,204 @@
+/**
+ * The MLLM-driven editor assembled (paper §3.1 Eq. 1-3, Fig. 3; §5.2 tuning; MGIE's architecture):
+ *   X_img = Ada_img(Enc(M));  hidden = MLLM(X_task, X_prompt, X_img, X_txt, [IMG]s);
+ *   E_txt logits = H_lm(hidden);  cond = H_edit(E_img);  prediction = Diff_edit(x_t, M, t, cond).
+ *
+ * Parameter groups (by name prefix): `enc` (Enc), `ada` (Ada_img), `soft` (soft prompt and [IMG]
+ * embeddings), `mllm` (the backbone: token and position tables, blocks, final LN), `lm` (H_lm),
+ * `edit` (H_edit), `dn` (Diff_edit); LoRA factors of the MLLM's W_Q, W_K, W_V, W_O live beside
+ * them (B = 0 at creation, so they change nothing until trained).
+ *
+ * What trains (§3.1, §5.2, Appendix O; `editorTunable`): in every mode soft, ada, lm, edit, dn;
+ * `embedding` adds nothing (the MLLM frozen: MGIE); `attention` adds W_Q, W_K, W_V, W_O (and their
+ * biases) of the chosen layers; `lora` the LoRA factors of the chosen layers; `full` every MLLM
+ * weight (blocks of the chosen layers, tables, final LN). Enc is frozen after base pretraining:
+ * only `trainEncoder: true` (the pretraining phase) adds it.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Rng } from "../../core/rng";
+import { PROJECTIONS, type Projection } from "../../nn/attention";
+import { createLora } from "../../nn/adapters";
+import { countParams, disposeParams, type Params } from "../../nn/layers";
+import { tuningVarList, type LayerSelector, type TuningMode } from "../../nn/tuning";
+import { adaptImageTokens, initAdapter } from "./adapter";
+import { checkEditorConfig, imageTokenCount, maxSequence, type EditorConfig } from "./config";
+import { denoise, initDenoiser, type DenoiserInput, type DenoiserResult } from "./denoiser";
+import { encodeImages, initEncoder } from "./encoder";
+import { conditionLogits, editHead, initEditHead, initLmHead, type EditHeadResult } from "./heads";
+import { layoutTexts, TASK_PROMPT, type BatchLayout, type LayoutOptions } from "./layout";
+import { conditionLoss, editLoss } from "./losses";
+import { initMllm, initSoftTokens, MLLM_STACK, mllmForward, type MllmResult } from "./mllm";
+import { editorTokenizer, type Tokenizer } from "./tokenizer";
+
+export const EDITOR_GROUPS = ["enc", "ada", "soft", "mllm", "lm", "edit", "dn"] as const;
+export type EditorGroup = (typeof EDITOR_GROUPS)[number];
+
+export interface EditorOptions {
+  /** false: the language-only (LGIE-like) variant, the MLLM sees no image tokens. Default true. */
+  imageTokens?: boolean;
+  tokenizer?: Tokenizer;
+}
+
+export interface Editor {
+  config: EditorConfig;
+  tokenizer: Tokenizer;
+  /** Whether the MLLM sees image tokens (false: LGIE-like baseline). */
+  imageTokens: boolean;
+  /** Token ids of the task prompt "what will it be like if". */
+  taskIds: number[];
+  /** Every weight by name, per group. */
+  groups: Record<EditorGroup, Params>;
+  /** LoRA factors of the MLLM's attention projections (lib/nn names: `mllm.blocks.${l}.attn.q.lora.A`). */
+  lora: Params;
+  loraScale: number;
+}
+
+/** Creates an editor with weights drawn from `rng` (each group from its own fork). */
+export function createEditor(config: EditorConfig, rng: Rng, o: EditorOptions = {}): Editor {
+  const c = checkEditorConfig({ ...config });
+  const tok = o.tokenizer ?? editorTokenizer();
+  const taskIds = tok.encode(TASK_PROMPT);
+  const mllm = initMllm(rng.fork("mllm"), c, tok.size, maxSequence(c, taskIds.length));
+  const groups: Record<EditorGroup, Params> = {
+    enc: initEncoder(rng.fork("enc"), c),
+    ada: initAdapter(rng.fork("ada"), c),
+    soft: initSoftTokens(rng.fork("soft"), c),
+    mllm,
+    lm: initLmHead(rng.fork("lm"), c, tok.size),
+    edit: initEditHead(rng.fork("edit"), c),
+    dn: initDenoiser(rng.fork("dn"), c),
+  };
+  const layers = Array.from({ length: c.layers }, (_, l) => l);
+  const lora = createLora(rng.fork("lora"), mllm, MLLM_STACK, { rank: c.loraRank, targets: PROJECTIONS, layers });
+  return { config: c, tokenizer: tok, imageTokens: o.imageTokens ?? true, taskIds, groups, lora, loraScale: c.loraAlpha / c.loraRank };
+}
+
+/** All weights (groups and LoRA factors) by name. */
+export function editorParams(e: Editor): Params {
+  return Object.assign({}, ...EDITOR_GROUPS.map((g) => e.groups[g]), e.lora) as Params;
+}
+
+export function disposeEditor(e: Editor): void {
+  for (const g of EDITOR_GROUPS) disposeParams(e.groups[g]);
+  disposeParams(e.lora);
+}
+
+/** Scalars per group, LoRA and total (LoRA counted separately from the total of the groups). */
+export function editorParamCounts(e: Editor): Record<EditorGroup | "lora" | "total", number> {
+  const out = {} as Record<EditorGroup | "lora" | "total", number>;
+  let total = 0;
+  for (const g of EDITOR_GROUPS) {
+    out[g] = countParams(Object.values(e.groups[g]));
+    total += out[g];
+  }
+  out.lora = countParams(Object.values(e.lora));
+  out.total = total;
+  return out;
+}
+
+export interface TunableOptions {
+  /** MLLM layers the mode adapts (Appendix O: shallow / middle / deep thirds). Default all. */
+  layers?: LayerSelector;
+  /** Attention mode: which of W_Q, W_K, W_V, W_O (default all four). */
+  projections?: readonly Projection[];
+  /** Also train Enc (the base pretraining phase only; frozen afterwards). Default false. */
+  trainEncoder?: boolean;
+}
+
+/** The optimizer's varList of a tuning mode (item 2 of the editor issue; lib/nn tuningVarList). */
+export function editorTunable(e: Editor, mode: TuningMode, o: TunableOptions = {}): tf.Variable[] {
+  const always = (["soft", "ada", "lm", "edit", "dn"] as const).flatMap((g) => Object.values(e.groups[g]));
+  const vars = tuningVarList(mode, { params: e.groups.mllm, stack: MLLM_STACK, nLayers: e.config.layers, always, lora: e.lora }, { layers: o.layers, projections: o.projections });
+  return o.trainEncoder ? [...vars, ...Object.values(e.groups.enc)] : vars;
+}
+
+/** Parameter names of variables (for tests and logs), in the given order. */
+export function editorVarNames(e: Editor, vars: readonly tf.Variable[]): string[] {
+  const names = new Map(Object.entries(editorParams(e)).map(([k, v]) => [v, k] as const));
+  return vars.map((v) => {
+    const n = names.get(v);
+    if (n === undefined) throw new Error(`editorVarNames: variable '${v.name}' is not a weight of this editor`);
+    return n;
+  });
+}
+
+/** The layout options of an editor (task prompt, part sizes, limits). */
+export function editorLayoutOptions(e: Editor): LayoutOptions {
+  const c = e.config;
+  return {
+    taskIds: e.taskIds,
+    softPrompt: c.softPrompt,
+    imageTokens: e.imageTokens ? imageTokenCount(c) : 0,
+    imgTokens: c.imgTokens,
+    vocab: e.tokenizer.size,
+    maxInstruction: c.maxInstruction,
+    maxCondition: c.maxCondition,
+  };
+}
+
+/** The MLLM layout of a batch of instructions (and language conditions, for training H_lm). */
+export function editorLayout(e: Editor, instructions: string[], conditions: (string | null)[] | null = null): BatchLayout {
+  return layoutTexts(e.tokenizer, instructions, conditions, editorLayoutOptions(e));
+}
+
+export interface ConditionResult {
+  mllm: MllmResult;
+  /** H_edit(E_img) [B, Q, dnD]. */
+  edit: EditHeadResult;
+  /** H_lm logits [B, P, vocab] at the condition positions (when the layout has conditions). */
+  conditionLogits: tf.Tensor3D | null;
+  /** Enc attention per layer [B, H, N, N] (when asked). */
+  encoderAttention: tf.Tensor4D[];
+}
+
+/**
+ * Eq. 1-2 and H_edit: source images [B, H, W, 3] (ignored by the LGIE-like variant: pass null)
+ * and a layout -> MLLM states, condition tokens, condition logits. Call inside tf.tidy.
+ */
+export function editorCondition(e: Editor, images: tf.Tensor4D | null, layout: BatchLayout, returnAttention = false): ConditionResult {
+  const p = editorParams(e);
+  let imageTokens: tf.Tensor3D | null = null;
+  let encoderAttention: tf.Tensor4D[] = [];
+  if (e.imageTokens) {
+    if (images === null) throw new Error("editorCondition: this editor reads the source image; pass images [B, H, W, 3]");
+    if (images.shape[0] !== layout.batch) throw new Error(`editorCondition: ${images.shape[0]} images for ${layout.batch} instructions`);
+    const enc = encodeImages(p, e.config, images, returnAttention);
+    encoderAttention = enc.attention;
+    imageTokens = adaptImageTokens(p, e.config, enc.tokens);
+  }
+  const mllm = mllmForward(p, e.config, layout, imageTokens, { lora: e.lora, loraScale: e.loraScale, returnAttention });
+  const edit = editHead(p, e.config, mllm.img, p["soft.img"] as tf.Tensor2D, returnAttention);
+  const logits = layout.maxPredict > 0 ? conditionLogits(p, layout, mllm.hidden) : null;
+  return { mllm, edit, conditionLogits: logits, encoderAttention };
+}
+
+/** Diff_edit on the editor's weights (see denoiser.ts). Call inside tf.tidy. */
+export function editorDenoise(e: Editor, input: DenoiserInput, returnAttention = false): DenoiserResult {
+  return denoise(editorParams(e), e.config, input, returnAttention);
+}
+
+export interface Stage2Batch {
+  /** Source images [B, H, W, 3] in [-1, 1]. */
+  source: tf.Tensor4D;
+  /** Layout with the language conditions (editorLayout with conditions). */
+  layout: BatchLayout;
+  /** Noisy residual x_t [B, H, W, 3], timesteps, and the prediction target (x0 / eps / v of the residual). */
+  noisy: tf.Tensor4D;
+  t: DenoiserInput["t"];
+  target: tf.Tensor4D;
+  /** Condition dropout (losses.ts conditionDropout). */
+  dropText?: boolean[];
+  dropImage?: boolean[];
+  /** Per-item weights of L_edit. */
+  weights?: readonly number[];
+}
+
+/** Stage II loss (paper Eq. 8): L = L_condition + editLossWeight x L_edit. Call inside the gradient tape. */
+export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condition: tf.Scalar; edit: tf.Scalar } {
+  const cond = editorCondition(e, e.imageTokens ? b.source : null, b.layout);
+  if (cond.conditionLogits === null) throw new Error("stage2Loss: the layout has no language conditions; build it with editorLayout(editor, instructions, conditions)");
+  const lc = conditionLoss(cond.conditionLogits, b.layout);
+  const pred = editorDenoise(e, { noisy: b.noisy, source: b.source, t: b.t, cond: cond.edit.tokens, dropText: b.dropText, dropImage: b.dropImage });
+  const le = editLoss(pred.prediction, b.target, b.weights);
+  return { loss: tf.add(lc, tf.mul(le, e.config.editLossWeight)) as tf.Scalar, condition: lc, edit: le };
+}
