@@ -10,9 +10,9 @@ function run(script: string, args: string[], env: Record<string, string> = {}): 
 }
 
 const CASES: [string, string, string[], Record<string, string>, string][] = [
-  ["data-engine, unknown profile", "bench/data-engine.ts", [], { SPATIALEDIT_PROFILE: "huge" }, "error: unknown profile 'huge'; known profiles: tiny, quick, paper (set SPATIALEDIT_PROFILE to one of them)"],
+  ["data-engine, unknown profile", "bench/data-engine.ts", [], { SPATIALEDIT_PROFILE: "huge" }, "error: SPATIALEDIT_PROFILE='huge' is not a profile; use one of: tiny, quick, paper"],
   ["data-engine, non-numeric option", "bench/data-engine.ts", ["--scenes32=abc"], {}, "error: bench/data-engine: --scenes32 must be a positive integer, got 'abc'"],
-  ["train-memory, unknown profile (was a stack trace after 2,000 steps)", "bench/train-memory.ts", [], { SPATIALEDIT_PROFILE: "huge" }, "error: unknown profile 'huge'; known profiles: tiny, quick, paper (set SPATIALEDIT_PROFILE to one of them)"],
+  ["train-memory, unknown profile (was a stack trace after 2,000 steps)", "bench/train-memory.ts", [], { SPATIALEDIT_PROFILE: "huge" }, "error: SPATIALEDIT_PROFILE='huge' is not a profile; use one of: tiny, quick, paper"],
   ["train-memory, negative steps", "bench/train-memory.ts", ["--steps=-5"], {}, "error: bench/train-memory: --steps must be a positive integer, got '-5'"],
 ];
 
