@@ -8,10 +8,10 @@
  * the weights (see the leak test).
  */
 import * as tf from "@tensorflow/tfjs";
-import { Presets } from "../core/profile";
-import { Rng } from "../core/rng";
-import { mat, Mat } from "./lipschitz";
-import { classLogPosterior, Mixture, mixtureScore, sampleMixture } from "./gaussian";
+import { Presets } from "../../core/profile";
+import { Rng } from "../../core/rng";
+import { mat, Mat } from "../../math/matrix";
+import { classLogPosterior, Mixture, mixtureScore, sampleMixture } from "../../math/mixture";
 import { argmaxClass, cosineAlphaBar, noisedMixture, scoreDecomposition } from "./guidance";
 
 export interface LearnedClassifierConfig {

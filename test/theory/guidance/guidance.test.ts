@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { resolveConfig } from "../../lib/core/profile";
-import { Rng } from "../../lib/core/rng";
-import { classConditional, classLogPosterior, classPrior, mixtureLogpdf, mixtureScore } from "../../lib/theory/gaussian";
-import { conditionalMoments, stepConvergence, tiltedTarget, cosineAlphaBar, finiteDifferenceGrad, GUIDANCE_PRESETS, guidanceStudy, guidedScore, noisedMixture, sampleGuided, scoreDecomposition, toyMixture } from "../../lib/theory/guidance";
+import { resolveConfig } from "../../../lib/core/profile";
+import { Rng } from "../../../lib/core/rng";
+import { classConditional, classLogPosterior, classPrior, mixtureLogpdf, mixtureScore } from "../../../lib/math/mixture";
+import { conditionalMoments, stepConvergence, tiltedTarget, cosineAlphaBar, finiteDifferenceGrad, GUIDANCE_PRESETS, guidanceStudy, guidedScore, noisedMixture, sampleGuided, scoreDecomposition, toyMixture } from "../../../lib/theory/guidance/guidance";
 
 describe("classifier-guidance decomposition (Appendix P, Eq. 31-32)", () => {
   const m = toyMixture();

@@ -2,12 +2,12 @@
  * Figures, tables and the measured-number conclusion for the classifier-guidance section of
  * notebook 03 (paper Appendix P, Eq. 31-32). Pure: builds plotly JSON and strings.
  */
-import { Figure } from "../core/plot";
-import { Row } from "../core/table";
-import { Mat } from "./lipschitz";
-import { classConditional, Mixture } from "./gaussian";
+import { Figure } from "../../core/plot";
+import { Row } from "../../core/table";
+import { Mat } from "../../math/matrix";
+import { classConditional, Mixture } from "../../math/mixture";
 import { ConvergenceRow, DecompositionCheck, densityGrid, GuidanceRow } from "./guidance";
-import { ClassifierEvalRow } from "./guidance-learned";
+import { ClassifierEvalRow } from "./learned";
 
 export function decompositionTableRows(rows: DecompositionCheck[]): Row[] {
   return rows.map((r) => ({

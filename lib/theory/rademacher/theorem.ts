@@ -12,9 +12,11 @@
  * ReLU classes), both right sides with constant 1, and the constants they would need:
  * impliedLambda = lhs / (L_f b^τ(G) + L_g b^τ(F)), impliedChainC = lhs / (L_f b(G; x) + Δ(Y) b^τ(F)).
  */
-import { Presets } from "../core/profile";
-import { Rng } from "../core/rng";
-import { composeClasses, linearClass, lipschitzBound, mat, Mat, mlpClass, NetClass, spectralNorm } from "./lipschitz";
+import { Presets } from "../../core/profile";
+import { Rng } from "../../core/rng";
+import { spectralNorm } from "../../math/linalg";
+import { mat, Mat } from "../../math/matrix";
+import { composeClasses, linearClass, lipschitzBound, mlpClass, NetClass } from "./lipschitz";
 import { ascendSup, AscentConfig, checkCount, empiricalRademacher, Estimate, isFrobeniusLinear, isLinearChain, signedSumNorm, rademacherSigns, summarize, tauExactLinear, tauLowerBound } from "./rademacher";
 
 /** Experiment config for the Theorem 1 notebook section. */

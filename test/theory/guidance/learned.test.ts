@@ -1,12 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/backend/select";
-import { resolveConfig } from "../../lib/core/profile";
-import { Rng } from "../../lib/core/rng";
-import { mat } from "../../lib/theory/lipschitz";
-import { classPrior } from "../../lib/theory/gaussian";
-import { toyMixture } from "../../lib/theory/guidance";
-import { evaluateClassifier, LEARNED_CLASSIFIER_PRESETS, meanPosteriorOf, NoisyClassifier, sampleGuidedLearned, trainNoisyClassifier } from "../../lib/theory/guidance-learned";
+import { initBackend } from "../../../lib/backend/select";
+import { resolveConfig } from "../../../lib/core/profile";
+import { Rng } from "../../../lib/core/rng";
+import { mat } from "../../../lib/math/matrix";
+import { classPrior } from "../../../lib/math/mixture";
+import { toyMixture } from "../../../lib/theory/guidance/guidance";
+import { evaluateClassifier, LEARNED_CLASSIFIER_PRESETS, meanPosteriorOf, NoisyClassifier, sampleGuidedLearned, trainNoisyClassifier } from "../../../lib/theory/guidance/learned";
 
 beforeAll(async () => {
   await initBackend();

@@ -8,10 +8,11 @@
  * conditional score, s = 0 the unconditional one. Samples come from DDPM ancestral sampling
  * driven by the score (x̂_0 by Tweedie's formula).
  */
-import { Presets } from "../core/profile";
-import { Rng } from "../core/rng";
-import { mat, Mat } from "./lipschitz";
-import { classConditional, classLogPosterior, classPrior, gaussian, Mixture, mixture, mixtureLogpdf, mixtureScore } from "./gaussian";
+import { Presets } from "../../core/profile";
+import { Rng } from "../../core/rng";
+import { mat, Mat } from "../../math/matrix";
+import { gaussian } from "../../math/gaussian";
+import { classConditional, classLogPosterior, classPrior, Mixture, mixture, mixtureLogpdf, mixtureScore } from "../../math/mixture";
 
 /** The data distribution at noise level ᾱ ∈ (0, 1]. */
 export function noisedMixture(m: Mixture, alphaBar: number): Mixture {

@@ -2,10 +2,11 @@
  * Figures, tables and the measured-number conclusion for the Theorem 2 section of notebook 03
  * (paper §6, Eq. 9-10; Appendix G). Pure: builds plotly JSON and strings.
  */
-import { Figure } from "../core/plot";
-import { Row } from "../core/table";
+import { Figure } from "../../core/plot";
+import { Row } from "../../core/table";
 import { CovFamily, fitModels, tallyTheorem2, Theorem2Row, Verdict } from "./divergence";
-import { covarianceEllipse, Mixture } from "./gaussian";
+import { covarianceEllipse } from "../../math/gaussian";
+import { Mixture } from "../../math/mixture";
 
 const CHECKS: { key: string; what: string }[] = [
   { key: "assumptionAllTheta", what: "assumption as stated: for every c and every θ (θ grid incl. broad covariances)" },

@@ -2,9 +2,9 @@
  * Figures, table rows and the measured-number conclusion for the Theorem 1 section of
  * notebook 03 (paper §4.1, Eq. 4-5; Appendix F). Pure: builds plotly JSON and strings.
  */
-import { Figure } from "../core/plot";
-import { Row } from "../core/table";
-import { logLogSlope, MlpStudyRow, summarizeLinearSweep, Theorem1Row } from "./rademacher-theorem";
+import { Figure } from "../../core/plot";
+import { Row } from "../../core/table";
+import { logLogSlope, MlpStudyRow, summarizeLinearSweep, Theorem1Row } from "./theorem";
 
 const fmt = (v: number, digits = 3) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(digits));
 

@@ -16,11 +16,13 @@
  * used in Eq. 29), and the Jensen step Eq. 22 -> 23. Mixture KLs by Monte Carlo with common
  * samples, so differences have small standard errors.
  */
-import { Presets } from "../core/profile";
-import { Rng } from "../core/rng";
-import { mat, Mat } from "./lipschitz";
-import { checkCount, Estimate, summarize } from "./rademacher";
-import { entropyGaussian, Gaussian, gaussian, klGaussian, logpdf, Mixture, mixture, mixtureLogpdf, mixtureMoments, sampleMixture, traceSolve } from "./gaussian";
+import { Presets } from "../../core/profile";
+import { Rng } from "../../core/rng";
+import { mat, Mat } from "../../math/matrix";
+import { checkCount, Estimate, summarize } from "../rademacher/rademacher";
+import { entropyGaussian, Gaussian, gaussian, klGaussian, logpdf } from "../../math/gaussian";
+import { traceSolve } from "../../math/linalg";
+import { Mixture, mixture, mixtureLogpdf, mixtureMoments, sampleMixture } from "../../math/mixture";
 
 /**
  * KL(q || p) = E_q[log q - log p] by Monte Carlo with n samples from q (mixtures or any
@@ -217,9 +219,9 @@ export function evaluateTheorem2(q: Mixture, family: CovFamily, mcSamples: numbe
   // assumption gaps: for Σ fixed, min_E KL(q_c || N(E, Σ)) - min_E KL(q || N(E, Σ))
   //   = [-H_c + ½(tr Σ⁻¹Σ_c + log det 2πΣ)] - [-H(q) + ½(tr Σ⁻¹ S + log det 2πΣ)]
   const gapsAt = (sigma: Gaussian): { gaps: number[]; se: number } => {
-    const trS = traceSolve(sigma, mixtureMoments(q).cov);
+    const trS = traceSolve(sigma.cov, mixtureMoments(q).cov);
     return {
-      gaps: q.comps.map((c) => -entropyGaussian(c) + 0.5 * traceSolve(sigma, c.cov) - (negH.mean + 0.5 * trS)),
+      gaps: q.comps.map((c) => -entropyGaussian(c) + 0.5 * traceSolve(sigma.cov, c.cov) - (negH.mean + 0.5 * trS)),
       se: negH.se,
     };
   };
