@@ -16,5 +16,6 @@ export * from "./theory/rademacher/lipschitz";
 export * from "./theory/rademacher/rademacher";
 export * from "./theory/rademacher/report";
 export * from "./theory/rademacher/theorem";
+export * from "./theory/show";
 export * from "./theory/sort-experiment";
 export * from "./theory/sort-task";

@@ -90,12 +90,16 @@ export interface GuidanceConfig {
   convergenceSteps: number[];
   /** Samples per (steps, scale) in the discretisation check. */
   convergenceSamples: number;
+  /** Grid points per axis of the Eq. 31-32 finite-difference check. */
+  decompositionGrid: number;
+  /** Noise levels ᾱ of the Eq. 31-32 check and of the learned classifier's evaluation. */
+  noiseLevels: number[];
 }
 
 export const GUIDANCE_PRESETS: Presets<GuidanceConfig> = {
-  tiny: { steps: 40, samples: 200, scales: [0, 1, 4], targetClass: 1, grid: 60, convergenceSteps: [10, 40], convergenceSamples: 200 },
-  quick: { steps: 100, samples: 1500, scales: [0, 0.5, 1, 2, 4, 8, 16], targetClass: 1, grid: 200, convergenceSteps: [25, 100, 400], convergenceSamples: 1500 },
-  paper: { steps: 400, samples: 10000, scales: [0, 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 32], targetClass: 1, grid: 400, convergenceSteps: [25, 100, 400, 1600], convergenceSamples: 10000 },
+  tiny: { steps: 40, samples: 200, scales: [0, 1, 4], targetClass: 1, grid: 60, convergenceSteps: [10, 40], convergenceSamples: 200, decompositionGrid: 5, noiseLevels: [1, 0.5, 0.1, 0.01] },
+  quick: { steps: 100, samples: 1500, scales: [0, 0.5, 1, 2, 4, 8, 16], targetClass: 1, grid: 200, convergenceSteps: [25, 100, 400], convergenceSamples: 1500, decompositionGrid: 15, noiseLevels: [1, 0.5, 0.1, 0.01] },
+  paper: { steps: 400, samples: 10000, scales: [0, 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 32], targetClass: 1, grid: 400, convergenceSteps: [25, 100, 400, 1600], convergenceSamples: 10000, decompositionGrid: 25, noiseLevels: [1, 0.5, 0.1, 0.01] },
 };
 
 /**

@@ -17,7 +17,7 @@ import { classLogPosterior, Mixture, mixtureScore, sampleMixture } from "../../m
 import { disposeParams, initLinear, linear, Params } from "../../nn/layers";
 import { trainStep } from "../../train/adam";
 import { FusedAdam } from "../../train/fused-adam";
-import { argmaxClass, noisedMixture, scoreDecomposition, toyAlphaBar, toySchedule } from "./guidance";
+import { argmaxClass, GuidanceConfig, GuidanceRow, noisedMixture, scoreDecomposition, toyAlphaBar, toySchedule } from "./guidance";
 
 export interface LearnedClassifierConfig {
   /** Hidden width of the 2-hidden-layer MLP. */
@@ -203,4 +203,18 @@ export function meanPosteriorOf(m: Mixture, y: number, xs: Mat): { mean: number;
   }
   const mean = s / xs.rows;
   return { mean, se: Math.sqrt(Math.max(0, s2 / xs.rows - mean * mean) / Math.max(1, xs.rows - 1)) };
+}
+
+/** Mean p_0(y | x) (± SE) of the exact-classifier samples per scale, from the guidance study's rows. */
+export function exactPosteriors(rows: GuidanceRow[]): { mean: number; se: number }[] {
+  return rows.map((r) => ({ mean: r.meanPosterior, se: r.meanPosteriorSe }));
+}
+
+/** Guided sampling with the learned classifier at every scale of the config (stream `learned-scale-<s>` per scale); mean p_0(y | x) ± SE per scale. */
+export function learnedGuidanceStudy(m: Mixture, model: NoisyClassifier, cfg: GuidanceConfig, rng: Rng, onStep?: () => void): { mean: number; se: number }[] {
+  return cfg.scales.map((s) => {
+    const r = meanPosteriorOf(m, cfg.targetClass, sampleGuidedLearned(m, model, cfg.targetClass, s, cfg.samples, cfg.steps, rng.fork(`learned-scale-${s}`)));
+    onStep?.();
+    return r;
+  });
 }
