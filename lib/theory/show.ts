@@ -5,10 +5,9 @@
  */
 import { notebookDisplay } from "../core/env";
 
-/** Shows markdown text: a markdown output in a notebook, plain text on stdout otherwise. Returns the text. */
-export function showMarkdown(text: string): string {
+/** Shows markdown text: a markdown output in a notebook, plain text on stdout otherwise (returns nothing, so a notebook cell ending with it does not echo the text). */
+export function showMarkdown(text: string): void {
   const nb = notebookDisplay();
   if (nb) nb.markdown(text);
   else console.log(text);
-  return text;
 }
