@@ -314,17 +314,23 @@ export function stepConvergence(m: Mixture, cfg: GuidanceConfig, rng: Rng, onSte
     const target = tiltedTarget(m, cfg.targetClass, scale, cfg.grid).meanPosterior;
     for (const steps of cfg.convergenceSteps) {
       const xs = sampleGuided(m, cfg.targetClass, scale, cfg.convergenceSamples, steps, rng.fork(`conv-${scale}-${steps}`));
-      let s = 0;
-      let s2 = 0;
-      for (let i = 0; i < xs.rows; i++) {
-        const v = Math.exp(classLogPosterior(m, cfg.targetClass, xs.data.subarray(2 * i, 2 * i + 2)));
-        s += v;
-        s2 += v * v;
-      }
-      const mean = s / xs.rows;
-      rows.push({ steps, scale, meanPosterior: mean, se: Math.sqrt(Math.max(0, s2 / xs.rows - mean * mean) / Math.max(1, xs.rows - 1)), tiltedMeanPosterior: target });
+      const { mean, se } = meanPosteriorOf(m, cfg.targetClass, xs);
+      rows.push({ steps, scale, meanPosterior: mean, se, tiltedMeanPosterior: target });
       onStep?.();
     }
   }
   return rows;
+}
+
+/** Mean p_0(y | x) of samples and its standard error. */
+export function meanPosteriorOf(m: Mixture, y: number, xs: Mat): { mean: number; se: number } {
+  let s = 0;
+  let s2 = 0;
+  for (let i = 0; i < xs.rows; i++) {
+    const v = Math.exp(classLogPosterior(m, y, xs.data.subarray(2 * i, 2 * i + 2)));
+    s += v;
+    s2 += v * v;
+  }
+  const mean = s / xs.rows;
+  return { mean, se: Math.sqrt(Math.max(0, s2 / xs.rows - mean * mean) / Math.max(1, xs.rows - 1)) };
 }

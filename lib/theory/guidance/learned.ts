@@ -17,7 +17,7 @@ import { classLogPosterior, Mixture, mixtureScore, sampleMixture } from "../../m
 import { disposeParams, initLinear, linear, Params } from "../../nn/layers";
 import { trainStep } from "../../train/adam";
 import { FusedAdam } from "../../train/fused-adam";
-import { argmaxClass, GuidanceConfig, GuidanceRow, noisedMixture, scoreDecomposition, toyAlphaBar, toySchedule } from "./guidance";
+import { argmaxClass, GuidanceConfig, GuidanceRow, meanPosteriorOf, noisedMixture, scoreDecomposition, toyAlphaBar, toySchedule } from "./guidance";
 
 export interface LearnedClassifierConfig {
   /** Hidden width of the 2-hidden-layer MLP. */
@@ -190,19 +190,6 @@ export function sampleGuidedLearned(m: Mixture, model: NoisyClassifier, y: numbe
     x = scheduler.step(x0, t, x, { noise: z }).prevSample;
   }
   return mat(n, 2, x);
-}
-
-/** Mean p_0(y | x) of samples and its standard error. */
-export function meanPosteriorOf(m: Mixture, y: number, xs: Mat): { mean: number; se: number } {
-  let s = 0;
-  let s2 = 0;
-  for (let i = 0; i < xs.rows; i++) {
-    const v = Math.exp(classLogPosterior(m, y, xs.data.subarray(2 * i, 2 * i + 2)));
-    s += v;
-    s2 += v * v;
-  }
-  const mean = s / xs.rows;
-  return { mean, se: Math.sqrt(Math.max(0, s2 / xs.rows - mean * mean) / Math.max(1, xs.rows - 1)) };
 }
 
 /** Mean p_0(y | x) (± SE) of the exact-classifier samples per scale, from the guidance study's rows. */
