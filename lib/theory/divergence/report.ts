@@ -2,10 +2,11 @@
  * Figures, tables and the measured-number conclusion for the Theorem 2 section of notebook 03
  * (paper §6, Eq. 9-10; Appendix G). Pure: builds plotly JSON and strings.
  */
-import { Figure } from "../core/plot";
-import { Row } from "../core/table";
+import { Figure } from "../../core/plot";
+import { Row } from "../../core/table";
 import { CovFamily, fitModels, tallyTheorem2, Theorem2Row, Verdict } from "./divergence";
-import { covarianceEllipse, Mixture } from "./gaussian";
+import { covarianceEllipse } from "../../math/gaussian";
+import { Mixture } from "../../math/mixture";
 
 const CHECKS: { key: string; what: string }[] = [
   { key: "assumptionAllTheta", what: "assumption as stated: for every c and every θ (θ grid incl. broad covariances)" },
@@ -23,7 +24,7 @@ export function verdictTableRows(rows: Theorem2Row[], family: CovFamily): Row[] 
   return CHECKS.map((c) => {
     const v = t.counts[c.key];
     const n = rows.length;
-    return { family, check: c.what, holds: v.holds, fails: v.fails, "tie (within 3 SE)": v.tie, "fails %": (100 * v.fails) / n };
+    return { family, check: c.what, holds: v.holds, fails: v.fails, ties: v.tie, "fails %": (100 * v.fails) / n };
   });
 }
 
@@ -122,30 +123,37 @@ function describeFailures(sepFail: number, sepHold: number, hetFail: number, het
   return `${sep}, ${het}`;
 }
 
-/** The conclusion of the Theorem 2 section, written from the measured numbers. */
-export function theorem2Conclusion(results: { family: CovFamily; rows: Theorem2Row[] }[]): string {
+/** The conclusion of the Theorem 2 section: every sentence follows from the verdict counts (ties are within `z` SE). */
+export function theorem2Conclusion(results: { family: CovFamily; rows: Theorem2Row[] }[], z: number): string {
   const parts: string[] = [];
   for (const { family, rows } of results) {
     const t = tallyTheorem2(rows);
     const n = rows.length;
-    const pct = (k: string, v: Verdict) => `${((100 * t.counts[k][v]) / n).toFixed(1)}%`;
+    const c = (k: string, v: Verdict) => t.counts[k][v];
+    const pct = (k: string, v: Verdict) => `${((100 * c(k, v)) / n).toFixed(1)}%`;
     const fail9 = rows.filter((r) => r.eq9 === "fails");
     const hold9 = rows.filter((r) => r.eq9 === "holds");
     const aHoldE9Fail = rows.filter((r) => r.assumptionEq29 === "holds" && r.eq9 === "fails").length;
     const aFailE9Hold = rows.filter((r) => r.assumptionEq29 === "fails" && r.eq9 === "holds").length;
     parts.push(
-      `**${family} covariance family, ${n} random instances.** The assumption as stated ("for any c and θ") failed in ${pct("assumptionAllTheta", "fails")} of instances: ` +
-        `for a broad enough model (θ = t·S, t large) both divergences are dominated by the same log det term and their difference tends to H(q_c) − H(q), which is ≤ 0 for at least one c because the mixture's entropy is at least the average entropy of its conditions. ` +
+      `**${family} covariance family, ${n} random instances (ties: within ${z} SE).** The assumption as stated ("for any c and θ") failed in ${pct("assumptionAllTheta", "fails")} of instances` +
+        (c("assumptionAllTheta", "fails") > 0
+          ? `: for a broad enough model (θ = t·S, t large) both divergences are dominated by the same log det term and their difference tends to H(q_c) − H(q), which is ≤ 0 for at least one c because the mixture's entropy is at least the average entropy of its conditions. `
+          : `. `) +
         `Read at the optima as the proof uses it (Eq. 29), the assumption held in ${pct("assumptionEq29", "holds")}, failed in ${pct("assumptionEq29", "fails")} (ties ${pct("assumptionEq29", "tie")}). ` +
         `The proof's Jensen step (Eq. 22 → 23) held in ${pct("jensen", "holds")} and failed in ${pct("jensen", "fails")} (ties ${pct("jensen", "tie")})` +
-        (family === "full" ? ": in the full family every Gaussian q(x|c) is fitted exactly, so the right side is 0 and the step fails whenever q(x) is not itself Gaussian. " : ". ") +
-        `Eq. 10 averaged over c held in ${pct("eq10Mean", "holds")} (the conditional family contains the unconditional model, so it cannot fail), but per condition, as Eq. 10 is written, it failed in ${pct("eq10PerC", "fails")}. ` +
-        `Eq. 9 held in ${pct("eq9", "holds")}, failed in ${pct("eq9", "fails")} and tied within 3 SE in ${pct("eq9", "tie")}. ` +
+        (family === "full" && c("jensen", "fails") > 0 ? ": in the full family every Gaussian q(x|c) is fitted exactly, so the right side is 0 and the step fails whenever q(x) is not itself Gaussian. " : ". ") +
+        `Eq. 10 averaged over c held in ${pct("eq10Mean", "holds")}` +
+        (c("eq10Mean", "fails") === 0 ? ` and never failed (the conditional family contains the unconditional model)` : ` but failed in ${pct("eq10Mean", "fails")}, which the nesting of the two families rules out: check the fits`) +
+        `; per condition, as Eq. 10 is written, it failed in ${pct("eq10PerC", "fails")}. ` +
+        `Eq. 9 held in ${pct("eq9", "holds")}, failed in ${pct("eq9", "fails")} and tied in ${pct("eq9", "tie")}. ` +
         `Instances with the assumption holding but Eq. 9 failing: ${aHoldE9Fail}; assumption failing but Eq. 9 holding: ${aFailE9Hold}. ` +
-        (fail9.length > 0
+        (fail9.length > 0 && hold9.length > 0
           ? `Eq. 9 failures look like this: median separation tr(B)/tr(W) ${median(fail9.map((r) => r.separation)).toFixed(3)} (instances where it holds: ${median(hold9.map((r) => r.separation)).toFixed(3)}) and median heterogeneity ${median(fail9.map((r) => r.heterogeneity)).toFixed(2)} (holds: ${median(hold9.map((r) => r.heterogeneity)).toFixed(2)}): ` +
             describeFailures(median(fail9.map((r) => r.separation)), median(hold9.map((r) => r.separation)), median(fail9.map((r) => r.heterogeneity)), median(hold9.map((r) => r.heterogeneity)))
-          : "No instance failed Eq. 9."),
+          : fail9.length > 0
+            ? "Eq. 9 held in no instance, so there is nothing to compare the failures with."
+            : "No instance failed Eq. 9."),
     );
   }
   return parts.join("\n\n");

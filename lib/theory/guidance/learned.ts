@@ -8,11 +8,16 @@
  * the weights (see the leak test).
  */
 import * as tf from "@tensorflow/tfjs";
-import { Presets } from "../core/profile";
-import { Rng } from "../core/rng";
-import { mat, Mat } from "./lipschitz";
-import { classLogPosterior, Mixture, mixtureScore, sampleMixture } from "./gaussian";
-import { argmaxClass, cosineAlphaBar, noisedMixture, scoreDecomposition } from "./guidance";
+import { Presets } from "../../core/profile";
+import { Rng } from "../../core/rng";
+import { DDPMScheduler } from "../../diffusion/ddpm";
+import { classifierGuidedScore, tweedieX0 } from "../../diffusion/guidance";
+import { mat, Mat } from "../../math/matrix";
+import { classLogPosterior, Mixture, mixtureScore, sampleMixture } from "../../math/mixture";
+import { disposeParams, initLinear, linear, Params } from "../../nn/layers";
+import { trainStep } from "../../train/adam";
+import { FusedAdam } from "../../train/fused-adam";
+import { argmaxClass, GuidanceConfig, GuidanceRow, meanPosteriorOf, noisedMixture, scoreDecomposition, toyAlphaBar, toySchedule } from "./guidance";
 
 export interface LearnedClassifierConfig {
   /** Hidden width of the 2-hidden-layer MLP. */
@@ -39,29 +44,25 @@ function features(x: tf.Tensor2D, alphaBar: number): tf.Tensor2D {
   return tf.concat([x, tf.fill([n, 1], Math.sqrt(alphaBar)), tf.fill([n, 1], Math.sqrt(1 - alphaBar))], 1) as tf.Tensor2D; // [n, 4]
 }
 
-/** MLP 4 -> hidden -> hidden -> classes, ReLU. */
+/** MLP 4 -> hidden -> hidden -> classes, ReLU, on lib/nn's linear layers ("l1", "l2", "l3"; He-normal weights, zero biases). */
 export class NoisyClassifier {
   readonly classes: number;
-  private readonly vars: tf.Variable[];
+  readonly params: Params;
 
   constructor(hidden: number, classes: number, rng: Rng) {
     this.classes = classes;
-    // tf.tidy frees the initial-value tensors; variables survive it
-    // (variables are left unnamed: TF.js names must be unique per process, and several models may coexist)
-    const dense = (i: number, o: number) => tf.tidy(() => [tf.variable(tf.tensor2d(rng.normalArray(i * o, 0, Math.sqrt(2 / i)), [i, o]), true), tf.variable(tf.zeros([o]), true)]);
-    this.vars = [...dense(4, hidden), ...dense(hidden, hidden), ...dense(hidden, classes)];
-  }
-
-  get variables(): tf.Variable[] {
-    return this.vars;
+    this.params = {
+      ...initLinear(rng, 4, hidden, "l1", Math.sqrt(2 / 4)),
+      ...initLinear(rng, hidden, hidden, "l2", Math.sqrt(2 / hidden)),
+      ...initLinear(rng, hidden, classes, "l3", Math.sqrt(2 / hidden)),
+    };
   }
 
   /** Logits [n, classes] for features [n, 4]. */
   logits(f: tf.Tensor2D): tf.Tensor2D {
-    const [w1, b1, w2, b2, w3, b3] = this.vars;
-    const h1 = tf.relu(f.matMul(w1 as tf.Tensor2D).add(b1)) as tf.Tensor2D;
-    const h2 = tf.relu(h1.matMul(w2 as tf.Tensor2D).add(b2)) as tf.Tensor2D;
-    return h2.matMul(w3 as tf.Tensor2D).add(b3) as tf.Tensor2D;
+    const h1 = tf.relu(linear(f, this.params, "l1")); // [n, hidden]
+    const h2 = tf.relu(linear(h1, this.params, "l2")); // [n, hidden]
+    return linear(h2, this.params, "l3") as tf.Tensor2D; // [n, classes]
   }
 
   /** log p_φ(y | x) for points [n, 2] at ᾱ, as a plain array [n, classes]. */
@@ -79,7 +80,7 @@ export class NoisyClassifier {
   }
 
   dispose(): void {
-    for (const v of this.vars) v.dispose();
+    disposeParams(this.params);
   }
 }
 
@@ -93,35 +94,33 @@ function batchAt(m: Mixture, n: number, alphaBar: number, rng: Rng): { x: Mat; y
 }
 
 /**
- * Trains the classifier by cross-entropy on noised samples; each step draws 8 noise levels
- * t ~ U(0, 1) (ᾱ by the cosine schedule) with batch/8 points each.
+ * Trains the classifier by cross-entropy on noised samples (Adam: lib/train's FusedAdam and
+ * trainStep); each step draws 8 noise levels u ~ U(0, 1) (ᾱ = toyAlphaBar(u)) with batch/8 points each.
  */
 export function trainNoisyClassifier(m: Mixture, cfg: LearnedClassifierConfig, rng: Rng, onStep?: (loss: number) => void): { model: NoisyClassifier; losses: number[] } {
   const classes = Array.from(new Set(m.labels)).length;
   const model = new NoisyClassifier(cfg.hidden, classes, rng.fork("init"));
-  const opt = tf.train.adam(cfg.lr);
+  const opt = new FusedAdam(cfg.lr);
   const losses: number[] = [];
   const data = rng.fork("data");
   const groups = 8;
   const per = Math.max(1, Math.floor(cfg.batch / groups));
   for (let step = 0; step < cfg.steps; step++) {
     const parts = Array.from({ length: groups }, () => {
-      const ab = cosineAlphaBar(data.uniform());
+      const ab = toyAlphaBar(data.uniform());
       return { ab, ...batchAt(m, per, ab, data) };
     });
-    const loss = opt.minimize(
+    const loss = trainStep(
+      opt,
       () => {
-        const logits = tf.concat(parts.map((p) => model.logits(features(tf.tensor2d(Float32Array.from(p.x.data), [p.x.rows, 2]), p.ab))), 0);
+        const logits = tf.concat(parts.map((p) => model.logits(features(tf.tensor2d(Float32Array.from(p.x.data), [p.x.rows, 2]), p.ab))), 0); // [groups * per, classes]
         const labels = tf.oneHot(tf.tensor1d(parts.flatMap((p) => Array.from(p.y)), "int32"), classes);
         return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
       },
-      true,
-      model.variables,
-    ) as tf.Scalar;
-    const v = loss.dataSync()[0];
-    loss.dispose();
-    losses.push(v);
-    onStep?.(v);
+      model.params,
+    );
+    losses.push(loss);
+    onStep?.(loss);
   }
   opt.dispose();
   return { model, losses };
@@ -170,46 +169,39 @@ export function evaluateClassifier(m: Mixture, model: NoisyClassifier, alphaBars
 }
 
 /**
- * DDPM ancestral sampling (as `sampleGuided`) with the exact unconditional score plus
- * s · ∇log p_φ(y | x_t), all n chains batched through the classifier at each step.
+ * DDPM ancestral sampling (as `sampleGuided`, lib/diffusion's DDPMScheduler) with the exact
+ * unconditional score plus s · ∇log p_φ(y | x_t), all n chains batched through the classifier.
  */
 export function sampleGuidedLearned(m: Mixture, model: NoisyClassifier, y: number, scale: number, n: number, steps: number, rng: Rng): Mat {
   if (!Number.isFinite(scale)) throw new Error(`sampleGuidedLearned: guidance scale must be finite, got ${scale}`);
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`sampleGuidedLearned: steps must be a positive integer, got ${steps}`);
-  const ab = Array.from({ length: steps + 1 }, (_, i) => cosineAlphaBar(i / steps));
-  const x = mat(n, 2);
-  for (let i = 0; i < x.data.length; i++) x.data[i] = rng.normal();
-  for (let t = steps; t >= 1; t--) {
-    const aT = ab[t];
-    const aPrev = ab[t - 1];
-    const alphaT = aT / aPrev;
-    const betaT = 1 - alphaT;
-    const mt = noisedMixture(m, aT);
-    const g = scale !== 0 ? model.gradLogProb(x, aT, y) : null;
-    for (let i = 0; i < n; i++) {
-      const p = x.data.subarray(2 * i, 2 * i + 2);
-      const s = mixtureScore(mt, p);
-      for (let j = 0; j < 2; j++) {
-        const score = s[j] + (g ? scale * g.data[2 * i + j] : 0);
-        const x0 = (p[j] + (1 - aT) * score) / Math.sqrt(aT);
-        const mean = (Math.sqrt(aPrev) * betaT * x0 + Math.sqrt(alphaT) * (1 - aPrev) * p[j]) / (1 - aT);
-        const varT = t > 1 ? (betaT * (1 - aPrev)) / (1 - aT) : 0;
-        p[j] = mean + Math.sqrt(varT) * rng.normal();
-      }
-    }
+  const scheduler = new DDPMScheduler(toySchedule(steps), { prediction: "sample" });
+  let x: Float64Array = new Float64Array(n * 2); // [n, 2]
+  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+  for (const t of scheduler.timesteps) {
+    const ab = scheduler.alphaProd(t);
+    const mt = noisedMixture(m, ab);
+    const score = new Float64Array(n * 2); // ∇log p_t(x) per chain, [n, 2]
+    for (let i = 0; i < n; i++) score.set(mixtureScore(mt, x.subarray(2 * i, 2 * i + 2)), 2 * i);
+    const guided = scale !== 0 ? classifierGuidedScore(score, model.gradLogProb(mat(n, 2, x), ab, y).data, scale) : score;
+    const x0 = tweedieX0(x, guided, ab);
+    // n·2 normals per step in row order, the last step too (it adds no noise): one stream layout for every step count
+    const z = Float64Array.from({ length: n * 2 }, () => rng.normal());
+    x = scheduler.step(x0, t, x, { noise: z }).prevSample;
   }
-  return x;
+  return mat(n, 2, x);
 }
 
-/** Mean p_0(y | x) of samples and its standard error. */
-export function meanPosteriorOf(m: Mixture, y: number, xs: Mat): { mean: number; se: number } {
-  let s = 0;
-  let s2 = 0;
-  for (let i = 0; i < xs.rows; i++) {
-    const v = Math.exp(classLogPosterior(m, y, xs.data.subarray(2 * i, 2 * i + 2)));
-    s += v;
-    s2 += v * v;
-  }
-  const mean = s / xs.rows;
-  return { mean, se: Math.sqrt(Math.max(0, s2 / xs.rows - mean * mean) / Math.max(1, xs.rows - 1)) };
+/** Mean p_0(y | x) (± SE) of the exact-classifier samples per scale, from the guidance study's rows. */
+export function exactPosteriors(rows: GuidanceRow[]): { mean: number; se: number }[] {
+  return rows.map((r) => ({ mean: r.meanPosterior, se: r.meanPosteriorSe }));
+}
+
+/** Guided sampling with the learned classifier at every scale of the config (stream `learned-scale-<s>` per scale); mean p_0(y | x) ± SE per scale. */
+export function learnedGuidanceStudy(m: Mixture, model: NoisyClassifier, cfg: GuidanceConfig, rng: Rng, onStep?: () => void): { mean: number; se: number }[] {
+  return cfg.scales.map((s) => {
+    const r = meanPosteriorOf(m, cfg.targetClass, sampleGuidedLearned(m, model, cfg.targetClass, s, cfg.samples, cfg.steps, rng.fork(`learned-scale-${s}`)));
+    onStep?.();
+    return r;
+  });
 }

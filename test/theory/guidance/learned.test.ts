@@ -1,12 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/backend/select";
-import { resolveConfig } from "../../lib/core/profile";
-import { Rng } from "../../lib/core/rng";
-import { mat } from "../../lib/theory/lipschitz";
-import { classPrior } from "../../lib/theory/gaussian";
-import { toyMixture } from "../../lib/theory/guidance";
-import { evaluateClassifier, LEARNED_CLASSIFIER_PRESETS, meanPosteriorOf, NoisyClassifier, sampleGuidedLearned, trainNoisyClassifier } from "../../lib/theory/guidance-learned";
+import { initBackend } from "../../../lib/backend/select";
+import { resolveConfig } from "../../../lib/core/profile";
+import { Rng } from "../../../lib/core/rng";
+import { mat } from "../../../lib/math/matrix";
+import { classPrior } from "../../../lib/math/mixture";
+import { GUIDANCE_PRESETS, meanPosteriorOf, toyMixture } from "../../../lib/theory/guidance/guidance";
+import { evaluateClassifier, LEARNED_CLASSIFIER_PRESETS, learnedGuidanceStudy, NoisyClassifier, sampleGuidedLearned, trainNoisyClassifier } from "../../../lib/theory/guidance/learned";
 
 beforeAll(async () => {
   await initBackend();
@@ -29,6 +29,10 @@ describe("learned noise-conditional classifier", () => {
     const xs = sampleGuidedLearned(m, a.model, 1, 2, 20, 5, new Rng(3));
     expect([xs.rows, xs.cols]).toEqual([20, 2]);
     expect(meanPosteriorOf(m, 1, xs).mean).toBeGreaterThan(0);
+    const g = resolveConfig(GUIDANCE_PRESETS, "g", "tiny", { samples: 20, steps: 5 });
+    const post = learnedGuidanceStudy(m, a.model, g, new Rng(4));
+    expect(post.length).toBe(g.scales.length);
+    for (const p of post) expect(p.se).toBeGreaterThan(0);
     a.model.dispose();
     b.model.dispose();
     expect(tf.memory().numTensors).toBe(before);

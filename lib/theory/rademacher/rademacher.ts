@@ -12,8 +12,9 @@
  * one output; for ReLU classes it is approximated by projected gradient ascent with restarts,
  * so those estimates are LOWER bounds of the true expected sup.
  */
-import { Rng } from "../core/rng";
-import { checkNetClass, frobeniusNorm, lipschitzBound, mat, Mat, NetClass, netObjectiveGrad, NetParams, projectToBall, randomMember } from "./lipschitz";
+import { Rng } from "../../core/rng";
+import { frobeniusNorm, mat, Mat } from "../../math/matrix";
+import { checkNetClass, lipschitzBound, NetClass, netObjectiveGrad, NetParams, projectToBall, randomMember } from "./lipschitz";
 
 /** Mean and standard error of a Monte-Carlo estimate. */
 export interface Estimate {

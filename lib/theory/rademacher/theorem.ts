@@ -12,10 +12,12 @@
  * ReLU classes), both right sides with constant 1, and the constants they would need:
  * impliedLambda = lhs / (L_f b^τ(G) + L_g b^τ(F)), impliedChainC = lhs / (L_f b(G; x) + Δ(Y) b^τ(F)).
  */
-import { Presets } from "../core/profile";
-import { Rng } from "../core/rng";
-import { composeClasses, linearClass, lipschitzBound, mat, Mat, mlpClass, NetClass, spectralNorm } from "./lipschitz";
-import { ascendSup, AscentConfig, checkCount, empiricalRademacher, Estimate, isFrobeniusLinear, isLinearChain, signedSumNorm, rademacherSigns, summarize, tauExactLinear, tauLowerBound } from "./rademacher";
+import { Presets } from "../../core/profile";
+import { Rng } from "../../core/rng";
+import { spectralNorm } from "../../math/linalg";
+import { mat, Mat } from "../../math/matrix";
+import { composeClasses, linearClass, lipschitzBound, mlpClass, NetClass } from "./lipschitz";
+import { ascendSup, AscentConfig, checkCount, empiricalRademacher, Estimate, expectedSignedSumNormExact, isFrobeniusLinear, isLinearChain, signedSumNorm, rademacherSigns, summarize, tauExactLinear, tauLowerBound } from "./rademacher";
 
 /** Experiment config for the Theorem 1 notebook section. */
 export interface Theorem1Config {
@@ -255,3 +257,11 @@ export function summarizeLinearSweep(byN: Theorem1Row[], byScale: Theorem1Row[])
 }
 
 export type { Estimate };
+
+/** The estimator against a closed form: B·E‖Σ ε_i x_i‖/n of {‖w‖ ≤ B}, enumerated over all 2^n sign vectors, vs Monte Carlo (4 × draws). */
+export function closedFormCheck(cfg: Theorem1Config, rng: Rng, n = 12, B = 2): { n: number; B: number; exact: number; mc: number; se: number; zAbs: number } {
+  const x = sampleInputs(rng.fork("check-x"), n, cfg.d, 1);
+  const exact = (B * expectedSignedSumNormExact(x)) / n;
+  const mc = empiricalRademacher(linearClass(`B=${B}`, cfg.d, 1, B), x, 4 * cfg.draws, rng.fork("check-mc")).normalized;
+  return { n, B, exact, mc: mc.mean, se: mc.se, zAbs: Math.abs(mc.mean - exact) / mc.se };
+}

@@ -16,11 +16,13 @@
  * used in Eq. 29), and the Jensen step Eq. 22 -> 23. Mixture KLs by Monte Carlo with common
  * samples, so differences have small standard errors.
  */
-import { Presets } from "../core/profile";
-import { Rng } from "../core/rng";
-import { mat, Mat } from "./lipschitz";
-import { checkCount, Estimate, summarize } from "./rademacher";
-import { entropyGaussian, Gaussian, gaussian, klGaussian, logpdf, Mixture, mixture, mixtureLogpdf, mixtureMoments, sampleMixture, traceSolve } from "./gaussian";
+import { Presets } from "../../core/profile";
+import { Rng } from "../../core/rng";
+import { mat, Mat } from "../../math/matrix";
+import { checkCount, Estimate, summarize } from "../rademacher/rademacher";
+import { entropyGaussian, Gaussian, gaussian, klGaussian, logpdf } from "../../math/gaussian";
+import { traceSolve } from "../../math/linalg";
+import { Mixture, mixture, mixtureLogpdf, mixtureMoments, sampleMixture } from "../../math/mixture";
 
 /**
  * KL(q || p) = E_q[log q - log p] by Monte Carlo with n samples from q (mixtures or any
@@ -66,12 +68,14 @@ export interface Theorem2Config {
   mcSamples: number;
   /** Covariance family of θ. */
   family: CovFamily;
+  /** A strict inequality holds (fails) when its sides differ by more than this many standard errors; otherwise a tie. */
+  verdictZ: number;
 }
 
 export const THEOREM2_PRESETS: Presets<Theorem2Config> = {
-  tiny: { d: 2, maxConditions: 3, maxSeparation: 3, logScaleSpread: 1, instances: 12, mcSamples: 400, family: "full" },
-  quick: { d: 2, maxConditions: 4, maxSeparation: 3, logScaleSpread: 1, instances: 300, mcSamples: 4000, family: "full" },
-  paper: { d: 2, maxConditions: 5, maxSeparation: 3, logScaleSpread: 1, instances: 2000, mcSamples: 20000, family: "full" },
+  tiny: { d: 2, maxConditions: 3, maxSeparation: 3, logScaleSpread: 1, instances: 12, mcSamples: 400, family: "full", verdictZ: 3 },
+  quick: { d: 2, maxConditions: 4, maxSeparation: 3, logScaleSpread: 1, instances: 300, mcSamples: 4000, family: "full", verdictZ: 3 },
+  paper: { d: 2, maxConditions: 5, maxSeparation: 3, logScaleSpread: 1, instances: 2000, mcSamples: 20000, family: "full", verdictZ: 3 },
 };
 
 /** A random instance: conditions with prior π, q(x|c) = N(μ_c, Σ_c). */
@@ -138,9 +142,9 @@ export function fitModels(q: Mixture, family: CovFamily): FittedModels {
 /** Outcome of a strict inequality lhs < rhs measured with a standard error. */
 export type Verdict = "holds" | "fails" | "tie";
 
-/** lhs - rhs = diff ± se: holds if diff < -3 se, fails if diff > 3 se, otherwise a tie within noise. */
-export function verdict(diff: number, se = 0): Verdict {
-  const tol = Math.max(3 * se, 1e-12);
+/** lhs - rhs = diff ± se: holds if diff < -z se, fails if diff > z se, otherwise a tie within noise (z = 3 by default). */
+export function verdict(diff: number, se = 0, z = 3): Verdict {
+  const tol = Math.max(z * se, 1e-12);
   if (diff < -tol) return "holds";
   if (diff > tol) return "fails";
   return "tie";
@@ -184,7 +188,7 @@ export interface Theorem2Row {
  * Evaluates Theorem 2's assumption, conclusions and proof step on one instance.
  * `thetaScales` scale S for the "any θ" reading (large t: broad models).
  */
-export function evaluateTheorem2(q: Mixture, family: CovFamily, mcSamples: number, rng: Rng, thetaScales: number[] = [0.25, 1, 4, 100, 1e4]): Theorem2Row {
+export function evaluateTheorem2(q: Mixture, family: CovFamily, mcSamples: number, rng: Rng, thetaScales: number[] = [0.25, 1, 4, 100, 1e4], z = 3): Theorem2Row {
   const d = q.comps[0].mean.length;
   const fit = fitModels(q, family);
   const { within, between } = mixtureMoments(q);
@@ -217,9 +221,9 @@ export function evaluateTheorem2(q: Mixture, family: CovFamily, mcSamples: numbe
   // assumption gaps: for Σ fixed, min_E KL(q_c || N(E, Σ)) - min_E KL(q || N(E, Σ))
   //   = [-H_c + ½(tr Σ⁻¹Σ_c + log det 2πΣ)] - [-H(q) + ½(tr Σ⁻¹ S + log det 2πΣ)]
   const gapsAt = (sigma: Gaussian): { gaps: number[]; se: number } => {
-    const trS = traceSolve(sigma, mixtureMoments(q).cov);
+    const trS = traceSolve(sigma.cov, mixtureMoments(q).cov);
     return {
-      gaps: q.comps.map((c) => -entropyGaussian(c) + 0.5 * traceSolve(sigma, c.cov) - (negH.mean + 0.5 * trS)),
+      gaps: q.comps.map((c) => -entropyGaussian(c) + 0.5 * traceSolve(sigma.cov, c.cov) - (negH.mean + 0.5 * trS)),
       se: negH.se,
     };
   };
@@ -257,19 +261,19 @@ export function evaluateTheorem2(q: Mixture, family: CovFamily, mcSamples: numbe
     heterogeneity: Math.max(...logDets) - Math.min(...logDets),
     eq9Diff: eq9Est.mean,
     eq9Se: eq9Est.se,
-    eq9: verdict(eq9Est.mean, eq9Est.se),
+    eq9: verdict(eq9Est.mean, eq9Est.se, z),
     eq10MeanDiff: meanS - meanN,
-    eq10Mean: verdict(meanS - meanN),
+    eq10Mean: verdict(meanS - meanN, 0, z),
     eq10PerCFailFraction: failC / K,
     eq10PerC: failC > 0 ? "fails" : "holds",
     assumptionEq29Diff: eq29Diff,
     assumptionEq29Se: klN.se,
-    assumptionEq29: verdict(eq29Diff, klN.se),
-    assumptionAtThetaN: verdict(Math.max(...atN.gaps), atN.se),
-    assumptionAllTheta: verdict(worst, negH.se),
+    assumptionEq29: verdict(eq29Diff, klN.se, z),
+    assumptionAtThetaN: verdict(Math.max(...atN.gaps), atN.se, z),
+    assumptionAllTheta: verdict(worst, negH.se, z),
     worstAssumptionGap: worst,
     jensenDiff: klN.mean - jensenRhs,
-    jensen: verdict(klN.mean - jensenRhs, klN.se), // a non-strict "<=": "tie" means it holds with equality
+    jensen: verdict(klN.mean - jensenRhs, klN.se, z), // a non-strict "<=": "tie" means it holds with equality
     klNonSpatial: klN.mean,
   };
 }
@@ -281,7 +285,7 @@ export function theorem2Study(cfg: Theorem2Config, rng: Rng, onStep?: () => void
   for (let i = 0; i < cfg.instances; i++) {
     const q = randomInstance(cfg, rng.fork(`instance-${i}`));
     instances.push(q);
-    rows.push(evaluateTheorem2(q, cfg.family, cfg.mcSamples, rng.fork(`mc-${i}`)));
+    rows.push(evaluateTheorem2(q, cfg.family, cfg.mcSamples, rng.fork(`mc-${i}`), undefined, cfg.verdictZ));
     onStep?.();
   }
   return { rows, instances };

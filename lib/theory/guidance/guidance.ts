@@ -6,12 +6,16 @@
  * whose marginals stay Gaussian mixtures: component k becomes N(√ᾱ μ_k, ᾱ Σ_k + (1 - ᾱ) I).
  * The guided score with scale s is ∇ log p_t(x) + s ∇ log p_t(y | x); s = 1 is the exact
  * conditional score, s = 0 the unconditional one. Samples come from DDPM ancestral sampling
- * driven by the score (x̂_0 by Tweedie's formula).
+ * (lib/diffusion's DDPMScheduler) driven by the score (x̂_0 by Tweedie's formula).
  */
-import { Presets } from "../core/profile";
-import { Rng } from "../core/rng";
-import { mat, Mat } from "./lipschitz";
-import { classConditional, classLogPosterior, classPrior, gaussian, Mixture, mixture, mixtureLogpdf, mixtureScore } from "./gaussian";
+import { Presets } from "../../core/profile";
+import { Rng } from "../../core/rng";
+import { DDPMScheduler } from "../../diffusion/ddpm";
+import { classifierGuidedScore, tweedieX0 } from "../../diffusion/guidance";
+import { cosineAlphaBar, NoiseSchedule, scheduleFromAlphasCumprod } from "../../diffusion/schedule";
+import { mat, Mat } from "../../math/matrix";
+import { gaussian } from "../../math/gaussian";
+import { classConditional, classLogPosterior, classPrior, Mixture, mixture, mixtureLogpdf, mixtureScore } from "../../math/mixture";
 
 /** The data distribution at noise level ᾱ ∈ (0, 1]. */
 export function noisedMixture(m: Mixture, alphaBar: number): Mixture {
@@ -51,16 +55,23 @@ export function scoreDecomposition(m: Mixture, y: number, x: ArrayLike<number>):
   return { uncond, cond, classifier };
 }
 
-/** Guided score ∇ log p(x) + s ∇ log p(y | x). */
+/** Guided score ∇ log p(x) + s ∇ log p(y | x) (lib/diffusion's classifier guidance with the exact classifier). */
 export function guidedScore(m: Mixture, y: number, x: ArrayLike<number>, scale: number): Float64Array {
   const { uncond, classifier } = scoreDecomposition(m, y, x);
-  return uncond.map((v, i) => v + scale * classifier[i]);
+  return classifierGuidedScore(uncond, classifier, scale);
 }
 
-/** Cosine schedule ᾱ(t) = cos²((t + s)/(1 + s) · π/2) / cos²(s/(1+s) · π/2), clipped to [1e-4, 1]. */
-export function cosineAlphaBar(t: number, s = 0.008): number {
-  const f = (u: number) => Math.cos(((u + s) / (1 + s)) * (Math.PI / 2)) ** 2;
-  return Math.min(1, Math.max(1e-4, f(t) / f(0)));
+/** Smallest ᾱ of the toy's schedule: the cosine schedule reaches 0 at u = 1; the floor keeps the last steps finite. */
+export const TOY_ALPHA_FLOOR = 1e-4;
+
+/** ᾱ(u) of the toy: the cosine schedule (Nichol & Dhariwal 2021, Eq. 17) floored at `TOY_ALPHA_FLOOR`, u ∈ [0, 1]. */
+export function toyAlphaBar(u: number): number {
+  return Math.max(TOY_ALPHA_FLOOR, cosineAlphaBar(u));
+}
+
+/** The toy's discrete schedule with `steps` timesteps: ᾱ_t = toyAlphaBar((t + 1) / steps), t = 0 … steps-1. */
+export function toySchedule(steps: number): NoiseSchedule {
+  return scheduleFromAlphasCumprod(Array.from({ length: steps }, (_, t) => toyAlphaBar((t + 1) / steps)));
 }
 
 /** Sampler settings. */
@@ -79,12 +90,16 @@ export interface GuidanceConfig {
   convergenceSteps: number[];
   /** Samples per (steps, scale) in the discretisation check. */
   convergenceSamples: number;
+  /** Grid points per axis of the Eq. 31-32 finite-difference check. */
+  decompositionGrid: number;
+  /** Noise levels ᾱ of the Eq. 31-32 check and of the learned classifier's evaluation. */
+  noiseLevels: number[];
 }
 
 export const GUIDANCE_PRESETS: Presets<GuidanceConfig> = {
-  tiny: { steps: 40, samples: 200, scales: [0, 1, 4], targetClass: 1, grid: 60, convergenceSteps: [10, 40], convergenceSamples: 200 },
-  quick: { steps: 100, samples: 1500, scales: [0, 0.5, 1, 2, 4, 8, 16], targetClass: 1, grid: 200, convergenceSteps: [25, 100, 400], convergenceSamples: 1500 },
-  paper: { steps: 400, samples: 10000, scales: [0, 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 32], targetClass: 1, grid: 400, convergenceSteps: [25, 100, 400, 1600], convergenceSamples: 10000 },
+  tiny: { steps: 40, samples: 200, scales: [0, 1, 4], targetClass: 1, grid: 60, convergenceSteps: [10, 40], convergenceSamples: 200, decompositionGrid: 5, noiseLevels: [1, 0.5, 0.1, 0.01] },
+  quick: { steps: 100, samples: 1500, scales: [0, 0.5, 1, 2, 4, 8, 16], targetClass: 1, grid: 200, convergenceSteps: [25, 100, 400], convergenceSamples: 1500, decompositionGrid: 15, noiseLevels: [1, 0.5, 0.1, 0.01] },
+  paper: { steps: 400, samples: 10000, scales: [0, 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 32], targetClass: 1, grid: 400, convergenceSteps: [25, 100, 400, 1600], convergenceSamples: 10000, decompositionGrid: 25, noiseLevels: [1, 0.5, 0.1, 0.01] },
 };
 
 /**
@@ -101,33 +116,25 @@ export function toyMixture(): Mixture {
 }
 
 /**
- * DDPM ancestral sampling with the guided exact score at each step:
- * x̂_0 = (x_t + (1 - ᾱ_t) score) / √ᾱ_t (Tweedie), then x_{t-1} ~ q(x_{t-1} | x_t, x̂_0).
- * Returns samples [n, d].
+ * DDPM ancestral sampling with the guided exact score at each step: x̂_0 by Tweedie's formula,
+ * then lib/diffusion's DDPM step x_{t-1} ~ q(x_{t-1} | x_t, x̂_0) (Ho et al. 2020, Eq. 7), over all
+ * `steps` timesteps of `toySchedule(steps)`. Returns samples [n, d].
  */
 export function sampleGuided(m: Mixture, y: number, scale: number, n: number, steps: number, rng: Rng): Mat {
   if (!Number.isFinite(scale)) throw new Error(`sampleGuided: guidance scale must be finite, got ${scale}`);
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`sampleGuided: steps must be a positive integer, got ${steps}`);
   const d = m.comps[0].mean.length;
-  const ab = Array.from({ length: steps + 1 }, (_, i) => cosineAlphaBar(i / steps)); // ab[0] = 1 (clean)
-  const noised = ab.map((a) => noisedMixture(m, a));
+  const scheduler = new DDPMScheduler(toySchedule(steps), { prediction: "sample" });
+  const noised = Array.from(scheduler.schedule.alphasCumprod, (a) => noisedMixture(m, a)); // p_t for every timestep
   const out = mat(n, d);
   for (let i = 0; i < n; i++) {
-    const x = new Float64Array(d);
+    let x: Float64Array = new Float64Array(d);
     for (let j = 0; j < d; j++) x[j] = rng.normal();
-    for (let t = steps; t >= 1; t--) {
-      const aT = ab[t];
-      const aPrev = ab[t - 1];
-      const alphaT = aT / aPrev; // per-step α_t
-      const betaT = 1 - alphaT;
-      const score = guidedScore(noised[t], y, x, scale);
-      for (let j = 0; j < d; j++) {
-        const x0 = (x[j] + (1 - aT) * score[j]) / Math.sqrt(aT);
-        // posterior mean of q(x_{t-1} | x_t, x0) (Ho et al. 2020, Eq. 7)
-        const mean = (Math.sqrt(aPrev) * betaT * x0 + Math.sqrt(alphaT) * (1 - aPrev) * x[j]) / (1 - aT);
-        const varT = t > 1 ? (betaT * (1 - aPrev)) / (1 - aT) : 0;
-        x[j] = mean + Math.sqrt(varT) * rng.normal();
-      }
+    for (const t of scheduler.timesteps) {
+      const x0 = tweedieX0(x, guidedScore(noised[t], y, x, scale), scheduler.alphaProd(t));
+      // z is drawn at every step, the last one too (where the step adds no noise), so that each chain uses d normals per step
+      const z = Float64Array.from({ length: d }, () => rng.normal());
+      x = scheduler.step(x0, t, x, { noise: z }).prevSample;
     }
     out.data.set(x, i * d);
   }
@@ -216,19 +223,6 @@ export function guidanceStudy(m: Mixture, cfg: GuidanceConfig, rng: Rng, onStep?
     onStep?.();
   }
   return { rows, samples };
-}
-
-/** Exact moments of a mixture's class-conditional (for checking s = 1 samples). */
-export function conditionalMoments(m: Mixture, y: number): { mean: Float64Array; cov: Float64Array } {
-  const c = classConditional(m, y);
-  const d = c.comps[0].mean.length;
-  const mean = new Float64Array(d);
-  c.comps.forEach((g, k) => g.mean.forEach((v, i) => (mean[i] += c.weights[k] * v)));
-  const cov = new Float64Array(d * d);
-  c.comps.forEach((g, k) => {
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) cov[i * d + j] += c.weights[k] * (g.cov.data[i * d + j] + (g.mean[i] - mean[i]) * (g.mean[j] - mean[j]));
-  });
-  return { mean, cov };
 }
 
 /** One row of the numerical check of Eq. 31 at one noise level and class. */
@@ -320,17 +314,23 @@ export function stepConvergence(m: Mixture, cfg: GuidanceConfig, rng: Rng, onSte
     const target = tiltedTarget(m, cfg.targetClass, scale, cfg.grid).meanPosterior;
     for (const steps of cfg.convergenceSteps) {
       const xs = sampleGuided(m, cfg.targetClass, scale, cfg.convergenceSamples, steps, rng.fork(`conv-${scale}-${steps}`));
-      let s = 0;
-      let s2 = 0;
-      for (let i = 0; i < xs.rows; i++) {
-        const v = Math.exp(classLogPosterior(m, cfg.targetClass, xs.data.subarray(2 * i, 2 * i + 2)));
-        s += v;
-        s2 += v * v;
-      }
-      const mean = s / xs.rows;
-      rows.push({ steps, scale, meanPosterior: mean, se: Math.sqrt(Math.max(0, s2 / xs.rows - mean * mean) / Math.max(1, xs.rows - 1)), tiltedMeanPosterior: target });
+      const { mean, se } = meanPosteriorOf(m, cfg.targetClass, xs);
+      rows.push({ steps, scale, meanPosterior: mean, se, tiltedMeanPosterior: target });
       onStep?.();
     }
   }
   return rows;
+}
+
+/** Mean p_0(y | x) of samples and its standard error. */
+export function meanPosteriorOf(m: Mixture, y: number, xs: Mat): { mean: number; se: number } {
+  let s = 0;
+  let s2 = 0;
+  for (let i = 0; i < xs.rows; i++) {
+    const v = Math.exp(classLogPosterior(m, y, xs.data.subarray(2 * i, 2 * i + 2)));
+    s += v;
+    s2 += v * v;
+  }
+  const mean = s / xs.rows;
+  return { mean, se: Math.sqrt(Math.max(0, s2 / xs.rows - mean * mean) / Math.max(1, xs.rows - 1)) };
 }

@@ -1,6 +1,6 @@
 /**
  * Lipschitz-constrained function classes for Theorem 1 (paper §4.1, Appendix F), in plain
- * Float64 math: small dense matrices, their norms, norm-ball projections, and bias-free
+ * Float64 math (matrices and norms from lib/math): norm-ball projections, and bias-free
  * layered networks `x -> W_L σ(... σ(W_1 x))` whose Lipschitz constant is at most the
  * product of the per-layer operator norms (σ = ReLU, 1-Lipschitz).
  *
@@ -8,27 +8,13 @@
  * exact Euclidean projection; `spectral` ball: rescaling by the top singular value, which keeps
  * every iterate feasible but is not the Euclidean projection) and whether ReLU follows it.
  * Bias-free layers give f(0) = 0, so the Theorem's extra term b(F(0)) of the chain rule vanishes.
+ *
+ * The forward and backward passes index `Mat` by hand, and the spectral-ball projection uses the
+ * power-iteration norm: they run at every ascent step (tens of thousands per study), where mathjs'
+ * `multiply` and `eigs` are several times slower (bench/math.ts).
  */
-
-/** Row-major dense matrix. */
-export interface Mat {
-  rows: number;
-  cols: number;
-  /** [rows * cols], row-major. */
-  data: Float64Array;
-}
-
-export function mat(rows: number, cols: number, data?: ArrayLike<number>): Mat {
-  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) {
-    throw new Error(`mat: rows and cols must be positive integers, got ${rows} x ${cols}`);
-  }
-  const out = new Float64Array(rows * cols);
-  if (data !== undefined) {
-    if (data.length !== rows * cols) throw new Error(`mat: data has ${data.length} entries, expected ${rows * cols} (${rows} x ${cols})`);
-    out.set(data);
-  }
-  return { rows, cols, data: out };
-}
+import { spectralNormPower } from "../../math/linalg";
+import { frobeniusNorm, mat, Mat } from "../../math/matrix";
 
 /** Checks a Lipschitz constant / norm radius: finite and >= 0. */
 export function checkLipschitz(value: number, what: string): number {
@@ -38,56 +24,11 @@ export function checkLipschitz(value: number, what: string): number {
   return value;
 }
 
-export function frobeniusNorm(a: Mat): number {
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += a.data[i] * a.data[i];
-  return Math.sqrt(s);
-}
-
-/**
- * Largest singular value by power iteration on AᵀA (deterministic start; `iters` iterations,
- * stops early when the estimate changes by < 1e-12 relative).
- */
-export function spectralNorm(a: Mat, iters = 200): number {
-  const { rows, cols, data } = a;
-  let v = new Float64Array(cols);
-  for (let j = 0; j < cols; j++) v[j] = 1 + 0.01 * j; // not orthogonal to the top singular vector in practice
-  const u = new Float64Array(rows);
-  let est = 0;
-  for (let it = 0; it < iters; it++) {
-    // u = A v ; v' = Aᵀ u
-    for (let i = 0; i < rows; i++) {
-      let s = 0;
-      for (let j = 0; j < cols; j++) s += data[i * cols + j] * v[j];
-      u[i] = s;
-    }
-    const w = new Float64Array(cols);
-    for (let i = 0; i < rows; i++) {
-      const ui = u[i];
-      if (ui === 0) continue;
-      for (let j = 0; j < cols; j++) w[j] += data[i * cols + j] * ui;
-    }
-    let nw = 0;
-    for (let j = 0; j < cols; j++) nw += w[j] * w[j];
-    nw = Math.sqrt(nw);
-    if (nw === 0) return 0;
-    const next = Math.sqrt(nw); // ||AᵀA v|| with ||v|| = 1 -> sigma^2
-    for (let j = 0; j < cols; j++) w[j] /= nw;
-    v = w;
-    if (it > 2 && Math.abs(next - est) <= 1e-12 * next) {
-      est = next;
-      break;
-    }
-    est = next;
-  }
-  return est;
-}
-
 export type NormKind = "frobenius" | "spectral";
 
 /** Puts `a` into the ball {||a|| <= radius} in place (see the module comment for `spectral`). */
 export function projectToBall(a: Mat, kind: NormKind, radius: number): void {
-  const norm = kind === "frobenius" || a.rows === 1 || a.cols === 1 ? frobeniusNorm(a) : spectralNorm(a);
+  const norm = kind === "frobenius" || a.rows === 1 || a.cols === 1 ? frobeniusNorm(a) : spectralNormPower(a);
   if (norm > radius && norm > 0) {
     const s = radius / norm;
     for (let i = 0; i < a.data.length; i++) a.data[i] *= s;
@@ -172,7 +113,7 @@ export function randomMember(c: NetClass, normal: () => number): NetParams {
   return c.layers.map((l) => {
     const w = mat(l.out, l.in);
     for (let i = 0; i < w.data.length; i++) w.data[i] = normal();
-    const norm = l.norm === "frobenius" || l.out === 1 || l.in === 1 ? frobeniusNorm(w) : spectralNorm(w);
+    const norm = l.norm === "frobenius" || l.out === 1 || l.in === 1 ? frobeniusNorm(w) : spectralNormPower(w);
     const s = norm > 0 ? l.radius / norm : 0;
     for (let i = 0; i < w.data.length; i++) w.data[i] *= s;
     return w;

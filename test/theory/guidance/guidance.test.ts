@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { resolveConfig } from "../../lib/core/profile";
-import { Rng } from "../../lib/core/rng";
-import { classConditional, classLogPosterior, classPrior, mixtureLogpdf, mixtureScore } from "../../lib/theory/gaussian";
-import { conditionalMoments, stepConvergence, tiltedTarget, cosineAlphaBar, finiteDifferenceGrad, GUIDANCE_PRESETS, guidanceStudy, guidedScore, noisedMixture, sampleGuided, scoreDecomposition, toyMixture } from "../../lib/theory/guidance";
+import { resolveConfig } from "../../../lib/core/profile";
+import { Rng } from "../../../lib/core/rng";
+import { classConditional, classLogPosterior, classPrior, mixtureLogpdf, mixtureMoments, mixtureScore } from "../../../lib/math/mixture";
+import { stepConvergence, tiltedTarget, toyAlphaBar, toySchedule, finiteDifferenceGrad, GUIDANCE_PRESETS, guidanceStudy, guidedScore, noisedMixture, sampleGuided, scoreDecomposition, toyMixture } from "../../../lib/theory/guidance/guidance";
 
 describe("classifier-guidance decomposition (Appendix P, Eq. 31-32)", () => {
   const m = toyMixture();
@@ -54,7 +54,8 @@ describe("classifier-guidance decomposition (Appendix P, Eq. 31-32)", () => {
 
   it("the sampler at scale 1 reproduces the class-conditional moments", () => {
     const xs = sampleGuided(m, 1, 1, 3000, 60, new Rng(1));
-    const { mean, cov } = conditionalMoments(m, 1);
+    const { mean, cov: c } = mixtureMoments(classConditional(m, 1));
+    const cov = c.data;
     let m0 = 0;
     let m1 = 0;
     for (let i = 0; i < xs.rows; i++) {
@@ -83,7 +84,7 @@ describe("classifier-guidance decomposition (Appendix P, Eq. 31-32)", () => {
 
   it("tilted target: s = 0 gives the prior, s = 1 the exact conditional's spread; the step check returns one row per (scale, steps)", () => {
     expect(tiltedTarget(m, 1, 0, 200).meanPosterior).toBeCloseTo(classPrior(m, 1), 3);
-    const { cov } = conditionalMoments(m, 1);
+    const cov = mixtureMoments(classConditional(m, 1)).cov.data;
     expect(tiltedTarget(m, 1, 1, 200).spread).toBeCloseTo(Math.sqrt(cov[0] + cov[3]), 3);
     const cfg = resolveConfig(GUIDANCE_PRESETS, "g", "tiny");
     const rows = stepConvergence(m, cfg, new Rng(3));
@@ -96,7 +97,12 @@ describe("classifier-guidance decomposition (Appendix P, Eq. 31-32)", () => {
     expect(() => sampleGuided(m, 1, Number.POSITIVE_INFINITY, 1, 1, new Rng(1))).toThrow("sampleGuided: guidance scale must be finite, got Infinity");
     expect(() => sampleGuided(m, 1, 1, 1, 0, new Rng(1))).toThrow("sampleGuided: steps must be a positive integer, got 0");
     expect(() => classConditional(m, 7)).toThrow("classConditional: no component has label 7; labels are 0, 1, 2");
-    expect(cosineAlphaBar(0)).toBe(1);
-    expect(cosineAlphaBar(1)).toBe(1e-4);
+    expect(toyAlphaBar(0)).toBe(1);
+    expect(toyAlphaBar(1)).toBe(1e-4);
+    // the toy schedule has one timestep per sampler step, floored at 1e-4 (equal neighbours allowed)
+    const sch = toySchedule(400);
+    expect(sch.alphasCumprod.length).toBe(400);
+    expect(sch.alphasCumprod[399]).toBe(1e-4);
+    expect(sch.alphasCumprod[398]).toBe(1e-4);
   });
 });
