@@ -16,4 +16,3 @@ export * from "./theory/rademacher/lipschitz";
 export * from "./theory/rademacher/rademacher";
 export * from "./theory/rademacher/report";
 export * from "./theory/rademacher/theorem";
-export * from "./theory/show";

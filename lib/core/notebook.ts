@@ -26,3 +26,10 @@ export function notebookDisplay(): (NotebookDisplay & { newDisplay(): NotebookDi
     return null;
   }
 }
+
+/** Shows markdown text: a markdown output in a notebook, plain text on stdout otherwise (returns nothing, so a notebook cell ending with it does not echo the text). */
+export function showMarkdown(text: string): void {
+  const nb = notebookDisplay();
+  if (nb) nb.markdown(text);
+  else console.log(text);
+}

@@ -3,7 +3,7 @@ import { resolveConfig } from "../../../lib/core/profile";
 import { ConvergenceRow, DecompositionCheck, GuidanceRow } from "../../../lib/theory/guidance/guidance";
 import { ClassifierEvalRow } from "../../../lib/theory/guidance/learned";
 import { convergenceConclusion, convergenceVerdicts, guidanceConclusion, GUIDANCE_REPORT_PRESETS, guidanceVerdicts, learnedConclusion, learnedVerdicts } from "../../../lib/theory/guidance/report";
-import { showMarkdown } from "../../../lib/theory/show";
+import { showMarkdown } from "../../../lib/core/notebook";
 
 const cfg = resolveConfig(GUIDANCE_REPORT_PRESETS, "report", "tiny");
 const check = (err: number): DecompositionCheck => ({ alphaBar: 0.5, y: 1, points: 25, maxErrUncondScore: err, maxErrCondScore: err, maxErrIdentity: err, maxErrEq32: err, maxClassifierNorm: 1 });
