@@ -104,7 +104,7 @@ export async function decodeImageInfo(bytes: Uint8Array, name = "image", options
     throw new Error(`decodeImage: ${name} is empty (0 bytes); expected PNG or JPEG bytes`);
   }
   if (isPng(bytes)) checkPngStructure(bytes, name);
-  let meta: sharp.Metadata;
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
   try {
     meta = await sharp(bytes, { failOn: "warning" }).metadata();
   } catch (e) {
