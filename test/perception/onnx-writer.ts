@@ -101,17 +101,23 @@ export function onnxModel(g: GraphDef): Uint8Array {
  * A depth model of known output: predicted_depth[1, H, W] = mean over the 3 normalised input
  * channels + `offset`. Input `inputName` [1, 3, H, W] (H, W fixed numbers or symbolic names).
  */
-export function meanDepthModel(opts: { inputName?: string; outputName?: string; size?: (number | string)[]; offset?: number; elemType?: number } = {}): Uint8Array {
+export function meanDepthModel(
+  opts: { inputName?: string; outputName?: string; size?: (number | string)[]; offset?: number; elemType?: number; channels?: number } = {},
+): Uint8Array {
   const inputName = opts.inputName ?? "pixel_values";
   const outputName = opts.outputName ?? "predicted_depth";
   const [h, w] = opts.size ?? [8, 8];
+  const elemType = opts.elemType ?? ONNX_FLOAT;
+  // a non-float input is cast to float first (the model is still valid ONNX, just the wrong type for us)
+  const cast: NodeDef[] = elemType === ONNX_FLOAT ? [] : [{ op: "Cast", inputs: [inputName], outputs: ["x"], attrs: [{ name: "to", int: ONNX_FLOAT }] }];
   return onnxModel({
     nodes: [
-      { op: "ReduceMean", inputs: [inputName], outputs: ["m"], attrs: [{ name: "axes", ints: [1] }, { name: "keepdims", int: 0 }] },
+      ...cast,
+      { op: "ReduceMean", inputs: [cast.length ? "x" : inputName], outputs: ["m"], attrs: [{ name: "axes", ints: [1] }, { name: "keepdims", int: 0 }] },
       { op: "Add", inputs: ["m", "offset"], outputs: [outputName] },
     ],
     initializers: [{ name: "offset", dims: [], values: [opts.offset ?? 5] }],
-    inputs: [{ name: inputName, elemType: opts.elemType ?? ONNX_FLOAT, dims: [1, 3, h, w] }],
+    inputs: [{ name: inputName, elemType, dims: opts.channels === undefined ? [1, 3, h, w] : [1, opts.channels, h, w] }],
     outputs: [{ name: outputName, elemType: ONNX_FLOAT, dims: [1, h, w] }],
   });
 }
