@@ -23,3 +23,4 @@ export * from "./perception/onnx-model";
 export * from "./perception/onnx-depth";
 export * from "./perception/onnx-segmenter";
 export * from "./perception/source";
+export * from "./perception/render-check";

@@ -67,8 +67,18 @@ export interface DescribeConfig {
   secondColourShare: number;
 }
 
+export interface RenderCheckConfig {
+  /** SpatialWorld scenes on which the photo path (truth boxes) is compared with the oracle path. */
+  scenes: number;
+  /** Render size (pixels, square). */
+  size: number;
+  /** Seed of the scene stream. */
+  seed: number;
+}
+
 export interface PerceptionConfig {
   photo: PhotoInputConfig;
+  renderCheck: RenderCheckConfig;
   detector: DetectorConfig;
   boxSeg: BoxSegConfig;
   groundDepth: GroundDepthConfig;
@@ -77,6 +87,7 @@ export interface PerceptionConfig {
 
 const BASE: PerceptionConfig = {
   photo: { workingSize: 512, maxSide: 16384 },
+  renderCheck: { scenes: 30, size: 128, seed: 808 },
   detector: { inputSize: 512, minScore: 0.15, iouThreshold: 0.5, topK: 100, maxDetections: 20 },
   boxSeg: { workSide: 64, ring: 0.15, bins: 8, rounds: 3, smoothness: 0.6, sweeps: 3, shapePrior: 2 },
   groundDepth: { cameraHeight: 1.6, horizon: "objects", horizonRow: 0.5, focalRatio: 1.5, skyDepth: 0 },
@@ -84,9 +95,9 @@ const BASE: PerceptionConfig = {
 };
 
 export const PERCEPTION_PRESETS: Presets<PerceptionConfig> = {
-  tiny: { ...BASE, photo: { ...BASE.photo, workingSize: 256 } },
+  tiny: { ...BASE, photo: { ...BASE.photo, workingSize: 256 }, renderCheck: { scenes: 4, size: 64, seed: 808 } },
   quick: BASE,
-  paper: { ...BASE, boxSeg: { ...BASE.boxSeg, workSide: 128 } },
+  paper: { ...BASE, boxSeg: { ...BASE.boxSeg, workSide: 128 }, renderCheck: { scenes: 200, size: 256, seed: 808 } },
 };
 
 /** The perception config of a profile (default: the current one), with optional overrides. */

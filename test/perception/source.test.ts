@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../../lib/backend";
+import { Rng } from "../../lib/core/rng";
+import { engineConfig, extractSpatialInfo } from "../../lib/engine";
+import { renderScene, sampleScene, worldConfig } from "../../lib/world";
+import {
+  checkRender,
+  colourWord,
+  describeObject,
+  detectorBoxes,
+  loadCenterNet,
+  loadOnnxDepth,
+  loadOnnxSegmenter,
+  loadPhoto,
+  motionOfClass,
+  perceptionConfig,
+  photoSource,
+  renderAgreement,
+  renderBoxes,
+  renderPerceptionConfig,
+  withPhotoDescriptions,
+} from "../../lib/perception";
+import type { CenterNetDetector } from "../../lib/perception";
+import { meanDepthModel, meanSamModels } from "./onnx-writer";
+import { threePeoplePhoto } from "./photos";
+
+const cfg = perceptionConfig("tiny");
+const world = worldConfig("tiny");
+
+describe("descriptions (the stand-in for the LLaVA step)", () => {
+  const words: [number, number, number, string][] = [
+    [10, 10, 10, "black"],
+    [250, 250, 250, "white"],
+    [128, 128, 128, "gray"],
+    [200, 30, 30, "red"],
+    [240, 150, 30, "orange"],
+    [120, 70, 20, "brown"],
+    [240, 230, 40, "yellow"],
+    [30, 160, 40, "green"],
+    [40, 200, 210, "cyan"],
+    [40, 70, 220, "blue"],
+    [130, 40, 190, "purple"],
+    [230, 60, 170, "pink"],
+    [240, 160, 160, "pink"],
+  ];
+  for (const [r, g, b, w] of words) it(`rgb(${r}, ${g}, ${b}) is ${w}`, () => expect(colourWord(r, g, b)).toBe(w));
+
+  it("dominant colours, size word and motion from the class", () => {
+    const rgb = new Uint8Array(10 * 3);
+    for (let i = 0; i < 10; i++) rgb.set(i < 7 ? [10, 10, 10] : [250, 250, 250], i * 3);
+    const d = describeObject(rgb, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 100, "person", cfg.describe);
+    expect(d).toEqual({
+      colours: [
+        { name: "black", share: 0.7 },
+        { name: "white", share: expect.closeTo(0.3, 12) },
+      ],
+      size: "medium",
+      areaShare: 0.1,
+      motion: "mobile",
+      text: "medium black and white person (can move)",
+    });
+    expect(describeObject(rgb, [0], 1000, "bench", cfg.describe).text).toBe("small black bench");
+    expect([motionOfClass("dog"), motionOfClass("chair"), motionOfClass("cube")]).toEqual(["mobile", "static", "static"]);
+  });
+});
+
+describe("photo source on SpatialWorld renders (detector excluded: truth boxes)", () => {
+  it("runs the unchanged engine; pairs agree with the oracle on left/right and depth order", async () => {
+    const a = await renderAgreement(cfg, world);
+    expect(a.scenes).toBe(4);
+    expect(a.pairs).toBeGreaterThan(5);
+    expect(a.leftRightAgreement).toBe(1);
+    expect(a.depthAgreement).toBeGreaterThanOrEqual(0.9);
+    expect(a.meanMaskIoU).toBeGreaterThan(0.9);
+    expect(a.depthAbsRelGround).toBeLessThan(0.1);
+  });
+
+  it("one scene: frame shapes, ids map back to the scene, descriptions replace the engine's", async () => {
+    const scene = sampleScene(new Rng(4), world);
+    const render = renderScene(scene, { width: 64, height: 64 });
+    const rcfg = renderPerceptionConfig(cfg, world, 64);
+    const p = await photoSource({ config: rcfg, boxes: renderBoxes() }).perceiveDetailed({ image: { width: 64, height: 64, data: render.rgb }, render });
+    expect(p.frame.source).toBe("photo");
+    expect([p.frame.depth.length, p.frame.mask.length, p.frame.rgb.length]).toEqual([4096, 4096, 12288]);
+    expect(p.boxes.map((b) => b.sourceId)).toEqual(render.objects.filter((o) => render.visiblePixels[o.id] > 0).map((o) => o.id));
+    expect(p.depth.method).toBe("ground-plane");
+    const ex = withPhotoDescriptions(extractSpatialInfo(p.frame, engineConfig("tiny")), p);
+    for (const o of ex.objects) expect(o.description).toBe(p.descriptions[o.id]!.text);
+    const c = await checkRender(scene, render, rcfg);
+    expect(c.maskIoU).toHaveLength(p.boxes.length);
+  });
+
+  it("with the user's ONNX models (made by the test): SAM-style masks and ONNX depth, end to end", async () => {
+    const { encoder, decoder } = meanSamModels(16, -10); // every logit positive: the mask is the box
+    const segmenter = await loadOnnxSegmenter(encoder, decoder, { boxMargin: 0 });
+    const depthModel = await loadOnnxDepth(meanDepthModel({ size: [16, 16] }));
+    const render = renderScene(sampleScene(new Rng(6), world), { width: 64, height: 64 });
+    const rcfg = renderPerceptionConfig(cfg, world, 64);
+    const p = await photoSource({ config: rcfg, boxes: renderBoxes(), segmenter, depthModel }).perceiveDetailed({ image: { width: 64, height: 64, data: render.rgb }, render });
+    expect(p.depth.method).toBe("onnx");
+    expect(p.depth.scaling).toBe("reference-fit");
+    // the nearest box (lowest bottom edge) owns its whole box
+    const nearest = p.boxes.reduce((best, b, i) => (b.box[3] > p.boxes[best].box[3] ? i : best), 0);
+    const [u0, v0, u1, v1] = p.boxes[nearest].box;
+    for (let v = v0; v < v1; v++) for (let u = u0; u < u1; u++) expect(p.frame.mask[v * 64 + u]).toBe(nearest);
+    const ex = extractSpatialInfo(p.frame, engineConfig("tiny"));
+    expect(ex.objects.length + ex.refusals.length).toBeGreaterThan(0);
+    await segmenter.release();
+    await depthModel.release();
+  });
+});
+
+describe("photo source on a real photo (detector)", () => {
+  let det: CenterNetDetector;
+  beforeAll(async () => {
+    await initBackend();
+    det = await loadCenterNet();
+  });
+  afterAll(() => det?.dispose());
+
+  it("people become engine objects with descriptions; no tensors leak", async () => {
+    const photo = await loadPhoto(await threePeoplePhoto(), cfg.photo);
+    const source = photoSource({ config: cfg, boxes: detectorBoxes(det, cfg) });
+    await source.perceive({ image: photo.image }); // warm
+    const before = tf.memory().numTensors;
+    const p = await source.perceiveDetailed({ image: photo.image });
+    expect(tf.memory().numTensors).toBe(before);
+    const ex = withPhotoDescriptions(extractSpatialInfo(p.frame, engineConfig("tiny")), p);
+    const people = ex.objects.filter((o) => o.object === "person");
+    expect(people.length).toBeGreaterThanOrEqual(3);
+    for (const o of people) expect(o.description).toMatch(/ person \(can move\)$/);
+    expect(p.emptyReason).toBeNull();
+  });
+
+  it("no detections: an empty frame with a reason, and the engine refuses it as an empty scene", async () => {
+    const blank = { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(200) };
+    const p = await photoSource({ config: cfg, boxes: detectorBoxes(det, cfg) }).perceiveDetailed({ image: blank });
+    expect(p.boxes).toEqual([]);
+    expect(p.emptyReason).toBe("the detector found no object above its score threshold");
+    const ex = extractSpatialInfo(p.frame, engineConfig("tiny"));
+    expect(ex.objects).toEqual([]);
+    expect(ex.refusals).toEqual([{ id: null, reason: "empty-scene", detail: "no objects detected" }]);
+  });
+
+  it("a 1 x 1 photo runs through without a crash", async () => {
+    const p = await photoSource({ config: cfg, boxes: detectorBoxes(det, cfg) }).perceiveDetailed({ image: { width: 1, height: 1, data: Uint8Array.from([5, 5, 5]) } });
+    expect(p.frame.mask.length).toBe(1);
+    expect(extractSpatialInfo(p.frame, engineConfig("tiny")).objects).toEqual([]);
+  });
+
+  it("bad input to perceive is a clear error", async () => {
+    const source = photoSource({ config: cfg, boxes: detectorBoxes(det, cfg) });
+    await expect(source.perceive({} as never)).rejects.toThrow("photo perception needs an image: call perceive({ image }) with an RgbImage (loadPhoto(...).image)");
+    await expect(source.perceive({ image: { width: 2, height: 2, data: new Uint8Array(3) } })).rejects.toThrow("photo perception: image data has 3 bytes, expected 2x2x3 = 12 (8-bit RGB)");
+    await expect(photoSource({ config: cfg, boxes: renderBoxes() }).perceive({ image: { width: 1, height: 1, data: new Uint8Array(3) } })).rejects.toThrow(
+      "renderBoxes: the input has no render; call perceive({ image, render })",
+    );
+  });
+});
