@@ -24,3 +24,5 @@ export * from "./perception/onnx-depth";
 export * from "./perception/onnx-segmenter";
 export * from "./perception/source";
 export * from "./perception/render-check";
+export * from "./perception/samples";
+export * from "./perception/show";

@@ -88,7 +88,7 @@ export interface PerceptionConfig {
 const BASE: PerceptionConfig = {
   photo: { workingSize: 512, maxSide: 16384 },
   renderCheck: { scenes: 30, size: 128, seed: 808 },
-  detector: { inputSize: 512, minScore: 0.15, iouThreshold: 0.5, topK: 100, maxDetections: 20 },
+  detector: { inputSize: 512, minScore: 0.2, iouThreshold: 0.5, topK: 100, maxDetections: 20 },
   boxSeg: { workSide: 64, ring: 0.15, bins: 8, rounds: 3, smoothness: 0.6, sweeps: 3, shapePrior: 2 },
   groundDepth: { cameraHeight: 1.6, horizon: "objects", horizonRow: 0.5, focalRatio: 1.5, skyDepth: 0 },
   describe: { smallArea: 0.01, largeArea: 0.1, secondColourShare: 0.25 },

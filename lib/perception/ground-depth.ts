@@ -39,15 +39,15 @@ export function horizonRowOfPitch(pitchDeg: number, width: number, height: numbe
 }
 
 /**
- * Step 2: the horizon row from labelled boxes of classes with a known height whose bottom edge
- * is inside the image (feet visible). Null when no box qualifies.
+ * Step 2: the horizon row from labelled boxes of classes with a known height that are whole in
+ * the picture vertically (top and bottom edges inside the image). Null when no box qualifies.
  */
 export function horizonFromObjects(boxes: readonly { box: Box; label: string }[], imageHeight: number, cameraHeight: number): number | null {
   const rows: number[] = [];
   for (const { box, label } of boxes) {
     const h = GROUND_CLASS_HEIGHT[label];
     if (h === undefined) continue;
-    if (box[3] >= imageHeight - 1) continue; // cut at the bottom edge: the contact point is not seen
+    if (box[3] >= imageHeight - 1 || box[1] <= 1) continue; // cut at an edge: its pixel height is not its real height
     rows.push(box[3] - (box[3] - box[1]) * (cameraHeight / h));
   }
   if (rows.length === 0) return null;

@@ -7,7 +7,8 @@
  *   3. depth: the ground-plane fallback (always, cheap; it is also the scale reference), then a
  *      user's ONNX depth model when given;
  *   4. descriptions (colour words, size, static / can move) and the engine's hints;
- *   5. the PerceptionFrame: detections whose mask came out empty are left out, with the reason.
+ *   5. the PerceptionFrame: detections whose mask came out empty, or (ground-plane depth) whose
+ *      contact point has no ground under it, are left out, with the reason.
  */
 import { performance } from "perf_hooks";
 import type { AsyncPerceptionSource, Detection, PerceptionFrame, PerceptionInput, ExtractionResult } from "../engine/types";
@@ -129,7 +130,10 @@ export function photoSource(options: PhotoSourceOptions): PhotoSource {
     const detections: Detection[] = [];
     const leftOut: PhotoPerception["leftOut"] = [];
     boxes.forEach((b, id) => {
-      const reason = emptyReasons[id];
+      const contact = ground.contacts[id];
+      // without a depth model, an object with no ground under it has no depth: leave it out, with the reason
+      const noGround = !options.depthModel && contact !== undefined && "reason" in contact ? `no depth: ${contact.reason}` : null;
+      const reason = emptyReasons[id] ?? noGround;
       if (reason !== null) {
         descriptions.push(null);
         leftOut.push({ id, label: b.label, reason });

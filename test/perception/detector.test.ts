@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/backend";
 import { boxIoU, decodeCenterNet, loadCenterNet, loadPhoto, nonMaxSuppression, perceptionConfig, humanModelsDir, cocoName, COCO_CLASSES } from "../../lib/perception";
 import type { BoxDetection, CenterNetDetector } from "../../lib/perception";
-import { THREE_PEOPLE_BOXES, threePeoplePhoto } from "./photos";
+import { THREE_PEOPLE_BOXES, threePeoplePhoto } from "../../lib/perception";
 
 const cfg = perceptionConfig("tiny");
 let det: CenterNetDetector;

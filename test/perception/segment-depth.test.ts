@@ -154,7 +154,8 @@ describe("ground-plane depth fallback", () => {
     const boxes = [
       { box: [0, 20, 10, 54] as Box, label: "person" }, // 34 px tall: v_h = 54 - 34 * 1.6 / 1.7 = 22
       { box: [0, 10, 10, 44] as Box, label: "person" }, // v_h = 12
-      { box: [0, 0, 10, 99.5] as Box, label: "person" }, // touches the bottom of a 100-row image: ignored
+      { box: [0, 5, 10, 99.5] as Box, label: "person" }, // touches the bottom of a 100-row image: ignored
+      { box: [0, 0, 10, 50] as Box, label: "person" }, // touches the top: ignored
       { box: [0, 0, 10, 20] as Box, label: "kite" }, // no known height
     ];
     expect(horizonFromObjects(boxes, 100, 1.6)).toBeCloseTo(17, 9);

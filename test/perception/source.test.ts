@@ -19,11 +19,12 @@ import {
   renderAgreement,
   renderBoxes,
   renderPerceptionConfig,
+  threePeoplePhoto,
   withPhotoDescriptions,
 } from "../../lib/perception";
 import type { CenterNetDetector } from "../../lib/perception";
 import { meanDepthModel, meanSamModels } from "./onnx-writer";
-import { threePeoplePhoto } from "./photos";
+
 
 const cfg = perceptionConfig("tiny");
 const world = worldConfig("tiny");
@@ -108,6 +109,23 @@ describe("photo source on SpatialWorld renders (detector excluded: truth boxes)"
     expect(ex.objects.length + ex.refusals.length).toBeGreaterThan(0);
     await segmenter.release();
     await depthModel.release();
+  });
+});
+
+describe("photo source: objects without ground under them (ground-plane depth)", () => {
+  it("a box above a level horizon is left out with the reason; the frame stays complete", async () => {
+    const W = 32;
+    const img = { width: W, height: W, data: new Uint8Array(W * W * 3).fill(90) };
+    for (let v = 4; v < 10; v++) for (let u = 10; u < 20; u++) img.data.set([220, 30, 30], (v * W + u) * 3);
+    for (let v = 22; v < 30; v++) for (let u = 4; u < 12; u++) img.data.set([30, 30, 220], (v * W + u) * 3);
+    const boxes = async () => [
+      { box: [8, 2, 22, 12] as [number, number, number, number], score: 0.9, classId: 0, label: "kite" },
+      { box: [2, 20, 14, 31] as [number, number, number, number], score: 0.9, classId: 0, label: "bench" },
+    ];
+    const p = await photoSource({ config: perceptionConfig("tiny", { groundDepth: { horizon: "level" } }), boxes }).perceiveDetailed({ image: img });
+    expect(p.leftOut).toEqual([{ id: 0, label: "kite", reason: "no depth: its lowest pixel (row 9) is at or above the horizon (row 16.0): no ground there" }]);
+    expect(p.frame.detections.map((d) => d.id)).toEqual([1]);
+    expect(p.descriptions[1]!.text).toBe("medium blue bench");
   });
 });
 
