@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   const source = photoSource({ config: cfg, boxes: detectorBoxes(detector, cfg) });
   const photos = await groupPhotoCrops();
   const rounds = arg("rounds", 3);
+  const loadBefore = os.loadavg()[0];
   const rows: (Record<Step, number> & { total: number; objects: number; vqa: number })[] = [];
   // warm-up: JIT, wasm kernels, graph
   await source.perceive({ image: (await loadPhoto(photos[0], cfg.photo)).image });
@@ -75,7 +76,8 @@ async function main(): Promise<void> {
   const total = median(rows.map((x) => x.total));
   const sumSteps = STEPS.reduce((a, s) => a + perStep[s], 0);
   const cpu = os.cpus()[0]?.model ?? "?";
-  console.log(`real-photo path per 512x512 photo, one core of ${cpu} (${os.cpus().length} cores, shared; wall clock); backend ${describeBackend(backend)}; profile ${profile}`);
+  const loadAfter = os.loadavg()[0];
+  console.log(`real-photo path per 512x512 photo, one core of ${cpu} (${os.cpus().length} cores, shared; 1-min load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after; wall clock); backend ${describeBackend(backend)}; profile ${profile}`);
   console.log(`${photos.length} photos x ${rounds} rounds; median objects per photo ${median(rows.map((x) => x.objects))}, VQA pairs ${median(rows.map((x) => x.vqa))}`);
   console.log("| step | median ms | share |");
   console.log("|---|---:|---:|");
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
   const file = writeResult("bench-perception", {
     config: { perception: cfg, engine: { ransacIterations: engine.ransacIterations, ransacMaxPoints: engine.ransacMaxPoints }, rounds, photos: "6 crops 512x512 of @vladmandic/human assets/samples.jpg", profile },
     seed: SEED,
-    data: { backend: describeBackend(backend), medianMsPerStep: perStep, shareOfSteps: Object.fromEntries(STEPS.map((s) => [s, perStep[s] / sumSteps])), medianTotalMs: total, goalMs: goal, rows },
+    data: { backend: describeBackend(backend), loadAverage1m: { before: loadBefore, after: loadAfter }, medianMsPerStep: perStep, shareOfSteps: Object.fromEntries(STEPS.map((s) => [s, perStep[s] / sumSteps])), medianTotalMs: total, goalMs: goal, rows },
   });
   console.log(`wrote ${file}`);
 }

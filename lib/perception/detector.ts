@@ -29,15 +29,20 @@ const HEAT = "tower_0/keypoints";
 const WH = "tower_0/wh";
 const INPUT = "tower_0/images";
 
-/** The folder of model files inside the installed `@vladmandic/human` package. */
-export function humanModelsDir(): string {
+/** The root folder of the installed `@vladmandic/human` package (its models/ and assets/ are read from there). */
+export function humanPackageDir(): string {
   let entry: string;
   try {
     entry = require.resolve("@vladmandic/human");
   } catch {
-    throw new Error("humanModelsDir: the npm package @vladmandic/human is not installed (npm ci installs it; it carries the CenterNet weights)");
+    throw new Error("humanPackageDir: the npm package @vladmandic/human is not installed (npm ci installs it; it carries the CenterNet weights)");
   }
-  return path.join(path.dirname(entry), "..", "models");
+  return path.join(path.dirname(entry), "..");
+}
+
+/** The folder of model files inside the installed `@vladmandic/human` package. */
+export function humanModelsDir(): string {
+  return path.join(humanPackageDir(), "models");
 }
 
 /**

@@ -103,27 +103,11 @@ export function floatTensor(data: Float32Array, dims: number[]): ort.Tensor {
  */
 export function rgbToPlanes(rgb: Uint8Array, W: number, H: number, tw: number, th: number, mean: readonly number[], std: readonly number[]): Float32Array {
   const out = new Float32Array(3 * tw * th); // [3, th, tw]
-  const sx = W / tw;
-  const sy = H / th;
-  for (let y = 0; y < th; y++) {
-    const fy = Math.min(H - 1, Math.max(0, (y + 0.5) * sy - 0.5));
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(H - 1, y0 + 1);
-    const wy = fy - y0;
-    for (let x = 0; x < tw; x++) {
-      const fx = Math.min(W - 1, Math.max(0, (x + 0.5) * sx - 0.5));
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(W - 1, x0 + 1);
-      const wx = fx - x0;
-      for (let c = 0; c < 3; c++) {
-        const a = rgb[(y0 * W + x0) * 3 + c];
-        const b = rgb[(y0 * W + x1) * 3 + c];
-        const d = rgb[(y1 * W + x0) * 3 + c];
-        const e = rgb[(y1 * W + x1) * 3 + c];
-        const v = (1 - wy) * ((1 - wx) * a + wx * b) + wy * ((1 - wx) * d + wx * e);
-        out[c * tw * th + y * tw + x] = (v / 255 - mean[c]) / std[c];
-      }
-    }
+  const plane = new Float32Array(W * H);
+  for (let c = 0; c < 3; c++) {
+    for (let i = 0; i < W * H; i++) plane[i] = rgb[i * 3 + c];
+    const resized = resizeMap(plane, W, H, tw, th);
+    for (let i = 0; i < tw * th; i++) out[c * tw * th + i] = (resized[i] / 255 - mean[c]) / std[c];
   }
   return out;
 }

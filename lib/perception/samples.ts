@@ -8,16 +8,11 @@ import * as fs from "fs";
 import * as path from "path";
 import sharp from "sharp";
 import type { Box } from "./boxes";
+import { humanPackageDir } from "./detector";
 
 /** The path of `assets/samples.jpg` inside the installed @vladmandic/human. */
 export function humanSamplesJpg(): string {
-  let entry: string;
-  try {
-    entry = require.resolve("@vladmandic/human");
-  } catch {
-    throw new Error("humanSamplesJpg: the npm package @vladmandic/human is not installed (npm ci installs it)");
-  }
-  const file = path.join(path.dirname(entry), "..", "assets", "samples.jpg");
+  const file = path.join(humanPackageDir(), "assets", "samples.jpg");
   if (!fs.existsSync(file)) throw new Error(`humanSamplesJpg: ${file} is missing from the installed package`);
   return file;
 }

@@ -7,6 +7,9 @@ import { renderScene, sampleScene, worldConfig } from "../../lib/world";
 import {
   checkRender,
   colourWord,
+  detectionRows,
+  frameAsRender,
+  withBoxes,
   describeObject,
   detectorBoxes,
   loadCenterNet,
@@ -90,6 +93,15 @@ describe("photo source on SpatialWorld renders (detector excluded: truth boxes)"
     for (const o of ex.objects) expect(o.description).toBe(p.descriptions[o.id]!.text);
     const c = await checkRender(scene, render, rcfg);
     expect(c.maskIoU).toHaveLength(p.boxes.length);
+    // notebook helpers: boxes drawn on a figure, rows per box, the frame as a render with far depth cut
+    const fig = withBoxes({ data: [], layout: { annotations: [{ text: "panel" }] } }, p);
+    expect((fig.layout!.shapes as unknown[]).length).toBe(p.boxes.length);
+    expect((fig.layout!.annotations as unknown[]).length).toBe(1 + p.boxes.length);
+    const rows = detectionRows(p, [p.boxes[0].box]);
+    expect(rows[0]).toMatchObject({ id: 0, label: p.boxes[0].label, best_iou_with_hand_boxes: 1, left_out: "" });
+    const view = frameAsRender(p, world.cameraHeight, 6);
+    expect(view.depth.every((d) => Number.isNaN(d) || d <= 6)).toBe(true);
+    expect(view.camera.position.z).toBe(world.cameraHeight);
   });
 
   it("with the user's ONNX models (made by the test): SAM-style masks and ONNX depth, end to end", async () => {
