@@ -13,6 +13,7 @@ import * as os from "os";
 import { performance } from "perf_hooks";
 import sharp from "sharp";
 import { describeBackend, initBackend } from "../lib/backend";
+import { runMain } from "../lib/core/cli";
 import { currentProfile } from "../lib/core/profile";
 import { writeResult } from "../lib/core/results";
 import { Rng } from "../lib/core/rng";
@@ -93,7 +94,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${file}`);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain(main);
