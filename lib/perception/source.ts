@@ -84,8 +84,10 @@ export interface PhotoPerception {
   /** Boxes left out of the frame and why. */
   leftOut: { id: number; label: string; reason: string }[];
   depth: { method: "ground-plane" | "onnx"; horizonRow: number; horizonSource: string; pitchDeg: number; scaling?: string };
-  /** Milliseconds per step (detect, segment, depth, describe). */
+  /** Wall-clock milliseconds per step (detect, segment, depth, describe). */
   timings: Record<"detect" | "segment" | "depth" | "describe", number>;
+  /** CPU milliseconds of this process per step (user + system; on a shared machine closer to one core's time). */
+  cpuTimings: Record<"detect" | "segment" | "depth" | "describe", number>;
   /** Why there is nothing to extract, or null. */
   emptyReason: string | null;
 }
@@ -93,6 +95,10 @@ export interface PhotoPerception {
 /** The photo perception source with the detailed result (`perceiveDetailed`). */
 export interface PhotoSource extends AsyncPerceptionSource {
   perceiveDetailed(input: PerceptionInput): Promise<PhotoPerception>;
+}
+
+function cpuMs(a: NodeJS.CpuUsage, b: NodeJS.CpuUsage): number {
+  return (b.user - a.user + b.system - a.system) / 1000;
 }
 
 /** Builds the real-photo perception source (paper §5.1.1). */
@@ -105,14 +111,17 @@ export function photoSource(options: PhotoSourceOptions): PhotoSource {
     const W = image.width;
     const H = image.height;
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     // 1. boxes
     const boxes = await options.boxes(input);
     const t1 = performance.now();
+    const c1 = process.cpuUsage();
     // 2. masks
     const boxList = boxes.map((b) => b.box);
     const perBox: BoxMask[] = options.segmenter ? await options.segmenter.segment(image, boxList) : boxList.map((b) => segmentBox(image, b, config.boxSeg));
     const { mask, emptyReasons } = paintInstances(W, H, boxList, perBox);
     const t2 = performance.now();
+    const c2 = process.cpuUsage();
     // 3. depth
     const ground = groundPlaneDepth(W, H, mask, boxes, config.groundDepth);
     let depth = ground.depth;
@@ -123,6 +132,7 @@ export function photoSource(options: PhotoSourceOptions): PhotoSource {
       scaling = est.scaling.method;
     }
     const t3 = performance.now();
+    const c3 = process.cpuUsage();
     // 4. descriptions and hints
     const pixelsOf: number[][] = boxes.map(() => []);
     for (let i = 0; i < mask.length; i++) if (mask[i] >= 0) pixelsOf[mask[i]].push(i);
@@ -144,6 +154,7 @@ export function photoSource(options: PhotoSourceOptions): PhotoSource {
       detections.push({ id, label: b.label, score: b.score, hints: { size: d.size, trend: "none" } });
     });
     const t4 = performance.now();
+    const c4 = process.cpuUsage();
     // 5. the frame
     const frame: PerceptionFrame = { width: W, height: H, rgb: image.data, depth, mask, detections, intrinsics: ground.intrinsics, source: "photo" };
     const emptyReason = boxes.length === 0 ? "the detector found no object above its score threshold" : detections.length === 0 ? "every detected box came out with an empty mask" : null;
@@ -160,6 +171,7 @@ export function photoSource(options: PhotoSourceOptions): PhotoSource {
         ...(scaling ? { scaling } : {}),
       },
       timings: { detect: t1 - t0, segment: t2 - t1, depth: t3 - t2, describe: t4 - t3 },
+      cpuTimings: { detect: cpuMs(c0, c1), segment: cpuMs(c1, c2), depth: cpuMs(c2, c3), describe: cpuMs(c3, c4) },
       emptyReason,
     };
   };
