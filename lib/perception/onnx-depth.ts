@@ -12,7 +12,7 @@
  */
 import type { RgbImage } from "../engine/types";
 import { checkRgb } from "../engine/image-io";
-import { floatTensor, openOnnxModel, resizeMap, rgbToPlanes, runOnnx } from "./onnx-model";
+import { checkOptionKeys, floatTensor, openOnnxModel, resizeMap, rgbToPlanes, runOnnx } from "./onnx-model";
 import type { OnnxModel } from "./onnx-model";
 
 export interface OnnxDepthOptions {
@@ -56,6 +56,7 @@ export interface OnnxDepthModel {
 
 /** Opens and checks a depth model: input float32 [1, 3, H, W], output float32 [1, H', W'] or [1, 1, H', W']. */
 export async function loadOnnxDepth(source: string | Uint8Array, options: Partial<OnnxDepthOptions> = {}): Promise<OnnxDepthModel> {
+  checkOptionKeys(options, DEPTH_ANYTHING_DEFAULTS, "loadOnnxDepth");
   const o: OnnxDepthOptions = { ...DEPTH_ANYTHING_DEFAULTS, ...options };
   if (o.kind !== "relative" && o.kind !== "metric") throw new Error(`loadOnnxDepth: kind must be "relative" or "metric", got ${JSON.stringify(o.kind)}`);
   // the output's rank may be 3 or 4: check the input strictly, the output's name and type

@@ -60,6 +60,13 @@ function checkSide(what: string, file: string, side: "input" | "output", specs: 
   return out;
 }
 
+/** Throws when `options` has a key that `defaults` does not (a misspelt option must not be ignored). */
+export function checkOptionKeys(options: object, defaults: object, what: string): void {
+  for (const k of Object.keys(options)) {
+    if (!(k in defaults)) throw new Error(`${what}: unknown option '${k}'; known options: ${Object.keys(defaults).join(", ")}`);
+  }
+}
+
 /** Opens an ONNX file (or bytes) and checks it against `spec`. `what` names the caller in errors. */
 export async function openOnnxModel(source: string | Uint8Array, spec: ModelSpec, what: string): Promise<OnnxModel> {
   const file = typeof source === "string" ? source : "(bytes)";

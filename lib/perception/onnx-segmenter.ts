@@ -15,7 +15,7 @@ import type { RgbImage } from "../engine/types";
 import { checkRgb } from "../engine/image-io";
 import type { Box } from "./boxes";
 import type { BoxMask } from "./box-segment";
-import { floatTensor, openOnnxModel, runOnnx } from "./onnx-model";
+import { checkOptionKeys, floatTensor, openOnnxModel, runOnnx } from "./onnx-model";
 import type { OnnxModel } from "./onnx-model";
 
 export interface OnnxSegmenterOptions {
@@ -60,6 +60,7 @@ export interface OnnxSegmenter {
 
 /** Opens and checks a SAM-style encoder/decoder pair of ONNX files. */
 export async function loadOnnxSegmenter(encoderFile: string | Uint8Array, decoderFile: string | Uint8Array, options: Partial<OnnxSegmenterOptions> = {}): Promise<OnnxSegmenter> {
+  checkOptionKeys(options, SAM_DEFAULTS, "loadOnnxSegmenter");
   const o: OnnxSegmenterOptions = { ...SAM_DEFAULTS, ...options };
   const encoder = await openOnnxModel(
     encoderFile,

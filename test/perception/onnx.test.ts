@@ -133,6 +133,17 @@ describe("ONNX loader: a wrong model is a clear error before any inference", () 
       load: () => loadOnnxSegmenter(meanSamModels().encoder, meanSamModels().encoder),
       error: "loadOnnxSegmenter (decoder): (bytes) has no input 'image_embeddings' (expected float32 [1, ?, ?, ?]); the model's inputs: image (float32 [1, 3, 16, 16])",
     },
+    {
+      name: "a misspelt option",
+      load: () => loadOnnxDepth(meanDepthModel(), { inputSise: 14 } as never),
+      error: "loadOnnxDepth: unknown option 'inputSise'; known options: inputName, outputName, inputSize, mean, std, kind, metricScale",
+    },
+    {
+      name: "a misspelt segmenter option",
+      load: () => loadOnnxSegmenter(meanSamModels().encoder, meanSamModels().decoder, { margin: 0 } as never),
+      error: "loadOnnxSegmenter: unknown option 'margin'; known options: encoderInput,",
+    },
+    { name: "an unknown depth kind", load: () => loadOnnxDepth(meanDepthModel(), { kind: "inverse" as never }), error: 'loadOnnxDepth: kind must be "relative" or "metric", got "inverse"' },
   ];
   for (const c of cases) {
     it(c.name, async () => {
