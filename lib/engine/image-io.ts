@@ -1,8 +1,11 @@
 /**
  * Image I/O through sharp (libvips) for the real-image path: decode PNG/JPEG/WebP bytes or
- * files into an 8-bit RGB image, encode RGB images as PNG. Corrupt or truncated files fail with
- * a message that names the file and the problem; grayscale images are expanded to RGB and
- * images with alpha are flattened onto a background, or refused when the caller asks for that.
+ * files (8 or 16 bits per channel) into an 8-bit RGB image, encode RGB images as PNG. The EXIF
+ * orientation tag is applied (`rotate()`), so a phone photo comes out the way it was seen: its
+ * left stays left. Corrupt or truncated files fail with a message that names the file and the
+ * problem; grayscale images are expanded to RGB and images with alpha are flattened onto a
+ * background, or refused when the caller asks for that. `fitWithin` shrinks large images inside
+ * the decoder (libvips streams the pixels, so a 10,000 x 10,000 photo never sits in memory whole).
  * (The dataset writer uses its own synchronous, deterministic PNG codec in lib/data/png.ts.)
  */
 import * as fs from "fs";
@@ -19,9 +22,26 @@ export interface DecodeOptions {
   background: [number, number, number];
   /** Largest accepted width or height (guards against decompression bombs). */
   maxSide: number;
+  /**
+   * When > 0, images whose longer side exceeds it are shrunk (aspect kept, Lanczos) so that the
+   * longer side equals it; 0 keeps the decoded size.
+   */
+  fitWithin: number;
 }
 
-export const DEFAULT_DECODE: DecodeOptions = { alpha: "flatten", grayscale: "expand", background: [255, 255, 255], maxSide: 8192 };
+export const DEFAULT_DECODE: DecodeOptions = { alpha: "flatten", grayscale: "expand", background: [255, 255, 255], maxSide: 8192, fitWithin: 0 };
+
+/** A decoded image with the facts needed to map it back to the file's pixels. */
+export interface DecodedImage {
+  image: RgbImage;
+  /** Size of the file's image after the EXIF orientation, before any `fitWithin` shrink. */
+  originalWidth: number;
+  originalHeight: number;
+  /** EXIF orientation tag (1 = as stored, 2-8 = flipped and/or rotated; 1 when absent). */
+  orientation: number;
+  /** Bits per channel in the file (8 or 16). */
+  bitDepth: number;
+}
 
 /** Checks an RgbImage's shape: positive integer size and data of length W * H * 3. */
 export function checkRgb(img: RgbImage, what: string): void {
@@ -69,21 +89,32 @@ export function checkPngStructure(bytes: Uint8Array, name = "image"): void {
   }
 }
 
-/** Decodes image bytes (PNG, JPEG, WebP, ...) into 8-bit RGB. `name` appears in error messages. */
+/** Decodes image bytes (PNG, JPEG, WebP, ...) into 8-bit RGB, EXIF orientation applied. `name` appears in error messages. */
 export async function decodeImage(bytes: Uint8Array, name = "image", options: Partial<DecodeOptions> = {}): Promise<RgbImage> {
+  return (await decodeImageInfo(bytes, name, options)).image;
+}
+
+/**
+ * Like `decodeImage`, and says how the result relates to the file: the oriented original size
+ * (for mapping working-size pixels back), the EXIF orientation and the bit depth.
+ */
+export async function decodeImageInfo(bytes: Uint8Array, name = "image", options: Partial<DecodeOptions> = {}): Promise<DecodedImage> {
   const o = { ...DEFAULT_DECODE, ...options };
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
     throw new Error(`decodeImage: ${name} is empty (0 bytes); expected PNG or JPEG bytes`);
   }
   if (isPng(bytes)) checkPngStructure(bytes, name);
-  let meta: { width?: number; height?: number; channels?: number; hasAlpha?: boolean };
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
   try {
     meta = await sharp(bytes, { failOn: "warning" }).metadata();
   } catch (e) {
     throw new Error(`decodeImage: ${name} is not a readable image (corrupt, truncated or unknown format): ${(e as Error).message}`);
   }
-  const W = meta.width ?? 0;
-  const H = meta.height ?? 0;
+  const orientation = meta.orientation ?? 1;
+  // orientations 5-8 turn the picture by 90 degrees: the shown width is the stored height
+  const turned = orientation >= 5 && orientation <= 8;
+  const W = (turned ? meta.height : meta.width) ?? 0;
+  const H = (turned ? meta.width : meta.height) ?? 0;
   if (W < 1 || H < 1) throw new Error(`decodeImage: ${name} has no size (width ${W}, height ${H})`);
   if (W > o.maxSide || H > o.maxSide) throw new Error(`decodeImage: ${name} is ${W}x${H}, larger than maxSide ${o.maxSide}`);
   const channels = meta.channels ?? 3;
@@ -95,14 +126,21 @@ export async function decodeImage(bytes: Uint8Array, name = "image", options: Pa
   if (isGray && o.grayscale === "refuse") {
     throw new Error(`decodeImage: ${name} is grayscale; pass grayscale: "expand" to repeat the channel into RGB`);
   }
+  if (!(Number.isInteger(o.fitWithin) && o.fitWithin >= 0)) throw new Error(`decodeImage: fitWithin must be an integer >= 0, got ${o.fitWithin}`);
+  const scale = o.fitWithin > 0 && Math.max(W, H) > o.fitWithin ? o.fitWithin / Math.max(W, H) : 1;
+  const outW = scale < 1 ? Math.max(1, Math.round(W * scale)) : W;
+  const outH = scale < 1 ? Math.max(1, Math.round(H * scale)) : H;
+  const bitDepth = meta.depth === "ushort" || meta.depth === "short" ? 16 : 8;
   try {
-    let pipe = sharp(bytes, { failOn: "warning" });
+    let pipe = sharp(bytes, { failOn: "warning" }).rotate();
+    if (scale < 1) pipe = pipe.resize(outW, outH, { fit: "fill", kernel: "lanczos3" });
     if (hasAlpha) pipe = pipe.flatten({ background: { r: o.background[0], g: o.background[1], b: o.background[2] } });
     const { data, info } = await pipe.toColourspace("srgb").removeAlpha().raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || info.width !== W || info.height !== H || data.length !== W * H * 3) {
+    if (info.channels !== 3 || info.width !== outW || info.height !== outH || data.length !== outW * outH * 3) {
       throw new Error(`unexpected decoder output ${info.width}x${info.height}x${info.channels}`);
     }
-    return { width: W, height: H, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    const image = { width: outW, height: outH, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    return { image, originalWidth: W, originalHeight: H, orientation, bitDepth };
   } catch (e) {
     throw new Error(`decodeImage: ${name} could not be decoded (corrupt or truncated?): ${(e as Error).message}`);
   }

@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import sharp from "sharp";
+import { fromOriginal, loadPhoto, perceptionConfig, toOriginal } from "../../lib/perception";
+
+const cfg = perceptionConfig("quick").photo; // working size 512
+
+/** 40 x 20 test card: left half red, right half blue. */
+function card(): Buffer {
+  const W = 40;
+  const H = 20;
+  const d = Buffer.alloc(W * H * 3);
+  for (let i = 0; i < W * H; i++) d.set(i % W < W / 2 ? [230, 20, 20] : [20, 20, 230], i * 3);
+  return d;
+}
+const raw = { raw: { width: 40, height: 20, channels: 3 as const } };
+
+function at(img: { width: number; data: Uint8Array }, u: number, v: number): number[] {
+  const i = (v * img.width + u) * 3;
+  return [img.data[i], img.data[i + 1], img.data[i + 2]];
+}
+
+describe("photo input (sharp): formats, depth, channels, orientation", () => {
+  const formats: { name: string; make: () => Promise<Buffer>; tolerance: number }[] = [
+    { name: "PNG 8-bit", make: () => sharp(card(), raw).png().toBuffer(), tolerance: 0 },
+    { name: "PNG 16-bit", make: () => sharp(card(), raw).toColourspace("rgb16").png().toBuffer(), tolerance: 0 },
+    { name: "JPEG", make: () => sharp(card(), raw).jpeg({ quality: 95 }).toBuffer(), tolerance: 40 },
+    { name: "WebP lossless", make: () => sharp(card(), raw).webp({ lossless: true }).toBuffer(), tolerance: 0 },
+    { name: "PNG with alpha (flattened on white)", make: () => sharp(card(), raw).ensureAlpha(1).png().toBuffer(), tolerance: 0 },
+  ];
+  for (const f of formats) {
+    it(`${f.name}: decodes at its size with left red, right blue`, async () => {
+      const p = await loadPhoto(await f.make(), cfg, f.name);
+      expect([p.image.width, p.image.height, p.scale, p.orientation]).toEqual([40, 20, 1, 1]);
+      at(p.image, 2, 10).forEach((c, k) => expect(Math.abs(c - [230, 20, 20][k])).toBeLessThanOrEqual(f.tolerance));
+      at(p.image, 37, 10).forEach((c, k) => expect(Math.abs(c - [20, 20, 230][k])).toBeLessThanOrEqual(f.tolerance));
+    });
+  }
+
+  it("grayscale expands to three equal channels", async () => {
+    const g = await sharp(Buffer.from([0, 100, 200, 255]), { raw: { width: 2, height: 2, channels: 1 } }).png().toBuffer();
+    const p = await loadPhoto(g, cfg);
+    expect(Array.from(p.image.data)).toEqual([0, 0, 0, 100, 100, 100, 200, 200, 200, 255, 255, 255]);
+  });
+
+  it("a phone photo (EXIF orientation 6) keeps its left on the left: the stored top row becomes the right column", async () => {
+    // stored 40 x 20 with red on the left; orientation 6 = turn 90 degrees clockwise to view
+    const jpg = await sharp(card(), raw).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toBuffer();
+    const p = await loadPhoto(jpg, cfg, "phone.jpg");
+    expect([p.image.width, p.image.height, p.orientation]).toEqual([20, 40, 6]);
+    expect(at(p.image, 10, 2)[0]).toBeGreaterThan(200); // stored left (red) is now at the top
+    expect(at(p.image, 10, 37)[2]).toBeGreaterThan(200);
+  });
+
+  it("1 x 1 pixel decodes", async () => {
+    const p = await loadPhoto(await sharp(Buffer.from([1, 2, 3]), { raw: { width: 1, height: 1, channels: 3 } }).png().toBuffer(), cfg);
+    expect([p.image.width, p.image.height, Array.from(p.image.data)]).toEqual([1, 1, [1, 2, 3]]);
+  });
+
+  it("10,000 x 10,000 pixels: shrunk inside the decoder to the working size with bounded memory", async () => {
+    const png = await sharp({ create: { width: 10000, height: 10000, channels: 3, background: { r: 10, g: 200, b: 30 } } }).png({ compressionLevel: 1 }).toBuffer();
+    const rss0 = process.memoryUsage().rss;
+    let peak = rss0;
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    const p = await loadPhoto(png, cfg, "huge.png");
+    clearInterval(timer);
+    peak = Math.max(peak, process.memoryUsage().rss);
+    expect([p.image.width, p.image.height, p.originalWidth, p.originalHeight]).toEqual([512, 512, 10000, 10000]);
+    expect(p.scale).toBeCloseTo(10000 / 512, 12);
+    expect(at(p.image, 100, 100)).toEqual([10, 200, 30]);
+    // decoding it whole would take 300 MB of pixels
+    expect((peak - rss0) / 1e6).toBeLessThan(150);
+  });
+
+  it("the mapping back to the original is exact", async () => {
+    const wide = await sharp({ create: { width: 2048, height: 1024, channels: 3, background: "#808080" } }).png().toBuffer();
+    const p = await loadPhoto(wide, cfg);
+    expect([p.image.width, p.image.height]).toEqual([512, 256]);
+    expect(toOriginal(p, 256, 128)).toEqual({ u: 1024, v: 512 });
+    expect(fromOriginal(p, 2048, 1024)).toEqual({ u: 512, v: 256 });
+  });
+});
+
+describe("photo input: bad files are clear errors", () => {
+  const cases: { name: string; input: () => Promise<string | Uint8Array>; error: string; config?: typeof cfg }[] = [
+    { name: "zero bytes", input: async () => new Uint8Array(0), error: "decodeImage: zero.jpg is empty (0 bytes); expected PNG or JPEG bytes" },
+    { name: "not an image", input: async () => Buffer.from("GIF? no: plain text"), error: "decodeImage: zero.jpg is not a readable image (corrupt, truncated or unknown format)" },
+    {
+      name: "truncated JPEG",
+      input: async () => (await sharp(card(), raw).jpeg().toBuffer()).subarray(0, 200),
+      error: "decodeImage: zero.jpg",
+    },
+    {
+      name: "corrupt PNG (flipped byte)",
+      input: async () => {
+        const b = Buffer.from(await sharp(card(), raw).png().toBuffer());
+        b[b.length - 20] ^= 0xff;
+        return b;
+      },
+      error: "decodeImage: zero.jpg is a corrupt PNG (CRC mismatch",
+    },
+    { name: "missing file", input: async () => "/nonexistent/photo.jpg", error: "loadPhoto: no such file /nonexistent/photo.jpg" },
+    {
+      name: "larger than maxSide",
+      input: () => sharp(card(), raw).png().toBuffer(),
+      config: { workingSize: 16, maxSide: 30 },
+      error: "decodeImage: zero.jpg is 40x20, larger than maxSide 30",
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const input = await c.input();
+      await expect(loadPhoto(input, c.config ?? cfg, typeof input === "string" ? undefined : "zero.jpg")).rejects.toThrow(c.error);
+    });
+  }
+
+  it("config ranges are checked with a message that says what is allowed", () => {
+    expect(() => perceptionConfig("quick", { photo: { workingSize: 4 } })).toThrow("perception config: photo.workingSize must be an integer >= 8, got 4");
+    expect(() => perceptionConfig("quick", { groundDepth: { horizon: "sky" } })).toThrow('perception config: groundDepth.horizon must be "given", "objects" or "level", got "sky"');
+    expect(() => perceptionConfig("quick", { detector: { nms: 1 } } as never)).toThrow("unknown config key 'nms'");
+  });
+});
