@@ -13,3 +13,7 @@ export * from "./editor/tokenizer";
 export { VOCAB_SEED, buildVocabularyWords, listWords } from "./editor/vocab-build";
 export { VOCAB_VERSION, VOCAB_WORDS } from "./editor/vocab-words";
 export * from "./editor/generate";
+export * from "./editor/pipeline";
+export * from "./editor/train/data";
+export * from "./editor/train/steps";
+export * from "./editor/train/recipes";

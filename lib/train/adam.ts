@@ -27,6 +27,17 @@ function lossAndProbes(value: tf.Scalar, grads: tf.NamedTensorMap, vars: tf.Vari
   return tf.tidy(() => tf.stack([value, ...vars.map((v) => tf.sum(tf.mul(grads[v.name], 0)))]) as tf.Tensor1D);
 }
 
+/**
+ * Drops the entries of variables the loss does not depend on (tf.variableGrads gives them null):
+ * a varList may hold more than one loss touches (e.g. a text-only phase of a model whose tuning
+ * mode also lists the denoiser); such variables get no update.
+ */
+function connectedGrads(r: { value: tf.Scalar; grads: tf.NamedTensorMap }): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  const grads: tf.NamedTensorMap = {};
+  for (const [k, g] of Object.entries(r.grads)) if (g !== null && g !== undefined) grads[k] = g;
+  return { value: r.value, grads };
+}
+
 /** Throws (after disposing `grads` and `value`) when the loss or a gradient is not finite. */
 function refuseNonFinite(fn: string, read: ArrayLike<number>, vars: tf.Variable[], value: tf.Scalar, grads: tf.NamedTensorMap): void {
   const loss = read[0];
@@ -43,8 +54,9 @@ function refuseNonFinite(fn: string, read: ArrayLike<number>, vars: tf.Variable[
  * Refuses a non-finite loss or gradient with an error, before anything is updated.
  */
 export function trainStep(optimizer: OptimizerLike, lossFn: () => tf.Scalar, params: Params, varList?: tf.Variable[]): number {
-  const vars = varList ?? Object.values(params).filter((v) => v.trainable);
-  const { value, grads } = tf.variableGrads(lossFn, vars);
+  const listed = varList ?? Object.values(params).filter((v) => v.trainable);
+  const { value, grads } = connectedGrads(tf.variableGrads(lossFn, listed));
+  const vars = listed.filter((v) => grads[v.name] !== undefined);
   const probes = lossAndProbes(value, grads, vars);
   const read = probes.dataSync();
   probes.dispose();
@@ -61,8 +73,9 @@ export function trainStep(optimizer: OptimizerLike, lossFn: () => tf.Scalar, par
  * Refuses a non-finite loss or gradient like `trainStep` (the read-back now comes before the update).
  */
 export async function trainStepAsync(optimizer: OptimizerLike, lossFn: () => tf.Scalar, params: Params, varList?: tf.Variable[]): Promise<number> {
-  const vars = varList ?? Object.values(params).filter((v) => v.trainable);
-  const { value, grads } = tf.variableGrads(lossFn, vars);
+  const listed = varList ?? Object.values(params).filter((v) => v.trainable);
+  const { value, grads } = connectedGrads(tf.variableGrads(lossFn, listed));
+  const vars = listed.filter((v) => grads[v.name] !== undefined);
   const probes = lossAndProbes(value, grads, vars);
   const read = await probes.data();
   probes.dispose();

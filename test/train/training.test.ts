@@ -255,3 +255,18 @@ describe("trainStep refuses non-finite losses and gradients", () => {
     opt.dispose();
   });
 });
+
+describe("trainStep with variables the loss does not touch", () => {
+  it("updates the connected variables and leaves the others (no null-gradient crash)", async () => {
+    await initBackend({ force: "cpu" });
+    const a = tf.variable(tf.tensor1d([1, 2]));
+    const b = tf.variable(tf.tensor1d([3, 4]));
+    const opt = tf.train.sgd(0.1);
+    const loss = trainStep(opt, () => tf.sum(tf.square(a)) as tf.Scalar, {}, [a, b]);
+    expect(loss).toBeCloseTo(5, 6);
+    expect(Array.from(a.dataSync())).toEqual([1 - 0.1 * 2, 2 - 0.1 * 4].map((v) => Math.fround(v)));
+    expect(Array.from(b.dataSync())).toEqual([3, 4]);
+    tf.dispose([a, b]);
+    opt.dispose();
+  });
+});

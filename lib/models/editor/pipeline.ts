@@ -1,0 +1,94 @@
+/**
+ * The edit pipeline (paper Fig. 3; MGIE / InstructPix2Pix inference), written as numbered steps:
+ *   1. check the input (size, instructions) and stack the sources;
+ *   2. the MLLM reads task prompt + soft prompt + image tokens + instruction + [IMG]; H_edit maps
+ *      the [IMG] states to condition tokens (and H_lm greedily writes the language condition);
+ *   3. DDIM from x_T ~ N(0, I) over the residual r = (target - source) / 2: at each step one
+ *      batched denoiser call on [cond; image only; unconditional] (the guidance batch order),
+ *      dual classifier-free guidance (InstructPix2Pix Eq. 3; applied to the prediction, which is
+ *      affine in epsilon with coefficients summing to 1, so the result is the same), then the
+ *      scheduler's step;
+ *   4. the edited image = source + 2 r, clipped to [-1, 1].
+ * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Rng } from "../../core/rng";
+import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
+import { generateConditions } from "./generate";
+import { editorCondition, editorDenoise, editorLayout, editorParams, type Editor } from "./model";
+import { guidanceBranches } from "./denoiser";
+import { applyResidual } from "./residual";
+import { editorScheduler, imageBatch } from "./train/steps";
+
+export interface EditPipelineOptions {
+  /** DDIM steps (10 in the feasibility runs). */
+  steps: number;
+  /** Text and image guidance scales s_T, s_I (1 and 1 = no guidance). */
+  textScale: number;
+  imageScale: number;
+  /** Seed of x_T. */
+  seed: number;
+  /** Also write the language condition with H_lm (greedy). */
+  writeCondition: boolean;
+}
+
+export const DEFAULT_EDIT_OPTIONS: EditPipelineOptions = { steps: 10, textScale: 1, imageScale: 1, seed: 0, writeCondition: false };
+
+export interface EditOutput {
+  /** Edited images, [H*W*3] in [-1, 1] each. */
+  images: Float32Array[];
+  /** The language conditions H_lm wrote (empty strings unless asked). */
+  conditions: string[];
+}
+
+/** Edits `sources` ([H*W*3] in [-1, 1]) by `instructions`. */
+export function editImages(e: Editor, sources: readonly Float32Array[], instructions: readonly string[], options: Partial<EditPipelineOptions> = {}): EditOutput {
+  const o = { ...DEFAULT_EDIT_OPTIONS, ...options };
+  // 1.
+  if (sources.length !== instructions.length) throw new Error(`editImages: ${sources.length} images for ${instructions.length} instructions`);
+  if (sources.length === 0) return { images: [], conditions: [] };
+  for (const [i, s] of instructions.entries()) if (s.trim() === "") throw new Error(`editImages: instruction ${i} is empty; say what to change`);
+  const size = e.config.image;
+  const B = sources.length;
+  const sched = editorScheduler(e.config);
+  sched.setTimesteps(o.steps);
+  const rng = new Rng(o.seed);
+  const images = tf.tidy(() => {
+    const source = imageBatch(sources, size); // [B, H, W, 3]
+    // 2.
+    const cond = editorCondition(e, e.imageTokens ? source : null, editorLayout(e, [...instructions])).edit.tokens; // [B, L, dnD]
+    // 3.
+    let x: tf.Tensor4D = tf.tensor4d(rng.normalArray(B * size * size * 3), [B, size, size, 3]);
+    const p = editorParams(e);
+    for (const t of sched.timesteps) {
+      const ts = Array(B).fill(t) as number[];
+      const guided = o.textScale === 1 && o.imageScale === 1
+        ? editorDenoise(e, { noisy: x, source, t: ts, cond }).prediction
+        : (() => {
+            const br = guidanceBranches(p, e.config, { noisy: x, source, t: ts, cond });
+            return dualClassifierFreeGuidance({ text: br.full, image: br.imageOnly, uncond: br.uncond }, o.textScale, o.imageScale) as tf.Tensor4D;
+          })();
+      const z = tf.tensor4d(rng.normalArray(B * size * size * 3), [B, size, size, 3]);
+      x = sched.step(guided, t, x, { noise: z }).prevSample as tf.Tensor4D;
+    }
+    // 4.
+    return applyResidual(source, x);
+  });
+  const flat = images.dataSync() as Float32Array;
+  images.dispose();
+  const n = size * size * 3;
+  const conditions = o.writeCondition ? answerQuestions(e, sources, instructions, e.config.maxCondition) : instructions.map(() => "");
+  return { images: Array.from({ length: B }, (_, i) => flat.slice(i * n, (i + 1) * n)), conditions };
+}
+
+/** VQA: greedy answers of H_lm to `questions` about `images` (the same decoding writes an edit's language condition). */
+export function answerQuestions(e: Editor, images: readonly Float32Array[], questions: readonly string[], maxTokens = 12): string[] {
+  if (images.length !== questions.length) throw new Error(`answerQuestions: ${images.length} images for ${questions.length} questions`);
+  if (images.length === 0) return [];
+  const batch = e.imageTokens ? imageBatch(images, e.config.image) : null;
+  try {
+    return generateConditions(e, batch, [...questions], maxTokens).texts;
+  } finally {
+    batch?.dispose();
+  }
+}

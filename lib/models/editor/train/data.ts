@@ -1,0 +1,119 @@
+/**
+ * The editor's training data, in memory, from the data engine (paper §5.1, §5.2; Appendix L):
+ * - `captionData`: generic, non-spatial image-text data for base pre-training (stands in for the
+ *   image-text data LLaVA was trained on): "describe the image ." -> the objects with their
+ *   colour, size, material and shape and the count, in a canonical, non-spatial order, and
+ *   "describe the <colour> object ." for objects whose colour is unique;
+ * - `genericEditData`: the IPr2Pr-like generic edits (~7% spatial, lib/data/generic.ts);
+ * - `engineData`: the data engine's spatial VQA pairs (Stage I) and spatial edit records with
+ *   exact ground truth (Stage II).
+ * Images are [H*W*3] Float32Arrays in [-1, 1]. Every generator checks that its base seed is a
+ * training seed (lib/data/seeds.ts), so no benchmark scene is ever trained on.
+ */
+import { Rng } from "../../../core/rng";
+import { dataEngineConfig, genericConfig } from "../../../data/config";
+import { buildScene } from "../../../data/generate";
+import { genericUnit } from "../../../data/generic";
+import { decodePng } from "../../../data/png";
+import { checkTrainingSeed } from "../../../data/seeds";
+import { worldConfig } from "../../../world/config";
+import { renderScene } from "../../../world/render";
+import { sampleScene } from "../../../world/sampler";
+
+export interface EditExample {
+  source: Float32Array;
+  target: Float32Array;
+  instruction: string;
+  /** The language condition (§5.1.3): what the result shows, in words. */
+  condition: string;
+  /** Edit kind or generic type, for per-kind scores. */
+  kind: string;
+  spatial: boolean;
+}
+
+export interface TextExample {
+  image: Float32Array;
+  prompt: string;
+  answer: string;
+  family: string;
+}
+
+/** 8-bit RGB -> [-1, 1]. */
+export function toSigned(rgb: Uint8Array): Float32Array {
+  const out = new Float32Array(rgb.length);
+  for (let i = 0; i < rgb.length; i++) out[i] = rgb[i] / 127.5 - 1;
+  return out;
+}
+
+/** [-1, 1] -> 8-bit RGB (clipped, rounded). */
+export function toBytes(x: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = Math.max(0, Math.min(255, Math.round((x[i] + 1) * 127.5)));
+  return out;
+}
+
+function checkScenes(n: number, who: string): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${who}: scenes must be a positive integer, got ${n}`);
+}
+
+/** Generic captions and object descriptions of `scenes` fresh scenes (non-spatial: the order is by shape, colour, size, material). */
+export function captionData(seed: number, scenes: number, resolution: number): TextExample[] {
+  checkTrainingSeed(seed);
+  checkScenes(scenes, "captionData");
+  const world = worldConfig();
+  const out: TextExample[] = [];
+  for (let k = 0; k < scenes; k++) {
+    const scene = sampleScene(new Rng(seed).fork(`caption-${k}`), world);
+    const image = toSigned(renderScene(scene, { width: resolution, height: resolution }).rgb);
+    const describe = (o: (typeof scene.objects)[number]) => `${o.size} ${o.colour} ${o.material} ${o.shape}`;
+    const sorted = [...scene.objects].sort((a, b) => describe(a).split(" ").reverse().join(" ").localeCompare(describe(b).split(" ").reverse().join(" ")));
+    out.push({ image, prompt: "describe the image .", answer: `there are ${scene.objects.length} objects : ${sorted.map(describe).join(" , ")}`, family: "caption" });
+    for (const o of scene.objects) {
+      if (scene.objects.filter((p) => p.colour === o.colour).length !== 1) continue;
+      out.push({ image, prompt: `describe the ${o.colour} object .`, answer: describe(o), family: "attribute" });
+    }
+  }
+  return out;
+}
+
+/** The generic IPr2Pr-like edit data of `scenes` scenes (lib/data/generic.ts), decoded. */
+export function genericEditData(seed: number, scenes: number, resolution: number, profile?: string): EditExample[] {
+  checkTrainingSeed(seed);
+  checkScenes(scenes, "genericEditData");
+  const cfg = genericConfig(profile, { resolution });
+  const out: EditExample[] = [];
+  for (let k = 0; k < scenes; k++) {
+    const unit = genericUnit(k, seed, cfg);
+    const files = new Map(unit.files.map((f) => [f.path, f.bytes]));
+    for (const r of unit.records) {
+      const src = files.get(String(r.file_name));
+      const tgt = files.get(String(r.edited_file_name));
+      if (!src || !tgt) throw new Error(`genericEditData: scene ${k} lacks the image files of its record`);
+      out.push({
+        source: toSigned(decodePng(src).data),
+        target: toSigned(decodePng(tgt).data),
+        instruction: String(r.instruction),
+        condition: String(r.language_condition),
+        kind: String(r.type),
+        spatial: Boolean(r.spatial_intended),
+      });
+    }
+  }
+  return out;
+}
+
+/** The data engine's spatial VQA pairs and spatial edit records of `scenes` scenes (oracle perception). */
+export function engineData(seed: number, scenes: number, resolution: number, profile?: string): { vqa: TextExample[]; edits: EditExample[] } {
+  checkTrainingSeed(seed);
+  checkScenes(scenes, "engineData");
+  const cfg = dataEngineConfig(profile, { resolution });
+  const vqa: TextExample[] = [];
+  const edits: EditExample[] = [];
+  for (let k = 0; k < scenes; k++) {
+    const s = buildScene(k, seed, cfg);
+    const image = toSigned(s.render.rgb);
+    for (const q of s.vqa) vqa.push({ image, prompt: q.text, answer: q.answer, family: q.family });
+    for (const e of s.edits) edits.push({ source: image, target: toSigned(e.target.data), instruction: e.text, condition: e.condition, kind: e.kind, spatial: true });
+  }
+  return { vqa, edits };
+}

@@ -1,0 +1,75 @@
+/**
+ * The editor's training objectives on in-memory examples (paper §5.2, Eq. 8):
+ * - `textLoss`: cross-entropy of H_lm over the answer written in the condition slot of the
+ *   layout (base pre-training on captions; Stage I on spatial VQA);
+ * - `editStepLoss`: Stage II's L = L_condition + w L_edit, where L_edit is the DDPM loss of the
+ *   denoiser on the edit residual r0 = (target - source) / 2: draw t and noise, x_t = addNoise(r0)
+ *   (Ho et al. 2020, Eq. 4), regress the scheduler's training target (x0, epsilon or v), with
+ *   MGIE's condition dropout for classifier-free guidance.
+ * Batches are drawn with a seeded Rng; functions are called inside the gradient tape (trainLoop).
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Rng } from "../../../core/rng";
+import { DDIMScheduler } from "../../../diffusion/ddim";
+import { makeSchedule } from "../../../diffusion/schedule";
+import type { Prediction } from "../../../diffusion/scheduler";
+import type { EditorConfig } from "../config";
+import { conditionDropout, conditionLoss } from "../losses";
+import { editorCondition, editorLayout, stage2Loss, type Editor } from "../model";
+import { editResidual } from "../residual";
+import type { EditExample, TextExample } from "./data";
+
+/** The scheduler's name for the editor's prediction type. */
+export function schedulerPrediction(c: Pick<EditorConfig, "prediction">): Prediction {
+  const map: Record<string, Prediction> = { x0: "sample", eps: "epsilon", v: "v" };
+  const p = map[c.prediction];
+  if (p === undefined) throw new Error(`editor: prediction must be one of x0, eps, v, got '${c.prediction}'`);
+  return p;
+}
+
+/** The editor's noise scheduler: cosine schedule (Nichol & Dhariwal), DDIM with trailing spacing for few sampling steps. */
+export function editorScheduler(c: Pick<EditorConfig, "timesteps" | "prediction">): DDIMScheduler {
+  return new DDIMScheduler(makeSchedule({ kind: "cosine", numTrainTimesteps: c.timesteps }), { prediction: schedulerPrediction(c), timestepSpacing: "trailing", clipSample: 1 });
+}
+
+/** Stacks images [H*W*3] into [B, H, W, 3]. */
+export function imageBatch(images: readonly Float32Array[], size: number): tf.Tensor4D {
+  const B = images.length;
+  const n = size * size * 3;
+  const data = new Float32Array(B * n);
+  images.forEach((im, i) => {
+    if (im.length !== n) throw new Error(`imageBatch: image ${i} has ${im.length} values, expected ${size}x${size}x3 = ${n}`);
+    data.set(im, i * n);
+  });
+  return tf.tensor4d(data, [B, size, size, 3]);
+}
+
+/** `batch` indices drawn uniformly with replacement. */
+export function drawBatch<T>(items: readonly T[], batch: number, rng: Rng): T[] {
+  if (items.length === 0) throw new Error("drawBatch: no training examples");
+  return Array.from({ length: batch }, () => items[rng.int(0, items.length)]);
+}
+
+/** H_lm's cross-entropy on the answers (the condition slot holds the answer). */
+export function textLoss(e: Editor, ex: readonly TextExample[]): tf.Scalar {
+  const layout = editorLayout(e, ex.map((x) => x.prompt), ex.map((x) => x.answer));
+  const images = e.imageTokens ? imageBatch(ex.map((x) => x.image), e.config.image) : null;
+  const r = editorCondition(e, images, layout);
+  if (r.conditionLogits === null) throw new Error("textLoss: the layout has no answers");
+  return conditionLoss(r.conditionLogits, layout);
+}
+
+/** Stage II loss on a batch of edits: L_condition + w L_edit with a DDPM draw of t and noise. */
+export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng): tf.Scalar {
+  const size = e.config.image;
+  const B = ex.length;
+  const source = imageBatch(ex.map((x) => x.source), size);
+  const r0 = editResidual(imageBatch(ex.map((x) => x.target), size), source); // [B, H, W, 3]
+  const t = Array.from({ length: B }, () => rng.int(0, sched.numTrainTimesteps));
+  const noise = tf.tensor4d(rng.normalArray(B * size * size * 3), [B, size, size, 3]);
+  const noisy = sched.addNoise(r0, noise, t) as tf.Tensor4D;
+  const target = sched.trainingTarget(r0, noise, t) as tf.Tensor4D;
+  const drop = conditionDropout(rng, B, e.config);
+  const layout = editorLayout(e, ex.map((x) => x.instruction), ex.map((x) => x.condition));
+  return stage2Loss(e, { source, layout, noisy, t, target, dropText: drop.dropText, dropImage: drop.dropImage }).loss;
+}

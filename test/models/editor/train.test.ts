@@ -1,0 +1,123 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "../../../lib/backend";
+import { Rng } from "../../../lib/core/rng";
+import { createEditor, disposeEditor, editorParams } from "../../../lib/models/editor/model";
+import { editorConfig } from "../../../lib/models/editor/config";
+import { answerQuestions, editImages } from "../../../lib/models/editor/pipeline";
+import { captionData, engineData, genericEditData, toBytes, toSigned } from "../../../lib/models/editor/train/data";
+import { cloneEditor, recipeConfig, runRecipe } from "../../../lib/models/editor/train/recipes";
+import { editorScheduler, schedulerPrediction } from "../../../lib/models/editor/train/steps";
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+const cfg = editorConfig("tiny");
+const rc = recipeConfig("tiny");
+
+describe("editor training data", () => {
+  it("captions are non-spatial and use the tokenizer's words only", () => {
+    const e = createEditor(cfg, new Rng(1));
+    const caps = captionData(rc.dataSeed, 6, cfg.image);
+    expect(caps.length).toBeGreaterThan(6);
+    expect(caps[0].image.length).toBe(cfg.image * cfg.image * 3);
+    for (const c of caps) expect(e.tokenizer.unknownWords(`${c.prompt} ${c.answer}`)).toEqual([]);
+    expect(caps[0].answer).toMatch(/^there are \d objects : /);
+    disposeEditor(e);
+  });
+
+  it("engine and generic data: images in [-1, 1], every spatial edit changes pixels", () => {
+    const { vqa, edits } = engineData(rc.dataSeed, 2, cfg.image);
+    expect(vqa.length).toBeGreaterThan(0);
+    expect(edits.length).toBeGreaterThan(0);
+    for (const x of edits) {
+      expect(Math.max(...x.source)).toBeLessThanOrEqual(1);
+      expect(Math.min(...x.source)).toBeGreaterThanOrEqual(-1);
+      expect(x.source.some((v, i) => v !== x.target[i])).toBe(true);
+    }
+    const gen = genericEditData(rc.dataSeed, 3, cfg.image, "tiny");
+    expect(gen.length).toBeGreaterThan(0);
+    expect(Array.from(toBytes(toSigned(Uint8Array.from([0, 127, 255]))))).toEqual([0, 127, 255]);
+  });
+
+  it("refuses held-out seeds and bad counts", () => {
+    expect(() => engineData(2_000_000_001, 2, 16)).toThrow("checkTrainingSeed: training data seed 2000000001 is outside 0..999999");
+    expect(() => captionData(1, 0, 16)).toThrow("captionData: scenes must be a positive integer, got 0");
+  });
+});
+
+describe("editor recipes on tiny", () => {
+  it("base -> stage1 -> stage2 trains, keeps each parent unchanged, and leaks no tensors", async () => {
+    const n0 = tf.memory().numTensors;
+    const base = createEditor(cfg, new Rng(2));
+    const b = await runRecipe("base", rc, base, 1, { silent: true });
+    expect(b.losses.length).toBe(rc.baseSteps);
+    const before = editorParams(b.editor)["mllm.blocks.0.attn.q.w"].dataSync().slice();
+    const s1 = await runRecipe("stage1", rc, b.editor, 1, { silent: true });
+    const s2 = await runRecipe("stage2", rc, s1.editor, 1, { silent: true });
+    expect(s2.losses.length).toBe(rc.stage2Steps);
+    for (const l of [...s1.losses, ...s2.losses]) expect(Number.isFinite(l)).toBe(true);
+    // the parent is cloned: stage1's attention tuning changed its copy, not the base
+    expect(Array.from(editorParams(b.editor)["mllm.blocks.0.attn.q.w"].dataSync())).toEqual(Array.from(before));
+    expect(Array.from(editorParams(s1.editor)["mllm.blocks.0.attn.q.w"].dataSync())).not.toEqual(Array.from(before));
+    // the encoder is frozen after base pre-training
+    expect(Array.from(editorParams(s2.editor)["enc.patch.w"]?.dataSync() ?? [])).toEqual(Array.from(editorParams(b.editor)["enc.patch.w"]?.dataSync() ?? []));
+    for (const e of [s2.editor, s1.editor, b.editor]) disposeEditor(e);
+    expect(tf.memory().numTensors).toBe(n0);
+  }, 120_000);
+
+  it("a few steps lower the caption loss (the objective can learn)", async () => {
+    const e = createEditor(cfg, new Rng(3));
+    const r = await runRecipe("base", { ...rc, baseSteps: 25, baseLr: 3e-3, batch: 8 }, e, 2, { silent: true });
+    const head = r.losses.slice(0, 5).reduce((a, b) => a + b, 0) / 5;
+    const tail = r.losses.slice(-5).reduce((a, b) => a + b, 0) / 5;
+    expect(tail).toBeLessThan(head * 0.8);
+    disposeEditor(e);
+  }, 120_000);
+
+  it("unknown recipe is an error", async () => {
+    const e = createEditor(cfg, new Rng(4));
+    await expect(runRecipe("bogus" as never, rc, e, 1, { silent: true })).rejects.toThrow("runRecipe: unknown recipe 'bogus'; known: base, mgie, stage1, stage2, wo-de, finetune");
+    disposeEditor(e);
+  });
+});
+
+describe("edit and VQA pipelines", () => {
+  it("an untrained editor (zero-initialised denoiser) returns the source; outputs have the source's shape; no leaks", () => {
+    const e = createEditor(cfg, new Rng(5));
+    const { edits } = engineData(rc.dataSeed, 3, cfg.image);
+    const n0 = tf.memory().numTensors;
+    const out = editImages(e, [edits[0].source], [edits[0].instruction], { steps: 3 });
+    expect(out.images[0].length).toBe(edits[0].source.length);
+    // the zero-initialised residual prediction is x0 = 0, so DDIM ends at r = 0 and the edit is the source
+    const maxDiff = Math.max(...Array.from(out.images[0], (v, i) => Math.abs(v - edits[0].source[i])));
+    expect(maxDiff).toBeLessThan(1e-5);
+    const guided = editImages(e, [edits[0].source], [edits[0].instruction], { steps: 2, textScale: 3, imageScale: 1.5 });
+    expect(guided.images.length).toBe(1);
+    const answers = answerQuestions(e, [edits[0].source], ["describe the image ."], 4);
+    expect(answers.length).toBe(1);
+    expect(tf.memory().numTensors).toBe(n0);
+    expect(() => editImages(e, [edits[0].source], ["  "])).toThrow("editImages: instruction 0 is empty; say what to change");
+    expect(() => editImages(e, [new Float32Array(5)], ["make it red"])).toThrow("imageBatch: image 0 has 5 values, expected 16x16x3 = 768");
+    disposeEditor(e);
+  });
+
+  it("the scheduler follows the config's prediction type", () => {
+    expect(schedulerPrediction({ prediction: "x0" })).toBe("sample");
+    expect(schedulerPrediction({ prediction: "eps" })).toBe("epsilon");
+    expect(() => schedulerPrediction({ prediction: "score" })).toThrow("editor: prediction must be one of x0, eps, v, got 'score'");
+    expect(editorScheduler(cfg).numTrainTimesteps).toBe(cfg.timesteps);
+  });
+
+  it("cloneEditor copies every weight", () => {
+    const e = createEditor(cfg, new Rng(6));
+    const c = cloneEditor(e);
+    const a = editorParams(e);
+    const b = editorParams(c);
+    expect(Object.keys(b)).toEqual(Object.keys(a));
+    for (const k of Object.keys(a)) expect(b[k]).not.toBe(a[k]);
+    disposeEditor(c);
+    disposeEditor(e);
+  });
+});
