@@ -24,3 +24,4 @@ export * from "./eval/orderings";
 export * from "./eval/table-figure";
 export * from "./eval/data-tables";
 export * from "./eval/evaluate";
+export * from "./eval/trained-editor";
