@@ -3,3 +3,4 @@ export * from "./math/gaussian";
 export * from "./math/linalg";
 export * from "./math/matrix";
 export * from "./math/mixture";
+export * from "./math/stats";

@@ -59,7 +59,7 @@ export function linearCombination<S extends Sample>(what: string, terms: [number
 
 /** Standard normal noise shaped like `like`, from the seeded generator (never an unseeded source). */
 export function normalLike<S extends Sample>(like: S, rng: Rng): S {
-  if (isTensor(like)) return tf.tidy(() => tf.tensor(rng.normalArray(like.size, 0, 1), like.shape, like.dtype === "float32" ? "float32" : "float32")) as S;
+  if (isTensor(like)) return tf.tensor(rng.normalArray(like.size, 0, 1), like.shape, "float32") as S;
   const out = new (like.constructor as Float64ArrayConstructor | Float32ArrayConstructor)(like.length);
   for (let i = 0; i < out.length; i++) out[i] = rng.normal();
   return out as S;

@@ -163,7 +163,7 @@ export abstract class NoiseScheduler {
         x0 = linearCombination(what, [[1 / a, sample], [-b / a, modelOutput]]);
         break;
       case "sample":
-        x0 = linearCombination(what, [[1, modelOutput], [0, sample]]);
+        x0 = linearCombination(what, [[1, modelOutput], [0, sample]]); // a copy; the 0 · x_t term checks that the shapes agree
         break;
       case "v":
         x0 = linearCombination(what, [[a, sample], [-b, modelOutput]]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../lib/core/rng";
 import { backSolve, cholesky, determinant, forwardSolve, inverse, solve, spectralNorm, spectralNormPower, symmetricEigen, symmetricEigenvalues, trace, traceSolve } from "../../lib/math/linalg";
+import { zScore } from "../../lib/math/stats";
 import { fromMathjs, frobeniusNorm, identity, mat, Mat, math, matmul, toMathjs, transpose } from "../../lib/math/matrix";
 
 const randMat = (rng: Rng, r: number, c: number): Mat => mat(r, c, rng.normalArray(r * c, 0, 1));
@@ -81,5 +82,14 @@ describe("dense matrices on mathjs", () => {
     expect(() => symmetricEigen(mat(2, 2, [1, 2, 0, 1]))).toThrow("symmetricEigen: the matrix must be symmetric, entry (1, 0) = 0 but (0, 1) = 2");
     expect(() => cholesky(mat(2, 2, [0, 0, 0, 1]))).toThrow("cholesky: covariance is not positive definite (pivot 0 is 0); use a symmetric matrix with all eigenvalues > 0, e.g. add a small multiple of the identity");
     expect(() => fromMathjs([[1, 2], [3]])).toThrow("fromMathjs: row 1 has 1 entries, row 0 has 2");
+  });
+});
+
+describe("stats", () => {
+  it("zScore is signed, and infinite only when a zero SE meets a difference", () => {
+    expect(zScore(1.3, 1, 0.1)).toBeCloseTo(3, 12);
+    expect(zScore(0.7, 1, 0.1)).toBeCloseTo(-3, 12);
+    expect(zScore(1, 1, 0)).toBe(0);
+    expect(zScore(2, 1, 0)).toBe(Infinity);
   });
 });

@@ -5,6 +5,7 @@
 import { Figure } from "../../core/plot";
 import { Presets } from "../../core/profile";
 import { Row } from "../../core/table";
+import { zScore } from "../../math/stats";
 import { Mat } from "../../math/matrix";
 import { classConditional, Mixture } from "../../math/mixture";
 import { ConvergenceRow, DecompositionCheck, densityGrid, GuidanceRow } from "./guidance";
@@ -106,11 +107,6 @@ export const GUIDANCE_REPORT_PRESETS: Presets<GuidanceReportConfig> = {
   quick: { z: 3, fdTolerance: 1e-6, minSpreadDrop: 0.05, accuracyTolerance: 0.05, gradErrorThreshold: 0.25 },
   paper: { z: 3, fdTolerance: 1e-6, minSpreadDrop: 0.05, accuracyTolerance: 0.05, gradErrorThreshold: 0.25 },
 };
-
-/** (value − target) / se, signed. */
-function zScore(value: number, target: number, se: number): number {
-  return se > 0 ? (value - target) / se : value === target ? 0 : Math.sign(value - target) * Infinity;
-}
 
 /** The measured verdicts of the guidance section. */
 export interface GuidanceVerdicts {

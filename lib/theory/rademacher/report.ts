@@ -5,6 +5,7 @@
 import { Figure } from "../../core/plot";
 import { Presets } from "../../core/profile";
 import { Row } from "../../core/table";
+import { zScore } from "../../math/stats";
 import { logLogSlope, MlpStudyRow, summarizeLinearSweep, Theorem1Row } from "./theorem";
 
 const fmt = (v: number, digits = 3) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(digits));
@@ -168,10 +169,8 @@ export interface Theorem1Verdicts {
 }
 
 const seOfLambda = (r: { lhsSe: number; paperRhs: number }) => r.lhsSe / r.paperRhs;
-const zOf = (a: number, sa: number, b: number, sb: number) => {
-  const se = Math.hypot(sa, sb);
-  return se > 0 ? (b - a) / se : b === a ? 0 : Math.sign(b - a) * Infinity;
-};
+/** (b − a) in standard errors of the difference of two independent estimates. */
+const zOf = (a: number, sa: number, b: number, sb: number) => zScore(b, a, Math.hypot(sa, sb));
 
 /** Decides every claim of the Theorem 1 conclusion from the measured rows. */
 export function theorem1Verdicts(byN: Theorem1Row[], byScale: Theorem1Row[], mlp: MlpStudyRow[], cfg: Theorem1ReportConfig): Theorem1Verdicts {
