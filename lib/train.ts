@@ -18,4 +18,5 @@ export * from "./train/grid/run-node";
 export * from "./train/grid/scheduler";
 export * from "./train/grid/runners";
 export * from "./train/grid/board";
+export * from "./train/grid/list";
 export * from "./train/grid/toy";

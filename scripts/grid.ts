@@ -20,6 +20,7 @@ import { currentProfile } from "../lib/core/profile";
 import { progress } from "../lib/core/progress";
 import { GridCache } from "../lib/train/grid/cache";
 import { gridNames, gridNodes } from "../lib/train/grid/grids";
+import { listCommands, runArgs } from "../lib/train/grid/list";
 import { keyGrid, selectWithAncestors, uniqueJobs, type KeyedNode } from "../lib/train/grid/node";
 import { runNode } from "../lib/train/grid/run-node";
 import { inlineRunner, processRunner, PROGRESS_PREFIX } from "../lib/train/grid/runners";
@@ -85,11 +86,6 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-/** The command that runs one node (what --list prints and what the scheduler spawns). */
-function nodeArgs(a: Args, n: KeyedNode): string[] {
-  return ["--grid", a.grid, "--profile", a.profile, "--cache", a.cache, "--run", n.key, ...(n.parentKey === null ? [] : ["--parent", n.parentKey])];
-}
-
 /** Runs one node in this process (child mode: progress lines on stdout for the scheduler). */
 async function runOne(a: Args, nodes: KeyedNode[]): Promise<number> {
   const node = nodes.find((n) => n.key === a.run);
@@ -118,7 +114,7 @@ async function main(): Promise<number> {
   const cache = new GridCache(a.cache);
   const selected = uniqueJobs(a.only.length > 0 ? selectWithAncestors(nodes, a.only) : nodes);
   if (a.list) {
-    for (const n of selected) process.stdout.write(`npx tsx scripts/grid.ts ${nodeArgs(a, n).join(" ")}  # ${n.id}${cache.isDone(n.key) ? " (done)" : ""}\n`);
+    for (const line of listCommands(selected, a, (k) => cache.isDone(k))) process.stdout.write(`${line}\n`);
     return 0;
   }
   if (a.inline) await initBackend();
@@ -127,7 +123,7 @@ async function main(): Promise<number> {
     ? inlineRunner(cache)
     : processRunner(cache, (n) => ({
         command: process.execPath,
-        args: ["--import", "tsx", path.join(root, "scripts", "grid.ts"), ...nodeArgs(a, n), "--child"],
+        args: ["--import", "tsx", path.join(root, "scripts", "grid.ts"), ...runArgs(a, n), "--child"],
         cwd: root,
         env: { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", SPATIALEDIT_PROFILE: a.profile },
       }));

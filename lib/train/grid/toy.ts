@@ -19,7 +19,7 @@ import type { ShardTask } from "../data-parallel";
 import { FusedAdam } from "../fused-adam";
 import { registerGrid } from "./grids";
 import type { GridNode, KeyedNode } from "./node";
-import { registerRecipe, type ProgressFactory } from "./recipes";
+import { registerRecipe, type Recipe } from "./recipes";
 
 export interface ToyConfig {
   /** Model width. */
@@ -104,37 +104,49 @@ export function makeToyTask(c: ToyConfig, seed: number, rng: Rng | null = null, 
   };
 }
 
-/** Trains a toy node resumably into `outDir`, from its seed or from the parent's final weights. */
-async function toyRecipe(node: KeyedNode, parentDir: string | null, outDir: string, progress: ProgressFactory): Promise<Record<string, unknown>> {
-  const c = toyConfig(node.config);
-  if (node.kind === "toy-finetune" && parentDir === null) throw new Error(`toy-finetune node '${node.id}' needs a parent`);
-  const result = await trainResumable({
-    dir: outDir,
-    config: c,
-    seed: node.seed,
-    steps: c.steps,
-    checkpointEvery: c.checkpointEvery,
-    dataManifestHash: node.dataManifestHash,
-    parentHash: node.parentKey,
-    progress: progress(c.steps, node.id),
-    init: ({ rng }) => {
-      if (parentDir === null) return makeToyTask(c, node.seed, rng);
-      const parent = fromPretrained(parentDir);
-      try {
-        return makeToyTask(c, node.seed, rng, parent.params);
-      } finally {
-        disposeParams(parent.params);
-      }
-    },
-  });
-  result.task.dispose();
-  return { finalLoss: result.losses[result.losses.length - 1] ?? null, steps: c.steps, resumedFrom: result.resumedFrom };
+export interface ToyRecipeOptions {
+  /** Per node: stop after this many steps, as a kill would (the recipe then throws; tests). */
+  stopAfter?: (node: KeyedNode) => number | undefined;
 }
 
-/** Registers the recipes `toy-base` and `toy-finetune`. */
+/**
+ * The toy recipe: trains a node resumably into `outDir`, from its seed (no parent) or from the
+ * parent's final weights; returns the final loss.
+ */
+export function makeToyRecipe(o: ToyRecipeOptions = {}): Recipe {
+  return async (node, parentDir, outDir, progress) => {
+    const c = toyConfig(node.config);
+    const stopAfter = o.stopAfter?.(node);
+    const result = await trainResumable({
+      dir: outDir,
+      config: c,
+      seed: node.seed,
+      steps: c.steps,
+      checkpointEvery: c.checkpointEvery,
+      dataManifestHash: node.dataManifestHash,
+      parentHash: node.parentKey,
+      progress: progress(c.steps, node.id),
+      stopAfter,
+      init: ({ rng }) => {
+        if (parentDir === null) return makeToyTask(c, node.seed, rng);
+        const parent = fromPretrained(parentDir);
+        try {
+          return makeToyTask(c, node.seed, rng, parent.params);
+        } finally {
+          disposeParams(parent.params);
+        }
+      },
+    });
+    result.task.dispose();
+    if (result.losses.length < c.steps) throw new Error(`toy node '${node.id}' stopped after ${result.losses.length} of ${c.steps} steps`);
+    return { finalLoss: result.losses[result.losses.length - 1] ?? null, steps: c.steps, resumedFrom: result.resumedFrom };
+  };
+}
+
+/** Registers the recipes `toy-base` (no parent) and `toy-finetune` (from the parent's weights). */
 export function registerToyRecipes(): void {
-  registerRecipe("toy-base", toyRecipe);
-  registerRecipe("toy-finetune", toyRecipe);
+  registerRecipe("toy-base", makeToyRecipe());
+  registerRecipe("toy-finetune", makeToyRecipe());
 }
 
 /** Steps of the toy grid's nodes per profile. */
