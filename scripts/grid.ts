@@ -16,7 +16,7 @@ import * as path from "path";
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
 import { projectRoot } from "../lib/core/paths";
-import { currentProfile } from "../lib/core/profile";
+import { checkProfileName, currentProfile, PROFILE_ENV } from "../lib/core/profile";
 import { progress } from "../lib/core/progress";
 import { GridCache } from "../lib/train/grid/cache";
 import { gridNames, gridNodes } from "../lib/train/grid/grids";
@@ -83,6 +83,8 @@ function parseArgs(argv: string[]): Args {
   }
   if (!Number.isInteger(a.jobs) || a.jobs < 1) throw new Error(`--jobs must be a positive integer, got ${a.jobs}`);
   a.cache = path.resolve(a.cache || path.join(projectRoot(), "data", "generated", "grid-cache"));
+  // recipes that read the profile from the environment see the one asked for here
+  process.env[PROFILE_ENV] = checkProfileName(a.profile);
   return a;
 }
 

@@ -62,13 +62,21 @@ export function processRunner(cache: GridCache, commandOf: (node: KeyedNode) => 
         const err = { text: "" };
         child.stdout.on("data", (b: Buffer) => onData(b, out));
         child.stderr.on("data", (b: Buffer) => onData(b, err));
+        let started = true;
+        let open = true;
+        const closeLog = (): void => {
+          if (open) fs.closeSync(log);
+          open = false;
+        };
         child.on("error", (e) => {
-          fs.closeSync(log);
+          started = false;
+          closeLog();
           reject(new Error(`grid node '${node.id}': cannot start '${c.command}': ${e.message}`));
         });
         child.on("close", (code, signal) => {
+          if (!started) return;
           for (const rest of [out.text, err.text]) if (rest !== "") fs.writeSync(log, `${rest}\n`);
-          fs.closeSync(log);
+          closeLog();
           if (code === 0 && cache.isDone(node.key)) resolve();
           else reject(new Error(`grid node '${node.id}' exited with ${signal ?? `code ${code}`}${code === 0 ? " without done.json" : ""}: ${tail.join(" | ")} (log: ${cache.logFile(node.key)})`));
         });
