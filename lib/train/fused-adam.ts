@@ -66,6 +66,18 @@ export class FusedAdam implements OptimizerLike {
     }
   }
 
+  /** Step count and moments per variable name (the live variables: read, do not dispose). For checkpoints. */
+  getState(): { t: number; slots: ReadonlyMap<string, { m: tf.Variable; v: tf.Variable }> } {
+    return { t: this.t, slots: this.slots };
+  }
+
+  /** Replaces the state (moments copied into new variables; the caller keeps its tensors). For resuming. */
+  setState(t: number, slots: ReadonlyMap<string, { m: tf.Tensor; v: tf.Tensor }>): void {
+    this.dispose();
+    this.t = t;
+    for (const [name, s] of slots) this.slots.set(name, tf.tidy(() => ({ m: tf.variable(s.m.clone(), false), v: tf.variable(s.v.clone(), false) })));
+  }
+
   dispose(): void {
     for (const s of this.slots.values()) {
       s.m.dispose();
