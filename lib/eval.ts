@@ -25,3 +25,4 @@ export * from "./eval/table-figure";
 export * from "./eval/data-tables";
 export * from "./eval/evaluate";
 export * from "./eval/trained-editor";
+export * from "./eval/editor-grid";

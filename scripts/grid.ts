@@ -26,9 +26,11 @@ import { runNode } from "../lib/train/grid/run-node";
 import { inlineRunner, processRunner, PROGRESS_PREFIX } from "../lib/train/grid/runners";
 import { runGrid } from "../lib/train/grid/scheduler";
 import { registerToyGrid } from "../lib/train/grid/toy";
+import { registerEditorGrid } from "../lib/eval/editor-grid";
 
-// Grids and recipes. The editor's grid registers here too once its recipes exist (lib/models).
+// Grids and recipes: the toy grid (tests) and the editor's (lib/eval/editor-grid.ts: training phases + evaluation).
 registerToyGrid();
+registerEditorGrid();
 
 interface Args {
   grid: string;

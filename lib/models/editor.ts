@@ -17,3 +17,4 @@ export * from "./editor/pipeline";
 export * from "./editor/train/data";
 export * from "./editor/train/steps";
 export * from "./editor/train/recipes";
+export * from "./editor/train/node";

@@ -1,0 +1,129 @@
+/**
+ * The editor's experiment grid (issue 9 step 5; paper Tables 1/5, Appendix O): the variants x
+ * seeds as a dependency graph of resumable training phases, each node followed by an evaluation
+ * node that scores the trained editor on SpatialEval-mini with the judges (its summary lands in
+ * the node's done.json, so tables are built from a full cache without training).
+ *
+ * Per seed: base -> stage1 -> stage2 (SpatialEdit); base -> stage2 (w/o S1); base -> mgie
+ * (MGIE-like) -> finetune (SpatialEdit_Finetune); stage1 -> wo-de (w/o DE: attention tuning on
+ * generic edits); stage1 -> mgie-style generic edits (w/o S2); stage1(lora) -> stage2(lora)
+ * (SpatialEdit-LoRA); stage1(shallow|middle|deep) -> stage2(same) (Appendix O). Every Stage II
+ * variant gets the same number of steps and batch size.
+ */
+import { disposeParams } from "../nn/layers";
+import { editorConfig } from "../models/editor/config";
+import { disposeEditor } from "../models/editor/model";
+import { editorFromWeights, editorNodeConfig, editorPhaseTask, phaseDataHash, phaseSteps, type EditorNodeConfig } from "../models/editor/train/node";
+import { recipeConfig, type RecipeName } from "../models/editor/train/recipes";
+import { hashJson } from "../train/checkpoint-config";
+import { fromPretrained } from "../train/checkpoint";
+import { trainResumable } from "../train/checkpoint-resume";
+import { registerGrid } from "../train/grid/grids";
+import type { GridNode } from "../train/grid/node";
+import { registerRecipe } from "../train/grid/recipes";
+import { ensureBenchmark } from "./benchmark-generate";
+import { evaluate } from "./evaluate";
+import { trainedEditor } from "./trained-editor";
+
+/** Seeds of the grid per profile (tables show mean and spread over them). */
+export const EDITOR_GRID_SEEDS: Record<string, number[]> = { tiny: [0], quick: [0], paper: [0, 1, 2] };
+
+/** The Table-1 row name of each final variant. */
+export const VARIANT_ROWS: Record<string, string> = {
+  spatialedit: "SpatialEdit",
+  "wo-s1": "SpatialEdit w/o S1",
+  "wo-s2": "SpatialEdit w/o S2",
+  "wo-de": "SpatialEdit w/o DE",
+  mgie: "MGIE",
+  finetune: "SpatialEdit_Finetune",
+  lora: "SpatialEdit-LoRA",
+  shallow: "SpatialEdit (shallow layers)",
+  middle: "SpatialEdit (middle layers)",
+  deep: "SpatialEdit (deep layers)",
+};
+
+/** The grid's nodes for `profile`. */
+export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[profile] ?? [0]): GridNode[] {
+  const editor = editorConfig(profile);
+  const recipe = recipeConfig(profile);
+  const nodes: GridNode[] = [];
+  for (const seed of seeds) {
+    const node = (id: string, phase: RecipeName, parent: string | null, over: Partial<EditorNodeConfig> = {}) => {
+      const config = editorNodeConfig({ editor, recipe, phase, mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 50, ...over });
+      nodes.push({ id: `${id}@s${seed}`, kind: `editor-${phase}`, config, seed, dataManifestHash: phaseDataHash(config), ...(parent ? { parent: `${parent}@s${seed}` } : {}) });
+    };
+    const evalNode = (variant: string, trained: string) => {
+      nodes.push({ id: `eval-${variant}@s${seed}`, kind: "editor-eval", config: { row: VARIANT_ROWS[variant], profile }, seed, dataManifestHash: hashJson({ benchmark: "spatialeval", profile }), parent: `${trained}@s${seed}` });
+    };
+    node("base", "base", null, { mode: "full" });
+    node("stage1", "stage1", "base");
+    node("spatialedit", "stage2", "stage1");
+    node("wo-s1", "stage2", "base");
+    node("mgie", "mgie", "base", { mode: "embedding" });
+    node("finetune", "finetune", "mgie", { mode: "embedding" });
+    node("wo-de", "wo-de", "stage1");
+    node("wo-s2", "mgie", "stage1", { mode: "embedding" });
+    node("stage1-lora", "stage1", "base", { mode: "lora" });
+    node("lora", "stage2", "stage1-lora", { mode: "lora" });
+    for (const v of ["spatialedit", "wo-s1", "mgie", "finetune", "wo-de", "wo-s2", "lora"]) evalNode(v, v);
+    if (editor.layers >= 3) {
+      for (const part of ["shallow", "middle", "deep"]) {
+        node(`stage1-${part}`, "stage1", "base", { layers: part });
+        node(part, "stage2", `stage1-${part}`, { layers: part });
+        evalNode(part, part);
+      }
+    }
+  }
+  return nodes;
+}
+
+/** Registers the editor's phase recipes, its evaluation recipe and the grid `editor`. */
+export function registerEditorGrid(): void {
+  for (const phase of ["base", "stage1", "stage2", "mgie", "wo-de", "finetune"] as const) {
+    registerRecipe(`editor-${phase}`, async (node, parentDir, outDir, progress) => {
+      const c = editorNodeConfig(node.config as EditorNodeConfig);
+      const steps = phaseSteps(c);
+      const result = await trainResumable({
+        dir: outDir,
+        config: c,
+        seed: node.seed,
+        steps,
+        checkpointEvery: c.checkpointEvery,
+        dataManifestHash: node.dataManifestHash,
+        parentHash: node.parentKey,
+        progress: progress(steps, node.id),
+        init: ({ rng }) => {
+          if (parentDir === null) return editorPhaseTask(c, node.seed, null, rng);
+          const parent = fromPretrained(parentDir);
+          try {
+            return editorPhaseTask(c, node.seed, parent.params, rng);
+          } finally {
+            disposeParams(parent.params);
+          }
+        },
+      });
+      result.task.dispose();
+      const tail = result.losses.slice(-Math.max(1, Math.floor(steps / 10)));
+      return { steps, finalLoss: tail.reduce((a, b) => a + b, 0) / tail.length, resumedFrom: result.resumedFrom, losses: result.losses };
+    });
+  }
+  registerRecipe("editor-eval", async (node, parentDir, _outDir, progress) => {
+    if (parentDir === null) throw new Error(`editor-eval node '${node.id}' needs a trained parent`);
+    const { row, profile } = node.config as { row: string; profile: string };
+    const parent = fromPretrained(parentDir);
+    const c = editorNodeConfig(parent.meta.config as EditorNodeConfig);
+    const model = editorFromWeights(c, parent.params);
+    disposeParams(parent.params);
+    try {
+      const bench = ensureBenchmark("spatialeval", profile);
+      const bar = progress(bench.items.length, node.id);
+      const run = await evaluate(trainedEditor(row, model, { steps: 10, seed: node.seed }), bench, { seed: node.seed, onProgress: (done) => bar.tick(done - bar.count) });
+      bar.done();
+      return { row, seed: node.seed, summary: run.summary, items: run.items, benchmarkHash: run.benchmarkHash, seconds: run.seconds };
+    } finally {
+      disposeEditor(model);
+    }
+  });
+  registerGrid("editor", (profile) => editorGrid(profile));
+}
+

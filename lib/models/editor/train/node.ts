@@ -1,0 +1,121 @@
+/**
+ * One training phase of the editor as a resumable task (lib/train/checkpoint-resume.ts): the
+ * editor built from its config (or from the parent's final weights), the phase's data in memory,
+ * FusedAdam over the tuning mode's varList, and one batch per step drawn from the task's Rng, so
+ * that a run killed and resumed from its last checkpoint ends with the weights of an
+ * uninterrupted run. The grid (lib/eval/editor-grid.ts) runs one such task per node.
+ */
+import { mergeConfig, type DeepPartial } from "../../../core/profile";
+import { Rng } from "../../../core/rng";
+import { hashJson } from "../../../train/checkpoint-config";
+import type { ResumableTask } from "../../../train/checkpoint-resume";
+import { trainStep } from "../../../train/adam";
+import { FusedAdam } from "../../../train/fused-adam";
+import type { Params } from "../../../nn/layers";
+import { LAYER_GROUPS, TUNING_MODES, type LayerSelector, type TuningMode } from "../../../nn/tuning";
+import { checkEditorConfig, type EditorConfig } from "../config";
+import { createEditor, disposeEditor, editorParams, editorTunable, type Editor } from "../model";
+import { captionData, engineData, genericEditData } from "./data";
+import { RECIPES, type RecipeConfig, type RecipeName } from "./recipes";
+import { drawBatch, editorScheduler, editStepLoss, textLoss } from "./steps";
+
+/** The config of one grid node: the editor, the data/step budget, and what this phase does. */
+export interface EditorNodeConfig {
+  editor: EditorConfig;
+  recipe: RecipeConfig;
+  phase: RecipeName;
+  mode: TuningMode;
+  /** "all" | "shallow" | "middle" | "deep" (Appendix O). */
+  layers: string;
+  /** The model sees image tokens (false: the LGIE-like baseline). */
+  imageTokens: boolean;
+  checkpointEvery: number;
+}
+
+/** Checks a node config (from JSON): unknown keys, phases, modes and layer groups are errors. */
+export function editorNodeConfig(base: EditorNodeConfig, overrides?: unknown): EditorNodeConfig {
+  const c = mergeConfig(base, overrides as DeepPartial<EditorNodeConfig> | undefined, "editor node");
+  if (!(RECIPES as readonly string[]).includes(c.phase)) throw new Error(`editor node: unknown phase '${c.phase}'; known: ${RECIPES.join(", ")}`);
+  if (!(TUNING_MODES as readonly string[]).includes(c.mode)) throw new Error(`editor node: unknown mode '${c.mode}'; known: ${TUNING_MODES.join(", ")}`);
+  if (!(LAYER_GROUPS as readonly string[]).includes(c.layers)) throw new Error(`editor node: layers must be one of ${LAYER_GROUPS.join(", ")}, got '${c.layers}'`);
+  checkEditorConfig(c.editor);
+  return c;
+}
+
+/** Steps of a phase. */
+export function phaseSteps(c: EditorNodeConfig): number {
+  return c.phase === "base" ? c.recipe.baseSteps : c.phase === "stage1" ? c.recipe.stage1Steps : c.recipe.stage2Steps;
+}
+
+/** What a phase trains on, as a hash (the node's data manifest): generator, seed, scene count, resolution. */
+export function phaseDataHash(c: EditorNodeConfig): string {
+  const r = c.recipe;
+  const scenes = c.phase === "base" ? r.captionScenes : c.phase === "stage1" || c.phase === "stage2" ? r.engineScenes : c.phase === "finetune" ? 2 * r.genericScenes : r.genericScenes;
+  return hashJson({ phase: c.phase, dataSeed: c.phase === "finetune" ? r.dataSeed + 1 : r.dataSeed, scenes, resolution: c.editor.image });
+}
+
+/** Copies `from` into the editor's weights (the same names, all of them). */
+export function loadEditorWeights(e: Editor, from: Params, source: string): void {
+  const p = editorParams(e);
+  const want = Object.keys(p).sort();
+  const have = Object.keys(from).sort();
+  const missing = want.filter((k) => !(k in from));
+  const extra = have.filter((k) => !(k in p));
+  if (missing.length + extra.length > 0) throw new Error(`${source}: the weights do not fit this editor (missing ${missing.slice(0, 4).join(", ") || "none"}; unexpected ${extra.slice(0, 4).join(", ") || "none"})`);
+  for (const k of want) {
+    if (p[k].shape.join("x") !== from[k].shape.join("x")) throw new Error(`${source}: '${k}' has shape ${from[k].shape.join("x")}, the editor needs ${p[k].shape.join("x")}`);
+    p[k].assign(from[k]);
+  }
+}
+
+/**
+ * The resumable task of one phase. `parent`: the parent node's final weights (null for `base`);
+ * `rng`: the restored data stream when resuming (else the seed's "data" fork).
+ */
+export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Params | null, rng: Rng | null): ResumableTask {
+  if (c.phase !== "base" && parent === null) throw new Error(`editor node: phase '${c.phase}' needs its parent's weights`);
+  const e = createEditor(c.editor, new Rng(seed).fork("init"), { imageTokens: c.imageTokens });
+  try {
+    if (parent !== null) loadEditorWeights(e, parent, `editor node '${c.phase}'`);
+  } catch (err) {
+    disposeEditor(e);
+    throw err;
+  }
+  const data = rng ?? new Rng(seed).fork("data");
+  const r = c.recipe;
+  const size = c.editor.image;
+  const layers = c.layers as LayerSelector;
+  const vars = editorTunable(e, c.phase === "base" ? "full" : c.mode, { layers, trainEncoder: c.phase === "base" });
+  const optimizer = new FusedAdam(c.phase === "base" ? r.baseLr : r.lr);
+  let step: () => number;
+  if (c.phase === "base" || c.phase === "stage1") {
+    const text = c.phase === "base" ? captionData(r.dataSeed, r.captionScenes, size) : engineData(r.dataSeed, r.engineScenes, size).vqa;
+    step = () => trainStep(optimizer, () => textLoss(e, drawBatch(text, r.batch, data)), {}, vars);
+  } else {
+    const edits =
+      c.phase === "stage2" ? engineData(r.dataSeed, r.engineScenes, size).edits
+      : c.phase === "finetune" ? genericEditData(r.dataSeed + 1, 2 * r.genericScenes, size)
+      : genericEditData(r.dataSeed, r.genericScenes, size);
+    const sched = editorScheduler(c.editor);
+    // MGIE-style phases weigh the diffusion loss by 0.5 (MGIE's code); SpatialEdit's Eq. 8 by 1
+    const ed = c.phase === "mgie" || c.phase === "finetune" ? { ...e, config: { ...e.config, editLossWeight: 0.5 } } : e;
+    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data), {}, vars);
+  }
+  return {
+    params: editorParams(e),
+    optimizer,
+    rng: data,
+    step: () => step(),
+    dispose() {
+      optimizer.dispose();
+      disposeEditor(e);
+    },
+  };
+}
+
+/** The editor of a finished node, rebuilt from its final weights (for evaluation). */
+export function editorFromWeights(c: EditorNodeConfig, weights: Params): Editor {
+  const e = createEditor(c.editor, new Rng(0).fork("init"), { imageTokens: c.imageTokens });
+  loadEditorWeights(e, weights, "editorFromWeights");
+  return e;
+}

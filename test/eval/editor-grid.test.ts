@@ -1,0 +1,52 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "../../lib/backend";
+import { editorGrid, registerEditorGrid, VARIANT_ROWS } from "../../lib/eval/editor-grid";
+import { GridCache } from "../../lib/train/grid/cache";
+import { keyGrid } from "../../lib/train/grid/node";
+import { inlineRunner } from "../../lib/train/grid/runners";
+import { runGrid } from "../../lib/train/grid/scheduler";
+import { editorNodeConfig } from "../../lib/models/editor/train/node";
+import type { EditorNodeConfig } from "../../lib/models/editor/train/node";
+
+beforeAll(async () => {
+  await initBackend();
+  registerEditorGrid();
+});
+
+describe("the editor's grid", () => {
+  it("has every variant of Tables 1/5 and Appendix O, with shared parents and equal Stage II budgets", () => {
+    const nodes = keyGrid(editorGrid("quick"));
+    const ids = nodes.map((n) => n.id);
+    for (const v of Object.keys(VARIANT_ROWS)) expect(ids).toContain(`eval-${v}@s0`);
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    expect(byId.get("spatialedit@s0")!.parent).toBe("stage1@s0");
+    expect(byId.get("wo-s1@s0")!.parent).toBe("base@s0");
+    expect(byId.get("stage1@s0")!.parent).toBe("base@s0");
+    const budgets = new Set(nodes.filter((n) => ["editor-stage2", "editor-mgie", "editor-wo-de", "editor-finetune"].includes(n.kind)).map((n) => {
+      const c = n.config as EditorNodeConfig;
+      return `${c.recipe.stage2Steps}x${c.recipe.batch}`;
+    }));
+    expect(budgets.size).toBe(1);
+    expect(() => editorNodeConfig(byId.get("base@s0")!.config as EditorNodeConfig, { phase: "stage3" })).toThrow("editor node: unknown phase 'stage3'; known: base, mgie, stage1, stage2, wo-de, finetune");
+  });
+
+  it("runs base -> stage1 -> SpatialEdit -> evaluation on tiny, then serves it from the cache", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "editor-grid-"));
+    const cache = new GridCache(dir);
+    const nodes = keyGrid(editorGrid("tiny"));
+    const n0 = tf.memory().numTensors;
+    const first = await runGrid(nodes, { cache, runner: inlineRunner(cache), jobs: 1, only: ["eval-spatialedit@s0"], silent: true });
+    expect(first.jobs.map((j) => `${j.id}:${j.status}`)).toEqual(["base@s0:ran", "stage1@s0:ran", "spatialedit@s0:ran", "eval-spatialedit@s0:ran"]);
+    expect(tf.memory().numTensors).toBe(n0);
+    const evalKey = nodes.find((n) => n.id === "eval-spatialedit@s0")!.key;
+    const summary = (cache.done(evalKey)!.summary as { summary: Record<string, { mean: number; n: number }> }).summary;
+    expect(summary["object judge"].n).toBeGreaterThan(0);
+    expect(summary["object judge"].mean).toBeGreaterThanOrEqual(0);
+    const again = await runGrid(nodes, { cache, runner: inlineRunner(cache), jobs: 1, only: ["eval-spatialedit@s0"], silent: true });
+    expect(again.jobs.every((j) => j.status === "cached")).toBe(true);
+  }, 300_000);
+});
