@@ -3,6 +3,7 @@
  * slider over (layer, head). The static PNG/SVG shows the first method, layer 1, head 1.
  */
 import { Figure } from "../../core/plot";
+import type { Eq7Report } from "./prefix";
 
 export interface AttentionPanel {
   /** Dropdown label (method name). */
@@ -90,5 +91,26 @@ export function perLayerFigure(series: { name: string; values: number[] }[], met
   return {
     data: series.map((s) => ({ type: "bar", name: s.name, x: s.values.map((_, l) => `layer ${l + 1}`), y: s.values })),
     layout: { title: { text: title }, barmode: "group", yaxis: { title: { text: metric } } },
+  };
+}
+
+/**
+ * Eq. 7 up close: every (head, query, original key) entry of one checked instance, A_ij · s_i on
+ * the x axis and A^et_ij on the y axis (log-log); Eq. 7 puts every point on the diagonal.
+ * `nt` = prefix columns in front of the originals in A^et.
+ */
+export function eq7ScatterFigure(r: Eq7Report, nt: number, what: string): Figure {
+  const traces = r.A.map((A, h) => {
+    const xs: number[] = [];
+    const ys: number[] = [];
+    A.forEach((row, i) => row.forEach((a, j) => {
+      xs.push(a * r.scale[h][i]);
+      ys.push(r.Aet[h][i][nt + j]);
+    }));
+    return { type: "scatter", mode: "markers", name: `head ${h + 1}`, x: xs, y: ys, marker: { size: 4 } };
+  });
+  return {
+    data: [...traces, { type: "scatter", mode: "lines", name: "y = x", x: [1e-8, 1], y: [1e-8, 1], line: { dash: "dot", color: "black" } }],
+    layout: { title: { text: `Eq. 7: A^et_ij vs A_ij · s_i (${what}; max rel. error ${r.maxRelError.toExponential(1)})` }, xaxis: { type: "log", title: { text: "A_ij · Σ_r A^et_ir" } }, yaxis: { type: "log", title: { text: "A^et_ij" } } },
   };
 }

@@ -150,6 +150,11 @@ export function tuningConclusion(r: AttentionTuningResult, t: Pick<AttentionRepo
   return parts.join("\n\n");
 }
 
+/** The layer-1 target run as table rows: target mass, top-1 hit, layer-1 Kendall tau and order kept, per method. */
+export function layer1TableRows(r: AttentionTuningResult): Row[] {
+  return [r.base, ...r.methods].map((m) => ({ method: m.method, "target mass (layer 1)": m.targetMass, "top-1 on target": m.top1Hit, "tau L1": m.perLayer[0].meanTau, "order kept L1": m.perLayer[0].orderKept }));
+}
+
 /** Layer-1 target (Eq. 7 applies exactly): prompt and prefix count as unchanged when their target mass moved by less than `tol`. */
 export function layer1TargetConclusion(r: AttentionTuningResult, tol: number): string {
   const by = Object.fromEntries(r.methods.map((m) => [m.method, m]));

@@ -9,6 +9,7 @@ import { SortExperimentConfig, SortExperimentResult, SortSummary, summariseSort 
 import { PETROV_PUBLISHED, SORT_METHOD_FAMILY } from "./methods";
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const family = (r: SortExperimentResult, m: keyof typeof SORT_METHOD_FAMILY) => r.config.lrs[SORT_METHOD_FAMILY[m]];
 
 /** One row per method: test accuracy (exact sequence ± SE, per token), losses, chosen rate, convergence, published number. */
 export function sortTableRows(r: SortExperimentResult): Row[] {
@@ -19,6 +20,7 @@ export function sortTableRows(r: SortExperimentResult): Row[] {
       method: s.method,
       "trainable params": s.params,
       "chosen lr": s.lrs.map((lr) => lr.toExponential(0)).join(" / "),
+      "chosen at the edge of the sweep": s.lrs.some((lr) => lr === Math.min(...family(r, s.method)) || lr === Math.max(...family(r, s.method))),
       "ours: exact-sequence acc.": s.mean,
       "± SE": s.se,
       "ours: per seed": perSeed.map((v) => v.toFixed(3)).join(" / "),

@@ -1,14 +1,20 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { initBackend } from "../../../lib/backend/select";
 import { resolveConfig } from "../../../lib/core/profile";
-import type { Eq7Sweep } from "../../../lib/theory/attention/prefix";
-import { ATTENTION_REPORT_PRESETS, eq7Conclusion, eq7Holds, layer1TargetConclusion, tuningConclusion } from "../../../lib/theory/attention/report";
-import { attentionHeatmapFigure, heatmapMargins, TICK_CHAR_PX } from "../../../lib/theory/attention/plots";
+import { Rng } from "../../../lib/core/rng";
+import { checkEq7, randomEq7Instance, type Eq7Sweep } from "../../../lib/theory/attention/prefix";
+import { ATTENTION_REPORT_PRESETS, eq7Conclusion, eq7Holds, layer1TableRows, layer1TargetConclusion, tuningConclusion } from "../../../lib/theory/attention/report";
+import { attentionHeatmapFigure, eq7ScatterFigure, heatmapMargins, TICK_CHAR_PX } from "../../../lib/theory/attention/plots";
 import { showMarkdown } from "../../../lib/theory/attention/markdown";
 import { notebook02Summary } from "../../../lib/theory/attention/summary";
 import { ATTENTION_TUNING_PRESETS, type AttentionTuningResult, type TuningMethodResult } from "../../../lib/theory/attention/tuning";
 import { SORT_PRESETS, type SortExperimentResult } from "../../../lib/theory/sort/experiment";
 
 const T = resolveConfig(ATTENTION_REPORT_PRESETS, "attention report", "quick");
+
+beforeAll(async () => {
+  await initBackend();
+});
 
 function sweep(o: Partial<Eq7Sweep> = {}): Eq7Sweep {
   return { instances: 3, maxRelError: 1e-7, maxAbsError: 1e-8, orderKept: 1, orderKeptBeyondRounding: 1, allFinite: true, minScale: 0.2, maxScale: 0.9, maxAbsLogit: 5, maxErrorOverBound: 0.01, ...o };
@@ -115,5 +121,22 @@ describe("heatmap layout", () => {
     expect(layout.sliders[0].pad.t).toBeLessThan(layout.margin.b);
     // longer labels give a wider margin
     expect(heatmapMargins(["0:a-much-longer-token"], ["x"]).l).toBeGreaterThan(heatmapMargins(["0:a"], ["x"]).l);
+  });
+});
+
+describe("eq7ScatterFigure and layer1TableRows", () => {
+  it("one point per (head, query, original key); the x value is A_ij s_i, the y value the A^et entry after the prefix columns", () => {
+    const r = checkEq7(randomEq7Instance(new Rng(3), { p: 5, nt: 2, heads: 2, dk: 4 }));
+    const fig = eq7ScatterFigure(r, 2, "t");
+    const d = fig.data as { x: number[]; y: number[] }[];
+    expect(d.length).toBe(3); // 2 heads + the diagonal
+    expect(d[0].x.length).toBe(25);
+    expect(d[1].x[7]).toBeCloseTo(r.A[1][1][2] * r.scale[1][1], 12);
+    expect(d[1].y[7]).toBe(r.Aet[1][1][2 + 2]);
+  });
+  it("layer1TableRows: base first, one row per method", () => {
+    const rows = layer1TableRows(tuning());
+    expect(rows.map((r) => r.method)).toEqual(["base", "prompt", "prefix", "image-embedding", "attention", "lora"]);
+    expect(rows[1]).toEqual({ method: "prompt", "target mass (layer 1)": 0.3, "top-1 on target": 0.5, "tau L1": 1, "order kept L1": 1 });
   });
 });

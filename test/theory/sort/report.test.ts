@@ -80,6 +80,11 @@ describe("sortConclusion, tables and figures", () => {
     expect(rows.map((r) => r.method)).toEqual(["prefix", "prefix-ln", "prompt", "attention", "lora", "full"]);
     expect(rows[0]).toMatchObject({ "ours: exact-sequence acc.": 0.2, "ours: per-token acc.": 0.2, "chosen lr": "1e-3", converged: "1/1", "Petrov et al. (published)": "0.0%" });
     expect(rows[5]["Petrov et al. (published)"]).toBe("84.9%");
+    // full chose 1e-3: the lower edge of quick's weight range [1e-3, 3e-3], the middle of [3e-4, 1e-3, 3e-3]
+    expect(rows[5]["chosen at the edge of the sweep"]).toBe(true);
+    const mid = fakeResult(all(0.2, true));
+    mid.config = { ...mid.config, lrs: { ...mid.config.lrs, weights: [3e-4, 1e-3, 3e-3] } };
+    expect(sortTableRows(mid)[5]["chosen at the edge of the sweep"]).toBe(false);
     expect(rows[1]["Petrov et al. (published)"]).toBe("not reported");
     const sweep = sortSweepRows(fakeResult(all(0.2, true)));
     expect(sweep.length).toBe(12);
