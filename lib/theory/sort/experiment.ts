@@ -282,7 +282,7 @@ export interface SortSummary {
   method: SortMethod;
   mean: number;
   std: number;
-  /** Standard error of `mean`: std / sqrt(seeds) with 2 or more seeds, else the binomial sqrt(p(1-p)/evalSize) of the one test set. */
+  /** Standard error of `mean`: std / sqrt(seeds) with 2 or more seeds, else the binomial sqrt(p(1-p)/evalSize) of the one test set (0 at p = 0 or 1, the binomial formula's known limit). */
   se: number;
   token: number;
   finalLoss: number;

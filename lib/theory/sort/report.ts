@@ -101,7 +101,7 @@ export function sortConclusion(r: SortExperimentResult): string {
   } else if (v.kind === "not reproduced") {
     lines.push(`**Not reproduced**: with every run converged, full (${acc("full")}) and attention tuning (${acc("attention")}) do not beat prefix tuning (${acc("prefix")}) by the margin: ${gapText}; ${test}.`);
   } else {
-    lines.push(`**Not converged: inconclusive**: prefix ${conv("prefix")}, ${v.strongest} ${conv(v.strongest)}; the accuracies so far are full ${acc("full")}, attention ${acc("attention")}, prefix ${acc("prefix")} (${gapText}). More steps are needed before the gap means anything; ${test}.`);
+    lines.push(`**Not converged: inconclusive**: prefix ${conv("prefix")}, ${v.strongest} ${conv(v.strongest)}; the accuracies so far are full ${acc("full")}, attention ${acc("attention")}, prefix ${acc("prefix")} (${gapText}). The gap is not yet between converged runs: the paper profile (more steps, three seeds) is the run to quote; ${test}.`);
   }
   lines.push(`Per-token accuracy: ${summary.map((s) => `${s.method} ${pct(s.token)}`).join(", ")}; prompt tuning ${acc("prompt")}, LoRA ${acc("lora")}, prefix through the frozen LN1 (the older variant) ${acc("prefix-ln")}. Petrov et al. published ${pct(PETROV_PUBLISHED.full!)} (full) and ${pct(PETROV_PUBLISHED.prefix!)} (prefix); our prefix reached ${pct(by.prefix.mean)}.`);
   return lines.join(" ");
