@@ -3,8 +3,9 @@
  * Petrov, Torr & Bibi and the multi-layer attention study of §4.2. Token and position embeddings
  * are one-hot matmuls (the gradient of tf.gather is missing on stock wasm), the blocks are
  * lib/nn's transformer without attention biases (GPT-2 layout), then a final layer norm and a
- * linear head. Adaptation: prompt tokens, prefix tokens (through each block's LN1, as this lab
- * has always done), LoRA of any block matrix; the tuning modes of lib/nn choose the varList.
+ * linear head. Adaptation: prompt tokens, standard prefix tuning (per layer trainable keys and
+ * values, Li & Liang), the lab's older prefix variant (per layer hidden states passed through the
+ * frozen LN1 and W_K, W_V), LoRA of any block matrix; the tuning modes of lib/nn choose the varList.
  * Weights are drawn from an `Rng`, so a model repeats from its seed.
  *
  * Parameter names: `tok.e` [vocab, d], `pos.e` [maxLen, d], `blocks.${l}.*` (lib/nn), `lnf.{g,b}`,
@@ -90,12 +91,14 @@ export function disposeGpt(m: Gpt): void {
   disposeParams(m.params);
 }
 
-/** Trainable additions to a frozen GPT (any subset; prompt and prefix exclude each other). */
+/** Trainable additions to a frozen GPT (any subset; prompt and either prefix exclude each other). */
 export interface GptAdapters {
   /** Prompt tuning: [n, d] vectors in front of the embedded input. */
   prompt?: tf.Variable;
-  /** Prefix tuning: per layer [n, d] hidden states in front of that layer's keys/values (through its LN1). */
+  /** Prefix hidden states: per layer [n, d] vectors passed through that layer's frozen LN1, W_K, W_V (the lab's older variant). */
   prefix?: tf.Variable[];
+  /** Standard prefix tuning (Li & Liang): per layer trainable keys and values [n, d], used as they are. */
+  prefixKV?: { k: tf.Variable; v: tf.Variable }[];
   /** LoRA factors (lib/nn createLora names). */
   lora?: Params;
   loraScale?: number;
@@ -111,6 +114,19 @@ export function createPrefix(m: Gpt, n: number, rng: Rng, std = 0.02): tf.Variab
   return createPrefixTokens(rng, m.config.layers, n, m.config.d, std);
 }
 
+/**
+ * Standard prefix-tuning parameters (Li & Liang 2021; Petrov et al.'s setting): per layer n
+ * trainable keys and n trainable values [n, d], N(0, std^2), put in front of that layer's keys and
+ * values with no projection or normalisation in between. Layer l draws from `rng.fork(l)`.
+ */
+export function createPrefixKV(m: Gpt, n: number, rng: Rng, std = 0.02): { k: tf.Variable; v: tf.Variable }[] {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`createPrefixKV: need at least one prefix position, got ${n}`);
+  return Array.from({ length: m.config.layers }, (_, l) => {
+    const [k, v] = createPrefixTokens(rng.fork(l), 2, n, m.config.d, std);
+    return { k, v };
+  });
+}
+
 /** LoRA factors of `targets` in every block (B = 0, so the adapted model starts unchanged). */
 export function createGptLora(m: Gpt, rank: number, targets: readonly BlockMatrix[], rng: Rng): Params {
   const layers = Array.from({ length: m.config.layers }, (_, l) => l);
@@ -119,7 +135,12 @@ export function createGptLora(m: Gpt, rank: number, targets: readonly BlockMatri
 
 /** All trainable tensors of a set of adapters. */
 export function adapterVariables(a: GptAdapters): tf.Variable[] {
-  return [...(a.prompt ? [a.prompt] : []), ...(a.prefix ?? []), ...Object.values(a.lora ?? {})];
+  return [...softVariables(a), ...Object.values(a.lora ?? {})];
+}
+
+/** The soft-token variables (prompt, prefix hidden states, prefix keys/values): trainable in every tuning mode. */
+function softVariables(a: GptAdapters): tf.Variable[] {
+  return [...(a.prompt ? [a.prompt] : []), ...(a.prefix ?? []), ...(a.prefixKV ?? []).flatMap((p) => [p.k, p.v])];
 }
 
 export function disposeAdapters(a: GptAdapters): void {
@@ -128,7 +149,7 @@ export function disposeAdapters(a: GptAdapters): void {
 
 /** The GPT as the tuning modes see it: its backbone, its stack, and what trains in every mode. */
 export function gptTunable(m: Gpt, a: GptAdapters = {}): Tunable {
-  return { params: m.params, stack: GPT_STACK, nLayers: m.config.layers, always: [...(a.prompt ? [a.prompt] : []), ...(a.prefix ?? [])], lora: a.lora };
+  return { params: m.params, stack: GPT_STACK, nLayers: m.config.layers, always: softVariables(a), lora: a.lora };
 }
 
 export interface ForwardResult {
@@ -151,6 +172,7 @@ export function forwardEmbedded(m: Gpt, x0: tf.Tensor3D, adapters: GptAdapters =
     prompt: adapters.prompt as tf.Tensor2D | undefined,
     prefix: adapters.prefix as tf.Tensor2D[] | undefined,
     normPrefix: true,
+    prefixKV: adapters.prefixKV as { k: tf.Tensor2D; v: tf.Tensor2D }[] | undefined,
     lora: adapters.lora,
     loraScale: adapters.loraScale,
   }, options);

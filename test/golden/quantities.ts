@@ -9,12 +9,25 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng, resolveConfig } from "../../lib/core";
 import {
   adaptMethod, ATTENTION_TUNING_PRESETS, disposeAdapted,
-  eq7Study, eq7TableRows, methodLr, runAttentionTuning, runSortExperiment, SORT_METHODS, SORT_PRESETS,
-  sortAttentionMaps, sortGptConfig, summariseSort, trainSort,
+  eq7Study, eq7TableRows, runAttentionTuning, runSortExperiment, SORT_PRESETS,
+  sortAttentionMaps, sortGptConfig, summariseSort, trainSort, type SortExperimentConfig, type SortMethod,
 } from "../../lib/theory";
-import { createGpt, createPrefix, createPrompt, disposeAdapters, disposeGpt, forwardTokens } from "../../lib/models";
+import { createGpt, createPrefix, createPrefixKV, createPrompt, disposeAdapters, disposeGpt, forwardTokens } from "../../lib/models";
 
 export type Golden = Record<string, number[]>;
+
+/**
+ * The sort experiment as it was defined when the goldens were captured (issue 11 changed the
+ * definition: standard prefix keys/values, learning-rate sweeps, equal budgets). The old path stays
+ * reachable: golden name -> today's method (the old "prefix" is today's "prefix-ln"), and the old
+ * single learning rate of each method.
+ */
+const LEGACY_METHODS: [string, SortMethod, number][] = [["prefix", "prefix-ln", 1e-2], ["prompt", "prompt", 1e-2], ["attention", "attention", 1e-3], ["lora", "lora", 1e-2], ["full", "full", 1e-3]];
+const LEGACY_NAME: Record<string, string> = Object.fromEntries(LEGACY_METHODS.map(([g, m]) => [m, g]));
+function legacySortTiny(): SortExperimentConfig {
+  const t = resolveConfig(SORT_PRESETS, "sort", "tiny");
+  return { ...t, n: 3, d: 16, layers: 1, heads: 2, ff: 32, batch: 16, pretrainSteps: 6, pretrainLr: 3e-3, adaptSteps: 3, lrs: { soft: [1e-2], weights: [1e-3], lora: [1e-2] }, methods: LEGACY_METHODS.map(([, m]) => m), nSoft: 2, softStd: 1, loraRank: 2, evalSize: 32, seeds: [1] };
+}
 
 const round = (xs: ArrayLike<number>) => Array.from(xs, (x) => Number(x));
 
@@ -30,7 +43,7 @@ function stats(xs: ArrayLike<number>): number[] {
 
 export async function goldenQuantities(): Promise<Golden> {
   const out: Golden = {};
-  const sortTiny = resolveConfig(SORT_PRESETS, "sort", "tiny");
+  const sortTiny = legacySortTiny();
   const cfg = { ...sortGptConfig({ ...sortTiny, layers: 2 }) };
   const tokens = [1, 2, 3, 10, 1, 2, 5, 4, 3, 10, 3, 4];
   // 1. logits of the tiny GPT, plain / prompt / prefix
@@ -54,14 +67,14 @@ export async function goldenQuantities(): Promise<Golden> {
     disposeGpt(m);
   }
   // 2. three training steps per method from the same base (losses, then the logits' stats after)
-  for (const method of SORT_METHODS) {
+  for (const [name, method, lr] of LEGACY_METHODS) {
     const base = createGpt(cfg, new Rng(21).fork("init"));
-    const ad = adaptMethod(base, method, { nSoft: 2, loraRank: 2 }, new Rng(22).fork(method));
-    const losses = await trainSort(ad.model, ad.adapters, ad.vars, "descending", 3, methodLr(sortTiny, method), 8, new Rng(23), method, true);
-    out[`step.${method}.losses`] = losses;
-    out[`step.${method}.params`] = [ad.params];
+    const ad = adaptMethod(base, method, { nSoft: 2, loraRank: 2 }, new Rng(22).fork(name));
+    const losses = await trainSort(ad.model, ad.adapters, ad.vars, "descending", 3, lr, 8, new Rng(23), name, true);
+    out[`step.${name}.losses`] = losses;
+    out[`step.${name}.params`] = [ad.params];
     tf.tidy(() => {
-      out[`step.${method}.logits.after.stats`] = stats(forwardTokens(ad.model, tf.tensor2d(tokens, [2, 6], "int32"), ad.adapters).logits.dataSync());
+      out[`step.${name}.logits.after.stats`] = stats(forwardTokens(ad.model, tf.tensor2d(tokens, [2, 6], "int32"), ad.adapters).logits.dataSync());
     });
     disposeAdapted(ad);
     disposeGpt(base);
@@ -74,8 +87,8 @@ export async function goldenQuantities(): Promise<Golden> {
   const sort = await runSortExperiment(sortTiny, { silent: true });
   out["sort.pretrainLoss"] = sort.seeds[0].pretrainLoss;
   out["sort.pretrainAscending"] = [sort.seeds[0].pretrainAscending, sort.seeds[0].baseDescending];
-  for (const s of summariseSort(sort)) out[`sort.${s.method}.mean,token,params`] = [s.mean, s.token, s.params];
-  for (const [method, curve] of Object.entries(sort.seeds[0].curves)) out[`sort.${method}.curve`] = curve;
+  for (const s of summariseSort(sort)) out[`sort.${LEGACY_NAME[s.method]}.mean,token,params`] = [s.mean, s.token, s.params];
+  for (const [method, curve] of Object.entries(sort.seeds[0].curves)) out[`sort.${LEGACY_NAME[method]}.curve`] = curve;
   // 5. multi-layer attention tuning on tiny
   const at = await runAttentionTuning(resolveConfig(ATTENTION_TUNING_PRESETS, "attention", "tiny"), { silent: true });
   out["attention.base.mass,hit"] = [at.base.targetMass, at.base.top1Hit];

@@ -4,9 +4,10 @@ import { initBackend } from "../../../lib/backend/select";
 import { resolveConfig } from "../../../lib/core/profile";
 import { Rng } from "../../../lib/core/rng";
 import { compareMapsToBase } from "../../../lib/theory/attention/ranking";
-import { createGpt, createPrefix, disposeAdapters, disposeGpt, gptTunable } from "../../../lib/models/gpt";
+import { createGpt, createPrefix, createPrefixKV, disposeAdapters, disposeGpt, gptTunable } from "../../../lib/models/gpt";
 import { tuningVarList } from "../../../lib/nn/tuning";
-import { adaptMethod, runSortExperiment, SORT_PRESETS, sortAttentionMaps, sortGptConfig, summariseSort, trainSort } from "../../../lib/theory/sort/experiment";
+import { checkSortConfig, evaluateSort, runSortExperiment, SORT_PRESETS, sortAttentionMaps, sortGptConfig, summariseSort, trainSort } from "../../../lib/theory/sort/experiment";
+import { adaptMethod, disposeAdapted } from "../../../lib/theory/sort/methods";
 import { SEP, sortAccuracy, sortBatch } from "../../../lib/theory/sort/task";
 
 const tiny = resolveConfig(SORT_PRESETS, "sort", "tiny");
@@ -64,37 +65,100 @@ describe("sort GPT", () => {
     disposeAdapters({ prefix });
     disposeGpt(m);
   });
+  it("standard prefix keys/values: layer 1 keeps the identity too; the keys/values enter unprojected, so they differ from the LN variant", () => {
+    const m = createGpt({ ...sortGptConfig(tiny), layers: 2, qkStd: 0.5 }, new Rng(8));
+    const kv = createPrefixKV(m, 3, new Rng(9), 1);
+    const hid = createPrefix(m, 3, new Rng(9), 1);
+    const ex = sortBatch(new Rng(10), 1, tiny.n, "ascending").input;
+    const base = sortAttentionMaps(m, {}, ex);
+    const withKV = sortAttentionMaps(m, { prefixKV: kv }, ex);
+    const withLN = sortAttentionMaps(m, { prefix: hid }, ex);
+    expect(withKV.extra).toEqual([3, 3]);
+    const cmp = compareMapsToBase(base.maps, withKV.maps, withKV.extra);
+    expect(cmp[0].maxRelDiff).toBeLessThan(1e-4);
+    expect(cmp[0].meanScale).toBeLessThan(1);
+    // the prefix columns of layer 1 are not those of the LN variant (different parametrisation)
+    const col = (x: { maps: number[][][][] }) => x.maps[0][0].map((row) => row[0]);
+    expect(col(withKV)).not.toEqual(col(withLN));
+    disposeAdapters({ prefixKV: kv, prefix: hid });
+    disposeGpt(m);
+  });
   it("unknown method is an error", () => {
     const m = createGpt(sortGptConfig(tiny), new Rng(1));
-    expect(() => adaptMethod(m, "bitfit" as never, tiny, new Rng(1))).toThrow("adaptMethod: unknown method 'bitfit'; known: prefix, prompt, attention, lora, full");
+    expect(() => adaptMethod(m, "bitfit" as never, tiny, new Rng(1))).toThrow("adaptMethod: unknown method 'bitfit'; known: prefix, prefix-ln, prompt, attention, lora, full");
     disposeGpt(m);
   });
 });
 
+describe("prefix and prompt training lower the loss", () => {
+  // A pretrained base (ascending) adapted to descending: the loss starts far above ln 11 (the
+  // base is confidently wrong), and soft tokens at a sweep rate must bring it down. The held-out
+  // loss is measured on the same fresh sequences before and after.
+  it.each(["prefix", "prefix-ln", "prompt"] as const)("%s: 60 steps lower the held-out loss by at least 10%%", async (method) => {
+    const cfg = { ...tiny, n: 3, d: 16, layers: 1, heads: 2, ff: 32 };
+    const base = createGpt(sortGptConfig(cfg), new Rng(31));
+    await trainSort(base, {}, tuningVarList("full", gptTunable(base)), "ascending", 150, 1e-2, 32, new Rng(32), "pre", true);
+    const before = evaluateSort(base, {}, "descending", 200, new Rng(33)).loss;
+    const ad = adaptMethod(base, method, { nSoft: 4, loraRank: 2, softStd: 1 }, new Rng(34));
+    const losses = await trainSort(ad.model, ad.adapters, ad.vars, "descending", 60, 0.1, 32, new Rng(35), method, true);
+    const after = evaluateSort(ad.model, ad.adapters, "descending", 200, new Rng(33)).loss;
+    expect(before).toBeGreaterThan(Math.log(11)); // the ascending model is confidently wrong on descending
+    expect(after).toBeLessThan(0.9 * before); // measured: prefix 0.31, prefix-ln 0.85, prompt 0.83 of the base's loss
+    expect(losses[59]).toBeLessThan(losses[0]);
+    disposeAdapted(ad);
+    disposeGpt(base);
+  });
+});
+
+describe("sort experiment config", () => {
+  it("unequal sweep sizes, unknown methods and empty sizes are errors", () => {
+    expect(() => checkSortConfig({ ...tiny, lrs: { soft: [1e-2, 3e-2], weights: [1e-3], lora: [1e-2, 3e-2] } })).toThrow(
+      "sort experiment: every learning-rate family needs the same number of rates (equal budget), got soft 2, weights 1, lora 2",
+    );
+    expect(() => checkSortConfig({ ...tiny, methods: ["prefix", "bitfit"] })).toThrow("unknown sort method 'bitfit'; known: prefix, prefix-ln, prompt, attention, lora, full");
+    expect(() => checkSortConfig({ ...tiny, valSize: 0 })).toThrow("sort experiment: valSize must be a positive integer, got 0");
+    expect(checkSortConfig({ ...tiny, methods: ["full", "prefix"] })).toEqual(["prefix", "full"]);
+  });
+});
+
 describe("sort experiment (tiny)", () => {
-  it("runs every method, summarises, and leaks no tensors", async () => {
+  it("runs every method and rate, picks the lowest validation loss, summarises, and leaks no tensors", async () => {
     const before = tf.memory().numTensors;
     const r = await runSortExperiment(tiny, { silent: true });
     expect(tf.memory().numTensors).toBe(before);
-    expect(r.seeds[0].methods.map((m) => m.method)).toEqual(["prefix", "prompt", "attention", "lora", "full"]);
+    const seed = r.seeds[0];
+    expect(seed.methods.map((m) => m.method)).toEqual(["prefix", "prefix-ln", "prompt", "attention", "lora", "full"]);
     const s = summariseSort(r);
     // trainable parameters per method, from the tiny config (d 16, ff 32, 1 layer, vocab 11, maxLen 6, 2 soft tokens, LoRA rank 2)
     const { d, ff, layers, nSoft, loraRank } = tiny;
     const block = 4 * d * d + 2 * 2 * d + d * ff + ff + ff * d + d; // attention (no biases), 2 layer norms, MLP
     const expected = {
-      prefix: nSoft * d * layers,
+      prefix: 2 * nSoft * d * layers, // keys and values
+      "prefix-ln": nSoft * d * layers,
       prompt: nSoft * d,
       attention: 4 * d * d * layers,
       lora: layers * (4 * loraRank * (d + d) + loraRank * (d + ff) + loraRank * (ff + d)),
       full: 11 * d + 2 * tiny.n * d + layers * block + 2 * d + d * 11,
     };
     expect(Object.fromEntries(s.map((x) => [x.method, x.params]))).toEqual(expected);
-    // every curve has one loss per adaptation step, and the summary repeats the per-seed numbers
-    for (const m of r.seeds[0].methods) {
-      expect(r.seeds[0].curves[m.method].length).toBe(tiny.adaptSteps);
+    for (const m of seed.methods) {
+      // the same budget: every family's rates, each run the same number of steps
+      const family = m.method === "lora" ? tiny.lrs.lora : m.method === "attention" || m.method === "full" ? tiny.lrs.weights : tiny.lrs.soft;
+      expect(m.sweep.map((x) => x.lr)).toEqual(family);
+      for (const run of m.sweep) expect(run.losses.length).toBe(tiny.adaptSteps);
+      // the chosen rate has the lowest validation loss, and its curve and convergence are the reported ones
+      const best = m.sweep.reduce((a, b) => (b.valLoss < a.valLoss ? b : a));
+      expect(m.lr).toBe(best.lr);
+      expect(m.valLoss).toBe(best.valLoss);
+      expect(seed.curves[m.method]).toBe(best.losses);
+      expect(m.finalLoss).toBe(best.convergence.last);
+      expect(m.converged).toBe(best.convergence.converged);
       expect(s.find((x) => x.method === m.method)!.mean).toBe(m.sequence);
     }
-    expect(Object.keys(r.attention!.methods)).toEqual(["prefix", "prompt", "attention", "lora", "full"]);
+    // one seed: the standard error is the binomial one of the test set
+    const full = s.find((x) => x.method === "full")!;
+    expect(full.se).toBeCloseTo(Math.sqrt((full.mean * (1 - full.mean)) / tiny.evalSize), 12);
+    expect(Object.keys(r.attention!.methods)).toEqual(["prefix", "prefix-ln", "prompt", "attention", "lora", "full"]);
     expect(r.attention!.base.maps.length).toBe(tiny.layers);
   });
 });
