@@ -26,7 +26,8 @@ import { runNode } from "../lib/train/grid/run-node";
 import { inlineRunner, processRunner, PROGRESS_PREFIX } from "../lib/train/grid/runners";
 import { runGrid } from "../lib/train/grid/scheduler";
 import { registerToyGrid } from "../lib/train/grid/toy";
-import { registerEditorGrid } from "../lib/eval/editor-grid";
+import { editorGridReport, registerEditorGrid } from "../lib/eval/editor-grid";
+import { writeResult } from "../lib/core/results";
 
 // Grids and recipes: the toy grid (tests) and the editor's (lib/eval/editor-grid.ts: training phases + evaluation).
 registerToyGrid();
@@ -44,9 +45,10 @@ interface Args {
   run: string | null;
   parent: string | null;
   child: boolean;
+  report: boolean;
 }
 
-const USAGE = "usage: npm run grid -- [--grid <name>] [--profile tiny|quick|paper] [--jobs N] [--only <glob>[,<glob>]] [--cache <dir>] [--list] [--dry-run] [--inline] | --run <key> [--parent <key>]";
+const USAGE = "usage: npm run grid -- [--grid <name>] [--profile tiny|quick|paper] [--jobs N] [--only <glob>[,<glob>]] [--cache <dir>] [--list] [--dry-run] [--inline] [--report] | --run <key> [--parent <key>]";
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -61,6 +63,7 @@ function parseArgs(argv: string[]): Args {
     run: null,
     parent: null,
     child: false,
+    report: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -80,6 +83,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--run") a.run = value();
     else if (flag === "--parent") a.parent = value();
     else if (flag === "--child") a.child = true;
+    else if (flag === "--report") a.report = true;
     else if (flag === "--help" || flag === "-h") throw new Error(USAGE);
     else throw new Error(`unknown argument '${flag}'; ${USAGE}`);
   }
@@ -116,6 +120,14 @@ async function main(): Promise<number> {
   const nodes = keyGrid(gridNodes(a.grid, a.profile));
   if (a.run !== null) return runOne(a, nodes);
   const cache = new GridCache(a.cache);
+  if (a.report) {
+    if (a.grid !== "editor") throw new Error("--report reads the editor grid's cache; use --grid editor");
+    const report = editorGridReport(nodes, cache);
+    const file = writeResult("editor-grid", { config: { grid: a.grid, profile: a.profile, nodes: nodes.map((n) => ({ id: n.id, key: n.key, kind: n.kind, parent: n.parent ?? null })) }, seed: [...new Set(nodes.map((n) => n.seed))], data: report });
+    for (const e of report.evaluations) console.log(`${e.id.padEnd(24)} ${e.row.padEnd(28)} ${Object.entries(e.metrics).map(([k, v]) => `${k} ${v.mean.toFixed(3)} (n ${v.n})`).join(", ")}`);
+    console.log(`${report.training.length} training nodes finished, ${report.missing.length} nodes not in the cache; written to ${file}`);
+    return 0;
+  }
   const selected = uniqueJobs(a.only.length > 0 ? selectWithAncestors(nodes, a.only) : nodes);
   if (a.list) {
     for (const line of listCommands(selected, a, (k) => cache.isDone(k))) process.stdout.write(`${line}\n`);

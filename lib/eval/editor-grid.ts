@@ -19,7 +19,8 @@ import { hashJson } from "../train/checkpoint-config";
 import { fromPretrained } from "../train/checkpoint";
 import { trainResumable } from "../train/checkpoint-resume";
 import { registerGrid } from "../train/grid/grids";
-import type { GridNode } from "../train/grid/node";
+import type { GridCache } from "../train/grid/cache";
+import type { GridNode, KeyedNode } from "../train/grid/node";
 import { registerRecipe } from "../train/grid/recipes";
 import { ensureBenchmark } from "./benchmark-generate";
 import { evaluate } from "./evaluate";
@@ -127,3 +128,28 @@ export function registerEditorGrid(): void {
   registerGrid("editor", (profile) => editorGrid(profile));
 }
 
+
+export interface EditorGridReport {
+  /** One row per finished evaluation node: the variant's Table-1 row, seed and judge/metric means. */
+  evaluations: { id: string; row: string; seed: number; metrics: Record<string, { mean: number; n: number }> }[];
+  /** One row per finished training node: steps, mean loss over the last tenth, wall time. */
+  training: { id: string; kind: string; steps: number; finalLoss: number; wallSeconds: number }[];
+  /** Nodes of the grid not finished in the cache. */
+  missing: string[];
+}
+
+/** What a (partly) finished grid measured, read from its cache (no training, no evaluation). */
+export function editorGridReport(nodes: readonly KeyedNode[], cache: GridCache): EditorGridReport {
+  const out: EditorGridReport = { evaluations: [], training: [], missing: [] };
+  for (const n of nodes) {
+    const done = cache.done(n.key);
+    if (done === null) {
+      out.missing.push(n.id);
+      continue;
+    }
+    const s = done.summary as Record<string, unknown>;
+    if (n.kind === "editor-eval") out.evaluations.push({ id: n.id, row: String(s.row), seed: n.seed, metrics: s.summary as Record<string, { mean: number; n: number }> });
+    else out.training.push({ id: n.id, kind: n.kind, steps: Number(s.steps), finalLoss: Number(s.finalLoss), wallSeconds: done.wallMs / 1000 });
+  }
+  return out;
+}
