@@ -1,5 +1,5 @@
 /**
- * The two benchmarks, made by the data engine from held-out seeds (paper §5.3; DESIGN.md §5):
+ * The two benchmarks, made by the data engine from held-out seeds (paper §5.3; docs/architecture.md §5):
  *
  * SpatialEval-mini: each scene gets one instruction of each of the paper's three types. The
  * paper's benchmark has human-written instructions "related to spatial perception, spatial

@@ -1,5 +1,5 @@
 /**
- * The evaluation runner (paper §7; DESIGN.md §5): an editor on a benchmark -> per-item judge
+ * The evaluation runner (paper §7; docs/architecture.md §5): an editor on a benchmark -> per-item judge
  * scores and pixel metrics, written to a results file. Any `Editor` plugs in (the trained
  * variants of the editor issue, or the oracle / identity references).
  *

@@ -10,7 +10,7 @@
  *   3. instances = 4-connected regions of one colour; colourless pixels join their commonest
  *      neighbouring region; regions under `minArea` pixels are dropped;
  *   4. depth: the ground's exact depth for ground pixels; each region stands at the depth of the
- *      ground just below its lowest row (the ground-contact fallback of DESIGN.md §2);
+ *      ground just below its lowest row (the ground-contact fallback of docs/architecture.md §2);
  * then the data engine's `extractSpatialInfo` runs on that frame. Shapes are not classified
  * (every detection is labelled "object"); touching objects of one colour merge into one.
  */

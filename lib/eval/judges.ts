@@ -1,6 +1,6 @@
 /**
  * Judges of an edited image against the benchmark's exact truth (paper Table 1, Appendix N.2;
- * DESIGN.md §5). Each returns a score in [0, 1] and what it was based on.
+ * docs/architecture.md §5). Each returns a score in [0, 1] and what it was based on.
  *
  * Object judge (stands in for the GPT-4V judge): with the ground-truth scenes we know which
  * objects the instruction changes and how (sceneChanges: recolour/texture, remove, resize,

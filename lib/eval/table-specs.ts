@@ -1,6 +1,6 @@
 /**
  * What each of the paper's method tables compares and which of our measures stands beside
- * which of its columns (paper §7.2-7.3, Appendix Q; DESIGN.md §5). Our names say what was
+ * which of its columns (paper §7.2-7.3, Appendix Q; docs/architecture.md §5). Our names say what was
  * measured; the paper's column is shown beside it, never renamed.
  *   Table 1 (SpatialEval-mini):  object judge ~ GPT4V, perception judge ~ GPT3.5,
  *                                pixel agreement (masked) ~ Human.

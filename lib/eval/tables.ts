@@ -1,5 +1,5 @@
 /**
- * The paper's method tables beside ours (paper Tables 1, 2, 5; DESIGN.md §5): measured values
+ * The paper's method tables beside ours (paper Tables 1, 2, 5; docs/architecture.md §5): measured values
  * per (method, metric, seed[, item]) in, a table out with the paper's number beside each of our
  * means, the spread over seeds and a bootstrap confidence interval. Rows the miniature cannot
  * have are "paper only"; rows it can have but has not measured yet say so.
