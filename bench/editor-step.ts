@@ -4,7 +4,7 @@
  * over the attention-tuning varList (soft prompt, adapter, heads, denoiser, W_Q..W_O of every MLLM
  * layer), FusedAdam. Instructions and language conditions are real data-engine text (so sequence
  * lengths are realistic); images, noise and targets are seeded noise (values do not change the
- * time). In the same rounds it times the "editor-sized" reference step of ENVIRONMENT's feasibility
+ * time). In the same rounds it times the "editor-sized" reference step of docs/environment.md's feasibility
  * notes (4 pre-LN blocks, d 64, 4 heads, FF 256, batch 64, 80 tokens, MSE, Adam; measured there at
  * 225-272 ms), so the ratio editor / reference is meaningful on a loaded machine; absolute times
  * are not. Also a forward-only breakdown per component. Prints a table; writes
@@ -69,7 +69,7 @@ function makeBatch(e: Editor, B: number, t: { instructions: string[]; conditions
   };
 }
 
-/** ENVIRONMENT's editor-sized reference step: 4 blocks, d 64, 4 heads, FF 256, batch B, 80 tokens, MSE, Adam. */
+/** docs/environment.md's editor-sized reference step: 4 blocks, d 64, 4 heads, FF 256, batch B, 80 tokens, MSE, Adam. */
 function referenceStep(B: number): { step: () => void; dispose: () => void; params: number } {
   const cfg: TransformerConfig = { dModel: 64, dFF: 256, nHeads: 4, causal: true, nLayers: 4 };
   const rng = new Rng(SEED).fork("reference");

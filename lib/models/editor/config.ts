@@ -2,7 +2,7 @@
  * The editor's one typed config (paper §3.1 Eq. 1-3, Fig. 3; MGIE's architecture at miniature
  * scale) with presets per profile. Images are square RGB in [-1, 1]; every width is a multiple of
  * its head count. `tiny` is for unit tests; `quick` and `paper` are the d=64 models of
- * ENVIRONMENT's feasibility runs (6 MLLM layers, so shallow / middle / deep of Appendix O are
+ * docs/environment.md's feasibility runs (6 MLLM layers, so shallow / middle / deep of Appendix O are
  * real thirds of two layers each).
  */
 import { ConfigError, resolveConfig, type DeepPartial, type Presets } from "../../core/profile";
@@ -92,7 +92,7 @@ const QUICK: EditorConfig = {
   editFF: 128,
   dnPatch: 4, // 64 denoiser tokens
   dnD: 64,
-  dnLayers: 2, // quick is CI scale (ENVIRONMENT's 2 + 2 block feasibility run); paper has 4 blocks
+  dnLayers: 2, // quick is CI scale (docs/environment.md's 2 + 2 block feasibility run); paper has 4 blocks
   dnHeads: 4,
   dnFF: 128,
   dnFreq: 64,

@@ -1,5 +1,5 @@
 /**
- * The edit residual the denoiser diffuses (ENVIRONMENT's feasibility runs: residual diffusion with
+ * The edit residual the denoiser diffuses (docs/environment.md's feasibility runs: residual diffusion with
  * x0-prediction learned where plain target diffusion had not learned to copy the background):
  * images in [-1, 1], r = (target - source) / 2 in [-1, 1]; the edited image is source + 2 r.
  */
