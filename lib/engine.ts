@@ -27,3 +27,4 @@ export * from "./engine/agreement";
 export * from "./engine/image-io";
 export * from "./engine/report";
 export * from "./engine/contour";
+export * from "./engine/resize";

@@ -4,6 +4,7 @@
  * (`FloatImage`, what a model outputs before quantising). Both are row-major [H * W * 3].
  */
 import type { RgbImage } from "../engine/types";
+import { bilinearResize } from "../engine/resize";
 
 /** A float RGB image, row-major [H * W * 3], values in [0, 1]. */
 export interface FloatImage {
@@ -66,27 +67,6 @@ export function resizeBilinear(img: AnyImage, width: number, height: number): Fl
     throw new Error(`resizeBilinear: target size must be positive integers, got ${width}x${height}`);
   }
   if (width === img.width && height === img.height) return { width, height, data: src };
-  const W = img.width;
-  const H = img.height;
-  const out = new Float64Array(width * height * 3);
-  const sx = W / width;
-  const sy = H / height;
-  for (let y = 0; y < height; y++) {
-    const fy = Math.min(H - 1, Math.max(0, (y + 0.5) * sy - 0.5));
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(H - 1, y0 + 1);
-    const wy = fy - y0;
-    for (let x = 0; x < width; x++) {
-      const fx = Math.min(W - 1, Math.max(0, (x + 0.5) * sx - 0.5));
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(W - 1, x0 + 1);
-      const wx = fx - x0;
-      for (let c = 0; c < 3; c++) {
-        const a = src[(y0 * W + x0) * 3 + c] * (1 - wx) + src[(y0 * W + x1) * 3 + c] * wx;
-        const b = src[(y1 * W + x0) * 3 + c] * (1 - wx) + src[(y1 * W + x1) * 3 + c] * wx;
-        out[(y * width + x) * 3 + c] = a * (1 - wy) + b * wy;
-      }
-    }
-  }
+  const out = bilinearResize(src, img.width, img.height, 3, width, height, new Float64Array(width * height * 3));
   return { width, height, data: out };
 }

@@ -7,6 +7,7 @@
  */
 import * as fs from "fs";
 import * as ort from "onnxruntime-node";
+import { bilinearResize } from "../engine/resize";
 
 /** What the caller needs of one input or output. `dims`: a number = that size, null = any. */
 export interface TensorSpec {
@@ -121,21 +122,5 @@ export function rgbToPlanes(rgb: Uint8Array, W: number, H: number, tw: number, t
 
 /** Bilinear resize of a single-channel map [sh, sw] to [th, tw] (half-pixel convention). */
 export function resizeMap(src: Float32Array, sw: number, sh: number, tw: number, th: number): Float32Array {
-  const out = new Float32Array(tw * th);
-  const sx = sw / tw;
-  const sy = sh / th;
-  for (let y = 0; y < th; y++) {
-    const fy = Math.min(sh - 1, Math.max(0, (y + 0.5) * sy - 0.5));
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(sh - 1, y0 + 1);
-    const wy = fy - y0;
-    for (let x = 0; x < tw; x++) {
-      const fx = Math.min(sw - 1, Math.max(0, (x + 0.5) * sx - 0.5));
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(sw - 1, x0 + 1);
-      const wx = fx - x0;
-      out[y * tw + x] = (1 - wy) * ((1 - wx) * src[y0 * sw + x0] + wx * src[y0 * sw + x1]) + wy * ((1 - wx) * src[y1 * sw + x0] + wx * src[y1 * sw + x1]);
-    }
-  }
-  return out;
+  return bilinearResize(src, sw, sh, 1, tw, th, new Float32Array(tw * th));
 }
