@@ -63,7 +63,8 @@ describe("editor recipes on tiny", () => {
     expect(Array.from(editorParams(s1.editor)["mllm.blocks.0.attn.q.w"].dataSync())).not.toEqual(Array.from(before));
     // the encoder is frozen after base pre-training
     expect(Array.from(editorParams(s2.editor)["enc.patch.w"]?.dataSync() ?? [])).toEqual(Array.from(editorParams(b.editor)["enc.patch.w"]?.dataSync() ?? []));
-    for (const e of [s2.editor, s1.editor, b.editor]) disposeEditor(e);
+    // every recipe returns a new editor; the caller owns them all (and the first parent)
+    for (const e of [s2.editor, s1.editor, b.editor, base]) disposeEditor(e);
     expect(tf.memory().numTensors).toBe(n0);
   }, 120_000);
 
@@ -73,6 +74,7 @@ describe("editor recipes on tiny", () => {
     const head = r.losses.slice(0, 5).reduce((a, b) => a + b, 0) / 5;
     const tail = r.losses.slice(-5).reduce((a, b) => a + b, 0) / 5;
     expect(tail).toBeLessThan(head * 0.8);
+    disposeEditor(r.editor);
     disposeEditor(e);
   }, 120_000);
 

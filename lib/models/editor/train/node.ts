@@ -16,8 +16,12 @@ import { LAYER_GROUPS, TUNING_MODES, type LayerSelector, type TuningMode } from 
 import { checkEditorConfig, type EditorConfig } from "../config";
 import { createEditor, disposeEditor, editorParams, editorTunable, type Editor } from "../model";
 import { captionData, engineData, genericEditData } from "./data";
-import { RECIPES, type RecipeConfig, type RecipeName } from "./recipes";
+import type { RecipeConfig } from "./recipes";
 import { drawBatch, editorScheduler, editStepLoss, textLoss } from "./steps";
+
+/** The editor's training phases (recipes.ts describes each). */
+export const RECIPES = ["base", "mgie", "stage1", "stage2", "wo-de", "finetune"] as const;
+export type RecipeName = (typeof RECIPES)[number];
 
 /** The config of one grid node: the editor, the data/step budget, and what this phase does. */
 export interface EditorNodeConfig {
@@ -72,7 +76,7 @@ export function loadEditorWeights(e: Editor, from: Params, source: string): void
  * The resumable task of one phase. `parent`: the parent node's final weights (null for `base`);
  * `rng`: the restored data stream when resuming (else the seed's "data" fork).
  */
-export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Params | null, rng: Rng | null): ResumableTask {
+export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Params | null, rng: Rng | null): ResumableTask & { editor: Editor } {
   if (c.phase !== "base" && parent === null) throw new Error(`editor node: phase '${c.phase}' needs its parent's weights`);
   const e = createEditor(c.editor, new Rng(seed).fork("init"), { imageTokens: c.imageTokens });
   try {
@@ -102,6 +106,7 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
     step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data), {}, vars);
   }
   return {
+    editor: e,
     params: editorParams(e),
     optimizer,
     rng: data,

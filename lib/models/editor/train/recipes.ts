@@ -1,6 +1,8 @@
 /**
- * The editor's training recipes (paper §5.2, Tables 1/5, Appendix O), each a function from a
- * parent editor (or none) to a trained editor, with one typed config and presets per profile:
+ * The editor's training recipes (paper §5.2, Tables 1/5, Appendix O): one typed config with
+ * presets per profile, and `runRecipe`, which runs a phase in process. Each phase's data, varList,
+ * learning rate and loss are defined once, in train/node.ts (`editorPhaseTask`), which the grid
+ * runs with checkpoints:
  * - `base`: base pre-training, standing in for the pretrained LLaVA: Enc + MLLM + heads on
  *   generic, non-spatial captions (full mode, encoder trainable); afterwards Enc and the MLLM are
  *   frozen unless a recipe's tuning mode opens them;
@@ -11,18 +13,17 @@
  *   attention layers, H_lm, H_edit, Diff_edit (mode `attention`; `lora` for SpatialEdit-LoRA);
  * - `wo-de`: attention tuning on generic edit data instead of the engine's (w/o DE);
  * - `finetune`: MGIE-like further fine-tuned on more generic data (SpatialEdit_Finetune).
- * The grid (lib/train/grid) composes them: base -> stage1 -> stage2 (SpatialEdit), base -> stage2
+ * The grid (lib/eval/editor-grid.ts) composes them: base -> stage1 -> stage2 (SpatialEdit), base -> stage2
  * (w/o S1), base -> stage1 -> mgie-style generic edits (w/o S2), and the per-layer variants.
  * Every recipe of a comparison gets the same number of steps (`RecipeConfig`).
  */
 import { resolveConfig, type DeepPartial, type Presets } from "../../../core/profile";
-import { Rng } from "../../../core/rng";
+import { progress } from "../../../core/progress";
 import { cloneParams } from "../../../nn/layers";
-import type { LayerSelector, TuningMode } from "../../../nn/tuning";
-import { trainLoop } from "../../../train/loop";
-import { EDITOR_GROUPS, editorTunable, type Editor } from "../model";
-import { captionData, engineData, genericEditData, type EditExample, type TextExample } from "./data";
-import { drawBatch, editorScheduler, editStepLoss, textLoss } from "./steps";
+import type { TuningMode } from "../../../nn/tuning";
+import { yieldToEventLoop } from "../../../train/loop";
+import { EDITOR_GROUPS, editorParams, type Editor } from "../model";
+import { editorPhaseTask, phaseSteps, RECIPES, type EditorNodeConfig, type RecipeName } from "./node";
 
 export interface RecipeConfig {
   /** Base seed of the training data (a training seed, lib/data/seeds.ts). */
@@ -58,88 +59,51 @@ export function cloneEditor(e: Editor): Editor {
   return { ...e, groups, lora: cloneParams(e.lora) };
 }
 
-export interface PhaseOptions {
-  mode: TuningMode;
-  layers?: LayerSelector;
-  trainEncoder?: boolean;
-  steps: number;
-  lr: number;
-  batch: number;
-  label: string;
-  silent?: boolean;
-}
-
-/** Trains `e` in place on text examples (captions or VQA answers) with H_lm's cross-entropy. Returns the loss curve. */
-export function trainText(e: Editor, data: readonly TextExample[], o: PhaseOptions, rng: Rng): Promise<number[]> {
-  const vars = editorTunable(e, o.mode, { layers: o.layers, trainEncoder: o.trainEncoder });
-  return trainLoop(vars, () => textLoss(e, drawBatch(data, o.batch, rng)), { steps: o.steps, lr: o.lr, label: o.label, silent: o.silent });
-}
-
-/** Trains `e` in place on edit examples with L_condition + w L_edit. Returns the loss curve. */
-export function trainEdits(e: Editor, data: readonly EditExample[], o: PhaseOptions & { editLossWeight?: number }, rng: Rng): Promise<number[]> {
-  const vars = editorTunable(e, o.mode, { layers: o.layers });
-  const sched = editorScheduler(e.config);
-  const ed = o.editLossWeight === undefined ? e : { ...e, config: { ...e.config, editLossWeight: o.editLossWeight } };
-  return trainLoop(vars, () => editStepLoss(ed, drawBatch(data, o.batch, rng), sched, rng), { steps: o.steps, lr: o.lr, label: o.label, silent: o.silent });
-}
-
-export const RECIPES = ["base", "mgie", "stage1", "stage2", "wo-de", "finetune"] as const;
-export type RecipeName = (typeof RECIPES)[number];
-
 export interface RecipeRun {
   recipe: RecipeName;
+  /** A new editor (the parent is never changed); the caller disposes it. */
   editor: Editor;
   losses: number[];
   seconds: number;
 }
 
-/** Options of a recipe: the tuning mode and layers of its tuning phase (attention tuning of all layers by default). */
+/** Options of a recipe: the tuning mode and layer group of its tuning phase (default: the phase's own, all layers). */
 export interface RecipeOptions {
   mode?: TuningMode;
-  layers?: LayerSelector;
+  layers?: "all" | "shallow" | "middle" | "deep";
   silent?: boolean;
 }
 
+/** The tuning mode a phase uses unless told otherwise: full for base pre-training, embedding for the MGIE-style phases, attention else. */
+export function defaultMode(recipe: RecipeName): TuningMode {
+  return recipe === "base" ? "full" : recipe === "mgie" || recipe === "finetune" ? "embedding" : "attention";
+}
+
 /**
- * Runs `recipe` from `parent` (cloned; `base` needs none and trains `fresh` in place). The data
- * of each recipe comes from its own fork of the data seed, so runs repeat exactly.
+ * Runs `recipe` in this process from `parent`'s weights: the same phase task the grid runs
+ * (train/node.ts: its data, varList, learning rate and loss), without checkpoints. Returns a new
+ * editor; the parent is unchanged.
  */
 export async function runRecipe(recipe: RecipeName, c: RecipeConfig, parent: Editor, seed: number, o: RecipeOptions = {}): Promise<RecipeRun> {
-  const rng = new Rng(seed).fork(recipe);
-  const size = parent.config.image;
-  const e = recipe === "base" ? parent : cloneEditor(parent);
+  if (!(RECIPES as readonly string[]).includes(recipe)) throw new Error(`runRecipe: unknown recipe '${recipe as string}'; known: ${RECIPES.join(", ")}`);
+  const node: EditorNodeConfig = { editor: parent.config, recipe: c, phase: recipe, mode: o.mode ?? defaultMode(recipe), layers: o.layers ?? "all", imageTokens: parent.imageTokens, checkpointEvery: 1 };
+  const task = editorPhaseTask(node, seed, editorParams(parent), null);
+  const steps = phaseSteps(node);
   const t0 = Date.now();
-  const common = { batch: c.batch, silent: o.silent, label: recipe };
-  let losses: number[];
-  switch (recipe) {
-    case "base":
-      losses = await trainText(e, captionData(c.dataSeed, c.captionScenes, size), { ...common, mode: "full", trainEncoder: true, steps: c.baseSteps, lr: c.baseLr }, rng);
-      break;
-    case "stage1":
-      losses = await trainText(e, engineData(c.dataSeed, c.engineScenes, size).vqa, { ...common, mode: o.mode ?? "attention", layers: o.layers, steps: c.stage1Steps, lr: c.lr }, rng);
-      break;
-    case "stage2":
-      losses = await trainEdits(e, engineData(c.dataSeed, c.engineScenes, size).edits, { ...common, mode: o.mode ?? "attention", layers: o.layers, steps: c.stage2Steps, lr: c.lr }, rng);
-      break;
-    case "mgie":
-      losses = await trainEdits(e, genericEditData(c.dataSeed, c.genericScenes, size), { ...common, mode: "embedding", steps: c.stage2Steps, lr: c.lr, editLossWeight: 0.5 }, rng);
-      break;
-    case "wo-de":
-      losses = await trainEdits(e, genericEditData(c.dataSeed, c.genericScenes, size), { ...common, mode: o.mode ?? "attention", layers: o.layers, steps: c.stage2Steps, lr: c.lr }, rng);
-      break;
-    case "finetune":
-      // as much generic data as the engine makes: twice the generic scenes, a fresh fork of the seed
-      losses = await trainEdits(e, genericEditData(c.dataSeed + 1, 2 * c.genericScenes, size), { ...common, mode: "embedding", steps: c.stage2Steps, lr: c.lr, editLossWeight: 0.5 }, rng);
-      break;
-    default:
-      throw new Error(`runRecipe: unknown recipe '${recipe as string}'; known: ${RECIPES.join(", ")}`);
+  const losses: number[] = [];
+  const bar = progress({ total: steps, label: recipe, silent: o.silent });
+  try {
+    for (let i = 0; i < steps; i++) {
+      losses.push(await task.step(i));
+      bar.tick(1, { loss: losses[i] });
+      await yieldToEventLoop();
+    }
+  } catch (err) {
+    task.dispose();
+    throw err;
+  } finally {
+    bar.done();
   }
-  if (losses.some((l) => !Number.isFinite(l))) throw new Error(`runRecipe '${recipe}': a loss was not finite`);
-  return { recipe, editor: e, losses, seconds: (Date.now() - t0) / 1000 };
+  task.optimizer.dispose();
+  return { recipe, editor: task.editor, losses, seconds: (Date.now() - t0) / 1000 };
 }
-
-/** Number of tensors an editor holds (for leak checks around a recipe). */
-export function editorTensorCount(e: Editor): number {
-  return EDITOR_GROUPS.reduce((s, g) => s + Object.keys(e.groups[g]).length, 0) + Object.keys(e.lora).length;
-}
-
