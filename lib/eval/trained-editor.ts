@@ -7,7 +7,7 @@
 import type { RgbImage } from "../engine/types";
 import type { Editor as ModelEditor } from "../models/editor/model";
 import { editImages, type EditPipelineOptions } from "../models/editor/pipeline";
-import { toBytes } from "../models/editor/train/data";
+import { toBytes, toSigned } from "../models/editor/train/data";
 import type { EditRequest, Editor } from "./editor";
 import { resizeBilinear, toRgb } from "./image";
 
@@ -16,9 +16,7 @@ export function trainedEditor(name: string, model: ModelEditor, options: Partial
   const size = model.config.image;
   const signed = (img: RgbImage): Float32Array => {
     const im = img.width === size && img.height === size ? img : toRgb(resizeBilinear(img, size, size));
-    const out = new Float32Array(im.data.length);
-    for (let i = 0; i < im.data.length; i++) out[i] = im.data[i] / 127.5 - 1;
-    return out;
+    return toSigned(im.data);
   };
   const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
     const out = editImages(model, requests.map((r) => signed(r.source)), requests.map((r) => r.instruction), options);
