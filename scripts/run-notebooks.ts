@@ -21,6 +21,7 @@ import { displayPath, projectRoot } from "../lib/core/paths";
 import { checkProfileName, PROFILE_ENV, ProfileName } from "../lib/core/profile";
 import { gitState, uncommittedFiles } from "../lib/core/provenance";
 import { writeResult } from "../lib/core/results";
+import { patchTslab } from "./tslab-send-queue";
 
 export interface RunnerArgs {
   profile: ProfileName;
@@ -120,6 +121,8 @@ function main(): number {
   if (notebooks.length === 0) throw new RunnerUsageError(`no notebooks in ${displayPath(nbDir)}`);
   for (const nb of notebooks) checkNotebookFile(nb);
   checkTreeForProfile(args.profile, args.allowDirty, root);
+  // the kernel must not die of two ZeroMQ sends at once (scripts/tslab-send-queue.ts); setup.sh patches too
+  if (patchTslab(root) === "patched") process.stderr.write("[notebooks] tslab patched: its ZeroMQ sends go one at a time\n");
   // the runner's own result (timings) is a result of this profile
   process.env[PROFILE_ENV] = args.profile;
   const outDir = args.out ?? path.join(nbDir, "executed", args.profile);

@@ -41,6 +41,9 @@ else
   say "node_modules up to date"
 fi
 
+# 2b. tslab's ZeroMQ sends one at a time (scripts/tslab-send-queue.ts says why; idempotent).
+node node_modules/tsx/dist/cli.mjs scripts/tslab-send-queue.ts
+
 # 3. The tslab kernel, pointing at this project's tslab.
 want="$ROOT/node_modules/.bin/tslab"
 have=$("$PY" - <<'PY' 2>/dev/null || true

@@ -87,6 +87,17 @@ describe("notebook runner", () => {
     expect(r.stderr).toContain("failed in the runner's final check\nthe kernel died (Kernel died)");
   });
 
+  it("the kernel survives thousands of output messages (zeromq.js delays every 513th send; tslab-send-queue.ts)", () => {
+    const r = runner("many-messages.ipynb");
+    expect(r.stderr).not.toContain("Socket is busy writing");
+    expect(r.status).toBe(0);
+    const cs = cells(path.join(r.out, "many-messages.ipynb"));
+    const text = (i: number) => cs[i].outputs.map((o) => [o.text ?? ""].flat().join("")).join("");
+    // ZeroMQ's publisher may drop what exceeds its queue in one event-loop turn; the last line arrives
+    expect(text(0).trim().split("\n").at(-1)).toBe("line 1499");
+    expect(text(1)).toContain("survived");
+  });
+
   it("names the failing cell and keeps its error in the executed copy", () => {
     const r = runner("cell-error.ipynb");
     expect(r.status).toBe(1);
