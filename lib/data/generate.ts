@@ -51,8 +51,8 @@ function imageOf(r: RenderResult): RgbImage {
 }
 
 /** Everything the data engine makes from scene `index` (deterministic in seed, index, config). */
-export function buildScene(index: number, seed: number, cfg: DataEngineConfig, world: WorldConfig = worldConfig()): SceneData {
-  const rng = new Rng(seed).fork(`scene-${index}`);
+export function buildScene(index: number, seed: number, cfg: DataEngineConfig, world: WorldConfig = worldConfig(), label = "scene"): SceneData {
+  const rng = new Rng(seed).fork(`${label}-${index}`);
   const scene = sampleScene(rng.fork("scene"), world);
   const size = { width: cfg.resolution, height: cfg.resolution };
   const render = renderScene(scene, size);

@@ -22,8 +22,8 @@ export const SEED_RANGES: Readonly<Record<"training" | "heldOut", SeedRange>> = 
   heldOut: { from: 2_000_000_000, to: 2_000_999_999 },
 };
 
-/** The base seeds of the two benchmarks (inside `SEED_RANGES.heldOut`). */
-export const BENCHMARK_SEEDS = { spatialEval: 2_000_000_001, generalEdit: 2_000_000_002 } as const;
+/** The base seeds of the benchmarks (inside `SEED_RANGES.heldOut`): SpatialEval-mini, general editing, held-out spatial VQA. */
+export const BENCHMARK_SEEDS = { spatialEval: 2_000_000_001, generalEdit: 2_000_000_002, spatialVqa: 2_000_000_003 } as const;
 
 export function inRange(seed: number, r: SeedRange): boolean {
   return Number.isInteger(seed) && seed >= r.from && seed <= r.to;

@@ -7,7 +7,9 @@
  * Per seed: base -> stage1 -> stage2 (SpatialEdit); base -> stage2 (w/o S1); base -> mgie
  * (MGIE-like) -> finetune (SpatialEdit_Finetune); stage1 -> wo-de (w/o DE: attention tuning on
  * generic edits); stage1 -> mgie-style generic edits (w/o S2); stage1(lora) -> stage2(lora)
- * (SpatialEdit-LoRA); stage1(shallow|middle|deep) -> stage2(same) (Appendix O). Every Stage II
+ * (SpatialEdit-LoRA); stage1(shallow|middle|deep) -> stage2(same) (Appendix O); base -> stage1 in
+ * embedding mode, and held-out VQA nodes for base, Stage I (embedding) and Stage I (attention)
+ * (§5.2.1: does attention tuning teach spatial VQA better?). Every Stage II
  * variant gets the same number of steps and batch size.
  */
 import { disposeParams } from "../nn/layers";
@@ -26,6 +28,8 @@ import { registerRecipe } from "../train/grid/recipes";
 import { ensureBenchmark } from "./benchmark-generate";
 import { evaluate } from "./evaluate";
 import { trainedEditor } from "./trained-editor";
+import { answerVqa, spatialVqaItems, vqaAccuracy, vqaEvalConfig, type VqaEvalConfig, type VqaScore } from "./vqa";
+import { BENCHMARK_SEEDS } from "../data/seeds";
 
 /** Seeds of the grid per profile (tables show mean and spread over them). */
 export const EDITOR_GRID_SEEDS: Record<string, number[]> = { tiny: [0], quick: [0], paper: [0, 1, 2] };
@@ -44,6 +48,13 @@ export const VARIANT_ROWS: Record<string, string> = {
   deep: "SpatialEdit (deep layers)",
 };
 
+/** Row names of the held-out VQA evaluations (Stage I, §5.2.1): the frozen base and Stage I by tuning mode. */
+export const VQA_ROWS = {
+  base: "base MLLM (frozen)",
+  "stage1-emb": "Stage I, embedding tuning",
+  stage1: "Stage I, attention tuning",
+} as const;
+
 /** The grid's nodes for `profile`. */
 export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[profile] ?? [0]): GridNode[] {
   const editor = editorConfig(profile);
@@ -57,6 +68,9 @@ export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[
     const evalNode = (variant: string, trained: string) => {
       nodes.push({ id: `eval-${variant}@s${seed}`, kind: "editor-eval", config: { row: VARIANT_ROWS[variant], profile }, seed, dataManifestHash: hashJson({ benchmark: "spatialeval", profile }), parent: `${trained}@s${seed}` });
     };
+    const vqaNode = (variant: keyof typeof VQA_ROWS, trained: string) => {
+      nodes.push({ id: `vqa-${variant}@s${seed}`, kind: "editor-vqa", config: { row: VQA_ROWS[variant], profile, ...vqaEvalConfig(profile) }, seed, dataManifestHash: hashJson({ benchmark: "spatialvqa", seed: BENCHMARK_SEEDS.spatialVqa, profile }), parent: `${trained}@s${seed}` });
+    };
     node("base", "base", null, { mode: "full" });
     node("stage1", "stage1", "base");
     node("spatialedit", "stage2", "stage1");
@@ -65,6 +79,8 @@ export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[
     node("finetune", "finetune", "mgie", { mode: "embedding" });
     node("wo-de", "wo-de", "stage1");
     node("wo-s2", "mgie", "stage1", { mode: "embedding" });
+    node("stage1-emb", "stage1", "base", { mode: "embedding" });
+    for (const [v, trained] of [["base", "base"], ["stage1-emb", "stage1-emb"], ["stage1", "stage1"]] as const) vqaNode(v, trained);
     node("stage1-lora", "stage1", "base", { mode: "lora" });
     node("lora", "stage2", "stage1-lora", { mode: "lora" });
     for (const v of ["spatialedit", "wo-s1", "mgie", "finetune", "wo-de", "wo-s2", "lora"]) evalNode(v, v);
@@ -126,6 +142,27 @@ export function registerEditorGrid(): void {
       disposeEditor(model);
     }
   });
+  registerRecipe("editor-vqa", async (node, parentDir, _outDir, progress) => {
+    if (parentDir === null) throw new Error(`editor-vqa node '${node.id}' needs a trained parent`);
+    const { row, profile, scenes, batch } = node.config as { row: string; profile: string } & VqaEvalConfig;
+    const parent = fromPretrained(parentDir);
+    const c = editorNodeConfig(parent.meta.config as EditorNodeConfig);
+    const model = editorFromWeights(c, parent.params);
+    disposeParams(parent.params);
+    try {
+      const t0 = Date.now();
+      const items = spatialVqaItems(scenes, c.editor.image, profile);
+      const bar = progress(items.length, node.id);
+      const answers = await answerVqa(model, items, { batch, onProgress: (done) => bar.tick(done - bar.count) });
+      bar.done();
+      const score = vqaAccuracy(items, answers);
+      // a few answers per family, for the notebook
+      const examples = score.families.flatMap((f) => items.map((it, i) => ({ ...it, i })).filter((it) => it.family === f.family).slice(0, 3).map((it) => ({ family: it.family, question: it.question, answer: it.answer, predicted: answers[it.i] })));
+      return { row, seed: node.seed, score, examples, seconds: (Date.now() - t0) / 1000 };
+    } finally {
+      disposeEditor(model);
+    }
+  });
   registerGrid("editor", (profile) => editorGrid(profile));
 }
 
@@ -135,13 +172,15 @@ export interface EditorGridReport {
   evaluations: { id: string; row: string; seed: number; metrics: Record<string, { mean: number; n: number }> }[];
   /** One row per finished training node: steps, mean loss over the last tenth, wall time. */
   training: { id: string; kind: string; steps: number; finalLoss: number; wallSeconds: number }[];
+  /** One row per finished held-out VQA evaluation (Stage I). */
+  vqa: { id: string; row: string; seed: number; score: VqaScore }[];
   /** Nodes of the grid not finished in the cache. */
   missing: string[];
 }
 
 /** What a (partly) finished grid measured, read from its cache (no training, no evaluation). */
 export function editorGridReport(nodes: readonly KeyedNode[], cache: GridCache): EditorGridReport {
-  const out: EditorGridReport = { evaluations: [], training: [], missing: [] };
+  const out: EditorGridReport = { evaluations: [], vqa: [], training: [], missing: [] };
   for (const n of nodes) {
     const done = cache.done(n.key);
     if (done === null) {
@@ -150,6 +189,7 @@ export function editorGridReport(nodes: readonly KeyedNode[], cache: GridCache):
     }
     const s = done.summary as Record<string, unknown>;
     if (n.kind === "editor-eval") out.evaluations.push({ id: n.id, row: String(s.row), seed: n.seed, metrics: s.summary as Record<string, { mean: number; n: number }> });
+    else if (n.kind === "editor-vqa") out.vqa.push({ id: n.id, row: String(s.row), seed: n.seed, score: s.score as VqaScore });
     else out.training.push({ id: n.id, kind: n.kind, steps: Number(s.steps), finalLoss: Number(s.finalLoss), wallSeconds: done.wallMs / 1000 });
   }
   return out;

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend";
-import { editorGrid, registerEditorGrid, VARIANT_ROWS } from "../../lib/eval/editor-grid";
+import { editorGrid, editorGridReport, registerEditorGrid, VARIANT_ROWS, VQA_ROWS } from "../../lib/eval/editor-grid";
 import { GridCache } from "../../lib/train/grid/cache";
 import { keyGrid } from "../../lib/train/grid/node";
 import { inlineRunner } from "../../lib/train/grid/runners";
@@ -31,6 +31,12 @@ describe("the editor's grid", () => {
       return `${c.recipe.stage2Steps}x${c.recipe.batch}`;
     }));
     expect(budgets.size).toBe(1);
+    // Stage I (§5.2.1): embedding- and attention-tuned from the same base, the same steps; held-out VQA of both and of the base
+    const s1 = byId.get("stage1@s0")!.config as EditorNodeConfig;
+    const s1e = byId.get("stage1-emb@s0")!.config as EditorNodeConfig;
+    expect([s1.mode, s1e.mode, s1e.phase, byId.get("stage1-emb@s0")!.parent]).toEqual(["attention", "embedding", "stage1", "base@s0"]);
+    expect(s1e.recipe).toEqual(s1.recipe);
+    expect(["vqa-base@s0", "vqa-stage1-emb@s0", "vqa-stage1@s0"].map((id) => byId.get(id)!.parent)).toEqual(["base@s0", "stage1-emb@s0", "stage1@s0"]);
     expect(() => editorNodeConfig(byId.get("base@s0")!.config as EditorNodeConfig, { phase: "stage3" })).toThrow("editor node: unknown phase 'stage3'; known: base, mgie, stage1, stage2, wo-de, finetune");
   });
 
@@ -48,5 +54,21 @@ describe("the editor's grid", () => {
     expect(summary["object judge"].mean).toBeGreaterThanOrEqual(0);
     const again = await runGrid(nodes, { cache, runner: inlineRunner(cache), jobs: 1, only: ["eval-spatialedit@s0"], silent: true });
     expect(again.jobs.every((j) => j.status === "cached")).toBe(true);
+  }, 300_000);
+
+  it("scores held-out VQA of Stage I on tiny (cached parents are reused), and the report lists it", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "editor-grid-vqa-"));
+    const cache = new GridCache(dir);
+    const nodes = keyGrid(editorGrid("tiny"));
+    const n0 = tf.memory().numTensors;
+    const r = await runGrid(nodes, { cache, runner: inlineRunner(cache), jobs: 1, only: ["vqa-*"], silent: true });
+    expect(r.jobs.map((j) => `${j.id}:${j.status}`).sort()).toEqual(["base@s0:ran", "stage1-emb@s0:ran", "stage1@s0:ran", "vqa-base@s0:ran", "vqa-stage1-emb@s0:ran", "vqa-stage1@s0:ran"]);
+    expect(tf.memory().numTensors).toBe(n0);
+    const report = editorGridReport(nodes, cache);
+    expect(report.vqa.map((v) => v.row).sort()).toEqual(Object.values(VQA_ROWS).sort());
+    for (const v of report.vqa) {
+      expect(v.score.overall.n).toBe(v.score.families.reduce((a, f) => a + f.n, 0));
+      expect(v.score.overall.n).toBeGreaterThan(0);
+    }
   }, 300_000);
 });

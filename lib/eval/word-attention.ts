@@ -1,0 +1,82 @@
+/**
+ * Where a word of the instruction looks in the image (paper §4.2, Fig. 5; Appendix O): the MLLM's
+ * attention row of one instruction token over the image tokens, per layer and head. The image
+ * tokens form a row-major g x g grid (the adapter merges the encoder's patch grid), so each row
+ * is a coarse map of the image. `regionMass` sums a map over the tokens covering a pixel mask
+ * (e.g. the target object's), the proxy for "this layer localises the object".
+ */
+import * as tf from "@tensorflow/tfjs";
+import { editorCondition, editorLayout, type Editor } from "../models/editor/model";
+import { imageBatch } from "../models/editor/train/steps";
+
+export interface WordAttention {
+  question: string;
+  word: string;
+  /** Position of the word's (first) token in the MLLM sequence. */
+  position: number;
+  /** Side of the image-token grid (g x g tokens). */
+  grid: number;
+  /** maps[layer][head]: the word's attention probabilities over the image tokens (row-major g x g). */
+  maps: number[][][];
+  /** Per layer, the head-mean share of the word's attention that falls on image tokens. */
+  imageMass: number[];
+}
+
+/** The token position of `word` in the layout of `question` (its first occurrence). */
+function wordPosition(e: Editor, question: string, word: string, start: number): number {
+  const ids = e.tokenizer.encode(question);
+  const w = e.tokenizer.encode(word);
+  if (w.length !== 1) throw new Error(`wordImageAttention: '${word}' is ${w.length} tokens; pass one word of the vocabulary`);
+  const at = ids.indexOf(w[0]);
+  if (at < 0) throw new Error(`wordImageAttention: '${word}' is not in the question '${question}'`);
+  return start + at;
+}
+
+/** The attention of `word` in `question` over the image tokens of `image` ([H*W*3] in [-1, 1]). */
+export function wordImageAttention(e: Editor, image: Float32Array, question: string, word: string): WordAttention {
+  if (!e.imageTokens) throw new Error("wordImageAttention: this editor has no image tokens (the LGIE-like variant)");
+  const layout = editorLayout(e, [question]);
+  const it = layout.items[0];
+  const position = wordPosition(e, question, word, it.instruction.start);
+  const Ni = it.image.end - it.image.start;
+  const grid = Math.round(Math.sqrt(Ni));
+  const rows = tf.tidy(() => {
+    const images = imageBatch([image], e.config.image);
+    const r = editorCondition(e, images, layout, true);
+    // per layer [H, Ni]: row `position`, image columns
+    return r.mllm.attention.map((a) => a.slice([0, 0, position, it.image.start], [1, -1, 1, Ni]).reshape([a.shape[1], Ni]).arraySync() as number[][]);
+  });
+  const imageMass = rows.map((heads) => heads.reduce((s, h) => s + h.reduce((a, b) => a + b, 0), 0) / heads.length);
+  return { question, word, position, grid, maps: rows, imageMass };
+}
+
+/**
+ * Share of each image token's area covered by `mask` ([H*W], nonzero = inside) for a g x g token
+ * grid over a square image of side `size`.
+ */
+export function tokenCoverage(mask: ArrayLike<number>, size: number, grid: number): number[] {
+  if (mask.length !== size * size) throw new Error(`tokenCoverage: mask has ${mask.length} pixels, expected ${size} x ${size}`);
+  if (size % grid !== 0) throw new Error(`tokenCoverage: image side ${size} is not a multiple of the token grid ${grid}`);
+  const cell = size / grid;
+  const out = new Array<number>(grid * grid).fill(0);
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) if (mask[y * size + x]) out[Math.floor(y / cell) * grid + Math.floor(x / cell)] += 1 / (cell * cell);
+  return out;
+}
+
+/**
+ * Per layer (head mean), the share of the word's image attention that lands on the masked region,
+ * weighting each token by its coverage; and the share a uniform map would give (the baseline).
+ */
+export function regionMass(a: WordAttention, coverage: readonly number[]): { perLayer: number[]; uniform: number } {
+  if (coverage.length !== a.grid * a.grid) throw new Error(`regionMass: coverage has ${coverage.length} tokens, the map ${a.grid * a.grid}`);
+  const perLayer = a.maps.map((heads) => {
+    let s = 0;
+    for (const h of heads) {
+      const total = h.reduce((x, y) => x + y, 0);
+      s += total > 0 ? h.reduce((acc, v, i) => acc + v * coverage[i], 0) / total : 0;
+    }
+    return s / heads.length;
+  });
+  const uniform = coverage.reduce((x, y) => x + y, 0) / coverage.length;
+  return { perLayer, uniform };
+}
