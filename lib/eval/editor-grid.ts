@@ -28,7 +28,7 @@ import { registerRecipe } from "../train/grid/recipes";
 import { ensureBenchmark } from "./benchmark-generate";
 import { evaluate } from "./evaluate";
 import { trainedEditor } from "./trained-editor";
-import { answerVqa, spatialVqaItems, vqaAccuracy, vqaEvalConfig, type VqaEvalConfig, type VqaScore } from "./vqa";
+import { answerVqa, normalizeAnswer, spatialVqaItems, vqaAccuracy, vqaEvalConfig, type VqaEvalConfig, type VqaExample, type VqaScore } from "./vqa";
 import { BENCHMARK_SEEDS } from "../data/seeds";
 
 /** Seeds of the grid per profile (tables show mean and spread over them). */
@@ -158,7 +158,8 @@ export function registerEditorGrid(): void {
       const score = vqaAccuracy(items, answers);
       // a few answers per family, for the notebook
       const examples = score.families.flatMap((f) => items.map((it, i) => ({ ...it, i })).filter((it) => it.family === f.family).slice(0, 3).map((it) => ({ family: it.family, question: it.question, answer: it.answer, predicted: answers[it.i] })));
-      return { row, seed: node.seed, score, examples, seconds: (Date.now() - t0) / 1000 };
+      const correct = items.map((it, i) => (normalizeAnswer(answers[i]) === normalizeAnswer(it.answer) ? 1 : 0));
+      return { row, seed: node.seed, score, correct, families: items.map((it) => it.family), examples, seconds: (Date.now() - t0) / 1000 };
     } finally {
       disposeEditor(model);
     }
@@ -173,7 +174,7 @@ export interface EditorGridReport {
   /** One row per finished training node: steps, mean loss over the last tenth, wall time. */
   training: { id: string; kind: string; steps: number; finalLoss: number; wallSeconds: number }[];
   /** One row per finished held-out VQA evaluation (Stage I). */
-  vqa: { id: string; row: string; seed: number; score: VqaScore }[];
+  vqa: { id: string; row: string; seed: number; score: VqaScore; correct: number[]; families: string[]; examples: VqaExample[] }[];
   /** Nodes of the grid not finished in the cache. */
   missing: string[];
 }
@@ -189,7 +190,7 @@ export function editorGridReport(nodes: readonly KeyedNode[], cache: GridCache):
     }
     const s = done.summary as Record<string, unknown>;
     if (n.kind === "editor-eval") out.evaluations.push({ id: n.id, row: String(s.row), seed: n.seed, metrics: s.summary as Record<string, { mean: number; n: number }> });
-    else if (n.kind === "editor-vqa") out.vqa.push({ id: n.id, row: String(s.row), seed: n.seed, score: s.score as VqaScore });
+    else if (n.kind === "editor-vqa") out.vqa.push({ id: n.id, row: String(s.row), seed: n.seed, score: s.score as VqaScore, correct: s.correct as number[], families: s.families as string[], examples: s.examples as VqaExample[] });
     else out.training.push({ id: n.id, kind: n.kind, steps: Number(s.steps), finalLoss: Number(s.finalLoss), wallSeconds: done.wallMs / 1000 });
   }
   return out;

@@ -25,6 +25,12 @@ export interface OrderingVerdict {
   verdict: Verdict;
 }
 
+/** The verdict on "a beats b" from the difference in the better direction and its CI (same direction). */
+export function verdictFromCi(diff: number, ci: Interval): Verdict {
+  if (!Number.isFinite(diff)) return "not measured";
+  return diff > 0 ? (ci.lo > 0 ? "holds" : "holds, not significant") : diff < 0 ? (ci.hi < 0 ? "reversed" : "reversed, not significant") : "tie";
+}
+
 /** Verdicts of every adjacent pair of every claim of the table. */
 export function checkOrderings(spec: TableSpec, ms: readonly Measurement[], rng: Rng, resamples = 1000, level = 0.95): OrderingVerdict[] {
   const out: OrderingVerdict[] = [];
@@ -50,7 +56,7 @@ export function checkOrderings(spec: TableSpec, ms: readonly Measurement[], rng:
         const lo = sign > 0 ? ci.lo : -ci.hi;
         const hi = sign > 0 ? ci.hi : -ci.lo;
         ours = { a: ma, b: mb, diff, ci: { lo, hi }, paired: ci.paired };
-        verdict = diff > 0 ? (lo > 0 ? "holds" : "holds, not significant") : diff < 0 ? (hi < 0 ? "reversed" : "reversed, not significant") : "tie";
+        verdict = verdictFromCi(diff, { lo, hi });
       }
       out.push({ text: claim.text, metric: claim.metric, better: metric.better, a, b, paper, ours, verdict });
     }

@@ -23,6 +23,10 @@ export interface VqaItem {
   answer: string;
   family: string;
   scene: number;
+  /** Ids of the objects the question is about (the first is the one it names first). */
+  objects: number[];
+  /** The scene's instance mask [H*W] (object id per pixel, -1 background), shared by its questions. */
+  mask: Int32Array;
 }
 
 /** `scenes` held-out scenes' VQA pairs at `resolution` (oracle perception: exact answers). */
@@ -34,7 +38,7 @@ export function spatialVqaItems(scenes: number, resolution: number, profile?: st
   for (let k = 0; k < scenes; k++) {
     const s = buildScene(k, seed, cfg, undefined, "spatialvqa-scene");
     const image = toSigned(s.render.rgb);
-    for (const q of s.vqa) out.push({ image, question: q.text, answer: q.answer, family: q.family, scene: k });
+    for (const q of s.vqa) out.push({ image, question: q.text, answer: q.answer, family: q.family, scene: k, objects: q.objects, mask: s.render.mask });
   }
   return out;
 }
@@ -75,6 +79,14 @@ export function vqaAccuracy(items: readonly Pick<VqaItem, "answer" | "family">[]
   const families = order.filter((f) => tally.has(f)).map((f) => score(f, ...tally.get(f)!));
   const correct = families.reduce((a, f) => a + f.correct, 0);
   return { families, overall: score("all", correct, items.length) };
+}
+
+/** One question with the truth and a model's answer (what a notebook shows). */
+export interface VqaExample {
+  family: string;
+  question: string;
+  answer: string;
+  predicted: string;
 }
 
 export interface AnswerOptions {

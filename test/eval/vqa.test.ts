@@ -90,3 +90,26 @@ describe("attention of a word over the image tokens", () => {
     expect(() => regionMass(peaked, [1, 0])).toThrow("regionMass: coverage has 2 tokens, the map 4");
   });
 });
+
+describe("the word-attention figure", () => {
+  it("has one image column and one heatmap per layer, model and slider option; the slider shows one option at a time", async () => {
+    const { wordAttentionFigure } = await import("../../lib/eval/word-attention-figure");
+    const e = tinyEditor();
+    const S = e.config.image;
+    const img = new Rng(4).uniformArray(S * S * 3, -1, 1);
+    const a = wordImageAttention(e, img, "turn the leftmost cube into red", "leftmost");
+    const bytes = new Uint8Array(S * S * 3).fill(100);
+    const mask = new Array(S * S).fill(0);
+    mask[0] = 1;
+    const fig = wordAttentionFigure(bytes, S, [{ model: "a", attention: a }, { model: "b", attention: a }], "t", mask);
+    const L = e.config.layers;
+    const H = e.config.heads;
+    const heat = fig.data.filter((t) => t.type === "heatmap");
+    expect(heat.length).toBe(2 * L * (H + 1));
+    expect(fig.data.filter((t) => t.type === "image").length).toBe(2);
+    const steps = (fig.layout!.sliders as { steps: { args: [{ visible: boolean[] }] }[] }[])[0].steps;
+    expect(steps.length).toBe(H + 1);
+    for (const st of steps) expect(st.args[0].visible.filter((v, i) => v && fig.data[i].type === "heatmap").length).toBe(2 * L);
+    expect(() => wordAttentionFigure(bytes, S, [], "t")).toThrow("wordAttentionFigure: no models to show");
+  });
+});
