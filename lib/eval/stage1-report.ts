@@ -141,3 +141,41 @@ export function stage1Conclusion(cs: readonly Stage1Comparison[], claim: { a: st
           : `The paper's claim is not established here (${main.verdict}): the 95% interval of the difference includes zero.`;
   return [...lines, "", status].join("\n");
 }
+
+/** What a region-mass study gives per model (lib/eval/word-attention.ts `regionMassStudy`). */
+export interface RegionMassInput {
+  model: string;
+  /** Per question, per layer: share of the spatial word's image attention on the object. */
+  perItem: readonly (readonly number[])[];
+}
+
+/**
+ * "a puts more of the spatial word's image attention on the object than b", on the per-question
+ * mean over layers, paired over the same questions.
+ */
+export function regionMassComparison(rows: readonly RegionMassInput[], a: string, b: string, rng: Rng, resamples = 1000): Stage1Comparison {
+  const get = (m: string) => {
+    const r = rows.find((x) => x.model === m);
+    if (r === undefined) throw new Error(`regionMassComparison: no model '${m}'; have ${rows.map((x) => x.model).join(", ")}`);
+    return r.perItem.map((layers) => layers.reduce((s, v) => s + v, 0) / layers.length);
+  };
+  const va = get(a);
+  const vb = get(b);
+  if (va.length === 0 || va.length !== vb.length) return { a, b, diff: NaN, ci: { lo: NaN, hi: NaN }, paired: false, verdict: "not measured" };
+  const diff = groupedMean([va]) - groupedMean([vb]);
+  const ci = bootstrapDiffCi([va], [vb], rng.fork(`region|${a}|${b}`), resamples);
+  return { a, b, diff, ci: { lo: ci.lo, hi: ci.hi }, paired: ci.paired, verdict: verdictFromCi(diff, ci) };
+}
+
+/** The region-mass finding in words, computed from the comparison. */
+export function regionMassConclusion(c: Stage1Comparison): string {
+  const f = (x: number) => x.toFixed(3);
+  if (c.verdict === "not measured") return `${c.a} vs ${c.b}: no question with a spatial word and a visible object; not measured.`;
+  const what =
+    c.verdict === "holds"
+      ? `${c.a} puts more of the spatial word's image attention on the object than ${c.b}`
+      : c.verdict === "reversed"
+        ? `${c.b} puts more of the spatial word's image attention on the object than ${c.a}`
+        : `no difference between ${c.a} and ${c.b} is established`;
+  return `${what}: mean share difference ${f(c.diff)} [95% CI ${f(c.ci.lo)}, ${f(c.ci.hi)}, paired over questions] (**${c.verdict}**).`;
+}

@@ -80,3 +80,55 @@ export function regionMass(a: WordAttention, coverage: readonly number[]): { per
   const uniform = coverage.reduce((x, y) => x + y, 0) / coverage.length;
   return { perLayer, uniform };
 }
+
+/** Words that carry a question's spatial relation (the data engine's rank and relation words). */
+export const SPATIAL_WORDS = ["leftmost", "rightmost", "tallest", "shortest", "biggest", "smallest", "nearest", "farthest", "left", "right", "taller", "shorter", "bigger", "smaller", "nearer", "farther"] as const;
+
+/** The first spatial word of `question` (whole words, lower case), or null. */
+export function firstSpatialWord(question: string): string | null {
+  const words = question.toLowerCase().split(/[^a-z]+/);
+  return words.find((w) => (SPATIAL_WORDS as readonly string[]).includes(w)) ?? null;
+}
+
+/** What `regionMassStudy` needs of a question: its image, text, the object it is about and the scene's instance mask. */
+export interface RegionItem {
+  image: Float32Array;
+  question: string;
+  objects: readonly number[];
+  mask: Int32Array;
+}
+
+export interface RegionMassRow {
+  model: string;
+  /** Per layer, the mean over questions of the share on the object (head mean). */
+  perLayer: number[];
+  /** Per question, per layer. */
+  perItem: number[][];
+  /** Mean share a uniform map would put on the object. */
+  uniform: number;
+}
+
+/**
+ * For each model and each question with a spatial word: the share of that word's image attention
+ * that lands on the first object the question is about, per layer (the "localises the object"
+ * proxy of Appendix O), beside what a uniform map would give. Questions without a spatial word
+ * or whose object is not visible are skipped (the same ones for every model).
+ */
+export function regionMassStudy(models: readonly { name: string; editor: Editor }[], items: readonly RegionItem[], size: number): { rows: RegionMassRow[]; questions: string[] } {
+  const usable = items.filter((it) => firstSpatialWord(it.question) !== null && it.objects.length > 0 && it.mask.some((v) => v === it.objects[0]));
+  const rows = models.map(({ name, editor }) => {
+    const perItem: number[][] = [];
+    let uniform = 0;
+    for (const it of usable) {
+      const a = wordImageAttention(editor, it.image, it.question, firstSpatialWord(it.question)!);
+      const cov = tokenCoverage(Array.from(it.mask, (v) => (v === it.objects[0] ? 1 : 0)), size, a.grid);
+      const r = regionMass(a, cov);
+      perItem.push(r.perLayer);
+      uniform += r.uniform / usable.length;
+    }
+    const L = perItem[0]?.length ?? 0;
+    const perLayer = Array.from({ length: L }, (_, l) => perItem.reduce((s, p) => s + p[l], 0) / perItem.length);
+    return { model: name, perLayer, perItem, uniform };
+  });
+  return { rows, questions: usable.map((it) => it.question) };
+}

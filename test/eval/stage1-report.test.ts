@@ -50,3 +50,23 @@ describe("Stage I report", () => {
     expect(() => stage1Comparisons([{ row: ATT, seed: 0, correct: [2], families: ["height"] }], [[ATT, EMB]], new Rng(1))).toThrow(`stage1: run '${ATT}' seed 0: correct must be 0 or 1 per question`);
   });
 });
+
+describe("region-mass comparison", () => {
+  it("is computed from the per-question shares and flips with them", async () => {
+    const { regionMassComparison, regionMassConclusion } = await import("../../lib/eval/stage1-report");
+    const hi = Array.from({ length: 30 }, (_, i) => [0.5 + (i % 3) * 0.01, 0.6]);
+    const lo = Array.from({ length: 30 }, (_, i) => [0.1 + (i % 3) * 0.01, 0.2]);
+    const rows = [{ model: ATT, perItem: hi }, { model: EMB, perItem: lo }];
+    const c = regionMassComparison(rows, ATT, EMB, new Rng(3), 300);
+    expect(c.diff).toBeCloseTo(0.4, 10);
+    expect(c.verdict).toBe("holds");
+    expect(regionMassConclusion(c)).toMatch(/^Stage I, attention tuning puts more of the spatial word's image attention on the object than Stage I, embedding tuning: mean share difference 0\.400/);
+    const r = regionMassComparison(rows, EMB, ATT, new Rng(3), 300);
+    expect(r.verdict).toBe("reversed");
+    expect(regionMassConclusion(r)).toMatch(/^Stage I, attention tuning puts more/);
+    const same = regionMassComparison([{ model: ATT, perItem: hi }, { model: EMB, perItem: hi }], ATT, EMB, new Rng(3), 300);
+    expect(same.verdict).toBe("tie");
+    expect(regionMassConclusion(same)).toContain("no difference between");
+    expect(() => regionMassComparison(rows, "x", EMB, new Rng(3))).toThrow(`regionMassComparison: no model 'x'; have ${ATT}, ${EMB}`);
+  });
+});

@@ -113,3 +113,24 @@ describe("the word-attention figure", () => {
     expect(() => wordAttentionFigure(bytes, S, [], "t")).toThrow("wordAttentionFigure: no models to show");
   });
 });
+
+describe("region-mass study", () => {
+  it("finds the spatial word, skips questions without one, and gives per-layer shares in [0, 1] for each model", async () => {
+    const { firstSpatialWord, regionMassStudy } = await import("../../lib/eval/word-attention");
+    expect(firstSpatialWord("Is the red cube left of the blue cone?")).toBe("left");
+    expect(firstSpatialWord("what is the colour of the cube?")).toBe(null);
+    const e = tinyEditor();
+    const items = spatialVqaItems(2, e.config.image, "tiny");
+    const n0 = tf.memory().numTensors;
+    const s = regionMassStudy([{ name: "a", editor: e }, { name: "b", editor: e }], items, e.config.image);
+    expect(tf.memory().numTensors).toBe(n0);
+    expect(s.questions.every((q) => firstSpatialWord(q) !== null)).toBe(true);
+    expect(s.rows.map((r) => r.model)).toEqual(["a", "b"]);
+    expect(s.questions.length).toBeGreaterThan(0);
+    expect(s.questions.length).toBeLessThan(items.length);
+    expect(s.rows[0].perLayer.length).toBe(e.config.layers);
+    for (const v of s.rows[0].perLayer) expect(v >= 0 && v <= 1).toBe(true);
+    expect(s.rows[0].perLayer).toEqual(s.rows[1].perLayer); // the same editor gives the same numbers
+    expect(s.rows[0].uniform).toBeGreaterThan(0);
+  });
+});
