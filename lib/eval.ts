@@ -26,3 +26,6 @@ export * from "./eval/data-tables";
 export * from "./eval/evaluate";
 export * from "./eval/trained-editor";
 export * from "./eval/editor-grid";
+export * from "./eval/grid-models";
+export * from "./eval/variant-compare";
+export * from "./eval/edit-figures";
