@@ -1,8 +1,9 @@
 /**
- * Which editor variant scored highest, and does its lead exceed the standard error of the
+ * Which editor variant scored best, and does its lead exceed the standard error of the
  * difference? A conclusion computed from the numbers (notebook 05): the variants are ranked by
- * their mean score; the best is compared with the runner-up on the items both were scored on,
- * by the paired differences (mean difference, and its standard error sd(d) / sqrt(n)).
+ * their mean score (highest first, or lowest first for measures like L1); the best is compared
+ * with the runner-up on the items both were scored on, by the paired differences (mean lead, and
+ * its standard error sd(d) / sqrt(n)).
  */
 import { mean, sd } from "./stats";
 
@@ -23,13 +24,14 @@ export interface VariantMean {
 export interface VariantComparison {
   /** What was compared (e.g. "object judge on 90 SpatialEval-mini items"). */
   measure: string;
+  better: "higher" | "lower";
   /** Every variant, best first. */
   ranking: VariantMean[];
   best: string;
   runnerUp: string;
   /** Items both were scored on (the paired differences). */
   pairedItems: number;
-  /** Mean of best - runner-up over the paired items. */
+  /** Mean lead of the best over the runner-up on the paired items (best - runner-up; runner-up - best when lower is better). */
   diff: number;
   /** Standard error of that mean (NaN with fewer than two paired items). */
   se: number;
@@ -40,13 +42,16 @@ export interface VariantComparison {
   text: string;
 }
 
-const f3 = (x: number) => x.toFixed(3);
+/** Three decimals, or two significant digits for small non-zero numbers (an SE of 0.0004 is not "0.000"). */
+const f3 = (x: number) => (x !== 0 && Math.abs(x) < 0.01 ? x.toPrecision(2) : x.toFixed(3));
 
 /**
  * Ranks `variants` by mean score and compares the best with the runner-up (see the module
  * comment). Non-finite scores (items a judge does not apply to) are left out.
  */
-export function compareVariants(variants: readonly VariantScores[], measure = "score"): VariantComparison {
+export function compareVariants(variants: readonly VariantScores[], measure = "score", better: "higher" | "lower" = "higher"): VariantComparison {
+  if (better !== "higher" && better !== "lower") throw new Error(`compareVariants: better must be 'higher' or 'lower', got '${String(better)}'`);
+  const sign = better === "higher" ? 1 : -1;
   if (!Array.isArray(variants) || variants.length < 2) throw new Error(`compareVariants: needs at least two variants, got ${Array.isArray(variants) ? variants.length : typeof variants}`);
   const names = new Set<string>();
   const byName = new Map<string, Map<string, number>>();
@@ -67,25 +72,27 @@ export function compareVariants(variants: readonly VariantScores[], measure = "s
       const xs = [...byName.get(v.name)!.values()];
       return { name: v.name, mean: mean(xs), n: xs.length, se: xs.length > 1 ? sd(xs) / Math.sqrt(xs.length) : 0 };
     })
-    .sort((a, b) => b.mean - a.mean); // stable: equal means keep the input order
+    .sort((a, b) => sign * (b.mean - a.mean)); // stable: equal means keep the input order
   const [best, second] = ranking;
   const a = byName.get(best.name)!;
   const b = byName.get(second.name)!;
-  const d = [...a.keys()].filter((k) => b.has(k)).map((k) => a.get(k)! - b.get(k)!);
+  const d = [...a.keys()].filter((k) => b.has(k)).map((k) => sign * (a.get(k)! - b.get(k)!));
   const diff = d.length === 0 ? NaN : mean(d);
   const se = d.length < 2 ? NaN : sd(d) / Math.sqrt(d.length);
   const tie = best.mean === second.mean;
   const exceedsSe = !tie && d.length >= 2 && diff > 0 && diff > se;
   let text: string;
   if (tie) {
-    text = `${best.name} and ${second.name} score the same on the ${measure} (mean ${f3(best.mean)}): no variant leads`;
+    const tied = ranking.filter((r) => r.mean === best.mean).map((r) => r.name);
+    const names = tied.length === 2 ? `${tied[0]} and ${tied[1]}` : `${tied.slice(0, -1).join(", ")} and ${tied[tied.length - 1]}`;
+    text = `${tied.length === ranking.length && tied.length > 2 ? "all variants, " : ""}${names} score the same on the ${measure} (mean ${f3(best.mean)}): no variant leads`;
   } else {
-    const lead = `${best.name} scored highest on the ${measure} (mean ${f3(best.mean)} over ${best.n} items); runner-up ${second.name} (${f3(second.mean)})`;
+    const lead = `${best.name} scored ${better === "higher" ? "highest" : "lowest (lower is better)"} on the ${measure} (mean ${f3(best.mean)} over ${best.n} items); runner-up ${second.name} (${f3(second.mean)})`;
     if (d.length < 2) text = `${lead}; they share ${d.length} scored item${d.length === 1 ? "" : "s"}, too few for a standard error of the difference: no conclusion`;
     else {
       const ratio = se > 0 ? ` = ${(diff / se).toFixed(1)} standard errors` : "";
       text = `${lead}; the paired difference over ${d.length} items is ${f3(diff)} (SE ${f3(se)})${ratio}: ${exceedsSe ? "larger than its standard error" : "not larger than its standard error, so these items do not separate the two"}`;
     }
   }
-  return { measure, ranking, best: best.name, runnerUp: second.name, pairedItems: d.length, diff, se, exceedsSe, tie, text };
+  return { measure, better, ranking, best: best.name, runnerUp: second.name, pairedItems: d.length, diff, se, exceedsSe, tie, text };
 }

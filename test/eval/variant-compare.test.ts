@@ -29,11 +29,29 @@ describe("which variant scored highest, and whether its lead exceeds its standar
     expect(flipped.exceedsSe).toBe(true);
   });
 
+  it("lower is better (L1): the lowest mean leads, the lead is positive", () => {
+    const c = compareVariants([v("MGIE", [0.08, 0.07, 0.09]), v("SpatialEdit", [0.03, 0.04, 0.03])], "L1", "lower");
+    expect(c.best).toBe("SpatialEdit");
+    expect(c.diff).toBeCloseTo(0.0466667, 6);
+    expect(c.exceedsSe).toBe(true);
+    expect(c.text).toMatch(/^SpatialEdit scored lowest \(lower is better\) on the L1 \(mean 0.033 over 3 items\); runner-up MGIE \(0.080\)/);
+    const flipped = compareVariants([v("MGIE", [0.08, 0.07, 0.09]), v("SpatialEdit", [0.03, 0.04, 0.03])], "L1", "higher");
+    expect(flipped.best).toBe("MGIE");
+    expect(() => compareVariants([v("A", [1]), v("B", [0])], "L1", "smaller" as "lower")).toThrow("compareVariants: better must be 'higher' or 'lower', got 'smaller'");
+  });
+
   it("a tie, too few shared items, non-finite scores and bad input", () => {
     const tie = compareVariants([v("A", [0, 0]), v("B", [0, 0])]);
     expect(tie.tie).toBe(true);
     expect(tie.exceedsSe).toBe(false);
     expect(tie.text).toBe("A and B score the same on the score (mean 0.000): no variant leads");
+    const three = compareVariants([v("A", [0, 0]), v("B", [0, 0]), v("C", [0, 0])], "object judge");
+    expect(three.text).toBe("all variants, A, B and C score the same on the object judge (mean 0.000): no variant leads");
+    const two = compareVariants([v("A", [1, 1]), v("B", [0, 0]), v("C", [1, 1])]);
+    expect(two.text).toBe("A and C score the same on the score (mean 1.000): no variant leads");
+    // d = [0.0011, 0.0013, 0.0008]: mean 0.00107, sd 0.000252, SE 0.000145
+    const small = compareVariants([v("A", [0.0361, 0.0352, 0.0371]), v("B", [0.0372, 0.0365, 0.0379])], "L1", "lower");
+    expect(small.text).toBe("A scored lowest (lower is better) on the L1 (mean 0.036 over 3 items); runner-up B (0.037); the paired difference over 3 items is 0.0011 (SE 0.00015) = 7.3 standard errors: larger than its standard error");
     const apart = compareVariants([{ name: "A", scores: [{ item: "x", score: 1 }] }, { name: "B", scores: [{ item: "y", score: 0 }] }]);
     expect(apart.pairedItems).toBe(0);
     expect(apart.exceedsSe).toBe(false);
