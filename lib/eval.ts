@@ -30,3 +30,6 @@ export * from "./eval/vqa";
 export * from "./eval/word-attention";
 export * from "./eval/word-attention-figure";
 export * from "./eval/stage1-report";
+export * from "./eval/grid-models";
+export * from "./eval/variant-compare";
+export * from "./eval/edit-figures";

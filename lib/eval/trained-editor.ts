@@ -11,17 +11,35 @@ import { toBytes, toSigned } from "../models/editor/train/data";
 import type { EditRequest, Editor } from "./editor";
 import { resizeBilinear, toRgb } from "./image";
 
-/** Wraps `model` as an evaluation Editor named `name` (the method's row name in the tables). */
-export function trainedEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}): Editor {
+/** The edited images (8-bit RGB at the editor's size) and the language conditions H_lm wrote. */
+export interface EditsWithConditions {
+  images: RgbImage[];
+  conditions: string[];
+}
+
+/**
+ * Edits `sources` by `instructions` with `model` (sources resized to the editor's resolution
+ * when they differ) and writes the language condition of each edit: what the notebooks show
+ * beside an edited image. `options` are the edit pipeline's (DDIM steps, guidance, seed).
+ */
+export function editWithConditions(model: ModelEditor, sources: readonly RgbImage[], instructions: readonly string[], options: Partial<EditPipelineOptions> = {}): EditsWithConditions {
+  if (sources.length !== instructions.length) throw new Error(`editWithConditions: ${sources.length} images for ${instructions.length} instructions`);
+  return runEdits(model, sources, instructions, { ...options, writeCondition: true });
+}
+
+function runEdits(model: ModelEditor, sources: readonly RgbImage[], instructions: readonly string[], options: Partial<EditPipelineOptions>): EditsWithConditions {
   const size = model.config.image;
   const signed = (img: RgbImage): Float32Array => {
     const im = img.width === size && img.height === size ? img : toRgb(resizeBilinear(img, size, size));
     return toSigned(im.data);
   };
-  const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
-    const out = editImages(model, requests.map((r) => signed(r.source)), requests.map((r) => r.instruction), options);
-    return out.images.map((x) => ({ width: size, height: size, data: toBytes(x) }));
-  };
+  const out = editImages(model, sources.map(signed), instructions, options);
+  return { images: out.images.map((x) => ({ width: size, height: size, data: toBytes(x) })), conditions: out.conditions };
+}
+
+/** Wraps `model` as an evaluation Editor named `name` (the method's row name in the tables). */
+export function trainedEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}): Editor {
+  const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), options).images;
   return {
     name,
     edit: async (request: EditRequest) => (await editBatch([request]))[0],

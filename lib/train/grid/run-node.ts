@@ -28,7 +28,8 @@ export async function runNode(node: KeyedNode, cache: GridCache, progress: Progr
   try {
     cache.describe(node);
     const t0 = Date.now();
-    const summary = (await recipe(node, node.parentKey === null ? null : cache.outDir(node.parentKey), cache.outDir(node.key), progress)) ?? {};
+    // (the cast: tslab's older TypeScript does not narrow `void | Record` with `??`; notebooks compile this file)
+    const summary = ((await recipe(node, node.parentKey === null ? null : cache.outDir(node.parentKey), cache.outDir(node.key), progress)) ?? {}) as Record<string, unknown>;
     const record: DoneRecord = {
       key: node.key,
       id: node.id,
