@@ -36,7 +36,7 @@ export function wordAttentionFigure(image: Uint8Array, size: number, panels: rea
   const h = (0.86 - gap * (rows - 1)) / rows;
   const layout: Record<string, unknown> = {
     title: { text: title },
-    margin: { l: 150, r: 20, t: 70, b: 90 },
+    margin: { l: 200, r: 20, t: 70, b: 90 },
     showlegend: false,
     annotations: [] as Record<string, unknown>[],
   };

@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { editorCondition, editorLayout, type Editor } from "../models/editor/model";
+import { splitWords } from "../models/editor/tokenizer";
 import { imageBatch } from "../models/editor/train/steps";
 
 export interface WordAttention {
@@ -84,10 +85,13 @@ export function regionMass(a: WordAttention, coverage: readonly number[]): { per
 /** Words that carry a question's spatial relation (the data engine's rank and relation words). */
 export const SPATIAL_WORDS = ["leftmost", "rightmost", "tallest", "shortest", "biggest", "smallest", "nearest", "farthest", "left", "right", "taller", "shorter", "bigger", "smaller", "nearer", "farther"] as const;
 
-/** The first spatial word of `question` (whole words, lower case), or null. */
+/**
+ * The first word of `question` (as the tokenizer splits it: one token) that is a spatial word or
+ * a hyphenated paraphrase of one ("furthest-right"), or null.
+ */
 export function firstSpatialWord(question: string): string | null {
-  const words = question.toLowerCase().split(/[^a-z]+/);
-  return words.find((w) => (SPATIAL_WORDS as readonly string[]).includes(w)) ?? null;
+  const spatial = (w: string) => w.split("-").some((part) => (SPATIAL_WORDS as readonly string[]).includes(part));
+  return splitWords(question).find(spatial) ?? null;
 }
 
 /** What `regionMassStudy` needs of a question: its image, text, the object it is about and the scene's instance mask. */

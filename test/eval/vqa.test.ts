@@ -119,6 +119,7 @@ describe("region-mass study", () => {
     const { firstSpatialWord, regionMassStudy } = await import("../../lib/eval/word-attention");
     expect(firstSpatialWord("Is the red cube left of the blue cone?")).toBe("left");
     expect(firstSpatialWord("what is the colour of the cube?")).toBe(null);
+    expect(firstSpatialWord("Tell me which object is the furthest-right object?")).toBe("furthest-right");
     const e = tinyEditor();
     const items = spatialVqaItems(2, e.config.image, "tiny");
     const n0 = tf.memory().numTensors;
