@@ -5,7 +5,7 @@
  *
  * Per item (all in [0, 1] except L1, where lower is better):
  *   object judge, perception judge      (left out when not applicable to the item)
- *   pixel agreement, pixel agreement (masked)
+ *   pixel agreement, pixel agreement (masked), L1 (edit region), L1 (background)
  *   L1, SSIM                            (result against the exact ground truth)
  *   <extractor name>                    cosine of the features of result and ground truth
  */
@@ -129,6 +129,8 @@ export async function evaluate(editor: Editor, benchmark: Benchmark, options: Ev
       const px = pixelAgreement(item, r, cfg);
       m["pixel agreement"] = px.unmasked;
       m["pixel agreement (masked)"] = px.masked;
+      if (Number.isFinite(px.regionL1)) m["L1 (edit region)"] = px.regionL1;
+      if (Number.isFinite(px.backgroundL1)) m["L1 (background)"] = px.backgroundL1;
       m.L1 = l1(r, item.truth);
       m.SSIM = ssim(atTruthSize(r, item.truth, "evaluate"), item.truth);
       for (const [name, f] of feats) m[name] = cosine(f.r[i], f.t[i]);

@@ -109,6 +109,9 @@ export interface PixelVerdict {
   masked: number;
   /** Pixels of the changed region. */
   regionPixels: number;
+  /** Mean absolute error ([0, 1] RGB) on the changed region and on the rest (the background); NaN when a part is empty. */
+  regionL1: number;
+  backgroundL1: number;
 }
 
 function agreeing(a: FloatImage, truth: RgbImage, tol: number, region: Uint8Array | null): number {
@@ -129,5 +132,13 @@ export function pixelAgreement(item: BenchmarkItem, result: AnyImage, cfg: Judge
   const r = atTruthSize(result, item.truth, "pixelAgreement");
   const renders = itemRenders(item);
   const region = renders === null ? new Uint8Array(item.truth.width * item.truth.height).fill(1) : changedRegion(renders, sceneChanges(item.sourceScene, item.editedScene!).map((c) => c.id));
-  return { unmasked: agreeing(r, item.truth, cfg.pixelTolerance, null), masked: agreeing(r, item.truth, cfg.pixelTolerance, region), regionPixels: count(region) };
+  const rest = region.map((v) => 1 - v);
+  const pixels = count(region);
+  return {
+    unmasked: agreeing(r, item.truth, cfg.pixelTolerance, null),
+    masked: agreeing(r, item.truth, cfg.pixelTolerance, region),
+    regionPixels: pixels,
+    regionL1: pixels === 0 ? NaN : l1Masked(r, item.truth, region),
+    backgroundL1: pixels === region.length ? NaN : l1Masked(r, item.truth, rest),
+  };
 }

@@ -19,7 +19,7 @@ describe("judge validation on the quick SpatialEval-mini (the issue's four cases
       expect(objectJudge(it, it.truth, cfg).score).toBe(1);
       const p = perceptionJudge(it, it.truth, cfg);
       if (p.applicable) expect(p.score).toBe(1);
-      expect(pixelAgreement(it, it.truth, cfg)).toMatchObject({ unmasked: 1, masked: 1 });
+      expect(pixelAgreement(it, it.truth, cfg)).toMatchObject({ unmasked: 1, masked: 1, regionL1: 0, backgroundL1: 0 });
     }
     expect(spatial.items.filter((it) => perceptionJudge(it, it.truth, cfg).applicable).length).toBeGreaterThan(0.9 * spatial.items.length);
   });
@@ -28,7 +28,11 @@ describe("judge validation on the quick SpatialEval-mini (the issue's four cases
       expect(objectJudge(it, it.source, cfg).score).toBe(0);
       const p = perceptionJudge(it, it.source, cfg);
       if (p.applicable) expect(p.score).toBe(0);
-      expect(pixelAgreement(it, it.source, cfg).masked).toBeLessThan(0.5);
+      const px = pixelAgreement(it, it.source, cfg);
+      expect(px.masked).toBeLessThan(0.5);
+      // the source is the truth outside the edited objects: no background error, all the error on the region
+      expect(px.backgroundL1).toBe(0);
+      expect(px.regionL1).toBeGreaterThan(0);
     }
   });
   it("the right edit applied to the wrong object scores 0", () => {

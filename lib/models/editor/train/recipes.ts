@@ -45,7 +45,7 @@ export interface RecipeConfig {
 export const RECIPE_PRESETS: Presets<RecipeConfig> = {
   tiny: { dataSeed: 1234, captionScenes: 4, genericScenes: 3, engineScenes: 3, baseSteps: 2, stage1Steps: 2, stage2Steps: 2, batch: 4, baseLr: 1e-3, lr: 1e-3 },
   // quick runs the code end to end in CI (notebooks 04 and 05 train their nodes in <= 3 minutes each); it measures nothing
-  quick: { dataSeed: 1234, captionScenes: 200, genericScenes: 100, engineScenes: 100, baseSteps: 80, stage1Steps: 50, stage2Steps: 40, batch: 32, baseLr: 1e-3, lr: 1e-3 },
+  quick: { dataSeed: 1234, captionScenes: 200, genericScenes: 100, engineScenes: 100, baseSteps: 80, stage1Steps: 50, stage2Steps: 40, batch: 16, baseLr: 1e-3, lr: 1e-3 },
   // the paper's ratio, 62K VQA pairs over 10K images : 25K edit tuples, at a size that trains here
   paper: { dataSeed: 1234, captionScenes: 2000, genericScenes: 1500, engineScenes: 1600, baseSteps: 2000, stage1Steps: 1500, stage2Steps: 2000, batch: 64, baseLr: 1e-3, lr: 1e-3 },
 };
