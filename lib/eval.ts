@@ -33,3 +33,4 @@ export * from "./eval/stage1-report";
 export * from "./eval/grid-models";
 export * from "./eval/variant-compare";
 export * from "./eval/edit-figures";
+export * from "./eval/layer-ablation";

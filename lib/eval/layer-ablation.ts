@@ -1,0 +1,114 @@
+/**
+ * The per-layer attention ablation (paper Appendix O): attention tuning restricted to the shallow,
+ * middle or deep third of the MLLM's layers (Stage I and Stage II alike) against all layers
+ * (SpatialEdit). The paper reads its maps as "shallow layers localise the object, middle layers
+ * handle the background, deep layers apply the edit". Each reading is tested here on a number:
+ *   R1 shallow layers localise the object: in SpatialEdit (all layers tuned), the share of the
+ *      spatial word's image attention on the instructed object is higher in the shallow third
+ *      than in the middle and deep thirds (paired over instructions);
+ *   R2 middle layers handle the background: of the three restricted variants, tuning the middle
+ *      third gives the lowest error on the background (L1 outside the edited objects);
+ *   R3 deep layers apply the edit: of the three, tuning the deep third gives the lowest error on
+ *      the edited region (L1 on the edited objects).
+ * Each verdict is computed from paired bootstrap intervals and can fall either way.
+ */
+import { Rng } from "../core/rng";
+import { selectLayers } from "../nn/tuning";
+import { toSigned } from "../models/editor/train/data";
+import { renderScene } from "../world/render";
+import type { BenchmarkItem } from "./benchmark-io";
+import type { RegionItem } from "./word-attention";
+import { verdictFromCi, type Verdict } from "./orderings";
+import { bootstrapDiffCi, groupedMean, type Grouped, type Interval } from "./stats";
+
+/** The variants of the ablation: grid ids of their final node, Stage I node and evaluation node. */
+export const LAYER_VARIANTS = [
+  { part: "shallow", name: "shallow layers", trained: "shallow", stage1: "stage1-shallow", evalNode: "eval-shallow" },
+  { part: "middle", name: "middle layers", trained: "middle", stage1: "stage1-middle", evalNode: "eval-middle" },
+  { part: "deep", name: "deep layers", trained: "deep", stage1: "stage1-deep", evalNode: "eval-deep" },
+  { part: "all", name: "all layers (SpatialEdit)", trained: "spatialedit", stage1: "stage1", evalNode: "eval-spatialedit" },
+] as const;
+
+/** Layer indices of each third of an L-layer stack (the tuning modes' own split, lib/nn `selectLayers`). */
+export function layerThirds(L: number): Record<"shallow" | "middle" | "deep", number[]> {
+  return { shallow: selectLayers("shallow", L), middle: selectLayers("middle", L), deep: selectLayers("deep", L) };
+}
+
+/** SpatialEval-mini items as region items: the source image, the instruction, its target objects and the source's instance mask. */
+export function benchmarkRegionItems(items: readonly BenchmarkItem[]): RegionItem[] {
+  return items
+    .filter((it) => it.targets.length > 0)
+    .map((it) => ({
+      image: toSigned(it.source.data),
+      question: it.instruction,
+      objects: it.targets,
+      mask: renderScene(it.sourceScene, { width: it.source.width, height: it.source.height }).mask,
+    }));
+}
+
+export interface ReadingCheck {
+  reading: "R1" | "R2" | "R3";
+  text: string;
+  /** The comparisons the reading needs (each "a beats b"): it holds only if all hold. */
+  parts: { a: string; b: string; diff: number; ci: Interval; verdict: Verdict }[];
+  verdict: Verdict;
+}
+
+function combine(parts: ReadingCheck["parts"]): Verdict {
+  const vs = parts.map((p) => p.verdict);
+  if (vs.some((v) => v === "not measured")) return "not measured";
+  if (vs.every((v) => v === "holds")) return "holds";
+  if (vs.some((v) => v === "reversed")) return "reversed";
+  if (vs.every((v) => v.startsWith("holds"))) return "holds, not significant";
+  return vs.some((v) => v.startsWith("reversed")) ? "reversed, not significant" : "tie";
+}
+
+/** "a beats b" on paired per-item values (higher better unless `lower`). */
+function pairedPart(a: string, b: string, va: readonly number[], vb: readonly number[], lower: boolean, rng: Rng, resamples: number): ReadingCheck["parts"][number] {
+  if (va.length === 0 || va.length !== vb.length) return { a, b, diff: NaN, ci: { lo: NaN, hi: NaN }, verdict: "not measured" };
+  const sign = lower ? -1 : 1;
+  const ga: Grouped = [va];
+  const gb: Grouped = [vb];
+  const diff = sign * (groupedMean(ga) - groupedMean(gb));
+  const ci = bootstrapDiffCi(ga, gb, rng.fork(`${a}|${b}`), resamples);
+  const dir = sign > 0 ? { lo: ci.lo, hi: ci.hi } : { lo: -ci.hi, hi: -ci.lo };
+  return { a, b, diff, ci: dir, verdict: verdictFromCi(diff, dir) };
+}
+
+/**
+ * R1 from SpatialEdit's per-instruction, per-layer region mass (`regionMassStudy` rows' perItem).
+ */
+export function checkShallowLocalises(perItem: readonly (readonly number[])[], rng: Rng, resamples = 1000): ReadingCheck {
+  const L = perItem[0]?.length ?? 0;
+  const text = "shallow layers localise the object: SpatialEdit's spatial word puts more image attention on the object in the shallow third than in the middle and deep thirds";
+  if (perItem.length === 0) return { reading: "R1", text, parts: [], verdict: "not measured" };
+  const t = layerThirds(L);
+  const meanOf = (layers: number[]) => perItem.map((row) => layers.reduce((s, l) => s + row[l], 0) / layers.length);
+  const parts = [pairedPart("shallow third", "middle third", meanOf(t.shallow), meanOf(t.middle), false, rng, resamples), pairedPart("shallow third", "deep third", meanOf(t.shallow), meanOf(t.deep), false, rng, resamples)];
+  return { reading: "R1", text, parts, verdict: combine(parts) };
+}
+
+/** Per-item values of a metric for each restricted variant (the same items in the same order). */
+export type VariantItems = Record<"shallow" | "middle" | "deep", readonly number[]>;
+
+/** R2 (background error, lower is better, middle should win) and R3 (edit-region error, deep should win). */
+export function checkRegionReadings(background: VariantItems, region: VariantItems, rng: Rng, resamples = 1000): ReadingCheck[] {
+  const r2 = [pairedPart("middle", "shallow", background.middle, background.shallow, true, rng.fork("R2"), resamples), pairedPart("middle", "deep", background.middle, background.deep, true, rng.fork("R2"), resamples)];
+  const r3 = [pairedPart("deep", "shallow", region.deep, region.shallow, true, rng.fork("R3"), resamples), pairedPart("deep", "middle", region.deep, region.middle, true, rng.fork("R3"), resamples)];
+  return [
+    { reading: "R2", text: "middle layers handle the background: tuning the middle third gives the lowest background error (L1 outside the edited objects)", parts: r2, verdict: combine(r2) },
+    { reading: "R3", text: "deep layers apply the edit: tuning the deep third gives the lowest error on the edited objects (L1 on the edit region)", parts: r3, verdict: combine(r3) },
+  ];
+}
+
+/** The readings in words, each with its numbers. */
+export function readingsConclusion(checks: readonly ReadingCheck[]): string {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : "n/a");
+  return checks
+    .map((c) => {
+      const parts = c.parts.map((p) => `${p.a} vs ${p.b}: ${f(p.diff)} [${f(p.ci.lo)}, ${f(p.ci.hi)}] ${p.verdict}`).join("; ");
+      const status = c.verdict === "holds" ? "reproduces" : c.verdict === "reversed" ? "is contradicted" : c.verdict === "not measured" ? "was not measured" : `is not established (${c.verdict})`;
+      return `- **${c.reading}** (${c.text}) ${status}${parts ? `: ${parts} (difference in the claimed direction, 95% CI)` : ""}.`;
+    })
+    .join("\n");
+}
