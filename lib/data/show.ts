@@ -11,18 +11,22 @@ import { backProject } from "../world/camera";
 import type { RenderResult } from "../world/types";
 import type { Manifest } from "./writer";
 
-function rows3(img: { width: number; height: number; rgb: Uint8Array }): number[][][] {
+/** 8-bit RGB pixels as plotly's `image` trace wants them: rows of [r, g, b]. */
+export function imageRows(img: RgbImage): number[][][] {
+  if (img.data.length !== img.width * img.height * 3) throw new Error(`imageRows: ${img.width}x${img.height} RGB needs ${img.width * img.height * 3} bytes, got ${img.data.length}`);
   const out: number[][][] = [];
   for (let v = 0; v < img.height; v++) {
     const row: number[][] = [];
     for (let u = 0; u < img.width; u++) {
       const i = (v * img.width + u) * 3;
-      row.push([img.rgb[i], img.rgb[i + 1], img.rgb[i + 2]]);
+      row.push([img.data[i], img.data[i + 1], img.data[i + 2]]);
     }
     out.push(row);
   }
   return out;
 }
+
+const rows3 = (r: { width: number; height: number; rgb: Uint8Array }): number[][][] => imageRows({ width: r.width, height: r.height, data: r.rgb });
 
 function grid(values: ArrayLike<number>, W: number, H: number, map: (x: number) => number | null): (number | null)[][] {
   const out: (number | null)[][] = [];

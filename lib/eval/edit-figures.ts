@@ -3,9 +3,10 @@
  * stays thin: training-loss curves of grid nodes (raw and smoothed, each node starting where its
  * parent stopped), and a grid of images (rows of edits: source, ground truth, each model's
  * result) with a title per row and a caption under each image (the model's language condition).
- * Images are plotly `image` traces, as in lib/data's scene figure.
+ * Images are plotly `image` traces (lib/data's `imageRows`, as in its scene figure).
  */
 import type { Figure } from "../core/plot";
+import { imageRows } from "../data/show";
 import type { RgbImage } from "../engine/types";
 
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"];
@@ -51,22 +52,10 @@ export function lossCurvesFigure(curves: readonly LossCurve[], title: string, sm
       title: { text: title },
       xaxis: { title: { text: "training step (from base pre-training's first step)" } },
       yaxis: { title: { text: `loss (faint: per step; bold: mean of the last ${w})` }, rangemode: "tozero" },
-      legend: { orientation: "h", y: -0.2 },
+      legend: { orientation: "h", x: 0, y: -0.32, yanchor: "top" },
+      margin: { b: 170 },
     },
   };
-}
-
-function rows3(img: RgbImage): number[][][] {
-  const out: number[][][] = [];
-  for (let v = 0; v < img.height; v++) {
-    const row: number[][] = [];
-    for (let u = 0; u < img.width; u++) {
-      const i = (v * img.width + u) * 3;
-      row.push([img.data[i], img.data[i + 1], img.data[i + 2]]);
-    }
-    out.push(row);
-  }
-  return out;
 }
 
 /** Breaks `text` into lines of at most `width` characters at spaces (a longer word stays whole). */
@@ -146,7 +135,7 @@ export function imageGridFigure(columns: readonly string[], rows: readonly Image
       const half = img / 2 / (width - margin.l - margin.r);
       layout[`xaxis${ax}`] = { domain: [cx - half, cx + half], visible: false, constrain: "domain" };
       layout[`yaxis${ax}`] = { domain: [py(y0 + img), py(y0)], visible: false, autorange: "reversed", scaleanchor: `x${ax}`, constrain: "domain", anchor: `x${ax}` };
-      if (cell.image !== null) data.push({ type: "image", z: rows3(cell.image), xaxis: `x${ax}`, yaxis: `y${ax}`, name: `${columns[j]}: ${r.title}`, hovertemplate: `${escape(columns[j])}<extra></extra>` });
+      if (cell.image !== null) data.push({ type: "image", z: imageRows(cell.image), xaxis: `x${ax}`, yaxis: `y${ax}`, name: `${columns[j]}: ${r.title}`, hovertemplate: `${escape(columns[j])}<extra></extra>` });
       const lines = captions[i][j];
       if (lines.length > 0) annotations.push({ text: lines.map(escape).join("<br>"), x: cx, y: py(y0 + img + 4), xref: "paper", yref: "paper", xanchor: "center", yanchor: "top", align: "center", showarrow: false, font: { size: fontSize, color: "#333" } });
     });

@@ -84,8 +84,8 @@ export function compareVariants(variants: readonly VariantScores[], measure = "s
   let text: string;
   if (tie) {
     const tied = ranking.filter((r) => r.mean === best.mean).map((r) => r.name);
-    const names = tied.length === 2 ? `${tied[0]} and ${tied[1]}` : `${tied.slice(0, -1).join(", ")} and ${tied[tied.length - 1]}`;
-    text = `${tied.length === ranking.length && tied.length > 2 ? "all variants, " : ""}${names} score the same on the ${measure} (mean ${f3(best.mean)}): no variant leads`;
+    const names = tied.length === ranking.length && tied.length > 2 ? `all ${tied.length} variants (${tied.join(", ")})` : `${tied.slice(0, -1).join(", ")} and ${tied[tied.length - 1]}`;
+    text = `${names} score the same on the ${measure} (mean ${f3(best.mean)}): no variant leads`;
   } else {
     const lead = `${best.name} scored ${better === "higher" ? "highest" : "lowest (lower is better)"} on the ${measure} (mean ${f3(best.mean)} over ${best.n} items); runner-up ${second.name} (${f3(second.mean)})`;
     if (d.length < 2) text = `${lead}; they share ${d.length} scored item${d.length === 1 ? "" : "s"}, too few for a standard error of the difference: no conclusion`;

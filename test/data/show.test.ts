@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../lib/core/rng";
 import { perceiveScene } from "../../lib/data/perceive";
-import { attributeRows, countRows, imageStrip, pointCloudFigure, sceneFigure } from "../../lib/data/show";
+import { attributeRows, countRows, imageRows, imageStrip, pointCloudFigure, sceneFigure } from "../../lib/data/show";
 import { renderScene } from "../../lib/world/render";
 import { threeObjects } from "./fixtures";
 
@@ -32,6 +32,8 @@ describe("notebook figures and tables", () => {
     expect(Array.from(s.data.slice(0, 6))).toEqual([1, 2, 3, 1, 2, 3]);
     expect(Array.from(s.data.slice(12, 15))).toEqual([255, 255, 255]); // the gap
     expect(() => imageStrip([])).toThrow("imageStrip: no images");
+    expect(imageRows(a)).toEqual([[[1, 2, 3], [4, 5, 6]]]);
+    expect(() => imageRows({ width: 2, height: 2, data: a.data })).toThrow("imageRows: 2x2 RGB needs 12 bytes, got 6");
     const m = { counts: { family: { b: 2, a: 1 } } } as never;
     expect(countRows(m, "family")).toEqual([{ family: "a", count: 1 }, { family: "b", count: 2 }]);
   });

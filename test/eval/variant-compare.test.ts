@@ -46,8 +46,9 @@ describe("which variant scored highest, and whether its lead exceeds its standar
     expect(tie.exceedsSe).toBe(false);
     expect(tie.text).toBe("A and B score the same on the score (mean 0.000): no variant leads");
     const three = compareVariants([v("A", [0, 0]), v("B", [0, 0]), v("C", [0, 0])], "object judge");
-    expect(three.text).toBe("all variants, A, B and C score the same on the object judge (mean 0.000): no variant leads");
+    expect(three.text).toBe("all 3 variants (A, B, C) score the same on the object judge (mean 0.000): no variant leads");
     const two = compareVariants([v("A", [1, 1]), v("B", [0, 0]), v("C", [1, 1])]);
+    expect(two.ranking.map((r) => r.name)).toEqual(["A", "C", "B"]);
     expect(two.text).toBe("A and C score the same on the score (mean 1.000): no variant leads");
     // d = [0.0011, 0.0013, 0.0008]: mean 0.00107, sd 0.000252, SE 0.000145
     const small = compareVariants([v("A", [0.0361, 0.0352, 0.0371]), v("B", [0.0372, 0.0365, 0.0379])], "L1", "lower");
