@@ -1,12 +1,15 @@
 /**
  * Committed notebooks carry no outputs: checks notebooks/*.ipynb (exit 1 and a list when some
- * have outputs or execution counts), or strips them in place with --strip.
+ * have outputs or execution counts, or cells without the id that nbformat 4.5 requires), or
+ * strips them in place with --strip (which also gives missing cells an id).
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { projectRoot } from "../lib/core/paths";
 
 interface Cell {
+  id?: string;
   cell_type: string;
   outputs?: unknown[];
   execution_count?: number | null;
@@ -26,21 +29,24 @@ for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(".ipynb")).sort()) 
     continue;
   }
   const dirty = nb.cells.some((c) => c.cell_type === "code" && ((c.outputs?.length ?? 0) > 0 || (c.execution_count ?? null) !== null));
-  if (!dirty) continue;
+  const noIds = nb.cells.some((c) => typeof c.id !== "string" || c.id === "");
+  if (!dirty && !noIds) continue;
   if (strip) {
-    for (const c of nb.cells) {
-      if (c.cell_type !== "code") continue;
+    nb.cells.forEach((c, i) => {
+      if (typeof c.id !== "string" || c.id === "") c.id = createHash("sha1").update(`${f}-${i}`).digest("hex").slice(0, 8);
+      if (c.cell_type !== "code") return;
       c.outputs = [];
       c.execution_count = null;
-    }
+    });
+    (nb as { nbformat_minor?: number }).nbformat_minor = Math.max(5, (nb as { nbformat_minor?: number }).nbformat_minor ?? 0);
     fs.writeFileSync(file, `${JSON.stringify(nb, null, 1)}\n`);
     console.log(`stripped ${f}`);
   } else {
-    bad.push(f);
+    bad.push(noIds && !dirty ? `${f} (cells without ids)` : f);
   }
 }
 if (bad.length > 0) {
-  console.error(`notebooks with outputs or execution counts (run 'npm run strip:notebooks'): ${bad.join(", ")}`);
+  console.error(`notebooks with outputs, execution counts or cells without ids (run 'npm run strip:notebooks'): ${bad.join(", ")}`);
   process.exitCode = 1;
 } else if (!strip) {
   console.log("notebooks carry no outputs");

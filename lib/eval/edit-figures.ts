@@ -52,8 +52,8 @@ export function lossCurvesFigure(curves: readonly LossCurve[], title: string, sm
       title: { text: title },
       xaxis: { title: { text: "training step (from base pre-training's first step)" } },
       yaxis: { title: { text: `loss (faint: per step; bold: mean of the last ${w})` }, rangemode: "tozero" },
-      legend: { orientation: "h", x: 0, y: -0.32, yanchor: "top" },
-      margin: { b: 170 },
+      legend: { orientation: "h", x: 0, y: -0.42, yanchor: "top" },
+      margin: { b: 200 },
     },
   };
 }
