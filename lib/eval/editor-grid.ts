@@ -27,7 +27,7 @@ import type { GridNode, KeyedNode } from "../train/grid/node";
 import { registerRecipe } from "../train/grid/recipes";
 import { ensureBenchmark } from "./benchmark-generate";
 import { evaluate } from "./evaluate";
-import { trainedEditor } from "./trained-editor";
+import { editorFeatureExtractor, trainedEditor } from "./trained-editor";
 import { answerVqa, normalizeAnswer, spatialVqaItems, vqaAccuracy, vqaEvalConfig, type VqaEvalConfig, type VqaExample, type VqaScore } from "./vqa";
 import { BENCHMARK_SEEDS } from "../data/seeds";
 
@@ -135,7 +135,9 @@ export function registerEditorGrid(): void {
     try {
       const bench = ensureBenchmark("spatialeval", profile);
       const bar = progress(bench.items.length, node.id);
-      const run = await evaluate(trainedEditor(row, model, { steps: 10, seed: node.seed }), bench, { seed: node.seed, onProgress: (done) => bar.tick(done - bar.count) });
+      const features = [editorFeatureExtractor(model)];
+      const run = await evaluate(trainedEditor(row, model, { steps: 10, seed: node.seed }), bench, { seed: node.seed, features, onProgress: (done) => bar.tick(done - bar.count) });
+      features.forEach((f) => f.dispose());
       bar.done();
       return { row, seed: node.seed, summary: run.summary, items: run.items, benchmarkHash: run.benchmarkHash, seconds: run.seconds };
     } finally {

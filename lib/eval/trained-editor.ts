@@ -4,11 +4,15 @@
  * by the edit pipeline (DDIM + dual guidance), and returned as 8-bit RGB. It never reads the
  * benchmark record (`request.item`): only the source and the instruction.
  */
+import * as tf from "@tensorflow/tfjs";
 import type { RgbImage } from "../engine/types";
+import { encodeImages } from "../models/editor/encoder";
+import { editorParams } from "../models/editor/model";
 import type { Editor as ModelEditor } from "../models/editor/model";
 import { editImages, type EditPipelineOptions } from "../models/editor/pipeline";
 import { toBytes, toSigned } from "../models/editor/train/data";
 import type { EditRequest, Editor } from "./editor";
+import { tfFeatureExtractor, type FeatureExtractor } from "./features";
 import { resizeBilinear, toRgb } from "./image";
 
 /** The edited images (8-bit RGB at the editor's size) and the language conditions H_lm wrote. */
@@ -45,4 +49,22 @@ export function trainedEditor(name: string, model: ModelEditor, options: Partial
     edit: async (request: EditRequest) => (await editBatch([request]))[0],
     editBatch,
   };
+}
+
+/**
+ * "feature sim (ours)": the editor's own image encoder Enc (frozen after base pre-training, the
+ * same weights in every variant of one base) as a feature extractor: images in [0, 1] are resized
+ * to the editor's resolution, mapped to [-1, 1], encoded, and the tokens mean-pooled to [B, encD].
+ */
+export function editorFeatureExtractor(model: ModelEditor, batchSize = 16): FeatureExtractor {
+  const c = model.config;
+  const p = editorParams(model);
+  return tfFeatureExtractor(
+    (x) => {
+      const sized = x.shape[1] === c.image && x.shape[2] === c.image ? x : tf.image.resizeBilinear(x, [c.image, c.image]);
+      const signed = tf.sub(tf.mul(sized, 2), 1) as tf.Tensor4D;
+      return tf.mean(encodeImages(p, c, signed).tokens, 1) as tf.Tensor2D; // [B, encD]
+    },
+    { name: "feature sim (ours)", dim: c.encD, batchSize },
+  );
 }

@@ -10,7 +10,7 @@ import { benchmarkConfig } from "../../lib/eval/benchmark-config";
 import { generateBenchmark } from "../../lib/eval/benchmark-generate";
 import { evaluate } from "../../lib/eval/evaluate";
 import { identityEditor } from "../../lib/eval/editor";
-import { trainedEditor } from "../../lib/eval/trained-editor";
+import { editorFeatureExtractor, trainedEditor } from "../../lib/eval/trained-editor";
 import { editorConfig } from "../../lib/models/editor/config";
 import { createEditor, disposeEditor } from "../../lib/models/editor/model";
 
@@ -33,4 +33,23 @@ describe("a trained editor behind the evaluation interface", () => {
     expect(ours.summary["object judge"].mean).toBe(ident.summary["object judge"].mean);
     disposeEditor(model);
   }, 120_000);
+
+  it("'feature sim (ours)': the editor's encoder as a feature extractor (any input size, no leak, identical images give 1)", async () => {
+    const model = createEditor(editorConfig("tiny"), new Rng(1));
+    const fx = editorFeatureExtractor(model, 2);
+    const rng = new Rng(5);
+    const img = (S: number) => ({ width: S, height: S, data: Uint8Array.from(rng.uniformArray(S * S * 3, 0, 255), Math.round) });
+    const a = img(32);
+    const b = img(16);
+    const n0 = tf.memory().numTensors;
+    const f = await fx.extract([a, a, b]);
+    expect(tf.memory().numTensors).toBe(n0);
+    expect(fx.name).toBe("feature sim (ours)");
+    expect(f.map((x) => x.length)).toEqual([model.config.encD, model.config.encD, model.config.encD]);
+    f[0].forEach((v, i) => expect(f[1][i]).toBeCloseTo(v, 5)); // the same image, in another batch row
+    expect(Math.max(...Array.from(f[0], (v, i) => Math.abs(v - f[2][i])))).toBeGreaterThan(1e-3);
+    fx.dispose();
+    await expect(fx.extract([a])).rejects.toThrow("feature sim (ours): the extractor was disposed");
+    disposeEditor(model);
+  });
 });
