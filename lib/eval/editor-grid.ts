@@ -31,6 +31,13 @@ import { editorFeatureExtractor, trainedEditor } from "./trained-editor";
 import { answerVqa, normalizeAnswer, spatialVqaItems, vqaAccuracy, vqaEvalConfig, type VqaEvalConfig, type VqaExample, type VqaScore } from "./vqa";
 import { BENCHMARK_SEEDS } from "../data/seeds";
 
+/**
+ * Version of what an evaluation node measures: part of its config, hence of its cache key, so
+ * that a cached evaluation made by older evaluation code is not served as a current one. Bump it
+ * when the metrics change (2: L1 on the edit region / background and "feature sim (ours)").
+ */
+export const EVAL_NODE_VERSION = 2;
+
 /** Seeds of the grid per profile (tables show mean and spread over them). */
 export const EDITOR_GRID_SEEDS: Record<string, number[]> = { tiny: [0], quick: [0], paper: [0, 1, 2] };
 
@@ -66,7 +73,7 @@ export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[
       nodes.push({ id: `${id}@s${seed}`, kind: `editor-${phase}`, config, seed, dataManifestHash: phaseDataHash(config), ...(parent ? { parent: `${parent}@s${seed}` } : {}) });
     };
     const evalNode = (variant: string, trained: string) => {
-      nodes.push({ id: `eval-${variant}@s${seed}`, kind: "editor-eval", config: { row: VARIANT_ROWS[variant], profile }, seed, dataManifestHash: hashJson({ benchmark: "spatialeval", profile }), parent: `${trained}@s${seed}` });
+      nodes.push({ id: `eval-${variant}@s${seed}`, kind: "editor-eval", config: { row: VARIANT_ROWS[variant], profile, version: EVAL_NODE_VERSION }, seed, dataManifestHash: hashJson({ benchmark: "spatialeval", profile }), parent: `${trained}@s${seed}` });
     };
     const vqaNode = (variant: keyof typeof VQA_ROWS, trained: string) => {
       nodes.push({ id: `vqa-${variant}@s${seed}`, kind: "editor-vqa", config: { row: VQA_ROWS[variant], profile, ...vqaEvalConfig(profile) }, seed, dataManifestHash: hashJson({ benchmark: "spatialvqa", seed: BENCHMARK_SEEDS.spatialVqa, profile }), parent: `${trained}@s${seed}` });
