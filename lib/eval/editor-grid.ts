@@ -12,6 +12,8 @@
  * (§5.2.1: does attention tuning teach spatial VQA better?). Every Stage II
  * variant gets the same number of steps and batch size.
  */
+import * as tf from "@tensorflow/tfjs";
+import type { Progress } from "../core/progress";
 import { disposeParams } from "../nn/layers";
 import { editorConfig } from "../models/editor/config";
 import { disposeEditor } from "../models/editor/model";
@@ -102,12 +104,57 @@ export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[
   return nodes;
 }
 
+/** Live tensors and resident memory over a training phase: sampled at every step (the issue's "numTensors flat, RSS bounded"). */
+export interface PhaseMemory {
+  /** tf.memory().numTensors after the first and the last step, and the most seen. */
+  tensorsFirst: number;
+  tensorsLast: number;
+  tensorsMax: number;
+  /** Resident set size of the process (MiB) after the first and last step, and the most seen. */
+  rssFirstMiB: number;
+  rssLastMiB: number;
+  rssMaxMiB: number;
+  samples: number;
+}
+
+/** Wraps a progress display so that each tick samples tensors and RSS. */
+export function memoryWatch(): { watch: (p: Progress) => Progress; summary: () => PhaseMemory | null } {
+  const tensors: number[] = [];
+  const rss: number[] = [];
+  const sample = () => {
+    tensors.push(tf.memory().numTensors);
+    rss.push(process.memoryUsage().rss / 2 ** 20);
+  };
+  return {
+    watch: (p) => ({
+      tick(n = 1, metrics) {
+        sample();
+        p.tick(n, metrics);
+      },
+      done(metrics) {
+        p.done(metrics);
+      },
+      get count() {
+        return p.count;
+      },
+      get elapsedMs() {
+        return p.elapsedMs;
+      },
+    }),
+    summary: () =>
+      tensors.length === 0
+        ? null
+        : { tensorsFirst: tensors[0], tensorsLast: tensors[tensors.length - 1], tensorsMax: Math.max(...tensors), rssFirstMiB: rss[0], rssLastMiB: rss[rss.length - 1], rssMaxMiB: Math.max(...rss), samples: tensors.length },
+  };
+}
+
 /** Registers the editor's phase recipes, its evaluation recipe and the grid `editor`. */
 export function registerEditorGrid(): void {
   for (const phase of ["base", "stage1", "stage2", "mgie", "wo-de", "finetune"] as const) {
     registerRecipe(`editor-${phase}`, async (node, parentDir, outDir, progress) => {
       const c = editorNodeConfig(node.config as EditorNodeConfig);
       const steps = phaseSteps(c);
+      const memory = memoryWatch();
       const result = await trainResumable({
         dir: outDir,
         config: c,
@@ -116,7 +163,7 @@ export function registerEditorGrid(): void {
         checkpointEvery: c.checkpointEvery,
         dataManifestHash: node.dataManifestHash,
         parentHash: node.parentKey,
-        progress: progress(steps, node.id),
+        progress: memory.watch(progress(steps, node.id)),
         init: ({ rng }) => {
           if (parentDir === null) return editorPhaseTask(c, node.seed, null, rng);
           const parent = fromPretrained(parentDir);
@@ -129,7 +176,7 @@ export function registerEditorGrid(): void {
       });
       result.task.dispose();
       const tail = result.losses.slice(-Math.max(1, Math.floor(steps / 10)));
-      return { steps, finalLoss: tail.reduce((a, b) => a + b, 0) / tail.length, resumedFrom: result.resumedFrom, losses: result.losses };
+      return { steps, finalLoss: tail.reduce((a, b) => a + b, 0) / tail.length, resumedFrom: result.resumedFrom, losses: result.losses, memory: memory.summary() };
     });
   }
   registerRecipe("editor-eval", async (node, parentDir, _outDir, progress) => {
@@ -181,7 +228,7 @@ export interface EditorGridReport {
   /** One row per finished evaluation node: the variant's Table-1 row, seed and judge/metric means. */
   evaluations: { id: string; row: string; seed: number; metrics: Record<string, { mean: number; n: number }> }[];
   /** One row per finished training node: steps, mean loss over the last tenth, wall time. */
-  training: { id: string; kind: string; steps: number; finalLoss: number; wallSeconds: number }[];
+  training: { id: string; kind: string; steps: number; finalLoss: number; wallSeconds: number; memory: PhaseMemory | null }[];
   /** One row per finished held-out VQA evaluation (Stage I). */
   vqa: { id: string; row: string; seed: number; score: VqaScore; correct: number[]; families: string[]; examples: VqaExample[] }[];
   /** Nodes of the grid not finished in the cache. */
@@ -200,7 +247,7 @@ export function editorGridReport(nodes: readonly KeyedNode[], cache: GridCache):
     const s = done.summary as Record<string, unknown>;
     if (n.kind === "editor-eval") out.evaluations.push({ id: n.id, row: String(s.row), seed: n.seed, metrics: s.summary as Record<string, { mean: number; n: number }> });
     else if (n.kind === "editor-vqa") out.vqa.push({ id: n.id, row: String(s.row), seed: n.seed, score: s.score as VqaScore, correct: s.correct as number[], families: s.families as string[], examples: s.examples as VqaExample[] });
-    else out.training.push({ id: n.id, kind: n.kind, steps: Number(s.steps), finalLoss: Number(s.finalLoss), wallSeconds: done.wallMs / 1000 });
+    else out.training.push({ id: n.id, kind: n.kind, steps: Number(s.steps), finalLoss: Number(s.finalLoss), wallSeconds: done.wallMs / 1000, memory: (s.memory as PhaseMemory | undefined) ?? null });
   }
   return out;
 }

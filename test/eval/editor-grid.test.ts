@@ -54,6 +54,15 @@ describe("the editor's grid", () => {
     expect(summary["object judge"].mean).toBeGreaterThanOrEqual(0);
     const again = await runGrid(nodes, { cache, runner: inlineRunner(cache), jobs: 1, only: ["eval-spatialedit@s0"], silent: true });
     expect(again.jobs.every((j) => j.status === "cached")).toBe(true);
+    // every training phase records its tensors and RSS per step: the tensor count is flat over the phase
+    const report = editorGridReport(nodes, cache);
+    const trained = report.training.filter((t) => ["base@s0", "stage1@s0", "spatialedit@s0"].includes(t.id));
+    expect(trained.length).toBe(3);
+    for (const t of trained) {
+      expect(t.memory!.samples).toBe(t.steps);
+      expect(t.memory!.tensorsLast).toBe(t.memory!.tensorsFirst);
+      expect(t.memory!.rssMaxMiB).toBeGreaterThan(0);
+    }
   }, 300_000);
 
   it("scores held-out VQA of Stage I on tiny (cached parents are reused), and the report lists it", async () => {
