@@ -6,7 +6,8 @@
  *
  * Per seed: base -> stage1 -> stage2 (SpatialEdit); base -> stage2 (w/o S1); base -> mgie
  * (MGIE-like) -> finetune (SpatialEdit_Finetune); stage1 -> wo-de (w/o DE: attention tuning on
- * generic edits); stage1 -> mgie-style generic edits (w/o S2); stage1(lora) -> stage2(lora)
+ * generic edits); stage1 -> mgie-style generic edits (w/o S2); base -> ip2p (InsPix2Pix-like: a
+ * denoiser on generic edits conditioned by the frozen base MLLM reading the instruction alone); stage1(lora) -> stage2(lora)
  * (SpatialEdit-LoRA); stage1(shallow|middle|deep) -> stage2(same) (Appendix O); base -> stage1 in
  * embedding mode, and held-out VQA nodes for base, Stage I (embedding) and Stage I (attention)
  * (§5.2.1: does attention tuning teach spatial VQA better?). Every Stage II
@@ -19,7 +20,7 @@ import { editorConfig } from "../models/editor/config";
 import { disposeEditor } from "../models/editor/model";
 import { editorFromWeights, editorNodeConfig, editorPhaseTask, phaseDataHash, phaseSteps, type EditorNodeConfig } from "../models/editor/train/node";
 import { recipeConfig } from "../models/editor/train/recipes";
-import type { RecipeName } from "../models/editor/train/node";
+import { RECIPES, type RecipeName } from "../models/editor/train/node";
 import { hashJson } from "../train/checkpoint-config";
 import { fromPretrained } from "../train/checkpoint";
 import { trainResumable } from "../train/checkpoint-resume";
@@ -50,6 +51,7 @@ export const VARIANT_ROWS: Record<string, string> = {
   "wo-s2": "SpatialEdit w/o S2",
   "wo-de": "SpatialEdit w/o DE",
   mgie: "MGIE",
+  ip2p: "InsPix2Pix",
   finetune: "SpatialEdit_Finetune",
   lora: "SpatialEdit-LoRA",
   shallow: "SpatialEdit (shallow layers)",
@@ -85,6 +87,7 @@ export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[
     node("spatialedit", "stage2", "stage1");
     node("wo-s1", "stage2", "base");
     node("mgie", "mgie", "base", { mode: "embedding" });
+    node("ip2p", "ip2p", "base", { mode: "embedding", imageTokens: false });
     node("finetune", "finetune", "mgie", { mode: "embedding" });
     node("wo-de", "wo-de", "stage1");
     node("wo-s2", "mgie", "stage1", { mode: "embedding" });
@@ -92,7 +95,7 @@ export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[
     for (const [v, trained] of [["base", "base"], ["stage1-emb", "stage1-emb"], ["stage1", "stage1"]] as const) vqaNode(v, trained);
     node("stage1-lora", "stage1", "base", { mode: "lora" });
     node("lora", "stage2", "stage1-lora", { mode: "lora" });
-    for (const v of ["spatialedit", "wo-s1", "mgie", "finetune", "wo-de", "wo-s2", "lora"]) evalNode(v, v);
+    for (const v of ["spatialedit", "wo-s1", "mgie", "ip2p", "finetune", "wo-de", "wo-s2", "lora"]) evalNode(v, v);
     if (editor.layers >= 3) {
       for (const part of ["shallow", "middle", "deep"]) {
         node(`stage1-${part}`, "stage1", "base", { layers: part });
@@ -150,7 +153,7 @@ export function memoryWatch(): { watch: (p: Progress) => Progress; summary: () =
 
 /** Registers the editor's phase recipes, its evaluation recipe and the grid `editor`. */
 export function registerEditorGrid(): void {
-  for (const phase of ["base", "stage1", "stage2", "mgie", "wo-de", "finetune"] as const) {
+  for (const phase of RECIPES) {
     registerRecipe(`editor-${phase}`, async (node, parentDir, outDir, progress) => {
       const c = editorNodeConfig(node.config as EditorNodeConfig);
       const steps = phaseSteps(c);

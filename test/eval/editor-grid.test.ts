@@ -10,6 +10,8 @@ import { keyGrid } from "../../lib/train/grid/node";
 import { inlineRunner } from "../../lib/train/grid/runners";
 import { runGrid } from "../../lib/train/grid/scheduler";
 import { editorNodeConfig } from "../../lib/models/editor/train/node";
+import { fromPretrained } from "../../lib/train/checkpoint";
+import { disposeParams } from "../../lib/nn/layers";
 import type { EditorNodeConfig } from "../../lib/models/editor/train/node";
 
 beforeAll(async () => {
@@ -26,7 +28,7 @@ describe("the editor's grid", () => {
     expect(byId.get("spatialedit@s0")!.parent).toBe("stage1@s0");
     expect(byId.get("wo-s1@s0")!.parent).toBe("base@s0");
     expect(byId.get("stage1@s0")!.parent).toBe("base@s0");
-    const budgets = new Set(nodes.filter((n) => ["editor-stage2", "editor-mgie", "editor-wo-de", "editor-finetune"].includes(n.kind)).map((n) => {
+    const budgets = new Set(nodes.filter((n) => ["editor-stage2", "editor-mgie", "editor-wo-de", "editor-finetune", "editor-ip2p"].includes(n.kind)).map((n) => {
       const c = n.config as EditorNodeConfig;
       return `${c.recipe.stage2Steps}x${c.recipe.batch}`;
     }));
@@ -37,7 +39,9 @@ describe("the editor's grid", () => {
     expect([s1.mode, s1e.mode, s1e.phase, byId.get("stage1-emb@s0")!.parent]).toEqual(["attention", "embedding", "stage1", "base@s0"]);
     expect(s1e.recipe).toEqual(s1.recipe);
     expect(["vqa-base@s0", "vqa-stage1-emb@s0", "vqa-stage1@s0"].map((id) => byId.get(id)!.parent)).toEqual(["base@s0", "stage1-emb@s0", "stage1@s0"]);
-    expect(() => editorNodeConfig(byId.get("base@s0")!.config as EditorNodeConfig, { phase: "stage3" })).toThrow("editor node: unknown phase 'stage3'; known: base, mgie, stage1, stage2, wo-de, finetune");
+    expect(() => editorNodeConfig(byId.get("base@s0")!.config as EditorNodeConfig, { phase: "stage3" })).toThrow("editor node: unknown phase 'stage3'; known: base, mgie, stage1, stage2, wo-de, finetune, ip2p");
+    const ip2p = byId.get("ip2p@s0")!.config as EditorNodeConfig;
+    expect([ip2p.phase, ip2p.imageTokens, byId.get("ip2p@s0")!.parent]).toEqual(["ip2p", false, "base@s0"]);
   });
 
   it("runs base -> stage1 -> SpatialEdit -> evaluation on tiny, then serves it from the cache", async () => {
@@ -63,6 +67,26 @@ describe("the editor's grid", () => {
       expect(t.memory!.tensorsLast).toBe(t.memory!.tensorsFirst);
       expect(t.memory!.rssMaxMiB).toBeGreaterThan(0);
     }
+  }, 300_000);
+
+  it("the InsPix2Pix-like baseline trains only the edit head and the denoiser, from the frozen base read as a text encoder, and is evaluated", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "editor-grid-ip2p-"));
+    const cache = new GridCache(dir);
+    const nodes = keyGrid(editorGrid("tiny"));
+    const r = await runGrid(nodes, { cache, runner: inlineRunner(cache), jobs: 1, only: ["eval-ip2p@s0"], silent: true });
+    expect(r.jobs.map((j) => `${j.id}:${j.status}`)).toEqual(["base@s0:ran", "ip2p@s0:ran", "eval-ip2p@s0:ran"]);
+    const base = fromPretrained(cache.outDir(nodes.find((n) => n.id === "base@s0")!.key));
+    const ip2p = fromPretrained(cache.outDir(nodes.find((n) => n.id === "ip2p@s0")!.key));
+    const changed = Object.keys(base.params).filter((k) => {
+      const d = tf.tidy(() => tf.max(tf.abs(tf.sub(base.params[k], ip2p.params[k]))).dataSync()[0]);
+      return d > 0;
+    });
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.every((k) => k.startsWith("edit.") || k.startsWith("dn."))).toBe(true);
+    disposeParams(base.params);
+    disposeParams(ip2p.params);
+    const summary = (cache.done(nodes.find((n) => n.id === "eval-ip2p@s0")!.key)!.summary as { row: string }).row;
+    expect(summary).toBe("InsPix2Pix");
   }, 300_000);
 
   it("scores held-out VQA of Stage I on tiny (cached parents are reused), and the report lists it", async () => {

@@ -20,7 +20,7 @@ import type { RecipeConfig } from "./recipes";
 import { drawBatch, editorScheduler, editStepLoss, textLoss } from "./steps";
 
 /** The editor's training phases (recipes.ts describes each). */
-export const RECIPES = ["base", "mgie", "stage1", "stage2", "wo-de", "finetune"] as const;
+export const RECIPES = ["base", "mgie", "stage1", "stage2", "wo-de", "finetune", "ip2p"] as const;
 export type RecipeName = (typeof RECIPES)[number];
 
 /** The config of one grid node: the editor, the data/step budget, and what this phase does. */
@@ -89,7 +89,9 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
   const r = c.recipe;
   const size = c.editor.image;
   const layers = c.layers as LayerSelector;
-  const vars = editorTunable(e, c.phase === "base" ? "full" : c.mode, { layers, trainEncoder: c.phase === "base" });
+  // ip2p (the InsPix2Pix-like baseline): the base MLLM is a frozen text encoder (it reads no image
+  // tokens); only the edit head and the denoiser train, on the generic edits, with L_edit alone
+  const vars = c.phase === "ip2p" ? [...Object.values(e.groups.edit), ...Object.values(e.groups.dn)] : editorTunable(e, c.phase === "base" ? "full" : c.mode, { layers, trainEncoder: c.phase === "base" });
   const optimizer = new FusedAdam(c.phase === "base" ? r.baseLr : r.lr);
   let step: () => number;
   if (c.phase === "base" || c.phase === "stage1") {
@@ -103,7 +105,8 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
     const sched = editorScheduler(c.editor);
     // MGIE-style phases weigh the diffusion loss by 0.5 (MGIE's code); SpatialEdit's Eq. 8 by 1
     const ed = c.phase === "mgie" || c.phase === "finetune" ? { ...e, config: { ...e.config, editLossWeight: 0.5 } } : e;
-    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data), {}, vars);
+    const part = c.phase === "ip2p" ? "edit" : "total";
+    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, part), {}, vars);
   }
   return {
     editor: e,

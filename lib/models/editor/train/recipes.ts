@@ -12,7 +12,10 @@
  * - `stage2`: §5.2.2: the spatial edit data, L = L_condition + L_edit; trainable: adapter,
  *   attention layers, H_lm, H_edit, Diff_edit (mode `attention`; `lora` for SpatialEdit-LoRA);
  * - `wo-de`: attention tuning on generic edit data instead of the engine's (w/o DE);
- * - `finetune`: MGIE-like further fine-tuned on more generic data (SpatialEdit_Finetune).
+ * - `finetune`: MGIE-like further fine-tuned on more generic data (SpatialEdit_Finetune);
+ * - `ip2p`: the InsPix2Pix-like baseline: the base MLLM, reading the instruction alone (no image
+ *   tokens), is a frozen text encoder; the edit head and the denoiser train on the generic edits
+ *   with L_edit only (no language condition).
  * The grid (lib/eval/editor-grid.ts) composes them: base -> stage1 -> stage2 (SpatialEdit), base -> stage2
  * (w/o S1), base -> stage1 -> mgie-style generic edits (w/o S2), and the per-layer variants.
  * Every recipe of a comparison gets the same number of steps (`RecipeConfig`).

@@ -59,8 +59,11 @@ export function textLoss(e: Editor, ex: readonly TextExample[]): tf.Scalar {
   return conditionLoss(r.conditionLogits, layout);
 }
 
-/** Stage II loss on a batch of edits: L_condition + w L_edit with a DDPM draw of t and noise. */
-export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng): tf.Scalar {
+/**
+ * Stage II loss on a batch of edits: L_condition + w L_edit with a DDPM draw of t and noise;
+ * `part: "edit"` returns L_edit alone (the InsPix2Pix-like baseline has no language head to train).
+ */
+export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng, part: "total" | "edit" = "total"): tf.Scalar {
   const size = e.config.image;
   const B = ex.length;
   const source = imageBatch(ex.map((x) => x.source), size);
@@ -71,5 +74,6 @@ export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMS
   const target = sched.trainingTarget(r0, noise, t) as tf.Tensor4D;
   const drop = conditionDropout(rng, B, e.config);
   const layout = editorLayout(e, ex.map((x) => x.instruction), ex.map((x) => x.condition));
-  return stage2Loss(e, { source, layout, noisy, t, target, dropText: drop.dropText, dropImage: drop.dropImage }).loss;
+  const r = stage2Loss(e, { source, layout, noisy, t, target, dropText: drop.dropText, dropImage: drop.dropImage });
+  return part === "edit" ? r.edit : r.loss;
 }
