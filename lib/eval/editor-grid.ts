@@ -8,7 +8,7 @@
  * (MGIE-like) -> finetune (SpatialEdit_Finetune); stage1 -> wo-de (w/o DE: attention tuning on
  * generic edits); stage1 -> mgie-style generic edits (w/o S2); base -> ip2p (InsPix2Pix-like: a
  * denoiser on generic edits conditioned by the frozen base MLLM reading the instruction alone); stage1(lora) -> stage2(lora)
- * (SpatialEdit-LoRA); stage1(shallow|middle|deep) -> stage2(same) (Appendix O); base -> stage1 in
+ * (SpatialEdit-LoRA); base -> mgie-style without image tokens (LGIE-like); stage1(shallow|middle|deep) -> stage2(same) (Appendix O); base -> stage1 in
  * embedding mode, and held-out VQA nodes for base, Stage I (embedding) and Stage I (attention)
  * (§5.2.1: does attention tuning teach spatial VQA better?). Every Stage II
  * variant gets the same number of steps and batch size.
@@ -29,6 +29,7 @@ import type { GridCache } from "../train/grid/cache";
 import type { GridNode, KeyedNode } from "../train/grid/node";
 import { registerRecipe } from "../train/grid/recipes";
 import { ensureBenchmark } from "./benchmark-generate";
+import type { BenchmarkKind } from "./benchmark-io";
 import { evaluate } from "./evaluate";
 import { editorFeatureExtractor, trainedEditor } from "./trained-editor";
 import { answerVqa, normalizeAnswer, spatialVqaItems, vqaAccuracy, vqaEvalConfig, type VqaEvalConfig, type VqaExample, type VqaScore } from "./vqa";
@@ -37,9 +38,10 @@ import { BENCHMARK_SEEDS } from "../data/seeds";
 /**
  * Version of what an evaluation node measures: part of its config, hence of its cache key, so
  * that a cached evaluation made by older evaluation code is not served as a current one. Bump it
- * when the metrics change (2: L1 on the edit region / background and "feature sim (ours)").
+ * when the metrics change (2: L1 on the edit region / background and "feature sim (ours)";
+ * 3: the benchmark is part of the config, so a general-editing evaluation exists beside each).
  */
-export const EVAL_NODE_VERSION = 2;
+export const EVAL_NODE_VERSION = 3;
 
 /** Seeds of the grid per profile (tables show mean and spread over them). */
 export const EDITOR_GRID_SEEDS: Record<string, number[]> = { tiny: [0], quick: [0], paper: [0, 1, 2] };
@@ -52,6 +54,7 @@ export const VARIANT_ROWS: Record<string, string> = {
   "wo-de": "SpatialEdit w/o DE",
   mgie: "MGIE",
   ip2p: "InsPix2Pix",
+  lgie: "LGIE",
   finetune: "SpatialEdit_Finetune",
   lora: "SpatialEdit-LoRA",
   shallow: "SpatialEdit (shallow layers)",
@@ -76,8 +79,9 @@ export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[
       const config = editorNodeConfig({ editor, recipe, phase, mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 50, ...over });
       nodes.push({ id: `${id}@s${seed}`, kind: `editor-${phase}`, config, seed, dataManifestHash: phaseDataHash(config), ...(parent ? { parent: `${parent}@s${seed}` } : {}) });
     };
-    const evalNode = (variant: string, trained: string) => {
-      nodes.push({ id: `eval-${variant}@s${seed}`, kind: "editor-eval", config: { row: VARIANT_ROWS[variant], profile, version: EVAL_NODE_VERSION }, seed, dataManifestHash: hashJson({ benchmark: "spatialeval", profile }), parent: `${trained}@s${seed}` });
+    const evalNode = (variant: string, trained: string, benchmark: BenchmarkKind = "spatialeval") => {
+      const id = benchmark === "spatialeval" ? `eval-${variant}@s${seed}` : `eval-${benchmark}-${variant}@s${seed}`;
+      nodes.push({ id, kind: "editor-eval", config: { row: VARIANT_ROWS[variant], profile, version: EVAL_NODE_VERSION, benchmark }, seed, dataManifestHash: hashJson({ benchmark, profile }), parent: `${trained}@s${seed}` });
     };
     const vqaNode = (variant: keyof typeof VQA_ROWS, trained: string) => {
       nodes.push({ id: `vqa-${variant}@s${seed}`, kind: "editor-vqa", config: { row: VQA_ROWS[variant], profile, ...vqaEvalConfig(profile) }, seed, dataManifestHash: hashJson({ benchmark: "spatialvqa", seed: BENCHMARK_SEEDS.spatialVqa, profile }), parent: `${trained}@s${seed}` });
@@ -95,7 +99,10 @@ export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[
     for (const [v, trained] of [["base", "base"], ["stage1-emb", "stage1-emb"], ["stage1", "stage1"]] as const) vqaNode(v, trained);
     node("stage1-lora", "stage1", "base", { mode: "lora" });
     node("lora", "stage2", "stage1-lora", { mode: "lora" });
-    for (const v of ["spatialedit", "wo-s1", "mgie", "ip2p", "finetune", "wo-de", "wo-s2", "lora"]) evalNode(v, v);
+    node("lgie", "mgie", "base", { mode: "embedding", imageTokens: false });
+    for (const v of ["spatialedit", "wo-s1", "mgie", "ip2p", "lgie", "finetune", "wo-de", "wo-s2", "lora"]) evalNode(v, v);
+    // Table 2: the same variants on general (non-spatial) editing
+    for (const v of ["spatialedit", "wo-s1", "wo-s2", "wo-de", "finetune", "mgie", "lgie", "ip2p"]) evalNode(v, v, "general");
     if (editor.layers >= 3) {
       for (const part of ["shallow", "middle", "deep"]) {
         node(`stage1-${part}`, "stage1", "base", { layers: part });
@@ -184,19 +191,19 @@ export function registerEditorGrid(): void {
   }
   registerRecipe("editor-eval", async (node, parentDir, _outDir, progress) => {
     if (parentDir === null) throw new Error(`editor-eval node '${node.id}' needs a trained parent`);
-    const { row, profile } = node.config as { row: string; profile: string };
+    const { row, profile, benchmark } = node.config as { row: string; profile: string; benchmark: BenchmarkKind };
     const parent = fromPretrained(parentDir);
     const c = editorNodeConfig(parent.meta.config as EditorNodeConfig);
     const model = editorFromWeights(c, parent.params);
     disposeParams(parent.params);
     try {
-      const bench = ensureBenchmark("spatialeval", profile);
+      const bench = ensureBenchmark(benchmark, profile);
       const bar = progress(bench.items.length, node.id);
       const features = [editorFeatureExtractor(model)];
       const run = await evaluate(trainedEditor(row, model, { steps: 10, seed: node.seed }), bench, { seed: node.seed, features, onProgress: (done) => bar.tick(done - bar.count) });
       features.forEach((f) => f.dispose());
       bar.done();
-      return { row, seed: node.seed, summary: run.summary, items: run.items, benchmarkHash: run.benchmarkHash, seconds: run.seconds };
+      return { row, seed: node.seed, benchmark, summary: run.summary, items: run.items, benchmarkHash: run.benchmarkHash, seconds: run.seconds };
     } finally {
       disposeEditor(model);
     }
@@ -229,7 +236,7 @@ export function registerEditorGrid(): void {
 
 export interface EditorGridReport {
   /** One row per finished evaluation node: the variant's Table-1 row, seed and judge/metric means. */
-  evaluations: { id: string; row: string; seed: number; metrics: Record<string, { mean: number; n: number }> }[];
+  evaluations: { id: string; row: string; seed: number; benchmark: string; metrics: Record<string, { mean: number; n: number }> }[];
   /** One row per finished training node: steps, mean loss over the last tenth, wall time. */
   training: { id: string; kind: string; steps: number; finalLoss: number; wallSeconds: number; memory: PhaseMemory | null }[];
   /** One row per finished held-out VQA evaluation (Stage I). */
@@ -248,7 +255,7 @@ export function editorGridReport(nodes: readonly KeyedNode[], cache: GridCache):
       continue;
     }
     const s = done.summary as Record<string, unknown>;
-    if (n.kind === "editor-eval") out.evaluations.push({ id: n.id, row: String(s.row), seed: n.seed, metrics: s.summary as Record<string, { mean: number; n: number }> });
+    if (n.kind === "editor-eval") out.evaluations.push({ id: n.id, row: String(s.row), seed: n.seed, benchmark: String(s.benchmark ?? "spatialeval"), metrics: s.summary as Record<string, { mean: number; n: number }> });
     else if (n.kind === "editor-vqa") out.vqa.push({ id: n.id, row: String(s.row), seed: n.seed, score: s.score as VqaScore, correct: s.correct as number[], families: s.families as string[], examples: s.examples as VqaExample[] });
     else out.training.push({ id: n.id, kind: n.kind, steps: Number(s.steps), finalLoss: Number(s.finalLoss), wallSeconds: done.wallMs / 1000, memory: (s.memory as PhaseMemory | undefined) ?? null });
   }

@@ -11,6 +11,7 @@ import { inlineRunner } from "../../lib/train/grid/runners";
 import { runGrid } from "../../lib/train/grid/scheduler";
 import { editorNodeConfig } from "../../lib/models/editor/train/node";
 import { fromPretrained } from "../../lib/train/checkpoint";
+import { TABLE2_SPEC } from "../../lib/eval/table-specs";
 import { disposeParams } from "../../lib/nn/layers";
 import type { EditorNodeConfig } from "../../lib/models/editor/train/node";
 
@@ -40,6 +41,11 @@ describe("the editor's grid", () => {
     expect(s1e.recipe).toEqual(s1.recipe);
     expect(["vqa-base@s0", "vqa-stage1-emb@s0", "vqa-stage1@s0"].map((id) => byId.get(id)!.parent)).toEqual(["base@s0", "stage1-emb@s0", "stage1@s0"]);
     expect(() => editorNodeConfig(byId.get("base@s0")!.config as EditorNodeConfig, { phase: "stage3" })).toThrow("editor node: unknown phase 'stage3'; known: base, mgie, stage1, stage2, wo-de, finetune, ip2p");
+    // Table 2: every row the miniature can have is a general-editing evaluation node
+    for (const row of TABLE2_SPEC.rows) {
+      const v = Object.keys(VARIANT_ROWS).find((k) => VARIANT_ROWS[k] === row)!;
+      expect(ids).toContain(`eval-general-${v}@s0`);
+    }
     const ip2p = byId.get("ip2p@s0")!.config as EditorNodeConfig;
     expect([ip2p.phase, ip2p.imageTokens, byId.get("ip2p@s0")!.parent]).toEqual(["ip2p", false, "base@s0"]);
   });
@@ -73,8 +79,10 @@ describe("the editor's grid", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "editor-grid-ip2p-"));
     const cache = new GridCache(dir);
     const nodes = keyGrid(editorGrid("tiny"));
-    const r = await runGrid(nodes, { cache, runner: inlineRunner(cache), jobs: 1, only: ["eval-ip2p@s0"], silent: true });
-    expect(r.jobs.map((j) => `${j.id}:${j.status}`)).toEqual(["base@s0:ran", "ip2p@s0:ran", "eval-ip2p@s0:ran"]);
+    const r = await runGrid(nodes, { cache, runner: inlineRunner(cache), jobs: 1, only: ["eval-ip2p@s0", "eval-general-ip2p@s0"], silent: true });
+    expect(r.jobs.map((j) => `${j.id}:${j.status}`).sort()).toEqual(["base@s0:ran", "eval-general-ip2p@s0:ran", "eval-ip2p@s0:ran", "ip2p@s0:ran"]);
+    const evals = editorGridReport(nodes, cache).evaluations.map((e) => `${e.row}|${e.benchmark}`).sort();
+    expect(evals).toEqual(["InsPix2Pix|general", "InsPix2Pix|spatialeval"]);
     const base = fromPretrained(cache.outDir(nodes.find((n) => n.id === "base@s0")!.key));
     const ip2p = fromPretrained(cache.outDir(nodes.find((n) => n.id === "ip2p@s0")!.key));
     const changed = Object.keys(base.params).filter((k) => {
