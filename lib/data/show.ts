@@ -55,7 +55,7 @@ export function sceneFigure(r: RenderResult, title: string): Figure {
       yaxis2: { autorange: "reversed", scaleanchor: "x2", showticklabels: false, anchor: "x2" },
       xaxis3: { domain: dom(2), showticklabels: false },
       yaxis3: { autorange: "reversed", scaleanchor: "x3", showticklabels: false, anchor: "x3" },
-      annotations: ["RGB", "depth (camera z)", "instance mask (-1 = ground)"].map((t, i) => ({ text: t, x: (i + 0.5) / 3, y: 1.02, xref: "paper", yref: "paper", showarrow: false })),
+      annotations: ["RGB", "depth (camera z)", "instance mask<br>(-1 = ground)"].map((t, i) => ({ text: t, x: (i + 0.5) / 3, y: 1.02, xref: "paper", yref: "paper", yanchor: "bottom", showarrow: false })),
     },
   };
 }

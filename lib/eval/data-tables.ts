@@ -98,5 +98,5 @@ export function shareFigure(rows: readonly Row[], label: string, pairs: { ours: 
     });
     data.push({ type: "bar", name: p.paper, x, y: rows.map((r) => r[p.paper] ?? null), marker: { opacity: 0.4, pattern: { shape: "/" } }, hovertemplate: `%{x}<br>${p.paper}: %{y:.3f}<extra>paper</extra>` });
   }
-  return { data, layout: { title: { text: title }, barmode: "group", yaxis: { title: { text: "share" }, range: [0, 1.05] }, legend: { orientation: "h", y: -0.3 }, margin: { b: 140 } } };
+  return { data, layout: { title: { text: title }, barmode: "group", yaxis: { title: { text: "share" }, range: [0, 1.05] }, xaxis: { tickangle: 30 }, legend: { orientation: "v", x: 1.02, y: 1, xanchor: "left", yanchor: "top" } } };
 }

@@ -12,7 +12,7 @@ import type { Box } from "./boxes";
 import type { PhotoPerception } from "./source";
 
 /**
- * Adds the boxes of a perception result (rectangles and "id: label score" labels) to the first
+ * Adds the boxes of a perception result (rectangles, numbered; hover gives "id: label score") to the first
  * panel (axes x, y) of a figure, e.g. lib/data's `sceneFigure(frameAsRender(...))`. Kept boxes
  * are green, boxes left out orange. Returns a new figure.
  */
@@ -28,7 +28,18 @@ export function withBoxes(fig: Figure, p: PhotoPerception): Figure {
     y1: b.box[3] - 0.5,
     line: { color: p.descriptions[i] ? "lime" : "orange", width: 2 },
   }));
-  const labels = p.boxes.map((b, i) => ({ x: b.box[0], y: b.box[1], xref: "x", yref: "y", text: `${i}: ${b.label} ${b.score.toFixed(2)}`, showarrow: false, font: { color: "yellow", size: 10 }, xanchor: "left", yanchor: "bottom" }));
+  // a label is the box's number (hover: label and score); a label that would sit on an earlier
+  // one is left out (its box is still drawn, and the detection table lists every box)
+  const minDx = 0.08 * p.frame.width;
+  const minDy = 0.06 * p.frame.height;
+  const kept: { x: number; y: number }[] = [];
+  const labels: Record<string, unknown>[] = [];
+  p.boxes.forEach((b, i) => {
+    const at = { x: b.box[0], y: b.box[1] };
+    if (kept.some((k) => Math.abs(k.x - at.x) < minDx && Math.abs(k.y - at.y) < minDy)) return;
+    kept.push(at);
+    labels.push({ x: at.x, y: at.y, xref: "x", yref: "y", text: String(i), hovertext: `${i}: ${b.label} ${b.score.toFixed(2)}`, showarrow: false, font: { color: "yellow", size: 10 }, xanchor: "left", yanchor: "bottom" });
+  });
   return { ...fig, layout: { ...fig.layout, shapes: [...(layout.shapes ?? []), ...shapes], annotations: [...(layout.annotations ?? []), ...labels] } };
 }
 

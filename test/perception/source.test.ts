@@ -96,7 +96,17 @@ describe("photo source on SpatialWorld renders (detector excluded: truth boxes)"
     // notebook helpers: boxes drawn on a figure, rows per box, the frame as a render with far depth cut
     const fig = withBoxes({ data: [], layout: { annotations: [{ text: "panel" }] } }, p);
     expect((fig.layout!.shapes as unknown[]).length).toBe(p.boxes.length);
-    expect((fig.layout!.annotations as unknown[]).length).toBe(1 + p.boxes.length);
+    const anns = fig.layout!.annotations as { text: string }[];
+    expect(anns.length).toBeGreaterThan(1);
+    expect(anns.length).toBeLessThanOrEqual(1 + p.boxes.length);
+    // labels that would sit on each other are left out: two boxes with nearly the same corner get one label
+    const near = withBoxes({ data: [], layout: {} }, {
+      frame: { width: 100, height: 100 },
+      boxes: [{ box: [10, 10, 50, 50], label: "person", score: 0.5 }, { box: [12, 11, 60, 60], label: "person", score: 0.4 }, { box: [70, 10, 90, 40], label: "cup", score: 0.3 }],
+      descriptions: [null, null, null],
+    } as unknown as Parameters<typeof withBoxes>[1]);
+    expect((near.layout!.annotations as { text: string; hovertext: string }[]).map((a) => [a.text, a.hovertext])).toEqual([["0", "0: person 0.50"], ["2", "2: cup 0.30"]]);
+    expect((near.layout!.shapes as unknown[]).length).toBe(3);
     const rows = detectionRows(p, [p.boxes[0].box]);
     expect(rows[0]).toMatchObject({ id: 0, label: p.boxes[0].label, best_iou_with_hand_boxes: 1, left_out: "" });
     const view = frameAsRender(p, world.cameraHeight, 6);

@@ -212,7 +212,8 @@ export function learnedVsExactFigure(scales: number[], exact: { mean: number; se
       title: { text: "Guidance with a learned (implicit) classifier vs the exact one (±3 SE)" },
       xaxis: { title: { text: "guidance scale s" } },
       yaxis: { title: { text: "mean p_0(y | x) of the samples" } },
-      legend: { orientation: "h", y: -0.2 },
+      legend: { orientation: "h", y: -0.3, yanchor: "top" },
+      margin: { b: 110 },
     },
   };
 }
