@@ -10,11 +10,15 @@
  *    and whether it met the convergence criterion (convergence.ts), plus the whole sweep.
  * Their published numbers: full fine-tuning 84.9%, prefix tuning 0.0%.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
+import { projectRoot } from "../../core/paths";
 import { Presets } from "../../core/profile";
 import { Rng } from "../../core/rng";
 import { createGpt, disposeGpt, forwardTokens, Gpt, GptAdapters, gptTunable } from "../../models/gpt";
 import { tuningVarList } from "../../nn/tuning";
+import { hashJson } from "../../train/checkpoint-config";
 import { trainLoop } from "../../train/loop";
 import { checkConvergence, Convergence, ConvergenceConfig } from "./convergence";
 import { Adapted, adaptMethod, checkSortMethod, disposeAdapted, LrFamily, SORT_METHOD_FAMILY, SORT_METHOD_LABEL, SORT_METHODS, SortMethod } from "./methods";
@@ -217,11 +221,18 @@ export interface SortExperimentResult {
  */
 export async function runSortExperiment(
   c: SortExperimentConfig,
-  options: { silent?: boolean; onAdapted?: (base: Gpt, a: Adapted, seed: number) => void } = {},
+  options: { silent?: boolean; onAdapted?: (base: Gpt, a: Adapted, seed: number) => void; cacheDir?: string | null } = {},
 ): Promise<SortExperimentResult> {
   const methods = checkSortConfig(c);
   const out: SortExperimentResult = { config: c, seeds: [], attention: null };
   for (const seed of c.seeds) {
+    // a seed finished by an earlier (possibly killed) run of the same config is read back, not rerun
+    const cached = options.cacheDir ? readSeedCache(options.cacheDir, c, seed) : null;
+    if (cached !== null) {
+      if (out.attention === null && cached.attention !== null) out.attention = cached.attention;
+      out.seeds.push(cached.result);
+      continue;
+    }
     // 1. pretrain on ascending sort
     const rng = new Rng(seed);
     const base = createGpt(sortGptConfig(c), rng.fork("init"));
@@ -273,8 +284,52 @@ export async function runSortExperiment(
     }
     disposeGpt(base);
     out.seeds.push(res);
+    if (options.cacheDir) writeSeedCache(options.cacheDir, c, seed, res, seed === c.seeds[0] ? out.attention : null);
   }
   return out;
+}
+
+/** The notebook's cache folder of the sort experiment for a profile: data/generated/sort-cache/<profile> (not committed). */
+export function sortCacheDir(profile: string): string {
+  return path.join(projectRoot(), "data", "generated", "sort-cache", profile);
+}
+
+/** Bump when what a seed's result holds or how it is computed changes: older cache files are then ignored. */
+export const SORT_CACHE_VERSION = 1;
+
+interface SeedCacheFile {
+  version: number;
+  key: string;
+  seed: number;
+  result: SortSeedResult;
+  attention: SortExperimentResult["attention"];
+}
+
+/** The cache file of one seed of a config: the key hashes the whole config, the seed and the version. */
+export function sortSeedCacheFile(dir: string, c: SortExperimentConfig, seed: number): { file: string; key: string } {
+  const key = hashJson({ config: c, seed, version: SORT_CACHE_VERSION });
+  return { file: path.join(dir, `seed-${seed}-${key.slice(0, 16)}.json`), key };
+}
+
+function readSeedCache(dir: string, c: SortExperimentConfig, seed: number): SeedCacheFile | null {
+  const { file, key } = sortSeedCacheFile(dir, c, seed);
+  if (!fs.existsSync(file)) return null;
+  let f: SeedCacheFile;
+  try {
+    f = JSON.parse(fs.readFileSync(file, "utf8")) as SeedCacheFile;
+  } catch (e) {
+    throw new Error(`sort experiment: the cache file ${file} is not valid JSON (${(e as Error).message}); delete it to recompute seed ${seed}`);
+  }
+  return f.version === SORT_CACHE_VERSION && f.key === key && f.seed === seed ? f : null;
+}
+
+/** Written to a temporary name, then renamed: a kill never leaves a half-written cache file. */
+function writeSeedCache(dir: string, c: SortExperimentConfig, seed: number, result: SortSeedResult, attention: SortExperimentResult["attention"]): void {
+  const { file, key } = sortSeedCacheFile(dir, c, seed);
+  fs.mkdirSync(dir, { recursive: true });
+  const body: SeedCacheFile = { version: SORT_CACHE_VERSION, key, seed, result, attention };
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(body));
+  fs.renameSync(`${file}.tmp`, file);
 }
 
 /** One method over seeds: test accuracy mean, sample std and standard error, and the rest of the table. */

@@ -162,3 +162,28 @@ describe("sort experiment (tiny)", () => {
     expect(r.attention!.base.maps.length).toBe(tiny.layers);
   });
 });
+
+describe("sort experiment cache (a killed run resumes by seed)", () => {
+  it("a finished seed is read back equal to the computed one; another config or a stale version is not served; a corrupt file is named", async () => {
+    const fs = await import("fs");
+    const os = await import("os");
+    const path = await import("path");
+    const { sortSeedCacheFile } = await import("../../../lib/theory/sort/experiment");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sort-cache-"));
+    const cfg = { ...tiny, seeds: [1, 2] };
+    const first = await runSortExperiment(cfg, { silent: true, cacheDir: dir });
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith(".json")).length).toBe(2);
+    // the second run reads both seeds back: the same numbers
+    const again = await runSortExperiment(cfg, { silent: true, cacheDir: dir });
+    expect(JSON.parse(JSON.stringify(again))).toEqual(JSON.parse(JSON.stringify(first)));
+    // seed 2 lost (as if the run was killed during it): seed 1 is read, seed 2 recomputed to the same numbers
+    fs.rmSync(sortSeedCacheFile(dir, cfg, 2).file);
+    const resumed = await runSortExperiment(cfg, { silent: true, cacheDir: dir });
+    expect(JSON.parse(JSON.stringify(resumed.seeds.map((s) => s.methods.map((m) => [m.method, m.lr, m.sequence, m.testLoss]))))).toEqual(JSON.parse(JSON.stringify(first.seeds.map((s) => s.methods.map((m) => [m.method, m.lr, m.sequence, m.testLoss])))));
+    // another config has other files
+    expect(sortSeedCacheFile(dir, { ...cfg, adaptSteps: cfg.adaptSteps + 1 }, 1).file).not.toBe(sortSeedCacheFile(dir, cfg, 1).file);
+    fs.writeFileSync(sortSeedCacheFile(dir, cfg, 1).file, "{ not json");
+    await expect(runSortExperiment(cfg, { silent: true, cacheDir: dir })).rejects.toThrow(`sort experiment: the cache file ${sortSeedCacheFile(dir, cfg, 1).file} is not valid JSON`);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+});
