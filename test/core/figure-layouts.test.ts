@@ -14,6 +14,9 @@ import { tableFigure } from "../../lib/eval/table-figure";
 import { TABLE1_SPEC } from "../../lib/eval/table-specs";
 import { buildTable } from "../../lib/eval/tables";
 import { learnedVsExactFigure } from "../../lib/theory/guidance/report";
+import { sortLossFigure, sortSeedsFromResults } from "../../lib/theory/sort/report";
+import * as fs from "fs";
+import * as path from "path";
 import { worldConfig } from "../../lib/world/config";
 import { renderScene } from "../../lib/world/render";
 import { sampleScene } from "../../lib/world/sampler";
@@ -38,6 +41,9 @@ describe("figure helpers draw without overlapping parts", () => {
     ["scene", sceneFigure(scene, "a scene"), 800, 500],
     ["guidance", learnedVsExactFigure([0, 1, 2, 4, 8], [0, 1, 2, 4, 8].map((s) => ({ mean: s, se: 0.1 })), [0, 1, 2, 4, 8].map((s) => ({ mean: s * 0.9, se: 0.1 }))), 800, 460],
   ];
+    // notebook 02's sort loss curves, from the committed paper results (log axis: a tick sits at the corner)
+    const paperSort = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../results/paper/02-attention-theory-sort.json"), "utf8")).data;
+    figs.push(["sort-loss", sortLossFigure({ config: paperSort.config, seeds: sortSeedsFromResults(paperSort), attention: null } as never, 0), 800, 600]);
     const problems: string[] = [];
     for (const [name, fig, w, h] of figs) {
       const r = await renderFigure({ figure: withAutoMargins(fig as never) as never, formats: [], width: w, height: h });

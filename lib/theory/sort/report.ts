@@ -5,7 +5,7 @@
 import type { Figure } from "../../core/plot";
 import type { Row } from "../../core/table";
 import { compareMapsToBase, LayerComparison } from "../attention/ranking";
-import { SortExperimentConfig, SortExperimentResult, SortSummary, summariseSort } from "./experiment";
+import { SortExperimentConfig, SortExperimentResult, SortSeedResult, SortSummary, summariseSort } from "./experiment";
 import { PETROV_PUBLISHED, SORT_METHOD_FAMILY } from "./methods";
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
@@ -127,8 +127,9 @@ export function sortLossFigure(r: SortExperimentResult, seedIndex = 0): Figure {
     data,
     layout: {
       title: { text: `Sort GPT: pretraining, then every adaptation run (seed ${s.seed}; solid = chosen rate)` },
-      xaxis: { title: { text: "Adam step" } },
-      yaxis: { title: { text: "cross-entropy (per token)" }, type: "log" },
+      // standoffs keep the first x tick clear of the lowest y tick (the log axis puts one at the corner)
+      xaxis: { title: { text: "Adam step" }, ticklabelstandoff: 4 },
+      yaxis: { title: { text: "cross-entropy (per token)" }, type: "log", ticklabelstandoff: 4 },
     },
   };
 }
@@ -170,4 +171,23 @@ export function prefixCheckConclusion(method: string, cmp: LayerComparison[], to
   const [c0, ...deep] = cmp;
   const holds = c0.maxRelDiff < tol;
   return `${method}, layer 1: the renormalised attention over the input differs from the base by at most ${c0.maxRelDiff.toExponential(2)} (relative), the order is kept in ${pct(c0.shift.orderKept)} of rows, and the prefix takes ${pct(1 - c0.meanScale)} of the attention on average: ${holds ? `below ${tol.toExponential(0)}, so A^pt_ij = A_ij (1 − A^pt_i0) holds, as Petrov et al. report` : `not below ${tol.toExponential(0)}: the identity did not hold`}. In the deeper layers the mean total-variation distance to the base is ${deep.map((c) => c.meanTV.toFixed(3)).join(", ") || "n/a"} (layer 1: ${c0.meanTV.toExponential(1)}) and the mean Kendall tau ${deep.map((c) => c.shift.meanTau.toFixed(3)).join(", ") || "n/a"}.`;
+}
+
+/**
+ * The seeds of a sort experiment as notebook 02's results file stores them (`data.seeds`, with
+ * the sweep curves apart in `data.sweepCurves`), put back together, so that its figures can be
+ * redrawn from the file without rerunning the experiment.
+ */
+export function sortSeedsFromResults(data: { seeds: SortSeedResult[]; sweepCurves: Record<string, { lr: number; losses: number[] }[]>[] }): SortSeedResult[] {
+  if (!Array.isArray(data?.seeds) || !Array.isArray(data?.sweepCurves) || data.seeds.length !== data.sweepCurves.length) {
+    throw new Error("sortSeedsFromResults: expected notebook 02's sort results (data.seeds and data.sweepCurves, one entry per seed)");
+  }
+  return data.seeds.map((s, i) => ({
+    ...s,
+    methods: s.methods.map((m) => {
+      const curves = data.sweepCurves[i][m.method];
+      if (!curves) throw new Error(`sortSeedsFromResults: seed ${s.seed} has no sweep curves for '${m.method}'`);
+      return { ...m, sweep: m.sweep.map((run) => ({ ...run, losses: curves.find((c) => c.lr === run.lr)?.losses ?? [] })) };
+    }),
+  }));
 }
