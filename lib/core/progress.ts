@@ -126,3 +126,22 @@ export function progress(options: ProgressOptions = {}): Progress {
     },
   };
 }
+
+/** `inner` with `after` called after each of its ticks (to sample or report alongside the display). */
+export function tapProgress(inner: Progress, after: () => void): Progress {
+  return {
+    tick(n = 1, metrics) {
+      inner.tick(n, metrics);
+      after();
+    },
+    done(metrics) {
+      inner.done(metrics);
+    },
+    get count() {
+      return inner.count;
+    },
+    get elapsedMs() {
+      return inner.elapsedMs;
+    },
+  };
+}

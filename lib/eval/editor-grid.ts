@@ -14,7 +14,7 @@
  * variant gets the same number of steps and batch size.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Progress } from "../core/progress";
+import { tapProgress, type Progress } from "../core/progress";
 import { disposeParams } from "../nn/layers";
 import { editorConfig } from "../models/editor/config";
 import { disposeEditor } from "../models/editor/model";
@@ -136,21 +136,7 @@ export function memoryWatch(): { watch: (p: Progress) => Progress; summary: () =
     rss.push(process.memoryUsage().rss / 2 ** 20);
   };
   return {
-    watch: (p) => ({
-      tick(n = 1, metrics) {
-        sample();
-        p.tick(n, metrics);
-      },
-      done(metrics) {
-        p.done(metrics);
-      },
-      get count() {
-        return p.count;
-      },
-      get elapsedMs() {
-        return p.elapsedMs;
-      },
-    }),
+    watch: (p) => tapProgress(p, sample),
     summary: () =>
       tensors.length === 0
         ? null

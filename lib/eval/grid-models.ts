@@ -9,7 +9,7 @@
 import * as path from "path";
 import { projectRoot } from "../core/paths";
 import { checkProfileName, PROFILE_ENV } from "../core/profile";
-import { progress, type Progress } from "../core/progress";
+import { progress, tapProgress, type Progress } from "../core/progress";
 import { disposeParams } from "../nn/layers";
 import type { Editor as ModelEditor } from "../models/editor/model";
 import { editorFromWeights, editorNodeConfig, type EditorNodeConfig } from "../models/editor/train/node";
@@ -59,22 +59,7 @@ export interface EnsureGridResult {
 
 /** A progress display that also reports each tick to `onProgress`. */
 function reporting(inner: Progress, id: string, total: number, onProgress: EnsureGridOptions["onProgress"]): Progress {
-  if (onProgress === undefined) return inner;
-  return {
-    tick(n = 1, metrics) {
-      inner.tick(n, metrics);
-      onProgress(id, inner.count, total);
-    },
-    done(metrics) {
-      inner.done(metrics);
-    },
-    get count() {
-      return inner.count;
-    },
-    get elapsedMs() {
-      return inner.elapsedMs;
-    },
-  };
+  return onProgress === undefined ? inner : tapProgress(inner, () => onProgress(id, inner.count, total));
 }
 
 /**
