@@ -1,0 +1,242 @@
+/**
+ * Stage II learning curves (issue 9: "how many Stage II steps Stage I saves to reach the same
+ * score", and the goal "one SpatialEdit variant >= 0.85 on the object judge and >= 1.55x the
+ * MGIE-like variant within 30 minutes on one core"; paper §5.2, Table 1).
+ *
+ * One base pre-training and one Stage I (attention tuning on spatial VQA) are trained, then each
+ * Stage II variant from its parent with the same steps, batch, data and seed:
+ * - `spatialedit`: base -> Stage I -> Stage II (attention tuning on the engine's spatial edits);
+ * - `wo-s1`: base -> Stage II (no Stage I);
+ * - `mgie`: base -> MGIE-like (embedding tuning on generic edits, L_condition + 0.5 L_edit).
+ * At each step of `evalAt` the editor in training is scored on SpatialEval-mini (held-out scenes,
+ * lib/eval/benchmark-generate.ts) with the object judge; scoring does not touch the weights or
+ * the optimizer, so the curve's last point is the uninterrupted run's final model.
+ *
+ * Resumable: the base and Stage I weights and each finished variant's curve are kept in
+ * `cacheDir` (keyed by the whole config), so a run that stops starts again after its last
+ * finished variant. The pure readers (`stepsToReach`, `stepsSaved`, `curveVerdict`) are tested.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { progress as makeProgress } from "../core/progress";
+import { writeFileAtomic } from "../core/paths";
+import { disposeParams, type Params } from "../nn/layers";
+import type { TuningMode } from "../nn/tuning";
+import type { EditorConfig } from "../models/editor/config";
+import { disposeEditor, editorParams, type Editor } from "../models/editor/model";
+import { editorNodeConfig, editorPhaseTask, type EditorNodeConfig, type RecipeName } from "../models/editor/train/node";
+import type { RecipeConfig } from "../models/editor/train/recipes";
+import { hashJson } from "../train/checkpoint-config";
+import { fromPretrained, saveCheckpoint } from "../train/checkpoint";
+import { yieldToEventLoop } from "../train/loop";
+import type { Benchmark } from "./benchmark-io";
+import { evaluate } from "./evaluate";
+import { trainedEditor } from "./trained-editor";
+
+/** The Stage II variants a curve run can train: phase, parent and tuning mode. */
+export const CURVE_VARIANTS = {
+  spatialedit: { row: "SpatialEdit", phase: "stage2", parent: "stage1", mode: "attention" },
+  "wo-s1": { row: "SpatialEdit w/o S1", phase: "stage2", parent: "base", mode: "attention" },
+  mgie: { row: "MGIE", phase: "mgie", parent: "base", mode: "embedding" },
+} as const satisfies Record<string, { row: string; phase: RecipeName; parent: "base" | "stage1"; mode: TuningMode }>;
+export type CurveVariant = keyof typeof CURVE_VARIANTS;
+
+export interface CurveConfig {
+  editor: EditorConfig;
+  /** Steps of base and Stage I from `baseSteps` / `stage1Steps`; `stage2Steps` is the last evaluated step. */
+  recipe: RecipeConfig;
+  seed: number;
+  variants: CurveVariant[];
+  /** Stage II steps after which the editor is scored (sorted, each in 1..stage2Steps; the last must be stage2Steps). */
+  evalAt: number[];
+  /** DDIM steps of the edit pipeline when scoring. */
+  ddimSteps: number;
+}
+
+export interface CurvePoint {
+  step: number;
+  /** Seconds of Stage II training up to this step (scoring excluded). */
+  trainSeconds: number;
+  /** Mean object judge over the applicable items, and how many there were. */
+  objectJudge: number;
+  n: number;
+  /** Mean L1 to the truth, and on the background (everything outside the edited objects). */
+  l1: number;
+  l1Background: number;
+  /** Per-item object-judge scores (item order of the benchmark), for paired comparisons. */
+  items: number[];
+}
+
+export interface Curve {
+  variant: CurveVariant;
+  row: string;
+  points: CurvePoint[];
+  losses: number[];
+}
+
+export interface CurveRun {
+  config: CurveConfig;
+  benchmarkHash: string;
+  baseSeconds: number;
+  stage1Seconds: number;
+  curves: Curve[];
+}
+
+/** Checks a curve config; errors name the field. */
+export function checkCurveConfig(c: CurveConfig): CurveConfig {
+  const known = Object.keys(CURVE_VARIANTS);
+  if (c.variants.length === 0) throw new Error("learning curve: variants must not be empty");
+  for (const v of c.variants) if (!known.includes(v)) throw new Error(`learning curve: unknown variant '${v}'; known: ${known.join(", ")}`);
+  const last = c.recipe.stage2Steps;
+  if (c.evalAt.length === 0) throw new Error("learning curve: evalAt must not be empty");
+  c.evalAt.forEach((s, i) => {
+    if (!Number.isInteger(s) || s < 1 || s > last) throw new Error(`learning curve: evalAt[${i}] must be an integer in 1..${last} (stage2Steps), got ${s}`);
+    if (i > 0 && s <= c.evalAt[i - 1]) throw new Error(`learning curve: evalAt must increase, got ${c.evalAt[i - 1]} then ${s}`);
+  });
+  if (c.evalAt[c.evalAt.length - 1] !== last) throw new Error(`learning curve: the last evalAt must be stage2Steps (${last}), got ${c.evalAt[c.evalAt.length - 1]}`);
+  if (!Number.isInteger(c.ddimSteps) || c.ddimSteps < 1) throw new Error(`learning curve: ddimSteps must be an integer >= 1, got ${c.ddimSteps}`);
+  return c;
+}
+
+/**
+ * The first evaluated step at which `curve` reaches `target` on the object judge, or null if it
+ * never does.
+ */
+export function stepsToReach(curve: Pick<Curve, "points">, target: number): number | null {
+  const p = curve.points.find((x) => x.objectJudge >= target);
+  return p ? p.step : null;
+}
+
+/**
+ * Stage II steps that Stage I saves: `without` (w/o S1) reaches its final score at its last
+ * step; `withS1` (SpatialEdit) reaches the same score at `stepsToReach`. Positive: Stage I
+ * saves steps; null: SpatialEdit never reaches that score in the budget, or the final score is 0
+ * (nothing to reach: no saving can be measured).
+ */
+export function stepsSaved(withS1: Pick<Curve, "points">, without: Pick<Curve, "points">): { target: number; reachedAt: number | null; saved: number | null } {
+  const last = without.points[without.points.length - 1];
+  const target = last.objectJudge;
+  if (!(target > 0)) return { target, reachedAt: null, saved: null };
+  const reachedAt = stepsToReach(withS1, target);
+  return { target, reachedAt, saved: reachedAt === null ? null : last.step - reachedAt };
+}
+
+/** `stepsSaved`'s result in words (`last`: the Stage II budget). */
+export function stepsSavedText(s: ReturnType<typeof stepsSaved>, last: number): string {
+  if (!(s.target > 0)) return `steps saved by Stage I: not measurable (w/o S1 scores ${s.target.toFixed(3)} at step ${last}: there is no score to reach)`;
+  if (s.saved === null) return `steps saved by Stage I: none (w/o S1 reaches ${s.target.toFixed(3)} at step ${last}; SpatialEdit never reaches it at the evaluated steps)`;
+  return `steps saved by Stage I: ${s.saved} of ${last} (w/o S1 reaches ${s.target.toFixed(3)} at step ${last}; SpatialEdit at step ${s.reachedAt})`;
+}
+
+/** The issue's goal, checked on the numbers: final SpatialEdit >= `minScore` and >= `minRatio` x MGIE-like. */
+export function curveVerdict(curves: readonly Curve[], minScore = 0.85, minRatio = 1.55): { spatialedit: number | null; mgie: number | null; ratio: number | null; reached: boolean; text: string } {
+  const final = (v: CurveVariant) => {
+    const c = curves.find((x) => x.variant === v);
+    return c ? c.points[c.points.length - 1].objectJudge : null;
+  };
+  const se = final("spatialedit");
+  const mg = final("mgie");
+  const ratio = se !== null && mg !== null && mg > 0 ? se / mg : null;
+  if (se === null) return { spatialedit: se, mgie: mg, ratio, reached: false, text: "SpatialEdit was not trained in this run" };
+  const scoreOk = se >= minScore;
+  const ratioOk = mg === null ? false : mg === 0 ? se > 0 : se / mg >= minRatio;
+  const reached = scoreOk && ratioOk;
+  const ratioText = mg === null ? "MGIE-like not trained" : mg === 0 ? `MGIE-like scores 0 (SpatialEdit ${se > 0 ? "above" : "equal"})` : `ratio ${(se / mg).toFixed(2)} (goal >= ${minRatio})`;
+  return { spatialedit: se, mgie: mg, ratio, reached, text: `SpatialEdit ${se.toFixed(3)} (goal >= ${minScore}), ${ratioText}: goal ${reached ? "reached" : "not reached"}` };
+}
+
+function nodeConfig(c: CurveConfig, phase: RecipeName, mode: TuningMode): EditorNodeConfig {
+  return editorNodeConfig({ editor: c.editor, recipe: c.recipe, phase, mode, layers: "all", imageTokens: true, checkpointEvery: 1 });
+}
+
+/** Trains one phase from `parent` (null for base) for `steps`, calling `at(step, editor)` after each step in `evalAt`. */
+async function trainPhase(c: EditorNodeConfig, seed: number, parent: Params | null, steps: number, label: string, at?: { steps: number[]; fn: (step: number, e: Editor, trainSeconds: number) => Promise<void> }): Promise<{ editor: Editor; losses: number[]; seconds: number }> {
+  const task = editorPhaseTask(c, seed, parent, null);
+  const bar = makeProgress({ total: steps, label });
+  const losses: number[] = [];
+  let trainMs = 0;
+  try {
+    for (let i = 0; i < steps; i++) {
+      const t0 = Date.now();
+      losses.push(await task.step(i));
+      trainMs += Date.now() - t0;
+      bar.tick(1, { loss: losses[i] });
+      if (at && at.steps.includes(i + 1)) await at.fn(i + 1, task.editor, trainMs / 1000);
+      await yieldToEventLoop();
+    }
+  } catch (err) {
+    task.dispose();
+    throw err;
+  } finally {
+    bar.done();
+  }
+  task.optimizer.dispose();
+  return { editor: task.editor, losses, seconds: trainMs / 1000 };
+}
+
+/** Scores `e` on `bench` with the object judge (and L1). */
+async function scorePoint(e: Editor, bench: Benchmark, c: CurveConfig, step: number, trainSeconds: number): Promise<CurvePoint> {
+  const run = await evaluate(trainedEditor("curve", e, { steps: c.ddimSteps, seed: c.seed }), bench, { seed: c.seed });
+  const judged = run.items.map((x) => x.metrics["object judge"]).filter((x) => x !== undefined);
+  const m = (k: string) => run.summary[k]?.mean ?? Number.NaN;
+  return { step, trainSeconds, objectJudge: m("object judge"), n: judged.length, l1: m("L1"), l1Background: m("L1 (background)"), items: judged };
+}
+
+function cachedWeights(dir: string, make: () => Promise<{ editor: Editor; seconds: number }>, c: CurveConfig, what: string): Promise<{ params: Params; seconds: number }> {
+  const file = path.join(dir, "config.json");
+  if (fs.existsSync(file)) {
+    const loaded = fromPretrained(dir);
+    return Promise.resolve({ params: loaded.params, seconds: (loaded.meta.extra as { seconds: number }).seconds });
+  }
+  return make().then(({ editor, seconds }) => {
+    saveCheckpoint(dir, { params: editorParams(editor), config: { what, config: c }, seed: c.seed, step: 0, extra: { seconds } });
+    const loaded = fromPretrained(dir);
+    disposeEditor(editor);
+    return { params: loaded.params, seconds };
+  });
+}
+
+/**
+ * Runs the curves (see the file comment). `cacheDir`: where parents and finished curves are
+ * kept (one sub-folder per config hash).
+ */
+export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheDir: string, log: (line: string) => void = () => {}): Promise<CurveRun> {
+  const c = checkCurveConfig(config);
+  const dir = path.join(cacheDir, hashJson({ editor: c.editor, recipe: c.recipe, seed: c.seed }));
+  fs.mkdirSync(dir, { recursive: true });
+  const base = await cachedWeights(path.join(dir, "base"), () => trainPhase(nodeConfig(c, "base", "full"), c.seed, null, c.recipe.baseSteps, "base"), c, "base");
+  log(`base: ${base.seconds.toFixed(0)} s`);
+  const needS1 = c.variants.some((v) => CURVE_VARIANTS[v].parent === "stage1");
+  const stage1 = needS1 ? await cachedWeights(path.join(dir, "stage1"), () => trainPhase(nodeConfig(c, "stage1", "attention"), c.seed, base.params, c.recipe.stage1Steps, "stage1"), c, "stage1") : null;
+  if (stage1) log(`stage1: ${stage1.seconds.toFixed(0)} s`);
+  const curves: Curve[] = [];
+  try {
+    for (const v of c.variants) {
+      const spec = CURVE_VARIANTS[v];
+      const file = path.join(dir, `curve-${v}-${hashJson({ evalAt: c.evalAt, ddimSteps: c.ddimSteps, bench: bench.contentHash })}.json`);
+      if (fs.existsSync(file)) {
+        curves.push(JSON.parse(fs.readFileSync(file, "utf8")) as Curve);
+        log(`${v}: from the cache`);
+        continue;
+      }
+      const parent = spec.parent === "stage1" ? stage1!.params : base.params;
+      const points: CurvePoint[] = [];
+      const run = await trainPhase(nodeConfig(c, spec.phase, spec.mode), c.seed, parent, c.recipe.stage2Steps, v, {
+        steps: c.evalAt,
+        fn: async (step, e, s) => {
+          const p = await scorePoint(e, bench, c, step, s);
+          points.push(p);
+          log(`${v} step ${step}: object judge ${p.objectJudge.toFixed(3)} (n ${p.n}), L1 ${p.l1.toFixed(4)}, background L1 ${p.l1Background.toFixed(4)}, ${s.toFixed(0)} s of training`);
+        },
+      });
+      disposeEditor(run.editor);
+      const curve: Curve = { variant: v, row: spec.row, points, losses: run.losses };
+      writeFileAtomic(file, JSON.stringify(curve));
+      curves.push(curve);
+    }
+  } finally {
+    disposeParams(base.params);
+    if (stage1) disposeParams(stage1.params);
+  }
+  return { config: c, benchmarkHash: bench.contentHash, baseSeconds: base.seconds, stage1Seconds: stage1?.seconds ?? 0, curves };
+}

@@ -1,0 +1,75 @@
+/**
+ * Stage II learning curves of the editor (lib/eval/learning-curve.ts): base -> Stage I once, then
+ * SpatialEdit, w/o S1 and MGIE-like with the same Stage II budget, each scored on SpatialEval-mini
+ * with the object judge at chosen steps. Answers "how many Stage II steps does Stage I save" and
+ * checks the issue's goal (SpatialEdit >= 0.85 and >= 1.55x MGIE-like within 30 minutes on one
+ * core). Writes results/<profile>/editor-curves.json (or --name). Resumable: parents and finished
+ * curves are kept in data/generated/curve-cache/<profile>.
+ *
+ * Usage: npm run curves -- [--base-steps=N] [--stage1-steps=N] [--stage2-steps=N] [--batch=N]
+ *          [--eval-every=N] [--variants=spatialedit,wo-s1,mgie] [--seed=0] [--ddim=10] [--name=editor-curves]
+ * (the profile is SPATIALEDIT_PROFILE; the defaults are its recipe presets)
+ */
+import { initBackend } from "../lib/backend/select";
+import { runMain } from "../lib/core/cli";
+import { projectPath } from "../lib/core/paths";
+import { currentProfile } from "../lib/core/profile";
+import { writeResult } from "../lib/core/results";
+import { ensureBenchmark } from "../lib/eval/benchmark-generate";
+import { CURVE_VARIANTS, curveVerdict, stage2Curves, stepsSaved, stepsSavedText, type CurveVariant } from "../lib/eval/learning-curve";
+import { editorConfig } from "../lib/models/editor/config";
+import { recipeConfig } from "../lib/models/editor/train/recipes";
+
+const KNOWN = ["base-steps", "stage1-steps", "stage2-steps", "batch", "eval-every", "variants", "seed", "ddim", "name"];
+
+function args(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of process.argv.slice(2)) {
+    const m = /^--([a-z0-9-]+)=(.*)$/.exec(a);
+    if (!m || !KNOWN.includes(m[1])) throw new Error(`unknown argument '${a}'; known: ${KNOWN.map((k) => `--${k}=...`).join(" ")}`);
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+function int(a: Record<string, string>, k: string, def: number): number {
+  if (a[k] === undefined) return def;
+  const v = Number(a[k]);
+  if (!Number.isInteger(v) || v < 0) throw new Error(`--${k} must be a non-negative integer, got '${a[k]}'`);
+  return v;
+}
+
+async function main(): Promise<void> {
+  const a = args();
+  const profile = currentProfile();
+  const backend = (await initBackend()).name;
+  const preset = recipeConfig(profile);
+  const recipe = recipeConfig(profile, {
+    baseSteps: int(a, "base-steps", preset.baseSteps),
+    stage1Steps: int(a, "stage1-steps", preset.stage1Steps),
+    stage2Steps: int(a, "stage2-steps", preset.stage2Steps),
+    batch: int(a, "batch", preset.batch),
+  });
+  const every = int(a, "eval-every", Math.max(1, Math.round(recipe.stage2Steps / 4)));
+  if (every < 1) throw new Error("--eval-every must be >= 1");
+  const evalAt: number[] = [];
+  for (let s = every; s < recipe.stage2Steps; s += every) evalAt.push(s);
+  evalAt.push(recipe.stage2Steps);
+  const variants = (a.variants ?? Object.keys(CURVE_VARIANTS).join(",")).split(",") as CurveVariant[];
+  const config = { editor: editorConfig(profile), recipe, seed: int(a, "seed", 0), variants, evalAt, ddimSteps: int(a, "ddim", 10) };
+  const bench = ensureBenchmark("spatialeval", profile);
+  console.log(`backend ${backend}; profile ${profile}; base ${recipe.baseSteps}, Stage I ${recipe.stage1Steps}, Stage II ${recipe.stage2Steps} steps at batch ${recipe.batch}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  const run = await stage2Curves(config, bench, projectPath(`data/generated/curve-cache/${profile}`, true), (line) => console.log(line));
+  const se = run.curves.find((c) => c.variant === "spatialedit");
+  const wo = run.curves.find((c) => c.variant === "wo-s1");
+  const saved = se && wo ? stepsSaved(se, wo) : null;
+  const verdict = curveVerdict(run.curves);
+  const s1 = run.stage1Seconds;
+  const seTime = se ? s1 + se.points[se.points.length - 1].trainSeconds : null;
+  if (saved) console.log(stepsSavedText(saved, recipe.stage2Steps));
+  console.log(`${verdict.text}; Stage I + Stage II training time of SpatialEdit: ${seTime === null ? "-" : `${(seTime / 60).toFixed(1)} min`} (goal <= 30 min on one core)`);
+  const file = writeResult(a.name ?? "editor-curves", { config, seed: config.seed, data: { backend, benchmarkHash: run.benchmarkHash, baseSeconds: run.baseSeconds, stage1Seconds: run.stage1Seconds, curves: run.curves, stepsSaved: saved, verdict, spatialEditTrainSeconds: seTime } });
+  console.log(`wrote ${file}`);
+}
+
+runMain(main);
