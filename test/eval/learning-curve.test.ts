@@ -1,0 +1,88 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "../../lib/backend/select";
+import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
+import { checkCurveConfig, curveVerdict, stage2Curves, stepsSaved, stepsSavedText, stepsToReach, type Curve, type CurveConfig, type CurvePoint } from "../../lib/eval/learning-curve";
+import { editorConfig } from "../../lib/models/editor/config";
+import { recipeConfig } from "../../lib/models/editor/train/recipes";
+
+const pt = (step: number, objectJudge: number): CurvePoint => ({ step, trainSeconds: step, objectJudge, n: 10, l1: 0, l1Background: 0, items: [] });
+const curve = (variant: Curve["variant"], scores: [number, number][]): Curve => ({ variant, row: variant, points: scores.map(([s, j]) => pt(s, j)), losses: [] });
+
+describe("learning-curve readers", () => {
+  it("stepsToReach: the first evaluated step at or above the target, else null", () => {
+    const c = curve("spatialedit", [[100, 0.1], [200, 0.5], [300, 0.4], [400, 0.7]]);
+    expect(stepsToReach(c, 0.5)).toBe(200);
+    expect(stepsToReach(c, 0.05)).toBe(100);
+    expect(stepsToReach(c, 0.8)).toBeNull();
+  });
+
+  it("stepsSaved: Stage I saves steps when SpatialEdit reaches w/o S1's final score earlier, and the reading flips", () => {
+    const wo = curve("wo-s1", [[100, 0.1], [200, 0.2], [300, 0.3], [400, 0.4]]);
+    const fast = curve("spatialedit", [[100, 0.2], [200, 0.45], [300, 0.6], [400, 0.7]]);
+    expect(stepsSaved(fast, wo)).toEqual({ target: 0.4, reachedAt: 200, saved: 200 });
+    expect(stepsSavedText(stepsSaved(fast, wo), 400)).toBe("steps saved by Stage I: 200 of 400 (w/o S1 reaches 0.400 at step 400; SpatialEdit at step 200)");
+    const slow = curve("spatialedit", [[100, 0], [200, 0.1], [300, 0.2], [400, 0.3]]);
+    expect(stepsSaved(slow, wo)).toEqual({ target: 0.4, reachedAt: null, saved: null });
+    expect(stepsSavedText(stepsSaved(slow, wo), 400)).toMatch(/^steps saved by Stage I: none/);
+    const zero = curve("wo-s1", [[100, 0], [400, 0]]);
+    expect(stepsSaved(fast, zero).saved).toBeNull();
+    expect(stepsSavedText(stepsSaved(fast, zero), 400)).toMatch(/not measurable/);
+  });
+
+  it("curveVerdict: the goal needs both the score and the ratio to MGIE-like", () => {
+    const mg = curve("mgie", [[400, 0.5]]);
+    expect(curveVerdict([curve("spatialedit", [[400, 0.9]]), mg]).reached).toBe(true);
+    expect(curveVerdict([curve("spatialedit", [[400, 0.7]]), mg]).reached).toBe(false); // score too low
+    const v = curveVerdict([curve("spatialedit", [[400, 0.9]]), curve("mgie", [[400, 0.6]])]);
+    expect(v.reached).toBe(false); // ratio 1.5 < 1.55
+    expect(v.ratio).toBeCloseTo(1.5, 12);
+    expect(v.text).toBe("SpatialEdit 0.900 (goal >= 0.85), ratio 1.50 (goal >= 1.55): goal not reached");
+    expect(curveVerdict([mg]).text).toBe("SpatialEdit was not trained in this run");
+  });
+
+  it("checkCurveConfig: bad steps and variants are errors that name the field", () => {
+    const c: CurveConfig = { editor: editorConfig("tiny"), recipe: recipeConfig("tiny"), seed: 0, variants: ["spatialedit"], evalAt: [1, 2], ddimSteps: 2 };
+    expect(checkCurveConfig(c)).toBe(c);
+    expect(() => checkCurveConfig({ ...c, evalAt: [2, 1] })).toThrow("learning curve: evalAt must increase, got 2 then 1");
+    expect(() => checkCurveConfig({ ...c, evalAt: [1] })).toThrow("learning curve: the last evalAt must be stage2Steps (2), got 1");
+    expect(() => checkCurveConfig({ ...c, evalAt: [0, 2] })).toThrow("evalAt[0] must be an integer in 1..2");
+    expect(() => checkCurveConfig({ ...c, variants: ["nope" as "mgie"] })).toThrow("learning curve: unknown variant 'nope'; known: spatialedit, wo-s1, mgie");
+    expect(() => checkCurveConfig({ ...c, ddimSteps: 0 })).toThrow("ddimSteps must be an integer >= 1, got 0");
+  });
+});
+
+describe("stage2Curves on tiny", () => {
+  beforeAll(async () => {
+    await initBackend();
+  });
+
+  it("scores every variant at every evalAt step, leaks no tensors, and a second run is served from the cache", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "curves-"));
+    const bench = ensureBenchmark("spatialeval", "tiny");
+    const c: CurveConfig = { editor: editorConfig("tiny"), recipe: recipeConfig("tiny", { stage2Steps: 3 }), seed: 0, variants: ["spatialedit", "wo-s1", "mgie"], evalAt: [1, 3], ddimSteps: 2 };
+    const before = tf.memory().numTensors;
+    const run = await stage2Curves(c, bench, dir);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(run.curves.map((x) => x.variant)).toEqual(["spatialedit", "wo-s1", "mgie"]);
+    for (const cv of run.curves) {
+      expect(cv.points.map((p) => p.step)).toEqual([1, 3]);
+      expect(cv.losses.length).toBe(3);
+      for (const p of cv.points) {
+        expect(p.n).toBeGreaterThan(0);
+        expect(p.items.length).toBe(p.n);
+        expect(p.objectJudge).toBeGreaterThanOrEqual(0);
+        expect(p.objectJudge).toBeLessThanOrEqual(1);
+      }
+    }
+    const lines: string[] = [];
+    const again = await stage2Curves(c, bench, dir, (l) => lines.push(l));
+    expect(lines.filter((l) => l.endsWith("from the cache")).length).toBe(3);
+    expect(again.curves).toEqual(run.curves);
+    expect(again.baseSeconds).toBe(run.baseSeconds);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
+});
