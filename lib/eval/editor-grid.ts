@@ -20,7 +20,7 @@ import { editorConfig } from "../models/editor/config";
 import { disposeEditor } from "../models/editor/model";
 import { editorFromWeights, editorNodeConfig, editorPhaseTask, phaseDataHash, phaseSteps, type EditorNodeConfig } from "../models/editor/train/node";
 import { recipeConfig } from "../models/editor/train/recipes";
-import { RECIPES, type RecipeName } from "../models/editor/train/node";
+import { EDITOR_TRAIN_VERSION, RECIPES, type RecipeName } from "../models/editor/train/node";
 import { hashJson } from "../train/checkpoint-config";
 import { fromPretrained } from "../train/checkpoint";
 import { trainResumable } from "../train/checkpoint-resume";
@@ -77,7 +77,7 @@ export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[
   for (const seed of seeds) {
     const node = (id: string, phase: RecipeName, parent: string | null, over: Partial<EditorNodeConfig> = {}) => {
       const config = editorNodeConfig({ editor, recipe, phase, mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 50, ...over });
-      nodes.push({ id: `${id}@s${seed}`, kind: `editor-${phase}`, config, seed, dataManifestHash: phaseDataHash(config), ...(parent ? { parent: `${parent}@s${seed}` } : {}) });
+      nodes.push({ id: `${id}@s${seed}`, kind: `editor-${phase}`, config, seed, dataManifestHash: phaseDataHash(config), version: EDITOR_TRAIN_VERSION, ...(parent ? { parent: `${parent}@s${seed}` } : {}) });
     };
     const evalNode = (variant: string, trained: string, benchmark: BenchmarkKind = "spatialeval") => {
       const id = benchmark === "spatialeval" ? `eval-${variant}@s${seed}` : `eval-${benchmark}-${variant}@s${seed}`;

@@ -13,7 +13,7 @@
  * the optimizer, so the curve's last point is the uninterrupted run's final model.
  *
  * Resumable: the base and Stage I weights and each finished variant's curve are kept in
- * `cacheDir` (keyed by the whole config), so a run that stops starts again after its last
+ * `cacheDir` (keyed by the whole config and the training code's version), so a run that stops starts again after its last
  * finished variant. The pure readers (`stepsToReach`, `stepsSaved`, `curveVerdict`) are tested.
  */
 import * as fs from "fs";
@@ -24,7 +24,7 @@ import { disposeParams, type Params } from "../nn/layers";
 import type { TuningMode } from "../nn/tuning";
 import type { EditorConfig } from "../models/editor/config";
 import { disposeEditor, editorParams, type Editor } from "../models/editor/model";
-import { editorNodeConfig, editorPhaseTask, type EditorNodeConfig, type RecipeName } from "../models/editor/train/node";
+import { EDITOR_TRAIN_VERSION, editorNodeConfig, editorPhaseTask, type EditorNodeConfig, type RecipeName } from "../models/editor/train/node";
 import type { RecipeConfig } from "../models/editor/train/recipes";
 import { hashJson } from "../train/checkpoint-config";
 import { fromPretrained, saveCheckpoint } from "../train/checkpoint";
@@ -202,7 +202,7 @@ function cachedWeights(dir: string, make: () => Promise<{ editor: Editor; second
  */
 export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheDir: string, log: (line: string) => void = () => {}): Promise<CurveRun> {
   const c = checkCurveConfig(config);
-  const dir = path.join(cacheDir, hashJson({ editor: c.editor, recipe: c.recipe, seed: c.seed }));
+  const dir = path.join(cacheDir, hashJson({ editor: c.editor, recipe: c.recipe, seed: c.seed, version: EDITOR_TRAIN_VERSION }));
   fs.mkdirSync(dir, { recursive: true });
   const base = await cachedWeights(path.join(dir, "base"), () => trainPhase(nodeConfig(c, "base", "full"), c.seed, null, c.recipe.baseSteps, "base"), c, "base");
   log(`base: ${base.seconds.toFixed(0)} s`);

@@ -9,7 +9,7 @@ import { GridCache } from "../../lib/train/grid/cache";
 import { keyGrid } from "../../lib/train/grid/node";
 import { inlineRunner } from "../../lib/train/grid/runners";
 import { runGrid } from "../../lib/train/grid/scheduler";
-import { editorNodeConfig } from "../../lib/models/editor/train/node";
+import { EDITOR_TRAIN_VERSION, editorNodeConfig } from "../../lib/models/editor/train/node";
 import { fromPretrained } from "../../lib/train/checkpoint";
 import { TABLE2_SPEC } from "../../lib/eval/table-specs";
 import { disposeParams } from "../../lib/nn/layers";
@@ -48,6 +48,8 @@ describe("the editor's grid", () => {
     }
     const ip2p = byId.get("ip2p@s0")!.config as EditorNodeConfig;
     expect([ip2p.phase, ip2p.imageTokens, byId.get("ip2p@s0")!.parent]).toEqual(["ip2p", false, "base@s0"]);
+    // every training node carries the training code's version in its key
+    for (const n of nodes.filter((x) => x.kind.startsWith("editor-") && x.kind !== "editor-eval" && x.kind !== "editor-vqa")) expect(n.version, n.id).toBe(EDITOR_TRAIN_VERSION);
   });
 
   it("runs base -> stage1 -> SpatialEdit -> evaluation on tiny, then serves it from the cache", async () => {

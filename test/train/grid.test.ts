@@ -58,6 +58,9 @@ describe("grid keys", () => {
       expect(nodeKey(changed, null)).not.toBe(k);
     }
     expect(nodeKey(n, "parent")).not.toBe(k);
+    // a code version enters the key when present: a new version of the training code is a new node
+    expect(nodeKey({ ...n, version: 1 }, null)).not.toBe(k);
+    expect(nodeKey({ ...n, version: 2 }, null)).not.toBe(nodeKey({ ...n, version: 1 }, null));
   });
 
   it("a parent's config change invalidates its descendants only", () => {
@@ -75,6 +78,7 @@ describe("grid keys", () => {
     expect(() => keyGrid([{ ...n, parent: "b" }, { ...n, id: "b", parent: "a" }])).toThrow("grid: dependency cycle a -> b -> a");
     expect(() => keyGrid([n, n])).toThrow("grid: two nodes have the id 'a'");
     expect(() => keyGrid([{ ...n, id: "a b" }])).toThrow("must be letters, digits");
+    expect(() => keyGrid([{ ...n, version: 0 }])).toThrow("grid: node 'a' version must be an integer >= 1, got 0");
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The experiment grid as a dependency graph (base -> Stage I -> Stage II, one node per variant and
  * seed). A node's key is the SHA-256 of the canonical JSON of its kind, config, seed, data-manifest
- * hash and its parent's key, so it changes when anything upstream changes (a parent's config change
+ * hash, its code version (when it has one) and its parent's key, so it changes when anything upstream changes (a parent's config change
  * invalidates every descendant) and not when object keys are merely reordered. Two nodes with the
  * same key are one job: shared parents are trained once.
  */
@@ -20,6 +20,12 @@ export interface GridNode {
   dataManifestHash: string;
   /** id of the node whose final checkpoint it starts from. */
   parent?: string;
+  /**
+   * Version of the code that trains it (bumped when a recipe's code changes what it produces),
+   * so that a cached node made by older code is not served as a current one. Part of the key
+   * when present.
+   */
+  version?: number;
 }
 
 /** A node with its cache key and its parent's key. */
@@ -34,7 +40,8 @@ export const KEY_LENGTH = 16;
 /** The key of a node given its parent's key (see the module comment). */
 export function nodeKey(node: GridNode, parentKey: string | null): string {
   canonicalJson(node.config, `grid node '${node.id}' config`); // plain JSON or a clear error
-  return hashJson({ kind: node.kind, config: node.config, seed: node.seed, dataManifestHash: node.dataManifestHash, parentKey }).slice(0, KEY_LENGTH);
+  const fields = { kind: node.kind, config: node.config, seed: node.seed, dataManifestHash: node.dataManifestHash, parentKey };
+  return hashJson(node.version === undefined ? fields : { ...fields, version: node.version }).slice(0, KEY_LENGTH);
 }
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._@=+-]*$/;
@@ -51,6 +58,7 @@ export function keyGrid(nodes: readonly GridNode[]): KeyedNode[] {
     if (typeof n.kind !== "string" || n.kind === "") throw new Error(`grid: node '${n.id}' has no kind`);
     if (!Number.isInteger(n.seed)) throw new Error(`grid: node '${n.id}' seed must be an integer, got ${n.seed}`);
     if (typeof n.dataManifestHash !== "string") throw new Error(`grid: node '${n.id}' needs a dataManifestHash string`);
+    if (n.version !== undefined && !(Number.isInteger(n.version) && n.version >= 1)) throw new Error(`grid: node '${n.id}' version must be an integer >= 1, got ${n.version}`);
     byId.set(n.id, n);
   }
   const out: KeyedNode[] = [];

@@ -19,6 +19,13 @@ import { captionData, engineData, genericEditData } from "./data";
 import type { RecipeConfig } from "./recipes";
 import { drawBatch, editorScheduler, editStepLoss, textLoss } from "./steps";
 
+/**
+ * Version of the editor's training code (phases, losses, data): part of every training node's
+ * grid key, so that a cache made by older training code is retrained, not served. Bump it when a
+ * change to lib/models/editor changes what a phase produces (1: the first versioned code).
+ */
+export const EDITOR_TRAIN_VERSION = 1;
+
 /** The editor's training phases (recipes.ts describes each). */
 export const RECIPES = ["base", "mgie", "stage1", "stage2", "wo-de", "finetune", "ip2p"] as const;
 export type RecipeName = (typeof RECIPES)[number];
