@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import sharp from "sharp";
+import * as zlib from "zlib";
 import { fromOriginal, loadPhoto, perceptionConfig, toOriginal } from "../../lib/perception";
 
 const cfg = perceptionConfig("quick").photo; // working size 512
@@ -70,6 +71,38 @@ describe("photo input (sharp): formats, depth, channels, orientation", () => {
     // decoding it whole would take 300 MB of pixels
     expect((peak - rss0) / 1e6).toBeLessThan(150);
   });
+
+  it("a square photo of exactly maxSide (16384 x 16384) decodes: libvips' own pixel limit (16383 x 16383) does not refuse what maxSide accepts", async () => {
+    // an 8-bit grayscale PNG of zeros, written row block by row block so the test never holds its 268 M pixels
+    const S = 16384;
+    const chunk = (type: string, data: Buffer) => {
+      const td = Buffer.concat([Buffer.from(type, "latin1"), data]);
+      const head = Buffer.alloc(4);
+      head.writeUInt32BE(data.length);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(zlib.crc32(td) >>> 0);
+      return Buffer.concat([head, td, crc]);
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(S, 0);
+    ihdr.writeUInt32BE(S, 4);
+    ihdr[8] = 8; // bit depth; colour type 0 (gray), no interlace
+    const deflate = zlib.createDeflate({ level: 9 });
+    const parts: Buffer[] = [];
+    deflate.on("data", (d: Buffer) => parts.push(d));
+    const rows = Buffer.alloc((S + 1) * 64); // filter byte 0 + S zero pixels, 64 rows
+    for (let r = 0; r < S; r += 64) deflate.write(rows);
+    await new Promise((done) => deflate.end(done));
+    const png = Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", Buffer.concat(parts)), chunk("IEND", Buffer.alloc(0))]);
+    expect(cfg.maxSide).toBe(S);
+    const p = await loadPhoto(png, cfg, "max.png");
+    expect([p.image.width, p.image.height, p.originalWidth, p.originalHeight]).toEqual([512, 512, S, S]);
+    expect(at(p.image, 300, 300)).toEqual([0, 0, 0]);
+    // one pixel more on a side is the clear maxSide error, not libvips' pixel limit
+    ihdr.writeUInt32BE(S + 1, 0);
+    const wider = Buffer.concat([png.subarray(0, 8), chunk("IHDR", ihdr), png.subarray(8 + 25)]);
+    await expect(loadPhoto(wider, cfg, "wider.png")).rejects.toThrow("decodeImage: wider.png is 16385x16384, larger than maxSide 16384");
+  }, 30000);
 
   it("the mapping back to the original is exact", async () => {
     const wide = await sharp({ create: { width: 2048, height: 1024, channels: 3, background: "#808080" } }).png().toBuffer();
