@@ -104,6 +104,48 @@ describe("photo input (sharp): formats, depth, channels, orientation", () => {
     await expect(loadPhoto(wider, cfg, "wider.png")).rejects.toThrow("decodeImage: wider.png is 16385x16384, larger than maxSide 16384");
   }, 30000);
 
+  it("16-bit grayscale is read as 16 bits and expanded to RGB", async () => {
+    const g = Buffer.alloc(40 * 20);
+    for (let i = 0; i < g.length; i++) g[i] = i % 40 < 20 ? 30 : 220;
+    const png = await sharp(g, { raw: { width: 40, height: 20, channels: 1 } }).toColourspace("grey16").png().toBuffer();
+    const p = await loadPhoto(png, cfg, "gray16.png");
+    expect(p.bitDepth).toBe(16);
+    expect([at(p.image, 2, 10), at(p.image, 37, 10)]).toEqual([
+      [30, 30, 30],
+      [220, 220, 220],
+    ]);
+    const rgb16 = await loadPhoto(await sharp(card(), raw).toColourspace("rgb16").png().toBuffer(), cfg);
+    expect(rgb16.bitDepth).toBe(16);
+  });
+
+  it("EXIF orientation on a photo that is also shrunk: a marked corner maps back to where an upright copy has it", async () => {
+    // stored 2000 x 1000, green 100 x 100 square at the stored top-left; orientation 8 = turn 90 degrees anticlockwise to view
+    const W = 2000;
+    const H = 1000;
+    const d = Buffer.alloc(W * H * 3, 128);
+    for (let v = 0; v < 100; v++) for (let u = 0; u < 100; u++) d.set([20, 230, 20], (v * W + u) * 3);
+    const jpg = await sharp(d, { raw: { width: W, height: H, channels: 3 } }).withMetadata({ orientation: 8 }).jpeg({ quality: 95 }).toBuffer();
+    const p = await loadPhoto(jpg, cfg, "phone-large.jpg");
+    expect([p.image.width, p.image.height, p.originalWidth, p.originalHeight, p.orientation]).toEqual([256, 512, 1000, 2000, 8]);
+    // orientation 8: the stored top-left corner is seen at the bottom-left
+    let su = 0;
+    let sv = 0;
+    let n = 0;
+    for (let v = 0; v < p.image.height; v++) {
+      for (let u = 0; u < p.image.width; u++) {
+        const [r, g] = at(p.image, u, v);
+        if (g > 150 && r < 100) {
+          su += u + 0.5;
+          sv += v + 0.5;
+          n++;
+        }
+      }
+    }
+    const centre = toOriginal(p, su / n, sv / n);
+    expect(Math.abs(centre.u - 50)).toBeLessThan(3);
+    expect(Math.abs(centre.v - 1950)).toBeLessThan(3);
+  });
+
   it("the mapping back to the original is exact", async () => {
     const wide = await sharp({ create: { width: 2048, height: 1024, channels: 3, background: "#808080" } }).png().toBuffer();
     const p = await loadPhoto(wide, cfg);
