@@ -9,6 +9,7 @@
  *   6. distances and rank orders with tie detection.
  * Bad frames throw (mismatched sizes) or come back with counted refusals; nothing half-done.
  */
+import { performance } from "perf_hooks";
 import { guessIntrinsics } from "../world/camera";
 import type { Intrinsics } from "../world/types";
 import { checkEngineConfig, engineConfig } from "./config";
@@ -63,8 +64,43 @@ function emptyRanks(): Record<RankKey, ObjectRank> {
   return r;
 }
 
-/** Runs the whole extraction on a perception frame. */
-export function extractSpatialInfo(frame: PerceptionFrame, config: EngineConfig = engineConfig()): ExtractionResult {
+/** The extraction's steps as a benchmark sees them: back-projection (1-2), RANSAC (3), per-object attributes, distances and ranks (4-6). */
+export const EXTRACT_STEPS = ["pointCloud", "groundPlane", "attributes"] as const;
+export type ExtractStep = (typeof EXTRACT_STEPS)[number];
+
+/** Milliseconds per extraction step: wall clock and this process's CPU time (user + system). */
+export interface ExtractTimings {
+  wall: Record<ExtractStep, number>;
+  cpu: Record<ExtractStep, number>;
+}
+
+/** Zeroed timings to pass to `extractSpatialInfo` (steps an early return skips stay 0). */
+export function newExtractTimings(): ExtractTimings {
+  const zero = () => ({ pointCloud: 0, groundPlane: 0, attributes: 0 });
+  return { wall: zero(), cpu: zero() };
+}
+
+/** Adds the time since the last lap to `step` of `t`; does nothing (and reads no clock) without `t`. */
+function lapTimer(t: ExtractTimings | undefined): (step: ExtractStep) => void {
+  if (t === undefined) return () => {};
+  let wall = performance.now();
+  let cpu = process.cpuUsage();
+  return (step) => {
+    const w = performance.now();
+    const c = process.cpuUsage();
+    t.wall[step] += w - wall;
+    t.cpu[step] += (c.user - cpu.user + c.system - cpu.system) / 1000;
+    wall = w;
+    cpu = c;
+  };
+}
+
+/**
+ * Runs the whole extraction on a perception frame. `timings` (optional, e.g. from
+ * `newExtractTimings()`) receives the milliseconds of each step, for benchmarks.
+ */
+export function extractSpatialInfo(frame: PerceptionFrame, config: EngineConfig = engineConfig(), timings?: ExtractTimings): ExtractionResult {
+  const lap = lapTimer(timings);
   checkEngineConfig(config, "extractSpatialInfo");
   // 1. frame and intrinsics
   checkFrame(frame);
@@ -104,6 +140,7 @@ export function extractSpatialInfo(frame: PerceptionFrame, config: EngineConfig 
       if (mask[i] < 0) groundCount++;
     }
   }
+  lap("pointCloud");
   if (frame.detections.length === 0) {
     refusals.push({ id: null, reason: "empty-scene", detail: "no objects detected" });
     return { ...base, plane: null, objects: [], refusals, invalidDepthPixels: invalid, complete: false };
@@ -122,6 +159,7 @@ export function extractSpatialInfo(frame: PerceptionFrame, config: EngineConfig 
     ground[g++] = xyz[3 * i + 2];
   }
   const plane = fitGroundPlane(ground, { iterations: config.ransacIterations, threshold: config.ransacThreshold, maxPoints: config.ransacMaxPoints, seed: config.ransacSeed });
+  lap("groundPlane");
   if (plane === null) {
     refusals.push({ id: null, reason: "no-ground-plane", detail: `no plane through ${groundCount} background points (fewer than 3, or all collinear)` });
     return { ...base, plane: null, objects: [], refusals, invalidDepthPixels: invalid, complete: false };
@@ -151,6 +189,7 @@ export function extractSpatialInfo(frame: PerceptionFrame, config: EngineConfig 
   }
   const complete = objects.length === frame.detections.length;
   computeRanks(objects, config.tolerances, complete);
+  lap("attributes");
   return { ...base, plane, objects, refusals, invalidDepthPixels: invalid, complete };
 }
 

@@ -106,7 +106,8 @@ export async function decodeImageInfo(bytes: Uint8Array, name = "image", options
   if (isPng(bytes)) checkPngStructure(bytes, name);
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
   try {
-    meta = await sharp(bytes, { failOn: "warning" }).metadata();
+    // the header only: our maxSide check below is the size guard, not libvips' default pixel limit
+    meta = await sharp(bytes, { failOn: "warning", limitInputPixels: false }).metadata();
   } catch (e) {
     throw new Error(`decodeImage: ${name} is not a readable image (corrupt, truncated or unknown format): ${(e as Error).message}`);
   }
@@ -132,7 +133,9 @@ export async function decodeImageInfo(bytes: Uint8Array, name = "image", options
   const outH = scale < 1 ? Math.max(1, Math.round(H * scale)) : H;
   const bitDepth = meta.depth === "ushort" || meta.depth === "short" ? 16 : 8;
   try {
-    let pipe = sharp(bytes, { failOn: "warning" }).rotate();
+    // libvips' default pixel limit (16383 x 16383) would refuse a square image of maxSide 16384
+    // that the check above accepted, with a misleading message; maxSide^2 is the same guard
+    let pipe = sharp(bytes, { failOn: "warning", limitInputPixels: o.maxSide * o.maxSide }).rotate();
     if (scale < 1) pipe = pipe.resize(outW, outH, { fit: "fill", kernel: "lanczos3" });
     if (hasAlpha) pipe = pipe.flatten({ background: { r: o.background[0], g: o.background[1], b: o.background[2] } });
     const { data, info } = await pipe.toColourspace("srgb").removeAlpha().raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });

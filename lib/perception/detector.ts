@@ -117,16 +117,33 @@ function toInput(image: RgbImage, size: number): tf.Tensor4D {
 export async function loadCenterNet(modelDir: string = humanModelsDir()): Promise<CenterNetDetector> {
   const jsonFile = path.join(modelDir, "centernet.json");
   if (!fs.existsSync(jsonFile)) throw new Error(`loadCenterNet: no centernet.json in ${modelDir}`);
-  const json = JSON.parse(fs.readFileSync(jsonFile, "utf8")) as {
+  let json: {
     modelTopology: object;
     weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
     signature?: { inputs?: Record<string, { tensorShape?: { dim?: { size: string }[] } }> };
   };
+  try {
+    json = JSON.parse(fs.readFileSync(jsonFile, "utf8"));
+  } catch (e) {
+    throw new Error(`loadCenterNet: ${jsonFile} is not valid JSON (a damaged or partial install? npm ci restores it): ${(e as Error).message}`);
+  }
+  if (!json || typeof json.modelTopology !== "object" || !Array.isArray(json.weightsManifest)) {
+    throw new Error(`loadCenterNet: ${jsonFile} is not a TF.js graph model (it needs modelTopology and weightsManifest)`);
+  }
   const specs = json.weightsManifest.flatMap((g) => g.weights);
-  const parts = json.weightsManifest.flatMap((g) => g.paths).map((p) => fs.readFileSync(path.join(modelDir, p)));
+  const parts = json.weightsManifest.flatMap((g) => g.paths).map((p) => {
+    const file = path.join(modelDir, p);
+    if (!fs.existsSync(file)) throw new Error(`loadCenterNet: ${jsonFile} names the weights file ${p}, which is missing from ${modelDir}`);
+    return fs.readFileSync(file);
+  });
   const bin = Buffer.concat(parts);
   const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length) as ArrayBuffer;
-  const model = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }));
+  let model: tf.GraphModel;
+  try {
+    model = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }));
+  } catch (e) {
+    throw new Error(`loadCenterNet: the graph in ${modelDir} does not load (weights of the wrong size for their manifest?): ${(e as Error).message.split("\n")[0]}`);
+  }
   const dims = json.signature?.inputs?.[INPUT]?.tensorShape?.dim;
   const inputSize = dims && dims.length === 4 ? Number(dims[1].size) : 512;
   let disposed = false;

@@ -84,7 +84,7 @@ export async function loadOnnxDepth(source: string | Uint8Array, options: Partia
       const H = image.height;
       // 1-2. normalise and run
       const planes = rgbToPlanes(image.data, W, H, tw, th, o.mean, o.std); // [3, th, tw]
-      const out = (await runOnnx(model, { [o.inputName]: floatTensor(planes, [1, 3, th, tw]) }, [o.outputName]))[o.outputName];
+      const out = (await runOnnx(model, { [o.inputName]: floatTensor(planes, [1, 3, th, tw]) }, [o.outputName], "OnnxDepthModel.estimate"))[o.outputName];
       const d = out.dims;
       const oh = d[d.length - 2];
       const ow = d[d.length - 1];

@@ -88,13 +88,23 @@ export async function openOnnxModel(source: string | Uint8Array, spec: ModelSpec
   }
 }
 
-/** Runs the model and returns the named float32 outputs with their dims. */
-export async function runOnnx(model: OnnxModel, feeds: Record<string, ort.Tensor>, outputs: string[]): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
-  const res = await model.session.run(feeds, outputs);
+/**
+ * Runs the model and returns the named float32 outputs with their dims. A model that loads but
+ * fails when run (e.g. it only works at one input size) is an error that names the caller
+ * (`what`), the model and the shapes fed, with onnxruntime's first line.
+ */
+export async function runOnnx(model: OnnxModel, feeds: Record<string, ort.Tensor>, outputs: string[], what = "runOnnx"): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
+  let res: ort.InferenceSession.OnnxValueMapType;
+  try {
+    res = await model.session.run(feeds, outputs);
+  } catch (e) {
+    const fed = Object.entries(feeds).map(([name, t]) => `${name} ${t.type} [${t.dims.join(", ")}]`).join(", ");
+    throw new Error(`${what}: ${model.file} failed to run on ${fed}: ${(e as Error).message.split("\n")[0]}`);
+  }
   const out: Record<string, { data: Float32Array; dims: number[] }> = {};
   for (const name of outputs) {
     const t = res[name];
-    if (t === undefined || t.type !== "float32") throw new Error(`runOnnx: ${model.file} gave no float32 output '${name}'`);
+    if (t === undefined || t.type !== "float32") throw new Error(`${what}: ${model.file} gave no float32 output '${name}'`);
     out[name] = { data: t.data as Float32Array, dims: [...t.dims] };
   }
   return out;

@@ -114,7 +114,7 @@ export async function loadOnnxSegmenter(encoderFile: string | Uint8Array, decode
           for (let c = 0; c < 3; c++) planes[c * S * S + y * S + x] = (image.data[(v * W + u) * 3 + c] - o.mean[c]) / o.std[c];
         }
       }
-      const emb = (await runOnnx(encoder, { [o.encoderInput]: floatTensor(planes, [1, 3, S, S]) }, [o.encoderOutput]))[o.encoderOutput];
+      const emb = (await runOnnx(encoder, { [o.encoderInput]: floatTensor(planes, [1, 3, S, S]) }, [o.encoderOutput], "OnnxSegmenter.segment (encoder)"))[o.encoderOutput];
       const out: BoxMask[] = [];
       for (const b of boxes) {
         // 2. box prompt
@@ -129,7 +129,7 @@ export async function loadOnnxSegmenter(encoderFile: string | Uint8Array, decode
         }
         if ("has_mask_input" in decoder.inputs) feeds.has_mask_input = floatTensor(Float32Array.from([0]), [1]);
         if ("orig_im_size" in decoder.inputs) feeds.orig_im_size = floatTensor(Float32Array.from([H, W]), [2]);
-        const res = await runOnnx(decoder, feeds, [o.masksOutput, o.scoresOutput]);
+        const res = await runOnnx(decoder, feeds, [o.masksOutput, o.scoresOutput], "OnnxSegmenter.segment (decoder)");
         // 3. best candidate, back to image pixels, inside the grown box
         const m = res[o.masksOutput];
         const [, M, mh, mw] = m.dims; // [1, M, h, w]

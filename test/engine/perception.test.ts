@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../lib/core/rng";
 import { noisyConfig } from "../../lib/engine/config";
-import { extractSpatialInfo } from "../../lib/engine/extract";
+import { EXTRACT_STEPS, extractSpatialInfo, newExtractTimings } from "../../lib/engine/extract";
 import { noisySource, oracleSource } from "../../lib/engine/perception";
 import { renderScene } from "../../lib/world/render";
 import { obj, scene } from "./helpers";
@@ -57,5 +57,27 @@ describe("perception sources", () => {
     // a label probability of 0 draws nothing: the geometric stream is unchanged by the new options
     const again = noisySource(new Rng(3), noisyConfig("tiny", { dropProbability: 0 })).perceive(input);
     expect(Array.from(again.depth)).toEqual(Array.from(plain.depth));
+  });
+});
+
+describe("extraction step timings (for benchmarks)", () => {
+  it("fill wall and CPU milliseconds per step, and change nothing in the result", () => {
+    const frame = oracleSource().perceive(input);
+    const t = newExtractTimings();
+    const timed = extractSpatialInfo(frame, undefined, t);
+    expect(timed).toEqual(extractSpatialInfo(frame));
+    expect(Object.keys(t.wall)).toEqual([...EXTRACT_STEPS]);
+    for (const s of EXTRACT_STEPS) {
+      expect(t.wall[s]).toBeGreaterThan(0);
+      expect(t.cpu[s]).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it("an early return (no detections) leaves the later steps at 0", () => {
+    const frame = { ...oracleSource().perceive(input), detections: [] };
+    const t = newExtractTimings();
+    expect(extractSpatialInfo(frame, undefined, t).refusals[0].reason).toBe("empty-scene");
+    expect(t.wall.pointCloud).toBeGreaterThan(0);
+    expect([t.wall.groundPlane, t.wall.attributes, t.cpu.groundPlane, t.cpu.attributes]).toEqual([0, 0, 0, 0]);
   });
 });

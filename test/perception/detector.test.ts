@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/backend";
 import { boxIoU, decodeCenterNet, loadCenterNet, loadPhoto, nonMaxSuppression, perceptionConfig, humanModelsDir, cocoName, COCO_CLASSES } from "../../lib/perception";
@@ -68,6 +71,24 @@ describe("CenterNet COCO detector from @vladmandic/human", () => {
     other.dispose();
     await expect(other.detect(img, cfg.detector)).rejects.toThrow("CenterNetDetector: used after dispose()");
     await expect(loadCenterNet("/nonexistent")).rejects.toThrow("loadCenterNet: no centernet.json in /nonexistent");
+  });
+
+  it("damaged model files are clear errors: bad JSON, not a graph, a missing or short weights file", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "centernet-"));
+    try {
+      const json = path.join(dir, "centernet.json");
+      fs.writeFileSync(json, "{ not json");
+      await expect(loadCenterNet(dir)).rejects.toThrow(`loadCenterNet: ${json} is not valid JSON (a damaged or partial install? npm ci restores it)`);
+      fs.writeFileSync(json, JSON.stringify({ format: "layers-model" }));
+      await expect(loadCenterNet(dir)).rejects.toThrow(`loadCenterNet: ${json} is not a TF.js graph model (it needs modelTopology and weightsManifest)`);
+      const real = fs.readFileSync(path.join(humanModelsDir(), "centernet.json"), "utf8");
+      fs.writeFileSync(json, real);
+      await expect(loadCenterNet(dir)).rejects.toThrow(`loadCenterNet: ${json} names the weights file centernet.bin, which is missing from ${dir}`);
+      fs.writeFileSync(path.join(dir, "centernet.bin"), Buffer.alloc(1000));
+      await expect(loadCenterNet(dir)).rejects.toThrow(`loadCenterNet: the graph in ${dir} does not load (weights of the wrong size for their manifest?)`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

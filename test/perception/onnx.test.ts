@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fitInverseDepth, loadOnnxDepth, loadOnnxSegmenter, rgbToPlanes, resizeMap, DEPTH_ANYTHING_DEFAULTS } from "../../lib/perception";
-import { meanDepthModel, meanSamModels, ONNX_INT64 } from "./onnx-writer";
+import { meanDepthModel, meanSamModels, onnxModel, ONNX_FLOAT, ONNX_INT64 } from "./onnx-writer";
 
 function solid(W: number, H: number, rgb: [number, number, number]) {
   const data = new Uint8Array(W * H * 3);
@@ -150,4 +150,35 @@ describe("ONNX loader: a wrong model is a clear error before any inference", () 
       await expect(c.load()).rejects.toThrow(c.error);
     });
   }
+});
+
+describe("ONNX models that load but go wrong when run: clear errors", () => {
+  const image = { width: 4, height: 4, data: new Uint8Array(48) };
+
+  it("a depth model that only works at 8 x 8, run at its symbolic size 14: the error names the call, the model and the shapes fed", async () => {
+    // declares [1, 3, h, w] but adds a fixed [1, 8, 8] bias: any other size fails inside onnxruntime
+    const fixedBias = onnxModel({
+      nodes: [
+        { op: "ReduceMean", inputs: ["pixel_values"], outputs: ["m"], attrs: [{ name: "axes", ints: [1] }, { name: "keepdims", int: 0 }] },
+        { op: "Add", inputs: ["m", "bias"], outputs: ["predicted_depth"] },
+      ],
+      initializers: [{ name: "bias", dims: [1, 8, 8], values: new Array(64).fill(0) }],
+      inputs: [{ name: "pixel_values", elemType: ONNX_FLOAT, dims: [1, 3, "h", "w"] }],
+      outputs: [{ name: "predicted_depth", elemType: ONNX_FLOAT, dims: [1, "h", "w"] }],
+    });
+    const model = await loadOnnxDepth(fixedBias, { inputSize: 14 });
+    await expect(model.estimate(image)).rejects.toThrow("OnnxDepthModel.estimate: (bytes) failed to run on pixel_values float32 [1, 3, 14, 14]: Non-zero status code returned while running Add node");
+    await model.release();
+  });
+
+  it("a depth model whose undeclared output turns out to have the wrong rank", async () => {
+    const flat = onnxModel({
+      nodes: [{ op: "ReduceMean", inputs: ["pixel_values"], outputs: ["predicted_depth"], attrs: [{ name: "axes", ints: [0, 1] }, { name: "keepdims", int: 0 }] }],
+      inputs: [{ name: "pixel_values", elemType: ONNX_FLOAT, dims: [1, 3, 8, 8] }],
+      outputs: [{ name: "predicted_depth", elemType: ONNX_FLOAT, dims: [] }],
+    });
+    const model = await loadOnnxDepth(flat);
+    await expect(model.estimate(image)).rejects.toThrow("OnnxDepthModel.estimate: output 'predicted_depth' has shape [8, 8], expected [1, H, W] or [1, 1, H, W]");
+    await model.release();
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import sharp from "sharp";
+import * as zlib from "zlib";
 import { fromOriginal, loadPhoto, perceptionConfig, toOriginal } from "../../lib/perception";
 
 const cfg = perceptionConfig("quick").photo; // working size 512
@@ -69,6 +70,80 @@ describe("photo input (sharp): formats, depth, channels, orientation", () => {
     expect(at(p.image, 100, 100)).toEqual([10, 200, 30]);
     // decoding it whole would take 300 MB of pixels
     expect((peak - rss0) / 1e6).toBeLessThan(150);
+  });
+
+  it("a square photo of exactly maxSide (16384 x 16384) decodes: libvips' own pixel limit (16383 x 16383) does not refuse what maxSide accepts", async () => {
+    // an 8-bit grayscale PNG of zeros, written row block by row block so the test never holds its 268 M pixels
+    const S = 16384;
+    const chunk = (type: string, data: Buffer) => {
+      const td = Buffer.concat([Buffer.from(type, "latin1"), data]);
+      const head = Buffer.alloc(4);
+      head.writeUInt32BE(data.length);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(zlib.crc32(td) >>> 0);
+      return Buffer.concat([head, td, crc]);
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(S, 0);
+    ihdr.writeUInt32BE(S, 4);
+    ihdr[8] = 8; // bit depth; colour type 0 (gray), no interlace
+    const deflate = zlib.createDeflate({ level: 9 });
+    const parts: Buffer[] = [];
+    deflate.on("data", (d: Buffer) => parts.push(d));
+    const rows = Buffer.alloc((S + 1) * 64); // filter byte 0 + S zero pixels, 64 rows
+    for (let r = 0; r < S; r += 64) deflate.write(rows);
+    await new Promise((done) => deflate.end(done));
+    const png = Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", Buffer.concat(parts)), chunk("IEND", Buffer.alloc(0))]);
+    expect(cfg.maxSide).toBe(S);
+    const p = await loadPhoto(png, cfg, "max.png");
+    expect([p.image.width, p.image.height, p.originalWidth, p.originalHeight]).toEqual([512, 512, S, S]);
+    expect(at(p.image, 300, 300)).toEqual([0, 0, 0]);
+    // one pixel more on a side is the clear maxSide error, not libvips' pixel limit
+    ihdr.writeUInt32BE(S + 1, 0);
+    const wider = Buffer.concat([png.subarray(0, 8), chunk("IHDR", ihdr), png.subarray(8 + 25)]);
+    await expect(loadPhoto(wider, cfg, "wider.png")).rejects.toThrow("decodeImage: wider.png is 16385x16384, larger than maxSide 16384");
+  }, 30000);
+
+  it("16-bit grayscale is read as 16 bits and expanded to RGB", async () => {
+    const g = Buffer.alloc(40 * 20);
+    for (let i = 0; i < g.length; i++) g[i] = i % 40 < 20 ? 30 : 220;
+    const png = await sharp(g, { raw: { width: 40, height: 20, channels: 1 } }).toColourspace("grey16").png().toBuffer();
+    const p = await loadPhoto(png, cfg, "gray16.png");
+    expect(p.bitDepth).toBe(16);
+    expect([at(p.image, 2, 10), at(p.image, 37, 10)]).toEqual([
+      [30, 30, 30],
+      [220, 220, 220],
+    ]);
+    const rgb16 = await loadPhoto(await sharp(card(), raw).toColourspace("rgb16").png().toBuffer(), cfg);
+    expect(rgb16.bitDepth).toBe(16);
+  });
+
+  it("EXIF orientation on a photo that is also shrunk: a marked corner maps back to where an upright copy has it", async () => {
+    // stored 2000 x 1000, green 100 x 100 square at the stored top-left; orientation 8 = turn 90 degrees anticlockwise to view
+    const W = 2000;
+    const H = 1000;
+    const d = Buffer.alloc(W * H * 3, 128);
+    for (let v = 0; v < 100; v++) for (let u = 0; u < 100; u++) d.set([20, 230, 20], (v * W + u) * 3);
+    const jpg = await sharp(d, { raw: { width: W, height: H, channels: 3 } }).withMetadata({ orientation: 8 }).jpeg({ quality: 95 }).toBuffer();
+    const p = await loadPhoto(jpg, cfg, "phone-large.jpg");
+    expect([p.image.width, p.image.height, p.originalWidth, p.originalHeight, p.orientation]).toEqual([256, 512, 1000, 2000, 8]);
+    // orientation 8: the stored top-left corner is seen at the bottom-left
+    let su = 0;
+    let sv = 0;
+    let n = 0;
+    for (let v = 0; v < p.image.height; v++) {
+      for (let u = 0; u < p.image.width; u++) {
+        const [r, g] = at(p.image, u, v);
+        if (g > 150 && r < 100) {
+          su += u + 0.5;
+          sv += v + 0.5;
+          n++;
+        }
+      }
+    }
+    const centre = toOriginal(p, su / n, sv / n);
+    expect(Math.abs(centre.u - 50)).toBeLessThan(3);
+    expect(Math.abs(centre.v - 1950)).toBeLessThan(3);
   });
 
   it("the mapping back to the original is exact", async () => {
