@@ -89,7 +89,7 @@ function dataParallel(name: string, cfg: ReferenceConfig, workers: number, nativ
       dp = await DataParallelTrainer.create({
         workers,
         factory: { module: path.join(projectRoot(), "lib", "train", "reference.ts"), export: "referenceShardTask", args: { config: cfg, seed: SEED, optimizer: "fused" } },
-        env: { ...process.env, SPATIALEDIT_NATIVE_BLAS: native ? process.env.SPATIALEDIT_NATIVE_BLAS : "0", SPATIALEDIT_BACKEND: "wasm" },
+        env: { ...process.env, ...(native ? {} : { SPATIALEDIT_NATIVE_BLAS: "0" }), SPATIALEDIT_BACKEND: "wasm" }, // the workers parse it (lib/core/env.ts)
       });
     },
     run: async (n) => {

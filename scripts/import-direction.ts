@@ -53,7 +53,19 @@ export function areaOf(libDir: string, file: string): string | null {
   return first.endsWith(".ts") ? first.slice(0, -3) : first;
 }
 
-const IMPORT_RE = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s+["']([^"']+)["']|require\(\s*["']([^"']+)["']\s*\)|import\(\s*["']([^"']+)["']\s*\)/g;
+/**
+ * import/export ... from "x" (the clause may span lines: `import {\n a,\n} from "x"`), bare
+ * `import "x"`, require("x") and import("x"); either quote. Comments are not skipped: a commented
+ * import counts too (harmless: it can only add a report).
+ */
+const IMPORT_RE = /(?:^|[\s;])(?:import|export)(?:\s+type)?\s+(?:[^'"`;]*?\sfrom\s*)?["']([^"'\n]+)["']|require\(\s*["']([^"'\n]+)["']\s*\)|import\(\s*["']([^"'\n]+)["']\s*\)/g;
+
+/** 1-based line of character `index` of `text`. */
+function lineAt(text: string, index: number): number {
+  let n = 1;
+  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) n++;
+  return n;
+}
 
 /** Every relative import of lib/ that goes against the allowed direction, plus imports of unknown areas. */
 export function checkImportDirection(libDir: string, allowed: Record<string, readonly string[]> = ALLOWED): ImportViolation[] {
@@ -62,23 +74,20 @@ export function checkImportDirection(libDir: string, allowed: Record<string, rea
     const from = areaOf(libDir, file);
     if (from === null) continue;
     const text = fs.readFileSync(file, "utf8");
-    const lines = text.split("\n");
-    lines.forEach((ln, i) => {
-      IMPORT_RE.lastIndex = 0;
-      let m: RegExpExecArray | null;
-      while ((m = IMPORT_RE.exec(ln)) !== null) {
-        const spec = m[1] ?? m[2] ?? m[3];
-        if (!spec.startsWith(".")) continue;
-        const to = areaOf(libDir, path.resolve(path.dirname(file), spec));
-        if (to === null) {
-          out.push({ file: path.relative(libDir, file), line: i + 1, from, to: "(outside lib)", spec });
-          continue;
-        }
-        if (to === from) continue;
-        const ok = allowed[from];
-        if (ok === undefined || !ok.includes(to)) out.push({ file: path.relative(libDir, file), line: i + 1, from, to, spec });
+    for (const m of text.matchAll(IMPORT_RE)) {
+      const spec = m[1] ?? m[2] ?? m[3];
+      if (!spec.startsWith(".")) continue;
+      // the line of the module name (for a multi-line import: its `from` line)
+      const line = lineAt(text, m.index! + m[0].lastIndexOf(spec));
+      const to = areaOf(libDir, path.resolve(path.dirname(file), spec));
+      if (to === null) {
+        out.push({ file: path.relative(libDir, file), line, from, to: "(outside lib)", spec });
+        continue;
       }
-    });
+      if (to === from) continue;
+      const ok = allowed[from];
+      if (ok === undefined || !ok.includes(to)) out.push({ file: path.relative(libDir, file), line, from, to, spec });
+    }
   }
   return out;
 }
@@ -91,7 +100,7 @@ export function checkNotebookImports(notebookDir: string): { notebook: string; s
     for (const c of nb.cells) {
       if (c.cell_type !== "code") continue;
       const src = Array.isArray(c.source) ? c.source.join("") : c.source;
-      for (const m of src.matchAll(/from\s+"(\.\/lib\/[^"]+)"/g)) {
+      for (const m of src.matchAll(/(?:from\s*|import\s*\(\s*|require\(\s*|import\s+)["'](\.\/lib(?:\/[^"'\n]*)?)["']/g)) {
         if (!/^\.\/lib\/[a-z]+$/.test(m[1])) out.push({ notebook: f, spec: m[1] });
       }
     }

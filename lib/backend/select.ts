@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { envValue } from "../core/env";
-import { registerTunedKernels, TUNED_KERNELS_ENV, unregisterTunedKernels } from "./kernels/register";
+import { registerTunedKernels, TUNED_KERNELS_ENV, tunedKernelsEnabled, unregisterTunedKernels } from "./kernels/register";
 
 export const BACKEND_NAMES = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -138,7 +138,7 @@ let lastTunedKernels = "not applied";
  */
 function applyTunedKernels(env: Record<string, string | undefined>): string {
   try {
-    if (env[TUNED_KERNELS_ENV] === "0") {
+    if (!tunedKernelsEnabled(env)) {
       unregisterTunedKernels();
       return `stock (${TUNED_KERNELS_ENV}=0)`;
     }
@@ -161,6 +161,7 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   const env = options.env ?? process.env;
   const force = options.force ?? envValue(BACKEND_ENV, env);
   const preferWebgpu = options.preferWebgpu ?? envValue(WEBGPU_ENV, env);
+  tunedKernelsEnabled(env); // a bad SPATIALEDIT_TUNED_KERNELS is an error here, before the wasm step's catch-all could hide it
   if (lastReport !== null && (force === "auto" || force === lastReport.name) && tf.getBackend() === lastReport.name) {
     return lastReport;
   }

@@ -70,3 +70,44 @@ export function crossBlock(x: tf.Tensor3D, context: tf.Tensor3D, p: Params, pref
   if (cfg.modulated) f = gated(f, g2);
   return tf.add(y, f) as tf.Tensor3D;
 }
+
+/** N cross blocks `${stack}.0` .. `${stack}.${N-1}`, block l from `rng.fork(label(l))` (default `block${l}`). */
+export function initCrossStack(rng: Rng, cfg: CrossBlockConfig, nLayers: number, stack: string, label: (l: number) => string = (l) => `block${l}`): Params {
+  if (!Number.isInteger(nLayers) || nLayers < 1) throw new Error(`cross stack '${stack}': nLayers must be a positive integer, got ${nLayers}`);
+  let p: Params = {};
+  for (let l = 0; l < nLayers; l++) p = { ...p, ...initCrossBlock(rng.fork(label(l)), cfg, `${stack}.${l}`) };
+  return p;
+}
+
+export interface CrossStackOptions {
+  /** Conditioning vector [B, d] of every block of a modulated stack. */
+  cond?: tf.Tensor2D;
+  /** Keep each block's self- and cross-attention probabilities. */
+  returnAttention?: boolean;
+}
+
+export interface CrossStackResult {
+  /** [B, T, d] after the last block (no final LN). */
+  hidden: tf.Tensor3D;
+  /** Per block: self-attention [B, H, T, T] and cross-attention [B, H, T, S] (empty unless asked for). */
+  self: tf.Tensor4D[];
+  cross: tf.Tensor4D[];
+}
+
+/**
+ * The stack of N cross blocks (the transformer decoder; the editor's edit-head decoder and DiT
+ * denoiser): x [B, T, d] attends to `context` [B, S, d] in every block. Call inside tf.tidy.
+ */
+export function crossStack(x: tf.Tensor3D, context: tf.Tensor3D, p: Params, cfg: CrossBlockConfig, nLayers: number, stack: string, options: CrossStackOptions = {}): CrossStackResult {
+  const self: tf.Tensor4D[] = [];
+  const cross: tf.Tensor4D[] = [];
+  let h = x;
+  for (let l = 0; l < nLayers; l++) {
+    h = crossBlock(h, context, p, `${stack}.${l}`, cfg, {
+      cond: options.cond,
+      onSelf: options.returnAttention ? (a) => self.push(a) : undefined,
+      onCross: options.returnAttention ? (a) => cross.push(a) : undefined,
+    });
+  }
+  return { hidden: h, self, cross };
+}

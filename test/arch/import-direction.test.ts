@@ -46,11 +46,31 @@ describe("import direction of lib/", () => {
     expect(checkImportDirection(dir).map((v) => `${v.from}->${v.to}`)).toEqual(["world->engine", "world->data"]);
   });
 
+  it("catches a back-edge in an import that spans lines, and bare and type-only imports", () => {
+    const dir = fixture({
+      "nn/a.ts": 'import {\n  step,\n  other,\n} from "../train/step";\nimport type { M } from \'../models/m\';\nimport "../eval/side-effect";\nexport const a = step;\n',
+      "train/step.ts": "export const step = 1;\nexport const other = 2;\n",
+      "models/m.ts": "export type M = number;\n",
+      "eval/side-effect.ts": "export {};\n",
+    });
+    expect(checkImportDirection(dir).map((v) => `${v.file}:${v.line} ${v.from}->${v.to}`)).toEqual([
+      `${path.join("nn", "a.ts")}:4 nn->train`,
+      `${path.join("nn", "a.ts")}:5 nn->models`,
+      `${path.join("nn", "a.ts")}:6 nn->eval`,
+    ]);
+  });
+
   it("notebooks import barrels only", () => {
     expect(checkNotebookImports(path.join(root, "notebooks"))).toEqual([]);
     const dir = fixture({
-      "x.ipynb": JSON.stringify({ cells: [{ cell_type: "code", source: ['import { a } from "./lib/core";\n', 'import { b } from "./lib/theory/sort";\n'] }] }),
+      "x.ipynb": JSON.stringify({
+        cells: [{ cell_type: "code", source: ['import { a } from "./lib/core";\n', 'import { b } from "./lib/theory/sort";\n', "import { c } from './lib/nn/layers';\n", 'const d = await import("./lib/math/linalg");\n'] }],
+      }),
     });
-    expect(checkNotebookImports(dir)).toEqual([{ notebook: "x.ipynb", spec: "./lib/theory/sort" }]);
+    expect(checkNotebookImports(dir)).toEqual([
+      { notebook: "x.ipynb", spec: "./lib/theory/sort" },
+      { notebook: "x.ipynb", spec: "./lib/nn/layers" },
+      { notebook: "x.ipynb", spec: "./lib/math/linalg" },
+    ]);
   });
 });

@@ -59,4 +59,10 @@ describe("backend selection", () => {
       "SPATIALEDIT_BACKEND='cuda' is not a backend; use one of: auto, tensorflow, webgpu, wasm, cpu",
     );
   });
+
+  it("a bad SPATIALEDIT_TUNED_KERNELS is a clear error, not the tuned kernels by default", async () => {
+    await expect(initBackend({ env: { SPATIALEDIT_BACKEND: "wasm", SPATIALEDIT_TUNED_KERNELS: "no" } })).rejects.toThrow(
+      "SPATIALEDIT_TUNED_KERNELS='no' is not a switch; use 0 (off) or 1 (on)",
+    );
+  });
 });

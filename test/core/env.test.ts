@@ -33,6 +33,24 @@ describe("the SPATIALEDIT_* table", () => {
     expect(used.get("SPATIALEDIT_MACHINE_NOTE")).toBeDefined();
   });
 
+  it("TypeScript reads a SPATIALEDIT_* value only through lib/core/env.ts (envValue), never raw", () => {
+    // a raw read (`env.SPATIALEDIT_X === "0"`, `process.env[SOME_ENV]`) skips the parse, so a bad value would be a silent default;
+    // setting a variable for a child process or saving it to restore it afterwards is not a read
+    const RAW = /(?<!delete\s+)(?:process\.env|(?<![\w.])env)\s*(?:\.\s*SPATIALEDIT_\w+|\[\s*(?:"SPATIALEDIT_\w+"|[A-Z_]+_ENV)\s*\])(?!\s*=[^=])/g;
+    const restore = /^\s*const before = process\.env\[PROFILE_ENV\];$/;
+    const files = ["lib", "scripts", "bench"].flatMap((d) => filesUnder(path.join(root, d))).filter((f) => f.endsWith(".ts") && !f.endsWith(path.join("lib", "core", "env.ts")));
+    const raw: string[] = [];
+    for (const f of files) {
+      fs.readFileSync(f, "utf8").split("\n").forEach((line, i) => {
+        if (line.match(RAW) !== null && !restore.test(line)) raw.push(`${path.relative(root, f)}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(raw).toEqual([]);
+    // the pattern sees the read this test was written after (lib/backend/select.ts compared the raw text with "0")
+    expect('if (env[TUNED_KERNELS_ENV] === "0") {'.match(RAW)).not.toBeNull();
+    expect("process.env[PROFILE_ENV] = profile;".match(RAW)).toBeNull();
+  });
+
   it("README.md's table is the one generated from lib/core/env.ts", () => {
     expect(readmeEnvTable(fs.readFileSync(path.join(root, "README.md"), "utf8"))).toBe(envTableMarkdown());
   });

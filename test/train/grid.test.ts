@@ -12,7 +12,7 @@ import { keyGrid, nodeKey, selectWithAncestors, uniqueJobs, type GridNode, type 
 import { registerRecipe, type Recipe } from "../../lib/train/grid/recipes";
 import { inlineRunner } from "../../lib/train/grid/runners";
 import { runGrid } from "../../lib/train/grid/scheduler";
-import { makeToyRecipe, toyGrid } from "../../lib/train/grid/toy";
+import { makeToyRecipe, makeToyTask, TOY_TUNINGS, toyConfig, toyGrid } from "../../lib/train/grid/toy";
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "grid-"));
 
@@ -46,6 +46,23 @@ beforeAll(async () => {
   await initBackend({ force: "wasm" });
   registerRecipe("count-base", counting);
   registerRecipe("count-ft", counting);
+});
+
+describe("toy task tuning (lib/nn tuning modes)", () => {
+  for (const tune of TOY_TUNINGS) {
+    it(`'${tune}' trains exactly its variables and nothing else`, async () => {
+      const task = makeToyTask(toyConfig({ tune }), 5);
+      const before = Object.fromEntries(Object.entries(task.params).map(([k, v]) => [k, v.dataSync().slice()]));
+      await task.step(0);
+      const changed = Object.entries(task.params).filter(([k, v]) => v.dataSync().some((x, i) => x !== before[k][i])).map(([k]) => k).sort();
+      const want = Object.keys(task.params).filter((k) => tune === "full" || /^blocks\.\d+\.attn\.[qkvo]\.[wb]$/.test(k)).sort();
+      task.dispose();
+      expect(changed).toEqual(want);
+    });
+  }
+  it("an unknown tuning is a clear error", () => {
+    expect(() => toyConfig({ tune: "lora" as never })).toThrow("toy recipe: tune must be 'full' or 'attention', got 'lora'");
+  });
 });
 
 describe("grid keys", () => {

@@ -21,7 +21,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
-import { crossBlock, initCrossBlock, type CrossBlockConfig } from "../../nn/cross-block";
+import { crossStack, initCrossStack, type CrossBlockConfig } from "../../nn/cross-block";
 import { constVariable, initLayerNorm, initLinear, layerNorm, linear, normalVariable, patchify, unpatchify, type Params } from "../../nn/layers";
 import { initModulation, modulate, modulationChunks } from "../../nn/modulation";
 import { initTimestepMlp, timestepMlp, timestepTensor, type Timesteps } from "../../nn/timestep";
@@ -45,7 +45,7 @@ export function initDenoiser(rng: Rng, c: EditorConfig): Params {
     ...initTimestepMlp(rng.fork("t"), c.dnFreq, c.dnD, "dn.t"),
     "dn.null.e": normalVariable(rng.fork("null"), [1, c.dnD], c.initStd),
   };
-  for (let l = 0; l < c.dnLayers; l++) p = { ...p, ...initCrossBlock(rng.fork(`block${l}`), denoiserBlockConfig(c), `dn.blocks.${l}`) };
+  p = { ...p, ...initCrossStack(rng, denoiserBlockConfig(c), c.dnLayers, "dn.blocks") };
   return {
     ...p,
     ...initModulation(c.dnD, 2, "dn.final.ada"),
@@ -109,21 +109,13 @@ export function denoise(p: Params, c: EditorConfig, input: DenoiserInput, return
   // 2. timestep conditioning
   const temb = timestepMlp(timestepTensor(input.t, B, "denoiser"), p, "dn.t", c.dnFreq); // [B, dnD]
   // 3. blocks
-  const self: tf.Tensor4D[] = [];
-  const cross: tf.Tensor4D[] = [];
-  const cfg = denoiserBlockConfig(c);
-  for (let l = 0; l < c.dnLayers; l++) {
-    x = crossBlock(x, cond, p, `dn.blocks.${l}`, cfg, {
-      cond: temb,
-      onSelf: returnAttention ? (a) => self.push(a) : undefined,
-      onCross: returnAttention ? (a) => cross.push(a) : undefined,
-    });
-  }
+  const blocks = crossStack(x, cond, p, denoiserBlockConfig(c), c.dnLayers, "dn.blocks", { cond: temb, returnAttention });
+  x = blocks.hidden;
   // 4. final layer
   const [shift, scale] = modulationChunks(temb, p, "dn.final.ada", 2);
   const h = modulate(layerNorm(x, p, "dn.final.ln") as tf.Tensor3D, shift, scale);
   const out = linear(h, p, "dn.final.out") as tf.Tensor3D; // [B, N, p*p*3]
-  return { prediction: unpatchify(out, c.dnPatch, c.image, c.image, 3), attention: { self, cross } };
+  return { prediction: unpatchify(out, c.dnPatch, c.image, c.image, 3), attention: { self: blocks.self, cross: blocks.cross } };
 }
 
 /**

@@ -16,7 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
-import { crossBlock, initCrossBlock, type CrossBlockConfig } from "../../nn/cross-block";
+import { crossStack, initCrossStack, type CrossBlockConfig } from "../../nn/cross-block";
 import { initLayerNorm, initLinear, layerNorm, linear, normalVariable, type Params } from "../../nn/layers";
 import { initTransformer, transformer, type TransformerConfig } from "../../nn/transformer";
 import type { EditorConfig } from "./config";
@@ -59,7 +59,7 @@ export function initEditHead(rng: Rng, c: EditorConfig): Params {
     ...initTransformer(rng.fork("enc"), editEncConfig(c), EDIT_ENC_STACK),
     "edit.queries": normalVariable(rng.fork("queries"), [c.editQueries, c.editD], c.initStd),
   };
-  for (let l = 0; l < c.editDecLayers; l++) p = { ...p, ...initCrossBlock(rng.fork(`dec${l}`), editDecConfig(c), `edit.dec.${l}`) };
+  p = { ...p, ...initCrossStack(rng, editDecConfig(c), c.editDecLayers, "edit.dec", (l) => `dec${l}`) };
   return { ...p, ...initLayerNorm(c.editD, "edit.lnf"), ...initLinear(rng.fork("out"), c.editD, c.dnD, "edit.out") };
 }
 
@@ -76,15 +76,9 @@ export function editHead(p: Params, c: EditorConfig, imgStates: tf.Tensor3D, img
   if (d !== c.d || k !== imgEmbeddings.shape[0]) throw new Error(`editHead: expected [IMG] states [B, ${imgEmbeddings.shape[0]}, ${c.d}], got [${imgStates.shape.join(", ")}]`);
   const h = linear(tf.add(imgStates, imgEmbeddings), p, "edit.in") as tf.Tensor3D; // [B, k, editD]
   const enc = transformer(h, p, editEncConfig(c), EDIT_ENC_STACK, {}, { returnAttention });
-  const self: tf.Tensor4D[] = [];
-  const cross: tf.Tensor4D[] = [];
-  let q = tf.tile(tf.expandDims(p["edit.queries"], 0), [B, 1, 1]) as tf.Tensor3D; // [B, Q, editD]
-  for (let l = 0; l < c.editDecLayers; l++) {
-    q = crossBlock(q, enc.hidden, p, `edit.dec.${l}`, editDecConfig(c), {
-      onSelf: returnAttention ? (a) => self.push(a) : undefined,
-      onCross: returnAttention ? (a) => cross.push(a) : undefined,
-    });
-  }
+  const queries = tf.tile(tf.expandDims(p["edit.queries"], 0), [B, 1, 1]) as tf.Tensor3D; // [B, Q, editD]
+  const dec = crossStack(queries, enc.hidden, p, editDecConfig(c), c.editDecLayers, "edit.dec", { returnAttention });
+  const q = dec.hidden;
   const tokens = linear(layerNorm(q, p, "edit.lnf"), p, "edit.out") as tf.Tensor3D; // [B, Q, dnD]
-  return { tokens, attention: { encoder: enc.attention, self, cross } };
+  return { tokens, attention: { encoder: enc.attention, self: dec.self, cross: dec.cross } };
 }

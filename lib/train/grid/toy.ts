@@ -11,6 +11,7 @@ import { mergeConfig, type DeepPartial } from "../../core/profile";
 import { Rng } from "../../core/rng";
 import { disposeParams, type Params } from "../../nn/layers";
 import { initTransformer, transformer, type TransformerConfig } from "../../nn/transformer";
+import { tuningVarList, type TuningMode } from "../../nn/tuning";
 import { trainStep } from "../adam";
 import { hashJson } from "../checkpoint-config";
 import { fromPretrained } from "../checkpoint";
@@ -20,6 +21,10 @@ import { FusedAdam } from "../fused-adam";
 import { registerGrid } from "./grids";
 import type { GridNode, KeyedNode } from "./node";
 import { registerRecipe, type Recipe } from "./recipes";
+
+/** The lib/nn tuning modes the toy offers (it has no soft tokens or LoRA factors for the other two). */
+export const TOY_TUNINGS = ["full", "attention"] as const satisfies readonly TuningMode[];
+export type ToyTuning = (typeof TOY_TUNINGS)[number];
 
 export interface ToyConfig {
   /** Model width. */
@@ -35,8 +40,8 @@ export interface ToyConfig {
   steps: number;
   lr: number;
   checkpointEvery: number;
-  /** Which weights train: all, or the attention projections only. */
-  tune: string;
+  /** Which weights train (lib/nn tuning modes): all (`full`), or the attention projections only (`attention`). */
+  tune: ToyTuning;
   /** Target: the input rolled by this many positions along the sequence. */
   shift: number;
 }
@@ -47,7 +52,7 @@ export const TOY_DEFAULTS: ToyConfig = { dModel: 8, dFF: 16, nHeads: 2, nLayers:
 /** The toy config from (partial) JSON: unknown keys and wrong types are errors. */
 export function toyConfig(overrides?: unknown): ToyConfig {
   const c = mergeConfig(TOY_DEFAULTS, overrides as DeepPartial<ToyConfig> | undefined, "toy recipe");
-  if (!["full", "attention"].includes(c.tune)) throw new Error(`toy recipe: tune must be 'full' or 'attention', got '${c.tune}'`);
+  if (!(TOY_TUNINGS as readonly string[]).includes(c.tune)) throw new Error(`toy recipe: tune must be 'full' or 'attention', got '${c.tune}'`);
   return c;
 }
 
@@ -84,7 +89,7 @@ export function makeToyTask(c: ToyConfig, seed: number, rng: Rng | null = null, 
   else Object.assign(params, initTransformer(root.fork("params"), stackConfig(c), "blocks"));
   const data = rng ?? root.fork("data");
   const optimizer = new FusedAdam(c.lr);
-  const vars = Object.entries(params).filter(([k]) => c.tune === "full" || k.includes(".attn.")).map(([, v]) => v);
+  const vars = tuningVarList(c.tune, { params, stack: "blocks", nLayers: c.nLayers, always: [] });
   return {
     params,
     optimizer,
@@ -156,12 +161,12 @@ const TOY_STEPS: Record<string, number> = { tiny: 4, quick: 40, paper: 200 };
 export function toyGrid(profile: string, overrides: Partial<ToyConfig> = {}, seeds: number[] = [0, 1]): GridNode[] {
   const steps = TOY_STEPS[profile];
   if (steps === undefined) throw new Error(`toy grid: unknown profile '${profile}'; known: ${Object.keys(TOY_STEPS).join(", ")}`);
-  const cfg = (shift: number, tune: string): ToyConfig => toyConfig({ ...overrides, steps: overrides.steps ?? steps, shift, tune });
+  const cfg = (shift: number, tune: ToyTuning): ToyConfig => toyConfig({ ...overrides, steps: overrides.steps ?? steps, shift, tune });
   const nodes: GridNode[] = [];
   for (const seed of seeds) {
     const base = cfg(1, "full");
     nodes.push({ id: `base@s${seed}`, kind: "toy-base", config: base, seed, dataManifestHash: toyDataHash(base) });
-    for (const v of ["attention", "full"]) {
+    for (const v of ["attention", "full"] as const) {
       const s1 = cfg(2, v);
       const s2 = cfg(3, v);
       nodes.push({ id: `stage1-${v}@s${seed}`, kind: "toy-finetune", config: s1, seed, dataManifestHash: toyDataHash(s1), parent: `base@s${seed}` });
