@@ -1,6 +1,6 @@
 /**
  * Decompositions of small dense matrices: LU-based inverse, determinant and solve, symmetric
- * eigenvalues and spectral norms on mathjs. By hand, each with its reason: Cholesky (mathjs 15 has
+ * eigenvalues, spectral norms and the orthogonal factor of QR on mathjs. By hand, each with its reason: Cholesky (mathjs 15 has
  * none), the triangular solves (per point in the Gaussian densities) and a power-iteration
  * spectral norm (per ascent step in Theorem 1); bench/math.ts measures the last two against mathjs.
  */
@@ -67,6 +67,24 @@ export function checkSymmetric(a: Mat, what: string): void {
       }
     }
   }
+}
+
+/**
+ * The orthogonal factor Q of a = Q R by mathjs `qr` (Householder), with the signs chosen so that
+ * R's diagonal is positive: then Q's columns are the Gram-Schmidt orthonormalisation of a's
+ * columns, in order. a must be square and of full rank.
+ */
+export function orthogonalFactor(a: Mat): Mat {
+  const d = checkSquare(a, "orthogonalFactor");
+  const { Q, R } = math.qr(toMathjs(a)) as unknown as { Q: Matrix; R: Matrix };
+  const q = fromMathjs(Q);
+  const r = fromMathjs(R);
+  for (let k = 0; k < d; k++) {
+    const rkk = r.data[k * d + k];
+    if (!(Math.abs(rkk) > 1e-12 * (1 + frobeniusNorm(a)))) throw new Error(`orthogonalFactor: the matrix is rank deficient (column ${k})`);
+    if (rkk < 0) for (let i = 0; i < d; i++) q.data[i * d + k] = -q.data[i * d + k];
+  }
+  return q;
 }
 
 /** Eigenvalues (ascending) and unit eigenvectors (columns of `vectors`) of a symmetric matrix, by mathjs `eigs`. */

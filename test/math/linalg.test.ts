@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../lib/core/rng";
-import { backSolve, cholesky, determinant, forwardSolve, inverse, solve, spectralNorm, spectralNormPower, symmetricEigen, symmetricEigenvalues, trace, traceSolve } from "../../lib/math/linalg";
+import { backSolve, cholesky, determinant, forwardSolve, inverse, orthogonalFactor, solve, spectralNorm, spectralNormPower, symmetricEigen, symmetricEigenvalues, trace, traceSolve } from "../../lib/math/linalg";
 import { zScore } from "../../lib/math/stats";
 import { fromMathjs, frobeniusNorm, identity, mat, Mat, math, matmul, toMathjs, transpose } from "../../lib/math/matrix";
 
@@ -92,4 +92,21 @@ describe("stats", () => {
     expect(zScore(1, 1, 0)).toBe(0);
     expect(zScore(2, 1, 0)).toBe(Infinity);
   });
+
+  it("orthogonalFactor: Q is orthogonal, Qᵀa is upper triangular with a positive diagonal (Gram-Schmidt of a's columns), rank deficiency is an error", () => {
+    const a = randMat(new Rng(7), 5, 5);
+    const q = orthogonalFactor(a);
+    close(matmul(transpose(q), q), identity(5), 10);
+    const r = matmul(transpose(q), a);
+    for (let i = 0; i < 5; i++) {
+      expect(r.data[i * 5 + i]).toBeGreaterThan(0);
+      for (let j = 0; j < i; j++) expect(Math.abs(r.data[i * 5 + j])).toBeLessThan(1e-10);
+    }
+    // the first column of Q is a's first column, normalised (Gram-Schmidt order)
+    const n0 = Math.hypot(...Array.from({ length: 5 }, (_, i) => a.data[i * 5]));
+    for (let i = 0; i < 5; i++) expect(q.data[i * 5]).toBeCloseTo(a.data[i * 5] / n0, 12);
+    const low = mat(2, 2, [1, 2, 2, 4]);
+    expect(() => orthogonalFactor(low)).toThrow("orthogonalFactor: the matrix is rank deficient (column 1)");
+  });
 });
+

@@ -21,7 +21,7 @@ import { Rng } from "../../core/rng";
 import { mat, Mat } from "../../math/matrix";
 import { checkCount, Estimate, summarize } from "../rademacher/rademacher";
 import { entropyGaussian, Gaussian, gaussian, klGaussian, logpdf } from "../../math/gaussian";
-import { traceSolve } from "../../math/linalg";
+import { orthogonalFactor, traceSolve } from "../../math/linalg";
 import { Mixture, mixture, mixtureLogpdf, mixtureMoments, sampleMixture } from "../../math/mixture";
 
 /**
@@ -92,24 +92,19 @@ export function randomInstance(cfg: Theorem2Config, rng: Rng): Mixture {
   return mixture(raw.map((r) => r / tot), comps);
 }
 
-/** Q diag(exp(z)) Qᵀ with a random rotation Q (Gram-Schmidt of a Gaussian matrix). */
+/**
+ * Q diag(exp(z)) Qᵀ with a random rotation Q: the orthogonal factor (mathjs QR) of a Gaussian
+ * matrix whose columns are drawn one after another, z ~ N(0, logSpread²) per eigenvalue.
+ */
 export function randomCovariance(d: number, logSpread: number, rng: Rng): Mat {
-  const q: number[][] = [];
-  while (q.length < d) {
-    const v = Array.from({ length: d }, () => rng.normal());
-    for (const u of q) {
-      const dot = v.reduce((s, vi, i) => s + vi * u[i], 0);
-      for (let i = 0; i < d; i++) v[i] -= dot * u[i];
-    }
-    const nv = Math.sqrt(v.reduce((s, vi) => s + vi * vi, 0));
-    if (nv < 1e-8) continue;
-    q.push(v.map((vi) => vi / nv));
-  }
+  const g = mat(d, d);
+  for (let k = 0; k < d; k++) for (let i = 0; i < d; i++) g.data[i * d + k] = rng.normal(); // column k
+  const q = orthogonalFactor(g);
   const lam = Array.from({ length: d }, () => Math.exp(logSpread * rng.normal()));
   const out = mat(d, d);
   for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
     let s = 0;
-    for (let k = 0; k < d; k++) s += q[k][i] * lam[k] * q[k][j];
+    for (let k = 0; k < d; k++) s += q.data[i * d + k] * lam[k] * q.data[j * d + k];
     out.data[i * d + j] = s;
   }
   for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) { // exact symmetry
