@@ -10,6 +10,16 @@ import type { Rng } from "../core/rng";
 import { clampAbs, linearCombination, normalLike, rowwiseCombination, Sample } from "./ops";
 import { NoiseSchedule } from "./schedule";
 
+/**
+ * The forward process at a given ᾱ ∈ [0, 1], x_t = √ᾱ x_0 + √(1 - ᾱ) ε (Ho et al. 2020, Eq. 4):
+ * what `addNoise` computes for one timestep, also for a continuous ᾱ (the theory lab's toy
+ * noise levels, which are not timesteps of a schedule).
+ */
+export function noiseAt<S extends Sample>(x0: S, noise: S, alphaBar: number, what = "noiseAt"): S {
+  if (!(alphaBar >= 0 && alphaBar <= 1)) throw new Error(`${what}: ᾱ must be in [0, 1], got ${alphaBar}`);
+  return linearCombination(what, [[Math.sqrt(alphaBar), x0], [Math.sqrt(1 - alphaBar), noise]]);
+}
+
 export const PREDICTIONS = ["epsilon", "sample", "v"] as const;
 /** What the model predicts: the noise ε (Ho et al.), the clean sample x_0, or v = √ᾱ ε - √(1-ᾱ) x_0 (Salimans & Ho 2022). */
 export type Prediction = (typeof PREDICTIONS)[number];
@@ -127,7 +137,7 @@ export abstract class NoiseScheduler {
    * `t` is one timestep or one per batch row (the first axis).
    */
   addNoise<S extends Sample>(x0: S, noise: S, t: number | ArrayLike<number>): S {
-    return this.combine(`${this.name}.addNoise`, t, Math.sqrt, x0, (ab) => Math.sqrt(1 - ab), noise);
+    return typeof t === "number" ? noiseAt(x0, noise, this.alphaProd(t), `${this.name}.addNoise`) : this.combine(`${this.name}.addNoise`, t, Math.sqrt, x0, (ab) => Math.sqrt(1 - ab), noise);
   }
 
   /** v = √ᾱ_t ε - √(1 - ᾱ_t) x_0 (Salimans & Ho 2022, §4): the target of v-prediction. */

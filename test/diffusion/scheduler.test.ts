@@ -5,7 +5,7 @@ import { Rng } from "../../lib/core/rng";
 import { DDIMScheduler } from "../../lib/diffusion/ddim";
 import { DDPMScheduler } from "../../lib/diffusion/ddpm";
 import { makeSchedule } from "../../lib/diffusion/schedule";
-import { spacedTimesteps } from "../../lib/diffusion/scheduler";
+import { noiseAt, spacedTimesteps } from "../../lib/diffusion/scheduler";
 
 beforeAll(async () => {
   await initBackend();
@@ -73,6 +73,10 @@ describe("forward process and predictions", () => {
       const a = schedule.alphasCumprod[i < 3 ? 10 : 900];
       expect(rows[i]).toBeCloseTo(Math.sqrt(a) * x0[i] + Math.sqrt(1 - a) * eps[i], 14);
     }
+    // one timestep is noiseAt at its ᾱ exactly; noiseAt also takes a continuous ᾱ and refuses one outside [0, 1]
+    expect(noiseAt(x0, eps, ab)).toEqual(xt);
+    expect(Array.from(noiseAt(x0, eps, 1))).toEqual(Array.from(x0));
+    expect(() => noiseAt(x0, eps, 1.5)).toThrow("noiseAt: ᾱ must be in [0, 1], got 1.5");
     const clipped = new DDPMScheduler(schedule, { clipSample: 0.5 }).predictOriginal(outputs.sample, t, xt, "sample");
     expect(Math.max(...Array.from(clipped, Math.abs))).toBeLessThanOrEqual(0.5);
   });

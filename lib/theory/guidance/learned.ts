@@ -11,6 +11,8 @@ import * as tf from "@tensorflow/tfjs";
 import { Presets } from "../../core/profile";
 import { Rng } from "../../core/rng";
 import { DDPMScheduler } from "../../diffusion/ddpm";
+import { normalLike } from "../../diffusion/ops";
+import { noiseAt } from "../../diffusion/scheduler";
 import { classifierGuidedScore, tweedieX0 } from "../../diffusion/guidance";
 import { mat, Mat } from "../../math/matrix";
 import { classLogPosterior, Mixture, mixtureScore, sampleMixture } from "../../math/mixture";
@@ -87,10 +89,8 @@ export class NoisyClassifier {
 /** Noised training batch: x_t, labels, ᾱ per row (one ᾱ per batch keeps features simple). */
 function batchAt(m: Mixture, n: number, alphaBar: number, rng: Rng): { x: Mat; y: Int32Array } {
   const { x, comp } = sampleMixture(m, rng, n);
-  const a = Math.sqrt(alphaBar);
-  const s = Math.sqrt(1 - alphaBar);
-  for (let i = 0; i < x.data.length; i++) x.data[i] = a * x.data[i] + s * rng.normal();
-  return { x, y: Int32Array.from(comp, (k) => m.labels[k]) };
+  const noisy = noiseAt(x.data, normalLike(x.data, rng), alphaBar, "batchAt");
+  return { x: mat(x.rows, x.cols, noisy), y: Int32Array.from(comp, (k) => m.labels[k]) };
 }
 
 /**
