@@ -15,7 +15,12 @@ import { orderPreserved } from "./ranking";
 /** Values below this size are compared in absolute, not relative, error (float32 normal range). */
 export const REL_ERROR_FLOOR = 1e-30;
 
-/** Softmax over the last axis with the row maximum subtracted first, so huge logits do not overflow. */
+/**
+ * Softmax over the last axis with the row maximum subtracted first, so huge logits do not overflow.
+ * Kept beside lib/nn's attention (which uses tf.softmax) on purpose: the Eq. 7 check compares two
+ * softmaxes to a float32 rounding bound (FLOAT32_BOUND_FACTOR) derived for exactly this sequence of
+ * operations (shift, exp, sum, divide), and its committed paper-profile numbers were made with it.
+ */
 export function stableSoftmax(logits: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const shifted = tf.sub(logits, tf.max(logits, -1, true));
