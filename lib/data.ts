@@ -1,4 +1,4 @@
-/** The data engine's dataset side (paper §5.1.2-5.1.3, Table 3): VQA and edit templates, paraphrase, 2D edits, generic data, resumable writer, reader, spatial-instruction classifier. */
+/** The data engine's dataset side (paper §5.1.2-5.1.3, Table 3): VQA and edit templates (scene-free instructions, exact scene edits), paraphrase, 2D edits, generic data, resumable writer, reader, spatial-instruction classifier. */
 export * from "./data/classifier";
 export * from "./data/classifier-cases";
 export * from "./data/classifier-eval";
@@ -6,6 +6,7 @@ export * from "./data/check-facts";
 export * from "./data/compare2d";
 export * from "./data/config";
 export * from "./data/edit2d";
+export * from "./data/edit-instruction";
 export * from "./data/generate";
 export * from "./data/generic";
 export * from "./data/inpaint";
