@@ -15,6 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { envValue } from "../core/env";
+import { loadNativeBlas } from "./native-blas";
 import { registerTunedKernels, TUNED_KERNELS_ENV, tunedKernelsEnabled, unregisterTunedKernels } from "./kernels/register";
 
 export const BACKEND_NAMES = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
@@ -142,7 +143,8 @@ function applyTunedKernels(env: Record<string, string | undefined>): string {
       unregisterTunedKernels();
       return `stock (${TUNED_KERNELS_ENV}=0)`;
     }
-    return `tuned (BatchMatMul route: ${registerTunedKernels().route})`;
+    // the route follows the env handed to initBackend (SPATIALEDIT_NATIVE_BLAS=0 there means pure wasm), not only process.env
+    return `tuned (BatchMatMul route: ${registerTunedKernels({ route: loadNativeBlas(env) !== null ? "native" : "wasm" }).route})`;
   } catch (e) {
     return `stock (tuned kernels failed to load: ${errText(e)})`;
   }

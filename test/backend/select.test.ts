@@ -1,7 +1,7 @@
 import { spawnSync } from "child_process";
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import { BackendUnavailableError, describeBackend, initBackend } from "../../lib/backend/select";
+import { BackendUnavailableError, describeBackend, initBackend, wasmKernels } from "../../lib/backend/select";
 
 describe("backend selection", () => {
   it("auto picks a working backend and says why", async () => {
@@ -64,5 +64,14 @@ describe("backend selection", () => {
     await expect(initBackend({ env: { SPATIALEDIT_BACKEND: "wasm", SPATIALEDIT_TUNED_KERNELS: "no" } })).rejects.toThrow(
       "SPATIALEDIT_TUNED_KERNELS='no' is not a switch; use 0 (off) or 1 (on)",
     );
+  });
+
+  it("SPATIALEDIT_NATIVE_BLAS=0 in the env handed to initBackend routes BatchMatMul through pure wasm", async () => {
+    await initBackend({ force: "cpu" }); // a repeated request for the active backend is a no-op: leave wasm first
+    await initBackend({ env: { SPATIALEDIT_BACKEND: "wasm", SPATIALEDIT_NATIVE_BLAS: "0" } });
+    expect(wasmKernels()).toBe("tuned (BatchMatMul route: wasm)");
+    await initBackend({ force: "cpu" });
+    await initBackend({ env: { SPATIALEDIT_BACKEND: "wasm" } }); // back to the default route for later tests
+    expect(wasmKernels()).toMatch(/^tuned \(BatchMatMul route: (native|wasm)\)$/);
   });
 });
