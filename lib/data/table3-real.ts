@@ -74,6 +74,26 @@ export function chooseSpatialClassifier(opts: { seed?: number; scenes?: number; 
   };
 }
 
+/**
+ * The held-out spatial F1 the kept classifier should reach on real text (notebook 01 reports it).
+ * `classifierGoalText` states whether it was met, and whether the F1's bootstrap interval still
+ * reaches below it.
+ */
+export const CLASSIFIER_F1_GOAL = 0.9;
+
+type F1Of = { overall: { f1: { value: number; lo: number } } };
+
+/**
+ * One sentence: which classifier was kept, both held-out F1s, and whether the kept one meets
+ * `goal` (its point estimate), with a warning when its interval's lower end falls below it.
+ */
+export function classifierGoalText(choice: { chosen: "rules" | "learned"; rules: F1Of; learned: F1Of }, goal = CLASSIFIER_F1_GOAL): string {
+  const f1 = (choice.chosen === "rules" ? choice.rules : choice.learned).overall.f1;
+  const met = f1.value >= goal ? "met" : "NOT met";
+  const below = f1.lo < goal ? `, but the interval reaches below it (${f1.lo.toFixed(3)})` : "";
+  return `kept: ${choice.chosen} (held-out spatial F1 rules ${choice.rules.overall.f1.value.toFixed(3)} vs learned ${choice.learned.overall.f1.value.toFixed(3)}); goal F1 >= ${goal.toFixed(2)} ${met}${below}.`;
+}
+
 export interface Table3Row {
   corpus: string;
   n: number;
