@@ -34,3 +34,4 @@ export * from "./eval/grid-models";
 export * from "./eval/variant-compare";
 export * from "./eval/edit-figures";
 export * from "./eval/layer-ablation";
+export * from "./eval/report-notes";

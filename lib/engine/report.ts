@@ -63,6 +63,17 @@ export function writeRankAgreementReport(profile?: string, overrides?: DeepParti
   return report;
 }
 
+/**
+ * Does label noise lower the overall rank agreement? One sentence from the report's two noisy
+ * rows (geometry only, geometry + labels): the verdict, both agreements and both shape accuracies.
+ */
+export function labelNoiseText(report: Pick<AgreementReport, "noisy" | "noisyLabels">): string {
+  const a = report.noisy.summary;
+  const b = report.noisyLabels.summary;
+  const lowers = a.overallAgreement - b.overallAgreement > 0 ? "lowers" : "does not lower";
+  return `label noise ${lowers} the overall rank agreement (${a.overallAgreement.toFixed(4)} -> ${b.overallAgreement.toFixed(4)}); class labels right ${(100 * b.shapeAccuracy).toFixed(1)}% of the time with label noise, ${(100 * a.shapeAccuracy).toFixed(1)}% without.`;
+}
+
 export interface Timing {
   width: number;
   height: number;

@@ -3,11 +3,30 @@
  * stays thin: training-loss curves of grid nodes (raw and smoothed, each node starting where its
  * parent stopped), and a grid of images (rows of edits: source, ground truth, each model's
  * result) with a title per row and a caption under each image (the model's language condition).
- * Images are plotly `image` traces (lib/data's `imageRows`, as in its scene figure).
+ * Images are plotly `image` traces (lib/data's `imageRows`, as in its scene figure). How many items
+ * of each instruction type it shows is a per-profile preset (`editFigureConfig`).
  */
 import type { Figure } from "../core/plot";
+import { resolveConfig, type DeepPartial, type Presets } from "../core/profile";
 import { imageRows } from "../data/show";
 import type { RgbImage } from "../engine/types";
+
+export interface EditFigureConfig {
+  /** Held-out items shown per instruction type in the side-by-side edits (each is edited by every variant). */
+  itemsPerType: number;
+}
+
+export const EDIT_FIGURE_PRESETS: Presets<EditFigureConfig> = {
+  tiny: { itemsPerType: 1 },
+  quick: { itemsPerType: 2 },
+  paper: { itemsPerType: 2 },
+};
+
+export function editFigureConfig(profile?: string, overrides?: DeepPartial<EditFigureConfig>): EditFigureConfig {
+  const c = resolveConfig(EDIT_FIGURE_PRESETS, "edit figures", profile, overrides);
+  if (!Number.isInteger(c.itemsPerType) || c.itemsPerType < 1) throw new Error(`edit figures: itemsPerType must be an integer >= 1, got ${c.itemsPerType}`);
+  return c;
+}
 
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"];
 

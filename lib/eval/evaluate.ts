@@ -171,3 +171,26 @@ export function readEvalRuns(name: string): EvalRun[] {
   if (!Array.isArray(r.data?.runs)) throw new Error(`readEvalRuns: results/${name}.json holds no evaluation runs`);
   return r.data.runs;
 }
+
+export interface ReferenceSanity {
+  /** The reference editors' mean object and perception judge on the benchmark. */
+  rows: { editor: string; object: number; perception: number }[];
+  /** Oracle scores 1 and identity 0 on both judges (and both were run). */
+  sane: boolean;
+  /** The rows, one line each, then the verdict line. */
+  text: string;
+}
+
+/**
+ * The judges' sanity check on the reference editors: on `benchmark`, the oracle (the exact truth)
+ * must score 1 and the identity (the unedited source) 0 on the object and the perception judge.
+ * Runs of other editors are ignored; a missing reference run or judge fails the check.
+ */
+export function referenceSanity(runs: readonly EvalRun[], benchmark = "spatialeval"): ReferenceSanity {
+  const refs = runs.filter((r) => r.benchmark === benchmark && (r.method === "oracle" || r.method === "identity"));
+  const rows = refs.map((r) => ({ editor: r.method, object: r.summary["object judge"]?.mean ?? NaN, perception: r.summary["perception judge"]?.mean ?? NaN }));
+  const bound = (s: { editor: string }) => (s.editor === "oracle" ? 1 : 0);
+  const sane = rows.some((s) => s.editor === "oracle") && rows.some((s) => s.editor === "identity") && rows.every((s) => s.object === bound(s) && s.perception === bound(s));
+  const verdict = sane ? "sanity rows as required: oracle 1, identity 0" : "SANITY FAILED: the judges do not bound the reference editors";
+  return { rows, sane, text: [...rows.map((s) => `${s.editor}: object judge ${s.object}, perception judge ${s.perception}`), verdict].join("\n") };
+}

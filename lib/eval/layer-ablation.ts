@@ -112,3 +112,23 @@ export function readingsConclusion(checks: readonly ReadingCheck[]): string {
     })
     .join("\n");
 }
+
+/** A variant's mean of each metric (the per-layer notebook's score table). */
+export interface VariantMeans {
+  variant: string;
+  m: Record<string, number>;
+}
+
+/**
+ * The best variant on `metric` (the lowest value when `lower`, else the highest) with its value,
+ * every variant that ties at it, "all variants tie at ..." when none stands out, and "not
+ * measured" when no variant has a finite value (variants without one are left out).
+ */
+export function bestVariantText(means: readonly VariantMeans[], metric: string, lower: boolean): string {
+  const measured = means.filter((r) => Number.isFinite(r.m[metric]));
+  if (measured.length === 0) return "not measured";
+  const vals = measured.map((r) => r.m[metric]);
+  const top = lower ? Math.min(...vals) : Math.max(...vals);
+  const who = measured.filter((r) => r.m[metric] === top).map((r) => r.variant);
+  return who.length === means.length ? `all variants tie at ${top.toFixed(4)}` : `${who.join(" and ")} (${top.toFixed(4)})`;
+}

@@ -1,9 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { imageGridFigure, lossCurvesFigure, movingAverage, wrapText } from "../../lib/eval/edit-figures";
+import { editFigureConfig, imageGridFigure, lossCurvesFigure, movingAverage, wrapText } from "../../lib/eval/edit-figures";
 
 const img = (w: number, h: number, v: number) => ({ width: w, height: h, data: new Uint8Array(w * h * 3).fill(v) });
 
 describe("the editing notebook's figures", () => {
+  it("items shown per instruction type: one on tiny, two otherwise; checked", () => {
+    expect(editFigureConfig("tiny").itemsPerType).toBe(1);
+    expect(editFigureConfig("quick").itemsPerType).toBe(2);
+    expect(editFigureConfig("paper").itemsPerType).toBe(2);
+    expect(editFigureConfig("quick", { itemsPerType: 3 }).itemsPerType).toBe(3);
+    expect(() => editFigureConfig("quick", { itemsPerType: 0 })).toThrow("edit figures: itemsPerType must be an integer >= 1, got 0");
+    expect(() => editFigureConfig("quick", { itemsPerType: 1.5 })).toThrow("edit figures: itemsPerType must be an integer >= 1, got 1.5");
+    expect(() => editFigureConfig("huge")).toThrow("unknown profile 'huge'");
+  });
+
   it("moving average, wrapped captions", () => {
     expect(movingAverage([1, 2, 3, 4], 2)).toEqual([1, 1.5, 2.5, 3.5]);
     expect(movingAverage([4, 2], 5)).toEqual([4, 3]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../lib/core/rng";
-import { checkRegionReadings, checkShallowLocalises, layerThirds, LAYER_VARIANTS, readingsConclusion } from "../../lib/eval/layer-ablation";
+import { bestVariantText, checkRegionReadings, checkShallowLocalises, layerThirds, LAYER_VARIANTS, readingsConclusion, type VariantMeans } from "../../lib/eval/layer-ablation";
 import { editorGrid } from "../../lib/eval/editor-grid";
 
 const N = 40;
@@ -55,5 +55,34 @@ describe("benchmark items as region items", () => {
       expect(it.objects.length).toBeGreaterThan(0);
     }
     expect(items.some((it) => it.mask.some((v) => v === it.objects[0]))).toBe(true);
+  });
+});
+
+describe("the per-layer notebook's best variant per metric", () => {
+  const means = [
+    { variant: "shallow layers", m: { "object judge": 0.2, "L1 (background)": 0.05 } },
+    { variant: "middle layers", m: { "object judge": 0.4, "L1 (background)": 0.03 } },
+    { variant: "deep layers", m: { "object judge": 0.4, "L1 (background)": 0.07 } },
+    { variant: "all layers (SpatialEdit)", m: { "object judge": 0.1, "L1 (background)": 0.04 } },
+  ];
+
+  it("higher is better for a judge, lower for an error: the same numbers pick other variants", () => {
+    expect(bestVariantText(means, "L1 (background)", true)).toBe("middle layers (0.0300)");
+    expect(bestVariantText(means, "L1 (background)", false)).toBe("deep layers (0.0700)");
+    expect(bestVariantText(means, "object judge", true)).toBe("all layers (SpatialEdit) (0.1000)");
+  });
+
+  it("names every variant that ties at the best value, and says when all of them tie", () => {
+    expect(bestVariantText(means, "object judge", false)).toBe("middle layers and deep layers (0.4000)");
+    const flat = means.map((r) => ({ variant: r.variant, m: { "object judge": 0 } }));
+    expect(bestVariantText(flat, "object judge", false)).toBe("all variants tie at 0.0000");
+    expect(bestVariantText(flat, "object judge", true)).toBe("all variants tie at 0.0000");
+  });
+
+  it("a variant without a finite value is left out; none measured says so", () => {
+    const partial: VariantMeans[] = [{ variant: "a", m: { x: NaN } }, { variant: "b", m: { x: 0.5 } }, { variant: "c", m: {} }];
+    expect(bestVariantText(partial, "x", true)).toBe("b (0.5000)");
+    expect(bestVariantText([{ variant: "a", m: { x: NaN } }], "x", false)).toBe("not measured");
+    expect(bestVariantText([], "x", false)).toBe("not measured");
   });
 });
