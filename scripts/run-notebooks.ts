@@ -20,7 +20,7 @@ import { checkEnvironment, envValue } from "../lib/core/env";
 import { displayPath, projectRoot } from "../lib/core/paths";
 import { checkProfileName, PROFILE_ENV, ProfileName } from "../lib/core/profile";
 import { gitState, uncommittedFiles } from "../lib/core/provenance";
-import { writeResult } from "../lib/core/results";
+import { readResult, writeResult } from "../lib/core/results";
 import { patchTslab } from "./tslab-send-queue";
 
 export interface RunnerArgs {
@@ -33,6 +33,26 @@ export interface RunnerArgs {
   /** Folder of the executed copies (default notebooks/executed/<profile>). */
   out: string | null;
   notebooks: string[];
+}
+
+/** One notebook's last run: time, outcome, and the commit it ran on. */
+export interface NotebookTiming {
+  notebook: string;
+  seconds: number;
+  ok: boolean;
+  commit?: string;
+  gitDirty?: boolean | null;
+  at?: string;
+}
+
+/**
+ * The timings file after a run: this run's entries replace those of the same notebooks, and the
+ * entries of notebooks not run this time are kept (each names its own commit), sorted by name.
+ * So running one notebook no longer erases the recorded times of the others.
+ */
+export function mergeTimings(previous: readonly NotebookTiming[], current: readonly NotebookTiming[]): NotebookTiming[] {
+  const ran = new Set(current.map((t) => t.notebook));
+  return [...previous.filter((t) => !ran.has(t.notebook)), ...current].sort((a, b) => a.notebook.localeCompare(b.notebook));
 }
 
 export class RunnerUsageError extends Error {}
@@ -150,7 +170,10 @@ function main(): number {
       break;
     }
   }
-  writeResult("notebooks", { config: { profile: args.profile, timeout: args.timeout, grace: args.grace }, seed: null, data: { timings, failed: failed?.name ?? null } });
+  const state = gitState(root);
+  const previous = readResult<{ timings?: NotebookTiming[] }>("notebooks", args.profile)?.data.timings ?? [];
+  const stamped = timings.map((t) => ({ ...t, commit: state.commit, gitDirty: state.dirty, at: new Date().toISOString() }));
+  writeResult("notebooks", { config: { profile: args.profile, timeout: args.timeout, grace: args.grace }, seed: null, data: { timings: mergeTimings(previous, stamped), failed: failed?.name ?? null } });
   for (const t of timings) process.stderr.write(`  ${t.ok ? "ok    " : "FAILED"} ${t.seconds.toFixed(1).padStart(7)} s  ${t.notebook}\n`);
   if (failed !== null) {
     const where = failed.copy !== null ? `executed copy with the error: ${displayPath(failed.copy)}` : "no executed copy was written";
