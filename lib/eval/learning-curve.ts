@@ -60,9 +60,10 @@ export interface CurvePoint {
   /** Mean object judge over the applicable items, and how many there were. */
   objectJudge: number;
   n: number;
-  /** Mean L1 to the truth, and on the background (everything outside the edited objects). */
+  /** Mean L1 to the truth, on the background (everything outside the edited objects) and on the edit region (absent in curves cached before it was recorded). */
   l1: number;
   l1Background: number;
+  l1Region?: number;
   /** Per-item object-judge scores (item order of the benchmark), for paired comparisons. */
   items: number[];
 }
@@ -179,7 +180,7 @@ async function scorePoint(e: Editor, bench: Benchmark, c: CurveConfig, step: num
   const run = await evaluate(trainedEditor("curve", e, { steps: c.ddimSteps, seed: c.seed }), bench, { seed: c.seed });
   const judged = run.items.map((x) => x.metrics["object judge"]).filter((x) => x !== undefined);
   const m = (k: string) => run.summary[k]?.mean ?? Number.NaN;
-  return { step, trainSeconds, objectJudge: m("object judge"), n: judged.length, l1: m("L1"), l1Background: m("L1 (background)"), items: judged };
+  return { step, trainSeconds, objectJudge: m("object judge"), n: judged.length, l1: m("L1"), l1Background: m("L1 (background)"), l1Region: m("L1 (edit region)"), items: judged };
 }
 
 function cachedWeights(dir: string, make: () => Promise<{ editor: Editor; seconds: number }>, c: CurveConfig, what: string): Promise<{ params: Params; seconds: number }> {
@@ -226,7 +227,7 @@ export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheD
         fn: async (step, e, s) => {
           const p = await scorePoint(e, bench, c, step, s);
           points.push(p);
-          log(`${v} step ${step}: object judge ${p.objectJudge.toFixed(3)} (n ${p.n}), L1 ${p.l1.toFixed(4)}, background L1 ${p.l1Background.toFixed(4)}, ${s.toFixed(0)} s of training`);
+          log(`${v} step ${step}: object judge ${p.objectJudge.toFixed(3)} (n ${p.n}), L1 ${p.l1.toFixed(4)}, background L1 ${p.l1Background.toFixed(4)}, edit-region L1 ${(p.l1Region ?? Number.NaN).toFixed(4)}, ${s.toFixed(0)} s of training`);
         },
       });
       disposeEditor(run.editor);

@@ -76,6 +76,8 @@ describe("stage2Curves on tiny", () => {
         expect(p.items.length).toBe(p.n);
         expect(p.objectJudge).toBeGreaterThanOrEqual(0);
         expect(p.objectJudge).toBeLessThanOrEqual(1);
+        expect(p.l1Region).toBeGreaterThan(0); // the edit region differs from the truth before training
+        expect(p.l1Background).toBeGreaterThanOrEqual(0);
       }
     }
     const lines: string[] = [];
