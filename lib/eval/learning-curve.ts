@@ -203,7 +203,9 @@ function cachedWeights(dir: string, make: () => Promise<{ editor: Editor; second
  */
 export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheDir: string, log: (line: string) => void = () => {}): Promise<CurveRun> {
   const c = checkCurveConfig(config);
-  const dir = path.join(cacheDir, hashJson({ editor: c.editor, recipe: c.recipe, seed: c.seed, version: EDITOR_TRAIN_VERSION }));
+  // the parents do not depend on the Stage II budget (curves of several lengths share them); each curve's file names its evalAt
+  const { stage2Steps: _stage2, ...parentRecipe } = c.recipe;
+  const dir = path.join(cacheDir, hashJson({ editor: c.editor, recipe: parentRecipe, seed: c.seed, version: EDITOR_TRAIN_VERSION }));
   fs.mkdirSync(dir, { recursive: true });
   const base = await cachedWeights(path.join(dir, "base"), () => trainPhase(nodeConfig(c, "base", "full"), c.seed, null, c.recipe.baseSteps, "base"), c, "base");
   log(`base: ${base.seconds.toFixed(0)} s`);

@@ -85,6 +85,10 @@ describe("stage2Curves on tiny", () => {
     expect(lines.filter((l) => l.endsWith("from the cache")).length).toBe(3);
     expect(again.curves).toEqual(run.curves);
     expect(again.baseSeconds).toBe(run.baseSeconds);
+    // a longer Stage II budget reuses the cached parents and trains only the new curves
+    const longer = await stage2Curves({ ...c, recipe: { ...c.recipe, stage2Steps: 4 }, variants: ["wo-s1"], evalAt: [4] }, bench, dir, (l) => lines.push(l));
+    expect(longer.baseSeconds).toBe(run.baseSeconds);
+    expect(longer.curves[0].points.map((p) => p.step)).toEqual([4]);
     expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
 });
