@@ -18,17 +18,15 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { progress as makeProgress } from "../core/progress";
 import { writeFileAtomic } from "../core/paths";
-import { disposeParams, type Params } from "../nn/layers";
+import { cloneParams, disposeParams, type Params } from "../nn/layers";
 import type { TuningMode } from "../nn/tuning";
 import type { EditorConfig } from "../models/editor/config";
 import { disposeEditor, editorParams, type Editor } from "../models/editor/model";
 import { EDITOR_TRAIN_VERSION, editorNodeConfig, editorPhaseTask, type EditorNodeConfig, type RecipeName } from "../models/editor/train/node";
-import type { RecipeConfig } from "../models/editor/train/recipes";
+import { trainPhaseSteps, type RecipeConfig } from "../models/editor/train/recipes";
 import { hashJson } from "../train/checkpoint-config";
 import { fromPretrained, saveCheckpoint } from "../train/checkpoint";
-import { yieldToEventLoop } from "../train/loop";
 import type { Benchmark } from "./benchmark-io";
 import { evaluate } from "./evaluate";
 import { trainedEditor } from "./trained-editor";
@@ -150,29 +148,12 @@ function nodeConfig(c: CurveConfig, phase: RecipeName, mode: TuningMode): Editor
   return editorNodeConfig({ editor: c.editor, recipe: c.recipe, phase, mode, layers: "all", imageTokens: true, checkpointEvery: 1 });
 }
 
-/** Trains one phase from `parent` (null for base) for `steps`, calling `at(step, editor)` after each step in `evalAt`. */
+/** Trains one phase from `parent` (null for base) for `steps`, calling `at.fn(step, editor)` after each step in `at.steps`. */
 async function trainPhase(c: EditorNodeConfig, seed: number, parent: Params | null, steps: number, label: string, at?: { steps: number[]; fn: (step: number, e: Editor, trainSeconds: number) => Promise<void> }): Promise<{ editor: Editor; losses: number[]; seconds: number }> {
   const task = editorPhaseTask(c, seed, parent, null);
-  const bar = makeProgress({ total: steps, label });
-  const losses: number[] = [];
-  let trainMs = 0;
-  try {
-    for (let i = 0; i < steps; i++) {
-      const t0 = Date.now();
-      losses.push(await task.step(i));
-      trainMs += Date.now() - t0;
-      bar.tick(1, { loss: losses[i] });
-      if (at && at.steps.includes(i + 1)) await at.fn(i + 1, task.editor, trainMs / 1000);
-      await yieldToEventLoop();
-    }
-  } catch (err) {
-    task.dispose();
-    throw err;
-  } finally {
-    bar.done();
-  }
-  task.optimizer.dispose();
-  return { editor: task.editor, losses, seconds: trainMs / 1000 };
+  const after = at ? async (step: number, s: number) => { if (at.steps.includes(step)) await at.fn(step, task.editor, s); } : undefined;
+  const r = await trainPhaseSteps(task, steps, { label, after });
+  return { editor: task.editor, losses: r.losses, seconds: r.trainSeconds };
 }
 
 /** Scores `e` on `bench` with the object judge (and L1). */
@@ -183,18 +164,19 @@ async function scorePoint(e: Editor, bench: Benchmark, c: CurveConfig, step: num
   return { step, trainSeconds, objectJudge: m("object judge"), n: judged.length, l1: m("L1"), l1Background: m("L1 (background)"), l1Region: m("L1 (edit region)"), items: judged };
 }
 
-function cachedWeights(dir: string, make: () => Promise<{ editor: Editor; seconds: number }>, c: CurveConfig, what: string): Promise<{ params: Params; seconds: number }> {
-  const file = path.join(dir, "config.json");
-  if (fs.existsSync(file)) {
+/** The weights cached in `dir`, or those `make` trains (saved there first); the caller owns the returned variables. */
+async function cachedWeights(dir: string, make: () => Promise<{ editor: Editor; seconds: number }>, c: CurveConfig, what: string): Promise<{ params: Params; seconds: number }> {
+  if (fs.existsSync(path.join(dir, "config.json"))) {
     const loaded = fromPretrained(dir);
-    return Promise.resolve({ params: loaded.params, seconds: (loaded.meta.extra as { seconds: number }).seconds });
+    return { params: loaded.params, seconds: (loaded.meta.extra as { seconds: number }).seconds };
   }
-  return make().then(({ editor, seconds }) => {
+  const { editor, seconds } = await make();
+  try {
     saveCheckpoint(dir, { params: editorParams(editor), config: { what, config: c }, seed: c.seed, step: 0, extra: { seconds } });
-    const loaded = fromPretrained(dir);
+    return { params: cloneParams(editorParams(editor)), seconds };
+  } finally {
     disposeEditor(editor);
-    return { params: loaded.params, seconds };
-  });
+  }
 }
 
 /**

@@ -24,6 +24,7 @@ import { resolveConfig, type DeepPartial, type Presets } from "../../../core/pro
 import { progress } from "../../../core/progress";
 import { cloneParams } from "../../../nn/layers";
 import type { TuningMode } from "../../../nn/tuning";
+import type { ResumableTask } from "../../../train/checkpoint-resume";
 import { yieldToEventLoop } from "../../../train/loop";
 import { EDITOR_GROUPS, editorParams, type Editor } from "../model";
 import { editorPhaseTask, phaseSteps, RECIPES, type EditorNodeConfig, type RecipeName } from "./node";
@@ -84,6 +85,39 @@ export function defaultMode(recipe: RecipeName): TuningMode {
 }
 
 /**
+ * Runs `steps` optimizer steps of a phase task in this process with a progress bar (loss shown),
+ * yielding to the event loop after each. `after(step, trainSeconds)` runs after step `step`
+ * (1-based), outside the timed part (e.g. scoring the editor). On an error the task is disposed;
+ * on success its optimizer is, and the caller owns `task.editor`.
+ */
+export async function trainPhaseSteps(
+  task: ResumableTask & { editor: Editor },
+  steps: number,
+  o: { label: string; silent?: boolean; after?: (step: number, trainSeconds: number) => Promise<void> },
+): Promise<{ losses: number[]; trainSeconds: number }> {
+  const bar = progress({ total: steps, label: o.label, silent: o.silent });
+  const losses: number[] = [];
+  let trainMs = 0;
+  try {
+    for (let i = 0; i < steps; i++) {
+      const t0 = Date.now();
+      losses.push(await task.step(i));
+      trainMs += Date.now() - t0;
+      bar.tick(1, { loss: losses[i] });
+      if (o.after) await o.after(i + 1, trainMs / 1000);
+      await yieldToEventLoop();
+    }
+  } catch (err) {
+    task.dispose();
+    throw err;
+  } finally {
+    bar.done();
+  }
+  task.optimizer.dispose();
+  return { losses, trainSeconds: trainMs / 1000 };
+}
+
+/**
  * Runs `recipe` in this process from `parent`'s weights: the same phase task the grid runs
  * (train/node.ts: its data, varList, learning rate and loss), without checkpoints. Returns a new
  * editor; the parent is unchanged.
@@ -94,20 +128,6 @@ export async function runRecipe(recipe: RecipeName, c: RecipeConfig, parent: Edi
   const task = editorPhaseTask(node, seed, editorParams(parent), null);
   const steps = phaseSteps(node);
   const t0 = Date.now();
-  const losses: number[] = [];
-  const bar = progress({ total: steps, label: recipe, silent: o.silent });
-  try {
-    for (let i = 0; i < steps; i++) {
-      losses.push(await task.step(i));
-      bar.tick(1, { loss: losses[i] });
-      await yieldToEventLoop();
-    }
-  } catch (err) {
-    task.dispose();
-    throw err;
-  } finally {
-    bar.done();
-  }
-  task.optimizer.dispose();
+  const { losses } = await trainPhaseSteps(task, steps, { label: recipe, silent: o.silent });
   return { recipe, editor: task.editor, losses, seconds: (Date.now() - t0) / 1000 };
 }
