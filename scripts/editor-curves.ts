@@ -7,7 +7,8 @@
  * curves are kept in data/generated/curve-cache/<profile>.
  *
  * Usage: npm run curves -- [--base-steps=N] [--stage1-steps=N] [--stage2-steps=N] [--batch=N]
- *          [--eval-every=N] [--variants=spatialedit,wo-s1,mgie] [--seed=0] [--ddim=10] [--name=editor-curves]
+ *          [--engine-scenes=N] [--region-weight=W] [--eval-every=N] [--variants=spatialedit,wo-s1,mgie]
+ *          [--seed=0] [--ddim=10] [--name=editor-curves]
  * (the profile is SPATIALEDIT_PROFILE; the defaults are its recipe presets)
  */
 import { initBackend } from "../lib/backend/select";
@@ -20,7 +21,7 @@ import { CURVE_VARIANTS, curveVerdict, stage2Curves, stepsSaved, stepsSavedText,
 import { editorConfig } from "../lib/models/editor/config";
 import { recipeConfig } from "../lib/models/editor/train/recipes";
 
-const KNOWN = ["base-steps", "stage1-steps", "stage2-steps", "batch", "eval-every", "variants", "seed", "ddim", "name"];
+const KNOWN = ["base-steps", "stage1-steps", "stage2-steps", "batch", "engine-scenes", "region-weight", "eval-every", "variants", "seed", "ddim", "name"];
 
 function args(): Record<string, string> {
   const out: Record<string, string> = {};
@@ -39,6 +40,13 @@ function int(a: Record<string, string>, k: string, def: number): number {
   return v;
 }
 
+function num(a: Record<string, string>, k: string, def: number): number {
+  if (a[k] === undefined) return def;
+  const v = Number(a[k]);
+  if (a[k].trim() === "" || !Number.isFinite(v) || v < 0) throw new Error(`--${k} must be a non-negative number, got '${a[k]}'`);
+  return v;
+}
+
 async function main(): Promise<void> {
   const a = args();
   const profile = currentProfile();
@@ -49,6 +57,8 @@ async function main(): Promise<void> {
     stage1Steps: int(a, "stage1-steps", preset.stage1Steps),
     stage2Steps: int(a, "stage2-steps", preset.stage2Steps),
     batch: int(a, "batch", preset.batch),
+    engineScenes: int(a, "engine-scenes", preset.engineScenes),
+    editRegionWeight: num(a, "region-weight", preset.editRegionWeight),
   });
   const every = int(a, "eval-every", Math.max(1, Math.round(recipe.stage2Steps / 4)));
   if (every < 1) throw new Error("--eval-every must be >= 1");
@@ -58,7 +68,7 @@ async function main(): Promise<void> {
   const variants = (a.variants ?? Object.keys(CURVE_VARIANTS).join(",")).split(",") as CurveVariant[];
   const config = { editor: editorConfig(profile), recipe, seed: int(a, "seed", 0), variants, evalAt, ddimSteps: int(a, "ddim", 10) };
   const bench = ensureBenchmark("spatialeval", profile);
-  console.log(`backend ${backend}; profile ${profile}; base ${recipe.baseSteps}, Stage I ${recipe.stage1Steps}, Stage II ${recipe.stage2Steps} steps at batch ${recipe.batch}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; base ${recipe.baseSteps}, Stage I ${recipe.stage1Steps}, Stage II ${recipe.stage2Steps} steps at batch ${recipe.batch}; ${recipe.engineScenes} engine scenes; edit-region weight ${recipe.editRegionWeight}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const run = await stage2Curves(config, bench, projectPath(`data/generated/curve-cache/${profile}`, true), (line) => console.log(line));
   const se = run.curves.find((c) => c.variant === "spatialedit");
   const wo = run.curves.find((c) => c.variant === "wo-s1");

@@ -24,7 +24,7 @@ import type { TuningMode } from "../nn/tuning";
 import type { EditorConfig } from "../models/editor/config";
 import { disposeEditor, editorParams, type Editor } from "../models/editor/model";
 import { EDITOR_TRAIN_VERSION, editorNodeConfig, editorPhaseTask, type EditorNodeConfig, type RecipeName } from "../models/editor/train/node";
-import { trainPhaseSteps, type RecipeConfig } from "../models/editor/train/recipes";
+import { EDIT_PHASE_ONLY_KEYS, trainPhaseSteps, type RecipeConfig } from "../models/editor/train/recipes";
 import { hashJson } from "../train/checkpoint-config";
 import { fromPretrained, saveCheckpoint } from "../train/checkpoint";
 import type { Benchmark } from "./benchmark-io";
@@ -186,7 +186,7 @@ async function cachedWeights(dir: string, make: () => Promise<{ editor: Editor; 
 export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheDir: string, log: (line: string) => void = () => {}): Promise<CurveRun> {
   const c = checkCurveConfig(config);
   // the parents do not depend on the Stage II budget (curves of several lengths share them); each curve's file names its evalAt
-  const { stage2Steps: _stage2, ...parentRecipe } = c.recipe;
+  const parentRecipe = Object.fromEntries(Object.entries(c.recipe).filter(([k]) => !(EDIT_PHASE_ONLY_KEYS as readonly string[]).includes(k)));
   const dir = path.join(cacheDir, hashJson({ editor: c.editor, recipe: parentRecipe, seed: c.seed, version: EDITOR_TRAIN_VERSION }));
   fs.mkdirSync(dir, { recursive: true });
   const base = await cachedWeights(path.join(dir, "base"), () => trainPhase(nodeConfig(c, "base", "full"), c.seed, null, c.recipe.baseSteps, "base"), c, "base");
@@ -198,7 +198,8 @@ export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheD
   try {
     for (const v of c.variants) {
       const spec = CURVE_VARIANTS[v];
-      const file = path.join(dir, `curve-${v}-${hashJson({ evalAt: c.evalAt, ddimSteps: c.ddimSteps, bench: bench.contentHash })}.json`);
+      const editOnly = Object.fromEntries(Object.entries(c.recipe).filter(([k]) => (EDIT_PHASE_ONLY_KEYS as readonly string[]).includes(k) && k !== "stage2Steps"));
+      const file = path.join(dir, `curve-${v}-${hashJson({ evalAt: c.evalAt, ddimSteps: c.ddimSteps, bench: bench.contentHash, ...editOnly })}.json`);
       if (fs.existsSync(file)) {
         curves.push(JSON.parse(fs.readFileSync(file, "utf8")) as Curve);
         log(`${v}: from the cache`);

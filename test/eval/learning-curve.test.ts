@@ -89,6 +89,12 @@ describe("stage2Curves on tiny", () => {
     const longer = await stage2Curves({ ...c, recipe: { ...c.recipe, stage2Steps: 4 }, variants: ["wo-s1"], evalAt: [4] }, bench, dir, (l) => lines.push(l));
     expect(longer.baseSeconds).toBe(run.baseSeconds);
     expect(longer.curves[0].points.map((p) => p.step)).toEqual([4]);
+    // an edit-phase-only setting (the edit-region weight) reuses the parents but is a new curve, with its own losses
+    const wLines: string[] = [];
+    const weighted = await stage2Curves({ ...c, recipe: { ...c.recipe, editRegionWeight: 4 }, variants: ["wo-s1"] }, bench, dir, (l) => wLines.push(l));
+    expect(weighted.baseSeconds).toBe(run.baseSeconds);
+    expect(wLines.some((l) => l.endsWith("from the cache"))).toBe(false);
+    expect(weighted.curves[0].losses).not.toEqual(run.curves[1].losses);
     expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
 });

@@ -191,6 +191,8 @@ export interface Stage2Batch {
   dropImage?: boolean[];
   /** Per-item weights of L_edit. */
   weights?: readonly number[];
+  /** Per-pixel weights of L_edit [B, H, W, 1] (losses.ts regionPixelWeights). */
+  pixelWeights?: tf.Tensor4D;
 }
 
 /** Stage II loss (paper Eq. 8): L = L_condition + editLossWeight x L_edit. Call inside the gradient tape. */
@@ -199,6 +201,6 @@ export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condit
   if (cond.conditionLogits === null) throw new Error("stage2Loss: the layout has no language conditions; build it with editorLayout(editor, instructions, conditions)");
   const lc = conditionLoss(cond.conditionLogits, b.layout);
   const pred = editorDenoise(e, { noisy: b.noisy, source: b.source, t: b.t, cond: cond.edit.tokens, dropText: b.dropText, dropImage: b.dropImage });
-  const le = editLoss(pred.prediction, b.target, b.weights);
+  const le = editLoss(pred.prediction, b.target, b.weights, b.pixelWeights);
   return { loss: tf.add(lc, tf.mul(le, e.config.editLossWeight)) as tf.Scalar, condition: lc, edit: le };
 }

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
-import { conditionDropout, conditionLoss, editLoss } from "../../../lib/models/editor/losses";
+import { conditionDropout, conditionLoss, editLoss, regionPixelWeights } from "../../../lib/models/editor/losses";
 import { disposeEditor, EDITOR_GROUPS, editorParamCounts, editorParams, editorTunable, editorVarNames, stage2Loss, type Editor, type TunableOptions } from "../../../lib/models/editor/model";
 import type { TuningMode } from "../../../lib/nn/tuning";
 import { trainStep } from "../../../lib/train/adam";
@@ -145,6 +145,30 @@ describe("editor losses (paper Eq. 8) and condition dropout", () => {
     expect(() => tf.tidy(() => editLoss(tf.zeros([1, 2, 2, 3]) as tf.Tensor4D, tf.zeros([1, 2, 2, 1]) as tf.Tensor4D))).toThrow("editLoss: prediction [1, 2, 2, 3] and target [1, 2, 2, 1] differ in shape");
     disposeBatch(b);
     disposeEditor(e);
+  });
+
+  it("regionPixelWeights weighs changed pixels 1 + w; editLoss with pixel weights is the weighted mean and keeps its scale", () => {
+    const r = tf.tidy(() => {
+      // one item 1x2: pixel 0 unchanged (|r0| 0.001 < 2/255), pixel 1 changed in one channel
+      const r0 = tf.tensor4d([0.001, 0, 0, 0, 0.5, 0], [1, 1, 2, 3]);
+      const w = regionPixelWeights(r0, 3);
+      const pred = tf.tensor4d([1, 1, 1, 2, 2, 2], [1, 1, 2, 3]);
+      const target = tf.zeros([1, 1, 2, 3]) as tf.Tensor4D;
+      const ones = tf.onesLike(w) as tf.Tensor4D;
+      return {
+        w: Array.from(w.dataSync()),
+        weighted: editLoss(pred, target, undefined, w).dataSync()[0],
+        flat: editLoss(pred, target, undefined, ones).dataSync()[0],
+        plain: editLoss(pred, target).dataSync()[0],
+      };
+    });
+    expect(r.w).toEqual([1, 4]);
+    // per pixel squared error 1 (unchanged) and 4 (changed): (1*1 + 4*4) / (1 + 4) = 3.4
+    expect(r.weighted).toBeCloseTo(3.4, 6);
+    expect(r.flat).toBeCloseTo(r.plain, 6);
+    expect(r.plain).toBeCloseTo(2.5, 6);
+    expect(() => tf.tidy(() => regionPixelWeights(tf.zeros([1, 1, 1, 3]) as tf.Tensor4D, -1))).toThrow("regionPixelWeights: weight must be a finite number >= 0, got -1");
+    expect(() => tf.tidy(() => editLoss(tf.zeros([1, 2, 2, 3]) as tf.Tensor4D, tf.zeros([1, 2, 2, 3]) as tf.Tensor4D, undefined, tf.ones([1, 2, 2, 3]) as tf.Tensor4D))).toThrow("editLoss: pixel weights [1, 2, 2, 3] must be [1, 2, 2, 1]");
   });
 
   it("condition dropout follows MGIE / InstructPix2Pix: 5% text only, 5% both, 5% image only; seeded", () => {

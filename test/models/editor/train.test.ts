@@ -78,6 +78,11 @@ describe("editor recipes on tiny", () => {
     disposeEditor(e);
   }, 120_000);
 
+  it("recipe configs refuse a negative or non-finite edit-region weight", () => {
+    expect(recipeConfig("tiny").editRegionWeight).toBe(0);
+    expect(() => recipeConfig("tiny", { editRegionWeight: -1 })).toThrow("editor recipes: editRegionWeight must be a finite number >= 0, got -1");
+  });
+
   it("unknown recipe is an error", async () => {
     const e = createEditor(cfg, new Rng(4));
     await expect(runRecipe("bogus" as never, rc, e, 1, { silent: true })).rejects.toThrow("runRecipe: unknown recipe 'bogus'; known: base, mgie, stage1, stage2, wo-de, finetune");

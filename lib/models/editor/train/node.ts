@@ -113,7 +113,7 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
     // MGIE-style phases weigh the diffusion loss by 0.5 (MGIE's code); SpatialEdit's Eq. 8 by 1
     const ed = c.phase === "mgie" || c.phase === "finetune" ? { ...e, config: { ...e.config, editLossWeight: 0.5 } } : e;
     const part = c.phase === "ip2p" ? "edit" : "total";
-    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, part), {}, vars);
+    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, part, r.editRegionWeight), {}, vars);
   }
   return {
     editor: e,

@@ -20,7 +20,7 @@
  * (w/o S1), base -> stage1 -> mgie-style generic edits (w/o S2), and the per-layer variants.
  * Every recipe of a comparison gets the same number of steps (`RecipeConfig`).
  */
-import { resolveConfig, type DeepPartial, type Presets } from "../../../core/profile";
+import { ConfigError, resolveConfig, type DeepPartial, type Presets } from "../../../core/profile";
 import { progress } from "../../../core/progress";
 import { cloneParams } from "../../../nn/layers";
 import type { TuningMode } from "../../../nn/tuning";
@@ -44,18 +44,25 @@ export interface RecipeConfig {
   /** Learning rates: base pre-training, tuning phases. */
   baseLr: number;
   lr: number;
+  /** Extra weight of the pixels an edit changes in L_edit of every edit phase (0: plain MSE; losses.ts regionPixelWeights). */
+  editRegionWeight: number;
 }
 
+/** Recipe fields that only the edit phases read: base and Stage I do not depend on them (the learning curves' parents are keyed without them). */
+export const EDIT_PHASE_ONLY_KEYS = ["stage2Steps", "editRegionWeight"] as const satisfies readonly (keyof RecipeConfig)[];
+
 export const RECIPE_PRESETS: Presets<RecipeConfig> = {
-  tiny: { dataSeed: 1234, captionScenes: 4, genericScenes: 3, engineScenes: 3, baseSteps: 2, stage1Steps: 2, stage2Steps: 2, batch: 4, baseLr: 1e-3, lr: 1e-3 },
+  tiny: { dataSeed: 1234, captionScenes: 4, genericScenes: 3, engineScenes: 3, baseSteps: 2, stage1Steps: 2, stage2Steps: 2, batch: 4, baseLr: 1e-3, lr: 1e-3, editRegionWeight: 0 },
   // quick runs the code end to end in CI (notebooks 04 and 05 train their nodes in <= 3 minutes each); it measures nothing
-  quick: { dataSeed: 1234, captionScenes: 200, genericScenes: 100, engineScenes: 100, baseSteps: 80, stage1Steps: 50, stage2Steps: 40, batch: 16, baseLr: 1e-3, lr: 1e-3 },
+  quick: { dataSeed: 1234, captionScenes: 200, genericScenes: 100, engineScenes: 100, baseSteps: 80, stage1Steps: 50, stage2Steps: 40, batch: 16, baseLr: 1e-3, lr: 1e-3, editRegionWeight: 0 },
   // the paper's ratio, 62K VQA pairs over 10K images : 25K edit tuples, at a size that trains here
-  paper: { dataSeed: 1234, captionScenes: 2000, genericScenes: 1500, engineScenes: 1600, baseSteps: 2000, stage1Steps: 1500, stage2Steps: 2000, batch: 64, baseLr: 1e-3, lr: 1e-3 },
+  paper: { dataSeed: 1234, captionScenes: 2000, genericScenes: 1500, engineScenes: 1600, baseSteps: 2000, stage1Steps: 1500, stage2Steps: 2000, batch: 64, baseLr: 1e-3, lr: 1e-3, editRegionWeight: 0 },
 };
 
 export function recipeConfig(profile?: string, overrides?: DeepPartial<RecipeConfig>): RecipeConfig {
-  return resolveConfig(RECIPE_PRESETS, "editor recipes", profile, overrides);
+  const c = resolveConfig(RECIPE_PRESETS, "editor recipes", profile, overrides);
+  if (!(c.editRegionWeight >= 0) || !Number.isFinite(c.editRegionWeight)) throw new ConfigError(`editor recipes: editRegionWeight must be a finite number >= 0, got ${c.editRegionWeight}`);
+  return c;
 }
 
 /** A copy of an editor's weights (a child recipe never changes its parent). */

@@ -14,7 +14,7 @@ import { DDIMScheduler } from "../../../diffusion/ddim";
 import { makeSchedule } from "../../../diffusion/schedule";
 import type { Prediction } from "../../../diffusion/scheduler";
 import type { EditorConfig } from "../config";
-import { conditionDropout, conditionLoss } from "../losses";
+import { conditionDropout, conditionLoss, regionPixelWeights } from "../losses";
 import { editorCondition, editorLayout, stage2Loss, type Editor } from "../model";
 import { editResidual } from "../residual";
 import type { EditExample, TextExample } from "./data";
@@ -61,9 +61,10 @@ export function textLoss(e: Editor, ex: readonly TextExample[]): tf.Scalar {
 
 /**
  * Stage II loss on a batch of edits: L_condition + w L_edit with a DDPM draw of t and noise;
- * `part: "edit"` returns L_edit alone (the InsPix2Pix-like baseline has no language head to train).
+ * `part: "edit"` returns L_edit alone (the InsPix2Pix-like baseline has no language head to train);
+ * `regionWeight` > 0 weighs the changed pixels 1 + regionWeight in L_edit (losses.ts regionPixelWeights).
  */
-export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng, part: "total" | "edit" = "total"): tf.Scalar {
+export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng, part: "total" | "edit" = "total", regionWeight = 0): tf.Scalar {
   const size = e.config.image;
   const B = ex.length;
   const source = imageBatch(ex.map((x) => x.source), size);
@@ -74,6 +75,7 @@ export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMS
   const target = sched.trainingTarget(r0, noise, t) as tf.Tensor4D;
   const drop = conditionDropout(rng, B, e.config);
   const layout = editorLayout(e, ex.map((x) => x.instruction), ex.map((x) => x.condition));
-  const r = stage2Loss(e, { source, layout, noisy, t, target, dropText: drop.dropText, dropImage: drop.dropImage });
+  const pixelWeights = regionWeight > 0 ? regionPixelWeights(r0, regionWeight) : undefined;
+  const r = stage2Loss(e, { source, layout, noisy, t, target, dropText: drop.dropText, dropImage: drop.dropImage, pixelWeights });
   return part === "edit" ? r.edit : r.loss;
 }
