@@ -35,3 +35,4 @@ export * from "./eval/variant-compare";
 export * from "./eval/edit-figures";
 export * from "./eval/layer-ablation";
 export * from "./eval/report-notes";
+export * from "./eval/edit-diagnosis";

@@ -179,6 +179,11 @@ async function cachedWeights(dir: string, make: () => Promise<{ editor: Editor; 
   }
 }
 
+/** Where a curve's final Stage II weights are kept (a checkpoint folder; its config.json holds the CurveConfig). */
+export function finalWeightsDir(dir: string, variant: CurveVariant, key: string): string {
+  return path.join(dir, `final-${variant}-${key}`);
+}
+
 /**
  * Runs the curves (see the file comment). `cacheDir`: where parents and finished curves are
  * kept (one sub-folder per config hash).
@@ -199,7 +204,8 @@ export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheD
     for (const v of c.variants) {
       const spec = CURVE_VARIANTS[v];
       const editOnly = Object.fromEntries(Object.entries(c.recipe).filter(([k]) => (EDIT_PHASE_ONLY_KEYS as readonly string[]).includes(k) && k !== "stage2Steps"));
-      const file = path.join(dir, `curve-${v}-${hashJson({ evalAt: c.evalAt, ddimSteps: c.ddimSteps, bench: bench.contentHash, ...editOnly })}.json`);
+      const key = hashJson({ evalAt: c.evalAt, ddimSteps: c.ddimSteps, bench: bench.contentHash, ...editOnly });
+      const file = path.join(dir, `curve-${v}-${key}.json`);
       if (fs.existsSync(file)) {
         curves.push(JSON.parse(fs.readFileSync(file, "utf8")) as Curve);
         log(`${v}: from the cache`);
@@ -215,7 +221,12 @@ export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheD
           log(`${v} step ${step}: object judge ${p.objectJudge.toFixed(3)} (n ${p.n}), L1 ${p.l1.toFixed(4)}, background L1 ${p.l1Background.toFixed(4)}, edit-region L1 ${(p.l1Region ?? Number.NaN).toFixed(4)}, ${s.toFixed(0)} s of training`);
         },
       });
-      disposeEditor(run.editor);
+      try {
+        // the final weights, for diagnoses of where the editor fails (scripts/editor-diagnose.ts)
+        saveCheckpoint(finalWeightsDir(dir, v, key), { params: editorParams(run.editor), config: { what: `final ${v}`, config: c }, seed: c.seed, step: c.recipe.stage2Steps, extra: { seconds: run.seconds } });
+      } finally {
+        disposeEditor(run.editor);
+      }
       const curve: Curve = { variant: v, row: spec.row, points, losses: run.losses };
       writeFileAtomic(file, JSON.stringify(curve));
       curves.push(curve);

@@ -80,6 +80,11 @@ describe("stage2Curves on tiny", () => {
         expect(p.l1Background).toBeGreaterThanOrEqual(0);
       }
     }
+    // each finished curve keeps its final weights (scripts/editor-diagnose.ts reads them)
+    const key = fs.readdirSync(dir)[0];
+    const finals = fs.readdirSync(path.join(dir, key)).filter((f) => f.startsWith("final-")).sort();
+    expect(finals.map((f) => f.split("-").slice(0, -1).join("-"))).toEqual(["final-mgie", "final-spatialedit", "final-wo-s1"]);
+    for (const f of finals) expect(fs.existsSync(path.join(dir, key, f, "model.safetensors"))).toBe(true);
     const lines: string[] = [];
     const again = await stage2Curves(c, bench, dir, (l) => lines.push(l));
     expect(lines.filter((l) => l.endsWith("from the cache")).length).toBe(3);

@@ -1,0 +1,82 @@
+/**
+ * Where a trained editor fails (lib/eval/edit-diagnosis.ts): loads final Stage II weights that
+ * `npm run curves` kept (data/generated/curve-cache/<profile>/<key>/final-<variant>-<key>), scores
+ * them on SpatialEval-mini per edit kind (object judge, edit-region L1) and checks whether the
+ * language condition H_lm writes names the instructed object. Writes results/<profile>/<name>.json.
+ *
+ * Usage: npm run diagnose -- --weights=<checkpoint folder> [--ddim=10] [--seed=0] [--name=editor-diagnosis]
+ * (the profile is SPATIALEDIT_PROFILE; it picks the benchmark)
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { initBackend } from "../lib/backend/select";
+import { runMain } from "../lib/core/cli";
+import { checkName } from "../lib/core/paths";
+import { currentProfile } from "../lib/core/profile";
+import { Rng } from "../lib/core/rng";
+import { writeResult } from "../lib/core/results";
+import { ensureBenchmark } from "../lib/eval/benchmark-generate";
+import { diagnoseEdits, diagnosisSummary, diagnosisText } from "../lib/eval/edit-diagnosis";
+import { checkEditorConfig, type EditorConfig } from "../lib/models/editor/config";
+import { createEditor, disposeEditor } from "../lib/models/editor/model";
+import { loadEditorWeights } from "../lib/models/editor/train/node";
+import { disposeParams } from "../lib/nn/layers";
+import { fromPretrained } from "../lib/train/checkpoint";
+
+const KNOWN = ["weights", "ddim", "seed", "name"];
+
+function args(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of process.argv.slice(2)) {
+    const m = /^--([a-z0-9-]+)=(.*)$/.exec(a);
+    if (!m || !KNOWN.includes(m[1])) throw new Error(`unknown argument '${a}'; known: ${KNOWN.map((k) => `--${k}=...`).join(" ")}`);
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+function int(a: Record<string, string>, k: string, def: number, min: number): number {
+  if (a[k] === undefined) return def;
+  const v = Number(a[k]);
+  if (!Number.isInteger(v) || v < min) throw new Error(`--${k} must be an integer >= ${min}, got '${a[k]}'`);
+  return v;
+}
+
+async function main(): Promise<void> {
+  const a = args();
+  if (a.weights === undefined) throw new Error("--weights=<checkpoint folder> is required (a final-<variant>-<key> folder of data/generated/curve-cache/<profile>/<key>)");
+  const name = checkName(a.name ?? "editor-diagnosis", "result");
+  const dir = path.resolve(a.weights);
+  if (!fs.existsSync(path.join(dir, "config.json"))) throw new Error(`--weights: ${dir} is not a checkpoint folder (no config.json)`);
+  const profile = currentProfile();
+  const backend = (await initBackend()).name;
+  const loaded = fromPretrained(dir);
+  const meta = loaded.meta.config as { what?: string; config?: { editor?: EditorConfig; recipe?: unknown; seed?: number } };
+  if (meta.config?.editor === undefined) {
+    disposeParams(loaded.params);
+    throw new Error(`--weights: ${dir}/config.json names no editor config (expected the final weights of a learning curve)`);
+  }
+  const model = createEditor(checkEditorConfig(meta.config.editor), new Rng(0).fork("init"));
+  try {
+    loadEditorWeights(model, loaded.params, dir);
+  } finally {
+    disposeParams(loaded.params);
+  }
+  const ddimSteps = int(a, "ddim", 10, 1);
+  const seed = int(a, "seed", 0, 0);
+  const bench = ensureBenchmark("spatialeval", profile);
+  console.log(`backend ${backend}; profile ${profile}; ${meta.what ?? "weights"} from ${dir}; ${bench.items.length} SpatialEval-mini items, ${ddimSteps} DDIM steps`);
+  try {
+    const items = await diagnoseEdits(model, bench, { ddimSteps, seed });
+    const rows = diagnosisSummary(items);
+    for (const r of rows) console.log(`${r.kind.padEnd(10)} n ${String(r.n).padStart(4)}  target named ${r.targetNamed.toFixed(3)}  object judge ${r.objectJudge.toFixed(3)}  edit-region L1 ${r.l1Region.toFixed(4)}`);
+    const text = diagnosisText(rows);
+    console.log(text);
+    const file = writeResult(name, { config: { weights: path.relative(process.cwd(), dir), what: meta.what, trained: meta.config, ddimSteps, benchmarkHash: bench.contentHash }, seed, data: { backend, rows, text, items } });
+    console.log(`wrote ${file}`);
+  } finally {
+    disposeEditor(model);
+  }
+}
+
+runMain(main);
