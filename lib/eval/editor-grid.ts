@@ -19,7 +19,8 @@ import { disposeParams } from "../nn/layers";
 import { editorConfig } from "../models/editor/config";
 import { disposeEditor } from "../models/editor/model";
 import { editorFromWeights, editorNodeConfig, editorPhaseTask, phaseDataHash, phaseSteps, type EditorNodeConfig } from "../models/editor/train/node";
-import { recipeConfig } from "../models/editor/train/recipes";
+import type { DeepPartial } from "../core/profile";
+import { recipeConfig, textPhaseRecipe, type RecipeConfig } from "../models/editor/train/recipes";
 import { EDITOR_TRAIN_VERSION, RECIPES, type RecipeName } from "../models/editor/train/node";
 import { hashJson } from "../train/checkpoint-config";
 import { fromPretrained } from "../train/checkpoint";
@@ -70,12 +71,14 @@ export const VQA_ROWS = {
 } as const;
 
 /** The grid's nodes for `profile`. */
-export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[profile] ?? [0]): GridNode[] {
+export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[profile] ?? [0], recipeOverrides?: DeepPartial<RecipeConfig>): GridNode[] {
   const editor = editorConfig(profile);
-  const recipe = recipeConfig(profile);
+  const full = recipeConfig(profile, recipeOverrides);
   const nodes: GridNode[] = [];
   for (const seed of seeds) {
     const node = (id: string, phase: RecipeName, parent: string | null, over: Partial<EditorNodeConfig> = {}) => {
+      // base and Stage I read no Stage II field: their keys do not change with the Stage II budget or loss
+      const recipe = phase === "base" || phase === "stage1" ? textPhaseRecipe(full) : full;
       const config = editorNodeConfig({ editor, recipe, phase, mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 50, ...over });
       nodes.push({ id: `${id}@s${seed}`, kind: `editor-${phase}`, config, seed, dataManifestHash: phaseDataHash(config), version: EDITOR_TRAIN_VERSION, ...(parent ? { parent: `${parent}@s${seed}` } : {}) });
     };

@@ -48,6 +48,12 @@ describe("the editor's grid", () => {
     }
     const ip2p = byId.get("ip2p@s0")!.config as EditorNodeConfig;
     expect([ip2p.phase, ip2p.imageTokens, byId.get("ip2p@s0")!.parent]).toEqual(["ip2p", false, "base@s0"]);
+    // base and Stage I keys do not move with Stage II settings; the Stage II nodes' keys do
+    const other = keyGrid(editorGrid("quick", [0], { stage2Steps: 41, editRegionWeight: 3 }));
+    const key = (ns: typeof nodes, id: string) => ns.find((n) => n.id === id)!.key;
+    for (const id of ["base@s0", "stage1@s0", "stage1-emb@s0", "vqa-stage1@s0"]) expect(key(other, id), id).toBe(key(nodes, id));
+    for (const id of ["spatialedit@s0", "wo-s1@s0", "mgie@s0", "eval-spatialedit@s0"]) expect(key(other, id), id).not.toBe(key(nodes, id));
+    expect((byId.get("base@s0")!.config as EditorNodeConfig).recipe.stage2Steps).toBe(0);
     // every training node carries the training code's version in its key
     for (const n of nodes.filter((x) => x.kind.startsWith("editor-") && x.kind !== "editor-eval" && x.kind !== "editor-vqa")) expect(n.version, n.id).toBe(EDITOR_TRAIN_VERSION);
   });

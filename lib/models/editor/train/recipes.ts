@@ -59,6 +59,15 @@ export const RECIPE_PRESETS: Presets<RecipeConfig> = {
   paper: { dataSeed: 1234, captionScenes: 2000, genericScenes: 1500, engineScenes: 1600, baseSteps: 2000, stage1Steps: 1500, stage2Steps: 2000, batch: 64, baseLr: 1e-3, lr: 1e-3, editRegionWeight: 0 },
 };
 
+/**
+ * The recipe as a phase that reads no edit-phase-only field sees it (base, Stage I): those fields
+ * set to fixed values, so that such a phase's grid key stays the same when only the Stage II
+ * budget or loss changes (a cached base and Stage I are reused, not retrained).
+ */
+export function textPhaseRecipe(c: RecipeConfig): RecipeConfig {
+  return { ...c, stage2Steps: 0, editRegionWeight: 0 } satisfies Record<(typeof EDIT_PHASE_ONLY_KEYS)[number], number> & RecipeConfig;
+}
+
 export function recipeConfig(profile?: string, overrides?: DeepPartial<RecipeConfig>): RecipeConfig {
   const c = resolveConfig(RECIPE_PRESETS, "editor recipes", profile, overrides);
   if (!(c.editRegionWeight >= 0) || !Number.isFinite(c.editRegionWeight)) throw new ConfigError(`editor recipes: editRegionWeight must be a finite number >= 0, got ${c.editRegionWeight}`);
