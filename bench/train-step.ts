@@ -250,7 +250,7 @@ async function main(): Promise<void> {
   console.log(`native BLAS: ${native.detail}`);
   const machineNote = envValue("SPATIALEDIT_MACHINE_NOTE");
   if (machineNote !== "") console.log(`machine note: ${machineNote}`);
-  const torch: TorchResult = { ok: false, why: "skipped (--no-torch)" };
+  const torch: TorchResult = flag("no-torch") ? { ok: false, why: "skipped (--no-torch)" } : { ok: false }; // a run that served PyTorch has no `why`
   if (!flag("no-torch")) {
     const tm = torchMode(cfg, steps, torch);
     try {
