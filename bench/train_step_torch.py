@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """The reference training step of bench/train-step.ts in PyTorch (Debian python3-torch + OpenBLAS).
 
-One pre-LN transformer block, single-head causal softmax attention, ReLU MLP, biases on all linears,
-MSE loss, Adam(1e-3); one torch thread. Prints one JSON line: {"ok": true, "msPerStep": [...], ...},
-or {"ok": false, "why": ...} when torch cannot be imported (the caller then skips PyTorch).
-Usage: train_step_torch.py '{"batch":32,"seq":64,"dModel":128,"dFF":256,"lr":0.001,"warmup":5,"steps":20,"rounds":3,"threads":1}'
+`layers` pre-LN transformer blocks (default 1), `heads`-head causal softmax attention (default 1;
+heads batched as [B, H, T, D/H]), ReLU MLP, biases on all linears, MSE loss, Adam(1e-3); one torch
+thread: the model of lib/train/reference.ts. Prints one JSON line: {"ok": true, "msPerStep": [...], ...},
+or {"ok": false, "why": ...} when torch cannot be imported or the config is bad (the caller then
+skips PyTorch).
+Usage: train_step_torch.py '{"batch":32,"seq":64,"dModel":128,"dFF":256,"layers":1,"heads":1,"lr":0.001,"warmup":5,"steps":20,"rounds":3,"threads":1}'
 With "serve": true it prints {"ok": true, "ready": ...} after the warm-up and then, for every line
 "<n>" read from stdin, runs n steps and prints {"ms": <ms per step>} (the benchmark interleaves it
 with its own modes, round by round); an empty line or EOF ends it.
@@ -15,6 +17,15 @@ import time
 
 cfg = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
 B, T, D, F = cfg.get("batch", 32), cfg.get("seq", 64), cfg.get("dModel", 128), cfg.get("dFF", 256)
+L, H = cfg.get("layers", 1), cfg.get("heads", 1)
+for name, v in (("batch", B), ("seq", T), ("dModel", D), ("dFF", F), ("layers", L), ("heads", H)):
+    if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+        print(json.dumps({"ok": False, "why": f"{name} must be a positive integer, got {v!r}"}))
+        sys.exit(0)
+if D % H:
+    print(json.dumps({"ok": False, "why": f"dModel {D} is not divisible by heads {H}"}))
+    sys.exit(0)
+DH = D // H
 try:
     import torch
     import torch.nn as nn
@@ -37,12 +48,18 @@ class Block(nn.Module):
     def forward(self, x):
         h = self.ln1(x)
         q, k, v = self.q(h), self.k(h), self.v(h)  # [B, T, D]
-        att = torch.softmax(q @ k.transpose(1, 2) / D**0.5 + self.mask, -1)  # [B, T, T]
-        x = x + self.o(att @ v)
+        if H == 1:
+            att = torch.softmax(q @ k.transpose(1, 2) / D**0.5 + self.mask, -1)  # [B, T, T]
+            a = att @ v
+        else:
+            q, k, v = (t.view(B, T, H, DH).transpose(1, 2) for t in (q, k, v))  # [B, H, T, D/H]
+            att = torch.softmax(q @ k.transpose(2, 3) / DH**0.5 + self.mask, -1)  # [B, H, T, T]
+            a = (att @ v).transpose(1, 2).reshape(B, T, D)
+        x = x + self.o(a)
         return x + self.fc2(torch.relu(self.fc1(self.ln2(x))))
 
 
-model = Block()
+model = nn.Sequential(*(Block() for _ in range(L)))
 opt = torch.optim.Adam(model.parameters(), lr=cfg.get("lr", 1e-3))
 x, y = torch.randn(B, T, D), torch.randn(B, T, D)
 
@@ -69,7 +86,7 @@ def blas_info():
 
 
 if cfg.get("serve"):
-    print(json.dumps({"ok": True, "ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_info()}), flush=True)
+    print(json.dumps({"ok": True, "ready": True, "layers": L, "heads": H, "torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_info()}), flush=True)
     for line in sys.stdin:
         if not line.strip():
             break
