@@ -5,7 +5,8 @@
  * - `targetNamed`: the language condition H_lm writes (greedy, paper Eq. 2) names the target as
  *   the ground-truth condition does: the words before the first "," ("the small gray checkered
  *   cylinder"), i.e. size, colour, material and shape of the instructed object;
- * - the object judge and the edit-region L1 of the edited image (lib/eval/evaluate.ts).
+ * - the object judge and the L1 to the truth (edit region, background, whole image) of the
+ *   edited image (lib/eval/evaluate.ts).
  * `diagnosisSummary` groups them by edit kind; `diagnosisText` reads the numbers.
  */
 import type { Editor as ModelEditor } from "../models/editor/model";
@@ -23,6 +24,9 @@ export interface DiagnosisItem {
   targetNamed: number;
   objectJudge: number;
   l1Region: number;
+  /** L1 to the truth outside the edited objects, and over the whole image. */
+  l1Background: number;
+  l1: number;
   /** The generated and the true condition. */
   generated: string;
   truth: string;
@@ -34,6 +38,8 @@ export interface DiagnosisRow {
   targetNamed: number;
   objectJudge: number;
   l1Region: number;
+  l1Background: number;
+  l1: number;
 }
 
 /** The target's description in a language condition: lower-cased words before the first comma. */
@@ -64,6 +70,8 @@ export async function diagnoseEdits(model: ModelEditor, bench: Benchmark, o: { d
       targetNamed: targetPhrase(generated[i]) === targetPhrase(x.condition) ? 1 : 0,
       objectJudge: m["object judge"] ?? Number.NaN,
       l1Region: m["L1 (edit region)"] ?? Number.NaN,
+      l1Background: m["L1 (background)"] ?? Number.NaN,
+      l1: m.L1 ?? Number.NaN,
       generated: generated[i],
       truth: x.condition,
     };
@@ -84,6 +92,8 @@ export function diagnosisSummary(items: readonly DiagnosisItem[]): DiagnosisRow[
     targetNamed: meanOf(xs.map((x) => x.targetNamed)),
     objectJudge: meanOf(xs.map((x) => x.objectJudge)),
     l1Region: meanOf(xs.map((x) => x.l1Region)),
+    l1Background: meanOf(xs.map((x) => x.l1Background)),
+    l1: meanOf(xs.map((x) => x.l1)),
   });
   const kinds = [...new Set(items.map((x) => x.kind))].sort();
   return [...kinds.map((k) => row(k, items.filter((x) => x.kind === k))), row("all", items)];

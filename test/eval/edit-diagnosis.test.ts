@@ -7,7 +7,7 @@ import { diagnoseEdits, diagnosisSummary, diagnosisText, targetPhrase, type Diag
 import { editorConfig } from "../../lib/models/editor/config";
 import { createEditor, disposeEditor } from "../../lib/models/editor/model";
 
-const item = (kind: string, targetNamed: number, objectJudge: number, l1Region = 0.2): DiagnosisItem => ({ item: `${kind}-${targetNamed}-${objectJudge}`, kind, targetNamed, objectJudge, l1Region, generated: "", truth: "" });
+const item = (kind: string, targetNamed: number, objectJudge: number, l1Region = 0.2): DiagnosisItem => ({ item: `${kind}-${targetNamed}-${objectJudge}`, kind, targetNamed, objectJudge, l1Region, l1Background: l1Region / 10, l1: l1Region / 5, generated: "", truth: "" });
 
 describe("edit diagnosis readers", () => {
   it("targetPhrase: the words before the first comma, lower-cased, commas spaced or not", () => {
@@ -20,7 +20,8 @@ describe("edit diagnosis readers", () => {
   it("diagnosisSummary: one row per kind (sorted) and 'all'; NaN scores are left out of the means", () => {
     const rows = diagnosisSummary([item("remove", 1, 1, 0.1), item("move", 0, 0, 0.3), item("move", 1, Number.NaN, 0.5)]);
     expect(rows.map((r) => r.kind)).toEqual(["move", "remove", "all"]);
-    expect(rows[0]).toEqual({ kind: "move", n: 2, targetNamed: 0.5, objectJudge: 0, l1Region: 0.4 });
+    expect(rows[0]).toMatchObject({ kind: "move", n: 2, targetNamed: 0.5, objectJudge: 0 });
+    expect([rows[0].l1Region, rows[0].l1Background, rows[0].l1].map((x) => +x.toFixed(12))).toEqual([0.4, 0.04, 0.08]);
     expect(rows[2].n).toBe(3);
     expect(rows[2].targetNamed).toBeCloseTo(2 / 3, 12);
     expect(rows[2].objectJudge).toBeCloseTo(0.5, 12);
@@ -57,6 +58,8 @@ describe("diagnoseEdits on tiny", () => {
       expect([0, 1]).toContain(x.targetNamed);
       expect(x.l1Region).toBeGreaterThan(0); // an untrained editor returns the source, which differs from the truth in the edit region
       expect(x.objectJudge).toBe(0); // ... and so fails the object judge
+      expect(x.l1Background).toBeLessThan(x.l1Region); // the source differs from the truth mostly where the edit is
+      expect(x.l1).toBeGreaterThan(0);
     }
     disposeEditor(e);
   }, 120_000);
