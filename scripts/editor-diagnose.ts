@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   try {
     const items = await diagnoseEdits(model, bench, { ddimSteps, seed });
     const rows = diagnosisSummary(items);
-    for (const r of rows) console.log(`${r.kind.padEnd(10)} n ${String(r.n).padStart(4)}  target named ${r.targetNamed.toFixed(3)}  object judge ${r.objectJudge.toFixed(3)}  edit-region L1 ${r.l1Region.toFixed(4)}  background L1 ${r.l1Background.toFixed(4)}  L1 ${r.l1.toFixed(4)}`);
+    for (const r of rows) console.log(`${r.kind.padEnd(10)} n ${String(r.n).padStart(4)}  target found ${r.targetFound.toFixed(3)}  named ${r.targetNamed.toFixed(3)}  object judge ${r.objectJudge.toFixed(3)}  edit-region L1 ${r.l1Region.toFixed(4)}  background L1 ${r.l1Background.toFixed(4)}  L1 ${r.l1.toFixed(4)}`);
     const text = diagnosisText(rows);
     console.log(text);
     const file = writeResult(name, { config: { weights: path.relative(process.cwd(), dir), what: meta.what, trained: meta.config, ddimSteps, benchmarkHash: bench.contentHash }, seed, data: { backend, rows, text, items } });

@@ -5,6 +5,9 @@
  * - `targetNamed`: the language condition H_lm writes (greedy, paper Eq. 2) names the target as
  *   the ground-truth condition does: the words before the first "," ("the small gray checkered
  *   cylinder"), i.e. size, colour, material and shape of the instructed object;
+ * - `attributes`: which of the four it gets right (`attributeMatches`); colour and shape right
+ *   (`targetFound`) is the proxy for "found the right object": in these scenes material and size
+ *   are often hard to see at 32x32, colour and shape rarely are;
  * - the object judge and the L1 to the truth (edit region, background, whole image) of the
  *   edited image (lib/eval/evaluate.ts).
  * `diagnosisSummary` groups them by edit kind; `diagnosisText` reads the numbers.
@@ -22,6 +25,10 @@ export interface DiagnosisItem {
   kind: string;
   /** 1 when the generated condition names the target as the truth does, else 0. */
   targetNamed: number;
+  /** 1 when its colour and shape match the truth's (the right object found), else 0. */
+  targetFound: number;
+  /** Per attribute of the target phrase: 1 right, 0 wrong, NaN when the true phrase is not "the <size> <colour> <material> <shape>". */
+  attributes: Record<Attribute, number>;
   objectJudge: number;
   l1Region: number;
   /** L1 to the truth outside the edited objects, and over the whole image. */
@@ -36,6 +43,8 @@ export interface DiagnosisRow {
   kind: string;
   n: number;
   targetNamed: number;
+  targetFound: number;
+  attributes: Record<Attribute, number>;
   objectJudge: number;
   l1Region: number;
   l1Background: number;
@@ -47,6 +56,22 @@ export function targetPhrase(condition: string): string {
   const words = condition.toLowerCase().replace(/,/g, " , ").split(/\s+/).filter((w) => w !== "");
   const cut = words.indexOf(",");
   return (cut < 0 ? words : words.slice(0, cut)).join(" ");
+}
+
+/** The four words of a target phrase "the <size> <colour> <material> <shape>" (the data engine's condition template). */
+export const ATTRIBUTES = ["size", "colour", "material", "shape"] as const;
+export type Attribute = (typeof ATTRIBUTES)[number];
+
+/**
+ * Which attributes of the true target phrase the generated one gets right, word by word; all NaN
+ * when the true phrase does not have the template's five words. A generated phrase of another
+ * length is compared on the words it has at those positions.
+ */
+export function attributeMatches(generated: string, truth: string): Record<Attribute, number> {
+  const t = targetPhrase(truth).split(" ");
+  const g = targetPhrase(generated).split(" ");
+  const ok = t.length === 5 && t[0] === "the";
+  return Object.fromEntries(ATTRIBUTES.map((a, i) => [a, ok ? (g[i + 1] === t[i + 1] ? 1 : 0) : Number.NaN])) as Record<Attribute, number>;
 }
 
 /** Per item: whether the generated condition names the target, with the judge and region L1. */
@@ -64,10 +89,13 @@ export async function diagnoseEdits(model: ModelEditor, bench: Benchmark, o: { d
   }
   return items.map((x, i) => {
     const m = run.items[i].metrics;
+    const attributes = attributeMatches(generated[i], x.condition);
     return {
       item: x.id,
       kind: x.kind!,
       targetNamed: targetPhrase(generated[i]) === targetPhrase(x.condition) ? 1 : 0,
+      targetFound: Number.isNaN(attributes.colour) ? Number.NaN : attributes.colour * attributes.shape,
+      attributes,
       objectJudge: m["object judge"] ?? Number.NaN,
       l1Region: m["L1 (edit region)"] ?? Number.NaN,
       l1Background: m["L1 (background)"] ?? Number.NaN,
@@ -90,6 +118,8 @@ export function diagnosisSummary(items: readonly DiagnosisItem[]): DiagnosisRow[
     kind,
     n: xs.length,
     targetNamed: meanOf(xs.map((x) => x.targetNamed)),
+    targetFound: meanOf(xs.map((x) => x.targetFound)),
+    attributes: Object.fromEntries(ATTRIBUTES.map((a) => [a, meanOf(xs.map((x) => x.attributes[a]))])) as Record<Attribute, number>,
     objectJudge: meanOf(xs.map((x) => x.objectJudge)),
     l1Region: meanOf(xs.map((x) => x.l1Region)),
     l1Background: meanOf(xs.map((x) => x.l1Background)),
@@ -100,15 +130,17 @@ export function diagnosisSummary(items: readonly DiagnosisItem[]): DiagnosisRow[
 }
 
 /**
- * The reading of a summary: the MLLM is the bottleneck when it names the target in fewer than
- * `named` of the items; else the edit is (it names the target but the judge passes less than half
- * as often as it names it).
+ * The reading of a summary: the MLLM is the bottleneck when it finds the target (colour and shape
+ * right) in fewer than `found` of the items; else the edit is when the judge passes less than half
+ * as often as the target is found. Read it for Stage II models: a model whose H_lm never learned
+ * to write edit conditions names nothing.
  */
-export function diagnosisText(rows: readonly DiagnosisRow[], named = 0.5): string {
+export function diagnosisText(rows: readonly DiagnosisRow[], found = 0.5): string {
   const all = rows.find((r) => r.kind === "all");
   if (!all) throw new Error("diagnosisText: the summary has no 'all' row");
-  const head = `the MLLM's language condition names the target in ${(100 * all.targetNamed).toFixed(1)}% of ${all.n} items; the object judge passes ${(100 * all.objectJudge).toFixed(1)}%`;
-  if (all.targetNamed < named) return `${head}: the MLLM does not yet know which object is meant in most items, so the first bottleneck is localisation (Stage I / the conditioner), not rendering`;
-  if (all.objectJudge < all.targetNamed / 2) return `${head}: the MLLM mostly knows the target, but the edit head and the denoiser do not render the edit: the bottleneck is after the MLLM`;
-  return `${head}: the edits pass in at least half of the items where the target is named`;
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const head = `over ${all.n} items the MLLM's language condition finds the target (colour and shape right) in ${pct(all.targetFound)} and names it fully in ${pct(all.targetNamed)} (size ${pct(all.attributes.size)}, colour ${pct(all.attributes.colour)}, material ${pct(all.attributes.material)}, shape ${pct(all.attributes.shape)} right); the object judge passes ${pct(all.objectJudge)}`;
+  if (!(all.targetFound >= found)) return `${head}: the MLLM does not yet know which object is meant in most items, so the first bottleneck is localisation (Stage I / the conditioner), not rendering`;
+  if (all.objectJudge < all.targetFound / 2) return `${head}: the MLLM mostly finds the target, but the edit head and the denoiser do not render the edit: the bottleneck is after the MLLM`;
+  return `${head}: the edits pass in at least half of the items where the target is found`;
 }
