@@ -52,11 +52,12 @@ describe("tslab ZeroMQ send queue", () => {
     const b = new FakeZmqSocket(100);
     void queued(a, "a0");
     void queued(a, "a1"); // delayed
-    void queued(a, "a2"); // waits for a1
+    const last = queued(a, "a2"); // waits for a1
     void queued(b, "b0");
     expect(b.sent).toEqual(["b0"]);
     expect(a.sent).toEqual(["a0"]);
-    await new Promise((r) => setTimeout(r, 20));
+    // wait for the chain itself, not for wall time: a 20 ms timer could fire before the delayed send on a loaded machine
+    await last;
     expect(a.sent).toEqual(["a0", "a1", "a2"]);
   });
 
