@@ -26,7 +26,7 @@ import { runNode } from "../lib/train/grid/run-node";
 import { inlineRunner, processRunner, PROGRESS_PREFIX } from "../lib/train/grid/runners";
 import { runGrid } from "../lib/train/grid/scheduler";
 import { registerToyGrid } from "../lib/train/grid/toy";
-import { editorGridReport, registerEditorGrid } from "../lib/eval/editor-grid";
+import { editorGridReport, registerEditorGrid, stage1GridSummary } from "../lib/eval/editor-grid";
 import { writeResult } from "../lib/core/results";
 
 // Grids and recipes: the toy grid (tests) and the editor's (lib/eval/editor-grid.ts: training phases + evaluation).
@@ -123,7 +123,10 @@ async function main(): Promise<number> {
   if (a.report) {
     if (a.grid !== "editor") throw new Error("--report reads the editor grid's cache; use --grid editor");
     const report = editorGridReport(nodes, cache);
-    const file = writeResult("editor-grid", { config: { grid: a.grid, profile: a.profile, nodes: nodes.map((n) => ({ id: n.id, key: n.key, kind: n.kind, parent: n.parent ?? null })) }, seed: [...new Set(nodes.map((n) => n.seed))], data: report });
+    const stage1 = stage1GridSummary(report.vqa);
+    const file = writeResult("editor-grid", { config: { grid: a.grid, profile: a.profile, nodes: nodes.map((n) => ({ id: n.id, key: n.key, kind: n.kind, parent: n.parent ?? null })) }, seed: [...new Set(nodes.map((n) => n.seed))], data: { ...report, stage1 } });
+    for (const v of report.vqa) console.log(`${v.id.padEnd(24)} ${v.row.padEnd(28)} held-out VQA ${v.score.overall.acc.toFixed(3)} [${v.score.overall.lo.toFixed(3)}, ${v.score.overall.hi.toFixed(3)}] (n ${v.score.overall.n})`);
+    if (stage1) console.log(`Stage I, seeds ${stage1.seeds.join(", ")}:\n${stage1.conclusion}`);
     for (const e of report.evaluations) console.log(`${e.id.padEnd(24)} ${e.row.padEnd(28)} ${Object.entries(e.metrics).map(([k, v]) => `${k} ${v.mean.toFixed(3)} (n ${v.n})`).join(", ")}`);
     console.log(`${report.training.length} training nodes finished, ${report.missing.length} nodes not in the cache; written to ${file}`);
     return 0;

@@ -35,6 +35,8 @@ import { evaluate } from "./evaluate";
 import { editorFeatureExtractor, trainedEditor } from "./trained-editor";
 import { answerVqa, normalizeAnswer, spatialVqaItems, vqaAccuracy, vqaEvalConfig, type VqaEvalConfig, type VqaExample, type VqaScore } from "./vqa";
 import { BENCHMARK_SEEDS } from "../data/seeds";
+import { Rng } from "../core/rng";
+import { stage1Comparisons, stage1Conclusion, type Stage1Comparison, type VqaRun } from "./stage1-report";
 
 /**
  * Version of what an evaluation node measures: part of its config, hence of its cache key, so
@@ -69,6 +71,13 @@ export const VQA_ROWS = {
   "stage1-emb": "Stage I, embedding tuning",
   stage1: "Stage I, attention tuning",
 } as const;
+
+/** The Stage I comparisons (§5.2.1): attention vs embedding tuning (the paper's claim), and each against the frozen base. */
+export const STAGE1_PAIRS = [
+  [VQA_ROWS.stage1, VQA_ROWS["stage1-emb"]],
+  [VQA_ROWS.stage1, VQA_ROWS.base],
+  [VQA_ROWS["stage1-emb"], VQA_ROWS.base],
+] as const;
 
 /** The grid's nodes for `profile`. */
 export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[profile] ?? [0], recipeOverrides?: DeepPartial<RecipeConfig>): GridNode[] {
@@ -235,6 +244,17 @@ export interface EditorGridReport {
 }
 
 /** What a (partly) finished grid measured, read from its cache (no training, no evaluation). */
+/**
+ * The Stage I comparisons of a report's held-out VQA runs (paired over questions within each seed,
+ * bootstrap over seeds then questions) and the sentence on the paper's claim; null without VQA runs.
+ */
+export function stage1GridSummary(vqa: EditorGridReport["vqa"], resamples = 2000): { seeds: number[]; comparisons: Stage1Comparison[]; conclusion: string } | null {
+  if (vqa.length === 0) return null;
+  const runs: VqaRun[] = vqa.map((v) => ({ row: v.row, seed: v.seed, correct: v.correct, families: v.families }));
+  const comparisons = stage1Comparisons(runs, STAGE1_PAIRS, new Rng(0).fork("stage1-summary"), resamples);
+  return { seeds: [...new Set(vqa.map((v) => v.seed))].sort((a, b) => a - b), comparisons, conclusion: stage1Conclusion(comparisons, { a: VQA_ROWS.stage1, b: VQA_ROWS["stage1-emb"] }) };
+}
+
 export function editorGridReport(nodes: readonly KeyedNode[], cache: GridCache): EditorGridReport {
   const out: EditorGridReport = { evaluations: [], vqa: [], training: [], missing: [] };
   for (const n of nodes) {

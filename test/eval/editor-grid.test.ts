@@ -4,7 +4,7 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend";
-import { editorGrid, editorGridReport, registerEditorGrid, VARIANT_ROWS, VQA_ROWS } from "../../lib/eval/editor-grid";
+import { editorGrid, editorGridReport, registerEditorGrid, STAGE1_PAIRS, stage1GridSummary, VARIANT_ROWS, VQA_ROWS } from "../../lib/eval/editor-grid";
 import { GridCache } from "../../lib/train/grid/cache";
 import { keyGrid } from "../../lib/train/grid/node";
 import { inlineRunner } from "../../lib/train/grid/runners";
@@ -119,5 +119,11 @@ describe("the editor's grid", () => {
       expect(v.score.overall.n).toBe(v.score.families.reduce((a, f) => a + f.n, 0));
       expect(v.score.overall.n).toBeGreaterThan(0);
     }
+    const s1 = stage1GridSummary(report.vqa, 200)!;
+    expect(s1.seeds).toEqual([0]);
+    expect(s1.comparisons.map((c) => `${c.a} vs ${c.b}`)).toEqual(STAGE1_PAIRS.map(([a, b]) => `${a} vs ${b}`));
+    for (const c of s1.comparisons) expect(c.paired).toBe(true);
+    expect(s1.conclusion).toContain("The paper's claim");
+    expect(stage1GridSummary([])).toBeNull();
   }, 300_000);
 });
