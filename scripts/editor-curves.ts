@@ -15,9 +15,10 @@ import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
 import { projectPath } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
+import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark } from "../lib/eval/benchmark-generate";
-import { CURVE_VARIANTS, curveVerdict, stage2Curves, stepsSaved, stepsSavedText, type CurveVariant } from "../lib/eval/learning-curve";
+import { CURVE_VARIANTS, curveVerdict, finalDifference, finalDifferenceText, stage2Curves, stepsSaved, stepsSavedText, type CurveVariant } from "../lib/eval/learning-curve";
 import { editorConfig } from "../lib/models/editor/config";
 import { recipeConfig } from "../lib/models/editor/train/recipes";
 
@@ -78,7 +79,11 @@ async function main(): Promise<void> {
   const seTime = se ? s1 + se.points[se.points.length - 1].trainSeconds : null;
   if (saved) console.log(stepsSavedText(saved, recipe.stage2Steps));
   console.log(`${verdict.text}; Stage I + Stage II training time of SpatialEdit: ${seTime === null ? "-" : `${(seTime / 60).toFixed(1)} min`} (goal <= 30 min on one core)`);
-  const file = writeResult(a.name ?? "editor-curves", { config, seed: config.seed, data: { backend, benchmarkHash: run.benchmarkHash, baseSeconds: run.baseSeconds, stage1Seconds: run.stage1Seconds, curves: run.curves, stepsSaved: saved, verdict, spatialEditTrainSeconds: seTime } });
+  const mg = run.curves.find((c) => c.variant === "mgie");
+  const rng = new Rng(config.seed).fork("final-differences");
+  const differences = [se && mg ? finalDifference(se, mg, rng.fork("mgie")) : null, se && wo ? finalDifference(se, wo, rng.fork("wo-s1")) : null].filter((d) => d !== null);
+  for (const d of differences) console.log(finalDifferenceText(d));
+  const file = writeResult(a.name ?? "editor-curves", { config, seed: config.seed, data: { backend, benchmarkHash: run.benchmarkHash, baseSeconds: run.baseSeconds, stage1Seconds: run.stage1Seconds, curves: run.curves, stepsSaved: saved, verdict, differences, spatialEditTrainSeconds: seTime } });
   console.log(`wrote ${file}`);
 }
 

@@ -25,7 +25,10 @@ import type { EditorConfig } from "../models/editor/config";
 import { disposeEditor, editorParams, type Editor } from "../models/editor/model";
 import { EDITOR_TRAIN_VERSION, editorNodeConfig, editorPhaseTask, type EditorNodeConfig, type RecipeName } from "../models/editor/train/node";
 import { EDIT_PHASE_ONLY_KEYS, trainPhaseSteps, type RecipeConfig } from "../models/editor/train/recipes";
+import type { Rng } from "../core/rng";
 import { hashJson } from "../train/checkpoint-config";
+import { verdictFromCi, type Verdict } from "./orderings";
+import { bootstrapDiffCi, type Interval } from "./stats";
 import { fromPretrained, saveCheckpoint } from "../train/checkpoint";
 import type { Benchmark } from "./benchmark-io";
 import { evaluate } from "./evaluate";
@@ -142,6 +145,26 @@ export function curveVerdict(curves: readonly Curve[], minScore = 0.85, minRatio
   const reached = scoreOk && ratioOk;
   const ratioText = mg === null ? "MGIE-like not trained" : mg === 0 ? `MGIE-like scores 0 (SpatialEdit ${se > 0 ? "above" : "equal"})` : `ratio ${(se / mg).toFixed(2)} (goal >= ${minRatio})`;
   return { spatialedit: se, mgie: mg, ratio, reached, text: `SpatialEdit ${se.toFixed(3)} (goal >= ${minScore}), ${ratioText}: goal ${reached ? "reached" : "not reached"}` };
+}
+
+/**
+ * The final object-judge difference a - b of two curves, paired over the same benchmark items, with a
+ * 95% bootstrap interval and its verdict ("holds" only when the interval excludes 0): e.g. SpatialEdit
+ * vs MGIE-like, SpatialEdit vs w/o S1.
+ */
+export function finalDifference(a: Pick<Curve, "row" | "points">, b: Pick<Curve, "row" | "points">, rng: Rng, resamples = 2000): { a: string; b: string; diff: number; ci: Interval; paired: boolean; verdict: Verdict } {
+  const fa = a.points[a.points.length - 1];
+  const fb = b.points[b.points.length - 1];
+  if (fa === undefined || fb === undefined) throw new Error(`finalDifference: '${fa === undefined ? a.row : b.row}' has no scored points`);
+  if (fa.items.length !== fb.items.length) throw new Error(`finalDifference: '${a.row}' has ${fa.items.length} scored items and '${b.row}' ${fb.items.length}; a paired difference needs the same items`);
+  const diff = fa.objectJudge - fb.objectJudge;
+  const ci = bootstrapDiffCi([fa.items], [fb.items], rng, resamples);
+  return { a: a.row, b: b.row, diff, ci: { lo: ci.lo, hi: ci.hi }, paired: ci.paired, verdict: verdictFromCi(diff, ci) };
+}
+
+/** `finalDifference` in words. */
+export function finalDifferenceText(d: ReturnType<typeof finalDifference>): string {
+  return `${d.a} - ${d.b} on the object judge at the last step: ${d.diff.toFixed(3)} [95% CI ${d.ci.lo.toFixed(3)}, ${d.ci.hi.toFixed(3)}, paired over items]: ${d.verdict}`;
 }
 
 function nodeConfig(c: CurveConfig, phase: RecipeName, mode: TuningMode): EditorNodeConfig {

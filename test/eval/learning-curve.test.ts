@@ -4,8 +4,9 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend/select";
+import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
-import { checkCurveConfig, curveVerdict, stage2Curves, stepsSaved, stepsSavedText, stepsToReach, type Curve, type CurveConfig, type CurvePoint } from "../../lib/eval/learning-curve";
+import { checkCurveConfig, curveVerdict, finalDifference, finalDifferenceText, stage2Curves, stepsSaved, stepsSavedText, stepsToReach, type Curve, type CurveConfig, type CurvePoint } from "../../lib/eval/learning-curve";
 import { editorConfig } from "../../lib/models/editor/config";
 import { recipeConfig } from "../../lib/models/editor/train/recipes";
 
@@ -31,6 +32,23 @@ describe("learning-curve readers", () => {
     const zero = curve("wo-s1", [[100, 0], [400, 0]]);
     expect(stepsSaved(fast, zero).saved).toBeNull();
     expect(stepsSavedText(stepsSaved(fast, zero), 400)).toMatch(/not measurable/);
+  });
+
+  it("finalDifference: paired over items at the last step; holds only when the interval excludes 0, and flips", () => {
+    const withItems = (row: string, items: number[]): Pick<Curve, "row" | "points"> => ({ row, points: [{ ...pt(10, items.reduce((a, b) => a + b, 0) / items.length), items }] });
+    const strong = withItems("A", Array.from({ length: 40 }, (_, i) => (i < 30 ? 1 : 0)));
+    const weak = withItems("B", Array.from({ length: 40 }, (_, i) => (i < 5 ? 1 : 0)));
+    const d = finalDifference(strong, weak, new Rng(1), 500);
+    expect(d.diff).toBeCloseTo(0.625, 12);
+    expect(d.paired).toBe(true);
+    expect(d.ci.lo).toBeGreaterThan(0);
+    expect(d.verdict).toBe("holds");
+    expect(finalDifference(weak, strong, new Rng(1), 500).verdict).toBe("reversed");
+    const one = withItems("C", Array.from({ length: 40 }, (_, i) => (i === 0 ? 1 : 0)));
+    const none = withItems("D", Array(40).fill(0));
+    expect(finalDifference(one, none, new Rng(1), 500).verdict).toBe("holds, not significant");
+    expect(finalDifferenceText(d)).toMatch(/^A - B on the object judge at the last step: 0\.625 \[95% CI 0\.\d{3}, 0\.\d{3}, paired over items\]: holds$/);
+    expect(() => finalDifference(strong, withItems("E", [1, 0]), new Rng(1))).toThrow("finalDifference: 'A' has 40 scored items and 'E' 2; a paired difference needs the same items");
   });
 
   it("curveVerdict: the goal needs both the score and the ratio to MGIE-like", () => {
