@@ -13,6 +13,7 @@
  */
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
+import { intFlag, numFlag, parseFlags } from "../lib/core/cli-args";
 import { projectPath } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { Rng } from "../lib/core/rng";
@@ -24,50 +25,26 @@ import { recipeConfig } from "../lib/models/editor/train/recipes";
 
 const KNOWN = ["base-steps", "stage1-steps", "stage2-steps", "batch", "engine-scenes", "region-weight", "eval-every", "variants", "seed", "ddim", "name"];
 
-function args(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const a of process.argv.slice(2)) {
-    const m = /^--([a-z0-9-]+)=(.*)$/.exec(a);
-    if (!m || !KNOWN.includes(m[1])) throw new Error(`unknown argument '${a}'; known: ${KNOWN.map((k) => `--${k}=...`).join(" ")}`);
-    out[m[1]] = m[2];
-  }
-  return out;
-}
-
-function int(a: Record<string, string>, k: string, def: number): number {
-  if (a[k] === undefined) return def;
-  const v = Number(a[k]);
-  if (!Number.isInteger(v) || v < 0) throw new Error(`--${k} must be a non-negative integer, got '${a[k]}'`);
-  return v;
-}
-
-function num(a: Record<string, string>, k: string, def: number): number {
-  if (a[k] === undefined) return def;
-  const v = Number(a[k]);
-  if (a[k].trim() === "" || !Number.isFinite(v) || v < 0) throw new Error(`--${k} must be a non-negative number, got '${a[k]}'`);
-  return v;
-}
-
 async function main(): Promise<void> {
-  const a = args();
+  const a = parseFlags(process.argv.slice(2), KNOWN);
   const profile = currentProfile();
   const backend = (await initBackend()).name;
   const preset = recipeConfig(profile);
   const recipe = recipeConfig(profile, {
-    baseSteps: int(a, "base-steps", preset.baseSteps),
-    stage1Steps: int(a, "stage1-steps", preset.stage1Steps),
-    stage2Steps: int(a, "stage2-steps", preset.stage2Steps),
-    batch: int(a, "batch", preset.batch),
-    engineScenes: int(a, "engine-scenes", preset.engineScenes),
-    editRegionWeight: num(a, "region-weight", preset.editRegionWeight),
+    baseSteps: intFlag(a, "base-steps", preset.baseSteps),
+    stage1Steps: intFlag(a, "stage1-steps", preset.stage1Steps),
+    stage2Steps: intFlag(a, "stage2-steps", preset.stage2Steps),
+    batch: intFlag(a, "batch", preset.batch),
+    engineScenes: intFlag(a, "engine-scenes", preset.engineScenes),
+    editRegionWeight: numFlag(a, "region-weight", preset.editRegionWeight),
   });
-  const every = int(a, "eval-every", Math.max(1, Math.round(recipe.stage2Steps / 4)));
+  const every = intFlag(a, "eval-every", Math.max(1, Math.round(recipe.stage2Steps / 4)));
   if (every < 1) throw new Error("--eval-every must be >= 1");
   const evalAt: number[] = [];
   for (let s = every; s < recipe.stage2Steps; s += every) evalAt.push(s);
   evalAt.push(recipe.stage2Steps);
   const variants = (a.variants ?? Object.keys(CURVE_VARIANTS).join(",")).split(",") as CurveVariant[];
-  const config = { editor: editorConfig(profile), recipe, seed: int(a, "seed", 0), variants, evalAt, ddimSteps: int(a, "ddim", 10) };
+  const config = { editor: editorConfig(profile), recipe, seed: intFlag(a, "seed", 0), variants, evalAt, ddimSteps: intFlag(a, "ddim", 10) };
   const bench = ensureBenchmark("spatialeval", profile);
   console.log(`backend ${backend}; profile ${profile}; base ${recipe.baseSteps}, Stage I ${recipe.stage1Steps}, Stage II ${recipe.stage2Steps} steps at batch ${recipe.batch}; ${recipe.engineScenes} engine scenes; edit-region weight ${recipe.editRegionWeight}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const run = await stage2Curves(config, bench, projectPath(`data/generated/curve-cache/${profile}`, true), (line) => console.log(line));

@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
+import { intFlag, parseFlags } from "../lib/core/cli-args";
 import { checkName } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { Rng } from "../lib/core/rng";
@@ -25,25 +26,8 @@ import { fromPretrained } from "../lib/train/checkpoint";
 
 const KNOWN = ["weights", "ddim", "seed", "name"];
 
-function args(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const a of process.argv.slice(2)) {
-    const m = /^--([a-z0-9-]+)=(.*)$/.exec(a);
-    if (!m || !KNOWN.includes(m[1])) throw new Error(`unknown argument '${a}'; known: ${KNOWN.map((k) => `--${k}=...`).join(" ")}`);
-    out[m[1]] = m[2];
-  }
-  return out;
-}
-
-function int(a: Record<string, string>, k: string, def: number, min: number): number {
-  if (a[k] === undefined) return def;
-  const v = Number(a[k]);
-  if (!Number.isInteger(v) || v < min) throw new Error(`--${k} must be an integer >= ${min}, got '${a[k]}'`);
-  return v;
-}
-
 async function main(): Promise<void> {
-  const a = args();
+  const a = parseFlags(process.argv.slice(2), KNOWN);
   if (a.weights === undefined) throw new Error("--weights=<checkpoint folder> is required (a final-<variant>-<key> folder of data/generated/curve-cache/<profile>/<key>)");
   const name = checkName(a.name ?? "editor-diagnosis", "result");
   const dir = path.resolve(a.weights);
@@ -62,8 +46,8 @@ async function main(): Promise<void> {
   } finally {
     disposeParams(loaded.params);
   }
-  const ddimSteps = int(a, "ddim", 10, 1);
-  const seed = int(a, "seed", 0, 0);
+  const ddimSteps = intFlag(a, "ddim", 10, 1);
+  const seed = intFlag(a, "seed", 0, 0);
   const bench = ensureBenchmark("spatialeval", profile);
   console.log(`backend ${backend}; profile ${profile}; ${meta.what ?? "weights"} from ${dir}; ${bench.items.length} SpatialEval-mini items, ${ddimSteps} DDIM steps`);
   try {
