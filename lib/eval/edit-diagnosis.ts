@@ -20,9 +20,8 @@ import { evaluate } from "./evaluate";
 import { resizeBilinear, toRgb } from "./image";
 import { trainedEditor } from "./trained-editor";
 
-export interface DiagnosisItem {
-  item: string;
-  kind: string;
+/** What a diagnosis measures, per item or as a mean over items. */
+export interface DiagnosisScores {
   /** 1 when the generated condition names the target as the truth does, else 0. */
   targetNamed: number;
   /** 1 when its colour and shape match the truth's (the right object found), else 0. */
@@ -34,21 +33,20 @@ export interface DiagnosisItem {
   /** L1 to the truth outside the edited objects, and over the whole image. */
   l1Background: number;
   l1: number;
+}
+
+export interface DiagnosisItem extends DiagnosisScores {
+  item: string;
+  kind: string;
   /** The generated and the true condition. */
   generated: string;
   truth: string;
 }
 
-export interface DiagnosisRow {
+/** The means of one edit kind (or "all") over its items. */
+export interface DiagnosisRow extends DiagnosisScores {
   kind: string;
   n: number;
-  targetNamed: number;
-  targetFound: number;
-  attributes: Record<Attribute, number>;
-  objectJudge: number;
-  l1Region: number;
-  l1Background: number;
-  l1: number;
 }
 
 /** The target's description in a language condition: lower-cased words before the first comma. */

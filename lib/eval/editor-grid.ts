@@ -243,7 +243,6 @@ export interface EditorGridReport {
   missing: string[];
 }
 
-/** What a (partly) finished grid measured, read from its cache (no training, no evaluation). */
 /**
  * The Stage I comparisons of a report's held-out VQA runs (paired over questions within each seed,
  * bootstrap over seeds then questions) and the sentence on the paper's claim; null without VQA runs.
@@ -255,6 +254,7 @@ export function stage1GridSummary(vqa: EditorGridReport["vqa"], resamples = 2000
   return { seeds: [...new Set(vqa.map((v) => v.seed))].sort((a, b) => a - b), comparisons, conclusion: stage1Conclusion(comparisons, { a: VQA_ROWS.stage1, b: VQA_ROWS["stage1-emb"] }) };
 }
 
+/** What a (partly) finished grid measured, read from its cache (no training, no evaluation). */
 export function editorGridReport(nodes: readonly KeyedNode[], cache: GridCache): EditorGridReport {
   const out: EditorGridReport = { evaluations: [], vqa: [], training: [], missing: [] };
   for (const n of nodes) {

@@ -24,7 +24,7 @@ import type { TuningMode } from "../nn/tuning";
 import type { EditorConfig } from "../models/editor/config";
 import { disposeEditor, editorParams, type Editor } from "../models/editor/model";
 import { EDITOR_TRAIN_VERSION, editorNodeConfig, editorPhaseTask, type EditorNodeConfig, type RecipeName } from "../models/editor/train/node";
-import { EDIT_PHASE_ONLY_KEYS, trainPhaseSteps, type RecipeConfig } from "../models/editor/train/recipes";
+import { splitEditPhaseFields, trainPhaseSteps, type RecipeConfig } from "../models/editor/train/recipes";
 import type { Rng } from "../core/rng";
 import { hashJson } from "../train/checkpoint-config";
 import { verdictFromCi, type Verdict } from "./orderings";
@@ -214,7 +214,7 @@ export function finalWeightsDir(dir: string, variant: CurveVariant, key: string)
 export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheDir: string, log: (line: string) => void = () => {}): Promise<CurveRun> {
   const c = checkCurveConfig(config);
   // the parents do not depend on the Stage II budget (curves of several lengths share them); each curve's file names its evalAt
-  const parentRecipe = Object.fromEntries(Object.entries(c.recipe).filter(([k]) => !(EDIT_PHASE_ONLY_KEYS as readonly string[]).includes(k)));
+  const { rest: parentRecipe, editOnly: { stage2Steps: _last, ...editOnly } } = splitEditPhaseFields(c.recipe); // evalAt already names stage2Steps in each curve's key
   const dir = path.join(cacheDir, hashJson({ editor: c.editor, recipe: parentRecipe, seed: c.seed, version: EDITOR_TRAIN_VERSION }));
   fs.mkdirSync(dir, { recursive: true });
   const base = await cachedWeights(path.join(dir, "base"), () => trainPhase(nodeConfig(c, "base", "full"), c.seed, null, c.recipe.baseSteps, "base"), c, "base");
@@ -226,7 +226,6 @@ export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheD
   try {
     for (const v of c.variants) {
       const spec = CURVE_VARIANTS[v];
-      const editOnly = Object.fromEntries(Object.entries(c.recipe).filter(([k]) => (EDIT_PHASE_ONLY_KEYS as readonly string[]).includes(k) && k !== "stage2Steps"));
       const key = hashJson({ evalAt: c.evalAt, ddimSteps: c.ddimSteps, bench: bench.contentHash, ...editOnly });
       const file = path.join(dir, `curve-${v}-${key}.json`);
       if (fs.existsSync(file)) {

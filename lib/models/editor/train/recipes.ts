@@ -59,6 +59,12 @@ export const RECIPE_PRESETS: Presets<RecipeConfig> = {
   paper: { dataSeed: 1234, captionScenes: 2000, genericScenes: 1500, engineScenes: 1600, baseSteps: 2000, stage1Steps: 1500, stage2Steps: 2000, batch: 64, baseLr: 1e-3, lr: 1e-3, editRegionWeight: 0 },
 };
 
+/** The recipe split into the fields only the edit phases read and all the others. */
+export function splitEditPhaseFields(c: RecipeConfig): { editOnly: Partial<RecipeConfig>; rest: Partial<RecipeConfig> } {
+  const isEdit = (k: string) => (EDIT_PHASE_ONLY_KEYS as readonly string[]).includes(k);
+  return { editOnly: Object.fromEntries(Object.entries(c).filter(([k]) => isEdit(k))), rest: Object.fromEntries(Object.entries(c).filter(([k]) => !isEdit(k))) };
+}
+
 /**
  * The recipe as a phase that reads no edit-phase-only field sees it (base, Stage I): those fields
  * set to fixed values, so that such a phase's grid key stays the same when only the Stage II
