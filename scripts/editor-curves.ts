@@ -7,7 +7,7 @@
  * curves are kept in data/generated/curve-cache/<profile>.
  *
  * Usage: npm run curves -- [--base-steps=N] [--stage1-steps=N] [--stage2-steps=N] [--batch=N]
- *          [--engine-scenes=N] [--region-weight=W] [--eval-every=N] [--variants=spatialedit,wo-s1,mgie]
+ *          [--engine-scenes=N] [--region-weight=W] [--ema=DECAY] [--eval-every=N] [--variants=spatialedit,wo-s1,mgie]
  *          [--seed=0] [--ddim=10] [--name=editor-curves]
  * (the profile is SPATIALEDIT_PROFILE; the defaults are its recipe presets)
  */
@@ -23,7 +23,7 @@ import { CURVE_VARIANTS, curveVerdict, finalDifference, finalDifferenceText, sta
 import { editorConfig } from "../lib/models/editor/config";
 import { recipeConfig } from "../lib/models/editor/train/recipes";
 
-const KNOWN = ["base-steps", "stage1-steps", "stage2-steps", "batch", "engine-scenes", "region-weight", "eval-every", "variants", "seed", "ddim", "name"];
+const KNOWN = ["base-steps", "stage1-steps", "stage2-steps", "batch", "engine-scenes", "region-weight", "ema", "eval-every", "variants", "seed", "ddim", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     batch: intFlag(a, "batch", preset.batch),
     engineScenes: intFlag(a, "engine-scenes", preset.engineScenes),
     editRegionWeight: numFlag(a, "region-weight", preset.editRegionWeight),
+    emaDecay: numFlag(a, "ema", preset.emaDecay),
   });
   const every = intFlag(a, "eval-every", Math.max(1, Math.round(recipe.stage2Steps / 4)));
   if (every < 1) throw new Error("--eval-every must be >= 1");
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   const variants = (a.variants ?? Object.keys(CURVE_VARIANTS).join(",")).split(",") as CurveVariant[];
   const config = { editor: editorConfig(profile), recipe, seed: intFlag(a, "seed", 0), variants, evalAt, ddimSteps: intFlag(a, "ddim", 10) };
   const bench = ensureBenchmark("spatialeval", profile);
-  console.log(`backend ${backend}; profile ${profile}; base ${recipe.baseSteps}, Stage I ${recipe.stage1Steps}, Stage II ${recipe.stage2Steps} steps at batch ${recipe.batch}; ${recipe.engineScenes} engine scenes; edit-region weight ${recipe.editRegionWeight}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; base ${recipe.baseSteps}, Stage I ${recipe.stage1Steps}, Stage II ${recipe.stage2Steps} steps at batch ${recipe.batch}; ${recipe.engineScenes} engine scenes; edit-region weight ${recipe.editRegionWeight}; EMA ${recipe.emaDecay || "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const run = await stage2Curves(config, bench, projectPath(`data/generated/curve-cache/${profile}`, true), (line) => console.log(line));
   const se = run.curves.find((c) => c.variant === "spatialedit");
   const wo = run.curves.find((c) => c.variant === "wo-s1");

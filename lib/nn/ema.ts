@@ -35,15 +35,35 @@ export class Ema {
     });
   }
 
+  /** Puts the shadow weights into the tracked variables; returns copies of the trained ones. */
+  private swapIn(): Record<string, tf.Tensor> {
+    const saved = Object.fromEntries(Object.entries(this.params).map(([k, v]) => [k, v.clone()] as const));
+    for (const [k, v] of Object.entries(this.params)) v.assign(this.shadow[k]);
+    return saved;
+  }
+
+  private restore(saved: Record<string, tf.Tensor>): void {
+    for (const [k, v] of Object.entries(this.params)) v.assign(saved[k]);
+    tf.dispose(Object.values(saved));
+  }
+
   /** Runs `fn` (synchronous: the trained weights come back when it returns) with the shadow weights in the tracked variables. */
   withAverages<T>(fn: () => T): T {
-    const saved = Object.fromEntries(Object.entries(this.params).map(([k, v]) => [k, v.clone()] as const));
+    const saved = this.swapIn();
     try {
-      for (const [k, v] of Object.entries(this.params)) v.assign(this.shadow[k]);
       return fn();
     } finally {
-      for (const [k, v] of Object.entries(this.params)) v.assign(saved[k]);
-      tf.dispose(Object.values(saved));
+      this.restore(saved);
+    }
+  }
+
+  /** `withAverages` for an asynchronous `fn` (e.g. an evaluation that yields): nothing may train while it runs. */
+  async withAveragesAsync<T>(fn: () => Promise<T>): Promise<T> {
+    const saved = this.swapIn();
+    try {
+      return await fn();
+    } finally {
+      this.restore(saved);
     }
   }
 

@@ -2,8 +2,8 @@
  * Resumable training (nanoGPT's `init_from='resume'`): a run folder holds checkpoints
  * `step-000004/`, ... and `latest.json` naming the newest complete one. `trainResumable` builds the
  * model fresh from its seed (`init`), and if the folder has a checkpoint with the same config, seed,
- * data manifest and parent, loads weights, optimizer moments and step count, Rng state and the
- * losses so far, then continues. Because every piece of state that a step reads is restored bit for
+ * data manifest and parent, loads weights, optimizer moments and step count, Rng state, the task's
+ * other state tensors (EMA shadows) and the losses so far, then continues. Because every piece of state that a step reads is restored bit for
  * bit, a run killed at any moment and resumed ends with the weights of an uninterrupted run (to float
  * tolerance; on one backend they are identical). A checkpoint with another config is an error.
  *
@@ -16,7 +16,7 @@ import { writeFileAtomic } from "../core/paths";
 import { progress as makeProgress, type Progress } from "../core/progress";
 import type { Rng } from "../core/rng";
 import type { Params } from "../nn/layers";
-import { assignWeights, LATEST_FILE, loadCheckpoint, restoreOptimizer, restoreRng, saveCheckpoint } from "./checkpoint";
+import { assignWeights, LATEST_FILE, loadCheckpoint, restoreOptimizer, restoreRng, saveCheckpoint, STATE_FILE } from "./checkpoint";
 import type { FusedAdam } from "./fused-adam";
 
 /** What `init` builds: the model, its optimizer and (optionally) the Rng its steps draw from. */
@@ -24,6 +24,10 @@ export interface ResumableTask {
   params: Params;
   optimizer: FusedAdam;
   rng?: Rng;
+  /** Other tensors the task keeps across steps (e.g. EMA shadow weights): checkpointed and restored with the weights. */
+  state?: Params;
+  /** Called once after the last step, before the final checkpoint (e.g. copy EMA weights into params). */
+  finish?(): void;
   /** One optimizer step `i` (0-based); returns the loss. */
   step(i: number): number | Promise<number>;
   /** Frees the model, data and optimizer. */
@@ -105,6 +109,10 @@ export async function trainResumable(o: ResumableOptions): Promise<ResumableResu
       if (task.rng !== undefined && ckpt.meta.rng === null) throw new Error(`trainResumable: checkpoint '${ckpt.dir}' has no Rng state but the task draws from an Rng`);
       assignWeights(task.params, ckpt.weights, ckpt.dir);
       restoreOptimizer(task.optimizer, task.params, ckpt);
+      if (task.state !== undefined) {
+        if (ckpt.state === null) throw new Error(`trainResumable: checkpoint '${ckpt.dir}' has no trainer state (${STATE_FILE}) but the task keeps some (e.g. EMA weights)`);
+        assignWeights(task.state, ckpt.state, `${ckpt.dir} (${STATE_FILE})`);
+      }
     } catch (e) {
       task.dispose();
       throw e;
@@ -119,6 +127,7 @@ export async function trainResumable(o: ResumableOptions): Promise<ResumableResu
     saveCheckpoint(path.join(o.dir, stepDir(step)), {
       params: task.params,
       optimizer: task.optimizer,
+      state: task.state,
       rng: task.rng,
       config: o.config,
       seed: o.seed,
@@ -139,10 +148,14 @@ export async function trainResumable(o: ResumableOptions): Promise<ResumableResu
       ran++;
       o.onStep?.(i, loss);
       bar.tick(1, { loss });
+      if (i + 1 === o.steps) task.finish?.();
       if ((i + 1) % o.checkpointEvery === 0 || i + 1 === o.steps) save(i + 1);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (o.steps === 0 && latestStep(o.dir) === null) save(0);
+    if (o.steps === 0 && latestStep(o.dir) === null) {
+      task.finish?.();
+      save(0);
+    }
   } catch (e) {
     task.dispose();
     throw e;

@@ -2,6 +2,7 @@
  * Checkpoints (Hugging Face `save_pretrained` / nanoGPT `ckpt.pt` style): a folder with
  *   model.safetensors      the named parameters (Params keys -> F32/I32 tensors)
  *   optimizer.safetensors  FusedAdam's moments `<key>.m`, `<key>.v` per parameter; step count t in the metadata
+ *   state.safetensors      other tensors the trainer keeps (e.g. EMA shadow weights), when it keeps any
  *   config.json            config, seed, step, data-manifest hash, parent hash, backend, git commit,
  *                          optimizer hyper-parameters, Rng state, trainer state (`extra`)
  * A folder is written whole into `<dir>.partial-<pid>` and renamed into place, so a kill never leaves
@@ -23,6 +24,7 @@ import { readSafetensors, writeSafetensors, type StTensor } from "./safetensors"
 export const CHECKPOINT_FORMAT = "spatialedit-checkpoint/1";
 export const MODEL_FILE = "model.safetensors";
 export const OPTIMIZER_FILE = "optimizer.safetensors";
+export const STATE_FILE = "state.safetensors";
 export const CONFIG_FILE = "config.json";
 /** In a run folder: which checkpoint is the newest complete one. */
 export const LATEST_FILE = "latest.json";
@@ -49,6 +51,8 @@ export interface CheckpointMeta {
 export interface CheckpointState {
   params: Params;
   optimizer?: FusedAdam;
+  /** Tensors the trainer keeps besides the weights and the optimizer (e.g. EMA shadows), by name. */
+  state?: Params;
   rng?: Rng;
   config: unknown;
   seed: number;
@@ -98,6 +102,11 @@ export function saveCheckpoint(dir: string, s: CheckpointState): void {
     writeSafetensors(path.join(tmp, OPTIMIZER_FILE), state, { kind: "FusedAdam", t: String(t) });
     const o = s.optimizer;
     optimizer = { kind: "FusedAdam", t, learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon };
+  }
+  if (s.state !== undefined) {
+    const state: Record<string, StTensor> = {};
+    for (const [k, v] of Object.entries(s.state)) state[k] = tensorOf(v);
+    writeSafetensors(path.join(tmp, STATE_FILE), state, { kind: "trainer-state" });
   }
   const meta: CheckpointMeta = {
     format: CHECKPOINT_FORMAT,
@@ -163,6 +172,8 @@ export interface LoadedCheckpoint {
   weights: Record<string, StTensor>;
   /** Optimizer moments by `<key>.m` / `<key>.v`, or null when none was saved. */
   optimizer: Record<string, StTensor> | null;
+  /** The trainer's other tensors (CheckpointState.state), or null when none were saved. */
+  state: Record<string, StTensor> | null;
 }
 
 /**
@@ -180,7 +191,9 @@ export function loadCheckpoint(dir: string, expectedConfig: unknown, expect: Che
   const weights = readSafetensors(path.join(real, MODEL_FILE)).tensors;
   const optFile = path.join(real, OPTIMIZER_FILE);
   const optimizer = meta.optimizer !== null ? readSafetensors(optFile).tensors : null;
-  return { dir: real, meta, weights, optimizer };
+  const stateFile = path.join(real, STATE_FILE);
+  const state = fs.existsSync(stateFile) ? readSafetensors(stateFile).tensors : null;
+  return { dir: real, meta, weights, optimizer, state };
 }
 
 /** Copies loaded weights into existing variables; names and shapes must match exactly (both ways). */

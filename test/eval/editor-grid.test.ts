@@ -49,11 +49,16 @@ describe("the editor's grid", () => {
     const ip2p = byId.get("ip2p@s0")!.config as EditorNodeConfig;
     expect([ip2p.phase, ip2p.imageTokens, byId.get("ip2p@s0")!.parent]).toEqual(["ip2p", false, "base@s0"]);
     // base and Stage I keys do not move with Stage II settings; the Stage II nodes' keys do
-    const other = keyGrid(editorGrid("quick", [0], { stage2Steps: 41, editRegionWeight: 3 }));
+    const other = keyGrid(editorGrid("quick", [0], { stage2Steps: 41, editRegionWeight: 3, emaDecay: 0.99 }));
     const key = (ns: typeof nodes, id: string) => ns.find((n) => n.id === id)!.key;
     for (const id of ["base@s0", "stage1@s0", "stage1-emb@s0", "vqa-stage1@s0"]) expect(key(other, id), id).toBe(key(nodes, id));
     for (const id of ["spatialedit@s0", "wo-s1@s0", "mgie@s0", "eval-spatialedit@s0"]) expect(key(other, id), id).not.toBe(key(nodes, id));
     expect((byId.get("base@s0")!.config as EditorNodeConfig).recipe.stage2Steps).toBe(0);
+    expect("emaDecay" in (byId.get("stage1@s0")!.config as EditorNodeConfig).recipe).toBe(false);
+    expect((byId.get("spatialedit@s0")!.config as EditorNodeConfig).recipe).toHaveProperty("emaDecay", 0);
+    // the paper grid's cached base and Stage I (trained before emaDecay existed) keep their keys
+    const paper = keyGrid(editorGrid("paper", [0]));
+    expect([key(paper, "base@s0"), key(paper, "stage1@s0")]).toEqual(["c15e44930fa925b6", "d1bc942c663e708a"]);
     // every training node carries the training code's version in its key
     for (const n of nodes.filter((x) => x.kind.startsWith("editor-") && x.kind !== "editor-eval" && x.kind !== "editor-vqa")) expect(n.version, n.id).toBe(EDITOR_TRAIN_VERSION);
   });

@@ -95,4 +95,25 @@ describe("EMA of weights", () => {
     p.w.dispose();
     expect(tf.memory().numTensors).toBe(n0);
   });
+
+  it("withAveragesAsync swaps for the whole asynchronous call, restores after it (also on a throw), and leaks nothing", async () => {
+    const n0 = tf.memory().numTensors;
+    const p: Params = { w: tf.tidy(() => tf.variable(tf.tensor1d([0, 0]))) };
+    const ema = new Ema(p, 0.5);
+    tf.tidy(() => p.w.assign(tf.tensor1d([2, 4])));
+    ema.update(); // shadow = [1, 2]
+    const inside = await ema.withAveragesAsync(async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      return Array.from(p.w.dataSync());
+    });
+    expect(inside).toEqual([1, 2]);
+    expect(Array.from(p.w.dataSync())).toEqual([2, 4]);
+    await expect(ema.withAveragesAsync(async () => { throw new Error("boom"); })).rejects.toThrow("boom");
+    expect(Array.from(p.w.dataSync())).toEqual([2, 4]);
+    ema.copyToParams();
+    expect(Array.from(p.w.dataSync())).toEqual([1, 2]);
+    ema.dispose();
+    p.w.dispose();
+    expect(tf.memory().numTensors).toBe(n0);
+  });
 });

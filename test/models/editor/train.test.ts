@@ -1,3 +1,6 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../lib/backend";
@@ -6,7 +9,10 @@ import { createEditor, disposeEditor, editorParams } from "../../../lib/models/e
 import { editorConfig } from "../../../lib/models/editor/config";
 import { answerQuestions, editImages } from "../../../lib/models/editor/pipeline";
 import { captionData, engineData, genericEditData, toBytes, toSigned } from "../../../lib/models/editor/train/data";
-import { cloneEditor, recipeConfig, runRecipe } from "../../../lib/models/editor/train/recipes";
+import { editorPhaseTask, type EditorNodeConfig } from "../../../lib/models/editor/train/node";
+import { cloneEditor, recipeConfig, runRecipe, textPhaseRecipe, trainPhaseSteps } from "../../../lib/models/editor/train/recipes";
+import { STATE_FILE } from "../../../lib/train/checkpoint";
+import { trainResumable } from "../../../lib/train/checkpoint-resume";
 import { editorScheduler, schedulerPrediction } from "../../../lib/models/editor/train/steps";
 
 beforeAll(async () => {
@@ -78,10 +84,55 @@ describe("editor recipes on tiny", () => {
     disposeEditor(e);
   }, 120_000);
 
-  it("recipe configs refuse a negative or non-finite edit-region weight", () => {
+  it("recipe configs refuse a negative or non-finite edit-region weight and an EMA decay outside [0, 1)", () => {
     expect(recipeConfig("tiny").editRegionWeight).toBe(0);
     expect(() => recipeConfig("tiny", { editRegionWeight: -1 })).toThrow("editor recipes: editRegionWeight must be a finite number >= 0, got -1");
+    expect(recipeConfig("tiny").emaDecay).toBe(0);
+    expect(() => recipeConfig("tiny", { emaDecay: 1 })).toThrow("editor recipes: emaDecay must be in [0, 1) (0: no averaging), got 1");
+    // text phases see neither the Stage II budget nor the averaging
+    expect(textPhaseRecipe(recipeConfig("tiny", { stage2Steps: 9, emaDecay: 0.9, editRegionWeight: 2 }))).toEqual(textPhaseRecipe(rc));
+    expect(Object.keys(textPhaseRecipe(rc))).not.toContain("emaDecay");
   });
+
+  it("Stage II with EMA ends with the averaged weights, scores the averages mid-run, and a killed run resumes to the same weights; no leaks", async () => {
+    const n0 = tf.memory().numTensors;
+    const parentEditor = createEditor(cfg, new Rng(7));
+    const parent = editorParams(parentEditor);
+    const node = (emaDecay: number): EditorNodeConfig => ({ editor: cfg, recipe: { ...rc, stage2Steps: 4, emaDecay }, phase: "stage2", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 2 });
+    const key = "dn.final.out.w";
+    // in process: `after` sees the averages; the editor ends with them
+    const seen: number[][] = [];
+    const live = editorPhaseTask(node(0.5), 1, parent, null);
+    await trainPhaseSteps(live, 4, { label: "ema", silent: true, after: async () => void seen.push(Array.from(editorParams(live.editor)[key].dataSync())) });
+    const averaged = Array.from(editorParams(live.editor)[key].dataSync());
+    expect(seen[3]).toEqual(averaged);
+    disposeEditor(live.editor);
+    const plain = editorPhaseTask(node(0), 1, parent, null);
+    await trainPhaseSteps(plain, 4, { label: "plain", silent: true });
+    expect(Array.from(editorParams(plain.editor)[key].dataSync())).not.toEqual(averaged);
+    disposeEditor(plain.editor);
+    // checkpointed: straight vs. killed after 3 steps (checkpoint at 2) and resumed
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "editor-ema-"));
+    const run = (dir: string, stopAfter?: number) =>
+      trainResumable({ dir: path.join(root, dir), config: node(0.5), seed: 1, steps: 4, checkpointEvery: 2, silent: true, stopAfter, init: ({ rng }) => editorPhaseTask(node(0.5), 1, parent, rng) });
+    const straight = await run("a");
+    const values = (t: { params: Record<string, tf.Variable> }) => Object.values(t.params).map((v) => Array.from(v.dataSync()));
+    const want = values(straight.task);
+    expect(want[Object.keys(straight.task.params).indexOf(key)]).toEqual(averaged);
+    straight.task.dispose();
+    (await run("b", 3)).task.dispose();
+    const resumed = await run("b");
+    expect(resumed.resumedFrom).toBe(2);
+    expect(values(resumed.task)).toEqual(want);
+    resumed.task.dispose();
+    // a checkpoint without the EMA state cannot resume a run that averages
+    (await run("c", 3)).task.dispose();
+    fs.rmSync(path.join(root, "c", "step-000002", STATE_FILE));
+    await expect(run("c")).rejects.toThrow(`has no trainer state (${STATE_FILE}) but the task keeps some (e.g. EMA weights)`);
+    fs.rmSync(root, { recursive: true, force: true });
+    disposeEditor(parentEditor);
+    expect(tf.memory().numTensors).toBe(n0);
+  }, 120_000);
 
   it("unknown recipe is an error", async () => {
     const e = createEditor(cfg, new Rng(4));

@@ -11,12 +11,13 @@ import { hashJson } from "../../../train/checkpoint-config";
 import type { ResumableTask } from "../../../train/checkpoint-resume";
 import { trainStep } from "../../../train/adam";
 import { FusedAdam } from "../../../train/fused-adam";
+import { Ema } from "../../../nn/ema";
 import type { Params } from "../../../nn/layers";
 import { LAYER_GROUPS, TUNING_MODES, type LayerSelector, type TuningMode } from "../../../nn/tuning";
 import { checkEditorConfig, type EditorConfig } from "../config";
 import { createEditor, disposeEditor, editorParams, editorTunable, type Editor } from "../model";
 import { captionData, engineData, genericEditData } from "./data";
-import type { RecipeConfig } from "./recipes";
+import type { RecipeConfig, TextPhaseRecipe } from "./recipes";
 import { drawBatch, editorScheduler, editStepLoss, textLoss } from "./steps";
 
 /**
@@ -33,7 +34,8 @@ export type RecipeName = (typeof RECIPES)[number];
 /** The config of one grid node: the editor, the data/step budget, and what this phase does. */
 export interface EditorNodeConfig {
   editor: EditorConfig;
-  recipe: RecipeConfig;
+  /** Base and Stage I nodes carry the text-phase recipe (recipes.ts textPhaseRecipe). */
+  recipe: RecipeConfig | TextPhaseRecipe;
   phase: RecipeName;
   mode: TuningMode;
   /** "all" | "shallow" | "middle" | "deep" (Appendix O). */
@@ -79,11 +81,26 @@ export function loadEditorWeights(e: Editor, from: Params, source: string): void
   }
 }
 
+/** A phase's resumable task with its editor (the EMA shadows, when averaging, are the task's `state`). */
+export interface EditorPhaseTask extends ResumableTask {
+  editor: Editor;
+  /** Runs `fn` with the weights the phase would end with now (the EMA averages when averaging). */
+  averaged<T>(fn: () => Promise<T>): Promise<T>;
+  /** Frees what only training needs (optimizer, EMA shadows) and keeps the editor, for the caller. */
+  disposeTraining(): void;
+}
+
+/** The EMA decay of a phase: edit phases read the recipe's (0 when absent: off); text phases never average. */
+function phaseEmaDecay(c: EditorNodeConfig): number {
+  if (c.phase === "base" || c.phase === "stage1") return 0;
+  return "emaDecay" in c.recipe ? c.recipe.emaDecay : 0;
+}
+
 /**
  * The resumable task of one phase. `parent`: the parent node's final weights (null for `base`);
  * `rng`: the restored data stream when resuming (else the seed's "data" fork).
  */
-export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Params | null, rng: Rng | null): ResumableTask & { editor: Editor } {
+export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Params | null, rng: Rng | null): EditorPhaseTask {
   if (c.phase !== "base" && parent === null) throw new Error(`editor node: phase '${c.phase}' needs its parent's weights`);
   const e = createEditor(c.editor, new Rng(seed).fork("init"), { imageTokens: c.imageTokens });
   try {
@@ -115,14 +132,30 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
     const part = c.phase === "ip2p" ? "edit" : "total";
     step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, part, r.editRegionWeight), {}, vars);
   }
+  const params = editorParams(e);
+  const decay = phaseEmaDecay(c);
+  const trained = new Set<unknown>(vars);
+  const ema = decay > 0 ? new Ema(Object.fromEntries(Object.entries(params).filter(([, v]) => trained.has(v))), decay) : null;
+  const disposeTraining = () => {
+    optimizer.dispose();
+    ema?.dispose();
+  };
   return {
     editor: e,
-    params: editorParams(e),
+    params,
     optimizer,
     rng: data,
-    step: () => step(),
+    ...(ema ? { state: ema.shadow } : {}),
+    step: () => {
+      const loss = step();
+      ema?.update();
+      return loss;
+    },
+    finish: () => ema?.copyToParams(),
+    averaged: (fn) => (ema ? ema.withAveragesAsync(fn) : fn()),
+    disposeTraining,
     dispose() {
-      optimizer.dispose();
+      disposeTraining();
       disposeEditor(e);
     },
   };

@@ -24,10 +24,9 @@ import { ConfigError, resolveConfig, type DeepPartial, type Presets } from "../.
 import { progress } from "../../../core/progress";
 import { cloneParams } from "../../../nn/layers";
 import type { TuningMode } from "../../../nn/tuning";
-import type { ResumableTask } from "../../../train/checkpoint-resume";
 import { yieldToEventLoop } from "../../../train/loop";
 import { EDITOR_GROUPS, editorParams, type Editor } from "../model";
-import { editorPhaseTask, phaseSteps, RECIPES, type EditorNodeConfig, type RecipeName } from "./node";
+import { editorPhaseTask, phaseSteps, RECIPES, type EditorNodeConfig, type EditorPhaseTask, type RecipeName } from "./node";
 
 export interface RecipeConfig {
   /** Base seed of the training data (a training seed, lib/data/seeds.ts). */
@@ -46,17 +45,31 @@ export interface RecipeConfig {
   lr: number;
   /** Extra weight of the pixels an edit changes in L_edit of every edit phase (0: plain MSE; losses.ts regionPixelWeights). */
   editRegionWeight: number;
+  /**
+   * EMA decay of the trained weights of every edit phase (0: off). The phase ends with the averaged
+   * weights and a learning curve scores them (DiT and the editor feasibility runs: EMA 0.995-0.9999).
+   */
+  emaDecay: number;
 }
 
 /** Recipe fields that only the edit phases read: base and Stage I do not depend on them (the learning curves' parents are keyed without them). */
-export const EDIT_PHASE_ONLY_KEYS = ["stage2Steps", "editRegionWeight"] as const satisfies readonly (keyof RecipeConfig)[];
+export const EDIT_PHASE_ONLY_KEYS = ["stage2Steps", "editRegionWeight", "emaDecay"] as const satisfies readonly (keyof RecipeConfig)[];
+
+/**
+ * Edit-phase-only fields added after the first grid caches were made: a text phase's recipe leaves
+ * them out (textPhaseRecipe), so that its key, and the cached base and Stage I, stay as they were.
+ */
+export const LATER_EDIT_PHASE_KEYS = ["emaDecay"] as const satisfies readonly (typeof EDIT_PHASE_ONLY_KEYS)[number][];
+
+/** The recipe of a phase that reads no edit-phase-only field (base, Stage I). */
+export type TextPhaseRecipe = Omit<RecipeConfig, (typeof LATER_EDIT_PHASE_KEYS)[number]>;
 
 export const RECIPE_PRESETS: Presets<RecipeConfig> = {
-  tiny: { dataSeed: 1234, captionScenes: 4, genericScenes: 3, engineScenes: 3, baseSteps: 2, stage1Steps: 2, stage2Steps: 2, batch: 4, baseLr: 1e-3, lr: 1e-3, editRegionWeight: 0 },
+  tiny: { dataSeed: 1234, captionScenes: 4, genericScenes: 3, engineScenes: 3, baseSteps: 2, stage1Steps: 2, stage2Steps: 2, batch: 4, baseLr: 1e-3, lr: 1e-3, editRegionWeight: 0, emaDecay: 0 },
   // quick runs the code end to end in CI (notebooks 04 and 05 train their nodes in <= 3 minutes each); it measures nothing
-  quick: { dataSeed: 1234, captionScenes: 200, genericScenes: 100, engineScenes: 100, baseSteps: 80, stage1Steps: 50, stage2Steps: 40, batch: 16, baseLr: 1e-3, lr: 1e-3, editRegionWeight: 0 },
+  quick: { dataSeed: 1234, captionScenes: 200, genericScenes: 100, engineScenes: 100, baseSteps: 80, stage1Steps: 50, stage2Steps: 40, batch: 16, baseLr: 1e-3, lr: 1e-3, editRegionWeight: 0, emaDecay: 0 },
   // the paper's ratio, 62K VQA pairs over 10K images : 25K edit tuples, at a size that trains here
-  paper: { dataSeed: 1234, captionScenes: 2000, genericScenes: 1500, engineScenes: 1600, baseSteps: 2000, stage1Steps: 1500, stage2Steps: 2000, batch: 64, baseLr: 1e-3, lr: 1e-3, editRegionWeight: 0 },
+  paper: { dataSeed: 1234, captionScenes: 2000, genericScenes: 1500, engineScenes: 1600, baseSteps: 2000, stage1Steps: 1500, stage2Steps: 2000, batch: 64, baseLr: 1e-3, lr: 1e-3, editRegionWeight: 0, emaDecay: 0 },
 };
 
 /** The recipe split into the fields only the edit phases read and all the others. */
@@ -66,17 +79,20 @@ export function splitEditPhaseFields(c: RecipeConfig): { editOnly: Partial<Recip
 }
 
 /**
- * The recipe as a phase that reads no edit-phase-only field sees it (base, Stage I): those fields
- * set to fixed values, so that such a phase's grid key stays the same when only the Stage II
- * budget or loss changes (a cached base and Stage I are reused, not retrained).
+ * The recipe as a phase that reads no edit-phase-only field sees it (base, Stage I): the first such
+ * fields set to fixed values and the later ones left out, so that such a phase's grid key stays the
+ * same when only the Stage II budget, loss or averaging changes (a cached base and Stage I are
+ * reused, not retrained).
  */
-export function textPhaseRecipe(c: RecipeConfig): RecipeConfig {
-  return { ...c, stage2Steps: 0, editRegionWeight: 0 } satisfies Record<(typeof EDIT_PHASE_ONLY_KEYS)[number], number> & RecipeConfig;
+export function textPhaseRecipe(c: RecipeConfig): TextPhaseRecipe {
+  const { emaDecay: _later, ...rest } = c;
+  return { ...rest, stage2Steps: 0, editRegionWeight: 0 } satisfies Record<Exclude<(typeof EDIT_PHASE_ONLY_KEYS)[number], (typeof LATER_EDIT_PHASE_KEYS)[number]>, number> & TextPhaseRecipe;
 }
 
 export function recipeConfig(profile?: string, overrides?: DeepPartial<RecipeConfig>): RecipeConfig {
   const c = resolveConfig(RECIPE_PRESETS, "editor recipes", profile, overrides);
   if (!(c.editRegionWeight >= 0) || !Number.isFinite(c.editRegionWeight)) throw new ConfigError(`editor recipes: editRegionWeight must be a finite number >= 0, got ${c.editRegionWeight}`);
+  if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw new ConfigError(`editor recipes: emaDecay must be in [0, 1) (0: no averaging), got ${c.emaDecay}`);
   return c;
 }
 
@@ -109,11 +125,13 @@ export function defaultMode(recipe: RecipeName): TuningMode {
 /**
  * Runs `steps` optimizer steps of a phase task in this process with a progress bar (loss shown),
  * yielding to the event loop after each. `after(step, trainSeconds)` runs after step `step`
- * (1-based), outside the timed part (e.g. scoring the editor). On an error the task is disposed;
- * on success its optimizer is, and the caller owns `task.editor`.
+ * (1-based), outside the timed part, with the weights the phase would end with then (the EMA
+ * averages when the recipe averages; e.g. scoring the editor). The editor ends with the final
+ * (averaged) weights. On an error the task is disposed; on success its optimizer and EMA shadows
+ * are, and the caller owns `task.editor`.
  */
 export async function trainPhaseSteps(
-  task: ResumableTask & { editor: Editor },
+  task: EditorPhaseTask,
   steps: number,
   o: { label: string; silent?: boolean; after?: (step: number, trainSeconds: number) => Promise<void> },
 ): Promise<{ losses: number[]; trainSeconds: number }> {
@@ -126,7 +144,9 @@ export async function trainPhaseSteps(
       losses.push(await task.step(i));
       trainMs += Date.now() - t0;
       bar.tick(1, { loss: losses[i] });
-      if (o.after) await o.after(i + 1, trainMs / 1000);
+      if (i + 1 === steps) task.finish?.();
+      const after = o.after;
+      if (after) await task.averaged(() => after(i + 1, trainMs / 1000));
       await yieldToEventLoop();
     }
   } catch (err) {
@@ -135,7 +155,8 @@ export async function trainPhaseSteps(
   } finally {
     bar.done();
   }
-  task.optimizer.dispose();
+  if (steps === 0) task.finish?.();
+  task.disposeTraining();
   return { losses, trainSeconds: trainMs / 1000 };
 }
 
