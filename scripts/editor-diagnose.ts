@@ -4,14 +4,15 @@
  * them on SpatialEval-mini per edit kind (object judge, edit-region L1) and checks whether the
  * language condition H_lm writes names the instructed object. Writes results/<profile>/<name>.json.
  *
- * Usage: npm run diagnose -- --weights=<checkpoint folder> [--ddim=10] [--seed=0] [--name=editor-diagnosis]
+ * Usage: npm run diagnose -- --weights=<checkpoint folder> [--ddim=10] [--text-scale=1] [--image-scale=1] [--seed=0]
+ *          [--name=editor-diagnosis]
  * (the profile is SPATIALEDIT_PROFILE; it picks the benchmark)
  */
 import * as fs from "fs";
 import * as path from "path";
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
-import { intFlag, parseFlags } from "../lib/core/cli-args";
+import { intFlag, numFlag, parseFlags } from "../lib/core/cli-args";
 import { checkName } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { Rng } from "../lib/core/rng";
@@ -24,7 +25,7 @@ import { loadEditorWeights } from "../lib/models/editor/train/node";
 import { disposeParams } from "../lib/nn/layers";
 import { fromPretrained } from "../lib/train/checkpoint";
 
-const KNOWN = ["weights", "ddim", "seed", "name"];
+const KNOWN = ["weights", "ddim", "text-scale", "image-scale", "seed", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -48,15 +49,17 @@ async function main(): Promise<void> {
   }
   const ddimSteps = intFlag(a, "ddim", 10, 1);
   const seed = intFlag(a, "seed", 0, 0);
+  const textScale = numFlag(a, "text-scale", 1);
+  const imageScale = numFlag(a, "image-scale", 1);
   const bench = ensureBenchmark("spatialeval", profile);
-  console.log(`backend ${backend}; profile ${profile}; ${meta.what ?? "weights"} from ${dir}; ${bench.items.length} SpatialEval-mini items, ${ddimSteps} DDIM steps`);
+  console.log(`backend ${backend}; profile ${profile}; ${meta.what ?? "weights"} from ${dir}; ${bench.items.length} SpatialEval-mini items, ${ddimSteps} DDIM steps, guidance text ${textScale} / image ${imageScale}`);
   try {
-    const items = await diagnoseEdits(model, bench, { ddimSteps, seed });
+    const items = await diagnoseEdits(model, bench, { ddimSteps, seed, textScale, imageScale });
     const rows = diagnosisSummary(items);
     for (const r of rows) console.log(`${r.kind.padEnd(10)} n ${String(r.n).padStart(4)}  target found ${r.targetFound.toFixed(3)}  named ${r.targetNamed.toFixed(3)}  object judge ${r.objectJudge.toFixed(3)}  edit-region L1 ${r.l1Region.toFixed(4)}  background L1 ${r.l1Background.toFixed(4)}  L1 ${r.l1.toFixed(4)}`);
     const text = diagnosisText(rows);
     console.log(text);
-    const file = writeResult(name, { config: { weights: path.relative(process.cwd(), dir), what: meta.what, trained: meta.config, ddimSteps, benchmarkHash: bench.contentHash }, seed, data: { backend, rows, text, items } });
+    const file = writeResult(name, { config: { weights: path.relative(process.cwd(), dir), what: meta.what, trained: meta.config, ddimSteps, textScale, imageScale, benchmarkHash: bench.contentHash }, seed, data: { backend, rows, text, items } });
     console.log(`wrote ${file}`);
   } finally {
     disposeEditor(model);

@@ -72,11 +72,15 @@ export function attributeMatches(generated: string, truth: string): Record<Attri
   return Object.fromEntries(ATTRIBUTES.map((a, i) => [a, ok ? (g[i + 1] === t[i + 1] ? 1 : 0) : Number.NaN])) as Record<Attribute, number>;
 }
 
-/** Per item: whether the generated condition names the target, with the judge and region L1. */
-export async function diagnoseEdits(model: ModelEditor, bench: Benchmark, o: { ddimSteps: number; seed: number; batch?: number }): Promise<DiagnosisItem[]> {
+/**
+ * Per item: whether the generated condition names the target, with the judge and region L1.
+ * `textScale` / `imageScale`: the edit pipeline's guidance scales (default 1, 1: no guidance).
+ */
+export async function diagnoseEdits(model: ModelEditor, bench: Benchmark, o: { ddimSteps: number; seed: number; batch?: number; textScale?: number; imageScale?: number }): Promise<DiagnosisItem[]> {
   const items = bench.items.filter((x) => x.kind !== null);
   if (items.length === 0) throw new Error(`diagnoseEdits: benchmark ${bench.dir} has no spatial edit items`);
-  const run = await evaluate(trainedEditor("diagnosis", model, { steps: o.ddimSteps, seed: o.seed }), { ...bench, items }, { seed: o.seed });
+  const guidance = { textScale: o.textScale ?? 1, imageScale: o.imageScale ?? 1 };
+  const run = await evaluate(trainedEditor("diagnosis", model, { steps: o.ddimSteps, seed: o.seed, ...guidance }), { ...bench, items }, { seed: o.seed });
   const size = model.config.image;
   const batch = o.batch ?? 32;
   const generated: string[] = [];
