@@ -182,9 +182,10 @@ export function registerEditorGrid(): void {
           }
         },
       });
+      const { skipped, kept } = result.task;
       result.task.dispose();
       const tail = result.losses.slice(-Math.max(1, Math.floor(steps / 10)));
-      return { steps, finalLoss: tail.reduce((a, b) => a + b, 0) / tail.length, resumedFrom: result.resumedFrom, losses: result.losses, memory: memory.summary() };
+      return { steps, finalLoss: tail.reduce((a, b) => a + b, 0) / tail.length, resumedFrom: result.resumedFrom, losses: result.losses, memory: memory.summary(), examples: { kept, skipped } };
     });
   }
   registerRecipe("editor-eval", async (node, parentDir, _outDir, progress) => {

@@ -34,7 +34,7 @@ export interface ResumableTask {
   dispose(): void;
 }
 
-export interface ResumableOptions {
+export interface ResumableOptions<T extends ResumableTask = ResumableTask> {
   /** The run folder (created if missing). */
   dir: string;
   /** The run's config (checked against a checkpoint's before resuming). */
@@ -50,7 +50,7 @@ export interface ResumableOptions {
    * Builds the task fresh from the seed (called once, also when resuming). When resuming, `resume.rng`
    * is the task's Rng at the checkpoint: the task must draw its data from it (and return it as `rng`).
    */
-  init(resume: { rng: Rng | null }): ResumableTask | Promise<ResumableTask>;
+  init(resume: { rng: Rng | null }): T | Promise<T>;
   /** Checkpoints kept in the folder (default 1: only the newest). */
   keep?: number;
   /** Progress display (default: one made with `label`). */
@@ -63,9 +63,9 @@ export interface ResumableOptions {
   stopAfter?: number;
 }
 
-export interface ResumableResult {
+export interface ResumableResult<T extends ResumableTask = ResumableTask> {
   /** The live task (the caller disposes it). */
-  task: ResumableTask;
+  task: T;
   /** Loss of every step 0..steps-1 (restored ones included). */
   losses: number[];
   /** The step the run resumed from, or null when it started fresh. */
@@ -91,7 +91,7 @@ function prune(dir: string, keep: number): void {
 }
 
 /** Runs (or resumes) a training run in `o.dir`; see the module comment. */
-export async function trainResumable(o: ResumableOptions): Promise<ResumableResult> {
+export async function trainResumable<T extends ResumableTask>(o: ResumableOptions<T>): Promise<ResumableResult<T>> {
   if (!Number.isInteger(o.steps) || o.steps < 0) throw new Error(`trainResumable: steps must be a non-negative integer, got ${o.steps}`);
   if (!Number.isInteger(o.checkpointEvery) || o.checkpointEvery < 1) throw new Error(`trainResumable: checkpointEvery must be a positive integer, got ${o.checkpointEvery}`);
   const keep = o.keep ?? 1;

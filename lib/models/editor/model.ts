@@ -136,6 +136,12 @@ export function editorLayoutOptions(e: Editor): LayoutOptions {
   };
 }
 
+/** Whether an instruction (and condition) fits the editor's layout: non-empty, within maxInstruction / maxCondition tokens. */
+export function fitsEditor(e: Editor, instruction: string, condition: string | null = null): boolean {
+  const ins = e.tokenizer.encode(instruction).length;
+  return ins > 0 && ins <= e.config.maxInstruction && (condition === null || e.tokenizer.encode(condition).length <= e.config.maxCondition);
+}
+
 /** The MLLM layout of a batch of instructions (and language conditions, for training H_lm). */
 export function editorLayout(e: Editor, instructions: string[], conditions: (string | null)[] | null = null): BatchLayout {
   return layoutTexts(e.tokenizer, instructions, conditions, editorLayoutOptions(e));

@@ -5,11 +5,11 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
-import { createEditor, disposeEditor, editorParams } from "../../../lib/models/editor/model";
+import { createEditor, disposeEditor, editorParams, fitsEditor } from "../../../lib/models/editor/model";
 import { editorConfig } from "../../../lib/models/editor/config";
 import { answerQuestions, editImages } from "../../../lib/models/editor/pipeline";
 import { captionData, engineData, genericEditData, toBytes, toSigned } from "../../../lib/models/editor/train/data";
-import { editorPhaseTask, type EditorNodeConfig } from "../../../lib/models/editor/train/node";
+import { editorPhaseTask, fittingExamples, type EditorNodeConfig } from "../../../lib/models/editor/train/node";
 import { cloneEditor, recipeConfig, runRecipe, textPhaseRecipe, trainPhaseSteps } from "../../../lib/models/editor/train/recipes";
 import { STATE_FILE } from "../../../lib/train/checkpoint";
 import { trainResumable } from "../../../lib/train/checkpoint-resume";
@@ -133,6 +133,22 @@ describe("editor recipes on tiny", () => {
     disposeEditor(parentEditor);
     expect(tf.memory().numTensors).toBe(n0);
   }, 120_000);
+
+  it("training examples longer than the layout takes are left out and counted, not a crash mid-run", () => {
+    const e = createEditor(cfg, new Rng(8));
+    const long = (n: number) => Array.from({ length: n }, () => "red").join(" ");
+    expect(fitsEditor(e, "make the cube red", "the cube is red")).toBe(true);
+    expect(fitsEditor(e, long(cfg.maxInstruction + 1), null)).toBe(false);
+    expect(fitsEditor(e, "make the cube red", long(cfg.maxCondition + 1))).toBe(false);
+    expect(fitsEditor(e, "make the cube red", long(cfg.maxCondition))).toBe(true);
+    const items = [{ i: "make the cube red", c: long(cfg.maxCondition + 1) }, { i: "make the cube red", c: "the cube is red" }];
+    expect(fittingExamples(e, items, (x) => [x.i, x.c], "edits")).toEqual([items[1]]);
+    expect(() => fittingExamples(e, [items[0]], (x) => [x.i, x.c], "edits")).toThrow(`editor node: none of the 1 edits fits the editor (maxInstruction ${cfg.maxInstruction}, maxCondition ${cfg.maxCondition} tokens)`);
+    const task = editorPhaseTask({ editor: cfg, recipe: rc, phase: "stage1", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 }, 1, editorParams(e), null);
+    expect([task.skipped, task.kept > 0]).toEqual([0, true]);
+    task.dispose();
+    disposeEditor(e);
+  });
 
   it("unknown recipe is an error", async () => {
     const e = createEditor(cfg, new Rng(4));

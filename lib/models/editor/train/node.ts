@@ -15,7 +15,7 @@ import { Ema } from "../../../nn/ema";
 import type { Params } from "../../../nn/layers";
 import { LAYER_GROUPS, TUNING_MODES, type LayerSelector, type TuningMode } from "../../../nn/tuning";
 import { checkEditorConfig, type EditorConfig } from "../config";
-import { createEditor, disposeEditor, editorParams, editorTunable, type Editor } from "../model";
+import { createEditor, disposeEditor, editorParams, editorTunable, fitsEditor, type Editor } from "../model";
 import { captionData, engineData, genericEditData } from "./data";
 import type { RecipeConfig, TextPhaseRecipe } from "./recipes";
 import { drawBatch, editorScheduler, editStepLoss, textLoss } from "./steps";
@@ -88,6 +88,16 @@ export interface EditorPhaseTask extends ResumableTask {
   averaged<T>(fn: () => Promise<T>): Promise<T>;
   /** Frees what only training needs (optimizer, EMA shadows) and keeps the editor, for the caller. */
   disposeTraining(): void;
+  /** Training examples left out because they do not fit the editor's layout (too many tokens), and how many were kept. */
+  skipped: number;
+  kept: number;
+}
+
+/** The examples that fit the editor's layout (model.ts fitsEditor); an error when none does. */
+export function fittingExamples<T>(e: Editor, items: readonly T[], text: (x: T) => [string, string | null], what: string): T[] {
+  const kept = items.filter((x) => fitsEditor(e, ...text(x)));
+  if (kept.length === 0) throw new Error(`editor node: none of the ${items.length} ${what} fits the editor (maxInstruction ${e.config.maxInstruction}, maxCondition ${e.config.maxCondition} tokens)`);
+  return kept;
 }
 
 /** The EMA decay of a phase: edit phases read the recipe's (0 when absent: off); text phases never average. */
@@ -118,14 +128,25 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
   const vars = c.phase === "ip2p" ? [...Object.values(e.groups.edit), ...Object.values(e.groups.dn)] : editorTunable(e, c.phase === "base" ? "full" : c.mode, { layers, trainEncoder: c.phase === "base" });
   const optimizer = new FusedAdam(c.phase === "base" ? r.baseLr : r.lr);
   let step: () => number;
+  // examples longer than the layout takes are left out (and counted), not a crash mid-run
+  let offered = 0;
+  let kept = 0;
+  const fitting = <T>(items: T[], text: (x: T) => [string, string | null], what: string): T[] => {
+    const out = fittingExamples(e, items, text, what);
+    offered += items.length;
+    kept += out.length;
+    return out;
+  };
   if (c.phase === "base" || c.phase === "stage1") {
-    const text = c.phase === "base" ? captionData(r.dataSeed, r.captionScenes, size) : engineData(r.dataSeed, r.engineScenes, size).vqa;
+    const all = c.phase === "base" ? captionData(r.dataSeed, r.captionScenes, size) : engineData(r.dataSeed, r.engineScenes, size).vqa;
+    const text = fitting(all, (x) => [x.prompt, x.answer], "text examples");
     step = () => trainStep(optimizer, () => textLoss(e, drawBatch(text, r.batch, data)), {}, vars);
   } else {
-    const edits =
+    const all =
       c.phase === "stage2" ? engineData(r.dataSeed, r.engineScenes, size).edits
       : c.phase === "finetune" ? genericEditData(r.dataSeed + 1, 2 * r.genericScenes, size)
       : genericEditData(r.dataSeed, r.genericScenes, size);
+    const edits = fitting(all, (x) => [x.instruction, x.condition], "edit examples");
     const sched = editorScheduler(c.editor);
     // MGIE-style phases weigh the diffusion loss by 0.5 (MGIE's code); SpatialEdit's Eq. 8 by 1
     const ed = c.phase === "mgie" || c.phase === "finetune" ? { ...e, config: { ...e.config, editLossWeight: 0.5 } } : e;
@@ -154,6 +175,8 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
     finish: () => ema?.copyToParams(),
     averaged: (fn) => (ema ? ema.withAveragesAsync(fn) : fn()),
     disposeTraining,
+    skipped: offered - kept,
+    kept,
     dispose() {
       disposeTraining();
       disposeEditor(e);

@@ -135,6 +135,7 @@ export async function trainPhaseSteps(
   steps: number,
   o: { label: string; silent?: boolean; after?: (step: number, trainSeconds: number) => Promise<void> },
 ): Promise<{ losses: number[]; trainSeconds: number }> {
+  if (task.skipped > 0 && !o.silent) console.log(`${o.label}: ${task.skipped} of ${task.skipped + task.kept} training examples left out (longer than the editor's layout takes)`);
   const bar = progress({ total: steps, label: o.label, silent: o.silent });
   const losses: number[] = [];
   let trainMs = 0;
