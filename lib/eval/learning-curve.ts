@@ -23,7 +23,7 @@ import { cloneParams, disposeParams, type Params } from "../nn/layers";
 import type { TuningMode } from "../nn/tuning";
 import type { EditorConfig } from "../models/editor/config";
 import { disposeEditor, editorParams, type Editor } from "../models/editor/model";
-import { EDITOR_TRAIN_VERSION, editorNodeConfig, editorPhaseTask, type EditorNodeConfig, type RecipeName } from "../models/editor/train/node";
+import { EDITOR_TRAIN_VERSION, editorNodeConfig, editorPhaseTask, type EditorNodeConfig, type EditorPhaseTask, type RecipeName } from "../models/editor/train/node";
 import { splitEditPhaseFields, trainPhaseSteps, type RecipeConfig } from "../models/editor/train/recipes";
 import type { Rng } from "../core/rng";
 import { hashJson } from "../train/checkpoint-config";
@@ -67,7 +67,12 @@ export interface CurvePoint {
   l1Region?: number;
   /** Per-item object-judge scores (item order of the benchmark), for paired comparisons. */
   items: number[];
+  /** When the recipe averages weights (emaDecay > 0), the scores above are the averages'; these are the raw trained weights' at the same step. */
+  raw?: PointScores;
 }
+
+/** The scores of one evaluation (a CurvePoint without its step and time). */
+export type PointScores = Omit<CurvePoint, "step" | "trainSeconds" | "raw">;
 
 export interface Curve {
   variant: CurveVariant;
@@ -171,20 +176,27 @@ function nodeConfig(c: CurveConfig, phase: RecipeName, mode: TuningMode): Editor
   return editorNodeConfig({ editor: c.editor, recipe: c.recipe, phase, mode, layers: "all", imageTokens: true, checkpointEvery: 1 });
 }
 
-/** Trains one phase from `parent` (null for base) for `steps`, calling `at.fn(step, editor)` after each step in `at.steps`. */
-async function trainPhase(c: EditorNodeConfig, seed: number, parent: Params | null, steps: number, label: string, at?: { steps: number[]; fn: (step: number, e: Editor, trainSeconds: number) => Promise<void> }): Promise<{ editor: Editor; losses: number[]; seconds: number }> {
+/**
+ * Trains one phase from `parent` (null for base) for `steps`, calling `at.fn(step, editor, ...)` after each step in
+ * `at.steps` with the trained weights in the editor (`averaged(fn)`: with the EMA averages, when the recipe averages).
+ */
+async function trainPhase(c: EditorNodeConfig, seed: number, parent: Params | null, steps: number, label: string, at?: { steps: number[]; fn: (step: number, e: Editor, trainSeconds: number, averaged: EditorPhaseTask["averaged"]) => Promise<void> }): Promise<{ editor: Editor; losses: number[]; seconds: number }> {
   const task = editorPhaseTask(c, seed, parent, null);
-  const after = at ? async (step: number, s: number) => { if (at.steps.includes(step)) await at.fn(step, task.editor, s); } : undefined;
+  const after = at ? async (step: number, s: number, averaged: EditorPhaseTask["averaged"]) => { if (at.steps.includes(step)) await at.fn(step, task.editor, s, averaged); } : undefined;
   const r = await trainPhaseSteps(task, steps, { label, after });
   return { editor: task.editor, losses: r.losses, seconds: r.trainSeconds };
 }
 
 /** Scores `e` on `bench` with the object judge (and L1). */
-async function scorePoint(e: Editor, bench: Benchmark, c: CurveConfig, step: number, trainSeconds: number): Promise<CurvePoint> {
+async function scorePoint(e: Editor, bench: Benchmark, c: CurveConfig): Promise<PointScores> {
   const run = await evaluate(trainedEditor("curve", e, { steps: c.ddimSteps, seed: c.seed }), bench, { seed: c.seed });
   const judged = run.items.map((x) => x.metrics["object judge"]).filter((x) => x !== undefined);
   const m = (k: string) => run.summary[k]?.mean ?? Number.NaN;
-  return { step, trainSeconds, objectJudge: m("object judge"), n: judged.length, l1: m("L1"), l1Background: m("L1 (background)"), l1Region: m("L1 (edit region)"), items: judged };
+  return { objectJudge: m("object judge"), n: judged.length, l1: m("L1"), l1Background: m("L1 (background)"), l1Region: m("L1 (edit region)"), items: judged };
+}
+
+function pointText(p: PointScores): string {
+  return `object judge ${p.objectJudge.toFixed(3)} (n ${p.n}), L1 ${p.l1.toFixed(4)}, background L1 ${p.l1Background.toFixed(4)}, edit-region L1 ${(p.l1Region ?? Number.NaN).toFixed(4)}`;
 }
 
 /** The weights cached in `dir`, or those `make` trains (saved there first); the caller owns the returned variables. */
@@ -237,10 +249,12 @@ export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheD
       const points: CurvePoint[] = [];
       const run = await trainPhase(nodeConfig(c, spec.phase, spec.mode), c.seed, parent, c.recipe.stage2Steps, v, {
         steps: c.evalAt,
-        fn: async (step, e, s) => {
-          const p = await scorePoint(e, bench, c, step, s);
+        fn: async (step, e, s, averaged) => {
+          // with EMA the point is the averages' score, and the raw weights' is kept beside it
+          const raw = c.recipe.emaDecay > 0 ? await scorePoint(e, bench, c) : undefined;
+          const p: CurvePoint = { step, trainSeconds: s, ...(await averaged(() => scorePoint(e, bench, c))), ...(raw ? { raw } : {}) };
           points.push(p);
-          log(`${v} step ${step}: object judge ${p.objectJudge.toFixed(3)} (n ${p.n}), L1 ${p.l1.toFixed(4)}, background L1 ${p.l1Background.toFixed(4)}, edit-region L1 ${(p.l1Region ?? Number.NaN).toFixed(4)}, ${s.toFixed(0)} s of training`);
+          log(`${v} step ${step}: ${raw ? "EMA " : ""}${pointText(p)}${raw ? `; raw weights ${pointText(raw)}` : ""}, ${s.toFixed(0)} s of training`);
         },
       });
       try {

@@ -118,6 +118,14 @@ describe("stage2Curves on tiny", () => {
     expect(weighted.baseSeconds).toBe(run.baseSeconds);
     expect(wLines.some((l) => l.endsWith("from the cache"))).toBe(false);
     expect(weighted.curves[0].losses).not.toEqual(run.curves[1].losses);
+    // with EMA, each point scores the averages and keeps the raw weights' scores beside them; training is unchanged
+    const eLines: string[] = [];
+    const averaged = await stage2Curves({ ...c, recipe: { ...c.recipe, emaDecay: 0.5 }, variants: ["wo-s1"] }, bench, dir, (l) => eLines.push(l));
+    expect(averaged.baseSeconds).toBe(run.baseSeconds);
+    expect(averaged.curves[0].losses).toEqual(run.curves[1].losses);
+    for (const p of averaged.curves[0].points) expect(p.raw?.items.length).toBe(p.n);
+    expect(run.curves[1].points.every((p) => p.raw === undefined)).toBe(true);
+    expect(eLines.filter((l) => /^wo-s1 step \d+: EMA object judge .*; raw weights object judge /.test(l)).length).toBe(2);
     expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
 });

@@ -103,9 +103,15 @@ describe("editor recipes on tiny", () => {
     // in process: `after` sees the averages; the editor ends with them
     const seen: number[][] = [];
     const live = editorPhaseTask(node(0.5), 1, parent, null);
-    await trainPhaseSteps(live, 4, { label: "ema", silent: true, after: async () => void seen.push(Array.from(editorParams(live.editor)[key].dataSync())) });
-    const averaged = Array.from(editorParams(live.editor)[key].dataSync());
+    const rawSeen: number[][] = [];
+    const read = () => Array.from(editorParams(live.editor)[key].dataSync());
+    await trainPhaseSteps(live, 4, { label: "ema", silent: true, after: async (_step, _s, averaged) => {
+      rawSeen.push(read());
+      seen.push(await averaged(async () => read()));
+    } });
+    const averaged = read();
     expect(seen[3]).toEqual(averaged);
+    expect(rawSeen[3]).not.toEqual(averaged);
     disposeEditor(live.editor);
     const plain = editorPhaseTask(node(0), 1, parent, null);
     await trainPhaseSteps(plain, 4, { label: "plain", silent: true });

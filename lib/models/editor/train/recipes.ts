@@ -124,16 +124,17 @@ export function defaultMode(recipe: RecipeName): TuningMode {
 
 /**
  * Runs `steps` optimizer steps of a phase task in this process with a progress bar (loss shown),
- * yielding to the event loop after each. `after(step, trainSeconds)` runs after step `step`
- * (1-based), outside the timed part, with the weights the phase would end with then (the EMA
- * averages when the recipe averages; e.g. scoring the editor). The editor ends with the final
- * (averaged) weights. On an error the task is disposed; on success its optimizer and EMA shadows
- * are, and the caller owns `task.editor`.
+ * yielding to the event loop after each. `after(step, trainSeconds, averaged)` runs after step
+ * `step` (1-based), outside the timed part (e.g. scoring the editor), with the trained weights in
+ * the editor; `averaged(fn)` runs `fn` with the weights the phase would end with then (the EMA
+ * averages when the recipe averages). The editor ends with the final (averaged) weights. On an
+ * error the task is disposed; on success its optimizer and EMA shadows are, and the caller owns
+ * `task.editor`.
  */
 export async function trainPhaseSteps(
   task: EditorPhaseTask,
   steps: number,
-  o: { label: string; silent?: boolean; after?: (step: number, trainSeconds: number) => Promise<void> },
+  o: { label: string; silent?: boolean; after?: (step: number, trainSeconds: number, averaged: EditorPhaseTask["averaged"]) => Promise<void> },
 ): Promise<{ losses: number[]; trainSeconds: number }> {
   if (task.skipped > 0 && !o.silent) console.log(`${o.label}: ${task.skipped} of ${task.skipped + task.kept} training examples left out (longer than the editor's layout takes)`);
   const bar = progress({ total: steps, label: o.label, silent: o.silent });
@@ -145,9 +146,8 @@ export async function trainPhaseSteps(
       losses.push(await task.step(i));
       trainMs += Date.now() - t0;
       bar.tick(1, { loss: losses[i] });
+      if (o.after) await o.after(i + 1, trainMs / 1000, (fn) => task.averaged(fn));
       if (i + 1 === steps) task.finish?.();
-      const after = o.after;
-      if (after) await task.averaged(() => after(i + 1, trainMs / 1000));
       await yieldToEventLoop();
     }
   } catch (err) {
