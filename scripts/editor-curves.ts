@@ -19,7 +19,7 @@ import { currentProfile } from "../lib/core/profile";
 import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark } from "../lib/eval/benchmark-generate";
-import { CURVE_VARIANTS, curveVerdict, finalDifference, finalDifferenceText, stage2Curves, stepsSaved, stepsSavedText, type CurveVariant } from "../lib/eval/learning-curve";
+import { CURVE_VARIANTS, curveVerdict, finalDifference, finalDifferenceText, rawWeightsCurve, stage2Curves, stepsSaved, stepsSavedText, type CurveVariant } from "../lib/eval/learning-curve";
 import { editorConfig } from "../lib/models/editor/config";
 import { recipeConfig } from "../lib/models/editor/train/recipes";
 
@@ -60,6 +60,11 @@ async function main(): Promise<void> {
   const mg = run.curves.find((c) => c.variant === "mgie");
   const rng = new Rng(config.seed).fork("final-differences");
   const differences = [se && mg ? finalDifference(se, mg, rng.fork("mgie")) : null, se && wo ? finalDifference(se, wo, rng.fork("wo-s1")) : null].filter((d) => d !== null);
+  // what averaging added: each averaged curve against its own raw weights at the same steps
+  for (const c of run.curves) {
+    const raw = rawWeightsCurve(c);
+    if (raw) differences.push(finalDifference({ ...c, row: `${c.row} (EMA)` }, raw, rng.fork(`ema-${c.variant}`)));
+  }
   for (const d of differences) console.log(finalDifferenceText(d));
   const file = writeResult(a.name ?? "editor-curves", { config, seed: config.seed, data: { backend, benchmarkHash: run.benchmarkHash, baseSeconds: run.baseSeconds, stage1Seconds: run.stage1Seconds, curves: run.curves, stepsSaved: saved, verdict, differences, spatialEditTrainSeconds: seTime } });
   console.log(`wrote ${file}`);

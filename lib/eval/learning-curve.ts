@@ -167,6 +167,12 @@ export function finalDifference(a: Pick<Curve, "row" | "points">, b: Pick<Curve,
   return { a: a.row, b: b.row, diff, ci: { lo: ci.lo, hi: ci.hi }, paired: ci.paired, verdict: verdictFromCi(diff, ci) };
 }
 
+/** A curve averaged with EMA, read at its raw weights' scores (the points' `raw`), or null when it was not averaged. */
+export function rawWeightsCurve(c: Pick<Curve, "row" | "points">): Pick<Curve, "row" | "points"> | null {
+  if (c.points.length === 0 || c.points.some((p) => p.raw === undefined)) return null;
+  return { row: `${c.row} (raw weights)`, points: c.points.map((p) => ({ step: p.step, trainSeconds: p.trainSeconds, ...p.raw! })) };
+}
+
 /** `finalDifference` in words. */
 export function finalDifferenceText(d: ReturnType<typeof finalDifference>): string {
   return `${d.a} - ${d.b} on the object judge at the last step: ${d.diff.toFixed(3)} [95% CI ${d.ci.lo.toFixed(3)}, ${d.ci.hi.toFixed(3)}, paired over items]: ${d.verdict}`;

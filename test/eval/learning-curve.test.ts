@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend/select";
 import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
-import { checkCurveConfig, curveVerdict, finalDifference, finalDifferenceText, stage2Curves, stepsSaved, stepsSavedText, stepsToReach, type Curve, type CurveConfig, type CurvePoint } from "../../lib/eval/learning-curve";
+import { checkCurveConfig, curveVerdict, finalDifference, finalDifferenceText, rawWeightsCurve, stage2Curves, stepsSaved, stepsSavedText, stepsToReach, type Curve, type CurveConfig, type CurvePoint } from "../../lib/eval/learning-curve";
 import { editorConfig } from "../../lib/models/editor/config";
 import { recipeConfig } from "../../lib/models/editor/train/recipes";
 
@@ -125,6 +125,10 @@ describe("stage2Curves on tiny", () => {
     expect(averaged.curves[0].losses).toEqual(run.curves[1].losses);
     for (const p of averaged.curves[0].points) expect(p.raw?.items.length).toBe(p.n);
     expect(run.curves[1].points.every((p) => p.raw === undefined)).toBe(true);
+    expect(rawWeightsCurve(run.curves[1])).toBeNull();
+    const raw = rawWeightsCurve(averaged.curves[0])!;
+    expect(raw.row).toBe("SpatialEdit w/o S1 (raw weights)");
+    expect(raw.points.map((p) => [p.step, p.objectJudge, p.items])).toEqual(averaged.curves[0].points.map((p) => [p.step, p.raw!.objectJudge, p.raw!.items]));
     expect(eLines.filter((l) => /^wo-s1 step \d+: EMA object judge .*; raw weights object judge /.test(l)).length).toBe(2);
     expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
