@@ -156,7 +156,9 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
   const params = editorParams(e);
   const decay = phaseEmaDecay(c);
   const trained = new Set<unknown>(vars);
-  const ema = decay > 0 ? new Ema(Object.fromEntries(Object.entries(params).filter(([, v]) => trained.has(v))), decay) : null;
+  const tracked = Object.fromEntries(Object.entries(params).filter(([, v]) => trained.has(v)));
+  if (decay > 0 && Object.keys(tracked).length !== vars.length) throw new Error(`editor node: ${vars.length - Object.keys(tracked).length} trained variables are not among the editor's named weights, so EMA cannot average them`);
+  const ema = decay > 0 ? new Ema(tracked, decay) : null;
   const disposeTraining = () => {
     optimizer.dispose();
     ema?.dispose();
