@@ -80,14 +80,16 @@ function tensorOf(v: tf.Tensor): StTensor {
   throw new Error(`checkpoint: a tensor of dtype ${v.dtype} cannot be stored (float32 and int32 can)`);
 }
 
+function tensorsOf(p: Params): Record<string, StTensor> {
+  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, tensorOf(v)]));
+}
+
 /** Writes a checkpoint folder atomically (see the module comment). Synchronous; creates no tensors. */
 export function saveCheckpoint(dir: string, s: CheckpointState): void {
   const tmp = `${dir}.partial-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
-  const model: Record<string, StTensor> = {};
-  for (const [k, v] of Object.entries(s.params)) model[k] = tensorOf(v);
-  writeSafetensors(path.join(tmp, MODEL_FILE), model, { format: "tfjs", step: String(s.step) });
+  writeSafetensors(path.join(tmp, MODEL_FILE), tensorsOf(s.params), { format: "tfjs", step: String(s.step) });
   let optimizer: CheckpointMeta["optimizer"] = null;
   if (s.optimizer !== undefined) {
     const { t, slots } = s.optimizer.getState();
@@ -103,11 +105,7 @@ export function saveCheckpoint(dir: string, s: CheckpointState): void {
     const o = s.optimizer;
     optimizer = { kind: "FusedAdam", t, learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon };
   }
-  if (s.state !== undefined) {
-    const state: Record<string, StTensor> = {};
-    for (const [k, v] of Object.entries(s.state)) state[k] = tensorOf(v);
-    writeSafetensors(path.join(tmp, STATE_FILE), state, { kind: "trainer-state" });
-  }
+  if (s.state !== undefined) writeSafetensors(path.join(tmp, STATE_FILE), tensorsOf(s.state), { kind: "trainer-state" });
   const meta: CheckpointMeta = {
     format: CHECKPOINT_FORMAT,
     config: s.config,

@@ -100,6 +100,15 @@ export function fittingExamples<T>(e: Editor, items: readonly T[], text: (x: T) 
   return kept;
 }
 
+/** The named weights among `vars` (what EMA averages); an error when a trained variable has no name. */
+function trainedParams(params: Params, vars: readonly unknown[]): Params {
+  const trained = new Set(vars);
+  const named = Object.fromEntries(Object.entries(params).filter(([, v]) => trained.has(v)));
+  const missing = vars.length - Object.keys(named).length;
+  if (missing > 0) throw new Error(`editor node: ${missing} trained variables are not among the editor's named weights, so EMA cannot average them`);
+  return named;
+}
+
 /** The EMA decay of a phase: edit phases read the recipe's (0 when absent: off); text phases never average. */
 function phaseEmaDecay(c: EditorNodeConfig): number {
   if (c.phase === "base" || c.phase === "stage1") return 0;
@@ -155,10 +164,7 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
   }
   const params = editorParams(e);
   const decay = phaseEmaDecay(c);
-  const trained = new Set<unknown>(vars);
-  const tracked = Object.fromEntries(Object.entries(params).filter(([, v]) => trained.has(v)));
-  if (decay > 0 && Object.keys(tracked).length !== vars.length) throw new Error(`editor node: ${vars.length - Object.keys(tracked).length} trained variables are not among the editor's named weights, so EMA cannot average them`);
-  const ema = decay > 0 ? new Ema(tracked, decay) : null;
+  const ema = decay > 0 ? new Ema(trainedParams(params, vars), decay) : null;
   const disposeTraining = () => {
     optimizer.dispose();
     ema?.dispose();
