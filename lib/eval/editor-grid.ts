@@ -31,7 +31,9 @@ import type { GridNode, KeyedNode } from "../train/grid/node";
 import { registerRecipe } from "../train/grid/recipes";
 import { ensureBenchmark } from "./benchmark-generate";
 import type { BenchmarkKind } from "./benchmark-io";
-import { evaluate } from "./evaluate";
+import { evaluate, runMeasurements, type EvalRun, type ItemScores } from "./evaluate";
+import { checkOrderings, formatVerdicts, type OrderingVerdict } from "./orderings";
+import { TABLE1_SPEC, type TableSpec } from "./table-specs";
 import { editorFeatureExtractor, trainedEditor } from "./trained-editor";
 import { answerVqa, normalizeAnswer, spatialVqaItems, vqaAccuracy, vqaEvalConfig, type VqaEvalConfig, type VqaExample, type VqaScore } from "./vqa";
 import { BENCHMARK_SEEDS } from "../data/seeds";
@@ -235,7 +237,7 @@ export function registerEditorGrid(): void {
 
 export interface EditorGridReport {
   /** One row per finished evaluation node: the variant's Table-1 row, seed and judge/metric means. */
-  evaluations: { id: string; row: string; seed: number; benchmark: string; metrics: Record<string, { mean: number; n: number }> }[];
+  evaluations: { id: string; row: string; seed: number; benchmark: string; metrics: Record<string, { mean: number; n: number }>; items: ItemScores[] }[];
   /** One row per finished training node: steps, mean loss over the last tenth, wall time. */
   training: { id: string; kind: string; steps: number; finalLoss: number; wallSeconds: number; memory: PhaseMemory | null }[];
   /** One row per finished held-out VQA evaluation (Stage I). */
@@ -255,6 +257,40 @@ export function stage1GridSummary(vqa: EditorGridReport["vqa"], resamples = 2000
   return { seeds: [...new Set(vqa.map((v) => v.seed))].sort((a, b) => a - b), comparisons, conclusion: stage1Conclusion(comparisons, { a: VQA_ROWS.stage1, b: VQA_ROWS["stage1-emb"] }) };
 }
 
+/**
+ * The Stage II claims of the editor issue (paper Table 1, §7.2) on the object judge: SpatialEdit beats
+ * w/o S1 (Stage I helps) and beats MGIE-like (attention tuning on spatial edits beats embedding
+ * tuning on generic ones). Each verdict is the mean difference over every finished seed, with a
+ * bootstrap interval over seeds and then items (paired over the same items within a seed), from the
+ * grid's SpatialEval-mini evaluation nodes; null without any. The lines say which claims reproduce.
+ */
+export const STAGE2_CLAIM_ROWS = [VARIANT_ROWS.spatialedit, VARIANT_ROWS["wo-s1"], VARIANT_ROWS.mgie] as const;
+
+export function stage2GridSummary(evaluations: EditorGridReport["evaluations"], resamples = 2000): { seeds: Record<string, number[]>; verdicts: OrderingVerdict[]; text: string } | null {
+  const spatial = evaluations.filter((e) => e.benchmark === "spatialeval" && (STAGE2_CLAIM_ROWS as readonly string[]).includes(e.row));
+  if (spatial.length === 0) return null;
+  const metric = "object judge";
+  const ms = spatial.flatMap((e) => {
+    if (e.items.length === 0) throw new Error(`stage2GridSummary: evaluation '${e.id}' has no per-item scores`);
+    const run: EvalRun = { method: e.row, seed: e.seed, benchmark: e.benchmark, benchmarkHash: "", items: e.items, summary: e.metrics, seconds: 0 };
+    return runMeasurements(run, [metric]);
+  });
+  const spec: TableSpec = {
+    ...TABLE1_SPEC,
+    claims: [
+      { metric, chain: [VARIANT_ROWS.spatialedit, VARIANT_ROWS["wo-s1"]], text: "Stage I helps: SpatialEdit > w/o S1" },
+      { metric, chain: [VARIANT_ROWS.spatialedit, VARIANT_ROWS.mgie], text: "attention tuning on spatial edits beats MGIE-like: SpatialEdit > MGIE" },
+    ],
+  };
+  const verdicts = checkOrderings(spec, ms, new Rng(0).fork("stage2-summary"), resamples);
+  const seeds = Object.fromEntries(STAGE2_CLAIM_ROWS.map((r) => [r, [...new Set(spatial.filter((e) => e.row === r).map((e) => e.seed))].sort((a, b) => a - b)]));
+  const claimLine = (v: OrderingVerdict) =>
+    v.verdict === "not measured"
+      ? `- ${v.text}: not measured (a variant has no finished evaluation).`
+      : `- ${v.text}: ${v.verdict === "holds" ? "reproduces" : v.verdict === "reversed" ? "reversed" : "not established (the interval includes 0)"} (${v.verdict}; seeds ${seeds[v.a].join(", ")} vs ${seeds[v.b].join(", ")}).`;
+  return { seeds, verdicts, text: [formatVerdicts(verdicts), "", ...verdicts.map(claimLine)].join("\n") };
+}
+
 /** What a (partly) finished grid measured, read from its cache (no training, no evaluation). */
 export function editorGridReport(nodes: readonly KeyedNode[], cache: GridCache): EditorGridReport {
   const out: EditorGridReport = { evaluations: [], vqa: [], training: [], missing: [] };
@@ -265,7 +301,7 @@ export function editorGridReport(nodes: readonly KeyedNode[], cache: GridCache):
       continue;
     }
     const s = done.summary as Record<string, unknown>;
-    if (n.kind === "editor-eval") out.evaluations.push({ id: n.id, row: String(s.row), seed: n.seed, benchmark: String(s.benchmark ?? "spatialeval"), metrics: s.summary as Record<string, { mean: number; n: number }> });
+    if (n.kind === "editor-eval") out.evaluations.push({ id: n.id, row: String(s.row), seed: n.seed, benchmark: String(s.benchmark ?? "spatialeval"), metrics: s.summary as Record<string, { mean: number; n: number }>, items: (s.items as ItemScores[] | undefined) ?? [] });
     else if (n.kind === "editor-vqa") out.vqa.push({ id: n.id, row: String(s.row), seed: n.seed, score: s.score as VqaScore, correct: s.correct as number[], families: s.families as string[], examples: s.examples as VqaExample[] });
     else out.training.push({ id: n.id, kind: n.kind, steps: Number(s.steps), finalLoss: Number(s.finalLoss), wallSeconds: done.wallMs / 1000, memory: (s.memory as PhaseMemory | undefined) ?? null });
   }

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend";
-import { editorGrid, editorGridReport, registerEditorGrid, STAGE1_PAIRS, stage1GridSummary, VARIANT_ROWS, VQA_ROWS } from "../../lib/eval/editor-grid";
+import { editorGrid, editorGridReport, registerEditorGrid, STAGE1_PAIRS, stage1GridSummary, stage2GridSummary, VARIANT_ROWS, VQA_ROWS } from "../../lib/eval/editor-grid";
 import { GridCache } from "../../lib/train/grid/cache";
 import { keyGrid } from "../../lib/train/grid/node";
 import { inlineRunner } from "../../lib/train/grid/runners";
@@ -61,6 +61,36 @@ describe("the editor's grid", () => {
     expect([key(paper, "base@s0"), key(paper, "stage1@s0")]).toEqual(["c15e44930fa925b6", "d1bc942c663e708a"]);
     // every training node carries the training code's version in its key
     for (const n of nodes.filter((x) => x.kind.startsWith("editor-") && x.kind !== "editor-eval" && x.kind !== "editor-vqa")) expect(n.version, n.id).toBe(EDITOR_TRAIN_VERSION);
+  });
+
+  it("states the Stage II claims from the evaluations' per-item object-judge scores over seeds, and the verdict flips with the numbers", () => {
+    type Evals = Parameters<typeof stage2GridSummary>[0];
+    const evalOf = (row: string, seed: number, scores: number[]): Evals[number] => ({
+      id: `${row}@s${seed}`,
+      row,
+      seed,
+      benchmark: "spatialeval",
+      metrics: {},
+      items: scores.map((x, i) => ({ item: `i${i}`, type: "perception", metrics: { "object judge": x, "pixel agreement (masked)": 0.5 } })),
+    });
+    const n = 40;
+    const high = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : 0.5));
+    const low = Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 0.5 : 0));
+    const grid = (se: number[], other: number[]): Evals =>
+      [0, 1].flatMap((seed) => [evalOf(VARIANT_ROWS.spatialedit, seed, se), evalOf(VARIANT_ROWS["wo-s1"], seed, other), evalOf(VARIANT_ROWS.mgie, seed, other)]);
+    const holds = stage2GridSummary(grid(high, low), 300)!;
+    expect(holds.verdicts.map((v) => `${v.a} > ${v.b}: ${v.verdict}`)).toEqual([`${VARIANT_ROWS.spatialedit} > ${VARIANT_ROWS["wo-s1"]}: holds`, `${VARIANT_ROWS.spatialedit} > ${VARIANT_ROWS.mgie}: holds`]);
+    expect(holds.seeds[VARIANT_ROWS.spatialedit]).toEqual([0, 1]);
+    expect(holds.verdicts[0].ours!.diff).toBeCloseTo(0.75 - 0.125, 12);
+    expect(holds.text).toContain("Stage I helps: SpatialEdit > w/o S1: reproduces (holds; seeds 0, 1 vs 0, 1).");
+    const reversed = stage2GridSummary(grid(low, high), 300)!;
+    expect(reversed.verdicts.map((v) => v.verdict)).toEqual(["reversed", "reversed"]);
+    expect(reversed.text).toContain("SpatialEdit > MGIE: reversed");
+    // without MGIE-like's evaluation that claim is not measured; without any evaluation there is no summary
+    const partial = stage2GridSummary(grid(high, low).filter((e) => e.row !== VARIANT_ROWS.mgie), 300)!;
+    expect(partial.verdicts[1].verdict).toBe("not measured");
+    expect(stage2GridSummary([])).toBeNull();
+    expect(() => stage2GridSummary([{ ...evalOf(VARIANT_ROWS.spatialedit, 0, high), items: [] }])).toThrow(`stage2GridSummary: evaluation '${VARIANT_ROWS.spatialedit}@s0' has no per-item scores`);
   });
 
   it("runs base -> stage1 -> SpatialEdit -> evaluation on tiny, then serves it from the cache", async () => {
