@@ -29,6 +29,9 @@ export interface DiagnosisScores {
   /** Per attribute of the target phrase: 1 right, 0 wrong, NaN when the true phrase is not "the <size> <colour> <material> <shape>". */
   attributes: Record<Attribute, number>;
   objectJudge: number;
+  /** The judge's two factors: share of the instructed objects done, share of the other objects and the ground kept. */
+  judgeDone: number;
+  judgeKept: number;
   l1Region: number;
   /** L1 to the truth outside the edited objects, and over the whole image. */
   l1Background: number;
@@ -99,6 +102,8 @@ export async function diagnoseEdits(model: ModelEditor, bench: Benchmark, o: { d
       targetFound: Number.isNaN(attributes.colour) ? Number.NaN : attributes.colour * attributes.shape,
       attributes,
       objectJudge: m["object judge"] ?? Number.NaN,
+      judgeDone: m["object judge: done"] ?? Number.NaN,
+      judgeKept: m["object judge: kept"] ?? Number.NaN,
       l1Region: m["L1 (edit region)"] ?? Number.NaN,
       l1Background: m["L1 (background)"] ?? Number.NaN,
       l1: m.L1 ?? Number.NaN,
@@ -123,6 +128,8 @@ export function diagnosisSummary(items: readonly DiagnosisItem[]): DiagnosisRow[
     targetFound: meanOf(xs.map((x) => x.targetFound)),
     attributes: Object.fromEntries(ATTRIBUTES.map((a) => [a, meanOf(xs.map((x) => x.attributes[a]))])) as Record<Attribute, number>,
     objectJudge: meanOf(xs.map((x) => x.objectJudge)),
+    judgeDone: meanOf(xs.map((x) => x.judgeDone)),
+    judgeKept: meanOf(xs.map((x) => x.judgeKept)),
     l1Region: meanOf(xs.map((x) => x.l1Region)),
     l1Background: meanOf(xs.map((x) => x.l1Background)),
     l1: meanOf(xs.map((x) => x.l1)),
@@ -135,14 +142,17 @@ export function diagnosisSummary(items: readonly DiagnosisItem[]): DiagnosisRow[
  * The reading of a summary: the MLLM is the bottleneck when it finds the target (colour and shape
  * right) in fewer than `found` of the items; else the edit is when the judge passes less than half
  * as often as the target is found. Read it for Stage II models: a model whose H_lm never learned
- * to write edit conditions names nothing.
+ * to write edit conditions names nothing. When the other objects and the ground are kept in fewer
+ * than half of the items, the text adds that the edits spread beyond the target.
  */
 export function diagnosisText(rows: readonly DiagnosisRow[], found = 0.5): string {
   const all = rows.find((r) => r.kind === "all");
   if (!all) throw new Error("diagnosisText: the summary has no 'all' row");
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const head = `over ${all.n} items the MLLM's language condition finds the target (colour and shape right) in ${pct(all.targetFound)} and names it fully in ${pct(all.targetNamed)} (size ${pct(all.attributes.size)}, colour ${pct(all.attributes.colour)}, material ${pct(all.attributes.material)}, shape ${pct(all.attributes.shape)} right); the object judge passes ${pct(all.objectJudge)}`;
-  if (!(all.targetFound >= found)) return `${head}: the MLLM does not yet know which object is meant in most items, so the first bottleneck is localisation (Stage I / the conditioner), not rendering`;
-  if (all.objectJudge < all.targetFound / 2) return `${head}: the MLLM mostly finds the target, but the edit head and the denoiser do not render the edit: the bottleneck is after the MLLM`;
-  return `${head}: the edits pass in at least half of the items where the target is found`;
+  const head = `over ${all.n} items the MLLM's language condition finds the target (colour and shape right) in ${pct(all.targetFound)} and names it fully in ${pct(all.targetNamed)} (size ${pct(all.attributes.size)}, colour ${pct(all.attributes.colour)}, material ${pct(all.attributes.material)}, shape ${pct(all.attributes.shape)} right); the object judge passes ${pct(all.objectJudge)} (instructed objects done ${pct(all.judgeDone)}, other objects and the ground kept ${pct(all.judgeKept)})`;
+  // an editor that changes most of what it should keep fails the judge whatever it does to the target
+  const spread = all.judgeKept < 0.5 ? `; and it changes what it should keep in most items (kept ${pct(all.judgeKept)}): its edits spread beyond the target` : "";
+  if (!(all.targetFound >= found)) return `${head}: the MLLM does not yet know which object is meant in most items, so the first bottleneck is localisation (Stage I / the conditioner), not rendering${spread}`;
+  if (all.objectJudge < all.targetFound / 2) return `${head}: the MLLM mostly finds the target, but the edit head and the denoiser do not render the edit: the bottleneck is after the MLLM${spread}`;
+  return `${head}: the edits pass in at least half of the items where the target is found${spread}`;
 }

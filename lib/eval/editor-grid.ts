@@ -45,6 +45,8 @@ import { stage1Comparisons, stage1Conclusion, type Stage1Comparison, type VqaRun
  * that a cached evaluation made by older evaluation code is not served as a current one. Bump it
  * when the metrics change (2: L1 on the edit region / background and "feature sim (ours)";
  * 3: the benchmark is part of the config, so a general-editing evaluation exists beside each).
+ * Not bumped for metrics added beside unchanged ones ("object judge: done" / "kept"): an older
+ * cached evaluation is still right for the metrics it has and simply lacks the new ones.
  */
 export const EVAL_NODE_VERSION = 3;
 

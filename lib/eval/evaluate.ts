@@ -5,6 +5,8 @@
  *
  * Per item (all in [0, 1] except L1, where lower is better):
  *   object judge, perception judge      (left out when not applicable to the item)
+ *   object judge: done, object judge: kept   (the two factors of the object judge: share of the
+ *                                        instructed objects done, share of the others and the ground kept)
  *   pixel agreement, pixel agreement (masked), L1 (edit region), L1 (background)
  *   L1, SSIM                            (result against the exact ground truth)
  *   <extractor name>                    cosine of the features of result and ground truth
@@ -123,7 +125,11 @@ export async function evaluate(editor: Editor, benchmark: Benchmark, options: Ev
       const r = results[i];
       const m: Record<string, number> = {};
       const o = objectJudge(item, r, cfg);
-      if (o.applicable) m["object judge"] = o.score;
+      if (o.applicable) {
+        m["object judge"] = o.score;
+        m["object judge: done"] = o.done;
+        m["object judge: kept"] = o.kept;
+      }
       const p = perceptionJudge(item, r, cfg);
       if (p.applicable) m["perception judge"] = p.score;
       const px = pixelAgreement(item, r, cfg);

@@ -14,6 +14,8 @@ const item = (kind: string, targetFound: number, objectJudge: number, l1Region =
   targetFound,
   attributes: { size: 0, colour: targetFound, material: 1, shape: targetFound },
   objectJudge,
+  judgeDone: objectJudge,
+  judgeKept: 1,
   l1Region,
   l1Background: l1Region / 10,
   l1: l1Region / 5,
@@ -51,11 +53,13 @@ describe("edit diagnosis readers", () => {
 
   it("diagnosisText: localisation, rendering or neither, and the reading flips with the numbers", () => {
     const lost = diagnosisText(diagnosisSummary([item("move", 0, 0), item("move", 1, 0), item("move", 0, 0)]));
-    expect(lost).toBe("over 3 items the MLLM's language condition finds the target (colour and shape right) in 33.3% and names it fully in 0.0% (size 0.0%, colour 33.3%, material 100.0%, shape 33.3% right); the object judge passes 0.0%: the MLLM does not yet know which object is meant in most items, so the first bottleneck is localisation (Stage I / the conditioner), not rendering");
+    expect(lost).toBe("over 3 items the MLLM's language condition finds the target (colour and shape right) in 33.3% and names it fully in 0.0% (size 0.0%, colour 33.3%, material 100.0%, shape 33.3% right); the object judge passes 0.0% (instructed objects done 0.0%, other objects and the ground kept 100.0%): the MLLM does not yet know which object is meant in most items, so the first bottleneck is localisation (Stage I / the conditioner), not rendering");
     const render = diagnosisText(diagnosisSummary([item("move", 1, 0), item("move", 1, 0), item("move", 0, 0)]));
-    expect(render.endsWith("the object judge passes 0.0%: the MLLM mostly finds the target, but the edit head and the denoiser do not render the edit: the bottleneck is after the MLLM")).toBe(true);
+    expect(render.endsWith("the object judge passes 0.0% (instructed objects done 0.0%, other objects and the ground kept 100.0%): the MLLM mostly finds the target, but the edit head and the denoiser do not render the edit: the bottleneck is after the MLLM")).toBe(true);
+    const spread = diagnosisText(diagnosisSummary([{ ...item("move", 1, 0), judgeKept: 0.2 }, { ...item("move", 1, 0), judgeKept: 0.4 }]));
+    expect(spread.endsWith("the bottleneck is after the MLLM; and it changes what it should keep in most items (kept 30.0%): its edits spread beyond the target")).toBe(true);
     const fine = diagnosisText(diagnosisSummary([item("move", 1, 1), item("move", 1, 0)]));
-    expect(fine.endsWith("the object judge passes 50.0%: the edits pass in at least half of the items where the target is found")).toBe(true);
+    expect(fine.endsWith("the object judge passes 50.0% (instructed objects done 50.0%, other objects and the ground kept 100.0%): the edits pass in at least half of the items where the target is found")).toBe(true);
     expect(() => diagnosisText([])).toThrow("diagnosisText: the summary has no 'all' row");
   });
 });

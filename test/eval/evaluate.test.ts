@@ -50,6 +50,9 @@ describe("evaluate with the reference editors (Table 1 sanity rows)", () => {
     expect(oracle.summary["feature sim (ours)"].mean).toBeCloseTo(1, 6);
     expect(oracle.summary["perception judge"].mean).toBe(1);
     expect(identity.summary["object judge"]).toEqual({ mean: 0, n: 12 });
+    // the judge's two factors: the oracle does and keeps everything; the source does nothing instructed
+    expect([oracle.summary["object judge: done"], oracle.summary["object judge: kept"]]).toEqual([{ mean: 1, n: 12 }, { mean: 1, n: 12 }]);
+    expect(identity.summary["object judge: done"]).toEqual({ mean: 0, n: 12 });
     expect(identity.summary["perception judge"].mean).toBe(0);
     expect(identity.summary.L1.mean).toBeGreaterThan(0);
     const ms = [...runMeasurements(oracle, TABLE1_SPEC.metrics.map((m) => m.ours)), ...runMeasurements(identity, TABLE1_SPEC.metrics.map((m) => m.ours))];
