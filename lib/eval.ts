@@ -36,3 +36,4 @@ export * from "./eval/edit-figures";
 export * from "./eval/layer-ablation";
 export * from "./eval/report-notes";
 export * from "./eval/edit-diagnosis";
+export * from "./eval/oracle-render";

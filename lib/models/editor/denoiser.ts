@@ -7,6 +7,7 @@
  *
  * Steps of one call:
  *   1. tokens = patch-linear([noisy residual ++ source]) + positions      [B, N, dnD], 6 channels in
+ *      (+ optional spatially aligned condition tokens, one per patch: `spatial` [B, N, dnD])
  *   2. c = MLP(sinusoid(t))                                                [B, dnD]
  *   3. per block: adaLN-Zero(c) self-attention, cross-attention to the condition tokens, adaLN-Zero MLP
  *   4. final adaLN (shift, scale) + layer norm + zero-initialised linear, unpatchify -> [B, H, W, 3]
@@ -68,6 +69,12 @@ export interface DenoiserInput {
   dropText?: readonly boolean[];
   /** Per item: replace the source image by zeros. */
   dropImage?: readonly boolean[];
+  /**
+   * Optional condition aligned with the patches [B, N, dnD] (N = denoiserTokenCount), added to the
+   * patch tokens: a "where" that needs no learned matching of positions through cross-attention
+   * (the oracle-render study, lib/eval/oracle-render.ts). Not dropped by dropText.
+   */
+  spatial?: tf.Tensor3D;
 }
 
 export interface DenoiserResult {
@@ -106,6 +113,11 @@ export function denoise(p: Params, c: EditorConfig, input: DenoiserInput, return
   // 1. patch tokens of [noisy ++ source]
   const x0 = tf.concat([input.noisy, source], 3) as tf.Tensor4D; // [B, H, W, 6]
   let x = tf.add(linear(patchify(x0, c.dnPatch), p, "dn.in"), p["dn.pos.e"]) as tf.Tensor3D; // [B, N, dnD]
+  if (input.spatial !== undefined) {
+    const want = [B, denoiserTokenCount(c), c.dnD];
+    if (input.spatial.shape.join(",") !== want.join(",")) throw new Error(`denoiser: spatial condition must be [${want.join(", ")}], got [${input.spatial.shape.join(", ")}]`);
+    x = tf.add(x, input.spatial) as tf.Tensor3D;
+  }
   // 2. timestep conditioning
   const temb = timestepMlp(timestepTensor(input.t, B, "denoiser"), p, "dn.t", c.dnFreq); // [B, dnD]
   // 3. blocks

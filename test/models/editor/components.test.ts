@@ -111,6 +111,9 @@ describe("editor components on tiny (16x16, d 16, 3 MLLM layers)", () => {
         nullIgnoresCond: diff(run(c1, x, [true, true]), run(c2, x, [true, true])),
         imageDrop: diff(run(c1, x, undefined, [true, true]), run(c1, tf.zeros([2, 16, 16, 3]) as tf.Tensor4D)),
         branches: [diff(g.full, run(c1, x)), diff(g.imageOnly, run(c1, x, [true, true])), diff(g.uncond, run(c1, x, [true, true], [true, true]))],
+        // a spatial condition of zeros changes nothing; another one changes the prediction, also with the text dropped
+        spatialZero: diff(denoise(p, e2.config, { noisy: n, source: x, t: [5, 500], cond: c1, spatial: tf.zeros([2, 16, 16]) as tf.Tensor3D }).prediction, run(c1, x)),
+        spatialMatters: diff(denoise(p, e2.config, { noisy: n, source: x, t: [5, 500], cond: c1, dropText: [true, true], spatial: tf.randomNormal([2, 16, 16], 0, 1, "float32", 5) as tf.Tensor3D }).prediction, run(c1, x, [true, true])),
       };
     });
     disposeEditor(e2);
@@ -118,6 +121,8 @@ describe("editor components on tiny (16x16, d 16, 3 MLLM layers)", () => {
     expect(r.nullIgnoresCond).toBeLessThan(1e-5);
     expect(r.imageDrop).toBe(0);
     for (const d of r.branches) expect(d).toBeLessThan(1e-5);
+    expect(r.spatialZero).toBe(0);
+    expect(r.spatialMatters).toBeGreaterThan(1e-4);
   });
 
   it("the language-only (LGIE-like) variant reads no image", () => {
@@ -152,6 +157,9 @@ describe("editor components on tiny (16x16, d 16, 3 MLLM layers)", () => {
     expect(() =>
       scoped(() => editorDenoise(e, { noisy: images(1, 2), source: images(2, 2), t: [1, 2], cond: tf.zeros([2, 4, 8]) as tf.Tensor3D })),
     ).toThrow("denoiser: condition tokens must be [2, L, 16], got [2, 4, 8]");
+    expect(() =>
+      scoped(() => editorDenoise(e, { noisy: images(1, 2), source: images(2, 2), t: [1, 2], cond: tf.zeros([2, 4, 16]) as tf.Tensor3D, spatial: tf.zeros([2, 4, 16]) as tf.Tensor3D })),
+    ).toThrow("denoiser: spatial condition must be [2, 16, 16], got [2, 4, 16]");
     expect(() => scoped(() => editorDenoise(e, { noisy: images(1, 2), source: images(2, 2), t: [1], cond: tf.zeros([2, 4, 16]) as tf.Tensor3D }))).toThrow(
       "denoiser: got 1 timesteps for a batch of 2; give one timestep per item",
     );

@@ -1,0 +1,54 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "../../lib/backend/select";
+import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
+import { oracleFeatures, oracleRender, oracleRenderConfig } from "../../lib/eval/oracle-render";
+import { editorConfig } from "../../lib/models/editor/config";
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+describe("oracle-render study", () => {
+  it("oracleFeatures: per patch the changed share and the mean target colour of the changed pixels, in patchify's order", () => {
+    const size = 8;
+    const source = new Float32Array(size * size * 3).fill(-1);
+    const target = new Float32Array(source);
+    // patch (row 0, col 1): 2 of its 16 pixels become (1, 0, -1) and (0, 0, -1); a 1/255 change elsewhere is below the threshold
+    const set = (x: number, y: number, rgb: number[]) => rgb.forEach((v, c) => (target[(y * size + x) * 3 + c] = v));
+    set(4, 0, [1, 0, -1]);
+    set(5, 1, [0, 0, -1]);
+    set(0, 7, [-1 + 2 / 255, -1, -1]);
+    const f = oracleFeatures(source, target, size, 4);
+    expect(f.length).toBe(4 * 4);
+    expect(Array.from(f.slice(4, 8))).toEqual([2 / 16, 0.5, 0, -1]);
+    for (const patch of [0, 2, 3]) expect(Array.from(f.slice(patch * 4, patch * 4 + 4))).toEqual([0, 0, 0, 0]);
+    expect(() => oracleFeatures(source, target.slice(1), size, 4)).toThrow("oracleFeatures: images must have 8x8x3 = 192 values, got 192 and 191");
+    expect(() => oracleFeatures(source, target, size, 3)).toThrow("oracleFeatures: patch 3 does not divide the image size 8");
+  });
+
+  it("config: presets per profile and clear errors", () => {
+    expect(oracleRenderConfig("paper")).toMatchObject({ inject: "cross", steps: 1000, regionWeight: 8, emaDecay: 0.995 });
+    expect(() => oracleRenderConfig("tiny", { inject: "both" as never })).toThrow("oracle-render: inject must be 'cross' or 'add', got 'both'");
+    expect(() => oracleRenderConfig("tiny", { steps: 0 })).toThrow("oracle-render: steps must be a positive integer, got 0");
+    expect(() => oracleRenderConfig("tiny", { emaDecay: 1 })).toThrow("oracle-render: emaDecay must be in [0, 1) (0: off), got 1");
+  });
+
+  it("trains and scores both injections on tiny (EMA on), and frees every tensor", async () => {
+    const editor = editorConfig("tiny");
+    const bench = ensureBenchmark("spatialeval", "tiny");
+    const spatial = bench.items.filter((x) => x.kind !== null).length;
+    const n0 = tf.memory().numTensors;
+    for (const inject of ["cross", "add"] as const) {
+      const lines: string[] = [];
+      const points = await oracleRender(oracleRenderConfig("tiny", { inject, emaDecay: 0.9 }), editor, bench, (l) => lines.push(l));
+      expect(points.map((p) => p.step)).toEqual([2]);
+      const [p] = points;
+      expect(p.n).toBe(spatial);
+      for (const x of [p.objectJudge, p.done, p.kept]) expect(x >= 0 && x <= 1).toBe(true);
+      expect(Object.values(p.perKind).reduce((a, k) => a + k.n, 0)).toBe(spatial);
+      expect(lines[lines.length - 1]).toMatch(/^step 2: object judge \d\.\d{3} \(done/);
+    }
+    expect(tf.memory().numTensors).toBe(n0);
+  }, 300_000);
+});
