@@ -9,7 +9,10 @@
  *   position each), where H_edit's tokens enter in the editor: the denoiser must learn to match
  *   positions through attention;
  * - `inject: "add"`: they are added to the patch tokens (the denoiser's `spatial` input), aligned
- *   with the patches; cross-attention then sees only the learned null condition.
+ *   with the patches; cross-attention then sees only the learned null condition;
+ * - `inject: "content"`: no position at all, one cross-attention token of what the edit looks like
+ *   (mean source and target colour of the changed pixels, and their share of the image): the
+ *   denoiser must find the pixels by their content, as it must find the object H_edit describes.
  * The oracle reads the ground truth by design (like the `oracle` reference editor): it bounds what
  * the editor's conditioning could give, it is not an editor. Same loss as Stage II's L_edit
  * (residual x0-prediction, edit-region weight), EMA, DDIM sampling without guidance.
@@ -33,7 +36,8 @@ import type { Editor, EditRequest } from "./editor";
 import { evaluate } from "./evaluate";
 import { resizeBilinear, toRgb } from "./image";
 
-export type OracleInjection = "cross" | "add";
+export const ORACLE_INJECTIONS = ["cross", "add", "content"] as const;
+export type OracleInjection = (typeof ORACLE_INJECTIONS)[number];
 
 export interface OracleRenderConfig {
   inject: OracleInjection;
@@ -64,7 +68,7 @@ export const ORACLE_RENDER_PRESETS: Presets<OracleRenderConfig> = {
 
 export function oracleRenderConfig(profile?: string, overrides?: DeepPartial<OracleRenderConfig>): OracleRenderConfig {
   const c = resolveConfig(ORACLE_RENDER_PRESETS, "oracle-render", profile, overrides);
-  if (c.inject !== "cross" && c.inject !== "add") throw new Error(`oracle-render: inject must be 'cross' or 'add', got '${String(c.inject)}'`);
+  if (!(ORACLE_INJECTIONS as readonly string[]).includes(c.inject)) throw new Error(`oracle-render: inject must be one of ${ORACLE_INJECTIONS.join(", ")}, got '${String(c.inject)}'`);
   for (const k of ["steps", "evalEvery", "scenes", "batch", "ddimSteps"] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`oracle-render: ${k} must be a positive integer, got ${c[k]}`);
   }
@@ -111,19 +115,48 @@ export function oracleFeatures(source: Float32Array, target: Float32Array, size:
   return out;
 }
 
+/** Features of the `content` oracle: [mean source R, G, B, mean target R, G, B of the changed pixels, their share of the image] (zeros when none changed). */
+export const CONTENT_FEATURES = 7;
+
+export function oracleContentFeatures(source: Float32Array, target: Float32Array, size: number): Float32Array {
+  const n = size * size * 3;
+  if (source.length !== n || target.length !== n) throw new Error(`oracleContentFeatures: images must have ${size}x${size}x3 = ${n} values, got ${source.length} and ${target.length}`);
+  const out = new Float32Array(CONTENT_FEATURES);
+  let k = 0;
+  for (let p = 0; p < n; p += 3) {
+    let changed = false;
+    for (let c = 0; c < 3; c++) if (Math.abs(target[p + c] - source[p + c]) / 2 > CHANGED_RESIDUAL) changed = true;
+    if (!changed) continue;
+    k++;
+    for (let c = 0; c < 3; c++) {
+      out[c] += source[p + c];
+      out[3 + c] += target[p + c];
+    }
+  }
+  if (k > 0) for (let c = 0; c < 6; c++) out[c] /= k;
+  out[6] = k / (size * size);
+  return out;
+}
+
+/** The oracle features `inject` reads: per patch ([N * 4]) or the content token ([7]). */
+export function oracleFeaturesFor(inject: OracleInjection, source: Float32Array, target: Float32Array, size: number, patch: number): Float32Array {
+  return inject === "content" ? oracleContentFeatures(source, target, size) : oracleFeatures(source, target, size, patch);
+}
+
 /** The study's weights: the denoiser (`dn.*`) and the oracle's embedding (`or.in`, and `or.pos` for cross-attention). */
 export function initOracleRender(rng: Rng, c: EditorConfig, inject: OracleInjection): Params {
   return {
     ...initDenoiser(rng.fork("dn"), c),
-    ...initLinear(rng.fork("or"), ORACLE_FEATURES, c.dnD, "or.in"),
+    ...initLinear(rng.fork("or"), inject === "content" ? CONTENT_FEATURES : ORACLE_FEATURES, c.dnD, "or.in"),
     ...(inject === "cross" ? { "or.pos": normalVariable(rng.fork("or-pos"), [denoiserTokenCount(c), c.dnD], c.initStd) } : {}),
   };
 }
 
-/** The denoiser's prediction [B, H, W, 3] with the oracle `features` [B, N * 4] injected as `inject` says. Call inside tf.tidy. */
+/** The denoiser's prediction [B, H, W, 3] with the oracle `features` ([B, N * 4], or [B, 7] for content) injected as `inject` says. Call inside tf.tidy. */
 export function oraclePrediction(p: Params, c: EditorConfig, inject: OracleInjection, noisy: tf.Tensor4D, source: tf.Tensor4D, t: number[], features: tf.Tensor2D): tf.Tensor4D {
   const B = noisy.shape[0];
   const N = denoiserTokenCount(c);
+  if (inject === "content") return denoise(p, c, { noisy, source, t, cond: linear(features.reshape([B, 1, CONTENT_FEATURES]), p, "or.in") as tf.Tensor3D }).prediction;
   const emb = linear(features.reshape([B, N, ORACLE_FEATURES]), p, "or.in") as tf.Tensor3D; // [B, N, dnD]
   if (inject === "cross") return denoise(p, c, { noisy, source, t, cond: tf.add(emb, p["or.pos"]) as tf.Tensor3D }).prediction;
   const nullCond = tf.tile(tf.expandDims(p["dn.null.e"], 0), [B, 1, 1]) as tf.Tensor3D; // [B, 1, dnD]
@@ -140,7 +173,7 @@ export function oracleConditionedEditor(p: Params, c: EditorConfig, cfg: Pick<Or
     const sources = requests.map((r) => signed(r.source));
     const feats = requests.map((r, i) => {
       if (!r.item) throw new Error("oracle-render: the oracle-conditioned editor needs the benchmark record (request.item) to read the truth");
-      return oracleFeatures(sources[i], signed(r.item.truth), size, c.dnPatch);
+      return oracleFeaturesFor(cfg.inject, sources[i], signed(r.item.truth), size, c.dnPatch);
     });
     const sched = editorScheduler(c);
     sched.setTimesteps(cfg.ddimSteps);
@@ -186,7 +219,7 @@ export async function oracleRender(cfg: OracleRenderConfig, editor: EditorConfig
   const size = editor.image;
   const edits = examples ?? engineData(cfg.dataSeed, cfg.scenes, size).edits;
   if (edits.length === 0) throw new Error("oracle-render: no training edits");
-  const feats = edits.map((e) => oracleFeatures(e.source, e.target, size, editor.dnPatch));
+  const feats = edits.map((e) => oracleFeaturesFor(cfg.inject, e.source, e.target, size, editor.dnPatch));
   const index = edits.map((_, i) => i);
   const p = initOracleRender(new Rng(cfg.seed).fork("init"), editor, cfg.inject);
   const vars = Object.values(p);
