@@ -5,7 +5,7 @@
  * when "where" and "what" are given exactly, by cross-attention (as H_edit's tokens enter) or added
  * to the patch tokens. Writes results/<profile>/editor-oracle-render-<inject>.json (or --name).
  *
- * Usage: npm run oracle-render -- [--inject=cross|add|content] [--steps=N] [--eval-every=N] [--scenes=N]
+ * Usage: npm run oracle-render -- [--inject=cross|add|content|split] [--steps=N] [--eval-every=N] [--scenes=N]
  *          [--region-weight=W] [--ema=DECAY] [--seed=0] [--name=...]
  * (the profile is SPATIALEDIT_PROFILE; the defaults are its presets)
  */
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   console.log(`backend ${backend}; profile ${profile}; oracle '${cfg.inject}'; ${cfg.steps} steps at batch ${cfg.batch} on ${cfg.scenes} engine scenes; edit-region weight ${cfg.regionWeight}; EMA ${cfg.emaDecay || "off"}; ${cfg.ddimSteps} DDIM steps; scored on ${bench.items.length} SpatialEval-mini items`);
   const points = await oracleRender(cfg, editor, bench, (line) => console.log(line));
   const last = points[points.length - 1];
-  const how = { cross: "told where and what per patch by cross-attention", add: "told where and what per patch, added to its patch tokens", content: "told only what the edit looks like (one cross-attention token: source and target colour of the changed pixels)" }[cfg.inject];
+  const how = { cross: "told where and what per patch by cross-attention", add: "told where and what per patch, added to its patch tokens", content: "told only what the edit looks like (one cross-attention token: source and target colour of the changed pixels)", split: "told where (each patch's changed share, added to its patch tokens) and what (the content token, through cross-attention)" }[cfg.inject];
   const text = `${how}, the denoiser passes the object judge on ${(100 * last.objectJudge).toFixed(1)}% after ${last.step} steps (instructed objects done ${(100 * last.done).toFixed(1)}%, other objects and the ground kept ${(100 * last.kept).toFixed(1)}%)`;
   console.log(text);
   const file = writeResult(name, { config: { ...cfg, editor, benchmarkHash: bench.contentHash }, seed: cfg.seed, data: { backend, points, text } });

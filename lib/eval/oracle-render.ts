@@ -12,7 +12,10 @@
  *   with the patches; cross-attention then sees only the learned null condition;
  * - `inject: "content"`: no position at all, one cross-attention token of what the edit looks like
  *   (mean source and target colour of the changed pixels, and their share of the image): the
- *   denoiser must find the pixels by their content, as it must find the object H_edit describes.
+ *   denoiser must find the pixels by their content, as it must find the object H_edit describes;
+ * - `inject: "split"`: "where" alone added to the patch tokens (each patch's changed share) and
+ *   "what" as the content token through cross-attention: the division of labour an aligned map
+ *   from the MLLM (e.g. its attention over the image) beside H_edit's tokens would have.
  * The oracle reads the ground truth by design (like the `oracle` reference editor): it bounds what
  * the editor's conditioning could give, it is not an editor. Same loss as Stage II's L_edit
  * (residual x0-prediction, edit-region weight), EMA, DDIM sampling without guidance.
@@ -36,7 +39,7 @@ import type { Editor, EditRequest } from "./editor";
 import { evaluate } from "./evaluate";
 import { resizeBilinear, toRgb } from "./image";
 
-export const ORACLE_INJECTIONS = ["cross", "add", "content"] as const;
+export const ORACLE_INJECTIONS = ["cross", "add", "content", "split"] as const;
 export type OracleInjection = (typeof ORACLE_INJECTIONS)[number];
 
 export interface OracleRenderConfig {
@@ -138,25 +141,38 @@ export function oracleContentFeatures(source: Float32Array, target: Float32Array
   return out;
 }
 
-/** The oracle features `inject` reads: per patch ([N * 4]) or the content token ([7]). */
+/** The oracle features `inject` reads: per patch ([N * 4]), the content token ([7]), or for `split` the patches' changed shares then the content token ([N + 7]). */
 export function oracleFeaturesFor(inject: OracleInjection, source: Float32Array, target: Float32Array, size: number, patch: number): Float32Array {
-  return inject === "content" ? oracleContentFeatures(source, target, size) : oracleFeatures(source, target, size, patch);
+  if (inject === "content") return oracleContentFeatures(source, target, size);
+  const perPatch = oracleFeatures(source, target, size, patch);
+  if (inject !== "split") return perPatch;
+  const n = perPatch.length / ORACLE_FEATURES;
+  const out = new Float32Array(n + CONTENT_FEATURES);
+  for (let i = 0; i < n; i++) out[i] = perPatch[i * ORACLE_FEATURES];
+  out.set(oracleContentFeatures(source, target, size), n);
+  return out;
 }
 
 /** The study's weights: the denoiser (`dn.*`) and the oracle's embedding (`or.in`, and `or.pos` for cross-attention). */
 export function initOracleRender(rng: Rng, c: EditorConfig, inject: OracleInjection): Params {
   return {
     ...initDenoiser(rng.fork("dn"), c),
-    ...initLinear(rng.fork("or"), inject === "content" ? CONTENT_FEATURES : ORACLE_FEATURES, c.dnD, "or.in"),
+    ...initLinear(rng.fork("or"), inject === "content" ? CONTENT_FEATURES : inject === "split" ? 1 : ORACLE_FEATURES, c.dnD, "or.in"),
+    ...(inject === "split" ? initLinear(rng.fork("or-content"), CONTENT_FEATURES, c.dnD, "or.content") : {}),
     ...(inject === "cross" ? { "or.pos": normalVariable(rng.fork("or-pos"), [denoiserTokenCount(c), c.dnD], c.initStd) } : {}),
   };
 }
 
-/** The denoiser's prediction [B, H, W, 3] with the oracle `features` ([B, N * 4], or [B, 7] for content) injected as `inject` says. Call inside tf.tidy. */
+/** The denoiser's prediction [B, H, W, 3] with the oracle `features` (oracleFeaturesFor's, batched) injected as `inject` says. Call inside tf.tidy. */
 export function oraclePrediction(p: Params, c: EditorConfig, inject: OracleInjection, noisy: tf.Tensor4D, source: tf.Tensor4D, t: number[], features: tf.Tensor2D): tf.Tensor4D {
   const B = noisy.shape[0];
   const N = denoiserTokenCount(c);
   if (inject === "content") return denoise(p, c, { noisy, source, t, cond: linear(features.reshape([B, 1, CONTENT_FEATURES]), p, "or.in") as tf.Tensor3D }).prediction;
+  if (inject === "split") {
+    const where = linear(features.slice([0, 0], [B, N]).reshape([B, N, 1]), p, "or.in") as tf.Tensor3D; // [B, N, dnD]
+    const what = linear(features.slice([0, N], [B, CONTENT_FEATURES]).reshape([B, 1, CONTENT_FEATURES]), p, "or.content") as tf.Tensor3D; // [B, 1, dnD]
+    return denoise(p, c, { noisy, source, t, cond: what, spatial: where }).prediction;
+  }
   const emb = linear(features.reshape([B, N, ORACLE_FEATURES]), p, "or.in") as tf.Tensor3D; // [B, N, dnD]
   if (inject === "cross") return denoise(p, c, { noisy, source, t, cond: tf.add(emb, p["or.pos"]) as tf.Tensor3D }).prediction;
   const nullCond = tf.tile(tf.expandDims(p["dn.null.e"], 0), [B, 1, 1]) as tf.Tensor3D; // [B, 1, dnD]

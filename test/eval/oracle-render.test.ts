@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend/select";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
-import { oracleContentFeatures, oracleFeatures, oracleRender, oracleRenderConfig } from "../../lib/eval/oracle-render";
+import { oracleContentFeatures, oracleFeatures, oracleFeaturesFor, oracleRender, oracleRenderConfig } from "../../lib/eval/oracle-render";
 import { editorConfig } from "../../lib/models/editor/config";
 
 beforeAll(async () => {
@@ -26,23 +26,25 @@ describe("oracle-render study", () => {
     // the content oracle: mean source and target colour of the 2 changed pixels, and their share of the 64
     expect(Array.from(oracleContentFeatures(source, target, size))).toEqual([-1, -1, -1, 0.5, 0, -1, 2 / 64]);
     expect(Array.from(oracleContentFeatures(source, source, size))).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    // split: each patch's changed share, then the content token
+    expect(Array.from(oracleFeaturesFor("split", source, target, size, 4))).toEqual([0, 2 / 16, 0, 0, -1, -1, -1, 0.5, 0, -1, 2 / 64]);
     expect(() => oracleFeatures(source, target.slice(1), size, 4)).toThrow("oracleFeatures: images must have 8x8x3 = 192 values, got 192 and 191");
     expect(() => oracleFeatures(source, target, size, 3)).toThrow("oracleFeatures: patch 3 does not divide the image size 8");
   });
 
   it("config: presets per profile and clear errors", () => {
     expect(oracleRenderConfig("paper")).toMatchObject({ inject: "cross", steps: 1000, regionWeight: 8, emaDecay: 0.995 });
-    expect(() => oracleRenderConfig("tiny", { inject: "both" as never })).toThrow("oracle-render: inject must be one of cross, add, content, got 'both'");
+    expect(() => oracleRenderConfig("tiny", { inject: "both" as never })).toThrow("oracle-render: inject must be one of cross, add, content, split, got 'both'");
     expect(() => oracleRenderConfig("tiny", { steps: 0 })).toThrow("oracle-render: steps must be a positive integer, got 0");
     expect(() => oracleRenderConfig("tiny", { emaDecay: 1 })).toThrow("oracle-render: emaDecay must be in [0, 1) (0: off), got 1");
   });
 
-  it("trains and scores the three injections on tiny (EMA on), and frees every tensor", async () => {
+  it("trains and scores the four injections on tiny (EMA on), and frees every tensor", async () => {
     const editor = editorConfig("tiny");
     const bench = ensureBenchmark("spatialeval", "tiny");
     const spatial = bench.items.filter((x) => x.kind !== null).length;
     const n0 = tf.memory().numTensors;
-    for (const inject of ["cross", "add", "content"] as const) {
+    for (const inject of ["cross", "add", "content", "split"] as const) {
       const lines: string[] = [];
       const points = await oracleRender(oracleRenderConfig("tiny", { inject, emaDecay: 0.9 }), editor, bench, (l) => lines.push(l));
       expect(points.map((p) => p.step)).toEqual([2]);
