@@ -14,11 +14,9 @@
  */
 import type { Editor as ModelEditor } from "../models/editor/model";
 import { answerQuestions } from "../models/editor/pipeline";
-import { toSigned } from "../models/editor/train/data";
 import type { Benchmark } from "./benchmark-io";
 import { evaluate } from "./evaluate";
-import { resizeBilinear, toRgb } from "./image";
-import { trainedEditor } from "./trained-editor";
+import { signedAtSize, trainedEditor } from "./trained-editor";
 
 /** What a diagnosis measures, per item or as a mean over items. */
 export interface DiagnosisScores {
@@ -89,7 +87,7 @@ export async function diagnoseEdits(model: ModelEditor, bench: Benchmark, o: { d
   const generated: string[] = [];
   for (let s = 0; s < items.length; s += batch) {
     const part = items.slice(s, s + batch);
-    const images = part.map((x) => toSigned((x.source.width === size && x.source.height === size ? x.source : toRgb(resizeBilinear(x.source, size, size))).data));
+    const images = part.map((x) => signedAtSize(x.source, size));
     generated.push(...answerQuestions(model, images, part.map((x) => x.instruction), model.config.maxCondition));
   }
   return items.map((x, i) => {

@@ -26,10 +26,10 @@ import { Rng } from "../core/rng";
 import type { RgbImage } from "../engine/types";
 import type { EditorConfig } from "../models/editor/config";
 import { denoise, denoiserTokenCount, initDenoiser } from "../models/editor/denoiser";
+import { sampleEdits } from "../models/editor/pipeline";
 import { CHANGED_RESIDUAL, editLoss, regionPixelWeights } from "../models/editor/losses";
-import { applyResidual, editResidual } from "../models/editor/residual";
-import { engineData, toBytes, toSigned, type EditExample } from "../models/editor/train/data";
-import { drawBatch, editorScheduler, imageBatch } from "../models/editor/train/steps";
+import { engineData, toBytes } from "../models/editor/train/data";
+import { drawBatch, editorScheduler, imageBatch, residualDiffusionBatch } from "../models/editor/train/steps";
 import { Ema } from "../nn/ema";
 import { disposeParams, initLinear, linear, normalVariable, type Params } from "../nn/layers";
 import { trainStep } from "../train/adam";
@@ -37,7 +37,7 @@ import { FusedAdam } from "../train/fused-adam";
 import type { Benchmark } from "./benchmark-io";
 import type { Editor, EditRequest } from "./editor";
 import { evaluate } from "./evaluate";
-import { resizeBilinear, toRgb } from "./image";
+import { signedAtSize } from "./trained-editor";
 
 export const ORACLE_INJECTIONS = ["cross", "add", "content", "split"] as const;
 export type OracleInjection = (typeof ORACLE_INJECTIONS)[number];
@@ -182,27 +182,18 @@ export function oraclePrediction(p: Params, c: EditorConfig, inject: OracleInjec
 /** The oracle-conditioned denoiser behind the evaluation's Editor interface (it reads the benchmark record's truth, as the `oracle` reference does). */
 export function oracleConditionedEditor(p: Params, c: EditorConfig, cfg: Pick<OracleRenderConfig, "inject" | "ddimSteps" | "seed">): Editor {
   const size = c.image;
-  // images of another size are resized to the denoiser's (bilinear), as trainedEditor does; the metrics resize results back
-  const signed = (img: RgbImage): Float32Array => toSigned((img.width === size && img.height === size ? img : toRgb(resizeBilinear(img, size, size))).data);
   const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
     const B = requests.length;
-    const sources = requests.map((r) => signed(r.source));
+    // images of another size are resized to the denoiser's, as for a trained editor; the metrics resize results back
+    const sources = requests.map((r) => signedAtSize(r.source, size));
     const feats = requests.map((r, i) => {
       if (!r.item) throw new Error("oracle-render: the oracle-conditioned editor needs the benchmark record (request.item) to read the truth");
-      return oracleFeaturesFor(cfg.inject, sources[i], signed(r.item.truth), size, c.dnPatch);
+      return oracleFeaturesFor(cfg.inject, sources[i], signedAtSize(r.item.truth, size), size, c.dnPatch);
     });
-    const sched = editorScheduler(c);
-    sched.setTimesteps(cfg.ddimSteps);
-    const rng = new Rng(cfg.seed).fork("sample");
     const out = tf.tidy(() => {
       const source = imageBatch(sources, size);
       const f = tf.tensor2d(feats.flatMap((x) => Array.from(x)), [B, feats[0].length]);
-      let x = tf.tensor4d(rng.normalArray(B * size * size * 3), [B, size, size, 3]);
-      for (const t of sched.timesteps) {
-        const pred = oraclePrediction(p, c, cfg.inject, x, source, Array(B).fill(t), f);
-        x = sched.step(pred, t, x, { noise: tf.tensor4d(rng.normalArray(B * size * size * 3), [B, size, size, 3]) }).prevSample as tf.Tensor4D;
-      }
-      return applyResidual(source, x);
+      return sampleEdits(c, cfg.ddimSteps, source, new Rng(cfg.seed).fork("sample"), (x, t) => oraclePrediction(p, c, cfg.inject, x, source, t, f));
     });
     const flat = out.dataSync() as Float32Array;
     out.dispose();
@@ -231,9 +222,9 @@ export interface OraclePoint {
  * edits and scores it on `bench` (SpatialEval-mini) every `cfg.evalEvery` steps and at the end.
  * `log` gets one line per 100 steps and per point. Frees every tensor it made.
  */
-export async function oracleRender(cfg: OracleRenderConfig, editor: EditorConfig, bench: Benchmark, log: (line: string) => void = () => {}, examples?: readonly EditExample[]): Promise<OraclePoint[]> {
+export async function oracleRender(cfg: OracleRenderConfig, editor: EditorConfig, bench: Benchmark, log: (line: string) => void = () => {}): Promise<OraclePoint[]> {
   const size = editor.image;
-  const edits = examples ?? engineData(cfg.dataSeed, cfg.scenes, size).edits;
+  const edits = engineData(cfg.dataSeed, cfg.scenes, size).edits;
   if (edits.length === 0) throw new Error("oracle-render: no training edits");
   const feats = edits.map((e) => oracleFeaturesFor(cfg.inject, e.source, e.target, size, editor.dnPatch));
   const index = edits.map((_, i) => i);
@@ -252,12 +243,7 @@ export async function oracleRender(cfg: OracleRenderConfig, editor: EditorConfig
       const s0 = Date.now();
       const batch = drawBatch(index, cfg.batch, data);
       lossSum += trainStep(optimizer, () => {
-        const source = imageBatch(batch.map((i) => edits[i].source), size);
-        const r0 = editResidual(imageBatch(batch.map((i) => edits[i].target), size), source); // [B, H, W, 3]
-        const t = batch.map(() => data.int(0, sched.numTrainTimesteps));
-        const noise = tf.tensor4d(data.normalArray(batch.length * size * size * 3), [batch.length, size, size, 3]);
-        const noisy = sched.addNoise(r0, noise, t) as tf.Tensor4D;
-        const target = sched.trainingTarget(r0, noise, t) as tf.Tensor4D;
+        const { source, r0, t, noisy, target } = residualDiffusionBatch(batch.map((i) => edits[i]), size, sched, data);
         const f = tf.tensor2d(batch.flatMap((i) => Array.from(feats[i])), [batch.length, feats[0].length]);
         const pred = oraclePrediction(p, editor, cfg.inject, noisy, source, t, f);
         return editLoss(pred, target, undefined, cfg.regionWeight > 0 ? regionPixelWeights(r0, cfg.regionWeight) : undefined);

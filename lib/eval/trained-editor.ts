@@ -31,13 +31,14 @@ export function editWithConditions(model: ModelEditor, sources: readonly RgbImag
   return runEdits(model, sources, instructions, { ...options, writeCondition: true });
 }
 
+/** An RGB image as the editor reads it: resized to `size` x `size` when it differs (bilinear), then [size*size*3] in [-1, 1]. */
+export function signedAtSize(img: RgbImage, size: number): Float32Array {
+  return toSigned((img.width === size && img.height === size ? img : toRgb(resizeBilinear(img, size, size))).data);
+}
+
 function runEdits(model: ModelEditor, sources: readonly RgbImage[], instructions: readonly string[], options: Partial<EditPipelineOptions>): EditsWithConditions {
   const size = model.config.image;
-  const signed = (img: RgbImage): Float32Array => {
-    const im = img.width === size && img.height === size ? img : toRgb(resizeBilinear(img, size, size));
-    return toSigned(im.data);
-  };
-  const out = editImages(model, sources.map(signed), instructions, options);
+  const out = editImages(model, sources.map((img) => signedAtSize(img, size)), instructions, options);
   return { images: out.images.map((x) => ({ width: size, height: size, data: toBytes(x) })), conditions: out.conditions };
 }
 

@@ -4,8 +4,9 @@
  * model fresh from its seed (`init`), and if the folder has a checkpoint with the same config, seed,
  * data manifest and parent, loads weights, optimizer moments and step count, Rng state, the task's
  * other state tensors (EMA shadows) and the losses so far, then continues. Because every piece of
- * state that a step reads is restored bit for bit, a run killed at any moment and resumed ends with the weights of an uninterrupted run (to float
- * tolerance; on one backend they are identical). A checkpoint with another config is an error.
+ * state that a step reads is restored bit for bit, a run killed at any moment and resumed ends with
+ * the weights of an uninterrupted run (to float tolerance; on one backend they are identical). A
+ * checkpoint with another config is an error.
  *
  * The step function must take its data from the step index or from the task's Rng (both restored),
  * never from state that lives only in memory.

@@ -17,6 +17,7 @@ import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
 import { editorCondition, editorDenoise, editorLayout, editorParams, type Editor } from "./model";
 import { guidanceBranches } from "./denoiser";
+import type { EditorConfig } from "./config";
 import { applyResidual } from "./residual";
 import { editorScheduler, imageBatch } from "./train/steps";
 
@@ -41,6 +42,24 @@ export interface EditOutput {
   conditions: string[];
 }
 
+/**
+ * Steps 3 and 4: DDIM over the residual in `steps` steps from x_T ~ N(0, I), with x_T and each
+ * step's noise drawn from `rng`; `predict(x_t, t)` gives the (guided) prediction per step. Returns
+ * the edited images source + 2 r [B, H, W, 3]. Call inside tf.tidy.
+ */
+export function sampleEdits(c: Pick<EditorConfig, "timesteps" | "prediction">, steps: number, source: tf.Tensor4D, rng: Rng, predict: (x: tf.Tensor4D, t: number[]) => tf.Tensor4D): tf.Tensor4D {
+  const [B, H, W, C] = source.shape;
+  const sched = editorScheduler(c);
+  sched.setTimesteps(steps);
+  let x: tf.Tensor4D = tf.tensor4d(rng.normalArray(B * H * W * C), [B, H, W, C]);
+  for (const t of sched.timesteps) {
+    const prediction = predict(x, Array(B).fill(t) as number[]);
+    const z = tf.tensor4d(rng.normalArray(B * H * W * C), [B, H, W, C]);
+    x = sched.step(prediction, t, x, { noise: z }).prevSample as tf.Tensor4D;
+  }
+  return applyResidual(source, x);
+}
+
 /** Edits `sources` ([H*W*3] in [-1, 1]) by `instructions`. */
 export function editImages(e: Editor, sources: readonly Float32Array[], instructions: readonly string[], options: Partial<EditPipelineOptions> = {}): EditOutput {
   const o = { ...DEFAULT_EDIT_OPTIONS, ...options };
@@ -50,29 +69,20 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   for (const [i, s] of instructions.entries()) if (s.trim() === "") throw new Error(`editImages: instruction ${i} is empty; say what to change`);
   const size = e.config.image;
   const B = sources.length;
-  const sched = editorScheduler(e.config);
-  sched.setTimesteps(o.steps);
-  const rng = new Rng(o.seed);
   const images = tf.tidy(() => {
     const source = imageBatch(sources, size); // [B, H, W, 3]
     // 2.
     const cond = editorCondition(e, e.imageTokens ? source : null, editorLayout(e, [...instructions])).edit.tokens; // [B, L, dnD]
-    // 3.
-    let x: tf.Tensor4D = tf.tensor4d(rng.normalArray(B * size * size * 3), [B, size, size, 3]);
+    // 3. and 4.
     const p = editorParams(e);
-    for (const t of sched.timesteps) {
-      const ts = Array(B).fill(t) as number[];
-      const guided = o.textScale === 1 && o.imageScale === 1
+    return sampleEdits(e.config, o.steps, source, new Rng(o.seed), (x, ts) =>
+      o.textScale === 1 && o.imageScale === 1
         ? editorDenoise(e, { noisy: x, source, t: ts, cond }).prediction
         : (() => {
             const br = guidanceBranches(p, e.config, { noisy: x, source, t: ts, cond });
             return dualClassifierFreeGuidance({ text: br.full, image: br.imageOnly, uncond: br.uncond }, o.textScale, o.imageScale) as tf.Tensor4D;
-          })();
-      const z = tf.tensor4d(rng.normalArray(B * size * size * 3), [B, size, size, 3]);
-      x = sched.step(guided, t, x, { noise: z }).prevSample as tf.Tensor4D;
-    }
-    // 4.
-    return applyResidual(source, x);
+          })(),
+    );
   });
   const flat = images.dataSync() as Float32Array;
   images.dispose();

@@ -59,13 +59,20 @@ export function textLoss(e: Editor, ex: readonly TextExample[]): tf.Scalar {
   return conditionLoss(r.conditionLogits, layout);
 }
 
-/**
- * Stage II loss on a batch of edits: L_condition + w L_edit with a DDPM draw of t and noise;
- * `part: "edit"` returns L_edit alone (the InsPix2Pix-like baseline has no language head to train);
- * `regionWeight` > 0 weighs the changed pixels 1 + regionWeight in L_edit (losses.ts regionPixelWeights).
- */
-export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng, part: "total" | "edit" = "total", regionWeight = 0): tf.Scalar {
-  const size = e.config.image;
+/** One DDPM draw on a batch of edits (Ho et al. 2020, Eq. 4), on the residual r0 = (target - source) / 2. */
+export interface ResidualDiffusionBatch {
+  /** [B, H, W, 3] each. */
+  source: tf.Tensor4D;
+  r0: tf.Tensor4D;
+  /** Timestep per item. */
+  t: number[];
+  /** x_t = addNoise(r0) and the scheduler's training target (x0, epsilon or v). */
+  noisy: tf.Tensor4D;
+  target: tf.Tensor4D;
+}
+
+/** Stacks the edits and draws t (one per item), then the noise, from `rng`. Call inside tf.tidy (or the gradient tape). */
+export function residualDiffusionBatch(ex: readonly Pick<EditExample, "source" | "target">[], size: number, sched: DDIMScheduler, rng: Rng): ResidualDiffusionBatch {
   const B = ex.length;
   const source = imageBatch(ex.map((x) => x.source), size);
   const r0 = editResidual(imageBatch(ex.map((x) => x.target), size), source); // [B, H, W, 3]
@@ -73,6 +80,17 @@ export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMS
   const noise = tf.tensor4d(rng.normalArray(B * size * size * 3), [B, size, size, 3]);
   const noisy = sched.addNoise(r0, noise, t) as tf.Tensor4D;
   const target = sched.trainingTarget(r0, noise, t) as tf.Tensor4D;
+  return { source, r0, t, noisy, target };
+}
+
+/**
+ * Stage II loss on a batch of edits: L_condition + w L_edit with a DDPM draw of t and noise;
+ * `part: "edit"` returns L_edit alone (the InsPix2Pix-like baseline has no language head to train);
+ * `regionWeight` > 0 weighs the changed pixels 1 + regionWeight in L_edit (losses.ts regionPixelWeights).
+ */
+export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng, part: "total" | "edit" = "total", regionWeight = 0): tf.Scalar {
+  const B = ex.length;
+  const { source, r0, t, noisy, target } = residualDiffusionBatch(ex, e.config.image, sched, rng);
   const drop = conditionDropout(rng, B, e.config);
   const layout = editorLayout(e, ex.map((x) => x.instruction), ex.map((x) => x.condition));
   const pixelWeights = regionWeight > 0 ? regionPixelWeights(r0, regionWeight) : undefined;
