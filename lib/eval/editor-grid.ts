@@ -31,7 +31,7 @@ import type { GridNode, KeyedNode } from "../train/grid/node";
 import { registerRecipe } from "../train/grid/recipes";
 import { ensureBenchmark } from "./benchmark-generate";
 import type { BenchmarkKind } from "./benchmark-io";
-import { evaluate, runMeasurements, type ItemScores } from "./evaluate";
+import { evaluate, runMeasurements, type EvalRun, type ItemScores } from "./evaluate";
 import { checkOrderings, formatVerdicts, type OrderingVerdict } from "./orderings";
 import { TABLE1_SPEC, type TableSpec } from "./table-specs";
 import { editorFeatureExtractor, trainedEditor } from "./trained-editor";
@@ -274,7 +274,8 @@ export function stage2GridSummary(evaluations: EditorGridReport["evaluations"], 
   const metric = "object judge";
   const ms = spatial.flatMap((e) => {
     if (e.items.length === 0) throw new Error(`stage2GridSummary: evaluation '${e.id}' has no per-item scores`);
-    return runMeasurements({ method: e.row, seed: e.seed, items: e.items }, [metric]);
+    const run: EvalRun = { method: e.row, seed: e.seed, benchmark: e.benchmark, benchmarkHash: "", items: e.items, summary: e.metrics, seconds: 0 };
+    return runMeasurements(run, [metric]);
   });
   const spec: TableSpec = {
     ...TABLE1_SPEC,

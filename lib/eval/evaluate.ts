@@ -153,7 +153,7 @@ export async function evaluate(editor: Editor, benchmark: Benchmark, options: Ev
 }
 
 /** The run's per-item values as table measurements (only the given metrics, or all). */
-export function runMeasurements(run: Pick<EvalRun, "method" | "seed" | "items">, metrics?: readonly string[], method = run.method): Measurement[] {
+export function runMeasurements(run: EvalRun, metrics?: readonly string[], method = run.method): Measurement[] {
   const out: Measurement[] = [];
   for (const it of run.items) {
     for (const [metric, value] of Object.entries(it.metrics)) {
