@@ -8,7 +8,8 @@
  *
  * Usage: npm run curves -- [--base-steps=N] [--stage1-steps=N] [--stage2-steps=N] [--batch=N]
  *          [--engine-scenes=N] [--region-weight=W] [--ema=DECAY] [--eval-every=N] [--variants=spatialedit,wo-s1,mgie]
- *          [--seed=0] [--ddim=10] [--name=editor-curves]
+ *          [--seed=0] [--ddim=10] [--edit-map=on|off] [--map-loss=W] [--name=editor-curves]
+ * (--edit-map=on: the aligned edit map, lib/models/editor/edit-map.ts; --map-loss: the weight of its localisation loss)
  * (the profile is SPATIALEDIT_PROFILE; the defaults are its recipe presets)
  */
 import { initBackend } from "../lib/backend/select";
@@ -23,7 +24,7 @@ import { CURVE_VARIANTS, curveVerdict, finalDifference, finalDifferenceText, raw
 import { editorConfig } from "../lib/models/editor/config";
 import { recipeConfig } from "../lib/models/editor/train/recipes";
 
-const KNOWN = ["base-steps", "stage1-steps", "stage2-steps", "batch", "engine-scenes", "region-weight", "ema", "eval-every", "variants", "seed", "ddim", "name"];
+const KNOWN = ["base-steps", "stage1-steps", "stage2-steps", "batch", "engine-scenes", "region-weight", "ema", "eval-every", "variants", "seed", "ddim", "name", "edit-map", "map-loss"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -38,16 +39,21 @@ async function main(): Promise<void> {
     engineScenes: intFlag(a, "engine-scenes", preset.engineScenes),
     editRegionWeight: numFlag(a, "region-weight", preset.editRegionWeight),
     emaDecay: numFlag(a, "ema", preset.emaDecay),
+    editMapLossWeight: numFlag(a, "map-loss", preset.editMapLossWeight ?? 0),
   });
+  const mapFlag = a["edit-map"] ?? "off";
+  if (mapFlag !== "on" && mapFlag !== "off") throw new Error(`--edit-map must be on or off, got '${mapFlag}'`);
+  const editMap = mapFlag === "on";
+  if (!editMap && (recipe.editMapLossWeight ?? 0) > 0) throw new Error("--map-loss needs --edit-map=on (the loss trains the edit map)");
   const every = intFlag(a, "eval-every", Math.max(1, Math.round(recipe.stage2Steps / 4)));
   if (every < 1) throw new Error("--eval-every must be >= 1");
   const evalAt: number[] = [];
   for (let s = every; s < recipe.stage2Steps; s += every) evalAt.push(s);
   evalAt.push(recipe.stage2Steps);
   const variants = (a.variants ?? Object.keys(CURVE_VARIANTS).join(",")).split(",") as CurveVariant[];
-  const config = { editor: editorConfig(profile), recipe, seed: intFlag(a, "seed", 0), variants, evalAt, ddimSteps: intFlag(a, "ddim", 10) };
+  const config = { editor: editorConfig(profile, editMap ? { editMap: true } : {}), recipe, seed: intFlag(a, "seed", 0), variants, evalAt, ddimSteps: intFlag(a, "ddim", 10) };
   const bench = ensureBenchmark("spatialeval", profile);
-  console.log(`backend ${backend}; profile ${profile}; base ${recipe.baseSteps}, Stage I ${recipe.stage1Steps}, Stage II ${recipe.stage2Steps} steps at batch ${recipe.batch}; ${recipe.engineScenes} engine scenes; edit-region weight ${recipe.editRegionWeight}; EMA ${recipe.emaDecay || "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; base ${recipe.baseSteps}, Stage I ${recipe.stage1Steps}, Stage II ${recipe.stage2Steps} steps at batch ${recipe.batch}; ${recipe.engineScenes} engine scenes; edit-region weight ${recipe.editRegionWeight}; EMA ${recipe.emaDecay || "off"}; edit map ${editMap ? `on (localisation loss weight ${recipe.editMapLossWeight ?? 0})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const run = await stage2Curves(config, bench, projectPath(`data/generated/curve-cache/${profile}`, true), (line) => console.log(line));
   const se = run.curves.find((c) => c.variant === "spatialedit");
   const wo = run.curves.find((c) => c.variant === "wo-s1");

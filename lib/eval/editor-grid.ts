@@ -16,11 +16,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { tapProgress, type Progress } from "../core/progress";
 import { disposeParams } from "../nn/layers";
-import { editorConfig } from "../models/editor/config";
+import { editorConfig, keyedEditorConfig, type EditorConfig } from "../models/editor/config";
 import { disposeEditor } from "../models/editor/model";
 import { editorFromWeights, editorNodeConfig, editorPhaseTask, phaseDataHash, phaseSteps, type EditorNodeConfig } from "../models/editor/train/node";
 import type { DeepPartial } from "../core/profile";
-import { recipeConfig, textPhaseRecipe, type RecipeConfig } from "../models/editor/train/recipes";
+import { keyedRecipe, recipeConfig, textPhaseRecipe, type RecipeConfig } from "../models/editor/train/recipes";
 import { EDITOR_TRAIN_VERSION, RECIPES, type RecipeName } from "../models/editor/train/node";
 import { hashJson } from "../train/checkpoint-config";
 import { fromPretrained } from "../train/checkpoint";
@@ -84,15 +84,17 @@ export const STAGE1_PAIRS = [
 ] as const;
 
 /** The grid's nodes for `profile`. */
-export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[profile] ?? [0], recipeOverrides?: DeepPartial<RecipeConfig>): GridNode[] {
-  const editor = editorConfig(profile);
+export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[profile] ?? [0], recipeOverrides?: DeepPartial<RecipeConfig>, editorOverrides?: DeepPartial<EditorConfig>): GridNode[] {
+  const editor = editorConfig(profile, editorOverrides);
   const full = recipeConfig(profile, recipeOverrides);
   const nodes: GridNode[] = [];
   for (const seed of seeds) {
     const node = (id: string, phase: RecipeName, parent: string | null, over: Partial<EditorNodeConfig> = {}) => {
       // base and Stage I read no Stage II field: their keys do not change with the Stage II budget or loss
-      const recipe = phase === "base" || phase === "stage1" ? textPhaseRecipe(full) : full;
-      const config = editorNodeConfig({ editor, recipe, phase, mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 50, ...over });
+      // (and fields added later are left out of a key while off, so cached nodes are still served)
+      const text = phase === "base" || phase === "stage1";
+      const recipe = text ? textPhaseRecipe(full) : keyedRecipe(full);
+      const config = editorNodeConfig({ editor: keyedEditorConfig(editor, text), recipe, phase, mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 50, ...over });
       nodes.push({ id: `${id}@s${seed}`, kind: `editor-${phase}`, config, seed, dataManifestHash: phaseDataHash(config), version: EDITOR_TRAIN_VERSION, ...(parent ? { parent: `${parent}@s${seed}` } : {}) });
     };
     const evalNode = (variant: string, trained: string, benchmark: BenchmarkKind = "spatialeval") => {

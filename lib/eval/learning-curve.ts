@@ -21,10 +21,10 @@ import * as path from "path";
 import { writeFileAtomic } from "../core/paths";
 import { cloneParams, disposeParams, type Params } from "../nn/layers";
 import type { TuningMode } from "../nn/tuning";
-import type { EditorConfig } from "../models/editor/config";
+import { keyedEditorConfig, type EditorConfig } from "../models/editor/config";
 import { disposeEditor, editorParams, type Editor } from "../models/editor/model";
 import { EDITOR_TRAIN_VERSION, editorNodeConfig, editorPhaseTask, type EditorNodeConfig, type EditorPhaseTask, type RecipeName } from "../models/editor/train/node";
-import { splitEditPhaseFields, trainPhaseSteps, type RecipeConfig } from "../models/editor/train/recipes";
+import { keyedRecipe, splitEditPhaseFields, trainPhaseSteps, type RecipeConfig } from "../models/editor/train/recipes";
 import type { Rng } from "../core/rng";
 import { hashJson } from "../train/checkpoint-config";
 import { verdictFromCi, type Verdict } from "./orderings";
@@ -179,7 +179,8 @@ export function finalDifferenceText(d: ReturnType<typeof finalDifference>): stri
 }
 
 function nodeConfig(c: CurveConfig, phase: RecipeName, mode: TuningMode): EditorNodeConfig {
-  return editorNodeConfig({ editor: c.editor, recipe: c.recipe, phase, mode, layers: "all", imageTokens: true, checkpointEvery: 1 });
+  // base and Stage I are made without the edit map (as in the grid), so curves with and without it share them
+  return editorNodeConfig({ editor: keyedEditorConfig(c.editor, phase === "base" || phase === "stage1"), recipe: c.recipe, phase, mode, layers: "all", imageTokens: true, checkpointEvery: 1 });
 }
 
 /**
@@ -232,8 +233,8 @@ export function finalWeightsDir(dir: string, variant: CurveVariant, key: string)
 export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheDir: string, log: (line: string) => void = () => {}): Promise<CurveRun> {
   const c = checkCurveConfig(config);
   // the parents do not depend on the Stage II budget (curves of several lengths share them); each curve's file names its evalAt
-  const { rest: parentRecipe, editOnly: { stage2Steps: _last, ...editOnly } } = splitEditPhaseFields(c.recipe); // evalAt already names stage2Steps in each curve's key
-  const dir = path.join(cacheDir, hashJson({ editor: c.editor, recipe: parentRecipe, seed: c.seed, version: EDITOR_TRAIN_VERSION }));
+  const { rest: parentRecipe, editOnly: { stage2Steps: _last, ...editOnly } } = splitEditPhaseFields(keyedRecipe(c.recipe)); // evalAt already names stage2Steps in each curve's key
+  const dir = path.join(cacheDir, hashJson({ editor: keyedEditorConfig(c.editor, true), recipe: parentRecipe, seed: c.seed, version: EDITOR_TRAIN_VERSION }));
   fs.mkdirSync(dir, { recursive: true });
   const base = await cachedWeights(path.join(dir, "base"), () => trainPhase(nodeConfig(c, "base", "full"), c.seed, null, c.recipe.baseSteps, "base"), c, "base");
   log(`base: ${base.seconds.toFixed(0)} s`);
@@ -244,7 +245,7 @@ export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheD
   try {
     for (const v of c.variants) {
       const spec = CURVE_VARIANTS[v];
-      const key = hashJson({ evalAt: c.evalAt, ddimSteps: c.ddimSteps, bench: bench.contentHash, ...editOnly });
+      const key = hashJson({ evalAt: c.evalAt, ddimSteps: c.ddimSteps, bench: bench.contentHash, ...editOnly, ...(c.editor.editMap === true ? { editMap: true } : {}) });
       const file = path.join(dir, `curve-${v}-${key}.json`);
       if (fs.existsSync(file)) {
         curves.push(JSON.parse(fs.readFileSync(file, "utf8")) as Curve);

@@ -59,6 +59,13 @@ describe("the editor's grid", () => {
     // the paper grid's cached base and Stage I (trained before emaDecay existed) keep their keys
     const paper = keyGrid(editorGrid("paper", [0]));
     expect([key(paper, "base@s0"), key(paper, "stage1@s0")]).toEqual(["c15e44930fa925b6", "d1bc942c663e708a"]);
+    // ... and so do its trained Stage II nodes (trained before the edit map and its loss existed)
+    expect(["spatialedit@s0", "wo-s1@s0", "mgie@s0"].map((id) => key(paper, id))).toEqual(["c2a6f49ba6e376bd", "f5dc09d34650247b", "daef8899c8db8f4c"]);
+    // the edit map changes the edit phases' keys only: base and Stage I are made without it
+    const mapped = keyGrid(editorGrid("paper", [0], undefined, { editMap: true }));
+    for (const id of ["base@s0", "stage1@s0", "stage1-emb@s0"]) expect(key(mapped, id), id).toBe(key(paper, id));
+    for (const id of ["spatialedit@s0", "wo-s1@s0", "mgie@s0", "lgie@s0"]) expect(key(mapped, id), id).not.toBe(key(paper, id));
+    expect("editMap" in (mapped.find((n) => n.id === "stage1@s0")!.config as EditorNodeConfig).editor).toBe(false);
     // every training node carries the training code's version in its key
     for (const n of nodes.filter((x) => x.kind.startsWith("editor-") && x.kind !== "editor-eval" && x.kind !== "editor-vqa")) expect(n.version, n.id).toBe(EDITOR_TRAIN_VERSION);
   });

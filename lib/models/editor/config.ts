@@ -65,6 +65,12 @@ export interface EditorConfig {
   loraAlpha: number;
   /** Std of weight initialisation of embeddings, queries and positional tables. */
   initStd: number;
+  /**
+   * The aligned edit map (edit-map.ts; ours, not in the paper): H_edit's condition tokens are also
+   * placed on the denoiser's patch grid by an attention over the image. Optional (absent = off) so
+   * that configs made before it existed keep their grid keys: `keyedEditorConfig`.
+   */
+  editMap?: boolean;
 }
 
 const QUICK: EditorConfig = {
@@ -105,6 +111,7 @@ const QUICK: EditorConfig = {
   loraRank: 4,
   loraAlpha: 4,
   initStd: 0.02,
+  editMap: false,
 };
 
 export const EDITOR_PRESETS: Presets<EditorConfig> = {
@@ -175,7 +182,19 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   if (!(c.editLossWeight >= 0)) throw new ConfigError(`editor: editLossWeight must be >= 0, got ${c.editLossWeight}`);
   if (!(c.loraAlpha > 0)) throw new ConfigError(`editor: loraAlpha must be > 0, got ${c.loraAlpha}`);
   if (!(c.initStd > 0)) throw new ConfigError(`editor: initStd must be > 0, got ${c.initStd}`);
+  if (c.editMap !== undefined && typeof c.editMap !== "boolean") throw new ConfigError(`editor: editMap must be true or false, got ${JSON.stringify(c.editMap)}`);
   return c;
+}
+
+/**
+ * The editor config as grid nodes and curve caches key it: `editMap` left out when off (configs
+ * made before it existed keep their keys, so cached nodes are served) and for the phases that
+ * make no edit (`textPhase`: base, Stage I), which then build no map weights; the edit phase that
+ * follows them starts its map from initialisation (train/node.ts).
+ */
+export function keyedEditorConfig(c: EditorConfig, textPhase: boolean): EditorConfig {
+  const { editMap, ...rest } = c;
+  return editMap === true && !textPhase ? { ...rest, editMap } : rest;
 }
 
 /** The editor config of a profile (default: SPATIALEDIT_PROFILE) with overrides; unknown keys and bad values throw. */

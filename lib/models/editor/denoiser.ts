@@ -139,6 +139,7 @@ export function guidanceBranches(p: Params, c: EditorConfig, input: Omit<Denoise
   const B = input.noisy.shape[0];
   const t = input.t instanceof tf.Tensor ? (tf.concat([input.t, input.t, input.t]) as tf.Tensor1D) : [...Array.from(input.t), ...Array.from(input.t), ...Array.from(input.t)];
   const flags = (a: boolean, b: boolean, cc: boolean) => [...Array(B).fill(a), ...Array(B).fill(b), ...Array(B).fill(cc)] as boolean[];
+  const s = input.spatial;
   const r = denoise(p, c, {
     noisy: tf.concat([input.noisy, input.noisy, input.noisy]) as tf.Tensor4D, // [3B, H, W, 3]
     source: tf.concat([input.source, input.source, input.source]) as tf.Tensor4D,
@@ -146,6 +147,8 @@ export function guidanceBranches(p: Params, c: EditorConfig, input: Omit<Denoise
     t,
     dropText: flags(false, true, true),
     dropImage: flags(false, false, true),
+    // a spatial condition belongs to the text condition: the null-text branches get none
+    ...(s === undefined ? {} : { spatial: tf.concat([s, tf.zerosLike(s), tf.zerosLike(s)]) as tf.Tensor3D }),
   });
   const [full, imageOnly, uncond] = tf.split(r.prediction, 3, 0) as tf.Tensor4D[];
   return { full, imageOnly, uncond };

@@ -5,7 +5,7 @@
  *
  * Parameter groups (by name prefix): `enc` (Enc), `ada` (Ada_img), `soft` (soft prompt and [IMG]
  * embeddings), `mllm` (the backbone: token and position tables, blocks, final LN), `lm` (H_lm),
- * `edit` (H_edit), `dn` (Diff_edit); LoRA factors of the MLLM's W_Q, W_K, W_V, W_O live beside
+ * `edit` (H_edit, and the aligned edit map `edit.map.*` when `config.editMap`: edit-map.ts), `dn` (Diff_edit); LoRA factors of the MLLM's W_Q, W_K, W_V, W_O live beside
  * them (B = 0 at creation, so they change nothing until trained).
  *
  * What trains (§3.1, §5.2, Appendix O; `editorTunable`): in every mode soft, ada, lm, edit, dn;
@@ -23,6 +23,7 @@ import { tuningVarList, type LayerSelector, type TuningMode } from "../../nn/tun
 import { adaptImageTokens, initAdapter } from "./adapter";
 import { checkEditorConfig, imageTokenCount, maxSequence, type EditorConfig } from "./config";
 import { denoise, initDenoiser, type DenoiserInput, type DenoiserResult } from "./denoiser";
+import { changedPatches, editMap, initEditMap, mapLoss, type EditMapResult } from "./edit-map";
 import { encodeImages, initEncoder } from "./encoder";
 import { conditionLogits, editHead, initEditHead, initLmHead, type EditHeadResult } from "./heads";
 import { layoutTexts, TASK_PROMPT, type BatchLayout, type LayoutOptions } from "./layout";
@@ -65,7 +66,7 @@ export function createEditor(config: EditorConfig, rng: Rng, o: EditorOptions = 
     soft: initSoftTokens(rng.fork("soft"), c),
     mllm,
     lm: initLmHead(rng.fork("lm"), c, tok.size),
-    edit: initEditHead(rng.fork("edit"), c),
+    edit: { ...initEditHead(rng.fork("edit"), c), ...(c.editMap === true ? initEditMap(rng.fork("edit-map"), c) : {}) },
     dn: initDenoiser(rng.fork("dn"), c),
   };
   const layers = Array.from({ length: c.layers }, (_, l) => l);
@@ -155,6 +156,8 @@ export interface ConditionResult {
   conditionLogits: tf.Tensor3D | null;
   /** Enc attention per layer [B, H, N, N] (when asked). */
   encoderAttention: tf.Tensor4D[];
+  /** The aligned edit map (config.editMap, and only when the MLLM reads the image), else null. */
+  map: EditMapResult | null;
 }
 
 /**
@@ -165,17 +168,33 @@ export function editorCondition(e: Editor, images: tf.Tensor4D | null, layout: B
   const p = editorParams(e);
   let imageTokens: tf.Tensor3D | null = null;
   let encoderAttention: tf.Tensor4D[] = [];
+  let encTokens: tf.Tensor3D | null = null;
   if (e.imageTokens) {
     if (images === null) throw new Error("editorCondition: this editor reads the source image; pass images [B, H, W, 3]");
     if (images.shape[0] !== layout.batch) throw new Error(`editorCondition: ${images.shape[0]} images for ${layout.batch} instructions`);
     const enc = encodeImages(p, e.config, images, returnAttention);
     encoderAttention = enc.attention;
+    encTokens = enc.tokens;
     imageTokens = adaptImageTokens(p, e.config, enc.tokens);
   }
   const mllm = mllmForward(p, e.config, layout, imageTokens, { lora: e.lora, loraScale: e.loraScale, returnAttention });
   const edit = editHead(p, e.config, mllm.img, p["soft.img"] as tf.Tensor2D, returnAttention);
   const logits = layout.maxPredict > 0 ? conditionLogits(p, layout, mllm.hidden) : null;
-  return { mllm, edit, conditionLogits: logits, encoderAttention };
+  let map: EditMapResult | null = null;
+  if (e.config.editMap === true && encTokens !== null && imageTokens !== null) {
+    const span = layout.items[0].image; // the same span in every item
+    const states = tf.slice(mllm.hidden, [0, span.start, 0], [layout.batch, span.end - span.start, e.config.d]) as tf.Tensor3D; // [B, Ni, d]
+    map = editMap(p, e.config, edit.tokens, encTokens, states);
+  }
+  return { mllm, edit, conditionLogits: logits, encoderAttention, map };
+}
+
+/** Rows of a per-item condition [B, ...] set to zero for the items whose text condition is dropped (classifier-free guidance). */
+export function dropRows<T extends tf.Tensor>(x: T, drop?: readonly boolean[]): T {
+  if (drop === undefined || !drop.some((d) => d)) return x;
+  if (drop.length !== x.shape[0]) throw new Error(`dropRows: ${drop.length} flags for ${x.shape[0]} rows`);
+  const keep = tf.tensor1d(drop.map((d) => (d ? 0 : 1)), "float32").reshape([-1, ...Array(x.rank - 1).fill(1)]);
+  return tf.mul(x, keep) as T;
 }
 
 /** Diff_edit on the editor's weights (see denoiser.ts). Call inside tf.tidy. */
@@ -199,14 +218,27 @@ export interface Stage2Batch {
   weights?: readonly number[];
   /** Per-pixel weights of L_edit [B, H, W, 1] (losses.ts regionPixelWeights). */
   pixelWeights?: tf.Tensor4D;
+  /** With the edit map: the clean residual r0 [B, H, W, 3] and the weight of the map's localisation loss (edit-map.ts mapLoss; 0: none). */
+  mapTarget?: { r0: tf.Tensor4D; weight: number };
 }
 
-/** Stage II loss (paper Eq. 8): L = L_condition + editLossWeight x L_edit. Call inside the gradient tape. */
-export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condition: tf.Scalar; edit: tf.Scalar } {
+/**
+ * Stage II loss (paper Eq. 8): L = L_condition + editLossWeight x L_edit (+ mapWeight x L_map with
+ * the edit map and `mapTarget`). Items whose text condition is dropped also lose the edit map's
+ * spatial condition (it is made from the instruction). Call inside the gradient tape.
+ */
+export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condition: tf.Scalar; edit: tf.Scalar; map: tf.Scalar | null } {
   const cond = editorCondition(e, e.imageTokens ? b.source : null, b.layout);
   if (cond.conditionLogits === null) throw new Error("stage2Loss: the layout has no language conditions; build it with editorLayout(editor, instructions, conditions)");
   const lc = conditionLoss(cond.conditionLogits, b.layout);
-  const pred = editorDenoise(e, { noisy: b.noisy, source: b.source, t: b.t, cond: cond.edit.tokens, dropText: b.dropText, dropImage: b.dropImage });
+  const spatial = cond.map === null ? undefined : dropRows(cond.map.spatial, b.dropText);
+  const pred = editorDenoise(e, { noisy: b.noisy, source: b.source, t: b.t, cond: cond.edit.tokens, dropText: b.dropText, dropImage: b.dropImage, spatial });
   const le = editLoss(pred.prediction, b.target, b.weights, b.pixelWeights);
-  return { loss: tf.add(lc, tf.mul(le, e.config.editLossWeight)) as tf.Scalar, condition: lc, edit: le };
+  let loss = tf.add(lc, tf.mul(le, e.config.editLossWeight)) as tf.Scalar;
+  let lm: tf.Scalar | null = null;
+  if (cond.map !== null && b.mapTarget !== undefined && b.mapTarget.weight > 0) {
+    lm = mapLoss(cond.map.map, changedPatches(b.mapTarget.r0, e.config.dnPatch));
+    loss = tf.add(loss, tf.mul(lm, b.mapTarget.weight)) as tf.Scalar;
+  }
+  return { loss, condition: lc, edit: le, map: lm };
 }

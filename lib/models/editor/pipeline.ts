@@ -72,14 +72,16 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   const images = tf.tidy(() => {
     const source = imageBatch(sources, size); // [B, H, W, 3]
     // 2.
-    const cond = editorCondition(e, e.imageTokens ? source : null, editorLayout(e, [...instructions])).edit.tokens; // [B, L, dnD]
+    const c = editorCondition(e, e.imageTokens ? source : null, editorLayout(e, [...instructions]));
+    const cond = c.edit.tokens; // [B, L, dnD]
+    const spatial = c.map?.spatial; // [B, N, dnD] with the edit map
     // 3. and 4.
     const p = editorParams(e);
     return sampleEdits(e.config, o.steps, source, new Rng(o.seed), (x, ts) =>
       o.textScale === 1 && o.imageScale === 1
-        ? editorDenoise(e, { noisy: x, source, t: ts, cond }).prediction
+        ? editorDenoise(e, { noisy: x, source, t: ts, cond, spatial }).prediction
         : (() => {
-            const br = guidanceBranches(p, e.config, { noisy: x, source, t: ts, cond });
+            const br = guidanceBranches(p, e.config, { noisy: x, source, t: ts, cond, spatial });
             return dualClassifierFreeGuidance({ text: br.full, image: br.imageOnly, uncond: br.uncond }, o.textScale, o.imageScale) as tf.Tensor4D;
           })(),
     );

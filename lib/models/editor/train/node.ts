@@ -15,6 +15,7 @@ import { Ema } from "../../../nn/ema";
 import type { Params } from "../../../nn/layers";
 import { LAYER_GROUPS, TUNING_MODES, type LayerSelector, type TuningMode } from "../../../nn/tuning";
 import { checkEditorConfig, type EditorConfig } from "../config";
+import { isEditMapParam } from "../edit-map";
 import { createEditor, disposeEditor, editorParams, editorTunable, fitsEditor, type Editor } from "../model";
 import { captionData, engineData, genericEditData } from "./data";
 import type { RecipeConfig, TextPhaseRecipe } from "./recipes";
@@ -67,10 +68,14 @@ export function phaseDataHash(c: EditorNodeConfig): string {
   return hashJson({ phase: c.phase, dataSeed: c.phase === "finetune" ? r.dataSeed + 1 : r.dataSeed, scenes, resolution: c.editor.image });
 }
 
-/** Copies `from` into the editor's weights (the same names, all of them). */
-export function loadEditorWeights(e: Editor, from: Params, source: string): void {
+/**
+ * Copies `from` into the editor's weights (the same names, all of them). `fresh(name)`: weights
+ * that `from` may lack, which then keep their initialisation (the edit map of an edit phase whose
+ * parent was made without it).
+ */
+export function loadEditorWeights(e: Editor, from: Params, source: string, fresh: (name: string) => boolean = () => false): void {
   const p = editorParams(e);
-  const want = Object.keys(p).sort();
+  const want = Object.keys(p).sort().filter((k) => k in from || !fresh(k));
   const have = Object.keys(from).sort();
   const missing = want.filter((k) => !(k in from));
   const extra = have.filter((k) => !(k in p));
@@ -123,7 +128,7 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
   if (c.phase !== "base" && parent === null) throw new Error(`editor node: phase '${c.phase}' needs its parent's weights`);
   const e = createEditor(c.editor, new Rng(seed).fork("init"), { imageTokens: c.imageTokens });
   try {
-    if (parent !== null) loadEditorWeights(e, parent, `editor node '${c.phase}'`);
+    if (parent !== null) loadEditorWeights(e, parent, `editor node '${c.phase}'`, isEditMapParam);
   } catch (err) {
     disposeEditor(e);
     throw err;
@@ -160,7 +165,8 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
     // MGIE-style phases weigh the diffusion loss by 0.5 (MGIE's code); SpatialEdit's Eq. 8 by 1
     const ed = c.phase === "mgie" || c.phase === "finetune" ? { ...e, config: { ...e.config, editLossWeight: 0.5 } } : e;
     const part = c.phase === "ip2p" ? "edit" : "total";
-    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, part, r.editRegionWeight), {}, vars);
+    const mapWeight = "editMapLossWeight" in r ? (r.editMapLossWeight ?? 0) : 0;
+    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, part, r.editRegionWeight, mapWeight), {}, vars);
   }
   const params = editorParams(e);
   const decay = phaseEmaDecay(c);
