@@ -5,8 +5,9 @@
  * language condition H_lm writes names the instructed object. Writes results/<profile>/<name>.json.
  *
  * Usage: npm run diagnose -- --weights=<checkpoint folder> [--ddim=10] [--text-scale=1] [--image-scale=1] [--seed=0]
- *          [--name=editor-diagnosis]
- * (the profile is SPATIALEDIT_PROFILE; it picks the benchmark)
+ *          [--name=editor-diagnosis] [--benchmark=test|validation]
+ * (the profile is SPATIALEDIT_PROFILE; it picks the benchmark. --benchmark=validation scores the validation set made
+ * like SpatialEval-mini from other held-out scenes, for choosing a setting without looking at the test items)
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -17,7 +18,7 @@ import { checkName } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
-import { ensureBenchmark } from "../lib/eval/benchmark-generate";
+import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
 import { diagnoseEdits, diagnosisSummary, diagnosisText } from "../lib/eval/edit-diagnosis";
 import { checkEditorConfig, type EditorConfig } from "../lib/models/editor/config";
 import { createEditor, disposeEditor } from "../lib/models/editor/model";
@@ -25,7 +26,7 @@ import { loadEditorWeights } from "../lib/models/editor/train/node";
 import { disposeParams } from "../lib/nn/layers";
 import { fromPretrained } from "../lib/train/checkpoint";
 
-const KNOWN = ["weights", "ddim", "text-scale", "image-scale", "seed", "name"];
+const KNOWN = ["weights", "ddim", "text-scale", "image-scale", "seed", "name", "benchmark"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
     disposeParams(loaded.params);
     throw new Error(`--weights: ${dir}/config.json names no editor config (expected the final weights of a learning curve)`);
   }
+  const which = a.benchmark ?? "test";
+  if (which !== "test" && which !== "validation") throw new Error(`--benchmark must be test or validation, got '${which}'`);
   const model = createEditor(checkEditorConfig(meta.config.editor), new Rng(0).fork("init"));
   try {
     loadEditorWeights(model, loaded.params, dir);
@@ -51,15 +54,15 @@ async function main(): Promise<void> {
   const seed = intFlag(a, "seed", 0, 0);
   const textScale = numFlag(a, "text-scale", 1);
   const imageScale = numFlag(a, "image-scale", 1);
-  const bench = ensureBenchmark("spatialeval", profile);
-  console.log(`backend ${backend}; profile ${profile}; ${meta.what ?? "weights"} from ${dir}; ${bench.items.length} SpatialEval-mini items, ${ddimSteps} DDIM steps, guidance text ${textScale} / image ${imageScale}`);
+  const bench = which === "test" ? ensureBenchmark("spatialeval", profile) : ensureValidationBenchmark(profile);
+  console.log(`backend ${backend}; profile ${profile}; ${meta.what ?? "weights"} from ${dir}; ${bench.items.length} ${which === "test" ? "SpatialEval-mini" : "validation"} items, ${ddimSteps} DDIM steps, guidance text ${textScale} / image ${imageScale}`);
   try {
     const items = await diagnoseEdits(model, bench, { ddimSteps, seed, textScale, imageScale });
     const rows = diagnosisSummary(items);
     for (const r of rows) console.log(`${r.kind.padEnd(10)} n ${String(r.n).padStart(4)}  target found ${r.targetFound.toFixed(3)}  named ${r.targetNamed.toFixed(3)}  object judge ${r.objectJudge.toFixed(3)}  edit-region L1 ${r.l1Region.toFixed(4)}  background L1 ${r.l1Background.toFixed(4)}  L1 ${r.l1.toFixed(4)}`);
     const text = diagnosisText(rows);
     console.log(text);
-    const file = writeResult(name, { config: { weights: path.relative(process.cwd(), dir), what: meta.what, trained: meta.config, ddimSteps, textScale, imageScale, benchmarkHash: bench.contentHash }, seed, data: { backend, rows, text, items } });
+    const file = writeResult(name, { config: { weights: path.relative(process.cwd(), dir), what: meta.what, trained: meta.config, ddimSteps, textScale, imageScale, benchmark: which, benchmarkHash: bench.contentHash }, seed, data: { backend, rows, text, items } });
     console.log(`wrote ${file}`);
   } finally {
     disposeEditor(model);

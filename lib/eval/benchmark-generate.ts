@@ -22,6 +22,7 @@
  * Both are written with the data engine's resumable writer; each unit is one sampled scene
  * (skipped scenes are empty units), so generation is a pure function of (config, seed).
  */
+import { projectPath } from "../core/paths";
 import { Rng } from "../core/rng";
 import type { ExtractionResult, RgbImage } from "../engine/types";
 import { isSpatialInstruction } from "../data/classifier";
@@ -256,4 +257,12 @@ export function generateBenchmark(kind: "spatialeval" | "general", dir: string, 
 export function ensureBenchmark(kind: "spatialeval" | "general", profile: string): Benchmark {
   const seed = kind === "spatialeval" ? BENCHMARK_SEEDS.spatialEval : BENCHMARK_SEEDS.generalEdit;
   return generateBenchmark(kind, benchmarkDir(kind, profile), benchmarkConfig(profile), seed);
+}
+
+/**
+ * The validation set (`data/benchmarks/spatialeval-validation-<profile>`): made like SpatialEval-mini
+ * from its own held-out seed (other scenes), for choosing settings; SpatialEval-mini stays the test set.
+ */
+export function ensureValidationBenchmark(profile: string): Benchmark {
+  return generateBenchmark("spatialeval", projectPath(`data/benchmarks/spatialeval-validation-${profile}`), benchmarkConfig(profile), BENCHMARK_SEEDS.spatialEvalValidation);
 }

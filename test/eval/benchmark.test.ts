@@ -70,6 +70,12 @@ describe("SpatialEval-mini", () => {
     const c = generateBenchmark("spatialeval", path.join(tmp, "s3"), tiny, BENCHMARK_SEEDS.spatialEval + 7);
     expect(c.contentHash).not.toBe(a.contentHash);
   });
+  it("the validation set (its own held-out seed) shares no scene with SpatialEval-mini", () => {
+    const v = generateBenchmark("spatialeval", path.join(tmp, "val"), tiny, BENCHMARK_SEEDS.spatialEvalValidation);
+    const test = new Set(a.items.map((it) => stableJson(it.sourceScene.objects)));
+    expect(v.items.length).toBe(a.items.length);
+    expect(v.items.filter((it) => test.has(stableJson(it.sourceScene.objects))).map((it) => it.id)).toEqual([]);
+  });
   it("the committed quick and paper files are what the generator writes today", () => {
     for (const profile of ["quick", "paper"]) {
       const committed = loadBenchmark(benchmarkDir("spatialeval", profile), { verifyTruth: false });
