@@ -2,7 +2,8 @@
  * Where a trained editor fails (lib/eval/edit-diagnosis.ts): loads final Stage II weights that
  * `npm run curves` kept (data/generated/curve-cache/<profile>/<key>/final-<variant>-<key>), scores
  * them on SpatialEval-mini per edit kind (object judge, edit-region L1) and checks whether the
- * language condition H_lm writes names the instructed object. Writes results/<profile>/<name>.json.
+ * language condition H_lm writes names the instructed object; with the aligned edit map, whether the map
+ * points at the patches the edit changes (lib/eval/edit-map-probe.ts). Writes results/<profile>/<name>.json.
  *
  * Usage: npm run diagnose -- --weights=<checkpoint folder> [--ddim=10] [--text-scale=1] [--image-scale=1] [--seed=0]
  *          [--name=editor-diagnosis] [--benchmark=test|validation]
@@ -20,6 +21,7 @@ import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
 import { diagnoseEdits, diagnosisSummary, diagnosisText } from "../lib/eval/edit-diagnosis";
+import { mapProbeSummary, probeEditMap } from "../lib/eval/edit-map-probe";
 import { checkEditorConfig, type EditorConfig } from "../lib/models/editor/config";
 import { createEditor, disposeEditor } from "../lib/models/editor/model";
 import { loadEditorWeights } from "../lib/models/editor/train/node";
@@ -62,7 +64,11 @@ async function main(): Promise<void> {
     for (const r of rows) console.log(`${r.kind.padEnd(10)} n ${String(r.n).padStart(4)}  target found ${r.targetFound.toFixed(3)}  named ${r.targetNamed.toFixed(3)}  object judge ${r.objectJudge.toFixed(3)}  edit-region L1 ${r.l1Region.toFixed(4)}  background L1 ${r.l1Background.toFixed(4)}  L1 ${r.l1.toFixed(4)}`);
     const text = diagnosisText(rows);
     console.log(text);
-    const file = writeResult(name, { config: { weights: path.relative(process.cwd(), dir), what: meta.what, trained: meta.config, ddimSteps, textScale, imageScale, benchmark: which, benchmarkHash: bench.contentHash }, seed, data: { backend, rows, text, items } });
+    // with the aligned edit map: does it point at what the edit changes? (lib/eval/edit-map-probe.ts)
+    const mapItems = model.config.editMap === true ? probeEditMap(model, bench) : null;
+    const mapRows = mapItems === null ? null : mapProbeSummary(mapItems);
+    for (const r of mapRows ?? []) console.log(`edit map ${r.kind.padEnd(10)} n ${String(r.n).padStart(4)}  mass on the changed patches ${r.mass.toFixed(3)} (uniform map ${r.chance.toFixed(3)})  top patch changed ${r.top.toFixed(3)}`);
+    const file = writeResult(name, { config: { weights: path.relative(process.cwd(), dir), what: meta.what, trained: meta.config, ddimSteps, textScale, imageScale, benchmark: which, benchmarkHash: bench.contentHash }, seed, data: { backend, rows, text, items, ...(mapRows ? { editMap: { rows: mapRows, items: mapItems } } : {}) } });
     console.log(`wrote ${file}`);
   } finally {
     disposeEditor(model);

@@ -1,0 +1,69 @@
+/**
+ * Does the editor's aligned edit map (lib/models/editor/edit-map.ts) point at what the edit
+ * changes? Per benchmark item: the queries' mean map over the denoiser's patches, against the
+ * patches where the exact ground truth differs from the source (changedPatches):
+ * - `mass`: the map's mass on the changed patches (1: all of it there);
+ * - `chance`: the mass a uniform map would put there (changed patches / all patches);
+ * - `top`: 1 when the map's largest patch is a changed one.
+ * Items whose truth changes no patch are left out. A map that has learned "where" has mass well
+ * above chance; one that has not, mass near chance.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { changedPatches } from "../models/editor/edit-map";
+import { editorCondition, editorLayout, type Editor } from "../models/editor/model";
+import { editResidual } from "../models/editor/residual";
+import { imageBatch } from "../models/editor/train/steps";
+import type { Benchmark } from "./benchmark-io";
+import { signedAtSize } from "./trained-editor";
+
+export interface MapProbeItem {
+  item: string;
+  kind: string;
+  mass: number;
+  chance: number;
+  top: number;
+}
+
+export interface MapProbeRow {
+  kind: string;
+  n: number;
+  mass: number;
+  chance: number;
+  top: number;
+}
+
+/** The map's localisation per item (batches of `batch`); an error when the editor has no edit map. */
+export function probeEditMap(e: Editor, bench: Pick<Benchmark, "items">, batch = 32): MapProbeItem[] {
+  if (e.config.editMap !== true || !e.imageTokens) throw new Error("probeEditMap: this editor has no edit map (config.editMap off, or no image tokens)");
+  const size = e.config.image;
+  const out: MapProbeItem[] = [];
+  for (let i = 0; i < bench.items.length; i += batch) {
+    const items = bench.items.slice(i, i + batch);
+    const [mean, changed] = tf.tidy(() => {
+      const source = imageBatch(items.map((it) => signedAtSize(it.source, size)), size); // [B, H, W, 3]
+      const truth = imageBatch(items.map((it) => signedAtSize(it.truth, size)), size);
+      const c = editorCondition(e, source, editorLayout(e, items.map((it) => it.instruction)));
+      return [tf.mean(c.map!.map, 1), changedPatches(editResidual(truth, source), e.config.dnPatch)]; // [B, N] each
+    });
+    const m = mean.arraySync() as number[][];
+    const ch = changed.arraySync() as number[][];
+    tf.dispose([mean, changed]);
+    items.forEach((it, b) => {
+      const n = ch[b].reduce((s, x) => s + x, 0);
+      if (n === 0) return;
+      const argmax = m[b].indexOf(Math.max(...m[b]));
+      out.push({ item: it.id, kind: it.kind ?? "none", mass: m[b].reduce((s, x, p) => s + x * ch[b][p], 0), chance: n / ch[b].length, top: ch[b][argmax] });
+    });
+  }
+  return out;
+}
+
+/** Means per edit kind and over all items ("all" first). */
+export function mapProbeSummary(items: readonly MapProbeItem[]): MapProbeRow[] {
+  const row = (kind: string, xs: readonly MapProbeItem[]): MapProbeRow => {
+    const mean = (f: (x: MapProbeItem) => number) => (xs.length === 0 ? Number.NaN : xs.reduce((s, x) => s + f(x), 0) / xs.length);
+    return { kind, n: xs.length, mass: mean((x) => x.mass), chance: mean((x) => x.chance), top: mean((x) => x.top) };
+  };
+  const kinds = [...new Set(items.map((x) => x.kind))].sort();
+  return [row("all", items), ...kinds.map((k) => row(k, items.filter((x) => x.kind === k)))];
+}

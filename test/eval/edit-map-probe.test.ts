@@ -1,0 +1,52 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "../../lib/backend/select";
+import { Rng } from "../../lib/core/rng";
+import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
+import { mapProbeSummary, probeEditMap, type MapProbeItem } from "../../lib/eval/edit-map-probe";
+import { editorConfig } from "../../lib/models/editor/config";
+import { createEditor, disposeEditor } from "../../lib/models/editor/model";
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+describe("edit-map probe", () => {
+  const bench = ensureBenchmark("spatialeval", "tiny");
+
+  it("a uniform map puts exactly the chance mass on the changed patches; every number is in range; no tensor leaks", () => {
+    const e = createEditor(editorConfig("tiny", { editMap: true }), new Rng(3));
+    try {
+      // zero query weights: every logit is 0, so the map is uniform over the patches
+      for (const k of ["edit.map.q.w", "edit.map.q.b"]) e.groups.edit[k].assign(tf.zerosLike(e.groups.edit[k]));
+      const before = tf.memory().numTensors;
+      const items = probeEditMap(e, bench, 4);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(items.length).toBeGreaterThan(0);
+      expect(items.length).toBeLessThanOrEqual(bench.items.length);
+      for (const x of items) {
+        expect(x.mass).toBeCloseTo(x.chance, 5);
+        expect(x.chance).toBeGreaterThan(0);
+        expect(x.chance).toBeLessThanOrEqual(1);
+        expect([0, 1]).toContain(x.top);
+      }
+    } finally {
+      disposeEditor(e);
+    }
+  });
+
+  it("an editor without the map is a clear error", () => {
+    const e = createEditor(editorConfig("tiny"), new Rng(3));
+    try {
+      expect(() => probeEditMap(e, bench)).toThrow("probeEditMap: this editor has no edit map (config.editMap off, or no image tokens)");
+    } finally {
+      disposeEditor(e);
+    }
+  });
+
+  it("the summary: means over all items first, then per kind", () => {
+    const x = (kind: string, mass: number, top: number): MapProbeItem => ({ item: `${kind}${mass}`, kind, mass, chance: 0.1, top });
+    const rows = mapProbeSummary([x("move", 0.5, 1), x("move", 0.3, 0), x("remove", 0.1, 0)]);
+    expect(rows.map((r) => [r.kind, r.n, +r.mass.toFixed(4), +r.top.toFixed(4)])).toEqual([["all", 3, 0.3, 0.3333], ["move", 2, 0.4, 0.5], ["remove", 1, 0.1, 0]]);
+  });
+});
