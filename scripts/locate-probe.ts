@@ -1,0 +1,49 @@
+/**
+ * Does the MLLM ground a named object to its place? Scores finished editor-grid nodes on the
+ * held-out "locate" questions (lib/eval/locate-probe.ts: region word and point error, each against
+ * a constant guess), where exact-match VQA accuracy is always 0. Reads the grid cache; trains nothing.
+ * Writes results/<profile>/<name>.json.
+ *
+ * Usage: npm run locate-probe -- [--nodes=base@s0,stage1-emb@s0,stage1@s0] [--name=locate-probe]
+ * (the profile is SPATIALEDIT_PROFILE; the questions are the held-out VQA set of its vqa preset)
+ */
+import { initBackend } from "../lib/backend/select";
+import { runMain } from "../lib/core/cli";
+import { parseFlags } from "../lib/core/cli-args";
+import { checkName } from "../lib/core/paths";
+import { currentProfile } from "../lib/core/profile";
+import { writeResult } from "../lib/core/results";
+import { cachedGridNodes, loadGridEditor } from "../lib/eval/grid-models";
+import { locateScores } from "../lib/eval/locate-probe";
+import { answerVqa, spatialVqaItems, vqaEvalConfig } from "../lib/eval/vqa";
+import { disposeEditor } from "../lib/models/editor/model";
+
+async function main(): Promise<void> {
+  const a = parseFlags(process.argv.slice(2), ["nodes", "name"]);
+  const profile = currentProfile();
+  const name = checkName(a.name ?? "locate-probe", "result");
+  const ids = (a.nodes ?? "base@s0,stage1-emb@s0,stage1@s0").split(",").filter((x) => x !== "");
+  const backend = (await initBackend()).name;
+  const nodes = cachedGridNodes(profile, ids);
+  const missing = ids.filter((id) => nodes[id] === null);
+  if (missing.length > 0) throw new Error(`the grid cache has no finished ${missing.join(", ")}; run npm run grid -- --profile ${profile} --only '${missing.join(",")}' first`);
+  const { scenes, batch } = vqaEvalConfig(profile);
+  const rows = [];
+  let items: ReturnType<typeof spatialVqaItems> | null = null;
+  for (const id of ids) {
+    const { editor, config } = loadGridEditor(nodes[id]!.dir);
+    try {
+      items ??= spatialVqaItems(scenes, config.editor.image, profile).filter((x) => x.family === "locate");
+      const answers = await answerVqa(editor, items, { batch });
+      const s = locateScores(items.map((x) => x.answer), answers);
+      console.log(`${id.padEnd(16)} n ${s.n}  readable ${s.readable}  region ${s.regionAccuracy.toFixed(3)} (constant guess ${s.majorityRegion.toFixed(3)})  point error ${s.meanError.toFixed(3)} (constant guess ${s.constantError.toFixed(3)})`);
+      rows.push({ id, key: nodes[id]!.key, phase: config.phase, mode: config.mode, ...s, examples: items.slice(0, 5).map((x, i) => ({ question: x.question, answer: x.answer, predicted: answers[i] })) });
+    } finally {
+      disposeEditor(editor);
+    }
+  }
+  const file = writeResult(name, { config: { nodes: ids, scenes, family: "locate" }, seed: 0, data: { backend, rows } });
+  console.log(`wrote ${file}`);
+}
+
+runMain(main);
