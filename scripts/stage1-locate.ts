@@ -1,0 +1,63 @@
+/**
+ * Does longer Stage I teach the MLLM to ground objects? Trains Stage I (paper §5.2.1: attention
+ * tuning on the data engine's spatial VQA, the grid's phase and settings) from a finished grid base
+ * node for more steps than the grid gives it, and scores the locate probe (lib/eval/locate-probe.ts)
+ * on the held-out locate questions every few steps. Trains in this process, writes nothing to the grid
+ * cache. Writes results/<profile>/<name>.json.
+ *
+ * Usage: npm run stage1-locate -- [--base=base@s0] [--steps=4000] [--every=1000] [--mode=attention] [--name=stage1-locate]
+ * (the profile is SPATIALEDIT_PROFILE)
+ */
+import { initBackend } from "../lib/backend/select";
+import { runMain } from "../lib/core/cli";
+import { intFlag, parseFlags } from "../lib/core/cli-args";
+import { checkName } from "../lib/core/paths";
+import { currentProfile } from "../lib/core/profile";
+import { writeResult } from "../lib/core/results";
+import { cachedGridNodes } from "../lib/eval/grid-models";
+import { locateScores, type LocateScores } from "../lib/eval/locate-probe";
+import { answerVqa, spatialVqaItems, vqaEvalConfig } from "../lib/eval/vqa";
+import { disposeEditor } from "../lib/models/editor/model";
+import { editorNodeConfig, editorPhaseTask, type EditorNodeConfig } from "../lib/models/editor/train/node";
+import { trainPhaseSteps } from "../lib/models/editor/train/recipes";
+import { TUNING_MODES, type TuningMode } from "../lib/nn/tuning";
+import { fromPretrained } from "../lib/train/checkpoint";
+
+async function main(): Promise<void> {
+  const a = parseFlags(process.argv.slice(2), ["base", "steps", "every", "mode", "name"]);
+  const profile = currentProfile();
+  const name = checkName(a.name ?? "stage1-locate", "result");
+  const baseId = a.base ?? "base@s0";
+  const steps = intFlag(a, "steps", 4000, 1);
+  const every = intFlag(a, "every", 1000, 1);
+  const mode = (a.mode ?? "attention") as TuningMode;
+  if (!(TUNING_MODES as readonly string[]).includes(mode)) throw new Error(`--mode must be one of ${TUNING_MODES.join(", ")}, got '${mode}'`);
+  const backend = (await initBackend()).name;
+  const node = cachedGridNodes(profile, [baseId])[baseId];
+  if (node === null) throw new Error(`the grid cache has no finished ${baseId}; run npm run grid -- --profile ${profile} --only '${baseId}' first`);
+  if (node.kind !== "editor-base") throw new Error(`--base must be a base node of the editor grid, got '${baseId}' (${node.kind})`);
+  const parent = fromPretrained(node.dir);
+  const base = editorNodeConfig(parent.meta.config as EditorNodeConfig);
+  const config = editorNodeConfig({ ...base, phase: "stage1", mode, recipe: { ...base.recipe, stage1Steps: steps } });
+  const seed = Number(baseId.split("@s")[1] ?? 0);
+  const task = editorPhaseTask(config, seed, parent.params, null);
+  for (const v of Object.values(parent.params)) v.dispose();
+  const { scenes, batch } = vqaEvalConfig(profile);
+  const items = spatialVqaItems(scenes, config.editor.image, profile).filter((x) => x.family === "locate");
+  const points: (LocateScores & { step: number; trainSeconds: number })[] = [];
+  console.log(`backend ${backend}; profile ${profile}; Stage I (${mode}) from ${baseId} for ${steps} steps at batch ${config.recipe.batch}; locate probe on ${items.length} held-out questions every ${every} steps`);
+  await trainPhaseSteps(task, steps, {
+    label: "stage1",
+    after: async (step, s) => {
+      if (step % every !== 0 && step !== steps) return;
+      const sc = locateScores(items.map((x) => x.answer), await answerVqa(task.editor, items, { batch }));
+      points.push({ step, trainSeconds: s, ...sc });
+      console.log(`step ${step}: region ${sc.regionAccuracy.toFixed(3)} (constant guess ${sc.majorityRegion.toFixed(3)}), point error ${sc.meanError.toFixed(3)} (constant guess ${sc.constantError.toFixed(3)}), readable ${sc.readable}/${sc.n}, ${s.toFixed(0)} s of training`);
+    },
+  });
+  disposeEditor(task.editor);
+  const file = writeResult(name, { config: { base: baseId, baseKey: node.key, steps, every, mode, recipe: config.recipe }, seed, data: { backend, points } });
+  console.log(`wrote ${file}`);
+}
+
+runMain(main);
