@@ -46,18 +46,20 @@ async function main(): Promise<void> {
   const items = spatialVqaItems(scenes, config.editor.image, profile).filter((x) => x.family === "locate");
   const points: (LocateScores & { step: number; trainSeconds: number })[] = [];
   console.log(`backend ${backend}; profile ${profile}; Stage I (${mode}) from ${baseId} for ${steps} steps at batch ${config.recipe.batch}; locate probe on ${items.length} held-out questions every ${every} steps`);
+  // written after every point, so a run stopped early leaves the points it reached
+  const save = () => writeResult(name, { config: { base: baseId, baseKey: node.key, steps, every, mode, recipe: config.recipe }, seed, data: { backend, points, finished: points.at(-1)?.step === steps } });
   await trainPhaseSteps(task, steps, {
     label: "stage1",
     after: async (step, s) => {
       if (step % every !== 0 && step !== steps) return;
       const sc = locateScores(items.map((x) => x.answer), await answerVqa(task.editor, items, { batch }));
       points.push({ step, trainSeconds: s, ...sc });
+      save();
       console.log(`step ${step}: region ${sc.regionAccuracy.toFixed(3)} (constant guess ${sc.majorityRegion.toFixed(3)}), point error ${sc.meanError.toFixed(3)} (constant guess ${sc.constantError.toFixed(3)}), readable ${sc.readable}/${sc.n}, ${s.toFixed(0)} s of training`);
     },
   });
   disposeEditor(task.editor);
-  const file = writeResult(name, { config: { base: baseId, baseKey: node.key, steps, every, mode, recipe: config.recipe }, seed, data: { backend, points } });
-  console.log(`wrote ${file}`);
+  console.log(`wrote ${save()}`);
 }
 
 runMain(main);
