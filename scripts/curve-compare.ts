@@ -1,0 +1,44 @@
+/**
+ * Paired differences between the final points of curves from separate `npm run curves` runs (the
+ * same benchmark items): e.g. an editor with and without a component. Each `--runs` entry is a
+ * results name (results/<profile>/<name>.json) and the variant to read; the first is compared with
+ * each of the others (lib/eval/learning-curve.ts finalDifference). Writes results/<profile>/<name>.json.
+ *
+ * Usage: npm run curve-compare -- --runs=<name>:<variant>,<name>:<variant>[,...] [--labels=a,b,...] --name=<result name>
+ */
+import { runMain } from "../lib/core/cli";
+import { parseFlags } from "../lib/core/cli-args";
+import { checkName } from "../lib/core/paths";
+import { Rng } from "../lib/core/rng";
+import { readResult, writeResult } from "../lib/core/results";
+import { finalDifference, finalDifferenceText, type Curve } from "../lib/eval/learning-curve";
+
+async function main(): Promise<void> {
+  const a = parseFlags(process.argv.slice(2), ["runs", "labels", "name"]);
+  if (a.runs === undefined || a.name === undefined) throw new Error("--runs=<name>:<variant>,<name>:<variant> and --name=<result name> are required");
+  const name = checkName(a.name, "result");
+  const runs = a.runs.split(",").map((r) => {
+    const [file, variant] = r.split(":");
+    if (!file || !variant) throw new Error(`--runs: '${r}' is not <results name>:<variant>`);
+    return { file, variant };
+  });
+  if (runs.length < 2) throw new Error("--runs needs at least two curves");
+  const labels = a.labels?.split(",") ?? runs.map((r) => `${r.file}:${r.variant}`);
+  if (labels.length !== runs.length) throw new Error(`--labels has ${labels.length} names for ${runs.length} runs`);
+  const curves = runs.map((r, i) => {
+    const res = readResult<{ curves: Curve[]; benchmarkHash: string }>(checkName(r.file, "result"));
+    if (res === null) throw new Error(`no results file '${r.file}' for this profile`);
+    const c = res.data.curves.find((x) => x.variant === r.variant);
+    if (c === undefined) throw new Error(`'${r.file}' has no curve of variant '${r.variant}'`);
+    return { curve: { ...c, row: labels[i] }, benchmarkHash: res.data.benchmarkHash, final: c.points[c.points.length - 1] };
+  });
+  if (new Set(curves.map((c) => c.benchmarkHash)).size !== 1) throw new Error("the curves were scored on different benchmarks; a paired difference needs the same items");
+  const rng = new Rng(0).fork("curve-compare");
+  const differences = curves.slice(1).map((c, i) => finalDifference(curves[0].curve, c.curve, rng.fork(i)));
+  for (const c of curves) console.log(`${c.curve.row}: object judge ${c.final.objectJudge.toFixed(3)} at step ${c.final.step}`);
+  for (const d of differences) console.log(finalDifferenceText(d));
+  const file = writeResult(name, { config: { runs, labels }, seed: 0, data: { finals: curves.map((c) => ({ label: c.curve.row, step: c.final.step, objectJudge: c.final.objectJudge, l1Region: c.final.l1Region, l1Background: c.final.l1Background })), differences, benchmarkHash: curves[0].benchmarkHash } });
+  console.log(`wrote ${file}`);
+}
+
+runMain(main);
