@@ -56,7 +56,7 @@ export interface Editor {
 
 /** Creates an editor with weights drawn from `rng` (each group from its own fork). */
 export function createEditor(config: EditorConfig, rng: Rng, o: EditorOptions = {}): Editor {
-  const c = checkEditorConfig({ ...config });
+  const c = checkEditorConfig({ ...config, editMap: config.editMap ?? false }); // a keyed config (keyedEditorConfig) may leave the map out: off
   const tok = o.tokenizer ?? editorTokenizer();
   const taskIds = tok.encode(TASK_PROMPT);
   const mllm = initMllm(rng.fork("mllm"), c, tok.size, maxSequence(c, taskIds.length));
