@@ -2,7 +2,9 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../lib/backend";
 import { editorConfig, keyedEditorConfig, TINY_EDITOR } from "../../../lib/models/editor/config";
+import { Rng } from "../../../lib/core/rng";
 import { guidanceBranches } from "../../../lib/models/editor/denoiser";
+import { editImages } from "../../../lib/models/editor/pipeline";
 import { changedPatches, editMap, gridResampleMatrix, isEditMapParam, mapLoss } from "../../../lib/models/editor/edit-map";
 import { disposeEditor, dropRows, editorCondition, editorParams, editorTunable, stage2Loss, type Editor } from "../../../lib/models/editor/model";
 import { loadEditorWeights } from "../../../lib/models/editor/train/node";
@@ -141,6 +143,26 @@ describe("the aligned edit map (tiny: 4x4 encoder grid, 2x2 MLLM image tokens, 4
     expect(r.full).toBeGreaterThan(1e-5);
     expect(r.imageOnly).toBe(0);
     expect(r.uncond).toBe(0);
+  });
+
+  it("the edit pipeline feeds the map to the denoiser, with and without guidance", () => {
+    const e2 = tinyEditor(7, {}, MAP);
+    perturbZeroInit(e2);
+    const src = [new Rng(8).uniformArray(16 * 16 * 3, -1, 1)];
+    const ins = ["turn the leftmost cube into red"];
+    try {
+      const run = (o: Parameters<typeof editImages>[3]) => editImages(e2, src, ins, { steps: 2, ...o }).images[0];
+      const before = { plain: run({}), guided: run({ textScale: 3, imageScale: 1.5 }) };
+      // values of zero put nothing on the patches: the same call then gives another image
+      for (const k of ["edit.map.v.w", "edit.map.v.b"]) e2.groups.edit[k].assign(tf.zerosLike(e2.groups.edit[k]));
+      const after = { plain: run({}), guided: run({ textScale: 3, imageScale: 1.5 }) };
+      const maxDiff = (a: Float32Array, b: Float32Array) => Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i])));
+      expect(before.plain.length).toBe(16 * 16 * 3);
+      expect(maxDiff(before.plain, after.plain)).toBeGreaterThan(1e-5);
+      expect(maxDiff(before.guided, after.guided)).toBeGreaterThan(1e-5);
+    } finally {
+      disposeEditor(e2);
+    }
   });
 
   it("dropRows zeroes the rows of dropped items; bad flags are an error", () => {
