@@ -5,8 +5,9 @@
  *
  * Parameter groups (by name prefix): `enc` (Enc), `ada` (Ada_img), `soft` (soft prompt and [IMG]
  * embeddings), `mllm` (the backbone: token and position tables, blocks, final LN), `lm` (H_lm),
- * `edit` (H_edit, and the aligned edit map `edit.map.*` when `config.editMap`: edit-map.ts), `dn` (Diff_edit); LoRA factors of the MLLM's W_Q, W_K, W_V, W_O live beside
- * them (B = 0 at creation, so they change nothing until trained).
+ * `edit` (H_edit, and the aligned edit map `edit.map.*` when `config.editMap`: edit-map.ts), `dn`
+ * (Diff_edit); LoRA factors of the MLLM's W_Q, W_K, W_V, W_O live beside them (B = 0 at creation,
+ * so they change nothing until trained).
  *
  * What trains (§3.1, §5.2, Appendix O; `editorTunable`): in every mode soft, ada, lm, edit, dn;
  * `embedding` adds nothing (the MLLM frozen: MGIE); `attention` adds W_Q, W_K, W_V, W_O (and their
