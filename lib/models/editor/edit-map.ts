@@ -27,7 +27,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
 import { initLinear, linear, type Params } from "../../nn/layers";
 import type { EditorConfig } from "./config";
-import { CHANGED_RESIDUAL } from "./losses";
+import { changedPixels } from "./losses";
 
 export const EDIT_MAP_PREFIX = "edit.map.";
 
@@ -91,15 +91,12 @@ export function editMap(p: Params, c: EditorConfig, tokens: tf.Tensor3D, encToke
   return { map, spatial };
 }
 
-/** Which denoiser patches an edit changes: 1 where some pixel of the patch has |r0| > CHANGED_RESIDUAL; r0 [B, H, W, C] -> [B, N]. */
+/** Which denoiser patches an edit changes: 1 where some pixel of the patch changes (losses.ts changedPixels); r0 [B, H, W, C] -> [B, N]. */
 export function changedPatches(r0: tf.Tensor4D, patch: number): tf.Tensor2D {
   const [B, H, W] = r0.shape;
   if (H % patch !== 0 || W % patch !== 0) throw new Error(`changedPatches: image ${H}x${W} is not divisible by patch ${patch}`);
-  return tf.tidy(() => {
-    const changed = tf.max(tf.abs(r0), 3); // [B, H, W]
-    const cells = tf.max(changed.reshape([B, H / patch, patch, W / patch, patch]), [2, 4]); // [B, H/p, W/p]
-    return tf.cast(tf.greater(cells, CHANGED_RESIDUAL), "float32").reshape([B, -1]) as tf.Tensor2D;
-  });
+  // a patch changes when one of its pixels does (max over the patch of the 0/1 pixel mask)
+  return tf.tidy(() => tf.max(changedPixels(r0).reshape([B, H / patch, patch, W / patch, patch]), [2, 4]).reshape([B, -1]) as tf.Tensor2D); // [B, N]
 }
 
 /**

@@ -32,13 +32,15 @@ export function conditionLoss(logits: tf.Tensor3D, layout: BatchLayout): tf.Scal
 /** Pixels whose clean residual r0 = (target - source) / 2 exceeds this in some channel count as changed (4/255 in 8-bit RGB). */
 export const CHANGED_RESIDUAL = 2 / 255;
 
+/** 1 where the clean residual r0 [B, H, W, C] changes the pixel (some channel beyond CHANGED_RESIDUAL), else 0: [B, H, W, 1]. */
+export function changedPixels(r0: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => tf.cast(tf.greater(tf.max(tf.abs(r0), 3, true), CHANGED_RESIDUAL), "float32") as tf.Tensor4D);
+}
+
 /** Per-pixel weights [B, H, W, 1] of L_edit: 1 + `weight` where the clean residual r0 [B, H, W, C] changes the pixel, else 1. */
 export function regionPixelWeights(r0: tf.Tensor4D, weight: number): tf.Tensor4D {
   if (!(weight >= 0) || !Number.isFinite(weight)) throw new Error(`regionPixelWeights: weight must be a finite number >= 0, got ${weight}`);
-  return tf.tidy(() => {
-    const changed = tf.cast(tf.greater(tf.max(tf.abs(r0), 3, true), CHANGED_RESIDUAL), "float32"); // [B, H, W, 1]
-    return tf.add(1, tf.mul(changed, weight)) as tf.Tensor4D;
-  });
+  return tf.tidy(() => tf.add(1, tf.mul(changedPixels(r0), weight)) as tf.Tensor4D);
 }
 
 /**
