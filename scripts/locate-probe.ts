@@ -14,8 +14,8 @@ import { checkName } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { writeResult } from "../lib/core/results";
 import { cachedGridNodes, loadGridEditor } from "../lib/eval/grid-models";
-import { locateScores } from "../lib/eval/locate-probe";
-import { answerVqa, spatialVqaItems, vqaEvalConfig } from "../lib/eval/vqa";
+import { locateItems, probeLocate } from "../lib/eval/locate-probe";
+import { vqaEvalConfig } from "../lib/eval/vqa";
 import { disposeEditor } from "../lib/models/editor/model";
 
 async function main(): Promise<void> {
@@ -29,13 +29,12 @@ async function main(): Promise<void> {
   if (missing.length > 0) throw new Error(`the grid cache has no finished ${missing.join(", ")}; run npm run grid -- --profile ${profile} --only '${missing.join(",")}' first`);
   const { scenes, batch } = vqaEvalConfig(profile);
   const rows = [];
-  let items: ReturnType<typeof spatialVqaItems> | null = null;
+  let items: ReturnType<typeof locateItems> | null = null;
   for (const id of ids) {
     const { editor, config } = loadGridEditor(nodes[id]!.dir);
     try {
-      items ??= spatialVqaItems(scenes, config.editor.image, profile).filter((x) => x.family === "locate");
-      const answers = await answerVqa(editor, items, { batch });
-      const s = locateScores(items.map((x) => x.answer), answers);
+      items ??= locateItems(scenes, config.editor.image, profile);
+      const { scores: s, answers } = await probeLocate(editor, items, batch);
       console.log(`${id.padEnd(16)} n ${s.n}  readable ${s.readable}  region ${s.regionAccuracy.toFixed(3)} (constant guess ${s.majorityRegion.toFixed(3)})  point error ${s.meanError.toFixed(3)} (constant guess ${s.constantError.toFixed(3)})`);
       rows.push({ id, key: nodes[id]!.key, phase: config.phase, mode: config.mode, ...s, examples: items.slice(0, 5).map((x, i) => ({ question: x.question, answer: x.answer, predicted: answers[i] })) });
     } finally {

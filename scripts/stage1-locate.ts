@@ -15,8 +15,8 @@ import { checkName } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { writeResult } from "../lib/core/results";
 import { cachedGridNodes } from "../lib/eval/grid-models";
-import { locateScores, type LocateScores } from "../lib/eval/locate-probe";
-import { answerVqa, spatialVqaItems, vqaEvalConfig } from "../lib/eval/vqa";
+import { locateItems, probeLocate, type LocateScores } from "../lib/eval/locate-probe";
+import { vqaEvalConfig } from "../lib/eval/vqa";
 import { disposeEditor } from "../lib/models/editor/model";
 import { editorNodeConfig, editorPhaseTask, type EditorNodeConfig } from "../lib/models/editor/train/node";
 import { trainPhaseSteps } from "../lib/models/editor/train/recipes";
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const task = editorPhaseTask(config, seed, parent.params, null);
   for (const v of Object.values(parent.params)) v.dispose();
   const { scenes, batch } = vqaEvalConfig(profile);
-  const items = spatialVqaItems(scenes, config.editor.image, profile).filter((x) => x.family === "locate");
+  const items = locateItems(scenes, config.editor.image, profile);
   const points: (LocateScores & { step: number; trainSeconds: number })[] = [];
   console.log(`backend ${backend}; profile ${profile}; Stage I (${mode}) from ${baseId} for ${steps} steps at batch ${config.recipe.batch}; locate probe on ${items.length} held-out questions every ${every} steps`);
   // written after every point, so a run stopped early leaves the points it reached
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     label: "stage1",
     after: async (step, s) => {
       if (step % every !== 0 && step !== steps) return;
-      const sc = locateScores(items.map((x) => x.answer), await answerVqa(task.editor, items, { batch }));
+      const sc = (await probeLocate(task.editor, items, batch)).scores;
       points.push({ step, trainSeconds: s, ...sc });
       save();
       console.log(`step ${step}: region ${sc.regionAccuracy.toFixed(3)} (constant guess ${sc.majorityRegion.toFixed(3)}), point error ${sc.meanError.toFixed(3)} (constant guess ${sc.constantError.toFixed(3)}), readable ${sc.readable}/${sc.n}, ${s.toFixed(0)} s of training`);

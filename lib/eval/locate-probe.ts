@@ -9,7 +9,10 @@
  *   unreadable answers count as the largest error of the image, sqrt(2);
  * - `constantError`: the distance for always answering the mean true point.
  * A model that grounds objects beats both constant guesses; one that does not, does not.
+ * `locateItems` and `probeLocate` run it on an editor (scripts/locate-probe.ts, scripts/stage1-locate.ts).
  */
+import type { Editor } from "../models/editor/model";
+import { answerVqa, spatialVqaItems, type VqaItem } from "./vqa";
 
 export interface LocateAnswer {
   x: number;
@@ -65,4 +68,15 @@ export function locateScores(truths: readonly string[], predicted: readonly stri
     meanError: err / n,
     constantError: t.reduce((s, x) => s + Math.hypot(x.x - mx, x.y - my), 0) / n,
   };
+}
+
+/** The held-out "locate" questions of `scenes` held-out scenes at `resolution` (vqa.ts spatialVqaItems). */
+export function locateItems(scenes: number, resolution: number, profile?: string): VqaItem[] {
+  return spatialVqaItems(scenes, resolution, profile).filter((x) => x.family === "locate");
+}
+
+/** The editor's answers to `items` (batches of `batch`) and their locate scores. */
+export async function probeLocate(e: Editor, items: readonly VqaItem[], batch: number): Promise<{ scores: LocateScores; answers: string[] }> {
+  const answers = await answerVqa(e, items, { batch });
+  return { scores: locateScores(items.map((x) => x.answer), answers), answers };
 }
