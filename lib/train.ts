@@ -16,6 +16,7 @@ export * from "./train/grid/recipes";
 export * from "./train/grid/grids";
 export * from "./train/grid/run-node";
 export * from "./train/grid/scheduler";
+export * from "./train/grid/projection";
 export * from "./train/grid/runners";
 export * from "./train/grid/board";
 export * from "./train/grid/list";
