@@ -26,6 +26,7 @@ export * from "./eval/data-tables";
 export * from "./eval/evaluate";
 export * from "./eval/trained-editor";
 export * from "./eval/editor-grid";
+export * from "./eval/grid-recipes";
 export * from "./eval/vqa";
 export * from "./eval/word-attention";
 export * from "./eval/word-attention-figure";
