@@ -17,7 +17,7 @@ import * as tf from "@tensorflow/tfjs";
 import { tapProgress, type Progress } from "../core/progress";
 import { disposeParams } from "../nn/layers";
 import { editorConfig, keyedEditorConfig, type EditorConfig } from "../models/editor/config";
-import { disposeEditor } from "../models/editor/model";
+import { disposeEditor, type Editor as EditorModel } from "../models/editor/model";
 import { editorFromWeights, editorNodeConfig, editorPhaseTask, phaseDataHash, phaseSteps, type EditorNodeConfig } from "../models/editor/train/node";
 import type { DeepPartial } from "../core/profile";
 import { keyedRecipe, recipeConfig, textPhaseRecipe, type RecipeConfig } from "../models/editor/train/recipes";
@@ -30,7 +30,7 @@ import type { GridCache } from "../train/grid/cache";
 import type { GridNode, KeyedNode } from "../train/grid/node";
 import { registerRecipe } from "../train/grid/recipes";
 import { ensureBenchmark } from "./benchmark-generate";
-import type { BenchmarkKind } from "./benchmark-io";
+import type { Benchmark, BenchmarkKind } from "./benchmark-io";
 import { evaluate, runMeasurements, type EvalRun, type ItemScores } from "./evaluate";
 import { checkOrderings, formatVerdicts, type OrderingVerdict } from "./orderings";
 import { TABLE1_SPEC, type TableSpec } from "./table-specs";
@@ -162,6 +162,19 @@ export function memoryWatch(): { watch: (p: Progress) => Progress; summary: () =
   };
 }
 
+/**
+ * What an evaluation node does with its trained editor: edits every item of `bench` (10 sampling
+ * steps) and scores the edits with the judges and the editor's own feature similarity.
+ */
+export async function evaluateGridEditor(row: string, model: EditorModel, bench: Benchmark, seed: number, onProgress?: (done: number) => void): Promise<EvalRun> {
+  const features = [editorFeatureExtractor(model)];
+  try {
+    return await evaluate(trainedEditor(row, model, { steps: 10, seed }), bench, { seed, features, onProgress });
+  } finally {
+    features.forEach((f) => f.dispose());
+  }
+}
+
 /** Registers the editor's phase recipes, its evaluation recipe and the grid `editor`. */
 export function registerEditorGrid(): void {
   for (const phase of RECIPES) {
@@ -204,9 +217,7 @@ export function registerEditorGrid(): void {
     try {
       const bench = ensureBenchmark(benchmark, profile);
       const bar = progress(bench.items.length, node.id);
-      const features = [editorFeatureExtractor(model)];
-      const run = await evaluate(trainedEditor(row, model, { steps: 10, seed: node.seed }), bench, { seed: node.seed, features, onProgress: (done) => bar.tick(done - bar.count) });
-      features.forEach((f) => f.dispose());
+      const run = await evaluateGridEditor(row, model, bench, node.seed, (done) => bar.tick(done - bar.count));
       bar.done();
       return { row, seed: node.seed, benchmark, summary: run.summary, items: run.items, benchmarkHash: run.benchmarkHash, seconds: run.seconds };
     } finally {
