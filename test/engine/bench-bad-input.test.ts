@@ -14,6 +14,11 @@ const CASES: [string, string, string[], Record<string, string>, string][] = [
   ["data-engine, non-numeric option", "bench/data-engine.ts", ["--scenes32=abc"], {}, "error: bench/data-engine: --scenes32 must be a positive integer, got 'abc'"],
   ["train-memory, unknown profile (was a stack trace after 2,000 steps)", "bench/train-memory.ts", [], { SPATIALEDIT_PROFILE: "huge" }, "error: SPATIALEDIT_PROFILE='huge' is not a profile; use one of: tiny, quick, paper"],
   ["train-memory, negative steps", "bench/train-memory.ts", ["--steps=-5"], {}, "error: bench/train-memory: --steps must be a positive integer, got '-5'"],
+  ["recipe-times, no timed steps", "bench/recipe-times.ts", ["--steps=0"], {}, "error: --steps must be an integer >= 1, got '0'"],
+  ["recipe-times, negative warm-up", "bench/recipe-times.ts", ["--warmup=-1"], {}, "error: --warmup must be a non-negative integer, got '-1'"],
+  ["recipe-times, unknown option", "bench/recipe-times.ts", ["--step=3"], {}, "error: unknown argument '--step=3'; known: --steps=... --warmup=... --only=... --eval-items=... --cache=... --name=..."],
+  ["recipe-times, results name not in the naming rule", "bench/recipe-times.ts", ["--name=Times"], {}, 'error: result name "Times" does not follow the naming rule: lower-case letters and digits in words joined by \'-\', no folder or extension (e.g. \'00-quickstart-loss\')'],
+  ["recipe-times, missing cache folder", "bench/recipe-times.ts", ["--cache=no-such-cache"], {}, "error: --cache: no folder 'no-such-cache'"],
 ];
 
 describe("benchmarks on a bad profile or option: one clear line, exit code 1", () => {
