@@ -8,8 +8,9 @@
  *
  * Usage: npm run curves -- [--base-steps=N] [--stage1-steps=N] [--stage2-steps=N] [--batch=N]
  *          [--engine-scenes=N] [--region-weight=W] [--ema=DECAY] [--eval-every=N] [--variants=spatialedit,wo-s1,mgie]
- *          [--seed=0] [--ddim=10] [--edit-map=on|off] [--map-loss=W] [--name=editor-curves]
- * (--edit-map=on: the aligned edit map, lib/models/editor/edit-map.ts; --map-loss: the weight of its localisation loss)
+ *          [--seed=0] [--ddim=10] [--edit-map=on|off] [--map-loss=W] [--ground=W] [--name=editor-curves]
+ * (--edit-map=on: the aligned edit map, lib/models/editor/edit-map.ts; --map-loss: the weight of its localisation loss;
+ *  --ground=W: Stage I with the grounding loss, lib/models/editor/grounding.ts, weight W; base is shared with runs without it)
  * (the profile is SPATIALEDIT_PROFILE; the defaults are its recipe presets)
  */
 import { initBackend } from "../lib/backend/select";
@@ -24,7 +25,7 @@ import { CURVE_VARIANTS, curveVerdict, finalDifference, finalDifferenceText, raw
 import { editorConfig } from "../lib/models/editor/config";
 import { recipeConfig } from "../lib/models/editor/train/recipes";
 
-const KNOWN = ["base-steps", "stage1-steps", "stage2-steps", "batch", "engine-scenes", "region-weight", "ema", "eval-every", "variants", "seed", "ddim", "name", "edit-map", "map-loss"];
+const KNOWN = ["base-steps", "stage1-steps", "stage2-steps", "batch", "engine-scenes", "region-weight", "ema", "eval-every", "variants", "seed", "ddim", "name", "edit-map", "map-loss", "ground"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     editRegionWeight: numFlag(a, "region-weight", preset.editRegionWeight),
     emaDecay: numFlag(a, "ema", preset.emaDecay),
     editMapLossWeight: numFlag(a, "map-loss", preset.editMapLossWeight ?? 0),
+    groundLossWeight: numFlag(a, "ground", preset.groundLossWeight ?? 0),
   });
   const mapFlag = a["edit-map"] ?? "off";
   if (mapFlag !== "on" && mapFlag !== "off") throw new Error(`--edit-map must be on or off, got '${mapFlag}'`);
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
   const variants = (a.variants ?? Object.keys(CURVE_VARIANTS).join(",")).split(",") as CurveVariant[];
   const config = { editor: editorConfig(profile, editMap ? { editMap: true } : {}), recipe, seed: intFlag(a, "seed", 0), variants, evalAt, ddimSteps: intFlag(a, "ddim", 10) };
   const bench = ensureBenchmark("spatialeval", profile);
-  console.log(`backend ${backend}; profile ${profile}; base ${recipe.baseSteps}, Stage I ${recipe.stage1Steps}, Stage II ${recipe.stage2Steps} steps at batch ${recipe.batch}; ${recipe.engineScenes} engine scenes; edit-region weight ${recipe.editRegionWeight}; EMA ${recipe.emaDecay || "off"}; edit map ${editMap ? `on (localisation loss weight ${recipe.editMapLossWeight ?? 0})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; base ${recipe.baseSteps}, Stage I ${recipe.stage1Steps}, Stage II ${recipe.stage2Steps} steps at batch ${recipe.batch}; ${recipe.engineScenes} engine scenes; edit-region weight ${recipe.editRegionWeight}; EMA ${recipe.emaDecay || "off"}; edit map ${editMap ? `on (localisation loss weight ${recipe.editMapLossWeight ?? 0})` : "off"}; Stage I grounding loss ${recipe.groundLossWeight || "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const run = await stage2Curves(config, bench, projectPath(`data/generated/curve-cache/${profile}`, true), (line) => console.log(line));
   const se = run.curves.find((c) => c.variant === "spatialedit");
   const wo = run.curves.find((c) => c.variant === "wo-s1");

@@ -1,7 +1,8 @@
 /**
  * Does the MLLM ground a named object to its place? Scores finished editor-grid nodes on the
  * held-out "locate" questions (lib/eval/locate-probe.ts: region word and point error, each against
- * a constant guess), where exact-match VQA accuracy is always 0. Reads the grid cache; trains nothing.
+ * a constant guess), where exact-match VQA accuracy is always 0; and where each layer's [IMG] tokens look on
+ * all the held-out VQA questions (lib/eval/ground-probe.ts). Reads the grid cache; trains nothing.
  * Writes results/<profile>/<name>.json.
  *
  * Usage: npm run locate-probe -- [--nodes=base@s0,stage1-emb@s0,stage1@s0] [--name=locate-probe]
@@ -14,8 +15,9 @@ import { checkName } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { writeResult } from "../lib/core/results";
 import { cachedGridNodes, loadGridEditor } from "../lib/eval/grid-models";
+import { probeGrounding } from "../lib/eval/ground-probe";
 import { locateItems, probeLocate } from "../lib/eval/locate-probe";
-import { vqaEvalConfig } from "../lib/eval/vqa";
+import { spatialVqaItems, vqaEvalConfig } from "../lib/eval/vqa";
 import { disposeEditor } from "../lib/models/editor/model";
 
 async function main(): Promise<void> {
@@ -30,13 +32,17 @@ async function main(): Promise<void> {
   const { scenes, batch } = vqaEvalConfig(profile);
   const rows = [];
   let items: ReturnType<typeof locateItems> | null = null;
+  let vqa: ReturnType<typeof spatialVqaItems> | null = null;
   for (const id of ids) {
     const { editor, config } = loadGridEditor(nodes[id]!.dir);
     try {
       items ??= locateItems(scenes, config.editor.image, profile);
+      vqa ??= spatialVqaItems(scenes, config.editor.image, profile);
       const { scores: s, answers } = await probeLocate(editor, items, batch);
+      const grounding = config.imageTokens ? probeGrounding(editor, vqa, batch) : null;
       console.log(`${id.padEnd(16)} n ${s.n}  readable ${s.readable}  region ${s.regionAccuracy.toFixed(3)} (constant guess ${s.majorityRegion.toFixed(3)})  point error ${s.meanError.toFixed(3)} (constant guess ${s.constantError.toFixed(3)})`);
-      rows.push({ id, key: nodes[id]!.key, phase: config.phase, mode: config.mode, ...s, examples: items.slice(0, 5).map((x, i) => ({ question: x.question, answer: x.answer, predicted: answers[i] })) });
+      if (grounding) console.log(`${"".padEnd(16)} [IMG] attention on the question's objects per layer ${grounding.perLayer.map((m) => m.toFixed(3)).join(" / ")} (uniform ${grounding.uniform.toFixed(3)}, ${grounding.n} questions)`);
+      rows.push({ id, key: nodes[id]!.key, phase: config.phase, mode: config.mode, ...s, grounding, examples: items.slice(0, 5).map((x, i) => ({ question: x.question, answer: x.answer, predicted: answers[i] })) });
     } finally {
       disposeEditor(editor);
     }

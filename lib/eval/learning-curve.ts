@@ -233,19 +233,20 @@ export function finalWeightsDir(dir: string, variant: CurveVariant, key: string)
 export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheDir: string, log: (line: string) => void = () => {}): Promise<CurveRun> {
   const c = checkCurveConfig(config);
   // the parents do not depend on the Stage II budget (curves of several lengths share them); each curve's file names its evalAt
-  const { rest: parentRecipe, editOnly: { stage2Steps: _last, ...editOnly } } = splitEditPhaseFields(keyedRecipe(c.recipe)); // evalAt already names stage2Steps in each curve's key
+  const { rest: { groundLossWeight: ground = 0, ...parentRecipe }, editOnly: { stage2Steps: _last, ...editOnly } } = splitEditPhaseFields(keyedRecipe(c.recipe)); // evalAt already names stage2Steps in each curve's key
+  // base does not read the grounding loss (Stage I's alone): curves with and without it share the folder and its base
   const dir = path.join(cacheDir, hashJson({ editor: keyedEditorConfig(c.editor, true), recipe: parentRecipe, seed: c.seed, version: EDITOR_TRAIN_VERSION }));
   fs.mkdirSync(dir, { recursive: true });
   const base = await cachedWeights(path.join(dir, "base"), () => trainPhase(nodeConfig(c, "base", "full"), c.seed, null, c.recipe.baseSteps, "base"), c, "base");
   log(`base: ${base.seconds.toFixed(0)} s`);
   const needS1 = c.variants.some((v) => CURVE_VARIANTS[v].parent === "stage1");
-  const stage1 = needS1 ? await cachedWeights(path.join(dir, "stage1"), () => trainPhase(nodeConfig(c, "stage1", "attention"), c.seed, base.params, c.recipe.stage1Steps, "stage1"), c, "stage1") : null;
+  const stage1 = needS1 ? await cachedWeights(path.join(dir, ground > 0 ? `stage1-ground${ground}` : "stage1"), () => trainPhase(nodeConfig(c, "stage1", "attention"), c.seed, base.params, c.recipe.stage1Steps, "stage1"), c, "stage1") : null;
   if (stage1) log(`stage1: ${stage1.seconds.toFixed(0)} s`);
   const curves: Curve[] = [];
   try {
     for (const v of c.variants) {
       const spec = CURVE_VARIANTS[v];
-      const key = hashJson({ evalAt: c.evalAt, ddimSteps: c.ddimSteps, bench: bench.contentHash, ...editOnly, ...(c.editor.editMap === true ? { editMap: true } : {}) });
+      const key = hashJson({ evalAt: c.evalAt, ddimSteps: c.ddimSteps, bench: bench.contentHash, ...editOnly, ...(c.editor.editMap === true ? { editMap: true } : {}), ...(ground > 0 && spec.parent === "stage1" ? { groundLossWeight: ground } : {}) });
       const file = path.join(dir, `curve-${v}-${key}.json`);
       if (fs.existsSync(file)) {
         curves.push(JSON.parse(fs.readFileSync(file, "utf8")) as Curve);

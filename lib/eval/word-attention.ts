@@ -7,8 +7,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { editorCondition, editorLayout, type Editor } from "../models/editor/model";
+import { tokenCoverage } from "../models/editor/grounding";
 import { splitWords } from "../models/editor/tokenizer";
 import { imageBatch } from "../models/editor/train/steps";
+
+/** The image-token coverage of a mask (moved to the grounding loss, which the editor's training uses). */
+export { tokenCoverage };
 
 export interface WordAttention {
   question: string;
@@ -49,19 +53,6 @@ export function wordImageAttention(e: Editor, image: Float32Array, question: str
   });
   const imageMass = rows.map((heads) => heads.reduce((s, h) => s + h.reduce((a, b) => a + b, 0), 0) / heads.length);
   return { question, word, position, grid, maps: rows, imageMass };
-}
-
-/**
- * Share of each image token's area covered by `mask` ([H*W], nonzero = inside) for a g x g token
- * grid over a square image of side `size`.
- */
-export function tokenCoverage(mask: ArrayLike<number>, size: number, grid: number): number[] {
-  if (mask.length !== size * size) throw new Error(`tokenCoverage: mask has ${mask.length} pixels, expected ${size} x ${size}`);
-  if (size % grid !== 0) throw new Error(`tokenCoverage: image side ${size} is not a multiple of the token grid ${grid}`);
-  const cell = size / grid;
-  const out = new Array<number>(grid * grid).fill(0);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) if (mask[y * size + x]) out[Math.floor(y / cell) * grid + Math.floor(x / cell)] += 1 / (cell * cell);
-  return out;
 }
 
 /**

@@ -130,6 +130,14 @@ describe("stage2Curves on tiny", () => {
     expect(raw.row).toBe("SpatialEdit w/o S1 (raw weights)");
     expect(raw.points.map((p) => [p.step, p.objectJudge, p.items])).toEqual(averaged.curves[0].points.map((p) => [p.step, p.raw!.objectJudge, p.raw!.items]));
     expect(eLines.filter((l) => /^wo-s1 step \d+: EMA object judge .*; raw weights object judge /.test(l)).length).toBe(2);
+    // Stage I's grounding loss: the same base (one cache folder), its own Stage I and SpatialEdit curve; w/o S1 is served from the cache
+    const gLines: string[] = [];
+    const grounded = await stage2Curves({ ...c, recipe: { ...c.recipe, groundLossWeight: 1 }, variants: ["spatialedit", "wo-s1"] }, bench, dir, (l) => gLines.push(l));
+    expect(fs.readdirSync(dir)).toEqual([key]);
+    expect(fs.existsSync(path.join(dir, key, "stage1-ground1", "model.safetensors"))).toBe(true);
+    expect(grounded.baseSeconds).toBe(run.baseSeconds);
+    expect(gLines.filter((l) => l.endsWith("from the cache"))).toEqual(["wo-s1: from the cache"]);
+    expect(grounded.curves[0].losses).not.toEqual(run.curves[0].losses);
     expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
 });

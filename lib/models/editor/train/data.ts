@@ -36,6 +36,8 @@ export interface TextExample {
   prompt: string;
   answer: string;
   family: string;
+  /** [H*W] 1 on the pixels of the objects the question is about (engine VQA; the grounding loss's target), else absent. */
+  objectMask?: Uint8Array;
 }
 
 /** 8-bit RGB -> [-1, 1]. */
@@ -102,6 +104,13 @@ export function genericEditData(seed: number, scenes: number, resolution: number
   return out;
 }
 
+/** [H*W] 1 where the instance mask shows one of `ids`, else 0. */
+export function objectMask(mask: Int32Array, ids: readonly number[]): Uint8Array {
+  const out = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; i++) if (ids.includes(mask[i])) out[i] = 1;
+  return out;
+}
+
 /** The data engine's spatial VQA pairs and spatial edit records of `scenes` scenes (oracle perception). */
 export function engineData(seed: number, scenes: number, resolution: number, profile?: string): { vqa: TextExample[]; edits: EditExample[] } {
   checkTrainingSeed(seed);
@@ -112,7 +121,7 @@ export function engineData(seed: number, scenes: number, resolution: number, pro
   for (let k = 0; k < scenes; k++) {
     const s = buildScene(k, seed, cfg);
     const image = toSigned(s.render.rgb);
-    for (const q of s.vqa) vqa.push({ image, prompt: q.text, answer: q.answer, family: q.family });
+    for (const q of s.vqa) vqa.push({ image, prompt: q.text, answer: q.answer, family: q.family, objectMask: objectMask(s.render.mask, q.objects) });
     for (const e of s.edits) edits.push({ source: image, target: toSigned(e.target.data), instruction: e.text, condition: e.condition, kind: e.kind, spatial: true });
   }
   return { vqa, edits };

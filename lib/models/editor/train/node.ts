@@ -154,7 +154,9 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
   if (c.phase === "base" || c.phase === "stage1") {
     const all = c.phase === "base" ? captionData(r.dataSeed, r.captionScenes, size) : engineData(r.dataSeed, r.engineScenes, size).vqa;
     const text = fitting(all, (x) => [x.prompt, x.answer], "text examples");
-    step = () => trainStep(optimizer, () => textLoss(e, drawBatch(text, r.batch, data)), {}, vars);
+    // only Stage I grounds (base pre-training's captions name no single object)
+    const gw = c.phase === "stage1" ? (r.groundLossWeight ?? 0) : 0;
+    step = () => trainStep(optimizer, () => textLoss(e, drawBatch(text, r.batch, data), gw), {}, vars);
   } else {
     const all =
       c.phase === "stage2" ? engineData(r.dataSeed, r.engineScenes, size).edits

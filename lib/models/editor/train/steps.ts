@@ -14,6 +14,7 @@ import { DDIMScheduler } from "../../../diffusion/ddim";
 import { makeSchedule } from "../../../diffusion/schedule";
 import type { Prediction } from "../../../diffusion/scheduler";
 import type { EditorConfig } from "../config";
+import { GROUND_FIRST_LAYER, groundLoss, groundTargets, imgImageAttention } from "../grounding";
 import { conditionDropout, conditionLoss, regionPixelWeights } from "../losses";
 import { editorCondition, editorLayout, stage2Loss, type Editor } from "../model";
 import { editResidual } from "../residual";
@@ -50,13 +51,25 @@ export function drawBatch<T>(items: readonly T[], batch: number, rng: Rng): T[] 
   return Array.from({ length: batch }, () => items[rng.int(0, items.length)]);
 }
 
-/** H_lm's cross-entropy on the answers (the condition slot holds the answer). */
-export function textLoss(e: Editor, ex: readonly TextExample[]): tf.Scalar {
+/**
+ * H_lm's cross-entropy on the answers (the condition slot holds the answer); with `groundWeight` > 0
+ * plus that weight x the grounding loss (grounding.ts) on the examples with an object mask (none in
+ * the batch: the cross-entropy alone).
+ */
+export function textLoss(e: Editor, ex: readonly TextExample[], groundWeight = 0): tf.Scalar {
   const layout = editorLayout(e, ex.map((x) => x.prompt), ex.map((x) => x.answer));
   const images = e.imageTokens ? imageBatch(ex.map((x) => x.image), e.config.image) : null;
-  const r = editorCondition(e, images, layout);
+  const ground = groundWeight > 0 && e.imageTokens && ex.some((x) => x.objectMask !== undefined);
+  const r = editorCondition(e, images, layout, ground);
   if (r.conditionLogits === null) throw new Error("textLoss: the layout has no answers");
-  return conditionLoss(r.conditionLogits, layout);
+  const ce = conditionLoss(r.conditionLogits, layout);
+  if (!ground) return ce;
+  const Ni = layout.items[0].image.end - layout.items[0].image.start;
+  const { target, weight } = groundTargets(ex.map((x) => x.objectMask), e.config.image, Math.round(Math.sqrt(Ni)));
+  if (!weight.some((w) => w > 0)) return ce;
+  const maps = r.mllm.attention.slice(GROUND_FIRST_LAYER).map((a) => imgImageAttention(a, layout)); // per layer [B, Ni]
+  const lg = groundLoss(maps, tf.tensor2d(target, [ex.length, Ni]), tf.tensor1d(weight));
+  return tf.add(ce, tf.mul(lg, groundWeight)) as tf.Scalar;
 }
 
 /** One DDPM draw on a batch of edits (Ho et al. 2020, Eq. 4), on the residual r0 = (target - source) / 2. */
