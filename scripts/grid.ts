@@ -2,7 +2,7 @@
  * The experiment grid runner (issue 9, step 5): runs a registered grid's dependency graph with a cache.
  *
  *   npm run grid -- [--grid toy] [--profile tiny|quick|paper] [--jobs N] [--only <glob>[,<glob>]]
- *                   [--cache <dir>] [--dry-run] [--list] [--inline]
+ *                   [--cache <dir>] [--dry-run] [--list] [--inline] [--record <name>]
  *   npm run grid -- --run <key> [--parent <key>] ...   (one node: what --list prints, for Slurm/k8s)
  *
  * Each node is a job keyed by the hash of its kind, config, seed, data manifest and parent's key;
@@ -11,11 +11,12 @@
  * checkpoint). `--list` prints one command line per job in dependency order, so that any batch
  * scheduler can run the grid across machines with the cache folder as the only shared state.
  * `--only` runs the matching nodes and their ancestors; `--dry-run` shows what would run.
+ * `--record <name>` writes the run's wall time and each job's to results/<profile>/<name>.json.
  */
 import * as path from "path";
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
-import { projectRoot } from "../lib/core/paths";
+import { checkName, projectRoot } from "../lib/core/paths";
 import { checkProfileName, currentProfile, PROFILE_ENV } from "../lib/core/profile";
 import { progress } from "../lib/core/progress";
 import { GridCache } from "../lib/train/grid/cache";
@@ -46,9 +47,10 @@ interface Args {
   parent: string | null;
   child: boolean;
   report: boolean;
+  record: string | null;
 }
 
-const USAGE = "usage: npm run grid -- [--grid <name>] [--profile tiny|quick|paper] [--jobs N] [--only <glob>[,<glob>]] [--cache <dir>] [--list] [--dry-run] [--inline] [--report] | --run <key> [--parent <key>]";
+const USAGE = "usage: npm run grid -- [--grid <name>] [--profile tiny|quick|paper] [--jobs N] [--only <glob>[,<glob>]] [--cache <dir>] [--list] [--dry-run] [--inline] [--report] [--record <name>] | --run <key> [--parent <key>]";
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -64,6 +66,7 @@ function parseArgs(argv: string[]): Args {
     parent: null,
     child: false,
     report: false,
+    record: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -84,6 +87,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--parent") a.parent = value();
     else if (flag === "--child") a.child = true;
     else if (flag === "--report") a.report = true;
+    else if (flag === "--record") a.record = checkName(value(), "result");
     else if (flag === "--help" || flag === "-h") throw new Error(USAGE);
     else throw new Error(`unknown argument '${flag}'; ${USAGE}`);
   }
@@ -158,6 +162,14 @@ async function main(): Promise<number> {
   }
   const failed = report.jobs.filter((j) => j.status === "failed" || j.status === "skipped").length;
   process.stdout.write(`${a.dryRun ? "dry run: " : ""}${report.jobs.length} jobs in ${(report.wallMs / 1000).toFixed(1)}s, ${failed} failed or skipped\n`);
+  if (a.record !== null && !a.dryRun) {
+    const file = writeResult(a.record, {
+      config: { grid: a.grid, profile: a.profile, jobs: a.jobs, only: a.only, inline: a.inline, cache: a.cache },
+      seed: [...new Set(nodes.map((n) => n.seed))],
+      data: { wallSeconds: report.wallMs / 1000, failed, jobs: report.jobs.map((j) => ({ id: j.id, key: j.key, status: j.status, wallSeconds: j.wallMs === undefined ? null : j.wallMs / 1000, ...(j.error ? { error: j.error } : {}) })) },
+    });
+    process.stdout.write(`wrote ${file}\n`);
+  }
   return failed > 0 ? 1 : 0;
 }
 

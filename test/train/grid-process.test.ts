@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { execFileSync } from "child_process";
 import { describe, expect, it } from "vitest";
 import { GridCache } from "../../lib/train/grid/cache";
 import { runArgs } from "../../lib/train/grid/list";
@@ -41,4 +42,20 @@ describe("grid over child processes", () => {
     expect(failed.jobs[1].error).toContain("exited with code 3: boom");
     expect(cache.isDone(other[1].key)).toBe(false);
   });
+
+  it("the runner script with --record writes the run's wall time and each job's to a results file", () => {
+    const root = path.resolve(__dirname, "../..");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gridr-"));
+    const results = fs.mkdtempSync(path.join(os.tmpdir(), "gridr-results-"));
+    const out = execFileSync(process.execPath, ["--import", "tsx", path.join(root, "scripts", "grid.ts"), "--grid", "toy", "--profile", "tiny", "--only", "base@s0", "--inline", "--cache", dir, "--record", "grid-run-test"], { cwd: root, env: { ...process.env, SPATIALEDIT_RESULTS_DIR: results }, encoding: "utf8" });
+    expect(out).toContain("wrote ");
+    const rec = JSON.parse(fs.readFileSync(path.join(results, "grid-run-test.json"), "utf8")) as { config: { jobs: number; only: string[] }; data: { wallSeconds: number; failed: number; jobs: { id: string; status: string; wallSeconds: number | null }[] } };
+    expect(rec.config.jobs).toBe(1);
+    expect(rec.config.only).toEqual(["base@s0"]);
+    expect(rec.data.failed).toBe(0);
+    expect(rec.data.jobs.map((j) => [j.id, j.status])).toEqual([["base@s0", "ran"]]);
+    expect(rec.data.wallSeconds).toBeGreaterThan(0);
+    expect(rec.data.jobs[0].wallSeconds).toBeGreaterThan(0);
+    expect(() => execFileSync(process.execPath, ["--import", "tsx", path.join(root, "scripts", "grid.ts"), "--grid", "toy", "--record", "../x"], { cwd: root, stdio: "pipe" })).toThrow();
+  }, 120_000);
 });
