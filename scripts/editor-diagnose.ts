@@ -3,7 +3,9 @@
  * `npm run curves` kept (data/generated/curve-cache/<profile>/<key>/final-<variant>-<key>), scores
  * them on SpatialEval-mini per edit kind (object judge, edit-region L1) and checks whether the
  * language condition H_lm writes names the instructed object; with the aligned edit map, whether the map
- * points at the patches the edit changes (lib/eval/edit-map-probe.ts). Writes results/<profile>/<name>.json.
+ * points at the patches the edit changes (lib/eval/edit-map-probe.ts); and, per MLLM layer, how much of the [IMG]
+ * tokens' attention over the image falls on the pixels the edit changes (lib/eval/ground-probe.ts). Writes
+ * results/<profile>/<name>.json.
  *
  * Usage: npm run diagnose -- --weights=<checkpoint folder> [--ddim=10] [--text-scale=1] [--image-scale=1] [--seed=0]
  *          [--name=editor-diagnosis] [--benchmark=test|validation]
@@ -25,6 +27,7 @@ import { mapProbeSummary, probeEditMap } from "../lib/eval/edit-map-probe";
 import { checkEditorConfig, type EditorConfig } from "../lib/models/editor/config";
 import { createEditor, disposeEditor } from "../lib/models/editor/model";
 import { loadEditorWeights } from "../lib/models/editor/train/node";
+import { probeEditGrounding } from "../lib/eval/ground-probe";
 import { disposeParams } from "../lib/nn/layers";
 import { fromPretrained } from "../lib/train/checkpoint";
 
@@ -68,7 +71,10 @@ async function main(): Promise<void> {
     const mapItems = model.config.editMap === true ? probeEditMap(model, bench) : null;
     const mapRows = mapItems === null ? null : mapProbeSummary(mapItems);
     for (const r of mapRows ?? []) console.log(`edit map ${r.kind.padEnd(10)} n ${String(r.n).padStart(4)}  mass on the changed patches ${r.mass.toFixed(3)} (uniform map ${r.chance.toFixed(3)})  top patch changed ${r.top.toFixed(3)}`);
-    const file = writeResult(name, { config: { weights: path.relative(process.cwd(), dir), what: meta.what, trained: meta.config, ddimSteps, textScale, imageScale, benchmark: which, benchmarkHash: bench.contentHash }, seed, data: { backend, rows, text, items, ...(mapRows ? { editMap: { rows: mapRows, items: mapItems } } : {}) } });
+    // where the MLLM's [IMG] tokens look for each instruction (lib/eval/ground-probe.ts)
+    const grounding = model.imageTokens ? probeEditGrounding(model, bench) : null;
+    if (grounding) console.log(`[IMG] attention on the pixels the truth changes, per layer ${grounding.perLayer.map((m) => m.toFixed(3)).join(" / ")} (uniform ${grounding.uniform.toFixed(3)}, ${grounding.n} items)`);
+    const file = writeResult(name, { config: { weights: path.relative(process.cwd(), dir), what: meta.what, trained: meta.config, ddimSteps, textScale, imageScale, benchmark: which, benchmarkHash: bench.contentHash }, seed, data: { backend, rows, text, items, grounding, ...(mapRows ? { editMap: { rows: mapRows, items: mapItems } } : {}) } });
     console.log(`wrote ${file}`);
   } finally {
     disposeEditor(model);

@@ -2,7 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
-import { probeGrounding } from "../../../lib/eval/ground-probe";
+import { ensureBenchmark } from "../../../lib/eval/benchmark-generate";
+import { probeEditGrounding, probeGrounding } from "../../../lib/eval/ground-probe";
 import { editorGrid } from "../../../lib/eval/editor-grid";
 import { spatialVqaItems } from "../../../lib/eval/vqa";
 import { editorConfig } from "../../../lib/models/editor/config";
@@ -152,7 +153,7 @@ describe("grounding keys", () => {
 });
 
 describe("the grounding probe", () => {
-  it("per layer a mass in [0, 1] on held-out questions, against the uniform map's", () => {
+  it("per layer a mass in [0, 1] on held-out questions and on benchmark edits, against the uniform map's", () => {
     const e = createEditor(cfg, new Rng(6));
     const items = spatialVqaItems(2, cfg.image, "tiny");
     const n0 = tf.memory().numTensors;
@@ -165,7 +166,17 @@ describe("the grounding probe", () => {
     }
     expect(r.uniform).toBeGreaterThan(0);
     expect(r.n).toBeGreaterThan(0);
-    expect(() => probeGrounding(e, items.map((it) => ({ ...it, objects: [] })))).toThrow(`probeGrounding: none of the ${items.length} questions has a visible object`);
+    expect(() => probeGrounding(e, items.map((it) => ({ ...it, objects: [] })))).toThrow(`probeGrounding: none of the ${items.length} items has a nonempty mask`);
+    // on edits: the mass on the pixels the truth changes; an unchanged truth leaves every item out
+    const bench = ensureBenchmark("spatialeval", "tiny");
+    const n1 = tf.memory().numTensors;
+    const g = probeEditGrounding(e, bench, 4);
+    expect(tf.memory().numTensors).toBe(n1);
+    expect(g.n).toBe(bench.items.length);
+    expect(g.perLayer.length).toBe(cfg.layers);
+    expect(g.uniform).toBeGreaterThan(0);
+    expect(g.uniform).toBeLessThan(1);
+    expect(() => probeEditGrounding(e, { items: bench.items.map((it) => ({ ...it, truth: it.source })) })).toThrow(`probeGrounding: none of the ${bench.items.length} items has a nonempty mask`);
     disposeEditor(e);
   });
 });
