@@ -36,8 +36,8 @@ async function main(): Promise<void> {
   for (const id of ids) {
     const { editor, config } = loadGridEditor(nodes[id]!.dir);
     try {
-      items ??= locateItems(scenes, config.editor.image, profile);
       vqa ??= spatialVqaItems(scenes, config.editor.image, profile);
+      items ??= locateItems(vqa);
       const { scores: s, answers } = await probeLocate(editor, items, batch);
       const grounding = config.imageTokens ? probeGrounding(editor, vqa, batch) : null;
       console.log(`${id.padEnd(16)} n ${s.n}  readable ${s.readable}  region ${s.regionAccuracy.toFixed(3)} (constant guess ${s.majorityRegion.toFixed(3)})  point error ${s.meanError.toFixed(3)} (constant guess ${s.constantError.toFixed(3)})`);

@@ -48,8 +48,8 @@ async function main(): Promise<void> {
   const task = editorPhaseTask(config, seed, parent.params, null);
   for (const v of Object.values(parent.params)) v.dispose();
   const { scenes, batch } = vqaEvalConfig(profile);
-  const items = locateItems(scenes, config.editor.image, profile);
   const vqa = spatialVqaItems(scenes, config.editor.image, profile);
+  const items = locateItems(vqa);
   const points: (LocateScores & { step: number; trainSeconds: number; grounding: GroundProbe })[] = [];
   console.log(`backend ${backend}; profile ${profile}; Stage I (${mode}${ground > 0 ? `, grounding loss ${ground}` : ""}) from ${baseId} for ${steps} steps at batch ${config.recipe.batch}; locate probe on ${items.length} held-out questions every ${every} steps`);
   // written after every point, so a run stopped early leaves the points it reached

@@ -10,7 +10,7 @@
  * Items whose mask is empty are left out.
  */
 import * as tf from "@tensorflow/tfjs";
-import { groundTargets, imgImageAttention, targetMass } from "../models/editor/grounding";
+import { groundTargets, imageTokenGrid, imgImageAttention, targetMass } from "../models/editor/grounding";
 import { changedPixels } from "../models/editor/losses";
 import { editorCondition, editorLayout, type Editor } from "../models/editor/model";
 import { editResidual } from "../models/editor/residual";
@@ -33,15 +33,15 @@ export interface GroundProbe {
 function batchMasses(e: Editor, images: readonly Float32Array[], texts: readonly string[], masks: readonly ArrayLike<number>[]): { perLayer: number[][]; uniform: number[] } {
   const size = e.config.image;
   const layout = editorLayout(e, [...texts]);
-  const Ni = layout.items[0].image.end - layout.items[0].image.start;
-  const { target, weight } = groundTargets(masks, size, Math.round(Math.sqrt(Ni)));
+  const { count: Ni, grid } = imageTokenGrid(layout);
+  const { target, weight } = groundTargets(masks, size, grid);
   const stacked = tf.tidy(() => tf.stack(editorCondition(e, imageBatch(images, size), layout, true).mllm.attention.map((a) => imgImageAttention(a, layout)))); // [L, B, Ni]
   const [L, B] = stacked.shape;
   const all = stacked.dataSync();
   stacked.dispose();
   const keep = (xs: number[]) => xs.filter((_, b) => weight[b] > 0);
-  const perLayer = Array.from({ length: L }, (_, l) => keep(targetMass(all.subarray(l * B * Ni, (l + 1) * B * Ni), target, Ni).mass));
-  return { perLayer, uniform: keep(targetMass(new Float32Array(B * Ni), target, Ni).uniform) };
+  const layers = Array.from({ length: L }, (_, l) => targetMass(all.subarray(l * B * Ni, (l + 1) * B * Ni), target, Ni));
+  return { perLayer: layers.map((r) => keep(r.mass)), uniform: keep(layers[0].uniform) };
 }
 
 /** Means over batches of `batch` items. */

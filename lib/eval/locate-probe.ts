@@ -12,7 +12,7 @@
  * `locateItems` and `probeLocate` run it on an editor (scripts/locate-probe.ts, scripts/stage1-locate.ts).
  */
 import type { Editor } from "../models/editor/model";
-import { answerVqa, spatialVqaItems, type VqaItem } from "./vqa";
+import { answerVqa, type VqaItem } from "./vqa";
 
 export interface LocateAnswer {
   x: number;
@@ -70,9 +70,9 @@ export function locateScores(truths: readonly string[], predicted: readonly stri
   };
 }
 
-/** The held-out "locate" questions of `scenes` held-out scenes at `resolution` (vqa.ts spatialVqaItems). */
-export function locateItems(scenes: number, resolution: number, profile?: string): VqaItem[] {
-  return spatialVqaItems(scenes, resolution, profile).filter((x) => x.family === "locate");
+/** The "locate" questions among held-out VQA items (vqa.ts spatialVqaItems). */
+export function locateItems(vqa: readonly VqaItem[]): VqaItem[] {
+  return vqa.filter((x) => x.family === "locate");
 }
 
 /** The editor's answers to `items` (batches of `batch`) and their locate scores. */

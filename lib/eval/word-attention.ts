@@ -7,12 +7,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { editorCondition, editorLayout, type Editor } from "../models/editor/model";
-import { tokenCoverage } from "../models/editor/grounding";
+import { imageTokenGrid, tokenCoverage } from "../models/editor/grounding";
 import { splitWords } from "../models/editor/tokenizer";
+import { objectMask } from "../models/editor/train/data";
 import { imageBatch } from "../models/editor/train/steps";
-
-/** The image-token coverage of a mask (moved to the grounding loss, which the editor's training uses). */
-export { tokenCoverage };
 
 export interface WordAttention {
   question: string;
@@ -43,8 +41,7 @@ export function wordImageAttention(e: Editor, image: Float32Array, question: str
   const layout = editorLayout(e, [question]);
   const it = layout.items[0];
   const position = wordPosition(e, question, word, it.instruction.start);
-  const Ni = it.image.end - it.image.start;
-  const grid = Math.round(Math.sqrt(Ni));
+  const { count: Ni, grid } = imageTokenGrid(layout);
   const rows = tf.tidy(() => {
     const images = imageBatch([image], e.config.image);
     const r = editorCondition(e, images, layout, true);
@@ -116,7 +113,7 @@ export function regionMassStudy(models: readonly { name: string; editor: Editor 
     let uniform = 0;
     for (const it of usable) {
       const a = wordImageAttention(editor, it.image, it.question, firstSpatialWord(it.question)!);
-      const cov = tokenCoverage(Array.from(it.mask, (v) => (v === it.objects[0] ? 1 : 0)), size, a.grid);
+      const cov = tokenCoverage(objectMask(it.mask, [it.objects[0]]), size, a.grid);
       const r = regionMass(a, cov);
       perItem.push(r.perLayer);
       uniform += r.uniform / usable.length;

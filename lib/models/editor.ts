@@ -12,6 +12,7 @@ export * from "./editor/residual";
 export * from "./editor/tokenizer";
 export { VOCAB_SEED, buildVocabularyWords, listWords } from "./editor/vocab-build";
 export { VOCAB_VERSION, VOCAB_WORDS } from "./editor/vocab-words";
+export * from "./editor/grounding";
 export * from "./editor/generate";
 export * from "./editor/pipeline";
 export * from "./editor/train/data";

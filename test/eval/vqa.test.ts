@@ -5,7 +5,8 @@ import { Rng } from "../../lib/core/rng";
 import { BENCHMARK_SEEDS, SEED_RANGES } from "../../lib/data/seeds";
 import { engineData } from "../../lib/models/editor/train/data";
 import { answerVqa, normalizeAnswer, sampleItems, spatialVqaItems, vqaAccuracy } from "../../lib/eval/vqa";
-import { regionMass, tokenCoverage, wordImageAttention } from "../../lib/eval/word-attention";
+import { tokenCoverage } from "../../lib/models/editor/grounding";
+import { regionMass, wordImageAttention } from "../../lib/eval/word-attention";
 import { tinyEditor } from "../models/editor/helpers";
 
 beforeAll(async () => {

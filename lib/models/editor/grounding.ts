@@ -22,6 +22,13 @@ import { gatherPositions } from "./mllm";
 /** The first MLLM layer whose [IMG] attention the grounding loss reads (layer 0's queries have not read the instruction). */
 export const GROUND_FIRST_LAYER = 1;
 
+/** The image tokens of a layout (the same span in every item) and the side g of their g x g grid. */
+export function imageTokenGrid(layout: BatchLayout): { start: number; count: number; grid: number } {
+  const span = layout.items[0].image;
+  const count = span.end - span.start;
+  return { start: span.start, count, grid: Math.round(Math.sqrt(count)) };
+}
+
 /** Floor of a probability before its log. */
 const EPS = 1e-9;
 
@@ -66,11 +73,10 @@ export function groundTargets(masks: readonly (ArrayLike<number> | undefined)[],
 export function imgImageAttention(probs: tf.Tensor4D, layout: BatchLayout): tf.Tensor2D {
   const [B, H, T] = probs.shape;
   if (B !== layout.batch || T !== layout.T) throw new Error(`imgImageAttention: attention [${probs.shape.join(", ")}] does not match the layout (batch ${layout.batch}, ${layout.T} tokens)`);
-  const span = layout.items[0].image; // the same span in every item
-  const Ni = span.end - span.start;
+  const { start, count: Ni } = imageTokenGrid(layout);
   if (Ni === 0) throw new Error("imgImageAttention: the layout has no image tokens (the LGIE-like variant cannot be grounded)");
   const k = layout.items[0].img.end - layout.items[0].img.start;
-  const cols = tf.slice(probs, [0, 0, 0, span.start], [B, H, T, Ni]); // [B, H, T, Ni]
+  const cols = tf.slice(probs, [0, 0, 0, start], [B, H, T, Ni]); // [B, H, T, Ni]
   const byRow = tf.reshape(tf.transpose(cols, [0, 2, 1, 3]), [B, T, H * Ni]) as tf.Tensor3D; // [B, T, H*Ni]
   const rows = tf.reshape(gatherPositions(byRow, layout.items.map((it) => Array.from({ length: it.img.end - it.img.start }, (_, j) => it.img.start + j))), [B, k, H, Ni]); // [B, k, H, Ni]
   const norm = tf.div(rows, tf.add(tf.sum(rows, -1, true), EPS)); // [B, k, H, Ni]

@@ -14,7 +14,7 @@ import { DDIMScheduler } from "../../../diffusion/ddim";
 import { makeSchedule } from "../../../diffusion/schedule";
 import type { Prediction } from "../../../diffusion/scheduler";
 import type { EditorConfig } from "../config";
-import { GROUND_FIRST_LAYER, groundLoss, groundTargets, imgImageAttention } from "../grounding";
+import { GROUND_FIRST_LAYER, groundLoss, groundTargets, imageTokenGrid, imgImageAttention } from "../grounding";
 import { conditionDropout, conditionLoss, regionPixelWeights } from "../losses";
 import { editorCondition, editorLayout, stage2Loss, type Editor } from "../model";
 import { editResidual } from "../residual";
@@ -64,8 +64,8 @@ export function textLoss(e: Editor, ex: readonly TextExample[], groundWeight = 0
   if (r.conditionLogits === null) throw new Error("textLoss: the layout has no answers");
   const ce = conditionLoss(r.conditionLogits, layout);
   if (!ground) return ce;
-  const Ni = layout.items[0].image.end - layout.items[0].image.start;
-  const { target, weight } = groundTargets(ex.map((x) => x.objectMask), e.config.image, Math.round(Math.sqrt(Ni)));
+  const { count: Ni, grid } = imageTokenGrid(layout);
+  const { target, weight } = groundTargets(ex.map((x) => x.objectMask), e.config.image, grid);
   if (!weight.some((w) => w > 0)) return ce;
   const maps = r.mllm.attention.slice(GROUND_FIRST_LAYER).map((a) => imgImageAttention(a, layout)); // per layer [B, Ni]
   const lg = groundLoss(maps, tf.tensor2d(target, [ex.length, Ni]), tf.tensor1d(weight));
