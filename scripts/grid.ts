@@ -16,7 +16,7 @@
 import * as path from "path";
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
-import { checkName, projectRoot } from "../lib/core/paths";
+import { checkName, displayPath, projectRoot } from "../lib/core/paths";
 import { checkProfileName, currentProfile, PROFILE_ENV } from "../lib/core/profile";
 import { progress } from "../lib/core/progress";
 import { GridCache } from "../lib/train/grid/cache";
@@ -164,7 +164,7 @@ async function main(): Promise<number> {
   process.stdout.write(`${a.dryRun ? "dry run: " : ""}${report.jobs.length} jobs in ${(report.wallMs / 1000).toFixed(1)}s, ${failed} failed or skipped\n`);
   if (a.record !== null && !a.dryRun) {
     const file = writeResult(a.record, {
-      config: { grid: a.grid, profile: a.profile, jobs: a.jobs, only: a.only, inline: a.inline, cache: a.cache },
+      config: { grid: a.grid, profile: a.profile, jobs: a.jobs, only: a.only, inline: a.inline, cache: displayPath(a.cache) },
       seed: [...new Set(nodes.map((n) => n.seed))],
       data: { wallSeconds: report.wallMs / 1000, failed, jobs: report.jobs.map((j) => ({ id: j.id, key: j.key, status: j.status, wallSeconds: j.wallMs === undefined ? null : j.wallMs / 1000, ...(j.error ? { error: j.error } : {}) })) },
     });
