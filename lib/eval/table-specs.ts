@@ -69,6 +69,7 @@ export const TABLE1_SPEC: TableSpec = {
     ...chainClaims(T1_METRICS, ["SpatialEdit", "MGIE"], "attention tuning beats embedding tuning: SpatialEdit > MGIE"),
     ...chainClaims(T1_METRICS, ["SpatialEdit", "SpatialEdit w/o DE"], "the data engine helps: SpatialEdit > w/o DE"),
     ...chainClaims(T1_METRICS, ["SpatialEdit", "SpatialEdit_Finetune"], "more generic data is not enough: SpatialEdit > Finetune"),
+    ...chainClaims(T1_METRICS, ["SpatialEdit", "InsPix2Pix"], "an MLLM-driven editor beats a text-encoder editor: SpatialEdit > InsPix2Pix"),
   ],
 };
 
