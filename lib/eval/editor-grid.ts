@@ -275,16 +275,32 @@ export function stage1GridSummary(vqa: EditorGridReport["vqa"], resamples = 2000
 }
 
 /**
- * The Stage II claims of the editor issue (paper Table 1, §7.2) on the object judge: SpatialEdit beats
- * w/o S1 (Stage I helps) and beats MGIE-like (attention tuning on spatial edits beats embedding
- * tuning on generic ones). Each verdict is the mean difference over every finished seed, with a
- * bootstrap interval over seeds and then items (paired over the same items within a seed), from the
- * grid's SpatialEval-mini evaluation nodes; null without any. The lines say which claims reproduce.
+ * The Stage II claims (paper Table 1, §7.2; Table 5 for LoRA) on the object judge, each "a beats b"
+ * between two of the grid's variants: Stage I helps (SpatialEdit > w/o S1), Stage II helps
+ * (SpatialEdit > w/o S2), attention tuning on spatial edits beats MGIE-like, the data engine helps
+ * (> w/o DE), more generic data is not enough (> Finetune), the MLLM-driven editor beats the
+ * text-encoder one (> InsPix2Pix), and attention tuning beats LoRA.
  */
-export const STAGE2_CLAIM_ROWS = [VARIANT_ROWS.spatialedit, VARIANT_ROWS["wo-s1"], VARIANT_ROWS.mgie] as const;
+export const STAGE2_CLAIMS: readonly { a: string; b: string; text: string }[] = [
+  { a: "spatialedit", b: "wo-s1", text: "Stage I helps" },
+  { a: "spatialedit", b: "wo-s2", text: "Stage II on spatial edits helps" },
+  { a: "spatialedit", b: "mgie", text: "attention tuning on spatial edits beats MGIE-like" },
+  { a: "spatialedit", b: "wo-de", text: "the data engine helps" },
+  { a: "spatialedit", b: "finetune", text: "more generic data is not enough" },
+  { a: "spatialedit", b: "ip2p", text: "an MLLM-driven editor beats a text-encoder editor" },
+  { a: "spatialedit", b: "lora", text: "attention tuning beats LoRA" },
+].map((c) => ({ a: VARIANT_ROWS[c.a], b: VARIANT_ROWS[c.b], text: `${c.text}: ${VARIANT_ROWS[c.a]} > ${VARIANT_ROWS[c.b]}` }));
 
+/**
+ * Verdicts on the Stage II claims from the grid's SpatialEval-mini evaluation nodes; null without
+ * any. Each claim compares its two variants over the seeds both have finished (so a baseline
+ * trained at one seed is compared at that seed only, not against the other seeds' mean), with a
+ * bootstrap interval over those seeds and then items, paired over the same items within a seed.
+ * The lines say which claims reproduce, which are reversed, and which are not measured yet.
+ */
 export function stage2GridSummary(evaluations: EditorGridReport["evaluations"], resamples = 2000): { seeds: Record<string, number[]>; verdicts: OrderingVerdict[]; text: string } | null {
-  const spatial = evaluations.filter((e) => e.benchmark === "spatialeval" && (STAGE2_CLAIM_ROWS as readonly string[]).includes(e.row));
+  const rows = new Set(STAGE2_CLAIMS.flatMap((c) => [c.a, c.b]));
+  const spatial = evaluations.filter((e) => e.benchmark === "spatialeval" && rows.has(e.row));
   if (spatial.length === 0) return null;
   const metric = "object judge";
   const ms = spatial.flatMap((e) => {
@@ -292,19 +308,22 @@ export function stage2GridSummary(evaluations: EditorGridReport["evaluations"], 
     const run: EvalRun = { method: e.row, seed: e.seed, benchmark: e.benchmark, benchmarkHash: "", items: e.items, summary: e.metrics, seconds: 0 };
     return runMeasurements(run, [metric]);
   });
-  const spec: TableSpec = {
-    ...TABLE1_SPEC,
-    claims: [
-      { metric, chain: [VARIANT_ROWS.spatialedit, VARIANT_ROWS["wo-s1"]], text: "Stage I helps: SpatialEdit > w/o S1" },
-      { metric, chain: [VARIANT_ROWS.spatialedit, VARIANT_ROWS.mgie], text: "attention tuning on spatial edits beats MGIE-like: SpatialEdit > MGIE" },
-    ],
+  const seeds = Object.fromEntries([...rows].map((r) => [r, [...new Set(spatial.filter((e) => e.row === r).map((e) => e.seed))].sort((x, y) => x - y)]));
+  const shared = (c: { a: string; b: string }) => seeds[c.a].filter((s) => seeds[c.b].includes(s));
+  const rng = new Rng(0).fork("stage2-summary");
+  const verdicts = STAGE2_CLAIMS.flatMap((c) => {
+    const common = new Set(shared(c));
+    const spec: TableSpec = { ...TABLE1_SPEC, claims: [{ metric, chain: [c.a, c.b], text: c.text }] };
+    return checkOrderings(spec, ms.filter((m) => common.has(m.seed)), rng, resamples);
+  });
+  const claimLine = (v: OrderingVerdict) => {
+    if (v.verdict === "not measured") {
+      const lacking = [v.a, v.b].filter((r) => seeds[r].length === 0);
+      return `- ${v.text}: not measured (${lacking.length > 0 ? `no finished evaluation of ${lacking.join(" or ")}` : "no seed that both have finished"}).`;
+    }
+    const word = v.verdict === "holds" ? "reproduces" : v.verdict === "reversed" ? "reversed" : "not established (the interval includes 0)";
+    return `- ${v.text}: ${word} (${v.verdict}; over seeds ${shared(v).join(", ")}).`;
   };
-  const verdicts = checkOrderings(spec, ms, new Rng(0).fork("stage2-summary"), resamples);
-  const seeds = Object.fromEntries(STAGE2_CLAIM_ROWS.map((r) => [r, [...new Set(spatial.filter((e) => e.row === r).map((e) => e.seed))].sort((a, b) => a - b)]));
-  const claimLine = (v: OrderingVerdict) =>
-    v.verdict === "not measured"
-      ? `- ${v.text}: not measured (a variant has no finished evaluation).`
-      : `- ${v.text}: ${v.verdict === "holds" ? "reproduces" : v.verdict === "reversed" ? "reversed" : "not established (the interval includes 0)"} (${v.verdict}; seeds ${seeds[v.a].join(", ")} vs ${seeds[v.b].join(", ")}).`;
   return { seeds, verdicts, text: [formatVerdicts(verdicts), "", ...verdicts.map(claimLine)].join("\n") };
 }
 

@@ -86,16 +86,27 @@ describe("the editor's grid", () => {
     const grid = (se: number[], other: number[]): Evals =>
       [0, 1].flatMap((seed) => [evalOf(VARIANT_ROWS.spatialedit, seed, se), evalOf(VARIANT_ROWS["wo-s1"], seed, other), evalOf(VARIANT_ROWS.mgie, seed, other)]);
     const holds = stage2GridSummary(grid(high, low), 300)!;
-    expect(holds.verdicts.map((v) => `${v.a} > ${v.b}: ${v.verdict}`)).toEqual([`${VARIANT_ROWS.spatialedit} > ${VARIANT_ROWS["wo-s1"]}: holds`, `${VARIANT_ROWS.spatialedit} > ${VARIANT_ROWS.mgie}: holds`]);
+    const measured = (vs: typeof holds.verdicts) => vs.filter((v) => v.verdict !== "not measured");
+    expect(measured(holds.verdicts).map((v) => `${v.a} > ${v.b}: ${v.verdict}`)).toEqual([`${VARIANT_ROWS.spatialedit} > ${VARIANT_ROWS["wo-s1"]}: holds`, `${VARIANT_ROWS.spatialedit} > ${VARIANT_ROWS.mgie}: holds`]);
+    expect(holds.verdicts.map((v) => v.b)).toEqual(["wo-s1", "wo-s2", "mgie", "wo-de", "finetune", "ip2p", "lora"].map((v) => VARIANT_ROWS[v]));
     expect(holds.seeds[VARIANT_ROWS.spatialedit]).toEqual([0, 1]);
     expect(holds.verdicts[0].ours!.diff).toBeCloseTo(0.75 - 0.125, 12);
-    expect(holds.text).toContain("Stage I helps: SpatialEdit > w/o S1: reproduces (holds; seeds 0, 1 vs 0, 1).");
+    expect(holds.text).toContain("- Stage I helps: SpatialEdit > SpatialEdit w/o S1: reproduces (holds; over seeds 0, 1).");
+    expect(holds.text).toContain("- the data engine helps: SpatialEdit > SpatialEdit w/o DE: not measured (no finished evaluation of SpatialEdit w/o DE).");
     const reversed = stage2GridSummary(grid(low, high), 300)!;
-    expect(reversed.verdicts.map((v) => v.verdict)).toEqual(["reversed", "reversed"]);
-    expect(reversed.text).toContain("SpatialEdit > MGIE: reversed");
-    // without MGIE-like's evaluation that claim is not measured; without any evaluation there is no summary
+    expect(measured(reversed.verdicts).map((v) => v.verdict)).toEqual(["reversed", "reversed"]);
+    expect(reversed.text).toContain("beats MGIE-like: SpatialEdit > MGIE: reversed");
+    // without MGIE-like's evaluation that claim is not measured
     const partial = stage2GridSummary(grid(high, low).filter((e) => e.row !== VARIANT_ROWS.mgie), 300)!;
-    expect(partial.verdicts[1].verdict).toBe("not measured");
+    expect(partial.verdicts[2].verdict).toBe("not measured");
+    // a baseline finished at one seed only is compared at that seed: seed 1 of SpatialEdit does not enter its verdict
+    const oneSeed = [evalOf(VARIANT_ROWS.spatialedit, 0, high), evalOf(VARIANT_ROWS.spatialedit, 1, low), evalOf(VARIANT_ROWS.ip2p, 0, low)];
+    const ip2p = stage2GridSummary(oneSeed, 300)!.verdicts.find((v) => v.b === VARIANT_ROWS.ip2p)!;
+    expect(ip2p.ours!.diff).toBeCloseTo(0.75 - 0.125, 12);
+    expect(ip2p.ours!.paired).toBe(true);
+    expect(stage2GridSummary(oneSeed, 300)!.text).toContain("SpatialEdit > InsPix2Pix: reproduces (holds; over seeds 0).");
+    const noCommon = stage2GridSummary([evalOf(VARIANT_ROWS.spatialedit, 1, high), evalOf(VARIANT_ROWS.ip2p, 0, low)], 300)!;
+    expect(noCommon.text).toContain("SpatialEdit > InsPix2Pix: not measured (no seed that both have finished).");
     expect(stage2GridSummary([])).toBeNull();
     expect(() => stage2GridSummary([{ ...evalOf(VARIANT_ROWS.spatialedit, 0, high), items: [] }])).toThrow(`stage2GridSummary: evaluation '${VARIANT_ROWS.spatialedit}@s0' has no per-item scores`);
   });
