@@ -23,6 +23,11 @@ export interface ProgressOptions {
 export interface Progress {
   /** Advances by `n` units, with optional metrics shown beside the bar. */
   tick(n?: number, metrics?: Record<string, number>): void;
+  /**
+   * Advances by `n` units done before this run (the steps of a resumed checkpoint): they count
+   * toward the bar, not toward the rate and the time left, which only this run's work measures.
+   */
+  skip(n: number): void;
   /** Final line with total time; idempotent. */
   done(metrics?: Record<string, number>): void;
   readonly count: number;
@@ -45,9 +50,9 @@ function formatMetrics(metrics: Record<string, number> | undefined): string {
     .join(" ");
 }
 
-/** The text of one progress line (pure; exported for tests). */
-export function progressLine(label: string, count: number, total: number, elapsedMs: number, metrics?: Record<string, number>): string {
-  const rate = elapsedMs > 0 ? (count * 1000) / elapsedMs : 0;
+/** The text of one progress line (pure; exported for tests). `skipped` of the `count` units were done before this run. */
+export function progressLine(label: string, count: number, total: number, elapsedMs: number, metrics?: Record<string, number>, skipped = 0): string {
+  const rate = elapsedMs > 0 ? ((count - skipped) * 1000) / elapsedMs : 0;
   const parts = [label];
   if (total > 0) {
     const frac = Math.min(1, count / total);
@@ -76,6 +81,7 @@ export function progress(options: ProgressOptions = {}): Progress {
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   let entry: NotebookDisplay | null = null;
   let count = 0;
+  let skipped = 0;
   let last = 0;
   let finished = false;
   let lastMetrics: Record<string, number> | undefined;
@@ -83,7 +89,7 @@ export function progress(options: ProgressOptions = {}): Progress {
 
   const draw = (final: boolean) => {
     if (options.silent) return;
-    const line = progressLine(label, count, total, Date.now() - start, lastMetrics) + (final ? " done" : "");
+    const line = progressLine(label, count, total, Date.now() - start, lastMetrics, skipped) + (final ? " done" : "");
     if (nb !== null) {
       // tslab sends each display over zeromq without waiting; a second send before the event loop
       // has turned (a synchronous loop) fails with "Socket is busy writing" and kills the kernel.
@@ -112,6 +118,11 @@ export function progress(options: ProgressOptions = {}): Progress {
         draw(false);
       }
     },
+    skip(n: number) {
+      if (!Number.isInteger(n) || n < 0) throw new Error(`progress: skip takes a whole number of units >= 0, got ${n}`);
+      count += n;
+      skipped += n;
+    },
     done(metrics?: Record<string, number>) {
       if (finished) return;
       finished = true;
@@ -133,6 +144,9 @@ export function tapProgress(inner: Progress, after: () => void): Progress {
     tick(n = 1, metrics) {
       inner.tick(n, metrics);
       after();
+    },
+    skip(n) {
+      inner.skip(n);
     },
     done(metrics) {
       inner.done(metrics);

@@ -123,7 +123,7 @@ export async function trainResumable<T extends ResumableTask>(o: ResumableOption
     resumedFrom = last;
   }
   const bar = o.progress ?? makeProgress({ total: o.steps, label: o.label ?? path.basename(o.dir), silent: o.silent });
-  if (start > 0) bar.tick(start);
+  if (start > 0) bar.skip(start);
   const save = (step: number): void => {
     saveCheckpoint(path.join(o.dir, stepDir(step)), {
       params: task.params,

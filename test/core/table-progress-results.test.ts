@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { progress, progressLine } from "../../lib/core/progress";
 import { readStamp } from "../../lib/core/artefact";
 import { gitCommit, readResult, writeResult } from "../../lib/core/results";
@@ -54,6 +54,28 @@ describe("progress", () => {
   it("formats a line with count, percentage, rate and metrics", () => {
     expect(progressLine("train", 50, 200, 10_000, { loss: 0.5 })).toBe("train [#####...............] 50/200 25% 10s<30s 5.00/s loss=0.5000");
     expect(progressLine("scan", 7, 0, 2000)).toBe("scan 7 2s 3.50/s");
+    // 250 of the 300 steps came from a resumed checkpoint: the rate and the time left count this run's 50
+    expect(progressLine("train", 300, 2000, 10_000, undefined, 250)).toBe("train [###.................] 300/2000 15% 10s<5m40s 5.00/s");
+  });
+  it("counts resumed units in the bar but not in the rate, and refuses a bad skip", () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(0);
+      const lines: string[] = [];
+      const bar = progress({ total: 100, label: "resume", write: (l) => lines.push(l), intervalMs: 0 });
+      bar.skip(60);
+      expect(lines).toEqual([]);
+      vi.setSystemTime(10_000);
+      bar.tick(1);
+      expect(bar.count).toBe(61);
+      // one unit in 10 s: 0.1 per second, 39 units left take 6m30s (with the 60 resumed ones counted: 6.1/s and 6 s)
+      expect(lines).toEqual(["resume [############........] 61/100 61% 10s<6m30s 0.10/s"]);
+    } finally {
+      vi.useRealTimers();
+    }
+    const bar = progress({ total: 10, silent: true });
+    expect(() => bar.skip(-1)).toThrow("progress: skip takes a whole number of units >= 0, got -1");
+    expect(() => bar.skip(1.5)).toThrow("progress: skip takes a whole number of units >= 0, got 1.5");
   });
   it("writes throttled lines to a sink and a final line", () => {
     const lines: string[] = [];

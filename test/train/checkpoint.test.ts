@@ -7,6 +7,7 @@ import { initBackend } from "../../lib/backend/select";
 import { disposeParams, type Params } from "../../lib/nn/layers";
 import { canonicalJson, diffConfig, hashJson } from "../../lib/train/checkpoint-config";
 import { CheckpointMismatchError, fromPretrained, loadCheckpoint, readCheckpointMeta, saveCheckpoint } from "../../lib/train/checkpoint";
+import type { Progress } from "../../lib/core/progress";
 import { latestStep, trainResumable } from "../../lib/train/checkpoint-resume";
 import { makeToyTask, toyConfig, type ToyConfig } from "../../lib/train/grid/toy";
 
@@ -46,6 +47,16 @@ describe("config identity", () => {
 });
 
 describe("checkpoints", () => {
+  it("a resumed run shows its checkpoint's steps as skipped on the progress bar, not as this run's work", async () => {
+    const c = toyConfig({ steps: 6, checkpointEvery: 2 });
+    const dir = tmp();
+    (await run(dir, c, 3, 3)).task.dispose(); // checkpoint at step 2, killed in step 3
+    const calls: string[] = [];
+    const bar: Progress = { tick: (n = 1) => void calls.push(`tick ${n}`), skip: (n) => void calls.push(`skip ${n}`), done: () => void calls.push("done"), count: 0, elapsedMs: 0 };
+    const r = await trainResumable({ dir, config: c, seed: 3, steps: c.steps, checkpointEvery: c.checkpointEvery, progress: bar, dataManifestHash: "data-1", init: ({ rng }) => makeToyTask(c, 3, rng) });
+    r.task.dispose();
+    expect(calls).toEqual(["skip 2", "tick 1", "tick 1", "tick 1", "tick 1", "done"]);
+  });
   it("resume after a kill ends with the weights and losses of an uninterrupted run (full and attention tuning)", async () => {
     for (const [tune, steps] of [["full", 10], ["attention", 6]] as const) {
       const c = toyConfig({ steps, checkpointEvery: 2, tune });
