@@ -17,21 +17,19 @@ import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
 import { writeResult } from "../lib/core/results";
 import { Rng } from "../lib/core/rng";
-import { dataEngineConfig } from "../lib/data/config";
-import { buildScene } from "../lib/data/generate";
 import { adaptImageTokens } from "../lib/models/editor/adapter";
 import { editorConfig, type EditorConfig } from "../lib/models/editor/config";
 import { denoiserTokenCount } from "../lib/models/editor/denoiser";
 import { encodeImages } from "../lib/models/editor/encoder";
 import { editHead } from "../lib/models/editor/heads";
-import { conditionDropout } from "../lib/models/editor/losses";
-import { createEditor, disposeEditor, editorDenoise, editorLayout, editorParamCounts, editorParams, editorTunable, stage2Loss, type Editor, type Stage2Batch } from "../lib/models/editor/model";
+import { createEditor, disposeEditor, editorDenoise, editorParamCounts, editorParams, editorTunable, stage2Loss, type Editor, type Stage2Batch } from "../lib/models/editor/model";
 import { mllmForward } from "../lib/models/editor/mllm";
 import { countParams, disposeParams, type Params } from "../lib/nn/layers";
 import { initTransformer, transformer, type TransformerConfig } from "../lib/nn/transformer";
 import { checkTuningMode } from "../lib/nn/tuning";
 import { trainStep } from "../lib/train/adam";
 import { FusedAdam } from "../lib/train/fused-adam";
+import { makeBatch, texts } from "./editor-batch";
 
 const SEED = 1234;
 const str = (name: string, def: string): string => (process.argv.find((x) => x.startsWith(`--${name}=`)) ?? `--${name}=${def}`).split("=")[1];
@@ -40,34 +38,6 @@ const median = (xs: number[]): number => {
   const s = xs.slice().sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-
-/** Real instructions and language conditions from the data engine (seeded), B of them. */
-function texts(B: number): { instructions: string[]; conditions: string[] } {
-  const cfg = dataEngineConfig("quick");
-  const instructions: string[] = [];
-  const conditions: string[] = [];
-  for (let k = 0; instructions.length < B; k++) {
-    for (const e of buildScene(k, SEED, cfg).edits) {
-      instructions.push(e.text);
-      conditions.push(e.condition);
-    }
-  }
-  return { instructions: instructions.slice(0, B), conditions: conditions.slice(0, B) };
-}
-
-function makeBatch(e: Editor, B: number, t: { instructions: string[]; conditions: string[] }): Stage2Batch {
-  const rng = new Rng(SEED).fork("batch");
-  const S = e.config.image;
-  const n = B * S * S * 3;
-  return {
-    source: tf.tensor4d(rng.fork("src").uniformArray(n, -1, 1), [B, S, S, 3]),
-    noisy: tf.tensor4d(rng.fork("noisy").normalArray(n), [B, S, S, 3]),
-    target: tf.tensor4d(rng.fork("target").normalArray(n, 0, 0.3), [B, S, S, 3]),
-    t: Array.from({ length: B }, (_, i) => (i * 397) % e.config.timesteps),
-    layout: editorLayout(e, t.instructions, t.conditions),
-    ...conditionDropout(rng.fork("drop"), B, e.config),
-  };
-}
 
 /** docs/environment.md's editor-sized reference step: 4 blocks, d 64, 4 heads, FF 256, batch B, 80 tokens, MSE, Adam. */
 function referenceStep(B: number): { step: () => void; dispose: () => void; params: number } {
@@ -126,7 +96,7 @@ async function main(): Promise<void> {
   const rounds = num("rounds", 3);
   const mode = checkTuningMode(str("mode", "attention"));
   process.stdout.write(`backend ${backend.name}; batch ${B}; ${rounds} rounds x ${steps} steps; ${mode} tuning; Stage II step (L_condition + L_edit)\n`);
-  const t = texts(B);
+  const t = texts(B, SEED);
   const ref = referenceStep(B);
   ref.step(); // warm-up
   const rows: Record<string, unknown>[] = [];
@@ -135,7 +105,7 @@ async function main(): Promise<void> {
     const c = editorConfig(profile);
     configs[profile] = c;
     const e = createEditor(c, new Rng(SEED));
-    const b = makeBatch(e, B, t);
+    const b = makeBatch(e, B, t, SEED);
     const vars = editorTunable(e, mode);
     const opt = new FusedAdam(1e-3);
     const step = () => void trainStep(opt, () => tf.tidy(() => stage2Loss(e, b).loss), {}, vars);

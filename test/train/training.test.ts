@@ -4,6 +4,7 @@ import { initBackend, wasmKernels } from "../../lib/backend/select";
 import { makeRng } from "../../lib/core/rng";
 import { selectVars, trainStep, trainStepAsync } from "../../lib/train/adam";
 import { registerTunedKernels, tunedKernelsReport, unregisterTunedKernels } from "../../lib/backend/kernels/register";
+import { meanGradientRewritten } from "../../lib/backend/kernels/exact";
 import {
   disposeParams,
   gatherEmbedding,
@@ -123,6 +124,7 @@ describe("backend selection with and without the tuned kernels", () => {
     await initBackend({ force: "wasm", env: { SPATIALEDIT_TUNED_KERNELS: "0" } });
     expect(wasmKernels()).toBe("stock (SPATIALEDIT_TUNED_KERNELS=0)");
     expect(tunedKernelsReport().registered).toBe(false);
+    expect(meanGradientRewritten()).toBe(false);
     const t = makeReferenceTask(referenceConfig("tiny"), 12);
     const losses = Array.from({ length: 6 }, () => t.step());
     t.dispose();
@@ -130,7 +132,8 @@ describe("backend selection with and without the tuned kernels", () => {
     await initBackend({ force: "cpu" });
     await initBackend({ force: "wasm", env: {} });
     expect(wasmKernels()).toMatch(/^tuned \(BatchMatMul route: (native|wasm)\)$/);
-    expect(tunedKernelsReport().kernels).toEqual(["BatchMatMul", "UnsortedSegmentSum", "Sum", "Identity", "Transpose", "SpatialEditAdam"]);
+    expect(tunedKernelsReport().kernels).toEqual(["BatchMatMul", "UnsortedSegmentSum", "Sum", "Identity", "Transpose", "SpatialEditAdam", "Cast", "Slice"]);
+    expect(meanGradientRewritten()).toBe(true);
   });
 });
 

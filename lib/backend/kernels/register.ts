@@ -1,6 +1,7 @@
 /**
  * Registers the tuned kernels on the wasm backend (replacing the stock ones, which are kept so that
- * `unregisterTunedKernels` restores them). `SPATIALEDIT_TUNED_KERNELS=0` keeps the stock kernels.
+ * `unregisterTunedKernels` restores them), with the exact rewrites of exact.ts (a data-sharing
+ * same-dtype Cast and a cheaper Mean gradient). `SPATIALEDIT_TUNED_KERNELS=0` keeps the stock kernels.
  */
 import * as tf from "@tensorflow/tfjs";
 import { envValue } from "../../core/env";
@@ -12,12 +13,13 @@ import { stockKernels } from "./stock";
 import { identityTunedConfig, sumTunedConfig } from "./sum";
 import { transposeTunedConfig } from "./transpose";
 import { adamWasmConfig } from "./adam";
+import { EXACT_KERNELS, registerMeanGradient, restoreMeanGradient } from "./exact";
 
 /** `0` disables the tuned wasm kernels (the stock tfjs-backend-wasm kernels are used). */
 export const TUNED_KERNELS_ENV = "SPATIALEDIT_TUNED_KERNELS";
 
 
-export const TUNED_KERNELS: KernelConfig[] = [batchMatMulTunedConfig, unsortedSegmentSumConfig, sumTunedConfig, identityTunedConfig, transposeTunedConfig, adamWasmConfig];
+export const TUNED_KERNELS: KernelConfig[] = [batchMatMulTunedConfig, unsortedSegmentSumConfig, sumTunedConfig, identityTunedConfig, transposeTunedConfig, adamWasmConfig, ...EXACT_KERNELS];
 
 const stock = stockKernels;
 let registered = false;
@@ -42,6 +44,7 @@ export function registerTunedKernels(opts: { route?: MatmulRoute } = {}): TunedK
       if (prev !== null) tf.unregisterKernel(k.kernelName, "wasm");
       tf.registerKernel(k);
     }
+    registerMeanGradient();
     registered = true;
   }
   setMatmulRoute(opts.route ?? (loadNativeBlas() !== null ? "native" : "wasm"));
@@ -57,6 +60,7 @@ export function unregisterTunedKernels(): void {
     if (prev !== null) tf.registerKernel(prev);
   }
   stock.clear();
+  restoreMeanGradient();
   registered = false;
 }
 
