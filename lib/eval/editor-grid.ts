@@ -293,9 +293,9 @@ export const STAGE2_CLAIMS: readonly { a: string; b: string; text: string }[] = 
 
 /**
  * Verdicts on the Stage II claims from the grid's SpatialEval-mini evaluation nodes; null without
- * any. Each claim compares its two variants over the seeds both have finished (so a baseline
- * trained at one seed is compared at that seed only, not against the other seeds' mean), with a
- * bootstrap interval over those seeds and then items, paired over the same items within a seed.
+ * any. Each claim compares its two variants over the seeds both have finished (checkOrderings: a
+ * baseline trained at one seed is compared at that seed only, not against the other seeds' mean),
+ * with a bootstrap interval over those seeds and then items, paired over the same items within a seed.
  * The lines say which claims reproduce, which are reversed, and which are not measured yet.
  */
 export function stage2GridSummary(evaluations: EditorGridReport["evaluations"], resamples = 2000): { seeds: Record<string, number[]>; verdicts: OrderingVerdict[]; text: string } | null {
@@ -309,20 +309,15 @@ export function stage2GridSummary(evaluations: EditorGridReport["evaluations"], 
     return runMeasurements(run, [metric]);
   });
   const seeds = Object.fromEntries([...rows].map((r) => [r, [...new Set(spatial.filter((e) => e.row === r).map((e) => e.seed))].sort((x, y) => x - y)]));
-  const shared = (c: { a: string; b: string }) => seeds[c.a].filter((s) => seeds[c.b].includes(s));
-  const rng = new Rng(0).fork("stage2-summary");
-  const verdicts = STAGE2_CLAIMS.flatMap((c) => {
-    const common = new Set(shared(c));
-    const spec: TableSpec = { ...TABLE1_SPEC, claims: [{ metric, chain: [c.a, c.b], text: c.text }] };
-    return checkOrderings(spec, ms.filter((m) => common.has(m.seed)), rng, resamples);
-  });
+  const spec: TableSpec = { ...TABLE1_SPEC, claims: STAGE2_CLAIMS.map((c) => ({ metric, chain: [c.a, c.b], text: c.text })) };
+  const verdicts = checkOrderings(spec, ms, new Rng(0).fork("stage2-summary"), resamples);
   const claimLine = (v: OrderingVerdict) => {
-    if (v.verdict === "not measured") {
+    if (v.ours === null) {
       const lacking = [v.a, v.b].filter((r) => seeds[r].length === 0);
       return `- ${v.text}: not measured (${lacking.length > 0 ? `no finished evaluation of ${lacking.join(" or ")}` : "no seed that both have finished"}).`;
     }
     const word = v.verdict === "holds" ? "reproduces" : v.verdict === "reversed" ? "reversed" : "not established (the interval includes 0)";
-    return `- ${v.text}: ${word} (${v.verdict}; over seeds ${shared(v).join(", ")}).`;
+    return `- ${v.text}: ${word} (${v.verdict}; over seeds ${v.ours.seeds.join(", ")}).`;
   };
   return { seeds, verdicts, text: [formatVerdicts(verdicts), "", ...verdicts.map(claimLine)].join("\n") };
 }

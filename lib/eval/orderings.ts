@@ -2,7 +2,9 @@
  * Does the paper's ordering hold in our numbers? (Printed under each table.) For each claim
  * "a beats b on metric m", the verdict is computed from the measurements: the mean difference
  * in the better direction and its bootstrap confidence interval (paired over items and seeds
- * when both methods were scored on the same items). The paper's own numbers are checked too.
+ * when both methods were scored on the same items), over the seeds both methods have, so that a
+ * method run at one seed is not set against another's mean over other seeds. The paper's own
+ * numbers are checked too.
  */
 import { Rng } from "../core/rng";
 import { paperValue } from "./paper-numbers";
@@ -20,8 +22,8 @@ export interface OrderingVerdict {
   b: string;
   /** The paper's values (in [0, 1] units) and whether they follow the claim; null when the paper has no such cell. */
   paper: { a: number; b: number; holds: boolean } | null;
-  /** Our means, the difference in the better direction (positive = a better) and its CI. */
-  ours: { a: number; b: number; diff: number; ci: Interval; paired: boolean } | null;
+  /** Our means over the seeds both have, the difference in the better direction (positive = a better) and its CI. */
+  ours: { a: number; b: number; diff: number; ci: Interval; paired: boolean; seeds: number[] } | null;
   verdict: Verdict;
 }
 
@@ -44,8 +46,11 @@ export function checkOrderings(spec: TableSpec, ms: readonly Measurement[], rng:
       const pa = metric.paper ? paperValue(spec.table, a, metric.paper.column, metric.paper.dataset) : null;
       const pb = metric.paper ? paperValue(spec.table, b, metric.paper.column, metric.paper.dataset) : null;
       const paper = pa !== null && pb !== null ? { a: pa, b: pb, holds: sign * (pa - pb) > 0 } : null;
-      const ga = groupBySeed(ms, a, claim.metric).groups;
-      const gb = groupBySeed(ms, b, claim.metric).groups;
+      const sa = groupBySeed(ms, a, claim.metric);
+      const sb = groupBySeed(ms, b, claim.metric);
+      const seeds = sa.seeds.filter((s) => sb.seeds.includes(s));
+      const ga = sa.groups.filter((_, i) => seeds.includes(sa.seeds[i]));
+      const gb = sb.groups.filter((_, i) => seeds.includes(sb.seeds[i]));
       let ours: OrderingVerdict["ours"] = null;
       let verdict: Verdict = "not measured";
       if (ga.length > 0 && gb.length > 0) {
@@ -55,7 +60,7 @@ export function checkOrderings(spec: TableSpec, ms: readonly Measurement[], rng:
         const diff = sign * (ma - mb);
         const lo = sign > 0 ? ci.lo : -ci.hi;
         const hi = sign > 0 ? ci.hi : -ci.lo;
-        ours = { a: ma, b: mb, diff, ci: { lo, hi }, paired: ci.paired };
+        ours = { a: ma, b: mb, diff, ci: { lo, hi }, paired: ci.paired, seeds };
         verdict = verdictFromCi(diff, { lo, hi });
       }
       out.push({ text: claim.text, metric: claim.metric, better: metric.better, a, b, paper, ours, verdict });
@@ -71,7 +76,7 @@ export function formatVerdicts(vs: readonly OrderingVerdict[]): string {
   return vs
     .map((v) => {
       const paper = v.paper ? `paper ${f(v.paper.a)} vs ${f(v.paper.b)} (${v.paper.holds ? "holds" : "does not hold"})` : "paper: no such cell";
-      const ours = v.ours ? `ours ${f(v.ours.a)} vs ${f(v.ours.b)}, difference ${f(v.ours.diff)} [95% CI ${f(v.ours.ci.lo)}, ${f(v.ours.ci.hi)}${v.ours.paired ? ", paired" : ""}]` : "ours: not measured";
+      const ours = v.ours ? `ours ${f(v.ours.a)} vs ${f(v.ours.b)}, difference ${f(v.ours.diff)} [95% CI ${f(v.ours.ci.lo)}, ${f(v.ours.ci.hi)}${v.ours.paired ? ", paired" : ""}; seeds ${v.ours.seeds.join(", ")}]` : "ours: not measured";
       return `${v.a} > ${v.b} on ${v.metric} (${v.better} is better): ${v.verdict.toUpperCase()} — ${ours}; ${paper}`;
     })
     .join("\n");

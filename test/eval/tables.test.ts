@@ -118,7 +118,16 @@ describe("ordering check", () => {
     expect(flipped.map((v) => v.verdict)).toEqual(["reversed", "holds"]);
     const noisy = verdicts(chain([1, 0, 1, 0, 1, 0, 1, 1], [1, 0, 1, 0, 1, 0, 1, 0], [1, 0, 1, 0, 0, 1, 0, 1]));
     expect(noisy.map((v) => v.verdict)).toEqual(["holds, not significant", "tie"]);
-    expect(formatVerdicts(good).split("\n")[0]).toMatch(/^SpatialEdit > SpatialEdit w\/o S1 on object judge \(higher is better\): HOLDS — ours 1\.000 vs 0\.500, difference 0\.500 \[95% CI 0\.\d{3}, 0\.\d{3}, paired\]; paper 0\.730 vs 0\.660 \(holds\)$/);
+    expect(formatVerdicts(good).split("\n")[0]).toMatch(/^SpatialEdit > SpatialEdit w\/o S1 on object judge \(higher is better\): HOLDS — ours 1\.000 vs 0\.500, difference 0\.500 \[95% CI 0\.\d{3}, 0\.\d{3}, paired; seeds 0\]; paper 0\.730 vs 0\.660 \(holds\)$/);
+  });
+  it("compares two methods over the seeds both have: another seed of one method does not enter, no common seed is not measured", () => {
+    const se = [...per("SpatialEdit", "object judge", 0, [1, 1, 0, 0]), ...per("SpatialEdit", "object judge", 1, [0, 0, 0, 0])];
+    const v = (ms: Measurement[]) => checkOrderings(TABLE1_SPEC, ms, new Rng(2), 300).find((x) => x.metric === "object judge" && x.b === "InsPix2Pix")!;
+    const one = v([...se, ...per("InsPix2Pix", "object judge", 0, [0, 0, 0, 0])]);
+    // over seed 0 only: 0.5 vs 0 (over both of SpatialEdit's seeds it would be 0.25 vs 0)
+    expect([one.ours!.a, one.ours!.b, one.ours!.diff, one.ours!.seeds, one.ours!.paired]).toEqual([0.5, 0, 0.5, [0], true]);
+    const none = v([...se.filter((m) => m.seed === 1), ...per("InsPix2Pix", "object judge", 0, [0, 0, 0, 0])]);
+    expect([none.verdict, none.ours]).toEqual(["not measured", null]);
   });
   it("lower-is-better metrics flip the sign (L1 on Table 5)", () => {
     const ms = [...per("SpatialEdit", "L1", 0, [0.1, 0.1, 0.1]), ...per("SpatialEdit-LoRA", "L1", 0, [0.3, 0.3, 0.3])];
