@@ -81,3 +81,28 @@ export function formatVerdicts(vs: readonly OrderingVerdict[]): string {
     })
     .join("\n");
 }
+
+const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(3)}`;
+
+/**
+ * Which of the paper's claims reproduced, computed from the verdicts of each table (markdown): a
+ * claim check reproduces when our interval excludes 0 in the paper's direction, is contradicted
+ * when it excludes 0 the other way, is not established when it includes 0, and is not measured
+ * when a method has no finished seed in common with the other. Only checks where the paper's own
+ * numbers follow the claim (or the paper has no such cell) are claims of the paper.
+ */
+export function claimsReport(tables: readonly { table: string; verdicts: readonly OrderingVerdict[] }[]): string {
+  const rows = tables.flatMap((t) => t.verdicts.filter((v) => v.paper === null || v.paper.holds).map((v) => ({ table: t.table, v })));
+  const line = ({ table, v }: (typeof rows)[number]) =>
+    `- Table ${table}, ${v.metric}: ${v.a} > ${v.b}` + (v.ours ? `: ${signed(v.ours.diff)} [${signed(v.ours.ci.lo)}, ${signed(v.ours.ci.hi)}], seeds ${v.ours.seeds.join(", ")}` : "");
+  const groups: [string, (v: OrderingVerdict) => boolean][] = [
+    ["Reproduced (our 95% interval excludes 0 in the paper's direction)", (v) => v.verdict === "holds"],
+    ["Contradicted (our interval excludes 0 in the other direction)", (v) => v.verdict === "reversed"],
+    ["Not established (our interval includes 0)", (v) => v.verdict === "holds, not significant" || v.verdict === "reversed, not significant" || v.verdict === "tie"],
+    ["Not measured (a method has no finished seed in common with the other)", (v) => v.verdict === "not measured"],
+  ];
+  const parts = groups.map(([title, keep]) => [title, rows.filter((r) => keep(r.v))] as const);
+  const count = (i: number) => parts[i][1].length;
+  const head = `Of ${rows.length} checks of the paper's claims: ${count(0)} reproduced, ${count(1)} contradicted, ${count(2)} not established, ${count(3)} not measured.`;
+  return [head, ...parts.filter(([, rs]) => rs.length > 0).flatMap(([title, rs]) => ["", `**${title}**`, ...rs.map(line)])].join("\n");
+}

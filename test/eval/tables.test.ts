@@ -8,6 +8,7 @@ import {
   buildTable4,
   checkOrderings,
   formatVerdicts,
+  claimsReport,
   Measurement,
   paperNumbers,
   paperRows,
@@ -119,6 +120,17 @@ describe("ordering check", () => {
     const noisy = verdicts(chain([1, 0, 1, 0, 1, 0, 1, 1], [1, 0, 1, 0, 1, 0, 1, 0], [1, 0, 1, 0, 0, 1, 0, 1]));
     expect(noisy.map((v) => v.verdict)).toEqual(["holds, not significant", "tie"]);
     expect(formatVerdicts(good).split("\n")[0]).toMatch(/^SpatialEdit > SpatialEdit w\/o S1 on object judge \(higher is better\): HOLDS — ours 1\.000 vs 0\.500, difference 0\.500 \[95% CI 0\.\d{3}, 0\.\d{3}, paired; seeds 0\]; paper 0\.730 vs 0\.660 \(holds\)$/);
+  });
+  it("claimsReport sorts the paper's claims into reproduced / contradicted / not established / not measured, and moves with the numbers", () => {
+    const ms = (se: number[], wo: number[]) => [...per("SpatialEdit", "object judge", 0, se), ...per("SpatialEdit w/o S1", "object judge", 0, wo)];
+    const report = (m: Measurement[]) => claimsReport([{ table: "1", verdicts: checkOrderings(TABLE1_SPEC, m, new Rng(4), 300).filter((v) => v.metric === "object judge") }]);
+    const up = report(ms([1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0]));
+    expect(up.split("\n")[0]).toBe("Of 6 checks of the paper's claims: 1 reproduced, 0 contradicted, 0 not established, 5 not measured.");
+    expect(up).toContain("**Reproduced (our 95% interval excludes 0 in the paper's direction)**\n- Table 1, object judge: SpatialEdit > SpatialEdit w/o S1: +1.000 [+1.000, +1.000], seeds 0");
+    const down = report(ms([0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1]));
+    expect(down.split("\n")[0]).toBe("Of 6 checks of the paper's claims: 0 reproduced, 1 contradicted, 0 not established, 5 not measured.");
+    expect(down).toContain("- Table 1, object judge: SpatialEdit > SpatialEdit w/o S1: -1.000 [-1.000, -1.000], seeds 0");
+    expect(report(ms([1, 0, 1, 0], [0, 1, 1, 0])).split("\n")[0]).toBe("Of 6 checks of the paper's claims: 0 reproduced, 0 contradicted, 1 not established, 5 not measured.");
   });
   it("compares two methods over the seeds both have: another seed of one method does not enter, no common seed is not measured", () => {
     const se = [...per("SpatialEdit", "object judge", 0, [1, 1, 0, 0]), ...per("SpatialEdit", "object judge", 1, [0, 0, 0, 0])];
