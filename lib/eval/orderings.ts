@@ -88,7 +88,8 @@ const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(3)}`;
  * Which of the paper's claims reproduced, computed from the verdicts of each table (markdown): a
  * claim check reproduces when our interval excludes 0 in the paper's direction, is contradicted
  * when it excludes 0 the other way, is not established when it includes 0, and is not measured
- * when a method has no finished seed in common with the other. Only checks where the paper's own
+ * when there is no seed at which both methods have the metric (a method not finished at a common
+ * seed, or a metric its evaluation does not compute). Only checks where the paper's own
  * numbers follow the claim (or the paper has no such cell) are claims of the paper.
  */
 export function claimsReport(tables: readonly { table: string; verdicts: readonly OrderingVerdict[] }[]): string {
@@ -99,7 +100,7 @@ export function claimsReport(tables: readonly { table: string; verdicts: readonl
     ["Reproduced (our 95% interval excludes 0 in the paper's direction)", (v) => v.verdict === "holds"],
     ["Contradicted (our interval excludes 0 in the other direction)", (v) => v.verdict === "reversed"],
     ["Not established (our interval includes 0)", (v) => v.verdict === "holds, not significant" || v.verdict === "reversed, not significant" || v.verdict === "tie"],
-    ["Not measured (a method has no finished seed in common with the other)", (v) => v.verdict === "not measured"],
+    ["Not measured (no seed at which both methods have this metric)", (v) => v.verdict === "not measured"],
   ];
   const parts = groups.map(([title, keep]) => [title, rows.filter((r) => keep(r.v))] as const);
   const count = (i: number) => parts[i][1].length;
