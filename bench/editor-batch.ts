@@ -1,7 +1,7 @@
 /**
- * The editor benches' seeded Stage II batch: real data-engine instructions and language conditions
- * (so that sequence lengths are realistic), seeded noise for images, noise and targets (values do
- * not change the time).
+ * What the editor benches share: their seeded Stage II batch (real data-engine instructions and
+ * language conditions, so that sequence lengths are realistic; seeded noise for images, noise and
+ * targets, whose values do not change the time), their `--name=value` flags and the median.
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../lib/core/rng";
@@ -38,3 +38,12 @@ export function makeBatch(e: Editor, B: number, t: { instructions: string[]; con
     ...conditionDropout(rng.fork("drop"), B, e.config),
   };
 }
+
+/** The value of `--name=value` on the command line, or `def`. */
+export const str = (name: string, def: string): string => (process.argv.find((x) => x.startsWith(`--${name}=`)) ?? `--${name}=${def}`).split("=")[1];
+export const num = (name: string, def: number): number => Number(str(name, String(def)));
+
+export const median = (xs: number[]): number => {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};

@@ -29,15 +29,9 @@ import { initTransformer, transformer, type TransformerConfig } from "../lib/nn/
 import { checkTuningMode } from "../lib/nn/tuning";
 import { trainStep } from "../lib/train/adam";
 import { FusedAdam } from "../lib/train/fused-adam";
-import { makeBatch, texts } from "./editor-batch";
+import { makeBatch, median, num, str, texts } from "./editor-batch";
 
 const SEED = 1234;
-const str = (name: string, def: string): string => (process.argv.find((x) => x.startsWith(`--${name}=`)) ?? `--${name}=${def}`).split("=")[1];
-const num = (name: string, def: number): number => Number(str(name, String(def)));
-const median = (xs: number[]): number => {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** docs/environment.md's editor-sized reference step: 4 blocks, d 64, 4 heads, FF 256, batch B, 80 tokens, MSE, Adam. */
 function referenceStep(B: number): { step: () => void; dispose: () => void; params: number } {

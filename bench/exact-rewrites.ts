@@ -19,15 +19,9 @@ import { editorConfig } from "../lib/models/editor/config";
 import { createEditor, disposeEditor, editorTunable, stage2Loss } from "../lib/models/editor/model";
 import { trainStep } from "../lib/train/adam";
 import { FusedAdam } from "../lib/train/fused-adam";
-import { makeBatch, texts } from "./editor-batch";
+import { makeBatch, median, num, str, texts } from "./editor-batch";
 
 const SEED = 1234;
-const str = (name: string, def: string): string => (process.argv.find((x) => x.startsWith(`--${name}=`)) ?? `--${name}=${def}`).split("=")[1];
-const num = (name: string, def: number): number => Number(str(name, String(def)));
-const median = (xs: number[]): number => {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main(): Promise<void> {
   const backend = await initBackend();
