@@ -20,7 +20,7 @@ import * as tf from "@tensorflow/tfjs";
 import { backend_util, slice_util, util } from "@tensorflow/tfjs";
 import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
 import { f32Of, i32Of, type WasmBackendLike } from "../wasm-heap";
-import { callStock, stockKernels } from "./stock";
+import { callStock, swapInKernel, swapOutKernel } from "./stock";
 import { identityShared } from "./sum";
 
 export function castShared(args: { inputs: { x: TensorInfo }; backend: unknown; attrs: { dtype: string } }): TensorInfo {
@@ -116,22 +116,12 @@ export function meanGradientRewritten(): boolean {
 
 /** Registers only the exact rewrites (for comparing with and without them; register.ts does it with the rest). */
 export function registerExactRewrites(): void {
-  for (const k of EXACT_KERNELS) {
-    if (tf.getKernel(k.kernelName, "wasm") === k) continue;
-    if (!stockKernels.has(k.kernelName)) stockKernels.set(k.kernelName, tf.getKernel(k.kernelName, "wasm") ?? null);
-    if (tf.getKernel(k.kernelName, "wasm")) tf.unregisterKernel(k.kernelName, "wasm");
-    tf.registerKernel(k);
-  }
+  for (const k of EXACT_KERNELS) swapInKernel(k);
   registerMeanGradient();
 }
 
 /** Removes the exact rewrites, restoring tfjs' own kernels and gradient. */
 export function unregisterExactRewrites(): void {
-  for (const k of EXACT_KERNELS) {
-    if (tf.getKernel(k.kernelName, "wasm") !== k) continue;
-    tf.unregisterKernel(k.kernelName, "wasm");
-    const prev = stockKernels.get(k.kernelName) ?? null;
-    if (prev !== null) tf.registerKernel(prev);
-  }
+  for (const k of EXACT_KERNELS) swapOutKernel(k);
   restoreMeanGradient();
 }

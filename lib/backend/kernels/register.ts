@@ -3,13 +3,12 @@
  * `unregisterTunedKernels` restores them), with the exact rewrites of exact.ts (a data-sharing
  * same-dtype Cast and a cheaper Mean gradient). `SPATIALEDIT_TUNED_KERNELS=0` keeps the stock kernels.
  */
-import * as tf from "@tensorflow/tfjs";
 import { envValue } from "../../core/env";
 import type { KernelConfig } from "@tensorflow/tfjs";
 import { loadNativeBlas, nativeBlasStatus } from "../native-blas";
 import { batchMatMulTunedConfig, matmulRoute, setMatmulRoute, type MatmulRoute } from "./batch-matmul";
 import { unsortedSegmentSumConfig } from "./segment-sum";
-import { stockKernels } from "./stock";
+import { stockKernels, swapInKernel, swapOutKernel } from "./stock";
 import { identityTunedConfig, sumTunedConfig } from "./sum";
 import { transposeTunedConfig } from "./transpose";
 import { adamWasmConfig } from "./adam";
@@ -21,7 +20,6 @@ export const TUNED_KERNELS_ENV = "SPATIALEDIT_TUNED_KERNELS";
 
 export const TUNED_KERNELS: KernelConfig[] = [batchMatMulTunedConfig, unsortedSegmentSumConfig, sumTunedConfig, identityTunedConfig, transposeTunedConfig, adamWasmConfig, ...EXACT_KERNELS];
 
-const stock = stockKernels;
 let registered = false;
 
 export interface TunedKernelsReport {
@@ -38,12 +36,7 @@ export interface TunedKernelsReport {
  */
 export function registerTunedKernels(opts: { route?: MatmulRoute } = {}): TunedKernelsReport {
   if (!registered) {
-    for (const k of TUNED_KERNELS) {
-      const prev = tf.getKernel(k.kernelName, "wasm") ?? null;
-      stock.set(k.kernelName, prev);
-      if (prev !== null) tf.unregisterKernel(k.kernelName, "wasm");
-      tf.registerKernel(k);
-    }
+    for (const k of TUNED_KERNELS) swapInKernel(k);
     registerMeanGradient();
     registered = true;
   }
@@ -54,12 +47,8 @@ export function registerTunedKernels(opts: { route?: MatmulRoute } = {}): TunedK
 /** Restores the stock wasm kernels (and removes kernels that wasm did not have). */
 export function unregisterTunedKernels(): void {
   if (!registered) return;
-  for (const k of TUNED_KERNELS) {
-    tf.unregisterKernel(k.kernelName, "wasm");
-    const prev = stock.get(k.kernelName) ?? null;
-    if (prev !== null) tf.registerKernel(prev);
-  }
-  stock.clear();
+  for (const k of TUNED_KERNELS) swapOutKernel(k);
+  stockKernels.clear();
   restoreMeanGradient();
   registered = false;
 }
