@@ -191,7 +191,7 @@ async function timeEval(g: EvalGroup, parent: KeyedNode, profile: string, n: num
         const bench = ensureBenchmark(benchmark, profile);
         items = bench.items.length;
         timed = Math.min(n, items);
-        run = () => evaluateGridEditor(row, model, { ...bench, items: bench.items.slice(0, timed) }, seed);
+        run = () => evaluateGridEditor(row, model, { ...bench, items: bench.items.slice(0, timed) }, seed, { profile });
       }
       const setupSeconds = ms(t0) / 1000;
       const t1 = performance.now();

@@ -13,6 +13,7 @@ export * from "./eval/judges";
 export * from "./eval/judge-perception";
 export * from "./eval/features";
 export * from "./eval/mobilenet-features";
+export * from "./eval/stored-edits";
 export * from "./eval/onnx-features";
 export * from "./eval/instruction-parser";
 export * from "./eval/stats";

@@ -31,7 +31,10 @@ import type { GridNode, KeyedNode } from "../train/grid/node";
 import { registerRecipe } from "../train/grid/recipes";
 import { ensureBenchmark } from "./benchmark-generate";
 import type { Benchmark, BenchmarkKind } from "./benchmark-io";
-import { evaluate, runMeasurements, type EvalRun, type ItemScores } from "./evaluate";
+import { evalConfig, evaluate, runMeasurements, type EvalRun, type ItemScores } from "./evaluate";
+import { loadMobileNetV2Features } from "./mobilenet-features";
+import { writeEdits } from "./stored-edits";
+import type { RgbImage } from "../engine/types";
 import { checkOrderings, formatVerdicts, type OrderingVerdict } from "./orderings";
 import { TABLE1_SPEC, type TableSpec } from "./table-specs";
 import { editorFeatureExtractor, trainedEditor } from "./trained-editor";
@@ -45,10 +48,11 @@ import { stage1Comparisons, stage1Conclusion, type Stage1Comparison, type VqaRun
  * that a cached evaluation made by older evaluation code is not served as a current one. Bump it
  * when the metrics change (2: L1 on the edit region / background and "feature sim (ours)";
  * 3: the benchmark is part of the config, so a general-editing evaluation exists beside each).
+ * 4: "feature sim (MobileNetV2)" for the trained variants, and the node stores its edits (stored-edits.ts).
  * Not bumped for metrics added beside unchanged ones ("object judge: done" / "kept"): an older
  * cached evaluation is still right for the metrics it has and simply lacks the new ones.
  */
-export const EVAL_NODE_VERSION = 3;
+export const EVAL_NODE_VERSION = 4;
 
 /** Seeds of the grid per profile (tables show mean and spread over them). */
 export const EDITOR_GRID_SEEDS: Record<string, number[]> = { tiny: [0], quick: [0], paper: [0, 1, 2] };
@@ -166,12 +170,19 @@ export function memoryWatch(): { watch: (p: Progress) => Progress; summary: () =
 
 /**
  * What an evaluation node does with its trained editor: edits every item of `bench` (10 sampling
- * steps) and scores the edits with the judges and the editor's own feature similarity.
+ * steps) and scores the edits with the judges, the editor's own feature similarity and the
+ * MobileNetV2's (at the profile's input size); `edits` receives every edited image by item id.
  */
-export async function evaluateGridEditor(row: string, model: EditorModel, bench: Benchmark, seed: number, onProgress?: (done: number) => void): Promise<EvalRun> {
-  const features = [editorFeatureExtractor(model)];
+export async function evaluateGridEditor(row: string, model: EditorModel, bench: Benchmark, seed: number, o: { profile: string; onProgress?: (done: number) => void; edits?: Map<string, RgbImage> }): Promise<EvalRun> {
+  const cfg = evalConfig(o.profile);
+  const features = [editorFeatureExtractor(model), await loadMobileNetV2Features({ inputSize: cfg.mobileNetInputSize })];
   try {
-    return await evaluate(trainedEditor(row, model, { steps: 10, seed }), bench, { seed, features, onProgress });
+    return await evaluate(trainedEditor(row, model, { steps: 10, seed }), bench, {
+      seed,
+      features,
+      onProgress: o.onProgress,
+      onResults: (items, results) => items.forEach((it, i) => o.edits?.set(it.id, results[i])),
+    });
   } finally {
     features.forEach((f) => f.dispose());
   }
@@ -209,7 +220,7 @@ export function registerEditorGrid(): void {
       return { steps, finalLoss: tail.reduce((a, b) => a + b, 0) / tail.length, resumedFrom: result.resumedFrom, losses: result.losses, memory: memory.summary(), examples: { kept, skipped } };
     });
   }
-  registerRecipe("editor-eval", async (node, parentDir, _outDir, progress) => {
+  registerRecipe("editor-eval", async (node, parentDir, outDir, progress) => {
     if (parentDir === null) throw new Error(`editor-eval node '${node.id}' needs a trained parent`);
     const { row, profile, benchmark } = node.config as { row: string; profile: string; benchmark: BenchmarkKind };
     const parent = fromPretrained(parentDir);
@@ -219,8 +230,10 @@ export function registerEditorGrid(): void {
     try {
       const bench = ensureBenchmark(benchmark, profile);
       const bar = progress(bench.items.length, node.id);
-      const run = await evaluateGridEditor(row, model, bench, node.seed, (done) => bar.tick(done - bar.count));
+      const edits = new Map<string, RgbImage>();
+      const run = await evaluateGridEditor(row, model, bench, node.seed, { profile, onProgress: (done) => bar.tick(done - bar.count), edits });
       bar.done();
+      writeEdits(outDir, edits);
       return { row, seed: node.seed, benchmark, summary: run.summary, items: run.items, benchmarkHash: run.benchmarkHash, seconds: run.seconds };
     } finally {
       disposeEditor(model);

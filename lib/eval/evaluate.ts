@@ -74,6 +74,8 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** Called after each batch (progress bars). */
   onProgress?: (done: number, total: number) => void;
+  /** Called with each batch's items and the editor's images for them (to store the edits). */
+  onResults?: (items: readonly BenchmarkItem[], results: readonly RgbImage[]) => void;
 }
 
 const digest = (img: RgbImage) => crypto.createHash("sha1").update(img.data).update(`${img.width}x${img.height}`).digest("hex");
@@ -119,6 +121,7 @@ export async function evaluate(editor: Editor, benchmark: Benchmark, options: Ev
   for (let s = 0; s < benchmark.items.length; s += batch) {
     const items = benchmark.items.slice(s, s + batch);
     const results = await runEditor(editor, items);
+    options.onResults?.(items, results);
     const feats = new Map<string, { r: Float32Array[]; t: Float32Array[] }>();
     for (const fx of options.features ?? []) feats.set(fx.name, { r: await featuresOf(fx, results.map((r, i) => toRgb(atTruthSize(r, items[i].truth, "evaluate")))), t: await featuresOf(fx, items.map((it) => it.truth)) });
     items.forEach((item, i) => {

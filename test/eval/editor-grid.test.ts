@@ -14,6 +14,9 @@ import { fromPretrained } from "../../lib/train/checkpoint";
 import { TABLE2_SPEC } from "../../lib/eval/table-specs";
 import { disposeParams } from "../../lib/nn/layers";
 import type { EditorNodeConfig } from "../../lib/models/editor/train/node";
+import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
+import { evaluate, type ItemScores } from "../../lib/eval/evaluate";
+import { readEdits, storedEditor } from "../../lib/eval/stored-edits";
 
 beforeAll(async () => {
   await initBackend();
@@ -123,6 +126,16 @@ describe("the editor's grid", () => {
     const summary = (cache.done(evalKey)!.summary as { summary: Record<string, { mean: number; n: number }> }).summary;
     expect(summary["object judge"].n).toBeGreaterThan(0);
     expect(summary["object judge"].mean).toBeGreaterThanOrEqual(0);
+    // the trained variant gets the independent network's feature similarity too, and its edits are stored:
+    // scored again without the editor, they give the node's per-item scores
+    expect(summary["feature sim (MobileNetV2)"].n).toBe(summary.L1.n);
+    const bench = ensureBenchmark("spatialeval", "tiny");
+    const stored = readEdits(cache.outDir(evalKey));
+    expect(stored.size).toBe(bench.items.length);
+    const items = (cache.done(evalKey)!.summary as { items: ItemScores[] }).items;
+    const rescored = await evaluate(storedEditor("SpatialEdit", stored), bench, { seed: 0 });
+    expect(rescored.items.map((x) => x.metrics["object judge"])).toEqual(items.map((x) => x.metrics["object judge"]));
+    expect(rescored.items.map((x) => x.metrics.SSIM)).toEqual(items.map((x) => x.metrics.SSIM));
     const again = await runGrid(nodes, { cache, runner: inlineRunner(cache), jobs: 1, only: ["eval-spatialedit@s0"], silent: true });
     expect(again.jobs.every((j) => j.status === "cached")).toBe(true);
     // every training phase records its tensors and RSS per step: the tensor count is flat over the phase
