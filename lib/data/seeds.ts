@@ -24,10 +24,11 @@ export const SEED_RANGES: Readonly<Record<"training" | "heldOut", SeedRange>> = 
 
 /**
  * The base seeds of the benchmarks (inside `SEED_RANGES.heldOut`): SpatialEval-mini, general editing, held-out spatial VQA,
- * and a validation set made like SpatialEval-mini from other scenes, for choosing a setting (a loss weight) without
- * looking at the test items.
+ * a validation set made like SpatialEval-mini from other scenes, for choosing a setting (a loss weight) without
+ * looking at the test items, and the scenes of the encoder probe (lib/eval/encoder-probe.ts: what the frozen
+ * encoder's patch tokens carry).
  */
-export const BENCHMARK_SEEDS = { spatialEval: 2_000_000_001, generalEdit: 2_000_000_002, spatialVqa: 2_000_000_003, spatialEvalValidation: 2_000_000_004 } as const;
+export const BENCHMARK_SEEDS = { spatialEval: 2_000_000_001, generalEdit: 2_000_000_002, spatialVqa: 2_000_000_003, spatialEvalValidation: 2_000_000_004, encoderProbe: 2_000_000_005 } as const;
 
 export function inRange(seed: number, r: SeedRange): boolean {
   return Number.isInteger(seed) && seed >= r.from && seed <= r.to;
