@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       scenes ??= probeScenes(config.scenes, editor.config.image);
       const r = probeEncoder(editor, scenes, { config });
       const seconds = (performance.now() - t1) / 1000;
-      console.log(`${id} (${nodes[id]!.key}, ${node.phase}): ${r.scenes.train} / ${r.scenes.val} / ${r.scenes.test} scenes, ${r.objectPatches.test} test object patches, ${seconds.toFixed(1)} s`);
+      console.log(`${id} (${nodes[id]!.key}, ${node.phase}): ${r.scenes.train} / ${r.scenes.val} / ${r.scenes.test} scenes, ${r.objectPatches.test} test object patches (${(100 * r.uniqueColourShare).toFixed(1)}% of all object patches show an object whose colour is unique in its scene), ${seconds.toFixed(1)} s`);
       for (const s of r.sources) {
         console.log(`  ${s.source.padEnd(16)} d ${String(s.dim).padStart(3)}  coverage R² ${s.coverage.testR2.toFixed(3)}  colour ${s.colour.testAcc.toFixed(3)} (majority ${s.colour.majority.toFixed(3)})  shape ${s.shape.testAcc.toFixed(3)} (majority ${s.shape.majority.toFixed(3)})`);
       }

@@ -12,11 +12,15 @@
  *   `minCover` covered (one-vs-all ridge, argmax accuracy, against the majority class).
  * Feature sources, each probed the same way: `encoder` (the node's frozen encoder), `random-encoder`
  * (the same architecture at initialisation: what training added), `pixels` (the patch's raw RGB:
- * colour is there by construction, shape may need context), `encoder+adapter` (the encoder token
- * beside the MLLM image token Ada_img makes of the m x m patches around it).
+ * colour is there by construction, shape may need context), `pixel-context` (the raw RGB of the
+ * 3 x 3 patches around it, zero outside the image: what a linear read-out of the neighbourhood the
+ * encoder can attend to gives), `encoder+adapter` (the encoder token beside the MLLM image token
+ * Ada_img makes of the m x m patches around it).
  * `encoderVerdict` reads the numbers: an attribute is carried when the probe beats the majority
  * class by `minGain` and the Wilson 95% lower bound of its accuracy is above the majority class;
- * coverage when its R² is at least `minR2`.
+ * coverage when its R² is at least `minR2`. For an attribute the encoder does not carry, the verdict
+ * also says whether the pixel context does (then the encoder drops what a linear read-out could
+ * have; if not, a linear probe cannot tell whether the encoder holds it in another form).
  */
 import { createHash } from "crypto";
 import * as tf from "@tensorflow/tfjs";
@@ -31,7 +35,7 @@ import { patchTruth, type ProbeScene } from "./patch-truth";
 import { classificationProbe, regressionProbe, type ClassProbe, type ProbeSplit, type RegressionProbe } from "./ridge-probe";
 import { wilsonCi } from "./stats";
 
-export const FEATURE_SOURCES = ["encoder", "random-encoder", "pixels", "encoder+adapter"] as const;
+export const FEATURE_SOURCES = ["encoder", "random-encoder", "pixels", "pixel-context", "encoder+adapter"] as const;
 export type FeatureSource = (typeof FEATURE_SOURCES)[number];
 
 export interface EncoderProbeConfig {
@@ -136,22 +140,59 @@ export function pixelFeatures(images: readonly Float32Array[], size: number, pat
   return { x, d };
 }
 
+/**
+ * Per patch of every image, the raw values of the (2 radius + 1)^2 patches around it (row-major,
+ * each in patchify order; 0 outside the image) [B * N * (2 radius + 1)^2 * patch * patch * 3].
+ */
+export function pixelContextFeatures(images: readonly Float32Array[], size: number, patch: number, radius = 1): { x: Float32Array; d: number } {
+  const own = pixelFeatures(images, size, patch);
+  const g = size / patch;
+  const w = 2 * radius + 1;
+  const d = w * w * own.d;
+  const x = new Float32Array(images.length * g * g * d);
+  for (let b = 0; b < images.length; b++) {
+    for (let pr = 0; pr < g; pr++) {
+      for (let pc = 0; pc < g; pc++) {
+        const row = (b * g + pr) * g + pc;
+        for (let dr = -radius; dr <= radius; dr++) {
+          for (let dc = -radius; dc <= radius; dc++) {
+            const r = pr + dr;
+            const c = pc + dc;
+            if (r < 0 || r >= g || c < 0 || c >= g) continue;
+            const at = row * d + ((dr + radius) * w + (dc + radius)) * own.d;
+            const from = ((b * g + r) * g + c) * own.d;
+            x.set(own.x.subarray(from, from + own.d), at);
+          }
+        }
+      }
+    }
+  }
+  return { x, d };
+}
+
 /** The targets of all scenes, patches stacked scene after scene. */
 export interface StackedTruth {
   patchesPerScene: number;
   coverage: Float32Array;
   colour: Int32Array;
   shape: Int32Array;
+  /** 1 where the patch's main object is the only one of its colour in the scene (its colour names it), else 0. */
+  uniqueColour: Uint8Array;
 }
 
 export function stackTruth(scenes: readonly ProbeScene[], size: number, patch: number, minCover: number): StackedTruth {
   const per = (size / patch) ** 2;
-  const out: StackedTruth = { patchesPerScene: per, coverage: new Float32Array(scenes.length * per), colour: new Int32Array(scenes.length * per), shape: new Int32Array(scenes.length * per) };
+  const n = scenes.length * per;
+  const out: StackedTruth = { patchesPerScene: per, coverage: new Float32Array(n), colour: new Int32Array(n), shape: new Int32Array(n), uniqueColour: new Uint8Array(n) };
   scenes.forEach((s, k) => {
     const t = patchTruth(s.mask, s.objects, size, patch, minCover);
     out.coverage.set(t.coverage, k * per);
     out.colour.set(t.colour, k * per);
     out.shape.set(t.shape, k * per);
+    t.object.forEach((id, j) => {
+      const o = s.objects.find((x) => x.id === id);
+      out.uniqueColour[k * per + j] = o !== undefined && s.objects.filter((x) => x.colour === o.colour).length === 1 ? 1 : 0;
+    });
   });
   return out;
 }
@@ -225,8 +266,21 @@ export function encoderVerdict(probes: readonly SourceProbe[], t: Pick<EncoderPr
       : !colour && !shape
         ? "so the hypothesis holds: the encoder does not say which object lies in a patch, and no later phase that keeps it frozen can read it there"
         : `so the hypothesis holds in part: the encoder does not say the object's ${colour ? "shape" : "colour"} in its patch`;
+  const context = probes.find((p) => p.source === "pixel-context");
+  const notes =
+    context === undefined
+      ? []
+      : (["colour", "shape"] as const)
+          .filter((k) => !(k === "colour" ? colour : shape))
+          .map((k) => {
+            const q = context[k];
+            const at = `${q.testAcc.toFixed(2)} vs majority class ${q.majority.toFixed(2)}`;
+            return beatsMajority(q, t.minGain)
+              ? `a linear probe reads the object's ${k} from the pixels of the 3 x 3 patches around the patch (${at}), so the encoder drops what its context holds`
+              : `nor does a linear probe read the object's ${k} from the pixels of the 3 x 3 patches around the patch (${at}), so a linear probe cannot tell whether the encoder holds it in another form`;
+          });
   const others = probes.filter((p) => p.source !== "encoder").map((p) => `${p.source}: ${numbers(p)}`);
-  return { coverage, colour, shape, text: `${carries}; ${reading}${others.length > 0 ? ` (test split; ${others.join("; ")})` : ""}.` };
+  return { coverage, colour, shape, text: `${carries}; ${reading}${notes.map((n) => `; ${n}`).join("")}${others.length > 0 ? ` (test split; ${others.join("; ")})` : ""}.` };
 }
 
 export interface EncoderProbeResult {
@@ -239,6 +293,8 @@ export interface EncoderProbeResult {
   objectPatches: { train: number; val: number; test: number };
   /** Object patches per class over all scenes (COLOURS, SHAPES order). */
   classCounts: { colour: Record<string, number>; shape: Record<string, number> };
+  /** Share of the object patches whose main object is the only one of its colour in the scene (so its colour names it). */
+  uniqueColourShare: number;
   sources: SourceProbe[];
   verdict: EncoderVerdict;
   seconds: { features: number; probes: number };
@@ -254,6 +310,7 @@ function features(e: Editor, source: FeatureSource, images: Float32Array[], c: E
   if (source === "encoder") return encoderFeatures(e, images, c.batch);
   if (source === "encoder+adapter") return encoderFeatures(e, images, c.batch, true);
   if (source === "pixels") return pixelFeatures(images, e.config.image, e.config.encPatch);
+  if (source === "pixel-context") return pixelContextFeatures(images, e.config.image, e.config.encPatch);
   const fresh = createEditor(e.config, new Rng(c.randomSeed).fork("random-encoder"), { tokenizer: e.tokenizer, imageTokens: e.imageTokens });
   try {
     return encoderFeatures(fresh, images, c.batch);
@@ -298,6 +355,7 @@ export function probeEncoder(e: Editor, scenes: readonly ProbeScene[], o: Encode
     patches: sizes(all),
     objectPatches: sizes(objects),
     classCounts: { colour: count(truth.colour, COLOURS), shape: count(truth.shape, SHAPES) },
+    uniqueColourShare: truth.uniqueColour.reduce((a, v) => a + v, 0) / truth.colour.filter((c) => c >= 0).length,
     sources: probes,
     verdict: encoderVerdict(probes, c),
     seconds: { features: featureMs / 1000, probes: probeMs / 1000 },

@@ -7,8 +7,8 @@
  *   lib/models/editor/train/data.ts: the world's sampler, rendered straight at the editor's size);
  * - `patchTruth`: per patch of side `patch` (row-major over the patch grid, as the encoder's tokens):
  *   the share of its pixels on any object, and the colour and shape class (indices into the world's
- *   COLOURS and SHAPES) of the object with most pixels there; -1 for patches less than `minCover`
- *   covered by objects (ties between objects: the lower id).
+ *   COLOURS and SHAPES) and the id of the object with most pixels there; -1 for patches less than
+ *   `minCover` covered by objects (ties between objects: the lower id).
  */
 import { Rng } from "../core/rng";
 import { BENCHMARK_SEEDS, checkHeldOutSeed } from "../data/seeds";
@@ -47,6 +47,8 @@ export interface PatchTruth {
   colour: Int32Array;
   /** Shape class (SHAPES index) of the patch's main object, -1 below `minCover` [N]. */
   shape: Int32Array;
+  /** Id of the patch's main object, -1 below `minCover` [N]. */
+  object: Int32Array;
 }
 
 /** The targets of every patch of one scene (mask [size * size], patches of side `patch`). */
@@ -57,7 +59,7 @@ export function patchTruth(mask: Int32Array, objects: readonly SceneObject[], si
   const byId = new Map(objects.map((o) => [o.id, o]));
   const g = size / patch;
   const n = g * g;
-  const out: PatchTruth = { coverage: new Float32Array(n), colour: new Int32Array(n).fill(-1), shape: new Int32Array(n).fill(-1) };
+  const out: PatchTruth = { coverage: new Float32Array(n), colour: new Int32Array(n).fill(-1), shape: new Int32Array(n).fill(-1), object: new Int32Array(n).fill(-1) };
   for (let pr = 0; pr < g; pr++) {
     for (let pc = 0; pc < g; pc++) {
       const counts = new Map<number, number>();
@@ -80,6 +82,7 @@ export function patchTruth(mask: Int32Array, objects: readonly SceneObject[], si
         if (o === undefined) throw new Error(`patchTruth: the mask shows object id ${main}, which is not in the scene's object list`);
         out.colour[t] = COLOURS.indexOf(o.colour);
         out.shape[t] = SHAPES.indexOf(o.shape);
+        out.object[t] = main;
       }
     }
   }

@@ -12,9 +12,11 @@ import {
   encoderProbeConfig,
   encoderVerdict,
   encoderWeightsHash,
+  pixelContextFeatures,
   pixelFeatures,
   probeEncoder,
   sceneSplit,
+  stackTruth,
   type SourceProbe,
 } from "../../lib/eval/encoder-probe";
 import { ensureGridNodes, loadGridEditor } from "../../lib/eval/grid-models";
@@ -124,6 +126,12 @@ describe("patch targets from the exact ground truth", () => {
     expect(Array.from(t.coverage)).toEqual([1, 0.75, 0.5, 0]);
     expect(Array.from(t.colour)).toEqual([2, 7, 1, -1]); // blue, yellow, red (id 2 before 7), none
     expect(Array.from(t.shape)).toEqual([0, 1, 3, -1]); // cube, sphere, cone, none
+    expect(Array.from(t.object)).toEqual([3, 5, 2, -1]);
+    // stacked over scenes: whether the main object's colour names it in its scene
+    const twin = [obj(2, "red", "cone"), obj(3, "blue", "cube"), obj(5, "blue", "sphere"), obj(7, "gray", "cylinder")];
+    const stacked = stackTruth([{ index: 0, image: new Float32Array(48), mask, objects }, { index: 1, image: new Float32Array(48), mask, objects: twin }], 4, 2, 0.5);
+    expect(Array.from(stacked.uniqueColour)).toEqual([1, 1, 1, 0, 0, 0, 1, 0]);
+    expect(Array.from(stacked.colour)).toEqual([2, 7, 1, -1, 2, 2, 1, -1]);
     const strict = patchTruth(mask, objects, 4, 2, 0.6);
     expect(Array.from(strict.colour)).toEqual([2, 7, -1, -1]);
     expect(() => patchTruth(mask, objects, 4, 3)).toThrow("patchTruth: patch (3) must divide the image side (4)");
@@ -150,6 +158,18 @@ describe("features per patch", () => {
     const want = tf.tidy(() => patchify(imageBatch(images, c.image), c.encPatch).dataSync());
     expect(px.d).toBe(c.encPatch * c.encPatch * 3);
     expect(Array.from(px.x)).toEqual(Array.from(want));
+    // the 3 x 3 context: the patch itself in the middle, its neighbours around, 0 outside the image
+    const ctx = pixelContextFeatures(images, c.image, c.encPatch);
+    const gp = c.image / c.encPatch;
+    expect(ctx.d).toBe(9 * px.d);
+    const block = (row: number, k: number) => Array.from(ctx.x.subarray(row * ctx.d + k * px.d, row * ctx.d + (k + 1) * px.d));
+    const own = (row: number) => Array.from(px.x.subarray(row * px.d, (row + 1) * px.d));
+    const inner = gp + 1; // patch (1, 1) of image 0
+    expect(block(inner, 4)).toEqual(own(inner));
+    expect(block(inner, 0)).toEqual(own(0)); // up-left neighbour
+    expect(block(inner, 5)).toEqual(own(inner + 1)); // right neighbour
+    expect(block(gp * gp + 0, 0)).toEqual(new Array(px.d).fill(0)); // image 1's corner patch: nothing up-left
+    expect(block(gp * gp + 0, 4)).toEqual(own(gp * gp));
     const enc = encoderFeatures(e, images, 2);
     const both = encoderFeatures(e, images, 2, true);
     const g = c.image / c.encPatch;
@@ -203,6 +223,12 @@ describe("the verdict", () => {
     expect(part.text).toContain("but not the object's shape (probe accuracy 0.42 vs majority class 0.40); so the hypothesis holds in part: the encoder does not say the object's shape in its patch.");
     const other = encoderVerdict([probe("encoder", 0.9, 0.2, 0.8)], t);
     expect(other.text).toContain("the encoder does not say the object's colour in its patch");
+    // for what the encoder lacks, whether the pixels around the patch hold it linearly
+    const read = encoderVerdict([probe("encoder", 0.9, 0.9, 0.42), probe("pixel-context", 0.9, 0.9, 0.7)], t);
+    expect(read.text).toContain("; a linear probe reads the object's shape from the pixels of the 3 x 3 patches around the patch (0.70 vs majority class 0.40), so the encoder drops what its context holds");
+    const unread = encoderVerdict([probe("encoder", 0.9, 0.9, 0.42), probe("pixel-context", 0.9, 0.9, 0.41)], t);
+    expect(unread.text).toContain("; nor does a linear probe read the object's shape from the pixels of the 3 x 3 patches around the patch (0.41 vs majority class 0.40), so a linear probe cannot tell whether the encoder holds it in another form");
+    expect(yes.text).not.toContain("3 x 3");
     expect(() => encoderVerdict([probe("pixels", 1, 1, 1)], t)).toThrow("encoderVerdict: no 'encoder' probe among pixels");
   });
 
@@ -222,11 +248,13 @@ describe("the encoder probe on a grid node (tiny)", () => {
     const config = encoderProbeConfig("tiny");
     const scenes = probeScenes(config.scenes, editor.config.image);
     const r = probeEncoder(editor, scenes, { config });
-    expect(r.sources.map((s) => s.source)).toEqual(["encoder", "random-encoder", "pixels", "encoder+adapter"]);
-    expect(r.sources.map((s) => s.dim)).toEqual([editor.config.encD, editor.config.encD, 48, editor.config.encD + editor.config.d]);
+    expect(r.sources.map((s) => s.source)).toEqual(["encoder", "random-encoder", "pixels", "pixel-context", "encoder+adapter"]);
+    expect(r.sources.map((s) => s.dim)).toEqual([editor.config.encD, editor.config.encD, 48, 9 * 48, editor.config.encD + editor.config.d]);
     expect(r.scenes).toEqual({ train: 9, val: 3, test: 3 });
     expect(r.patches).toEqual({ train: 9 * 16, val: 3 * 16, test: 3 * 16 });
     expect(r.objectPatches.train + r.objectPatches.val + r.objectPatches.test).toBe(Object.values(r.classCounts.colour).reduce((a, b) => a + b, 0));
+    expect(r.uniqueColourShare).toBeGreaterThanOrEqual(0);
+    expect(r.uniqueColourShare).toBeLessThanOrEqual(1);
     for (const s of r.sources) {
       expect(s.colour.n).toEqual(r.objectPatches);
       expect(s.coverage.n).toEqual(r.patches);
