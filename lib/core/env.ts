@@ -130,6 +130,7 @@ export const ENV = {
   SPATIALEDIT_DEBUG: onOff(false, "1 prints the full stack of a script's error instead of one line."),
   SPATIALEDIT_GIT_COMMIT: commitHash("The commit of a tree without .git (a copied tree), recorded in provenance.", "asked from git"),
   SPATIALEDIT_PYTHON: text("/usr/bin/python3", "a path", "The Python with PyTorch that bench/train-step.ts compares against."),
+  SPATIALEDIT_TRAIN_MISSING: onOff(true, "0 makes notebook 07 read the grid cache only (the seeds at which every per-layer variant is evaluated) instead of training what it lacks."),
   SPATIALEDIT_MACHINE_NOTE: text("", "text", "A note about the machine recorded in benchmark results (e.g. the GPU)."),
 } as const;
 

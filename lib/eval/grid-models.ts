@@ -131,6 +131,15 @@ export function cachedGridNodes(profile: string, ids: readonly string[], o: { ca
 }
 
 /**
+ * The seeds of `seeds` whose nodes `ids(seed)` the cache holds, every one finished: what a notebook
+ * that only reads the cache can show (e.g. notebook 07 on `paper` with the per-layer variants
+ * trained at some seeds only).
+ */
+export function seedsInCache(profile: string, seeds: readonly number[], ids: (seed: number) => string[], o: { cacheDir?: string } = {}): number[] {
+  return seeds.filter((s) => Object.values(cachedGridNodes(profile, ids(s), o)).every((n) => n !== null));
+}
+
+/**
  * The editor of a finished training node, rebuilt from the final checkpoint in `dir` (a node's
  * `dir` from `ensureGridNodes`). The caller disposes it (`disposeEditor`).
  */

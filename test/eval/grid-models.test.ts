@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
-import { cachedGridNodes, ensureGridNodes, gridLosses, loadGridEditor } from "../../lib/eval/grid-models";
+import { cachedGridNodes, ensureGridNodes, gridLosses, loadGridEditor, seedsInCache } from "../../lib/eval/grid-models";
 import { editWithConditions } from "../../lib/eval/trained-editor";
 import { recipeConfig } from "../../lib/models/editor/train/recipes";
 import { editorConfig } from "../../lib/models/editor/config";
@@ -42,6 +42,8 @@ describe("trained editors from the grid's cache", () => {
     const peek = cachedGridNodes("tiny", ["spatialedit@s0", "eval-spatialedit@s0"], { cacheDir: dir });
     expect(peek["spatialedit@s0"]).toEqual(again.byId["spatialedit@s0"]);
     expect(peek["eval-spatialedit@s0"]).toBeNull();
+    expect(seedsInCache("tiny", [0], (s) => [`spatialedit@s${s}`, `mgie@s${s}`], { cacheDir: dir })).toEqual([0]);
+    expect(seedsInCache("tiny", [0], (s) => [`spatialedit@s${s}`, `eval-spatialedit@s${s}`], { cacheDir: dir })).toEqual([]);
     expect(() => cachedGridNodes("tiny", ["x@s0"], { cacheDir: dir })).toThrow(/^cachedGridNodes: the editor grid \(profile tiny\) has no node 'x@s0'; ids: base@s0, /);
     expect(tf.memory().numTensors).toBe(n0);
   }, 600_000);
