@@ -30,6 +30,7 @@ import { adaptImageTokens } from "../models/editor/adapter";
 import { encodeImages } from "../models/editor/encoder";
 import { createEditor, disposeEditor, editorParams, type Editor } from "../models/editor/model";
 import { imageBatch } from "../models/editor/train/steps";
+import { patchify } from "../nn/layers";
 import { COLOURS, SHAPES } from "../world/types";
 import { patchTruth, type ProbeScene } from "./patch-truth";
 import { classificationProbe, regressionProbe, type ClassProbe, type ProbeSplit, type RegressionProbe } from "./ridge-probe";
@@ -122,22 +123,8 @@ export function encoderFeatures(e: Editor, images: readonly Float32Array[], batc
 
 /** Per patch of every image [size * size * 3], its raw values [B * N * patch * patch * 3] (the encoder's patchify order). */
 export function pixelFeatures(images: readonly Float32Array[], size: number, patch: number): { x: Float32Array; d: number } {
-  const g = size / patch;
-  const d = patch * patch * 3;
-  const x = new Float32Array(images.length * g * g * d);
-  let o = 0;
-  images.forEach((im, b) => {
-    if (im.length !== size * size * 3) throw new Error(`pixelFeatures: image ${b} has ${im.length} values, expected ${size} x ${size} x 3`);
-    for (let pr = 0; pr < g; pr++) {
-      for (let pc = 0; pc < g; pc++) {
-        for (let v = pr * patch; v < (pr + 1) * patch; v++) {
-          x.set(im.subarray((v * size + pc * patch) * 3, (v * size + (pc + 1) * patch) * 3), o);
-          o += patch * 3;
-        }
-      }
-    }
-  });
-  return { x, d };
+  const x = tf.tidy(() => patchify(imageBatch(images, size), patch).dataSync() as Float32Array); // [B, N, patch * patch * 3]
+  return { x, d: patch * patch * 3 };
 }
 
 /**
