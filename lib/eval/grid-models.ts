@@ -136,7 +136,8 @@ export function cachedGridNodes(profile: string, ids: readonly string[], o: { ca
  * trained at some seeds only).
  */
 export function seedsInCache(profile: string, seeds: readonly number[], ids: (seed: number) => string[], o: { cacheDir?: string } = {}): number[] {
-  return seeds.filter((s) => Object.values(cachedGridNodes(profile, ids(s), o)).every((n) => n !== null));
+  const cached = cachedGridNodes(profile, seeds.flatMap(ids), o); // one keying of the grid for every seed
+  return seeds.filter((s) => ids(s).every((id) => cached[id] !== null));
 }
 
 /**
