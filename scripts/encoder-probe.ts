@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const config = encoderProbeConfig(profile, { scenes: intFlag(a, "scenes", preset.scenes, 3) });
   const cacheDir = a.cache === undefined ? defaultGridCacheDir() : path.resolve(a.cache);
   const backend = (await initBackend()).name;
-  const nodes = cachedGridNodes(profile, ids, { cacheDir });
+  const nodes = cachedGridNodes(profile, ids, { cacheDir, recordsDir: null });
   const missing = ids.filter((id) => nodes[id] === null);
   if (missing.length > 0) throw new Error(`the grid cache ${cacheDir} has no finished ${missing.join(", ")} (profile ${profile}); run npm run grid -- --profile ${profile} --only '${missing.join(",")}' first, or pass --cache=<dir> of a cache that has it`);
   const t0 = performance.now();

@@ -2,7 +2,7 @@
  * The experiment grid runner (issue 9, step 5): runs a registered grid's dependency graph with a cache.
  *
  *   npm run grid -- [--grid toy] [--profile tiny|quick|paper] [--jobs N] [--only <glob>[,<glob>]]
- *                   [--cache <dir>] [--dry-run] [--list] [--inline] [--record <name>]
+ *                   [--cache <dir>] [--dry-run] [--list] [--inline] [--record <name>] [--report] [--export-records]
  *   npm run grid -- --run <key> [--parent <key>] ...   (one node: what --list prints, for Slurm/k8s)
  *
  * Each node is a job keyed by the hash of its kind, config, seed, data manifest and parent's key;
@@ -12,6 +12,10 @@
  * scheduler can run the grid across machines with the cache folder as the only shared state.
  * `--only` runs the matching nodes and their ancestors; `--dry-run` shows what would run.
  * `--record <name>` writes the run's wall time and each job's to results/<profile>/<name>.json.
+ * `--report` (editor grid) summarises what the cache, or else the committed records, hold:
+ * results/<profile>/editor-grid.json. `--export-records` copies every finished node's done record
+ * from the cache to results/<profile>/grid-records/ (lib/eval/grid-records.ts), to be committed, so
+ * that the report and notebook 06 still read them on a clone or machine without the cache.
  */
 import * as path from "path";
 import { initBackend } from "../lib/backend/select";
@@ -28,6 +32,7 @@ import { inlineRunner, processRunner, PROGRESS_PREFIX } from "../lib/train/grid/
 import { runGrid } from "../lib/train/grid/scheduler";
 import { registerToyGrid } from "../lib/train/grid/toy";
 import { editorGridReport, registerEditorGrid, stage1GridSummary, stage2GridSummary } from "../lib/eval/editor-grid";
+import { exportGridRecords, GridRecords, gridRecordsDir } from "../lib/eval/grid-records";
 import { writeResult } from "../lib/core/results";
 
 // Grids and recipes: the toy grid (tests) and the editor's (lib/eval/editor-grid.ts: training phases + evaluation).
@@ -47,10 +52,11 @@ interface Args {
   parent: string | null;
   child: boolean;
   report: boolean;
+  exportRecords: boolean;
   record: string | null;
 }
 
-const USAGE = "usage: npm run grid -- [--grid <name>] [--profile tiny|quick|paper] [--jobs N] [--only <glob>[,<glob>]] [--cache <dir>] [--list] [--dry-run] [--inline] [--report] [--record <name>] | --run <key> [--parent <key>]";
+const USAGE = "usage: npm run grid -- [--grid <name>] [--profile tiny|quick|paper] [--jobs N] [--only <glob>[,<glob>]] [--cache <dir>] [--list] [--dry-run] [--inline] [--report] [--export-records] [--record <name>] | --run <key> [--parent <key>]";
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -66,6 +72,7 @@ function parseArgs(argv: string[]): Args {
     parent: null,
     child: false,
     report: false,
+    exportRecords: false,
     record: null,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -87,6 +94,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--parent") a.parent = value();
     else if (flag === "--child") a.child = true;
     else if (flag === "--report") a.report = true;
+    else if (flag === "--export-records") a.exportRecords = true;
     else if (flag === "--record") a.record = checkName(value(), "result");
     else if (flag === "--help" || flag === "-h") throw new Error(USAGE);
     else throw new Error(`unknown argument '${flag}'; ${USAGE}`);
@@ -124,19 +132,26 @@ async function main(): Promise<number> {
   const nodes = keyGrid(gridNodes(a.grid, a.profile));
   if (a.run !== null) return runOne(a, nodes);
   const cache = new GridCache(a.cache);
+  if (a.exportRecords) {
+    if (a.grid !== "editor") throw new Error("--export-records exports the editor grid's records; use --grid editor");
+    const r = exportGridRecords(a.profile, nodes, cache);
+    console.log(`${r.written.length} records written, ${r.unchanged.length} unchanged, ${r.notFinished.length} nodes not finished in the cache (${a.cache}); folder ${displayPath(r.dir)}`);
+    for (const id of r.written) console.log(`  wrote ${id}`);
+    if (!a.report) return 0;
+  }
   if (a.report) {
     if (a.grid !== "editor") throw new Error("--report reads the editor grid's cache; use --grid editor");
-    const report = editorGridReport(nodes, cache);
+    const report = editorGridReport(nodes, cache, new GridRecords(gridRecordsDir(a.profile)));
     const stage1 = stage1GridSummary(report.vqa);
     const stage2 = stage2GridSummary(report.evaluations);
-    // per-item scores stay in the cache (notebook 06 reads them); the file keeps the means
+    // per-item scores stay in the cache and the committed records (notebook 06 reads them); the file keeps the means
     const evaluations = report.evaluations.map(({ items: _items, ...e }) => e);
     const file = writeResult("editor-grid", { config: { grid: a.grid, profile: a.profile, nodes: nodes.map((n) => ({ id: n.id, key: n.key, kind: n.kind, parent: n.parent ?? null })) }, seed: [...new Set(nodes.map((n) => n.seed))], data: { ...report, evaluations, stage1, stage2 } });
     for (const v of report.vqa) console.log(`${v.id.padEnd(24)} ${v.row.padEnd(28)} held-out VQA ${v.score.overall.acc.toFixed(3)} [${v.score.overall.lo.toFixed(3)}, ${v.score.overall.hi.toFixed(3)}] (n ${v.score.overall.n})`);
     if (stage1) console.log(`Stage I, seeds ${stage1.seeds.join(", ")}:\n${stage1.conclusion}`);
     if (stage2) console.log(`Stage II on SpatialEval-mini (object judge):\n${stage2.text}`);
     for (const e of report.evaluations) console.log(`${e.id.padEnd(24)} ${e.row.padEnd(28)} ${Object.entries(e.metrics).map(([k, v]) => `${k} ${v.mean.toFixed(3)} (n ${v.n})`).join(", ")}`);
-    console.log(`${report.training.length} training nodes finished, ${report.missing.length} nodes not in the cache; written to ${file}`);
+    console.log(`${report.training.length} training nodes finished, ${report.fromRecords.length} nodes read from committed records, ${report.missing.length} nodes in neither; written to ${file}`);
     return 0;
   }
   const selected = uniqueJobs(a.only.length > 0 ? selectWithAncestors(nodes, a.only) : nodes);

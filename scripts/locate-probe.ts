@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const name = checkName(a.name ?? "locate-probe", "result");
   const ids = (a.nodes ?? "base@s0,stage1-emb@s0,stage1@s0").split(",").filter((x) => x !== "");
   const backend = (await initBackend()).name;
-  const nodes = cachedGridNodes(profile, ids);
+  const nodes = cachedGridNodes(profile, ids, { recordsDir: null });
   const missing = ids.filter((id) => nodes[id] === null);
   if (missing.length > 0) throw new Error(`the grid cache has no finished ${missing.join(", ")}; run npm run grid -- --profile ${profile} --only '${missing.join(",")}' first`);
   const { scenes, batch } = vqaEvalConfig(profile);

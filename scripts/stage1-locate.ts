@@ -38,9 +38,10 @@ async function main(): Promise<void> {
   if (!(ground >= 0)) throw new Error(`--ground must be a number >= 0, got '${a.ground}'`);
   if (!(TUNING_MODES as readonly string[]).includes(mode)) throw new Error(`--mode must be one of ${TUNING_MODES.join(", ")}, got '${mode}'`);
   const backend = (await initBackend()).name;
-  const node = cachedGridNodes(profile, [baseId])[baseId];
+  const node = cachedGridNodes(profile, [baseId], { recordsDir: null })[baseId];
   if (node === null) throw new Error(`the grid cache has no finished ${baseId}; run npm run grid -- --profile ${profile} --only '${baseId}' first`);
   if (node.kind !== "editor-base") throw new Error(`--base must be a base node of the editor grid, got '${baseId}' (${node.kind})`);
+  if (node.dir === null) throw new Error(`${baseId} has no checkpoint folder`); // cannot happen: records are not read here
   const parent = fromPretrained(node.dir);
   const base = editorNodeConfig(parent.meta.config as EditorNodeConfig);
   const config = editorNodeConfig({ ...base, phase: "stage1", mode, recipe: { ...base.recipe, stage1Steps: steps, ...(ground > 0 ? { groundLossWeight: ground } : {}) } });

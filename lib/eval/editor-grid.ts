@@ -34,6 +34,7 @@ import type { Benchmark, BenchmarkKind } from "./benchmark-io";
 import { evalConfig, evaluate, runMeasurements, type EvalRun, type ItemScores } from "./evaluate";
 import { loadMobileNetV2Features } from "./mobilenet-features";
 import { writeEdits } from "./stored-edits";
+import { doneFrom, type GridRecords } from "./grid-records";
 import type { RgbImage } from "../engine/types";
 import { checkOrderings, formatVerdicts, type OrderingVerdict } from "./orderings";
 import { TABLE1_SPEC, type TableSpec } from "./table-specs";
@@ -272,8 +273,10 @@ export interface EditorGridReport {
   training: { id: string; kind: string; steps: number; finalLoss: number; wallSeconds: number; memory: PhaseMemory | null }[];
   /** One row per finished held-out VQA evaluation (Stage I). */
   vqa: { id: string; row: string; seed: number; score: VqaScore; correct: number[]; families: string[]; examples: VqaExample[] }[];
-  /** Nodes of the grid not finished in the cache. */
+  /** Nodes of the grid neither finished in the cache nor committed as records. */
   missing: string[];
+  /** Nodes read from their committed records (lib/eval/grid-records.ts) because the cache lacks them. */
+  fromRecords: string[];
 }
 
 /**
@@ -335,15 +338,20 @@ export function stage2GridSummary(evaluations: EditorGridReport["evaluations"], 
   return { seeds, verdicts, text: [formatVerdicts(verdicts), "", ...verdicts.map(claimLine)].join("\n") };
 }
 
-/** What a (partly) finished grid measured, read from its cache (no training, no evaluation). */
-export function editorGridReport(nodes: readonly KeyedNode[], cache: GridCache): EditorGridReport {
-  const out: EditorGridReport = { evaluations: [], vqa: [], training: [], missing: [] };
+/**
+ * What a (partly) finished grid measured, read from its cache (no training, no evaluation); a node
+ * the cache lacks is read from its committed record when `records` has one (listed in `fromRecords`).
+ */
+export function editorGridReport(nodes: readonly KeyedNode[], cache: GridCache, records: GridRecords | null = null): EditorGridReport {
+  const out: EditorGridReport = { evaluations: [], vqa: [], training: [], missing: [], fromRecords: [] };
   for (const n of nodes) {
-    const done = cache.done(n.key);
-    if (done === null) {
+    const found = doneFrom(cache, records, n.key);
+    if (found === null) {
       out.missing.push(n.id);
       continue;
     }
+    if (found.source === "record") out.fromRecords.push(n.id);
+    const done = found.record;
     const s = done.summary as Record<string, unknown>;
     if (n.kind === "editor-eval") out.evaluations.push({ id: n.id, row: String(s.row), seed: n.seed, benchmark: String(s.benchmark ?? "spatialeval"), metrics: s.summary as Record<string, { mean: number; n: number }>, items: (s.items as ItemScores[] | undefined) ?? [] });
     else if (n.kind === "editor-vqa") out.vqa.push({ id: n.id, row: String(s.row), seed: n.seed, score: s.score as VqaScore, correct: s.correct as number[], families: s.families as string[], examples: s.examples as VqaExample[] });

@@ -19,6 +19,7 @@ import { keyGrid, selectWithAncestors, type KeyedNode } from "../train/grid/node
 import { runNode } from "../train/grid/run-node";
 import { runGrid, type JobRunner, type JobStatus } from "../train/grid/scheduler";
 import { editorGrid, registerEditorGrid } from "./editor-grid";
+import { doneFrom, GridRecords, gridRecordsDir } from "./grid-records";
 
 /** The grid cache the CLI uses by default (`npm run grid`): data/generated/grid-cache. */
 export function defaultGridCacheDir(): string {
@@ -31,10 +32,13 @@ export interface GridModelNode {
   key: string;
   kind: string;
   parent: string | null;
-  /** "cached": the cache had it; "ran": trained (or evaluated) by this call. */
-  status: "cached" | "ran";
-  /** The node's output folder (its checkpoints; what `loadGridEditor` reads). */
-  dir: string;
+  /**
+   * "cached": the cache had it; "ran": trained (or evaluated) by this call; "record": only its
+   * committed record (results/<profile>/grid-records, lib/eval/grid-records.ts) has it: no checkpoint.
+   */
+  status: "cached" | "ran" | "record";
+  /** The node's output folder (its checkpoints; what `loadGridEditor` reads); null for a record. */
+  dir: string | null;
   record: DoneRecord;
 }
 
@@ -47,11 +51,14 @@ export interface EnsureGridOptions {
   silent?: boolean;
 }
 
+/** A node finished in the cache itself, so its checkpoints are there. */
+export type TrainedGridNode = GridModelNode & { status: "cached" | "ran"; dir: string };
+
 export interface EnsureGridResult {
   /** The asked-for nodes and their ancestors, parents first. */
-  nodes: GridModelNode[];
+  nodes: TrainedGridNode[];
   /** By id. */
-  byId: Record<string, GridModelNode>;
+  byId: Record<string, TrainedGridNode>;
   /** Nodes this call ran (empty when the cache held them all). */
   ran: string[];
   wallSeconds: number;
@@ -99,7 +106,7 @@ export async function ensureGridNodes(profile: string, ids: readonly string[], o
   if (failed.length > 0) {
     throw new Error(`ensureGridNodes: ${failed.map((n) => `'${n.id}' ${statuses.get(n.key)?.status ?? "failed"}${statuses.get(n.key)?.error ? ` (${statuses.get(n.key)!.error})` : ""}`).join("; ")}`);
   }
-  const out: GridModelNode[] = selected.map((n) => ({
+  const out: TrainedGridNode[] = selected.map((n) => ({
     id: n.id,
     key: n.key,
     kind: n.kind,
@@ -111,21 +118,33 @@ export async function ensureGridNodes(profile: string, ids: readonly string[], o
   return { nodes: out, byId: Object.fromEntries(out.map((n) => [n.id, n])), ran: out.filter((n) => n.status === "ran").map((n) => n.id), wallSeconds: (Date.now() - t0) / 1000 };
 }
 
+export interface CachedGridOptions {
+  cacheDir?: string;
+  /**
+   * The committed records to fall back on when the cache lacks a node (default: the profile's
+   * results/<profile>/grid-records); null: the cache only (what needs checkpoints).
+   */
+  recordsDir?: string | null;
+}
+
 /**
  * The finished nodes `ids` of the editor grid of `profile` as the cache holds them, without
- * running anything: null for a node the cache does not have (e.g. an evaluation node nobody ran).
+ * running anything; a node the cache lacks comes from its committed record (status "record", no
+ * checkpoint folder) when there is one, else null (e.g. an evaluation node nobody ran).
  */
-export function cachedGridNodes(profile: string, ids: readonly string[], o: { cacheDir?: string } = {}): Record<string, GridModelNode | null> {
+export function cachedGridNodes(profile: string, ids: readonly string[], o: CachedGridOptions = {}): Record<string, GridModelNode | null> {
   checkProfileName(profile);
   const nodes = keyGrid(editorGrid(profile));
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const cache = new GridCache(o.cacheDir ?? defaultGridCacheDir());
+  const recordsDir = o.recordsDir === undefined ? gridRecordsDir(profile) : o.recordsDir;
+  const records = recordsDir === null ? null : new GridRecords(recordsDir);
   const out: Record<string, GridModelNode | null> = {};
   for (const id of ids) {
     const n = byId.get(id);
     if (n === undefined) throw new Error(`cachedGridNodes: the editor grid (profile ${profile}) has no node '${String(id)}'; ids: ${nodes.map((x) => x.id).join(", ")}`);
-    const record = cache.done(n.key);
-    out[id] = record === null ? null : { id: n.id, key: n.key, kind: n.kind, parent: n.parent ?? null, status: "cached", dir: cache.outDir(n.key), record };
+    const found = doneFrom(cache, records, n.key);
+    out[id] = found === null ? null : { id: n.id, key: n.key, kind: n.kind, parent: n.parent ?? null, status: found.source === "cache" ? "cached" : "record", dir: found.source === "cache" ? cache.outDir(n.key) : null, record: found.record };
   }
   return out;
 }
@@ -135,7 +154,7 @@ export function cachedGridNodes(profile: string, ids: readonly string[], o: { ca
  * that only reads the cache can show (e.g. notebook 07 on `paper` with the per-layer variants
  * trained at some seeds only).
  */
-export function seedsInCache(profile: string, seeds: readonly number[], ids: (seed: number) => string[], o: { cacheDir?: string } = {}): number[] {
+export function seedsInCache(profile: string, seeds: readonly number[], ids: (seed: number) => string[], o: CachedGridOptions = {}): number[] {
   const cached = cachedGridNodes(profile, seeds.flatMap(ids), o); // one keying of the grid for every seed
   return seeds.filter((s) => ids(s).every((id) => cached[id] !== null));
 }
@@ -144,7 +163,8 @@ export function seedsInCache(profile: string, seeds: readonly number[], ids: (se
  * The editor of a finished training node, rebuilt from the final checkpoint in `dir` (a node's
  * `dir` from `ensureGridNodes`). The caller disposes it (`disposeEditor`).
  */
-export function loadGridEditor(dir: string): { editor: ModelEditor; config: EditorNodeConfig } {
+export function loadGridEditor(dir: string | null): { editor: ModelEditor; config: EditorNodeConfig } {
+  if (dir === null) throw new Error("loadGridEditor: this node is only a committed record (results/<profile>/grid-records), which has no checkpoint; train it into the cache first (npm run grid -- --only <id>)");
   if (typeof dir !== "string" || dir === "") throw new Error("loadGridEditor: dir must be a node's output folder (GridModelNode.dir)");
   const { params, meta } = fromPretrained(dir);
   try {
