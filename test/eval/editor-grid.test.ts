@@ -17,6 +17,7 @@ import type { EditorNodeConfig } from "../../lib/models/editor/train/node";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
 import { evaluate, type ItemScores } from "../../lib/eval/evaluate";
 import { readEdits, storedEditor } from "../../lib/eval/stored-edits";
+import { exportGridRecords, GridRecords } from "../../lib/eval/grid-records";
 
 beforeAll(async () => {
   await initBackend();
@@ -146,6 +147,20 @@ describe("the editor's grid", () => {
       expect(t.memory!.samples).toBe(t.steps);
       expect(t.memory!.tensorsLast).toBe(t.memory!.tensorsFirst);
       expect(t.memory!.rssMaxMiB).toBeGreaterThan(0);
+    }
+    // committed records: a clone without the cache rebuilds the same report from them
+    const results = process.env.SPATIALEDIT_RESULTS_DIR;
+    process.env.SPATIALEDIT_RESULTS_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "editor-grid-results-")); // provenance's diff of a dirty tree goes there
+    try {
+      const recordsDir = fs.mkdtempSync(path.join(os.tmpdir(), "editor-grid-records-"));
+      expect(exportGridRecords("tiny", nodes, cache, { dir: recordsDir }).written.length).toBe(4);
+      const fromRecords = editorGridReport(nodes, new GridCache(fs.mkdtempSync(path.join(os.tmpdir(), "editor-grid-empty-"))), new GridRecords(recordsDir));
+      expect(fromRecords.evaluations).toEqual(report.evaluations);
+      expect(fromRecords.training).toEqual(report.training);
+      expect(fromRecords.fromRecords).toEqual(["base@s0", "stage1@s0", "spatialedit@s0", "eval-spatialedit@s0"]);
+    } finally {
+      if (results === undefined) delete process.env.SPATIALEDIT_RESULTS_DIR;
+      else process.env.SPATIALEDIT_RESULTS_DIR = results;
     }
   }, 300_000);
 
