@@ -75,10 +75,13 @@ async function main(): Promise<void> {
     const whereItems = model.config.aligned === true && model.imageTokens ? probeWhereHead(model, bench) : null;
     const whereRows = whereItems === null ? null : mapProbeSummary(whereItems);
     for (const r of whereRows ?? []) console.log(`where head ${r.kind.padEnd(10)} n ${String(r.n).padStart(4)}  mass on the changed patches ${r.mass.toFixed(3)} (uniform ${r.chance.toFixed(3)})  top patch changed ${r.top.toFixed(3)}`);
+    // the control: the same images with mismatched instructions (a head that only finds objects scores as above)
+    const whereOther = whereItems === null ? null : mapProbeSummary(probeWhereHead(model, bench, 32, true));
+    for (const r of whereOther ?? []) console.log(`where head, mismatched instruction ${r.kind.padEnd(10)} n ${String(r.n).padStart(4)}  mass on the changed patches ${r.mass.toFixed(3)} (uniform ${r.chance.toFixed(3)})  top patch changed ${r.top.toFixed(3)}`);
     // where the MLLM's [IMG] tokens look for each instruction (lib/eval/ground-probe.ts)
     const grounding = model.imageTokens ? probeEditGrounding(model, bench) : null;
     if (grounding) console.log(`[IMG] attention on the pixels the truth changes, per layer ${grounding.perLayer.map((m) => m.toFixed(3)).join(" / ")} (uniform ${grounding.uniform.toFixed(3)}, ${grounding.n} items)`);
-    const file = writeResult(name, { config: { weights: path.relative(process.cwd(), dir), what: meta.what, trained: meta.config, ddimSteps, textScale, imageScale, benchmark: which, benchmarkHash: bench.contentHash }, seed, data: { backend, rows, text, items, grounding, ...(mapRows ? { editMap: { rows: mapRows, items: mapItems } } : {}), ...(whereRows ? { whereHead: { rows: whereRows, items: whereItems } } : {}) } });
+    const file = writeResult(name, { config: { weights: path.relative(process.cwd(), dir), what: meta.what, trained: meta.config, ddimSteps, textScale, imageScale, benchmark: which, benchmarkHash: bench.contentHash }, seed, data: { backend, rows, text, items, grounding, ...(mapRows ? { editMap: { rows: mapRows, items: mapItems } } : {}), ...(whereRows ? { whereHead: { rows: whereRows, items: whereItems, mismatchedInstruction: whereOther } } : {}) } });
     console.log(`wrote ${file}`);
   } finally {
     disposeEditor(model);

@@ -42,13 +42,19 @@ export function probeEditMap(e: Editor, bench: Pick<Benchmark, "items">, batch =
   return probePatches(e, bench, batch, (c) => tf.mean(c.map!.map, 1) as tf.Tensor2D);
 }
 
-/** The aligned path's where head per item, its logits as a softmax over the patches; an error when the editor has no aligned path. */
-export function probeWhereHead(e: Editor, bench: Pick<Benchmark, "items">, batch = 32): MapProbeItem[] {
+/**
+ * The aligned path's where head per item, its logits as a softmax over the patches; an error when the editor has no aligned path.
+ * `mismatched`: each item's image read with the instruction of the item half the benchmark away (a control: a head that only
+ * finds objects keeps its mass on the changed patches; one that reads the instruction loses it).
+ */
+export function probeWhereHead(e: Editor, bench: Pick<Benchmark, "items">, batch = 32, mismatched = false): MapProbeItem[] {
   if (e.config.aligned !== true || !e.imageTokens) throw new Error("probeWhereHead: this editor has no aligned path (config.aligned off, or no image tokens)");
-  return probePatches(e, bench, batch, (c) => tf.softmax(c.aligned!.where, -1) as tf.Tensor2D);
+  const n = bench.items.length;
+  const instruction = mismatched ? (i: number) => bench.items[(i + Math.floor(n / 2)) % n].instruction : undefined;
+  return probePatches(e, bench, batch, (c) => tf.softmax(c.aligned!.where, -1) as tf.Tensor2D, instruction);
 }
 
-function probePatches(e: Editor, bench: Pick<Benchmark, "items">, batch: number, read: (c: ReturnType<typeof editorCondition>) => tf.Tensor2D): MapProbeItem[] {
+function probePatches(e: Editor, bench: Pick<Benchmark, "items">, batch: number, read: (c: ReturnType<typeof editorCondition>) => tf.Tensor2D, instruction?: (i: number) => string): MapProbeItem[] {
   const size = e.config.image;
   const out: MapProbeItem[] = [];
   for (let i = 0; i < bench.items.length; i += batch) {
@@ -56,7 +62,7 @@ function probePatches(e: Editor, bench: Pick<Benchmark, "items">, batch: number,
     const [mean, changed] = tf.tidy(() => {
       const source = imageBatch(items.map((it) => signedAtSize(it.source, size)), size); // [B, H, W, 3]
       const truth = imageBatch(items.map((it) => signedAtSize(it.truth, size)), size);
-      const c = editorCondition(e, source, editorLayout(e, items.map((it) => it.instruction)));
+      const c = editorCondition(e, source, editorLayout(e, items.map((it, j) => (instruction ? instruction(i + j) : it.instruction))));
       return [read(c), changedPatches(editResidual(truth, source), e.config.dnPatch)]; // [B, N] each
     });
     const m = mean.arraySync() as number[][];

@@ -45,6 +45,10 @@ describe("edit-map probe", () => {
       expect(tf.memory().numTensors).toBe(before);
       expect(items.length).toBeGreaterThan(0);
       for (const x of items) expect(x.mass).toBeCloseTo(x.chance, 5);
+      // the mismatched-instruction control scores the same items (and the same chance)
+      const other = probeWhereHead(e, bench, 4, true);
+      expect(other.map((x) => [x.item, x.chance])).toEqual(items.map((x) => [x.item, x.chance]));
+      expect(tf.memory().numTensors).toBe(before);
       expect(() => probeWhereHead(plain, bench)).toThrow("probeWhereHead: this editor has no aligned path (config.aligned off, or no image tokens)");
     } finally {
       disposeEditor(e);
