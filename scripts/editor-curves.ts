@@ -8,9 +8,11 @@
  *
  * Usage: npm run curves -- [--base-steps=N] [--stage1-steps=N] [--stage2-steps=N] [--batch=N]
  *          [--engine-scenes=N] [--region-weight=W] [--ema=DECAY] [--eval-every=N] [--variants=spatialedit,wo-s1,mgie]
- *          [--seed=0] [--ddim=10] [--edit-map=on|off] [--map-loss=W] [--ground=W] [--name=editor-curves]
+ *          [--seed=0] [--ddim=10] [--edit-map=on|off] [--map-loss=W] [--ground=W] [--aligned=on|off] [--where-loss=W] [--name=editor-curves]
  * (--edit-map=on: the aligned edit map, lib/models/editor/edit-map.ts; --map-loss: the weight of its localisation loss;
- *  --ground=W: Stage I with the grounding loss, lib/models/editor/grounding.ts, weight W; base is shared with runs without it)
+ *  --ground=W: Stage I with the grounding loss, lib/models/editor/grounding.ts, weight W; base is shared with runs without it;
+ *  --aligned=on: the aligned [LOC] path, lib/models/editor/aligned.ts; --where-loss: the weight of its where loss; base and
+ *  Stage I are made without it, so they are shared with runs without it)
  * (the profile is SPATIALEDIT_PROFILE; the defaults are its recipe presets)
  */
 import { initBackend } from "../lib/backend/select";
@@ -22,17 +24,17 @@ import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark } from "../lib/eval/benchmark-generate";
 import { CURVE_VARIANTS, curveVerdict, finalDifference, finalDifferenceText, rawWeightsCurve, stage2Curves, stepsSaved, stepsSavedText, type CurveVariant } from "../lib/eval/learning-curve";
-import { editorConfig } from "../lib/models/editor/config";
+import { checkEditorConfig, editorConfig } from "../lib/models/editor/config";
 import { recipeConfig } from "../lib/models/editor/train/recipes";
 
-const KNOWN = ["base-steps", "stage1-steps", "stage2-steps", "batch", "engine-scenes", "region-weight", "ema", "eval-every", "variants", "seed", "ddim", "name", "edit-map", "map-loss", "ground"];
+const KNOWN = ["base-steps", "stage1-steps", "stage2-steps", "batch", "engine-scenes", "region-weight", "ema", "eval-every", "variants", "seed", "ddim", "name", "edit-map", "map-loss", "ground", "aligned", "where-loss"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
   const profile = currentProfile();
   const backend = (await initBackend()).name;
   const preset = recipeConfig(profile);
-  const recipe = recipeConfig(profile, {
+  const recipe0 = recipeConfig(profile, {
     baseSteps: intFlag(a, "base-steps", preset.baseSteps),
     stage1Steps: intFlag(a, "stage1-steps", preset.stage1Steps),
     stage2Steps: intFlag(a, "stage2-steps", preset.stage2Steps),
@@ -43,6 +45,14 @@ async function main(): Promise<void> {
     editMapLossWeight: numFlag(a, "map-loss", preset.editMapLossWeight ?? 0),
     groundLossWeight: numFlag(a, "ground", preset.groundLossWeight ?? 0),
   });
+  const alignedFlag = a.aligned ?? "off";
+  if (alignedFlag !== "on" && alignedFlag !== "off") throw new Error(`--aligned must be on or off, got '${alignedFlag}'`);
+  const aligned = alignedFlag === "on";
+  const whereWeight = numFlag(a, "where-loss", 0);
+  if (!(whereWeight >= 0) || !Number.isFinite(whereWeight)) throw new Error(`--where-loss must be a finite number >= 0, got ${whereWeight}`);
+  if (!aligned && whereWeight > 0) throw new Error("--where-loss needs --aligned=on (the loss trains the aligned path's where head)");
+  // the where loss's weight is not a preset key: recipes (and keys) without it stay as they were
+  const recipe = whereWeight > 0 ? { ...recipe0, whereLossWeight: whereWeight } : recipe0;
   const mapFlag = a["edit-map"] ?? "off";
   if (mapFlag !== "on" && mapFlag !== "off") throw new Error(`--edit-map must be on or off, got '${mapFlag}'`);
   const editMap = mapFlag === "on";
@@ -53,9 +63,10 @@ async function main(): Promise<void> {
   for (let s = every; s < recipe.stage2Steps; s += every) evalAt.push(s);
   evalAt.push(recipe.stage2Steps);
   const variants = (a.variants ?? Object.keys(CURVE_VARIANTS).join(",")).split(",") as CurveVariant[];
-  const config = { editor: editorConfig(profile, editMap ? { editMap: true } : {}), recipe, seed: intFlag(a, "seed", 0), variants, evalAt, ddimSteps: intFlag(a, "ddim", 10) };
+  const editor0 = editorConfig(profile, editMap ? { editMap: true } : {});
+  const config = { editor: aligned ? checkEditorConfig({ ...editor0, aligned: true }) : editor0, recipe, seed: intFlag(a, "seed", 0), variants, evalAt, ddimSteps: intFlag(a, "ddim", 10) };
   const bench = ensureBenchmark("spatialeval", profile);
-  console.log(`backend ${backend}; profile ${profile}; base ${recipe.baseSteps}, Stage I ${recipe.stage1Steps}, Stage II ${recipe.stage2Steps} steps at batch ${recipe.batch}; ${recipe.engineScenes} engine scenes; edit-region weight ${recipe.editRegionWeight}; EMA ${recipe.emaDecay || "off"}; edit map ${editMap ? `on (localisation loss weight ${recipe.editMapLossWeight ?? 0})` : "off"}; Stage I grounding loss ${recipe.groundLossWeight || "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; base ${recipe.baseSteps}, Stage I ${recipe.stage1Steps}, Stage II ${recipe.stage2Steps} steps at batch ${recipe.batch}; ${recipe.engineScenes} engine scenes; edit-region weight ${recipe.editRegionWeight}; EMA ${recipe.emaDecay || "off"}; edit map ${editMap ? `on (localisation loss weight ${recipe.editMapLossWeight ?? 0})` : "off"}; Stage I grounding loss ${recipe.groundLossWeight || "off"}; aligned [LOC] path ${aligned ? `on (where loss weight ${whereWeight})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const run = await stage2Curves(config, bench, projectPath(`data/generated/curve-cache/${profile}`, true), (line) => console.log(line));
   const se = run.curves.find((c) => c.variant === "spatialedit");
   const wo = run.curves.find((c) => c.variant === "wo-s1");

@@ -2,8 +2,8 @@
  * Where a trained editor fails (lib/eval/edit-diagnosis.ts): loads final Stage II weights that
  * `npm run curves` kept (data/generated/curve-cache/<profile>/<key>/final-<variant>-<key>), scores
  * them on SpatialEval-mini per edit kind (object judge, edit-region L1) and checks whether the
- * language condition H_lm writes names the instructed object; with the aligned edit map, whether the map
- * points at the patches the edit changes (lib/eval/edit-map-probe.ts); and, per MLLM layer, how much of the [IMG]
+ * language condition H_lm writes names the instructed object; with the aligned edit map (or the aligned [LOC]
+ * path's where head), whether the map (the head) points at the patches the edit changes (lib/eval/edit-map-probe.ts); and, per MLLM layer, how much of the [IMG]
  * tokens' attention over the image falls on the pixels the edit changes (lib/eval/ground-probe.ts). Writes
  * results/<profile>/<name>.json.
  *
@@ -23,7 +23,7 @@ import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
 import { diagnoseEdits, diagnosisSummary, diagnosisText } from "../lib/eval/edit-diagnosis";
-import { mapProbeSummary, probeEditMap } from "../lib/eval/edit-map-probe";
+import { mapProbeSummary, probeEditMap, probeWhereHead } from "../lib/eval/edit-map-probe";
 import { checkEditorConfig, type EditorConfig } from "../lib/models/editor/config";
 import { createEditor, disposeEditor } from "../lib/models/editor/model";
 import { loadEditorWeights } from "../lib/models/editor/train/node";
@@ -71,10 +71,17 @@ async function main(): Promise<void> {
     const mapItems = model.config.editMap === true ? probeEditMap(model, bench) : null;
     const mapRows = mapItems === null ? null : mapProbeSummary(mapItems);
     for (const r of mapRows ?? []) console.log(`edit map ${r.kind.padEnd(10)} n ${String(r.n).padStart(4)}  mass on the changed patches ${r.mass.toFixed(3)} (uniform map ${r.chance.toFixed(3)})  top patch changed ${r.top.toFixed(3)}`);
+    // with the aligned [LOC] path: does its where head point at what the edit changes? (softmax of its logits over the patches)
+    const whereItems = model.config.aligned === true && model.imageTokens ? probeWhereHead(model, bench) : null;
+    const whereRows = whereItems === null ? null : mapProbeSummary(whereItems);
+    for (const r of whereRows ?? []) console.log(`where head ${r.kind.padEnd(10)} n ${String(r.n).padStart(4)}  mass on the changed patches ${r.mass.toFixed(3)} (uniform ${r.chance.toFixed(3)})  top patch changed ${r.top.toFixed(3)}`);
+    // the control: the same images with mismatched instructions (a head that only finds objects scores as above)
+    const whereOther = whereItems === null ? null : mapProbeSummary(probeWhereHead(model, bench, 32, true));
+    for (const r of whereOther ?? []) console.log(`where head, mismatched instruction ${r.kind.padEnd(10)} n ${String(r.n).padStart(4)}  mass on the changed patches ${r.mass.toFixed(3)} (uniform ${r.chance.toFixed(3)})  top patch changed ${r.top.toFixed(3)}`);
     // where the MLLM's [IMG] tokens look for each instruction (lib/eval/ground-probe.ts)
     const grounding = model.imageTokens ? probeEditGrounding(model, bench) : null;
     if (grounding) console.log(`[IMG] attention on the pixels the truth changes, per layer ${grounding.perLayer.map((m) => m.toFixed(3)).join(" / ")} (uniform ${grounding.uniform.toFixed(3)}, ${grounding.n} items)`);
-    const file = writeResult(name, { config: { weights: path.relative(process.cwd(), dir), what: meta.what, trained: meta.config, ddimSteps, textScale, imageScale, benchmark: which, benchmarkHash: bench.contentHash }, seed, data: { backend, rows, text, items, grounding, ...(mapRows ? { editMap: { rows: mapRows, items: mapItems } } : {}) } });
+    const file = writeResult(name, { config: { weights: path.relative(process.cwd(), dir), what: meta.what, trained: meta.config, ddimSteps, textScale, imageScale, benchmark: which, benchmarkHash: bench.contentHash }, seed, data: { backend, rows, text, items, grounding, ...(mapRows ? { editMap: { rows: mapRows, items: mapItems } } : {}), ...(whereRows ? { whereHead: { rows: whereRows, items: whereItems, mismatchedInstruction: whereOther } } : {}) } });
     console.log(`wrote ${file}`);
   } finally {
     disposeEditor(model);

@@ -179,7 +179,7 @@ export function finalDifferenceText(d: ReturnType<typeof finalDifference>): stri
 }
 
 function nodeConfig(c: CurveConfig, phase: RecipeName, mode: TuningMode): EditorNodeConfig {
-  // base and Stage I are made without the edit map (as in the grid), so curves with and without it share them
+  // base and Stage I are made without the edit map and the aligned path (as in the grid), so curves with and without them share them
   return editorNodeConfig({ editor: keyedEditorConfig(c.editor, phase === "base" || phase === "stage1"), recipe: c.recipe, phase, mode, layers: "all", imageTokens: true, checkpointEvery: 1 });
 }
 
@@ -246,7 +246,7 @@ export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheD
   try {
     for (const v of c.variants) {
       const spec = CURVE_VARIANTS[v];
-      const key = hashJson({ evalAt: c.evalAt, ddimSteps: c.ddimSteps, bench: bench.contentHash, ...editOnly, ...(c.editor.editMap === true ? { editMap: true } : {}), ...(ground > 0 && spec.parent === "stage1" ? { groundLossWeight: ground } : {}) });
+      const key = hashJson({ evalAt: c.evalAt, ddimSteps: c.ddimSteps, bench: bench.contentHash, ...editOnly, ...(c.editor.editMap === true ? { editMap: true } : {}), ...(c.editor.aligned === true ? { aligned: true } : {}), ...(ground > 0 && spec.parent === "stage1" ? { groundLossWeight: ground } : {}) });
       const file = path.join(dir, `curve-${v}-${key}.json`);
       if (fs.existsSync(file)) {
         curves.push(JSON.parse(fs.readFileSync(file, "utf8")) as Curve);

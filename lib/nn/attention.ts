@@ -88,6 +88,11 @@ export interface AttentionExtras {
   loraScale?: number;
   /** Receives the attention probabilities [B, H, T, S] and the number of prefix keys in front. */
   onAttention?: (probs: tf.Tensor4D, extra: number) => void;
+  /**
+   * An additive mask [B, 1, T, S] (0: visible, -1e9: hidden; per item, shared by the heads) used
+   * instead of the causal one (self-attention without prefix only). Absent: the config's mask, as before.
+   */
+  mask?: tf.Tensor4D;
 }
 
 /** [B, L, d] -> [B, H, L, hd] */
@@ -129,7 +134,12 @@ export function attention(x: tf.Tensor3D, p: Params, prefix: string, cfg: Attent
   const kh = toHeads(k, B, S, H, hd); // [B, H, S, hd]
   const vh = toHeads(v, B, S, H, hd);
   let scores = attentionScores(q, kh, 1 / Math.sqrt(hd)); // [B, H, T, S]
-  if (cfg.causal) scores = tf.add(scores, causalMask(T, S - T));
+  if (ex.mask !== undefined) {
+    if (nExtra > 0 || ex.context) throw new Error(`attention '${prefix}': a per-item mask needs self-attention without prefix`);
+    const m = ex.mask.shape;
+    if (m[0] !== B || m[1] !== 1 || m[2] !== T || m[3] !== S) throw new Error(`attention '${prefix}': the mask must be [${B}, 1, ${T}, ${S}], got [${m.join(", ")}]`);
+    scores = tf.add(scores, ex.mask);
+  } else if (cfg.causal) scores = tf.add(scores, causalMask(T, S - T));
   const probs = tf.softmax(scores, -1); // stable: tf.softmax subtracts the row max
   if (ex.onAttention) ex.onAttention((H === 1 ? probs.reshape([B, 1, T, S]) : probs) as tf.Tensor4D, nExtra);
   let y = tf.matMul(probs, vh); // [B, H, T, hd]

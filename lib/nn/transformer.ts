@@ -65,6 +65,8 @@ export interface BlockExtras {
   lora?: Params;
   loraScale?: number;
   onAttention?: AttentionExtras["onAttention"];
+  /** A per-item additive attention mask [B, 1, T, T] instead of the causal one (attention.ts). */
+  mask?: tf.Tensor4D;
 }
 
 /** One pre-LN block: x [B, T, D] -> [B, T, D]. */
@@ -77,6 +79,7 @@ export function block(x: tf.Tensor3D, p: Params, prefix: string, cfg: BlockConfi
     lora: ex.lora,
     loraScale: ex.loraScale,
     onAttention: ex.onAttention,
+    ...(ex.mask !== undefined ? { mask: ex.mask } : {}),
   });
   const h = tf.add(x, a) as tf.Tensor3D;
   const s = ex.loraScale ?? 1;
@@ -115,6 +118,8 @@ export interface StackAdapters {
 export interface StackOptions {
   /** Keep each layer's attention probabilities [B, H, T, S] (queries: the original tokens). */
   returnAttention?: boolean;
+  /** A per-item additive attention mask [B, 1, T, T] used by every layer instead of the causal one (no prompt or prefix). */
+  mask?: tf.Tensor4D;
 }
 
 export interface StackResult {
@@ -139,6 +144,7 @@ export function transformer(x: tf.Tensor3D, p: Params, cfg: TransformerConfig, s
     if (list && list.length !== cfg.nLayers) throw new Error(`transformer: ${name} has ${list.length} layers, the model has ${cfg.nLayers}`);
   }
   const nPrompt = adapters.prompt ? adapters.prompt.shape[0] : 0;
+  if (options.mask !== undefined && (nPrompt > 0 || adapters.prefix || adapters.prefixKV)) throw new Error("transformer: a per-item mask cannot be combined with prompt or prefix tuning");
   let h: tf.Tensor3D = x;
   if (adapters.prompt) h = tf.concat([tf.tile(tf.expandDims(adapters.prompt, 0), [B, 1, 1]), x], 1) as tf.Tensor3D; // [B, n+T, d]
   const attentionOut: tf.Tensor4D[] = [];
@@ -159,6 +165,7 @@ export function transformer(x: tf.Tensor3D, p: Params, cfg: TransformerConfig, s
       lora: adapters.lora,
       loraScale: adapters.loraScale,
       onAttention,
+      ...(options.mask !== undefined ? { mask: options.mask } : {}),
     });
   }
   if (nPrompt > 0) h = tf.slice(h, [0, nPrompt, 0], [B, T, d]) as tf.Tensor3D; // [B, T, d]

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend/select";
 import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
-import { mapProbeSummary, probeEditMap, type MapProbeItem } from "../../lib/eval/edit-map-probe";
-import { editorConfig } from "../../lib/models/editor/config";
+import { mapProbeSummary, probeEditMap, probeWhereHead, type MapProbeItem } from "../../lib/eval/edit-map-probe";
+import { checkEditorConfig, editorConfig } from "../../lib/models/editor/config";
 import { createEditor, disposeEditor } from "../../lib/models/editor/model";
 
 beforeAll(async () => {
@@ -32,6 +32,27 @@ describe("edit-map probe", () => {
       }
     } finally {
       disposeEditor(e);
+    }
+  });
+
+  it("the where head of the aligned path: constant logits put the chance mass on the changed patches; an editor without it is an error", () => {
+    const e = createEditor(checkEditorConfig({ ...editorConfig("tiny"), aligned: true }), new Rng(3));
+    const plain = createEditor(editorConfig("tiny"), new Rng(3));
+    try {
+      e.groups.edit["edit.loc.where.w"].assign(tf.zerosLike(e.groups.edit["edit.loc.where.w"]));
+      const before = tf.memory().numTensors;
+      const items = probeWhereHead(e, bench, 4);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(items.length).toBeGreaterThan(0);
+      for (const x of items) expect(x.mass).toBeCloseTo(x.chance, 5);
+      // the mismatched-instruction control scores the same items (and the same chance)
+      const other = probeWhereHead(e, bench, 4, true);
+      expect(other.map((x) => [x.item, x.chance])).toEqual(items.map((x) => [x.item, x.chance]));
+      expect(tf.memory().numTensors).toBe(before);
+      expect(() => probeWhereHead(plain, bench)).toThrow("probeWhereHead: this editor has no aligned path (config.aligned off, or no image tokens)");
+    } finally {
+      disposeEditor(e);
+      disposeEditor(plain);
     }
   });
 

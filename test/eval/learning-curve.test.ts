@@ -138,6 +138,15 @@ describe("stage2Curves on tiny", () => {
     expect(grounded.baseSeconds).toBe(run.baseSeconds);
     expect(gLines.filter((l) => l.endsWith("from the cache"))).toEqual(["wo-s1: from the cache"]);
     expect(grounded.curves[0].losses).not.toEqual(run.curves[0].losses);
+    // the aligned [LOC] path and its where loss: the same base and Stage I (one cache folder, no new Stage I), a new SpatialEdit curve
+    const aLines: string[] = [];
+    const aligned = await stage2Curves({ ...c, editor: { ...c.editor, aligned: true }, recipe: { ...c.recipe, whereLossWeight: 1 }, variants: ["spatialedit"] }, bench, dir, (l) => aLines.push(l));
+    expect(fs.readdirSync(dir)).toEqual([key]);
+    expect(aligned.baseSeconds).toBe(run.baseSeconds);
+    expect(aligned.stage1Seconds).toBe(run.stage1Seconds);
+    expect(aLines.some((l) => l.endsWith("from the cache"))).toBe(false);
+    expect(aligned.curves[0].losses).not.toEqual(run.curves[0].losses);
+    expect(aligned.curves[0].points.map((p) => p.step)).toEqual([1, 3]);
     expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
 });

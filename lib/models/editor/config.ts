@@ -71,6 +71,13 @@ export interface EditorConfig {
    * that configs made before it existed keep their grid keys: `keyedEditorConfig`.
    */
   editMap?: boolean;
+  /**
+   * Aligned, instruction-aware image states (aligned.ts; ours, not in the paper): [LOC] rows in the
+   * MLLM that read the instruction, placed on the denoiser's patch grid and added to its patch tokens,
+   * with a per-patch "where" head. Optional (absent = off) so that configs made before it keep their
+   * grid keys: `keyedEditorConfig`.
+   */
+  aligned?: boolean;
 }
 
 const QUICK: EditorConfig = {
@@ -183,18 +190,19 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   if (!(c.loraAlpha > 0)) throw new ConfigError(`editor: loraAlpha must be > 0, got ${c.loraAlpha}`);
   if (!(c.initStd > 0)) throw new ConfigError(`editor: initStd must be > 0, got ${c.initStd}`);
   if (c.editMap !== undefined && typeof c.editMap !== "boolean") throw new ConfigError(`editor: editMap must be true or false, got ${JSON.stringify(c.editMap)}`);
+  if (c.aligned !== undefined && typeof c.aligned !== "boolean") throw new ConfigError(`editor: aligned must be true or false, got ${JSON.stringify(c.aligned)}`);
   return c;
 }
 
 /**
- * The editor config as grid nodes and curve caches key it: `editMap` left out when off (configs
+ * The editor config as grid nodes and curve caches key it: `editMap` (and `aligned`) left out when off (configs
  * made before it existed keep their keys, so cached nodes are served) and for the phases that
  * make no edit (`textPhase`: base, Stage I), which then build no map weights; the edit phase that
  * follows them starts its map from initialisation (train/node.ts).
  */
 export function keyedEditorConfig(c: EditorConfig, textPhase: boolean): EditorConfig {
-  const { editMap, ...rest } = c;
-  return editMap === true && !textPhase ? { ...rest, editMap } : rest;
+  const { editMap, aligned, ...rest } = c;
+  return { ...rest, ...(editMap === true && !textPhase ? { editMap } : {}), ...(aligned === true && !textPhase ? { aligned } : {}) };
 }
 
 /** The editor config of a profile (default: SPATIALEDIT_PROFILE) with overrides; unknown keys and bad values throw. */

@@ -58,7 +58,7 @@ export function gridResampleMatrix(from: number, to: number): Float32Array {
 }
 
 /** Tokens [B, from^2, D] on a from x from grid -> [B, to^2, D] on a to x to grid (nearest cell). */
-function resampleTokens(x: tf.Tensor3D, to: number): tf.Tensor3D {
+export function resampleTokens(x: tf.Tensor3D, to: number): tf.Tensor3D {
   const [B, n, D] = x.shape;
   const from = Math.round(Math.sqrt(n));
   if (from * from !== n) throw new Error(`edit map: ${n} tokens do not form a square grid`);

@@ -62,6 +62,13 @@ export interface MllmOptions {
   lora?: Params;
   loraScale?: number;
   returnAttention?: boolean;
+  /**
+   * [LOC] rows (aligned.ts; ours): one extra row per image token, embedded as that image token plus
+   * `marker` [1, d] at the image token's position, appended after the sequence. They see their item's
+   * task prompt, soft prompt, image tokens, instruction and <sep>, and each other; no other row sees
+   * them, so every other state is as without them. Needs image tokens.
+   */
+  loc?: { marker: tf.Tensor2D };
 }
 
 export interface MllmResult {
@@ -71,6 +78,28 @@ export interface MllmResult {
   img: tf.Tensor3D;
   /** Per layer [B, H, T, T] (causal; rows and columns follow the layout's spans) when asked. */
   attention: tf.Tensor4D[];
+  /** The [LOC] rows' final states [B, Ni, d] (after the last layer norm), when `loc` was given. */
+  loc?: tf.Tensor3D;
+}
+
+/**
+ * The additive mask [B, 1, T + Ni, T + Ni] of a sequence with Ni [LOC] rows appended: rows < T are
+ * causal over the first T columns and see no [LOC] column; [LOC] rows see columns 0..<sep> of their
+ * item and every [LOC] column (not the [IMG] tokens, nor the condition, nor padding).
+ */
+export function locMask(layout: BatchLayout, nLoc: number): tf.Tensor4D {
+  const T = layout.T;
+  const S = T + nLoc;
+  const v = new Float32Array(layout.batch * S * S).fill(-1e9);
+  layout.items.forEach((it, b) => {
+    const o = b * S * S;
+    for (let i = 0; i < T; i++) for (let j = 0; j <= i; j++) v[o + i * S + j] = 0;
+    for (let i = T; i < S; i++) {
+      for (let j = 0; j <= it.sep; j++) v[o + i * S + j] = 0;
+      for (let j = T; j < S; j++) v[o + i * S + j] = 0;
+    }
+  });
+  return tf.tensor4d(v, [layout.batch, 1, S, S]);
 }
 
 /** The embedded input sequence [B, T, d] of a layout (image tokens [B, Ni, d] or null). */
@@ -100,9 +129,29 @@ export function embedSequence(p: Params, c: EditorConfig, layout: BatchLayout, i
 
 /** MLLM(X_task, X_prompt, X_img, X_txt): hidden states, [IMG] states, attention. Call inside tf.tidy. */
 export function mllmForward(p: Params, c: EditorConfig, layout: BatchLayout, imageTokens: tf.Tensor3D | null, o: MllmOptions = {}): MllmResult {
+  if (o.loc !== undefined) return mllmForwardLoc(p, c, layout, imageTokens, o, o.loc);
   const x = embedSequence(p, c, layout, imageTokens);
   const r = transformer(x, p, mllmStackConfig(c), MLLM_STACK, { lora: o.lora, loraScale: o.loraScale }, { returnAttention: o.returnAttention });
   const hidden = layerNorm(r.hidden, p, "mllm.lnf") as tf.Tensor3D; // [B, T, d]
   const img = gatherPositions(hidden, layout.items.map((it) => Array.from({ length: it.img.end - it.img.start }, (_, j) => it.img.start + j))); // [B, k, d]
   return { hidden, img, attention: r.attention };
+}
+
+/** mllmForward with [LOC] rows (MllmOptions.loc): the sequence's rows as without them, plus their states. */
+function mllmForwardLoc(p: Params, c: EditorConfig, layout: BatchLayout, imageTokens: tf.Tensor3D | null, o: MllmOptions, loc: { marker: tf.Tensor2D }): MllmResult {
+  if (imageTokens === null) throw new Error("mllm: [LOC] rows copy the image tokens; this MLLM reads none");
+  const [B, Ni, d] = imageTokens.shape;
+  const T = layout.T;
+  const x = embedSequence(p, c, layout, imageTokens); // [B, T, d]
+  const span = layout.items[0].image; // the same in every item
+  const pos = tf.slice(p["mllm.pos.e"], [span.start, 0], [Ni, d]); // [Ni, d]: the image tokens' positions
+  const locX = tf.add(tf.add(imageTokens, pos), loc.marker) as tf.Tensor3D; // [B, Ni, d]
+  const xx = tf.concat([x, locX], 1) as tf.Tensor3D; // [B, T + Ni, d]
+  const r = transformer(xx, p, mllmStackConfig(c), MLLM_STACK, { lora: o.lora, loraScale: o.loraScale }, { returnAttention: o.returnAttention, mask: locMask(layout, Ni) });
+  const all = layerNorm(r.hidden, p, "mllm.lnf") as tf.Tensor3D; // [B, T + Ni, d]
+  const hidden = tf.slice(all, [0, 0, 0], [B, T, d]) as tf.Tensor3D;
+  const locStates = tf.slice(all, [0, T, 0], [B, Ni, d]) as tf.Tensor3D;
+  const img = gatherPositions(hidden, layout.items.map((it) => Array.from({ length: it.img.end - it.img.start }, (_, j) => it.img.start + j))); // [B, k, d]
+  const attention = r.attention.map((a) => tf.slice(a, [0, 0, 0, 0], [B, a.shape[1], T, T]) as tf.Tensor4D); // the sequence's rows and columns, as without [LOC]
+  return { hidden, img, attention, loc: locStates };
 }

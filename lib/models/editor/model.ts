@@ -5,7 +5,8 @@
  *
  * Parameter groups (by name prefix): `enc` (Enc), `ada` (Ada_img), `soft` (soft prompt and [IMG]
  * embeddings), `mllm` (the backbone: token and position tables, blocks, final LN), `lm` (H_lm),
- * `edit` (H_edit, and the aligned edit map `edit.map.*` when `config.editMap`: edit-map.ts), `dn`
+ * `edit` (H_edit, the aligned edit map `edit.map.*` when `config.editMap`: edit-map.ts, and the aligned
+ * [LOC] path `edit.loc.*` when `config.aligned`: aligned.ts), `dn`
  * (Diff_edit); LoRA factors of the MLLM's W_Q, W_K, W_V, W_O live beside them (B = 0 at creation,
  * so they change nothing until trained).
  *
@@ -24,6 +25,7 @@ import { tuningVarList, type LayerSelector, type TuningMode } from "../../nn/tun
 import { adaptImageTokens, initAdapter } from "./adapter";
 import { checkEditorConfig, imageTokenCount, maxSequence, type EditorConfig } from "./config";
 import { denoise, initDenoiser, type DenoiserInput, type DenoiserResult } from "./denoiser";
+import { alignedSpatial, changedShare, initAligned, whereLoss, type AlignedResult } from "./aligned";
 import { changedPatches, editMap, initEditMap, mapLoss, type EditMapResult } from "./edit-map";
 import { encodeImages, initEncoder } from "./encoder";
 import { conditionLogits, editHead, initEditHead, initLmHead, type EditHeadResult } from "./heads";
@@ -67,7 +69,7 @@ export function createEditor(config: EditorConfig, rng: Rng, o: EditorOptions = 
     soft: initSoftTokens(rng.fork("soft"), c),
     mllm,
     lm: initLmHead(rng.fork("lm"), c, tok.size),
-    edit: { ...initEditHead(rng.fork("edit"), c), ...(c.editMap === true ? initEditMap(rng.fork("edit-map"), c) : {}) },
+    edit: { ...initEditHead(rng.fork("edit"), c), ...(c.editMap === true ? initEditMap(rng.fork("edit-map"), c) : {}), ...(c.aligned === true ? initAligned(rng.fork("edit-loc"), c) : {}) },
     dn: initDenoiser(rng.fork("dn"), c),
   };
   const layers = Array.from({ length: c.layers }, (_, l) => l);
@@ -159,6 +161,14 @@ export interface ConditionResult {
   encoderAttention: tf.Tensor4D[];
   /** The aligned edit map (config.editMap, and only when the MLLM reads the image), else null. */
   map: EditMapResult | null;
+  /** The aligned [LOC] path (config.aligned, and only when the MLLM reads the image; aligned.ts), else null. */
+  aligned: AlignedResult | null;
+}
+
+/** The denoiser's `spatial` input of a condition: the edit map's and the aligned path's, summed (undefined without either). */
+export function conditionSpatial(cond: Pick<ConditionResult, "map" | "aligned">): tf.Tensor3D | undefined {
+  const parts = [cond.map?.spatial, cond.aligned?.spatial].filter((x): x is tf.Tensor3D => x !== undefined);
+  return parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : (tf.add(parts[0], parts[1]) as tf.Tensor3D);
 }
 
 /**
@@ -178,7 +188,8 @@ export function editorCondition(e: Editor, images: tf.Tensor4D | null, layout: B
     encTokens = enc.tokens;
     imageTokens = adaptImageTokens(p, e.config, enc.tokens);
   }
-  const mllm = mllmForward(p, e.config, layout, imageTokens, { lora: e.lora, loraScale: e.loraScale, returnAttention });
+  const withLoc = e.config.aligned === true && imageTokens !== null;
+  const mllm = mllmForward(p, e.config, layout, imageTokens, { lora: e.lora, loraScale: e.loraScale, returnAttention, ...(withLoc ? { loc: { marker: p["edit.loc.marker"] as tf.Tensor2D } } : {}) });
   const edit = editHead(p, e.config, mllm.img, p["soft.img"] as tf.Tensor2D, returnAttention);
   const logits = layout.maxPredict > 0 ? conditionLogits(p, layout, mllm.hidden) : null;
   let map: EditMapResult | null = null;
@@ -187,7 +198,8 @@ export function editorCondition(e: Editor, images: tf.Tensor4D | null, layout: B
     const states = tf.slice(mllm.hidden, [0, span.start, 0], [layout.batch, span.end - span.start, e.config.d]) as tf.Tensor3D; // [B, Ni, d]
     map = editMap(p, e.config, edit.tokens, encTokens, states);
   }
-  return { mllm, edit, conditionLogits: logits, encoderAttention, map };
+  const aligned = withLoc && encTokens !== null && mllm.loc !== undefined ? alignedSpatial(p, e.config, mllm.loc, encTokens) : null;
+  return { mllm, edit, conditionLogits: logits, encoderAttention, map, aligned };
 }
 
 /** Rows of a per-item condition [B, ...] set to zero for the items whose text condition is dropped (classifier-free guidance). */
@@ -221,18 +233,22 @@ export interface Stage2Batch {
   pixelWeights?: tf.Tensor4D;
   /** With the edit map: the clean residual r0 [B, H, W, 3] and the weight of the map's localisation loss (edit-map.ts mapLoss; 0: none). */
   mapTarget?: { r0: tf.Tensor4D; weight: number };
+  /** With the aligned path: the clean residual r0 and the weight of its where loss (aligned.ts whereLoss; 0: none). */
+  whereTarget?: { r0: tf.Tensor4D; weight: number };
 }
 
 /**
  * Stage II loss (paper Eq. 8): L = L_condition + editLossWeight x L_edit (+ mapWeight x L_map with
- * the edit map and `mapTarget`). Items whose text condition is dropped also lose the edit map's
- * spatial condition (it is made from the instruction). Call inside the gradient tape.
+ * the edit map and `mapTarget`; + whereWeight x L_where with the aligned path and `whereTarget`).
+ * Items whose text condition is dropped also lose the edit map's and the aligned path's spatial
+ * condition (both are made from the instruction). Call inside the gradient tape.
  */
-export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condition: tf.Scalar; edit: tf.Scalar; map: tf.Scalar | null } {
+export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condition: tf.Scalar; edit: tf.Scalar; map: tf.Scalar | null; where: tf.Scalar | null } {
   const cond = editorCondition(e, e.imageTokens ? b.source : null, b.layout);
   if (cond.conditionLogits === null) throw new Error("stage2Loss: the layout has no language conditions; build it with editorLayout(editor, instructions, conditions)");
   const lc = conditionLoss(cond.conditionLogits, b.layout);
-  const spatial = cond.map === null ? undefined : dropRows(cond.map.spatial, b.dropText);
+  const both = conditionSpatial(cond);
+  const spatial = both === undefined ? undefined : dropRows(both, b.dropText);
   const pred = editorDenoise(e, { noisy: b.noisy, source: b.source, t: b.t, cond: cond.edit.tokens, dropText: b.dropText, dropImage: b.dropImage, spatial });
   const le = editLoss(pred.prediction, b.target, b.weights, b.pixelWeights);
   let loss = tf.add(lc, tf.mul(le, e.config.editLossWeight)) as tf.Scalar;
@@ -241,5 +257,10 @@ export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condit
     lm = mapLoss(cond.map.map, changedPatches(b.mapTarget.r0, e.config.dnPatch));
     loss = tf.add(loss, tf.mul(lm, b.mapTarget.weight)) as tf.Scalar;
   }
-  return { loss, condition: lc, edit: le, map: lm };
+  let lw: tf.Scalar | null = null;
+  if (cond.aligned !== null && b.whereTarget !== undefined && b.whereTarget.weight > 0) {
+    lw = whereLoss(cond.aligned.where, changedShare(b.whereTarget.r0, e.config.dnPatch));
+    loss = tf.add(loss, tf.mul(lw, b.whereTarget.weight)) as tf.Scalar;
+  }
+  return { loss, condition: lc, edit: le, map: lm, where: lw };
 }

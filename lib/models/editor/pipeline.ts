@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
-import { editorCondition, editorDenoise, editorLayout, editorParams, type Editor } from "./model";
+import { conditionSpatial, editorCondition, editorDenoise, editorLayout, editorParams, type Editor } from "./model";
 import { guidanceBranches } from "./denoiser";
 import type { EditorConfig } from "./config";
 import { applyResidual } from "./residual";
@@ -74,7 +74,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     // 2.
     const c = editorCondition(e, e.imageTokens ? source : null, editorLayout(e, [...instructions]));
     const cond = c.edit.tokens; // [B, L, dnD]
-    const spatial = c.map?.spatial; // [B, N, dnD] with the edit map
+    const spatial = conditionSpatial(c); // [B, N, dnD] with the edit map or the aligned path
     // 3. and 4.
     const p = editorParams(e);
     return sampleEdits(e.config, o.steps, source, new Rng(o.seed), (x, ts) =>

@@ -15,6 +15,7 @@ import { Ema } from "../../../nn/ema";
 import type { Params } from "../../../nn/layers";
 import { LAYER_GROUPS, TUNING_MODES, type LayerSelector, type TuningMode } from "../../../nn/tuning";
 import { checkEditorConfig, type EditorConfig } from "../config";
+import { isAlignedParam } from "../aligned";
 import { isEditMapParam } from "../edit-map";
 import { createEditor, disposeEditor, editorParams, editorTunable, fitsEditor, type Editor } from "../model";
 import { captionData, engineData, genericEditData } from "./data";
@@ -128,7 +129,8 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
   if (c.phase !== "base" && parent === null) throw new Error(`editor node: phase '${c.phase}' needs its parent's weights`);
   const e = createEditor(c.editor, new Rng(seed).fork("init"), { imageTokens: c.imageTokens });
   try {
-    if (parent !== null) loadEditorWeights(e, parent, `editor node '${c.phase}'`, isEditMapParam);
+    // the edit map's and the aligned path's weights start from initialisation when the parent has none
+    if (parent !== null) loadEditorWeights(e, parent, `editor node '${c.phase}'`, (k) => isEditMapParam(k) || isAlignedParam(k));
   } catch (err) {
     disposeEditor(e);
     throw err;
@@ -168,7 +170,8 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
     const ed = c.phase === "mgie" || c.phase === "finetune" ? { ...e, config: { ...e.config, editLossWeight: 0.5 } } : e;
     const part = c.phase === "ip2p" ? "edit" : "total";
     const mapWeight = "editMapLossWeight" in r ? (r.editMapLossWeight ?? 0) : 0;
-    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, part, r.editRegionWeight, mapWeight), {}, vars);
+    const whereWeight = "whereLossWeight" in r ? (r.whereLossWeight ?? 0) : 0;
+    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, part, r.editRegionWeight, mapWeight, whereWeight), {}, vars);
   }
   const params = editorParams(e);
   const decay = phaseEmaDecay(c);

@@ -62,19 +62,24 @@ export interface RecipeConfig {
    * made before it existed keep their keys: `keyedRecipe`, `textPhaseRecipe`. Base pre-training never reads it.
    */
   groundLossWeight?: number;
+  /**
+   * Weight of the aligned path's where loss in every edit phase (aligned.ts whereLoss; needs the
+   * editor's `aligned`; 0: none). Optional (absent = 0) so that recipes made before it keep their keys.
+   */
+  whereLossWeight?: number;
 }
 
 /** Recipe fields that only the edit phases read: base and Stage I do not depend on them (the learning curves' parents are keyed without them). */
-export const EDIT_PHASE_ONLY_KEYS = ["stage2Steps", "editRegionWeight", "emaDecay", "editMapLossWeight"] as const satisfies readonly (keyof RecipeConfig)[];
+export const EDIT_PHASE_ONLY_KEYS = ["stage2Steps", "editRegionWeight", "emaDecay", "editMapLossWeight", "whereLossWeight"] as const satisfies readonly (keyof RecipeConfig)[];
 
 /**
  * Edit-phase-only fields added after the first grid caches were made: a text phase's recipe leaves
  * them out (textPhaseRecipe), so that its key, and the cached base and Stage I, stay as they were.
  */
-export const LATER_EDIT_PHASE_KEYS = ["emaDecay", "editMapLossWeight"] as const satisfies readonly (typeof EDIT_PHASE_ONLY_KEYS)[number][];
+export const LATER_EDIT_PHASE_KEYS = ["emaDecay", "editMapLossWeight", "whereLossWeight"] as const satisfies readonly (typeof EDIT_PHASE_ONLY_KEYS)[number][];
 
 /** Fields added after the grid's edit phases were first trained: left out of a key while 0 (`keyedRecipe`). */
-export const OPTIONAL_RECIPE_KEYS = ["editMapLossWeight", "groundLossWeight"] as const satisfies readonly (keyof RecipeConfig)[];
+export const OPTIONAL_RECIPE_KEYS = ["editMapLossWeight", "groundLossWeight", "whereLossWeight"] as const satisfies readonly (keyof RecipeConfig)[];
 
 /** The recipe of a phase that reads no edit-phase-only field (base, Stage I). */
 export type TextPhaseRecipe = Omit<RecipeConfig, (typeof LATER_EDIT_PHASE_KEYS)[number]>;
@@ -110,7 +115,7 @@ export function splitEditPhaseFields(c: RecipeConfig): { editOnly: Partial<Recip
  * reused, not retrained).
  */
 export function textPhaseRecipe(c: RecipeConfig): TextPhaseRecipe {
-  const { emaDecay: _later, editMapLossWeight: _map, groundLossWeight: _ground, ...rest } = c;
+  const { emaDecay: _later, editMapLossWeight: _map, groundLossWeight: _ground, whereLossWeight: _where, ...rest } = c;
   return { ...rest, ...(groundWeight(c) > 0 ? { groundLossWeight: groundWeight(c) } : {}), stage2Steps: 0, editRegionWeight: 0 } satisfies Record<Exclude<(typeof EDIT_PHASE_ONLY_KEYS)[number], (typeof LATER_EDIT_PHASE_KEYS)[number]>, number> & TextPhaseRecipe;
 }
 
@@ -127,6 +132,8 @@ export function recipeConfig(profile?: string, overrides?: DeepPartial<RecipeCon
   if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw new ConfigError(`editor recipes: emaDecay must be in [0, 1) (0: no averaging), got ${c.emaDecay}`);
   const mw = c.editMapLossWeight ?? 0;
   if (!(mw >= 0) || !Number.isFinite(mw)) throw new ConfigError(`editor recipes: editMapLossWeight must be a finite number >= 0, got ${mw}`);
+  const ww = c.whereLossWeight ?? 0;
+  if (!(ww >= 0) || !Number.isFinite(ww)) throw new ConfigError(`editor recipes: whereLossWeight must be a finite number >= 0, got ${ww}`);
   const gw = groundWeight(c);
   if (!(gw >= 0) || !Number.isFinite(gw)) throw new ConfigError(`editor recipes: groundLossWeight must be a finite number >= 0, got ${gw}`);
   return c;

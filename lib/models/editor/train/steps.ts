@@ -100,14 +100,15 @@ export function residualDiffusionBatch(ex: readonly Pick<EditExample, "source" |
  * Stage II loss on a batch of edits: L_condition + w L_edit with a DDPM draw of t and noise;
  * `part: "edit"` returns L_edit alone (the InsPix2Pix-like baseline has no language head to train);
  * `regionWeight` > 0 weighs the changed pixels 1 + regionWeight in L_edit (losses.ts regionPixelWeights);
- * `mapWeight` > 0 adds the edit map's localisation loss (edit-map.ts mapLoss) to the total, when the editor has the map.
+ * `mapWeight` > 0 adds the edit map's localisation loss (edit-map.ts mapLoss) to the total, when the editor has the map;
+ * `whereWeight` > 0 adds the aligned path's where loss (aligned.ts whereLoss), when the editor has it.
  */
-export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng, part: "total" | "edit" = "total", regionWeight = 0, mapWeight = 0): tf.Scalar {
+export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng, part: "total" | "edit" = "total", regionWeight = 0, mapWeight = 0, whereWeight = 0): tf.Scalar {
   const B = ex.length;
   const { source, r0, t, noisy, target } = residualDiffusionBatch(ex, e.config.image, sched, rng);
   const drop = conditionDropout(rng, B, e.config);
   const layout = editorLayout(e, ex.map((x) => x.instruction), ex.map((x) => x.condition));
   const pixelWeights = regionWeight > 0 ? regionPixelWeights(r0, regionWeight) : undefined;
-  const r = stage2Loss(e, { source, layout, noisy, t, target, dropText: drop.dropText, dropImage: drop.dropImage, pixelWeights, ...(mapWeight > 0 ? { mapTarget: { r0, weight: mapWeight } } : {}) });
+  const r = stage2Loss(e, { source, layout, noisy, t, target, dropText: drop.dropText, dropImage: drop.dropImage, pixelWeights, ...(mapWeight > 0 ? { mapTarget: { r0, weight: mapWeight } } : {}), ...(whereWeight > 0 ? { whereTarget: { r0, weight: whereWeight } } : {}) });
   return part === "edit" ? r.edit : r.loss;
 }

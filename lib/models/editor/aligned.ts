@@ -1,0 +1,86 @@
+/**
+ * Aligned, instruction-aware image states (ours, not in the paper; `config.aligned`). The editor's
+ * MLLM is causal and reads the image before the instruction, so its states at the image tokens cannot
+ * know which object the instruction names; the edit map (edit-map.ts) tried to recover "where" from
+ * them and put a third of its mass on the changed patches. The oracle-render study
+ * (lib/eval/oracle-render.ts) measured that the denoiser renders 59% of SpatialEval-mini when a true
+ * per-patch "where" is added to its patch tokens, 4% when it comes through cross-attention.
+ *
+ * Here the MLLM gets one [LOC] row per image token (mllm.ts `loc`): the image token's embedding plus a
+ * learned marker, at the image token's position, appended after the sequence. A [LOC] row sees its
+ * item's prompt, image tokens, instruction and <sep> (and the other [LOC] rows), never the [IMG]
+ * tokens or the condition, and no other row sees it: so it is patch-aligned, it has read the
+ * instruction, training and editing give it the same state, and every other state of the editor is
+ * the same as without it. Per denoiser patch n (N = (image / dnPatch)^2):
+ *   u_n   = U Lin_s(LOC states)_n + Lin_e(Enc tokens)_n     [B, N, dnD]  (U: nearest-cell resampling to the denoiser's grid)
+ *   z_n   = relu(u_n)
+ *   S     = Lin_out(z)                                      [B, N, dnD]  added to the denoiser's patch tokens (`spatial`)
+ *   where = Lin_where(z)                                    [B, N]       logit of "the edit changes this patch"
+ * The encoder's tokens come in because the MLLM's image grid is coarser than the denoiser's (adapterMerge);
+ * the relu lets a patch's own features (its object's colour: the encoder probe reads it at 96%) meet the
+ * instruction-aware state of its cell. Lin_out starts at zero, so the editor starts as without this path.
+ *
+ * `whereLoss`: binary cross-entropy of the where logits against the share of each patch's pixels the
+ * training edit changes (recipe `whereLossWeight`).
+ *
+ * Parameter names (in the `edit` group, so every tuning mode trains them): `edit.loc.marker` [1, d],
+ * `edit.loc.s.{w,b}` [d, dnD], `edit.loc.e.{w,b}` [encD, dnD], `edit.loc.out.{w,b}` [dnD, dnD] (zeros),
+ * `edit.loc.where.{w,b}` [dnD, 1].
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Rng } from "../../core/rng";
+import { constVariable, initLinear, linear, normalVariable, type Params } from "../../nn/layers";
+import type { EditorConfig } from "./config";
+import { resampleTokens } from "./edit-map";
+import { changedPixels } from "./losses";
+
+export const ALIGNED_PREFIX = "edit.loc.";
+
+/** Whether a weight name belongs to the aligned path (absent from editors made without it). */
+export function isAlignedParam(name: string): boolean {
+  return name.startsWith(ALIGNED_PREFIX);
+}
+
+export function initAligned(rng: Rng, c: EditorConfig): Params {
+  return {
+    "edit.loc.marker": normalVariable(rng.fork("marker"), [1, c.d], c.initStd),
+    ...initLinear(rng.fork("s"), c.d, c.dnD, "edit.loc.s"),
+    ...initLinear(rng.fork("e"), c.encD, c.dnD, "edit.loc.e"),
+    "edit.loc.out.w": constVariable([c.dnD, c.dnD], 0),
+    "edit.loc.out.b": constVariable([c.dnD], 0),
+    ...initLinear(rng.fork("where"), c.dnD, 1, "edit.loc.where"),
+  };
+}
+
+export interface AlignedResult {
+  /** The condition placed on the denoiser's patches [B, N, dnD] (its `spatial` input). */
+  spatial: tf.Tensor3D;
+  /** Per patch, the logit of "the edit changes it" [B, N]. */
+  where: tf.Tensor2D;
+}
+
+/** The aligned path from the [LOC] states [B, Ni, d] and the encoder's tokens [B, Ne, encD]. Call inside tf.tidy. */
+export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3D, encTokens: tf.Tensor3D): AlignedResult {
+  const B = locStates.shape[0];
+  if (encTokens.shape[0] !== B) throw new Error(`aligned: ${B} [LOC] rows but ${encTokens.shape[0]} encoder rows`);
+  const g = c.image / c.dnPatch; // the denoiser's grid side
+  const u = tf.add(resampleTokens(linear(locStates, p, "edit.loc.s") as tf.Tensor3D, g), resampleTokens(linear(encTokens, p, "edit.loc.e") as tf.Tensor3D, g)); // [B, N, dnD]
+  const z = tf.relu(u) as tf.Tensor3D;
+  const spatial = linear(z, p, "edit.loc.out") as tf.Tensor3D; // [B, N, dnD]
+  const where = (linear(z, p, "edit.loc.where") as tf.Tensor3D).reshape([B, g * g]) as tf.Tensor2D; // [B, N]
+  return { spatial, where };
+}
+
+/** The share of each denoiser patch's pixels that an edit changes (losses.ts changedPixels): r0 [B, H, W, C] -> [B, N] in [0, 1]. */
+export function changedShare(r0: tf.Tensor4D, patch: number): tf.Tensor2D {
+  const [B, H, W] = r0.shape;
+  if (H % patch !== 0 || W % patch !== 0) throw new Error(`changedShare: image ${H}x${W} is not divisible by patch ${patch}`);
+  return tf.tidy(() => tf.mean(changedPixels(r0).reshape([B, H / patch, patch, W / patch, patch]), [2, 4]).reshape([B, -1]) as tf.Tensor2D);
+}
+
+/** Binary cross-entropy of the where logits [B, N] against targets in [0, 1] [B, N], mean over items and patches (stable form). */
+export function whereLoss(where: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {
+  if (where.shape.join(",") !== target.shape.join(",")) throw new Error(`whereLoss: targets [${target.shape.join(", ")}] do not match the logits [${where.shape.join(", ")}]`);
+  // softplus(z) - y z = max(z, 0) - y z + log(1 + exp(-|z|))
+  return tf.mean(tf.add(tf.sub(tf.relu(where), tf.mul(target, where)), tf.log1p(tf.exp(tf.neg(tf.abs(where)))))) as tf.Scalar;
+}
