@@ -31,8 +31,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
 import { constVariable, initLinear, linear, normalVariable, type Params } from "../../nn/layers";
 import type { EditorConfig } from "./config";
-import { resampleTokens } from "./edit-map";
-import { changedPixels } from "./losses";
+import { perPatchChange, resampleTokens } from "./edit-map";
 
 export const ALIGNED_PREFIX = "edit.loc.";
 
@@ -73,9 +72,7 @@ export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3
 
 /** The share of each denoiser patch's pixels that an edit changes (losses.ts changedPixels): r0 [B, H, W, C] -> [B, N] in [0, 1]. */
 export function changedShare(r0: tf.Tensor4D, patch: number): tf.Tensor2D {
-  const [B, H, W] = r0.shape;
-  if (H % patch !== 0 || W % patch !== 0) throw new Error(`changedShare: image ${H}x${W} is not divisible by patch ${patch}`);
-  return tf.tidy(() => tf.mean(changedPixels(r0).reshape([B, H / patch, patch, W / patch, patch]), [2, 4]).reshape([B, -1]) as tf.Tensor2D);
+  return perPatchChange(r0, patch, "mean", "changedShare");
 }
 
 /** Binary cross-entropy of the where logits [B, N] against targets in [0, 1] [B, N], mean over items and patches (stable form). */

@@ -93,10 +93,21 @@ export function editMap(p: Params, c: EditorConfig, tokens: tf.Tensor3D, encToke
 
 /** Which denoiser patches an edit changes: 1 where some pixel of the patch changes (losses.ts changedPixels); r0 [B, H, W, C] -> [B, N]. */
 export function changedPatches(r0: tf.Tensor4D, patch: number): tf.Tensor2D {
-  const [B, H, W] = r0.shape;
-  if (H % patch !== 0 || W % patch !== 0) throw new Error(`changedPatches: image ${H}x${W} is not divisible by patch ${patch}`);
   // a patch changes when one of its pixels does (max over the patch of the 0/1 pixel mask)
-  return tf.tidy(() => tf.max(changedPixels(r0).reshape([B, H / patch, patch, W / patch, patch]), [2, 4]).reshape([B, -1]) as tf.Tensor2D); // [B, N]
+  return perPatchChange(r0, patch, "max", "changedPatches");
+}
+
+/**
+ * The 0/1 changed-pixel mask of r0 [B, H, W, C] (losses.ts changedPixels) reduced over each patch
+ * x patch cell by max (does it change at all) or mean (which share changes): [B, N].
+ */
+export function perPatchChange(r0: tf.Tensor4D, patch: number, reduce: "max" | "mean", who: string): tf.Tensor2D {
+  const [B, H, W] = r0.shape;
+  if (H % patch !== 0 || W % patch !== 0) throw new Error(`${who}: image ${H}x${W} is not divisible by patch ${patch}`);
+  return tf.tidy(() => {
+    const cells = changedPixels(r0).reshape([B, H / patch, patch, W / patch, patch]);
+    return (reduce === "max" ? tf.max(cells, [2, 4]) : tf.mean(cells, [2, 4])).reshape([B, -1]) as tf.Tensor2D; // [B, N]
+  });
 }
 
 /**

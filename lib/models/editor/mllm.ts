@@ -133,8 +133,13 @@ export function mllmForward(p: Params, c: EditorConfig, layout: BatchLayout, ima
   const x = embedSequence(p, c, layout, imageTokens);
   const r = transformer(x, p, mllmStackConfig(c), MLLM_STACK, { lora: o.lora, loraScale: o.loraScale }, { returnAttention: o.returnAttention });
   const hidden = layerNorm(r.hidden, p, "mllm.lnf") as tf.Tensor3D; // [B, T, d]
-  const img = gatherPositions(hidden, layout.items.map((it) => Array.from({ length: it.img.end - it.img.start }, (_, j) => it.img.start + j))); // [B, k, d]
+  const img = imgStates(hidden, layout); // [B, k, d]
   return { hidden, img, attention: r.attention };
+}
+
+/** The [IMG] tokens' states [B, k, d] of the hidden states [B, T, d]. */
+function imgStates(hidden: tf.Tensor3D, layout: BatchLayout): tf.Tensor3D {
+  return gatherPositions(hidden, layout.items.map((it) => Array.from({ length: it.img.end - it.img.start }, (_, j) => it.img.start + j)));
 }
 
 /** mllmForward with [LOC] rows (MllmOptions.loc): the sequence's rows as without them, plus their states. */
@@ -151,7 +156,7 @@ function mllmForwardLoc(p: Params, c: EditorConfig, layout: BatchLayout, imageTo
   const all = layerNorm(r.hidden, p, "mllm.lnf") as tf.Tensor3D; // [B, T + Ni, d]
   const hidden = tf.slice(all, [0, 0, 0], [B, T, d]) as tf.Tensor3D;
   const locStates = tf.slice(all, [0, T, 0], [B, Ni, d]) as tf.Tensor3D;
-  const img = gatherPositions(hidden, layout.items.map((it) => Array.from({ length: it.img.end - it.img.start }, (_, j) => it.img.start + j))); // [B, k, d]
+  const img = imgStates(hidden, layout); // [B, k, d]
   const attention = r.attention.map((a) => tf.slice(a, [0, 0, 0, 0], [B, a.shape[1], T, T]) as tf.Tensor4D); // the sequence's rows and columns, as without [LOC]
   return { hidden, img, attention, loc: locStates };
 }
