@@ -32,6 +32,7 @@ import type { Rng } from "../../core/rng";
 import { constVariable, initLinear, linear, normalVariable, type Params } from "../../nn/layers";
 import type { EditorConfig } from "./config";
 import { perPatchChange, resampleTokens } from "./edit-map";
+import { tokenCoverage } from "./grounding";
 
 export const ALIGNED_PREFIX = "edit.loc.";
 
@@ -75,9 +76,37 @@ export function changedShare(r0: tf.Tensor4D, patch: number): tf.Tensor2D {
   return perPatchChange(r0, patch, "mean", "changedShare");
 }
 
-/** Binary cross-entropy of the where logits [B, N] against targets in [0, 1] [B, N], mean over items and patches (stable form). */
-export function whereLoss(where: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {
+/**
+ * Binary cross-entropy of the where logits [B, N] against targets in [0, 1] [B, N]: mean over patches,
+ * then over items, or with `weight` [B] (not all 0) the weighted mean over items (stable form).
+ */
+export function whereLoss(where: tf.Tensor2D, target: tf.Tensor2D, weight?: tf.Tensor1D): tf.Scalar {
   if (where.shape.join(",") !== target.shape.join(",")) throw new Error(`whereLoss: targets [${target.shape.join(", ")}] do not match the logits [${where.shape.join(", ")}]`);
   // softplus(z) - y z = max(z, 0) - y z + log(1 + exp(-|z|))
-  return tf.mean(tf.add(tf.sub(tf.relu(where), tf.mul(target, where)), tf.log1p(tf.exp(tf.neg(tf.abs(where)))))) as tf.Scalar;
+  const perItem = tf.mean(tf.add(tf.sub(tf.relu(where), tf.mul(target, where)), tf.log1p(tf.exp(tf.neg(tf.abs(where))))), -1); // [B]
+  if (weight === undefined) return tf.mean(perItem) as tf.Scalar;
+  if (weight.shape[0] !== where.shape[0]) throw new Error(`whereLoss: ${weight.shape[0]} weights for ${where.shape[0]} items`);
+  return tf.div(tf.sum(tf.mul(perItem, weight)), tf.maximum(tf.sum(weight), 1e-9)) as tf.Scalar;
+}
+
+/**
+ * Stage I targets of the where head (ours; recipe `stage1WhereLossWeight`): per VQA item the share of
+ * each denoiser patch that the objects its question is about cover (grounding.ts tokenCoverage on the
+ * denoiser's grid) -> target [B * N] (row-major [B, N]) and weight [B] (0: the question names no
+ * visible object, a zero row). The head that the edit phases train to find what an edit changes is
+ * first taught, on questions, to find the objects a text names.
+ */
+export function questionWhereTargets(masks: readonly (ArrayLike<number> | undefined)[], c: Pick<EditorConfig, "image" | "dnPatch">): { target: Float32Array; weight: Float32Array } {
+  const grid = c.image / c.dnPatch;
+  const N = grid * grid;
+  const target = new Float32Array(masks.length * N);
+  const weight = new Float32Array(masks.length);
+  masks.forEach((m, b) => {
+    if (m === undefined) return;
+    const cov = tokenCoverage(m, c.image, grid);
+    if (!cov.some((v) => v > 0)) return;
+    target.set(cov, b * N);
+    weight[b] = 1;
+  });
+  return { target, weight };
 }
