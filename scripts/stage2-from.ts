@@ -10,7 +10,8 @@
  * results/<profile>/<name>.json.
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N]
- *          [--aligned=on|off] [--where-loss=W] [--seed=0] [--ddim=10] [--name=stage2-from]
+ *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--seed=0] [--ddim=10] [--name=stage2-from]
+ * (a parent whose aligned path was trained must have been made with the same --where-head)
  * (the profile is SPATIALEDIT_PROFILE; the other settings are its recipe presets)
  */
 import * as fs from "fs";
@@ -34,7 +35,7 @@ import { disposeParams, type Params } from "../lib/nn/layers";
 import { fromPretrained } from "../lib/train/checkpoint";
 import { hashJson } from "../lib/train/checkpoint-config";
 
-const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-loss", "seed", "ddim", "name"];
+const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "seed", "ddim", "name"];
 
 /** A parent's weights and what identifies them (the grid key, or the locate run's config hash). */
 function loadParent(spec: string, profile: string): { params: Params; id: string } {
@@ -72,12 +73,15 @@ async function main(): Promise<void> {
   const evalAt: number[] = [];
   for (let s = every; s < recipe.stage2Steps; s += every) evalAt.push(s);
   evalAt.push(recipe.stage2Steps);
-  const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true }) : editorConfig(profile);
+  const whereHead = a["where-head"] ?? "additive";
+  if (whereHead !== "additive" && whereHead !== "bilinear") throw new Error(`--where-head must be additive or bilinear, got '${whereHead}'`);
+  if (!aligned && whereHead !== "additive") throw new Error("--where-head needs --aligned=on");
+  const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}) }) : editorConfig(profile);
   const c: CurveConfig = checkCurveConfig({ editor, recipe, seed: intFlag(a, "seed", 0), variants: ["spatialedit"], evalAt, ddimSteps: intFlag(a, "ddim", 10) });
   const backend = (await initBackend()).name;
   const bench = ensureBenchmark("spatialeval", profile);
   const dir = projectPath(`data/generated/curve-cache/${profile}/from`, true);
-  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (where loss ${whereWeight})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const runs: { parent: string; parentId: string; curve: Pick<Curve, "row" | "points" | "losses">; where: { matched: MapProbeRow; mismatched: MapProbeRow } | null }[] = [];
   // written after every parent, so a run stopped early leaves the curves it finished
   const save = (difference: ReturnType<typeof finalDifference> | null = null) => writeResult(name, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash }, seed: c.seed, data: { backend, runs, finished: runs.length === parents.length, ...(difference ? { difference } : {}) } });

@@ -4,12 +4,12 @@ import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
 import { editorGrid } from "../../../lib/eval/editor-grid";
 import { questionWhereTargets, whereLoss } from "../../../lib/models/editor/aligned";
-import { checkEditorConfig, editorConfig } from "../../../lib/models/editor/config";
-import { createEditor, disposeEditor, editorParams } from "../../../lib/models/editor/model";
+import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
+import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
 import { engineData, type TextExample } from "../../../lib/models/editor/train/data";
 import { editorPhaseTask, type EditorNodeConfig } from "../../../lib/models/editor/train/node";
 import { keyedRecipe, recipeConfig, textPhaseRecipe } from "../../../lib/models/editor/train/recipes";
-import { textLoss } from "../../../lib/models/editor/train/steps";
+import { imageBatch, textLoss } from "../../../lib/models/editor/train/steps";
 import { keyGrid } from "../../../lib/train/grid/node";
 import { scoped } from "./helpers";
 
@@ -115,5 +115,44 @@ describe("Stage I's where loss", () => {
     expect(on["base@s0"]).toBe(off["base@s0"]);
     expect(on["stage1@s0"]).not.toBe(off["stage1@s0"]);
     expect(on["wo-s1@s0"]).toBe(off["wo-s1@s0"]);
+  });
+});
+
+describe("the bilinear where head", () => {
+  const bil = checkEditorConfig({ ...plainCfg, aligned: true, alignedWhere: "bilinear" });
+  const ex = engineData(rc.dataSeed, 2, bil.image).vqa.slice(0, 3);
+
+  it("per-patch logits that depend on the instruction; the gate starts at zero, so the condition starts as the additive path's; no tensor leaks", () => {
+    const e = createEditor(bil, new Rng(6));
+    try {
+      const names = Object.keys(editorParams(e)).filter((k) => k.startsWith("edit.loc."));
+      expect(names).toContain("edit.loc.q.w");
+      expect(names).toContain("edit.loc.gate");
+      expect(names).not.toContain("edit.loc.where.w");
+      const n0 = tf.memory().numTensors;
+      const run = (texts: string[]) =>
+        tf.tidy(() => {
+          const c = editorCondition(e, imageBatch(ex.map((x) => x.image), bil.image), editorLayout(e, texts));
+          return { where: c.aligned!.where.arraySync(), spatial: tf.abs(c.aligned!.spatial).max().dataSync()[0], shape: c.aligned!.where.shape };
+        });
+      const a = run(ex.map((x) => x.prompt));
+      const b = run(ex.map(() => "what is left of the red cube"));
+      expect(a.shape).toEqual([3, (bil.image / bil.dnPatch) ** 2]);
+      expect(a.spatial).toBe(0);
+      expect(a.where).not.toEqual(b.where);
+      expect(tf.memory().numTensors).toBe(n0);
+      const w = editorParams(e)["edit.loc.q.w"] as tf.Variable;
+      const g = tf.tidy(() => tf.norm(tf.variableGrads(() => textLoss(e, ex, 0, 1), [w]).grads[w.name]).dataSync()[0]);
+      expect(g).toBeGreaterThan(0);
+    } finally {
+      disposeEditor(e);
+    }
+  });
+
+  it("config: absent or additive keeps the keyed config as before; bad values are errors", () => {
+    expect(keyedEditorConfig({ ...plainCfg, aligned: true, alignedWhere: "additive" }, false)).toEqual(keyedEditorConfig({ ...plainCfg, aligned: true }, false));
+    expect(keyedEditorConfig(bil, false).alignedWhere).toBe("bilinear");
+    expect("alignedWhere" in keyedEditorConfig(bil, true)).toBe(false);
+    expect(() => checkEditorConfig({ ...plainCfg, aligned: true, alignedWhere: "cubic" as never })).toThrow('editor: alignedWhere must be additive or bilinear, got "cubic"');
   });
 });
