@@ -38,7 +38,7 @@ import { hashJson } from "../lib/train/checkpoint-config";
 const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "seed", "ddim", "name"];
 
 /** A parent's weights and what identifies them (the grid key, or the locate run's config hash). */
-function loadParent(spec: string, profile: string): { params: Params; id: string } {
+function loadParent(spec: string, profile: string, whereHead: string): { params: Params; id: string } {
   const [kind, name] = spec.split(":");
   if (kind === "grid" && name) {
     const node = cachedGridNodes(profile, [name], { recordsDir: null })[name];
@@ -49,6 +49,12 @@ function loadParent(spec: string, profile: string): { params: Params; id: string
     const dir = projectPath(`data/generated/stage1-locate/${profile}/${checkName(name, "run")}`);
     if (!fs.existsSync(path.join(dir, "config.json"))) throw new Error(`--parents: no final weights of a stage1-locate run '${name}' in ${dir}; run npm run stage1-locate -- --name=${name} first`);
     const loaded = fromPretrained(dir);
+    const editor = (loaded.meta.config as { editor?: { aligned?: boolean; alignedWhere?: string } }).editor;
+    const made = editor?.aligned === true ? (editor.alignedWhere ?? "additive") : null;
+    if (made !== null && made !== whereHead) {
+      disposeParams(loaded.params);
+      throw new Error(`--parents: '${spec}' was trained with the ${made} where head; pass --where-head=${made}`);
+    }
     return { params: loaded.params, id: `locate:${hashJson(loaded.meta.config)}` };
   }
   throw new Error(`--parents: each parent is grid:<node id> or locate:<run name>, got '${spec}'`);
@@ -86,7 +92,7 @@ async function main(): Promise<void> {
   // written after every parent, so a run stopped early leaves the curves it finished
   const save = (difference: ReturnType<typeof finalDifference> | null = null) => writeResult(name, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash }, seed: c.seed, data: { backend, runs, finished: runs.length === parents.length, ...(difference ? { difference } : {}) } });
   for (const spec of parents) {
-    const parent = loadParent(spec, profile);
+    const parent = loadParent(spec, profile, whereHead);
     try {
       const key = hashJson({ parent: parent.id, curve: { ...c, recipe: keyedRecipe(c.recipe) }, bench: bench.contentHash, version: EDITOR_TRAIN_VERSION });
       const file = path.join(dir, `curve-${key}.json`);
