@@ -34,6 +34,7 @@ import { keyedRecipe, recipeConfig } from "../lib/models/editor/train/recipes";
 import { disposeParams, type Params } from "../lib/nn/layers";
 import { fromPretrained } from "../lib/train/checkpoint";
 import { hashJson } from "../lib/train/checkpoint-config";
+import { bootstrapDiffCi } from "../lib/eval/stats";
 
 const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "seed", "ddim", "name"];
 
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
   const bench = ensureBenchmark("spatialeval", profile);
   const dir = projectPath(`data/generated/curve-cache/${profile}/from`, true);
   console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
-  const runs: { parent: string; parentId: string; curve: Pick<Curve, "row" | "points" | "losses">; where: { matched: MapProbeRow; mismatched: MapProbeRow } | null }[] = [];
+  const runs: { parent: string; parentId: string; curve: Pick<Curve, "row" | "points" | "losses">; where: { matched: MapProbeRow; mismatched: MapProbeRow; gap: { diff: number; lo: number; hi: number } } | null }[] = [];
   // written after every parent, so a run stopped early leaves the curves it finished
   const save = (difference: ReturnType<typeof finalDifference> | null = null) => writeResult(name, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash }, seed: c.seed, data: { backend, runs, finished: runs.length === parents.length, ...(difference ? { difference } : {}) } });
   for (const spec of parents) {
@@ -111,8 +112,11 @@ async function main(): Promise<void> {
         const e = editorFromWeights(editorNodeConfig({ editor: c.editor, recipe: c.recipe, phase: "stage2", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 }), weights);
         disposeParams(weights);
         try {
-          where = { matched: mapProbeSummary(probeWhereHead(e, bench))[0], mismatched: mapProbeSummary(probeWhereHead(e, bench, 32, true))[0] };
-          console.log(`${spec}: where head on the changed patches ${where.matched.mass.toFixed(3)} (mismatched instructions ${where.mismatched.mass.toFixed(3)}, uniform ${where.matched.chance.toFixed(3)}); top patch changed ${where.matched.top.toFixed(3)} (${where.mismatched.top.toFixed(3)})`);
+          const own = probeWhereHead(e, bench);
+          const other = probeWhereHead(e, bench, 32, true); // the same items (those whose truth changes a patch), in the same order
+          const ci = bootstrapDiffCi([own.map((x) => x.mass)], [other.map((x) => x.mass)], new Rng(c.seed).fork("where-gap"), 2000);
+          where = { matched: mapProbeSummary(own)[0], mismatched: mapProbeSummary(other)[0], gap: { diff: mapProbeSummary(own)[0].mass - mapProbeSummary(other)[0].mass, lo: ci.lo, hi: ci.hi } };
+          console.log(`${spec}: where head on the changed patches ${where.matched.mass.toFixed(3)} (mismatched instructions ${where.mismatched.mass.toFixed(3)}, difference ${where.gap.diff.toFixed(3)} [95% CI ${where.gap.lo.toFixed(3)}, ${where.gap.hi.toFixed(3)}] paired over ${own.length} items; uniform ${where.matched.chance.toFixed(3)}); top patch changed ${where.matched.top.toFixed(3)} (${where.mismatched.top.toFixed(3)})`);
         } finally {
           disposeEditor(e);
         }
