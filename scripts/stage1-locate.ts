@@ -4,30 +4,62 @@
  * node for more steps than the grid gives it, and scores the locate probe (lib/eval/locate-probe.ts)
  * on the held-out locate questions every few steps, and the grounding probe (lib/eval/ground-probe.ts:
  * where the [IMG] tokens look, per layer) on the held-out VQA questions. `--ground=W` adds the grounding
- * loss (lib/models/editor/grounding.ts) with weight W. Trains in this process, writes nothing to the grid
- * cache. Writes results/<profile>/<name>.json.
+ * loss (lib/models/editor/grounding.ts) with weight W. `--where=W` gives Stage I's editor the aligned [LOC]
+ * path (lib/models/editor/aligned.ts) and trains its where head, weight W, to find the objects each
+ * question is about; each point then also reads that head (lib/eval/where-probe.ts: on the held-out
+ * questions, with each image read with its own question and with another question of its scene; and on
+ * SpatialEval-mini's edits, lib/eval/edit-map-probe.ts, with matched and mismatched instructions).
+ * Trains in this process, writes nothing to the grid cache; the final Stage I weights are kept in
+ * data/generated/stage1-locate/<profile>/<name>/ (a checkpoint folder). Writes results/<profile>/<name>.json.
  *
- * Usage: npm run stage1-locate -- [--base=base@s0] [--steps=4000] [--every=1000] [--mode=attention] [--ground=0] [--name=stage1-locate]
+ * `--where-head=bilinear` makes that head match each patch against a query from the [IMG] states (aligned.ts).
+ *
+ * Usage: npm run stage1-locate -- [--base=base@s0] [--steps=4000] [--every=1000] [--mode=attention] [--ground=0] [--where=0]
+ *          [--where-head=additive|bilinear] [--name=stage1-locate]
  * (the profile is SPATIALEDIT_PROFILE)
  */
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
 import { intFlag, numFlag, parseFlags } from "../lib/core/cli-args";
-import { checkName } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { writeResult } from "../lib/core/results";
 import { cachedGridNodes } from "../lib/eval/grid-models";
 import { probeGrounding, type GroundProbe } from "../lib/eval/ground-probe";
 import { locateItems, probeLocate, type LocateScores } from "../lib/eval/locate-probe";
 import { spatialVqaItems, vqaEvalConfig } from "../lib/eval/vqa";
-import { disposeEditor } from "../lib/models/editor/model";
+import { disposeEditor, editorParams, type Editor } from "../lib/models/editor/model";
 import { editorNodeConfig, editorPhaseTask, type EditorNodeConfig } from "../lib/models/editor/train/node";
 import { trainPhaseSteps } from "../lib/models/editor/train/recipes";
 import { TUNING_MODES, type TuningMode } from "../lib/nn/tuning";
-import { fromPretrained } from "../lib/train/checkpoint";
+import { fromPretrained, saveCheckpoint } from "../lib/train/checkpoint";
+import { checkName, projectPath } from "../lib/core/paths";
+import { ensureBenchmark } from "../lib/eval/benchmark-generate";
+import type { Benchmark } from "../lib/eval/benchmark-io";
+import { mapProbeSummary, probeWhereHead, type MapProbeRow } from "../lib/eval/edit-map-probe";
+import { Rng } from "../lib/core/rng";
+import { bootstrapDiffCi } from "../lib/eval/stats";
+import { probeQuestionWhere, whereProbeSummary, type WhereProbeSummary } from "../lib/eval/where-probe";
+import type { VqaItem } from "../lib/eval/vqa";
+
+interface WherePoint {
+  /** The where head on the held-out questions (own question vs. another question of the scene). */
+  questions: WhereProbeSummary;
+  /** Own minus other question's mass, paired over the questions, with a 95% bootstrap interval. */
+  questionDiff: { diff: number; lo: number; hi: number };
+  /** On SpatialEval-mini's edits ("all" row): the changed patches' mass with matched and mismatched instructions. */
+  edits: MapProbeRow;
+  editsMismatched: MapProbeRow;
+}
+
+function wherePoint(e: Editor, vqa: readonly VqaItem[], bench: Benchmark, batch: number): WherePoint {
+  const items = probeQuestionWhere(e, vqa, batch);
+  const ci = bootstrapDiffCi([items.map((x) => x.mass)], [items.map((x) => x.otherMass)], new Rng(0).fork("where-probe"), 2000);
+  const questions = whereProbeSummary(items);
+  return { questions, questionDiff: { diff: questions.mass - questions.otherMass, lo: ci.lo, hi: ci.hi }, edits: mapProbeSummary(probeWhereHead(e, bench, batch))[0], editsMismatched: mapProbeSummary(probeWhereHead(e, bench, batch, true))[0] };
+}
 
 async function main(): Promise<void> {
-  const a = parseFlags(process.argv.slice(2), ["base", "steps", "every", "mode", "ground", "name"]);
+  const a = parseFlags(process.argv.slice(2), ["base", "steps", "every", "mode", "ground", "where", "where-head", "name"]);
   const profile = currentProfile();
   const name = checkName(a.name ?? "stage1-locate", "result");
   const baseId = a.base ?? "base@s0";
@@ -36,6 +68,11 @@ async function main(): Promise<void> {
   const mode = (a.mode ?? "attention") as TuningMode;
   const ground = numFlag(a, "ground", 0);
   if (!(ground >= 0)) throw new Error(`--ground must be a number >= 0, got '${a.ground}'`);
+  const where = numFlag(a, "where", 0);
+  if (!(where >= 0) || !Number.isFinite(where)) throw new Error(`--where must be a finite number >= 0, got '${a.where}'`);
+  const whereHead = a["where-head"] ?? "additive";
+  if (whereHead !== "additive" && whereHead !== "bilinear") throw new Error(`--where-head must be additive or bilinear, got '${whereHead}'`);
+  if (whereHead !== "additive" && where === 0) throw new Error("--where-head needs --where=W > 0 (the head belongs to the aligned path that --where adds)");
   if (!(TUNING_MODES as readonly string[]).includes(mode)) throw new Error(`--mode must be one of ${TUNING_MODES.join(", ")}, got '${mode}'`);
   const backend = (await initBackend()).name;
   const node = cachedGridNodes(profile, [baseId], { recordsDir: null })[baseId];
@@ -44,30 +81,35 @@ async function main(): Promise<void> {
   if (node.dir === null) throw new Error(`${baseId} has no checkpoint folder`); // cannot happen: records are not read here
   const parent = fromPretrained(node.dir);
   const base = editorNodeConfig(parent.meta.config as EditorNodeConfig);
-  const config = editorNodeConfig({ ...base, phase: "stage1", mode, recipe: { ...base.recipe, stage1Steps: steps, ...(ground > 0 ? { groundLossWeight: ground } : {}) } });
+  const config = editorNodeConfig({ ...base, ...(where > 0 ? { editor: { ...base.editor, aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}) } } : {}), phase: "stage1", mode, recipe: { ...base.recipe, stage1Steps: steps, ...(ground > 0 ? { groundLossWeight: ground } : {}), ...(where > 0 ? { stage1WhereLossWeight: where } : {}) } });
   const seed = Number(baseId.split("@s")[1] ?? 0);
   const task = editorPhaseTask(config, seed, parent.params, null);
   for (const v of Object.values(parent.params)) v.dispose();
   const { scenes, batch } = vqaEvalConfig(profile);
   const vqa = spatialVqaItems(scenes, config.editor.image, profile);
   const items = locateItems(vqa);
-  const points: (LocateScores & { step: number; trainSeconds: number; grounding: GroundProbe })[] = [];
-  console.log(`backend ${backend}; profile ${profile}; Stage I (${mode}${ground > 0 ? `, grounding loss ${ground}` : ""}) from ${baseId} for ${steps} steps at batch ${config.recipe.batch}; locate probe on ${items.length} held-out questions every ${every} steps`);
+  const bench = where > 0 ? ensureBenchmark("spatialeval", profile) : null;
+  const points: (LocateScores & { step: number; trainSeconds: number; grounding: GroundProbe; where?: WherePoint })[] = [];
+  console.log(`backend ${backend}; profile ${profile}; Stage I (${mode}${ground > 0 ? `, grounding loss ${ground}` : ""}${where > 0 ? `, aligned path with a${whereHead === "bilinear" ? " bilinear" : "n additive"} where head, where loss ${where}` : ""}) from ${baseId} for ${steps} steps at batch ${config.recipe.batch}; locate probe on ${items.length} held-out questions every ${every} steps`);
   // written after every point, so a run stopped early leaves the points it reached
-  const save = () => writeResult(name, { config: { base: baseId, baseKey: node.key, steps, every, mode, ground, recipe: config.recipe }, seed, data: { backend, points, finished: points.at(-1)?.step === steps } });
+  const save = () => writeResult(name, { config: { base: baseId, baseKey: node.key, steps, every, mode, ground, where, editor: config.editor, recipe: config.recipe }, seed, data: { backend, points, finished: points.at(-1)?.step === steps } });
   await trainPhaseSteps(task, steps, {
     label: "stage1",
     after: async (step, s) => {
       if (step % every !== 0 && step !== steps) return;
       const sc = (await probeLocate(task.editor, items, batch)).scores;
       const grounding = probeGrounding(task.editor, vqa, batch);
-      points.push({ step, trainSeconds: s, ...sc, grounding });
+      const wp = bench === null ? undefined : wherePoint(task.editor, vqa, bench, batch);
+      points.push({ step, trainSeconds: s, ...sc, grounding, ...(wp ? { where: wp } : {}) });
       save();
+      if (wp) console.log(`step ${step}: where head on the question's objects ${wp.questions.mass.toFixed(3)} (read with another question of the scene ${wp.questions.otherMass.toFixed(3)}, difference ${wp.questionDiff.diff.toFixed(3)} [95% CI ${wp.questionDiff.lo.toFixed(3)}, ${wp.questionDiff.hi.toFixed(3)}]; uniform ${wp.questions.chance.toFixed(3)}; top patch ${wp.questions.top.toFixed(3)} vs ${wp.questions.otherTop.toFixed(3)}; n ${wp.questions.n}); on SpatialEval-mini's changed patches ${wp.edits.mass.toFixed(3)} (mismatched instructions ${wp.editsMismatched.mass.toFixed(3)}, uniform ${wp.edits.chance.toFixed(3)}, n ${wp.edits.n})`);
       console.log(`step ${step}: region ${sc.regionAccuracy.toFixed(3)} (constant guess ${sc.majorityRegion.toFixed(3)}), point error ${sc.meanError.toFixed(3)} (constant guess ${sc.constantError.toFixed(3)}), readable ${sc.readable}/${sc.n}; [IMG] attention on the question's objects per layer ${grounding.perLayer.map((m) => m.toFixed(3)).join(" / ")} (uniform ${grounding.uniform.toFixed(3)}, ${grounding.n} questions); ${s.toFixed(0)} s of training`);
     },
   });
+  const dir = projectPath(`data/generated/stage1-locate/${profile}/${name}`, true);
+  saveCheckpoint(dir, { params: editorParams(task.editor), config, seed, step: steps, extra: { base: baseId, baseKey: node.key } });
   disposeEditor(task.editor);
-  console.log(`wrote ${save()}`);
+  console.log(`wrote ${save()}; the final Stage I weights are in ${dir}`);
 }
 
 runMain(main);

@@ -227,6 +227,32 @@ export function finalWeightsDir(dir: string, variant: CurveVariant, key: string)
 }
 
 /**
+ * Trains variant `v` of `c` from `parent`'s weights for `c.recipe.stage2Steps` steps, scoring it at
+ * `c.evalAt` (with EMA the averages' scores, the raw weights' beside them); its final weights are kept
+ * in `finalDir` (a checkpoint folder), for diagnoses of where the editor fails (scripts/editor-diagnose.ts).
+ */
+export async function trainCurve(c: CurveConfig, v: CurveVariant, parent: Params, bench: Benchmark, finalDir: string, log: (line: string) => void = () => {}): Promise<Pick<Curve, "points" | "losses">> {
+  const spec = CURVE_VARIANTS[v];
+  const points: CurvePoint[] = [];
+  const run = await trainPhase(nodeConfig(c, spec.phase, spec.mode), c.seed, parent, c.recipe.stage2Steps, v, {
+    steps: c.evalAt,
+    fn: async (step, e, s, averaged) => {
+      // with EMA the point is the averages' score, and the raw weights' is kept beside it
+      const raw = c.recipe.emaDecay > 0 ? await scorePoint(e, bench, c) : undefined;
+      const p: CurvePoint = { step, trainSeconds: s, ...(await averaged(() => scorePoint(e, bench, c))), ...(raw ? { raw } : {}) };
+      points.push(p);
+      log(`${v} step ${step}: ${raw ? "EMA " : ""}${pointText(p)}${raw ? `; raw weights ${pointText(raw)}` : ""}, ${s.toFixed(0)} s of training`);
+    },
+  });
+  try {
+    saveCheckpoint(finalDir, { params: editorParams(run.editor), config: { what: `final ${v}`, config: c }, seed: c.seed, step: c.recipe.stage2Steps, extra: { seconds: run.seconds } });
+  } finally {
+    disposeEditor(run.editor);
+  }
+  return { points, losses: run.losses };
+}
+
+/**
  * Runs the curves (see the file comment). `cacheDir`: where parents and finished curves are
  * kept (one sub-folder per config hash).
  */
@@ -254,24 +280,8 @@ export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheD
         continue;
       }
       const parent = spec.parent === "stage1" ? stage1!.params : base.params;
-      const points: CurvePoint[] = [];
-      const run = await trainPhase(nodeConfig(c, spec.phase, spec.mode), c.seed, parent, c.recipe.stage2Steps, v, {
-        steps: c.evalAt,
-        fn: async (step, e, s, averaged) => {
-          // with EMA the point is the averages' score, and the raw weights' is kept beside it
-          const raw = c.recipe.emaDecay > 0 ? await scorePoint(e, bench, c) : undefined;
-          const p: CurvePoint = { step, trainSeconds: s, ...(await averaged(() => scorePoint(e, bench, c))), ...(raw ? { raw } : {}) };
-          points.push(p);
-          log(`${v} step ${step}: ${raw ? "EMA " : ""}${pointText(p)}${raw ? `; raw weights ${pointText(raw)}` : ""}, ${s.toFixed(0)} s of training`);
-        },
-      });
-      try {
-        // the final weights, for diagnoses of where the editor fails (scripts/editor-diagnose.ts)
-        saveCheckpoint(finalWeightsDir(dir, v, key), { params: editorParams(run.editor), config: { what: `final ${v}`, config: c }, seed: c.seed, step: c.recipe.stage2Steps, extra: { seconds: run.seconds } });
-      } finally {
-        disposeEditor(run.editor);
-      }
-      const curve: Curve = { variant: v, row: spec.row, points, losses: run.losses };
+      const { points, losses } = await trainCurve(c, v, parent, bench, finalWeightsDir(dir, v, key), log);
+      const curve: Curve = { variant: v, row: spec.row, points, losses };
       writeFileAtomic(file, JSON.stringify(curve));
       curves.push(curve);
     }

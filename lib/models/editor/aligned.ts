@@ -20,18 +20,28 @@
  * the relu lets a patch's own features (its object's colour: the encoder probe reads it at 96%) meet the
  * instruction-aware state of its cell. Lin_out starts at zero, so the editor starts as without this path.
  *
+ * With `alignedWhere: "bilinear"` the where logit instead matches each patch against the instruction:
+ *   q     = Lin_q(mean of the [IMG] states)                [B, dnD]     (they have read the image and the instruction)
+ *   where = (Lin_k(z)_n . q) / sqrt(dnD)                   [B, N]
+ *   S     = Lin_out(z) + sigmoid(where) g                  g [dnD], zero at the start
+ * A linear read of z can only find what z holds; the [LOC] rows would have to compute "this patch
+ * matches the named object" inside the MLLM. The product puts the match in the head, as referring
+ * segmentation heads do (a [SEG]-like token's state against per-pixel features).
+ *
  * `whereLoss`: binary cross-entropy of the where logits against the share of each patch's pixels the
  * training edit changes (recipe `whereLossWeight`).
  *
  * Parameter names (in the `edit` group, so every tuning mode trains them): `edit.loc.marker` [1, d],
  * `edit.loc.s.{w,b}` [d, dnD], `edit.loc.e.{w,b}` [encD, dnD], `edit.loc.out.{w,b}` [dnD, dnD] (zeros),
- * `edit.loc.where.{w,b}` [dnD, 1].
+ * `edit.loc.where.{w,b}` [dnD, 1] (additive); `edit.loc.q.{w,b}` [d, dnD], `edit.loc.k.{w,b}` [dnD, dnD],
+ * `edit.loc.gate` [dnD] (zeros) (bilinear).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
 import { constVariable, initLinear, linear, normalVariable, type Params } from "../../nn/layers";
 import type { EditorConfig } from "./config";
 import { perPatchChange, resampleTokens } from "./edit-map";
+import { tokenCoverage } from "./grounding";
 
 export const ALIGNED_PREFIX = "edit.loc.";
 
@@ -47,8 +57,15 @@ export function initAligned(rng: Rng, c: EditorConfig): Params {
     ...initLinear(rng.fork("e"), c.encD, c.dnD, "edit.loc.e"),
     "edit.loc.out.w": constVariable([c.dnD, c.dnD], 0),
     "edit.loc.out.b": constVariable([c.dnD], 0),
-    ...initLinear(rng.fork("where"), c.dnD, 1, "edit.loc.where"),
+    ...(bilinearWhere(c)
+      ? { ...initLinear(rng.fork("q"), c.d, c.dnD, "edit.loc.q"), ...initLinear(rng.fork("k"), c.dnD, c.dnD, "edit.loc.k"), "edit.loc.gate": constVariable([c.dnD], 0) }
+      : initLinear(rng.fork("where"), c.dnD, 1, "edit.loc.where")),
   };
+}
+
+/** Whether the editor's where head is the bilinear one. */
+export function bilinearWhere(c: Pick<EditorConfig, "alignedWhere">): boolean {
+  return c.alignedWhere === "bilinear";
 }
 
 export interface AlignedResult {
@@ -58,15 +75,26 @@ export interface AlignedResult {
   where: tf.Tensor2D;
 }
 
-/** The aligned path from the [LOC] states [B, Ni, d] and the encoder's tokens [B, Ne, encD]. Call inside tf.tidy. */
-export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3D, encTokens: tf.Tensor3D): AlignedResult {
+/**
+ * The aligned path from the [LOC] states [B, Ni, d], the encoder's tokens [B, Ne, encD] and (the
+ * bilinear head's query) the [IMG] states [B, k, d]. Call inside tf.tidy.
+ */
+export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3D, encTokens: tf.Tensor3D, imgStates?: tf.Tensor3D): AlignedResult {
   const B = locStates.shape[0];
   if (encTokens.shape[0] !== B) throw new Error(`aligned: ${B} [LOC] rows but ${encTokens.shape[0]} encoder rows`);
   const g = c.image / c.dnPatch; // the denoiser's grid side
   const u = tf.add(resampleTokens(linear(locStates, p, "edit.loc.s") as tf.Tensor3D, g), resampleTokens(linear(encTokens, p, "edit.loc.e") as tf.Tensor3D, g)); // [B, N, dnD]
   const z = tf.relu(u) as tf.Tensor3D;
-  const spatial = linear(z, p, "edit.loc.out") as tf.Tensor3D; // [B, N, dnD]
-  const where = (linear(z, p, "edit.loc.where") as tf.Tensor3D).reshape([B, g * g]) as tf.Tensor2D; // [B, N]
+  const out = linear(z, p, "edit.loc.out") as tf.Tensor3D; // [B, N, dnD]
+  if (!bilinearWhere(c)) {
+    const where = (linear(z, p, "edit.loc.where") as tf.Tensor3D).reshape([B, g * g]) as tf.Tensor2D; // [B, N]
+    return { spatial: out, where };
+  }
+  if (imgStates === undefined || imgStates.shape[0] !== B) throw new Error(`aligned: the bilinear where head needs the [IMG] states of the ${B} items`);
+  const q = linear(tf.mean(imgStates, 1) as tf.Tensor2D, p, "edit.loc.q") as tf.Tensor2D; // [B, dnD]
+  const k = linear(z, p, "edit.loc.k") as tf.Tensor3D; // [B, N, dnD]
+  const where = tf.div(tf.squeeze(tf.matMul(k, tf.expandDims(q, 2)), [2]), Math.sqrt(c.dnD)) as tf.Tensor2D; // [B, N]
+  const spatial = tf.add(out, tf.mul(tf.expandDims(tf.sigmoid(where), 2), p["edit.loc.gate"])) as tf.Tensor3D; // [B, N, dnD]
   return { spatial, where };
 }
 
@@ -75,9 +103,37 @@ export function changedShare(r0: tf.Tensor4D, patch: number): tf.Tensor2D {
   return perPatchChange(r0, patch, "mean", "changedShare");
 }
 
-/** Binary cross-entropy of the where logits [B, N] against targets in [0, 1] [B, N], mean over items and patches (stable form). */
-export function whereLoss(where: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {
+/**
+ * Binary cross-entropy of the where logits [B, N] against targets in [0, 1] [B, N]: mean over patches,
+ * then over items, or with `weight` [B] (not all 0) the weighted mean over items (stable form).
+ */
+export function whereLoss(where: tf.Tensor2D, target: tf.Tensor2D, weight?: tf.Tensor1D): tf.Scalar {
   if (where.shape.join(",") !== target.shape.join(",")) throw new Error(`whereLoss: targets [${target.shape.join(", ")}] do not match the logits [${where.shape.join(", ")}]`);
   // softplus(z) - y z = max(z, 0) - y z + log(1 + exp(-|z|))
-  return tf.mean(tf.add(tf.sub(tf.relu(where), tf.mul(target, where)), tf.log1p(tf.exp(tf.neg(tf.abs(where)))))) as tf.Scalar;
+  const perItem = tf.mean(tf.add(tf.sub(tf.relu(where), tf.mul(target, where)), tf.log1p(tf.exp(tf.neg(tf.abs(where))))), -1); // [B]
+  if (weight === undefined) return tf.mean(perItem) as tf.Scalar;
+  if (weight.shape[0] !== where.shape[0]) throw new Error(`whereLoss: ${weight.shape[0]} weights for ${where.shape[0]} items`);
+  return tf.div(tf.sum(tf.mul(perItem, weight)), tf.maximum(tf.sum(weight), 1e-9)) as tf.Scalar;
+}
+
+/**
+ * Stage I targets of the where head (ours; recipe `stage1WhereLossWeight`): per VQA item the share of
+ * each denoiser patch that the objects its question is about cover (grounding.ts tokenCoverage on the
+ * denoiser's grid) -> target [B * N] (row-major [B, N]) and weight [B] (0: the question names no
+ * visible object, a zero row). The head that the edit phases train to find what an edit changes is
+ * first taught, on questions, to find the objects a text names.
+ */
+export function questionWhereTargets(masks: readonly (ArrayLike<number> | undefined)[], c: Pick<EditorConfig, "image" | "dnPatch">): { target: Float32Array; weight: Float32Array } {
+  const grid = c.image / c.dnPatch;
+  const N = grid * grid;
+  const target = new Float32Array(masks.length * N);
+  const weight = new Float32Array(masks.length);
+  masks.forEach((m, b) => {
+    if (m === undefined) return;
+    const cov = tokenCoverage(m, c.image, grid);
+    if (!cov.some((v) => v > 0)) return;
+    target.set(cov, b * N);
+    weight[b] = 1;
+  });
+  return { target, weight };
 }

@@ -78,6 +78,13 @@ export interface EditorConfig {
    * grid keys: `keyedEditorConfig`.
    */
   aligned?: boolean;
+  /**
+   * The aligned path's where head (aligned.ts): absent = "additive" (a linear read of each patch's
+   * state), "bilinear" (each patch's state matched against a query from the [IMG] tokens' states, which
+   * have read the image and the instruction, as a referring-segmentation head does; its probability
+   * also gates a learned vector onto the patch's condition). Optional so that configs made before it keep their keys.
+   */
+  alignedWhere?: "additive" | "bilinear";
 }
 
 const QUICK: EditorConfig = {
@@ -191,6 +198,7 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   if (!(c.initStd > 0)) throw new ConfigError(`editor: initStd must be > 0, got ${c.initStd}`);
   if (c.editMap !== undefined && typeof c.editMap !== "boolean") throw new ConfigError(`editor: editMap must be true or false, got ${JSON.stringify(c.editMap)}`);
   if (c.aligned !== undefined && typeof c.aligned !== "boolean") throw new ConfigError(`editor: aligned must be true or false, got ${JSON.stringify(c.aligned)}`);
+  if (c.alignedWhere !== undefined && c.alignedWhere !== "additive" && c.alignedWhere !== "bilinear") throw new ConfigError(`editor: alignedWhere must be additive or bilinear, got ${JSON.stringify(c.alignedWhere)}`);
   return c;
 }
 
@@ -201,8 +209,9 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
  * follows them starts its map from initialisation (train/node.ts).
  */
 export function keyedEditorConfig(c: EditorConfig, textPhase: boolean): EditorConfig {
-  const { editMap, aligned, ...rest } = c;
-  return { ...rest, ...(editMap === true && !textPhase ? { editMap } : {}), ...(aligned === true && !textPhase ? { aligned } : {}) };
+  const { editMap, aligned, alignedWhere, ...rest } = c;
+  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere } : {};
+  return { ...rest, ...(editMap === true && !textPhase ? { editMap } : {}), ...(aligned === true && !textPhase ? { aligned, ...where } : {}) };
 }
 
 /** The editor config of a profile (default: SPATIALEDIT_PROFILE) with overrides; unknown keys and bad values throw. */

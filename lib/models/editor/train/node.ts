@@ -158,7 +158,9 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
     const text = fitting(all, (x) => [x.prompt, x.answer], "text examples");
     // only Stage I grounds (base pre-training's captions name no single object)
     const gw = c.phase === "stage1" ? (r.groundLossWeight ?? 0) : 0;
-    step = () => trainStep(optimizer, () => textLoss(e, drawBatch(text, r.batch, data), gw), {}, vars);
+    const ww = c.phase === "stage1" ? (r.stage1WhereLossWeight ?? 0) : 0;
+    if (ww > 0 && (c.editor.aligned !== true || !c.imageTokens)) throw new Error("editor node: stage1WhereLossWeight needs Stage I's editor to have the aligned path (editor.aligned) and image tokens");
+    step = () => trainStep(optimizer, () => textLoss(e, drawBatch(text, r.batch, data), gw, ww), {}, vars);
   } else {
     const all =
       c.phase === "stage2" ? engineData(r.dataSeed, r.engineScenes, size).edits

@@ -13,6 +13,7 @@ import type { Rng } from "../../../core/rng";
 import { DDIMScheduler } from "../../../diffusion/ddim";
 import { makeSchedule } from "../../../diffusion/schedule";
 import type { Prediction } from "../../../diffusion/scheduler";
+import { questionWhereTargets, whereLoss } from "../aligned";
 import type { EditorConfig } from "../config";
 import { GROUND_FIRST_LAYER, groundLoss, groundTargets, imageTokenGrid, imgImageAttention } from "../grounding";
 import { conditionDropout, conditionLoss, regionPixelWeights } from "../losses";
@@ -53,23 +54,35 @@ export function drawBatch<T>(items: readonly T[], batch: number, rng: Rng): T[] 
 
 /**
  * H_lm's cross-entropy on the answers (the condition slot holds the answer); with `groundWeight` > 0
- * plus that weight x the grounding loss (grounding.ts) on the examples with an object mask (none in
- * the batch: the cross-entropy alone).
+ * plus that weight x the grounding loss (grounding.ts) on the examples with an object mask; with
+ * `whereWeight` > 0 (an editor with the aligned path) plus that weight x the where head's loss against
+ * the question's objects (aligned.ts questionWhereTargets). A loss whose batch has no object mask adds nothing.
  */
-export function textLoss(e: Editor, ex: readonly TextExample[], groundWeight = 0): tf.Scalar {
+export function textLoss(e: Editor, ex: readonly TextExample[], groundWeight = 0, whereWeight = 0): tf.Scalar {
+  if (whereWeight > 0 && e.config.aligned !== true) throw new Error("textLoss: the where loss needs an editor with the aligned path (config.aligned)");
   const layout = editorLayout(e, ex.map((x) => x.prompt), ex.map((x) => x.answer));
   const images = e.imageTokens ? imageBatch(ex.map((x) => x.image), e.config.image) : null;
-  const ground = groundWeight > 0 && e.imageTokens && ex.some((x) => x.objectMask !== undefined);
+  const masked = e.imageTokens && ex.some((x) => x.objectMask !== undefined);
+  const ground = groundWeight > 0 && masked;
   const r = editorCondition(e, images, layout, ground);
   if (r.conditionLogits === null) throw new Error("textLoss: the layout has no answers");
-  const ce = conditionLoss(r.conditionLogits, layout);
-  if (!ground) return ce;
-  const { count: Ni, grid } = imageTokenGrid(layout);
-  const { target, weight } = groundTargets(ex.map((x) => x.objectMask), e.config.image, grid);
-  if (!weight.some((w) => w > 0)) return ce;
-  const maps = r.mllm.attention.slice(GROUND_FIRST_LAYER).map((a) => imgImageAttention(a, layout)); // per layer [B, Ni]
-  const lg = groundLoss(maps, tf.tensor2d(target, [ex.length, Ni]), tf.tensor1d(weight));
-  return tf.add(ce, tf.mul(lg, groundWeight)) as tf.Scalar;
+  let loss = conditionLoss(r.conditionLogits, layout);
+  if (ground) {
+    const { count: Ni, grid } = imageTokenGrid(layout);
+    const { target, weight } = groundTargets(ex.map((x) => x.objectMask), e.config.image, grid);
+    if (weight.some((w) => w > 0)) {
+      const maps = r.mllm.attention.slice(GROUND_FIRST_LAYER).map((a) => imgImageAttention(a, layout)); // per layer [B, Ni]
+      loss = tf.add(loss, tf.mul(groundLoss(maps, tf.tensor2d(target, [ex.length, Ni]), tf.tensor1d(weight)), groundWeight)) as tf.Scalar;
+    }
+  }
+  if (whereWeight > 0 && masked && r.aligned !== null) {
+    const { target, weight } = questionWhereTargets(ex.map((x) => x.objectMask), e.config);
+    if (weight.some((w) => w > 0)) {
+      const lw = whereLoss(r.aligned.where, tf.tensor2d(target, r.aligned.where.shape), tf.tensor1d(weight));
+      loss = tf.add(loss, tf.mul(lw, whereWeight)) as tf.Scalar;
+    }
+  }
+  return loss;
 }
 
 /** One DDPM draw on a batch of edits (Ho et al. 2020, Eq. 4), on the residual r0 = (target - source) / 2. */

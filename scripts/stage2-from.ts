@@ -1,0 +1,135 @@
+/**
+ * Stage II (SpatialEdit's phase: attention tuning on the engine's spatial edits) from chosen parents,
+ * each with the same budget, data and seed, scored on SpatialEval-mini with the object judge at chosen
+ * steps (lib/eval/learning-curve.ts trainCurve), and the paired difference of the first two parents'
+ * last points. A parent is a finished grid node (`grid:stage1@s0`, from the grid cache) or the final
+ * weights of a `npm run stage1-locate` run (`locate:<name>`). Asks what a different Stage I does to
+ * Stage II when everything else is held fixed. With the aligned [LOC] path, each final editor's where
+ * head is read on the benchmark with matched and mismatched instructions (lib/eval/edit-map-probe.ts).
+ * Resumable: each finished curve is kept in data/generated/curve-cache/<profile>/from/. Writes
+ * results/<profile>/<name>.json.
+ *
+ * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N]
+ *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--seed=0] [--ddim=10] [--name=stage2-from]
+ * (a parent whose aligned path was trained must have been made with the same --where-head)
+ * (the profile is SPATIALEDIT_PROFILE; the other settings are its recipe presets)
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { initBackend } from "../lib/backend/select";
+import { runMain } from "../lib/core/cli";
+import { intFlag, numFlag, parseFlags } from "../lib/core/cli-args";
+import { checkName, projectPath, writeFileAtomic } from "../lib/core/paths";
+import { currentProfile } from "../lib/core/profile";
+import { Rng } from "../lib/core/rng";
+import { writeResult } from "../lib/core/results";
+import { ensureBenchmark } from "../lib/eval/benchmark-generate";
+import { mapProbeSummary, probeWhereHead, type MapProbeRow } from "../lib/eval/edit-map-probe";
+import { cachedGridNodes } from "../lib/eval/grid-models";
+import { checkCurveConfig, finalDifference, finalDifferenceText, trainCurve, type Curve, type CurveConfig } from "../lib/eval/learning-curve";
+import { checkEditorConfig, editorConfig } from "../lib/models/editor/config";
+import { disposeEditor } from "../lib/models/editor/model";
+import { editorFromWeights, editorNodeConfig, EDITOR_TRAIN_VERSION } from "../lib/models/editor/train/node";
+import { keyedRecipe, recipeConfig } from "../lib/models/editor/train/recipes";
+import { disposeParams, type Params } from "../lib/nn/layers";
+import { fromPretrained } from "../lib/train/checkpoint";
+import { hashJson } from "../lib/train/checkpoint-config";
+import { bootstrapDiffCi } from "../lib/eval/stats";
+
+const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "seed", "ddim", "name"];
+
+/** A parent's weights and what identifies them (the grid key, or the locate run's config hash). */
+function loadParent(spec: string, profile: string, whereHead: string): { params: Params; id: string } {
+  const [kind, name] = spec.split(":");
+  if (kind === "grid" && name) {
+    const node = cachedGridNodes(profile, [name], { recordsDir: null })[name];
+    if (node === null || node === undefined || node.dir === null) throw new Error(`--parents: the grid cache has no finished '${name}'; run npm run grid -- --profile ${profile} --only '${name}' first`);
+    return { params: fromPretrained(node.dir).params, id: `grid:${node.key}` };
+  }
+  if (kind === "locate" && name) {
+    const dir = projectPath(`data/generated/stage1-locate/${profile}/${checkName(name, "run")}`);
+    if (!fs.existsSync(path.join(dir, "config.json"))) throw new Error(`--parents: no final weights of a stage1-locate run '${name}' in ${dir}; run npm run stage1-locate -- --name=${name} first`);
+    const loaded = fromPretrained(dir);
+    const editor = (loaded.meta.config as { editor?: { aligned?: boolean; alignedWhere?: string } }).editor;
+    const made = editor?.aligned === true ? (editor.alignedWhere ?? "additive") : null;
+    if (made !== null && made !== whereHead) {
+      disposeParams(loaded.params);
+      throw new Error(`--parents: '${spec}' was trained with the ${made} where head; pass --where-head=${made}`);
+    }
+    return { params: loaded.params, id: `locate:${hashJson(loaded.meta.config)}` };
+  }
+  throw new Error(`--parents: each parent is grid:<node id> or locate:<run name>, got '${spec}'`);
+}
+
+async function main(): Promise<void> {
+  const a = parseFlags(process.argv.slice(2), KNOWN);
+  const profile = currentProfile();
+  const name = checkName(a.name ?? "stage2-from", "result");
+  const parents = (a.parents ?? "").split(",").filter((x) => x !== "");
+  if (parents.length === 0) throw new Error("--parents is required: e.g. --parents=grid:stage1@s0,locate:stage1-where1");
+  const alignedFlag = a.aligned ?? "on";
+  if (alignedFlag !== "on" && alignedFlag !== "off") throw new Error(`--aligned must be on or off, got '${alignedFlag}'`);
+  const aligned = alignedFlag === "on";
+  const whereWeight = numFlag(a, "where-loss", aligned ? 1 : 0);
+  if (!(whereWeight >= 0) || !Number.isFinite(whereWeight)) throw new Error(`--where-loss must be a finite number >= 0, got ${whereWeight}`);
+  if (!aligned && whereWeight > 0) throw new Error("--where-loss needs --aligned=on (the loss trains the aligned path's where head)");
+  const preset = recipeConfig(profile);
+  const recipe0 = recipeConfig(profile, { stage2Steps: intFlag(a, "stage2-steps", preset.stage2Steps, 1) });
+  const recipe = whereWeight > 0 ? { ...recipe0, whereLossWeight: whereWeight } : recipe0;
+  const every = intFlag(a, "eval-every", Math.max(1, Math.round(recipe.stage2Steps / 2)), 1);
+  const evalAt: number[] = [];
+  for (let s = every; s < recipe.stage2Steps; s += every) evalAt.push(s);
+  evalAt.push(recipe.stage2Steps);
+  const whereHead = a["where-head"] ?? "additive";
+  if (whereHead !== "additive" && whereHead !== "bilinear") throw new Error(`--where-head must be additive or bilinear, got '${whereHead}'`);
+  if (!aligned && whereHead !== "additive") throw new Error("--where-head needs --aligned=on");
+  const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}) }) : editorConfig(profile);
+  const c: CurveConfig = checkCurveConfig({ editor, recipe, seed: intFlag(a, "seed", 0), variants: ["spatialedit"], evalAt, ddimSteps: intFlag(a, "ddim", 10) });
+  const backend = (await initBackend()).name;
+  const bench = ensureBenchmark("spatialeval", profile);
+  const dir = projectPath(`data/generated/curve-cache/${profile}/from`, true);
+  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  const runs: { parent: string; parentId: string; curve: Pick<Curve, "row" | "points" | "losses">; where: { matched: MapProbeRow; mismatched: MapProbeRow; gap: { diff: number; lo: number; hi: number } } | null }[] = [];
+  // written after every parent, so a run stopped early leaves the curves it finished
+  const save = (difference: ReturnType<typeof finalDifference> | null = null) => writeResult(name, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash }, seed: c.seed, data: { backend, runs, finished: runs.length === parents.length, ...(difference ? { difference } : {}) } });
+  for (const spec of parents) {
+    const parent = loadParent(spec, profile, whereHead);
+    try {
+      const key = hashJson({ parent: parent.id, curve: { ...c, recipe: keyedRecipe(c.recipe) }, bench: bench.contentHash, version: EDITOR_TRAIN_VERSION });
+      const file = path.join(dir, `curve-${key}.json`);
+      const finalDir = path.join(dir, `final-${key}`);
+      let curve: Pick<Curve, "points" | "losses">;
+      if (fs.existsSync(file)) {
+        curve = JSON.parse(fs.readFileSync(file, "utf8")) as Curve;
+        console.log(`${spec}: from the cache`);
+      } else {
+        curve = await trainCurve(c, "spatialedit", parent.params, bench, finalDir, (line) => console.log(`${spec}: ${line}`));
+        writeFileAtomic(file, JSON.stringify(curve));
+      }
+      let where: (typeof runs)[number]["where"] = null;
+      if (aligned) {
+        const weights = fromPretrained(finalDir).params;
+        const e = editorFromWeights(editorNodeConfig({ editor: c.editor, recipe: c.recipe, phase: "stage2", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 }), weights);
+        disposeParams(weights);
+        try {
+          const own = probeWhereHead(e, bench);
+          const other = probeWhereHead(e, bench, 32, true); // the same items (those whose truth changes a patch), in the same order
+          const ci = bootstrapDiffCi([own.map((x) => x.mass)], [other.map((x) => x.mass)], new Rng(c.seed).fork("where-gap"), 2000);
+          where = { matched: mapProbeSummary(own)[0], mismatched: mapProbeSummary(other)[0], gap: { diff: mapProbeSummary(own)[0].mass - mapProbeSummary(other)[0].mass, lo: ci.lo, hi: ci.hi } };
+          console.log(`${spec}: where head on the changed patches ${where.matched.mass.toFixed(3)} (mismatched instructions ${where.mismatched.mass.toFixed(3)}, difference ${where.gap.diff.toFixed(3)} [95% CI ${where.gap.lo.toFixed(3)}, ${where.gap.hi.toFixed(3)}] paired over ${own.length} items; uniform ${where.matched.chance.toFixed(3)}); top patch changed ${where.matched.top.toFixed(3)} (${where.mismatched.top.toFixed(3)})`);
+        } finally {
+          disposeEditor(e);
+        }
+      }
+      runs.push({ parent: spec, parentId: parent.id, curve: { row: `SpatialEdit from ${spec}`, ...curve }, where });
+      save();
+    } finally {
+      disposeParams(parent.params);
+    }
+  }
+  const difference = runs.length >= 2 ? finalDifference(runs[1].curve, runs[0].curve, new Rng(c.seed).fork("final-differences"), 2000) : null;
+  if (difference) console.log(finalDifferenceText(difference));
+  console.log(`wrote ${save(difference)}`);
+}
+
+runMain(main);
