@@ -31,6 +31,14 @@
  * `whereLoss`: binary cross-entropy of the where logits against the share of each patch's pixels the
  * training edit changes (recipe `whereLossWeight`).
  *
+ * `gatedSpatial` (bilinear head only) puts another per-patch gate in place of sigmoid(where):
+ *   S'    = Lin_out(z) + gate g                             gate [B, N] in [0, 1]
+ * Stage II's where forcing (recipe `whereForcing`, ours) gives the denoiser, for a share of the items,
+ * the true changed share of each patch as the gate (teacher forcing: the oracle-render study's "where"
+ * through the same channel the predicted one uses), so that the denoiser learns to use the channel while
+ * the where head is still poor; editing always uses the predicted gate, except in the oracle-where
+ * diagnostic (lib/eval/trained-editor.ts whereOracleEditor), which gives it the truth's.
+ *
  * Parameter names (in the `edit` group, so every tuning mode trains them): `edit.loc.marker` [1, d],
  * `edit.loc.s.{w,b}` [d, dnD], `edit.loc.e.{w,b}` [encD, dnD], `edit.loc.out.{w,b}` [dnD, dnD] (zeros),
  * `edit.loc.where.{w,b}` [dnD, 1] (additive); `edit.loc.q.{w,b}` [d, dnD], `edit.loc.k.{w,b}` [dnD, dnD],
@@ -73,6 +81,8 @@ export interface AlignedResult {
   spatial: tf.Tensor3D;
   /** Per patch, the logit of "the edit changes it" [B, N]. */
   where: tf.Tensor2D;
+  /** The bilinear head's Lin_out(z) [B, N, dnD], the part of `spatial` without the gate (absent with the additive head). */
+  ungated?: tf.Tensor3D;
 }
 
 /**
@@ -95,7 +105,22 @@ export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3
   const k = linear(z, p, "edit.loc.k") as tf.Tensor3D; // [B, N, dnD]
   const where = tf.div(tf.squeeze(tf.matMul(k, tf.expandDims(q, 2)), [2]), Math.sqrt(c.dnD)) as tf.Tensor2D; // [B, N]
   const spatial = tf.add(out, tf.mul(tf.expandDims(tf.sigmoid(where), 2), p["edit.loc.gate"])) as tf.Tensor3D; // [B, N, dnD]
-  return { spatial, where };
+  return { spatial, where, ungated: out };
+}
+
+/**
+ * The bilinear head's spatial condition with `gate` [B, N] (values in [0, 1]) in place of
+ * sigmoid(where) for the items marked in `forced` (all items when omitted); the others keep the
+ * predicted gate (and its gradient). Call inside tf.tidy.
+ */
+export function gatedSpatial(p: Params, a: AlignedResult, gate: tf.Tensor2D, forced?: readonly boolean[]): tf.Tensor3D {
+  if (a.ungated === undefined) throw new Error("gatedSpatial: only the bilinear where head has a gate (editor config alignedWhere: 'bilinear')");
+  const [B, N] = a.where.shape;
+  if (gate.shape[0] !== B || gate.shape[1] !== N) throw new Error(`gatedSpatial: gate [${gate.shape.join(", ")}] does not match the where logits [${B}, ${N}]`);
+  if (forced !== undefined && forced.length !== B) throw new Error(`gatedSpatial: ${forced.length} flags for ${B} items`);
+  const m = tf.tensor2d(Array.from({ length: B }, (_, b) => (forced === undefined || forced[b] ? 1 : 0)), [B, 1]); // [B, 1]
+  const g = tf.add(tf.mul(m, gate), tf.mul(tf.sub(1, m), tf.sigmoid(a.where))); // [B, N]
+  return tf.add(a.ungated, tf.mul(tf.expandDims(g, 2), p["edit.loc.gate"])) as tf.Tensor3D; // [B, N, dnD]
 }
 
 /** The share of each denoiser patch's pixels that an edit changes (losses.ts changedPixels): r0 [B, H, W, C] -> [B, N] in [0, 1]. */
