@@ -255,7 +255,7 @@ export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condit
   const lc = conditionLoss(cond.conditionLogits, b.layout);
   const forcing = b.whereForce !== undefined && b.whereForce.forced.some((f) => f);
   if (forcing && cond.aligned === null) throw new Error("stage2Loss: where forcing needs the aligned [LOC] path (editor config aligned, image tokens)");
-  const both = forcing ? conditionSpatial({ map: cond.map, aligned: { ...cond.aligned!, spatial: gatedSpatial(editorParams(e), cond.aligned!, changedShare(b.whereForce!.r0, e.config.dnPatch), b.whereForce!.forced) } }) : conditionSpatial(cond);
+  const both = forcing ? conditionSpatial({ map: cond.map, aligned: { ...cond.aligned!, spatial: gatedSpatial(cond.aligned!, changedShare(b.whereForce!.r0, e.config.dnPatch), b.whereForce!.forced) } }) : conditionSpatial(cond);
   const spatial = both === undefined ? undefined : dropRows(both, b.dropText);
   const pred = editorDenoise(e, { noisy: b.noisy, source: b.source, t: b.t, cond: cond.edit.tokens, dropText: b.dropText, dropImage: b.dropImage, spatial });
   const le = editLoss(pred.prediction, b.target, b.weights, b.pixelWeights);

@@ -4,7 +4,7 @@ import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
 import { whereOracleEditor } from "../../../lib/eval/trained-editor";
 import { changedShare, gatedSpatial } from "../../../lib/models/editor/aligned";
-import { checkEditorConfig, editorConfig } from "../../../lib/models/editor/config";
+import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams, type Editor } from "../../../lib/models/editor/model";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { engineData } from "../../../lib/models/editor/train/data";
@@ -43,13 +43,13 @@ describe("the where gate (aligned.ts gatedSpatial)", () => {
         const c = editorCondition(e, imageBatch(edits.slice(0, 2).map((x) => x.source), bil.image), editorLayout(e, edits.slice(0, 2).map((x) => x.instruction)));
         const a = c.aligned!;
         const gate = tf.tensor2d(Array.from({ length: 2 * N }, (_, i) => (i % 3 === 0 ? 1 : 0)), [2, N]);
-        const mixed = gatedSpatial(editorParams(e), a, gate, [true, false]);
+        const mixed = gatedSpatial(a, gate, [true, false]);
         const expectForced = tf.add(a.ungated!, tf.mul(tf.expandDims(gate, 2), editorParams(e)["edit.loc.gate"]));
         return {
           forcedErr: tf.max(tf.abs(tf.sub(mixed.slice([0, 0, 0], [1, -1, -1]), expectForced.slice([0, 0, 0], [1, -1, -1])))).dataSync()[0],
           keptErr: tf.max(tf.abs(tf.sub(mixed.slice([1, 0, 0], [1, -1, -1]), a.spatial.slice([1, 0, 0], [1, -1, -1])))).dataSync()[0],
           differs: tf.max(tf.abs(tf.sub(mixed, a.spatial))).dataSync()[0],
-          allForcedErr: tf.max(tf.abs(tf.sub(gatedSpatial(editorParams(e), a, gate), expectForced))).dataSync()[0],
+          allForcedErr: tf.max(tf.abs(tf.sub(gatedSpatial(a, gate), expectForced))).dataSync()[0],
         };
       });
       expect(r.forcedErr).toBeLessThan(1e-6);
@@ -60,7 +60,7 @@ describe("the where gate (aligned.ts gatedSpatial)", () => {
       expect(() =>
         scoped(() => {
           const c = editorCondition(e, imageBatch([edits[0].source], bil.image), editorLayout(e, [edits[0].instruction]));
-          return gatedSpatial(editorParams(e), c.aligned!, tf.zeros([1, N + 1]) as tf.Tensor2D);
+          return gatedSpatial(c.aligned!, tf.zeros([1, N + 1]) as tf.Tensor2D);
         }),
       ).toThrow(`gatedSpatial: gate [1, ${N + 1}] does not match the where logits [1, ${N}]`);
     } finally {
@@ -71,7 +71,7 @@ describe("the where gate (aligned.ts gatedSpatial)", () => {
       expect(() =>
         scoped(() => {
           const c = editorCondition(add, imageBatch([edits[0].source], bil.image), editorLayout(add, [edits[0].instruction]));
-          return gatedSpatial(editorParams(add), c.aligned!, tf.zeros([1, N]) as tf.Tensor2D);
+          return gatedSpatial(c.aligned!, tf.zeros([1, N]) as tf.Tensor2D);
         }),
       ).toThrow("gatedSpatial: only the bilinear where head has a gate (editor config alignedWhere: 'bilinear')");
     } finally {
@@ -162,5 +162,43 @@ describe("the oracle-where diagnostic", () => {
     } finally {
       disposeEditor(e);
     }
+  });
+});
+
+describe("the instruction's what on the gate (editor config alignedWhat)", () => {
+  const what = checkEditorConfig({ ...bil, alignedWhat: true });
+
+  it("starts as the plain bilinear condition (Lin_what is zero); once trained, the gated vector depends on the instruction; no leaks", () => {
+    const a = liveEditor(12);
+    const b = liveEditor(12, what);
+    try {
+      const pb = editorParams(b);
+      expect(Object.keys(pb)).toContain("edit.loc.what.w");
+      const images = imageBatch(edits.slice(0, 2).map((x) => x.source), bil.image);
+      const spatial = (e: Editor, texts: string[]) => tf.tidy(() => editorCondition(e, images, editorLayout(e, texts)).aligned!.spatial.dataSync() as Float32Array);
+      const texts = edits.slice(0, 2).map((x) => x.instruction);
+      expect(Array.from(spatial(b, texts))).toEqual(Array.from(spatial(a, texts)));
+      (pb["edit.loc.what.w"] as tf.Variable).assign(tf.tensor2d(new Rng(13).normalArray(what.d * what.dnD, 0, 0.5), [what.d, what.dnD]));
+      const n0 = tf.memory().numTensors;
+      const own = spatial(b, texts);
+      const other = spatial(b, texts.map(() => "turn the leftmost cube into red"));
+      const gap = own.reduce((m, v, i) => Math.max(m, Math.abs(v - other[i])), 0);
+      const fromPlain = own.reduce((m, v, i) => Math.max(m, Math.abs(v - spatial(a, texts)[i])), 0);
+      expect(gap).toBeGreaterThan(1e-4);
+      expect(fromPlain).toBeGreaterThan(1e-4);
+      expect(tf.memory().numTensors).toBe(n0);
+      images.dispose();
+    } finally {
+      disposeEditor(a);
+      disposeEditor(b);
+    }
+  });
+
+  it("config: keyed only when on and only for edit phases; needs the bilinear head; bad values are errors", () => {
+    expect(keyedEditorConfig(what, false).alignedWhat).toBe(true);
+    expect("alignedWhat" in keyedEditorConfig(bil, false)).toBe(false);
+    expect("alignedWhat" in keyedEditorConfig(what, true)).toBe(false);
+    expect(() => checkEditorConfig({ ...additive, alignedWhat: true })).toThrow("editor: alignedWhat needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
+    expect(() => checkEditorConfig({ ...bil, alignedWhat: 1 as never })).toThrow("editor: alignedWhat must be true or false, got 1");
   });
 });
