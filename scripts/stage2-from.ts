@@ -101,8 +101,8 @@ async function main(): Promise<void> {
     parentId: string;
     curve: Pick<Curve, "row" | "points" | "losses">;
     where: { matched: MapProbeRow; mismatched: MapProbeRow; gap: { diff: number; lo: number; hi: number } } | null;
-    /** The final editor with the truth's where gate, and its object judge minus the editor's own (paired over items). */
-    oracleWhere: { scores: PointScores; gain: { diff: number; lo: number; hi: number } } | null;
+    /** The final editor with the truth's where gate, and its object judge minus the editor's own (paired over items), also per edit kind. */
+    oracleWhere: { scores: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: { kind: string; n: number; own: number; oracle: number }[] } | null;
   }[] = [];
   // written after every parent, so a run stopped early leaves the curves it finished
   const save = (difference: ReturnType<typeof finalDifference> | null = null) => writeResult(name, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash }, seed: c.seed, data: { backend, runs, finished: runs.length === parents.length, ...(difference ? { difference } : {}) } });
@@ -136,8 +136,15 @@ async function main(): Promise<void> {
             const scores = await scoreEditorPoint(whereOracleEditor("oracle where", e, { steps: c.ddimSteps, seed: c.seed }), bench, c.seed);
             const last = curve.points[curve.points.length - 1];
             const gci = bootstrapDiffCi([scores.items], [last.items], new Rng(c.seed).fork("oracle-where"), 2000);
-            oracleWhere = { scores, gain: { diff: scores.objectJudge - last.objectJudge, lo: gci.lo, hi: gci.hi } };
+            if (scores.items.length !== bench.items.length) throw new Error(`stage2-from: ${scores.items.length} judged items of ${bench.items.length}; the per-kind means need every item judged`);
+            const kinds = [...new Set(bench.items.map((x) => x.kind ?? "none"))].map((kind) => {
+              const at = bench.items.flatMap((x, i) => ((x.kind ?? "none") === kind ? [i] : []));
+              const mean = (v: number[]) => at.reduce((a, i) => a + v[i], 0) / at.length;
+              return { kind, n: at.length, own: mean(last.items), oracle: mean(scores.items) };
+            });
+            oracleWhere = { scores, gain: { diff: scores.objectJudge - last.objectJudge, lo: gci.lo, hi: gci.hi }, kinds };
             console.log(`${spec}: with the truth's where gate (oracle-where diagnostic): ${pointText(scores)}; minus the editor's own ${oracleWhere.gain.diff.toFixed(3)} [95% CI ${gci.lo.toFixed(3)}, ${gci.hi.toFixed(3)}] paired over ${scores.items.length} items`);
+            console.log(`${spec}: per kind, own / with the truth's gate: ${kinds.map((k) => `${k.kind} (${k.n}) ${k.own.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
           }
         } finally {
           disposeEditor(e);
