@@ -2,7 +2,8 @@
  * Paired differences between the final points of curves from separate `npm run curves` runs (the
  * same benchmark items): e.g. an editor with and without a component. Each `--runs` entry is a
  * results name (results/<profile>/<name>.json) and the variant to read; the first is compared with
- * each of the others (lib/eval/learning-curve.ts finalDifference). Writes results/<profile>/<name>.json.
+ * each of the others (lib/eval/learning-curve.ts finalDifference). A `npm run stage2-from` results file
+ * names its curves by parent order: `run0`, `run1`, ... Writes results/<profile>/<name>.json.
  *
  * Usage: npm run curve-compare -- --runs=<name>:<variant>,<name>:<variant>[,...] [--labels=a,b,...] --name=<result name>
  */
@@ -26,11 +27,14 @@ async function main(): Promise<void> {
   const labels = a.labels?.split(",") ?? runs.map((r) => `${r.file}:${r.variant}`);
   if (labels.length !== runs.length) throw new Error(`--labels has ${labels.length} names for ${runs.length} runs`);
   const curves = runs.map((r, i) => {
-    const res = readResult<{ curves: Curve[]; benchmarkHash: string }>(checkName(r.file, "result"));
+    const res = readResult<{ curves?: Curve[]; benchmarkHash?: string; runs?: { curve: Pick<Curve, "points"> }[] }>(checkName(r.file, "result"));
     if (res === null) throw new Error(`no results file '${r.file}' for this profile`);
-    const c = res.data.curves.find((x) => x.variant === r.variant);
-    if (c === undefined) throw new Error(`'${r.file}' has no curve of variant '${r.variant}'`);
-    return { curve: { ...c, row: labels[i] }, benchmarkHash: res.data.benchmarkHash, final: c.points[c.points.length - 1] };
+    // a stage2-from file: its runs by parent order, its benchmark in the config
+    const fromRuns = res.data.runs?.map((x, k) => ({ ...x.curve, variant: `run${k}` }));
+    const c = (res.data.curves ?? fromRuns ?? []).find((x) => x.variant === r.variant);
+    if (c === undefined) throw new Error(`'${r.file}' has no curve of variant '${r.variant}'${fromRuns ? ` (its runs: ${fromRuns.map((x) => x.variant).join(", ")})` : ""}`);
+    const benchmarkHash = res.data.benchmarkHash ?? (res.config as { benchmarkHash?: string }).benchmarkHash;
+    return { curve: { ...c, row: labels[i] }, benchmarkHash, final: c.points[c.points.length - 1] };
   });
   if (new Set(curves.map((c) => c.benchmarkHash)).size !== 1) throw new Error("the curves were scored on different benchmarks; a paired difference needs the same items");
   const rng = new Rng(0).fork("curve-compare");

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   console.log(`${verdict.text}; Stage I + Stage II training time of SpatialEdit: ${seTime === null ? "-" : `${(seTime / 60).toFixed(1)} min`} (goal <= 30 min on one core)`);
   const mg = run.curves.find((c) => c.variant === "mgie");
   const rng = new Rng(config.seed).fork("final-differences");
-  const differences = [se && mg ? finalDifference(se, mg, rng.fork("mgie")) : null, se && wo ? finalDifference(se, wo, rng.fork("wo-s1")) : null].filter((d) => d !== null);
+  const differences = [se && mg ? finalDifference(se, mg, rng.fork("mgie")) : null, se && wo ? finalDifference(se, wo, rng.fork("wo-s1")) : null].filter((d): d is NonNullable<typeof d> => d !== null);
   // what averaging added: each averaged curve against its own raw weights at the same steps
   for (const c of run.curves) {
     const raw = rawWeightsCurve(c);

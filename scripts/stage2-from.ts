@@ -10,7 +10,7 @@
  * results/<profile>/<name>.json.
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N]
- *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--seed=0] [--ddim=10] [--name=stage2-from]
+ *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-forcing=P] [--what=on|off] [--seed=0] [--ddim=10] [--name=stage2-from]
  * (a parent whose aligned path was trained must have been made with the same --where-head)
  * (the profile is SPATIALEDIT_PROFILE; the other settings are its recipe presets)
  */
@@ -26,7 +26,8 @@ import { writeResult } from "../lib/core/results";
 import { ensureBenchmark } from "../lib/eval/benchmark-generate";
 import { mapProbeSummary, probeWhereHead, type MapProbeRow } from "../lib/eval/edit-map-probe";
 import { cachedGridNodes } from "../lib/eval/grid-models";
-import { checkCurveConfig, finalDifference, finalDifferenceText, trainCurve, type Curve, type CurveConfig } from "../lib/eval/learning-curve";
+import { checkCurveConfig, finalDifference, finalDifferenceText, pointText, scoreEditorPoint, trainCurve, type Curve, type CurveConfig, type PointScores } from "../lib/eval/learning-curve";
+import { whereOracleEditor } from "../lib/eval/trained-editor";
 import { checkEditorConfig, editorConfig } from "../lib/models/editor/config";
 import { disposeEditor } from "../lib/models/editor/model";
 import { editorFromWeights, editorNodeConfig, EDITOR_TRAIN_VERSION } from "../lib/models/editor/train/node";
@@ -36,7 +37,7 @@ import { fromPretrained } from "../lib/train/checkpoint";
 import { hashJson } from "../lib/train/checkpoint-config";
 import { bootstrapDiffCi } from "../lib/eval/stats";
 
-const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "seed", "ddim", "name"];
+const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "where-forcing", "what", "seed", "ddim", "name"];
 
 /** A parent's weights and what identifies them (the grid key, or the locate run's config hash). */
 function loadParent(spec: string, profile: string, whereHead: string): { params: Params; id: string } {
@@ -75,7 +76,9 @@ async function main(): Promise<void> {
   if (!aligned && whereWeight > 0) throw new Error("--where-loss needs --aligned=on (the loss trains the aligned path's where head)");
   const preset = recipeConfig(profile);
   const recipe0 = recipeConfig(profile, { stage2Steps: intFlag(a, "stage2-steps", preset.stage2Steps, 1) });
-  const recipe = whereWeight > 0 ? { ...recipe0, whereLossWeight: whereWeight } : recipe0;
+  const forcing = numFlag(a, "where-forcing", 0);
+  if (!(forcing >= 0 && forcing <= 1)) throw new Error(`--where-forcing must be a probability in [0, 1], got ${forcing}`);
+  const recipe = { ...recipe0, ...(whereWeight > 0 ? { whereLossWeight: whereWeight } : {}), ...(forcing > 0 ? { whereForcing: forcing } : {}) };
   const every = intFlag(a, "eval-every", Math.max(1, Math.round(recipe.stage2Steps / 2)), 1);
   const evalAt: number[] = [];
   for (let s = every; s < recipe.stage2Steps; s += every) evalAt.push(s);
@@ -83,13 +86,24 @@ async function main(): Promise<void> {
   const whereHead = a["where-head"] ?? "additive";
   if (whereHead !== "additive" && whereHead !== "bilinear") throw new Error(`--where-head must be additive or bilinear, got '${whereHead}'`);
   if (!aligned && whereHead !== "additive") throw new Error("--where-head needs --aligned=on");
-  const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}) }) : editorConfig(profile);
+  if (forcing > 0 && whereHead !== "bilinear") throw new Error("--where-forcing needs --where-head=bilinear (only the bilinear head has a gate to force)");
+  const whatFlag = a.what ?? "off";
+  if (whatFlag !== "on" && whatFlag !== "off") throw new Error(`--what must be on or off, got '${whatFlag}'`);
+  if (whatFlag === "on" && whereHead !== "bilinear") throw new Error("--what=on needs --where-head=bilinear (the instruction's 'what' rides on the bilinear head's gate)");
+  const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(whatFlag === "on" ? { alignedWhat: true } : {}) }) : editorConfig(profile);
   const c: CurveConfig = checkCurveConfig({ editor, recipe, seed: intFlag(a, "seed", 0), variants: ["spatialedit"], evalAt, ddimSteps: intFlag(a, "ddim", 10) });
   const backend = (await initBackend()).name;
   const bench = ensureBenchmark("spatialeval", profile);
   const dir = projectPath(`data/generated/curve-cache/${profile}/from`, true);
-  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
-  const runs: { parent: string; parentId: string; curve: Pick<Curve, "row" | "points" | "losses">; where: { matched: MapProbeRow; mismatched: MapProbeRow; gap: { diff: number; lo: number; hi: number } } | null }[] = [];
+  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  const runs: {
+    parent: string;
+    parentId: string;
+    curve: Pick<Curve, "row" | "points" | "losses">;
+    where: { matched: MapProbeRow; mismatched: MapProbeRow; gap: { diff: number; lo: number; hi: number } } | null;
+    /** The final editor with the truth's where gate, and its object judge minus the editor's own (paired over items), also per edit kind. */
+    oracleWhere: { scores: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: { kind: string; n: number; own: number; oracle: number }[] } | null;
+  }[] = [];
   // written after every parent, so a run stopped early leaves the curves it finished
   const save = (difference: ReturnType<typeof finalDifference> | null = null) => writeResult(name, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash }, seed: c.seed, data: { backend, runs, finished: runs.length === parents.length, ...(difference ? { difference } : {}) } });
   for (const spec of parents) {
@@ -107,6 +121,7 @@ async function main(): Promise<void> {
         writeFileAtomic(file, JSON.stringify(curve));
       }
       let where: (typeof runs)[number]["where"] = null;
+      let oracleWhere: (typeof runs)[number]["oracleWhere"] = null;
       if (aligned) {
         const weights = fromPretrained(finalDir).params;
         const e = editorFromWeights(editorNodeConfig({ editor: c.editor, recipe: c.recipe, phase: "stage2", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 }), weights);
@@ -117,11 +132,25 @@ async function main(): Promise<void> {
           const ci = bootstrapDiffCi([own.map((x) => x.mass)], [other.map((x) => x.mass)], new Rng(c.seed).fork("where-gap"), 2000);
           where = { matched: mapProbeSummary(own)[0], mismatched: mapProbeSummary(other)[0], gap: { diff: mapProbeSummary(own)[0].mass - mapProbeSummary(other)[0].mass, lo: ci.lo, hi: ci.hi } };
           console.log(`${spec}: where head on the changed patches ${where.matched.mass.toFixed(3)} (mismatched instructions ${where.mismatched.mass.toFixed(3)}, difference ${where.gap.diff.toFixed(3)} [95% CI ${where.gap.lo.toFixed(3)}, ${where.gap.hi.toFixed(3)}] paired over ${own.length} items; uniform ${where.matched.chance.toFixed(3)}); top patch changed ${where.matched.top.toFixed(3)} (${where.mismatched.top.toFixed(3)})`);
+          if (whereHead === "bilinear") {
+            const scores = await scoreEditorPoint(whereOracleEditor("oracle where", e, { steps: c.ddimSteps, seed: c.seed }), bench, c.seed);
+            const last = curve.points[curve.points.length - 1];
+            const gci = bootstrapDiffCi([scores.items], [last.items], new Rng(c.seed).fork("oracle-where"), 2000);
+            if (scores.items.length !== bench.items.length) throw new Error(`stage2-from: ${scores.items.length} judged items of ${bench.items.length}; the per-kind means need every item judged`);
+            const kinds = [...new Set(bench.items.map((x) => x.kind ?? "none"))].map((kind) => {
+              const at = bench.items.flatMap((x, i) => ((x.kind ?? "none") === kind ? [i] : []));
+              const mean = (v: number[]) => at.reduce((a, i) => a + v[i], 0) / at.length;
+              return { kind, n: at.length, own: mean(last.items), oracle: mean(scores.items) };
+            });
+            oracleWhere = { scores, gain: { diff: scores.objectJudge - last.objectJudge, lo: gci.lo, hi: gci.hi }, kinds };
+            console.log(`${spec}: with the truth's where gate (oracle-where diagnostic): ${pointText(scores)}; minus the editor's own ${oracleWhere.gain.diff.toFixed(3)} [95% CI ${gci.lo.toFixed(3)}, ${gci.hi.toFixed(3)}] paired over ${scores.items.length} items`);
+            console.log(`${spec}: per kind, own / with the truth's gate: ${kinds.map((k) => `${k.kind} (${k.n}) ${k.own.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
+          }
         } finally {
           disposeEditor(e);
         }
       }
-      runs.push({ parent: spec, parentId: parent.id, curve: { row: `SpatialEdit from ${spec}`, ...curve }, where });
+      runs.push({ parent: spec, parentId: parent.id, curve: { row: `SpatialEdit from ${spec}`, ...curve }, where, oracleWhere });
       save();
     } finally {
       disposeParams(parent.params);

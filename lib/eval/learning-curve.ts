@@ -32,6 +32,7 @@ import { bootstrapDiffCi, type Interval } from "./stats";
 import { fromPretrained, saveCheckpoint } from "../train/checkpoint";
 import type { Benchmark } from "./benchmark-io";
 import { evaluate } from "./evaluate";
+import type { Editor as EvalEditor } from "./editor";
 import { trainedEditor } from "./trained-editor";
 
 /** The Stage II variants a curve run can train: phase, parent and tuning mode. */
@@ -67,6 +68,9 @@ export interface CurvePoint {
   l1Region?: number;
   /** Per-item object-judge scores (item order of the benchmark), for paired comparisons. */
   items: number[];
+  /** The judge's two factors, means over the items (absent in curves cached before they were recorded). */
+  judgeDone?: number;
+  judgeKept?: number;
   /** When the recipe averages weights (emaDecay > 0), the scores above are the averages'; these are the raw trained weights' at the same step. */
   raw?: PointScores;
 }
@@ -196,14 +200,19 @@ async function trainPhase(c: EditorNodeConfig, seed: number, parent: Params | nu
 
 /** Scores `e` on `bench` with the object judge (and L1). */
 async function scorePoint(e: Editor, bench: Benchmark, c: CurveConfig): Promise<PointScores> {
-  const run = await evaluate(trainedEditor("curve", e, { steps: c.ddimSteps, seed: c.seed }), bench, { seed: c.seed });
-  const judged = run.items.map((x) => x.metrics["object judge"]).filter((x) => x !== undefined);
-  const m = (k: string) => run.summary[k]?.mean ?? Number.NaN;
-  return { objectJudge: m("object judge"), n: judged.length, l1: m("L1"), l1Background: m("L1 (background)"), l1Region: m("L1 (edit region)"), items: judged };
+  return scoreEditorPoint(trainedEditor("curve", e, { steps: c.ddimSteps, seed: c.seed }), bench, c.seed);
 }
 
-function pointText(p: PointScores): string {
-  return `object judge ${p.objectJudge.toFixed(3)} (n ${p.n}), L1 ${p.l1.toFixed(4)}, background L1 ${p.l1Background.toFixed(4)}, edit-region L1 ${(p.l1Region ?? Number.NaN).toFixed(4)}`;
+/** A curve point's scores of any evaluation editor on `bench` (the object judge per item, its two factors, the L1s). */
+export async function scoreEditorPoint(editor: EvalEditor, bench: Benchmark, seed: number): Promise<PointScores> {
+  const run = await evaluate(editor, bench, { seed });
+  const judged = run.items.map((x) => x.metrics["object judge"]).filter((x) => x !== undefined);
+  const m = (k: string) => run.summary[k]?.mean ?? Number.NaN;
+  return { objectJudge: m("object judge"), n: judged.length, l1: m("L1"), l1Background: m("L1 (background)"), l1Region: m("L1 (edit region)"), items: judged, judgeDone: m("object judge: done"), judgeKept: m("object judge: kept") };
+}
+
+export function pointText(p: PointScores): string {
+  return `object judge ${p.objectJudge.toFixed(3)} (n ${p.n}${p.judgeDone !== undefined ? `; done ${p.judgeDone.toFixed(3)}, kept ${(p.judgeKept ?? Number.NaN).toFixed(3)}` : ""}), L1 ${p.l1.toFixed(4)}, background L1 ${p.l1Background.toFixed(4)}, edit-region L1 ${(p.l1Region ?? Number.NaN).toFixed(4)}`;
 }
 
 /** The weights cached in `dir`, or those `make` trains (saved there first); the caller owns the returned variables. */

@@ -9,7 +9,10 @@ import type { RgbImage } from "../engine/types";
 import { encodeImages } from "../models/editor/encoder";
 import { editorParams } from "../models/editor/model";
 import type { Editor as ModelEditor } from "../models/editor/model";
-import { editImages, type EditPipelineOptions } from "../models/editor/pipeline";
+import { changedShare } from "../models/editor/aligned";
+import { editImages, type EditExtras, type EditPipelineOptions } from "../models/editor/pipeline";
+import { editResidual } from "../models/editor/residual";
+import { imageBatch } from "../models/editor/train/steps";
 import { toBytes, toSigned } from "../models/editor/train/data";
 import type { EditRequest, Editor } from "./editor";
 import { tfFeatureExtractor, type FeatureExtractor } from "./features";
@@ -36,9 +39,9 @@ export function signedAtSize(img: RgbImage, size: number): Float32Array {
   return toSigned((img.width === size && img.height === size ? img : toRgb(resizeBilinear(img, size, size))).data);
 }
 
-function runEdits(model: ModelEditor, sources: readonly RgbImage[], instructions: readonly string[], options: Partial<EditPipelineOptions>): EditsWithConditions {
+function runEdits(model: ModelEditor, sources: readonly RgbImage[], instructions: readonly string[], options: Partial<EditPipelineOptions>, extras: EditExtras = {}): EditsWithConditions {
   const size = model.config.image;
-  const out = editImages(model, sources.map((img) => signedAtSize(img, size)), instructions, options);
+  const out = editImages(model, sources.map((img) => signedAtSize(img, size)), instructions, options, extras);
   return { images: out.images.map((x) => ({ width: size, height: size, data: toBytes(x) })), conditions: out.conditions };
 }
 
@@ -50,6 +53,25 @@ export function trainedEditor(name: string, model: ModelEditor, options: Partial
     edit: async (request: EditRequest) => (await editBatch([request]))[0],
     editBatch,
   };
+}
+
+/**
+ * The oracle-where diagnostic (not an editor: it reads the ground truth): `model`, whose aligned path
+ * has the bilinear where head, edits with the true changed share of each denoiser patch as the where
+ * gate in place of its prediction (pipeline.ts EditExtras). Everything else, "what" included, is the
+ * model's. Its score against the model's own tells how much of the gap is "where".
+ */
+export function whereOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}): Editor {
+  const size = model.config.image;
+  const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
+    const gates = requests.map((r, i) => {
+      if (!r.item) throw new Error(`whereOracleEditor: request ${i} has no benchmark record (request.item); the oracle gate reads its ground truth`);
+      const truth = r.item.truth;
+      return tf.tidy(() => changedShare(editResidual(imageBatch([signedAtSize(truth, size)], size), imageBatch([signedAtSize(r.source, size)], size)), model.config.dnPatch).dataSync() as Float32Array);
+    });
+    return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), options, { whereGate: gates }).images;
+  };
+  return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
 }
 
 /**

@@ -24,6 +24,8 @@
  *   q     = Lin_q(mean of the [IMG] states)                [B, dnD]     (they have read the image and the instruction)
  *   where = (Lin_k(z)_n . q) / sqrt(dnD)                   [B, N]
  *   S     = Lin_out(z) + sigmoid(where) g                  g [dnD], zero at the start
+ * With `alignedWhat` the gated vector also carries what the instruction asks for:
+ *   S     = Lin_out(z) + sigmoid(where) (g + Lin_what(mean of the [IMG] states))     Lin_what [d, dnD], zero at the start
  * A linear read of z can only find what z holds; the [LOC] rows would have to compute "this patch
  * matches the named object" inside the MLLM. The product puts the match in the head, as referring
  * segmentation heads do (a [SEG]-like token's state against per-pixel features).
@@ -31,10 +33,18 @@
  * `whereLoss`: binary cross-entropy of the where logits against the share of each patch's pixels the
  * training edit changes (recipe `whereLossWeight`).
  *
+ * `gatedSpatial` (bilinear head only) puts another per-patch gate in place of sigmoid(where):
+ *   S'    = Lin_out(z) + gate g                             gate [B, N] in [0, 1]
+ * Stage II's where forcing (recipe `whereForcing`, ours) gives the denoiser, for a share of the items,
+ * the true changed share of each patch as the gate (teacher forcing: the oracle-render study's "where"
+ * through the same channel the predicted one uses), so that the denoiser learns to use the channel while
+ * the where head is still poor; editing always uses the predicted gate, except in the oracle-where
+ * diagnostic (lib/eval/trained-editor.ts whereOracleEditor), which gives it the truth's.
+ *
  * Parameter names (in the `edit` group, so every tuning mode trains them): `edit.loc.marker` [1, d],
  * `edit.loc.s.{w,b}` [d, dnD], `edit.loc.e.{w,b}` [encD, dnD], `edit.loc.out.{w,b}` [dnD, dnD] (zeros),
  * `edit.loc.where.{w,b}` [dnD, 1] (additive); `edit.loc.q.{w,b}` [d, dnD], `edit.loc.k.{w,b}` [dnD, dnD],
- * `edit.loc.gate` [dnD] (zeros) (bilinear).
+ * `edit.loc.gate` [dnD] (zeros) (bilinear); `edit.loc.what.{w,b}` [d, dnD] (zeros) (alignedWhat).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
@@ -58,7 +68,7 @@ export function initAligned(rng: Rng, c: EditorConfig): Params {
     "edit.loc.out.w": constVariable([c.dnD, c.dnD], 0),
     "edit.loc.out.b": constVariable([c.dnD], 0),
     ...(bilinearWhere(c)
-      ? { ...initLinear(rng.fork("q"), c.d, c.dnD, "edit.loc.q"), ...initLinear(rng.fork("k"), c.dnD, c.dnD, "edit.loc.k"), "edit.loc.gate": constVariable([c.dnD], 0) }
+      ? { ...initLinear(rng.fork("q"), c.d, c.dnD, "edit.loc.q"), ...initLinear(rng.fork("k"), c.dnD, c.dnD, "edit.loc.k"), "edit.loc.gate": constVariable([c.dnD], 0), ...(c.alignedWhat === true ? { "edit.loc.what.w": constVariable([c.d, c.dnD], 0), "edit.loc.what.b": constVariable([c.dnD], 0) } : {}) }
       : initLinear(rng.fork("where"), c.dnD, 1, "edit.loc.where")),
   };
 }
@@ -73,6 +83,10 @@ export interface AlignedResult {
   spatial: tf.Tensor3D;
   /** Per patch, the logit of "the edit changes it" [B, N]. */
   where: tf.Tensor2D;
+  /** The bilinear head's Lin_out(z) [B, N, dnD], the part of `spatial` without the gate (absent with the additive head). */
+  ungated?: tf.Tensor3D;
+  /** The vector the bilinear head's gate places on each patch: g [dnD], or with `alignedWhat` g + Lin_what(...) [B, 1, dnD]. */
+  gated?: tf.Tensor;
 }
 
 /**
@@ -91,11 +105,28 @@ export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3
     return { spatial: out, where };
   }
   if (imgStates === undefined || imgStates.shape[0] !== B) throw new Error(`aligned: the bilinear where head needs the [IMG] states of the ${B} items`);
-  const q = linear(tf.mean(imgStates, 1) as tf.Tensor2D, p, "edit.loc.q") as tf.Tensor2D; // [B, dnD]
+  const imgMean = tf.mean(imgStates, 1) as tf.Tensor2D; // [B, d]
+  const q = linear(imgMean, p, "edit.loc.q") as tf.Tensor2D; // [B, dnD]
   const k = linear(z, p, "edit.loc.k") as tf.Tensor3D; // [B, N, dnD]
   const where = tf.div(tf.squeeze(tf.matMul(k, tf.expandDims(q, 2)), [2]), Math.sqrt(c.dnD)) as tf.Tensor2D; // [B, N]
-  const spatial = tf.add(out, tf.mul(tf.expandDims(tf.sigmoid(where), 2), p["edit.loc.gate"])) as tf.Tensor3D; // [B, N, dnD]
-  return { spatial, where };
+  const gated = c.alignedWhat === true ? tf.add(p["edit.loc.gate"], tf.expandDims(linear(imgMean, p, "edit.loc.what"), 1)) : p["edit.loc.gate"]; // [B, 1, dnD] or [dnD]
+  const spatial = tf.add(out, tf.mul(tf.expandDims(tf.sigmoid(where), 2), gated)) as tf.Tensor3D; // [B, N, dnD]
+  return { spatial, where, ungated: out, gated };
+}
+
+/**
+ * The bilinear head's spatial condition with `gate` [B, N] (values in [0, 1]) in place of
+ * sigmoid(where) for the items marked in `forced` (all items when omitted); the others keep the
+ * predicted gate (and its gradient). Call inside tf.tidy.
+ */
+export function gatedSpatial(a: AlignedResult, gate: tf.Tensor2D, forced?: readonly boolean[]): tf.Tensor3D {
+  if (a.ungated === undefined || a.gated === undefined) throw new Error("gatedSpatial: only the bilinear where head has a gate (editor config alignedWhere: 'bilinear')");
+  const [B, N] = a.where.shape;
+  if (gate.shape[0] !== B || gate.shape[1] !== N) throw new Error(`gatedSpatial: gate [${gate.shape.join(", ")}] does not match the where logits [${B}, ${N}]`);
+  if (forced !== undefined && forced.length !== B) throw new Error(`gatedSpatial: ${forced.length} flags for ${B} items`);
+  const m = tf.tensor2d(Array.from({ length: B }, (_, b) => (forced === undefined || forced[b] ? 1 : 0)), [B, 1]); // [B, 1]
+  const g = tf.add(tf.mul(m, gate), tf.mul(tf.sub(1, m), tf.sigmoid(a.where))); // [B, N]
+  return tf.add(a.ungated, tf.mul(tf.expandDims(g, 2), a.gated)) as tf.Tensor3D; // [B, N, dnD]
 }
 
 /** The share of each denoiser patch's pixels that an edit changes (losses.ts changedPixels): r0 [B, H, W, C] -> [B, N] in [0, 1]. */

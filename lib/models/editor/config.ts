@@ -85,6 +85,13 @@ export interface EditorConfig {
    * also gates a learned vector onto the patch's condition). Optional so that configs made before it keep their keys.
    */
   alignedWhere?: "additive" | "bilinear";
+  /**
+   * With the bilinear where head: the vector its probability places on each patch is g + Lin_what(mean of
+   * the [IMG] states) instead of g alone (aligned.ts; Lin_what zero at the start), so that "what" the
+   * instruction asks for reaches the patches "where" points at, as the oracle-render study's aligned
+   * oracle (per patch where and target colour) did. Optional (absent = off) so that configs keep their keys.
+   */
+  alignedWhat?: boolean;
 }
 
 const QUICK: EditorConfig = {
@@ -199,6 +206,8 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   if (c.editMap !== undefined && typeof c.editMap !== "boolean") throw new ConfigError(`editor: editMap must be true or false, got ${JSON.stringify(c.editMap)}`);
   if (c.aligned !== undefined && typeof c.aligned !== "boolean") throw new ConfigError(`editor: aligned must be true or false, got ${JSON.stringify(c.aligned)}`);
   if (c.alignedWhere !== undefined && c.alignedWhere !== "additive" && c.alignedWhere !== "bilinear") throw new ConfigError(`editor: alignedWhere must be additive or bilinear, got ${JSON.stringify(c.alignedWhere)}`);
+  if (c.alignedWhat !== undefined && typeof c.alignedWhat !== "boolean") throw new ConfigError(`editor: alignedWhat must be true or false, got ${JSON.stringify(c.alignedWhat)}`);
+  if (c.alignedWhat === true && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError("editor: alignedWhat needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
   return c;
 }
 
@@ -209,8 +218,8 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
  * follows them starts its map from initialisation (train/node.ts).
  */
 export function keyedEditorConfig(c: EditorConfig, textPhase: boolean): EditorConfig {
-  const { editMap, aligned, alignedWhere, ...rest } = c;
-  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere } : {};
+  const { editMap, aligned, alignedWhere, alignedWhat, ...rest } = c;
+  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}) } : {};
   return { ...rest, ...(editMap === true && !textPhase ? { editMap } : {}), ...(aligned === true && !textPhase ? { aligned, ...where } : {}) };
 }
 

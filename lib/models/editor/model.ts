@@ -25,7 +25,7 @@ import { tuningVarList, type LayerSelector, type TuningMode } from "../../nn/tun
 import { adaptImageTokens, initAdapter } from "./adapter";
 import { checkEditorConfig, imageTokenCount, maxSequence, type EditorConfig } from "./config";
 import { denoise, initDenoiser, type DenoiserInput, type DenoiserResult } from "./denoiser";
-import { alignedSpatial, changedShare, initAligned, whereLoss, type AlignedResult } from "./aligned";
+import { alignedSpatial, changedShare, gatedSpatial, initAligned, whereLoss, type AlignedResult } from "./aligned";
 import { changedPatches, editMap, initEditMap, mapLoss, type EditMapResult } from "./edit-map";
 import { encodeImages, initEncoder } from "./encoder";
 import { conditionLogits, editHead, initEditHead, initLmHead, type EditHeadResult } from "./heads";
@@ -235,19 +235,27 @@ export interface Stage2Batch {
   mapTarget?: { r0: tf.Tensor4D; weight: number };
   /** With the aligned path: the clean residual r0 and the weight of its where loss (aligned.ts whereLoss; 0: none). */
   whereTarget?: { r0: tf.Tensor4D; weight: number };
+  /**
+   * Where forcing (recipe `whereForcing`; the bilinear where head only): the clean residual r0 and, per
+   * item, whether its gate is the true changed share of each patch instead of sigmoid(where) (aligned.ts gatedSpatial).
+   */
+  whereForce?: { r0: tf.Tensor4D; forced: readonly boolean[] };
 }
 
 /**
  * Stage II loss (paper Eq. 8): L = L_condition + editLossWeight x L_edit (+ mapWeight x L_map with
  * the edit map and `mapTarget`; + whereWeight x L_where with the aligned path and `whereTarget`).
  * Items whose text condition is dropped also lose the edit map's and the aligned path's spatial
- * condition (both are made from the instruction). Call inside the gradient tape.
+ * condition (both are made from the instruction). With `whereForce`, the forced items' gate is the
+ * truth's (aligned.ts gatedSpatial). Call inside the gradient tape.
  */
 export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condition: tf.Scalar; edit: tf.Scalar; map: tf.Scalar | null; where: tf.Scalar | null } {
   const cond = editorCondition(e, e.imageTokens ? b.source : null, b.layout);
   if (cond.conditionLogits === null) throw new Error("stage2Loss: the layout has no language conditions; build it with editorLayout(editor, instructions, conditions)");
   const lc = conditionLoss(cond.conditionLogits, b.layout);
-  const both = conditionSpatial(cond);
+  const forcing = b.whereForce !== undefined && b.whereForce.forced.some((f) => f);
+  if (forcing && cond.aligned === null) throw new Error("stage2Loss: where forcing needs the aligned [LOC] path (editor config aligned, image tokens)");
+  const both = forcing ? conditionSpatial({ map: cond.map, aligned: { ...cond.aligned!, spatial: gatedSpatial(cond.aligned!, changedShare(b.whereForce!.r0, e.config.dnPatch), b.whereForce!.forced) } }) : conditionSpatial(cond);
   const spatial = both === undefined ? undefined : dropRows(both, b.dropText);
   const pred = editorDenoise(e, { noisy: b.noisy, source: b.source, t: b.t, cond: cond.edit.tokens, dropText: b.dropText, dropImage: b.dropImage, spatial });
   const le = editLoss(pred.prediction, b.target, b.weights, b.pixelWeights);

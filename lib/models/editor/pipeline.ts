@@ -15,6 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
+import { gatedSpatial } from "./aligned";
 import { conditionSpatial, editorCondition, editorDenoise, editorLayout, editorParams, type Editor } from "./model";
 import { guidanceBranches } from "./denoiser";
 import type { EditorConfig } from "./config";
@@ -60,8 +61,18 @@ export function sampleEdits(c: Pick<EditorConfig, "timesteps" | "prediction">, s
   return applyResidual(source, x);
 }
 
+/** Inputs of a diagnostic edit, beside the source and the instruction. */
+export interface EditExtras {
+  /**
+   * Per item, a gate per denoiser patch ([N] in [0, 1], N = (image / dnPatch)^2) given to the bilinear
+   * where head's channel in place of its prediction (aligned.ts gatedSpatial): the oracle-where
+   * diagnostic (lib/eval/trained-editor.ts whereOracleEditor). Not an editor's input.
+   */
+  whereGate?: readonly Float32Array[];
+}
+
 /** Edits `sources` ([H*W*3] in [-1, 1]) by `instructions`. */
-export function editImages(e: Editor, sources: readonly Float32Array[], instructions: readonly string[], options: Partial<EditPipelineOptions> = {}): EditOutput {
+export function editImages(e: Editor, sources: readonly Float32Array[], instructions: readonly string[], options: Partial<EditPipelineOptions> = {}, extras: EditExtras = {}): EditOutput {
   const o = { ...DEFAULT_EDIT_OPTIONS, ...options };
   // 1.
   if (sources.length !== instructions.length) throw new Error(`editImages: ${sources.length} images for ${instructions.length} instructions`);
@@ -69,10 +80,18 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   for (const [i, s] of instructions.entries()) if (s.trim() === "") throw new Error(`editImages: instruction ${i} is empty; say what to change`);
   const size = e.config.image;
   const B = sources.length;
+  const N = (size / e.config.dnPatch) ** 2;
+  const gates = extras.whereGate;
+  if (gates !== undefined) {
+    if (e.config.aligned !== true || e.config.alignedWhere !== "bilinear" || !e.imageTokens) throw new Error("editImages: whereGate needs an editor with the aligned path's bilinear where head (alignedWhere: 'bilinear') and image tokens");
+    if (gates.length !== B) throw new Error(`editImages: ${gates.length} where gates for ${B} images`);
+    for (const [i, g] of gates.entries()) if (g.length !== N) throw new Error(`editImages: where gate ${i} has ${g.length} values; the denoiser has ${N} patches`);
+  }
   const images = tf.tidy(() => {
     const source = imageBatch(sources, size); // [B, H, W, 3]
     // 2.
-    const c = editorCondition(e, e.imageTokens ? source : null, editorLayout(e, [...instructions]));
+    const c0 = editorCondition(e, e.imageTokens ? source : null, editorLayout(e, [...instructions]));
+    const c = gates === undefined || c0.aligned === null ? c0 : { ...c0, aligned: { ...c0.aligned, spatial: gatedSpatial(c0.aligned, tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N])) } };
     const cond = c.edit.tokens; // [B, L, dnD]
     const spatial = conditionSpatial(c); // [B, N, dnD] with the edit map or the aligned path
     // 3. and 4.

@@ -15,7 +15,7 @@ import { Ema } from "../../../nn/ema";
 import type { Params } from "../../../nn/layers";
 import { LAYER_GROUPS, TUNING_MODES, type LayerSelector, type TuningMode } from "../../../nn/tuning";
 import { checkEditorConfig, type EditorConfig } from "../config";
-import { isAlignedParam } from "../aligned";
+import { bilinearWhere, isAlignedParam } from "../aligned";
 import { isEditMapParam } from "../edit-map";
 import { createEditor, disposeEditor, editorParams, editorTunable, fitsEditor, type Editor } from "../model";
 import { captionData, engineData, genericEditData } from "./data";
@@ -173,7 +173,9 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
     const part = c.phase === "ip2p" ? "edit" : "total";
     const mapWeight = "editMapLossWeight" in r ? (r.editMapLossWeight ?? 0) : 0;
     const whereWeight = "whereLossWeight" in r ? (r.whereLossWeight ?? 0) : 0;
-    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, part, r.editRegionWeight, mapWeight, whereWeight), {}, vars);
+    const forcing = "whereForcing" in r ? (r.whereForcing ?? 0) : 0;
+    if (forcing > 0 && (c.editor.aligned !== true || !bilinearWhere(c.editor) || !c.imageTokens)) throw new Error("editor node: whereForcing needs the aligned path with the bilinear where head (editor.aligned, alignedWhere: 'bilinear') and image tokens");
+    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, part, r.editRegionWeight, mapWeight, whereWeight, forcing), {}, vars);
   }
   const params = editorParams(e);
   const decay = phaseEmaDecay(c);

@@ -114,14 +114,17 @@ export function residualDiffusionBatch(ex: readonly Pick<EditExample, "source" |
  * `part: "edit"` returns L_edit alone (the InsPix2Pix-like baseline has no language head to train);
  * `regionWeight` > 0 weighs the changed pixels 1 + regionWeight in L_edit (losses.ts regionPixelWeights);
  * `mapWeight` > 0 adds the edit map's localisation loss (edit-map.ts mapLoss) to the total, when the editor has the map;
- * `whereWeight` > 0 adds the aligned path's where loss (aligned.ts whereLoss), when the editor has it.
+ * `whereWeight` > 0 adds the aligned path's where loss (aligned.ts whereLoss), when the editor has it;
+ * `whereForcing` > 0 gives each item, with that probability (one draw per item from `rng`, after the
+ * condition dropout's), the true changed share as the bilinear where head's gate (aligned.ts gatedSpatial).
  */
-export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng, part: "total" | "edit" = "total", regionWeight = 0, mapWeight = 0, whereWeight = 0): tf.Scalar {
+export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng, part: "total" | "edit" = "total", regionWeight = 0, mapWeight = 0, whereWeight = 0, whereForcing = 0): tf.Scalar {
   const B = ex.length;
   const { source, r0, t, noisy, target } = residualDiffusionBatch(ex, e.config.image, sched, rng);
   const drop = conditionDropout(rng, B, e.config);
   const layout = editorLayout(e, ex.map((x) => x.instruction), ex.map((x) => x.condition));
   const pixelWeights = regionWeight > 0 ? regionPixelWeights(r0, regionWeight) : undefined;
-  const r = stage2Loss(e, { source, layout, noisy, t, target, dropText: drop.dropText, dropImage: drop.dropImage, pixelWeights, ...(mapWeight > 0 ? { mapTarget: { r0, weight: mapWeight } } : {}), ...(whereWeight > 0 ? { whereTarget: { r0, weight: whereWeight } } : {}) });
+  const forced = whereForcing > 0 ? Array.from({ length: B }, () => rng.bool(whereForcing)) : null;
+  const r = stage2Loss(e, { source, layout, noisy, t, target, dropText: drop.dropText, dropImage: drop.dropImage, pixelWeights, ...(mapWeight > 0 ? { mapTarget: { r0, weight: mapWeight } } : {}), ...(whereWeight > 0 ? { whereTarget: { r0, weight: whereWeight } } : {}), ...(forced ? { whereForce: { r0, forced } } : {}) });
   return part === "edit" ? r.edit : r.loss;
 }
