@@ -10,7 +10,7 @@
  * results/<profile>/<name>.json.
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N]
- *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-forcing=P] [--what=on|off] [--seed=0] [--ddim=10] [--name=stage2-from]
+ *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|off] [--seed=0] [--ddim=10] [--name=stage2-from]
  * (a parent whose aligned path was trained must have been made with the same --where-head)
  * (the profile is SPATIALEDIT_PROFILE; the other settings are its recipe presets)
  */
@@ -37,7 +37,7 @@ import { fromPretrained } from "../lib/train/checkpoint";
 import { hashJson } from "../lib/train/checkpoint-config";
 import { bootstrapDiffCi } from "../lib/eval/stats";
 
-const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "where-forcing", "what", "seed", "ddim", "name"];
+const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "where-forcing", "what", "plan", "seed", "ddim", "name"];
 
 /** A parent's weights and what identifies them (the grid key, or the locate run's config hash). */
 function loadParent(spec: string, profile: string, whereHead: string): { params: Params; id: string } {
@@ -90,12 +90,15 @@ async function main(): Promise<void> {
   const whatFlag = a.what ?? "off";
   if (whatFlag !== "on" && whatFlag !== "off") throw new Error(`--what must be on or off, got '${whatFlag}'`);
   if (whatFlag === "on" && whereHead !== "bilinear") throw new Error("--what=on needs --where-head=bilinear (the instruction's 'what' rides on the bilinear head's gate)");
-  const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(whatFlag === "on" ? { alignedWhat: true } : {}) }) : editorConfig(profile);
+  const planFlag = a.plan ?? "off";
+  if (planFlag !== "on" && planFlag !== "off") throw new Error(`--plan must be on or off, got '${planFlag}'`);
+  if (planFlag === "on" && whereHead !== "bilinear") throw new Error("--plan=on needs --where-head=bilinear (the edit plan rides on the bilinear head's gate)");
+  const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(whatFlag === "on" ? { alignedWhat: true } : {}), ...(planFlag === "on" ? { alignedPlan: true } : {}) }) : editorConfig(profile);
   const c: CurveConfig = checkCurveConfig({ editor, recipe, seed: intFlag(a, "seed", 0), variants: ["spatialedit"], evalAt, ddimSteps: intFlag(a, "ddim", 10) });
   const backend = (await initBackend()).name;
   const bench = ensureBenchmark("spatialeval", profile);
   const dir = projectPath(`data/generated/curve-cache/${profile}/from`, true);
-  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""}${planFlag === "on" ? ", a per-patch edit plan on the gate" : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const runs: {
     parent: string;
     parentId: string;

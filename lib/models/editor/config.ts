@@ -92,6 +92,11 @@ export interface EditorConfig {
    * oracle (per patch where and target colour) did. Optional (absent = off) so that configs keep their keys.
    */
   alignedWhat?: boolean;
+  /**
+   * With the bilinear where head: each patch also predicts an edit plan, the mean target colour of its changed
+   * pixels, which rides on the gate (aligned.ts). Optional (absent = off) so that configs keep their keys.
+   */
+  alignedPlan?: boolean;
 }
 
 const QUICK: EditorConfig = {
@@ -208,6 +213,8 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   if (c.alignedWhere !== undefined && c.alignedWhere !== "additive" && c.alignedWhere !== "bilinear") throw new ConfigError(`editor: alignedWhere must be additive or bilinear, got ${JSON.stringify(c.alignedWhere)}`);
   if (c.alignedWhat !== undefined && typeof c.alignedWhat !== "boolean") throw new ConfigError(`editor: alignedWhat must be true or false, got ${JSON.stringify(c.alignedWhat)}`);
   if (c.alignedWhat === true && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError("editor: alignedWhat needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
+  if (c.alignedPlan !== undefined && typeof c.alignedPlan !== "boolean") throw new ConfigError(`editor: alignedPlan must be true or false, got ${JSON.stringify(c.alignedPlan)}`);
+  if (c.alignedPlan === true && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError("editor: alignedPlan needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
   return c;
 }
 
@@ -218,8 +225,8 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
  * follows them starts its map from initialisation (train/node.ts).
  */
 export function keyedEditorConfig(c: EditorConfig, textPhase: boolean): EditorConfig {
-  const { editMap, aligned, alignedWhere, alignedWhat, ...rest } = c;
-  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}) } : {};
+  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, ...rest } = c;
+  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(alignedPlan === true ? { alignedPlan } : {}) } : {};
   return { ...rest, ...(editMap === true && !textPhase ? { editMap } : {}), ...(aligned === true && !textPhase ? { aligned, ...where } : {}) };
 }
 

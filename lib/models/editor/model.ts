@@ -25,7 +25,7 @@ import { tuningVarList, type LayerSelector, type TuningMode } from "../../nn/tun
 import { adaptImageTokens, initAdapter } from "./adapter";
 import { checkEditorConfig, imageTokenCount, maxSequence, type EditorConfig } from "./config";
 import { denoise, initDenoiser, type DenoiserInput, type DenoiserResult } from "./denoiser";
-import { alignedSpatial, changedShare, gatedSpatial, initAligned, whereLoss, type AlignedResult } from "./aligned";
+import { alignedSpatial, changedShare, gatedSpatial, initAligned, planLoss, planTargets, whereLoss, type AlignedResult } from "./aligned";
 import { changedPatches, editMap, initEditMap, mapLoss, type EditMapResult } from "./edit-map";
 import { encodeImages, initEncoder } from "./encoder";
 import { conditionLogits, editHead, initEditHead, initLmHead, type EditHeadResult } from "./heads";
@@ -233,7 +233,7 @@ export interface Stage2Batch {
   pixelWeights?: tf.Tensor4D;
   /** With the edit map: the clean residual r0 [B, H, W, 3] and the weight of the map's localisation loss (edit-map.ts mapLoss; 0: none). */
   mapTarget?: { r0: tf.Tensor4D; weight: number };
-  /** With the aligned path: the clean residual r0 and the weight of its where loss (aligned.ts whereLoss; 0: none). */
+  /** With the aligned path: the clean residual r0 and the weight of its where loss (aligned.ts whereLoss, plus planLoss with an edit plan; 0: none). */
   whereTarget?: { r0: tf.Tensor4D; weight: number };
   /**
    * Where forcing (recipe `whereForcing`; the bilinear where head only): the clean residual r0 and, per
@@ -255,7 +255,8 @@ export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condit
   const lc = conditionLoss(cond.conditionLogits, b.layout);
   const forcing = b.whereForce !== undefined && b.whereForce.forced.some((f) => f);
   if (forcing && cond.aligned === null) throw new Error("stage2Loss: where forcing needs the aligned [LOC] path (editor config aligned, image tokens)");
-  const both = forcing ? conditionSpatial({ map: cond.map, aligned: { ...cond.aligned!, spatial: gatedSpatial(cond.aligned!, changedShare(b.whereForce!.r0, e.config.dnPatch), b.whereForce!.forced) } }) : conditionSpatial(cond);
+  const planTruth = forcing && cond.aligned!.plan !== undefined ? { p: editorParams(e), truth: planTargets(b.whereForce!.r0, b.source, e.config.dnPatch) } : undefined;
+  const both = forcing ? conditionSpatial({ map: cond.map, aligned: { ...cond.aligned!, spatial: gatedSpatial(cond.aligned!, changedShare(b.whereForce!.r0, e.config.dnPatch), b.whereForce!.forced, planTruth) } }) : conditionSpatial(cond);
   const spatial = both === undefined ? undefined : dropRows(both, b.dropText);
   const pred = editorDenoise(e, { noisy: b.noisy, source: b.source, t: b.t, cond: cond.edit.tokens, dropText: b.dropText, dropImage: b.dropImage, spatial });
   const le = editLoss(pred.prediction, b.target, b.weights, b.pixelWeights);
@@ -267,7 +268,10 @@ export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condit
   }
   let lw: tf.Scalar | null = null;
   if (cond.aligned !== null && b.whereTarget !== undefined && b.whereTarget.weight > 0) {
-    lw = whereLoss(cond.aligned.where, changedShare(b.whereTarget.r0, e.config.dnPatch));
+    const share = changedShare(b.whereTarget.r0, e.config.dnPatch);
+    lw = whereLoss(cond.aligned.where, share);
+    // with an edit plan (alignedPlan), its loss comes with the where loss's weight
+    if (cond.aligned.plan !== undefined) lw = tf.add(lw, planLoss(cond.aligned.plan, planTargets(b.whereTarget.r0, b.source, e.config.dnPatch), share)) as tf.Scalar;
     loss = tf.add(loss, tf.mul(lw, b.whereTarget.weight)) as tf.Scalar;
   }
   return { loss, condition: lc, edit: le, map: lm, where: lw };

@@ -91,7 +91,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const source = imageBatch(sources, size); // [B, H, W, 3]
     // 2.
     const c0 = editorCondition(e, e.imageTokens ? source : null, editorLayout(e, [...instructions]));
-    const c = gates === undefined || c0.aligned === null ? c0 : { ...c0, aligned: { ...c0.aligned, spatial: gatedSpatial(c0.aligned, tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N])) } };
+    const c = gates === undefined || c0.aligned === null ? c0 : { ...c0, aligned: { ...c0.aligned, spatial: gatedSpatial(c0.aligned, tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]), undefined, c0.aligned.plan ? { p: editorParams(e), truth: c0.aligned.plan } : undefined) } }; // an edit plan stays the editor's
     const cond = c.edit.tokens; // [B, L, dnD]
     const spatial = conditionSpatial(c); // [B, N, dnD] with the edit map or the aligned path
     // 3. and 4.

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
 import { whereOracleEditor } from "../../../lib/eval/trained-editor";
-import { changedShare, gatedSpatial } from "../../../lib/models/editor/aligned";
+import { changedShare, gatedSpatial, planLoss, planTargets } from "../../../lib/models/editor/aligned";
 import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams, type Editor } from "../../../lib/models/editor/model";
 import { editImages } from "../../../lib/models/editor/pipeline";
@@ -200,5 +200,62 @@ describe("the instruction's what on the gate (editor config alignedWhat)", () =>
     expect("alignedWhat" in keyedEditorConfig(what, true)).toBe(false);
     expect(() => checkEditorConfig({ ...additive, alignedWhat: true })).toThrow("editor: alignedWhat needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
     expect(() => checkEditorConfig({ ...bil, alignedWhat: 1 as never })).toThrow("editor: alignedWhat must be true or false, got 1");
+  });
+});
+
+describe("the edit plan (editor config alignedPlan)", () => {
+  const planCfg = checkEditorConfig({ ...bil, alignedPlan: true });
+  const sched = editorScheduler(bil);
+
+  it("plan targets: the mean target colour of each patch's changed pixels, 0 where none changes; the loss weighs patches by their changed share", () => {
+    const r = scoped(() => {
+      // one 4 x 4 image of 2 x 2 patches; the edit turns two pixels of patch 0 to (1, 0.5, 0) and leaves the rest
+      const source = tf.zeros([1, 4, 4, 3]) as tf.Tensor4D;
+      const t = new Float32Array(48);
+      for (const px of [0, 1]) t.set([1, 0.5, 0], px * 3);
+      const target = tf.tensor4d(t, [1, 4, 4, 3]);
+      const r0 = editResidual(target, source);
+      const truth = planTargets(r0, source, 2);
+      const share = changedShare(r0, 2);
+      const plan = tf.zeros([1, 4, 3]) as tf.Tensor3D;
+      return { truth: Array.from(truth.dataSync()), share: Array.from(share.dataSync()), loss: planLoss(plan, truth, share).dataSync()[0], none: planLoss(plan, truth, tf.zeros([1, 4]) as tf.Tensor2D).dataSync()[0] };
+    });
+    expect(r.truth.slice(0, 3).map((v) => +v.toFixed(5))).toEqual([1, 0.5, 0]);
+    expect(r.truth.slice(3)).toEqual(new Array(9).fill(0));
+    expect(r.share).toEqual([0.5, 0, 0, 0]);
+    expect(r.loss).toBeCloseTo(1.25, 5); // the only weighted patch: 1 + 0.25
+    expect(r.none).toBe(0);
+    expect(() => scoped(() => planLoss(tf.zeros([1, 4, 3]) as tf.Tensor3D, tf.zeros([1, 3, 3]) as tf.Tensor3D, tf.zeros([1, 4]) as tf.Tensor2D))).toThrow("planLoss: truth [1, 3, 3] does not match the plan [1, 4, 3]");
+  });
+
+  it("starts as the plain bilinear condition; its loss comes with the where loss; forced items take the truth's plan; no leaks", () => {
+    const a = liveEditor(14);
+    const b = liveEditor(14, planCfg);
+    try {
+      const texts = edits.slice(0, 2).map((x) => x.instruction);
+      const images = imageBatch(edits.slice(0, 2).map((x) => x.source), bil.image);
+      const spatial = (e: Editor) => tf.tidy(() => editorCondition(e, images, editorLayout(e, texts)).aligned!.spatial.dataSync() as Float32Array);
+      expect(Array.from(spatial(b))).toEqual(Array.from(spatial(a)));
+      images.dispose();
+      const lossOf = (e: Editor, whereWeight: number, forcing: number) => tf.tidy(() => editStepLoss(e, edits, sched, new Rng(11), "total", 0, 0, whereWeight, forcing).dataSync()[0]);
+      expect(lossOf(b, 1, 0)).toBeGreaterThan(lossOf(a, 1, 0));
+      expect(lossOf(b, 0, 0)).toBe(lossOf(a, 0, 0));
+      const pb = editorParams(b);
+      (pb["edit.loc.plan.i.w"] as tf.Variable).assign(tf.tensor2d(new Rng(15).normalArray(3 * bil.dnD, 0, 0.5), [3, bil.dnD]));
+      const o = pb["edit.loc.plan.o.w"] as tf.Variable;
+      const gradNorm = (forcing: number) => tf.tidy(() => tf.norm(tf.variableGrads(() => editStepLoss(b, edits, sched, new Rng(11), "total", 0, 0, 0, forcing), [o]).grads[o.name]).dataSync()[0]);
+      const n0 = tf.memory().numTensors;
+      expect(gradNorm(0)).toBeGreaterThan(0);
+      expect(gradNorm(1)).toBe(0);
+      expect(tf.memory().numTensors).toBe(n0);
+      const out = editImages(b, edits.slice(0, 1).map((x) => x.source), texts.slice(0, 1), { steps: 1 }, { whereGate: [new Float32Array(N).fill(0.5)] });
+      expect(out.images[0].length).toBe(bil.image * bil.image * 3);
+    } finally {
+      disposeEditor(a);
+      disposeEditor(b);
+    }
+    expect(keyedEditorConfig(planCfg, false).alignedPlan).toBe(true);
+    expect("alignedPlan" in keyedEditorConfig(bil, false)).toBe(false);
+    expect(() => checkEditorConfig({ ...additive, alignedPlan: true })).toThrow("editor: alignedPlan needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
   });
 });
