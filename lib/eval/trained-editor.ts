@@ -64,11 +64,13 @@ export function trainedEditor(name: string, model: ModelEditor, options: Partial
 export function whereOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}): Editor {
   const size = model.config.image;
   const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
-    const gates = requests.map((r, i) => {
+    const truths = requests.map((r, i) => {
       if (!r.item) throw new Error(`whereOracleEditor: request ${i} has no benchmark record (request.item); the oracle gate reads its ground truth`);
-      const truth = r.item.truth;
-      return tf.tidy(() => changedShare(editResidual(imageBatch([signedAtSize(truth, size)], size), imageBatch([signedAtSize(r.source, size)], size)), model.config.dnPatch).dataSync() as Float32Array);
+      return signedAtSize(r.item.truth, size);
     });
+    // the whole batch's gates at once: [B, N]
+    const share = tf.tidy(() => changedShare(editResidual(imageBatch(truths, size), imageBatch(requests.map((r) => signedAtSize(r.source, size)), size)), model.config.dnPatch).arraySync());
+    const gates = share.map((row) => Float32Array.from(row));
     return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), options, { whereGate: gates }).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };

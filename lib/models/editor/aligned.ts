@@ -120,14 +120,14 @@ export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3
   const k = linear(z, p, "edit.loc.k") as tf.Tensor3D; // [B, N, dnD]
   const where = tf.div(tf.squeeze(tf.matMul(k, tf.expandDims(q, 2)), [2]), Math.sqrt(c.dnD)) as tf.Tensor2D; // [B, N]
   const gated = c.alignedWhat === true ? tf.add(p["edit.loc.gate"], tf.expandDims(linear(imgMean, p, "edit.loc.what"), 1)) : p["edit.loc.gate"]; // [B, 1, dnD] or [dnD]
-  if (c.alignedPlan !== true) {
-    const spatial = tf.add(out, tf.mul(tf.expandDims(tf.sigmoid(where), 2), gated)) as tf.Tensor3D; // [B, N, dnD]
-    return { spatial, where, ungated: out, gated };
-  }
-  const h = tf.relu(tf.add(z, tf.expandDims(linear(imgMean, p, "edit.loc.plan.h"), 1))); // [B, N, dnD]
-  const plan = linear(h, p, "edit.loc.plan.o") as tf.Tensor3D; // [B, N, 3]
-  const spatial = tf.add(out, tf.mul(tf.expandDims(tf.sigmoid(where), 2), tf.add(gated, linear(plan, p, "edit.loc.plan.i")))) as tf.Tensor3D; // [B, N, dnD]
-  return { spatial, where, ungated: out, gated, plan };
+  const plan = c.alignedPlan === true ? (linear(tf.relu(tf.add(z, tf.expandDims(linear(imgMean, p, "edit.loc.plan.h"), 1))), p, "edit.loc.plan.o") as tf.Tensor3D) : undefined; // [B, N, 3]
+  const spatial = tf.add(out, tf.mul(tf.expandDims(tf.sigmoid(where), 2), gateVector(p, gated, plan))) as tf.Tensor3D; // [B, N, dnD]
+  return { spatial, where, ungated: out, gated, ...(plan !== undefined ? { plan } : {}) };
+}
+
+/** What the gate places on each patch: the gated vector, plus Lin_pi(plan) with an edit plan ([B, N, dnD]; else the vector as it is). */
+function gateVector(p: Params, gated: tf.Tensor, plan?: tf.Tensor3D): tf.Tensor {
+  return plan === undefined ? gated : tf.add(gated, linear(plan, p, "edit.loc.plan.i"));
 }
 
 /**
@@ -146,7 +146,7 @@ export function gatedSpatial(a: AlignedResult, gate: tf.Tensor2D, forced?: reado
   if (plan === undefined) throw new Error("gatedSpatial: this editor predicts an edit plan (alignedPlan); pass its parameters and the truth's plan");
   const m3 = tf.expandDims(m, 2); // [B, 1, 1]
   const mixed = tf.add(tf.mul(m3, plan.truth), tf.mul(tf.sub(1, m3), a.plan)) as tf.Tensor3D; // [B, N, 3]
-  return tf.add(a.ungated, tf.mul(tf.expandDims(g, 2), tf.add(a.gated, linear(mixed, plan.p, "edit.loc.plan.i")))) as tf.Tensor3D; // [B, N, dnD]
+  return tf.add(a.ungated, tf.mul(tf.expandDims(g, 2), gateVector(plan.p, a.gated, mixed))) as tf.Tensor3D; // [B, N, dnD]
 }
 
 /** The share of each denoiser patch's pixels that an edit changes (losses.ts changedPixels): r0 [B, H, W, C] -> [B, N] in [0, 1]. */

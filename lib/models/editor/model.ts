@@ -253,10 +253,20 @@ export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condit
   const cond = editorCondition(e, e.imageTokens ? b.source : null, b.layout);
   if (cond.conditionLogits === null) throw new Error("stage2Loss: the layout has no language conditions; build it with editorLayout(editor, instructions, conditions)");
   const lc = conditionLoss(cond.conditionLogits, b.layout);
-  const forcing = b.whereForce !== undefined && b.whereForce.forced.some((f) => f);
-  if (forcing && cond.aligned === null) throw new Error("stage2Loss: where forcing needs the aligned [LOC] path (editor config aligned, image tokens)");
-  const planTruth = forcing && cond.aligned!.plan !== undefined ? { p: editorParams(e), truth: planTargets(b.whereForce!.r0, b.source, e.config.dnPatch) } : undefined;
-  const both = forcing ? conditionSpatial({ map: cond.map, aligned: { ...cond.aligned!, spatial: gatedSpatial(cond.aligned!, changedShare(b.whereForce!.r0, e.config.dnPatch), b.whereForce!.forced, planTruth) } }) : conditionSpatial(cond);
+  // the per-patch truths of a clean residual, made once per call (forcing and the where loss read the same r0)
+  const once = <T>(make: (r0: tf.Tensor4D) => T) => {
+    const made = new Map<tf.Tensor4D, T>();
+    return (r0: tf.Tensor4D): T => (made.has(r0) ? made.get(r0)! : made.set(r0, make(r0)).get(r0)!);
+  };
+  const shareOf = once((r0) => changedShare(r0, e.config.dnPatch));
+  const planOf = once((r0) => planTargets(r0, b.source, e.config.dnPatch));
+  const force = b.whereForce !== undefined && b.whereForce.forced.some((f) => f) ? b.whereForce : undefined;
+  if (force && cond.aligned === null) throw new Error("stage2Loss: where forcing needs the aligned [LOC] path (editor config aligned, image tokens)");
+  const forcedAligned = (a: AlignedResult, f: NonNullable<Stage2Batch["whereForce"]>): AlignedResult => ({
+    ...a,
+    spatial: gatedSpatial(a, shareOf(f.r0), f.forced, a.plan !== undefined ? { p: editorParams(e), truth: planOf(f.r0) } : undefined),
+  });
+  const both = conditionSpatial(force ? { map: cond.map, aligned: forcedAligned(cond.aligned!, force) } : cond);
   const spatial = both === undefined ? undefined : dropRows(both, b.dropText);
   const pred = editorDenoise(e, { noisy: b.noisy, source: b.source, t: b.t, cond: cond.edit.tokens, dropText: b.dropText, dropImage: b.dropImage, spatial });
   const le = editLoss(pred.prediction, b.target, b.weights, b.pixelWeights);
@@ -268,10 +278,10 @@ export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condit
   }
   let lw: tf.Scalar | null = null;
   if (cond.aligned !== null && b.whereTarget !== undefined && b.whereTarget.weight > 0) {
-    const share = changedShare(b.whereTarget.r0, e.config.dnPatch);
+    const share = shareOf(b.whereTarget.r0);
     lw = whereLoss(cond.aligned.where, share);
     // with an edit plan (alignedPlan), its loss comes with the where loss's weight
-    if (cond.aligned.plan !== undefined) lw = tf.add(lw, planLoss(cond.aligned.plan, planTargets(b.whereTarget.r0, b.source, e.config.dnPatch), share)) as tf.Scalar;
+    if (cond.aligned.plan !== undefined) lw = tf.add(lw, planLoss(cond.aligned.plan, planOf(b.whereTarget.r0), share)) as tf.Scalar;
     loss = tf.add(loss, tf.mul(lw, b.whereTarget.weight)) as tf.Scalar;
   }
   return { loss, condition: lc, edit: le, map: lm, where: lw };
