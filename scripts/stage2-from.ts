@@ -27,6 +27,9 @@ import { ensureBenchmark } from "../lib/eval/benchmark-generate";
 import { mapProbeSummary, probeWhereHead, type MapProbeRow } from "../lib/eval/edit-map-probe";
 import { cachedGridNodes } from "../lib/eval/grid-models";
 import { checkCurveConfig, finalDifference, finalDifferenceText, pointText, scoreEditorPoint, trainCurve, type Curve, type CurveConfig, type PointScores } from "../lib/eval/learning-curve";
+import type { Benchmark } from "../lib/eval/benchmark-io";
+import { meansByKind, type KindMeanRow } from "../lib/eval/kind-means";
+import { planProbeSummary, probePlanHead, type PlanProbeRow } from "../lib/eval/plan-probe";
 import { whereOracleEditor } from "../lib/eval/trained-editor";
 import { checkEditorConfig, editorConfig } from "../lib/models/editor/config";
 import { disposeEditor } from "../lib/models/editor/model";
@@ -60,6 +63,13 @@ function loadParent(spec: string, profile: string, whereHead: string): { params:
     return { params: loaded.params, id: `locate:${hashJson(loaded.meta.config)}` };
   }
   throw new Error(`--parents: each parent is grid:<node id> or locate:<run name>, got '${spec}'`);
+}
+
+/** Per edit kind, the mean of each column of per-item scores (every benchmark item judged, in the benchmark's order). */
+function perKind<K extends string>(bench: Pick<Benchmark, "items">, columns: Record<K, readonly number[]>): KindMeanRow<K>[] {
+  for (const [name, v] of Object.entries(columns) as [K, readonly number[]][]) if (v.length !== bench.items.length) throw new Error(`stage2-from: ${v.length} judged items of ${bench.items.length} in '${name}'; the per-kind means need every item judged`);
+  const fields = Object.fromEntries((Object.entries(columns) as [K, readonly number[]][]).map(([name, v]) => [name, (i: number) => v[i]])) as Record<K, (i: number) => number>;
+  return meansByKind(bench.items.map((_, i) => i), (i) => bench.items[i].kind ?? "none", fields);
 }
 
 async function main(): Promise<void> {
@@ -106,6 +116,11 @@ async function main(): Promise<void> {
     where: { matched: MapProbeRow; mismatched: MapProbeRow; gap: { diff: number; lo: number; hi: number } } | null;
     /** The final editor with the truth's where gate, and its object judge minus the editor's own (paired over items), also per edit kind. */
     oracleWhere: { scores: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: { kind: string; n: number; own: number; oracle: number }[] } | null;
+    /**
+     * With an edit plan: the final editor with the truth's where gate and the truth's plan, its object judge minus the
+     * oracle-where one (paired), per kind; and the plan head's error per kind (lib/eval/plan-probe.ts).
+     */
+    oraclePlan?: { scores: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: { kind: string; n: number; oracleWhere: number; oraclePlan: number }[]; probe: PlanProbeRow[] } | null;
   }[] = [];
   // written after every parent, so a run stopped early leaves the curves it finished
   const save = (difference: ReturnType<typeof finalDifference> | null = null) => writeResult(name, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash }, seed: c.seed, data: { backend, runs, finished: runs.length === parents.length, ...(difference ? { difference } : {}) } });
@@ -125,6 +140,7 @@ async function main(): Promise<void> {
       }
       let where: (typeof runs)[number]["where"] = null;
       let oracleWhere: (typeof runs)[number]["oracleWhere"] = null;
+      let oraclePlan: (typeof runs)[number]["oraclePlan"] = null;
       if (aligned) {
         const weights = fromPretrained(finalDir).params;
         const e = editorFromWeights(editorNodeConfig({ editor: c.editor, recipe: c.recipe, phase: "stage2", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 }), weights);
@@ -139,21 +155,26 @@ async function main(): Promise<void> {
             const scores = await scoreEditorPoint(whereOracleEditor("oracle where", e, { steps: c.ddimSteps, seed: c.seed }), bench, c.seed);
             const last = curve.points[curve.points.length - 1];
             const gci = bootstrapDiffCi([scores.items], [last.items], new Rng(c.seed).fork("oracle-where"), 2000);
-            if (scores.items.length !== bench.items.length) throw new Error(`stage2-from: ${scores.items.length} judged items of ${bench.items.length}; the per-kind means need every item judged`);
-            const kinds = [...new Set(bench.items.map((x) => x.kind ?? "none"))].map((kind) => {
-              const at = bench.items.flatMap((x, i) => ((x.kind ?? "none") === kind ? [i] : []));
-              const mean = (v: number[]) => at.reduce((a, i) => a + v[i], 0) / at.length;
-              return { kind, n: at.length, own: mean(last.items), oracle: mean(scores.items) };
-            });
+            const kinds = perKind(bench, { own: last.items, oracle: scores.items });
             oracleWhere = { scores, gain: { diff: scores.objectJudge - last.objectJudge, lo: gci.lo, hi: gci.hi }, kinds };
             console.log(`${spec}: with the truth's where gate (oracle-where diagnostic): ${pointText(scores)}; minus the editor's own ${oracleWhere.gain.diff.toFixed(3)} [95% CI ${gci.lo.toFixed(3)}, ${gci.hi.toFixed(3)}] paired over ${scores.items.length} items`);
             console.log(`${spec}: per kind, own / with the truth's gate: ${kinds.map((k) => `${k.kind} (${k.n}) ${k.own.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
+            if (e.config.alignedPlan) {
+              const probe = planProbeSummary(probePlanHead(e, bench));
+              console.log(`${spec}: the edit plan's error (summed RGB squared error on the changed patches) / keeping the source's / skill: ${probe.map((r) => `${r.kind} (${r.n}) ${r.error.toFixed(3)} / ${r.unchanged.toFixed(3)} / ${r.skill.toFixed(2)}`).join(", ")}`);
+              const both = await scoreEditorPoint(whereOracleEditor("oracle where and plan", e, { steps: c.ddimSteps, seed: c.seed }, { plan: true }), bench, c.seed);
+              const pci = bootstrapDiffCi([both.items], [scores.items], new Rng(c.seed).fork("oracle-plan"), 2000);
+              const planKinds = perKind(bench, { oracleWhere: scores.items, oraclePlan: both.items });
+              oraclePlan = { scores: both, gain: { diff: both.objectJudge - scores.objectJudge, lo: pci.lo, hi: pci.hi }, kinds: planKinds, probe };
+              console.log(`${spec}: with the truth's where gate and plan: ${pointText(both)}; minus with the truth's gate only ${oraclePlan.gain.diff.toFixed(3)} [95% CI ${pci.lo.toFixed(3)}, ${pci.hi.toFixed(3)}]`);
+              console.log(`${spec}: per kind, the truth's gate / gate and plan: ${planKinds.map((k) => `${k.kind} (${k.n}) ${k.oracleWhere.toFixed(3)} / ${k.oraclePlan.toFixed(3)}`).join(", ")}`);
+            }
           }
         } finally {
           disposeEditor(e);
         }
       }
-      runs.push({ parent: spec, parentId: parent.id, curve: { row: `SpatialEdit from ${spec}`, ...curve }, where, oracleWhere });
+      runs.push({ parent: spec, parentId: parent.id, curve: { row: `SpatialEdit from ${spec}`, ...curve }, where, oracleWhere, ...(oraclePlan !== null ? { oraclePlan } : {}) });
       save();
     } finally {
       disposeParams(parent.params);

@@ -18,6 +18,7 @@ import { editorCondition, editorLayout, type Editor } from "../models/editor/mod
 import { editResidual } from "../models/editor/residual";
 import { imageBatch } from "../models/editor/train/steps";
 import type { Benchmark } from "./benchmark-io";
+import { meansByKind } from "./kind-means";
 import { signedAtSize } from "./trained-editor";
 
 export interface MapProbeItem {
@@ -80,10 +81,5 @@ function probePatches(e: Editor, bench: Pick<Benchmark, "items">, batch: number,
 
 /** Means per edit kind and over all items ("all" first). */
 export function mapProbeSummary(items: readonly MapProbeItem[]): MapProbeRow[] {
-  const row = (kind: string, xs: readonly MapProbeItem[]): MapProbeRow => {
-    const mean = (f: (x: MapProbeItem) => number) => (xs.length === 0 ? Number.NaN : xs.reduce((s, x) => s + f(x), 0) / xs.length);
-    return { kind, n: xs.length, mass: mean((x) => x.mass), chance: mean((x) => x.chance), top: mean((x) => x.top) };
-  };
-  const kinds = [...new Set(items.map((x) => x.kind))].sort();
-  return [row("all", items), ...kinds.map((k) => row(k, items.filter((x) => x.kind === k)))];
+  return meansByKind(items, (x) => x.kind, { mass: (x) => x.mass, chance: (x) => x.chance, top: (x) => x.top }, { all: true });
 }

@@ -37,6 +37,7 @@ import { FusedAdam } from "../train/fused-adam";
 import type { Benchmark } from "./benchmark-io";
 import type { Editor, EditRequest } from "./editor";
 import { evaluate } from "./evaluate";
+import { meansByKind } from "./kind-means";
 import { signedAtSize } from "./trained-editor";
 
 export const ORACLE_INJECTIONS = ["cross", "add", "content", "split"] as const;
@@ -258,16 +259,11 @@ export async function oracleRender(cfg: OracleRenderConfig, editor: EditorConfig
         const score = () => evaluate(oracleConditionedEditor(p, editor, cfg), bench, { seed: cfg.seed, batchSize: 30 });
         const run = ema ? await ema.withAveragesAsync(score) : await score();
         const mean = (k: string) => run.summary[k]?.mean ?? Number.NaN;
-        const perKind: OraclePoint["perKind"] = {};
-        run.items.forEach((it, i) => {
-          const kind = bench.items[i].kind ?? bench.items[i].type;
+        const judged = run.items.flatMap((it, i) => {
           const v = it.metrics["object judge"];
-          if (v === undefined) return;
-          const e = (perKind[kind] ??= { objectJudge: 0, n: 0 });
-          e.objectJudge += v;
-          e.n++;
+          return v === undefined ? [] : [{ kind: bench.items[i].kind ?? bench.items[i].type, v }];
         });
-        for (const e of Object.values(perKind)) e.objectJudge /= e.n;
+        const perKind: OraclePoint["perKind"] = Object.fromEntries(meansByKind(judged, (x) => x.kind, { objectJudge: (x) => x.v }).map((r) => [r.kind, { objectJudge: r.objectJudge, n: r.n }]));
         const point: OraclePoint = { step, trainSeconds: trainMs / 1000, objectJudge: mean("object judge"), done: mean("object judge: done"), kept: mean("object judge: kept"), l1Region: mean("L1 (edit region)"), l1Background: mean("L1 (background)"), n: run.summary["object judge"]?.n ?? 0, perKind };
         points.push(point);
         log(`step ${step}: object judge ${point.objectJudge.toFixed(3)} (done ${point.done.toFixed(3)}, kept ${point.kept.toFixed(3)}), edit-region L1 ${point.l1Region.toFixed(3)}, background L1 ${point.l1Background.toFixed(3)}, n ${point.n}`);

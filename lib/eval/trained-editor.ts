@@ -9,7 +9,7 @@ import type { RgbImage } from "../engine/types";
 import { encodeImages } from "../models/editor/encoder";
 import { editorParams } from "../models/editor/model";
 import type { Editor as ModelEditor } from "../models/editor/model";
-import { changedShare } from "../models/editor/aligned";
+import { changedShare, planTargets } from "../models/editor/aligned";
 import { editImages, type EditExtras, type EditPipelineOptions } from "../models/editor/pipeline";
 import { editResidual } from "../models/editor/residual";
 import { imageBatch } from "../models/editor/train/steps";
@@ -60,18 +60,28 @@ export function trainedEditor(name: string, model: ModelEditor, options: Partial
  * has the bilinear where head, edits with the true changed share of each denoiser patch as the where
  * gate in place of its prediction (pipeline.ts EditExtras). Everything else, "what" included, is the
  * model's. Its score against the model's own tells how much of the gap is "where".
+ * With `plan: true` (an editor that predicts an edit plan, alignedPlan) the truth's plan (the mean
+ * target colour of each patch's changed pixels) also replaces the predicted one: the oracle
+ * where-and-plan diagnostic; its score against the oracle-where one tells how much is the plan.
  */
-export function whereOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}): Editor {
+export function whereOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { plan?: boolean } = {}): Editor {
   const size = model.config.image;
+  if (oracle.plan === true && !model.config.alignedPlan) throw new Error("whereOracleEditor: the oracle plan needs an editor that predicts an edit plan (alignedPlan)");
   const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
     const truths = requests.map((r, i) => {
       if (!r.item) throw new Error(`whereOracleEditor: request ${i} has no benchmark record (request.item); the oracle gate reads its ground truth`);
       return signedAtSize(r.item.truth, size);
     });
-    // the whole batch's gates at once: [B, N]
-    const share = tf.tidy(() => changedShare(editResidual(imageBatch(truths, size), imageBatch(requests.map((r) => signedAtSize(r.source, size)), size)), model.config.dnPatch).arraySync());
-    const gates = share.map((row) => Float32Array.from(row));
-    return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), options, { whereGate: gates }).images;
+    // the whole batch's gates [B, N] (and plans [B, N, 3]) at once
+    const [shareT, planT] = tf.tidy(() => {
+      const source = imageBatch(requests.map((r) => signedAtSize(r.source, size)), size);
+      const r0 = editResidual(imageBatch(truths, size), source);
+      return [changedShare(r0, model.config.dnPatch), planTargets(r0, source, model.config.dnPatch)];
+    });
+    const [share, plan] = [shareT.arraySync() as number[][], planT.arraySync() as number[][][]];
+    tf.dispose([shareT, planT]);
+    const extras: EditExtras = { whereGate: share.map((row) => Float32Array.from(row)), ...(oracle.plan === true ? { plan: plan.map((rows) => Float32Array.from(rows.flat())) } : {}) };
+    return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), options, extras).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
 }

@@ -194,14 +194,23 @@ export function questionWhereTargets(masks: readonly (ArrayLike<number> | undefi
  * (0 where it changes none). r0 = (target - source) / 2 and source [B, H, W, 3] in [-1, 1] -> [B, N, 3].
  */
 export function planTargets(r0: tf.Tensor4D, source: tf.Tensor4D, patch: number): tf.Tensor3D {
-  const [B, H, W, C] = r0.shape;
-  if (H % patch !== 0 || W % patch !== 0) throw new Error(`planTargets: image ${H}x${W} is not divisible by patch ${patch}`);
   if (source.shape.join(",") !== r0.shape.join(",")) throw new Error(`planTargets: source [${source.shape.join(", ")}] does not match r0 [${r0.shape.join(", ")}]`);
+  return tf.tidy(() => changedPatchMean(r0, tf.add(source, tf.mul(r0, 2)) as tf.Tensor4D, patch, "planTargets"));
+}
+
+/**
+ * Per denoiser patch, the mean of `x` [B, H, W, C] over the pixels the edit r0 changes (0 where it
+ * changes none) -> [B, N, C]: with x the target, the truth's edit plan; with x the source, what those
+ * pixels were (the plan of an edit that changes nothing).
+ */
+export function changedPatchMean(r0: tf.Tensor4D, x: tf.Tensor4D, patch: number, what = "changedPatchMean"): tf.Tensor3D {
+  const [B, H, W, C] = r0.shape;
+  if (H % patch !== 0 || W % patch !== 0) throw new Error(`${what}: image ${H}x${W} is not divisible by patch ${patch}`);
+  if (x.shape.join(",") !== r0.shape.join(",")) throw new Error(`${what}: x [${x.shape.join(", ")}] does not match r0 [${r0.shape.join(", ")}]`);
   return tf.tidy(() => {
     const mask = changedPixels(r0); // [B, H, W, 1]
-    const target = tf.add(source, tf.mul(r0, 2)); // [B, H, W, C]
-    const cells = (x: tf.Tensor4D, ch: number) => tf.sum(x.reshape([B, H / patch, patch, W / patch, patch, ch]), [2, 4]).reshape([B, -1, ch]); // [B, N, ch]
-    return tf.div(cells(tf.mul(target, mask) as tf.Tensor4D, C), tf.maximum(cells(mask, 1), 1e-6)) as tf.Tensor3D;
+    const cells = (y: tf.Tensor4D, ch: number) => tf.sum(y.reshape([B, H / patch, patch, W / patch, patch, ch]), [2, 4]).reshape([B, -1, ch]); // [B, N, ch]
+    return tf.div(cells(tf.mul(x, mask) as tf.Tensor4D, C), tf.maximum(cells(mask, 1), 1e-6)) as tf.Tensor3D;
   });
 }
 

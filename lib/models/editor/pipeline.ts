@@ -69,6 +69,12 @@ export interface EditExtras {
    * diagnostic (lib/eval/trained-editor.ts whereOracleEditor). Not an editor's input.
    */
   whereGate?: readonly Float32Array[];
+  /**
+   * With `whereGate` and an editor that predicts an edit plan (alignedPlan): per item, the plan given in
+   * place of the predicted one ([N * 3], row-major [N, 3], colours in [-1, 1]; aligned.ts planTargets):
+   * the oracle where-and-plan diagnostic. Not an editor's input.
+   */
+  plan?: readonly Float32Array[];
 }
 
 /** Edits `sources` ([H*W*3] in [-1, 1]) by `instructions`. */
@@ -87,11 +93,19 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     if (gates.length !== B) throw new Error(`editImages: ${gates.length} where gates for ${B} images`);
     for (const [i, g] of gates.entries()) if (g.length !== N) throw new Error(`editImages: where gate ${i} has ${g.length} values; the denoiser has ${N} patches`);
   }
+  const plans = extras.plan;
+  if (plans !== undefined) {
+    if (gates === undefined || !e.config.alignedPlan) throw new Error("editImages: an edit plan (extras.plan) needs where gates (extras.whereGate) and an editor that predicts an edit plan (alignedPlan)");
+    if (plans.length !== B) throw new Error(`editImages: ${plans.length} edit plans for ${B} images`);
+    for (const [i, q] of plans.entries()) if (q.length !== N * 3) throw new Error(`editImages: edit plan ${i} has ${q.length} values; the denoiser has ${N} patches x 3 colours`);
+  }
   const images = tf.tidy(() => {
     const source = imageBatch(sources, size); // [B, H, W, 3]
     // 2.
     const c0 = editorCondition(e, e.imageTokens ? source : null, editorLayout(e, [...instructions]));
-    const c = gates === undefined || c0.aligned === null ? c0 : { ...c0, aligned: { ...c0.aligned, spatial: gatedSpatial(c0.aligned, tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]), undefined, c0.aligned.plan ? { p: editorParams(e), truth: c0.aligned.plan } : undefined) } }; // an edit plan stays the editor's
+    // the diagnostics' gates, and plan (else an edit plan stays the editor's)
+    const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: plans === undefined ? c0.aligned.plan : (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) };
+    const c = gates === undefined || c0.aligned === null ? c0 : { ...c0, aligned: { ...c0.aligned, spatial: gatedSpatial(c0.aligned, tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]), undefined, plan) } };
     const cond = c.edit.tokens; // [B, L, dnD]
     const spatial = conditionSpatial(c); // [B, N, dnD] with the edit map or the aligned path
     // 3. and 4.

@@ -1,0 +1,71 @@
+/**
+ * Does the editor's edit plan (lib/models/editor/aligned.ts, `alignedPlan`) predict what the edit
+ * paints? Per benchmark item whose truth changes a pixel, over the denoiser's patches weighted by the
+ * share of each patch the truth changes (as the plan loss weighs them):
+ * - `error`: squared error (summed over RGB, colours in [-1, 1]) of the editor's plan against the
+ *   truth's (planTargets: the mean target colour of the changed pixels);
+ * - `unchanged`: the same error for the plan "the changed pixels keep their source colour", the plan
+ *   of an editor that has not read what the instruction asks for.
+ * `skill` in the summary is 1 - error / unchanged of the kind's means: 1 a perfect plan, 0 no better
+ * than keeping the source, below 0 worse. No sampling: one condition pass per batch.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { changedPatchMean, changedShare, planTargets } from "../models/editor/aligned";
+import { editorCondition, editorLayout, type Editor } from "../models/editor/model";
+import { editResidual } from "../models/editor/residual";
+import { imageBatch } from "../models/editor/train/steps";
+import type { Benchmark } from "./benchmark-io";
+import { meansByKind } from "./kind-means";
+import { signedAtSize } from "./trained-editor";
+
+export interface PlanProbeItem {
+  item: string;
+  kind: string;
+  error: number;
+  unchanged: number;
+}
+
+export interface PlanProbeRow {
+  kind: string;
+  n: number;
+  error: number;
+  unchanged: number;
+  skill: number;
+}
+
+/** Share-weighted mean over patches of the squared error of `plan` against `truth` [B, N, 3], per item [B]. */
+function weightedError(plan: tf.Tensor3D, truth: tf.Tensor3D, share: tf.Tensor2D): tf.Tensor1D {
+  const se = tf.sum(tf.square(tf.sub(plan, truth)), -1); // [B, N]
+  return tf.div(tf.sum(tf.mul(se, share), -1), tf.maximum(tf.sum(share, -1), 1e-6)) as tf.Tensor1D; // [B]
+}
+
+/** The plan's error per item (batches of `batch`); an error when the editor predicts no edit plan. */
+export function probePlanHead(e: Editor, bench: Pick<Benchmark, "items">, batch = 32): PlanProbeItem[] {
+  if (e.config.aligned !== true || e.config.alignedPlan === undefined || e.config.alignedPlan === false || !e.imageTokens) throw new Error("probePlanHead: this editor predicts no edit plan (config alignedPlan off, or no image tokens)");
+  const size = e.config.image;
+  const out: PlanProbeItem[] = [];
+  for (let i = 0; i < bench.items.length; i += batch) {
+    const items = bench.items.slice(i, i + batch);
+    const [err, kept, changed] = tf.tidy(() => {
+      const source = imageBatch(items.map((it) => signedAtSize(it.source, size)), size); // [B, H, W, 3]
+      const truth = imageBatch(items.map((it) => signedAtSize(it.truth, size)), size);
+      const r0 = editResidual(truth, source);
+      const c = editorCondition(e, source, editorLayout(e, items.map((it) => it.instruction)));
+      const share = changedShare(r0, e.config.dnPatch); // [B, N]
+      const target = planTargets(r0, source, e.config.dnPatch); // [B, N, 3]
+      return [weightedError(c.aligned!.plan!, target, share), weightedError(changedPatchMean(r0, source, e.config.dnPatch), target, share), tf.sum(share, -1)];
+    });
+    const [ev, kv, cv] = [err.dataSync(), kept.dataSync(), changed.dataSync()];
+    tf.dispose([err, kept, changed]);
+    items.forEach((it, b) => {
+      if (!(cv[b] > 0)) return;
+      out.push({ item: it.id, kind: it.kind ?? "none", error: ev[b], unchanged: kv[b] });
+    });
+  }
+  return out;
+}
+
+/** Means per edit kind and over all items ("all" first), with each row's skill 1 - error / unchanged. */
+export function planProbeSummary(items: readonly PlanProbeItem[]): PlanProbeRow[] {
+  return meansByKind(items, (x) => x.kind, { error: (x) => x.error, unchanged: (x) => x.unchanged }, { all: true }).map((r) => ({ ...r, skill: 1 - r.error / r.unchanged }));
+}
