@@ -10,7 +10,7 @@
  * results/<profile>/<name>.json.
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N]
- *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|off] [--seed=0] [--ddim=10] [--name=stage2-from]
+ *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|off] [--seed=0] [--ddim=10] [--name=stage2-from]
  * (a parent whose aligned path was trained must have been made with the same --where-head)
  * (the profile is SPATIALEDIT_PROFILE; the other settings are its recipe presets)
  */
@@ -31,7 +31,7 @@ import type { Benchmark } from "../lib/eval/benchmark-io";
 import { meansByKind, type KindMeanRow } from "../lib/eval/kind-means";
 import { planProbeSummary, probePlanHead, type PlanProbeRow } from "../lib/eval/plan-probe";
 import { whereOracleEditor } from "../lib/eval/trained-editor";
-import { checkEditorConfig, editorConfig } from "../lib/models/editor/config";
+import { checkEditorConfig, editorConfig, planOn } from "../lib/models/editor/config";
 import { disposeEditor } from "../lib/models/editor/model";
 import { editorFromWeights, editorNodeConfig, EDITOR_TRAIN_VERSION } from "../lib/models/editor/train/node";
 import { keyedRecipe, recipeConfig } from "../lib/models/editor/train/recipes";
@@ -101,14 +101,14 @@ async function main(): Promise<void> {
   if (whatFlag !== "on" && whatFlag !== "off") throw new Error(`--what must be on or off, got '${whatFlag}'`);
   if (whatFlag === "on" && whereHead !== "bilinear") throw new Error("--what=on needs --where-head=bilinear (the instruction's 'what' rides on the bilinear head's gate)");
   const planFlag = a.plan ?? "off";
-  if (planFlag !== "on" && planFlag !== "off") throw new Error(`--plan must be on or off, got '${planFlag}'`);
-  if (planFlag === "on" && whereHead !== "bilinear") throw new Error("--plan=on needs --where-head=bilinear (the edit plan rides on the bilinear head's gate)");
-  const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(whatFlag === "on" ? { alignedWhat: true } : {}), ...(planFlag === "on" ? { alignedPlan: true } : {}) }) : editorConfig(profile);
+  if (planFlag !== "on" && planFlag !== "off" && planFlag !== "attend") throw new Error(`--plan must be on, attend or off, got '${planFlag}'`);
+  if (planFlag !== "off" && whereHead !== "bilinear") throw new Error(`--plan=${planFlag} needs --where-head=bilinear (the edit plan rides on the bilinear head's gate)`);
+  const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(whatFlag === "on" ? { alignedWhat: true } : {}), ...(planFlag !== "off" ? { alignedPlan: planFlag === "attend" ? ("attend" as const) : true } : {}) }) : editorConfig(profile);
   const c: CurveConfig = checkCurveConfig({ editor, recipe, seed: intFlag(a, "seed", 0), variants: ["spatialedit"], evalAt, ddimSteps: intFlag(a, "ddim", 10) });
   const backend = (await initBackend()).name;
   const bench = ensureBenchmark("spatialeval", profile);
   const dir = projectPath(`data/generated/curve-cache/${profile}/from`, true);
-  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""}${planFlag === "on" ? ", a per-patch edit plan on the gate" : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : ""}` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const runs: {
     parent: string;
     parentId: string;
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
             oracleWhere = { scores, gain: { diff: scores.objectJudge - last.objectJudge, lo: gci.lo, hi: gci.hi }, kinds };
             console.log(`${spec}: with the truth's where gate (oracle-where diagnostic): ${pointText(scores)}; minus the editor's own ${oracleWhere.gain.diff.toFixed(3)} [95% CI ${gci.lo.toFixed(3)}, ${gci.hi.toFixed(3)}] paired over ${scores.items.length} items`);
             console.log(`${spec}: per kind, own / with the truth's gate: ${kinds.map((k) => `${k.kind} (${k.n}) ${k.own.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
-            if (e.config.alignedPlan) {
+            if (planOn(e.config)) {
               const probe = planProbeSummary(probePlanHead(e, bench));
               console.log(`${spec}: the edit plan's error (summed RGB squared error on the changed patches) / keeping the source's / skill: ${probe.map((r) => `${r.kind} (${r.n}) ${r.error.toFixed(3)} / ${r.unchanged.toFixed(3)} / ${r.skill.toFixed(2)}`).join(", ")}`);
               const both = await scoreEditorPoint(whereOracleEditor("oracle where and plan", e, { steps: c.ddimSteps, seed: c.seed }, { plan: true }), bench, c.seed);

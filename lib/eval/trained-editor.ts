@@ -10,6 +10,7 @@ import { encodeImages } from "../models/editor/encoder";
 import { editorParams } from "../models/editor/model";
 import type { Editor as ModelEditor } from "../models/editor/model";
 import { changedShare, planTargets } from "../models/editor/aligned";
+import { planOn } from "../models/editor/config";
 import { editImages, type EditExtras, type EditPipelineOptions } from "../models/editor/pipeline";
 import { editResidual } from "../models/editor/residual";
 import { imageBatch } from "../models/editor/train/steps";
@@ -66,7 +67,7 @@ export function trainedEditor(name: string, model: ModelEditor, options: Partial
  */
 export function whereOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { plan?: boolean } = {}): Editor {
   const size = model.config.image;
-  if (oracle.plan === true && !model.config.alignedPlan) throw new Error("whereOracleEditor: the oracle plan needs an editor that predicts an edit plan (alignedPlan)");
+  if (oracle.plan === true && !planOn(model.config)) throw new Error("whereOracleEditor: the oracle plan needs an editor that predicts an edit plan (alignedPlan)");
   const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
     const truths = requests.map((r, i) => {
       if (!r.item) throw new Error(`whereOracleEditor: request ${i} has no benchmark record (request.item); the oracle gate reads its ground truth`);

@@ -30,7 +30,10 @@
  *   h_n   = relu(z_n + Lin_ph(mean of the [IMG] states))                               [B, N, dnD]
  *   plan  = Lin_po(h)                                                                   [B, N, 3]
  *   S     = Lin_out(z) + sigmoid(where) (g [+ Lin_what(...)] + Lin_pi(plan))            Lin_pi [3, dnD], zero at the start
- * trained (`planLoss`, with the where loss's weight) against the truth's per-patch colour, weighted by the patch's
+ * With `alignedPlan: "attend"` each patch also reads the instruction's words (their MLLM states w_l, padding masked):
+ *   h_n   = relu(z_n + Lin_ph(mean of the [IMG] states) + sum_l a_nl Lin_pv(w_l)),  a_n = softmax_l(Lin_pq(z_n) . Lin_pk(w_l) / sqrt(dnD))
+ * so that a patch can take the new colour, shape or place from the word that names it rather than from one mean vector.
+ * Either plan is trained (`planLoss`, with the where loss's weight) against the truth's per-patch colour, weighted by the patch's
  * changed share; where forcing also gives the forced items the truth's plan. This is the oracle-render study's aligned
  * oracle (per patch where and target colour: 0.59 at 1,000 steps) with both halves predicted.
  * A linear read of z can only find what z holds; the [LOC] rows would have to compute "this patch
@@ -51,12 +54,13 @@
  * Parameter names (in the `edit` group, so every tuning mode trains them): `edit.loc.marker` [1, d],
  * `edit.loc.s.{w,b}` [d, dnD], `edit.loc.e.{w,b}` [encD, dnD], `edit.loc.out.{w,b}` [dnD, dnD] (zeros),
  * `edit.loc.where.{w,b}` [dnD, 1] (additive); `edit.loc.q.{w,b}` [d, dnD], `edit.loc.k.{w,b}` [dnD, dnD],
- * `edit.loc.gate` [dnD] (zeros) (bilinear); `edit.loc.what.{w,b}` [d, dnD] (zeros) (alignedWhat).
+ * `edit.loc.gate` [dnD] (zeros) (bilinear); `edit.loc.what.{w,b}` [d, dnD] (zeros) (alignedWhat); `edit.loc.plan.{h,o,i}.*`
+ * (alignedPlan; `i` zeros), `edit.loc.plan.{q,k,v}.*` ("attend").
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
 import { constVariable, initLinear, linear, normalVariable, type Params } from "../../nn/layers";
-import type { EditorConfig } from "./config";
+import { planOn, type EditorConfig } from "./config";
 import { perPatchChange, resampleTokens } from "./edit-map";
 import { changedPixels } from "./losses";
 import { tokenCoverage } from "./grounding";
@@ -76,8 +80,19 @@ export function initAligned(rng: Rng, c: EditorConfig): Params {
     "edit.loc.out.w": constVariable([c.dnD, c.dnD], 0),
     "edit.loc.out.b": constVariable([c.dnD], 0),
     ...(bilinearWhere(c)
-      ? { ...initLinear(rng.fork("q"), c.d, c.dnD, "edit.loc.q"), ...initLinear(rng.fork("k"), c.dnD, c.dnD, "edit.loc.k"), "edit.loc.gate": constVariable([c.dnD], 0), ...(c.alignedWhat === true ? { "edit.loc.what.w": constVariable([c.d, c.dnD], 0), "edit.loc.what.b": constVariable([c.dnD], 0) } : {}), ...(c.alignedPlan === true ? { ...initLinear(rng.fork("plan-h"), c.d, c.dnD, "edit.loc.plan.h"), ...initLinear(rng.fork("plan-o"), c.dnD, 3, "edit.loc.plan.o"), "edit.loc.plan.i.w": constVariable([3, c.dnD], 0), "edit.loc.plan.i.b": constVariable([c.dnD], 0) } : {}) }
+      ? { ...initLinear(rng.fork("q"), c.d, c.dnD, "edit.loc.q"), ...initLinear(rng.fork("k"), c.dnD, c.dnD, "edit.loc.k"), "edit.loc.gate": constVariable([c.dnD], 0), ...(c.alignedWhat === true ? { "edit.loc.what.w": constVariable([c.d, c.dnD], 0), "edit.loc.what.b": constVariable([c.dnD], 0) } : {}), ...(planOn(c) ? initPlan(rng, c) : {}) }
       : initLinear(rng.fork("where"), c.dnD, 1, "edit.loc.where")),
+  };
+}
+
+/** The edit plan's weights (alignedPlan), with the attention over the instruction's words for "attend". */
+function initPlan(rng: Rng, c: EditorConfig): Params {
+  return {
+    ...initLinear(rng.fork("plan-h"), c.d, c.dnD, "edit.loc.plan.h"),
+    ...initLinear(rng.fork("plan-o"), c.dnD, 3, "edit.loc.plan.o"),
+    "edit.loc.plan.i.w": constVariable([3, c.dnD], 0),
+    "edit.loc.plan.i.b": constVariable([c.dnD], 0),
+    ...(c.alignedPlan === "attend" ? { ...initLinear(rng.fork("plan-q"), c.dnD, c.dnD, "edit.loc.plan.q"), ...initLinear(rng.fork("plan-k"), c.d, c.dnD, "edit.loc.plan.k"), ...initLinear(rng.fork("plan-v"), c.d, c.dnD, "edit.loc.plan.v") } : {}),
   };
 }
 
@@ -103,7 +118,7 @@ export interface AlignedResult {
  * The aligned path from the [LOC] states [B, Ni, d], the encoder's tokens [B, Ne, encD] and (the
  * bilinear head's query) the [IMG] states [B, k, d]. Call inside tf.tidy.
  */
-export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3D, encTokens: tf.Tensor3D, imgStates?: tf.Tensor3D): AlignedResult {
+export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3D, encTokens: tf.Tensor3D, imgStates?: tf.Tensor3D, words?: InstructionWords): AlignedResult {
   const B = locStates.shape[0];
   if (encTokens.shape[0] !== B) throw new Error(`aligned: ${B} [LOC] rows but ${encTokens.shape[0]} encoder rows`);
   const g = c.image / c.dnPatch; // the denoiser's grid side
@@ -120,9 +135,40 @@ export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3
   const k = linear(z, p, "edit.loc.k") as tf.Tensor3D; // [B, N, dnD]
   const where = tf.div(tf.squeeze(tf.matMul(k, tf.expandDims(q, 2)), [2]), Math.sqrt(c.dnD)) as tf.Tensor2D; // [B, N]
   const gated = c.alignedWhat === true ? tf.add(p["edit.loc.gate"], tf.expandDims(linear(imgMean, p, "edit.loc.what"), 1)) : p["edit.loc.gate"]; // [B, 1, dnD] or [dnD]
-  const plan = c.alignedPlan === true ? (linear(tf.relu(tf.add(z, tf.expandDims(linear(imgMean, p, "edit.loc.plan.h"), 1))), p, "edit.loc.plan.o") as tf.Tensor3D) : undefined; // [B, N, 3]
+  const plan = planOn(c) ? editPlan(p, c, z, imgMean, words) : undefined; // [B, N, 3]
   const spatial = tf.add(out, tf.mul(tf.expandDims(tf.sigmoid(where), 2), gateVector(p, gated, plan))) as tf.Tensor3D; // [B, N, dnD]
   return { spatial, where, ungated: out, gated, ...(plan !== undefined ? { plan } : {}) };
+}
+
+/** The instruction's words as the MLLM left them: states [B, L, d] (L: the batch's longest instruction) and 1 for a word, 0 for padding [B, L]. */
+export interface InstructionWords {
+  states: tf.Tensor3D;
+  mask: tf.Tensor2D;
+}
+
+/**
+ * The edit plan [B, N, 3] from the patches' z [B, N, dnD] and the mean [IMG] state [B, d]; with "attend", each
+ * patch's query Lin_pq(z_n) also reads the instruction's words (softmax over them, padding masked):
+ *   h_n = relu(z_n + Lin_ph(mean [IMG]) + sum_l a_nl Lin_pv(w_l)),  a_n = softmax_l(Lin_pq(z_n) . Lin_pk(w_l) / sqrt(dnD))
+ */
+function editPlan(p: Params, c: EditorConfig, z: tf.Tensor3D, imgMean: tf.Tensor2D, words?: InstructionWords): tf.Tensor3D {
+  let h: tf.Tensor = tf.add(z, tf.expandDims(linear(imgMean, p, "edit.loc.plan.h"), 1)); // [B, N, dnD]
+  if (c.alignedPlan === "attend") {
+    if (words === undefined || words.states.shape[0] !== z.shape[0]) throw new Error(`aligned: the attending edit plan needs the instruction's words of the ${z.shape[0]} items`);
+    h = tf.add(h, planAttention(p, c, z, words).context);
+  }
+  return linear(tf.relu(h), p, "edit.loc.plan.o") as tf.Tensor3D;
+}
+
+/** The attending plan's read of the words: weights [B, N, L] and context [B, N, dnD]. Call inside tf.tidy. */
+export function planAttention(p: Params, c: Pick<EditorConfig, "dnD">, z: tf.Tensor3D, words: InstructionWords): { weights: tf.Tensor3D; context: tf.Tensor3D } {
+  const q = linear(z, p, "edit.loc.plan.q") as tf.Tensor3D; // [B, N, dnD]
+  const k = linear(words.states, p, "edit.loc.plan.k") as tf.Tensor3D; // [B, L, dnD]
+  const v = linear(words.states, p, "edit.loc.plan.v") as tf.Tensor3D; // [B, L, dnD]
+  const scores = tf.div(tf.matMul(q, k, false, true), Math.sqrt(c.dnD)); // [B, N, L]
+  const masked = tf.add(scores, tf.mul(tf.sub(1, tf.expandDims(words.mask, 1)), -1e9));
+  const weights = tf.softmax(masked, -1) as tf.Tensor3D;
+  return { weights, context: tf.matMul(weights, v) as tf.Tensor3D };
 }
 
 /** What the gate places on each patch: the gated vector, plus Lin_pi(plan) with an edit plan ([B, N, dnD]; else the vector as it is). */

@@ -94,9 +94,11 @@ export interface EditorConfig {
   alignedWhat?: boolean;
   /**
    * With the bilinear where head: each patch also predicts an edit plan, the mean target colour of its changed
-   * pixels, which rides on the gate (aligned.ts). Optional (absent = off) so that configs keep their keys.
+   * pixels, which rides on the gate (aligned.ts). true: the plan reads the patch and the mean [IMG] state;
+   * "attend": each patch also attends over the instruction's words (their MLLM states). Optional (absent = off)
+   * so that configs keep their keys.
    */
-  alignedPlan?: boolean;
+  alignedPlan?: boolean | "attend";
 }
 
 const QUICK: EditorConfig = {
@@ -213,9 +215,14 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   if (c.alignedWhere !== undefined && c.alignedWhere !== "additive" && c.alignedWhere !== "bilinear") throw new ConfigError(`editor: alignedWhere must be additive or bilinear, got ${JSON.stringify(c.alignedWhere)}`);
   if (c.alignedWhat !== undefined && typeof c.alignedWhat !== "boolean") throw new ConfigError(`editor: alignedWhat must be true or false, got ${JSON.stringify(c.alignedWhat)}`);
   if (c.alignedWhat === true && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError("editor: alignedWhat needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
-  if (c.alignedPlan !== undefined && typeof c.alignedPlan !== "boolean") throw new ConfigError(`editor: alignedPlan must be true or false, got ${JSON.stringify(c.alignedPlan)}`);
-  if (c.alignedPlan === true && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError("editor: alignedPlan needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
+  if (c.alignedPlan !== undefined && typeof c.alignedPlan !== "boolean" && c.alignedPlan !== "attend") throw new ConfigError(`editor: alignedPlan must be true, false or "attend", got ${JSON.stringify(c.alignedPlan)}`);
+  if (planOn(c) && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError("editor: alignedPlan needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
   return c;
+}
+
+/** Whether the editor predicts an edit plan (alignedPlan true or "attend"). */
+export function planOn(c: Pick<EditorConfig, "alignedPlan">): boolean {
+  return c.alignedPlan === true || c.alignedPlan === "attend";
 }
 
 /**
@@ -226,7 +233,7 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
  */
 export function keyedEditorConfig(c: EditorConfig, textPhase: boolean): EditorConfig {
   const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, ...rest } = c;
-  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(alignedPlan === true ? { alignedPlan } : {}) } : {};
+  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan } : {}) } : {};
   return { ...rest, ...(editMap === true && !textPhase ? { editMap } : {}), ...(aligned === true && !textPhase ? { aligned, ...where } : {}) };
 }
 

@@ -25,7 +25,7 @@ import { tuningVarList, type LayerSelector, type TuningMode } from "../../nn/tun
 import { adaptImageTokens, initAdapter } from "./adapter";
 import { checkEditorConfig, imageTokenCount, maxSequence, type EditorConfig } from "./config";
 import { denoise, initDenoiser, type DenoiserInput, type DenoiserResult } from "./denoiser";
-import { alignedSpatial, changedShare, gatedSpatial, initAligned, planLoss, planTargets, whereLoss, type AlignedResult } from "./aligned";
+import { alignedSpatial, changedShare, gatedSpatial, initAligned, planLoss, planTargets, whereLoss, type AlignedResult, type InstructionWords } from "./aligned";
 import { changedPatches, editMap, initEditMap, mapLoss, type EditMapResult } from "./edit-map";
 import { encodeImages, initEncoder } from "./encoder";
 import { conditionLogits, editHead, initEditHead, initLmHead, type EditHeadResult } from "./heads";
@@ -198,8 +198,19 @@ export function editorCondition(e: Editor, images: tf.Tensor4D | null, layout: B
     const states = tf.slice(mllm.hidden, [0, span.start, 0], [layout.batch, span.end - span.start, e.config.d]) as tf.Tensor3D; // [B, Ni, d]
     map = editMap(p, e.config, edit.tokens, encTokens, states);
   }
-  const aligned = withLoc && encTokens !== null && mllm.loc !== undefined ? alignedSpatial(p, e.config, mllm.loc, encTokens, mllm.img) : null;
+  const aligned = withLoc && encTokens !== null && mllm.loc !== undefined ? alignedSpatial(p, e.config, mllm.loc, encTokens, mllm.img, e.config.alignedPlan === "attend" ? instructionWords(layout, mllm.hidden) : undefined) : null;
   return { mllm, edit, conditionLogits: logits, encoderAttention, map, aligned };
+}
+
+/** The instruction's words from the MLLM's states [B, T, d]: every item's instruction starts at the same position (layout.ts). Call inside tf.tidy. */
+export function instructionWords(layout: BatchLayout, hidden: tf.Tensor3D): InstructionWords {
+  const start = layout.items[0].instruction.start;
+  const lengths = layout.items.map((it) => it.instruction.end - it.instruction.start);
+  const L = Math.max(...lengths);
+  return {
+    states: tf.slice(hidden, [0, start, 0], [layout.batch, L, hidden.shape[2]]) as tf.Tensor3D, // [B, L, d]
+    mask: tf.tensor2d(lengths.flatMap((n) => Array.from({ length: L }, (_, l) => (l < n ? 1 : 0))), [layout.batch, L]),
+  };
 }
 
 /** Rows of a per-item condition [B, ...] set to zero for the items whose text condition is dropped (classifier-free guidance). */

@@ -18,7 +18,7 @@ import { generateConditions } from "./generate";
 import { gatedSpatial } from "./aligned";
 import { conditionSpatial, editorCondition, editorDenoise, editorLayout, editorParams, type Editor } from "./model";
 import { guidanceBranches } from "./denoiser";
-import type { EditorConfig } from "./config";
+import { planOn, type EditorConfig } from "./config";
 import { applyResidual } from "./residual";
 import { editorScheduler, imageBatch } from "./train/steps";
 
@@ -95,7 +95,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   }
   const plans = extras.plan;
   if (plans !== undefined) {
-    if (gates === undefined || !e.config.alignedPlan) throw new Error("editImages: an edit plan (extras.plan) needs where gates (extras.whereGate) and an editor that predicts an edit plan (alignedPlan)");
+    if (gates === undefined || !planOn(e.config)) throw new Error("editImages: an edit plan (extras.plan) needs where gates (extras.whereGate) and an editor that predicts an edit plan (alignedPlan)");
     if (plans.length !== B) throw new Error(`editImages: ${plans.length} edit plans for ${B} images`);
     for (const [i, q] of plans.entries()) if (q.length !== N * 3) throw new Error(`editImages: edit plan ${i} has ${q.length} values; the denoiser has ${N} patches x 3 colours`);
   }
