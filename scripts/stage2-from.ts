@@ -24,7 +24,7 @@ import { currentProfile } from "../lib/core/profile";
 import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark } from "../lib/eval/benchmark-generate";
-import { mapProbeSummary, probeWhereHead, type MapProbeRow } from "../lib/eval/edit-map-probe";
+import { gateProbeSummary, mapProbeSummary, probeWhereGate, probeWhereHead, type MapProbeRow } from "../lib/eval/edit-map-probe";
 import { cachedGridNodes } from "../lib/eval/grid-models";
 import { checkCurveConfig, finalDifference, finalDifferenceText, pointText, scoreEditorPoint, trainCurve, type Curve, type CurveConfig, type PointScores } from "../lib/eval/learning-curve";
 import type { Benchmark } from "../lib/eval/benchmark-io";
@@ -113,14 +113,21 @@ async function main(): Promise<void> {
     parent: string;
     parentId: string;
     curve: Pick<Curve, "row" | "points" | "losses">;
-    where: { matched: MapProbeRow; mismatched: MapProbeRow; gap: { diff: number; lo: number; hi: number } } | null;
+    where: { matched: MapProbeRow; mismatched: MapProbeRow; gap: { diff: number; lo: number; hi: number }; kinds?: MapProbeRow[]; gate?: ReturnType<typeof gateProbeSummary> } | null;
     /** The final editor with the truth's where gate, and its object judge minus the editor's own (paired over items), also per edit kind. */
     oracleWhere: { scores: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: { kind: string; n: number; own: number; oracle: number }[] } | null;
     /**
      * With an edit plan: the final editor with the truth's where gate and the truth's plan, its object judge minus the
      * oracle-where one (paired), per kind; and the plan head's error per kind (lib/eval/plan-probe.ts).
      */
-    oraclePlan?: { scores: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: { kind: string; n: number; oracleWhere: number; oraclePlan: number }[]; probe: PlanProbeRow[] } | null;
+    oraclePlan?: {
+      scores: PointScores;
+      gain: { diff: number; lo: number; hi: number };
+      kinds: { kind: string; n: number; oracleWhere: number; oraclePlan: number; planOnly: number }[];
+      probe: PlanProbeRow[];
+      /** The truth's plan with the editor's own where gate, its object judge minus the editor's own (paired). */
+      planOnly: { scores: PointScores; gain: { diff: number; lo: number; hi: number } };
+    } | null;
   }[] = [];
   // written after every parent, so a run stopped early leaves the curves it finished
   const save = (difference: ReturnType<typeof finalDifference> | null = null) => writeResult(name, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash }, seed: c.seed, data: { backend, runs, finished: runs.length === parents.length, ...(difference ? { difference } : {}) } });
@@ -149,9 +156,13 @@ async function main(): Promise<void> {
           const own = probeWhereHead(e, bench);
           const other = probeWhereHead(e, bench, 32, true); // the same items (those whose truth changes a patch), in the same order
           const ci = bootstrapDiffCi([own.map((x) => x.mass)], [other.map((x) => x.mass)], new Rng(c.seed).fork("where-gap"), 2000);
-          where = { matched: mapProbeSummary(own)[0], mismatched: mapProbeSummary(other)[0], gap: { diff: mapProbeSummary(own)[0].mass - mapProbeSummary(other)[0].mass, lo: ci.lo, hi: ci.hi } };
+          const ownRows = mapProbeSummary(own);
+          where = { matched: ownRows[0], mismatched: mapProbeSummary(other)[0], gap: { diff: ownRows[0].mass - mapProbeSummary(other)[0].mass, lo: ci.lo, hi: ci.hi }, kinds: ownRows.slice(1) };
+          console.log(`${spec}: where head per kind, mass on the changed patches / uniform / top patch changed: ${ownRows.slice(1).map((r) => `${r.kind} (${r.n}) ${r.mass.toFixed(3)} / ${r.chance.toFixed(3)} / ${r.top.toFixed(3)}`).join(", ")}`);
           console.log(`${spec}: where head on the changed patches ${where.matched.mass.toFixed(3)} (mismatched instructions ${where.mismatched.mass.toFixed(3)}, difference ${where.gap.diff.toFixed(3)} [95% CI ${where.gap.lo.toFixed(3)}, ${where.gap.hi.toFixed(3)}] paired over ${own.length} items; uniform ${where.matched.chance.toFixed(3)}); top patch changed ${where.matched.top.toFixed(3)} (${where.mismatched.top.toFixed(3)})`);
           if (whereHead === "bilinear") {
+            where.gate = gateProbeSummary(probeWhereGate(e, bench));
+            console.log(`${spec}: the where gate sigmoid(where) on the changed / unchanged patches, and its share outside: ${where.gate.map((r) => `${r.kind} (${r.n}) ${r.inside.toFixed(3)} / ${r.outside.toFixed(3)} / ${r.spill.toFixed(3)}`).join(", ")}`);
             const scores = await scoreEditorPoint(whereOracleEditor("oracle where", e, { steps: c.ddimSteps, seed: c.seed }), bench, c.seed);
             const last = curve.points[curve.points.length - 1];
             const gci = bootstrapDiffCi([scores.items], [last.items], new Rng(c.seed).fork("oracle-where"), 2000);
@@ -164,10 +175,13 @@ async function main(): Promise<void> {
               console.log(`${spec}: the edit plan's error (summed RGB squared error on the changed patches) / keeping the source's / skill: ${probe.map((r) => `${r.kind} (${r.n}) ${r.error.toFixed(3)} / ${r.unchanged.toFixed(3)} / ${r.skill.toFixed(2)}`).join(", ")}`);
               const both = await scoreEditorPoint(whereOracleEditor("oracle where and plan", e, { steps: c.ddimSteps, seed: c.seed }, { plan: true }), bench, c.seed);
               const pci = bootstrapDiffCi([both.items], [scores.items], new Rng(c.seed).fork("oracle-plan"), 2000);
-              const planKinds = perKind(bench, { oracleWhere: scores.items, oraclePlan: both.items });
-              oraclePlan = { scores: both, gain: { diff: both.objectJudge - scores.objectJudge, lo: pci.lo, hi: pci.hi }, kinds: planKinds, probe };
+              const only = await scoreEditorPoint(whereOracleEditor("oracle plan", e, { steps: c.ddimSteps, seed: c.seed }, { where: false, plan: true }), bench, c.seed);
+              const oci = bootstrapDiffCi([only.items], [last.items], new Rng(c.seed).fork("oracle-plan-only"), 2000);
+              const planKinds = perKind(bench, { oracleWhere: scores.items, oraclePlan: both.items, planOnly: only.items });
+              oraclePlan = { scores: both, gain: { diff: both.objectJudge - scores.objectJudge, lo: pci.lo, hi: pci.hi }, kinds: planKinds, probe, planOnly: { scores: only, gain: { diff: only.objectJudge - last.objectJudge, lo: oci.lo, hi: oci.hi } } };
               console.log(`${spec}: with the truth's where gate and plan: ${pointText(both)}; minus with the truth's gate only ${oraclePlan.gain.diff.toFixed(3)} [95% CI ${pci.lo.toFixed(3)}, ${pci.hi.toFixed(3)}]`);
-              console.log(`${spec}: per kind, the truth's gate / gate and plan: ${planKinds.map((k) => `${k.kind} (${k.n}) ${k.oracleWhere.toFixed(3)} / ${k.oraclePlan.toFixed(3)}`).join(", ")}`);
+              console.log(`${spec}: with the truth's plan and its own where gate: ${pointText(only)}; minus the editor's own ${oraclePlan.planOnly.gain.diff.toFixed(3)} [95% CI ${oci.lo.toFixed(3)}, ${oci.hi.toFixed(3)}]`);
+              console.log(`${spec}: per kind, the truth's gate / gate and plan / plan only: ${planKinds.map((k) => `${k.kind} (${k.n}) ${k.oracleWhere.toFixed(3)} / ${k.oraclePlan.toFixed(3)} / ${k.planOnly.toFixed(3)}`).join(", ")}`);
             }
           }
         } finally {

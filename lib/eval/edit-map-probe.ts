@@ -56,8 +56,17 @@ export function probeWhereHead(e: Editor, bench: Pick<Benchmark, "items">, batch
 }
 
 function probePatches(e: Editor, bench: Pick<Benchmark, "items">, batch: number, read: (c: ReturnType<typeof editorCondition>) => tf.Tensor2D, instruction?: (i: number) => string): MapProbeItem[] {
+  return patchReads(e, bench, batch, read, instruction).map(({ item, kind, values: m, changed: ch }) => {
+    const n = ch.reduce((s, x) => s + x, 0);
+    const argmax = m.indexOf(Math.max(...m));
+    return { item, kind, mass: m.reduce((s, x, p) => s + x * ch[p], 0), chance: n / ch.length, top: ch[argmax] };
+  });
+}
+
+/** Per item whose truth changes a patch: what `read` gives per denoiser patch, and which patches the truth changes (1) [N]. */
+function patchReads(e: Editor, bench: Pick<Benchmark, "items">, batch: number, read: (c: ReturnType<typeof editorCondition>) => tf.Tensor2D, instruction?: (i: number) => string): { item: string; kind: string; values: number[]; changed: number[] }[] {
   const size = e.config.image;
-  const out: MapProbeItem[] = [];
+  const out: { item: string; kind: string; values: number[]; changed: number[] }[] = [];
   for (let i = 0; i < bench.items.length; i += batch) {
     const items = bench.items.slice(i, i + batch);
     const [mean, changed] = tf.tidy(() => {
@@ -70,13 +79,42 @@ function probePatches(e: Editor, bench: Pick<Benchmark, "items">, batch: number,
     const ch = changed.arraySync() as number[][];
     tf.dispose([mean, changed]);
     items.forEach((it, b) => {
-      const n = ch[b].reduce((s, x) => s + x, 0);
-      if (n === 0) return;
-      const argmax = m[b].indexOf(Math.max(...m[b]));
-      out.push({ item: it.id, kind: it.kind ?? "none", mass: m[b].reduce((s, x, p) => s + x * ch[b][p], 0), chance: n / ch[b].length, top: ch[b][argmax] });
+      if (!ch[b].some((x) => x > 0)) return;
+      out.push({ item: it.id, kind: it.kind ?? "none", values: m[b], changed: ch[b] });
     });
   }
   return out;
+}
+
+export interface GateProbeItem {
+  item: string;
+  kind: string;
+  /** Mean gate sigmoid(where) over the patches the truth changes. */
+  inside: number;
+  /** Mean gate over the patches it leaves. */
+  outside: number;
+  /** Share of the gate's total on the patches it leaves (0: none spills; the denoiser paints where the gate is). */
+  spill: number;
+}
+
+/**
+ * The bilinear where head's gate sigmoid(where) per item, the value the denoiser reads on each patch: its mean on the
+ * changed and on the unchanged patches, and the share of its total that falls outside; an error without the bilinear head.
+ */
+export function probeWhereGate(e: Editor, bench: Pick<Benchmark, "items">, batch = 32): GateProbeItem[] {
+  if (e.config.aligned !== true || e.config.alignedWhere !== "bilinear" || !e.imageTokens) throw new Error("probeWhereGate: this editor has no bilinear where head (config alignedWhere: 'bilinear', image tokens)");
+  return patchReads(e, bench, batch, (c) => tf.sigmoid(c.aligned!.where) as tf.Tensor2D).map(({ item, kind, values, changed }) => {
+    const sum = (f: (v: number, p: number) => boolean) => values.reduce((s, v, p) => s + (f(v, p) ? v : 0), 0);
+    const nIn = changed.reduce((s, x) => s + (x > 0 ? 1 : 0), 0);
+    const total = sum(() => true);
+    const out = sum((_, p) => !(changed[p] > 0));
+    return { item, kind, inside: sum((_, p) => changed[p] > 0) / nIn, outside: nIn === changed.length ? Number.NaN : out / (changed.length - nIn), spill: total > 0 ? out / total : Number.NaN };
+  });
+}
+
+/** Means per edit kind and over all items ("all" first). */
+export function gateProbeSummary(items: readonly GateProbeItem[]): ({ kind: string; n: number } & Record<"inside" | "outside" | "spill", number>)[] {
+  return meansByKind(items, (x) => x.kind, { inside: (x) => x.inside, outside: (x) => x.outside, spill: (x) => x.spill }, { all: true });
 }
 
 /** Means per edit kind and over all items ("all" first). */

@@ -63,11 +63,15 @@ export function trainedEditor(name: string, model: ModelEditor, options: Partial
  * model's. Its score against the model's own tells how much of the gap is "where".
  * With `plan: true` (an editor that predicts an edit plan, alignedPlan) the truth's plan (the mean
  * target colour of each patch's changed pixels) also replaces the predicted one: the oracle
- * where-and-plan diagnostic; its score against the oracle-where one tells how much is the plan.
+ * where-and-plan diagnostic; its score against the oracle-where one tells how much is the plan. With
+ * `where: false` as well the gate stays the editor's own (the oracle-plan diagnostic): the four
+ * combinations of own and true where and plan split the gap between the two halves.
  */
-export function whereOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { plan?: boolean } = {}): Editor {
+export function whereOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { where?: boolean; plan?: boolean } = {}): Editor {
   const size = model.config.image;
+  const where = oracle.where ?? true;
   if (oracle.plan === true && !planOn(model.config)) throw new Error("whereOracleEditor: the oracle plan needs an editor that predicts an edit plan (alignedPlan)");
+  if (!where && oracle.plan !== true) throw new Error("whereOracleEditor: with where: false give plan: true; an editor with neither oracle half is the editor itself");
   const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
     const truths = requests.map((r, i) => {
       if (!r.item) throw new Error(`whereOracleEditor: request ${i} has no benchmark record (request.item); the oracle gate reads its ground truth`);
@@ -81,7 +85,7 @@ export function whereOracleEditor(name: string, model: ModelEditor, options: Par
     });
     const [share, plan] = [shareT.arraySync() as number[][], planT.arraySync() as number[][][]];
     tf.dispose([shareT, planT]);
-    const extras: EditExtras = { whereGate: share.map((row) => Float32Array.from(row)), ...(oracle.plan === true ? { plan: plan.map((rows) => Float32Array.from(rows.flat())) } : {}) };
+    const extras: EditExtras = { ...(where ? { whereGate: share.map((row) => Float32Array.from(row)) } : {}), ...(oracle.plan === true ? { plan: plan.map((rows) => Float32Array.from(rows.flat())) } : {}) };
     return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), options, extras).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend/select";
 import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
-import { mapProbeSummary, probeEditMap, probeWhereHead, type MapProbeItem } from "../../lib/eval/edit-map-probe";
+import { gateProbeSummary, mapProbeSummary, probeEditMap, probeWhereGate, probeWhereHead, type MapProbeItem } from "../../lib/eval/edit-map-probe";
 import { checkEditorConfig, editorConfig } from "../../lib/models/editor/config";
 import { createEditor, disposeEditor } from "../../lib/models/editor/model";
 
@@ -53,6 +53,32 @@ describe("edit-map probe", () => {
     } finally {
       disposeEditor(e);
       disposeEditor(plain);
+    }
+  });
+
+  it("the bilinear head's gate: logits 0 give 0.5 inside and outside and spill 1 - chance; summaries per kind; other editors are an error", () => {
+    const e = createEditor(checkEditorConfig({ ...editorConfig("tiny"), aligned: true, alignedWhere: "bilinear" }), new Rng(3));
+    const additive = createEditor(checkEditorConfig({ ...editorConfig("tiny"), aligned: true }), new Rng(3));
+    try {
+      for (const k of ["edit.loc.q.w", "edit.loc.q.b"]) e.groups.edit[k].assign(tf.zerosLike(e.groups.edit[k]));
+      const before = tf.memory().numTensors;
+      const gates = probeWhereGate(e, bench, 4);
+      const heads = probeWhereHead(e, bench, 4);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(gates.map((g) => g.item)).toEqual(heads.map((h) => h.item));
+      gates.forEach((g, i) => {
+        expect(g.inside).toBeCloseTo(0.5, 6);
+        expect(g.outside).toBeCloseTo(0.5, 6);
+        expect(g.spill).toBeCloseTo(1 - heads[i].chance, 6);
+      });
+      const rows = gateProbeSummary(gates);
+      expect(rows[0].kind).toBe("all");
+      expect(rows[0].n).toBe(gates.length);
+      expect(rows.slice(1).reduce((a, r) => a + r.n, 0)).toBe(gates.length);
+      expect(() => probeWhereGate(additive, bench)).toThrow("probeWhereGate: this editor has no bilinear where head (config alignedWhere: 'bilinear', image tokens)");
+    } finally {
+      disposeEditor(e);
+      disposeEditor(additive);
     }
   });
 

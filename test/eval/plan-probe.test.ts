@@ -4,7 +4,7 @@ import { initBackend } from "../../lib/backend";
 import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
 import { planProbeSummary, probePlanHead } from "../../lib/eval/plan-probe";
-import { signedAtSize, whereOracleEditor } from "../../lib/eval/trained-editor";
+import { signedAtSize, trainedEditor, whereOracleEditor } from "../../lib/eval/trained-editor";
 import { changedPatchMean, changedShare, planTargets } from "../../lib/models/editor/aligned";
 import { checkEditorConfig, editorConfig } from "../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorParams } from "../../lib/models/editor/model";
@@ -76,7 +76,14 @@ describe("the plan probe (lib/eval/plan-probe.ts)", () => {
       expect(diff).toBeGreaterThan(0);
       const sources = requests.map((r) => signedAtSize(r.source, bil.image));
       const gates = [new Float32Array(N), new Float32Array(N)];
-      expect(() => editImages(e, sources, ["a", "b"], { steps: 1 }, { plan: [new Float32Array(N * 3), new Float32Array(N * 3)] })).toThrow("editImages: an edit plan (extras.plan) needs where gates (extras.whereGate) and an editor that predicts an edit plan (alignedPlan)");
+      // the truth's plan with the editor's own gate: differs from both the editor's own edit and the where-and-plan oracle
+      const planOnly = await whereOracleEditor("oracle plan", e, { steps: 1 }, { where: false, plan: true }).editBatch!(requests);
+      const own = await trainedEditor("own", e, { steps: 1 }).editBatch!(requests);
+      const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+      expect(maxDiff(planOnly[0].data, both[0].data)).toBeGreaterThan(0);
+      expect(maxDiff(planOnly[0].data, own[0].data)).toBeGreaterThan(0);
+      expect(tf.memory().numTensors).toBe(n0);
+      expect(() => whereOracleEditor("x", e, {}, { where: false })).toThrow("whereOracleEditor: with where: false give plan: true; an editor with neither oracle half is the editor itself");
       expect(() => editImages(e, sources, ["a", "b"], { steps: 1 }, { whereGate: gates, plan: [new Float32Array(N * 3)] })).toThrow("editImages: 1 edit plans for 2 images");
       expect(() => editImages(e, sources, ["a", "b"], { steps: 1 }, { whereGate: gates, plan: [new Float32Array(N * 3), new Float32Array(5)] })).toThrow(`editImages: edit plan 1 has 5 values; the denoiser has ${N} patches x 3 colours`);
     } finally {
@@ -85,6 +92,7 @@ describe("the plan probe (lib/eval/plan-probe.ts)", () => {
     const plain = createEditor(bil, new Rng(9));
     try {
       expect(() => whereOracleEditor("x", plain, {}, { plan: true })).toThrow("whereOracleEditor: the oracle plan needs an editor that predicts an edit plan (alignedPlan)");
+      expect(() => editImages(plain, [signedAtSize(bench.items[0].source, bil.image)], ["a"], { steps: 1 }, { plan: [new Float32Array(N * 3)] })).toThrow("editImages: an edit plan (extras.plan) needs an editor that predicts an edit plan (alignedPlan) and reads the image");
     } finally {
       disposeEditor(plain);
     }

@@ -70,9 +70,9 @@ export interface EditExtras {
    */
   whereGate?: readonly Float32Array[];
   /**
-   * With `whereGate` and an editor that predicts an edit plan (alignedPlan): per item, the plan given in
-   * place of the predicted one ([N * 3], row-major [N, 3], colours in [-1, 1]; aligned.ts planTargets):
-   * the oracle where-and-plan diagnostic. Not an editor's input.
+   * With an editor that predicts an edit plan (alignedPlan): per item, the plan given in place of the
+   * predicted one ([N * 3], row-major [N, 3], colours in [-1, 1]; aligned.ts planTargets), with the
+   * `whereGate` given or else the editor's own: the oracle-plan diagnostics. Not an editor's input.
    */
   plan?: readonly Float32Array[];
 }
@@ -95,7 +95,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   }
   const plans = extras.plan;
   if (plans !== undefined) {
-    if (gates === undefined || !planOn(e.config)) throw new Error("editImages: an edit plan (extras.plan) needs where gates (extras.whereGate) and an editor that predicts an edit plan (alignedPlan)");
+    if (!planOn(e.config) || !e.imageTokens) throw new Error("editImages: an edit plan (extras.plan) needs an editor that predicts an edit plan (alignedPlan) and reads the image");
     if (plans.length !== B) throw new Error(`editImages: ${plans.length} edit plans for ${B} images`);
     for (const [i, q] of plans.entries()) if (q.length !== N * 3) throw new Error(`editImages: edit plan ${i} has ${q.length} values; the denoiser has ${N} patches x 3 colours`);
   }
@@ -105,7 +105,8 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const c0 = editorCondition(e, e.imageTokens ? source : null, editorLayout(e, [...instructions]));
     // the diagnostics' gates, and plan (else an edit plan stays the editor's)
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: plans === undefined ? c0.aligned.plan : (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) };
-    const c = gates === undefined || c0.aligned === null ? c0 : { ...c0, aligned: { ...c0.aligned, spatial: gatedSpatial(c0.aligned, tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]), undefined, plan) } };
+    const gate = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : plans !== undefined && c0.aligned !== null ? (tf.sigmoid(c0.aligned.where) as tf.Tensor2D) : undefined; // [B, N]
+    const c = gate === undefined || c0.aligned === null ? c0 : { ...c0, aligned: { ...c0.aligned, spatial: gatedSpatial(c0.aligned, gate, undefined, plan) } };
     const cond = c.edit.tokens; // [B, L, dnD]
     const spatial = conditionSpatial(c); // [B, N, dnD] with the edit map or the aligned path
     // 3. and 4.
