@@ -12,10 +12,11 @@
  * Trains in this process, writes nothing to the grid cache; the final Stage I weights are kept in
  * data/generated/stage1-locate/<profile>/<name>/ (a checkpoint folder). Writes results/<profile>/<name>.json.
  *
- * `--where-head=bilinear` makes that head match each patch against a query from the [IMG] states (aligned.ts).
+ * `--where-head=bilinear` makes that head match each patch against a query from the [IMG] states (aligned.ts);
+ * `--refer=N` puts an N-layer referring decoder (the patches over the question's words) before it (editor config alignedRefer).
  *
  * Usage: npm run stage1-locate -- [--base=base@s0] [--steps=4000] [--every=1000] [--mode=attention] [--ground=0] [--where=0]
- *          [--where-head=additive|bilinear] [--name=stage1-locate]
+ *          [--where-head=additive|bilinear] [--refer=N] [--name=stage1-locate]
  * (the profile is SPATIALEDIT_PROFILE)
  */
 import { initBackend } from "../lib/backend/select";
@@ -59,7 +60,7 @@ function wherePoint(e: Editor, vqa: readonly VqaItem[], bench: Benchmark, batch:
 }
 
 async function main(): Promise<void> {
-  const a = parseFlags(process.argv.slice(2), ["base", "steps", "every", "mode", "ground", "where", "where-head", "name"]);
+  const a = parseFlags(process.argv.slice(2), ["base", "steps", "every", "mode", "ground", "where", "where-head", "refer", "name"]);
   const profile = currentProfile();
   const name = checkName(a.name ?? "stage1-locate", "result");
   const baseId = a.base ?? "base@s0";
@@ -73,6 +74,8 @@ async function main(): Promise<void> {
   const whereHead = a["where-head"] ?? "additive";
   if (whereHead !== "additive" && whereHead !== "bilinear") throw new Error(`--where-head must be additive or bilinear, got '${whereHead}'`);
   if (whereHead !== "additive" && where === 0) throw new Error("--where-head needs --where=W > 0 (the head belongs to the aligned path that --where adds)");
+  const referLayers = intFlag(a, "refer", 0, 0);
+  if (referLayers > 0 && whereHead !== "bilinear") throw new Error("--refer=N needs --where-head=bilinear (the referring decoder feeds the bilinear where head)");
   if (!(TUNING_MODES as readonly string[]).includes(mode)) throw new Error(`--mode must be one of ${TUNING_MODES.join(", ")}, got '${mode}'`);
   const backend = (await initBackend()).name;
   const node = cachedGridNodes(profile, [baseId], { recordsDir: null })[baseId];
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
   if (node.dir === null) throw new Error(`${baseId} has no checkpoint folder`); // cannot happen: records are not read here
   const parent = fromPretrained(node.dir);
   const base = editorNodeConfig(parent.meta.config as EditorNodeConfig);
-  const config = editorNodeConfig({ ...base, ...(where > 0 ? { editor: { ...base.editor, aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}) } } : {}), phase: "stage1", mode, recipe: { ...base.recipe, stage1Steps: steps, ...(ground > 0 ? { groundLossWeight: ground } : {}), ...(where > 0 ? { stage1WhereLossWeight: where } : {}) } });
+  const config = editorNodeConfig({ ...base, ...(where > 0 ? { editor: { ...base.editor, aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(referLayers > 0 ? { alignedRefer: referLayers } : {}) } } : {}), phase: "stage1", mode, recipe: { ...base.recipe, stage1Steps: steps, ...(ground > 0 ? { groundLossWeight: ground } : {}), ...(where > 0 ? { stage1WhereLossWeight: where } : {}) } });
   const seed = Number(baseId.split("@s")[1] ?? 0);
   const task = editorPhaseTask(config, seed, parent.params, null);
   for (const v of Object.values(parent.params)) v.dispose();
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
   const items = locateItems(vqa);
   const bench = where > 0 ? ensureBenchmark("spatialeval", profile) : null;
   const points: (LocateScores & { step: number; trainSeconds: number; grounding: GroundProbe; where?: WherePoint })[] = [];
-  console.log(`backend ${backend}; profile ${profile}; Stage I (${mode}${ground > 0 ? `, grounding loss ${ground}` : ""}${where > 0 ? `, aligned path with a${whereHead === "bilinear" ? " bilinear" : "n additive"} where head, where loss ${where}` : ""}) from ${baseId} for ${steps} steps at batch ${config.recipe.batch}; locate probe on ${items.length} held-out questions every ${every} steps`);
+  console.log(`backend ${backend}; profile ${profile}; Stage I (${mode}${ground > 0 ? `, grounding loss ${ground}` : ""}${where > 0 ? `, aligned path with a${whereHead === "bilinear" ? " bilinear" : "n additive"} where head${referLayers > 0 ? ` after a ${referLayers}-layer referring decoder` : ""}, where loss ${where}` : ""}) from ${baseId} for ${steps} steps at batch ${config.recipe.batch}; locate probe on ${items.length} held-out questions every ${every} steps`);
   // written after every point, so a run stopped early leaves the points it reached
   const save = () => writeResult(name, { config: { base: baseId, baseKey: node.key, steps, every, mode, ground, where, editor: config.editor, recipe: config.recipe }, seed, data: { backend, points, finished: points.at(-1)?.step === steps } });
   await trainPhaseSteps(task, steps, {

@@ -10,7 +10,7 @@
  * results/<profile>/<name>.json.
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N]
- *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|off] [--seed=0] [--ddim=10] [--name=stage2-from]
+ *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|off] [--refer=N] [--seed=0] [--ddim=10] [--name=stage2-from]
  * (a parent whose aligned path was trained must have been made with the same --where-head)
  * (the profile is SPATIALEDIT_PROFILE; the other settings are its recipe presets)
  */
@@ -40,10 +40,10 @@ import { fromPretrained } from "../lib/train/checkpoint";
 import { hashJson } from "../lib/train/checkpoint-config";
 import { bootstrapDiffCi } from "../lib/eval/stats";
 
-const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "where-forcing", "what", "plan", "seed", "ddim", "name"];
+const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "where-forcing", "what", "plan", "refer", "seed", "ddim", "name"];
 
 /** A parent's weights and what identifies them (the grid key, or the locate run's config hash). */
-function loadParent(spec: string, profile: string, whereHead: string): { params: Params; id: string } {
+function loadParent(spec: string, profile: string, whereHead: string, referLayers: number): { params: Params; id: string } {
   const [kind, name] = spec.split(":");
   if (kind === "grid" && name) {
     const node = cachedGridNodes(profile, [name], { recordsDir: null })[name];
@@ -54,11 +54,16 @@ function loadParent(spec: string, profile: string, whereHead: string): { params:
     const dir = projectPath(`data/generated/stage1-locate/${profile}/${checkName(name, "run")}`);
     if (!fs.existsSync(path.join(dir, "config.json"))) throw new Error(`--parents: no final weights of a stage1-locate run '${name}' in ${dir}; run npm run stage1-locate -- --name=${name} first`);
     const loaded = fromPretrained(dir);
-    const editor = (loaded.meta.config as { editor?: { aligned?: boolean; alignedWhere?: string } }).editor;
+    const editor = (loaded.meta.config as { editor?: { aligned?: boolean; alignedWhere?: string; alignedRefer?: number } }).editor;
     const made = editor?.aligned === true ? (editor.alignedWhere ?? "additive") : null;
     if (made !== null && made !== whereHead) {
       disposeParams(loaded.params);
       throw new Error(`--parents: '${spec}' was trained with the ${made} where head; pass --where-head=${made}`);
+    }
+    const madeRefer = editor?.aligned === true ? (editor.alignedRefer ?? 0) : 0;
+    if (madeRefer > 0 && madeRefer !== referLayers) {
+      disposeParams(loaded.params);
+      throw new Error(`--parents: '${spec}' was trained with a ${madeRefer}-layer referring decoder; pass --refer=${madeRefer}`);
     }
     return { params: loaded.params, id: `locate:${hashJson(loaded.meta.config)}` };
   }
@@ -103,12 +108,14 @@ async function main(): Promise<void> {
   const planFlag = a.plan ?? "off";
   if (planFlag !== "on" && planFlag !== "off" && planFlag !== "attend") throw new Error(`--plan must be on, attend or off, got '${planFlag}'`);
   if (planFlag !== "off" && whereHead !== "bilinear") throw new Error(`--plan=${planFlag} needs --where-head=bilinear (the edit plan rides on the bilinear head's gate)`);
-  const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(whatFlag === "on" ? { alignedWhat: true } : {}), ...(planFlag !== "off" ? { alignedPlan: planFlag === "attend" ? ("attend" as const) : true } : {}) }) : editorConfig(profile);
+  const referLayers = intFlag(a, "refer", 0, 0);
+  if (referLayers > 0 && whereHead !== "bilinear") throw new Error("--refer=N needs --where-head=bilinear (the referring decoder feeds the bilinear where head)");
+  const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(whatFlag === "on" ? { alignedWhat: true } : {}), ...(planFlag !== "off" ? { alignedPlan: planFlag === "attend" ? ("attend" as const) : true } : {}), ...(referLayers > 0 ? { alignedRefer: referLayers } : {}) }) : editorConfig(profile);
   const c: CurveConfig = checkCurveConfig({ editor, recipe, seed: intFlag(a, "seed", 0), variants: ["spatialedit"], evalAt, ddimSteps: intFlag(a, "ddim", 10) });
   const backend = (await initBackend()).name;
   const bench = ensureBenchmark("spatialeval", profile);
   const dir = projectPath(`data/generated/curve-cache/${profile}/from`, true);
-  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : ""}` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : ""}` : ""}${referLayers > 0 ? `, a ${referLayers}-layer referring decoder before the where head` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const runs: {
     parent: string;
     parentId: string;
@@ -132,7 +139,7 @@ async function main(): Promise<void> {
   // written after every parent, so a run stopped early leaves the curves it finished
   const save = (difference: ReturnType<typeof finalDifference> | null = null) => writeResult(name, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash }, seed: c.seed, data: { backend, runs, finished: runs.length === parents.length, ...(difference ? { difference } : {}) } });
   for (const spec of parents) {
-    const parent = loadParent(spec, profile, whereHead);
+    const parent = loadParent(spec, profile, whereHead, referLayers);
     try {
       const key = hashJson({ parent: parent.id, curve: { ...c, recipe: keyedRecipe(c.recipe) }, bench: bench.contentHash, version: EDITOR_TRAIN_VERSION });
       const file = path.join(dir, `curve-${key}.json`);

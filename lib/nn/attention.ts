@@ -90,7 +90,7 @@ export interface AttentionExtras {
   onAttention?: (probs: tf.Tensor4D, extra: number) => void;
   /**
    * An additive mask [B, 1, T, S] (0: visible, -1e9: hidden; per item, shared by the heads) used
-   * instead of the causal one (self-attention without prefix only). Absent: the config's mask, as before.
+   * instead of the causal one (self- or cross-attention, without prefix). Absent: the config's mask, as before.
    */
   mask?: tf.Tensor4D;
 }
@@ -135,7 +135,7 @@ export function attention(x: tf.Tensor3D, p: Params, prefix: string, cfg: Attent
   const vh = toHeads(v, B, S, H, hd);
   let scores = attentionScores(q, kh, 1 / Math.sqrt(hd)); // [B, H, T, S]
   if (ex.mask !== undefined) {
-    if (nExtra > 0 || ex.context) throw new Error(`attention '${prefix}': a per-item mask needs self-attention without prefix`);
+    if (nExtra > 0) throw new Error(`attention '${prefix}': a per-item mask needs attention without prefix`);
     const m = ex.mask.shape;
     if (m[0] !== B || m[1] !== 1 || m[2] !== T || m[3] !== S) throw new Error(`attention '${prefix}': the mask must be [${B}, 1, ${T}, ${S}], got [${m.join(", ")}]`);
     scores = tf.add(scores, ex.mask);

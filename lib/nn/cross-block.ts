@@ -49,6 +49,8 @@ export interface CrossBlockExtras {
   onSelf?: AttentionExtras["onAttention"];
   /** Receives the cross-attention probabilities [B, H, T, S]. */
   onCross?: AttentionExtras["onAttention"];
+  /** An additive mask of the context [B, 1, T, S] (0: visible, -1e9: hidden, e.g. padding). */
+  contextMask?: tf.Tensor4D;
 }
 
 /** One block: x [B, T, d], context [B, S, d] -> [B, T, d]. */
@@ -63,7 +65,7 @@ export function crossBlock(x: tf.Tensor3D, context: tf.Tensor3D, p: Params, pref
   let a = attention(h, p, `${prefix}.attn`, acfg, { onAttention: ex.onSelf });
   if (cfg.modulated) a = gated(a, g1);
   let y = tf.add(x, a) as tf.Tensor3D;
-  y = tf.add(y, attention(layerNorm(y, p, `${prefix}.ln2`) as tf.Tensor3D, p, `${prefix}.cross`, acfg, { context, onAttention: ex.onCross })) as tf.Tensor3D;
+  y = tf.add(y, attention(layerNorm(y, p, `${prefix}.ln2`) as tf.Tensor3D, p, `${prefix}.cross`, acfg, { context, onAttention: ex.onCross, ...(ex.contextMask !== undefined ? { mask: ex.contextMask } : {}) })) as tf.Tensor3D;
   let m = layerNorm(y, p, `${prefix}.ln3`) as tf.Tensor3D;
   if (cfg.modulated) m = modulate(m, sh2, sc2);
   let f = linear(tf.relu(linear(m, p, `${prefix}.mlp.fc1`)), p, `${prefix}.mlp.fc2`) as tf.Tensor3D;
@@ -84,6 +86,8 @@ export interface CrossStackOptions {
   cond?: tf.Tensor2D;
   /** Keep each block's self- and cross-attention probabilities. */
   returnAttention?: boolean;
+  /** An additive mask of the context [B, 1, T, S] in every block (CrossBlockExtras.contextMask). */
+  contextMask?: tf.Tensor4D;
 }
 
 export interface CrossStackResult {
@@ -105,6 +109,7 @@ export function crossStack(x: tf.Tensor3D, context: tf.Tensor3D, p: Params, cfg:
   for (let l = 0; l < nLayers; l++) {
     h = crossBlock(h, context, p, `${stack}.${l}`, cfg, {
       cond: options.cond,
+      contextMask: options.contextMask,
       onSelf: options.returnAttention ? (a) => self.push(a) : undefined,
       onCross: options.returnAttention ? (a) => cross.push(a) : undefined,
     });

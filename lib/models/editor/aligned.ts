@@ -33,6 +33,13 @@
  * With `alignedPlan: "attend"` each patch also reads the instruction's words (their MLLM states w_l, padding masked):
  *   h_n   = relu(z_n + Lin_ph(mean of the [IMG] states) + sum_l a_nl Lin_pv(w_l)),  a_n = softmax_l(Lin_pq(z_n) . Lin_pk(w_l) / sqrt(dnD))
  * so that a patch can take the new colour, shape or place from the word that names it rather than from one mean vector.
+ * With `alignedRefer` R (ours) a referring decoder of R pre-LN blocks (lib/nn cross-block: self-attention over the
+ * patches, cross-attention to Lin_rw(words), an MLP) turns z into z' before the where keys and the plan read it:
+ *   z'    = Refer(z, Lin_rw(w))                                                         [B, N, dnD]
+ *   where = (Lin_k(z')_n . q) / sqrt(dnD)
+ * so that a patch can compare itself with the other patches under the words ("the furthest-left brown cylinder"),
+ * with trainable MLPs: the MLLM's are frozen in attention tuning, and its [LOC] rows ground a named object no better
+ * than chance (README). The ungated part Lin_out(z) keeps z.
  * Either plan is trained (`planLoss`, with the where loss's weight) against the truth's per-patch colour, weighted by the patch's
  * changed share; where forcing also gives the forced items the truth's plan. This is the oracle-render study's aligned
  * oracle (per patch where and target colour: 0.59 at 1,000 steps) with both halves predicted.
@@ -55,10 +62,12 @@
  * `edit.loc.s.{w,b}` [d, dnD], `edit.loc.e.{w,b}` [encD, dnD], `edit.loc.out.{w,b}` [dnD, dnD] (zeros),
  * `edit.loc.where.{w,b}` [dnD, 1] (additive); `edit.loc.q.{w,b}` [d, dnD], `edit.loc.k.{w,b}` [dnD, dnD],
  * `edit.loc.gate` [dnD] (zeros) (bilinear); `edit.loc.what.{w,b}` [d, dnD] (zeros) (alignedWhat); `edit.loc.plan.{h,o,i}.*`
- * (alignedPlan; `i` zeros), `edit.loc.plan.{q,k,v}.*` ("attend").
+ * (alignedPlan; `i` zeros), `edit.loc.plan.{q,k,v}.*` ("attend"); `edit.loc.refer.words.*` [d, dnD] and
+ * `edit.loc.refer.${l}.*` (alignedRefer).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
+import { crossStack, initCrossStack, type CrossBlockConfig } from "../../nn/cross-block";
 import { constVariable, initLinear, linear, normalVariable, type Params } from "../../nn/layers";
 import { planOn, type EditorConfig } from "./config";
 import { perPatchChange, resampleTokens } from "./edit-map";
@@ -80,7 +89,7 @@ export function initAligned(rng: Rng, c: EditorConfig): Params {
     "edit.loc.out.w": constVariable([c.dnD, c.dnD], 0),
     "edit.loc.out.b": constVariable([c.dnD], 0),
     ...(bilinearWhere(c)
-      ? { ...initLinear(rng.fork("q"), c.d, c.dnD, "edit.loc.q"), ...initLinear(rng.fork("k"), c.dnD, c.dnD, "edit.loc.k"), "edit.loc.gate": constVariable([c.dnD], 0), ...(c.alignedWhat === true ? { "edit.loc.what.w": constVariable([c.d, c.dnD], 0), "edit.loc.what.b": constVariable([c.dnD], 0) } : {}), ...(planOn(c) ? initPlan(rng, c) : {}) }
+      ? { ...initLinear(rng.fork("q"), c.d, c.dnD, "edit.loc.q"), ...initLinear(rng.fork("k"), c.dnD, c.dnD, "edit.loc.k"), "edit.loc.gate": constVariable([c.dnD], 0), ...(c.alignedWhat === true ? { "edit.loc.what.w": constVariable([c.d, c.dnD], 0), "edit.loc.what.b": constVariable([c.dnD], 0) } : {}), ...(planOn(c) ? initPlan(rng, c) : {}), ...(c.alignedRefer !== undefined ? initRefer(rng, c) : {}) }
       : initLinear(rng.fork("where"), c.dnD, 1, "edit.loc.where")),
   };
 }
@@ -94,6 +103,31 @@ function initPlan(rng: Rng, c: EditorConfig): Params {
     "edit.loc.plan.i.b": constVariable([c.dnD], 0),
     ...(c.alignedPlan === "attend" ? { ...initLinear(rng.fork("plan-q"), c.dnD, c.dnD, "edit.loc.plan.q"), ...initLinear(rng.fork("plan-k"), c.d, c.dnD, "edit.loc.plan.k"), ...initLinear(rng.fork("plan-v"), c.d, c.dnD, "edit.loc.plan.v") } : {}),
   };
+}
+
+/** The referring decoder's layers: patches of width dnD over the instruction's words, brought to dnD. */
+export function referConfig(c: Pick<EditorConfig, "dnD" | "dnHeads" | "dnFF">): CrossBlockConfig {
+  return { dModel: c.dnD, nHeads: c.dnHeads, dFF: c.dnFF, modulated: false };
+}
+
+function initRefer(rng: Rng, c: EditorConfig): Params {
+  return { ...initLinear(rng.fork("refer-words"), c.d, c.dnD, "edit.loc.refer.words"), ...initCrossStack(rng.fork("refer"), referConfig(c), c.alignedRefer!, "edit.loc.refer") };
+}
+
+/** Whether the editor needs the instruction's words (an attending plan or a referring decoder). */
+export function readsWords(c: Pick<EditorConfig, "alignedPlan" | "alignedRefer">): boolean {
+  return c.alignedPlan === "attend" || c.alignedRefer !== undefined;
+}
+
+/**
+ * The referring decoder: the patch states z [B, N, dnD] self-attend and cross-attend to the instruction's words
+ * (Lin_rw(w) [B, L, dnD], padding masked) in `alignedRefer` pre-LN blocks -> [B, N, dnD]. Call inside tf.tidy.
+ */
+function refer(p: Params, c: EditorConfig, z: tf.Tensor3D, words: InstructionWords): tf.Tensor3D {
+  const [B, N] = z.shape;
+  const L = words.mask.shape[1];
+  const mask = tf.tile(tf.reshape(tf.mul(tf.sub(1, words.mask), -1e9), [B, 1, 1, L]), [1, 1, N, 1]) as tf.Tensor4D; // [B, 1, N, L]
+  return crossStack(z, linear(words.states, p, "edit.loc.refer.words") as tf.Tensor3D, p, referConfig(c), c.alignedRefer!, "edit.loc.refer", { contextMask: mask }).hidden;
 }
 
 /** Whether the editor's where head is the bilinear one. */
@@ -131,11 +165,13 @@ export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3
   }
   if (imgStates === undefined || imgStates.shape[0] !== B) throw new Error(`aligned: the bilinear where head needs the [IMG] states of the ${B} items`);
   const imgMean = tf.mean(imgStates, 1) as tf.Tensor2D; // [B, d]
+  if (readsWords(c) && (words === undefined || words.states.shape[0] !== B)) throw new Error(`aligned: this editor reads the instruction's words (alignedPlan "attend" or alignedRefer); pass those of the ${B} items`);
+  const zr = c.alignedRefer !== undefined ? refer(p, c, z, words!) : z; // [B, N, dnD] the patches after the referring decoder
   const q = linear(imgMean, p, "edit.loc.q") as tf.Tensor2D; // [B, dnD]
-  const k = linear(z, p, "edit.loc.k") as tf.Tensor3D; // [B, N, dnD]
+  const k = linear(zr, p, "edit.loc.k") as tf.Tensor3D; // [B, N, dnD]
   const where = tf.div(tf.squeeze(tf.matMul(k, tf.expandDims(q, 2)), [2]), Math.sqrt(c.dnD)) as tf.Tensor2D; // [B, N]
   const gated = c.alignedWhat === true ? tf.add(p["edit.loc.gate"], tf.expandDims(linear(imgMean, p, "edit.loc.what"), 1)) : p["edit.loc.gate"]; // [B, 1, dnD] or [dnD]
-  const plan = planOn(c) ? editPlan(p, c, z, imgMean, words) : undefined; // [B, N, 3]
+  const plan = planOn(c) ? editPlan(p, c, zr, imgMean, words) : undefined; // [B, N, 3]
   const spatial = tf.add(out, tf.mul(tf.expandDims(tf.sigmoid(where), 2), gateVector(p, gated, plan))) as tf.Tensor3D; // [B, N, dnD]
   return { spatial, where, ungated: out, gated, ...(plan !== undefined ? { plan } : {}) };
 }
@@ -154,8 +190,7 @@ export interface InstructionWords {
 function editPlan(p: Params, c: EditorConfig, z: tf.Tensor3D, imgMean: tf.Tensor2D, words?: InstructionWords): tf.Tensor3D {
   let h: tf.Tensor = tf.add(z, tf.expandDims(linear(imgMean, p, "edit.loc.plan.h"), 1)); // [B, N, dnD]
   if (c.alignedPlan === "attend") {
-    if (words === undefined || words.states.shape[0] !== z.shape[0]) throw new Error(`aligned: the attending edit plan needs the instruction's words of the ${z.shape[0]} items`);
-    h = tf.add(h, planAttention(p, c, z, words).context);
+    h = tf.add(h, planAttention(p, c, z, words!).context);
   }
   return linear(tf.relu(h), p, "edit.loc.plan.o") as tf.Tensor3D;
 }

@@ -99,6 +99,13 @@ export interface EditorConfig {
    * so that configs keep their keys.
    */
   alignedPlan?: boolean | "attend";
+  /**
+   * With the bilinear where head: a referring decoder of this many layers (ours) between the patches and the
+   * where head: the patch states self-attend and cross-attend to the instruction's words, with trainable MLPs
+   * (the MLLM's are frozen in attention tuning), before the where keys and the edit plan read them (aligned.ts).
+   * Optional (absent = off) so that configs keep their keys.
+   */
+  alignedRefer?: number;
 }
 
 const QUICK: EditorConfig = {
@@ -216,6 +223,8 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   if (c.alignedWhat !== undefined && typeof c.alignedWhat !== "boolean") throw new ConfigError(`editor: alignedWhat must be true or false, got ${JSON.stringify(c.alignedWhat)}`);
   if (c.alignedWhat === true && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError("editor: alignedWhat needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
   if (c.alignedPlan !== undefined && typeof c.alignedPlan !== "boolean" && c.alignedPlan !== "attend") throw new ConfigError(`editor: alignedPlan must be true, false or "attend", got ${JSON.stringify(c.alignedPlan)}`);
+  if (c.alignedRefer !== undefined && !(Number.isInteger(c.alignedRefer) && c.alignedRefer >= 1)) throw new ConfigError(`editor: alignedRefer must be a positive number of layers, got ${JSON.stringify(c.alignedRefer)}`);
+  if (c.alignedRefer !== undefined && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError("editor: alignedRefer needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
   if (planOn(c) && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError("editor: alignedPlan needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
   return c;
 }
@@ -232,8 +241,8 @@ export function planOn(c: Pick<EditorConfig, "alignedPlan">): boolean {
  * follows them starts its map from initialisation (train/node.ts).
  */
 export function keyedEditorConfig(c: EditorConfig, textPhase: boolean): EditorConfig {
-  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, ...rest } = c;
-  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan } : {}) } : {};
+  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, alignedRefer, ...rest } = c;
+  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan } : {}), ...(alignedRefer !== undefined ? { alignedRefer } : {}) } : {};
   return { ...rest, ...(editMap === true && !textPhase ? { editMap } : {}), ...(aligned === true && !textPhase ? { aligned, ...where } : {}) };
 }
 

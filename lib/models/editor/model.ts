@@ -25,7 +25,7 @@ import { tuningVarList, type LayerSelector, type TuningMode } from "../../nn/tun
 import { adaptImageTokens, initAdapter } from "./adapter";
 import { checkEditorConfig, imageTokenCount, maxSequence, type EditorConfig } from "./config";
 import { denoise, initDenoiser, type DenoiserInput, type DenoiserResult } from "./denoiser";
-import { alignedSpatial, changedShare, gatedSpatial, initAligned, planLoss, planTargets, whereLoss, type AlignedResult, type InstructionWords } from "./aligned";
+import { alignedSpatial, readsWords, changedShare, gatedSpatial, initAligned, planLoss, planTargets, whereLoss, type AlignedResult, type InstructionWords } from "./aligned";
 import { changedPatches, editMap, initEditMap, mapLoss, type EditMapResult } from "./edit-map";
 import { encodeImages, initEncoder } from "./encoder";
 import { conditionLogits, editHead, initEditHead, initLmHead, type EditHeadResult } from "./heads";
@@ -198,7 +198,7 @@ export function editorCondition(e: Editor, images: tf.Tensor4D | null, layout: B
     const states = tf.slice(mllm.hidden, [0, span.start, 0], [layout.batch, span.end - span.start, e.config.d]) as tf.Tensor3D; // [B, Ni, d]
     map = editMap(p, e.config, edit.tokens, encTokens, states);
   }
-  const aligned = withLoc && encTokens !== null && mllm.loc !== undefined ? alignedSpatial(p, e.config, mllm.loc, encTokens, mllm.img, e.config.alignedPlan === "attend" ? instructionWords(layout, mllm.hidden) : undefined) : null;
+  const aligned = withLoc && encTokens !== null && mllm.loc !== undefined ? alignedSpatial(p, e.config, mllm.loc, encTokens, mllm.img, readsWords(e.config) ? instructionWords(layout, mllm.hidden) : undefined) : null;
   return { mllm, edit, conditionLogits: logits, encoderAttention, map, aligned };
 }
 
