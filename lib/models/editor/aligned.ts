@@ -126,7 +126,7 @@ export function readsWords(c: Pick<EditorConfig, "alignedPlan" | "alignedRefer">
 function refer(p: Params, c: EditorConfig, z: tf.Tensor3D, words: InstructionWords): tf.Tensor3D {
   const [B, N] = z.shape;
   const L = words.mask.shape[1];
-  const mask = tf.tile(tf.reshape(tf.mul(tf.sub(1, words.mask), -1e9), [B, 1, 1, L]), [1, 1, N, 1]) as tf.Tensor4D; // [B, 1, N, L]
+  const mask = tf.tile(tf.reshape(paddingBias(words), [B, 1, 1, L]), [1, 1, N, 1]) as tf.Tensor4D; // [B, 1, N, L]
   return crossStack(z, linear(words.states, p, "edit.loc.refer.words") as tf.Tensor3D, p, referConfig(c), c.alignedRefer!, "edit.loc.refer", { contextMask: mask }).hidden;
 }
 
@@ -182,6 +182,11 @@ export interface InstructionWords {
   mask: tf.Tensor2D;
 }
 
+/** The additive attention bias of the words [B, 1, L]: 0 on a word, -1e9 on padding (both word readers use it). */
+function paddingBias(words: InstructionWords): tf.Tensor3D {
+  return tf.mul(tf.sub(1, tf.expandDims(words.mask, 1)), -1e9) as tf.Tensor3D;
+}
+
 /**
  * The edit plan [B, N, 3] from the patches' z [B, N, dnD] and the mean [IMG] state [B, d]; with "attend", each
  * patch's query Lin_pq(z_n) also reads the instruction's words (softmax over them, padding masked):
@@ -201,7 +206,7 @@ export function planAttention(p: Params, c: Pick<EditorConfig, "dnD">, z: tf.Ten
   const k = linear(words.states, p, "edit.loc.plan.k") as tf.Tensor3D; // [B, L, dnD]
   const v = linear(words.states, p, "edit.loc.plan.v") as tf.Tensor3D; // [B, L, dnD]
   const scores = tf.div(tf.matMul(q, k, false, true), Math.sqrt(c.dnD)); // [B, N, L]
-  const masked = tf.add(scores, tf.mul(tf.sub(1, tf.expandDims(words.mask, 1)), -1e9));
+  const masked = tf.add(scores, paddingBias(words)); // [B, N, L] + [B, 1, L]
   const weights = tf.softmax(masked, -1) as tf.Tensor3D;
   return { weights, context: tf.matMul(weights, v) as tf.Tensor3D };
 }

@@ -221,11 +221,11 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   if (c.aligned !== undefined && typeof c.aligned !== "boolean") throw new ConfigError(`editor: aligned must be true or false, got ${JSON.stringify(c.aligned)}`);
   if (c.alignedWhere !== undefined && c.alignedWhere !== "additive" && c.alignedWhere !== "bilinear") throw new ConfigError(`editor: alignedWhere must be additive or bilinear, got ${JSON.stringify(c.alignedWhere)}`);
   if (c.alignedWhat !== undefined && typeof c.alignedWhat !== "boolean") throw new ConfigError(`editor: alignedWhat must be true or false, got ${JSON.stringify(c.alignedWhat)}`);
-  if (c.alignedWhat === true && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError("editor: alignedWhat needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
   if (c.alignedPlan !== undefined && typeof c.alignedPlan !== "boolean" && c.alignedPlan !== "attend") throw new ConfigError(`editor: alignedPlan must be true, false or "attend", got ${JSON.stringify(c.alignedPlan)}`);
   if (c.alignedRefer !== undefined && !(Number.isInteger(c.alignedRefer) && c.alignedRefer >= 1)) throw new ConfigError(`editor: alignedRefer must be a positive number of layers, got ${JSON.stringify(c.alignedRefer)}`);
-  if (c.alignedRefer !== undefined && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError("editor: alignedRefer needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
-  if (planOn(c) && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError("editor: alignedPlan needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
+  // the options that ride on the bilinear where head, checked in this order
+  const onBilinear: [string, boolean][] = [["alignedWhat", c.alignedWhat === true], ["alignedRefer", c.alignedRefer !== undefined], ["alignedPlan", planOn(c)]];
+  for (const [name, on] of onBilinear) if (on && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError(`editor: ${name} needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')`);
   return c;
 }
 
