@@ -5,7 +5,8 @@
  * last points. A parent is a finished grid node (`grid:stage1@s0`, from the grid cache) or the final
  * weights of a `npm run stage1-locate` run (`locate:<name>`). Asks what a different Stage I does to
  * Stage II when everything else is held fixed. With the aligned [LOC] path, each final editor's where
- * head is read on the benchmark with matched and mismatched instructions (lib/eval/edit-map-probe.ts).
+ * head is read on the benchmark with matched and mismatched instructions (lib/eval/edit-map-probe.ts), per edit
+ * kind and template family, and on as many of its own Stage II training edits (lib/eval/probe-items.ts: fit vs. held out).
  * Resumable: each finished curve is kept in data/generated/curve-cache/<profile>/from/. Writes
  * results/<profile>/<name>.json.
  *
@@ -39,6 +40,13 @@ import { disposeParams, type Params } from "../lib/nn/layers";
 import { fromPretrained } from "../lib/train/checkpoint";
 import { hashJson } from "../lib/train/checkpoint-config";
 import { bootstrapDiffCi } from "../lib/eval/stats";
+import { trainingProbeItems } from "../lib/eval/probe-items";
+import { engineData } from "../lib/models/editor/train/data";
+
+/** A where-probe row as "mass / uniform / top". */
+function rowText(r: MapProbeRow): string {
+  return `${r.mass.toFixed(3)} / ${r.chance.toFixed(3)} / ${r.top.toFixed(3)}`;
+}
 
 const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "where-forcing", "what", "plan", "refer", "seed", "ddim", "name"];
 
@@ -120,7 +128,20 @@ async function main(): Promise<void> {
     parent: string;
     parentId: string;
     curve: Pick<Curve, "row" | "points" | "losses">;
-    where: { matched: MapProbeRow; mismatched: MapProbeRow; gap: { diff: number; lo: number; hi: number }; kinds?: MapProbeRow[]; gate?: ReturnType<typeof gateProbeSummary> } | null;
+    where: {
+      matched: MapProbeRow;
+      mismatched: MapProbeRow;
+      gap: { diff: number; lo: number; hi: number };
+      kinds?: MapProbeRow[];
+      /** Per template family of the benchmark's items. */
+      families?: MapProbeRow[];
+      gate?: ReturnType<typeof gateProbeSummary>;
+      /**
+       * The same probes on as many of the Stage II training edits as the benchmark has items (lib/eval/probe-items.ts):
+       * a head that fits them but not the benchmark overfits; one poor on both underfits.
+       */
+      train?: { kinds: MapProbeRow[]; families: MapProbeRow[]; gate?: ReturnType<typeof gateProbeSummary>; plan?: PlanProbeRow[] };
+    } | null;
     /** The final editor with the truth's where gate, and its object judge minus the editor's own (paired over items), also per edit kind. */
     oracleWhere: { scores: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: { kind: string; n: number; own: number; oracle: number }[] } | null;
     /**
@@ -164,12 +185,23 @@ async function main(): Promise<void> {
           const other = probeWhereHead(e, bench, 32, true); // the same items (those whose truth changes a patch), in the same order
           const ci = bootstrapDiffCi([own.map((x) => x.mass)], [other.map((x) => x.mass)], new Rng(c.seed).fork("where-gap"), 2000);
           const ownRows = mapProbeSummary(own);
-          where = { matched: ownRows[0], mismatched: mapProbeSummary(other)[0], gap: { diff: ownRows[0].mass - mapProbeSummary(other)[0].mass, lo: ci.lo, hi: ci.hi }, kinds: ownRows.slice(1) };
+          where = { matched: ownRows[0], mismatched: mapProbeSummary(other)[0], gap: { diff: ownRows[0].mass - mapProbeSummary(other)[0].mass, lo: ci.lo, hi: ci.hi }, kinds: ownRows.slice(1), families: mapProbeSummary(own, "family").slice(1) };
+          const trainSet = trainingProbeItems(engineData(c.recipe.dataSeed, c.recipe.engineScenes, c.editor.image).edits, bench.items.length, c.editor.image);
+          const trainOwn = probeWhereHead(e, trainSet);
+          where.train = { kinds: mapProbeSummary(trainOwn), families: mapProbeSummary(trainOwn, "family") };
+          console.log(`${spec}: where head per template family, mass on the changed patches / uniform / top patch changed: ${where.families!.map((r) => `${r.kind} (${r.n}) ${r.mass.toFixed(3)} / ${r.chance.toFixed(3)} / ${r.top.toFixed(3)}`).join(", ")}`);
+          console.log(`${spec}: the same on ${trainSet.items.length} of its Stage II training edits: all ${rowText(where.train.kinds[0])}; per family ${where.train.families.slice(1).map((r) => `${r.kind} (${r.n}) ${rowText(r)}`).join(", ")}`);
           console.log(`${spec}: where head per kind, mass on the changed patches / uniform / top patch changed: ${ownRows.slice(1).map((r) => `${r.kind} (${r.n}) ${r.mass.toFixed(3)} / ${r.chance.toFixed(3)} / ${r.top.toFixed(3)}`).join(", ")}`);
           console.log(`${spec}: where head on the changed patches ${where.matched.mass.toFixed(3)} (mismatched instructions ${where.mismatched.mass.toFixed(3)}, difference ${where.gap.diff.toFixed(3)} [95% CI ${where.gap.lo.toFixed(3)}, ${where.gap.hi.toFixed(3)}] paired over ${own.length} items; uniform ${where.matched.chance.toFixed(3)}); top patch changed ${where.matched.top.toFixed(3)} (${where.mismatched.top.toFixed(3)})`);
           if (whereHead === "bilinear") {
             where.gate = gateProbeSummary(probeWhereGate(e, bench));
             console.log(`${spec}: the where gate sigmoid(where) on the changed / unchanged patches, and its share outside: ${where.gate.map((r) => `${r.kind} (${r.n}) ${r.inside.toFixed(3)} / ${r.outside.toFixed(3)} / ${r.spill.toFixed(3)}`).join(", ")}`);
+            where.train!.gate = gateProbeSummary(probeWhereGate(e, trainSet));
+            console.log(`${spec}: the same gate on the training edits: ${where.train!.gate.map((r) => `${r.kind} (${r.n}) ${r.inside.toFixed(3)} / ${r.outside.toFixed(3)} / ${r.spill.toFixed(3)}`).join(", ")}`);
+            if (planOn(e.config)) {
+              where.train!.plan = planProbeSummary(probePlanHead(e, trainSet));
+              console.log(`${spec}: the edit plan's skill on the training edits: ${where.train!.plan.map((r) => `${r.kind} (${r.n}) ${r.skill.toFixed(2)}`).join(", ")}`);
+            }
             const scores = await scoreEditorPoint(whereOracleEditor("oracle where", e, { steps: c.ddimSteps, seed: c.seed }), bench, c.seed);
             const last = curve.points[curve.points.length - 1];
             const gci = bootstrapDiffCi([scores.items], [last.items], new Rng(c.seed).fork("oracle-where"), 2000);

@@ -17,13 +17,15 @@ import { changedPatches } from "../models/editor/edit-map";
 import { editorCondition, editorLayout, type Editor } from "../models/editor/model";
 import { editResidual } from "../models/editor/residual";
 import { imageBatch } from "../models/editor/train/steps";
-import type { Benchmark } from "./benchmark-io";
+import type { ProbeSet } from "./probe-items";
 import { meansByKind } from "./kind-means";
 import { signedAtSize } from "./trained-editor";
 
 export interface MapProbeItem {
   item: string;
   kind: string;
+  /** The item's template family ("none" when it has none). */
+  family: string;
   mass: number;
   chance: number;
   top: number;
@@ -38,7 +40,7 @@ export interface MapProbeRow {
 }
 
 /** The map's localisation per item (batches of `batch`); an error when the editor has no edit map. */
-export function probeEditMap(e: Editor, bench: Pick<Benchmark, "items">, batch = 32): MapProbeItem[] {
+export function probeEditMap(e: Editor, bench: ProbeSet, batch = 32): MapProbeItem[] {
   if (e.config.editMap !== true || !e.imageTokens) throw new Error("probeEditMap: this editor has no edit map (config.editMap off, or no image tokens)");
   return probePatches(e, bench, batch, (c) => tf.mean(c.map!.map, 1) as tf.Tensor2D);
 }
@@ -48,25 +50,27 @@ export function probeEditMap(e: Editor, bench: Pick<Benchmark, "items">, batch =
  * `mismatched`: each item's image read with the instruction of the item half the benchmark away (a control: a head that only
  * finds objects keeps its mass on the changed patches; one that reads the instruction loses it).
  */
-export function probeWhereHead(e: Editor, bench: Pick<Benchmark, "items">, batch = 32, mismatched = false): MapProbeItem[] {
+export function probeWhereHead(e: Editor, bench: ProbeSet, batch = 32, mismatched = false): MapProbeItem[] {
   if (e.config.aligned !== true || !e.imageTokens) throw new Error("probeWhereHead: this editor has no aligned path (config.aligned off, or no image tokens)");
   const n = bench.items.length;
   const instruction = mismatched ? (i: number) => bench.items[(i + Math.floor(n / 2)) % n].instruction : undefined;
   return probePatches(e, bench, batch, (c) => tf.softmax(c.aligned!.where, -1) as tf.Tensor2D, instruction);
 }
 
-function probePatches(e: Editor, bench: Pick<Benchmark, "items">, batch: number, read: (c: ReturnType<typeof editorCondition>) => tf.Tensor2D, instruction?: (i: number) => string): MapProbeItem[] {
-  return patchReads(e, bench, batch, read, instruction).map(({ item, kind, values: m, changed: ch }) => {
+function probePatches(e: Editor, bench: ProbeSet, batch: number, read: (c: ReturnType<typeof editorCondition>) => tf.Tensor2D, instruction?: (i: number) => string): MapProbeItem[] {
+  return patchReads(e, bench, batch, read, instruction).map(({ item, kind, family, values: m, changed: ch }) => {
     const n = ch.reduce((s, x) => s + x, 0);
     const argmax = m.indexOf(Math.max(...m));
-    return { item, kind, mass: m.reduce((s, x, p) => s + x * ch[p], 0), chance: n / ch.length, top: ch[argmax] };
+    return { item, kind, family, mass: m.reduce((s, x, p) => s + x * ch[p], 0), chance: n / ch.length, top: ch[argmax] };
   });
 }
 
 /** Per item whose truth changes a patch: what `read` gives per denoiser patch, and which patches the truth changes (1) [N]. */
-function patchReads(e: Editor, bench: Pick<Benchmark, "items">, batch: number, read: (c: ReturnType<typeof editorCondition>) => tf.Tensor2D, instruction?: (i: number) => string): { item: string; kind: string; values: number[]; changed: number[] }[] {
+type PatchRead = { item: string; kind: string; family: string; values: number[]; changed: number[] };
+
+function patchReads(e: Editor, bench: ProbeSet, batch: number, read: (c: ReturnType<typeof editorCondition>) => tf.Tensor2D, instruction?: (i: number) => string): PatchRead[] {
   const size = e.config.image;
-  const out: { item: string; kind: string; values: number[]; changed: number[] }[] = [];
+  const out: PatchRead[] = [];
   for (let i = 0; i < bench.items.length; i += batch) {
     const items = bench.items.slice(i, i + batch);
     const [mean, changed] = tf.tidy(() => {
@@ -80,7 +84,7 @@ function patchReads(e: Editor, bench: Pick<Benchmark, "items">, batch: number, r
     tf.dispose([mean, changed]);
     items.forEach((it, b) => {
       if (!ch[b].some((x) => x > 0)) return;
-      out.push({ item: it.id, kind: it.kind ?? "none", values: m[b], changed: ch[b] });
+      out.push({ item: it.id, kind: it.kind ?? "none", family: it.family ?? "none", values: m[b], changed: ch[b] });
     });
   }
   return out;
@@ -89,6 +93,7 @@ function patchReads(e: Editor, bench: Pick<Benchmark, "items">, batch: number, r
 export interface GateProbeItem {
   item: string;
   kind: string;
+  family: string;
   /** Mean gate sigmoid(where) over the patches the truth changes. */
   inside: number;
   /** Mean gate over the patches it leaves. */
@@ -101,23 +106,26 @@ export interface GateProbeItem {
  * The bilinear where head's gate sigmoid(where) per item, the value the denoiser reads on each patch: its mean on the
  * changed and on the unchanged patches, and the share of its total that falls outside; an error without the bilinear head.
  */
-export function probeWhereGate(e: Editor, bench: Pick<Benchmark, "items">, batch = 32): GateProbeItem[] {
+export function probeWhereGate(e: Editor, bench: ProbeSet, batch = 32): GateProbeItem[] {
   if (e.config.aligned !== true || e.config.alignedWhere !== "bilinear" || !e.imageTokens) throw new Error("probeWhereGate: this editor has no bilinear where head (config alignedWhere: 'bilinear', image tokens)");
-  return patchReads(e, bench, batch, (c) => tf.sigmoid(c.aligned!.where) as tf.Tensor2D).map(({ item, kind, values, changed }) => {
+  return patchReads(e, bench, batch, (c) => tf.sigmoid(c.aligned!.where) as tf.Tensor2D).map(({ item, kind, family, values, changed }) => {
     const sum = (f: (v: number, p: number) => boolean) => values.reduce((s, v, p) => s + (f(v, p) ? v : 0), 0);
     const nIn = changed.reduce((s, x) => s + (x > 0 ? 1 : 0), 0);
     const total = sum(() => true);
     const out = sum((_, p) => !(changed[p] > 0));
-    return { item, kind, inside: sum((_, p) => changed[p] > 0) / nIn, outside: nIn === changed.length ? Number.NaN : out / (changed.length - nIn), spill: total > 0 ? out / total : Number.NaN };
+    return { item, kind, family, inside: sum((_, p) => changed[p] > 0) / nIn, outside: nIn === changed.length ? Number.NaN : out / (changed.length - nIn), spill: total > 0 ? out / total : Number.NaN };
   });
 }
 
-/** Means per edit kind and over all items ("all" first). */
-export function gateProbeSummary(items: readonly GateProbeItem[]): ({ kind: string; n: number } & Record<"inside" | "outside" | "spill", number>)[] {
-  return meansByKind(items, (x) => x.kind, { inside: (x) => x.inside, outside: (x) => x.outside, spill: (x) => x.spill }, { all: true });
+/** Which field groups a summary's rows: the edit kind (the default) or the template family. */
+export type ProbeGroup = "kind" | "family";
+
+/** Means per edit kind (or family) and over all items ("all" first). */
+export function gateProbeSummary(items: readonly GateProbeItem[], by: ProbeGroup = "kind"): ({ kind: string; n: number } & Record<"inside" | "outside" | "spill", number>)[] {
+  return meansByKind(items, (x) => x[by], { inside: (x) => x.inside, outside: (x) => x.outside, spill: (x) => x.spill }, { all: true });
 }
 
-/** Means per edit kind and over all items ("all" first). */
-export function mapProbeSummary(items: readonly MapProbeItem[]): MapProbeRow[] {
-  return meansByKind(items, (x) => x.kind, { mass: (x) => x.mass, chance: (x) => x.chance, top: (x) => x.top }, { all: true });
+/** Means per edit kind (or family) and over all items ("all" first). */
+export function mapProbeSummary(items: readonly MapProbeItem[], by: ProbeGroup = "kind"): MapProbeRow[] {
+  return meansByKind(items, (x) => x[by], { mass: (x) => x.mass, chance: (x) => x.chance, top: (x) => x.top }, { all: true });
 }

@@ -15,7 +15,7 @@ import { planOn } from "../models/editor/config";
 import { editorCondition, editorLayout, type Editor } from "../models/editor/model";
 import { editResidual } from "../models/editor/residual";
 import { imageBatch } from "../models/editor/train/steps";
-import type { Benchmark } from "./benchmark-io";
+import type { ProbeSet } from "./probe-items";
 import { meansByKind } from "./kind-means";
 import { signedAtSize } from "./trained-editor";
 
@@ -41,7 +41,7 @@ function weightedError(plan: tf.Tensor3D, truth: tf.Tensor3D, share: tf.Tensor2D
 }
 
 /** The plan's error per item (batches of `batch`); an error when the editor predicts no edit plan. */
-export function probePlanHead(e: Editor, bench: Pick<Benchmark, "items">, batch = 32): PlanProbeItem[] {
+export function probePlanHead(e: Editor, bench: ProbeSet, batch = 32): PlanProbeItem[] {
   if (e.config.aligned !== true || !planOn(e.config) || !e.imageTokens) throw new Error("probePlanHead: this editor predicts no edit plan (config alignedPlan off, or no image tokens)");
   const size = e.config.image;
   const out: PlanProbeItem[] = [];

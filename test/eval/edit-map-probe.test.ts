@@ -92,8 +92,12 @@ describe("edit-map probe", () => {
   });
 
   it("the summary: means over all items first, then per kind", () => {
-    const x = (kind: string, mass: number, top: number): MapProbeItem => ({ item: `${kind}${mass}`, kind, mass, chance: 0.1, top });
-    const rows = mapProbeSummary([x("move", 0.5, 1), x("move", 0.3, 0), x("remove", 0.1, 0)]);
+    const x = (kind: string, mass: number, top: number, family = "depth"): MapProbeItem => ({ item: `${kind}${mass}`, kind, family, mass, chance: 0.1, top });
+    const items = [x("move", 0.5, 1), x("move", 0.3, 0, "volume"), x("remove", 0.1, 0)];
+    const rows = mapProbeSummary(items);
     expect(rows.map((r) => [r.kind, r.n, +r.mass.toFixed(4), +r.top.toFixed(4)])).toEqual([["all", 3, 0.3, 0.3333], ["move", 2, 0.4, 0.5], ["remove", 1, 0.1, 0]]);
+    // grouped by template family instead: the same "all" row, then one row per family
+    const families = mapProbeSummary(items, "family");
+    expect(families.map((r) => [r.kind, r.n, +r.mass.toFixed(4)])).toEqual([["all", 3, 0.3], ["depth", 2, 0.3], ["volume", 1, 0.3]]);
   });
 });

@@ -28,6 +28,8 @@ export interface EditExample {
   condition: string;
   /** Edit kind or generic type, for per-kind scores. */
   kind: string;
+  /** The data engine's template family (spatial edits; absent for generic edits). */
+  family?: string;
   spatial: boolean;
 }
 
@@ -122,7 +124,7 @@ export function engineData(seed: number, scenes: number, resolution: number, pro
     const s = buildScene(k, seed, cfg);
     const image = toSigned(s.render.rgb);
     for (const q of s.vqa) vqa.push({ image, prompt: q.text, answer: q.answer, family: q.family, objectMask: objectMask(s.render.mask, q.objects) });
-    for (const e of s.edits) edits.push({ source: image, target: toSigned(e.target.data), instruction: e.text, condition: e.condition, kind: e.kind, spatial: true });
+    for (const e of s.edits) edits.push({ source: image, target: toSigned(e.target.data), instruction: e.text, condition: e.condition, kind: e.kind, family: e.family, spatial: true });
   }
   return { vqa, edits };
 }
