@@ -11,7 +11,10 @@
  * results/<profile>/<name>.json.
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N]
- *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|off] [--refer=N] [--seed=0] [--ddim=10] [--name=stage2-from]
+ *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|off] [--refer=N] [--seed=0] [--ddim=10]
+ *          [--gate-decode=max,top4,top8,top16] [--name=stage2-from]
+ * (with the bilinear head each final editor is also scored with its gate decoded by each rule of --gate-decode on the validation
+ * benchmark, and with the best of them and the default sigmoid on SpatialEval-mini; --gate-decode=sigmoid skips it)
  * (a parent whose aligned path was trained must have been made with the same --where-head)
  * (the profile is SPATIALEDIT_PROFILE; the other settings are its recipe presets)
  */
@@ -24,14 +27,15 @@ import { checkName, projectPath, writeFileAtomic } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
-import { ensureBenchmark } from "../lib/eval/benchmark-generate";
+import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
 import { gateProbeSummary, mapProbeSummary, probeWhereGate, probeWhereHead, type MapProbeRow } from "../lib/eval/edit-map-probe";
 import { cachedGridNodes } from "../lib/eval/grid-models";
 import { checkCurveConfig, finalDifference, finalDifferenceText, pointText, scoreEditorPoint, trainCurve, type Curve, type CurveConfig, type PointScores } from "../lib/eval/learning-curve";
 import type { Benchmark } from "../lib/eval/benchmark-io";
 import { meansByKind, type KindMeanRow } from "../lib/eval/kind-means";
 import { planProbeSummary, probePlanHead, type PlanProbeRow } from "../lib/eval/plan-probe";
-import { whereOracleEditor } from "../lib/eval/trained-editor";
+import { trainedEditor, whereOracleEditor } from "../lib/eval/trained-editor";
+import { parseGateDecode, type GateDecode } from "../lib/models/editor/gate-decode";
 import { checkEditorConfig, editorConfig, planOn } from "../lib/models/editor/config";
 import { disposeEditor } from "../lib/models/editor/model";
 import { editorFromWeights, editorNodeConfig, EDITOR_TRAIN_VERSION } from "../lib/models/editor/train/node";
@@ -48,7 +52,7 @@ function rowText(r: MapProbeRow): string {
   return `${r.mass.toFixed(3)} / ${r.chance.toFixed(3)} / ${r.top.toFixed(3)}`;
 }
 
-const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "where-forcing", "what", "plan", "refer", "seed", "ddim", "name"];
+const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "where-forcing", "what", "plan", "refer", "seed", "ddim", "gate-decode", "name"];
 
 /** A parent's weights and what identifies them (the grid key, or the locate run's config hash). */
 function loadParent(spec: string, profile: string, whereHead: string, referLayers: number): { params: Params; id: string } {
@@ -116,12 +120,14 @@ async function main(): Promise<void> {
   const planFlag = a.plan ?? "off";
   if (planFlag !== "on" && planFlag !== "off" && planFlag !== "attend") throw new Error(`--plan must be on, attend or off, got '${planFlag}'`);
   if (planFlag !== "off" && whereHead !== "bilinear") throw new Error(`--plan=${planFlag} needs --where-head=bilinear (the edit plan rides on the bilinear head's gate)`);
+  const gateRules = (a["gate-decode"] ?? "max,top4,top8,top16").split(",").filter((x) => x !== "" && x !== "sigmoid").map(parseGateDecode);
   const referLayers = intFlag(a, "refer", 0, 0);
   if (referLayers > 0 && whereHead !== "bilinear") throw new Error("--refer=N needs --where-head=bilinear (the referring decoder feeds the bilinear where head)");
   const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(whatFlag === "on" ? { alignedWhat: true } : {}), ...(planFlag !== "off" ? { alignedPlan: planFlag === "attend" ? ("attend" as const) : true } : {}), ...(referLayers > 0 ? { alignedRefer: referLayers } : {}) }) : editorConfig(profile);
   const c: CurveConfig = checkCurveConfig({ editor, recipe, seed: intFlag(a, "seed", 0), variants: ["spatialedit"], evalAt, ddimSteps: intFlag(a, "ddim", 10) });
   const backend = (await initBackend()).name;
   const bench = ensureBenchmark("spatialeval", profile);
+  const validationBench = ensureValidationBenchmark(profile);
   const dir = projectPath(`data/generated/curve-cache/${profile}/from`, true);
   console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : ""}` : ""}${referLayers > 0 ? `, a ${referLayers}-layer referring decoder before the where head` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const runs: {
@@ -156,6 +162,12 @@ async function main(): Promise<void> {
       /** The truth's plan with the editor's own where gate, its object judge minus the editor's own (paired). */
       planOnly: { scores: PointScores; gain: { diff: number; lo: number; hi: number } };
     } | null;
+    /**
+     * The bilinear head's gate decoded by other rules at editing time (lib/models/editor/gate-decode.ts): each rule's object
+     * judge on the validation benchmark, the best one (sigmoid, the default, included) scored on SpatialEval-mini, and its
+     * gain over the editor's own default (paired), per kind. Uses only the editor's own logits.
+     */
+    gateDecode?: { validation: { rule: GateDecode; objectJudge: number }[]; chosen: GateDecode; scores: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: KindMeanRow<"own" | "decoded">[] };
   }[] = [];
   // written after every parent, so a run stopped early leaves the curves it finished
   const save = (difference: ReturnType<typeof finalDifference> | null = null) => writeResult(name, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash }, seed: c.seed, data: { backend, runs, finished: runs.length === parents.length, ...(difference ? { difference } : {}) } });
@@ -176,6 +188,7 @@ async function main(): Promise<void> {
       let where: (typeof runs)[number]["where"] = null;
       let oracleWhere: (typeof runs)[number]["oracleWhere"] = null;
       let oraclePlan: (typeof runs)[number]["oraclePlan"] = null;
+      let gateDecode: (typeof runs)[number]["gateDecode"];
       if (aligned) {
         const weights = fromPretrained(finalDir).params;
         const e = editorFromWeights(editorNodeConfig({ editor: c.editor, recipe: c.recipe, phase: "stage2", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 }), weights);
@@ -209,6 +222,19 @@ async function main(): Promise<void> {
             oracleWhere = { scores, gain: { diff: scores.objectJudge - last.objectJudge, lo: gci.lo, hi: gci.hi }, kinds };
             console.log(`${spec}: with the truth's where gate (oracle-where diagnostic): ${pointText(scores)}; minus the editor's own ${oracleWhere.gain.diff.toFixed(3)} [95% CI ${gci.lo.toFixed(3)}, ${gci.hi.toFixed(3)}] paired over ${scores.items.length} items`);
             console.log(`${spec}: per kind, own / with the truth's gate: ${kinds.map((k) => `${k.kind} (${k.n}) ${k.own.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
+            if (gateRules.length > 0) {
+              const validation: { rule: GateDecode; objectJudge: number }[] = [];
+              for (const rule of ["sigmoid" as const, ...gateRules]) {
+                const v = await scoreEditorPoint(trainedEditor(`gate ${rule}`, e, { steps: c.ddimSteps, seed: c.seed, gate: rule }), validationBench, c.seed);
+                validation.push({ rule, objectJudge: v.objectJudge });
+              }
+              const chosen = validation.reduce((b, x) => (x.objectJudge > b.objectJudge ? x : b)).rule; // the first of equals: sigmoid before the others
+              const decoded = await scoreEditorPoint(trainedEditor(`gate ${chosen}`, e, { steps: c.ddimSteps, seed: c.seed, gate: chosen }), bench, c.seed);
+              const dci = bootstrapDiffCi([decoded.items], [last.items], new Rng(c.seed).fork("gate-decode"), 2000);
+              gateDecode = { validation, chosen, scores: decoded, gain: { diff: decoded.objectJudge - last.objectJudge, lo: dci.lo, hi: dci.hi }, kinds: perKind(bench, { own: last.items, decoded: decoded.items }) };
+              console.log(`${spec}: the gate decoded at editing time, object judge on the validation benchmark: ${validation.map((x) => `${x.rule} ${x.objectJudge.toFixed(3)}`).join(", ")}; chosen ${chosen}, on SpatialEval-mini ${pointText(decoded)}; minus the editor's own ${gateDecode.gain.diff.toFixed(3)} [95% CI ${dci.lo.toFixed(3)}, ${dci.hi.toFixed(3)}]`);
+              console.log(`${spec}: per kind, own / with the gate decoded by ${chosen}: ${gateDecode.kinds.map((k) => `${k.kind} (${k.n}) ${k.own.toFixed(3)} / ${k.decoded.toFixed(3)}`).join(", ")}`);
+            }
             if (planOn(e.config)) {
               const probe = planProbeSummary(probePlanHead(e, bench));
               console.log(`${spec}: the edit plan's error (summed RGB squared error on the changed patches) / keeping the source's / skill: ${probe.map((r) => `${r.kind} (${r.n}) ${r.error.toFixed(3)} / ${r.unchanged.toFixed(3)} / ${r.skill.toFixed(2)}`).join(", ")}`);
@@ -227,7 +253,7 @@ async function main(): Promise<void> {
           disposeEditor(e);
         }
       }
-      runs.push({ parent: spec, parentId: parent.id, curve: { row: `SpatialEdit from ${spec}`, ...curve }, where, oracleWhere, ...(oraclePlan !== null ? { oraclePlan } : {}) });
+      runs.push({ parent: spec, parentId: parent.id, curve: { row: `SpatialEdit from ${spec}`, ...curve }, where, oracleWhere, ...(oraclePlan !== null ? { oraclePlan } : {}), ...(gateDecode !== undefined ? { gateDecode } : {}) });
       save();
     } finally {
       disposeParams(parent.params);

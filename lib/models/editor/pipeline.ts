@@ -12,6 +12,7 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
+import { decodeGate, type GateDecode } from "./gate-decode";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -32,6 +33,11 @@ export interface EditPipelineOptions {
   seed: number;
   /** Also write the language condition with H_lm (greedy). */
   writeCondition: boolean;
+  /**
+   * How an editor with the bilinear where head makes its gate from its where logits (gate-decode.ts); absent means
+   * "sigmoid", the trained default. Ignored where a diagnostic gives the gate (EditExtras.whereGate).
+   */
+  gate?: GateDecode;
 }
 
 export const DEFAULT_EDIT_OPTIONS: EditPipelineOptions = { steps: 10, textScale: 1, imageScale: 1, seed: 0, writeCondition: false };
@@ -93,6 +99,8 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     if (gates.length !== B) throw new Error(`editImages: ${gates.length} where gates for ${B} images`);
     for (const [i, g] of gates.entries()) if (g.length !== N) throw new Error(`editImages: where gate ${i} has ${g.length} values; the denoiser has ${N} patches`);
   }
+  const decode = o.gate ?? "sigmoid";
+  if (decode !== "sigmoid" && (e.config.aligned !== true || e.config.alignedWhere !== "bilinear" || !e.imageTokens)) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the aligned path's bilinear where head (alignedWhere: 'bilinear') and image tokens`);
   const plans = extras.plan;
   if (plans !== undefined) {
     if (!planOn(e.config) || !e.imageTokens) throw new Error("editImages: an edit plan (extras.plan) needs an editor that predicts an edit plan (alignedPlan) and reads the image");
@@ -105,7 +113,8 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const c0 = editorCondition(e, e.imageTokens ? source : null, editorLayout(e, [...instructions]));
     // the diagnostics' gates, and plan (else an edit plan stays the editor's)
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: plans === undefined ? c0.aligned.plan : (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) };
-    const gate = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : plans !== undefined && c0.aligned !== null ? (tf.sigmoid(c0.aligned.where) as tf.Tensor2D) : undefined; // [B, N]
+    const decoded = decode !== "sigmoid" || plans !== undefined;
+    const gate = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : decoded && c0.aligned !== null ? decodeGate(c0.aligned.where, decode) : undefined; // [B, N]
     const c = gate === undefined || c0.aligned === null ? c0 : { ...c0, aligned: { ...c0.aligned, spatial: gatedSpatial(c0.aligned, gate, undefined, plan) } };
     const cond = c.edit.tokens; // [B, L, dnD]
     const spatial = conditionSpatial(c); // [B, N, dnD] with the edit map or the aligned path

@@ -1,0 +1,80 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "../../../lib/backend";
+import { Rng } from "../../../lib/core/rng";
+import { checkEditorConfig, editorConfig } from "../../../lib/models/editor/config";
+import { decodeGate, parseGateDecode } from "../../../lib/models/editor/gate-decode";
+import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
+import { editImages } from "../../../lib/models/editor/pipeline";
+import { engineData } from "../../../lib/models/editor/train/data";
+import { recipeConfig } from "../../../lib/models/editor/train/recipes";
+import { imageBatch } from "../../../lib/models/editor/train/steps";
+import { perturbZeroInit } from "./helpers";
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+describe("gate decoding", () => {
+  // two items, five patches; the second has a tie at its 2nd and 3rd largest logits
+  const where = () => tf.tensor2d([[2, -1, 0.5, -3, 1], [0, 4, 1, 1, -2]]);
+
+  it("sigmoid is the sigmoid; max scales each item's largest gate to 1; top<K> marks the K largest logits (ties all), without leaks", () => {
+    const w = where();
+    const n0 = tf.memory().numTensors;
+    const [s, m, t2, t1] = (["sigmoid", "max", "top2", "top1"] as const).map((r) => decodeGate(w, r));
+    expect(tf.memory().numTensors).toBe(n0 + 4);
+    const sig = (x: number) => 1 / (1 + Math.exp(-x));
+    const sv = s.arraySync();
+    expect(sv[0][2]).toBeCloseTo(sig(0.5), 6);
+    const mv = m.arraySync();
+    expect(mv.map((row) => Math.max(...row))).toEqual([1, 1]);
+    expect(mv[0][4]).toBeCloseTo(sig(1) / sig(2), 6);
+    expect(t2.arraySync()).toEqual([[1, 0, 0, 0, 1], [0, 1, 1, 1, 0]]);
+    expect(t1.arraySync()).toEqual([[1, 0, 0, 0, 0], [0, 1, 0, 0, 0]]);
+    tf.dispose([w, s, m, t2, t1]);
+  });
+
+  it("bad rules are clear errors", () => {
+    expect(parseGateDecode("top8")).toBe("top8");
+    for (const bad of ["top0", "top", "top-1", "Top8", "soft", ""]) expect(() => parseGateDecode(bad)).toThrow(`gate decoding must be sigmoid, max or top<K> (K a positive integer, e.g. top8), got '${bad}'`);
+    const w = where();
+    expect(() => decodeGate(w, "top6")).toThrow("decodeGate: top6 asks for 6 patches; the denoiser has 5");
+    w.dispose();
+  });
+
+  it("the pipeline: 'sigmoid' edits as without the option; top<N> over all N patches edits as a given gate of ones; an editor without the bilinear head refuses", () => {
+    const plain = editorConfig("tiny");
+    const bil = checkEditorConfig({ ...plain, aligned: true, alignedWhere: "bilinear" });
+    const N = (bil.image / bil.dnPatch) ** 2;
+    const edits = engineData(recipeConfig("tiny").dataSeed, 3, bil.image).edits.slice(0, 2);
+    const sources = edits.map((x) => x.source);
+    const instructions = edits.map((x) => x.instruction);
+    const e = createEditor(bil, new Rng(8));
+    perturbZeroInit(e, 8);
+    (editorParams(e)["edit.loc.gate"] as tf.Variable).assign(tf.tensor1d(new Rng(10).normalArray(bil.dnD, 0, 0.5))); // zero at the start: the gate would carry nothing
+    try {
+      const base = editImages(e, sources, instructions, { steps: 2 });
+      const same = editImages(e, sources, instructions, { steps: 2, gate: "sigmoid" });
+      const all = editImages(e, sources, instructions, { steps: 2, gate: `top${N}` });
+      const ones = editImages(e, sources, instructions, { steps: 2 }, { whereGate: sources.map(() => new Float32Array(N).fill(1)) });
+      const maxed = editImages(e, sources, instructions, { steps: 2, gate: "max" });
+      const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+      expect(maxDiff(same.images[0], base.images[0])).toBe(0);
+      expect(maxDiff(all.images[1], ones.images[1])).toBeLessThan(1e-5);
+      expect(maxDiff(maxed.images[0], base.images[0])).toBeGreaterThan(1e-4); // the gate reaches the denoiser
+      // the logits the rule reads are the editor's own
+      const top1 = tf.tidy(() => decodeGate(editorCondition(e, imageBatch(sources, bil.image), editorLayout(e, instructions)).aligned!.where, "top1").arraySync());
+      const viaGate = editImages(e, sources, instructions, { steps: 2 }, { whereGate: top1.map((r) => Float32Array.from(r)) });
+      expect(maxDiff(editImages(e, sources, instructions, { steps: 2, gate: "top1" }).images[0], viaGate.images[0])).toBeLessThan(1e-5);
+    } finally {
+      disposeEditor(e);
+    }
+    const p = createEditor(plain, new Rng(8));
+    try {
+      expect(() => editImages(p, sources, instructions, { steps: 2, gate: "max" })).toThrow("editImages: gate decoding 'max' needs an editor with the aligned path's bilinear where head (alignedWhere: 'bilinear') and image tokens");
+    } finally {
+      disposeEditor(p);
+    }
+  });
+});
