@@ -44,12 +44,17 @@ import { disposeParams, type Params } from "../lib/nn/layers";
 import { fromPretrained } from "../lib/train/checkpoint";
 import { hashJson } from "../lib/train/checkpoint-config";
 import { bootstrapDiffCi } from "../lib/eval/stats";
-import { trainingProbeItems } from "../lib/eval/probe-items";
+import { trainingProbeItems, type ProbeSet } from "../lib/eval/probe-items";
 import { engineData } from "../lib/models/editor/train/data";
 
-/** A where-probe row as "mass / uniform / top". */
+/** A where-probe row as "kind (n) mass / uniform / top". */
 function rowText(r: MapProbeRow): string {
-  return `${r.mass.toFixed(3)} / ${r.chance.toFixed(3)} / ${r.top.toFixed(3)}`;
+  return `${r.kind} (${r.n}) ${r.mass.toFixed(3)} / ${r.chance.toFixed(3)} / ${r.top.toFixed(3)}`;
+}
+
+/** A gate-probe row as "kind (n) inside / outside / spill". */
+function gateText(r: ReturnType<typeof gateProbeSummary>[number]): string {
+  return `${r.kind} (${r.n}) ${r.inside.toFixed(3)} / ${r.outside.toFixed(3)} / ${r.spill.toFixed(3)}`;
 }
 
 const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "where-forcing", "what", "plan", "refer", "seed", "ddim", "gate-decode", "name"];
@@ -127,7 +132,10 @@ async function main(): Promise<void> {
   const c: CurveConfig = checkCurveConfig({ editor, recipe, seed: intFlag(a, "seed", 0), variants: ["spatialedit"], evalAt, ddimSteps: intFlag(a, "ddim", 10) });
   const backend = (await initBackend()).name;
   const bench = ensureBenchmark("spatialeval", profile);
-  const validationBench = ensureValidationBenchmark(profile);
+  const validationBench = aligned && whereHead === "bilinear" && gateRules.length > 0 ? ensureValidationBenchmark(profile) : null;
+  // the Stage II training edits the fit probes read: made once, for every parent (the same data seed and scenes)
+  let trainSet: ProbeSet | null = null;
+  const trainingEdits = () => (trainSet ??= trainingProbeItems(engineData(c.recipe.dataSeed, c.recipe.engineScenes, c.editor.image).edits, bench.items.length, c.editor.image));
   const dir = projectPath(`data/generated/curve-cache/${profile}/from`, true);
   console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : ""}` : ""}${referLayers > 0 ? `, a ${referLayers}-layer referring decoder before the where head` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const runs: {
@@ -198,22 +206,23 @@ async function main(): Promise<void> {
           const other = probeWhereHead(e, bench, 32, true); // the same items (those whose truth changes a patch), in the same order
           const ci = bootstrapDiffCi([own.map((x) => x.mass)], [other.map((x) => x.mass)], new Rng(c.seed).fork("where-gap"), 2000);
           const ownRows = mapProbeSummary(own);
-          where = { matched: ownRows[0], mismatched: mapProbeSummary(other)[0], gap: { diff: ownRows[0].mass - mapProbeSummary(other)[0].mass, lo: ci.lo, hi: ci.hi }, kinds: ownRows.slice(1), families: mapProbeSummary(own, "family").slice(1) };
-          const trainSet = trainingProbeItems(engineData(c.recipe.dataSeed, c.recipe.engineScenes, c.editor.image).edits, bench.items.length, c.editor.image);
-          const trainOwn = probeWhereHead(e, trainSet);
+          const otherAll = mapProbeSummary(other)[0];
+          where = { matched: ownRows[0], mismatched: otherAll, gap: { diff: ownRows[0].mass - otherAll.mass, lo: ci.lo, hi: ci.hi }, kinds: ownRows.slice(1), families: mapProbeSummary(own, "family").slice(1) };
+          const train = trainingEdits();
+          const trainOwn = probeWhereHead(e, train);
           where.train = { kinds: mapProbeSummary(trainOwn), families: mapProbeSummary(trainOwn, "family") };
-          console.log(`${spec}: where head per template family, mass on the changed patches / uniform / top patch changed: ${where.families!.map((r) => `${r.kind} (${r.n}) ${r.mass.toFixed(3)} / ${r.chance.toFixed(3)} / ${r.top.toFixed(3)}`).join(", ")}`);
-          console.log(`${spec}: the same on ${trainSet.items.length} of its Stage II training edits: all ${rowText(where.train.kinds[0])}; per family ${where.train.families.slice(1).map((r) => `${r.kind} (${r.n}) ${rowText(r)}`).join(", ")}`);
-          console.log(`${spec}: where head per kind, mass on the changed patches / uniform / top patch changed: ${ownRows.slice(1).map((r) => `${r.kind} (${r.n}) ${r.mass.toFixed(3)} / ${r.chance.toFixed(3)} / ${r.top.toFixed(3)}`).join(", ")}`);
+          console.log(`${spec}: where head per template family, mass on the changed patches / uniform / top patch changed: ${where.families!.map(rowText).join(", ")}`);
+          console.log(`${spec}: the same on ${train.items.length} of its Stage II training edits: ${rowText(where.train.kinds[0])}; per family ${where.train.families.slice(1).map(rowText).join(", ")}`);
+          console.log(`${spec}: where head per kind, mass on the changed patches / uniform / top patch changed: ${ownRows.slice(1).map(rowText).join(", ")}`);
           console.log(`${spec}: where head on the changed patches ${where.matched.mass.toFixed(3)} (mismatched instructions ${where.mismatched.mass.toFixed(3)}, difference ${where.gap.diff.toFixed(3)} [95% CI ${where.gap.lo.toFixed(3)}, ${where.gap.hi.toFixed(3)}] paired over ${own.length} items; uniform ${where.matched.chance.toFixed(3)}); top patch changed ${where.matched.top.toFixed(3)} (${where.mismatched.top.toFixed(3)})`);
           if (whereHead === "bilinear") {
             where.gate = gateProbeSummary(probeWhereGate(e, bench));
-            console.log(`${spec}: the where gate sigmoid(where) on the changed / unchanged patches, and its share outside: ${where.gate.map((r) => `${r.kind} (${r.n}) ${r.inside.toFixed(3)} / ${r.outside.toFixed(3)} / ${r.spill.toFixed(3)}`).join(", ")}`);
-            where.train!.gate = gateProbeSummary(probeWhereGate(e, trainSet));
-            console.log(`${spec}: the same gate on the training edits: ${where.train!.gate.map((r) => `${r.kind} (${r.n}) ${r.inside.toFixed(3)} / ${r.outside.toFixed(3)} / ${r.spill.toFixed(3)}`).join(", ")}`);
+            console.log(`${spec}: the where gate sigmoid(where) on the changed / unchanged patches, and its share outside: ${where.gate.map(gateText).join(", ")}`);
+            where.train.gate = gateProbeSummary(probeWhereGate(e, train));
+            console.log(`${spec}: the same gate on the training edits: ${where.train.gate.map(gateText).join(", ")}`);
             if (planOn(e.config)) {
-              where.train!.plan = planProbeSummary(probePlanHead(e, trainSet));
-              console.log(`${spec}: the edit plan's skill on the training edits: ${where.train!.plan.map((r) => `${r.kind} (${r.n}) ${r.skill.toFixed(2)}`).join(", ")}`);
+              where.train.plan = planProbeSummary(probePlanHead(e, train));
+              console.log(`${spec}: the edit plan's skill on the training edits: ${where.train.plan.map((r) => `${r.kind} (${r.n}) ${r.skill.toFixed(2)}`).join(", ")}`);
             }
             const scores = await scoreEditorPoint(whereOracleEditor("oracle where", e, { steps: c.ddimSteps, seed: c.seed }), bench, c.seed);
             const last = curve.points[curve.points.length - 1];
@@ -222,7 +231,7 @@ async function main(): Promise<void> {
             oracleWhere = { scores, gain: { diff: scores.objectJudge - last.objectJudge, lo: gci.lo, hi: gci.hi }, kinds };
             console.log(`${spec}: with the truth's where gate (oracle-where diagnostic): ${pointText(scores)}; minus the editor's own ${oracleWhere.gain.diff.toFixed(3)} [95% CI ${gci.lo.toFixed(3)}, ${gci.hi.toFixed(3)}] paired over ${scores.items.length} items`);
             console.log(`${spec}: per kind, own / with the truth's gate: ${kinds.map((k) => `${k.kind} (${k.n}) ${k.own.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
-            if (gateRules.length > 0) {
+            if (validationBench !== null) {
               const validation: { rule: GateDecode; objectJudge: number }[] = [];
               for (const rule of ["sigmoid" as const, ...gateRules]) {
                 const v = await scoreEditorPoint(trainedEditor(`gate ${rule}`, e, { steps: c.ddimSteps, seed: c.seed, gate: rule }), validationBench, c.seed);

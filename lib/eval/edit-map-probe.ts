@@ -13,6 +13,7 @@
  * with the edit map's.
  */
 import * as tf from "@tensorflow/tfjs";
+import { hasWhereGate } from "../models/editor/aligned";
 import { changedPatches } from "../models/editor/edit-map";
 import { editorCondition, editorLayout, type Editor } from "../models/editor/model";
 import { editResidual } from "../models/editor/residual";
@@ -107,7 +108,7 @@ export interface GateProbeItem {
  * changed and on the unchanged patches, and the share of its total that falls outside; an error without the bilinear head.
  */
 export function probeWhereGate(e: Editor, bench: ProbeSet, batch = 32): GateProbeItem[] {
-  if (e.config.aligned !== true || e.config.alignedWhere !== "bilinear" || !e.imageTokens) throw new Error("probeWhereGate: this editor has no bilinear where head (config alignedWhere: 'bilinear', image tokens)");
+  if (!hasWhereGate(e.config, e.imageTokens)) throw new Error("probeWhereGate: this editor has no bilinear where head (config alignedWhere: 'bilinear', image tokens)");
   return patchReads(e, bench, batch, (c) => tf.sigmoid(c.aligned!.where) as tf.Tensor2D).map(({ item, kind, family, values, changed }) => {
     const sum = (f: (v: number, p: number) => boolean) => values.reduce((s, v, p) => s + (f(v, p) ? v : 0), 0);
     const nIn = changed.reduce((s, x) => s + (x > 0 ? 1 : 0), 0);

@@ -135,6 +135,11 @@ export function bilinearWhere(c: Pick<EditorConfig, "alignedWhere">): boolean {
   return c.alignedWhere === "bilinear";
 }
 
+/** Whether an editor has a where gate the denoiser reads: the aligned path with the bilinear head, and image tokens. */
+export function hasWhereGate(c: Pick<EditorConfig, "aligned" | "alignedWhere">, imageTokens: boolean): boolean {
+  return c.aligned === true && bilinearWhere(c) && imageTokens;
+}
+
 export interface AlignedResult {
   /** The condition placed on the denoiser's patches [B, N, dnD] (its `spatial` input). */
   spatial: tf.Tensor3D;

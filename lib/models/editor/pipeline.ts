@@ -16,7 +16,7 @@ import { decodeGate, type GateDecode } from "./gate-decode";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
-import { gatedSpatial } from "./aligned";
+import { gatedSpatial, hasWhereGate } from "./aligned";
 import { conditionSpatial, editorCondition, editorDenoise, editorLayout, editorParams, type Editor } from "./model";
 import { guidanceBranches } from "./denoiser";
 import { planOn, type EditorConfig } from "./config";
@@ -95,12 +95,12 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   const N = (size / e.config.dnPatch) ** 2;
   const gates = extras.whereGate;
   if (gates !== undefined) {
-    if (e.config.aligned !== true || e.config.alignedWhere !== "bilinear" || !e.imageTokens) throw new Error("editImages: whereGate needs an editor with the aligned path's bilinear where head (alignedWhere: 'bilinear') and image tokens");
+    if (!hasWhereGate(e.config, e.imageTokens)) throw new Error("editImages: whereGate needs an editor with the aligned path's bilinear where head (alignedWhere: 'bilinear') and image tokens");
     if (gates.length !== B) throw new Error(`editImages: ${gates.length} where gates for ${B} images`);
     for (const [i, g] of gates.entries()) if (g.length !== N) throw new Error(`editImages: where gate ${i} has ${g.length} values; the denoiser has ${N} patches`);
   }
   const decode = o.gate ?? "sigmoid";
-  if (decode !== "sigmoid" && (e.config.aligned !== true || e.config.alignedWhere !== "bilinear" || !e.imageTokens)) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the aligned path's bilinear where head (alignedWhere: 'bilinear') and image tokens`);
+  if (decode !== "sigmoid" && !hasWhereGate(e.config, e.imageTokens)) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the aligned path's bilinear where head (alignedWhere: 'bilinear') and image tokens`);
   const plans = extras.plan;
   if (plans !== undefined) {
     if (!planOn(e.config) || !e.imageTokens) throw new Error("editImages: an edit plan (extras.plan) needs an editor that predicts an edit plan (alignedPlan) and reads the image");
