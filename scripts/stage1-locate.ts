@@ -14,9 +14,11 @@
  *
  * `--where-head=bilinear` makes that head match each patch against a query from the [IMG] states (aligned.ts);
  * `--refer=N` puts an N-layer referring decoder (the patches over the question's words) before it (editor config alignedRefer).
+ * `--edit-share=S` draws that share of each batch from the same scenes' spatial edits read as text (recipe stage1EditShare:
+ * the instruction -> the language condition, and the where head taught the pixels each edit changes).
  *
  * Usage: npm run stage1-locate -- [--base=base@s0] [--steps=4000] [--every=1000] [--mode=attention] [--ground=0] [--where=0]
- *          [--where-head=additive|bilinear] [--refer=N] [--name=stage1-locate]
+ *          [--where-head=additive|bilinear] [--refer=N] [--edit-share=0] [--name=stage1-locate]
  * (the profile is SPATIALEDIT_PROFILE)
  */
 import { initBackend } from "../lib/backend/select";
@@ -41,6 +43,8 @@ import { Rng } from "../lib/core/rng";
 import { bootstrapDiffCi } from "../lib/eval/stats";
 import { probeQuestionWhere, whereProbeSummary, type WhereProbeSummary } from "../lib/eval/where-probe";
 import type { VqaItem } from "../lib/eval/vqa";
+import { trainingProbeItems, type ProbeSet } from "../lib/eval/probe-items";
+import { engineData } from "../lib/models/editor/train/data";
 
 interface WherePoint {
   /** The where head on the held-out questions (own question vs. another question of the scene). */
@@ -50,17 +54,19 @@ interface WherePoint {
   /** On SpatialEval-mini's edits ("all" row): the changed patches' mass with matched and mismatched instructions. */
   edits: MapProbeRow;
   editsMismatched: MapProbeRow;
+  /** With `--edit-share`: the same on as many of the Stage I training edits (lib/eval/probe-items.ts), to tell underfitting from overfitting. */
+  editsTrain?: MapProbeRow;
 }
 
-function wherePoint(e: Editor, vqa: readonly VqaItem[], bench: Benchmark, batch: number): WherePoint {
+function wherePoint(e: Editor, vqa: readonly VqaItem[], bench: Benchmark, batch: number, train: ProbeSet | null): WherePoint {
   const items = probeQuestionWhere(e, vqa, batch);
   const ci = bootstrapDiffCi([items.map((x) => x.mass)], [items.map((x) => x.otherMass)], new Rng(0).fork("where-probe"), 2000);
   const questions = whereProbeSummary(items);
-  return { questions, questionDiff: { diff: questions.mass - questions.otherMass, lo: ci.lo, hi: ci.hi }, edits: mapProbeSummary(probeWhereHead(e, bench, batch))[0], editsMismatched: mapProbeSummary(probeWhereHead(e, bench, batch, true))[0] };
+  return { questions, questionDiff: { diff: questions.mass - questions.otherMass, lo: ci.lo, hi: ci.hi }, edits: mapProbeSummary(probeWhereHead(e, bench, batch))[0], editsMismatched: mapProbeSummary(probeWhereHead(e, bench, batch, true))[0], ...(train ? { editsTrain: mapProbeSummary(probeWhereHead(e, train, batch))[0] } : {}) };
 }
 
 async function main(): Promise<void> {
-  const a = parseFlags(process.argv.slice(2), ["base", "steps", "every", "mode", "ground", "where", "where-head", "refer", "name"]);
+  const a = parseFlags(process.argv.slice(2), ["base", "steps", "every", "mode", "ground", "where", "where-head", "refer", "edit-share", "name"]);
   const profile = currentProfile();
   const name = checkName(a.name ?? "stage1-locate", "result");
   const baseId = a.base ?? "base@s0";
@@ -76,6 +82,8 @@ async function main(): Promise<void> {
   if (whereHead !== "additive" && where === 0) throw new Error("--where-head needs --where=W > 0 (the head belongs to the aligned path that --where adds)");
   const referLayers = intFlag(a, "refer", 0, 0);
   if (referLayers > 0 && whereHead !== "bilinear") throw new Error("--refer=N needs --where-head=bilinear (the referring decoder feeds the bilinear where head)");
+  const editShare = numFlag(a, "edit-share", 0);
+  if (!(editShare >= 0 && editShare < 1)) throw new Error(`--edit-share must be in [0, 1), got '${a["edit-share"]}'`);
   if (!(TUNING_MODES as readonly string[]).includes(mode)) throw new Error(`--mode must be one of ${TUNING_MODES.join(", ")}, got '${mode}'`);
   const backend = (await initBackend()).name;
   const node = cachedGridNodes(profile, [baseId], { recordsDir: null })[baseId];
@@ -84,7 +92,7 @@ async function main(): Promise<void> {
   if (node.dir === null) throw new Error(`${baseId} has no checkpoint folder`); // cannot happen: records are not read here
   const parent = fromPretrained(node.dir);
   const base = editorNodeConfig(parent.meta.config as EditorNodeConfig);
-  const config = editorNodeConfig({ ...base, ...(where > 0 ? { editor: { ...base.editor, aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(referLayers > 0 ? { alignedRefer: referLayers } : {}) } } : {}), phase: "stage1", mode, recipe: { ...base.recipe, stage1Steps: steps, ...(ground > 0 ? { groundLossWeight: ground } : {}), ...(where > 0 ? { stage1WhereLossWeight: where } : {}) } });
+  const config = editorNodeConfig({ ...base, ...(where > 0 ? { editor: { ...base.editor, aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(referLayers > 0 ? { alignedRefer: referLayers } : {}) } } : {}), phase: "stage1", mode, recipe: { ...base.recipe, stage1Steps: steps, ...(ground > 0 ? { groundLossWeight: ground } : {}), ...(where > 0 ? { stage1WhereLossWeight: where } : {}), ...(editShare > 0 ? { stage1EditShare: editShare } : {}) } });
   const seed = Number(baseId.split("@s")[1] ?? 0);
   const task = editorPhaseTask(config, seed, parent.params, null);
   for (const v of Object.values(parent.params)) v.dispose();
@@ -92,20 +100,21 @@ async function main(): Promise<void> {
   const vqa = spatialVqaItems(scenes, config.editor.image, profile);
   const items = locateItems(vqa);
   const bench = where > 0 ? ensureBenchmark("spatialeval", profile) : null;
+  const trainEdits = bench !== null && editShare > 0 ? trainingProbeItems(engineData(config.recipe.dataSeed, config.recipe.engineScenes, config.editor.image).edits, bench.items.length, config.editor.image) : null;
   const points: (LocateScores & { step: number; trainSeconds: number; grounding: GroundProbe; where?: WherePoint })[] = [];
-  console.log(`backend ${backend}; profile ${profile}; Stage I (${mode}${ground > 0 ? `, grounding loss ${ground}` : ""}${where > 0 ? `, aligned path with a${whereHead === "bilinear" ? " bilinear" : "n additive"} where head${referLayers > 0 ? ` after a ${referLayers}-layer referring decoder` : ""}, where loss ${where}` : ""}) from ${baseId} for ${steps} steps at batch ${config.recipe.batch}; locate probe on ${items.length} held-out questions every ${every} steps`);
+  console.log(`backend ${backend}; profile ${profile}; Stage I (${mode}${ground > 0 ? `, grounding loss ${ground}` : ""}${where > 0 ? `, aligned path with a${whereHead === "bilinear" ? " bilinear" : "n additive"} where head${referLayers > 0 ? ` after a ${referLayers}-layer referring decoder` : ""}, where loss ${where}` : ""}${editShare > 0 ? `, ${editShare} of each batch spatial edits read as text` : ""}) from ${baseId} for ${steps} steps at batch ${config.recipe.batch}; locate probe on ${items.length} held-out questions every ${every} steps`);
   // written after every point, so a run stopped early leaves the points it reached
-  const save = () => writeResult(name, { config: { base: baseId, baseKey: node.key, steps, every, mode, ground, where, editor: config.editor, recipe: config.recipe }, seed, data: { backend, points, finished: points.at(-1)?.step === steps } });
+  const save = () => writeResult(name, { config: { base: baseId, baseKey: node.key, steps, every, mode, ground, where, editShare, editor: config.editor, recipe: config.recipe }, seed, data: { backend, points, finished: points.at(-1)?.step === steps } });
   await trainPhaseSteps(task, steps, {
     label: "stage1",
     after: async (step, s) => {
       if (step % every !== 0 && step !== steps) return;
       const sc = (await probeLocate(task.editor, items, batch)).scores;
       const grounding = probeGrounding(task.editor, vqa, batch);
-      const wp = bench === null ? undefined : wherePoint(task.editor, vqa, bench, batch);
+      const wp = bench === null ? undefined : wherePoint(task.editor, vqa, bench, batch, trainEdits);
       points.push({ step, trainSeconds: s, ...sc, grounding, ...(wp ? { where: wp } : {}) });
       save();
-      if (wp) console.log(`step ${step}: where head on the question's objects ${wp.questions.mass.toFixed(3)} (read with another question of the scene ${wp.questions.otherMass.toFixed(3)}, difference ${wp.questionDiff.diff.toFixed(3)} [95% CI ${wp.questionDiff.lo.toFixed(3)}, ${wp.questionDiff.hi.toFixed(3)}]; uniform ${wp.questions.chance.toFixed(3)}; top patch ${wp.questions.top.toFixed(3)} vs ${wp.questions.otherTop.toFixed(3)}; n ${wp.questions.n}); on SpatialEval-mini's changed patches ${wp.edits.mass.toFixed(3)} (mismatched instructions ${wp.editsMismatched.mass.toFixed(3)}, uniform ${wp.edits.chance.toFixed(3)}, n ${wp.edits.n})`);
+      if (wp) console.log(`step ${step}: where head on the question's objects ${wp.questions.mass.toFixed(3)} (read with another question of the scene ${wp.questions.otherMass.toFixed(3)}, difference ${wp.questionDiff.diff.toFixed(3)} [95% CI ${wp.questionDiff.lo.toFixed(3)}, ${wp.questionDiff.hi.toFixed(3)}]; uniform ${wp.questions.chance.toFixed(3)}; top patch ${wp.questions.top.toFixed(3)} vs ${wp.questions.otherTop.toFixed(3)}; n ${wp.questions.n}); on SpatialEval-mini's changed patches ${wp.edits.mass.toFixed(3)} (mismatched instructions ${wp.editsMismatched.mass.toFixed(3)}, uniform ${wp.edits.chance.toFixed(3)}, n ${wp.edits.n})${wp.editsTrain ? `; on as many training edits ${wp.editsTrain.mass.toFixed(3)} (uniform ${wp.editsTrain.chance.toFixed(3)})` : ""}`);
       console.log(`step ${step}: region ${sc.regionAccuracy.toFixed(3)} (constant guess ${sc.majorityRegion.toFixed(3)}), point error ${sc.meanError.toFixed(3)} (constant guess ${sc.constantError.toFixed(3)}), readable ${sc.readable}/${sc.n}; [IMG] attention on the question's objects per layer ${grounding.perLayer.map((m) => m.toFixed(3)).join(" / ")} (uniform ${grounding.uniform.toFixed(3)}, ${grounding.n} questions); ${s.toFixed(0)} s of training`);
     },
   });

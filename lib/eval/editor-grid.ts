@@ -98,8 +98,8 @@ export function editorGrid(profile: string, seeds: number[] = EDITOR_GRID_SEEDS[
       // base and Stage I read no Stage II field: their keys do not change with the Stage II budget or loss
       // (and fields added later are left out of a key while off, so cached nodes are still served)
       const text = phase === "base" || phase === "stage1";
-      // the grounding loss and Stage I's where loss are Stage I's alone: no other phase's key carries them
-      const own = phase === "stage1" ? full : { ...full, groundLossWeight: 0, stage1WhereLossWeight: 0 };
+      // the grounding loss, Stage I's where loss and its edit share are Stage I's alone: no other phase's key carries them
+      const own = phase === "stage1" ? full : { ...full, groundLossWeight: 0, stage1WhereLossWeight: 0, stage1EditShare: 0 };
       const recipe = text ? textPhaseRecipe(own) : keyedRecipe(own);
       const config = editorNodeConfig({ editor: keyedEditorConfig(editor, text), recipe, phase, mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 50, ...over });
       nodes.push({ id: `${id}@s${seed}`, kind: `editor-${phase}`, config, seed, dataManifestHash: phaseDataHash(config), version: EDITOR_TRAIN_VERSION, ...(parent ? { parent: `${parent}@s${seed}` } : {}) });

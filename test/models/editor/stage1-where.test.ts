@@ -3,10 +3,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
 import { editorGrid } from "../../../lib/eval/editor-grid";
-import { questionWhereTargets, whereLoss } from "../../../lib/models/editor/aligned";
+import { changedShare, questionWhereTargets, whereLoss } from "../../../lib/models/editor/aligned";
 import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
-import { engineData, type TextExample } from "../../../lib/models/editor/train/data";
+import { changedMask, editTextExamples, engineData, type TextExample } from "../../../lib/models/editor/train/data";
+import { editResidual } from "../../../lib/models/editor/residual";
 import { editorPhaseTask, type EditorNodeConfig } from "../../../lib/models/editor/train/node";
 import { keyedRecipe, recipeConfig, textPhaseRecipe } from "../../../lib/models/editor/train/recipes";
 import { imageBatch, textLoss } from "../../../lib/models/editor/train/steps";
@@ -154,5 +155,62 @@ describe("the bilinear where head", () => {
     expect(keyedEditorConfig(bil, false).alignedWhere).toBe("bilinear");
     expect("alignedWhere" in keyedEditorConfig(bil, true)).toBe(false);
     expect(() => checkEditorConfig({ ...plainCfg, aligned: true, alignedWhere: "cubic" as never })).toThrow('editor: alignedWhere must be additive or bilinear, got "cubic"');
+  });
+});
+
+describe("Stage I on spatial edits read as text (stage1EditShare)", () => {
+  const edits = engineData(rc.dataSeed, 2, cfg.image).edits.slice(0, 4);
+
+  it("the changed-pixel mask gives the where targets Stage II gives (changedShare), pixel for pixel; mismatched sizes are an error", () => {
+    const masks = edits.map((x) => changedMask(x.source, x.target));
+    expect(masks.some((m) => m.some((v) => v === 1))).toBe(true);
+    const fromMask = questionWhereTargets(masks, cfg).target;
+    const fromR0 = scoped(() => changedShare(editResidual(imageBatch(edits.map((x) => x.target), cfg.image), imageBatch(edits.map((x) => x.source), cfg.image)), cfg.dnPatch).dataSync() as Float32Array);
+    expect(Array.from(fromMask)).toEqual(Array.from(fromR0).map((v) => Math.fround(v)));
+    // a one-step change is below the rule's threshold, three steps above it
+    const s = new Float32Array([0, 0, 0, 0, 0, 0]);
+    const t = new Float32Array([2 / 127.5, 0, 0, 0, 0, -3 / 127.5]);
+    expect(Array.from(changedMask(s, t))).toEqual([0, 1]);
+    expect(() => changedMask(s, new Float32Array(3))).toThrow("changedMask: source (6 values) and target (3) must be images of the same size");
+  });
+
+  it("edits as text: the source with the instruction, the condition as the answer, the changed pixels as the mask", () => {
+    const t = editTextExamples(edits);
+    expect(t.map((x) => x.prompt)).toEqual(edits.map((x) => x.instruction));
+    expect(t.map((x) => x.answer)).toEqual(edits.map((x) => x.condition));
+    expect(t[0].image).toBe(edits[0].source);
+    expect(t[0].family).toBe(edits[0].family);
+    expect(Array.from(t[1].objectMask!)).toEqual(Array.from(changedMask(edits[1].source, edits[1].target)));
+  });
+
+  it("a Stage I task with edits in its batches trains differently; a share that leaves no edit or no question is an error; keys absent while 0", async () => {
+    const base = createEditor(plainCfg, new Rng(5));
+    const node = (share: number): EditorNodeConfig => ({ editor: cfg, recipe: textPhaseRecipe({ ...rc, stage1WhereLossWeight: 1, stage1EditShare: share }), phase: "stage1", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 });
+    const losses = async (share: number) => {
+      const task = editorPhaseTask(node(share), 0, editorParams(base), null);
+      const l = [await task.step(0), await task.step(1)];
+      task.dispose();
+      return l;
+    };
+    try {
+      const off = await losses(0);
+      const on = await losses(0.5);
+      expect(on[0]).not.toBeCloseTo(off[0], 4);
+      expect(await losses(0.5)).toEqual(on);
+      // tiny's batch is 4: a share of 0.1 rounds to no edit
+      expect(() => editorPhaseTask(node(0.1), 0, editorParams(base), null)).toThrow("editor node: stage1EditShare 0.1 of a batch of 4 leaves 0 edits; it must give at least one edit and one question");
+    } finally {
+      disposeEditor(base);
+    }
+    expect("stage1EditShare" in textPhaseRecipe(rc)).toBe(false);
+    expect("stage1EditShare" in keyedRecipe({ ...rc, stage1EditShare: 0 })).toBe(false);
+    expect(textPhaseRecipe({ ...rc, stage1EditShare: 0.25 }).stage1EditShare).toBe(0.25);
+    expect(() => recipeConfig("tiny", { stage1EditShare: 1 })).toThrow("editor recipes: stage1EditShare must be in [0, 1) (Stage I keeps some VQA in every batch), got 1");
+    const keys = (s: number) => Object.fromEntries(keyGrid(editorGrid("tiny", [0], { stage1EditShare: s })).map((n) => [n.id, n.key]));
+    const off = keys(0);
+    const on = keys(0.5);
+    expect(on["base@s0"]).toBe(off["base@s0"]);
+    expect(on["stage1@s0"]).not.toBe(off["stage1@s0"]);
+    expect(on["wo-s1@s0"]).toBe(off["wo-s1@s0"]);
   });
 });

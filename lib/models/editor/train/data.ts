@@ -11,6 +11,7 @@
  * training seed (lib/data/seeds.ts), so no benchmark scene is ever trained on.
  */
 import { Rng } from "../../../core/rng";
+import { CHANGED_RESIDUAL } from "../losses";
 import { dataEngineConfig, genericConfig } from "../../../data/config";
 import { buildScene } from "../../../data/generate";
 import { genericUnit } from "../../../data/generic";
@@ -111,6 +112,29 @@ export function objectMask(mask: Int32Array, ids: readonly number[]): Uint8Array
   const out = new Uint8Array(mask.length);
   for (let i = 0; i < mask.length; i++) if (ids.includes(mask[i])) out[i] = 1;
   return out;
+}
+
+/**
+ * [H*W] 1 where the edit changes the pixel, else 0: some channel of the residual (target - source) / 2
+ * beyond CHANGED_RESIDUAL (losses.ts changedPixels, the rule of Stage II's where targets), compared in
+ * 8-bit steps so that rounding cannot flip a pixel. Images [H*W*3] in [-1, 1] of the same size.
+ */
+export function changedMask(source: Float32Array, target: Float32Array): Uint8Array {
+  if (source.length !== target.length || source.length % 3 !== 0) throw new Error(`changedMask: source (${source.length} values) and target (${target.length}) must be images of the same size`);
+  const out = new Uint8Array(source.length / 3);
+  const steps = Math.round(CHANGED_RESIDUAL * 255); // r0 = (t - s) / 2 changes by 1/255 per 8-bit step
+  for (let p = 0; p < out.length; p++) {
+    for (let ch = 0; ch < 3; ch++) if (Math.round(Math.abs(target[3 * p + ch] - source[3 * p + ch]) * 127.5) > steps) out[p] = 1;
+  }
+  return out;
+}
+
+/**
+ * Spatial edits read as text examples (Stage I's `stage1EditShare`): the source image with the edit
+ * instruction, the language condition as the answer, the pixels the edit changes as the object mask.
+ */
+export function editTextExamples(edits: readonly EditExample[]): TextExample[] {
+  return edits.map((x) => ({ image: x.source, prompt: x.instruction, answer: x.condition, family: x.family ?? x.kind, objectMask: changedMask(x.source, x.target) }));
 }
 
 /** The data engine's spatial VQA pairs and spatial edit records of `scenes` scenes (oracle perception). */

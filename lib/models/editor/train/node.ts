@@ -18,7 +18,7 @@ import { checkEditorConfig, type EditorConfig } from "../config";
 import { bilinearWhere, isAlignedParam } from "../aligned";
 import { isEditMapParam } from "../edit-map";
 import { createEditor, disposeEditor, editorParams, editorTunable, fitsEditor, type Editor } from "../model";
-import { captionData, engineData, genericEditData } from "./data";
+import { captionData, editTextExamples, engineData, genericEditData } from "./data";
 import type { RecipeConfig, TextPhaseRecipe } from "./recipes";
 import { drawBatch, editorScheduler, editStepLoss, textLoss } from "./steps";
 
@@ -154,13 +154,20 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
     return out;
   };
   if (c.phase === "base" || c.phase === "stage1") {
-    const all = c.phase === "base" ? captionData(r.dataSeed, r.captionScenes, size) : engineData(r.dataSeed, r.engineScenes, size).vqa;
+    const engine = c.phase === "stage1" ? engineData(r.dataSeed, r.engineScenes, size) : null;
+    const all = engine === null ? captionData(r.dataSeed, r.captionScenes, size) : engine.vqa;
     const text = fitting(all, (x) => [x.prompt, x.answer], "text examples");
+    // Stage I with stage1EditShare: that share of each batch is the same scenes' spatial edits, read as text
+    const editShare = c.phase === "stage1" ? (r.stage1EditShare ?? 0) : 0;
+    const nEdit = Math.round(editShare * r.batch);
+    if (editShare > 0 && (nEdit < 1 || nEdit >= r.batch)) throw new Error(`editor node: stage1EditShare ${editShare} of a batch of ${r.batch} leaves ${nEdit} edits; it must give at least one edit and one question`);
+    const editText = nEdit > 0 && engine !== null ? fitting(editTextExamples(engine.edits), (x) => [x.prompt, x.answer], "edits read as text") : [];
     // only Stage I grounds (base pre-training's captions name no single object)
     const gw = c.phase === "stage1" ? (r.groundLossWeight ?? 0) : 0;
     const ww = c.phase === "stage1" ? (r.stage1WhereLossWeight ?? 0) : 0;
     if (ww > 0 && (c.editor.aligned !== true || !c.imageTokens)) throw new Error("editor node: stage1WhereLossWeight needs Stage I's editor to have the aligned path (editor.aligned) and image tokens");
-    step = () => trainStep(optimizer, () => textLoss(e, drawBatch(text, r.batch, data), gw, ww), {}, vars);
+    const batch = () => (nEdit > 0 ? [...drawBatch(text, r.batch - nEdit, data), ...drawBatch(editText, nEdit, data)] : drawBatch(text, r.batch, data));
+    step = () => trainStep(optimizer, () => textLoss(e, batch(), gw, ww), {}, vars);
   } else {
     const all =
       c.phase === "stage2" ? engineData(r.dataSeed, r.engineScenes, size).edits
