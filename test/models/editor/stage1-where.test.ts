@@ -4,12 +4,12 @@ import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
 import { editorGrid } from "../../../lib/eval/editor-grid";
 import { changedShare, questionWhereTargets, whereLoss } from "../../../lib/models/editor/aligned";
-import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
-import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
+import { checkEditorConfig, editorConfig, keyedEditorConfig, type EditorConfig } from "../../../lib/models/editor/config";
+import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams, type Editor } from "../../../lib/models/editor/model";
 import { changedMask, editTextExamples, engineData, type TextExample } from "../../../lib/models/editor/train/data";
 import { editResidual } from "../../../lib/models/editor/residual";
 import { editorPhaseTask, type EditorNodeConfig } from "../../../lib/models/editor/train/node";
-import { keyedRecipe, recipeConfig, textPhaseRecipe } from "../../../lib/models/editor/train/recipes";
+import { keyedRecipe, recipeConfig, textPhaseRecipe, type RecipeConfig } from "../../../lib/models/editor/train/recipes";
 import { imageBatch, textLoss } from "../../../lib/models/editor/train/steps";
 import { keyGrid } from "../../../lib/train/grid/node";
 import { scoped } from "./helpers";
@@ -21,6 +21,29 @@ beforeAll(async () => {
 const plainCfg = editorConfig("tiny");
 const cfg = checkEditorConfig({ ...plainCfg, aligned: true });
 const rc = recipeConfig("tiny");
+
+/** A Stage I node on tiny's recipe with `recipe` over it. */
+function stage1Node(editor: EditorConfig, recipe: Partial<RecipeConfig>): EditorNodeConfig {
+  return { editor, recipe: textPhaseRecipe({ ...rc, ...recipe }), phase: "stage1", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 };
+}
+
+/** Setting `on` changes the grid key of Stage I, and not those of base or of Stage II without Stage I (tiny, seed 0). */
+function expectStage1KeyOnly(on: Partial<RecipeConfig>): void {
+  const keys = (over: Partial<RecipeConfig>) => Object.fromEntries(keyGrid(editorGrid("tiny", [0], over)).map((n) => [n.id, n.key]));
+  const off = keys({});
+  const set = keys(on);
+  expect(set["base@s0"]).toBe(off["base@s0"]);
+  expect(set["stage1@s0"]).not.toBe(off["stage1@s0"]);
+  expect(set["wo-s1@s0"]).toBe(off["wo-s1@s0"]);
+}
+
+/** The losses of the first two steps of `node`'s task from `parent`'s weights. */
+async function twoSteps(node: EditorNodeConfig, parent: Editor): Promise<number[]> {
+  const task = editorPhaseTask(node, 0, editorParams(parent), null);
+  const l = [await task.step(0), await task.step(1)];
+  task.dispose();
+  return l;
+}
 
 describe("the where loss with item weights", () => {
   it("weights [1, 0] give the first item's loss; no weights the mean over items; a wrong weight count is an error", () => {
@@ -90,13 +113,8 @@ describe("Stage I's where loss", () => {
 
   it("a Stage I task with it trains differently from one without; an editor without the path is an error", async () => {
     const base = createEditor(plainCfg, new Rng(5));
-    const node = (where: number, editor = cfg): EditorNodeConfig => ({ editor, recipe: textPhaseRecipe({ ...rc, stage1WhereLossWeight: where }), phase: "stage1", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 });
-    const losses = async (where: number) => {
-      const task = editorPhaseTask(node(where), 0, editorParams(base), null);
-      const l = [await task.step(0), await task.step(1)];
-      task.dispose();
-      return l;
-    };
+    const node = (where: number, editor = cfg) => stage1Node(editor, { stage1WhereLossWeight: where });
+    const losses = (where: number) => twoSteps(node(where), base);
     try {
       expect((await losses(1))[0]).toBeGreaterThan((await losses(0))[0]);
       expect(() => editorPhaseTask(node(1, plainCfg), 0, editorParams(base), null)).toThrow("editor node: stage1WhereLossWeight needs Stage I's editor to have the aligned path (editor.aligned) and image tokens");
@@ -110,12 +128,7 @@ describe("Stage I's where loss", () => {
     expect("stage1WhereLossWeight" in keyedRecipe({ ...rc, stage1WhereLossWeight: 0 })).toBe(false);
     expect(textPhaseRecipe({ ...rc, stage1WhereLossWeight: 0.5 }).stage1WhereLossWeight).toBe(0.5);
     expect(() => recipeConfig("tiny", { stage1WhereLossWeight: -1 })).toThrow("editor recipes: stage1WhereLossWeight must be a finite number >= 0, got -1");
-    const keys = (w: number) => Object.fromEntries(keyGrid(editorGrid("tiny", [0], { stage1WhereLossWeight: w })).map((n) => [n.id, n.key]));
-    const off = keys(0);
-    const on = keys(1);
-    expect(on["base@s0"]).toBe(off["base@s0"]);
-    expect(on["stage1@s0"]).not.toBe(off["stage1@s0"]);
-    expect(on["wo-s1@s0"]).toBe(off["wo-s1@s0"]);
+    expectStage1KeyOnly({ stage1WhereLossWeight: 1 });
   });
 });
 
@@ -185,13 +198,8 @@ describe("Stage I on spatial edits read as text (stage1EditShare)", () => {
 
   it("a Stage I task with edits in its batches trains differently; a share that leaves no edit or no question is an error; keys absent while 0", async () => {
     const base = createEditor(plainCfg, new Rng(5));
-    const node = (share: number): EditorNodeConfig => ({ editor: cfg, recipe: textPhaseRecipe({ ...rc, stage1WhereLossWeight: 1, stage1EditShare: share }), phase: "stage1", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 });
-    const losses = async (share: number) => {
-      const task = editorPhaseTask(node(share), 0, editorParams(base), null);
-      const l = [await task.step(0), await task.step(1)];
-      task.dispose();
-      return l;
-    };
+    const node = (share: number) => stage1Node(cfg, { stage1WhereLossWeight: 1, stage1EditShare: share });
+    const losses = (share: number) => twoSteps(node(share), base);
     try {
       const off = await losses(0);
       const on = await losses(0.5);
@@ -206,11 +214,6 @@ describe("Stage I on spatial edits read as text (stage1EditShare)", () => {
     expect("stage1EditShare" in keyedRecipe({ ...rc, stage1EditShare: 0 })).toBe(false);
     expect(textPhaseRecipe({ ...rc, stage1EditShare: 0.25 }).stage1EditShare).toBe(0.25);
     expect(() => recipeConfig("tiny", { stage1EditShare: 1 })).toThrow("editor recipes: stage1EditShare must be in [0, 1) (Stage I keeps some VQA in every batch), got 1");
-    const keys = (s: number) => Object.fromEntries(keyGrid(editorGrid("tiny", [0], { stage1EditShare: s })).map((n) => [n.id, n.key]));
-    const off = keys(0);
-    const on = keys(0.5);
-    expect(on["base@s0"]).toBe(off["base@s0"]);
-    expect(on["stage1@s0"]).not.toBe(off["stage1@s0"]);
-    expect(on["wo-s1@s0"]).toBe(off["wo-s1@s0"]);
+    expectStage1KeyOnly({ stage1EditShare: 0.5 });
   });
 });
