@@ -43,8 +43,7 @@ import { Rng } from "../lib/core/rng";
 import { bootstrapDiffCi } from "../lib/eval/stats";
 import { probeQuestionWhere, whereProbeSummary, type WhereProbeSummary } from "../lib/eval/where-probe";
 import type { VqaItem } from "../lib/eval/vqa";
-import { trainingProbeItems, type ProbeSet } from "../lib/eval/probe-items";
-import { engineData } from "../lib/models/editor/train/data";
+import { engineTrainingProbeItems, type ProbeSet } from "../lib/eval/probe-items";
 
 interface WherePoint {
   /** The where head on the held-out questions (own question vs. another question of the scene). */
@@ -100,7 +99,7 @@ async function main(): Promise<void> {
   const vqa = spatialVqaItems(scenes, config.editor.image, profile);
   const items = locateItems(vqa);
   const bench = where > 0 ? ensureBenchmark("spatialeval", profile) : null;
-  const trainEdits = bench !== null && editShare > 0 ? trainingProbeItems(engineData(config.recipe.dataSeed, config.recipe.engineScenes, config.editor.image).edits, bench.items.length, config.editor.image) : null;
+  const trainEdits = bench !== null && editShare > 0 ? engineTrainingProbeItems(config.recipe, config.editor.image, bench.items.length) : null;
   const points: (LocateScores & { step: number; trainSeconds: number; grounding: GroundProbe; where?: WherePoint })[] = [];
   console.log(`backend ${backend}; profile ${profile}; Stage I (${mode}${ground > 0 ? `, grounding loss ${ground}` : ""}${where > 0 ? `, aligned path with a${whereHead === "bilinear" ? " bilinear" : "n additive"} where head${referLayers > 0 ? ` after a ${referLayers}-layer referring decoder` : ""}, where loss ${where}` : ""}${editShare > 0 ? `, ${editShare} of each batch spatial edits read as text` : ""}) from ${baseId} for ${steps} steps at batch ${config.recipe.batch}; locate probe on ${items.length} held-out questions every ${every} steps`);
   // written after every point, so a run stopped early leaves the points it reached

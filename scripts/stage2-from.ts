@@ -44,8 +44,7 @@ import { disposeParams, type Params } from "../lib/nn/layers";
 import { fromPretrained } from "../lib/train/checkpoint";
 import { hashJson } from "../lib/train/checkpoint-config";
 import { bootstrapDiffCi } from "../lib/eval/stats";
-import { trainingProbeItems, type ProbeSet } from "../lib/eval/probe-items";
-import { engineData } from "../lib/models/editor/train/data";
+import { engineTrainingProbeItems, type ProbeSet } from "../lib/eval/probe-items";
 
 /** A where-probe row as "kind (n) mass / uniform / top". */
 function rowText(r: MapProbeRow): string {
@@ -135,7 +134,7 @@ async function main(): Promise<void> {
   const validationBench = aligned && whereHead === "bilinear" && gateRules.length > 0 ? ensureValidationBenchmark(profile) : null;
   // the Stage II training edits the fit probes read: made once, for every parent (the same data seed and scenes)
   let trainSet: ProbeSet | null = null;
-  const trainingEdits = () => (trainSet ??= trainingProbeItems(engineData(c.recipe.dataSeed, c.recipe.engineScenes, c.editor.image).edits, bench.items.length, c.editor.image));
+  const trainingEdits = () => (trainSet ??= engineTrainingProbeItems(c.recipe, c.editor.image, bench.items.length));
   const dir = projectPath(`data/generated/curve-cache/${profile}/from`, true);
   console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : ""}` : ""}${referLayers > 0 ? `, a ${referLayers}-layer referring decoder before the where head` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const runs: {

@@ -6,7 +6,8 @@
  * held-out scenes (overfitting: good on the training edits only).
  */
 import type { EditExample } from "../models/editor/train/data";
-import { toBytes } from "../models/editor/train/data";
+import { engineData, toBytes } from "../models/editor/train/data";
+import type { RecipeConfig } from "../models/editor/train/recipes";
 import type { BenchmarkItem } from "./benchmark-io";
 
 /** What a probe reads of an edit: a benchmark item, or a training edit as one. */
@@ -37,4 +38,12 @@ export function trainingProbeItems(edits: readonly EditExample[], n: number, siz
     items.push({ id: `train-${i}`, kind: e.kind, family: e.family ?? null, instruction: e.instruction, source: image(e.source, "source", i), truth: image(e.target, "target", i) });
   }
   return { items };
+}
+
+/**
+ * `n` of the data engine's spatial training edits of a recipe (its data seed and scene count; the edits
+ * Stage II trains on, and Stage I with `stage1EditShare`) as probe items, `size` x `size` images.
+ */
+export function engineTrainingProbeItems(recipe: Pick<RecipeConfig, "dataSeed" | "engineScenes">, size: number, n: number): ProbeSet {
+  return trainingProbeItems(engineData(recipe.dataSeed, recipe.engineScenes, size).edits, n, size);
 }

@@ -174,7 +174,7 @@ describe("the bilinear where head", () => {
 describe("Stage I on spatial edits read as text (stage1EditShare)", () => {
   const edits = engineData(rc.dataSeed, 2, cfg.image).edits.slice(0, 4);
 
-  it("the changed-pixel mask gives the where targets Stage II gives (changedShare), pixel for pixel; mismatched sizes are an error", () => {
+  it("the changed-pixel mask gives the where targets Stage II gives (changedShare) on these edits; mismatched sizes are an error", () => {
     const masks = edits.map((x) => changedMask(x.source, x.target));
     expect(masks.some((m) => m.some((v) => v === 1))).toBe(true);
     const fromMask = questionWhereTargets(masks, cfg).target;
