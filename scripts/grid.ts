@@ -31,7 +31,7 @@ import { runNode } from "../lib/train/grid/run-node";
 import { inlineRunner, processRunner, PROGRESS_PREFIX } from "../lib/train/grid/runners";
 import { runGrid } from "../lib/train/grid/scheduler";
 import { registerToyGrid } from "../lib/train/grid/toy";
-import { editorGridReport, registerEditorGrid, stage1GridSummary, stage2GridSummary } from "../lib/eval/editor-grid";
+import { editorGridReport, layerGridSummary, registerEditorGrid, stage1GridSummary, stage2GridSummary } from "../lib/eval/editor-grid";
 import { exportGridRecords, GridRecords, gridRecordsDir } from "../lib/eval/grid-records";
 import { writeResult } from "../lib/core/results";
 
@@ -144,12 +144,14 @@ async function main(): Promise<number> {
     const report = editorGridReport(nodes, cache, new GridRecords(gridRecordsDir(a.profile)));
     const stage1 = stage1GridSummary(report.vqa);
     const stage2 = stage2GridSummary(report.evaluations);
+    const layers = layerGridSummary(report.evaluations);
     // per-item scores stay in the cache and the committed records (notebook 06 reads them); the file keeps the means
     const evaluations = report.evaluations.map(({ items: _items, ...e }) => e);
-    const file = writeResult("editor-grid", { config: { grid: a.grid, profile: a.profile, nodes: nodes.map((n) => ({ id: n.id, key: n.key, kind: n.kind, parent: n.parent ?? null })) }, seed: [...new Set(nodes.map((n) => n.seed))], data: { ...report, evaluations, stage1, stage2 } });
+    const file = writeResult("editor-grid", { config: { grid: a.grid, profile: a.profile, nodes: nodes.map((n) => ({ id: n.id, key: n.key, kind: n.kind, parent: n.parent ?? null })) }, seed: [...new Set(nodes.map((n) => n.seed))], data: { ...report, evaluations, stage1, stage2, layers } });
     for (const v of report.vqa) console.log(`${v.id.padEnd(24)} ${v.row.padEnd(28)} held-out VQA ${v.score.overall.acc.toFixed(3)} [${v.score.overall.lo.toFixed(3)}, ${v.score.overall.hi.toFixed(3)}] (n ${v.score.overall.n})`);
     if (stage1) console.log(`Stage I, seeds ${stage1.seeds.join(", ")}:\n${stage1.conclusion}`);
     if (stage2) console.log(`Stage II on SpatialEval-mini (object judge):\n${stage2.text}`);
+    if (layers) console.log(layers.text);
     for (const e of report.evaluations) console.log(`${e.id.padEnd(24)} ${e.row.padEnd(28)} ${Object.entries(e.metrics).map(([k, v]) => `${k} ${v.mean.toFixed(3)} (n ${v.n})`).join(", ")}`);
     console.log(`${report.training.length} training nodes finished, ${report.fromRecords.length} nodes read from committed records, ${report.missing.length} nodes in neither; written to ${file}`);
     return 0;

@@ -91,6 +91,23 @@ export function checkShallowLocalises(perItem: readonly (readonly number[])[], r
 /** Per-item values of a metric for each restricted variant (the same items in the same order). */
 export type VariantItems = Record<"shallow" | "middle" | "deep", readonly number[]>;
 
+/** One evaluation's per-item scores at one seed (an `EvalRun`, or an evaluation of the grid's report). */
+export interface SeededItems {
+  seed: number;
+  items: readonly { item: string; metrics: Record<string, number> }[];
+}
+
+/**
+ * Per-item values of `metric` for the three restricted variants, paired: an item enters (keyed by
+ * seed and item) only where every variant has a finite value for it, in the shallow variant's order.
+ */
+export function alignedVariantItems(runs: Record<"shallow" | "middle" | "deep", readonly SeededItems[]>, metric: string): VariantItems {
+  const perItem = (rs: readonly SeededItems[]) => new Map(rs.flatMap((r) => r.items.filter((it) => Number.isFinite(it.metrics[metric])).map((it) => [`${r.seed}|${it.item}`, it.metrics[metric]] as [string, number])));
+  const maps = { shallow: perItem(runs.shallow), middle: perItem(runs.middle), deep: perItem(runs.deep) };
+  const keys = [...maps.shallow.keys()].filter((k) => maps.middle.has(k) && maps.deep.has(k));
+  return { shallow: keys.map((k) => maps.shallow.get(k)!), middle: keys.map((k) => maps.middle.get(k)!), deep: keys.map((k) => maps.deep.get(k)!) };
+}
+
 /** R2 (background error, lower is better, middle should win) and R3 (edit-region error, deep should win). */
 export function checkRegionReadings(background: VariantItems, region: VariantItems, rng: Rng, resamples = 1000): ReadingCheck[] {
   const r2 = [pairedPart("middle", "shallow", background.middle, background.shallow, true, rng.fork("R2"), resamples), pairedPart("middle", "deep", background.middle, background.deep, true, rng.fork("R2"), resamples)];

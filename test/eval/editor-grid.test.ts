@@ -4,7 +4,7 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend";
-import { editorGrid, editorGridReport, registerEditorGrid, STAGE1_PAIRS, stage1GridSummary, stage2GridSummary, VARIANT_ROWS, VQA_ROWS } from "../../lib/eval/editor-grid";
+import { editorGrid, editorGridReport, layerGridSummary, registerEditorGrid, STAGE1_PAIRS, stage1GridSummary, stage2GridSummary, VARIANT_ROWS, VQA_ROWS } from "../../lib/eval/editor-grid";
 import { GridCache } from "../../lib/train/grid/cache";
 import { keyGrid } from "../../lib/train/grid/node";
 import { inlineRunner } from "../../lib/train/grid/runners";
@@ -113,6 +113,36 @@ describe("the editor's grid", () => {
     expect(noCommon.text).toContain("SpatialEdit > InsPix2Pix: not measured (no seed that both have finished).");
     expect(stage2GridSummary([])).toBeNull();
     expect(() => stage2GridSummary([{ ...evalOf(VARIANT_ROWS.spatialedit, 0, high), items: [] }])).toThrow(`stage2GridSummary: evaluation '${VARIANT_ROWS.spatialedit}@s0' has no per-item scores`);
+  });
+
+  it("tests Appendix O's R2 and R3 from the per-layer evaluations at the seeds that have all three, and the verdicts flip with the numbers", () => {
+    type Evals = Parameters<typeof layerGridSummary>[0];
+    const n = 40;
+    const evalOf = (part: string, seed: number, background: number, region: number): Evals[number] => ({
+      id: `eval-${part}@s${seed}`,
+      row: VARIANT_ROWS[part],
+      seed,
+      benchmark: "spatialeval",
+      metrics: { "object judge": { mean: 0.01, n }, "L1 (background)": { mean: background, n }, "L1 (edit region)": { mean: region, n } },
+      items: Array.from({ length: n }, (_, i) => ({ item: `i${i}`, type: "perception", metrics: { "L1 (background)": background + (i % 5) / 1000, "L1 (edit region)": region + (i % 3) / 1000 } })),
+    });
+    // the paper's reading: middle keeps the background best, deep renders the edit best; seed 2 lacks the deep variant
+    const paperLike: Evals = [0, 1].flatMap((s) => [evalOf("shallow", s, 0.2, 0.5), evalOf("middle", s, 0.1, 0.5), evalOf("deep", s, 0.2, 0.3), evalOf("spatialedit", s, 0.15, 0.4)]);
+    paperLike.push(evalOf("shallow", 2, 0.9, 0.9), evalOf("middle", 2, 0.9, 0.9), { ...evalOf("deep", 2, 0.2, 0.3), benchmark: "general" });
+    const holds = layerGridSummary(paperLike, 300)!;
+    expect(holds.seeds).toEqual([0, 1]);
+    expect(holds.items).toBe(2 * n);
+    expect(holds.readings.map((r) => `${r.reading} ${r.verdict}`)).toEqual(["R2 holds", "R3 holds"]);
+    expect(holds.means.map((m) => m.variant)).toEqual(["shallow layers", "middle layers", "deep layers", "all layers (SpatialEdit)"]);
+    expect(holds.means[1].m["L1 (background)"]).toBeCloseTo(0.1, 12);
+    expect(holds.text).toContain("Appendix O from the evaluations at seeds 0, 1 (80 paired items; R1 needs the trained weights: notebook 07):");
+    expect(holds.text).toContain("**R2** (middle layers handle the background");
+    expect(holds.text).toContain("lowest background L1: middle layers (0.1000)");
+    const flipped = layerGridSummary([0, 1].flatMap((s) => [evalOf("shallow", s, 0.1, 0.3), evalOf("middle", s, 0.2, 0.5), evalOf("deep", s, 0.2, 0.5), evalOf("spatialedit", 0, 0.15, 0.4)].slice(0, s === 0 ? 4 : 3)), 300)!;
+    expect(flipped.readings.map((r) => r.verdict)).toEqual(["reversed", "reversed"]);
+    expect(flipped.means[3].variant).toBe("all layers (SpatialEdit) (seeds 0)");
+    expect(layerGridSummary(paperLike.filter((e) => !e.id.startsWith("eval-middle")), 300)).toBeNull();
+    expect(() => layerGridSummary([{ ...evalOf("shallow", 0, 0.1, 0.1), items: [] }, evalOf("middle", 0, 0.1, 0.1), evalOf("deep", 0, 0.1, 0.1)])).toThrow("layerGridSummary: evaluation 'eval-shallow@s0' has no per-item scores");
   });
 
   it("runs base -> stage1 -> SpatialEdit -> evaluation on tiny, then serves it from the cache", async () => {

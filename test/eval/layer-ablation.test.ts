@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../lib/core/rng";
-import { bestVariantText, checkRegionReadings, checkShallowLocalises, layerThirds, LAYER_VARIANTS, readingsConclusion, type VariantMeans } from "../../lib/eval/layer-ablation";
+import { alignedVariantItems, bestVariantText, checkRegionReadings, checkShallowLocalises, layerThirds, LAYER_VARIANTS, readingsConclusion, type VariantMeans } from "../../lib/eval/layer-ablation";
 import { editorGrid } from "../../lib/eval/editor-grid";
 
 const N = 40;
@@ -40,6 +40,20 @@ describe("Appendix O readings", () => {
     const missing = checkRegionReadings({ shallow: [], middle: [], deep: [] }, { shallow: v(0.5), middle: v(0.5), deep: v(0.3) }, new Rng(2), 300);
     expect(missing[0].verdict).toBe("not measured");
     expect(readingsConclusion(missing)).toContain("was not measured");
+  });
+});
+
+describe("the restricted variants' per-item values, paired", () => {
+  it("keys items by seed and item, keeps only those every variant has a finite value for, in the shallow variant's order", () => {
+    const run = (seed: number, vals: Record<string, number>) => ({ seed, items: Object.entries(vals).map(([item, x]) => ({ item, metrics: { "L1 (background)": x } })) });
+    const runs = {
+      shallow: [run(0, { a: 1, b: 2, c: 3 }), run(1, { a: 4, b: NaN })],
+      middle: [run(1, { b: 50, a: 40 }), run(0, { c: 30, a: 10, b: 20 })],
+      deep: [run(0, { a: 100, c: 300 }), run(1, { a: 400, b: 500 })],
+    };
+    // b@s0 is missing in deep, b@s1 is NaN in shallow: three pairs remain
+    expect(alignedVariantItems(runs, "L1 (background)")).toEqual({ shallow: [1, 3, 4], middle: [10, 30, 40], deep: [100, 300, 400] });
+    expect(alignedVariantItems(runs, "L1 (edit region)")).toEqual({ shallow: [], middle: [], deep: [] });
   });
 });
 
