@@ -119,6 +119,7 @@ export const ENV = {
   SPATIALEDIT_WEBGPU: onOff(false, "1 lets auto backend selection try WebGPU before wasm."),
   SPATIALEDIT_TUNED_KERNELS: onOff(true, "0 keeps tfjs-wasm's stock kernels instead of the project's tuned ones."),
   SPATIALEDIT_NATIVE_BLAS: onOff(true, "0 turns the native OpenBLAS route of the tuned kernels off (pure wasm); setup.sh then skips building it."),
+  SPATIALEDIT_BLAS_CORETYPE: choice(["Haswell", "auto"] as const, "Haswell", "an OpenBLAS core type", "OpenBLAS kernels of the native route: Haswell (AVX2 + FMA) on every CPU that has them, so a seeded run gives the same bits on Intel and AMD machines; auto lets OpenBLAS pick per CPU (e.g. SkylakeX's AVX-512 kernels, which round differently). An OPENBLAS_CORETYPE set by the caller wins."),
   SPATIALEDIT_BLAS_THREADS: integer(1, 1, 256, "Threads OpenBLAS may use in the native route (1 = one per worker, like PyTorch with one thread)."),
   SPATIALEDIT_STATIC_FIGURES: onOff(true, "0 skips the PNG/SVG files of figures (the notebook still shows them)."),
   SPATIALEDIT_FIGURE_CHECK: choice(["warn", "error", "off"] as const, "warn", "a check mode", "What a static figure with overlapping titles, tick labels or menus does: warn, fail (error), or nothing (off)."),
