@@ -31,7 +31,8 @@ import { runNode } from "../lib/train/grid/run-node";
 import { inlineRunner, processRunner, PROGRESS_PREFIX } from "../lib/train/grid/runners";
 import { runGrid } from "../lib/train/grid/scheduler";
 import { registerToyGrid } from "../lib/train/grid/toy";
-import { editorGridReport, layerGridSummary, registerEditorGrid, stage1GridSummary, stage2GridSummary } from "../lib/eval/editor-grid";
+import { editorGridReport, registerEditorGrid, stage1GridSummary, stage2GridSummary } from "../lib/eval/editor-grid";
+import { layerGridSummary } from "../lib/eval/layer-ablation";
 import { exportGridRecords, GridRecords, gridRecordsDir } from "../lib/eval/grid-records";
 import { writeResult } from "../lib/core/results";
 

@@ -149,3 +149,56 @@ export function bestVariantText(means: readonly VariantMeans[], metric: string, 
   const who = measured.filter((r) => r.m[metric] === top).map((r) => r.variant);
   return who.length === means.length ? `all variants tie at ${top.toFixed(4)}` : `${who.join(" and ")} (${top.toFixed(4)})`;
 }
+
+/** One SpatialEval-mini or general evaluation of the grid's report (editor-grid.ts `EditorGridReport["evaluations"]`). */
+export interface LayerEvaluation extends SeededItems {
+  id: string;
+  benchmark: string;
+  metrics: Record<string, { mean: number; n: number }>;
+}
+
+/** The metrics of the per-layer summary's means (judge: higher is better; L1: lower is better). */
+export const LAYER_SUMMARY_METRICS = ["object judge", "L1 (edit region)", "L1 (background)"] as const;
+
+/** The per-layer ablation (Appendix O) as far as the evaluations alone can test it: R2 and R3 over every seed with all three restricted variants. */
+export interface LayerGridSummary {
+  /** Seeds at which the shallow, middle and deep variants were all evaluated on SpatialEval-mini. */
+  seeds: number[];
+  /** Each variant's mean over those seeds (all layers = SpatialEdit, where evaluated at them). */
+  means: VariantMeans[];
+  /** Paired (seed, item) values behind R2 and R3. */
+  items: number;
+  readings: ReadingCheck[];
+  text: string;
+}
+
+/**
+ * Appendix O's R2 (middle layers keep the background) and R3 (deep layers apply the edit) from the
+ * grid's per-layer evaluations, paired over (seed, item) at every seed that has all three restricted
+ * variants; null when no seed has. R1 needs the trained weights (the attention maps), so it stays
+ * with notebook 07. The verdicts are computed from the per-item L1 and fall either way.
+ */
+export function layerGridSummary(evaluations: readonly LayerEvaluation[], resamples = 1000): LayerGridSummary | null {
+  const spatial = evaluations.filter((e) => e.benchmark === "spatialeval");
+  const at = (node: string) => spatial.filter((e) => e.id.replace(/@s\d+$/, "") === node);
+  const parts = ["shallow", "middle", "deep"] as const;
+  const variant = (part: string) => LAYER_VARIANTS.find((v) => v.part === part)!;
+  const seedSets = parts.map((p) => new Set(at(variant(p).evalNode).map((e) => e.seed)));
+  const seeds = [...seedSets[0]].filter((s) => seedSets.every((set) => set.has(s))).sort((a, b) => a - b);
+  if (seeds.length === 0) return null;
+  const runsOf = (node: string) => at(node).filter((e) => seeds.includes(e.seed));
+  for (const e of parts.flatMap((p) => runsOf(variant(p).evalNode))) if (e.items.length === 0) throw new Error(`layerGridSummary: evaluation '${e.id}' has no per-item scores`);
+  const runs = { shallow: runsOf(variant("shallow").evalNode), middle: runsOf(variant("middle").evalNode), deep: runsOf(variant("deep").evalNode) };
+  const background = alignedVariantItems(runs, "L1 (background)");
+  const readings = checkRegionReadings(background, alignedVariantItems(runs, "L1 (edit region)"), new Rng(0).fork("layers-summary"), resamples);
+  const means: VariantMeans[] = LAYER_VARIANTS.map((v) => ({ v, rs: runsOf(v.evalNode) }))
+    .filter(({ rs }) => rs.length > 0)
+    .map(({ v, rs }) => ({ variant: `${v.name}${rs.length < seeds.length ? ` (seeds ${rs.map((r) => r.seed).join(", ")})` : ""}`, m: Object.fromEntries(LAYER_SUMMARY_METRICS.map((m) => [m, rs.reduce((a, r) => a + (r.metrics[m]?.mean ?? NaN), 0) / rs.length])) }));
+  const items = background.shallow.length;
+  const text = [
+    `Appendix O from the evaluations at seeds ${seeds.join(", ")} (${items} paired items; R1 needs the trained weights: notebook 07):`,
+    readingsConclusion(readings),
+    `- Highest object judge: ${bestVariantText(means, "object judge", false)}; lowest background L1: ${bestVariantText(means, "L1 (background)", true)}; lowest edit-region L1: ${bestVariantText(means, "L1 (edit region)", true)}.`,
+  ].join("\n");
+  return { seeds, means, items, readings, text };
+}

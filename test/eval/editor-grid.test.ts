@@ -4,7 +4,7 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend";
-import { editorGrid, editorGridReport, layerGridSummary, registerEditorGrid, STAGE1_PAIRS, stage1GridSummary, stage2GridSummary, VARIANT_ROWS, VQA_ROWS } from "../../lib/eval/editor-grid";
+import { editorGrid, editorGridReport, registerEditorGrid, STAGE1_PAIRS, stage1GridSummary, stage2GridSummary, VARIANT_ROWS, VQA_ROWS } from "../../lib/eval/editor-grid";
 import { GridCache } from "../../lib/train/grid/cache";
 import { keyGrid } from "../../lib/train/grid/node";
 import { inlineRunner } from "../../lib/train/grid/runners";
@@ -18,6 +18,7 @@ import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
 import { evaluate, type ItemScores } from "../../lib/eval/evaluate";
 import { readEdits, storedEditor } from "../../lib/eval/stored-edits";
 import { exportGridRecords, GridRecords } from "../../lib/eval/grid-records";
+import { layerGridSummary } from "../../lib/eval/layer-ablation";
 
 beforeAll(async () => {
   await initBackend();
@@ -116,7 +117,7 @@ describe("the editor's grid", () => {
   });
 
   it("tests Appendix O's R2 and R3 from the per-layer evaluations at the seeds that have all three, and the verdicts flip with the numbers", () => {
-    type Evals = Parameters<typeof layerGridSummary>[0];
+    type Evals = Parameters<typeof stage2GridSummary>[0]; // the report's evaluations, as --report passes them
     const n = 40;
     const evalOf = (part: string, seed: number, background: number, region: number): Evals[number] => ({
       id: `eval-${part}@s${seed}`,
