@@ -39,3 +39,4 @@ export * from "./eval/layer-ablation";
 export * from "./eval/report-notes";
 export * from "./eval/edit-diagnosis";
 export * from "./eval/oracle-render";
+export * from "./eval/table-cache";
