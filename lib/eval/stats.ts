@@ -39,14 +39,22 @@ export function groupedMean(g: Grouped): number {
   return mean(g.filter((x) => x.length > 0).map(mean));
 }
 
-function resample(g: Grouped, rng: Rng): number[][] {
-  const groups = g.filter((x) => x.length > 0);
-  const out: number[][] = [];
-  for (let i = 0; i < groups.length; i++) {
-    const grp = groups[rng.int(0, groups.length)];
-    out.push(Array.from({ length: grp.length }, () => grp[rng.int(0, grp.length)]));
+/**
+ * The grouped mean of one two-level resample (seeds, then items within each): the same draws, in the
+ * same order, and the same sums as `groupedMean` of the resampled groups, without building them.
+ * `groups` must be non-empty arrays.
+ */
+function resampledGroupedMean(groups: readonly (readonly number[])[], rng: Rng): number {
+  const k = groups.length;
+  let total = 0;
+  for (let i = 0; i < k; i++) {
+    const grp = groups[rng.int(0, k)];
+    const n = grp.length;
+    let s = 0;
+    for (let j = 0; j < n; j++) s += grp[rng.int(0, n)];
+    total += s / n;
   }
-  return out;
+  return total / k;
 }
 
 export interface Interval {
@@ -60,8 +68,9 @@ export interface Interval {
  */
 export function bootstrapCi(g: Grouped, rng: Rng, resamples = 1000, level = 0.95): Interval {
   if (g.every((x) => x.length === 0)) return { lo: NaN, hi: NaN };
+  const groups = g.filter((x) => x.length > 0);
   const stats: number[] = [];
-  for (let b = 0; b < resamples; b++) stats.push(groupedMean(resample(g, rng)));
+  for (let b = 0; b < resamples; b++) stats.push(resampledGroupedMean(groups, rng));
   return { lo: quantile(stats, (1 - level) / 2), hi: quantile(stats, 1 - (1 - level) / 2) };
 }
 
@@ -71,12 +80,13 @@ export function bootstrapCi(g: Grouped, rng: Rng, resamples = 1000, level = 0.95
  */
 export function bootstrapDiffCi(a: Grouped, b: Grouped, rng: Rng, resamples = 1000, level = 0.95): Interval & { paired: boolean } {
   const paired = a.length === b.length && a.every((x, i) => x.length === b[i].length);
+  const nonEmpty = (g: Grouped) => g.filter((x) => x.length > 0);
+  const diffs = paired ? nonEmpty(a.map((x, i) => x.map((v, j) => v - b[i][j]))) : [];
+  const [ga, gb] = [nonEmpty(a), nonEmpty(b)];
   const stats: number[] = [];
   for (let r = 0; r < resamples; r++) {
-    if (paired) {
-      const diffs: Grouped = a.map((x, i) => x.map((v, j) => v - b[i][j]));
-      stats.push(groupedMean(resample(diffs, rng)));
-    } else stats.push(groupedMean(resample(a, rng)) - groupedMean(resample(b, rng)));
+    if (paired) stats.push(resampledGroupedMean(diffs, rng));
+    else stats.push(resampledGroupedMean(ga, rng) - resampledGroupedMean(gb, rng));
   }
   return { lo: quantile(stats, (1 - level) / 2), hi: quantile(stats, 1 - (1 - level) / 2), paired };
 }

@@ -51,7 +51,12 @@ export interface BuiltTable {
 /** Per-seed value lists of one method and metric, items in id order (so two methods pair up). */
 export function groupBySeed(ms: readonly Measurement[], method: string, metric: string): { seeds: number[]; groups: number[][] } {
   const bySeed = new Map<number, Measurement[]>();
-  for (const m of ms) if (m.method === method && m.metric === metric) bySeed.set(m.seed, [...(bySeed.get(m.seed) ?? []), m]);
+  for (const m of ms) {
+    if (m.method !== method || m.metric !== metric) continue;
+    const list = bySeed.get(m.seed);
+    if (list === undefined) bySeed.set(m.seed, [m]);
+    else list.push(m);
+  }
   const seeds = [...bySeed.keys()].sort((a, b) => a - b);
   const groups = seeds.map((s) => bySeed.get(s)!.sort((a, b) => (a.item ?? "").localeCompare(b.item ?? "")).map((m) => m.value));
   return { seeds, groups };

@@ -44,6 +44,14 @@ describe("stats", () => {
     const d = bootstrapDiffCi([[1, 1, 1]], [[0, 0, 0]], new Rng(3));
     expect(d).toEqual({ lo: 1, hi: 1, paired: true });
   });
+  it("bootstrap: golden intervals on two seeds with an empty one, paired and unpaired (the values of the first implementation, which built every resample)", () => {
+    const a = [[0.1, 0.4, 0.35, 0.8, 0.05], [0.6, 0.2, 0.9], []];
+    const b = [[0.0, 0.5, 0.3, 0.7, 0.1], [0.5, 0.1, 0.95], []];
+    const c = [[0.2, 0.3], [0.9, 0.1, 0.4, 0.6]];
+    expect(bootstrapCi(a, new Rng(11), 500)).toEqual({ lo: 0.23, hi: 0.7333333333333334 });
+    expect(bootstrapDiffCi(a, b, new Rng(12), 500)).toEqual({ lo: -0.019999999999999983, hi: 0.09999999999999998, paired: true });
+    expect(bootstrapDiffCi(a, c, new Rng(13), 500)).toEqual({ lo: -0.2789374999999999, hi: 0.3972499999999995, paired: false });
+  });
 });
 
 describe("the paper's numbers (data/paper/spatialedit-tables.json)", () => {
