@@ -11,8 +11,8 @@
  *
  *   <root>/<profile>/<name>-<key, 16 hex>.json   { name, key, inputs, sources, computedAt, commit, dirty, seconds, value }
  *
- * The value must be plain JSON data (`checkPlainData` runs before it is stored, so a value that would
- * not come back the same is an error, not a silent difference).
+ * The value must be plain JSON data (`canonicalJson` checks it before it is stored, so a value that would
+ * not come back the same is an error, not a silent difference; an object's undefined fields are left out, as JSON does).
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -92,27 +92,6 @@ export function sourcesHash(sources: readonly string[], root: string = projectRo
   return h.digest("hex");
 }
 
-/**
- * Throws unless `value` comes back the same from JSON: finite numbers, strings, booleans, null, arrays
- * and plain objects (an object's undefined fields are left out, as JSON leaves them; an array's are not).
- */
-export function checkPlainData(value: unknown, where: string): void {
-  if (value === null || typeof value === "boolean" || typeof value === "string") return;
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new Error(`${where}: ${value} would not come back from JSON; store a finite number or null`);
-    return;
-  }
-  if (Array.isArray(value)) {
-    value.forEach((v, i) => checkPlainData(v, `${where}[${i}]`));
-    return;
-  }
-  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== undefined) checkPlainData(v, `${where}.${k}`);
-    return;
-  }
-  throw new Error(`${where}: a ${typeof value} (${String(value)}) would not come back from JSON; store plain data`);
-}
-
 /** The entry's key (16 hex digits) for these options. */
 export function tableCacheKey(o: Pick<TableCacheOptions, "name" | "inputs" | "sources" | "sourceRoot">): string {
   const sources = o.sources ?? ["lib"];
@@ -147,7 +126,7 @@ export async function cachedComputation<T>(o: TableCacheOptions, compute: () => 
   const t0 = Date.now();
   const value = await compute();
   const seconds = (Date.now() - t0) / 1000;
-  checkPlainData(value, `table cache '${o.name}' value`);
+  canonicalJson(value, `table cache '${o.name}' value`, { omitUndefined: true }); // refuses what JSON would not bring back
   const computedAt = new Date().toISOString();
   const { commit, dirty } = gitState();
   const entry: Entry = { name: o.name, key, inputs: o.inputs, sources: [...(o.sources ?? ["lib"])], computedAt, commit, dirty, seconds, value };

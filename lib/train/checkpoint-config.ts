@@ -6,18 +6,21 @@
  */
 import { createHash } from "crypto";
 
-/** JSON with object keys sorted at every depth; throws on values JSON cannot hold faithfully. */
-export function canonicalJson(value: unknown, where = "config"): string {
+/**
+ * JSON with object keys sorted at every depth; throws on values JSON cannot hold faithfully. With
+ * `omitUndefined`, an object's undefined fields are left out (as JSON.stringify leaves them); an array's never are.
+ */
+export function canonicalJson(value: unknown, where = "config", opts: { omitUndefined?: boolean } = {}): string {
   if (value === null || typeof value === "boolean" || typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new Error(`${where}: ${value} cannot be stored in JSON; use a finite number`);
     return JSON.stringify(value);
   }
-  if (Array.isArray(value)) return `[${value.map((v, i) => canonicalJson(v, `${where}[${i}]`)).join(",")}]`;
+  if (Array.isArray(value)) return `[${value.map((v, i) => canonicalJson(v, `${where}[${i}]`, opts)).join(",")}]`;
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
     const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k], `${where}.${k}`)}`).join(",")}}`;
+    const keys = Object.keys(obj).filter((k) => opts.omitUndefined !== true || obj[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k], `${where}.${k}`, opts)}`).join(",")}}`;
   }
   throw new Error(`${where}: a ${typeof value} (${String(value)}) is not plain JSON data; configs hold numbers, strings, booleans, null, arrays and plain objects`);
 }

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { cachedComputation, checkPlainData, describeCached, sourcesHash, tableCacheKey } from "../../lib/eval/table-cache";
+import { cachedComputation, describeCached, sourcesHash, tableCacheKey } from "../../lib/eval/table-cache";
 
 describe("table cache (lib/eval/table-cache.ts)", () => {
   let dir: string;
@@ -72,11 +72,13 @@ describe("table cache (lib/eval/table-cache.ts)", () => {
   });
 
   it("refuses values that would not come back from JSON, and stores nothing for them", async () => {
-    await expect(cachedComputation(opts({ seed: 1 }), () => ({ x: [1, NaN] }))).rejects.toThrow("table cache 't-entry' value.x[1]: NaN would not come back from JSON; store a finite number or null");
+    await expect(cachedComputation(opts({ seed: 1 }), () => ({ x: [1, NaN] }))).rejects.toThrow("table cache 't-entry' value.x[1]: NaN cannot be stored in JSON; use a finite number");
     await expect(cachedComputation(opts({ seed: 1 }), () => ({ when: new Date(0) }))).rejects.toThrow("table cache 't-entry' value.when: a object");
+    await expect(cachedComputation(opts({ seed: 1 }), () => [undefined])).rejects.toThrow("table cache 't-entry' value[0]: a undefined (undefined) is not plain JSON data");
     expect(fs.existsSync(path.join(root, "tiny"))).toBe(false);
-    expect(() => checkPlainData({ a: undefined, b: [null, "s", true, { c: 1 }] }, "v")).not.toThrow();
-    expect(() => checkPlainData([undefined], "v")).toThrow("v[0]: a undefined (undefined) would not come back from JSON; store plain data");
+    const kept = await cachedComputation(opts({ seed: 1 }), () => ({ a: undefined, b: [null, "s", true, { c: 1 }] }));
+    expect((await cachedComputation(opts({ seed: 1 }), () => 0)).value).toEqual({ b: [null, "s", true, { c: 1 }] });
+    expect(kept.hit).toBe(false);
   });
 
   it("gives clear errors for a bad name, a missing source folder and inputs that are not JSON", async () => {
