@@ -49,22 +49,40 @@ function refuseNonFinite(fn: string, read: ArrayLike<number>, vars: tf.Variable[
   throw new Error(`${fn}: ${what}; no update was applied and the parameters and optimizer state keep their last good values (check the inputs for NaN/Inf, or lower the learning rate)`);
 }
 
+/** A step's loss, gradients (of the connected variables `vars`) and the probes to read before applying them. */
+interface PendingStep {
+  value: tf.Scalar;
+  grads: tf.NamedTensorMap;
+  vars: tf.Variable[];
+  /** [loss, one finiteness probe per variable of `vars`]; `applyStep` disposes it. */
+  probes: tf.Tensor1D;
+}
+
+function stepGradients(lossFn: () => tf.Scalar, params: Params, varList?: tf.Variable[]): PendingStep {
+  const listed = varList ?? Object.values(params).filter((v) => v.trainable);
+  const { value, grads } = connectedGrads(tf.variableGrads(lossFn, listed));
+  const vars = listed.filter((v) => grads[v.name] !== undefined);
+  return { value, grads, vars, probes: lossAndProbes(value, grads, vars) };
+}
+
+/** Applies a pending step whose probes were read as `read` (refusing a non-finite one); returns the loss. */
+function applyStep(fn: string, optimizer: OptimizerLike, read: ArrayLike<number>, step: PendingStep): number {
+  step.probes.dispose();
+  refuseNonFinite(fn, read, step.vars, step.value, step.grads);
+  optimizer.applyGradients(step.grads);
+  step.value.dispose();
+  tf.dispose(step.grads);
+  return read[0];
+}
+
 /**
  * One step of `optimizer` on `lossFn` over `varList` (default: all trainable variables of `params`).
  * Refuses a non-finite loss or gradient with an error, before anything is updated.
  */
 export function trainStep(optimizer: OptimizerLike, lossFn: () => tf.Scalar, params: Params, varList?: tf.Variable[]): number {
-  const listed = varList ?? Object.values(params).filter((v) => v.trainable);
-  const { value, grads } = connectedGrads(tf.variableGrads(lossFn, listed));
-  const vars = listed.filter((v) => grads[v.name] !== undefined);
-  const probes = lossAndProbes(value, grads, vars);
-  const read = probes.dataSync();
-  probes.dispose();
-  refuseNonFinite("trainStep", read, vars, value, grads);
-  optimizer.applyGradients(grads);
-  value.dispose();
-  tf.dispose(grads);
-  return read[0];
+  const step = stepGradients(lossFn, params, varList);
+  const read = step.probes.dataSync();
+  return applyStep("trainStep", optimizer, read, step);
 }
 
 /**
@@ -73,17 +91,9 @@ export function trainStep(optimizer: OptimizerLike, lossFn: () => tf.Scalar, par
  * Refuses a non-finite loss or gradient like `trainStep` (the read-back now comes before the update).
  */
 export async function trainStepAsync(optimizer: OptimizerLike, lossFn: () => tf.Scalar, params: Params, varList?: tf.Variable[]): Promise<number> {
-  const listed = varList ?? Object.values(params).filter((v) => v.trainable);
-  const { value, grads } = connectedGrads(tf.variableGrads(lossFn, listed));
-  const vars = listed.filter((v) => grads[v.name] !== undefined);
-  const probes = lossAndProbes(value, grads, vars);
-  const read = await probes.data();
-  probes.dispose();
-  refuseNonFinite("trainStepAsync", read, vars, value, grads);
-  optimizer.applyGradients(grads);
-  value.dispose();
-  tf.dispose(grads);
-  return read[0];
+  const step = stepGradients(lossFn, params, varList);
+  const read = await step.probes.data();
+  return applyStep("trainStepAsync", optimizer, read, step);
 }
 
 /** Gradients only (for data-parallel averaging): name -> Float32Array, and the loss. */

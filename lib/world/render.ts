@@ -26,6 +26,33 @@ const SKY_RGB = [200, 215, 235];
 /** Brightness of the dark stripes/checks relative to the object's colour. */
 const TEXTURE_DARK = 0.55;
 
+/** The ray's entry and exit along a box's slabs so far, and the slab it entered last (its axis and the normal's sign). */
+const slab = { t0: -Infinity, t1: Infinity, axis: -1, sign: 0 };
+
+/**
+ * Clips the ray o + t·d (one coordinate of it) to the slab [lo, hi] of axis `axis`, narrowing `slab`;
+ * false when the ray runs parallel to the slab outside it (a miss).
+ */
+function clipSlab(o: number, d: number, lo: number, hi: number, axis: number): boolean {
+  if (Math.abs(d) < 1e-12) return !(o < lo || o > hi);
+  let ta = (lo - o) / d;
+  let tb = (hi - o) / d;
+  let sg = -1;
+  if (ta > tb) {
+    const tmp = ta;
+    ta = tb;
+    tb = tmp;
+    sg = 1;
+  }
+  if (ta > slab.t0) {
+    slab.t0 = ta;
+    slab.axis = axis;
+    slab.sign = sg;
+  }
+  if (tb < slab.t1) slab.t1 = tb;
+  return true;
+}
+
 function checkResolution(n: unknown, name: string): number {
   if (typeof n !== "number" || !Number.isInteger(n) || n < MIN_RESOLUTION || n > MAX_RESOLUTION) {
     throw new Error(`renderScene: ${name} must be an integer in [${MIN_RESOLUTION}, ${MAX_RESOLUTION}], got ${String(n)}`);
@@ -153,68 +180,12 @@ export function renderScene(scene: Scene, options: RenderOptions): RenderResult 
         const ldy = -s * dx + c * dy;
         if (shape === 0) {
           // box [-r, r] x [-r, r] x [0, h]: slab test
-          let t0 = -Infinity;
-          let t1 = Infinity;
-          let axis = -1;
-          let sign = 0;
-          // x slab
-          if (Math.abs(ldx) < 1e-12) {
-            if (lpx < -r || lpx > r) continue;
-          } else {
-            let ta = (-r - lpx) / ldx;
-            let tb = (r - lpx) / ldx;
-            let sg = -1;
-            if (ta > tb) {
-              const tmp = ta;
-              ta = tb;
-              tb = tmp;
-              sg = 1;
-            }
-            if (ta > t0) {
-              t0 = ta;
-              axis = 0;
-              sign = sg;
-            }
-            if (tb < t1) t1 = tb;
-          }
-          if (Math.abs(ldy) < 1e-12) {
-            if (lpy < -r || lpy > r) continue;
-          } else {
-            let ta = (-r - lpy) / ldy;
-            let tb = (r - lpy) / ldy;
-            let sg = -1;
-            if (ta > tb) {
-              const tmp = ta;
-              ta = tb;
-              tb = tmp;
-              sg = 1;
-            }
-            if (ta > t0) {
-              t0 = ta;
-              axis = 1;
-              sign = sg;
-            }
-            if (tb < t1) t1 = tb;
-          }
-          if (Math.abs(dz) < 1e-12) {
-            if (oz < 0 || oz > h) continue;
-          } else {
-            let ta = (0 - oz) / dz;
-            let tb = (h - oz) / dz;
-            let sg = -1;
-            if (ta > tb) {
-              const tmp = ta;
-              ta = tb;
-              tb = tmp;
-              sg = 1;
-            }
-            if (ta > t0) {
-              t0 = ta;
-              axis = 2;
-              sign = sg;
-            }
-            if (tb < t1) t1 = tb;
-          }
+          slab.t0 = -Infinity;
+          slab.t1 = Infinity;
+          slab.axis = -1;
+          slab.sign = 0;
+          if (!clipSlab(lpx, ldx, -r, r, 0) || !clipSlab(lpy, ldy, -r, r, 1) || !clipSlab(oz, dz, 0, h, 2)) continue;
+          const { t0, t1, axis, sign } = slab;
           if (t0 > t1 || t0 <= 1e-6 || t0 >= best) continue;
           best = t0;
           hit = i;
