@@ -122,6 +122,24 @@ export function checkTreeForProfile(profile: ProfileName, allowDirty: boolean, r
   );
 }
 
+/**
+ * The runner's own Jupyter path: a `tslab` kernel spec that starts this checkout's tslab. The spec
+ * registered for the user (setup.sh) points at whichever checkout ran setup last, which may be
+ * another clone, since deleted; the runner puts this folder first on JUPYTER_PATH, where Jupyter
+ * looks before the user's kernels, so a headless run always uses the tslab of the tree it tests.
+ * Returns the folder to put on JUPYTER_PATH.
+ */
+export function runnerKernelPath(root: string): string {
+  const tslab = path.join(root, "node_modules", ".bin", "tslab");
+  if (!fs.existsSync(tslab)) throw new RunnerUsageError(`no tslab in this checkout (${displayPath(tslab)} is missing): run 'npm run setup'`);
+  const dir = path.join(root, "node_modules", ".cache", "spatialedit-jupyter");
+  const specDir = path.join(dir, "kernels", "tslab");
+  fs.mkdirSync(specDir, { recursive: true });
+  const spec = { argv: [tslab, "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript", language: "typescript" };
+  fs.writeFileSync(path.join(specDir, "kernel.json"), JSON.stringify(spec) + "\n");
+  return dir;
+}
+
 /** The folder of executed copies, with a `lib` link so that the copies run again in Jupyter. */
 function prepareOutDir(dir: string, root: string): void {
   fs.mkdirSync(dir, { recursive: true });
@@ -147,6 +165,7 @@ function main(): number {
   process.env[PROFILE_ENV] = args.profile;
   const outDir = args.out ?? path.join(nbDir, "executed", args.profile);
   prepareOutDir(outDir, root);
+  const jupyterPath = [runnerKernelPath(root), process.env.JUPYTER_PATH].filter((p) => p !== undefined && p !== "").join(path.delimiter);
   const timings: { notebook: string; seconds: number; ok: boolean }[] = [];
   let failed: { name: string; copy: string | null } | null = null;
   for (const nb of notebooks) {
@@ -158,7 +177,7 @@ function main(): number {
     const r = spawnSync("/usr/bin/python3", [path.join(root, "scripts", "execute-notebook.py"), nb, copy, "tslab", String(args.timeout), String(args.grace)], {
       cwd: nbDir,
       stdio: ["ignore", "inherit", "inherit"],
-      env: { ...process.env, [PROFILE_ENV]: args.profile },
+      env: { ...process.env, [PROFILE_ENV]: args.profile, JUPYTER_PATH: jupyterPath },
     });
     const seconds = (Date.now() - t0) / 1000;
     const ok = r.status === 0;

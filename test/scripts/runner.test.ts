@@ -17,16 +17,17 @@ afterAll(() => {
 });
 
 /** Runs scripts/run-notebooks.ts on one fixture notebook, with outputs going to a temporary folder. */
-function runner(fixture: string, ...extra: string[]): { status: number | null; stderr: string; out: string } {
+function runner(fixture: string, moreEnv: Record<string, string> = {}): { status: number | null; stderr: string; out: string } {
   const out = path.join(tmp, path.basename(fixture, ".ipynb"));
   const env: Record<string, string | undefined> = {
     ...process.env,
+    ...moreEnv,
     SPATIALEDIT_RESULTS_DIR: path.join(out, "results"),
     SPATIALEDIT_FIGURES_DIR: path.join(out, "figures"),
     SPATIALEDIT_STATIC_FIGURES: "0",
   };
   delete env.SPATIALEDIT_NOTEBOOK; // vitest sets it; the kernel must detect itself
-  const r = spawnSync(path.join(root, "node_modules", ".bin", "tsx"), ["scripts/run-notebooks.ts", "--profile", "tiny", "--grace", "0.5", "--out", out, ...extra, path.join(fixtures, fixture)], {
+  const r = spawnSync(path.join(root, "node_modules", ".bin", "tsx"), ["scripts/run-notebooks.ts", "--profile", "tiny", "--grace", "0.5", "--out", out, path.join(fixtures, fixture)], {
     cwd: root,
     env,
     encoding: "utf8",
@@ -107,6 +108,19 @@ describe("notebook runner", () => {
     const cs = cells(path.join(r.out, "cell-error.ipynb"));
     expect(cs.length).toBe(3);
     expect([cs[1].outputs[0].text].flat().join("")).toContain("Error: plain failure in cell 2");
+  });
+
+  it("uses this checkout's tslab even when the user's registered tslab kernel points at a deleted clone", () => {
+    // a user data folder whose tslab spec starts a binary that no longer exists (setup.sh ran in a clone since removed)
+    const data = path.join(tmp, "stale-user-data");
+    fs.mkdirSync(path.join(data, "kernels", "tslab"), { recursive: true });
+    const stale = { argv: [path.join(tmp, "deleted-clone", "node_modules", ".bin", "tslab"), "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript", language: "typescript" };
+    fs.writeFileSync(path.join(data, "kernels", "tslab", "kernel.json"), JSON.stringify(stale));
+    const r = runner("cell-error.ipynb", { JUPYTER_DATA_DIR: data });
+    // the kernel started and ran the cells: the failure is the fixture's own, in cell 2
+    expect(r.stderr).not.toContain("deleted-clone");
+    expect(r.stderr).toContain("Error: plain failure in cell 2");
+    expect(r.status).toBe(1);
   });
 
   it("a file that is not a notebook is refused before any kernel starts, and no executed copy is claimed", () => {
