@@ -12,9 +12,10 @@
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N]
  *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|off] [--refer=N] [--seed=0] [--ddim=10]
- *          [--gate-decode=max,top4,top8,top16] [--name=stage2-from]
+ *          [--gate-decode=max,top4,top8,top16,object] [--name=stage2-from]
  * (with the bilinear head each final editor is also scored with its gate decoded by each rule of --gate-decode on the validation
- * benchmark, and with the best of them and the default sigmoid on SpatialEval-mini; --gate-decode=sigmoid skips it)
+ * benchmark, and with the best of them and the default sigmoid on SpatialEval-mini; --gate-decode=sigmoid skips it; `object` chooses among
+ * the objects the engine perceives in the source, lib/eval/object-regions.ts, and adds the object-choice probe)
  * (a parent whose aligned path was trained must have been made with the same --where-head)
  * (the profile is SPATIALEDIT_PROFILE; the other settings are its recipe presets)
  */
@@ -34,8 +35,9 @@ import { checkCurveConfig, finalDifference, finalDifferenceText, pointText, scor
 import type { Benchmark } from "../lib/eval/benchmark-io";
 import { meansByKind, type KindMeanRow } from "../lib/eval/kind-means";
 import { planProbeSummary, probePlanHead, type PlanProbeRow } from "../lib/eval/plan-probe";
-import { trainedEditor, whereOracleEditor } from "../lib/eval/trained-editor";
+import { objectGateEditor, trainedEditor, whereOracleEditor } from "../lib/eval/trained-editor";
 import { parseGateDecode, type GateDecode } from "../lib/models/editor/gate-decode";
+import { objectChoiceSummary, probeObjectChoice } from "../lib/eval/object-choice-probe";
 import { checkEditorConfig, editorConfig, planOn } from "../lib/models/editor/config";
 import { disposeEditor } from "../lib/models/editor/model";
 import { editorFromWeights, editorNodeConfig, EDITOR_TRAIN_VERSION } from "../lib/models/editor/train/node";
@@ -175,6 +177,11 @@ async function main(): Promise<void> {
      * gain over the editor's own default (paired), per kind. Uses only the editor's own logits.
      */
     gateDecode?: { validation: { rule: GateDecode; objectJudge: number }[]; chosen: GateDecode; scores: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: KindMeanRow<"own" | "decoded">[] };
+    /**
+     * With `object` among the rules: how often the where head, choosing among the objects the engine perceives in the
+     * source (lib/eval/object-choice-probe.ts), takes the one the truth changes, against a uniform pick, per kind.
+     */
+    objectChoice?: { kinds: KindMeanRow<"correct" | "chance" | "objects">[]; missed: number };
   }[] = [];
   // written after every parent, so a run stopped early leaves the curves it finished
   const save = (difference: ReturnType<typeof finalDifference> | null = null) => writeResult(name, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash }, seed: c.seed, data: { backend, runs, finished: runs.length === parents.length, ...(difference ? { difference } : {}) } });
@@ -196,6 +203,7 @@ async function main(): Promise<void> {
       let oracleWhere: (typeof runs)[number]["oracleWhere"] = null;
       let oraclePlan: (typeof runs)[number]["oraclePlan"] = null;
       let gateDecode: (typeof runs)[number]["gateDecode"];
+      let objectChoice: (typeof runs)[number]["objectChoice"];
       if (aligned) {
         const weights = fromPretrained(finalDir).params;
         const e = editorFromWeights(editorNodeConfig({ editor: c.editor, recipe: c.recipe, phase: "stage2", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 }), weights);
@@ -231,13 +239,19 @@ async function main(): Promise<void> {
             console.log(`${spec}: with the truth's where gate (oracle-where diagnostic): ${pointText(scores)}; minus the editor's own ${oracleWhere.gain.diff.toFixed(3)} [95% CI ${gci.lo.toFixed(3)}, ${gci.hi.toFixed(3)}] paired over ${scores.items.length} items`);
             console.log(`${spec}: per kind, own / with the truth's gate: ${kinds.map((k) => `${k.kind} (${k.n}) ${k.own.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
             if (validationBench !== null) {
+              const gateEditor = (rule: GateDecode) => (rule === "object" ? objectGateEditor : trainedEditor)(`gate ${rule}`, e, { steps: c.ddimSteps, seed: c.seed, gate: rule });
+              if (gateRules.includes("object")) {
+                const choice = probeObjectChoice(e, bench);
+                objectChoice = { kinds: objectChoiceSummary(choice.items), missed: choice.missed };
+                console.log(`${spec}: the where head choosing among the perceived objects, the changed one / chance / objects per item: ${objectChoice.kinds.map((k) => `${k.kind} (${k.n}) ${k.correct.toFixed(3)} / ${k.chance.toFixed(3)} / ${k.objects.toFixed(1)}`).join(", ")}; ${choice.missed} items left out (no perceived object on a changed patch)`);
+              }
               const validation: { rule: GateDecode; objectJudge: number }[] = [];
               for (const rule of ["sigmoid" as const, ...gateRules]) {
-                const v = await scoreEditorPoint(trainedEditor(`gate ${rule}`, e, { steps: c.ddimSteps, seed: c.seed, gate: rule }), validationBench, c.seed);
+                const v = await scoreEditorPoint(gateEditor(rule), validationBench, c.seed);
                 validation.push({ rule, objectJudge: v.objectJudge });
               }
               const chosen = validation.reduce((b, x) => (x.objectJudge > b.objectJudge ? x : b)).rule; // the first of equals: sigmoid before the others
-              const decoded = await scoreEditorPoint(trainedEditor(`gate ${chosen}`, e, { steps: c.ddimSteps, seed: c.seed, gate: chosen }), bench, c.seed);
+              const decoded = await scoreEditorPoint(gateEditor(chosen), bench, c.seed);
               const dci = bootstrapDiffCi([decoded.items], [last.items], new Rng(c.seed).fork("gate-decode"), 2000);
               gateDecode = { validation, chosen, scores: decoded, gain: { diff: decoded.objectJudge - last.objectJudge, lo: dci.lo, hi: dci.hi }, kinds: perKind(bench, { own: last.items, decoded: decoded.items }) };
               console.log(`${spec}: the gate decoded at editing time, object judge on the validation benchmark: ${validation.map((x) => `${x.rule} ${x.objectJudge.toFixed(3)}`).join(", ")}; chosen ${chosen}, on SpatialEval-mini ${pointText(decoded)}; minus the editor's own ${gateDecode.gain.diff.toFixed(3)} [95% CI ${dci.lo.toFixed(3)}, ${dci.hi.toFixed(3)}]`);
@@ -261,7 +275,7 @@ async function main(): Promise<void> {
           disposeEditor(e);
         }
       }
-      runs.push({ parent: spec, parentId: parent.id, curve: { row: `SpatialEdit from ${spec}`, ...curve }, where, oracleWhere, ...(oraclePlan !== null ? { oraclePlan } : {}), ...(gateDecode !== undefined ? { gateDecode } : {}) });
+      runs.push({ parent: spec, parentId: parent.id, curve: { row: `SpatialEdit from ${spec}`, ...curve }, where, oracleWhere, ...(oraclePlan !== null ? { oraclePlan } : {}), ...(gateDecode !== undefined ? { gateDecode } : {}), ...(objectChoice !== undefined ? { objectChoice } : {}) });
       save();
     } finally {
       disposeParams(parent.params);

@@ -67,9 +67,9 @@ function probePatches(e: Editor, bench: ProbeSet, batch: number, read: (c: Retur
 }
 
 /** Per item whose truth changes a patch: what `read` gives per denoiser patch, and which patches the truth changes (1) [N]. */
-type PatchRead = { item: string; kind: string; family: string; values: number[]; changed: number[] };
+export type PatchRead = { item: string; kind: string; family: string; values: number[]; changed: number[] };
 
-function patchReads(e: Editor, bench: ProbeSet, batch: number, read: (c: ReturnType<typeof editorCondition>) => tf.Tensor2D, instruction?: (i: number) => string): PatchRead[] {
+export function patchReads(e: Editor, bench: ProbeSet, batch: number, read: (c: ReturnType<typeof editorCondition>) => tf.Tensor2D, instruction?: (i: number) => string): PatchRead[] {
   const size = e.config.image;
   const out: PatchRead[] = [];
   for (let i = 0; i < bench.items.length; i += batch) {

@@ -18,6 +18,7 @@ import { toBytes, toSigned } from "../models/editor/train/data";
 import type { EditRequest, Editor } from "./editor";
 import { tfFeatureExtractor, type FeatureExtractor } from "./features";
 import { resizeBilinear, toRgb } from "./image";
+import { objectRegions } from "./object-regions";
 
 /** The edited images (8-bit RGB at the editor's size) and the language conditions H_lm wrote. */
 export interface EditsWithConditions {
@@ -54,6 +55,27 @@ export function trainedEditor(name: string, model: ModelEditor, options: Partial
     edit: async (request: EditRequest) => (await editBatch([request]))[0],
     editBatch,
   };
+}
+
+/**
+ * `model` (the aligned path's bilinear where head) editing with its gate decoded by `object`
+ * (lib/models/editor/gate-decode.ts): the where head chooses among the objects the engine's perception finds in
+ * each source (object-regions.ts), and the chosen object's coverage is the gate. An editor, not a diagnostic: of the
+ * benchmark record it reads only the source scene's camera (the empty ground the perception subtracts), never the
+ * truth. The perception runs on the source at its own resolution (a multiple of the editor's patch grid) and its masks
+ * become coverages of the editor's patches.
+ */
+export function objectGateEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}): Editor {
+  const size = model.config.image;
+  const grid = size / model.config.dnPatch;
+  const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
+    const objects = requests.map((r, i) => {
+      if (!r.item) throw new Error(`objectGateEditor: request ${i} has no benchmark record (request.item); the perception needs its source scene's camera`);
+      return objectRegions(toRgb(r.source), r.item.sourceScene.camera, grid);
+    });
+    return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate: "object" }, { objects }).images;
+  };
+  return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
 }
 
 /**

@@ -7,26 +7,65 @@
  * only the editor's own logits can hand it a gate of the trained shape:
  * - `sigmoid`: sigmoid(where), what the editor reads by default;
  * - `max`: sigmoid(where) divided by its largest value over the item's patches (the most likely patch gets 1);
- * - `top<K>`: 1 on the K patches with the largest logits, 0 elsewhere (ties at the K-th value all get 1).
+ * - `top<K>`: 1 on the K patches with the largest logits, 0 elsewhere (ties at the K-th value all get 1);
+ * - `object`: the objects the data engine's perception finds in the source (given per item as their coverage of each
+ *   denoiser patch, lib/eval/object-regions.ts) are scored by the where head's coverage-weighted mean logit, and the gate is
+ *   the best one's coverage: "where" becomes a choice among whole objects, and the gate has an object's exact shape, as the
+ *   truth's has (items with no object fall back to `max`).
  * A rule is an editing-time choice like the guidance scales: pick it on the validation benchmark, never on
  * the one it is reported on.
  */
 import * as tf from "@tensorflow/tfjs";
 
-export type GateDecode = "sigmoid" | "max" | `top${number}`;
+export type GateDecode = "sigmoid" | "max" | "object" | `top${number}`;
 
-/** Checks a rule's spelling ("sigmoid", "max", "top<K>" with K a positive integer) and returns it. */
+/** One item's objects as the engine perceives them in its source: per object, the share of each denoiser patch it covers ([N] in [0, 1]). */
+export type ObjectRegions = readonly Float32Array[];
+
+/** Checks a rule's spelling ("sigmoid", "max", "object", "top<K>" with K a positive integer) and returns it. */
 export function parseGateDecode(s: string): GateDecode {
-  if (s === "sigmoid" || s === "max") return s;
+  if (s === "sigmoid" || s === "max" || s === "object") return s;
   const m = /^top([1-9][0-9]*)$/.exec(s);
   if (m) return s as GateDecode;
-  throw new Error(`gate decoding must be sigmoid, max or top<K> (K a positive integer, e.g. top8), got '${s}'`);
+  throw new Error(`gate decoding must be sigmoid, max, object or top<K> (K a positive integer, e.g. top8), got '${s}'`);
 }
 
-/** The gate [B, N] in [0, 1] that `rule` makes of the where logits [B, N]. */
-export function decodeGate(where: tf.Tensor2D, rule: GateDecode): tf.Tensor2D {
+/**
+ * The object whose patches have the largest coverage-weighted mean logit, sum_n c_n where_n / sum_n c_n, among `regions`
+ * (regions that cover no patch are skipped): its index, or -1 when there is none. `logits` [N].
+ */
+export function pickObject(logits: ArrayLike<number>, regions: ObjectRegions): number {
+  let best = -1;
+  let bestScore = -Infinity;
+  regions.forEach((c, r) => {
+    if (c.length !== logits.length) throw new Error(`pickObject: object ${r} covers ${c.length} patches; the where head has ${logits.length}`);
+    let s = 0;
+    let w = 0;
+    for (let n = 0; n < c.length; n++) {
+      s += c[n] * logits[n];
+      w += c[n];
+    }
+    if (w > 0 && s / w > bestScore) [best, bestScore] = [r, s / w];
+  });
+  return best;
+}
+
+/** The gate [B, N] in [0, 1] that `rule` makes of the where logits [B, N]; `object` needs each item's objects (`objects`, B lists). */
+export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[]): tf.Tensor2D {
   parseGateDecode(rule);
-  const [, N] = where.shape;
+  const [B, N] = where.shape;
+  if (rule === "object") {
+    if (objects === undefined || objects.length !== B) throw new Error(`decodeGate: 'object' needs the objects of each of the ${B} items (the engine's perception of the sources), got ${objects === undefined ? "none" : `${objects.length} lists`}`);
+    const logits = where.arraySync();
+    const max = decodeGate(where, "max");
+    const fallback = max.arraySync();
+    max.dispose();
+    const rows = logits.map((row, b) => {
+      const r = pickObject(row, objects[b]);
+      return r < 0 ? fallback[b] : Array.from(objects[b][r]);
+    });
+    return tf.tensor2d(rows, [B, N]);
+  }
   return tf.tidy(() => {
     if (rule === "sigmoid") return tf.sigmoid(where) as tf.Tensor2D;
     if (rule === "max") {

@@ -12,7 +12,7 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
-import { decodeGate, type GateDecode } from "./gate-decode";
+import { decodeGate, type GateDecode, type ObjectRegions } from "./gate-decode";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -81,6 +81,12 @@ export interface EditExtras {
    * `whereGate` given or else the editor's own: the oracle-plan diagnostics. Not an editor's input.
    */
   plan?: readonly Float32Array[];
+  /**
+   * Per item, the objects the data engine's perception finds in its source, as their coverage of each denoiser
+   * patch (gate-decode.ts ObjectRegions; lib/eval/object-regions.ts makes them): what the `object` gate decoding
+   * chooses among. Perception of the source, like the encoder's; it never holds the edit's truth.
+   */
+  objects?: readonly ObjectRegions[];
 }
 
 /** Edits `sources` ([H*W*3] in [-1, 1]) by `instructions`. */
@@ -101,6 +107,12 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   }
   const decode = o.gate ?? "sigmoid";
   if (decode !== "sigmoid" && !hasWhereGate(e.config, e.imageTokens)) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the aligned path's bilinear where head (alignedWhere: 'bilinear') and image tokens`);
+  if (decode === "object") {
+    const objs = extras.objects;
+    if (objs === undefined) throw new Error("editImages: gate decoding 'object' needs the objects of each source (extras.objects; lib/eval/object-regions.ts)");
+    if (objs.length !== B) throw new Error(`editImages: objects for ${objs.length} images, expected ${B}`);
+    for (const [i, list] of objs.entries()) for (const [r, c] of list.entries()) if (c.length !== N) throw new Error(`editImages: object ${r} of image ${i} covers ${c.length} patches; the denoiser has ${N}`);
+  }
   const plans = extras.plan;
   if (plans !== undefined) {
     if (!planOn(e.config) || !e.imageTokens) throw new Error("editImages: an edit plan (extras.plan) needs an editor that predicts an edit plan (alignedPlan) and reads the image");
@@ -114,7 +126,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     // the diagnostics' gates, and plan (else an edit plan stays the editor's)
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: plans === undefined ? c0.aligned.plan : (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) };
     const decoded = decode !== "sigmoid" || plans !== undefined;
-    const gate = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : decoded && c0.aligned !== null ? decodeGate(c0.aligned.where, decode) : undefined; // [B, N]
+    const gate = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : decoded && c0.aligned !== null ? decodeGate(c0.aligned.where, decode, extras.objects) : undefined; // [B, N]
     const c = gate === undefined || c0.aligned === null ? c0 : { ...c0, aligned: { ...c0.aligned, spatial: gatedSpatial(c0.aligned, gate, undefined, plan) } };
     const cond = c.edit.tokens; // [B, L, dnD]
     const spatial = conditionSpatial(c); // [B, N, dnD] with the edit map or the aligned path

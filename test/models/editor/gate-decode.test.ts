@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
 import { checkEditorConfig, editorConfig } from "../../../lib/models/editor/config";
-import { decodeGate, parseGateDecode } from "../../../lib/models/editor/gate-decode";
+import { decodeGate, parseGateDecode, pickObject } from "../../../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { engineData } from "../../../lib/models/editor/train/data";
@@ -35,9 +35,31 @@ describe("gate decoding", () => {
     tf.dispose([w, s, m, t2, t1]);
   });
 
+  it("object takes the object with the largest coverage-weighted mean logit and gates its coverage; no object falls back to max", () => {
+    const w = where();
+    // item 0: object A covers patches 0-1 (mean logit (2 - 1) / 2 = 0.5), object B patch 2 fully and patch 4 half ((0.5 + 0.5) / 1.5 = 0.667)
+    const a = Float32Array.from([1, 1, 0, 0, 0]);
+    const b = Float32Array.from([0, 0, 1, 0, 0.5]);
+    expect(pickObject([2, -1, 0.5, -3, 1], [a, b])).toBe(1);
+    expect(pickObject([2, -1, 0.5, -3, 1], [Float32Array.from([0, 0, 0, 0, 0]), a])).toBe(1); // an object on no patch is skipped
+    expect(pickObject([2, -1, 0.5, -3, 1], [])).toBe(-1);
+    const n0 = tf.memory().numTensors;
+    const g = decodeGate(w, "object", [[a, b], []]);
+    expect(tf.memory().numTensors).toBe(n0 + 1);
+    const gv = g.arraySync();
+    expect(gv[0]).toEqual([0, 0, 1, 0, 0.5]);
+    const m = decodeGate(w, "max");
+    expect(gv[1]).toEqual(m.arraySync()[1]);
+    expect(() => decodeGate(w, "object")).toThrow("decodeGate: 'object' needs the objects of each of the 2 items (the engine's perception of the sources), got none");
+    expect(() => decodeGate(w, "object", [[a]])).toThrow("decodeGate: 'object' needs the objects of each of the 2 items (the engine's perception of the sources), got 1 lists");
+    expect(() => pickObject([1, 2], [a])).toThrow("pickObject: object 0 covers 5 patches; the where head has 2");
+    expect(parseGateDecode("object")).toBe("object");
+    tf.dispose([w, g, m]);
+  });
+
   it("bad rules are clear errors", () => {
     expect(parseGateDecode("top8")).toBe("top8");
-    for (const bad of ["top0", "top", "top-1", "Top8", "soft", ""]) expect(() => parseGateDecode(bad)).toThrow(`gate decoding must be sigmoid, max or top<K> (K a positive integer, e.g. top8), got '${bad}'`);
+    for (const bad of ["top0", "top", "top-1", "Top8", "soft", ""]) expect(() => parseGateDecode(bad)).toThrow(`gate decoding must be sigmoid, max, object or top<K> (K a positive integer, e.g. top8), got '${bad}'`);
     const w = where();
     expect(() => decodeGate(w, "top6")).toThrow("decodeGate: top6 asks for 6 patches; the denoiser has 5");
     w.dispose();
@@ -67,6 +89,13 @@ describe("gate decoding", () => {
       const top1 = tf.tidy(() => decodeGate(editorCondition(e, imageBatch(sources, bil.image), editorLayout(e, instructions)).aligned!.where, "top1").arraySync());
       const viaGate = editImages(e, sources, instructions, { steps: 2 }, { whereGate: top1.map((r) => Float32Array.from(r)) });
       expect(maxDiff(editImages(e, sources, instructions, { steps: 2, gate: "top1" }).images[0], viaGate.images[0])).toBeLessThan(1e-5);
+      // object: the chosen object's coverage reaches the denoiser as a given gate would
+      const objects = [[Float32Array.from({ length: N }, (_, n) => (n < 3 ? 1 : 0)), Float32Array.from({ length: N }, (_, n) => (n >= N - 2 ? 0.5 : 0))], []];
+      const objectGate = tf.tidy(() => decodeGate(editorCondition(e, imageBatch(sources, bil.image), editorLayout(e, instructions)).aligned!.where, "object", objects).arraySync());
+      const viaObject = editImages(e, sources, instructions, { steps: 2 }, { whereGate: objectGate.map((r) => Float32Array.from(r)) });
+      expect(maxDiff(editImages(e, sources, instructions, { steps: 2, gate: "object" }, { objects }).images[0], viaObject.images[0])).toBeLessThan(1e-5);
+      expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object" })).toThrow("editImages: gate decoding 'object' needs the objects of each source (extras.objects; lib/eval/object-regions.ts)");
+      expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object" }, { objects: [[Float32Array.from([1])], []] })).toThrow(`editImages: object 0 of image 0 covers 1 patches; the denoiser has ${N}`);
     } finally {
       disposeEditor(e);
     }

@@ -1,0 +1,72 @@
+/**
+ * Does the where head choose the object the edit changes, when it chooses among whole objects (the `object`
+ * gate decoding, lib/models/editor/gate-decode.ts)? Per benchmark item whose truth changes a patch: the objects the
+ * engine perceives in the source (object-regions.ts), the one `pickObject` takes from the where logits, and the one the
+ * truth changes most (the largest coverage of the changed patches). `correct` is 1 when they are the same, `chance`
+ * 1 / the number of objects (a uniform pick). Items where no perceived object touches a changed patch (an edit of an
+ * object the perception misses) are left out and counted.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { pickObject } from "../models/editor/gate-decode";
+import type { Editor } from "../models/editor/model";
+import type { Scene } from "../world/types";
+import { patchReads } from "./edit-map-probe";
+import { meansByKind, type KindMeanRow } from "./kind-means";
+import { objectRegions } from "./object-regions";
+import type { ProbeItem } from "./probe-items";
+
+export interface ObjectChoiceItem {
+  item: string;
+  kind: string;
+  family: string;
+  objects: number;
+  /** The object the where head takes, and the one the truth changes most (indices into the perceived objects). */
+  chosen: number;
+  changed: number;
+  correct: number;
+  chance: number;
+}
+
+/** The probe's items, and how many were left out because no perceived object touches a changed patch. */
+export interface ObjectChoiceProbe {
+  items: ObjectChoiceItem[];
+  missed: number;
+}
+
+/** The index of the object that covers the most of the changed patches ([N], 1 = changed), or -1 when none touches them. */
+export function changedObject(regions: readonly Float32Array[], changed: readonly number[]): number {
+  let best = -1;
+  let bestCover = 0;
+  regions.forEach((c, r) => {
+    let s = 0;
+    for (let n = 0; n < changed.length; n++) s += c[n] * changed[n];
+    if (s > bestCover) [best, bestCover] = [r, s];
+  });
+  return best;
+}
+
+/** The where head's object choice on `bench` (each item with its source scene, for the camera), batches of `batch`. */
+export function probeObjectChoice(e: Editor, bench: { items: readonly (ProbeItem & { sourceScene: Scene })[] }, batch = 32): ObjectChoiceProbe {
+  if (e.config.aligned !== true || !e.imageTokens) throw new Error("probeObjectChoice: this editor has no aligned path (config.aligned off, or no image tokens)");
+  const grid = e.config.image / e.config.dnPatch;
+  const byId = new Map(bench.items.map((it) => [it.id, it]));
+  const items: ObjectChoiceItem[] = [];
+  let missed = 0;
+  for (const read of patchReads(e, bench, batch, (c) => tf.clone(c.aligned!.where) as tf.Tensor2D)) {
+    const it = byId.get(read.item)!;
+    const regions = objectRegions(it.source, it.sourceScene.camera, grid); // perceived at the source's own resolution, on the editor's patch grid
+    const target = changedObject(regions, read.changed);
+    if (target < 0) {
+      missed++;
+      continue;
+    }
+    const chosen = pickObject(read.values, regions);
+    items.push({ item: read.item, kind: read.kind, family: read.family, objects: regions.length, chosen, changed: target, correct: chosen === target ? 1 : 0, chance: 1 / regions.length });
+  }
+  return { items, missed };
+}
+
+/** Means per edit kind and over all items ("all" first). */
+export function objectChoiceSummary(items: readonly ObjectChoiceItem[]): KindMeanRow<"correct" | "chance" | "objects">[] {
+  return meansByKind(items, (x) => x.kind, { correct: (x) => x.correct, chance: (x) => x.chance, objects: (x) => x.objects }, { all: true });
+}

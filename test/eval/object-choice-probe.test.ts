@@ -1,0 +1,110 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "../../lib/backend/select";
+import { Rng } from "../../lib/core/rng";
+import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
+import { changedObject, objectChoiceSummary, probeObjectChoice } from "../../lib/eval/object-choice-probe";
+import { objectRegions } from "../../lib/eval/object-regions";
+import { objectGateEditor, trainedEditor } from "../../lib/eval/trained-editor";
+import { tokenCoverage } from "../../lib/models/editor/grounding";
+import { checkEditorConfig, editorConfig } from "../../lib/models/editor/config";
+import { createEditor, disposeEditor, editorParams } from "../../lib/models/editor/model";
+import { renderScene } from "../../lib/world";
+import { perturbZeroInit } from "../models/editor/helpers";
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+describe("object regions and the object-choice probe", () => {
+  const bench = ensureBenchmark("spatialeval", "tiny");
+
+  it("the perceived objects are disjoint coverages of the patch grid, each matching one rendered object; bad grids are errors", () => {
+    let matched = 0;
+    let regionsSeen = 0;
+    for (const it of bench.items.slice(0, 12)) {
+      const size = it.source.width;
+      const grid = size / 4;
+      const regions = objectRegions(it.source, it.sourceScene.camera, grid);
+      expect(regions.length).toBeGreaterThan(0);
+      expect(regions.length).toBeLessThanOrEqual(it.sourceScene.objects.length);
+      const total = new Float32Array(grid * grid);
+      for (const c of regions) {
+        expect(c.length).toBe(grid * grid);
+        c.forEach((v, n) => {
+          expect(v).toBeGreaterThanOrEqual(0);
+          total[n] += v;
+        });
+      }
+      for (const v of total) expect(v).toBeLessThanOrEqual(1 + 1e-6); // masks never overlap
+      // each region is mostly one rendered object: its coverage overlaps that object's by at least half of its own
+      const r = renderScene(it.sourceScene, { width: size, height: size });
+      const truth = it.sourceScene.objects.map((o) => tokenCoverage(Array.from(r.mask, (m) => (m === o.id ? 1 : 0)), size, grid));
+      for (const c of regions) {
+        regionsSeen++;
+        const own = c.reduce((s, v) => s + v, 0);
+        const best = Math.max(...truth.map((t) => c.reduce((s, v, n) => s + Math.min(v, t[n]), 0)));
+        if (best >= 0.5 * own) matched++;
+      }
+    }
+    expect(matched).toBeGreaterThanOrEqual(0.9 * regionsSeen);
+    const it0 = bench.items[0];
+    expect(() => objectRegions(it0.source, it0.sourceScene.camera, 5)).toThrow(`objectRegions: the image side ${it0.source.width} is not a multiple of the patch grid 5`);
+  });
+
+  it("changedObject takes the object covering most of the changed patches, -1 when none touches them", () => {
+    const regions = [Float32Array.from([1, 0.5, 0, 0]), Float32Array.from([0, 0.5, 1, 0])];
+    expect(changedObject(regions, [0, 1, 1, 0])).toBe(1);
+    expect(changedObject(regions, [1, 1, 0, 0])).toBe(0);
+    expect(changedObject(regions, [0, 0, 0, 1])).toBe(-1);
+    expect(changedObject([], [1, 1, 1, 1])).toBe(-1);
+  });
+
+  it("the probe: a where head that prefers nothing picks the first object; correct and chance are in range; no tensor leaks", () => {
+    const e = createEditor(checkEditorConfig({ ...editorConfig("tiny"), aligned: true, alignedWhere: "bilinear" }), new Rng(3));
+    try {
+      // zero query weights: every logit is 0, so every object scores 0 and pickObject keeps the first
+      for (const k of ["edit.loc.q.w", "edit.loc.q.b"]) e.groups.edit[k].assign(tf.zerosLike(e.groups.edit[k]));
+      const before = tf.memory().numTensors;
+      const probe = probeObjectChoice(e, bench, 4);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(probe.items.length + probe.missed).toBeGreaterThan(0);
+      expect(probe.items.length).toBeGreaterThan(0);
+      const grid = e.config.image / e.config.dnPatch;
+      for (const x of probe.items) {
+        expect([0, 1]).toContain(x.correct);
+        expect(x.chance).toBeCloseTo(1 / x.objects, 9);
+        // with all logits equal the choice is the first object; correct exactly when it is the changed one
+        expect(x.chosen).toBe(0);
+        expect(x.correct).toBe(x.changed === 0 ? 1 : 0);
+        const it = bench.items.find((b) => b.id === x.item)!;
+        expect(x.objects).toBe(objectRegions(it.source, it.sourceScene.camera, grid).length);
+      }
+      const rows = objectChoiceSummary(probe.items);
+      expect(rows[0].kind).toBe("all");
+      expect(rows[0].n).toBe(probe.items.length);
+    } finally {
+      disposeEditor(e);
+    }
+  });
+
+  it("the object-gate editor edits as the pipeline with the objects it perceives, and refuses requests without a record", async () => {
+    const c = checkEditorConfig({ ...editorConfig("tiny"), aligned: true, alignedWhere: "bilinear" });
+    const e = createEditor(c, new Rng(8));
+    perturbZeroInit(e, 8);
+    (editorParams(e)["edit.loc.gate"] as tf.Variable).assign(tf.tensor1d(new Rng(10).normalArray(c.dnD, 0, 0.5)));
+    try {
+      const items = bench.items.slice(0, 2);
+      const requests = items.map((it) => ({ source: it.source, instruction: it.instruction, item: it }));
+      const ed = objectGateEditor("object", e, { steps: 2 });
+      const out = await ed.editBatch!(requests);
+      const viaMax = await trainedEditor("max", e, { steps: 2, gate: "max" }).editBatch!(requests);
+      expect(out.length).toBe(2);
+      expect(out[0].width).toBe(c.image);
+      expect(out.some((img, i) => img.data.some((v, j) => v !== viaMax[i].data[j]))).toBe(true); // the object gate is not the max gate
+      await expect(ed.editBatch!([{ source: items[0].source, instruction: items[0].instruction }])).rejects.toThrow("objectGateEditor: request 0 has no benchmark record (request.item); the perception needs its source scene's camera");
+    } finally {
+      disposeEditor(e);
+    }
+  });
+});
