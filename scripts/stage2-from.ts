@@ -170,6 +170,8 @@ async function main(): Promise<void> {
       probe: PlanProbeRow[];
       /** The truth's plan with the editor's own where gate, its object judge minus the editor's own (paired). */
       planOnly: { scores: PointScores; gain: { diff: number; lo: number; hi: number } };
+      /** With `object` among the gate rules: the truth's plan with the editor's own where decoded by `object`, its object judge minus planOnly's (paired), per kind. */
+      planObject?: { scores: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: KindMeanRow<"planOnly" | "planObject">[] };
     } | null;
     /**
      * The bilinear head's gate decoded by other rules at editing time (lib/models/editor/gate-decode.ts): each rule's object
@@ -266,6 +268,12 @@ async function main(): Promise<void> {
               const oci = bootstrapDiffCi([only.items], [last.items], new Rng(c.seed).fork("oracle-plan-only"), 2000);
               const planKinds = perKind(bench, { oracleWhere: scores.items, oraclePlan: both.items, planOnly: only.items });
               oraclePlan = { scores: both, gain: { diff: both.objectJudge - scores.objectJudge, lo: pci.lo, hi: pci.hi }, kinds: planKinds, probe, planOnly: { scores: only, gain: { diff: only.objectJudge - last.objectJudge, lo: oci.lo, hi: oci.hi } } };
+              if (gateRules.includes("object")) {
+                const obj = await scoreEditorPoint(whereOracleEditor("oracle plan, object gate", e, { steps: c.ddimSteps, seed: c.seed, gate: "object" }, { where: false, plan: true }), bench, c.seed);
+                const bci = bootstrapDiffCi([obj.items], [only.items], new Rng(c.seed).fork("oracle-plan-object"), 2000);
+                oraclePlan.planObject = { scores: obj, gain: { diff: obj.objectJudge - only.objectJudge, lo: bci.lo, hi: bci.hi }, kinds: perKind(bench, { planOnly: only.items, planObject: obj.items }) };
+                console.log(`${spec}: with the truth's plan and its own where decoded by object: ${pointText(obj)}; minus with its own sigmoid gate ${oraclePlan.planObject.gain.diff.toFixed(3)} [95% CI ${bci.lo.toFixed(3)}, ${bci.hi.toFixed(3)}]; per kind ${oraclePlan.planObject.kinds.map((k) => `${k.kind} (${k.n}) ${k.planOnly.toFixed(3)} / ${k.planObject.toFixed(3)}`).join(", ")}`);
+              }
               console.log(`${spec}: with the truth's where gate and plan: ${pointText(both)}; minus with the truth's gate only ${oraclePlan.gain.diff.toFixed(3)} [95% CI ${pci.lo.toFixed(3)}, ${pci.hi.toFixed(3)}]`);
               console.log(`${spec}: with the truth's plan and its own where gate: ${pointText(only)}; minus the editor's own ${oraclePlan.planOnly.gain.diff.toFixed(3)} [95% CI ${oci.lo.toFixed(3)}, ${oci.hi.toFixed(3)}]`);
               console.log(`${spec}: per kind, the truth's gate / gate and plan / plan only: ${planKinds.map((k) => `${k.kind} (${k.n}) ${k.oracleWhere.toFixed(3)} / ${k.oraclePlan.toFixed(3)} / ${k.planOnly.toFixed(3)}`).join(", ")}`);

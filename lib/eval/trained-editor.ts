@@ -11,6 +11,7 @@ import { editorParams } from "../models/editor/model";
 import type { Editor as ModelEditor } from "../models/editor/model";
 import { changedShare, planTargets } from "../models/editor/aligned";
 import { planOn } from "../models/editor/config";
+import type { ObjectRegions } from "../models/editor/gate-decode";
 import { editImages, type EditExtras, type EditPipelineOptions } from "../models/editor/pipeline";
 import { editResidual } from "../models/editor/residual";
 import { imageBatch } from "../models/editor/train/steps";
@@ -68,14 +69,16 @@ export function trainedEditor(name: string, model: ModelEditor, options: Partial
 export function objectGateEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}): Editor {
   const size = model.config.image;
   const grid = size / model.config.dnPatch;
-  const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
-    const objects = requests.map((r, i) => {
-      if (!r.item) throw new Error(`objectGateEditor: request ${i} has no benchmark record (request.item); the perception needs its source scene's camera`);
-      return objectRegions(toRgb(r.source), r.item.sourceScene.camera, grid);
-    });
-    return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate: "object" }, { objects }).images;
-  };
+  const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate: "object" }, { objects: perceivedObjects(requests, grid, "objectGateEditor") }).images;
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
+}
+
+/** The objects the engine perceives in each request's source (object-regions.ts) on a `grid` x `grid` patch grid; the camera comes from the record. */
+function perceivedObjects(requests: readonly EditRequest[], grid: number, who: string): ObjectRegions[] {
+  return requests.map((r, i) => {
+    if (!r.item) throw new Error(`${who}: request ${i} has no benchmark record (request.item); the perception needs its source scene's camera`);
+    return objectRegions(toRgb(r.source), r.item.sourceScene.camera, grid);
+  });
 }
 
 /**
@@ -87,7 +90,8 @@ export function objectGateEditor(name: string, model: ModelEditor, options: Part
  * target colour of each patch's changed pixels) also replaces the predicted one: the oracle
  * where-and-plan diagnostic; its score against the oracle-where one tells how much is the plan. With
  * `where: false` as well the gate stays the editor's own (the oracle-plan diagnostic): the four
- * combinations of own and true where and plan split the gap between the two halves.
+ * combinations of own and true where and plan split the gap between the two halves. With `where: false` the
+ * editor's own gate is decoded by `options.gate`; `object` perceives each source's objects as objectGateEditor does.
  */
 export function whereOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { where?: boolean; plan?: boolean } = {}): Editor {
   const size = model.config.image;
@@ -107,7 +111,7 @@ export function whereOracleEditor(name: string, model: ModelEditor, options: Par
     });
     const [share, plan] = [shareT.arraySync() as number[][], planT.arraySync() as number[][][]];
     tf.dispose([shareT, planT]);
-    const extras: EditExtras = { ...(where ? { whereGate: share.map((row) => Float32Array.from(row)) } : {}), ...(oracle.plan === true ? { plan: plan.map((rows) => Float32Array.from(rows.flat())) } : {}) };
+    const extras: EditExtras = { ...(where ? { whereGate: share.map((row) => Float32Array.from(row)) } : {}), ...(oracle.plan === true ? { plan: plan.map((rows) => Float32Array.from(rows.flat())) } : {}), ...(!where && options.gate === "object" ? { objects: perceivedObjects(requests, size / model.config.dnPatch, "whereOracleEditor") } : {}) };
     return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), options, extras).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };

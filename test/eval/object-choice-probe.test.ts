@@ -5,7 +5,7 @@ import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
 import { changedObject, objectChoiceSummary, probeObjectChoice } from "../../lib/eval/object-choice-probe";
 import { objectRegions } from "../../lib/eval/object-regions";
-import { objectGateEditor, trainedEditor } from "../../lib/eval/trained-editor";
+import { objectGateEditor, trainedEditor, whereOracleEditor } from "../../lib/eval/trained-editor";
 import { tokenCoverage } from "../../lib/models/editor/grounding";
 import { checkEditorConfig, editorConfig } from "../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorParams } from "../../lib/models/editor/model";
@@ -103,6 +103,24 @@ describe("object regions and the object-choice probe", () => {
       expect(out[0].width).toBe(c.image);
       expect(out.some((img, i) => img.data.some((v, j) => v !== viaMax[i].data[j]))).toBe(true); // the object gate is not the max gate
       await expect(ed.editBatch!([{ source: items[0].source, instruction: items[0].instruction }])).rejects.toThrow("objectGateEditor: request 0 has no benchmark record (request.item); the perception needs its source scene's camera");
+    } finally {
+      disposeEditor(e);
+    }
+  });
+
+  it("the oracle-plan diagnostic decodes the editor's own gate by object when asked, and perceives the objects itself", async () => {
+    const c = checkEditorConfig({ ...editorConfig("tiny"), aligned: true, alignedWhere: "bilinear", alignedPlan: true });
+    const e = createEditor(c, new Rng(8));
+    perturbZeroInit(e, 8);
+    (editorParams(e)["edit.loc.gate"] as tf.Variable).assign(tf.tensor1d(new Rng(10).normalArray(c.dnD, 0, 0.5)));
+    (editorParams(e)["edit.loc.plan.i.w"] as tf.Variable).assign(tf.tensor2d(new Rng(11).normalArray(3 * c.dnD, 0, 0.5), [3, c.dnD]));
+    try {
+      const requests = bench.items.slice(0, 2).map((it) => ({ source: it.source, instruction: it.instruction, item: it }));
+      const before = tf.memory().numTensors;
+      const sig = await whereOracleEditor("plan", e, { steps: 2 }, { where: false, plan: true }).editBatch!(requests);
+      const obj = await whereOracleEditor("plan, object gate", e, { steps: 2, gate: "object" }, { where: false, plan: true }).editBatch!(requests);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(obj.some((img, i) => img.data.some((v, j) => v !== sig[i].data[j]))).toBe(true);
     } finally {
       disposeEditor(e);
     }
