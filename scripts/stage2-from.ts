@@ -11,7 +11,7 @@
  * results/<profile>/<name>.json.
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N]
- *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|off] [--refer=N] [--seed=0] [--ddim=10]
+ *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|off] [--refer=N] [--seed=0] [--ddim=10]
  *          [--gate-decode=max,top4,top8,top16,object] [--name=stage2-from]
  * (with the bilinear head each final editor is also scored with its gate decoded by each rule of --gate-decode on the validation
  * benchmark, and with the best of them and the default sigmoid on SpatialEval-mini; --gate-decode=sigmoid skips it; `object` chooses among
@@ -58,7 +58,7 @@ function gateText(r: ReturnType<typeof gateProbeSummary>[number]): string {
   return `${r.kind} (${r.n}) ${r.inside.toFixed(3)} / ${r.outside.toFixed(3)} / ${r.spill.toFixed(3)}`;
 }
 
-const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "where-forcing", "what", "plan", "refer", "seed", "ddim", "gate-decode", "name"];
+const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "where-forcing", "what", "plan", "refer", "seed", "ddim", "gate-decode", "name"];
 
 /** A parent's weights and what identifies them (the grid key, or the locate run's config hash). */
 function loadParent(spec: string, profile: string, whereHead: string, referLayers: number): { params: Params; id: string } {
@@ -111,7 +111,10 @@ async function main(): Promise<void> {
   const recipe0 = recipeConfig(profile, { stage2Steps: intFlag(a, "stage2-steps", preset.stage2Steps, 1) });
   const forcing = numFlag(a, "where-forcing", 0);
   if (!(forcing >= 0 && forcing <= 1)) throw new Error(`--where-forcing must be a probability in [0, 1], got ${forcing}`);
-  const recipe = { ...recipe0, ...(whereWeight > 0 ? { whereLossWeight: whereWeight } : {}), ...(forcing > 0 ? { whereForcing: forcing } : {}) };
+  const objectWeight = numFlag(a, "where-object-loss", 0);
+  if (!(objectWeight >= 0) || !Number.isFinite(objectWeight)) throw new Error(`--where-object-loss must be a finite number >= 0, got ${objectWeight}`);
+  if (!aligned && objectWeight > 0) throw new Error("--where-object-loss needs --aligned=on (the loss trains the aligned path's where head)");
+  const recipe = { ...recipe0, ...(whereWeight > 0 ? { whereLossWeight: whereWeight } : {}), ...(forcing > 0 ? { whereForcing: forcing } : {}), ...(objectWeight > 0 ? { whereObjectLossWeight: objectWeight } : {}) };
   const every = intFlag(a, "eval-every", Math.max(1, Math.round(recipe.stage2Steps / 2)), 1);
   const evalAt: number[] = [];
   for (let s = every; s < recipe.stage2Steps; s += every) evalAt.push(s);
@@ -138,7 +141,7 @@ async function main(): Promise<void> {
   let trainSet: ProbeSet | null = null;
   const trainingEdits = () => (trainSet ??= engineTrainingProbeItems(c.recipe, c.editor.image, bench.items.length));
   const dir = projectPath(`data/generated/curve-cache/${profile}/from`, true);
-  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : ""}` : ""}${referLayers > 0 ? `, a ${referLayers}-layer referring decoder before the where head` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${objectWeight > 0 ? `, object-level where loss ${objectWeight}` : ""}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : ""}` : ""}${referLayers > 0 ? `, a ${referLayers}-layer referring decoder before the where head` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const runs: {
     parent: string;
     parentId: string;

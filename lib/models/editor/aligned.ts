@@ -50,6 +50,10 @@
  * `whereLoss`: binary cross-entropy of the where logits against the share of each patch's pixels the
  * training edit changes (recipe `whereLossWeight`).
  *
+ * `whereObjectLoss` (ours; recipe `whereObjectLossWeight`): the where head as a choice among the source's objects, the
+ * decision the `object` gate decoding (gate-decode.ts) makes when it edits. Per object r its score is its coverage-weighted
+ * mean logit s_r = sum_n c_rn where_n / sum_n c_rn; cross-entropy of softmax_r(s) against the object the edit changes.
+ *
  * `gatedSpatial` (bilinear head only) puts another per-patch gate in place of sigmoid(where):
  *   S'    = Lin_out(z) + gate g                             gate [B, N] in [0, 1]
  * Stage II's where forcing (recipe `whereForcing`, ours) gives the denoiser, for a share of the items,
@@ -278,6 +282,60 @@ export function questionWhereTargets(masks: readonly (ArrayLike<number> | undefi
     weight[b] = 1;
   });
   return { target, weight };
+}
+
+/**
+ * The object-level where loss's targets of a batch: per item, the objects of its source's instance mask
+ * (`mask` [image * image], object id per pixel, -1 ground; ids in increasing order, objects that cover no
+ * pixel left out) as rows of their coverage of the denoiser's patches normalised to sum 1, padded to the
+ * batch's largest count R; `valid` 1 on a real row; `target` the row of the object the edit changes
+ * (`changed`, an id), -1 with `weight` 0 when it is none of them or the item has no objects.
+ */
+export interface ObjectWhereTargets {
+  /** [B * R * N] row-major [B, R, N]. */
+  cover: Float32Array;
+  /** [B * R]. */
+  valid: Float32Array;
+  target: Int32Array;
+  weight: Float32Array;
+  R: number;
+}
+
+export function objectWhereTargets(objects: readonly ({ mask: ArrayLike<number>; changed: number } | undefined)[], c: Pick<EditorConfig, "image" | "dnPatch">): ObjectWhereTargets {
+  const grid = c.image / c.dnPatch;
+  const N = grid * grid;
+  const rows = objects.map((o) => {
+    if (o === undefined) return { ids: [] as number[], cover: [] as number[][] };
+    const ids = [...new Set(Array.from(o.mask).filter((v) => v >= 0))].sort((a, b) => a - b);
+    const cover = ids.map((id) => tokenCoverage(Array.from(o.mask, (v) => (v === id ? 1 : 0)), c.image, grid));
+    return { ids, cover };
+  });
+  const R = Math.max(1, ...rows.map((r) => r.ids.length));
+  const B = objects.length;
+  const out: ObjectWhereTargets = { cover: new Float32Array(B * R * N), valid: new Float32Array(B * R), target: new Int32Array(B).fill(-1), weight: new Float32Array(B), R };
+  rows.forEach((r, b) => {
+    r.cover.forEach((cov, k) => {
+      const total = cov.reduce((s, v) => s + v, 0);
+      out.cover.set(cov.map((v) => v / total), (b * R + k) * N);
+      out.valid[b * R + k] = 1;
+    });
+    const t = objects[b] === undefined ? -1 : r.ids.indexOf(objects[b]!.changed);
+    out.target[b] = t;
+    out.weight[b] = t >= 0 ? 1 : 0;
+  });
+  return out;
+}
+
+/** Cross-entropy of the objects' scores (coverage-weighted mean logits of `where` [B, N]) against the changed object; weighted mean over items (0 when no item has a target). Call inside tf.tidy. */
+export function whereObjectLoss(where: tf.Tensor2D, t: ObjectWhereTargets): tf.Scalar {
+  const [B, N] = where.shape;
+  if (t.target.length !== B || t.cover.length !== B * t.R * N) throw new Error(`whereObjectLoss: targets for ${t.target.length} items of ${t.cover.length / Math.max(1, t.R * t.target.length)} patches do not match the where logits [${B}, ${N}]`);
+  const cover = tf.tensor3d(t.cover, [B, t.R, N]);
+  const scores = tf.squeeze(tf.matMul(cover, tf.expandDims(where, 2)), [2]); // [B, R]
+  const masked = tf.add(scores, tf.mul(tf.sub(1, tf.tensor2d(t.valid, [B, t.R])), -1e9));
+  const picked = tf.sum(tf.mul(tf.logSoftmax(masked, -1), tf.oneHot(tf.tensor1d(t.target, "int32"), t.R)), -1); // [B] log p(changed object), 0 without a target
+  const w = tf.tensor1d(t.weight);
+  return tf.neg(tf.div(tf.sum(tf.mul(picked, w)), tf.maximum(tf.sum(w), 1e-9))) as tf.Scalar;
 }
 
 /**

@@ -25,7 +25,7 @@ import { tuningVarList, type LayerSelector, type TuningMode } from "../../nn/tun
 import { adaptImageTokens, initAdapter } from "./adapter";
 import { checkEditorConfig, imageTokenCount, maxSequence, type EditorConfig } from "./config";
 import { denoise, initDenoiser, type DenoiserInput, type DenoiserResult } from "./denoiser";
-import { alignedSpatial, readsWords, changedShare, gatedSpatial, initAligned, planLoss, planTargets, whereLoss, type AlignedResult, type InstructionWords } from "./aligned";
+import { alignedSpatial, readsWords, changedShare, gatedSpatial, initAligned, planLoss, planTargets, whereLoss, whereObjectLoss, type AlignedResult, type ObjectWhereTargets, type InstructionWords } from "./aligned";
 import { changedPatches, editMap, initEditMap, mapLoss, type EditMapResult } from "./edit-map";
 import { encodeImages, initEncoder } from "./encoder";
 import { conditionLogits, editHead, initEditHead, initLmHead, type EditHeadResult } from "./heads";
@@ -251,16 +251,19 @@ export interface Stage2Batch {
    * item, whether its gate is the true changed share of each patch instead of sigmoid(where) (aligned.ts gatedSpatial).
    */
   whereForce?: { r0: tf.Tensor4D; forced: readonly boolean[] };
+  /** With the aligned path: the object-level where loss's targets and weight (aligned.ts whereObjectLoss; 0: none). */
+  whereObjects?: { targets: ObjectWhereTargets; weight: number };
 }
 
 /**
  * Stage II loss (paper Eq. 8): L = L_condition + editLossWeight x L_edit (+ mapWeight x L_map with
- * the edit map and `mapTarget`; + whereWeight x L_where with the aligned path and `whereTarget`).
+ * the edit map and `mapTarget`; + whereWeight x L_where with the aligned path and `whereTarget`; + its weight x the
+ * object-level where loss with `whereObjects`).
  * Items whose text condition is dropped also lose the edit map's and the aligned path's spatial
  * condition (both are made from the instruction). With `whereForce`, the forced items' gate is the
  * truth's (aligned.ts gatedSpatial). Call inside the gradient tape.
  */
-export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condition: tf.Scalar; edit: tf.Scalar; map: tf.Scalar | null; where: tf.Scalar | null } {
+export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condition: tf.Scalar; edit: tf.Scalar; map: tf.Scalar | null; where: tf.Scalar | null; whereObject: tf.Scalar | null } {
   const cond = editorCondition(e, e.imageTokens ? b.source : null, b.layout);
   if (cond.conditionLogits === null) throw new Error("stage2Loss: the layout has no language conditions; build it with editorLayout(editor, instructions, conditions)");
   const lc = conditionLoss(cond.conditionLogits, b.layout);
@@ -295,5 +298,11 @@ export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condit
     if (cond.aligned.plan !== undefined) lw = tf.add(lw, planLoss(cond.aligned.plan, planOf(b.whereTarget.r0), share)) as tf.Scalar;
     loss = tf.add(loss, tf.mul(lw, b.whereTarget.weight)) as tf.Scalar;
   }
-  return { loss, condition: lc, edit: le, map: lm, where: lw };
+  let lo: tf.Scalar | null = null;
+  if (b.whereObjects !== undefined && b.whereObjects.weight > 0) {
+    if (cond.aligned === null) throw new Error("stage2Loss: the object-level where loss needs the aligned [LOC] path (editor config aligned, image tokens)");
+    lo = whereObjectLoss(cond.aligned.where, b.whereObjects.targets);
+    loss = tf.add(loss, tf.mul(lo, b.whereObjects.weight)) as tf.Scalar;
+  }
+  return { loss, condition: lc, edit: le, map: lm, where: lw, whereObject: lo };
 }

@@ -32,6 +32,25 @@ export interface EditExample {
   /** The data engine's template family (spatial edits; absent for generic edits). */
   family?: string;
   spatial: boolean;
+  /** The data engine's spatial edits: the source's objects as the renderer drew them (the object-level where loss's truth). */
+  objects?: EditObjects;
+}
+
+/** A source's objects: its instance mask [H*W] (object id per pixel, -1 ground) and the id of the object the edit changes most (-1: none). */
+export interface EditObjects {
+  mask: Int32Array;
+  changed: number;
+}
+
+/** The id of the object of `mask` with the most pixels in `changed` ([H*W] 1 = the edit changes the pixel); -1 when no object pixel changes; ties to the lower id. */
+export function changedObjectId(mask: Int32Array, changed: Uint8Array): number {
+  if (mask.length !== changed.length) throw new Error(`changedObjectId: mask has ${mask.length} pixels, changed ${changed.length}`);
+  const count = new Map<number, number>();
+  for (let p = 0; p < mask.length; p++) if (changed[p] && mask[p] >= 0) count.set(mask[p], (count.get(mask[p]) ?? 0) + 1);
+  let best = -1;
+  let bestN = 0;
+  for (const [id, n] of count) if (n > bestN || (n === bestN && id < best)) [best, bestN] = [id, n];
+  return best;
 }
 
 export interface TextExample {
@@ -149,7 +168,10 @@ export function engineData(seed: number, scenes: number, resolution: number, pro
     const s = buildScene(k, seed, cfg);
     const image = toSigned(s.render.rgb);
     for (const q of s.vqa) vqa.push({ image, prompt: q.text, answer: q.answer, family: q.family, objectMask: objectMask(s.render.mask, q.objects) });
-    for (const e of s.edits) edits.push({ source: image, target: toSigned(e.target.data), instruction: e.text, condition: e.condition, kind: e.kind, family: e.family, spatial: true });
+    for (const e of s.edits) {
+      const target = toSigned(e.target.data);
+      edits.push({ source: image, target, instruction: e.text, condition: e.condition, kind: e.kind, family: e.family, spatial: true, objects: { mask: s.render.mask, changed: changedObjectId(s.render.mask, changedMask(image, target)) } });
+    }
   }
   return { vqa, edits };
 }

@@ -182,7 +182,10 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
     const whereWeight = "whereLossWeight" in r ? (r.whereLossWeight ?? 0) : 0;
     const forcing = "whereForcing" in r ? (r.whereForcing ?? 0) : 0;
     if (forcing > 0 && (c.editor.aligned !== true || !bilinearWhere(c.editor) || !c.imageTokens)) throw new Error("editor node: whereForcing needs the aligned path with the bilinear where head (editor.aligned, alignedWhere: 'bilinear') and image tokens");
-    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, part, r.editRegionWeight, mapWeight, whereWeight, forcing), {}, vars);
+    const objectWeight = "whereObjectLossWeight" in r ? (r.whereObjectLossWeight ?? 0) : 0;
+    if (objectWeight > 0 && (c.editor.aligned !== true || !c.imageTokens)) throw new Error("editor node: whereObjectLossWeight needs the aligned path (editor.aligned) and image tokens");
+    if (objectWeight > 0 && c.phase !== "stage2") throw new Error(`editor node: whereObjectLossWeight needs the data engine's spatial edits (phase stage2), got phase '${c.phase}'`);
+    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, part, r.editRegionWeight, mapWeight, whereWeight, forcing, objectWeight), {}, vars);
   }
   const params = editorParams(e);
   const decay = phaseEmaDecay(c);

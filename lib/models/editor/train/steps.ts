@@ -13,7 +13,7 @@ import type { Rng } from "../../../core/rng";
 import { DDIMScheduler } from "../../../diffusion/ddim";
 import { makeSchedule } from "../../../diffusion/schedule";
 import type { Prediction } from "../../../diffusion/scheduler";
-import { questionWhereTargets, whereLoss } from "../aligned";
+import { objectWhereTargets, questionWhereTargets, whereLoss } from "../aligned";
 import type { EditorConfig } from "../config";
 import { GROUND_FIRST_LAYER, groundLoss, groundTargets, imageTokenGrid, imgImageAttention } from "../grounding";
 import { conditionDropout, conditionLoss, regionPixelWeights } from "../losses";
@@ -116,15 +116,17 @@ export function residualDiffusionBatch(ex: readonly Pick<EditExample, "source" |
  * `mapWeight` > 0 adds the edit map's localisation loss (edit-map.ts mapLoss) to the total, when the editor has the map;
  * `whereWeight` > 0 adds the aligned path's where loss (aligned.ts whereLoss), when the editor has it;
  * `whereForcing` > 0 gives each item, with that probability (one draw per item from `rng`, after the
- * condition dropout's), the true changed share as the bilinear where head's gate (aligned.ts gatedSpatial).
+ * condition dropout's), the true changed share as the bilinear where head's gate (aligned.ts gatedSpatial);
+ * `whereObjectWeight` > 0 adds the object-level where loss (aligned.ts whereObjectLoss) over each edit's `objects`.
  */
-export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng, part: "total" | "edit" = "total", regionWeight = 0, mapWeight = 0, whereWeight = 0, whereForcing = 0): tf.Scalar {
+export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng, part: "total" | "edit" = "total", regionWeight = 0, mapWeight = 0, whereWeight = 0, whereForcing = 0, whereObjectWeight = 0): tf.Scalar {
+  if (whereObjectWeight > 0 && ex.some((x) => x.objects === undefined)) throw new Error("editStepLoss: the object-level where loss needs each edit's objects (the data engine's spatial edits, engineData)");
   const B = ex.length;
   const { source, r0, t, noisy, target } = residualDiffusionBatch(ex, e.config.image, sched, rng);
   const drop = conditionDropout(rng, B, e.config);
   const layout = editorLayout(e, ex.map((x) => x.instruction), ex.map((x) => x.condition));
   const pixelWeights = regionWeight > 0 ? regionPixelWeights(r0, regionWeight) : undefined;
   const forced = whereForcing > 0 ? Array.from({ length: B }, () => rng.bool(whereForcing)) : null;
-  const r = stage2Loss(e, { source, layout, noisy, t, target, dropText: drop.dropText, dropImage: drop.dropImage, pixelWeights, ...(mapWeight > 0 ? { mapTarget: { r0, weight: mapWeight } } : {}), ...(whereWeight > 0 ? { whereTarget: { r0, weight: whereWeight } } : {}), ...(forced ? { whereForce: { r0, forced } } : {}) });
+  const r = stage2Loss(e, { source, layout, noisy, t, target, dropText: drop.dropText, dropImage: drop.dropImage, pixelWeights, ...(mapWeight > 0 ? { mapTarget: { r0, weight: mapWeight } } : {}), ...(whereWeight > 0 ? { whereTarget: { r0, weight: whereWeight } } : {}), ...(forced ? { whereForce: { r0, forced } } : {}), ...(whereObjectWeight > 0 ? { whereObjects: { targets: objectWhereTargets(ex.map((x) => x.objects), e.config), weight: whereObjectWeight } } : {}) });
   return part === "edit" ? r.edit : r.loss;
 }
