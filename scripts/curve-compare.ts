@@ -3,7 +3,8 @@
  * same benchmark items): e.g. an editor with and without a component. Each `--runs` entry is a
  * results name (results/<profile>/<name>.json) and the variant to read; the first is compared with
  * each of the others (lib/eval/learning-curve.ts finalDifference). A `npm run stage2-from` results file
- * names its curves by parent order: `run0`, `run1`, ... Writes results/<profile>/<name>.json.
+ * names its curves by parent order: `run0`, `run1`, ..., and `run0.decoded`, ... its final editors with the gate decoded
+ * by the rule chosen on the validation benchmark (its `gateDecode`). Writes results/<profile>/<name>.json.
  *
  * Usage: npm run curve-compare -- --runs=<name>:<variant>,<name>:<variant>[,...] [--labels=a,b,...] --name=<result name>
  */
@@ -12,7 +13,7 @@ import { parseFlags } from "../lib/core/cli-args";
 import { checkName } from "../lib/core/paths";
 import { Rng } from "../lib/core/rng";
 import { readResult, writeResult } from "../lib/core/results";
-import { finalDifference, finalDifferenceText, type Curve } from "../lib/eval/learning-curve";
+import { finalDifference, finalDifferenceText, type Curve, type CurvePoint } from "../lib/eval/learning-curve";
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), ["runs", "labels", "name"]);
@@ -27,10 +28,14 @@ async function main(): Promise<void> {
   const labels = a.labels?.split(",") ?? runs.map((r) => `${r.file}:${r.variant}`);
   if (labels.length !== runs.length) throw new Error(`--labels has ${labels.length} names for ${runs.length} runs`);
   const curves = runs.map((r, i) => {
-    const res = readResult<{ curves?: Curve[]; benchmarkHash?: string; runs?: { curve: Pick<Curve, "points"> }[] }>(checkName(r.file, "result"));
+    const res = readResult<{ curves?: Curve[]; benchmarkHash?: string; runs?: { curve: Pick<Curve, "points">; gateDecode?: { chosen: string; scores: Omit<CurvePoint, "step" | "trainSeconds"> } }[] }>(checkName(r.file, "result"));
     if (res === null) throw new Error(`no results file '${r.file}' for this profile`);
-    // a stage2-from file: its runs by parent order, its benchmark in the config
-    const fromRuns = res.data.runs?.map((x, k) => ({ ...x.curve, variant: `run${k}` }));
+    // a stage2-from file: its runs by parent order (and `run<k>.decoded`: its final editor with the gate decoded by the chosen rule), its benchmark in the config
+    const fromRuns = res.data.runs?.flatMap((x, k) => {
+      const last = x.curve.points[x.curve.points.length - 1];
+      const decoded = x.gateDecode !== undefined && last !== undefined ? [{ variant: `run${k}.decoded`, points: [{ ...last, ...x.gateDecode.scores }] }] : [];
+      return [{ ...x.curve, variant: `run${k}` }, ...decoded];
+    });
     const c = (res.data.curves ?? fromRuns ?? []).find((x) => x.variant === r.variant);
     if (c === undefined) throw new Error(`'${r.file}' has no curve of variant '${r.variant}'${fromRuns ? ` (its runs: ${fromRuns.map((x) => x.variant).join(", ")})` : ""}`);
     const benchmarkHash = res.data.benchmarkHash ?? (res.config as { benchmarkHash?: string }).benchmarkHash;
