@@ -8,7 +8,7 @@
  */
 import type { RgbImage } from "../engine/types";
 import type { ObjectRegions } from "../models/editor/gate-decode";
-import { tokenCoverage } from "../models/editor/grounding";
+import { objectCoverages } from "../models/editor/grounding";
 import type { Camera } from "../world/types";
 import { imagePerceptionFrame } from "./image-perception";
 
@@ -17,5 +17,5 @@ export function objectRegions(image: RgbImage, camera: Camera, grid: number): Ob
   if (image.width !== image.height) throw new Error(`objectRegions: needs a square image, got ${image.width}x${image.height}`);
   if (!Number.isInteger(grid) || grid < 1 || image.width % grid !== 0) throw new Error(`objectRegions: the image side ${image.width} is not a multiple of the patch grid ${grid}`);
   const frame = imagePerceptionFrame(image, camera);
-  return frame.detections.map((d) => Float32Array.from(tokenCoverage(Array.from(frame.mask, (m) => (m === d.id ? 1 : 0)), image.width, grid)));
+  return objectCoverages(frame.mask, frame.detections.map((d) => d.id), image.width, grid).map((c) => Float32Array.from(c));
 }

@@ -76,7 +76,7 @@ import { constVariable, initLinear, linear, normalVariable, type Params } from "
 import { planOn, type EditorConfig } from "./config";
 import { perPatchChange, resampleTokens } from "./edit-map";
 import { changedPixels } from "./losses";
-import { tokenCoverage } from "./grounding";
+import { objectCoverages, tokenCoverage } from "./grounding";
 
 export const ALIGNED_PREFIX = "edit.loc.";
 
@@ -307,8 +307,7 @@ export function objectWhereTargets(objects: readonly ({ mask: ArrayLike<number>;
   const rows = objects.map((o) => {
     if (o === undefined) return { ids: [] as number[], cover: [] as number[][] };
     const ids = [...new Set(Array.from(o.mask).filter((v) => v >= 0))].sort((a, b) => a - b);
-    const cover = ids.map((id) => tokenCoverage(Array.from(o.mask, (v) => (v === id ? 1 : 0)), c.image, grid));
-    return { ids, cover };
+    return { ids, cover: objectCoverages(o.mask, ids, c.image, grid) };
   });
   const R = Math.max(1, ...rows.map((r) => r.ids.length));
   const B = objects.length;

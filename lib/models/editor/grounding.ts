@@ -46,6 +46,24 @@ export function tokenCoverage(mask: ArrayLike<number>, size: number, grid: numbe
 }
 
 /**
+ * `tokenCoverage` of each object of an instance mask ([H*W], object id per pixel) in one pass: per id of `ids`, the
+ * share of each of the g x g tokens its pixels cover (row-major) -> [ids.length][g * g].
+ */
+export function objectCoverages(mask: ArrayLike<number>, ids: readonly number[], size: number, grid: number): number[][] {
+  if (mask.length !== size * size) throw new Error(`objectCoverages: mask has ${mask.length} pixels, expected ${size} x ${size}`);
+  if (size % grid !== 0) throw new Error(`objectCoverages: image side ${size} is not a multiple of the token grid ${grid}`);
+  const cell = size / grid;
+  const row = new Map(ids.map((id, k) => [id, k]));
+  const out = ids.map(() => new Array<number>(grid * grid).fill(0));
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      const k = row.get(mask[y * size + x]);
+      if (k !== undefined) out[k][Math.floor(y / cell) * grid + Math.floor(x / cell)] += 1 / (cell * cell);
+    }
+  return out;
+}
+
+/**
  * Grounding targets of a batch: per item the coverage of its object mask ([H*W], nonzero = the
  * objects; undefined or empty: none) normalised to sum 1 over the g x g image tokens -> target
  * [B * g * g] (row-major [B, g*g]) and weight [B] (1 with a visible object, else 0 and a zero row).

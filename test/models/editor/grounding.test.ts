@@ -7,7 +7,7 @@ import { probeEditGrounding, probeGrounding } from "../../../lib/eval/ground-pro
 import { editorGrid } from "../../../lib/eval/editor-grid";
 import { spatialVqaItems } from "../../../lib/eval/vqa";
 import { editorConfig } from "../../../lib/models/editor/config";
-import { GROUND_FIRST_LAYER, groundLoss, groundTargets, imgImageAttention, targetMass } from "../../../lib/models/editor/grounding";
+import { GROUND_FIRST_LAYER, groundLoss, groundTargets, imgImageAttention, objectCoverages, targetMass, tokenCoverage } from "../../../lib/models/editor/grounding";
 import { createEditor, disposeEditor, editorLayout, editorParams } from "../../../lib/models/editor/model";
 import { engineData, objectMask, type TextExample } from "../../../lib/models/editor/train/data";
 import { editorPhaseTask, type EditorNodeConfig } from "../../../lib/models/editor/train/node";
@@ -178,5 +178,19 @@ describe("the grounding probe", () => {
     expect(g.uniform).toBeLessThan(1);
     expect(() => probeEditGrounding(e, { items: bench.items.map((it) => ({ ...it, truth: it.source })) })).toThrow(`probeGrounding: none of the ${bench.items.length} items has a nonempty mask`);
     disposeEditor(e);
+  });
+});
+
+describe("objectCoverages", () => {
+  it("equals tokenCoverage of each object's own mask, in one pass; ids absent from the mask cover nothing; bad sizes are errors", () => {
+    const size = 8;
+    const rng = new Rng(4);
+    const mask = Int32Array.from({ length: size * size }, () => rng.int(-1, 4)); // ids -1 (ground) .. 3
+    const ids = [3, 0, 7, 1];
+    const got = objectCoverages(mask, ids, size, 4);
+    expect(got).toEqual(ids.map((id) => tokenCoverage(Array.from(mask, (m) => (m === id ? 1 : 0)), size, 4)));
+    expect(got[2].every((v) => v === 0)).toBe(true);
+    expect(() => objectCoverages(mask, ids, 7, 7)).toThrow("objectCoverages: mask has 64 pixels, expected 7 x 7");
+    expect(() => objectCoverages(mask, ids, size, 3)).toThrow("objectCoverages: image side 8 is not a multiple of the token grid 3");
   });
 });
