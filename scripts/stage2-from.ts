@@ -7,15 +7,18 @@
  * Stage II when everything else is held fixed. With the aligned [LOC] path, each final editor's where
  * head is read on the benchmark with matched and mismatched instructions (lib/eval/edit-map-probe.ts), per edit
  * kind and template family, and on as many of its own Stage II training edits (lib/eval/probe-items.ts: fit vs. held out).
- * Resumable: each finished curve is kept in data/generated/curve-cache/<profile>/from/. Writes
+ * Resumable: each finished curve is kept in data/generated/curve-cache/<profile>/from/, and a curve in training checkpoints
+ * every 250 steps there (run-<key>/) and continues from its last checkpoint. Writes
  * results/<profile>/<name>.json.
  *
- * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N]
+ * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N] [--engine-scenes=N]
  *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|off] [--refer=N] [--seed=0] [--ddim=10]
- *          [--gate-decode=max,top4,top8,top16,object] [--name=stage2-from]
+ *          [--gate-decode=max,top4,top8,top16,object,object+free] [--name=stage2-from]
  * (with the bilinear head each final editor is also scored with its gate decoded by each rule of --gate-decode on the validation
  * benchmark, and with the best of them and the default sigmoid on SpatialEval-mini; --gate-decode=sigmoid skips it; `object` chooses among
- * the objects the engine perceives in the source, lib/eval/object-regions.ts, and adds the object-choice probe)
+ * the objects the engine perceives in the source, lib/eval/object-regions.ts, and adds the object-choice probe; `object+free` also opens
+ * the free ground the where head scores as high as its chosen object)
+ * (--engine-scenes: the data engine's scenes that Stage II's edits come from, default the profile's; the parents are not retrained)
  * (a parent whose aligned path was trained must have been made with the same --where-head)
  * (the profile is SPATIALEDIT_PROFILE; the other settings are its recipe presets)
  */
@@ -24,19 +27,19 @@ import * as path from "path";
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
 import { intFlag, numFlag, parseFlags } from "../lib/core/cli-args";
-import { checkName, projectPath, writeFileAtomic } from "../lib/core/paths";
+import { checkName, projectPath } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
 import { gateProbeSummary, mapProbeSummary, probeWhereGate, probeWhereHead, type MapProbeRow } from "../lib/eval/edit-map-probe";
 import { cachedGridNodes } from "../lib/eval/grid-models";
-import { checkCurveConfig, finalDifference, finalDifferenceText, pointText, scoreEditorPoint, trainCurve, type Curve, type CurveConfig, type PointScores } from "../lib/eval/learning-curve";
+import { checkCurveConfig, finalDifference, keepCurve, finalDifferenceText, pointText, scoreEditorPoint, trainCurve, type Curve, type CurveConfig, type PointScores } from "../lib/eval/learning-curve";
 import type { Benchmark } from "../lib/eval/benchmark-io";
 import { meansByKind, type KindMeanRow } from "../lib/eval/kind-means";
 import { planProbeSummary, probePlanHead, type PlanProbeRow } from "../lib/eval/plan-probe";
 import { objectGateEditor, trainedEditor, whereOracleEditor } from "../lib/eval/trained-editor";
-import { parseGateDecode, type GateDecode } from "../lib/models/editor/gate-decode";
+import { needsObjects, parseGateDecode, type GateDecode } from "../lib/models/editor/gate-decode";
 import { objectChoiceSummary, probeObjectChoice } from "../lib/eval/object-choice-probe";
 import { checkEditorConfig, editorConfig, planOn } from "../lib/models/editor/config";
 import { disposeEditor } from "../lib/models/editor/model";
@@ -58,7 +61,7 @@ function gateText(r: ReturnType<typeof gateProbeSummary>[number]): string {
   return `${r.kind} (${r.n}) ${r.inside.toFixed(3)} / ${r.outside.toFixed(3)} / ${r.spill.toFixed(3)}`;
 }
 
-const KNOWN = ["parents", "stage2-steps", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "where-forcing", "what", "plan", "refer", "seed", "ddim", "gate-decode", "name"];
+const KNOWN = ["parents", "stage2-steps", "engine-scenes", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "where-forcing", "what", "plan", "refer", "seed", "ddim", "gate-decode", "name"];
 
 /** A parent's weights and what identifies them (the grid key, or the locate run's config hash). */
 function loadParent(spec: string, profile: string, whereHead: string, referLayers: number): { params: Params; id: string } {
@@ -108,7 +111,7 @@ async function main(): Promise<void> {
   if (!(whereWeight >= 0) || !Number.isFinite(whereWeight)) throw new Error(`--where-loss must be a finite number >= 0, got ${whereWeight}`);
   if (!aligned && whereWeight > 0) throw new Error("--where-loss needs --aligned=on (the loss trains the aligned path's where head)");
   const preset = recipeConfig(profile);
-  const recipe0 = recipeConfig(profile, { stage2Steps: intFlag(a, "stage2-steps", preset.stage2Steps, 1) });
+  const recipe0 = recipeConfig(profile, { stage2Steps: intFlag(a, "stage2-steps", preset.stage2Steps, 1), engineScenes: intFlag(a, "engine-scenes", preset.engineScenes, 1) });
   const forcing = numFlag(a, "where-forcing", 0);
   if (!(forcing >= 0 && forcing <= 1)) throw new Error(`--where-forcing must be a probability in [0, 1], got ${forcing}`);
   const objectWeight = numFlag(a, "where-object-loss", 0);
@@ -141,7 +144,7 @@ async function main(): Promise<void> {
   let trainSet: ProbeSet | null = null;
   const trainingEdits = () => (trainSet ??= engineTrainingProbeItems(c.recipe, c.editor.image, bench.items.length));
   const dir = projectPath(`data/generated/curve-cache/${profile}/from`, true);
-  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch}, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${objectWeight > 0 ? `, object-level where loss ${objectWeight}` : ""}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : ""}` : ""}${referLayers > 0 ? `, a ${referLayers}-layer referring decoder before the where head` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch} on the edits of ${recipe.engineScenes} engine scenes, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${objectWeight > 0 ? `, object-level where loss ${objectWeight}` : ""}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : ""}` : ""}${referLayers > 0 ? `, a ${referLayers}-layer referring decoder before the where head` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const runs: {
     parent: string;
     parentId: string;
@@ -201,8 +204,9 @@ async function main(): Promise<void> {
         curve = JSON.parse(fs.readFileSync(file, "utf8")) as Curve;
         console.log(`${spec}: from the cache`);
       } else {
-        curve = await trainCurve(c, "spatialedit", parent.params, bench, finalDir, (line) => console.log(`${spec}: ${line}`));
-        writeFileAtomic(file, JSON.stringify(curve));
+        const runDir = path.join(dir, `run-${key}`); // checkpoints while it trains: a stopped run continues from the last
+        curve = (await trainCurve(c, "spatialedit", parent.params, bench, { final: finalDir, run: runDir }, (line) => console.log(`${spec}: ${line}`)))!;
+        keepCurve(file, curve, runDir);
       }
       let where: (typeof runs)[number]["where"] = null;
       let oracleWhere: (typeof runs)[number]["oracleWhere"] = null;
@@ -244,8 +248,8 @@ async function main(): Promise<void> {
             console.log(`${spec}: with the truth's where gate (oracle-where diagnostic): ${pointText(scores)}; minus the editor's own ${oracleWhere.gain.diff.toFixed(3)} [95% CI ${gci.lo.toFixed(3)}, ${gci.hi.toFixed(3)}] paired over ${scores.items.length} items`);
             console.log(`${spec}: per kind, own / with the truth's gate: ${kinds.map((k) => `${k.kind} (${k.n}) ${k.own.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
             if (validationBench !== null) {
-              const gateEditor = (rule: GateDecode) => (rule === "object" ? objectGateEditor : trainedEditor)(`gate ${rule}`, e, { steps: c.ddimSteps, seed: c.seed, gate: rule });
-              if (gateRules.includes("object")) {
+              const gateEditor = (rule: GateDecode) => (needsObjects(rule) ? objectGateEditor : trainedEditor)(`gate ${rule}`, e, { steps: c.ddimSteps, seed: c.seed, gate: rule });
+              if (gateRules.some(needsObjects)) {
                 const choice = probeObjectChoice(e, bench);
                 objectChoice = { kinds: objectChoiceSummary(choice.items), missed: choice.missed };
                 console.log(`${spec}: the where head choosing among the perceived objects, the changed one / chance / objects per item: ${objectChoice.kinds.map((k) => `${k.kind} (${k.n}) ${k.correct.toFixed(3)} / ${k.chance.toFixed(3)} / ${k.objects.toFixed(1)}`).join(", ")}; ${choice.missed} items left out (no perceived object on a changed patch)`);

@@ -14,7 +14,9 @@
  *
  * Resumable: the base and Stage I weights and each finished variant's curve are kept in
  * `cacheDir` (keyed by the whole config and the training code's version), so a run that stops starts again after its last
- * finished variant. The pure readers (`stepsToReach`, `stepsSaved`, `curveVerdict`) are tested.
+ * finished variant; a variant in training checkpoints its Stage II every `CURVE_CHECKPOINT_EVERY` steps in a run folder,
+ * with the points scored so far beside the checkpoint, and continues from there (`trainCurve`).
+ * The pure readers (`stepsToReach`, `stepsSaved`, `curveVerdict`) are tested.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -30,6 +32,7 @@ import { hashJson } from "../train/checkpoint-config";
 import { verdictFromCi, type Verdict } from "./orderings";
 import { bootstrapDiffCi, type Interval } from "./stats";
 import { fromPretrained, saveCheckpoint } from "../train/checkpoint";
+import { latestStep, trainResumable } from "../train/checkpoint-resume";
 import type { Benchmark } from "./benchmark-io";
 import { evaluate } from "./evaluate";
 import type { Editor as EvalEditor } from "./editor";
@@ -187,14 +190,10 @@ function nodeConfig(c: CurveConfig, phase: RecipeName, mode: TuningMode): Editor
   return editorNodeConfig({ editor: keyedEditorConfig(c.editor, phase === "base" || phase === "stage1"), recipe: c.recipe, phase, mode, layers: "all", imageTokens: true, checkpointEvery: 1 });
 }
 
-/**
- * Trains one phase from `parent` (null for base) for `steps`, calling `at.fn(step, editor, ...)` after each step in
- * `at.steps` with the trained weights in the editor (`averaged(fn)`: with the EMA averages, when the recipe averages).
- */
-async function trainPhase(c: EditorNodeConfig, seed: number, parent: Params | null, steps: number, label: string, at?: { steps: number[]; fn: (step: number, e: Editor, trainSeconds: number, averaged: EditorPhaseTask["averaged"]) => Promise<void> }): Promise<{ editor: Editor; losses: number[]; seconds: number }> {
+/** Trains one phase (base or Stage I) from `parent` (null for base) for `steps`. */
+async function trainPhase(c: EditorNodeConfig, seed: number, parent: Params | null, steps: number, label: string): Promise<{ editor: Editor; losses: number[]; seconds: number }> {
   const task = editorPhaseTask(c, seed, parent, null);
-  const after = at ? async (step: number, s: number, averaged: EditorPhaseTask["averaged"]) => { if (at.steps.includes(step)) await at.fn(step, task.editor, s, averaged); } : undefined;
-  const r = await trainPhaseSteps(task, steps, { label, after });
+  const r = await trainPhaseSteps(task, steps, { label });
   return { editor: task.editor, losses: r.losses, seconds: r.trainSeconds };
 }
 
@@ -235,30 +234,88 @@ export function finalWeightsDir(dir: string, variant: CurveVariant, key: string)
   return path.join(dir, `final-${variant}-${key}`);
 }
 
+/** Stage II steps between a curve's checkpoints in its run folder (and always after the last). */
+export const CURVE_CHECKPOINT_EVERY = 250;
+
+/** The file in a curve's run folder that holds the points scored so far and the training seconds at each checkpointed step. */
+export const CURVE_PROGRESS_FILE = "curve-progress.json";
+
+interface CurveProgress {
+  points: CurvePoint[];
+  /** Seconds of training up to each step whose checkpoint followed (keyed by the step). */
+  seconds: Record<string, number>;
+}
+
 /**
  * Trains variant `v` of `c` from `parent`'s weights for `c.recipe.stage2Steps` steps, scoring it at
  * `c.evalAt` (with EMA the averages' scores, the raw weights' beside them); its final weights are kept
- * in `finalDir` (a checkpoint folder), for diagnoses of where the editor fails (scripts/editor-diagnose.ts).
+ * in `dirs.final` (a checkpoint folder), for diagnoses of where the editor fails (scripts/editor-diagnose.ts).
+ * Resumable (lib/train/checkpoint-resume.ts): `dirs.run` holds a checkpoint every `checkpointEvery` steps and the points
+ * scored so far (each written before the checkpoint that follows it), so a killed run continues from its last checkpoint with
+ * the points it had, and ends as the uninterrupted run would. The caller removes `dirs.run` once it has kept the curve
+ * (`keepCurve`). `stopAfter` (tests) stops after that many steps as a kill would, and returns null.
  */
-export async function trainCurve(c: CurveConfig, v: CurveVariant, parent: Params, bench: Benchmark, finalDir: string, log: (line: string) => void = () => {}): Promise<Pick<Curve, "points" | "losses">> {
+export async function trainCurve(c: CurveConfig, v: CurveVariant, parent: Params, bench: Benchmark, dirs: { final: string; run: string }, log: (line: string) => void = () => {}, o: { checkpointEvery?: number; stopAfter?: number } = {}): Promise<Pick<Curve, "points" | "losses"> | null> {
   const spec = CURVE_VARIANTS[v];
-  const points: CurvePoint[] = [];
-  const run = await trainPhase(nodeConfig(c, spec.phase, spec.mode), c.seed, parent, c.recipe.stage2Steps, v, {
-    steps: c.evalAt,
-    fn: async (step, e, s, averaged) => {
-      // with EMA the point is the averages' score, and the raw weights' is kept beside it
-      const raw = c.recipe.emaDecay > 0 ? await scorePoint(e, bench, c) : undefined;
-      const p: CurvePoint = { step, trainSeconds: s, ...(await averaged(() => scorePoint(e, bench, c))), ...(raw ? { raw } : {}) };
-      points.push(p);
-      log(`${v} step ${step}: ${raw ? "EMA " : ""}${pointText(p)}${raw ? `; raw weights ${pointText(raw)}` : ""}, ${s.toFixed(0)} s of training`);
+  const node = nodeConfig(c, spec.phase, spec.mode);
+  const steps = c.recipe.stage2Steps;
+  const progressFile = path.join(dirs.run, CURVE_PROGRESS_FILE);
+  const start = latestStep(dirs.run) ?? 0;
+  const saved: CurveProgress = fs.existsSync(progressFile) ? (JSON.parse(fs.readFileSync(progressFile, "utf8")) as CurveProgress) : { points: [], seconds: {} };
+  const points = saved.points.filter((p) => p.step <= start);
+  const missing = c.evalAt.filter((s) => s <= start && !points.some((p) => p.step === s));
+  if (missing.length > 0) throw new Error(`trainCurve: '${dirs.run}' holds a checkpoint at step ${start} but no score for step ${missing.join(", ")} (${CURVE_PROGRESS_FILE}); remove the folder to train the curve again`);
+  const seconds: Record<string, number> = Object.fromEntries(Object.entries(saved.seconds).filter(([k]) => Number(k) <= start));
+  let trainSeconds = start === 0 ? 0 : seconds[String(start)] ?? Number.NaN;
+  if (start > 0) log(`${v}: resumed at step ${start} of ${steps}${Number.isNaN(trainSeconds) ? " (the training seconds before it are unknown)" : ""}`);
+  const every = o.checkpointEvery ?? CURVE_CHECKPOINT_EVERY;
+  let mark = Date.now();
+  let live: EditorPhaseTask | null = null;
+  const result = await trainResumable({
+    dir: dirs.run,
+    config: { node, curve: c, variant: v },
+    seed: c.seed,
+    steps,
+    checkpointEvery: every,
+    label: v,
+    stopAfter: o.stopAfter,
+    init: ({ rng }) => {
+      const task = (live = editorPhaseTask(node, c.seed, parent, rng));
+      if (task.skipped > 0) log(`${v}: ${task.skipped} of ${task.skipped + task.kept} training examples left out (longer than the editor's layout takes)`);
+      mark = Date.now();
+      return task;
+    },
+    after: async (step) => {
+      trainSeconds += (Date.now() - mark) / 1000; // the step (and the checkpoint save before it), not the scoring
+      if (c.evalAt.includes(step)) {
+        const { editor: e, averaged } = live!;
+        // with EMA the point is the averages' score, and the raw weights' is kept beside it
+        const raw = c.recipe.emaDecay > 0 ? await scorePoint(e, bench, c) : undefined;
+        const p: CurvePoint = { step, trainSeconds, ...(await averaged(() => scorePoint(e, bench, c))), ...(raw ? { raw } : {}) };
+        points.push(p);
+        log(`${v} step ${step}: ${raw ? "EMA " : ""}${pointText(p)}${raw ? `; raw weights ${pointText(raw)}` : ""}, ${trainSeconds.toFixed(0)} s of training`);
+      }
+      if (step % every === 0 || step === steps) {
+        seconds[String(step)] = trainSeconds;
+        writeFileAtomic(progressFile, JSON.stringify({ points, seconds } satisfies CurveProgress));
+      }
+      mark = Date.now();
     },
   });
+  const task = result.task;
   try {
-    saveCheckpoint(finalDir, { params: editorParams(run.editor), config: { what: `final ${v}`, config: c }, seed: c.seed, step: c.recipe.stage2Steps, extra: { seconds: run.seconds } });
+    if (o.stopAfter !== undefined && result.losses.length < steps) return null;
+    saveCheckpoint(dirs.final, { params: editorParams(task.editor), config: { what: `final ${v}`, config: c }, seed: c.seed, step: steps, extra: { seconds: trainSeconds } });
+    return { points, losses: result.losses };
   } finally {
-    disposeEditor(run.editor);
+    task.dispose();
   }
-  return { points, losses: run.losses };
+}
+
+/** Writes a finished curve to `file` and then removes its run folder (its checkpoints are no longer needed). */
+export function keepCurve(file: string, curve: unknown, runDir: string): void {
+  writeFileAtomic(file, JSON.stringify(curve));
+  fs.rmSync(runDir, { recursive: true, force: true });
 }
 
 /**
@@ -289,9 +346,10 @@ export async function stage2Curves(config: CurveConfig, bench: Benchmark, cacheD
         continue;
       }
       const parent = spec.parent === "stage1" ? stage1!.params : base.params;
-      const { points, losses } = await trainCurve(c, v, parent, bench, finalWeightsDir(dir, v, key), log);
+      const runDir = path.join(dir, `run-${v}-${key}`);
+      const { points, losses } = (await trainCurve(c, v, parent, bench, { final: finalWeightsDir(dir, v, key), run: runDir }, log))!;
       const curve: Curve = { variant: v, row: spec.row, points, losses };
-      writeFileAtomic(file, JSON.stringify(curve));
+      keepCurve(file, curve, runDir);
       curves.push(curve);
     }
   } finally {

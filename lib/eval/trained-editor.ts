@@ -11,7 +11,7 @@ import { editorParams } from "../models/editor/model";
 import type { Editor as ModelEditor } from "../models/editor/model";
 import { changedShare, planTargets } from "../models/editor/aligned";
 import { planOn } from "../models/editor/config";
-import type { ObjectRegions } from "../models/editor/gate-decode";
+import { needsObjects, type ObjectRegions } from "../models/editor/gate-decode";
 import { editImages, type EditExtras, type EditPipelineOptions } from "../models/editor/pipeline";
 import { editResidual } from "../models/editor/residual";
 import { imageBatch } from "../models/editor/train/steps";
@@ -59,9 +59,9 @@ export function trainedEditor(name: string, model: ModelEditor, options: Partial
 }
 
 /**
- * `model` (the aligned path's bilinear where head) editing with its gate decoded by `object`
- * (lib/models/editor/gate-decode.ts): the where head chooses among the objects the engine's perception finds in
- * each source (object-regions.ts), and the chosen object's coverage is the gate. An editor, not a diagnostic: of the
+ * `model` (the aligned path's bilinear where head) editing with its gate decoded by `object` (or `object+free` when
+ * `options.gate` says so; lib/models/editor/gate-decode.ts): the where head chooses among the objects the engine's perception
+ * finds in each source (object-regions.ts), and the chosen object's coverage is the gate. An editor, not a diagnostic: of the
  * benchmark record it reads only the source scene's camera (the empty ground the perception subtracts), never the
  * truth. The perception runs on the source at its own resolution (a multiple of the editor's patch grid) and its masks
  * become coverages of the editor's patches.
@@ -69,7 +69,9 @@ export function trainedEditor(name: string, model: ModelEditor, options: Partial
 export function objectGateEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}): Editor {
   const size = model.config.image;
   const grid = size / model.config.dnPatch;
-  const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate: "object" }, { objects: perceivedObjects(requests, grid, "objectGateEditor") }).images;
+  const gate = options.gate ?? "object";
+  if (!needsObjects(gate)) throw new Error(`objectGateEditor: gate decoding '${gate}' does not choose among objects; use trainedEditor`);
+  const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate }, { objects: perceivedObjects(requests, grid, "objectGateEditor") }).images;
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
 }
 
@@ -91,7 +93,7 @@ function perceivedObjects(requests: readonly EditRequest[], grid: number, who: s
  * where-and-plan diagnostic; its score against the oracle-where one tells how much is the plan. With
  * `where: false` as well the gate stays the editor's own (the oracle-plan diagnostic): the four
  * combinations of own and true where and plan split the gap between the two halves. With `where: false` the
- * editor's own gate is decoded by `options.gate`; `object` perceives each source's objects as objectGateEditor does.
+ * editor's own gate is decoded by `options.gate`; `object` and `object+free` perceive each source's objects as objectGateEditor does.
  */
 export function whereOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { where?: boolean; plan?: boolean } = {}): Editor {
   const size = model.config.image;
@@ -111,7 +113,7 @@ export function whereOracleEditor(name: string, model: ModelEditor, options: Par
     });
     const [share, plan] = [shareT.arraySync() as number[][], planT.arraySync() as number[][][]];
     tf.dispose([shareT, planT]);
-    const extras: EditExtras = { ...(where ? { whereGate: share.map((row) => Float32Array.from(row)) } : {}), ...(oracle.plan === true ? { plan: plan.map((rows) => Float32Array.from(rows.flat())) } : {}), ...(!where && options.gate === "object" ? { objects: perceivedObjects(requests, size / model.config.dnPatch, "whereOracleEditor") } : {}) };
+    const extras: EditExtras = { ...(where ? { whereGate: share.map((row) => Float32Array.from(row)) } : {}), ...(oracle.plan === true ? { plan: plan.map((rows) => Float32Array.from(rows.flat())) } : {}), ...(!where && options.gate !== undefined && needsObjects(options.gate) ? { objects: perceivedObjects(requests, size / model.config.dnPatch, "whereOracleEditor") } : {}) };
     return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), options, extras).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };

@@ -60,6 +60,11 @@ export interface ResumableOptions<T extends ResumableTask = ResumableTask> {
   silent?: boolean;
   /** Called after every step with its index and loss. */
   onStep?(i: number, loss: number): void;
+  /**
+   * Awaited after every step with the steps done so far (1-based), before the last step's `finish` and before the step's
+   * checkpoint: e.g. scoring the model in training, whose record must be on disk before the checkpoint that follows it.
+   */
+  after?(step: number): Promise<void>;
   /** Stop after this step count without a final checkpoint, as a kill would (tests). */
   stopAfter?: number;
 }
@@ -149,6 +154,7 @@ export async function trainResumable<T extends ResumableTask>(o: ResumableOption
       ran++;
       o.onStep?.(i, loss);
       bar.tick(1, { loss });
+      if (o.after) await o.after(i + 1);
       if (i + 1 === o.steps) task.finish?.();
       if ((i + 1) % o.checkpointEvery === 0 || i + 1 === o.steps) save(i + 1);
       await new Promise<void>((resolve) => setImmediate(resolve));

@@ -6,8 +6,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend/select";
 import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
-import { checkCurveConfig, curveVerdict, finalDifference, finalDifferenceText, rawWeightsCurve, stage2Curves, stepsSaved, stepsSavedText, stepsToReach, type Curve, type CurveConfig, type CurvePoint } from "../../lib/eval/learning-curve";
+import { CURVE_PROGRESS_FILE, checkCurveConfig, curveVerdict, finalDifference, finalDifferenceText, keepCurve, rawWeightsCurve, stage2Curves, stepsSaved, stepsSavedText, stepsToReach, trainCurve, type Curve, type CurveConfig, type CurvePoint } from "../../lib/eval/learning-curve";
 import { editorConfig } from "../../lib/models/editor/config";
+import { createEditor, disposeEditor, editorParams } from "../../lib/models/editor/model";
+import { fromPretrained } from "../../lib/train/checkpoint";
+import { disposeParams } from "../../lib/nn/layers";
 import { recipeConfig } from "../../lib/models/editor/train/recipes";
 
 const pt = (step: number, objectJudge: number): CurvePoint => ({ step, trainSeconds: step, objectJudge, n: 10, l1: 0, l1Background: 0, items: [] });
@@ -148,5 +151,40 @@ describe("stage2Curves on tiny", () => {
     expect(aligned.curves[0].losses).not.toEqual(run.curves[0].losses);
     expect(aligned.curves[0].points.map((p) => p.step)).toEqual([1, 3]);
     expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
+
+  it("trainCurve: a run stopped mid-way continues from its checkpoint with the points it had, and ends as the uninterrupted run", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "curve-resume-"));
+    const bench = ensureBenchmark("spatialeval", "tiny");
+    const c: CurveConfig = { editor: editorConfig("tiny"), recipe: recipeConfig("tiny", { stage2Steps: 4, emaDecay: 0.5 }), seed: 0, variants: ["wo-s1"], evalAt: [2, 4], ddimSteps: 2 };
+    const parentEditor = createEditor(c.editor, new Rng(1).fork("init"), { imageTokens: true });
+    const parent = editorParams(parentEditor);
+    const dirs = (n: string) => ({ final: path.join(dir, `final-${n}`), run: path.join(dir, `run-${n}`) });
+    const before = tf.memory().numTensors;
+    const whole = (await trainCurve(c, "wo-s1", parent, bench, dirs("a"), () => {}, { checkpointEvery: 1 }))!;
+    expect(whole.points.map((p) => p.step)).toEqual([2, 4]);
+    expect(await trainCurve(c, "wo-s1", parent, bench, dirs("b"), () => {}, { checkpointEvery: 1, stopAfter: 3 })).toBeNull();
+    expect(fs.existsSync(dirs("b").final)).toBe(false);
+    expect(tf.memory().numTensors).toBe(before);
+    const lines: string[] = [];
+    const resumed = (await trainCurve(c, "wo-s1", parent, bench, dirs("b"), (l) => lines.push(l), { checkpointEvery: 1 }))!;
+    expect(lines[0]).toBe("wo-s1: resumed at step 3 of 4");
+    expect(lines.filter((l) => l.startsWith("wo-s1 step 2:"))).toEqual([]); // step 2's point came from the run folder
+    expect(resumed.losses).toEqual(whole.losses);
+    expect(resumed.points.map((p) => [p.step, p.objectJudge, p.items, p.l1])).toEqual(whole.points.map((p) => [p.step, p.objectJudge, p.items, p.l1]));
+    const [a, b] = [fromPretrained(dirs("a").final).params, fromPretrained(dirs("b").final).params];
+    for (const k of Object.keys(a)) expect(tf.tidy(() => tf.max(tf.abs(tf.sub(a[k], b[k]))).dataSync()[0])).toBe(0);
+    disposeParams(a);
+    disposeParams(b);
+    expect(tf.memory().numTensors).toBe(before);
+    // keeping the curve removes its checkpoints
+    keepCurve(path.join(dir, "curve-b.json"), resumed, dirs("b").run);
+    expect(fs.existsSync(dirs("b").run)).toBe(false);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, "curve-b.json"), "utf8"))).toEqual(resumed);
+    // a run folder whose checkpoint is past a step with no recorded score is an error that says what to do
+    expect(await trainCurve(c, "wo-s1", parent, bench, dirs("c"), () => {}, { checkpointEvery: 1, stopAfter: 3 })).toBeNull();
+    fs.writeFileSync(path.join(dirs("c").run, CURVE_PROGRESS_FILE), JSON.stringify({ points: [], seconds: {} }));
+    await expect(trainCurve(c, "wo-s1", parent, bench, dirs("c"))).rejects.toThrow(`trainCurve: '${dirs("c").run}' holds a checkpoint at step 3 but no score for step 2 (${CURVE_PROGRESS_FILE}); remove the folder to train the curve again`);
+    disposeEditor(parentEditor);
   }, 120_000);
 });

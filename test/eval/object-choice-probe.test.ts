@@ -103,6 +103,10 @@ describe("object regions and the object-choice probe", () => {
       expect(out[0].width).toBe(c.image);
       expect(out.some((img, i) => img.data.some((v, j) => v !== viaMax[i].data[j]))).toBe(true); // the object gate is not the max gate
       await expect(ed.editBatch!([{ source: items[0].source, instruction: items[0].instruction }])).rejects.toThrow("objectGateEditor: request 0 has no benchmark record (request.item); the perception needs its source scene's camera");
+      // object+free goes through the same perception; a rule that chooses no object is refused
+      const free = await objectGateEditor("object+free", e, { steps: 2, gate: "object+free" }).editBatch!(requests);
+      expect(free.length).toBe(2);
+      expect(() => objectGateEditor("max", e, { gate: "max" })).toThrow("objectGateEditor: gate decoding 'max' does not choose among objects; use trainedEditor");
     } finally {
       disposeEditor(e);
     }

@@ -57,6 +57,31 @@ describe("checkpoints", () => {
     r.task.dispose();
     expect(calls).toEqual(["skip 2", "tick 1", "tick 1", "tick 1", "tick 1", "done"]);
   });
+  it("`after` is awaited after each step, before the last step's finish and before the step's checkpoint", async () => {
+    const c = toyConfig({ steps: 3, checkpointEvery: 2 });
+    const dir = tmp();
+    const calls: string[] = [];
+    const r = await trainResumable({
+      dir,
+      config: c,
+      seed: 4,
+      steps: c.steps,
+      checkpointEvery: c.checkpointEvery,
+      silent: true,
+      dataManifestHash: "data-1",
+      init: ({ rng }) => {
+        const task = makeToyTask(c, 4, rng);
+        return { ...task, step: (i: number) => (calls.push(`step ${i}`), task.step(i)), finish: () => void calls.push("finish") };
+      },
+      after: async (step) => {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        calls.push(`after ${step}: checkpoint ${latestStep(dir)}`);
+      },
+    });
+    r.task.dispose();
+    expect(calls).toEqual(["step 0", "after 1: checkpoint null", "step 1", "after 2: checkpoint null", "step 2", "after 3: checkpoint 2", "finish"]);
+    expect(latestStep(dir)).toBe(3);
+  });
   it("resume after a kill ends with the weights and losses of an uninterrupted run (full and attention tuning)", async () => {
     for (const [tune, steps] of [["full", 10], ["attention", 6]] as const) {
       const c = toyConfig({ steps, checkpointEvery: 2, tune });

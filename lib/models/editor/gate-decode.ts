@@ -11,23 +11,31 @@
  * - `object`: the objects the data engine's perception finds in the source (given per item as their coverage of each
  *   denoiser patch, lib/eval/object-regions.ts) are scored by the where head's coverage-weighted mean logit, and the gate is
  *   the best one's coverage: "where" becomes a choice among whole objects, and the gate has an object's exact shape, as the
- *   truth's has (items with no object fall back to `max`).
+ *   truth's has (items with no object fall back to `max`);
+ * - `object+free`: `object`, and every patch of free ground (covered by no perceived object) whose logit is at least the
+ *   chosen object's score opens by its free share: a move's destination and a resize's new extent lie on free ground,
+ *   which an object's own coverage never opens (with the truth's plan the `object` gate moved nothing on SpatialEval-mini).
  * A rule is an editing-time choice like the guidance scales: pick it on the validation benchmark, never on
  * the one it is reported on.
  */
 import * as tf from "@tensorflow/tfjs";
 
-export type GateDecode = "sigmoid" | "max" | "object" | `top${number}`;
+export type GateDecode = "sigmoid" | "max" | "object" | "object+free" | `top${number}`;
 
 /** One item's objects as the engine perceives them in its source: per object, the share of each denoiser patch it covers ([N] in [0, 1]). */
 export type ObjectRegions = readonly Float32Array[];
 
-/** Checks a rule's spelling ("sigmoid", "max", "object", "top<K>" with K a positive integer) and returns it. */
+/** Checks a rule's spelling ("sigmoid", "max", "object", "object+free", "top<K>" with K a positive integer) and returns it. */
 export function parseGateDecode(s: string): GateDecode {
-  if (s === "sigmoid" || s === "max" || s === "object") return s;
+  if (s === "sigmoid" || s === "max" || s === "object" || s === "object+free") return s;
   const m = /^top([1-9][0-9]*)$/.exec(s);
   if (m) return s as GateDecode;
-  throw new Error(`gate decoding must be sigmoid, max, object or top<K> (K a positive integer, e.g. top8), got '${s}'`);
+  throw new Error(`gate decoding must be sigmoid, max, object, object+free or top<K> (K a positive integer, e.g. top8), got '${s}'`);
+}
+
+/** Whether a rule chooses among the perceived objects of each source (and so needs them). */
+export function needsObjects(rule: GateDecode): boolean {
+  return rule === "object" || rule === "object+free";
 }
 
 /**
@@ -35,6 +43,11 @@ export function parseGateDecode(s: string): GateDecode {
  * (regions that cover no patch are skipped): its index, or -1 when there is none. `logits` [N].
  */
 export function pickObject(logits: ArrayLike<number>, regions: ObjectRegions): number {
+  return scoreObjects(logits, regions).best;
+}
+
+/** `pickObject`'s choice and its score (the coverage-weighted mean logit; -Infinity when there is no object). */
+function scoreObjects(logits: ArrayLike<number>, regions: ObjectRegions): { best: number; score: number } {
   let best = -1;
   let bestScore = -Infinity;
   regions.forEach((c, r) => {
@@ -47,22 +60,35 @@ export function pickObject(logits: ArrayLike<number>, regions: ObjectRegions): n
     }
     if (w > 0 && s / w > bestScore) [best, bestScore] = [r, s / w];
   });
-  return best;
+  return { best, score: bestScore };
 }
 
-/** The gate [B, N] in [0, 1] that `rule` makes of the where logits [B, N]; `object` needs each item's objects (`objects`, B lists). */
+/**
+ * One item's `object+free` gate [N]: the chosen object's coverage, and on each patch with free ground (1 - the summed
+ * coverage of all perceived objects, clipped at 0) whose logit is at least the chosen object's score, the larger of the two.
+ */
+function objectFreeGate(logits: readonly number[], regions: ObjectRegions, best: number, score: number): number[] {
+  return logits.map((l, n) => {
+    const covered = regions.reduce((s, c) => s + c[n], 0);
+    const free = l >= score ? Math.max(0, 1 - covered) : 0;
+    return Math.max(regions[best][n], free);
+  });
+}
+
+/** The gate [B, N] in [0, 1] that `rule` makes of the where logits [B, N]; `object` and `object+free` need each item's objects (`objects`, B lists). */
 export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[]): tf.Tensor2D {
   parseGateDecode(rule);
   const [B, N] = where.shape;
-  if (rule === "object") {
-    if (objects === undefined || objects.length !== B) throw new Error(`decodeGate: 'object' needs the objects of each of the ${B} items (the engine's perception of the sources), got ${objects === undefined ? "none" : `${objects.length} lists`}`);
+  if (needsObjects(rule)) {
+    if (objects === undefined || objects.length !== B) throw new Error(`decodeGate: '${rule}' needs the objects of each of the ${B} items (the engine's perception of the sources), got ${objects === undefined ? "none" : `${objects.length} lists`}`);
     const logits = where.arraySync();
     const max = decodeGate(where, "max");
     const fallback = max.arraySync();
     max.dispose();
     const rows = logits.map((row, b) => {
-      const r = pickObject(row, objects[b]);
-      return r < 0 ? fallback[b] : Array.from(objects[b][r]);
+      const { best, score } = scoreObjects(row, objects[b]);
+      if (best < 0) return fallback[b];
+      return rule === "object+free" ? objectFreeGate(row, objects[b], best, score) : Array.from(objects[b][best]);
     });
     return tf.tensor2d(rows, [B, N]);
   }

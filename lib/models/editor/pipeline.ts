@@ -12,7 +12,7 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
-import { decodeGate, type GateDecode, type ObjectRegions } from "./gate-decode";
+import { decodeGate, needsObjects, type GateDecode, type ObjectRegions } from "./gate-decode";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -83,8 +83,8 @@ export interface EditExtras {
   plan?: readonly Float32Array[];
   /**
    * Per item, the objects the data engine's perception finds in its source, as their coverage of each denoiser
-   * patch (gate-decode.ts ObjectRegions; lib/eval/object-regions.ts makes them): what the `object` gate decoding
-   * chooses among. Perception of the source, like the encoder's; it never holds the edit's truth.
+   * patch (gate-decode.ts ObjectRegions; lib/eval/object-regions.ts makes them): what the `object` and `object+free` gate decodings
+   * choose among. Perception of the source, like the encoder's; it never holds the edit's truth.
    */
   objects?: readonly ObjectRegions[];
 }
@@ -107,9 +107,9 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   }
   const decode = o.gate ?? "sigmoid";
   if (decode !== "sigmoid" && !hasWhereGate(e.config, e.imageTokens)) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the aligned path's bilinear where head (alignedWhere: 'bilinear') and image tokens`);
-  if (decode === "object") {
+  if (needsObjects(decode)) {
     const objs = extras.objects;
-    if (objs === undefined) throw new Error("editImages: gate decoding 'object' needs the objects of each source (extras.objects; lib/eval/object-regions.ts)");
+    if (objs === undefined) throw new Error(`editImages: gate decoding '${decode}' needs the objects of each source (extras.objects; lib/eval/object-regions.ts)`);
     if (objs.length !== B) throw new Error(`editImages: objects for ${objs.length} images, expected ${B}`);
     for (const [i, list] of objs.entries()) for (const [r, c] of list.entries()) if (c.length !== N) throw new Error(`editImages: object ${r} of image ${i} covers ${c.length} patches; the denoiser has ${N}`);
   }

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
 import { checkEditorConfig, editorConfig } from "../../../lib/models/editor/config";
-import { decodeGate, parseGateDecode, pickObject } from "../../../lib/models/editor/gate-decode";
+import { decodeGate, needsObjects, parseGateDecode, pickObject } from "../../../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { engineData } from "../../../lib/models/editor/train/data";
@@ -57,9 +57,34 @@ describe("gate decoding", () => {
     tf.dispose([w, g, m]);
   });
 
+  it("object+free adds the free ground scored at least as high as the chosen object, by its free share", () => {
+    // objects a (patches 0-1, score 0.5) and b (patch 2, half of patch 4, score (0.5 + 0.5 * 1) / 1.5 = 0.667): b is chosen;
+    // free ground: patch 3 fully, patch 4 half
+    const a = Float32Array.from([1, 1, 0, 0, 0]);
+    const b = Float32Array.from([0, 0, 1, 0, 0.5]);
+    const high = tf.tensor2d([[2, -1, 0.5, 3, 1], [0, 4, 1, 1, -2]]); // patch 3 (free) at 3 >= 0.667: opens
+    const low = tf.tensor2d([[2, -1, 0.5, 0.6, 1], [0, 4, 1, 1, -2]]); // patch 3 at 0.6 < 0.667: stays shut
+    const n0 = tf.memory().numTensors;
+    const gh = decodeGate(high, "object+free", [[a, b], []]);
+    const gl = decodeGate(low, "object+free", [[a, b], []]);
+    expect(tf.memory().numTensors).toBe(n0 + 2);
+    expect(gh.arraySync()[0]).toEqual([0, 0, 1, 1, 0.5]); // patch 0 scores 2 but is covered by a: not free
+    expect(gl.arraySync()[0]).toEqual([0, 0, 1, 0, 0.5]);
+    const plain = decodeGate(high, "object", [[a, b], []]);
+    expect(plain.arraySync()[0]).toEqual([0, 0, 1, 0, 0.5]);
+    const m = decodeGate(high, "max");
+    expect(gh.arraySync()[1]).toEqual(m.arraySync()[1]); // no object: max
+    expect(needsObjects("object+free")).toBe(true);
+    expect(needsObjects("object")).toBe(true);
+    expect(needsObjects("max")).toBe(false);
+    expect(parseGateDecode("object+free")).toBe("object+free");
+    expect(() => decodeGate(high, "object+free")).toThrow("decodeGate: 'object+free' needs the objects of each of the 2 items (the engine's perception of the sources), got none");
+    tf.dispose([high, low, gh, gl, plain, m]);
+  });
+
   it("bad rules are clear errors", () => {
     expect(parseGateDecode("top8")).toBe("top8");
-    for (const bad of ["top0", "top", "top-1", "Top8", "soft", ""]) expect(() => parseGateDecode(bad)).toThrow(`gate decoding must be sigmoid, max, object or top<K> (K a positive integer, e.g. top8), got '${bad}'`);
+    for (const bad of ["top0", "top", "top-1", "Top8", "soft", "", "object+", "free"]) expect(() => parseGateDecode(bad)).toThrow(`gate decoding must be sigmoid, max, object, object+free or top<K> (K a positive integer, e.g. top8), got '${bad}'`);
     const w = where();
     expect(() => decodeGate(w, "top6")).toThrow("decodeGate: top6 asks for 6 patches; the denoiser has 5");
     w.dispose();
