@@ -4,28 +4,30 @@
  * results name (results/<profile>/<name>.json) and the variant to read; the first is compared with
  * each of the others (lib/eval/learning-curve.ts finalDifference). A `npm run stage2-from` results file
  * names its curves by parent order: `run0`, `run1`, ..., and `run0.decoded`, ... its final editors with the gate decoded
- * by the rule chosen on the validation benchmark (its `gateDecode`). Writes results/<profile>/<name>.json.
+ * by the rule chosen on the validation benchmark (its `gateDecode`). `<variant>@<step>` reads a curve at an earlier scored step
+ * (e.g. `run0@1000`: two curves of different lengths compared at the same step). Writes results/<profile>/<name>.json.
  *
- * Usage: npm run curve-compare -- --runs=<name>:<variant>,<name>:<variant>[,...] [--labels=a,b,...] --name=<result name>
+ * Usage: npm run curve-compare -- --runs=<name>:<variant>[@<step>],<name>:<variant>[,...] [--labels=a,b,...] --name=<result name>
  */
 import { runMain } from "../lib/core/cli";
 import { parseFlags } from "../lib/core/cli-args";
 import { checkName } from "../lib/core/paths";
 import { Rng } from "../lib/core/rng";
 import { readResult, writeResult } from "../lib/core/results";
-import { finalDifference, finalDifferenceText, type Curve, type CurvePoint } from "../lib/eval/learning-curve";
+import { curveAtStep, finalDifference, finalDifferenceText, type Curve, type CurvePoint } from "../lib/eval/learning-curve";
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), ["runs", "labels", "name"]);
   if (a.runs === undefined || a.name === undefined) throw new Error("--runs=<name>:<variant>,<name>:<variant> and --name=<result name> are required");
   const name = checkName(a.name, "result");
   const runs = a.runs.split(",").map((r) => {
-    const [file, variant] = r.split(":");
-    if (!file || !variant) throw new Error(`--runs: '${r}' is not <results name>:<variant>`);
-    return { file, variant };
+    const [file, spec] = r.split(":");
+    const [variant, at] = (spec ?? "").split("@");
+    if (!file || !variant || (at !== undefined && !/^[1-9][0-9]*$/.test(at))) throw new Error(`--runs: '${r}' is not <results name>:<variant>[@<step>]`);
+    return { file, variant, step: at === undefined ? null : Number(at) };
   });
   if (runs.length < 2) throw new Error("--runs needs at least two curves");
-  const labels = a.labels?.split(",") ?? runs.map((r) => `${r.file}:${r.variant}`);
+  const labels = a.labels?.split(",") ?? runs.map((r) => `${r.file}:${r.variant}${r.step === null ? "" : `@${r.step}`}`);
   if (labels.length !== runs.length) throw new Error(`--labels has ${labels.length} names for ${runs.length} runs`);
   const curves = runs.map((r, i) => {
     const res = readResult<{ curves?: Curve[]; benchmarkHash?: string; runs?: { curve: Pick<Curve, "points">; gateDecode?: { chosen: string; scores: Omit<CurvePoint, "step" | "trainSeconds"> } }[] }>(checkName(r.file, "result"));
@@ -36,8 +38,9 @@ async function main(): Promise<void> {
       const decoded = x.gateDecode !== undefined && last !== undefined ? [{ variant: `run${k}.decoded`, points: [{ ...last, ...x.gateDecode.scores }] }] : [];
       return [{ ...x.curve, variant: `run${k}` }, ...decoded];
     });
-    const c = (res.data.curves ?? fromRuns ?? []).find((x) => x.variant === r.variant);
-    if (c === undefined) throw new Error(`'${r.file}' has no curve of variant '${r.variant}'${fromRuns ? ` (its runs: ${fromRuns.map((x) => x.variant).join(", ")})` : ""}`);
+    const whole = (res.data.curves ?? fromRuns ?? []).find((x) => x.variant === r.variant);
+    if (whole === undefined) throw new Error(`'${r.file}' has no curve of variant '${r.variant}'${fromRuns ? ` (its runs: ${fromRuns.map((x) => x.variant).join(", ")})` : ""}`);
+    const c = r.step === null ? whole : curveAtStep({ row: `${r.file}:${r.variant}`, ...whole }, r.step);
     const benchmarkHash = res.data.benchmarkHash ?? (res.config as { benchmarkHash?: string }).benchmarkHash;
     return { curve: { ...c, row: labels[i] }, benchmarkHash, final: c.points[c.points.length - 1] };
   });

@@ -174,6 +174,12 @@ export function finalDifference(a: Pick<Curve, "row" | "points">, b: Pick<Curve,
   return { a: a.row, b: b.row, diff, ci: { lo: ci.lo, hi: ci.hi }, paired: ci.paired, verdict: verdictFromCi(diff, ci) };
 }
 
+/** `c` read at `step`: its points up to that step, so that its last point is the one at `step`; an error when it has none there. */
+export function curveAtStep<C extends Pick<Curve, "row" | "points">>(c: C, step: number): C {
+  if (!c.points.some((p) => p.step === step)) throw new Error(`'${c.row}' has no point at step ${step} (its points: ${c.points.map((p) => p.step).join(", ") || "none"})`);
+  return { ...c, points: c.points.filter((p) => p.step <= step) };
+}
+
 /** A curve averaged with EMA, read at its raw weights' scores (the points' `raw`), or null when it was not averaged. */
 export function rawWeightsCurve(c: Pick<Curve, "row" | "points">): Pick<Curve, "row" | "points"> | null {
   if (c.points.length === 0 || c.points.some((p) => p.raw === undefined)) return null;

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend/select";
 import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
-import { CURVE_PROGRESS_FILE, checkCurveConfig, curveVerdict, finalDifference, finalDifferenceText, keepCurve, rawWeightsCurve, stage2Curves, stepsSaved, stepsSavedText, stepsToReach, trainCurve, type Curve, type CurveConfig, type CurvePoint } from "../../lib/eval/learning-curve";
+import { CURVE_PROGRESS_FILE, checkCurveConfig, curveAtStep, curveVerdict, finalDifference, finalDifferenceText, keepCurve, rawWeightsCurve, stage2Curves, stepsSaved, stepsSavedText, stepsToReach, trainCurve, type Curve, type CurveConfig, type CurvePoint } from "../../lib/eval/learning-curve";
 import { editorConfig } from "../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorParams } from "../../lib/models/editor/model";
 import { fromPretrained } from "../../lib/train/checkpoint";
@@ -63,6 +63,16 @@ describe("learning-curve readers", () => {
     expect(v.ratio).toBeCloseTo(1.5, 12);
     expect(v.text).toBe("SpatialEdit 0.900 (goal >= 0.85), ratio 1.50 (goal >= 1.55): goal not reached");
     expect(curveVerdict([mg]).text).toBe("SpatialEdit was not trained in this run");
+  });
+
+  it("curveAtStep: the curve up to a scored step, so that finalDifference reads that step; a step never scored is an error", () => {
+    const long = curve("spatialedit", [[1000, 0.1], [2000, 0.3], [3000, 0.4]]);
+    const at = curveAtStep(long, 2000);
+    expect(at.points.map((p) => p.step)).toEqual([1000, 2000]);
+    expect(at.points[at.points.length - 1].objectJudge).toBe(0.3);
+    expect(long.points.length).toBe(3); // the curve itself is not changed
+    expect(() => curveAtStep(long, 1500)).toThrow("'spatialedit' has no point at step 1500 (its points: 1000, 2000, 3000)");
+    expect(() => curveAtStep(curve("mgie", []), 1)).toThrow("'mgie' has no point at step 1 (its points: none)");
   });
 
   it("checkCurveConfig: bad steps and variants are errors that name the field", () => {
