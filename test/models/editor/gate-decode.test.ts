@@ -120,6 +120,11 @@ describe("gate decoding", () => {
       const viaObject = editImages(e, sources, instructions, { steps: 2 }, { whereGate: objectGate.map((r) => Float32Array.from(r)) });
       expect(maxDiff(editImages(e, sources, instructions, { steps: 2, gate: "object" }, { objects }).images[0], viaObject.images[0])).toBeLessThan(1e-5);
       expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object" })).toThrow("editImages: gate decoding 'object' needs the objects of each source (extras.objects; lib/eval/object-regions.ts)");
+      // object+free the same way: the pipeline hands the denoiser decodeGate's gate
+      const freeGate = tf.tidy(() => decodeGate(editorCondition(e, imageBatch(sources, bil.image), editorLayout(e, instructions)).aligned!.where, "object+free", objects).arraySync());
+      const viaFree = editImages(e, sources, instructions, { steps: 2 }, { whereGate: freeGate.map((r) => Float32Array.from(r)) });
+      expect(maxDiff(editImages(e, sources, instructions, { steps: 2, gate: "object+free" }, { objects }).images[0], viaFree.images[0])).toBeLessThan(1e-5);
+      expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object+free" })).toThrow("editImages: gate decoding 'object+free' needs the objects of each source (extras.objects; lib/eval/object-regions.ts)");
       expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object" }, { objects: [[Float32Array.from([1])], []] })).toThrow(`editImages: object 0 of image 0 covers 1 patches; the denoiser has ${N}`);
     } finally {
       disposeEditor(e);
