@@ -40,3 +40,4 @@ export * from "./eval/report-notes";
 export * from "./eval/edit-diagnosis";
 export * from "./eval/oracle-render";
 export * from "./eval/table-cache";
+export * from "./eval/stage2-from-summary";

@@ -11,6 +11,7 @@ import { Rng } from "../../lib/core/rng";
 import { sceneFigure } from "../../lib/data/show";
 import { shareFigure } from "../../lib/eval/data-tables";
 import { tableFigure } from "../../lib/eval/table-figure";
+import { stage2FromFigure, stage2FromSummary } from "../../lib/eval/stage2-from-summary";
 import { TABLE1_SPEC } from "../../lib/eval/table-specs";
 import { buildTable } from "../../lib/eval/tables";
 import { learnedVsExactFigure } from "../../lib/theory/guidance/report";
@@ -44,6 +45,8 @@ describe("figure helpers draw without overlapping parts", () => {
     // notebook 02's sort loss curves, from the committed paper results (log axis: a tick sits at the corner)
     const paperSort = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../results/paper/02-attention-theory-sort.json"), "utf8")).data;
     figs.push(["sort-loss", sortLossFigure({ config: paperSort.config, seeds: sortSeedsFromResults(paperSort), attention: null } as never, 0), 800, 600]);
+    // notebook 05's runs of our aligned editor, from the committed paper results (long run names on the x axis)
+    figs.push(["stage2-from", stage2FromFigure(stage2FromSummary("paper")), 900, 560]);
     const problems: string[] = [];
     for (const [name, fig, w, h] of figs) {
       const r = await renderFigure({ figure: withAutoMargins(fig as never) as never, formats: [], width: w, height: h });
