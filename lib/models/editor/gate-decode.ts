@@ -82,12 +82,18 @@ export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: reado
   if (needsObjects(rule)) {
     if (objects === undefined || objects.length !== B) throw new Error(`decodeGate: '${rule}' needs the objects of each of the ${B} items (the engine's perception of the sources), got ${objects === undefined ? "none" : `${objects.length} lists`}`);
     const logits = where.arraySync();
-    const max = decodeGate(where, "max");
-    const fallback = max.arraySync();
-    max.dispose();
+    let fallback: number[][] | null = null; // the `max` gates, made only when an item has no object
+    const maxRow = (b: number): number[] => {
+      if (fallback === null) {
+        const max = decodeGate(where, "max");
+        fallback = max.arraySync();
+        max.dispose();
+      }
+      return fallback[b];
+    };
     const rows = logits.map((row, b) => {
       const { best, score } = scoreObjects(row, objects[b]);
-      if (best < 0) return fallback[b];
+      if (best < 0) return maxRow(b);
       return rule === "object+free" ? objectFreeGate(row, objects[b], best, score) : Array.from(objects[b][best]);
     });
     return tf.tensor2d(rows, [B, N]);
