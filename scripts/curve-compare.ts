@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     });
     const whole = (res.data.curves ?? fromRuns ?? []).find((x) => x.variant === r.variant);
     if (whole === undefined) throw new Error(`'${r.file}' has no curve of variant '${r.variant}'${fromRuns ? ` (its runs: ${fromRuns.map((x) => x.variant).join(", ")})` : ""}`);
-    const c = r.step === null ? whole : curveAtStep({ row: `${r.file}:${r.variant}`, ...whole }, r.step);
+    const c = r.step === null ? whole : curveAtStep({ ...whole, row: `${r.file}:${r.variant}` }, r.step);
     const benchmarkHash = res.data.benchmarkHash ?? (res.config as { benchmarkHash?: string }).benchmarkHash;
     return { curve: { ...c, row: labels[i] }, benchmarkHash, final: c.points[c.points.length - 1] };
   });
