@@ -12,7 +12,7 @@
  * results/<profile>/<name>.json.
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N] [--engine-scenes=N]
- *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|off] [--refer=N] [--seed=0] [--ddim=10]
+ *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|palette|off] [--refer=N] [--seed=0] [--ddim=10]
  *          [--gate-decode=max,top4,top8,top16,object,object+free] [--name=stage2-from]
  * (with the bilinear head each final editor is also scored with its gate decoded by each rule of --gate-decode on the validation
  * benchmark, and with the best of them and the default sigmoid on SpatialEval-mini; --gate-decode=sigmoid skips it; `object` chooses among
@@ -130,12 +130,12 @@ async function main(): Promise<void> {
   if (whatFlag !== "on" && whatFlag !== "off") throw new Error(`--what must be on or off, got '${whatFlag}'`);
   if (whatFlag === "on" && whereHead !== "bilinear") throw new Error("--what=on needs --where-head=bilinear (the instruction's 'what' rides on the bilinear head's gate)");
   const planFlag = a.plan ?? "off";
-  if (planFlag !== "on" && planFlag !== "off" && planFlag !== "attend") throw new Error(`--plan must be on, attend or off, got '${planFlag}'`);
+  if (planFlag !== "on" && planFlag !== "off" && planFlag !== "attend" && planFlag !== "palette") throw new Error(`--plan must be on, attend, palette or off, got '${planFlag}'`);
   if (planFlag !== "off" && whereHead !== "bilinear") throw new Error(`--plan=${planFlag} needs --where-head=bilinear (the edit plan rides on the bilinear head's gate)`);
   const gateRules = (a["gate-decode"] ?? "max,top4,top8,top16").split(",").filter((x) => x !== "" && x !== "sigmoid").map(parseGateDecode);
   const referLayers = intFlag(a, "refer", 0, 0);
   if (referLayers > 0 && whereHead !== "bilinear") throw new Error("--refer=N needs --where-head=bilinear (the referring decoder feeds the bilinear where head)");
-  const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(whatFlag === "on" ? { alignedWhat: true } : {}), ...(planFlag !== "off" ? { alignedPlan: planFlag === "attend" ? ("attend" as const) : true } : {}), ...(referLayers > 0 ? { alignedRefer: referLayers } : {}) }) : editorConfig(profile);
+  const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(whatFlag === "on" ? { alignedWhat: true } : {}), ...(planFlag !== "off" ? { alignedPlan: planFlag === "attend" || planFlag === "palette" ? planFlag : true } : {}), ...(referLayers > 0 ? { alignedRefer: referLayers } : {}) }) : editorConfig(profile);
   const c: CurveConfig = checkCurveConfig({ editor, recipe, seed: intFlag(a, "seed", 0), variants: ["spatialedit"], evalAt, ddimSteps: intFlag(a, "ddim", 10) });
   const backend = (await initBackend()).name;
   const bench = ensureBenchmark("spatialeval", profile);
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   let trainSet: ProbeSet | null = null;
   const trainingEdits = () => (trainSet ??= engineTrainingProbeItems(c.recipe, c.editor.image, bench.items.length));
   const dir = projectPath(`data/generated/curve-cache/${profile}/from`, true);
-  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch} on the edits of ${recipe.engineScenes} engine scenes, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${objectWeight > 0 ? `, object-level where loss ${objectWeight}` : ""}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : ""}` : ""}${referLayers > 0 ? `, a ${referLayers}-layer referring decoder before the where head` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch} on the edits of ${recipe.engineScenes} engine scenes, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${objectWeight > 0 ? `, object-level where loss ${objectWeight}` : ""}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : planFlag === "palette" ? " that chooses among the engine's colours" : ""}` : ""}${referLayers > 0 ? `, a ${referLayers}-layer referring decoder before the where head` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const runs: {
     parent: string;
     parentId: string;

@@ -33,6 +33,13 @@
  * With `alignedPlan: "attend"` each patch also reads the instruction's words (their MLLM states w_l, padding masked):
  *   h_n   = relu(z_n + Lin_ph(mean of the [IMG] states) + sum_l a_nl Lin_pv(w_l)),  a_n = softmax_l(Lin_pq(z_n) . Lin_pk(w_l) / sqrt(dnD))
  * so that a patch can take the new colour, shape or place from the word that names it rather than from one mean vector.
+ * With `alignedPlan: "palette"` the plan is a choice among the engine's K = 8 colours rather than a regressed colour:
+ *   logits = Lin_po(h)                                                                  [B, N, K]
+ *   S     = Lin_out(z) + sigmoid(where) (g [+ Lin_what(...)] + Lin_pi(softmax(logits)))   Lin_pi [K, dnD], zero at the start
+ * trained by cross-entropy against the palette colour nearest in chromaticity to the truth's plan (`planPaletteLoss`),
+ * and forced items get that colour's one-hot; its `plan` (diagnostics) is the expected palette colour. A regressed
+ * colour that hesitates between two colours lands between them (and a named-colour judge then fails it); a
+ * distribution over the palette that hesitates still names the two colours it hesitates between.
  * With `alignedRefer` R (ours) a referring decoder of R pre-LN blocks (lib/nn cross-block: self-attention over the
  * patches, cross-attention to Lin_rw(words), an MLP) turns z into z' before the where keys and the plan read it:
  *   z'    = Refer(z, Lin_rw(w))                                                         [B, N, dnD]
@@ -73,6 +80,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
 import { crossStack, initCrossStack, type CrossBlockConfig } from "../../nn/cross-block";
 import { constVariable, initLinear, linear, normalVariable, type Params } from "../../nn/layers";
+import { COLOUR_RGB } from "../../world/conventions";
+import { COLOURS } from "../../world/types";
 import { planOn, type EditorConfig } from "./config";
 import { perPatchChange, resampleTokens } from "./edit-map";
 import { changedPixels } from "./losses";
@@ -98,12 +107,21 @@ export function initAligned(rng: Rng, c: EditorConfig): Params {
   };
 }
 
+/** The engine's palette as plan colours in [-1, 1] [K, 3], in the order of COLOURS (the palette plan's classes). */
+export const PLAN_PALETTE: readonly (readonly [number, number, number])[] = COLOURS.map((name) => COLOUR_RGB[name].map((v) => v / 127.5 - 1) as [number, number, number]);
+
+/** The width of what the plan gives the gate: 3 (a colour) or the palette's K (its probabilities, "palette"). */
+export function planWidth(c: Pick<EditorConfig, "alignedPlan">): number {
+  return c.alignedPlan === "palette" ? PLAN_PALETTE.length : 3;
+}
+
 /** The edit plan's weights (alignedPlan), with the attention over the instruction's words for "attend". */
 function initPlan(rng: Rng, c: EditorConfig): Params {
+  const w = planWidth(c);
   return {
     ...initLinear(rng.fork("plan-h"), c.d, c.dnD, "edit.loc.plan.h"),
-    ...initLinear(rng.fork("plan-o"), c.dnD, 3, "edit.loc.plan.o"),
-    "edit.loc.plan.i.w": constVariable([3, c.dnD], 0),
+    ...initLinear(rng.fork("plan-o"), c.dnD, w, "edit.loc.plan.o"),
+    "edit.loc.plan.i.w": constVariable([w, c.dnD], 0),
     "edit.loc.plan.i.b": constVariable([c.dnD], 0),
     ...(c.alignedPlan === "attend" ? { ...initLinear(rng.fork("plan-q"), c.dnD, c.dnD, "edit.loc.plan.q"), ...initLinear(rng.fork("plan-k"), c.d, c.dnD, "edit.loc.plan.k"), ...initLinear(rng.fork("plan-v"), c.d, c.dnD, "edit.loc.plan.v") } : {}),
   };
@@ -153,8 +171,12 @@ export interface AlignedResult {
   ungated?: tf.Tensor3D;
   /** The vector the bilinear head's gate places on each patch: g [dnD], or with `alignedWhat` g + Lin_what(...) [B, 1, dnD] (the plan's part not included). */
   gated?: tf.Tensor;
-  /** With `alignedPlan`: each patch's predicted mean target colour of its changed pixels [B, N, 3]. */
+  /** With `alignedPlan`: each patch's predicted mean target colour of its changed pixels [B, N, 3] ("palette": the expected palette colour). */
   plan?: tf.Tensor3D;
+  /** With `alignedPlan`: what Lin_pi reads, the plan itself [B, N, 3] or ("palette") its probabilities over the palette [B, N, K]. */
+  planCode?: tf.Tensor3D;
+  /** With `alignedPlan: "palette"`: the plan's logits over the palette [B, N, K]. */
+  planLogits?: tf.Tensor3D;
 }
 
 /**
@@ -180,9 +202,18 @@ export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3
   const k = linear(zr, p, "edit.loc.k") as tf.Tensor3D; // [B, N, dnD]
   const where = tf.div(tf.squeeze(tf.matMul(k, tf.expandDims(q, 2)), [2]), Math.sqrt(c.dnD)) as tf.Tensor2D; // [B, N]
   const gated = c.alignedWhat === true ? tf.add(p["edit.loc.gate"], tf.expandDims(linear(imgMean, p, "edit.loc.what"), 1)) : p["edit.loc.gate"]; // [B, 1, dnD] or [dnD]
-  const plan = planOn(c) ? editPlan(p, c, zr, imgMean, words) : undefined; // [B, N, 3]
-  const spatial = tf.add(out, tf.mul(tf.expandDims(tf.sigmoid(where), 2), gateVector(p, gated, plan))) as tf.Tensor3D; // [B, N, dnD]
-  return { spatial, where, ungated: out, gated, ...(plan !== undefined ? { plan } : {}) };
+  const planned = planOn(c) ? planParts(editPlan(p, c, zr, imgMean, words), c.alignedPlan === "palette") : {};
+  const spatial = tf.add(out, tf.mul(tf.expandDims(tf.sigmoid(where), 2), gateVector(p, gated, planned.planCode))) as tf.Tensor3D; // [B, N, dnD]
+  return { spatial, where, ungated: out, gated, ...planned };
+}
+
+/** The plan head's output [B, N, 3 or K] as the result's plan, the code Lin_pi reads and ("palette") the logits. */
+function planParts(out: tf.Tensor3D, palette: boolean): Pick<AlignedResult, "plan" | "planCode" | "planLogits"> {
+  if (!palette) return { plan: out, planCode: out };
+  const probs = tf.softmax(out, -1) as tf.Tensor3D; // [B, N, K]
+  const [B, N, K] = probs.shape;
+  const plan = tf.matMul(probs.reshape([B * N, K]), tf.tensor2d(PLAN_PALETTE.map((c) => [...c]), [K, 3])).reshape([B, N, 3]) as tf.Tensor3D;
+  return { plan, planCode: probs, planLogits: out };
 }
 
 /** The instruction's words as the MLLM left them: states [B, L, d] (L: the batch's longest instruction) and 1 for a word, 0 for padding [B, L]. */
@@ -197,7 +228,7 @@ function paddingBias(words: InstructionWords): tf.Tensor3D {
 }
 
 /**
- * The edit plan [B, N, 3] from the patches' z [B, N, dnD] and the mean [IMG] state [B, d]; with "attend", each
+ * The edit plan [B, N, 3] ("palette": its logits [B, N, K]) from the patches' z [B, N, dnD] and the mean [IMG] state [B, d]; with "attend", each
  * patch's query Lin_pq(z_n) also reads the instruction's words (softmax over them, padding masked):
  *   h_n = relu(z_n + Lin_ph(mean [IMG]) + sum_l a_nl Lin_pv(w_l)),  a_n = softmax_l(Lin_pq(z_n) . Lin_pk(w_l) / sqrt(dnD))
  */
@@ -220,27 +251,46 @@ export function planAttention(p: Params, c: Pick<EditorConfig, "dnD">, z: tf.Ten
   return { weights, context: tf.matMul(weights, v) as tf.Tensor3D };
 }
 
-/** What the gate places on each patch: the gated vector, plus Lin_pi(plan) with an edit plan ([B, N, dnD]; else the vector as it is). */
-function gateVector(p: Params, gated: tf.Tensor, plan?: tf.Tensor3D): tf.Tensor {
-  return plan === undefined ? gated : tf.add(gated, linear(plan, p, "edit.loc.plan.i"));
+/** What the gate places on each patch: the gated vector, plus Lin_pi(plan code) with an edit plan ([B, N, dnD]; else the vector as it is). */
+function gateVector(p: Params, gated: tf.Tensor, planCode?: tf.Tensor3D): tf.Tensor {
+  return planCode === undefined ? gated : tf.add(gated, linear(planCode, p, "edit.loc.plan.i"));
+}
+
+/**
+ * The palette colour nearest in chromaticity to each plan colour [B, N, 3] in [-1, 1], as a one-hot [B, N, K]
+ * (chromaticity: the colour's bytes over its brightest channel, so that shading does not move it; lib/engine/parse.ts
+ * names an object's colour the same way). A black colour counts as gray. Call inside tf.tidy.
+ */
+export function paletteOneHot(colours: tf.Tensor3D): tf.Tensor3D {
+  const [B, N, C] = colours.shape;
+  if (C !== 3) throw new Error(`paletteOneHot: colours [${colours.shape.join(", ")}] must end in 3 channels`);
+  const chroma = (x: tf.Tensor) => tf.div(x, tf.maximum(tf.max(x, -1, true), 1e-6));
+  const bytes = tf.clipByValue(tf.mul(tf.add(colours, 1), 127.5), 1e-3, 255); // black -> a tiny gray
+  const c = chroma(bytes).reshape([B * N, 1, 3]); // [BN, 1, 3]
+  const K = PLAN_PALETTE.length;
+  const pal = chroma(tf.tensor2d(COLOURS.map((name) => [...COLOUR_RGB[name]]), [K, 3])).reshape([1, K, 3]); // [1, K, 3]
+  const d = tf.sum(tf.square(tf.sub(c, pal)), -1); // [BN, K]
+  return tf.oneHot(tf.argMin(d, -1), K).toFloat().reshape([B, N, K]) as tf.Tensor3D;
 }
 
 /**
  * The bilinear head's spatial condition with `gate` [B, N] (values in [0, 1]) in place of
  * sigmoid(where) for the items marked in `forced` (all items when omitted); the others keep the
- * predicted gate (and its gradient). Call inside tf.tidy.
+ * predicted gate (and its gradient). With an edit plan, `plan.truth` [B, N, 3] (colours) is the forced items'
+ * plan ("palette": as the one-hot of its nearest palette colour); without it every item keeps its own. Call inside tf.tidy.
  */
-export function gatedSpatial(a: AlignedResult, gate: tf.Tensor2D, forced?: readonly boolean[], plan?: { p: Params; truth: tf.Tensor3D }): tf.Tensor3D {
+export function gatedSpatial(a: AlignedResult, gate: tf.Tensor2D, forced?: readonly boolean[], plan?: { p: Params; truth?: tf.Tensor3D }): tf.Tensor3D {
   if (a.ungated === undefined || a.gated === undefined) throw new Error("gatedSpatial: only the bilinear where head has a gate (editor config alignedWhere: 'bilinear')");
   const [B, N] = a.where.shape;
   if (gate.shape[0] !== B || gate.shape[1] !== N) throw new Error(`gatedSpatial: gate [${gate.shape.join(", ")}] does not match the where logits [${B}, ${N}]`);
   if (forced !== undefined && forced.length !== B) throw new Error(`gatedSpatial: ${forced.length} flags for ${B} items`);
   const m = tf.tensor2d(Array.from({ length: B }, (_, b) => (forced === undefined || forced[b] ? 1 : 0)), [B, 1]); // [B, 1]
   const g = tf.add(tf.mul(m, gate), tf.mul(tf.sub(1, m), tf.sigmoid(a.where))); // [B, N]
-  if (a.plan === undefined) return tf.add(a.ungated, tf.mul(tf.expandDims(g, 2), a.gated)) as tf.Tensor3D; // [B, N, dnD]
+  if (a.planCode === undefined) return tf.add(a.ungated, tf.mul(tf.expandDims(g, 2), a.gated)) as tf.Tensor3D; // [B, N, dnD]
   if (plan === undefined) throw new Error("gatedSpatial: this editor predicts an edit plan (alignedPlan); pass its parameters and the truth's plan");
   const m3 = tf.expandDims(m, 2); // [B, 1, 1]
-  const mixed = tf.add(tf.mul(m3, plan.truth), tf.mul(tf.sub(1, m3), a.plan)) as tf.Tensor3D; // [B, N, 3]
+  const truth = plan.truth === undefined ? a.planCode : a.planLogits !== undefined ? paletteOneHot(plan.truth) : plan.truth; // [B, N, 3 or K]
+  const mixed = tf.add(tf.mul(m3, truth), tf.mul(tf.sub(1, m3), a.planCode)) as tf.Tensor3D; // [B, N, 3 or K]
   return tf.add(a.ungated, tf.mul(tf.expandDims(g, 2), gateVector(plan.p, a.gated, mixed))) as tf.Tensor3D; // [B, N, dnD]
 }
 
@@ -365,9 +415,24 @@ export function changedPatchMean(r0: tf.Tensor4D, x: tf.Tensor4D, patch: number,
 /** The plan loss: squared error of the predicted plan [B, N, 3] against the truth's, weighted per patch by its changed share [B, N]; mean over items with a change. */
 export function planLoss(plan: tf.Tensor3D, truth: tf.Tensor3D, share: tf.Tensor2D): tf.Scalar {
   if (plan.shape.join(",") !== truth.shape.join(",")) throw new Error(`planLoss: truth [${truth.shape.join(", ")}] does not match the plan [${plan.shape.join(", ")}]`);
-  const se = tf.sum(tf.square(tf.sub(plan, truth)), -1); // [B, N]
+  return shareWeighted(tf.sum(tf.square(tf.sub(plan, truth)), -1) as tf.Tensor2D, share);
+}
+
+/**
+ * The palette plan's loss: cross-entropy of its logits [B, N, K] against the palette colour nearest the truth's plan
+ * colour [B, N, 3] (paletteOneHot), weighted per patch by its changed share [B, N]; mean over items with a change.
+ */
+export function planPaletteLoss(logits: tf.Tensor3D, truth: tf.Tensor3D, share: tf.Tensor2D): tf.Scalar {
+  const [B, N, K] = logits.shape;
+  if (K !== PLAN_PALETTE.length || truth.shape[0] !== B || truth.shape[1] !== N) throw new Error(`planPaletteLoss: logits [${logits.shape.join(", ")}] and truth [${truth.shape.join(", ")}] must be [B, N, ${PLAN_PALETTE.length}] and [B, N, 3]`);
+  return shareWeighted(tf.neg(tf.sum(tf.mul(paletteOneHot(truth), tf.logSoftmax(logits, -1)), -1)) as tf.Tensor2D, share);
+}
+
+/** A per-patch loss [B, N] weighted by each patch's changed share [B, N]: per item its weighted mean, then the mean over items with a change. */
+function shareWeighted(perPatch: tf.Tensor2D, share: tf.Tensor2D): tf.Scalar {
+  if (perPatch.shape.join(",") !== share.shape.join(",")) throw new Error(`planLoss: share [${share.shape.join(", ")}] does not match the plan's patches [${perPatch.shape.join(", ")}]`);
   const w = tf.sum(share, -1); // [B]
-  const perItem = tf.div(tf.sum(tf.mul(se, share), -1), tf.maximum(w, 1e-6)); // [B]
+  const perItem = tf.div(tf.sum(tf.mul(perPatch, share), -1), tf.maximum(w, 1e-6)); // [B]
   const has = tf.cast(tf.greater(w, 0), "float32");
   return tf.div(tf.sum(tf.mul(perItem, has)), tf.maximum(tf.sum(has), 1)) as tf.Scalar;
 }

@@ -95,10 +95,12 @@ export interface EditorConfig {
   /**
    * With the bilinear where head: each patch also predicts an edit plan, the mean target colour of its changed
    * pixels, which rides on the gate (aligned.ts). true: the plan reads the patch and the mean [IMG] state;
-   * "attend": each patch also attends over the instruction's words (their MLLM states). Optional (absent = off)
-   * so that configs keep their keys.
+   * "attend": each patch also attends over the instruction's words (their MLLM states); "palette": as true, but
+   * the plan is a choice among the engine's eight colours (a softmax whose probabilities ride on the gate, trained
+   * by cross-entropy against the palette colour nearest in chromaticity to the truth's), so that it cannot average
+   * between colours. Optional (absent = off) so that configs keep their keys.
    */
-  alignedPlan?: boolean | "attend";
+  alignedPlan?: boolean | "attend" | "palette";
   /**
    * With the bilinear where head: a referring decoder of this many layers (ours) between the patches and the
    * where head: the patch states self-attend and cross-attend to the instruction's words, with trainable MLPs
@@ -221,7 +223,7 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   if (c.aligned !== undefined && typeof c.aligned !== "boolean") throw new ConfigError(`editor: aligned must be true or false, got ${JSON.stringify(c.aligned)}`);
   if (c.alignedWhere !== undefined && c.alignedWhere !== "additive" && c.alignedWhere !== "bilinear") throw new ConfigError(`editor: alignedWhere must be additive or bilinear, got ${JSON.stringify(c.alignedWhere)}`);
   if (c.alignedWhat !== undefined && typeof c.alignedWhat !== "boolean") throw new ConfigError(`editor: alignedWhat must be true or false, got ${JSON.stringify(c.alignedWhat)}`);
-  if (c.alignedPlan !== undefined && typeof c.alignedPlan !== "boolean" && c.alignedPlan !== "attend") throw new ConfigError(`editor: alignedPlan must be true, false or "attend", got ${JSON.stringify(c.alignedPlan)}`);
+  if (c.alignedPlan !== undefined && typeof c.alignedPlan !== "boolean" && c.alignedPlan !== "attend" && c.alignedPlan !== "palette") throw new ConfigError(`editor: alignedPlan must be true, false, "attend" or "palette", got ${JSON.stringify(c.alignedPlan)}`);
   if (c.alignedRefer !== undefined && !(Number.isInteger(c.alignedRefer) && c.alignedRefer >= 1)) throw new ConfigError(`editor: alignedRefer must be a positive number of layers, got ${JSON.stringify(c.alignedRefer)}`);
   // the options that ride on the bilinear where head, checked in this order
   const onBilinear: [string, boolean][] = [["alignedWhat", c.alignedWhat === true], ["alignedRefer", c.alignedRefer !== undefined], ["alignedPlan", planOn(c)]];
@@ -229,9 +231,9 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   return c;
 }
 
-/** Whether the editor predicts an edit plan (alignedPlan true or "attend"). */
+/** Whether the editor predicts an edit plan (alignedPlan true, "attend" or "palette"). */
 export function planOn(c: Pick<EditorConfig, "alignedPlan">): boolean {
-  return c.alignedPlan === true || c.alignedPlan === "attend";
+  return c.alignedPlan === true || c.alignedPlan === "attend" || c.alignedPlan === "palette";
 }
 
 /**

@@ -25,7 +25,7 @@ import { tuningVarList, type LayerSelector, type TuningMode } from "../../nn/tun
 import { adaptImageTokens, initAdapter } from "./adapter";
 import { checkEditorConfig, imageTokenCount, maxSequence, type EditorConfig } from "./config";
 import { denoise, initDenoiser, type DenoiserInput, type DenoiserResult } from "./denoiser";
-import { alignedSpatial, readsWords, changedShare, gatedSpatial, initAligned, planLoss, planTargets, whereLoss, whereObjectLoss, type AlignedResult, type ObjectWhereTargets, type InstructionWords } from "./aligned";
+import { alignedSpatial, readsWords, changedShare, gatedSpatial, initAligned, planLoss, planPaletteLoss, planTargets, whereLoss, whereObjectLoss, type AlignedResult, type ObjectWhereTargets, type InstructionWords } from "./aligned";
 import { changedPatches, editMap, initEditMap, mapLoss, type EditMapResult } from "./edit-map";
 import { encodeImages, initEncoder } from "./encoder";
 import { conditionLogits, editHead, initEditHead, initLmHead, type EditHeadResult } from "./heads";
@@ -295,7 +295,8 @@ export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condit
     const share = shareOf(b.whereTarget.r0);
     lw = whereLoss(cond.aligned.where, share);
     // with an edit plan (alignedPlan), its loss comes with the where loss's weight
-    if (cond.aligned.plan !== undefined) lw = tf.add(lw, planLoss(cond.aligned.plan, planOf(b.whereTarget.r0), share)) as tf.Scalar;
+    if (cond.aligned.planLogits !== undefined) lw = tf.add(lw, planPaletteLoss(cond.aligned.planLogits, planOf(b.whereTarget.r0), share)) as tf.Scalar;
+    else if (cond.aligned.plan !== undefined) lw = tf.add(lw, planLoss(cond.aligned.plan, planOf(b.whereTarget.r0), share)) as tf.Scalar;
     loss = tf.add(loss, tf.mul(lw, b.whereTarget.weight)) as tf.Scalar;
   }
   let lo: tf.Scalar | null = null;

@@ -78,7 +78,8 @@ export interface EditExtras {
   /**
    * With an editor that predicts an edit plan (alignedPlan): per item, the plan given in place of the
    * predicted one ([N * 3], row-major [N, 3], colours in [-1, 1]; aligned.ts planTargets), with the
-   * `whereGate` given or else the editor's own: the oracle-plan diagnostics. Not an editor's input.
+   * `whereGate` given or else the editor's own: the oracle-plan diagnostics ("palette" editors read the one-hot of
+   * each colour's nearest palette colour; aligned.ts paletteOneHot). Not an editor's input.
    */
   plan?: readonly Float32Array[];
   /**
@@ -124,7 +125,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     // 2.
     const c0 = editorCondition(e, e.imageTokens ? source : null, editorLayout(e, [...instructions]));
     // the diagnostics' gates, and plan (else an edit plan stays the editor's)
-    const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: plans === undefined ? c0.aligned.plan : (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) };
+    const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: plans === undefined ? undefined : (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) };
     const decoded = decode !== "sigmoid" || plans !== undefined;
     const gate = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : decoded && c0.aligned !== null ? decodeGate(c0.aligned.where, decode, extras.objects) : undefined; // [B, N]
     const c = gate === undefined || c0.aligned === null ? c0 : { ...c0, aligned: { ...c0.aligned, spatial: gatedSpatial(c0.aligned, gate, undefined, plan) } };

@@ -92,7 +92,7 @@ describe("the edit plan that reads the instruction's words (alignedPlan: 'attend
       disposeEditor(e);
     }
     expect(keyedEditorConfig(attend, false).alignedPlan).toBe("attend");
-    expect(() => checkEditorConfig({ ...bil, alignedPlan: "words" as never })).toThrow('editor: alignedPlan must be true, false or "attend", got "words"');
+    expect(() => checkEditorConfig({ ...bil, alignedPlan: "words" as never })).toThrow('editor: alignedPlan must be true, false, "attend" or "palette", got "words"');
     expect(() => checkEditorConfig({ ...editorConfig("tiny"), aligned: true, alignedPlan: "attend" })).toThrow("editor: alignedPlan needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
   });
 });
