@@ -238,7 +238,7 @@ async function main(): Promise<void> {
             console.log(`${spec}: the same gate on the training edits: ${where.train.gate.map(gateText).join(", ")}`);
             if (planOn(e.config)) {
               where.train.plan = planProbeSummary(probePlanHead(e, train));
-              console.log(`${spec}: the edit plan's skill on the training edits: ${where.train.plan.map((r) => `${r.kind} (${r.n}) ${r.skill.toFixed(2)}`).join(", ")}`);
+              console.log(`${spec}: the edit plan's skill on the training edits: ${where.train.plan.map((r) => `${r.kind} (${r.n}) ${r.skill.toFixed(2)}`).join(", ")}; its palette colour right on ${where.train.plan.map((r) => `${r.kind} ${r.palette.toFixed(2)}`).join(", ")}`);
             }
             const scores = await scoreEditorPoint(whereOracleEditor("oracle where", e, { steps: c.ddimSteps, seed: c.seed }), bench, c.seed);
             const last = curve.points[curve.points.length - 1];
@@ -268,7 +268,7 @@ async function main(): Promise<void> {
             }
             if (planOn(e.config)) {
               const probe = planProbeSummary(probePlanHead(e, bench));
-              console.log(`${spec}: the edit plan's error (summed RGB squared error on the changed patches) / keeping the source's / skill: ${probe.map((r) => `${r.kind} (${r.n}) ${r.error.toFixed(3)} / ${r.unchanged.toFixed(3)} / ${r.skill.toFixed(2)}`).join(", ")}`);
+              console.log(`${spec}: the edit plan's error (summed RGB squared error on the changed patches) / keeping the source's / skill / palette colour right: ${probe.map((r) => `${r.kind} (${r.n}) ${r.error.toFixed(3)} / ${r.unchanged.toFixed(3)} / ${r.skill.toFixed(2)} / ${r.palette.toFixed(2)}`).join(", ")}`);
               const both = await scoreEditorPoint(whereOracleEditor("oracle where and plan", e, { steps: c.ddimSteps, seed: c.seed }, { plan: true }), bench, c.seed);
               const pci = bootstrapDiffCi([both.items], [scores.items], new Rng(c.seed).fork("oracle-plan"), 2000);
               const only = await scoreEditorPoint(whereOracleEditor("oracle plan", e, { steps: c.ddimSteps, seed: c.seed }, { where: false, plan: true }), bench, c.seed);

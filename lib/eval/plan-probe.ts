@@ -6,11 +6,14 @@
  *   truth's (planTargets: the mean target colour of the changed pixels);
  * - `unchanged`: the same error for the plan "the changed pixels keep their source colour", the plan
  *   of an editor that has not read what the instruction asks for.
+ * - `palette`: the share of the changed patches (weighted alike) whose plan names the truth's colour: the palette
+ *   colour nearest the plan's (a "palette" plan: its most likely colour) is the one nearest the truth's plan
+ *   (aligned.ts paletteOneHot), the colour a named-colour judge would read;
  * `skill` in the summary is 1 - error / unchanged of the kind's means: 1 a perfect plan, 0 no better
  * than keeping the source, below 0 worse. No sampling: one condition pass per batch.
  */
 import * as tf from "@tensorflow/tfjs";
-import { changedPatchMean, changedShare, planTargets } from "../models/editor/aligned";
+import { changedPatchMean, changedShare, paletteOneHot, planTargets, type AlignedResult } from "../models/editor/aligned";
 import { planOn } from "../models/editor/config";
 import { editorCondition, editorLayout, type Editor } from "../models/editor/model";
 import { editResidual } from "../models/editor/residual";
@@ -24,6 +27,7 @@ export interface PlanProbeItem {
   kind: string;
   error: number;
   unchanged: number;
+  palette: number;
 }
 
 export interface PlanProbeRow {
@@ -31,6 +35,7 @@ export interface PlanProbeRow {
   n: number;
   error: number;
   unchanged: number;
+  palette: number;
   skill: number;
 }
 
@@ -40,6 +45,13 @@ function weightedError(plan: tf.Tensor3D, truth: tf.Tensor3D, share: tf.Tensor2D
   return tf.div(tf.sum(tf.mul(se, share), -1), tf.maximum(tf.sum(share, -1), 1e-6)) as tf.Tensor1D; // [B]
 }
 
+/** Share-weighted share of the patches whose plan's palette colour is the truth's, per item [B]. */
+function paletteHits(a: AlignedResult, truth: tf.Tensor3D, share: tf.Tensor2D): tf.Tensor1D {
+  const mine = a.planLogits !== undefined ? tf.oneHot(tf.argMax(a.planLogits, -1), a.planLogits.shape[2]).toFloat() : paletteOneHot(a.plan!); // [B, N, K]
+  const hit = tf.sum(tf.mul(mine, paletteOneHot(truth)), -1); // [B, N] 1 where the colours agree
+  return tf.div(tf.sum(tf.mul(hit, share), -1), tf.maximum(tf.sum(share, -1), 1e-6)) as tf.Tensor1D; // [B]
+}
+
 /** The plan's error per item (batches of `batch`); an error when the editor predicts no edit plan. */
 export function probePlanHead(e: Editor, bench: ProbeSet, batch = 32): PlanProbeItem[] {
   if (e.config.aligned !== true || !planOn(e.config) || !e.imageTokens) throw new Error("probePlanHead: this editor predicts no edit plan (config alignedPlan off, or no image tokens)");
@@ -47,20 +59,20 @@ export function probePlanHead(e: Editor, bench: ProbeSet, batch = 32): PlanProbe
   const out: PlanProbeItem[] = [];
   for (let i = 0; i < bench.items.length; i += batch) {
     const items = bench.items.slice(i, i + batch);
-    const [err, kept, changed] = tf.tidy(() => {
+    const [err, kept, hits, changed] = tf.tidy(() => {
       const source = imageBatch(items.map((it) => signedAtSize(it.source, size)), size); // [B, H, W, 3]
       const truth = imageBatch(items.map((it) => signedAtSize(it.truth, size)), size);
       const r0 = editResidual(truth, source);
       const c = editorCondition(e, source, editorLayout(e, items.map((it) => it.instruction)));
       const share = changedShare(r0, e.config.dnPatch); // [B, N]
       const target = planTargets(r0, source, e.config.dnPatch); // [B, N, 3]
-      return [weightedError(c.aligned!.plan!, target, share), weightedError(changedPatchMean(r0, source, e.config.dnPatch), target, share), tf.sum(share, -1)];
+      return [weightedError(c.aligned!.plan!, target, share), weightedError(changedPatchMean(r0, source, e.config.dnPatch), target, share), paletteHits(c.aligned!, target, share), tf.sum(share, -1)];
     });
-    const [ev, kv, cv] = [err.dataSync(), kept.dataSync(), changed.dataSync()];
-    tf.dispose([err, kept, changed]);
+    const [ev, kv, hv, cv] = [err.dataSync(), kept.dataSync(), hits.dataSync(), changed.dataSync()];
+    tf.dispose([err, kept, hits, changed]);
     items.forEach((it, b) => {
       if (!(cv[b] > 0)) return;
-      out.push({ item: it.id, kind: it.kind ?? "none", error: ev[b], unchanged: kv[b] });
+      out.push({ item: it.id, kind: it.kind ?? "none", error: ev[b], unchanged: kv[b], palette: hv[b] });
     });
   }
   return out;
@@ -68,5 +80,5 @@ export function probePlanHead(e: Editor, bench: ProbeSet, batch = 32): PlanProbe
 
 /** Means per edit kind and over all items ("all" first), with each row's skill 1 - error / unchanged. */
 export function planProbeSummary(items: readonly PlanProbeItem[]): PlanProbeRow[] {
-  return meansByKind(items, (x) => x.kind, { error: (x) => x.error, unchanged: (x) => x.unchanged }, { all: true }).map((r) => ({ ...r, skill: 1 - r.error / r.unchanged }));
+  return meansByKind(items, (x) => x.kind, { error: (x) => x.error, unchanged: (x) => x.unchanged, palette: (x) => x.palette }, { all: true }).map((r) => ({ ...r, skill: 1 - r.error / r.unchanged }));
 }

@@ -5,7 +5,7 @@ import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
 import { planProbeSummary, probePlanHead } from "../../lib/eval/plan-probe";
 import { signedAtSize, trainedEditor, whereOracleEditor } from "../../lib/eval/trained-editor";
-import { changedPatchMean, changedShare, planTargets } from "../../lib/models/editor/aligned";
+import { changedPatchMean, changedShare, paletteOneHot, planTargets } from "../../lib/models/editor/aligned";
 import { checkEditorConfig, editorConfig } from "../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorParams } from "../../lib/models/editor/model";
 import { editImages } from "../../lib/models/editor/pipeline";
@@ -19,6 +19,12 @@ beforeAll(async () => {
 
 const bil = checkEditorConfig({ ...editorConfig("tiny"), aligned: true, alignedWhere: "bilinear" });
 const planCfg = checkEditorConfig({ ...bil, alignedPlan: true });
+const paletteCfg = checkEditorConfig({ ...bil, alignedPlan: "palette" });
+
+/** Per patch, the index of the palette colour nearest each colour [N, 3]. */
+function paletteIndex(colours: number[][]): number[] {
+  return tf.tidy(() => tf.argMax(paletteOneHot(tf.tensor3d(colours.flat(), [1, colours.length, 3])), -1).arraySync() as number[][])[0];
+}
 const N = (bil.image / bil.dnPatch) ** 2;
 
 describe("the plan probe (lib/eval/plan-probe.ts)", () => {
@@ -45,12 +51,35 @@ describe("the plan probe (lib/eval/plan-probe.ts)", () => {
       const weighted = (plan: (n: number) => number[]) => share.reduce((s, w, n) => s + w * plan(n).reduce((a, v, ch) => a + (v - truth[n][ch]) ** 2, 0), 0) / share.reduce((s, w) => s + w, 0);
       expect(items[0].error).toBeCloseTo(weighted(() => colour), 4);
       expect(items[0].unchanged).toBeCloseTo(weighted((n) => kept[n]), 4);
+      // the palette colour of the constant plan against each patch's truth's
+      const mine = paletteIndex([colour])[0];
+      const classes = paletteIndex(truth);
+      expect(items[0].palette).toBeCloseTo(share.reduce((s, w, n) => s + (classes[n] === mine ? w : 0), 0) / share.reduce((s, w) => s + w, 0), 5);
       const rows = planProbeSummary(items);
       expect(rows[0].kind).toBe("all");
       expect(rows[0].n).toBe(items.length);
       for (const r of rows) expect(r.skill).toBeCloseTo(1 - r.error / r.unchanged, 10);
+      for (const r of rows) expect(r.palette).toBeGreaterThanOrEqual(0);
     } finally {
       disposeEditor(e);
+    }
+    // a palette plan that always names one colour: right exactly on the truth's patches of that colour
+    const q = createEditor(paletteCfg, new Rng(3));
+    try {
+      const p = editorParams(q);
+      const K = p["edit.loc.plan.o.b"].shape[0];
+      const hits = Array.from({ length: K }, (_, k) => {
+        tf.tidy(() => {
+          (p["edit.loc.plan.o.w"] as tf.Variable).assign(tf.zeros(p["edit.loc.plan.o.w"].shape));
+          (p["edit.loc.plan.o.b"] as tf.Variable).assign(tf.oneHot(tf.tensor1d([k], "int32"), K).reshape([K]).mul(5));
+        });
+        return probePlanHead(q, bench, 4);
+      });
+      // over the colours, each changed patch is right for exactly one: the item's hits sum to 1
+      for (const i of hits[0].keys()) expect(hits.reduce((s, h) => s + h[i].palette, 0)).toBeCloseTo(1, 5);
+      expect(hits.some((h) => h[0].palette > 0 && h[0].palette <= 1)).toBe(true);
+    } finally {
+      disposeEditor(q);
     }
     const plain = createEditor(bil, new Rng(4));
     try {
