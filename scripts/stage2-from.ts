@@ -13,7 +13,9 @@
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N] [--engine-scenes=N]
  *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|palette|off] [--refer=N] [--seed=0] [--ddim=10]
- *          [--gate-decode=max,top4,top8,top16,object,object+free] [--name=stage2-from]
+ *          [--gate-decode=max,top4,top8,top16,object,object+free] [--name=stage2-from] [--only=all|plan-probe]
+ * (--only=plan-probe: trains nothing; for each finished run of the same command, the edit plan's probe on the benchmark and
+ * the training edits, lib/eval/plan-probe.ts, written to results/<profile>/<name>-plan-probe.json)
  * (with the bilinear head each final editor is also scored with its gate decoded by each rule of --gate-decode on the validation
  * benchmark, and with the best of them and the default sigmoid on SpatialEval-mini; --gate-decode=sigmoid skips it; `object` chooses among
  * the objects the engine perceives in the source, lib/eval/object-regions.ts, and adds the object-choice probe; `object+free` also opens
@@ -43,6 +45,7 @@ import { needsObjects, parseGateDecode, type GateDecode } from "../lib/models/ed
 import { objectChoiceSummary, probeObjectChoice } from "../lib/eval/object-choice-probe";
 import { checkEditorConfig, editorConfig, planOn } from "../lib/models/editor/config";
 import { disposeEditor } from "../lib/models/editor/model";
+import type { EditPipelineOptions } from "../lib/models/editor/pipeline";
 import { editorFromWeights, editorNodeConfig, EDITOR_TRAIN_VERSION } from "../lib/models/editor/train/node";
 import { keyedRecipe, recipeConfig } from "../lib/models/editor/train/recipes";
 import { disposeParams, type Params } from "../lib/nn/layers";
@@ -61,7 +64,9 @@ function gateText(r: ReturnType<typeof gateProbeSummary>[number]): string {
   return `${r.kind} (${r.n}) ${r.inside.toFixed(3)} / ${r.outside.toFixed(3)} / ${r.spill.toFixed(3)}`;
 }
 
-const KNOWN = ["parents", "stage2-steps", "engine-scenes", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "where-forcing", "what", "plan", "refer", "seed", "ddim", "gate-decode", "name"];
+type PlanDecode = NonNullable<EditPipelineOptions["planDecode"]>;
+
+const KNOWN = ["parents", "stage2-steps", "engine-scenes", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "where-forcing", "what", "plan", "refer", "seed", "ddim", "gate-decode", "name", "only"];
 
 /** A parent's weights and what identifies them (the grid key, or the locate run's config hash). */
 function loadParent(spec: string, profile: string, whereHead: string, referLayers: number): { params: Params; id: string } {
@@ -104,6 +109,8 @@ async function main(): Promise<void> {
   const name = checkName(a.name ?? "stage2-from", "result");
   const parents = (a.parents ?? "").split(",").filter((x) => x !== "");
   if (parents.length === 0) throw new Error("--parents is required: e.g. --parents=grid:stage1@s0,locate:stage1-where1");
+  const only = a.only ?? "all";
+  if (only !== "all" && only !== "plan-probe") throw new Error(`--only must be all or plan-probe, got '${only}'`);
   const alignedFlag = a.aligned ?? "on";
   if (alignedFlag !== "on" && alignedFlag !== "off") throw new Error(`--aligned must be on or off, got '${alignedFlag}'`);
   const aligned = alignedFlag === "on";
@@ -184,13 +191,15 @@ async function main(): Promise<void> {
      * judge on the validation benchmark, the best one (sigmoid, the default, included) scored on SpatialEval-mini, and its
      * gain over the editor's own default (paired), per kind. Uses only the editor's own logits.
      */
-    gateDecode?: { validation: { rule: GateDecode; objectJudge: number }[]; chosen: GateDecode; scores: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: KindMeanRow<"own" | "decoded">[] };
+    gateDecode?: { validation: { rule: GateDecode; planDecode?: PlanDecode; objectJudge: number }[]; chosen: GateDecode; chosenPlan?: PlanDecode; scores: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: KindMeanRow<"own" | "decoded">[] };
     /**
      * With `object` among the rules: how often the where head, choosing among the objects the engine perceives in the
      * source (lib/eval/object-choice-probe.ts), takes the one the truth changes, against a uniform pick, per kind.
      */
     objectChoice?: { kinds: KindMeanRow<"correct" | "chance" | "objects">[]; missed: number };
   }[] = [];
+  // --only=plan-probe: per finished run, the plan probe on the benchmark and the training edits (lib/eval/plan-probe.ts)
+  const planProbes: { parent: string; parentId: string; bench: PlanProbeRow[]; train: PlanProbeRow[] }[] = [];
   // written after every parent, so a run stopped early leaves the curves it finished
   const save = (difference: ReturnType<typeof finalDifference> | null = null) => writeResult(name, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash }, seed: c.seed, data: { backend, runs, finished: runs.length === parents.length, ...(difference ? { difference } : {}) } });
   for (const spec of parents) {
@@ -200,6 +209,20 @@ async function main(): Promise<void> {
       const file = path.join(dir, `curve-${key}.json`);
       const finalDir = path.join(dir, `final-${key}`);
       let curve: Pick<Curve, "points" | "losses">;
+      if (only === "plan-probe") {
+        if (!fs.existsSync(file) || !planOn(c.editor)) throw new Error(`--only=plan-probe reads the final weights of a finished run with an edit plan; ${!planOn(c.editor) ? "pass --plan" : `${spec} has none for this command (${file}): run it without --only first`}`);
+        const weights = fromPretrained(finalDir).params;
+        const e = editorFromWeights(editorNodeConfig({ editor: c.editor, recipe: c.recipe, phase: "stage2", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 }), weights);
+        disposeParams(weights);
+        try {
+          const row = { parent: spec, parentId: parent.id, bench: planProbeSummary(probePlanHead(e, bench)), train: planProbeSummary(probePlanHead(e, trainingEdits())) };
+          for (const [set, rows] of [["SpatialEval-mini", row.bench], ["its training edits", row.train]] as const) console.log(`${spec}: the edit plan on ${set}, skill / palette colour right: ${rows.map((r) => `${r.kind} (${r.n}) ${r.skill.toFixed(2)} / ${r.palette.toFixed(2)}`).join(", ")}`);
+          planProbes.push(row);
+        } finally {
+          disposeEditor(e);
+        }
+        continue;
+      }
       if (fs.existsSync(file)) {
         curve = JSON.parse(fs.readFileSync(file, "utf8")) as Curve;
         console.log(`${spec}: from the cache`);
@@ -248,22 +271,27 @@ async function main(): Promise<void> {
             console.log(`${spec}: with the truth's where gate (oracle-where diagnostic): ${pointText(scores)}; minus the editor's own ${oracleWhere.gain.diff.toFixed(3)} [95% CI ${gci.lo.toFixed(3)}, ${gci.hi.toFixed(3)}] paired over ${scores.items.length} items`);
             console.log(`${spec}: per kind, own / with the truth's gate: ${kinds.map((k) => `${k.kind} (${k.n}) ${k.own.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
             if (validationBench !== null) {
-              const gateEditor = (rule: GateDecode) => (needsObjects(rule) ? objectGateEditor : trainedEditor)(`gate ${rule}`, e, { steps: c.ddimSteps, seed: c.seed, gate: rule });
+              const gateEditor = (rule: GateDecode, planDecode?: PlanDecode) => (needsObjects(rule) ? objectGateEditor : trainedEditor)(`gate ${rule}${planDecode ? `, plan ${planDecode}` : ""}`, e, { steps: c.ddimSteps, seed: c.seed, gate: rule, ...(planDecode ? { planDecode } : {}) });
+              // a palette plan is also decoded two ways (its probabilities, or its most likely colour), chosen with the gate rule
+              const planDecodes: (PlanDecode | undefined)[] = e.config.alignedPlan === "palette" ? ["soft", "argmax"] : [undefined];
               if (gateRules.some(needsObjects)) {
                 const choice = probeObjectChoice(e, bench);
                 objectChoice = { kinds: objectChoiceSummary(choice.items), missed: choice.missed };
                 console.log(`${spec}: the where head choosing among the perceived objects, the changed one / chance / objects per item: ${objectChoice.kinds.map((k) => `${k.kind} (${k.n}) ${k.correct.toFixed(3)} / ${k.chance.toFixed(3)} / ${k.objects.toFixed(1)}`).join(", ")}; ${choice.missed} items left out (no perceived object on a changed patch)`);
               }
-              const validation: { rule: GateDecode; objectJudge: number }[] = [];
+              const validation: { rule: GateDecode; planDecode?: PlanDecode; objectJudge: number }[] = [];
               for (const rule of ["sigmoid" as const, ...gateRules]) {
-                const v = await scoreEditorPoint(gateEditor(rule), validationBench, c.seed);
-                validation.push({ rule, objectJudge: v.objectJudge });
+                for (const planDecode of planDecodes) {
+                  const v = await scoreEditorPoint(gateEditor(rule, planDecode), validationBench, c.seed);
+                  validation.push({ rule, ...(planDecode ? { planDecode } : {}), objectJudge: v.objectJudge });
+                }
               }
-              const chosen = validation.reduce((b, x) => (x.objectJudge > b.objectJudge ? x : b)).rule; // the first of equals: sigmoid before the others
-              const decoded = await scoreEditorPoint(gateEditor(chosen), bench, c.seed);
+              const best = validation.reduce((b, x) => (x.objectJudge > b.objectJudge ? x : b)); // the first of equals: sigmoid (and a soft plan) before the others
+              const [chosen, chosenPlan] = [best.rule, best.planDecode];
+              const decoded = await scoreEditorPoint(gateEditor(chosen, chosenPlan), bench, c.seed);
               const dci = bootstrapDiffCi([decoded.items], [last.items], new Rng(c.seed).fork("gate-decode"), 2000);
-              gateDecode = { validation, chosen, scores: decoded, gain: { diff: decoded.objectJudge - last.objectJudge, lo: dci.lo, hi: dci.hi }, kinds: perKind(bench, { own: last.items, decoded: decoded.items }) };
-              console.log(`${spec}: the gate decoded at editing time, object judge on the validation benchmark: ${validation.map((x) => `${x.rule} ${x.objectJudge.toFixed(3)}`).join(", ")}; chosen ${chosen}, on SpatialEval-mini ${pointText(decoded)}; minus the editor's own ${gateDecode.gain.diff.toFixed(3)} [95% CI ${dci.lo.toFixed(3)}, ${dci.hi.toFixed(3)}]`);
+              gateDecode = { validation, chosen, ...(chosenPlan ? { chosenPlan } : {}), scores: decoded, gain: { diff: decoded.objectJudge - last.objectJudge, lo: dci.lo, hi: dci.hi }, kinds: perKind(bench, { own: last.items, decoded: decoded.items }) };
+              console.log(`${spec}: the gate decoded at editing time, object judge on the validation benchmark: ${validation.map((x) => `${x.rule}${x.planDecode ? ` (plan ${x.planDecode})` : ""} ${x.objectJudge.toFixed(3)}`).join(", ")}; chosen ${chosen}${chosenPlan ? ` (plan ${chosenPlan})` : ""}, on SpatialEval-mini ${pointText(decoded)}; minus the editor's own ${gateDecode.gain.diff.toFixed(3)} [95% CI ${dci.lo.toFixed(3)}, ${dci.hi.toFixed(3)}]`);
               console.log(`${spec}: per kind, own / with the gate decoded by ${chosen}: ${gateDecode.kinds.map((k) => `${k.kind} (${k.n}) ${k.own.toFixed(3)} / ${k.decoded.toFixed(3)}`).join(", ")}`);
             }
             if (planOn(e.config)) {
@@ -295,6 +323,10 @@ async function main(): Promise<void> {
     } finally {
       disposeParams(parent.params);
     }
+  }
+  if (only === "plan-probe") {
+    console.log(`wrote ${writeResult(`${name}-plan-probe`, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash }, seed: c.seed, data: { backend, planProbes } })}`);
+    return;
   }
   const difference = runs.length >= 2 ? finalDifference(runs[1].curve, runs[0].curve, new Rng(c.seed).fork("final-differences"), 2000) : null;
   if (difference) console.log(finalDifferenceText(difference));

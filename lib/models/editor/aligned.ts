@@ -418,6 +418,13 @@ export function planLoss(plan: tf.Tensor3D, truth: tf.Tensor3D, share: tf.Tensor
   return shareWeighted(tf.sum(tf.square(tf.sub(plan, truth)), -1) as tf.Tensor2D, share);
 }
 
+/** The palette colour [B, N, 3] of each patch's most likely class under the palette plan's logits [B, N, K] (paletteOneHot maps it back to that class). Call inside tf.tidy. */
+export function paletteArgmaxColours(logits: tf.Tensor3D): tf.Tensor3D {
+  const [B, N, K] = logits.shape;
+  if (K !== PLAN_PALETTE.length) throw new Error(`paletteArgmaxColours: logits [${logits.shape.join(", ")}] must end in the palette's ${PLAN_PALETTE.length} colours`);
+  return tf.gather(tf.tensor2d(PLAN_PALETTE.map((c) => [...c]), [K, 3]), tf.argMax(logits, -1).reshape([B * N])).reshape([B, N, 3]) as tf.Tensor3D;
+}
+
 /**
  * The palette plan's loss: cross-entropy of its logits [B, N, K] against the palette colour nearest the truth's plan
  * colour [B, N, 3] (paletteOneHot), weighted per patch by its changed share [B, N]; mean over items with a change.

@@ -16,7 +16,7 @@ import { decodeGate, needsObjects, type GateDecode, type ObjectRegions } from ".
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
-import { gatedSpatial, hasWhereGate } from "./aligned";
+import { gatedSpatial, hasWhereGate, paletteArgmaxColours } from "./aligned";
 import { conditionSpatial, editorCondition, editorDenoise, editorLayout, editorParams, type Editor } from "./model";
 import { guidanceBranches } from "./denoiser";
 import { planOn, type EditorConfig } from "./config";
@@ -38,6 +38,12 @@ export interface EditPipelineOptions {
    * "sigmoid", the trained default. Ignored where a diagnostic gives the gate (EditExtras.whereGate).
    */
   gate?: GateDecode;
+  /**
+   * How an editor with a palette plan (alignedPlan "palette") gives its plan to the gate: "soft", its probabilities over
+   * the palette (what Stage II trains on the items whose gate is not forced; the default), or "argmax", the one-hot of its
+   * most likely colour (what the forced items are trained on). Ignored where a diagnostic gives the plan (EditExtras.plan).
+   */
+  planDecode?: "soft" | "argmax";
 }
 
 export const DEFAULT_EDIT_OPTIONS: EditPipelineOptions = { steps: 10, textScale: 1, imageScale: 1, seed: 0, writeCondition: false };
@@ -114,6 +120,9 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     if (objs.length !== B) throw new Error(`editImages: objects for ${objs.length} images, expected ${B}`);
     for (const [i, list] of objs.entries()) for (const [r, c] of list.entries()) if (c.length !== N) throw new Error(`editImages: object ${r} of image ${i} covers ${c.length} patches; the denoiser has ${N}`);
   }
+  const snap = o.planDecode === "argmax";
+  if (o.planDecode !== undefined && o.planDecode !== "soft" && !snap) throw new Error(`editImages: planDecode must be soft or argmax, got '${String(o.planDecode)}'`);
+  if (snap && (e.config.alignedPlan !== "palette" || !e.imageTokens)) throw new Error("editImages: planDecode 'argmax' needs an editor with a palette plan (alignedPlan: 'palette') that reads the image");
   const plans = extras.plan;
   if (plans !== undefined) {
     if (!planOn(e.config) || !e.imageTokens) throw new Error("editImages: an edit plan (extras.plan) needs an editor that predicts an edit plan (alignedPlan) and reads the image");
@@ -125,8 +134,9 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     // 2.
     const c0 = editorCondition(e, e.imageTokens ? source : null, editorLayout(e, [...instructions]));
     // the diagnostics' gates, and plan (else an edit plan stays the editor's)
-    const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: plans === undefined ? undefined : (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) };
-    const decoded = decode !== "sigmoid" || plans !== undefined;
+    const given = plans !== undefined ? (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) : snap ? paletteArgmaxColours(c0.aligned!.planLogits!) : undefined;
+    const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given };
+    const decoded = decode !== "sigmoid" || given !== undefined;
     const gate = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : decoded && c0.aligned !== null ? decodeGate(c0.aligned.where, decode, extras.objects) : undefined; // [B, N]
     const c = gate === undefined || c0.aligned === null ? c0 : { ...c0, aligned: { ...c0.aligned, spatial: gatedSpatial(c0.aligned, gate, undefined, plan) } };
     const cond = c.edit.tokens; // [B, L, dnD]

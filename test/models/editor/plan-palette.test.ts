@@ -2,7 +2,9 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
-import { gatedSpatial, paletteOneHot, PLAN_PALETTE, planPaletteLoss } from "../../../lib/models/editor/aligned";
+import { gatedSpatial, paletteArgmaxColours, paletteOneHot, PLAN_PALETTE, planPaletteLoss } from "../../../lib/models/editor/aligned";
+import { editImages } from "../../../lib/models/editor/pipeline";
+import { perturbZeroInit } from "./helpers";
 import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
 import { engineData } from "../../../lib/models/editor/train/data";
@@ -112,5 +114,46 @@ describe("the palette plan (alignedPlan: 'palette')", () => {
     }
     expect(keyedEditorConfig(palette, false).alignedPlan).toBe("palette");
     expect(keyedEditorConfig(palette, true).alignedPlan).toBeUndefined();
+  });
+
+  it("planDecode 'argmax' edits with the one-hot of each patch's most likely colour, as if that colour's plan were given; errors", () => {
+    const logits = tf.tensor3d(Array.from({ length: 2 * K }, (_, i) => (i % K === (Math.floor(i / K) * 3) % K ? 4 : 0)), [1, 2, K]);
+    const colours = tf.tidy(() => paletteArgmaxColours(logits).arraySync() as number[][][])[0];
+    expect(colours).toEqual([[...PLAN_PALETTE[0]], [...PLAN_PALETTE[3]]].map((c) => c.map((v) => Math.fround(v))));
+    expect(tf.tidy(() => tf.argMax(paletteOneHot(paletteArgmaxColours(logits)), -1).arraySync())).toEqual([[0, 3]]);
+    logits.dispose();
+    expect(() => tf.tidy(() => paletteArgmaxColours(tf.zeros([1, 2, 3]) as tf.Tensor3D))).toThrow(`paletteArgmaxColours: logits [1, 2, 3] must end in the palette's ${K} colours`);
+
+    const e = createEditor(palette, new Rng(5));
+    perturbZeroInit(e, 6);
+    try {
+      const p = editorParams(e);
+      tf.tidy(() => {
+        (p["edit.loc.gate"] as tf.Variable).assign(tf.randomNormal([bil.dnD], 0, 0.5, "float32", 7));
+        (p["edit.loc.plan.i.w"] as tf.Variable).assign(tf.randomNormal([K, bil.dnD], 0, 0.5, "float32", 8));
+      });
+      const sources = edits.slice(0, 2).map((x) => x.source);
+      const texts = edits.slice(0, 2).map((x) => x.instruction);
+      const n0 = tf.memory().numTensors;
+      const snapped = editImages(e, sources, texts, { steps: 1, planDecode: "argmax" }).images;
+      const soft = editImages(e, sources, texts, { steps: 1, planDecode: "soft" }).images;
+      const plain = editImages(e, sources, texts, { steps: 1 }).images;
+      const own = tf.tidy(() => paletteArgmaxColours(editorCondition(e, imageBatch(sources, bil.image), editorLayout(e, texts)).aligned!.planLogits!).arraySync() as number[][][]);
+      const given = editImages(e, sources, texts, { steps: 1 }, { plan: own.map((rows) => Float32Array.from(rows.flat())) }).images;
+      expect(tf.memory().numTensors).toBe(n0);
+      const maxDiff = (a: Float32Array[], b: Float32Array[]) => a.reduce((m, x, i) => x.reduce((mm, v, j) => Math.max(mm, Math.abs(v - b[i][j])), m), 0);
+      expect(maxDiff(snapped, given)).toBe(0);
+      expect(maxDiff(soft, plain)).toBe(0);
+      expect(maxDiff(snapped, soft)).toBeGreaterThan(0);
+      expect(() => editImages(e, sources, texts, { steps: 1, planDecode: "hard" as never })).toThrow("editImages: planDecode must be soft or argmax, got 'hard'");
+    } finally {
+      disposeEditor(e);
+    }
+    const colourPlan = createEditor(checkEditorConfig({ ...bil, alignedPlan: true }), new Rng(5));
+    try {
+      expect(() => editImages(colourPlan, [edits[0].source], ["remove the red cube"], { steps: 1, planDecode: "argmax" })).toThrow("editImages: planDecode 'argmax' needs an editor with a palette plan (alignedPlan: 'palette') that reads the image");
+    } finally {
+      disposeEditor(colourPlan);
+    }
   });
 });
