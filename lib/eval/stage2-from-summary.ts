@@ -14,14 +14,14 @@ import { readResult } from "../core/results";
 
 /** The part of a stage2-from results file this summary reads (older files lack some of it). */
 interface Stage2FromFile {
-  config: { parents: string[]; curve: { recipe: { stage2Steps: number; engineScenes: number; whereObjectLossWeight?: number } } };
+  config: { parents: string[]; curve: { recipe: { stage2Steps: number; engineScenes: number; whereObjectLossWeight?: number }; editor?: { alignedPlan?: boolean | string } } };
   data: {
     runs?: {
       parent: string;
       curve: { points: { step: number; objectJudge: number }[] };
       oracleWhere?: { scores: { objectJudge: number } } | null;
       oraclePlan?: { scores: { objectJudge: number } } | null;
-      gateDecode?: { chosen: string; scores: { objectJudge: number } };
+      gateDecode?: { chosen: string; chosenPlan?: string; scores: { objectJudge: number } };
       objectChoice?: { kinds: { kind: string; correct: number }[] };
     }[];
   };
@@ -34,15 +34,21 @@ export type Stage2FromRow = {
   "Stage II steps": number;
   "engine scenes": number;
   "object loss": number;
+  /** The edit plan: "colour" (alignedPlan true), "attend", "palette", or "none". */
+  plan: string;
   /** The editor's own object judge (its sigmoid gate) at the last step. */
   own: number;
-  /** The rule chosen on the validation benchmark and its object judge on SpatialEval-mini (null when the run decoded none). */
+  /** The rule chosen on the validation benchmark (with a palette plan's decoding) and its object judge on SpatialEval-mini (null when the run decoded none). */
   "decoded rule": string | null;
   decoded: number | null;
   "object choice": number | null;
   "truth's gate": number | null;
   "truth's gate and plan": number | null;
 };
+
+function planName(p: boolean | string | undefined): string {
+  return p === true ? "colour" : p === undefined || p === false ? "none" : p;
+}
 
 /** One row per run (parent) of one stage2-from results file. */
 export function stage2FromRows(name: string, file: Stage2FromFile): Stage2FromRow[] {
@@ -56,8 +62,9 @@ export function stage2FromRows(name: string, file: Stage2FromFile): Stage2FromRo
       "Stage II steps": last.step,
       "engine scenes": r.engineScenes,
       "object loss": r.whereObjectLossWeight ?? 0,
+      plan: planName(file.config.curve.editor?.alignedPlan),
       own: last.objectJudge,
-      "decoded rule": x.gateDecode?.chosen ?? null,
+      "decoded rule": x.gateDecode === undefined ? null : `${x.gateDecode.chosen}${x.gateDecode.chosenPlan !== undefined ? ` (plan ${x.gateDecode.chosenPlan})` : ""}`,
       decoded: x.gateDecode?.scores.objectJudge ?? null,
       "object choice": x.objectChoice?.kinds.find((k) => k.kind === "all")?.correct ?? null,
       "truth's gate": x.oracleWhere?.scores.objectJudge ?? null,
