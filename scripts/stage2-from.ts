@@ -15,7 +15,9 @@
  *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|palette|off] [--refer=N] [--seed=0] [--ddim=10]
  *          [--gate-decode=max,top4,top8,top16,object,object+free] [--name=stage2-from] [--only=all|plan-probe]
  * (--only=plan-probe: trains nothing; for each finished run of the same command, the edit plan's probe on the benchmark and
- * the training edits, lib/eval/plan-probe.ts, written to results/<profile>/<name>-plan-probe.json)
+ * the training edits, lib/eval/plan-probe.ts, written to results/<profile>/<name>-plan-probe.json; --only=decode: the same for
+ * the gate (and plan) decodings chosen on the validation benchmark, results/<profile>/<name>-decode.json, whose run0.decoded
+ * curve-compare reads; both need the run's final weights)
  * (with the bilinear head each final editor is also scored with its gate decoded by each rule of --gate-decode on the validation
  * benchmark, and with the best of them and the default sigmoid on SpatialEval-mini; --gate-decode=sigmoid skips it; `object` chooses among
  * the objects the engine perceives in the source, lib/eval/object-regions.ts, and adds the object-choice probe; `object+free` also opens
@@ -36,7 +38,7 @@ import { writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
 import { gateProbeSummary, mapProbeSummary, probeWhereGate, probeWhereHead, type MapProbeRow } from "../lib/eval/edit-map-probe";
 import { cachedGridNodes } from "../lib/eval/grid-models";
-import { checkCurveConfig, finalDifference, keepCurve, finalDifferenceText, pointText, scoreEditorPoint, trainCurve, type Curve, type CurveConfig, type PointScores } from "../lib/eval/learning-curve";
+import { checkCurveConfig, finalDifference, keepCurve, finalDifferenceText, pointText, scoreEditorPoint, trainCurve, type Curve, type CurveConfig, type CurvePoint, type PointScores } from "../lib/eval/learning-curve";
 import type { Benchmark } from "../lib/eval/benchmark-io";
 import { meansByKind, type KindMeanRow } from "../lib/eval/kind-means";
 import { planProbeSummary, probePlanHead, type PlanProbeRow } from "../lib/eval/plan-probe";
@@ -44,7 +46,7 @@ import { objectGateEditor, trainedEditor, whereOracleEditor } from "../lib/eval/
 import { needsObjects, parseGateDecode, type GateDecode } from "../lib/models/editor/gate-decode";
 import { objectChoiceSummary, probeObjectChoice } from "../lib/eval/object-choice-probe";
 import { checkEditorConfig, editorConfig, planOn } from "../lib/models/editor/config";
-import { disposeEditor } from "../lib/models/editor/model";
+import { disposeEditor, type Editor as ModelEditor } from "../lib/models/editor/model";
 import type { EditPipelineOptions } from "../lib/models/editor/pipeline";
 import { editorFromWeights, editorNodeConfig, EDITOR_TRAIN_VERSION } from "../lib/models/editor/train/node";
 import { keyedRecipe, recipeConfig } from "../lib/models/editor/train/recipes";
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
   const parents = (a.parents ?? "").split(",").filter((x) => x !== "");
   if (parents.length === 0) throw new Error("--parents is required: e.g. --parents=grid:stage1@s0,locate:stage1-where1");
   const only = a.only ?? "all";
-  if (only !== "all" && only !== "plan-probe") throw new Error(`--only must be all or plan-probe, got '${only}'`);
+  if (only !== "all" && only !== "plan-probe" && only !== "decode") throw new Error(`--only must be all, plan-probe or decode, got '${only}'`);
   const alignedFlag = a.aligned ?? "on";
   if (alignedFlag !== "on" && alignedFlag !== "off") throw new Error(`--aligned must be on or off, got '${alignedFlag}'`);
   const aligned = alignedFlag === "on";
@@ -198,6 +200,38 @@ async function main(): Promise<void> {
      */
     objectChoice?: { kinds: KindMeanRow<"correct" | "chance" | "objects">[]; missed: number };
   }[] = [];
+  /**
+   * The final editor `e` with its gate decoded by each rule of --gate-decode (and its plan by each of its decodings), scored on
+   * the validation benchmark; the best on SpatialEval-mini, paired with `last`, the curve's last point; with `object` among
+   * the rules also the object-choice probe.
+   */
+  const decodeOnValidation = async (e: ModelEditor, spec: string, last: CurvePoint) => {
+    if (validationBench === null) throw new Error("stage2-from: gate decoding needs the bilinear where head and --gate-decode rules");
+    let objectChoice: (typeof runs)[number]["objectChoice"];
+    const gateEditor = (rule: GateDecode, planDecode?: PlanDecode) => (needsObjects(rule) ? objectGateEditor : trainedEditor)(`gate ${rule}${planDecode ? `, plan ${planDecode}` : ""}`, e, { steps: c.ddimSteps, seed: c.seed, gate: rule, ...(planDecode ? { planDecode } : {}) });
+    // a plan is also decoded two ways (as predicted, or naming one palette colour: a palette plan's most likely colour, a colour plan snapped), chosen with the gate rule
+    const planDecodes: (PlanDecode | undefined)[] = e.config.alignedPlan === "palette" ? ["soft", "argmax"] : planOn(e.config) ? ["soft", "snap"] : [undefined];
+    if (gateRules.some(needsObjects)) {
+      const choice = probeObjectChoice(e, bench);
+      objectChoice = { kinds: objectChoiceSummary(choice.items), missed: choice.missed };
+      console.log(`${spec}: the where head choosing among the perceived objects, the changed one / chance / objects per item: ${objectChoice.kinds.map((k) => `${k.kind} (${k.n}) ${k.correct.toFixed(3)} / ${k.chance.toFixed(3)} / ${k.objects.toFixed(1)}`).join(", ")}; ${choice.missed} items left out (no perceived object on a changed patch)`);
+    }
+    const validation: { rule: GateDecode; planDecode?: PlanDecode; objectJudge: number }[] = [];
+    for (const rule of ["sigmoid" as const, ...gateRules]) {
+      for (const planDecode of planDecodes) {
+        const v = await scoreEditorPoint(gateEditor(rule, planDecode), validationBench, c.seed);
+        validation.push({ rule, ...(planDecode ? { planDecode } : {}), objectJudge: v.objectJudge });
+      }
+    }
+    const best = validation.reduce((b, x) => (x.objectJudge > b.objectJudge ? x : b)); // the first of equals: sigmoid (and a soft plan) before the others
+    const [chosen, chosenPlan] = [best.rule, best.planDecode];
+    const decoded = await scoreEditorPoint(gateEditor(chosen, chosenPlan), bench, c.seed);
+    const dci = bootstrapDiffCi([decoded.items], [last.items], new Rng(c.seed).fork("gate-decode"), 2000);
+    const gateDecode: NonNullable<(typeof runs)[number]["gateDecode"]> = { validation, chosen, ...(chosenPlan ? { chosenPlan } : {}), scores: decoded, gain: { diff: decoded.objectJudge - last.objectJudge, lo: dci.lo, hi: dci.hi }, kinds: perKind(bench, { own: last.items, decoded: decoded.items }) };
+    console.log(`${spec}: the gate decoded at editing time, object judge on the validation benchmark: ${validation.map((x) => `${x.rule}${x.planDecode ? ` (plan ${x.planDecode})` : ""} ${x.objectJudge.toFixed(3)}`).join(", ")}; chosen ${chosen}${chosenPlan ? ` (plan ${chosenPlan})` : ""}, on SpatialEval-mini ${pointText(decoded)}; minus the editor's own ${gateDecode.gain.diff.toFixed(3)} [95% CI ${dci.lo.toFixed(3)}, ${dci.hi.toFixed(3)}]`);
+    console.log(`${spec}: per kind, own / with the gate decoded by ${chosen}: ${gateDecode.kinds.map((k) => `${k.kind} (${k.n}) ${k.own.toFixed(3)} / ${k.decoded.toFixed(3)}`).join(", ")}`);
+    return { gateDecode, objectChoice };
+  };
   // --only=plan-probe: per finished run, the plan probe on the benchmark and the training edits (lib/eval/plan-probe.ts)
   const planProbes: { parent: string; parentId: string; bench: PlanProbeRow[]; train: PlanProbeRow[] }[] = [];
   // written after every parent, so a run stopped early leaves the curves it finished
@@ -209,15 +243,23 @@ async function main(): Promise<void> {
       const file = path.join(dir, `curve-${key}.json`);
       const finalDir = path.join(dir, `final-${key}`);
       let curve: Pick<Curve, "points" | "losses">;
-      if (only === "plan-probe") {
-        if (!fs.existsSync(file) || !planOn(c.editor)) throw new Error(`--only=plan-probe reads the final weights of a finished run with an edit plan; ${!planOn(c.editor) ? "pass --plan" : `${spec} has none for this command (${file}): run it without --only first`}`);
+      if (only !== "all") {
+        if (only === "plan-probe" && !planOn(c.editor)) throw new Error("--only=plan-probe needs an editor with an edit plan: pass --plan");
+        if (only === "decode" && validationBench === null) throw new Error("--only=decode needs the bilinear where head (--where-head=bilinear) and --gate-decode rules");
+        if (!fs.existsSync(file)) throw new Error(`--only=${only} reads the final weights of a finished run; ${spec} has none for this command (${file}): run it without --only first`);
         const weights = fromPretrained(finalDir).params;
         const e = editorFromWeights(editorNodeConfig({ editor: c.editor, recipe: c.recipe, phase: "stage2", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 }), weights);
         disposeParams(weights);
         try {
-          const row = { parent: spec, parentId: parent.id, bench: planProbeSummary(probePlanHead(e, bench)), train: planProbeSummary(probePlanHead(e, trainingEdits())) };
-          for (const [set, rows] of [["SpatialEval-mini", row.bench], ["its training edits", row.train]] as const) console.log(`${spec}: the edit plan on ${set}, skill / palette colour right: ${rows.map((r) => `${r.kind} (${r.n}) ${r.skill.toFixed(2)} / ${r.palette.toFixed(2)}`).join(", ")}`);
-          planProbes.push(row);
+          if (only === "plan-probe") {
+            const row = { parent: spec, parentId: parent.id, bench: planProbeSummary(probePlanHead(e, bench)), train: planProbeSummary(probePlanHead(e, trainingEdits())) };
+            for (const [set, rows] of [["SpatialEval-mini", row.bench], ["its training edits", row.train]] as const) console.log(`${spec}: the edit plan on ${set}, skill / palette colour right: ${rows.map((r) => `${r.kind} (${r.n}) ${r.skill.toFixed(2)} / ${r.palette.toFixed(2)}`).join(", ")}`);
+            planProbes.push(row);
+          } else {
+            const cached = JSON.parse(fs.readFileSync(file, "utf8")) as Curve;
+            const { gateDecode, objectChoice } = await decodeOnValidation(e, spec, cached.points[cached.points.length - 1]);
+            runs.push({ parent: spec, parentId: parent.id, curve: { row: `SpatialEdit from ${spec}`, points: cached.points, losses: cached.losses }, where: null, oracleWhere: null, gateDecode, ...(objectChoice !== undefined ? { objectChoice } : {}) });
+          }
         } finally {
           disposeEditor(e);
         }
@@ -271,28 +313,7 @@ async function main(): Promise<void> {
             console.log(`${spec}: with the truth's where gate (oracle-where diagnostic): ${pointText(scores)}; minus the editor's own ${oracleWhere.gain.diff.toFixed(3)} [95% CI ${gci.lo.toFixed(3)}, ${gci.hi.toFixed(3)}] paired over ${scores.items.length} items`);
             console.log(`${spec}: per kind, own / with the truth's gate: ${kinds.map((k) => `${k.kind} (${k.n}) ${k.own.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
             if (validationBench !== null) {
-              const gateEditor = (rule: GateDecode, planDecode?: PlanDecode) => (needsObjects(rule) ? objectGateEditor : trainedEditor)(`gate ${rule}${planDecode ? `, plan ${planDecode}` : ""}`, e, { steps: c.ddimSteps, seed: c.seed, gate: rule, ...(planDecode ? { planDecode } : {}) });
-              // a palette plan is also decoded two ways (its probabilities, or its most likely colour), chosen with the gate rule
-              const planDecodes: (PlanDecode | undefined)[] = e.config.alignedPlan === "palette" ? ["soft", "argmax"] : [undefined];
-              if (gateRules.some(needsObjects)) {
-                const choice = probeObjectChoice(e, bench);
-                objectChoice = { kinds: objectChoiceSummary(choice.items), missed: choice.missed };
-                console.log(`${spec}: the where head choosing among the perceived objects, the changed one / chance / objects per item: ${objectChoice.kinds.map((k) => `${k.kind} (${k.n}) ${k.correct.toFixed(3)} / ${k.chance.toFixed(3)} / ${k.objects.toFixed(1)}`).join(", ")}; ${choice.missed} items left out (no perceived object on a changed patch)`);
-              }
-              const validation: { rule: GateDecode; planDecode?: PlanDecode; objectJudge: number }[] = [];
-              for (const rule of ["sigmoid" as const, ...gateRules]) {
-                for (const planDecode of planDecodes) {
-                  const v = await scoreEditorPoint(gateEditor(rule, planDecode), validationBench, c.seed);
-                  validation.push({ rule, ...(planDecode ? { planDecode } : {}), objectJudge: v.objectJudge });
-                }
-              }
-              const best = validation.reduce((b, x) => (x.objectJudge > b.objectJudge ? x : b)); // the first of equals: sigmoid (and a soft plan) before the others
-              const [chosen, chosenPlan] = [best.rule, best.planDecode];
-              const decoded = await scoreEditorPoint(gateEditor(chosen, chosenPlan), bench, c.seed);
-              const dci = bootstrapDiffCi([decoded.items], [last.items], new Rng(c.seed).fork("gate-decode"), 2000);
-              gateDecode = { validation, chosen, ...(chosenPlan ? { chosenPlan } : {}), scores: decoded, gain: { diff: decoded.objectJudge - last.objectJudge, lo: dci.lo, hi: dci.hi }, kinds: perKind(bench, { own: last.items, decoded: decoded.items }) };
-              console.log(`${spec}: the gate decoded at editing time, object judge on the validation benchmark: ${validation.map((x) => `${x.rule}${x.planDecode ? ` (plan ${x.planDecode})` : ""} ${x.objectJudge.toFixed(3)}`).join(", ")}; chosen ${chosen}${chosenPlan ? ` (plan ${chosenPlan})` : ""}, on SpatialEval-mini ${pointText(decoded)}; minus the editor's own ${gateDecode.gain.diff.toFixed(3)} [95% CI ${dci.lo.toFixed(3)}, ${dci.hi.toFixed(3)}]`);
-              console.log(`${spec}: per kind, own / with the gate decoded by ${chosen}: ${gateDecode.kinds.map((k) => `${k.kind} (${k.n}) ${k.own.toFixed(3)} / ${k.decoded.toFixed(3)}`).join(", ")}`);
+              ({ gateDecode, objectChoice } = await decodeOnValidation(e, spec, last));
             }
             if (planOn(e.config)) {
               const probe = planProbeSummary(probePlanHead(e, bench));
@@ -323,6 +344,10 @@ async function main(): Promise<void> {
     } finally {
       disposeParams(parent.params);
     }
+  }
+  if (only === "decode") {
+    console.log(`wrote ${writeResult(`${name}-decode`, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash }, seed: c.seed, data: { backend, runs, finished: true } })}`);
+    return;
   }
   if (only === "plan-probe") {
     console.log(`wrote ${writeResult(`${name}-plan-probe`, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash }, seed: c.seed, data: { backend, planProbes } })}`);

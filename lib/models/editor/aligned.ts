@@ -418,6 +418,19 @@ export function planLoss(plan: tf.Tensor3D, truth: tf.Tensor3D, share: tf.Tensor
   return shareWeighted(tf.sum(tf.square(tf.sub(plan, truth)), -1) as tf.Tensor2D, share);
 }
 
+/**
+ * Each plan colour [B, N, 3] in [-1, 1] moved onto the palette colour nearest it in chromaticity, at its own brightness
+ * (its brightest channel kept): a colour plan that names one palette colour, as a judge reads colours. Call inside tf.tidy.
+ */
+export function snapToPalette(colours: tf.Tensor3D): tf.Tensor3D {
+  const [B, N] = colours.shape;
+  const K = PLAN_PALETTE.length;
+  const bytes = tf.clipByValue(tf.mul(tf.add(colours, 1), 127.5), 0, 255); // [B, N, 3]
+  const pal = tf.tensor2d(COLOURS.map((name) => { const c = COLOUR_RGB[name]; const m = Math.max(...c); return c.map((v) => v / m); }), [K, 3]); // [K, 3] chromaticities
+  const chroma = tf.matMul(paletteOneHot(colours).reshape([B * N, K]), pal).reshape([B, N, 3]); // [B, N, 3]
+  return tf.sub(tf.div(tf.mul(chroma, tf.max(bytes, -1, true)), 127.5), 1) as tf.Tensor3D;
+}
+
 /** The palette colour [B, N, 3] of each patch's most likely class under the palette plan's logits [B, N, K] (paletteOneHot maps it back to that class). Call inside tf.tidy. */
 export function paletteArgmaxColours(logits: tf.Tensor3D): tf.Tensor3D {
   const [B, N, K] = logits.shape;

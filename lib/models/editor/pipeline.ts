@@ -16,7 +16,7 @@ import { decodeGate, needsObjects, type GateDecode, type ObjectRegions } from ".
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
-import { gatedSpatial, hasWhereGate, paletteArgmaxColours } from "./aligned";
+import { gatedSpatial, hasWhereGate, paletteArgmaxColours, snapToPalette } from "./aligned";
 import { conditionSpatial, editorCondition, editorDenoise, editorLayout, editorParams, type Editor } from "./model";
 import { guidanceBranches } from "./denoiser";
 import { planOn, type EditorConfig } from "./config";
@@ -39,11 +39,13 @@ export interface EditPipelineOptions {
    */
   gate?: GateDecode;
   /**
-   * How an editor with a palette plan (alignedPlan "palette") gives its plan to the gate: "soft", its probabilities over
-   * the palette (what Stage II trains on the items whose gate is not forced; the default), or "argmax", the one-hot of its
-   * most likely colour (what the forced items are trained on). Ignored where a diagnostic gives the plan (EditExtras.plan).
+   * How an editor with an edit plan gives it to the gate: "soft", as predicted (a colour plan's colour, a palette plan's
+   * probabilities; what Stage II trains on the items whose gate is not forced; the default); with a palette plan (alignedPlan
+   * "palette") "argmax", the one-hot of its most likely colour; with a colour plan "snap", each colour moved onto the
+   * palette colour nearest it in chromaticity at its own brightness (aligned.ts snapToPalette). The forced items are trained
+   * on the truth's plan, which names one palette colour. Ignored where a diagnostic gives the plan (EditExtras.plan).
    */
-  planDecode?: "soft" | "argmax";
+  planDecode?: "soft" | "argmax" | "snap";
 }
 
 export const DEFAULT_EDIT_OPTIONS: EditPipelineOptions = { steps: 10, textScale: 1, imageScale: 1, seed: 0, writeCondition: false };
@@ -120,9 +122,10 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     if (objs.length !== B) throw new Error(`editImages: objects for ${objs.length} images, expected ${B}`);
     for (const [i, list] of objs.entries()) for (const [r, c] of list.entries()) if (c.length !== N) throw new Error(`editImages: object ${r} of image ${i} covers ${c.length} patches; the denoiser has ${N}`);
   }
-  const snap = o.planDecode === "argmax";
-  if (o.planDecode !== undefined && o.planDecode !== "soft" && !snap) throw new Error(`editImages: planDecode must be soft or argmax, got '${String(o.planDecode)}'`);
-  if (snap && (e.config.alignedPlan !== "palette" || !e.imageTokens)) throw new Error("editImages: planDecode 'argmax' needs an editor with a palette plan (alignedPlan: 'palette') that reads the image");
+  const planDecode = o.planDecode ?? "soft";
+  if (planDecode !== "soft" && planDecode !== "argmax" && planDecode !== "snap") throw new Error(`editImages: planDecode must be soft, argmax or snap, got '${String(planDecode)}'`);
+  if (planDecode === "argmax" && (e.config.alignedPlan !== "palette" || !e.imageTokens)) throw new Error("editImages: planDecode 'argmax' needs an editor with a palette plan (alignedPlan: 'palette') that reads the image");
+  if (planDecode === "snap" && (!planOn(e.config) || e.config.alignedPlan === "palette" || !e.imageTokens)) throw new Error("editImages: planDecode 'snap' needs an editor with a colour plan (alignedPlan: true or 'attend') that reads the image");
   const plans = extras.plan;
   if (plans !== undefined) {
     if (!planOn(e.config) || !e.imageTokens) throw new Error("editImages: an edit plan (extras.plan) needs an editor that predicts an edit plan (alignedPlan) and reads the image");
@@ -134,7 +137,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     // 2.
     const c0 = editorCondition(e, e.imageTokens ? source : null, editorLayout(e, [...instructions]));
     // the diagnostics' gates, and plan (else an edit plan stays the editor's)
-    const given = plans !== undefined ? (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) : snap ? paletteArgmaxColours(c0.aligned!.planLogits!) : undefined;
+    const given = plans !== undefined ? (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) : planDecode === "argmax" ? paletteArgmaxColours(c0.aligned!.planLogits!) : planDecode === "snap" ? snapToPalette(c0.aligned!.plan!) : undefined;
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given };
     const decoded = decode !== "sigmoid" || given !== undefined;
     const gate = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : decoded && c0.aligned !== null ? decodeGate(c0.aligned.where, decode, extras.objects) : undefined; // [B, N]

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
-import { gatedSpatial, paletteArgmaxColours, paletteOneHot, PLAN_PALETTE, planPaletteLoss } from "../../../lib/models/editor/aligned";
+import { gatedSpatial, snapToPalette, paletteArgmaxColours, paletteOneHot, PLAN_PALETTE, planPaletteLoss } from "../../../lib/models/editor/aligned";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { perturbZeroInit } from "./helpers";
 import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
@@ -145,7 +145,8 @@ describe("the palette plan (alignedPlan: 'palette')", () => {
       expect(maxDiff(snapped, given)).toBe(0);
       expect(maxDiff(soft, plain)).toBe(0);
       expect(maxDiff(snapped, soft)).toBeGreaterThan(0);
-      expect(() => editImages(e, sources, texts, { steps: 1, planDecode: "hard" as never })).toThrow("editImages: planDecode must be soft or argmax, got 'hard'");
+      expect(() => editImages(e, sources, texts, { steps: 1, planDecode: "hard" as never })).toThrow("editImages: planDecode must be soft, argmax or snap, got 'hard'");
+      expect(() => editImages(e, sources, texts, { steps: 1, planDecode: "snap" })).toThrow("editImages: planDecode 'snap' needs an editor with a colour plan (alignedPlan: true or 'attend') that reads the image");
     } finally {
       disposeEditor(e);
     }
@@ -154,6 +155,48 @@ describe("the palette plan (alignedPlan: 'palette')", () => {
       expect(() => editImages(colourPlan, [edits[0].source], ["remove the red cube"], { steps: 1, planDecode: "argmax" })).toThrow("editImages: planDecode 'argmax' needs an editor with a palette plan (alignedPlan: 'palette') that reads the image");
     } finally {
       disposeEditor(colourPlan);
+    }
+  });
+
+  it("snapToPalette and planDecode 'snap': a colour plan's colour moved onto its nearest palette colour at its own brightness", () => {
+    const toPlan = (bytes: number[]) => bytes.map((v) => v / 127.5 - 1);
+    const rows = [
+      [86.5, 17.5, 17.5], // red at half brightness: already a palette chromaticity, unchanged
+      [173, 35, 60], // red with a little blue: red's chromaticity at brightness 173
+      [100, 100, 100], // a neutral: gray's
+      [0, 0, 0], // black stays black
+    ];
+    const want = [
+      [86.5, 17.5, 17.5],
+      [173, 35, 35],
+      [100, 100, 100],
+      [0, 0, 0],
+    ];
+    const n0 = tf.memory().numTensors;
+    const got = tf.tidy(() => snapToPalette(tf.tensor3d(rows.map(toPlan).flat(), [1, rows.length, 3])).arraySync() as number[][][])[0];
+    expect(tf.memory().numTensors).toBe(n0);
+    for (const [i, row] of got.entries()) for (const [ch, v] of row.entries()) expect((v + 1) * 127.5).toBeCloseTo(want[i][ch], 3);
+
+    const e = createEditor(checkEditorConfig({ ...bil, alignedPlan: true }), new Rng(5));
+    perturbZeroInit(e, 6);
+    try {
+      const p = editorParams(e);
+      tf.tidy(() => {
+        (p["edit.loc.gate"] as tf.Variable).assign(tf.randomNormal([bil.dnD], 0, 0.5, "float32", 7));
+        (p["edit.loc.plan.i.w"] as tf.Variable).assign(tf.randomNormal([3, bil.dnD], 0, 0.5, "float32", 8));
+      });
+      const sources = edits.slice(0, 2).map((x) => x.source);
+      const texts = edits.slice(0, 2).map((x) => x.instruction);
+      const snapped = editImages(e, sources, texts, { steps: 1, planDecode: "snap" }).images;
+      const own = tf.tidy(() => snapToPalette(editorCondition(e, imageBatch(sources, bil.image), editorLayout(e, texts)).aligned!.plan!).arraySync() as number[][][]);
+      const given = editImages(e, sources, texts, { steps: 1 }, { plan: own.map((r) => Float32Array.from(r.flat())) }).images;
+      const soft = editImages(e, sources, texts, { steps: 1 }).images;
+      const maxDiff = (a: Float32Array[], b: Float32Array[]) => a.reduce((m, x, i) => x.reduce((mm, v, j) => Math.max(mm, Math.abs(v - b[i][j])), m), 0);
+      expect(maxDiff(snapped, given)).toBe(0);
+      expect(maxDiff(snapped, soft)).toBeGreaterThan(0);
+      expect(() => editImages(e, sources, texts, { steps: 1, planDecode: "argmax" })).toThrow("editImages: planDecode 'argmax' needs an editor with a palette plan (alignedPlan: 'palette') that reads the image");
+    } finally {
+      disposeEditor(e);
     }
   });
 });
