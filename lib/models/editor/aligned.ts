@@ -110,6 +110,13 @@ export function initAligned(rng: Rng, c: EditorConfig): Params {
 /** The engine's palette as plan colours in [-1, 1] [K, 3], in the order of COLOURS (the palette plan's classes). */
 export const PLAN_PALETTE: readonly (readonly [number, number, number])[] = COLOURS.map((name) => COLOUR_RGB[name].map((v) => v / 127.5 - 1) as [number, number, number]);
 
+/** The palette's chromaticities [K, 3] (each colour's bytes over its brightest channel), as lib/engine/parse.ts names colours. */
+const PALETTE_CHROMA: readonly number[][] = COLOURS.map((name) => {
+  const c = COLOUR_RGB[name];
+  const m = Math.max(...c);
+  return c.map((v) => v / m);
+});
+
 /** The width of what the plan gives the gate: 3 (a colour) or the palette's K (its probabilities, "palette"). */
 export function planWidth(c: Pick<EditorConfig, "alignedPlan">): number {
   return c.alignedPlan === "palette" ? PLAN_PALETTE.length : 3;
@@ -268,7 +275,7 @@ export function paletteOneHot(colours: tf.Tensor3D): tf.Tensor3D {
   const bytes = tf.clipByValue(tf.mul(tf.add(colours, 1), 127.5), 1e-3, 255); // black -> a tiny gray
   const c = chroma(bytes).reshape([B * N, 1, 3]); // [BN, 1, 3]
   const K = PLAN_PALETTE.length;
-  const pal = chroma(tf.tensor2d(COLOURS.map((name) => [...COLOUR_RGB[name]]), [K, 3])).reshape([1, K, 3]); // [1, K, 3]
+  const pal = tf.tensor3d([...PALETTE_CHROMA.flat()], [1, K, 3]);
   const d = tf.sum(tf.square(tf.sub(c, pal)), -1); // [BN, K]
   return tf.oneHot(tf.argMin(d, -1), K).toFloat().reshape([B, N, K]) as tf.Tensor3D;
 }
@@ -287,7 +294,7 @@ export function gatedSpatial(a: AlignedResult, gate: tf.Tensor2D, forced?: reado
   const m = tf.tensor2d(Array.from({ length: B }, (_, b) => (forced === undefined || forced[b] ? 1 : 0)), [B, 1]); // [B, 1]
   const g = tf.add(tf.mul(m, gate), tf.mul(tf.sub(1, m), tf.sigmoid(a.where))); // [B, N]
   if (a.planCode === undefined) return tf.add(a.ungated, tf.mul(tf.expandDims(g, 2), a.gated)) as tf.Tensor3D; // [B, N, dnD]
-  if (plan === undefined) throw new Error("gatedSpatial: this editor predicts an edit plan (alignedPlan); pass its parameters and the truth's plan");
+  if (plan === undefined) throw new Error("gatedSpatial: this editor predicts an edit plan (alignedPlan); pass its parameters (and the forced items' plan)");
   const m3 = tf.expandDims(m, 2); // [B, 1, 1]
   const truth = plan.truth === undefined ? a.planCode : a.planLogits !== undefined ? paletteOneHot(plan.truth) : plan.truth; // [B, N, 3 or K]
   const mixed = tf.add(tf.mul(m3, truth), tf.mul(tf.sub(1, m3), a.planCode)) as tf.Tensor3D; // [B, N, 3 or K]
@@ -426,7 +433,7 @@ export function snapToPalette(colours: tf.Tensor3D): tf.Tensor3D {
   const [B, N] = colours.shape;
   const K = PLAN_PALETTE.length;
   const bytes = tf.clipByValue(tf.mul(tf.add(colours, 1), 127.5), 0, 255); // [B, N, 3]
-  const pal = tf.tensor2d(COLOURS.map((name) => { const c = COLOUR_RGB[name]; const m = Math.max(...c); return c.map((v) => v / m); }), [K, 3]); // [K, 3] chromaticities
+  const pal = tf.tensor2d([...PALETTE_CHROMA.flat()], [K, 3]);
   const chroma = tf.matMul(paletteOneHot(colours).reshape([B * N, K]), pal).reshape([B, N, 3]); // [B, N, 3]
   return tf.sub(tf.div(tf.mul(chroma, tf.max(bytes, -1, true)), 127.5), 1) as tf.Tensor3D;
 }
