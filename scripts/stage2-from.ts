@@ -13,7 +13,7 @@
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N] [--engine-scenes=N]
  *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|palette|off] [--refer=N] [--seed=0] [--ddim=10]
- *          [--gate-decode=max,top4,top8,top16,object,object+free] [--name=stage2-from] [--only=all|plan-probe]
+ *          [--gate-decode=max,top4,top8,top16,object,object+free] [--name=stage2-from] [--only=all|plan-probe|decode]
  * (--only=plan-probe: trains nothing; for each finished run of the same command, the edit plan's probe on the benchmark and
  * the training edits, lib/eval/plan-probe.ts, written to results/<profile>/<name>-plan-probe.json; --only=decode: the same for
  * the gate (and plan) decodings chosen on the validation benchmark, results/<profile>/<name>-decode.json, whose run0.decoded
@@ -200,6 +200,15 @@ async function main(): Promise<void> {
      */
     objectChoice?: { kinds: KindMeanRow<"correct" | "chance" | "objects">[]; missed: number };
   }[] = [];
+  /** A finished curve's final editor, from its weights in `finalDir` (the caller disposes it). */
+  const finalEditor = (finalDir: string): ModelEditor => {
+    const weights = fromPretrained(finalDir).params;
+    try {
+      return editorFromWeights(editorNodeConfig({ editor: c.editor, recipe: c.recipe, phase: "stage2", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 }), weights);
+    } finally {
+      disposeParams(weights);
+    }
+  };
   /**
    * The final editor `e` with its gate decoded by each rule of --gate-decode (and its plan by each of its decodings), scored on
    * the validation benchmark; the best on SpatialEval-mini, paired with `last`, the curve's last point; with `object` among
@@ -247,9 +256,7 @@ async function main(): Promise<void> {
         if (only === "plan-probe" && !planOn(c.editor)) throw new Error("--only=plan-probe needs an editor with an edit plan: pass --plan");
         if (only === "decode" && validationBench === null) throw new Error("--only=decode needs the bilinear where head (--where-head=bilinear) and --gate-decode rules");
         if (!fs.existsSync(file)) throw new Error(`--only=${only} reads the final weights of a finished run; ${spec} has none for this command (${file}): run it without --only first`);
-        const weights = fromPretrained(finalDir).params;
-        const e = editorFromWeights(editorNodeConfig({ editor: c.editor, recipe: c.recipe, phase: "stage2", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 }), weights);
-        disposeParams(weights);
+        const e = finalEditor(finalDir);
         try {
           if (only === "plan-probe") {
             const row = { parent: spec, parentId: parent.id, bench: planProbeSummary(probePlanHead(e, bench)), train: planProbeSummary(probePlanHead(e, trainingEdits())) };
@@ -279,9 +286,7 @@ async function main(): Promise<void> {
       let gateDecode: (typeof runs)[number]["gateDecode"];
       let objectChoice: (typeof runs)[number]["objectChoice"];
       if (aligned) {
-        const weights = fromPretrained(finalDir).params;
-        const e = editorFromWeights(editorNodeConfig({ editor: c.editor, recipe: c.recipe, phase: "stage2", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 }), weights);
-        disposeParams(weights);
+        const e = finalEditor(finalDir);
         try {
           const own = probeWhereHead(e, bench);
           const other = probeWhereHead(e, bench, 32, true); // the same items (those whose truth changes a patch), in the same order
