@@ -16,7 +16,8 @@ import { decodeGate, needsObjects, type GateDecode, type ObjectRegions } from ".
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
-import { gatedSpatial, hasWhereGate, paletteArgmaxColours, snapToPalette } from "./aligned";
+import { gatedSpatial, hasWhereGate } from "./aligned";
+import { paletteArgmaxColours, snapToPalette } from "./palette";
 import { conditionSpatial, editorCondition, editorDenoise, editorLayout, editorParams, type Editor } from "./model";
 import { guidanceBranches } from "./denoiser";
 import { planOn, type EditorConfig } from "./config";
