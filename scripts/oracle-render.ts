@@ -16,7 +16,7 @@ import { checkName } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark } from "../lib/eval/benchmark-generate";
-import { oracleRender, oracleRenderConfig, type OracleInjection } from "../lib/eval/oracle-render";
+import { oracleRender, oracleRenderConfig, type OracleInjection, type OraclePoint } from "../lib/eval/oracle-render";
 import { editorConfig } from "../lib/models/editor/config";
 
 const KNOWN = ["inject", "steps", "eval-every", "scenes", "region-weight", "ema", "seed", "name"];
@@ -39,12 +39,16 @@ async function main(): Promise<void> {
   const editor = editorConfig(profile);
   const bench = ensureBenchmark("spatialeval", profile);
   console.log(`backend ${backend}; profile ${profile}; oracle '${cfg.inject}'; ${cfg.steps} steps at batch ${cfg.batch} on ${cfg.scenes} engine scenes; edit-region weight ${cfg.regionWeight}; EMA ${cfg.emaDecay || "off"}; ${cfg.ddimSteps} DDIM steps; scored on ${bench.items.length} SpatialEval-mini items`);
-  const points = await oracleRender(cfg, editor, bench, (line) => console.log(line));
-  const last = points[points.length - 1];
   const how = { cross: "told where and what per patch by cross-attention", add: "told where and what per patch, added to its patch tokens", content: "told only what the edit looks like (one cross-attention token: source and target colour of the changed pixels)", split: "told where (each patch's changed share, added to its patch tokens) and what (the content token, through cross-attention)" }[cfg.inject];
-  const text = `${how}, the denoiser passes the object judge on ${(100 * last.objectJudge).toFixed(1)}% after ${last.step} steps (instructed objects done ${(100 * last.done).toFixed(1)}%, other objects and the ground kept ${(100 * last.kept).toFixed(1)}%)`;
+  // written after every point, so a run stopped early leaves the points it reached (`finished` says whether it ended)
+  const save = (points: readonly OraclePoint[]) => {
+    const last = points[points.length - 1];
+    const text = `${how}, the denoiser passes the object judge on ${(100 * last.objectJudge).toFixed(1)}% after ${last.step} steps (instructed objects done ${(100 * last.done).toFixed(1)}%, other objects and the ground kept ${(100 * last.kept).toFixed(1)}%)`;
+    return { text, file: writeResult(name, { config: { ...cfg, editor, benchmarkHash: bench.contentHash }, seed: cfg.seed, data: { backend, points, text, finished: last.step === cfg.steps } }) };
+  };
+  const points = await oracleRender(cfg, editor, bench, (line) => console.log(line), save);
+  const { text, file } = save(points);
   console.log(text);
-  const file = writeResult(name, { config: { ...cfg, editor, benchmarkHash: bench.contentHash }, seed: cfg.seed, data: { backend, points, text } });
   console.log(`wrote ${file}`);
 }
 

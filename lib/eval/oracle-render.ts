@@ -221,9 +221,10 @@ export interface OraclePoint {
 /**
  * Trains the oracle-conditioned denoiser of `editor` for `cfg.steps` steps on the engine's spatial
  * edits and scores it on `bench` (SpatialEval-mini) every `cfg.evalEvery` steps and at the end.
- * `log` gets one line per 100 steps and per point. Frees every tensor it made.
+ * `log` gets one line per 100 steps and per point; `onPoint` gets the points so far after each one
+ * (so a caller can save them: a run stopped early keeps what it reached). Frees every tensor it made.
  */
-export async function oracleRender(cfg: OracleRenderConfig, editor: EditorConfig, bench: Benchmark, log: (line: string) => void = () => {}): Promise<OraclePoint[]> {
+export async function oracleRender(cfg: OracleRenderConfig, editor: EditorConfig, bench: Benchmark, log: (line: string) => void = () => {}, onPoint: (points: readonly OraclePoint[]) => void = () => {}): Promise<OraclePoint[]> {
   const size = editor.image;
   const edits = engineData(cfg.dataSeed, cfg.scenes, size).edits;
   if (edits.length === 0) throw new Error("oracle-render: no training edits");
@@ -266,6 +267,7 @@ export async function oracleRender(cfg: OracleRenderConfig, editor: EditorConfig
         const perKind: OraclePoint["perKind"] = Object.fromEntries(meansByKind(judged, (x) => x.kind, { objectJudge: (x) => x.v }).map((r) => [r.kind, { objectJudge: r.objectJudge, n: r.n }]));
         const point: OraclePoint = { step, trainSeconds: trainMs / 1000, objectJudge: mean("object judge"), done: mean("object judge: done"), kept: mean("object judge: kept"), l1Region: mean("L1 (edit region)"), l1Background: mean("L1 (background)"), n: run.summary["object judge"]?.n ?? 0, perKind };
         points.push(point);
+        onPoint(points);
         log(`step ${step}: object judge ${point.objectJudge.toFixed(3)} (done ${point.done.toFixed(3)}, kept ${point.kept.toFixed(3)}), edit-region L1 ${point.l1Region.toFixed(3)}, background L1 ${point.l1Background.toFixed(3)}, n ${point.n}`);
       }
     }

@@ -56,4 +56,13 @@ describe("oracle-render study", () => {
     }
     expect(tf.memory().numTensors).toBe(n0);
   }, 300_000);
+
+  it("hands the points so far to onPoint after each evaluation, the last call equal to the result", async () => {
+    const editor = editorConfig("tiny");
+    const bench = ensureBenchmark("spatialeval", "tiny");
+    const seen: number[][] = [];
+    const points = await oracleRender(oracleRenderConfig("tiny", { inject: "add", steps: 4, evalEvery: 2 }), editor, bench, () => {}, (ps) => seen.push(ps.map((p) => p.step)));
+    expect(seen).toEqual([[2], [2, 4]]);
+    expect(points.map((p) => p.step)).toEqual([2, 4]);
+  }, 300_000);
 });
