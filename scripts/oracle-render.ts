@@ -6,8 +6,9 @@
  * to the patch tokens. Writes results/<profile>/editor-oracle-render-<inject>.json (or --name).
  *
  * Usage: npm run oracle-render -- [--inject=cross|add|content|split] [--steps=N] [--eval-every=N] [--scenes=N]
- *          [--region-weight=W] [--ema=DECAY] [--seed=0] [--name=...]
- * (the profile is SPATIALEDIT_PROFILE; the defaults are its presets)
+ *          [--region-weight=W] [--ema=DECAY] [--seed=0] [--dn-d=N] [--dn-layers=N] [--dn-ff=N] [--dn-patch=N] [--name=...]
+ * (the profile is SPATIALEDIT_PROFILE; the defaults are its presets; the --dn-* flags change the
+ * denoiser's width, depth, feed-forward width and patch size from the profile's editor preset)
  */
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
@@ -19,7 +20,7 @@ import { ensureBenchmark } from "../lib/eval/benchmark-generate";
 import { oracleRender, oracleRenderConfig, type OracleInjection, type OraclePoint } from "../lib/eval/oracle-render";
 import { editorConfig } from "../lib/models/editor/config";
 
-const KNOWN = ["inject", "steps", "eval-every", "scenes", "region-weight", "ema", "seed", "name"];
+const KNOWN = ["inject", "steps", "eval-every", "scenes", "region-weight", "ema", "seed", "dn-d", "dn-layers", "dn-ff", "dn-patch", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -36,9 +37,10 @@ async function main(): Promise<void> {
     seed: intFlag(a, "seed", preset.seed),
   });
   const name = checkName(a.name ?? `editor-oracle-render-${cfg.inject}`, "result");
-  const editor = editorConfig(profile);
+  const preEditor = editorConfig(profile);
+  const editor = editorConfig(profile, { dnD: intFlag(a, "dn-d", preEditor.dnD, 1), dnLayers: intFlag(a, "dn-layers", preEditor.dnLayers, 1), dnFF: intFlag(a, "dn-ff", preEditor.dnFF, 1), dnPatch: intFlag(a, "dn-patch", preEditor.dnPatch, 1) });
   const bench = ensureBenchmark("spatialeval", profile);
-  console.log(`backend ${backend}; profile ${profile}; oracle '${cfg.inject}'; ${cfg.steps} steps at batch ${cfg.batch} on ${cfg.scenes} engine scenes; edit-region weight ${cfg.regionWeight}; EMA ${cfg.emaDecay || "off"}; ${cfg.ddimSteps} DDIM steps; scored on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; oracle '${cfg.inject}'; denoiser d ${editor.dnD}, ${editor.dnLayers} blocks, FF ${editor.dnFF}, patch ${editor.dnPatch}; ${cfg.steps} steps at batch ${cfg.batch} on ${cfg.scenes} engine scenes; edit-region weight ${cfg.regionWeight}; EMA ${cfg.emaDecay || "off"}; ${cfg.ddimSteps} DDIM steps; scored on ${bench.items.length} SpatialEval-mini items`);
   const how = { cross: "told where and what per patch by cross-attention", add: "told where and what per patch, added to its patch tokens", content: "told only what the edit looks like (one cross-attention token: source and target colour of the changed pixels)", split: "told where (each patch's changed share, added to its patch tokens) and what (the content token, through cross-attention)" }[cfg.inject];
   // written after every point, so a run stopped early leaves the points it reached (`finished` says whether it ended)
   const save = (points: readonly OraclePoint[]) => {
