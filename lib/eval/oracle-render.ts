@@ -204,6 +204,27 @@ export function oracleConditionedEditor(p: Params, c: EditorConfig, cfg: Pick<Or
   return { name: `oracle-conditioned denoiser (${cfg.inject})`, edit: async (r) => (await editBatch([r]))[0], editBatch };
 }
 
+export interface OracleRenderHooks {
+  log?: (line: string) => void;
+  onPoint?: (points: readonly OraclePoint[]) => void;
+  denoiserInit?: Params;
+}
+
+/**
+ * Sets every denoiser weight (`dn.*`) of the study's `p` to `from`'s (a trained editor's), in place;
+ * returns how many. Every one must be in `from` with the same shape: a denoiser of another size is an error.
+ */
+export function copyDenoiser(p: Params, from: Params): number {
+  const keys = Object.keys(p).filter((k) => k.startsWith("dn."));
+  const missing = keys.filter((k) => from[k] === undefined);
+  if (missing.length > 0) throw new Error(`oracle-render: the initial weights have no ${missing.slice(0, 3).join(", ")}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ""}: they are not an editor's with this denoiser`);
+  for (const k of keys) {
+    if (from[k].shape.join(",") !== p[k].shape.join(",")) throw new Error(`oracle-render: the initial ${k} is [${from[k].shape.join(", ")}], this denoiser's [${p[k].shape.join(", ")}]`);
+  }
+  for (const k of keys) p[k].assign(from[k]);
+  return keys.length;
+}
+
 export interface OraclePoint {
   step: number;
   trainSeconds: number;
@@ -216,21 +237,34 @@ export interface OraclePoint {
   n: number;
   /** Object judge per edit kind. */
   perKind: Record<string, { objectJudge: number; n: number }>;
+  /** The object judge per judged item (the benchmark's order), for paired comparisons (curve-compare's `oracle` variant). */
+  items: number[];
 }
 
 /**
  * Trains the oracle-conditioned denoiser of `editor` for `cfg.steps` steps on the engine's spatial
  * edits and scores it on `bench` (SpatialEval-mini) every `cfg.evalEvery` steps and at the end.
- * `log` gets one line per 100 steps and per point; `onPoint` gets the points so far after each one
- * (so a caller can save them: a run stopped early keeps what it reached). Frees every tensor it made.
+ * Hooks: `log` gets one line per 100 steps and per point; `onPoint` gets the points so far after each
+ * one (so a caller can save them: a run stopped early keeps what it reached); `denoiserInit`, a
+ * trained editor's weights, starts the denoiser from its `dn.*` weights (copied; the caller keeps
+ * and frees them) instead of a random one. Frees every tensor it made.
  */
-export async function oracleRender(cfg: OracleRenderConfig, editor: EditorConfig, bench: Benchmark, log: (line: string) => void = () => {}, onPoint: (points: readonly OraclePoint[]) => void = () => {}): Promise<OraclePoint[]> {
+export async function oracleRender(cfg: OracleRenderConfig, editor: EditorConfig, bench: Benchmark, hooks: OracleRenderHooks = {}): Promise<OraclePoint[]> {
+  const { log = () => {}, onPoint = () => {} } = hooks;
   const size = editor.image;
   const edits = engineData(cfg.dataSeed, cfg.scenes, size).edits;
   if (edits.length === 0) throw new Error("oracle-render: no training edits");
   const feats = edits.map((e) => oracleFeaturesFor(cfg.inject, e.source, e.target, size, editor.dnPatch));
   const index = edits.map((_, i) => i);
   const p = initOracleRender(new Rng(cfg.seed).fork("init"), editor, cfg.inject);
+  if (hooks.denoiserInit !== undefined) {
+    try {
+      copyDenoiser(p, hooks.denoiserInit);
+    } catch (e) {
+      disposeParams(p);
+      throw e;
+    }
+  }
   const vars = Object.values(p);
   const optimizer = new FusedAdam(cfg.lr);
   const ema = cfg.emaDecay > 0 ? new Ema(p, cfg.emaDecay) : null;
@@ -265,7 +299,7 @@ export async function oracleRender(cfg: OracleRenderConfig, editor: EditorConfig
           return v === undefined ? [] : [{ kind: bench.items[i].kind ?? bench.items[i].type, v }];
         });
         const perKind: OraclePoint["perKind"] = Object.fromEntries(meansByKind(judged, (x) => x.kind, { objectJudge: (x) => x.v }).map((r) => [r.kind, { objectJudge: r.objectJudge, n: r.n }]));
-        const point: OraclePoint = { step, trainSeconds: trainMs / 1000, objectJudge: mean("object judge"), done: mean("object judge: done"), kept: mean("object judge: kept"), l1Region: mean("L1 (edit region)"), l1Background: mean("L1 (background)"), n: run.summary["object judge"]?.n ?? 0, perKind };
+        const point: OraclePoint = { step, trainSeconds: trainMs / 1000, objectJudge: mean("object judge"), done: mean("object judge: done"), kept: mean("object judge: kept"), l1Region: mean("L1 (edit region)"), l1Background: mean("L1 (background)"), n: run.summary["object judge"]?.n ?? 0, perKind, items: judged.map((x) => x.v) };
         points.push(point);
         onPoint(points);
         log(`step ${step}: object judge ${point.objectJudge.toFixed(3)} (done ${point.done.toFixed(3)}, kept ${point.kept.toFixed(3)}), edit-region L1 ${point.l1Region.toFixed(3)}, background L1 ${point.l1Background.toFixed(3)}, n ${point.n}`);

@@ -2,7 +2,9 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend/select";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
-import { oracleContentFeatures, oracleFeatures, oracleFeaturesFor, oracleRender, oracleRenderConfig } from "../../lib/eval/oracle-render";
+import { copyDenoiser, initOracleRender, oracleContentFeatures, oracleFeatures, oracleFeaturesFor, oracleRender, oracleRenderConfig } from "../../lib/eval/oracle-render";
+import { Rng } from "../../lib/core/rng";
+import { disposeParams } from "../../lib/nn/layers";
 import { editorConfig } from "../../lib/models/editor/config";
 
 beforeAll(async () => {
@@ -46,10 +48,12 @@ describe("oracle-render study", () => {
     const n0 = tf.memory().numTensors;
     for (const inject of ["cross", "add", "content", "split"] as const) {
       const lines: string[] = [];
-      const points = await oracleRender(oracleRenderConfig("tiny", { inject, emaDecay: 0.9 }), editor, bench, (l) => lines.push(l));
+      const points = await oracleRender(oracleRenderConfig("tiny", { inject, emaDecay: 0.9 }), editor, bench, { log: (l) => lines.push(l) });
       expect(points.map((p) => p.step)).toEqual([2]);
       const [p] = points;
       expect(p.n).toBe(spatial);
+      expect(p.items.length).toBe(spatial);
+      expect(p.items.reduce((a, x) => a + x, 0) / spatial).toBeCloseTo(p.objectJudge, 12);
       for (const x of [p.objectJudge, p.done, p.kept]) expect(x >= 0 && x <= 1).toBe(true);
       expect(Object.values(p.perKind).reduce((a, k) => a + k.n, 0)).toBe(spatial);
       expect(lines[lines.length - 1]).toMatch(/^step 2: object judge \d\.\d{3} \(done/);
@@ -61,8 +65,42 @@ describe("oracle-render study", () => {
     const editor = editorConfig("tiny");
     const bench = ensureBenchmark("spatialeval", "tiny");
     const seen: number[][] = [];
-    const points = await oracleRender(oracleRenderConfig("tiny", { inject: "add", steps: 4, evalEvery: 2 }), editor, bench, () => {}, (ps) => seen.push(ps.map((p) => p.step)));
+    const points = await oracleRender(oracleRenderConfig("tiny", { inject: "add", steps: 4, evalEvery: 2 }), editor, bench, { onPoint: (ps) => seen.push(ps.map((p) => p.step)) });
     expect(seen).toEqual([[2], [2, 4]]);
     expect(points.map((p) => p.step)).toEqual([2, 4]);
+  }, 300_000);
+
+  it("copyDenoiser: sets every dn.* weight from another editor's, leaves the oracle's own embedding, and refuses another denoiser", async () => {
+    const editor = editorConfig("tiny");
+    const n0 = tf.memory().numTensors;
+    const p = initOracleRender(new Rng(1).fork("init"), editor, "add");
+    const from = initOracleRender(new Rng(2).fork("init"), editor, "add");
+    const orBefore = Array.from(p["or.in.w"].dataSync());
+    const dnKeys = Object.keys(p).filter((k) => k.startsWith("dn."));
+    expect(dnKeys.some((k) => Array.from(p[k].dataSync()).join() !== Array.from(from[k].dataSync()).join())).toBe(true);
+    expect(copyDenoiser(p, from)).toBe(dnKeys.length);
+    for (const k of dnKeys) expect(Array.from(p[k].dataSync())).toEqual(Array.from(from[k].dataSync()));
+    expect(Array.from(p["or.in.w"].dataSync())).toEqual(orBefore);
+    const wide = initOracleRender(new Rng(3).fork("init"), editorConfig("tiny", { dnD: 32 }), "add");
+    expect(() => copyDenoiser(p, wide)).toThrow(/^oracle-render: the initial dn\.[^ ]+ is \[[0-9, ]+\], this denoiser's \[[0-9, ]+\]$/);
+    const { "dn.null.e": _dropped, ...partial } = from;
+    expect(() => copyDenoiser(p, partial)).toThrow("oracle-render: the initial weights have no dn.null.e: they are not an editor's with this denoiser");
+    // a copy that refused changed nothing
+    for (const k of dnKeys) expect(Array.from(p[k].dataSync())).toEqual(Array.from(from[k].dataSync()));
+    for (const x of [p, from, wide]) disposeParams(x);
+    expect(tf.memory().numTensors).toBe(n0);
+  });
+
+  it("starts the denoiser from the given weights: two runs from the same weights agree, and differ from a random start", async () => {
+    const editor = editorConfig("tiny");
+    const bench = ensureBenchmark("spatialeval", "tiny");
+    const cfg = oracleRenderConfig("tiny", { inject: "add", steps: 1, evalEvery: 1 });
+    const init = initOracleRender(new Rng(9).fork("init"), editor, "add");
+    const a = await oracleRender(cfg, editor, bench, { denoiserInit: init });
+    const b = await oracleRender(cfg, editor, bench, { denoiserInit: init });
+    const random = await oracleRender(cfg, editor, bench);
+    expect(a[0].l1Region).toBe(b[0].l1Region);
+    expect(a[0].l1Region).not.toBe(random[0].l1Region);
+    disposeParams(init);
   }, 300_000);
 });
