@@ -5,7 +5,7 @@
  * when "where" and "what" are given exactly, by cross-attention (as H_edit's tokens enter) or added
  * to the patch tokens. Writes results/<profile>/editor-oracle-render-<inject>.json (or --name).
  *
- * Usage: npm run oracle-render -- [--inject=cross|add|content|split] [--steps=N] [--eval-every=N] [--scenes=N]
+ * Usage: npm run oracle-render -- [--inject=cross|add|content|split|gated] [--steps=N] [--eval-every=N] [--scenes=N]
  *          [--region-weight=W] [--ema=DECAY] [--seed=0] [--dn-d=N] [--dn-layers=N] [--dn-ff=N] [--dn-patch=N]
  *          [--init=grid:<node id>] [--name=...]
  * (the profile is SPATIALEDIT_PROFILE; the defaults are its presets; the --dn-* flags change the
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const editor = editorConfig(profile, { dnD: intFlag(a, "dn-d", preEditor.dnD, 1), dnLayers: intFlag(a, "dn-layers", preEditor.dnLayers, 1), dnFF: intFlag(a, "dn-ff", preEditor.dnFF, 1), dnPatch: intFlag(a, "dn-patch", preEditor.dnPatch, 1) });
   const bench = ensureBenchmark("spatialeval", profile);
   console.log(`backend ${backend}; profile ${profile}; oracle '${cfg.inject}'; denoiser d ${editor.dnD}, ${editor.dnLayers} blocks, FF ${editor.dnFF}, patch ${editor.dnPatch}; ${cfg.steps} steps at batch ${cfg.batch} on ${cfg.scenes} engine scenes; edit-region weight ${cfg.regionWeight}; EMA ${cfg.emaDecay || "off"}; denoiser from ${initFrom ?? "a random start"}; ${cfg.ddimSteps} DDIM steps; scored on ${bench.items.length} SpatialEval-mini items`);
-  const how = { cross: "told where and what per patch by cross-attention", add: "told where and what per patch, added to its patch tokens", content: "told only what the edit looks like (one cross-attention token: source and target colour of the changed pixels)", split: "told where (each patch's changed share, added to its patch tokens) and what (the content token, through cross-attention)" }[cfg.inject];
+  const how = { cross: "told where and what per patch by cross-attention", add: "told where and what per patch, added to its patch tokens", content: "told only what the edit looks like (one cross-attention token: source and target colour of the changed pixels)", split: "told where (each patch's changed share, added to its patch tokens) and what (the content token, through cross-attention)", gated: "told where and what per patch in the editor's gated form (each patch's target colour scaled by its changed share), added to its patch tokens" }[cfg.inject];
   // written after every point, so a run stopped early leaves the points it reached (`finished` says whether it ended)
   const save = (points: readonly OraclePoint[]) => {
     const last = points[points.length - 1];

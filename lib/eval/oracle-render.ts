@@ -16,6 +16,10 @@
  * - `inject: "split"`: "where" alone added to the patch tokens (each patch's changed share) and
  *   "what" as the content token through cross-attention: the division of labour an aligned map
  *   from the MLLM (e.g. its attention over the image) beside H_edit's tokens would have.
+ * - `inject: "gated"`: the per-patch oracle in the editor's form (aligned.ts with where forcing and the
+ *   truth's plan): S_n = share_n (g + Lin_pi(rgb_n)), g [dnD] and Lin_pi [3, dnD] zero at the start,
+ *   added to the patch tokens: the same truth as `add`, but a patch's colour reaches the denoiser
+ *   scaled by its changed share (weak on the partly changed patches at an object's edge).
  * The oracle reads the ground truth by design (like the `oracle` reference editor): it bounds what
  * the editor's conditioning could give, it is not an editor. Same loss as Stage II's L_edit
  * (residual x0-prediction, edit-region weight), EMA, DDIM sampling without guidance.
@@ -31,7 +35,7 @@ import { CHANGED_RESIDUAL, editLoss, regionPixelWeights } from "../models/editor
 import { engineData, toBytes } from "../models/editor/train/data";
 import { drawBatch, editorScheduler, imageBatch, residualDiffusionBatch } from "../models/editor/train/steps";
 import { Ema } from "../nn/ema";
-import { disposeParams, initLinear, linear, normalVariable, type Params } from "../nn/layers";
+import { constVariable, disposeParams, initLinear, linear, normalVariable, type Params } from "../nn/layers";
 import { trainStep } from "../train/adam";
 import { FusedAdam } from "../train/fused-adam";
 import type { Benchmark } from "./benchmark-io";
@@ -40,7 +44,7 @@ import { evaluate } from "./evaluate";
 import { meansByKind } from "./kind-means";
 import { signedAtSize } from "./trained-editor";
 
-export const ORACLE_INJECTIONS = ["cross", "add", "content", "split"] as const;
+export const ORACLE_INJECTIONS = ["cross", "add", "content", "split", "gated"] as const;
 export type OracleInjection = (typeof ORACLE_INJECTIONS)[number];
 
 export interface OracleRenderConfig {
@@ -158,7 +162,9 @@ export function oracleFeaturesFor(inject: OracleInjection, source: Float32Array,
 export function initOracleRender(rng: Rng, c: EditorConfig, inject: OracleInjection): Params {
   return {
     ...initDenoiser(rng.fork("dn"), c),
-    ...initLinear(rng.fork("or"), inject === "content" ? CONTENT_FEATURES : inject === "split" ? 1 : ORACLE_FEATURES, c.dnD, "or.in"),
+    ...(inject === "gated"
+      ? { "or.gate": constVariable([c.dnD], 0), "or.in.w": constVariable([ORACLE_FEATURES - 1, c.dnD], 0), "or.in.b": constVariable([c.dnD], 0) }
+      : initLinear(rng.fork("or"), inject === "content" ? CONTENT_FEATURES : inject === "split" ? 1 : ORACLE_FEATURES, c.dnD, "or.in")),
     ...(inject === "split" ? initLinear(rng.fork("or-content"), CONTENT_FEATURES, c.dnD, "or.content") : {}),
     ...(inject === "cross" ? { "or.pos": normalVariable(rng.fork("or-pos"), [denoiserTokenCount(c), c.dnD], c.initStd) } : {}),
   };
@@ -174,10 +180,20 @@ export function oraclePrediction(p: Params, c: EditorConfig, inject: OracleInjec
     const what = linear(features.slice([0, N], [B, CONTENT_FEATURES]).reshape([B, 1, CONTENT_FEATURES]), p, "or.content") as tf.Tensor3D; // [B, 1, dnD]
     return denoise(p, c, { noisy, source, t, cond: what, spatial: where }).prediction;
   }
+  if (inject === "gated") {
+    const f = features.reshape([B, N, ORACLE_FEATURES]);
+    const share = f.slice([0, 0, 0], [B, N, 1]); // [B, N, 1]
+    const colour = linear(f.slice([0, 0, 1], [B, N, ORACLE_FEATURES - 1]), p, "or.in"); // [B, N, dnD]
+    return denoise(p, c, { noisy, source, t, cond: nullCondition(p, B), spatial: tf.mul(share, tf.add(p["or.gate"], colour)) as tf.Tensor3D }).prediction;
+  }
   const emb = linear(features.reshape([B, N, ORACLE_FEATURES]), p, "or.in") as tf.Tensor3D; // [B, N, dnD]
   if (inject === "cross") return denoise(p, c, { noisy, source, t, cond: tf.add(emb, p["or.pos"]) as tf.Tensor3D }).prediction;
-  const nullCond = tf.tile(tf.expandDims(p["dn.null.e"], 0), [B, 1, 1]) as tf.Tensor3D; // [B, 1, dnD]
-  return denoise(p, c, { noisy, source, t, cond: nullCond, spatial: emb }).prediction;
+  return denoise(p, c, { noisy, source, t, cond: nullCondition(p, B), spatial: emb }).prediction;
+}
+
+/** The learned null condition for every item, [B, 1, dnD]: cross-attention carries nothing when the oracle comes through the patch tokens. */
+function nullCondition(p: Params, B: number): tf.Tensor3D {
+  return tf.tile(tf.expandDims(p["dn.null.e"], 0), [B, 1, 1]) as tf.Tensor3D;
 }
 
 /** The oracle-conditioned denoiser behind the evaluation's Editor interface (it reads the benchmark record's truth, as the `oracle` reference does). */

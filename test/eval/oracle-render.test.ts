@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend/select";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
-import { copyDenoiser, initOracleRender, oracleContentFeatures, oracleFeatures, oracleFeaturesFor, oracleRender, oracleRenderConfig } from "../../lib/eval/oracle-render";
+import { copyDenoiser, initOracleRender, oraclePrediction, oracleContentFeatures, oracleFeatures, oracleFeaturesFor, oracleRender, oracleRenderConfig } from "../../lib/eval/oracle-render";
 import { Rng } from "../../lib/core/rng";
 import { disposeParams } from "../../lib/nn/layers";
 import { editorConfig } from "../../lib/models/editor/config";
@@ -36,17 +36,17 @@ describe("oracle-render study", () => {
 
   it("config: presets per profile and clear errors", () => {
     expect(oracleRenderConfig("paper")).toMatchObject({ inject: "cross", steps: 1000, regionWeight: 8, emaDecay: 0.995 });
-    expect(() => oracleRenderConfig("tiny", { inject: "both" as never })).toThrow("oracle-render: inject must be one of cross, add, content, split, got 'both'");
+    expect(() => oracleRenderConfig("tiny", { inject: "both" as never })).toThrow("oracle-render: inject must be one of cross, add, content, split, gated, got 'both'");
     expect(() => oracleRenderConfig("tiny", { steps: 0 })).toThrow("oracle-render: steps must be a positive integer, got 0");
     expect(() => oracleRenderConfig("tiny", { emaDecay: 1 })).toThrow("oracle-render: emaDecay must be in [0, 1) (0: off), got 1");
   });
 
-  it("trains and scores the four injections on tiny (EMA on), and frees every tensor", async () => {
+  it("trains and scores the five injections on tiny (EMA on), and frees every tensor", async () => {
     const editor = editorConfig("tiny");
     const bench = ensureBenchmark("spatialeval", "tiny");
     const spatial = bench.items.filter((x) => x.kind !== null).length;
     const n0 = tf.memory().numTensors;
-    for (const inject of ["cross", "add", "content", "split"] as const) {
+    for (const inject of ["cross", "add", "content", "split", "gated"] as const) {
       const lines: string[] = [];
       const points = await oracleRender(oracleRenderConfig("tiny", { inject, emaDecay: 0.9 }), editor, bench, { log: (l) => lines.push(l) });
       expect(points.map((p) => p.step)).toEqual([2]);
@@ -69,6 +69,34 @@ describe("oracle-render study", () => {
     expect(seen).toEqual([[2], [2, 4]]);
     expect(points.map((p) => p.step)).toEqual([2, 4]);
   }, 300_000);
+
+  it("gated: starts as no oracle at all, and a patch's colour reaches the denoiser scaled by its changed share", () => {
+    const c = editorConfig("tiny");
+    const N = (c.image / c.dnPatch) ** 2;
+    const n0 = tf.memory().numTensors;
+    const p = initOracleRender(new Rng(4).fork("init"), c, "gated");
+    // the denoiser's output layer starts at zero (it predicts no edit); open it so that its input shows
+    tf.tidy(() => p["dn.final.out.w"].assign(tf.randomNormal(p["dn.final.out.w"].shape, 0, 0.1, "float32", 3)));
+    const B = 2;
+    const noisy = tf.randomNormal([B, c.image, c.image, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+    const source = tf.randomUniform([B, c.image, c.image, 3], -1, 1, "float32", 2) as tf.Tensor4D;
+    const feats = tf.tensor2d(Array.from({ length: B * N * 4 }, (_, i) => ((i * 37) % 11) / 11), [B, N * 4]);
+    const none = tf.zerosLike(feats) as tf.Tensor2D;
+    const at = (f: tf.Tensor2D) => tf.tidy(() => Array.from(oraclePrediction(p, c, "gated", noisy, source, [3, 7], f).dataSync()));
+    // g and Lin_pi start at zero: the oracle changes nothing until they learn
+    expect(at(feats)).toEqual(at(none));
+    tf.tidy(() => {
+      p["or.gate"].assign(tf.fill([c.dnD], 0.5));
+      p["or.in.w"].assign(tf.fill([3, c.dnD], 0.25));
+    });
+    // a patch changed by none of its pixels carries no colour; the spatial input is share (g + Lin_pi(rgb)), not its colour alone
+    const colourOnly = tf.tensor2d(Array.from({ length: B * N * 4 }, (_, i) => (i % 4 === 0 ? 0 : 0.9)), [B, N * 4]);
+    expect(at(colourOnly)).toEqual(at(none));
+    expect(at(feats)).not.toEqual(at(none));
+    disposeParams(p);
+    for (const x of [noisy, source, feats, none, colourOnly]) x.dispose();
+    expect(tf.memory().numTensors).toBe(n0);
+  });
 
   it("copyDenoiser: sets every dn.* weight from another editor's, leaves the oracle's own embedding, and refuses another denoiser", async () => {
     const editor = editorConfig("tiny");
