@@ -12,7 +12,7 @@
  * results/<profile>/<name>.json.
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N] [--engine-scenes=N]
- *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|palette|off] [--refer=N] [--seed=0] [--ddim=10]
+ *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|palette|off] [--plan-gate=share|open] [--refer=N] [--seed=0] [--ddim=10]
  *          [--gate-decode=max,top4,top8,top16,object,object+free] [--name=stage2-from] [--only=all|plan-probe|decode]
  * (--only=plan-probe: trains nothing; for each finished run of the same command, the edit plan's probe on the benchmark and
  * the training edits, lib/eval/plan-probe.ts, written to results/<profile>/<name>-plan-probe.json; --only=decode: the same for
@@ -68,7 +68,7 @@ function gateText(r: ReturnType<typeof gateProbeSummary>[number]): string {
 
 type PlanDecode = NonNullable<EditPipelineOptions["planDecode"]>;
 
-const KNOWN = ["parents", "stage2-steps", "engine-scenes", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "where-forcing", "what", "plan", "refer", "seed", "ddim", "gate-decode", "name", "only"];
+const KNOWN = ["parents", "stage2-steps", "engine-scenes", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "where-forcing", "what", "plan", "plan-gate", "refer", "seed", "ddim", "gate-decode", "name", "only"];
 
 /** A parent's weights and what identifies them (the grid key, or the locate run's config hash). */
 function loadParent(spec: string, profile: string, whereHead: string, referLayers: number): { params: Params; id: string } {
@@ -141,10 +141,13 @@ async function main(): Promise<void> {
   const planFlag = a.plan ?? "off";
   if (planFlag !== "on" && planFlag !== "off" && planFlag !== "attend" && planFlag !== "palette") throw new Error(`--plan must be on, attend, palette or off, got '${planFlag}'`);
   if (planFlag !== "off" && whereHead !== "bilinear") throw new Error(`--plan=${planFlag} needs --where-head=bilinear (the edit plan rides on the bilinear head's gate)`);
+  const planGate = a["plan-gate"] ?? "share";
+  if (planGate !== "share" && planGate !== "open") throw new Error(`--plan-gate must be share or open, got '${planGate}'`);
+  if (planGate === "open" && planFlag === "off") throw new Error("--plan-gate=open needs an edit plan (--plan=on, attend or palette)");
   const gateRules = (a["gate-decode"] ?? "max,top4,top8,top16").split(",").filter((x) => x !== "" && x !== "sigmoid").map(parseGateDecode);
   const referLayers = intFlag(a, "refer", 0, 0);
   if (referLayers > 0 && whereHead !== "bilinear") throw new Error("--refer=N needs --where-head=bilinear (the referring decoder feeds the bilinear where head)");
-  const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(whatFlag === "on" ? { alignedWhat: true } : {}), ...(planFlag !== "off" ? { alignedPlan: planFlag === "attend" || planFlag === "palette" ? planFlag : true } : {}), ...(referLayers > 0 ? { alignedRefer: referLayers } : {}) }) : editorConfig(profile);
+  const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(whatFlag === "on" ? { alignedWhat: true } : {}), ...(planFlag !== "off" ? { alignedPlan: planFlag === "attend" || planFlag === "palette" ? planFlag : true, ...(planGate === "open" ? { alignedPlanGate: "open" as const } : {}) } : {}), ...(referLayers > 0 ? { alignedRefer: referLayers } : {}) }) : editorConfig(profile);
   const c: CurveConfig = checkCurveConfig({ editor, recipe, seed: intFlag(a, "seed", 0), variants: ["spatialedit"], evalAt, ddimSteps: intFlag(a, "ddim", 10) });
   const backend = (await initBackend()).name;
   const bench = ensureBenchmark("spatialeval", profile);

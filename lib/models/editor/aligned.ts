@@ -30,6 +30,9 @@
  *   h_n   = relu(z_n + Lin_ph(mean of the [IMG] states))                               [B, N, dnD]
  *   plan  = Lin_po(h)                                                                   [B, N, 3]
  *   S     = Lin_out(z) + sigmoid(where) (g [+ Lin_what(...)] + Lin_pi(plan))            Lin_pi [3, dnD], zero at the start
+ * With `alignedPlanGate: "open"` the plan instead comes in at full strength once a patch's gate reaches one pixel's share:
+ *   S     = Lin_out(z) + sigmoid(where) (g [+ Lin_what(...)]) + min(1, P^2 sigmoid(where)) Lin_pi(plan)    P = dnPatch
+ * (the oracle-render study: the same truth renders less when a patch's colour is scaled by its changed share).
  * With `alignedPlan: "attend"` each patch also reads the instruction's words (their MLLM states w_l, padding masked):
  *   h_n   = relu(z_n + Lin_ph(mean of the [IMG] states) + sum_l a_nl Lin_pv(w_l)),  a_n = softmax_l(Lin_pq(z_n) . Lin_pk(w_l) / sqrt(dnD))
  * so that a patch can take the new colour, shape or place from the word that names it rather than from one mean vector.
@@ -173,6 +176,8 @@ export interface AlignedResult {
   planCode?: tf.Tensor3D;
   /** With `alignedPlan: "palette"`: the plan's logits over the palette [B, N, K]. */
   planLogits?: tf.Tensor3D;
+  /** With `alignedPlanGate: "open"`: dnPatch^2, the factor of the gate that lets the plan in (min(1, planOpen gate)). */
+  planOpen?: number;
 }
 
 /**
@@ -199,8 +204,9 @@ export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3
   const where = tf.div(tf.squeeze(tf.matMul(k, tf.expandDims(q, 2)), [2]), Math.sqrt(c.dnD)) as tf.Tensor2D; // [B, N]
   const gated = c.alignedWhat === true ? tf.add(p["edit.loc.gate"], tf.expandDims(linear(imgMean, p, "edit.loc.what"), 1)) : p["edit.loc.gate"]; // [B, 1, dnD] or [dnD]
   const planned = planOn(c) ? planParts(editPlan(p, c, zr, imgMean, words), c.alignedPlan === "palette") : {};
-  const spatial = tf.add(out, tf.mul(tf.expandDims(tf.sigmoid(where), 2), gateVector(p, gated, planned.planCode))) as tf.Tensor3D; // [B, N, dnD]
-  return { spatial, where, ungated: out, gated, ...planned };
+  const planOpen = planned.planCode !== undefined && c.alignedPlanGate === "open" ? c.dnPatch * c.dnPatch : undefined;
+  const spatial = gatedSum(p, out, tf.sigmoid(where) as tf.Tensor2D, gated, planned.planCode, planOpen); // [B, N, dnD]
+  return { spatial, where, ungated: out, gated, ...planned, ...(planOpen !== undefined ? { planOpen } : {}) };
 }
 
 /** The plan head's output [B, N, 3 or K] as the result's plan, the code Lin_pi reads and ("palette") the logits. */
@@ -247,9 +253,17 @@ export function planAttention(p: Params, c: Pick<EditorConfig, "dnD">, z: tf.Ten
   return { weights, context: tf.matMul(weights, v) as tf.Tensor3D };
 }
 
-/** What the gate places on each patch: the gated vector, plus Lin_pi(plan code) with an edit plan ([B, N, dnD]; else the vector as it is). */
-function gateVector(p: Params, gated: tf.Tensor, planCode?: tf.Tensor3D): tf.Tensor {
-  return planCode === undefined ? gated : tf.add(gated, linear(planCode, p, "edit.loc.plan.i"));
+/**
+ * The bilinear head's spatial condition from its ungated part [B, N, dnD], the gate [B, N] in [0, 1] and the gated vector:
+ * ungated + gate gated; with an edit plan + gate Lin_pi(plan code), or with `open` (alignedPlanGate "open": dnPatch^2)
+ * + min(1, open gate) Lin_pi(plan code). Call inside tf.tidy.
+ */
+function gatedSum(p: Params, ungated: tf.Tensor3D, gate: tf.Tensor2D, gated: tf.Tensor, planCode?: tf.Tensor3D, open?: number): tf.Tensor3D {
+  const g = tf.expandDims(gate, 2); // [B, N, 1]
+  if (planCode === undefined) return tf.add(ungated, tf.mul(g, gated)) as tf.Tensor3D;
+  const planned = linear(planCode, p, "edit.loc.plan.i"); // [B, N, dnD]
+  if (open === undefined) return tf.add(ungated, tf.mul(g, tf.add(gated, planned))) as tf.Tensor3D;
+  return tf.add(tf.add(ungated, tf.mul(g, gated)), tf.mul(tf.minimum(tf.mul(g, open), 1), planned)) as tf.Tensor3D;
 }
 
 
@@ -266,12 +280,12 @@ export function gatedSpatial(a: AlignedResult, gate: tf.Tensor2D, forced?: reado
   if (forced !== undefined && forced.length !== B) throw new Error(`gatedSpatial: ${forced.length} flags for ${B} items`);
   const m = tf.tensor2d(Array.from({ length: B }, (_, b) => (forced === undefined || forced[b] ? 1 : 0)), [B, 1]); // [B, 1]
   const g = tf.add(tf.mul(m, gate), tf.mul(tf.sub(1, m), tf.sigmoid(a.where))); // [B, N]
-  if (a.planCode === undefined) return tf.add(a.ungated, tf.mul(tf.expandDims(g, 2), a.gated)) as tf.Tensor3D; // [B, N, dnD]
+  if (a.planCode === undefined) return gatedSum({}, a.ungated, g as tf.Tensor2D, a.gated); // [B, N, dnD]
   if (plan === undefined) throw new Error("gatedSpatial: this editor predicts an edit plan (alignedPlan); pass its parameters (and the forced items' plan)");
   const m3 = tf.expandDims(m, 2); // [B, 1, 1]
   const truth = plan.truth === undefined ? a.planCode : a.planLogits !== undefined ? paletteOneHot(plan.truth) : plan.truth; // [B, N, 3 or K]
   const mixed = tf.add(tf.mul(m3, truth), tf.mul(tf.sub(1, m3), a.planCode)) as tf.Tensor3D; // [B, N, 3 or K]
-  return tf.add(a.ungated, tf.mul(tf.expandDims(g, 2), gateVector(plan.p, a.gated, mixed))) as tf.Tensor3D; // [B, N, dnD]
+  return gatedSum(plan.p, a.ungated, g as tf.Tensor2D, a.gated, mixed, a.planOpen); // [B, N, dnD]
 }
 
 /** The share of each denoiser patch's pixels that an edit changes (losses.ts changedPixels): r0 [B, H, W, C] -> [B, N] in [0, 1]. */

@@ -102,6 +102,14 @@ export interface EditorConfig {
    */
   alignedPlan?: boolean | "attend" | "palette";
   /**
+   * With an edit plan: how the gate g_n in [0, 1] lets the plan into patch n. Absent ("share"): g_n (gvec + Lin_pi(plan_n)),
+   * so a patch's colour comes in scaled by its changed share, weak on the partly changed patches at an object's edge.
+   * "open": g_n gvec + min(1, dnPatch^2 g_n) Lin_pi(plan_n): one changed pixel's share of the gate opens the plan fully,
+   * as the oracle-render study's `add` oracle gives every changed patch its colour at full strength (aligned.ts).
+   * Optional (absent = "share") so that configs keep their keys.
+   */
+  alignedPlanGate?: "open";
+  /**
    * With the bilinear where head: a referring decoder of this many layers (ours) between the patches and the
    * where head: the patch states self-attend and cross-attend to the instruction's words, with trainable MLPs
    * (the MLLM's are frozen in attention tuning), before the where keys and the edit plan read them (aligned.ts).
@@ -224,6 +232,8 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   if (c.alignedWhere !== undefined && c.alignedWhere !== "additive" && c.alignedWhere !== "bilinear") throw new ConfigError(`editor: alignedWhere must be additive or bilinear, got ${JSON.stringify(c.alignedWhere)}`);
   if (c.alignedWhat !== undefined && typeof c.alignedWhat !== "boolean") throw new ConfigError(`editor: alignedWhat must be true or false, got ${JSON.stringify(c.alignedWhat)}`);
   if (c.alignedPlan !== undefined && typeof c.alignedPlan !== "boolean" && c.alignedPlan !== "attend" && c.alignedPlan !== "palette") throw new ConfigError(`editor: alignedPlan must be true, false, "attend" or "palette", got ${JSON.stringify(c.alignedPlan)}`);
+  if (c.alignedPlanGate !== undefined && c.alignedPlanGate !== "open") throw new ConfigError(`editor: alignedPlanGate must be "open" (or absent), got ${JSON.stringify(c.alignedPlanGate)}`);
+  if (c.alignedPlanGate !== undefined && !planOn(c)) throw new ConfigError("editor: alignedPlanGate needs an edit plan (alignedPlan true, \"attend\" or \"palette\")");
   if (c.alignedRefer !== undefined && !(Number.isInteger(c.alignedRefer) && c.alignedRefer >= 1)) throw new ConfigError(`editor: alignedRefer must be a positive number of layers, got ${JSON.stringify(c.alignedRefer)}`);
   // the options that ride on the bilinear where head, checked in this order
   const onBilinear: [string, boolean][] = [["alignedWhat", c.alignedWhat === true], ["alignedRefer", c.alignedRefer !== undefined], ["alignedPlan", planOn(c)]];
@@ -243,8 +253,8 @@ export function planOn(c: Pick<EditorConfig, "alignedPlan">): boolean {
  * follows them starts its map from initialisation (train/node.ts).
  */
 export function keyedEditorConfig(c: EditorConfig, textPhase: boolean): EditorConfig {
-  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, alignedRefer, ...rest } = c;
-  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan } : {}), ...(alignedRefer !== undefined ? { alignedRefer } : {}) } : {};
+  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, alignedPlanGate, alignedRefer, ...rest } = c;
+  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan, ...(alignedPlanGate !== undefined ? { alignedPlanGate } : {}) } : {}), ...(alignedRefer !== undefined ? { alignedRefer } : {}) } : {};
   return { ...rest, ...(editMap === true && !textPhase ? { editMap } : {}), ...(aligned === true && !textPhase ? { aligned, ...where } : {}) };
 }
 
