@@ -7,11 +7,12 @@
  *
  * Usage: npm run oracle-render -- [--inject=cross|add|content|split|gated] [--steps=N] [--eval-every=N] [--scenes=N]
  *          [--region-weight=W] [--ema=DECAY] [--seed=0] [--dn-d=N] [--dn-layers=N] [--dn-ff=N] [--dn-patch=N]
- *          [--init=grid:<node id>] [--name=...]
+ *          [--init=grid:<node id>] [--dropout=on|off] [--name=...]
  * (the profile is SPATIALEDIT_PROFILE; the defaults are its presets; the --dn-* flags change the
  * denoiser's width, depth, feed-forward width and patch size from the profile's editor preset;
  * --init starts the denoiser from a finished grid node's, e.g. grid:base@s2, the base's denoiser
- * pre-trained on generic edits, as Stage II starts from it, instead of a random one)
+ * pre-trained on generic edits, as Stage II starts from it, instead of a random one; --dropout=on trains with
+ * Stage II's condition dropout, the oracle dropped with the text condition)
  */
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
@@ -26,7 +27,7 @@ import { editorConfig } from "../lib/models/editor/config";
 import { disposeParams, type Params } from "../lib/nn/layers";
 import { fromPretrained } from "../lib/train/checkpoint";
 
-const KNOWN = ["inject", "steps", "eval-every", "scenes", "region-weight", "ema", "seed", "dn-d", "dn-layers", "dn-ff", "dn-patch", "init", "name"];
+const KNOWN = ["inject", "steps", "eval-every", "scenes", "region-weight", "ema", "seed", "dn-d", "dn-layers", "dn-ff", "dn-patch", "init", "dropout", "name"];
 
 /** The weights of `--init=grid:<node id>` (a finished node of the editor grid's cache). */
 function loadInit(spec: string, profile: string): Params {
@@ -42,6 +43,8 @@ async function main(): Promise<void> {
   const profile = currentProfile();
   const backend = (await initBackend()).name;
   const preset = oracleRenderConfig(profile);
+  const dropout = a.dropout ?? "off";
+  if (dropout !== "on" && dropout !== "off") throw new Error(`--dropout must be on or off, got '${dropout}'`);
   const cfg = oracleRenderConfig(profile, {
     inject: (a.inject ?? preset.inject) as OracleInjection,
     steps: intFlag(a, "steps", preset.steps, 1),
@@ -50,13 +53,14 @@ async function main(): Promise<void> {
     regionWeight: numFlag(a, "region-weight", preset.regionWeight),
     emaDecay: numFlag(a, "ema", preset.emaDecay),
     seed: intFlag(a, "seed", preset.seed),
+    conditionDropout: dropout === "on",
   });
   const initFrom = a.init ?? null;
   const name = checkName(a.name ?? `editor-oracle-render-${cfg.inject}`, "result");
   const preEditor = editorConfig(profile);
   const editor = editorConfig(profile, { dnD: intFlag(a, "dn-d", preEditor.dnD, 1), dnLayers: intFlag(a, "dn-layers", preEditor.dnLayers, 1), dnFF: intFlag(a, "dn-ff", preEditor.dnFF, 1), dnPatch: intFlag(a, "dn-patch", preEditor.dnPatch, 1) });
   const bench = ensureBenchmark("spatialeval", profile);
-  console.log(`backend ${backend}; profile ${profile}; oracle '${cfg.inject}'; denoiser d ${editor.dnD}, ${editor.dnLayers} blocks, FF ${editor.dnFF}, patch ${editor.dnPatch}; ${cfg.steps} steps at batch ${cfg.batch} on ${cfg.scenes} engine scenes; edit-region weight ${cfg.regionWeight}; EMA ${cfg.emaDecay || "off"}; denoiser from ${initFrom ?? "a random start"}; ${cfg.ddimSteps} DDIM steps; scored on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; oracle '${cfg.inject}'; denoiser d ${editor.dnD}, ${editor.dnLayers} blocks, FF ${editor.dnFF}, patch ${editor.dnPatch}; ${cfg.steps} steps at batch ${cfg.batch} on ${cfg.scenes} engine scenes; edit-region weight ${cfg.regionWeight}; EMA ${cfg.emaDecay || "off"}; condition dropout ${cfg.conditionDropout ? "on" : "off"}; denoiser from ${initFrom ?? "a random start"}; ${cfg.ddimSteps} DDIM steps; scored on ${bench.items.length} SpatialEval-mini items`);
   const how = { cross: "told where and what per patch by cross-attention", add: "told where and what per patch, added to its patch tokens", content: "told only what the edit looks like (one cross-attention token: source and target colour of the changed pixels)", split: "told where (each patch's changed share, added to its patch tokens) and what (the content token, through cross-attention)", gated: "told where and what per patch in the editor's gated form (each patch's target colour scaled by its changed share), added to its patch tokens" }[cfg.inject];
   // written after every point, so a run stopped early leaves the points it reached (`finished` says whether it ended)
   const save = (points: readonly OraclePoint[]) => {

@@ -31,7 +31,8 @@ import type { RgbImage } from "../engine/types";
 import type { EditorConfig } from "../models/editor/config";
 import { denoise, denoiserTokenCount, initDenoiser } from "../models/editor/denoiser";
 import { sampleEdits } from "../models/editor/pipeline";
-import { CHANGED_RESIDUAL, editLoss, regionPixelWeights } from "../models/editor/losses";
+import { CHANGED_RESIDUAL, conditionDropout, editLoss, regionPixelWeights } from "../models/editor/losses";
+import { dropRows } from "../models/editor/model";
 import { engineData, toBytes } from "../models/editor/train/data";
 import { drawBatch, editorScheduler, imageBatch, residualDiffusionBatch } from "../models/editor/train/steps";
 import { Ema } from "../nn/ema";
@@ -63,9 +64,15 @@ export interface OracleRenderConfig {
   emaDecay: number;
   ddimSteps: number;
   seed: number;
+  /**
+   * Train with Stage II's condition dropout (the editor config's rates, MGIE's 5% each): items that lose the text
+   * condition also lose the oracle (as the editor's spatial condition is dropped with the text), items that lose
+   * the image see a zero source (results written before it existed were trained without).
+   */
+  conditionDropout: boolean;
 }
 
-const BASE: OracleRenderConfig = { inject: "cross", steps: 1000, evalEvery: 500, scenes: 1600, dataSeed: 1234, batch: 64, lr: 1e-3, regionWeight: 8, emaDecay: 0.995, ddimSteps: 10, seed: 0 };
+const BASE: OracleRenderConfig = { inject: "cross", steps: 1000, evalEvery: 500, scenes: 1600, dataSeed: 1234, batch: 64, lr: 1e-3, regionWeight: 8, emaDecay: 0.995, ddimSteps: 10, seed: 0, conditionDropout: false };
 
 export const ORACLE_RENDER_PRESETS: Presets<OracleRenderConfig> = {
   tiny: { ...BASE, steps: 2, evalEvery: 2, scenes: 2, batch: 4, emaDecay: 0, ddimSteps: 2 },
@@ -171,24 +178,26 @@ export function initOracleRender(rng: Rng, c: EditorConfig, inject: OracleInject
 }
 
 /** The denoiser's prediction [B, H, W, 3] with the oracle `features` (oracleFeaturesFor's, batched) injected as `inject` says. Call inside tf.tidy. */
-export function oraclePrediction(p: Params, c: EditorConfig, inject: OracleInjection, noisy: tf.Tensor4D, source: tf.Tensor4D, t: number[], features: tf.Tensor2D): tf.Tensor4D {
+export function oraclePrediction(p: Params, c: EditorConfig, inject: OracleInjection, noisy: tf.Tensor4D, source: tf.Tensor4D, t: number[], features: tf.Tensor2D, drop?: { dropText: boolean[]; dropImage: boolean[] }): tf.Tensor4D {
   const B = noisy.shape[0];
   const N = denoiserTokenCount(c);
-  if (inject === "content") return denoise(p, c, { noisy, source, t, cond: linear(features.reshape([B, 1, CONTENT_FEATURES]), p, "or.in") as tf.Tensor3D }).prediction;
+  // with condition dropout the oracle's cross-attention tokens become the null condition and its patch-token input zero
+  const run = (cond: tf.Tensor3D, spatial?: tf.Tensor3D) => denoise(p, c, { noisy, source, t, cond, dropText: drop?.dropText, dropImage: drop?.dropImage, ...(spatial !== undefined ? { spatial: dropRows(spatial, drop?.dropText) } : {}) }).prediction;
+  if (inject === "content") return run(linear(features.reshape([B, 1, CONTENT_FEATURES]), p, "or.in") as tf.Tensor3D);
   if (inject === "split") {
     const where = linear(features.slice([0, 0], [B, N]).reshape([B, N, 1]), p, "or.in") as tf.Tensor3D; // [B, N, dnD]
     const what = linear(features.slice([0, N], [B, CONTENT_FEATURES]).reshape([B, 1, CONTENT_FEATURES]), p, "or.content") as tf.Tensor3D; // [B, 1, dnD]
-    return denoise(p, c, { noisy, source, t, cond: what, spatial: where }).prediction;
+    return run(what, where);
   }
   if (inject === "gated") {
     const f = features.reshape([B, N, ORACLE_FEATURES]);
     const share = f.slice([0, 0, 0], [B, N, 1]); // [B, N, 1]
     const colour = linear(f.slice([0, 0, 1], [B, N, ORACLE_FEATURES - 1]), p, "or.in"); // [B, N, dnD]
-    return denoise(p, c, { noisy, source, t, cond: nullCondition(p, B), spatial: tf.mul(share, tf.add(p["or.gate"], colour)) as tf.Tensor3D }).prediction;
+    return run(nullCondition(p, B), tf.mul(share, tf.add(p["or.gate"], colour)) as tf.Tensor3D);
   }
   const emb = linear(features.reshape([B, N, ORACLE_FEATURES]), p, "or.in") as tf.Tensor3D; // [B, N, dnD]
-  if (inject === "cross") return denoise(p, c, { noisy, source, t, cond: tf.add(emb, p["or.pos"]) as tf.Tensor3D }).prediction;
-  return denoise(p, c, { noisy, source, t, cond: nullCondition(p, B), spatial: emb }).prediction;
+  if (inject === "cross") return run(tf.add(emb, p["or.pos"]) as tf.Tensor3D);
+  return run(nullCondition(p, B), emb);
 }
 
 /** The learned null condition for every item, [B, 1, dnD]: cross-attention carries nothing when the oracle comes through the patch tokens. */
@@ -285,6 +294,7 @@ export async function oracleRender(cfg: OracleRenderConfig, editor: EditorConfig
   const optimizer = new FusedAdam(cfg.lr);
   const ema = cfg.emaDecay > 0 ? new Ema(p, cfg.emaDecay) : null;
   const data = new Rng(cfg.seed).fork("data");
+  const dropRng = cfg.conditionDropout ? new Rng(cfg.seed).fork("drop") : null;
   const sched = editorScheduler(editor);
   const points: OraclePoint[] = [];
   const t0 = Date.now();
@@ -297,7 +307,7 @@ export async function oracleRender(cfg: OracleRenderConfig, editor: EditorConfig
       lossSum += trainStep(optimizer, () => {
         const { source, r0, t, noisy, target } = residualDiffusionBatch(batch.map((i) => edits[i]), size, sched, data);
         const f = tf.tensor2d(batch.flatMap((i) => Array.from(feats[i])), [batch.length, feats[0].length]);
-        const pred = oraclePrediction(p, editor, cfg.inject, noisy, source, t, f);
+        const pred = oraclePrediction(p, editor, cfg.inject, noisy, source, t, f, dropRng === null ? undefined : conditionDropout(dropRng, batch.length, editor));
         return editLoss(pred, target, undefined, cfg.regionWeight > 0 ? regionPixelWeights(r0, cfg.regionWeight) : undefined);
       }, {}, vars);
       ema?.update();

@@ -98,6 +98,29 @@ describe("oracle-render study", () => {
     expect(tf.memory().numTensors).toBe(n0);
   });
 
+  it("condition dropout: an item that loses the text loses the oracle too; the others keep theirs", () => {
+    const c = editorConfig("tiny");
+    const N = (c.image / c.dnPatch) ** 2;
+    const n0 = tf.memory().numTensors;
+    const p = initOracleRender(new Rng(5).fork("init"), c, "add");
+    tf.tidy(() => p["dn.final.out.w"].assign(tf.randomNormal(p["dn.final.out.w"].shape, 0, 0.1, "float32", 3)));
+    const r = tf.tidy(() => {
+      const noisy = tf.randomNormal([2, c.image, c.image, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+      const source = tf.randomUniform([2, c.image, c.image, 3], -1, 1, "float32", 2) as tf.Tensor4D;
+      const feats = tf.tensor2d(Array.from({ length: 2 * N * 4 }, (_, i) => ((i * 37) % 11) / 11), [2, N * 4]);
+      const other = tf.tensor2d(Array.from({ length: 2 * N * 4 }, (_, i) => ((i * 13) % 7) / 7), [2, N * 4]);
+      const at = (f: tf.Tensor2D, dropText?: boolean[]) => oraclePrediction(p, c, "add", noisy, source, [3, 7], f, dropText && { dropText, dropImage: [false, false] }).arraySync() as number[][][][];
+      const dropped = at(feats, [true, false]);
+      const droppedOther = at(other, [true, false]);
+      const kept = at(feats);
+      return { item0Same: JSON.stringify(dropped[0]) === JSON.stringify(droppedOther[0]), item1Kept: JSON.stringify(dropped[1]) === JSON.stringify(kept[1]), item0Changed: JSON.stringify(dropped[0]) !== JSON.stringify(kept[0]) };
+    });
+    disposeParams(p);
+    expect(tf.memory().numTensors).toBe(n0);
+    expect(r).toEqual({ item0Same: true, item1Kept: true, item0Changed: true });
+    expect(() => oracleRenderConfig("tiny", { conditionDropout: "yes" as never })).toThrow(`oracle-render (profile 'tiny'): config key 'conditionDropout' must be boolean, got string ("yes")`);
+  });
+
   it("copyDenoiser: sets every dn.* weight from another editor's, leaves the oracle's own embedding, and refuses another denoiser", async () => {
     const editor = editorConfig("tiny");
     const n0 = tf.memory().numTensors;
