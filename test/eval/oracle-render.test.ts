@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend/select";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
-import { copyDenoiser, initOracleRender, oraclePrediction, oracleContentFeatures, oracleFeatures, oracleFeaturesFor, oracleRender, oracleRenderConfig } from "../../lib/eval/oracle-render";
+import { copyDenoiser, initOracleRender, oraclePrediction, oracleContentFeatures, oracleFeatures, oracleFeaturesFor, oracleRender, oracleRenderConfig, type OracleInjection } from "../../lib/eval/oracle-render";
 import { Rng } from "../../lib/core/rng";
 import { disposeParams } from "../../lib/nn/layers";
 import { editorConfig } from "../../lib/models/editor/config";
@@ -10,6 +10,14 @@ import { editorConfig } from "../../lib/models/editor/config";
 beforeAll(async () => {
   await initBackend();
 });
+
+/** The tiny editor's oracle study weights with the denoiser's output layer opened (it starts at zero: no edit), so that its input shows in the prediction. */
+function openedOracle(inject: OracleInjection, seed: number): { c: ReturnType<typeof editorConfig>; N: number; p: ReturnType<typeof initOracleRender> } {
+  const c = editorConfig("tiny");
+  const p = initOracleRender(new Rng(seed).fork("init"), c, inject);
+  tf.tidy(() => p["dn.final.out.w"].assign(tf.randomNormal(p["dn.final.out.w"].shape, 0, 0.1, "float32", 3)));
+  return { c, N: (c.image / c.dnPatch) ** 2, p };
+}
 
 describe("oracle-render study", () => {
   it("oracleFeatures: per patch the changed share and the mean target colour of the changed pixels, in patchify's order", () => {
@@ -71,12 +79,8 @@ describe("oracle-render study", () => {
   }, 300_000);
 
   it("gated: starts as no oracle at all, and a patch's colour reaches the denoiser scaled by its changed share", () => {
-    const c = editorConfig("tiny");
-    const N = (c.image / c.dnPatch) ** 2;
     const n0 = tf.memory().numTensors;
-    const p = initOracleRender(new Rng(4).fork("init"), c, "gated");
-    // the denoiser's output layer starts at zero (it predicts no edit); open it so that its input shows
-    tf.tidy(() => p["dn.final.out.w"].assign(tf.randomNormal(p["dn.final.out.w"].shape, 0, 0.1, "float32", 3)));
+    const { c, N, p } = openedOracle("gated", 4);
     const B = 2;
     const noisy = tf.randomNormal([B, c.image, c.image, 3], 0, 1, "float32", 1) as tf.Tensor4D;
     const source = tf.randomUniform([B, c.image, c.image, 3], -1, 1, "float32", 2) as tf.Tensor4D;
@@ -99,11 +103,8 @@ describe("oracle-render study", () => {
   });
 
   it("condition dropout: an item that loses the text loses the oracle too; the others keep theirs", () => {
-    const c = editorConfig("tiny");
-    const N = (c.image / c.dnPatch) ** 2;
     const n0 = tf.memory().numTensors;
-    const p = initOracleRender(new Rng(5).fork("init"), c, "add");
-    tf.tidy(() => p["dn.final.out.w"].assign(tf.randomNormal(p["dn.final.out.w"].shape, 0, 0.1, "float32", 3)));
+    const { c, N, p } = openedOracle("add", 5);
     const r = tf.tidy(() => {
       const noisy = tf.randomNormal([2, c.image, c.image, 3], 0, 1, "float32", 1) as tf.Tensor4D;
       const source = tf.randomUniform([2, c.image, c.image, 3], -1, 1, "float32", 2) as tf.Tensor4D;
