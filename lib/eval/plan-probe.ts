@@ -13,7 +13,8 @@
  * than keeping the source, below 0 worse. No sampling: one condition pass per batch.
  */
 import * as tf from "@tensorflow/tfjs";
-import { changedPatchMean, changedShare, planTargets, type AlignedResult } from "../models/editor/aligned";
+import { type AlignedResult } from "../models/editor/aligned";
+import { changedPatchMean, changedShare, planTargets } from "../models/editor/aligned-targets";
 import { paletteOneHot } from "../models/editor/palette";
 import { planOn } from "../models/editor/config";
 import { editorCondition, editorLayout, type Editor } from "../models/editor/model";

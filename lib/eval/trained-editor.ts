@@ -9,7 +9,7 @@ import type { RgbImage } from "../engine/types";
 import { encodeImages } from "../models/editor/encoder";
 import { editorParams } from "../models/editor/model";
 import type { Editor as ModelEditor } from "../models/editor/model";
-import { changedShare, planTargets } from "../models/editor/aligned";
+import { changedShare, planTargets } from "../models/editor/aligned-targets";
 import { planOn } from "../models/editor/config";
 import { needsObjects, type ObjectRegions } from "../models/editor/gate-decode";
 import { editImages, type EditExtras, type EditPipelineOptions } from "../models/editor/pipeline";

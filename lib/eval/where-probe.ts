@@ -10,7 +10,7 @@
  * Items whose scene has no question about other objects, or whose objects cover no patch, are left out.
  */
 import * as tf from "@tensorflow/tfjs";
-import { questionWhereTargets } from "../models/editor/aligned";
+import { questionWhereTargets } from "../models/editor/aligned-targets";
 import { editorCondition, editorLayout, type Editor } from "../models/editor/model";
 import { objectMask } from "../models/editor/train/data";
 import { imageBatch } from "../models/editor/train/steps";

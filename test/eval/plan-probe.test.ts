@@ -5,7 +5,7 @@ import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
 import { planProbeSummary, probePlanHead } from "../../lib/eval/plan-probe";
 import { signedAtSize, trainedEditor, whereOracleEditor } from "../../lib/eval/trained-editor";
-import { changedPatchMean, changedShare, planTargets } from "../../lib/models/editor/aligned";
+import { changedPatchMean, changedShare, planTargets } from "../../lib/models/editor/aligned-targets";
 import { paletteOneHot } from "../../lib/models/editor/palette";
 import { checkEditorConfig, editorConfig } from "../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorParams } from "../../lib/models/editor/model";

@@ -57,6 +57,7 @@
  * matches the named object" inside the MLLM. The product puts the match in the head, as referring
  * segmentation heads do (a [SEG]-like token's state against per-pixel features).
  *
+ * The training targets and losses below live in aligned-targets.ts.
  * `whereLoss`: binary cross-entropy of the where logits against the share of each patch's pixels the
  * training edit changes (recipe `whereLossWeight`).
  *
@@ -84,10 +85,8 @@ import type { Rng } from "../../core/rng";
 import { crossStack, initCrossStack, type CrossBlockConfig } from "../../nn/cross-block";
 import { constVariable, initLinear, linear, normalVariable, type Params } from "../../nn/layers";
 import { planOn, type EditorConfig } from "./config";
-import { perPatchChange, resampleTokens } from "./edit-map";
-import { changedPixels } from "./losses";
+import { resampleTokens } from "./edit-map";
 import { paletteOneHot, PLAN_PALETTE } from "./palette";
-import { objectCoverages, tokenCoverage } from "./grounding";
 
 export const ALIGNED_PREFIX = "edit.loc.";
 
@@ -286,147 +285,4 @@ export function gatedSpatial(a: AlignedResult, gate: tf.Tensor2D, forced?: reado
   const truth = plan.truth === undefined ? a.planCode : a.planLogits !== undefined ? paletteOneHot(plan.truth) : plan.truth; // [B, N, 3 or K]
   const mixed = tf.add(tf.mul(m3, truth), tf.mul(tf.sub(1, m3), a.planCode)) as tf.Tensor3D; // [B, N, 3 or K]
   return gatedSum(plan.p, a.ungated, g as tf.Tensor2D, a.gated, mixed, a.planOpen); // [B, N, dnD]
-}
-
-/** The share of each denoiser patch's pixels that an edit changes (losses.ts changedPixels): r0 [B, H, W, C] -> [B, N] in [0, 1]. */
-export function changedShare(r0: tf.Tensor4D, patch: number): tf.Tensor2D {
-  return perPatchChange(r0, patch, "mean", "changedShare");
-}
-
-/**
- * Binary cross-entropy of the where logits [B, N] against targets in [0, 1] [B, N]: mean over patches,
- * then over items, or with `weight` [B] (not all 0) the weighted mean over items (stable form).
- */
-export function whereLoss(where: tf.Tensor2D, target: tf.Tensor2D, weight?: tf.Tensor1D): tf.Scalar {
-  if (where.shape.join(",") !== target.shape.join(",")) throw new Error(`whereLoss: targets [${target.shape.join(", ")}] do not match the logits [${where.shape.join(", ")}]`);
-  // softplus(z) - y z = max(z, 0) - y z + log(1 + exp(-|z|))
-  const perItem = tf.mean(tf.add(tf.sub(tf.relu(where), tf.mul(target, where)), tf.log1p(tf.exp(tf.neg(tf.abs(where))))), -1); // [B]
-  if (weight === undefined) return tf.mean(perItem) as tf.Scalar;
-  if (weight.shape[0] !== where.shape[0]) throw new Error(`whereLoss: ${weight.shape[0]} weights for ${where.shape[0]} items`);
-  return tf.div(tf.sum(tf.mul(perItem, weight)), tf.maximum(tf.sum(weight), 1e-9)) as tf.Scalar;
-}
-
-/**
- * Stage I targets of the where head (ours; recipe `stage1WhereLossWeight`): per VQA item the share of
- * each denoiser patch that the objects its question is about cover (grounding.ts tokenCoverage on the
- * denoiser's grid) -> target [B * N] (row-major [B, N]) and weight [B] (0: the question names no
- * visible object, a zero row). The head that the edit phases train to find what an edit changes is
- * first taught, on questions, to find the objects a text names.
- */
-export function questionWhereTargets(masks: readonly (ArrayLike<number> | undefined)[], c: Pick<EditorConfig, "image" | "dnPatch">): { target: Float32Array; weight: Float32Array } {
-  const grid = c.image / c.dnPatch;
-  const N = grid * grid;
-  const target = new Float32Array(masks.length * N);
-  const weight = new Float32Array(masks.length);
-  masks.forEach((m, b) => {
-    if (m === undefined) return;
-    const cov = tokenCoverage(m, c.image, grid);
-    if (!cov.some((v) => v > 0)) return;
-    target.set(cov, b * N);
-    weight[b] = 1;
-  });
-  return { target, weight };
-}
-
-/**
- * The object-level where loss's targets of a batch: per item, the objects of its source's instance mask
- * (`mask` [image * image], object id per pixel, -1 ground; ids in increasing order, objects that cover no
- * pixel left out) as rows of their coverage of the denoiser's patches normalised to sum 1, padded to the
- * batch's largest count R; `valid` 1 on a real row; `target` the row of the object the edit changes
- * (`changed`, an id), -1 with `weight` 0 when it is none of them or the item has no objects.
- */
-export interface ObjectWhereTargets {
-  /** [B * R * N] row-major [B, R, N]. */
-  cover: Float32Array;
-  /** [B * R]. */
-  valid: Float32Array;
-  target: Int32Array;
-  weight: Float32Array;
-  R: number;
-}
-
-export function objectWhereTargets(objects: readonly ({ mask: ArrayLike<number>; changed: number } | undefined)[], c: Pick<EditorConfig, "image" | "dnPatch">): ObjectWhereTargets {
-  const grid = c.image / c.dnPatch;
-  const N = grid * grid;
-  const rows = objects.map((o) => {
-    if (o === undefined) return { ids: [] as number[], cover: [] as number[][] };
-    const ids = [...new Set(Array.from(o.mask).filter((v) => v >= 0))].sort((a, b) => a - b);
-    return { ids, cover: objectCoverages(o.mask, ids, c.image, grid) };
-  });
-  const R = Math.max(1, ...rows.map((r) => r.ids.length));
-  const B = objects.length;
-  const out: ObjectWhereTargets = { cover: new Float32Array(B * R * N), valid: new Float32Array(B * R), target: new Int32Array(B).fill(-1), weight: new Float32Array(B), R };
-  rows.forEach((r, b) => {
-    r.cover.forEach((cov, k) => {
-      const total = cov.reduce((s, v) => s + v, 0);
-      out.cover.set(cov.map((v) => v / total), (b * R + k) * N);
-      out.valid[b * R + k] = 1;
-    });
-    const t = objects[b] === undefined ? -1 : r.ids.indexOf(objects[b]!.changed);
-    out.target[b] = t;
-    out.weight[b] = t >= 0 ? 1 : 0;
-  });
-  return out;
-}
-
-/** Cross-entropy of the objects' scores (coverage-weighted mean logits of `where` [B, N]) against the changed object; weighted mean over items (0 when no item has a target). Call inside tf.tidy. */
-export function whereObjectLoss(where: tf.Tensor2D, t: ObjectWhereTargets): tf.Scalar {
-  const [B, N] = where.shape;
-  if (t.target.length !== B || t.cover.length !== B * t.R * N) throw new Error(`whereObjectLoss: targets for ${t.target.length} items of ${t.cover.length / Math.max(1, t.R * t.target.length)} patches do not match the where logits [${B}, ${N}]`);
-  const cover = tf.tensor3d(t.cover, [B, t.R, N]);
-  const scores = tf.squeeze(tf.matMul(cover, tf.expandDims(where, 2)), [2]); // [B, R]
-  const masked = tf.add(scores, tf.mul(tf.sub(1, tf.tensor2d(t.valid, [B, t.R])), -1e9));
-  const picked = tf.sum(tf.mul(tf.logSoftmax(masked, -1), tf.oneHot(tf.tensor1d(t.target, "int32"), t.R)), -1); // [B] log p(changed object), 0 without a target
-  const w = tf.tensor1d(t.weight);
-  return tf.neg(tf.div(tf.sum(tf.mul(picked, w)), tf.maximum(tf.sum(w), 1e-9))) as tf.Scalar;
-}
-
-/**
- * The truth's edit plan: per denoiser patch, the mean target colour over the pixels the edit changes
- * (0 where it changes none). r0 = (target - source) / 2 and source [B, H, W, 3] in [-1, 1] -> [B, N, 3].
- */
-export function planTargets(r0: tf.Tensor4D, source: tf.Tensor4D, patch: number): tf.Tensor3D {
-  if (source.shape.join(",") !== r0.shape.join(",")) throw new Error(`planTargets: source [${source.shape.join(", ")}] does not match r0 [${r0.shape.join(", ")}]`);
-  return tf.tidy(() => changedPatchMean(r0, tf.add(source, tf.mul(r0, 2)) as tf.Tensor4D, patch, "planTargets"));
-}
-
-/**
- * Per denoiser patch, the mean of `x` [B, H, W, C] over the pixels the edit r0 changes (0 where it
- * changes none) -> [B, N, C]: with x the target, the truth's edit plan; with x the source, what those
- * pixels were (the plan of an edit that changes nothing).
- */
-export function changedPatchMean(r0: tf.Tensor4D, x: tf.Tensor4D, patch: number, what = "changedPatchMean"): tf.Tensor3D {
-  const [B, H, W, C] = r0.shape;
-  if (H % patch !== 0 || W % patch !== 0) throw new Error(`${what}: image ${H}x${W} is not divisible by patch ${patch}`);
-  if (x.shape.join(",") !== r0.shape.join(",")) throw new Error(`${what}: x [${x.shape.join(", ")}] does not match r0 [${r0.shape.join(", ")}]`);
-  return tf.tidy(() => {
-    const mask = changedPixels(r0); // [B, H, W, 1]
-    const cells = (y: tf.Tensor4D, ch: number) => tf.sum(y.reshape([B, H / patch, patch, W / patch, patch, ch]), [2, 4]).reshape([B, -1, ch]); // [B, N, ch]
-    return tf.div(cells(tf.mul(x, mask) as tf.Tensor4D, C), tf.maximum(cells(mask, 1), 1e-6)) as tf.Tensor3D;
-  });
-}
-
-/** The plan loss: squared error of the predicted plan [B, N, 3] against the truth's, weighted per patch by its changed share [B, N]; mean over items with a change. */
-export function planLoss(plan: tf.Tensor3D, truth: tf.Tensor3D, share: tf.Tensor2D): tf.Scalar {
-  if (plan.shape.join(",") !== truth.shape.join(",")) throw new Error(`planLoss: truth [${truth.shape.join(", ")}] does not match the plan [${plan.shape.join(", ")}]`);
-  return shareWeighted(tf.sum(tf.square(tf.sub(plan, truth)), -1) as tf.Tensor2D, share);
-}
-
-/**
- * The palette plan's loss: cross-entropy of its logits [B, N, K] against the palette colour nearest the truth's plan
- * colour [B, N, 3] (paletteOneHot), weighted per patch by its changed share [B, N]; mean over items with a change.
- */
-export function planPaletteLoss(logits: tf.Tensor3D, truth: tf.Tensor3D, share: tf.Tensor2D): tf.Scalar {
-  const [B, N, K] = logits.shape;
-  if (K !== PLAN_PALETTE.length || truth.shape[0] !== B || truth.shape[1] !== N) throw new Error(`planPaletteLoss: logits [${logits.shape.join(", ")}] and truth [${truth.shape.join(", ")}] must be [B, N, ${PLAN_PALETTE.length}] and [B, N, 3]`);
-  return shareWeighted(tf.neg(tf.sum(tf.mul(paletteOneHot(truth), tf.logSoftmax(logits, -1)), -1)) as tf.Tensor2D, share);
-}
-
-/** A per-patch loss [B, N] weighted by each patch's changed share [B, N]: per item its weighted mean, then the mean over items with a change. */
-function shareWeighted(perPatch: tf.Tensor2D, share: tf.Tensor2D): tf.Scalar {
-  if (perPatch.shape.join(",") !== share.shape.join(",")) throw new Error(`planLoss: share [${share.shape.join(", ")}] does not match the plan's patches [${perPatch.shape.join(", ")}]`);
-  const w = tf.sum(share, -1); // [B]
-  const perItem = tf.div(tf.sum(tf.mul(perPatch, share), -1), tf.maximum(w, 1e-6)); // [B]
-  const has = tf.cast(tf.greater(w, 0), "float32");
-  return tf.div(tf.sum(tf.mul(perItem, has)), tf.maximum(tf.sum(has), 1)) as tf.Scalar;
 }

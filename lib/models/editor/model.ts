@@ -25,7 +25,8 @@ import { tuningVarList, type LayerSelector, type TuningMode } from "../../nn/tun
 import { adaptImageTokens, initAdapter } from "./adapter";
 import { checkEditorConfig, imageTokenCount, maxSequence, type EditorConfig } from "./config";
 import { denoise, initDenoiser, type DenoiserInput, type DenoiserResult } from "./denoiser";
-import { alignedSpatial, readsWords, changedShare, gatedSpatial, initAligned, planLoss, planPaletteLoss, planTargets, whereLoss, whereObjectLoss, type AlignedResult, type ObjectWhereTargets, type InstructionWords } from "./aligned";
+import { alignedSpatial, readsWords, gatedSpatial, initAligned, type AlignedResult, type InstructionWords } from "./aligned";
+import { changedShare, planLoss, planPaletteLoss, planTargets, whereLoss, whereObjectLoss, type ObjectWhereTargets } from "./aligned-targets";
 import { changedPatches, editMap, initEditMap, mapLoss, type EditMapResult } from "./edit-map";
 import { encodeImages, initEncoder } from "./encoder";
 import { conditionLogits, editHead, initEditHead, initLmHead, type EditHeadResult } from "./heads";
@@ -244,14 +245,14 @@ export interface Stage2Batch {
   pixelWeights?: tf.Tensor4D;
   /** With the edit map: the clean residual r0 [B, H, W, 3] and the weight of the map's localisation loss (edit-map.ts mapLoss; 0: none). */
   mapTarget?: { r0: tf.Tensor4D; weight: number };
-  /** With the aligned path: the clean residual r0 and the weight of its where loss (aligned.ts whereLoss, plus planLoss with an edit plan; 0: none). */
+  /** With the aligned path: the clean residual r0 and the weight of its where loss (aligned-targets.ts whereLoss, plus planLoss with an edit plan; 0: none). */
   whereTarget?: { r0: tf.Tensor4D; weight: number };
   /**
    * Where forcing (recipe `whereForcing`; the bilinear where head only): the clean residual r0 and, per
    * item, whether its gate is the true changed share of each patch instead of sigmoid(where) (aligned.ts gatedSpatial).
    */
   whereForce?: { r0: tf.Tensor4D; forced: readonly boolean[] };
-  /** With the aligned path: the object-level where loss's targets and weight (aligned.ts whereObjectLoss; 0: none). */
+  /** With the aligned path: the object-level where loss's targets and weight (aligned-targets.ts whereObjectLoss; 0: none). */
   whereObjects?: { targets: ObjectWhereTargets; weight: number };
 }
 

@@ -86,7 +86,7 @@ export interface EditExtras {
   whereGate?: readonly Float32Array[];
   /**
    * With an editor that predicts an edit plan (alignedPlan): per item, the plan given in place of the
-   * predicted one ([N * 3], row-major [N, 3], colours in [-1, 1]; aligned.ts planTargets), with the
+   * predicted one ([N * 3], row-major [N, 3], colours in [-1, 1]; aligned-targets.ts planTargets), with the
    * `whereGate` given or else the editor's own: the oracle-plan diagnostics ("palette" editors read the one-hot of
    * each colour's nearest palette colour; aligned.ts paletteOneHot). Not an editor's input.
    */

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
 import { editorGrid } from "../../../lib/eval/editor-grid";
-import { changedShare, questionWhereTargets, whereLoss } from "../../../lib/models/editor/aligned";
+import { changedShare, questionWhereTargets, whereLoss } from "../../../lib/models/editor/aligned-targets";
 import { checkEditorConfig, editorConfig, keyedEditorConfig, type EditorConfig } from "../../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams, type Editor } from "../../../lib/models/editor/model";
 import { changedMask, editTextExamples, engineData, type TextExample } from "../../../lib/models/editor/train/data";

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
-import { objectWhereTargets, whereObjectLoss } from "../../../lib/models/editor/aligned";
+import { objectWhereTargets, whereObjectLoss } from "../../../lib/models/editor/aligned-targets";
 import { checkEditorConfig, editorConfig } from "../../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorParams } from "../../../lib/models/editor/model";
 import { changedObjectId, engineData, genericEditData } from "../../../lib/models/editor/train/data";

@@ -63,7 +63,7 @@ export interface RecipeConfig {
    */
   groundLossWeight?: number;
   /**
-   * Weight of the aligned path's where loss in every edit phase (aligned.ts whereLoss; needs the
+   * Weight of the aligned path's where loss in every edit phase (aligned-targets.ts whereLoss; needs the
    * editor's `aligned`; 0: none). Optional (absent = 0) so that recipes made before it keep their keys.
    */
   whereLossWeight?: number;
@@ -90,7 +90,7 @@ export interface RecipeConfig {
    */
   whereForcing?: number;
   /**
-   * Weight of the object-level where loss in every edit phase (ours; aligned.ts whereObjectLoss: the where head as a
+   * Weight of the object-level where loss in every edit phase (ours; aligned-targets.ts whereObjectLoss: the where head as a
    * choice among the source's objects, the decision of the `object` gate decoding; needs the editor's `aligned` and the
    * data engine's spatial edits; 0: none). Optional (absent = 0) so that recipes made before it keep their keys.
    */

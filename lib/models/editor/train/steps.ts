@@ -13,7 +13,7 @@ import type { Rng } from "../../../core/rng";
 import { DDIMScheduler } from "../../../diffusion/ddim";
 import { makeSchedule } from "../../../diffusion/schedule";
 import type { Prediction } from "../../../diffusion/scheduler";
-import { objectWhereTargets, questionWhereTargets, whereLoss } from "../aligned";
+import { objectWhereTargets, questionWhereTargets, whereLoss } from "../aligned-targets";
 import type { EditorConfig } from "../config";
 import { GROUND_FIRST_LAYER, groundLoss, groundTargets, imageTokenGrid, imgImageAttention } from "../grounding";
 import { conditionDropout, conditionLoss, regionPixelWeights } from "../losses";
@@ -56,7 +56,7 @@ export function drawBatch<T>(items: readonly T[], batch: number, rng: Rng): T[] 
  * H_lm's cross-entropy on the answers (the condition slot holds the answer); with `groundWeight` > 0
  * plus that weight x the grounding loss (grounding.ts) on the examples with an object mask; with
  * `whereWeight` > 0 (an editor with the aligned path) plus that weight x the where head's loss against
- * the question's objects (aligned.ts questionWhereTargets). A loss whose batch has no object mask adds nothing.
+ * the question's objects (aligned-targets.ts questionWhereTargets). A loss whose batch has no object mask adds nothing.
  */
 export function textLoss(e: Editor, ex: readonly TextExample[], groundWeight = 0, whereWeight = 0): tf.Scalar {
   if (whereWeight > 0 && e.config.aligned !== true) throw new Error("textLoss: the where loss needs an editor with the aligned path (config.aligned)");
@@ -114,10 +114,10 @@ export function residualDiffusionBatch(ex: readonly Pick<EditExample, "source" |
  * `part: "edit"` returns L_edit alone (the InsPix2Pix-like baseline has no language head to train);
  * `regionWeight` > 0 weighs the changed pixels 1 + regionWeight in L_edit (losses.ts regionPixelWeights);
  * `mapWeight` > 0 adds the edit map's localisation loss (edit-map.ts mapLoss) to the total, when the editor has the map;
- * `whereWeight` > 0 adds the aligned path's where loss (aligned.ts whereLoss), when the editor has it;
+ * `whereWeight` > 0 adds the aligned path's where loss (aligned-targets.ts whereLoss), when the editor has it;
  * `whereForcing` > 0 gives each item, with that probability (one draw per item from `rng`, after the
  * condition dropout's), the true changed share as the bilinear where head's gate (aligned.ts gatedSpatial);
- * `whereObjectWeight` > 0 adds the object-level where loss (aligned.ts whereObjectLoss) over each edit's `objects`.
+ * `whereObjectWeight` > 0 adds the object-level where loss (aligned-targets.ts whereObjectLoss) over each edit's `objects`.
  */
 export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng, part: "total" | "edit" = "total", regionWeight = 0, mapWeight = 0, whereWeight = 0, whereForcing = 0, whereObjectWeight = 0): tf.Scalar {
   if (whereObjectWeight > 0 && ex.some((x) => x.objects === undefined)) throw new Error("editStepLoss: the object-level where loss needs each edit's objects (the data engine's spatial edits, engineData)");
