@@ -22,10 +22,9 @@ import { currentProfile } from "../lib/core/profile";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark } from "../lib/eval/benchmark-generate";
 import { oracleRender, oracleRenderConfig, type OracleInjection, type OraclePoint } from "../lib/eval/oracle-render";
-import { cachedGridNodes } from "../lib/eval/grid-models";
+import { cachedNodeWeights } from "../lib/eval/grid-models";
 import { editorConfig } from "../lib/models/editor/config";
 import { disposeParams, type Params } from "../lib/nn/layers";
-import { fromPretrained } from "../lib/train/checkpoint";
 
 const KNOWN = ["inject", "steps", "eval-every", "scenes", "region-weight", "ema", "seed", "dn-d", "dn-layers", "dn-ff", "dn-patch", "init", "dropout", "name"];
 
@@ -33,9 +32,7 @@ const KNOWN = ["inject", "steps", "eval-every", "scenes", "region-weight", "ema"
 function loadInit(spec: string, profile: string): Params {
   const [kind, id] = spec.split(":");
   if (kind !== "grid" || !id) throw new Error(`--init must be grid:<node id> (e.g. grid:base@s2), got '${spec}'`);
-  const node = cachedGridNodes(profile, [id], { recordsDir: null })[id];
-  if (node === null || node === undefined || node.dir === null) throw new Error(`--init: the grid cache has no finished '${id}'; run npm run grid -- --profile ${profile} --only '${id}' first`);
-  return fromPretrained(node.dir).params;
+  return cachedNodeWeights(profile, id, "--init").params;
 }
 
 async function main(): Promise<void> {

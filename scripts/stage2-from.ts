@@ -37,7 +37,7 @@ import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
 import { gateProbeSummary, mapProbeSummary, probeWhereGate, probeWhereHead, type MapProbeRow } from "../lib/eval/edit-map-probe";
-import { cachedGridNodes } from "../lib/eval/grid-models";
+import { cachedNodeWeights } from "../lib/eval/grid-models";
 import { checkCurveConfig, finalDifference, keepCurve, finalDifferenceText, pointText, scoreEditorPoint, trainCurve, type Curve, type CurveConfig, type CurvePoint, type PointScores } from "../lib/eval/learning-curve";
 import type { Benchmark } from "../lib/eval/benchmark-io";
 import { meansByKind, type KindMeanRow } from "../lib/eval/kind-means";
@@ -74,9 +74,8 @@ const KNOWN = ["parents", "stage2-steps", "engine-scenes", "eval-every", "aligne
 function loadParent(spec: string, profile: string, whereHead: string, referLayers: number): { params: Params; id: string } {
   const [kind, name] = spec.split(":");
   if (kind === "grid" && name) {
-    const node = cachedGridNodes(profile, [name], { recordsDir: null })[name];
-    if (node === null || node === undefined || node.dir === null) throw new Error(`--parents: the grid cache has no finished '${name}'; run npm run grid -- --profile ${profile} --only '${name}' first`);
-    return { params: fromPretrained(node.dir).params, id: `grid:${node.key}` };
+    const { params, key } = cachedNodeWeights(profile, name, "--parents");
+    return { params, id: `grid:${key}` };
   }
   if (kind === "locate" && name) {
     const dir = projectPath(`data/generated/stage1-locate/${profile}/${checkName(name, "run")}`);

@@ -10,7 +10,7 @@ import * as path from "path";
 import { projectRoot } from "../core/paths";
 import { checkProfileName, PROFILE_ENV } from "../core/profile";
 import { progress, tapProgress, type Progress } from "../core/progress";
-import { disposeParams } from "../nn/layers";
+import { disposeParams, type Params } from "../nn/layers";
 import type { Editor as ModelEditor } from "../models/editor/model";
 import { editorFromWeights, editorNodeConfig, type EditorNodeConfig } from "../models/editor/train/node";
 import { fromPretrained } from "../train/checkpoint";
@@ -182,4 +182,14 @@ export function gridLosses(record: DoneRecord): number[] {
     throw new Error(`gridLosses: node '${record.id}' (${record.kind}) has no per-step losses in its done record; only training nodes have them`);
   }
   return losses as number[];
+}
+
+/**
+ * The weights of the finished grid node `id` from the cache (checkpoints only, not records) and its key, or an error
+ * that names `flag` (the command-line flag that asked for it) and the grid command that trains the node.
+ */
+export function cachedNodeWeights(profile: string, id: string, flag: string): { params: Params; key: string } {
+  const node = cachedGridNodes(profile, [id], { recordsDir: null })[id];
+  if (node === null || node === undefined || node.dir === null) throw new Error(`${flag}: the grid cache has no finished '${id}'; run npm run grid -- --profile ${profile} --only '${id}' first`);
+  return { params: fromPretrained(node.dir).params, key: node.key };
 }
