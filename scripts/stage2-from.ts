@@ -12,7 +12,7 @@
  * results/<profile>/<name>.json.
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N] [--engine-scenes=N]
- *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|palette|off] [--plan-gate=share|open] [--refer=N] [--seed=0] [--ddim=10]
+ *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|palette|off] [--plan-gate=share|open] [--dropout=on|off] [--refer=N] [--seed=0] [--ddim=10]
  *          [--gate-decode=max,top4,top8,top16,object,object+free] [--name=stage2-from] [--only=all|plan-probe|decode]
  * (--only=plan-probe: trains nothing; for each finished run of the same command, the edit plan's probe on the benchmark and
  * the training edits, lib/eval/plan-probe.ts, written to results/<profile>/<name>-plan-probe.json; --only=decode: the same for
@@ -22,6 +22,8 @@
  * benchmark, and with the best of them and the default sigmoid on SpatialEval-mini; --gate-decode=sigmoid skips it; `object` chooses among
  * the objects the engine perceives in the source, lib/eval/object-regions.ts, and adds the object-choice probe; `object+free` also opens
  * the free ground the where head scores as high as its chosen object)
+ * (--dropout=off: Stage II without the condition dropout of classifier-free guidance, MGIE's 5% + 5% + 5%; our scores are taken
+ * without guidance, so the dropout trains branches they never use; the parents are not retrained)
  * (--engine-scenes: the data engine's scenes that Stage II's edits come from, default the profile's; the parents are not retrained)
  * (a parent whose aligned path was trained must have been made with the same --where-head)
  * (the profile is SPATIALEDIT_PROFILE; the other settings are its recipe presets)
@@ -46,6 +48,7 @@ import { objectGateEditor, trainedEditor, whereOracleEditor } from "../lib/eval/
 import { needsObjects, parseGateDecode, type GateDecode } from "../lib/models/editor/gate-decode";
 import { objectChoiceSummary, probeObjectChoice } from "../lib/eval/object-choice-probe";
 import { checkEditorConfig, editorConfig, planOn } from "../lib/models/editor/config";
+import { NO_CONDITION_DROPOUT } from "../lib/models/editor/losses";
 import { disposeEditor, type Editor as ModelEditor } from "../lib/models/editor/model";
 import type { EditPipelineOptions } from "../lib/models/editor/pipeline";
 import { editorFromWeights, editorNodeConfig, EDITOR_TRAIN_VERSION } from "../lib/models/editor/train/node";
@@ -68,7 +71,7 @@ function gateText(r: ReturnType<typeof gateProbeSummary>[number]): string {
 
 type PlanDecode = NonNullable<EditPipelineOptions["planDecode"]>;
 
-const KNOWN = ["parents", "stage2-steps", "engine-scenes", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "where-forcing", "what", "plan", "plan-gate", "refer", "seed", "ddim", "gate-decode", "name", "only"];
+const KNOWN = ["parents", "stage2-steps", "engine-scenes", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "where-forcing", "what", "plan", "plan-gate", "dropout", "refer", "seed", "ddim", "gate-decode", "name", "only"];
 
 /** A parent's weights and what identifies them (the grid key, or the locate run's config hash). */
 function loadParent(spec: string, profile: string, whereHead: string, referLayers: number): { params: Params; id: string } {
@@ -143,10 +146,13 @@ async function main(): Promise<void> {
   const planGate = a["plan-gate"] ?? "share";
   if (planGate !== "share" && planGate !== "open") throw new Error(`--plan-gate must be share or open, got '${planGate}'`);
   if (planGate === "open" && planFlag === "off") throw new Error("--plan-gate=open needs an edit plan (--plan=on, attend or palette)");
+  const dropout = a.dropout ?? "on";
+  if (dropout !== "on" && dropout !== "off") throw new Error(`--dropout must be on or off, got '${dropout}'`);
   const gateRules = (a["gate-decode"] ?? "max,top4,top8,top16").split(",").filter((x) => x !== "" && x !== "sigmoid").map(parseGateDecode);
   const referLayers = intFlag(a, "refer", 0, 0);
   if (referLayers > 0 && whereHead !== "bilinear") throw new Error("--refer=N needs --where-head=bilinear (the referring decoder feeds the bilinear where head)");
-  const editor = aligned ? checkEditorConfig({ ...editorConfig(profile), aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(whatFlag === "on" ? { alignedWhat: true } : {}), ...(planFlag !== "off" ? { alignedPlan: planFlag === "attend" || planFlag === "palette" ? planFlag : true, ...(planGate === "open" ? { alignedPlanGate: "open" as const } : {}) } : {}), ...(referLayers > 0 ? { alignedRefer: referLayers } : {}) }) : editorConfig(profile);
+  const base = { ...editorConfig(profile), ...(dropout === "off" ? NO_CONDITION_DROPOUT : {}) };
+  const editor = aligned ? checkEditorConfig({ ...base, aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(whatFlag === "on" ? { alignedWhat: true } : {}), ...(planFlag !== "off" ? { alignedPlan: planFlag === "attend" || planFlag === "palette" ? planFlag : true, ...(planGate === "open" ? { alignedPlanGate: "open" as const } : {}) } : {}), ...(referLayers > 0 ? { alignedRefer: referLayers } : {}) }) : checkEditorConfig(base);
   const c: CurveConfig = checkCurveConfig({ editor, recipe, seed: intFlag(a, "seed", 0), variants: ["spatialedit"], evalAt, ddimSteps: intFlag(a, "ddim", 10) });
   const backend = (await initBackend()).name;
   const bench = ensureBenchmark("spatialeval", profile);
@@ -155,7 +161,7 @@ async function main(): Promise<void> {
   let trainSet: ProbeSet | null = null;
   const trainingEdits = () => (trainSet ??= engineTrainingProbeItems(c.recipe, c.editor.image, bench.items.length));
   const dir = projectPath(`data/generated/curve-cache/${profile}/from`, true);
-  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch} on the edits of ${recipe.engineScenes} engine scenes, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${objectWeight > 0 ? `, object-level where loss ${objectWeight}` : ""}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : planFlag === "palette" ? " that chooses among the engine's colours" : ""}` : ""}${referLayers > 0 ? `, a ${referLayers}-layer referring decoder before the where head` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch} on the edits of ${recipe.engineScenes} engine scenes, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; condition dropout ${dropout}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${objectWeight > 0 ? `, object-level where loss ${objectWeight}` : ""}${forcing > 0 ? `, where forcing ${forcing}` : ""}${whatFlag === "on" ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : planFlag === "palette" ? " that chooses among the engine's colours" : ""}` : ""}${referLayers > 0 ? `, a ${referLayers}-layer referring decoder before the where head` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const runs: {
     parent: string;
     parentId: string;

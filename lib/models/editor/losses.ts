@@ -69,6 +69,9 @@ export interface DropoutRates {
   dropImage: number;
 }
 
+/** No condition dropout: every item keeps its text and image condition (a model scored without guidance needs no unconditional branches). */
+export const NO_CONDITION_DROPOUT: DropoutRates = { dropText: 0, dropBoth: 0, dropImage: 0 };
+
 /** Which items lose which condition this step (seeded; see the file comment for the rule). */
 export function conditionDropout(rng: Rng, batch: number, r: DropoutRates): { dropText: boolean[]; dropImage: boolean[] } {
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`conditionDropout: batch must be a positive integer, got ${batch}`);

@@ -2,7 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
-import { conditionDropout, conditionLoss, editLoss, regionPixelWeights } from "../../../lib/models/editor/losses";
+import { conditionDropout, conditionLoss, editLoss, NO_CONDITION_DROPOUT, regionPixelWeights } from "../../../lib/models/editor/losses";
+import { checkEditorConfig, editorConfig } from "../../../lib/models/editor/config";
 import { disposeEditor, EDITOR_GROUPS, editorParamCounts, editorParams, editorTunable, editorVarNames, stage2Loss, type Editor, type TunableOptions } from "../../../lib/models/editor/model";
 import type { TuningMode } from "../../../lib/nn/tuning";
 import { trainStep } from "../../../lib/train/adam";
@@ -180,6 +181,14 @@ describe("editor losses (paper Eq. 8) and condition dropout", () => {
     expect(frac((i) => !d.dropText[i] && d.dropImage[i])).toBeCloseTo(0.05, 2);
     expect(conditionDropout(new Rng(4), 50, rates)).toEqual(conditionDropout(new Rng(4), 50, rates));
     expect(conditionDropout(new Rng(4), 3, { dropText: 0, dropBoth: 1, dropImage: 0 })).toEqual({ dropText: [true, true, true], dropImage: [true, true, true] });
+  });
+
+  it("NO_CONDITION_DROPOUT (stage2-from --dropout=off) keeps every condition and is a valid editor config", () => {
+    const d = conditionDropout(new Rng(4), 5000, NO_CONDITION_DROPOUT);
+    expect(d.dropText.some((x) => x)).toBe(false);
+    expect(d.dropImage.some((x) => x)).toBe(false);
+    const c = checkEditorConfig({ ...editorConfig("tiny"), ...NO_CONDITION_DROPOUT });
+    expect([c.dropText, c.dropBoth, c.dropImage]).toEqual([0, 0, 0]);
   });
 });
 
