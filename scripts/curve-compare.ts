@@ -6,7 +6,8 @@
  * names its curves by parent order: `run0`, `run1`, ..., and `run0.decoded`, ... its final editors with the gate decoded
  * by the rule chosen on the validation benchmark (its `gateDecode`), and `run0.truth-gate`, ... the same editors with the truth's
  * where gate (its `oracleWhere` diagnostic: what its own "what" renders where the edit is), and `run0.truth-gate-plan`, ... with the
- * truth's gate and plan (its `oraclePlan` diagnostic: what its denoiser renders when told both). A `npm run oracle-render` results file
+ * truth's gate and plan (its `oraclePlan` diagnostic: what its denoiser renders when told both); in a `--only=guidance` file
+ * (`<name>-guidance`), `run0.guided`, ... the same editors with the guidance scales chosen on the validation benchmark. A `npm run oracle-render` results file
  * is one curve, `oracle` (its points carry per-item scores since they were added). `<variant>@<step>` reads a curve at an earlier scored step
  * (e.g. `run0@1000`: two curves of different lengths compared at the same step). Writes results/<profile>/<name>.json.
  *
@@ -33,13 +34,13 @@ async function main(): Promise<void> {
   const labels = a.labels?.split(",") ?? runs.map((r) => `${r.file}:${r.variant}${r.step === null ? "" : `@${r.step}`}`);
   if (labels.length !== runs.length) throw new Error(`--labels has ${labels.length} names for ${runs.length} runs`);
   const curves = runs.map((r, i) => {
-    const res = readResult<{ curves?: Curve[]; benchmarkHash?: string; points?: (Omit<CurvePoint, "items"> & { items?: number[] })[]; runs?: { curve: Pick<Curve, "points">; gateDecode?: { chosen: string; scores: Omit<CurvePoint, "step" | "trainSeconds"> }; oracleWhere?: { scores: Omit<CurvePoint, "step" | "trainSeconds"> } | null; oraclePlan?: { scores: Omit<CurvePoint, "step" | "trainSeconds"> } | null }[] }>(checkName(r.file, "result"));
+    const res = readResult<{ curves?: Curve[]; benchmarkHash?: string; points?: (Omit<CurvePoint, "items"> & { items?: number[] })[]; runs?: { curve: Pick<Curve, "points">; gateDecode?: { chosen: string; scores: Omit<CurvePoint, "step" | "trainSeconds"> }; oracleWhere?: { scores: Omit<CurvePoint, "step" | "trainSeconds"> } | null; oraclePlan?: { scores: Omit<CurvePoint, "step" | "trainSeconds"> } | null; guidance?: { scores: Omit<CurvePoint, "step" | "trainSeconds"> } }[] }>(checkName(r.file, "result"));
     if (res === null) throw new Error(`no results file '${r.file}' for this profile`);
     // a stage2-from file: its runs by parent order (and `run<k>.decoded`: its final editor with the gate decoded by the chosen rule), its benchmark in the config
     const fromRuns = res.data.runs?.flatMap((x, k) => {
       const last = x.curve.points[x.curve.points.length - 1];
       const decoded = x.gateDecode !== undefined && last !== undefined ? [{ variant: `run${k}.decoded`, points: [{ ...last, ...x.gateDecode.scores }] }] : [];
-      const truths = ([["truth-gate", x.oracleWhere], ["truth-gate-plan", x.oraclePlan]] as const).flatMap(([tag, o]) => (o !== undefined && o !== null && last !== undefined ? [{ variant: `run${k}.${tag}`, points: [{ ...last, ...o.scores }] }] : []));
+      const truths = ([["truth-gate", x.oracleWhere], ["truth-gate-plan", x.oraclePlan], ["guided", x.guidance]] as const).flatMap(([tag, o]) => (o !== undefined && o !== null && last !== undefined ? [{ variant: `run${k}.${tag}`, points: [{ ...last, ...o.scores }] }] : []));
       return [{ ...x.curve, variant: `run${k}` }, ...decoded, ...truths];
     });
     // an oracle-render file: its points are one curve, `oracle`

@@ -13,11 +13,14 @@
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N] [--engine-scenes=N]
  *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|palette|off] [--plan-gate=share|open] [--dropout=on|off] [--refer=N] [--seed=0] [--ddim=10]
- *          [--gate-decode=max,top4,top8,top16,object,object+free] [--name=stage2-from] [--only=all|plan-probe|decode]
+ *          [--gate-decode=max,top4,top8,top16,object,object+free] [--name=stage2-from] [--only=all|plan-probe|decode|guidance] [--guidance=1.5x1,2x1,...]
  * (--only=plan-probe: trains nothing; for each finished run of the same command, the edit plan's probe on the benchmark and
  * the training edits, lib/eval/plan-probe.ts, written to results/<profile>/<name>-plan-probe.json; --only=decode: the same for
  * the gate (and plan) decodings chosen on the validation benchmark, results/<profile>/<name>-decode.json, whose run0.decoded
- * curve-compare reads; both need the run's final weights)
+ * curve-compare reads; --only=guidance: each final editor, its gate decoded as its results file chose, scored with each pair of
+ * classifier-free guidance scales of --guidance (text x image, 1x1 always tried) on the validation benchmark, the best on
+ * SpatialEval-mini paired with no guidance (lib/eval/guidance-sweep.ts), written to results/<profile>/<name>-guidance.json,
+ * whose run0.guided curve-compare reads; all need the run's final weights)
  * (with the bilinear head each final editor is also scored with its gate decoded by each rule of --gate-decode on the validation
  * benchmark, and with the best of them and the default sigmoid on SpatialEval-mini; --gate-decode=sigmoid skips it; `object` chooses among
  * the objects the engine perceives in the source, lib/eval/object-regions.ts, and adds the object-choice probe; `object+free` also opens
@@ -36,10 +39,11 @@ import { intFlag, numFlag, parseFlags } from "../lib/core/cli-args";
 import { checkName, projectPath } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { Rng } from "../lib/core/rng";
-import { writeResult } from "../lib/core/results";
+import { readResult, writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
 import { gateProbeSummary, mapProbeSummary, probeWhereGate, probeWhereHead, type MapProbeRow } from "../lib/eval/edit-map-probe";
 import { cachedNodeWeights } from "../lib/eval/grid-models";
+import { guidanceSweep, parseGuidancePairs, type GuidanceSweep } from "../lib/eval/guidance-sweep";
 import { checkCurveConfig, finalDifference, keepCurve, finalDifferenceText, pointText, scoreEditorPoint, trainCurve, type Curve, type CurveConfig, type CurvePoint, type PointScores } from "../lib/eval/learning-curve";
 import type { Benchmark } from "../lib/eval/benchmark-io";
 import { meansByKind, type KindMeanRow } from "../lib/eval/kind-means";
@@ -71,7 +75,7 @@ function gateText(r: ReturnType<typeof gateProbeSummary>[number]): string {
 
 type PlanDecode = NonNullable<EditPipelineOptions["planDecode"]>;
 
-const KNOWN = ["parents", "stage2-steps", "engine-scenes", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "where-forcing", "what", "plan", "plan-gate", "dropout", "refer", "seed", "ddim", "gate-decode", "name", "only"];
+const KNOWN = ["parents", "stage2-steps", "engine-scenes", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "where-forcing", "what", "plan", "plan-gate", "dropout", "refer", "seed", "ddim", "gate-decode", "guidance", "name", "only"];
 
 /** A parent's weights and what identifies them (the grid key, or the locate run's config hash). */
 function loadParent(spec: string, profile: string, whereHead: string, referLayers: number): { params: Params; id: string } {
@@ -114,7 +118,8 @@ async function main(): Promise<void> {
   const parents = (a.parents ?? "").split(",").filter((x) => x !== "");
   if (parents.length === 0) throw new Error("--parents is required: e.g. --parents=grid:stage1@s0,locate:stage1-where1");
   const only = a.only ?? "all";
-  if (only !== "all" && only !== "plan-probe" && only !== "decode") throw new Error(`--only must be all, plan-probe or decode, got '${only}'`);
+  if (only !== "all" && only !== "plan-probe" && only !== "decode" && only !== "guidance") throw new Error(`--only must be all, plan-probe, decode or guidance, got '${only}'`);
+  const guidancePairs = parseGuidancePairs(a.guidance ?? "1.5x1,2x1,3x1,5x1,1x1.5,2x1.5,3x1.5");
   const alignedFlag = a.aligned ?? "on";
   if (alignedFlag !== "on" && alignedFlag !== "off") throw new Error(`--aligned must be on or off, got '${alignedFlag}'`);
   const aligned = alignedFlag === "on";
@@ -156,7 +161,10 @@ async function main(): Promise<void> {
   const c: CurveConfig = checkCurveConfig({ editor, recipe, seed: intFlag(a, "seed", 0), variants: ["spatialedit"], evalAt, ddimSteps: intFlag(a, "ddim", 10) });
   const backend = (await initBackend()).name;
   const bench = ensureBenchmark("spatialeval", profile);
-  const validationBench = aligned && whereHead === "bilinear" && gateRules.length > 0 ? ensureValidationBenchmark(profile) : null;
+  const validationBench = (aligned && whereHead === "bilinear" && gateRules.length > 0) || only === "guidance" ? ensureValidationBenchmark(profile) : null;
+  // --only=guidance: the gate decoding each run's results file chose (absent: the editor's own sigmoid gate)
+  const priorRuns = only === "guidance" ? readResult<{ runs: { parent: string; gateDecode?: { chosen: GateDecode; chosenPlan?: PlanDecode } }[] }>(name)?.data.runs : undefined;
+  if (only === "guidance" && priorRuns === undefined) throw new Error(`--only=guidance reads the gate decoding chosen in results/${profile}/${name}.json; run the same command without --only first`);
   // the Stage II training edits the fit probes read: made once, for every parent (the same data seed and scenes)
   let trainSet: ProbeSet | null = null;
   const trainingEdits = () => (trainSet ??= engineTrainingProbeItems(c.recipe, c.editor.image, bench.items.length));
@@ -207,7 +215,11 @@ async function main(): Promise<void> {
      * source (lib/eval/object-choice-probe.ts), takes the one the truth changes, against a uniform pick, per kind.
      */
     objectChoice?: { kinds: KindMeanRow<"correct" | "chance" | "objects">[]; missed: number };
+    /** --only=guidance: guidance scales chosen on the validation benchmark, with the gate (and plan) decoding the run chose. */
+    guidance?: GuidanceSweep & { gate: GateDecode; plan?: PlanDecode };
   }[] = [];
+  /** `e` as an evaluation editor with its gate decoded by `rule` (and its plan by `planDecode`), with pipeline `extra` options. */
+  const gateEditor = (e: ModelEditor, rule: GateDecode, planDecode?: PlanDecode, extra: Partial<EditPipelineOptions> = {}) => (needsObjects(rule) ? objectGateEditor : trainedEditor)(`gate ${rule}${planDecode ? `, plan ${planDecode}` : ""}`, e, { steps: c.ddimSteps, seed: c.seed, gate: rule, ...(planDecode ? { planDecode } : {}), ...extra });
   /** A finished curve's final editor, from its weights in `finalDir` (the caller disposes it). */
   const finalEditor = (finalDir: string): ModelEditor => {
     const weights = fromPretrained(finalDir).params;
@@ -225,7 +237,6 @@ async function main(): Promise<void> {
   const decodeOnValidation = async (e: ModelEditor, spec: string, last: CurvePoint) => {
     if (validationBench === null) throw new Error("stage2-from: gate decoding needs the bilinear where head and --gate-decode rules");
     let objectChoice: (typeof runs)[number]["objectChoice"];
-    const gateEditor = (rule: GateDecode, planDecode?: PlanDecode) => (needsObjects(rule) ? objectGateEditor : trainedEditor)(`gate ${rule}${planDecode ? `, plan ${planDecode}` : ""}`, e, { steps: c.ddimSteps, seed: c.seed, gate: rule, ...(planDecode ? { planDecode } : {}) });
     // a plan is also decoded two ways (as predicted, or naming one palette colour: a palette plan's most likely colour, a colour plan snapped), chosen with the gate rule
     const planDecodes: (PlanDecode | undefined)[] = e.config.alignedPlan === "palette" ? ["soft", "argmax"] : planOn(e.config) ? ["soft", "snap"] : [undefined];
     if (gateRules.some(needsObjects)) {
@@ -236,13 +247,13 @@ async function main(): Promise<void> {
     const validation: { rule: GateDecode; planDecode?: PlanDecode; objectJudge: number }[] = [];
     for (const rule of ["sigmoid" as const, ...gateRules]) {
       for (const planDecode of planDecodes) {
-        const v = await scoreEditorPoint(gateEditor(rule, planDecode), validationBench, c.seed);
+        const v = await scoreEditorPoint(gateEditor(e, rule, planDecode), validationBench, c.seed);
         validation.push({ rule, ...(planDecode ? { planDecode } : {}), objectJudge: v.objectJudge });
       }
     }
     const best = validation.reduce((b, x) => (x.objectJudge > b.objectJudge ? x : b)); // the first of equals: sigmoid (and a soft plan) before the others
     const [chosen, chosenPlan] = [best.rule, best.planDecode];
-    const decoded = await scoreEditorPoint(gateEditor(chosen, chosenPlan), bench, c.seed);
+    const decoded = await scoreEditorPoint(gateEditor(e, chosen, chosenPlan), bench, c.seed);
     const dci = bootstrapDiffCi([decoded.items], [last.items], new Rng(c.seed).fork("gate-decode"), 2000);
     const gateDecode: NonNullable<(typeof runs)[number]["gateDecode"]> = { validation, chosen, ...(chosenPlan ? { chosenPlan } : {}), scores: decoded, gain: { diff: decoded.objectJudge - last.objectJudge, lo: dci.lo, hi: dci.hi }, kinds: perKind(bench, { own: last.items, decoded: decoded.items }) };
     console.log(`${spec}: the gate decoded at editing time, object judge on the validation benchmark: ${validation.map((x) => `${x.rule}${x.planDecode ? ` (plan ${x.planDecode})` : ""} ${x.objectJudge.toFixed(3)}`).join(", ")}; chosen ${chosen}${chosenPlan ? ` (plan ${chosenPlan})` : ""}, on SpatialEval-mini ${pointText(decoded)}; minus the editor's own ${gateDecode.gain.diff.toFixed(3)} [95% CI ${dci.lo.toFixed(3)}, ${dci.hi.toFixed(3)}]`);
@@ -270,6 +281,13 @@ async function main(): Promise<void> {
             const row = { parent: spec, parentId: parent.id, bench: planProbeSummary(probePlanHead(e, bench)), train: planProbeSummary(probePlanHead(e, trainingEdits())) };
             for (const [set, rows] of [["SpatialEval-mini", row.bench], ["its training edits", row.train]] as const) console.log(`${spec}: the edit plan on ${set}, skill / palette colour right: ${rows.map((r) => `${r.kind} (${r.n}) ${r.skill.toFixed(2)} / ${r.palette.toFixed(2)}`).join(", ")}`);
             planProbes.push(row);
+          } else if (only === "guidance") {
+            const cached = JSON.parse(fs.readFileSync(file, "utf8")) as Curve;
+            const prior = priorRuns!.find((x) => x.parent === spec)?.gateDecode;
+            const [rule, plan] = [prior?.chosen ?? "sigmoid", prior?.chosenPlan];
+            const guidance = await guidanceSweep((g) => gateEditor(e, rule, plan, g), validationBench!, bench, guidancePairs, c.seed, (line) => console.log(`${spec}: gate ${rule}${plan ? `, plan ${plan}` : ""}, ${line}`));
+            console.log(`${spec}: guidance ${guidance.chosen.textScale} x ${guidance.chosen.imageScale} chosen on the validation benchmark; on SpatialEval-mini ${pointText(guidance.scores)}; minus no guidance (${guidance.none.objectJudge.toFixed(3)}) ${guidance.gain.diff.toFixed(3)} [95% CI ${guidance.gain.lo.toFixed(3)}, ${guidance.gain.hi.toFixed(3)}]`);
+            runs.push({ parent: spec, parentId: parent.id, curve: { row: `SpatialEdit from ${spec}`, points: cached.points, losses: cached.losses }, where: null, oracleWhere: null, guidance: { gate: rule, ...(plan ? { plan } : {}), ...guidance } });
           } else {
             const cached = JSON.parse(fs.readFileSync(file, "utf8")) as Curve;
             const { gateDecode, objectChoice } = await decodeOnValidation(e, spec, cached.points[cached.points.length - 1]);
@@ -357,6 +375,10 @@ async function main(): Promise<void> {
     } finally {
       disposeParams(parent.params);
     }
+  }
+  if (only === "guidance") {
+    console.log(`wrote ${writeResult(`${name}-guidance`, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash, guidance: guidancePairs }, seed: c.seed, data: { backend, runs, finished: true } })}`);
+    return;
   }
   if (only === "decode") {
     console.log(`wrote ${writeResult(`${name}-decode`, { config: { parents, curve: c, version: EDITOR_TRAIN_VERSION, benchmarkHash: bench.contentHash }, seed: c.seed, data: { backend, runs, finished: true } })}`);
