@@ -17,7 +17,7 @@
  */
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
-import { intFlag, numFlag, parseFlags } from "../lib/core/cli-args";
+import { intFlag, numFlag, onOffFlag, parseFlags } from "../lib/core/cli-args";
 import { projectPath } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { Rng } from "../lib/core/rng";
@@ -45,17 +45,13 @@ async function main(): Promise<void> {
     editMapLossWeight: numFlag(a, "map-loss", preset.editMapLossWeight ?? 0),
     groundLossWeight: numFlag(a, "ground", preset.groundLossWeight ?? 0),
   });
-  const alignedFlag = a.aligned ?? "off";
-  if (alignedFlag !== "on" && alignedFlag !== "off") throw new Error(`--aligned must be on or off, got '${alignedFlag}'`);
-  const aligned = alignedFlag === "on";
+  const aligned = onOffFlag(a, "aligned", false);
   const whereWeight = numFlag(a, "where-loss", 0);
   if (!(whereWeight >= 0) || !Number.isFinite(whereWeight)) throw new Error(`--where-loss must be a finite number >= 0, got ${whereWeight}`);
   if (!aligned && whereWeight > 0) throw new Error("--where-loss needs --aligned=on (the loss trains the aligned path's where head)");
   // the where loss's weight is not a preset key: recipes (and keys) without it stay as they were
   const recipe = whereWeight > 0 ? { ...recipe0, whereLossWeight: whereWeight } : recipe0;
-  const mapFlag = a["edit-map"] ?? "off";
-  if (mapFlag !== "on" && mapFlag !== "off") throw new Error(`--edit-map must be on or off, got '${mapFlag}'`);
-  const editMap = mapFlag === "on";
+  const editMap = onOffFlag(a, "edit-map", false);
   if (!editMap && (recipe.editMapLossWeight ?? 0) > 0) throw new Error("--map-loss needs --edit-map=on (the loss trains the edit map)");
   const every = intFlag(a, "eval-every", Math.max(1, Math.round(recipe.stage2Steps / 4)));
   if (every < 1) throw new Error("--eval-every must be >= 1");

@@ -16,7 +16,7 @@
  */
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
-import { intFlag, numFlag, parseFlags } from "../lib/core/cli-args";
+import { intFlag, numFlag, onOffFlag, parseFlags } from "../lib/core/cli-args";
 import { checkName } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { writeResult } from "../lib/core/results";
@@ -40,8 +40,6 @@ async function main(): Promise<void> {
   const profile = currentProfile();
   const backend = (await initBackend()).name;
   const preset = oracleRenderConfig(profile);
-  const dropout = a.dropout ?? "off";
-  if (dropout !== "on" && dropout !== "off") throw new Error(`--dropout must be on or off, got '${dropout}'`);
   const cfg = oracleRenderConfig(profile, {
     inject: (a.inject ?? preset.inject) as OracleInjection,
     steps: intFlag(a, "steps", preset.steps, 1),
@@ -50,7 +48,7 @@ async function main(): Promise<void> {
     regionWeight: numFlag(a, "region-weight", preset.regionWeight),
     emaDecay: numFlag(a, "ema", preset.emaDecay),
     seed: intFlag(a, "seed", preset.seed),
-    conditionDropout: dropout === "on",
+    conditionDropout: onOffFlag(a, "dropout", false),
   });
   const initFrom = a.init ?? null;
   const name = checkName(a.name ?? `editor-oracle-render-${cfg.inject}`, "result");

@@ -1,6 +1,6 @@
 /**
  * `--key=value` arguments of scripts: parsed against the keys a script knows (anything else is an
- * error that lists them), and read as integers or numbers with errors that name the flag.
+ * error that lists them), and read as integers, numbers or on/off switches with errors that name the flag.
  */
 
 /** `--key=value` pairs of `argv` by key; an unknown key or another form is an error listing the known ones. */
@@ -20,6 +20,14 @@ export function intFlag(a: Record<string, string>, k: string, def: number, min =
   const v = Number(a[k]);
   if (!Number.isInteger(v) || v < min) throw new Error(`--${k} must be ${min === 0 ? "a non-negative integer" : `an integer >= ${min}`}, got '${a[k]}'`);
   return v;
+}
+
+/** The on/off flag `k` as a boolean (on: true), or `def` when absent. */
+export function onOffFlag(a: Record<string, string>, k: string, def: boolean): boolean {
+  const v = a[k];
+  if (v === undefined) return def;
+  if (v !== "on" && v !== "off") throw new Error(`--${k} must be on or off, got '${v}'`);
+  return v === "on";
 }
 
 /** The non-negative number flag `k`, or `def` when absent. */

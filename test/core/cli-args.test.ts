@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { intFlag, numFlag, parseFlags } from "../../lib/core/cli-args";
+import { intFlag, numFlag, onOffFlag, parseFlags } from "../../lib/core/cli-args";
 
 describe("script flags", () => {
   it("parseFlags: --key=value by key; unknown keys and other forms are errors listing the known keys", () => {
@@ -17,5 +17,11 @@ describe("script flags", () => {
     expect(numFlag(a, "w", 0)).toBe(0.5);
     expect(() => numFlag(a, "empty", 0)).toThrow("--empty must be a non-negative number, got ' '");
     expect(() => numFlag(a, "neg", 0)).toThrow("--neg must be a non-negative number, got '-1'");
+  });
+
+  it("onOffFlag: on / off as a boolean, the default when absent, an error that names the flag", () => {
+    const a = { x: "on", y: "off", z: "yes" };
+    expect([onOffFlag(a, "x", false), onOffFlag(a, "y", true), onOffFlag(a, "missing", true), onOffFlag(a, "missing", false)]).toEqual([true, false, true, false]);
+    expect(() => onOffFlag(a, "z", false)).toThrow("--z must be on or off, got 'yes'");
   });
 });
