@@ -20,6 +20,9 @@ import { Rng } from "../lib/core/rng";
 import { readResult, writeResult } from "../lib/core/results";
 import { curveAtStep, finalDifference, finalDifferenceText, type Curve, type CurvePoint } from "../lib/eval/learning-curve";
 
+/** A stage2-from run's final editor scored another way (its gate decoded, a truth given, guided). */
+type Scored = { scores: Omit<CurvePoint, "step" | "trainSeconds"> };
+
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), ["runs", "labels", "name"]);
   if (a.runs === undefined || a.name === undefined) throw new Error("--runs=<name>:<variant>,<name>:<variant> and --name=<result name> are required");
@@ -34,14 +37,13 @@ async function main(): Promise<void> {
   const labels = a.labels?.split(",") ?? runs.map((r) => `${r.file}:${r.variant}${r.step === null ? "" : `@${r.step}`}`);
   if (labels.length !== runs.length) throw new Error(`--labels has ${labels.length} names for ${runs.length} runs`);
   const curves = runs.map((r, i) => {
-    const res = readResult<{ curves?: Curve[]; benchmarkHash?: string; points?: (Omit<CurvePoint, "items"> & { items?: number[] })[]; runs?: { curve: Pick<Curve, "points">; gateDecode?: { chosen: string; scores: Omit<CurvePoint, "step" | "trainSeconds"> }; oracleWhere?: { scores: Omit<CurvePoint, "step" | "trainSeconds"> } | null; oraclePlan?: { scores: Omit<CurvePoint, "step" | "trainSeconds"> } | null; guidance?: { scores: Omit<CurvePoint, "step" | "trainSeconds"> } }[] }>(checkName(r.file, "result"));
+    const res = readResult<{ curves?: Curve[]; benchmarkHash?: string; points?: (Omit<CurvePoint, "items"> & { items?: number[] })[]; runs?: { curve: Pick<Curve, "points">; gateDecode?: Scored; oracleWhere?: Scored | null; oraclePlan?: Scored | null; guidance?: Scored }[] }>(checkName(r.file, "result"));
     if (res === null) throw new Error(`no results file '${r.file}' for this profile`);
-    // a stage2-from file: its runs by parent order (and `run<k>.decoded`: its final editor with the gate decoded by the chosen rule), its benchmark in the config
+    // a stage2-from file: its runs by parent order, and each run's final editor scored another way (`run<k>.decoded`, ...: see above) as a one-point curve at its last step; its benchmark in the config
     const fromRuns = res.data.runs?.flatMap((x, k) => {
       const last = x.curve.points[x.curve.points.length - 1];
-      const decoded = x.gateDecode !== undefined && last !== undefined ? [{ variant: `run${k}.decoded`, points: [{ ...last, ...x.gateDecode.scores }] }] : [];
-      const truths = ([["truth-gate", x.oracleWhere], ["truth-gate-plan", x.oraclePlan], ["guided", x.guidance]] as const).flatMap(([tag, o]) => (o !== undefined && o !== null && last !== undefined ? [{ variant: `run${k}.${tag}`, points: [{ ...last, ...o.scores }] }] : []));
-      return [{ ...x.curve, variant: `run${k}` }, ...decoded, ...truths];
+      const finals = ([["decoded", x.gateDecode], ["truth-gate", x.oracleWhere], ["truth-gate-plan", x.oraclePlan], ["guided", x.guidance]] as const).flatMap(([tag, o]) => (o !== undefined && o !== null && last !== undefined ? [{ variant: `run${k}.${tag}`, points: [{ ...last, ...o.scores }] }] : []));
+      return [{ ...x.curve, variant: `run${k}` }, ...finals];
     });
     // an oracle-render file: its points are one curve, `oracle`
     const fromOracle = res.data.points === undefined ? undefined : [{ variant: "oracle", points: res.data.points.map((p) => {
