@@ -51,7 +51,7 @@ const same = (a: GuidancePair, b: GuidancePair) => a.textScale === b.textScale &
  */
 export async function guidanceSweep(editorAt: (g: GuidancePair) => Editor, validation: Benchmark, test: Benchmark, pairs: readonly GuidancePair[], seed: number, log: (line: string) => void = () => {}): Promise<GuidanceSweep> {
   if (validation.contentHash === test.contentHash) throw new Error("guidanceSweep: the validation and test benchmarks are the same items; the scales must be chosen on held-out ones");
-  const tried = [NO_GUIDANCE, ...pairs.filter((p) => !same(p, NO_GUIDANCE))].filter((p, i, all) => all.findIndex((q) => same(p, q)) === i);
+  const tried = [NO_GUIDANCE, ...pairs].filter((p, i, all) => all.findIndex((q) => same(p, q)) === i); // 1 x 1 first, each pair once
   const scored: GuidanceSweep["validation"] = [];
   for (const g of tried) {
     const s = await scoreEditorPoint(editorAt(g), validation, seed);
