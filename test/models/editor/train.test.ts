@@ -10,7 +10,7 @@ import { editorConfig } from "../../../lib/models/editor/config";
 import { answerQuestions, editImages } from "../../../lib/models/editor/pipeline";
 import { captionData, engineData, genericEditData, toBytes, toSigned } from "../../../lib/models/editor/train/data";
 import { editorPhaseTask, fittingExamples, type EditorNodeConfig } from "../../../lib/models/editor/train/node";
-import { cloneEditor, recipeConfig, runRecipe, textPhaseRecipe, trainPhaseSteps } from "../../../lib/models/editor/train/recipes";
+import { cloneEditor, keyedRecipe, recipeConfig, runRecipe, textPhaseRecipe, trainPhaseSteps } from "../../../lib/models/editor/train/recipes";
 import { STATE_FILE } from "../../../lib/train/checkpoint";
 import { trainResumable } from "../../../lib/train/checkpoint-resume";
 import { editorScheduler, schedulerPrediction } from "../../../lib/models/editor/train/steps";
@@ -83,6 +83,14 @@ describe("editor recipes on tiny", () => {
     disposeEditor(r.editor);
     disposeEditor(e);
   }, 120_000);
+
+  it("every profile's recipe takes the overrides npm run curves passes (tiny lacked editMapLossWeight, so the script stopped at once)", () => {
+    for (const p of ["tiny", "quick", "paper"]) {
+      const preset = recipeConfig(p);
+      const r = recipeConfig(p, { editMapLossWeight: preset.editMapLossWeight ?? 0, groundLossWeight: preset.groundLossWeight ?? 0 });
+      expect(keyedRecipe(r)).toEqual(keyedRecipe(preset)); // zero optional weights leave an edit phase's key as it was
+    }
+  });
 
   it("recipe configs refuse a negative or non-finite edit-region weight and an EMA decay outside [0, 1)", () => {
     expect(recipeConfig("tiny").editRegionWeight).toBe(0);

@@ -118,7 +118,7 @@ export function groundWeight(c: Pick<RecipeConfig, "groundLossWeight">): number 
 }
 
 export const RECIPE_PRESETS: Presets<RecipeConfig> = {
-  tiny: { dataSeed: 1234, captionScenes: 4, genericScenes: 3, engineScenes: 3, baseSteps: 2, stage1Steps: 2, stage2Steps: 2, batch: 4, baseLr: 1e-3, lr: 1e-3, editRegionWeight: 0, emaDecay: 0, groundLossWeight: 0, stage1WhereLossWeight: 0, stage1EditShare: 0, whereForcing: 0, whereObjectLossWeight: 0 },
+  tiny: { dataSeed: 1234, captionScenes: 4, genericScenes: 3, engineScenes: 3, baseSteps: 2, stage1Steps: 2, stage2Steps: 2, batch: 4, baseLr: 1e-3, lr: 1e-3, editRegionWeight: 0, emaDecay: 0, editMapLossWeight: 0, groundLossWeight: 0, stage1WhereLossWeight: 0, stage1EditShare: 0, whereForcing: 0, whereObjectLossWeight: 0 },
   // quick runs the code end to end in CI (notebooks 04 and 05 train their nodes in <= 3 minutes each); it measures nothing
   quick: { dataSeed: 1234, captionScenes: 200, genericScenes: 100, engineScenes: 100, baseSteps: 80, stage1Steps: 50, stage2Steps: 40, batch: 16, baseLr: 1e-3, lr: 1e-3, editRegionWeight: 0, emaDecay: 0, editMapLossWeight: 0, groundLossWeight: 0, stage1WhereLossWeight: 0, stage1EditShare: 0, whereForcing: 0, whereObjectLossWeight: 0 },
   // the paper's ratio, 62K VQA pairs over 10K images : 25K edit tuples, at a size that trains here
