@@ -34,6 +34,8 @@ export interface EditRecord extends EditSpec {
   text: string;
   /** The exact ground-truth edited image. */
   target: RgbImage;
+  /** The edited image's instance mask [H*W] (object id per pixel, -1 ground and sky); not written to the dataset's files. */
+  targetMask: Int32Array;
 }
 
 export interface SceneData {
@@ -84,7 +86,8 @@ export function buildScene(index: number, seed: number, cfg: DataEngineConfig, w
       try {
         const spec = makeEdit(scene, extraction, er, family, kind, opts);
         const text = cfg.paraphrase ? paraphrase(spec.instruction, rng.fork(`para-edit-${i}`), { pSwap: cfg.pSwap }) : spec.instruction;
-        edits.push({ ...spec, text, target: imageOf(renderScene(spec.edited, size)) });
+        const edited = renderScene(spec.edited, size);
+        edits.push({ ...spec, text, target: imageOf(edited), targetMask: edited.mask });
         break;
       } catch (e) {
         if (!(e instanceof Refused)) throw e;

@@ -104,6 +104,42 @@ export function whereObjectLoss(where: tf.Tensor2D, t: ObjectWhereTargets): tf.S
 }
 
 /**
+ * The offset loss's targets of a batch (alignedOffset): per item, its changed object's visible centre shift (EditObjects
+ * `offset`, fractions of the image side) in denoiser patches, [B * 2] row-major [B, 2]; `weight` 0 for items without one
+ * (removed objects, objects moved out of sight, generic edits).
+ */
+export interface OffsetTargets {
+  target: Float32Array;
+  weight: Float32Array;
+}
+
+export function offsetTargets(objects: readonly ({ offset?: readonly [number, number] } | undefined)[], c: Pick<EditorConfig, "image" | "dnPatch">): OffsetTargets {
+  const grid = c.image / c.dnPatch;
+  const out: OffsetTargets = { target: new Float32Array(objects.length * 2), weight: new Float32Array(objects.length) };
+  objects.forEach((o, b) => {
+    if (o?.offset === undefined) return;
+    out.target[2 * b] = o.offset[0] * grid;
+    out.target[2 * b + 1] = o.offset[1] * grid;
+    out.weight[b] = 1;
+  });
+  return out;
+}
+
+/**
+ * The offset loss: squared distance (in denoiser patches) between the predicted offsets [B, 2] and the targets, mean over the
+ * items with a target, each also weighted by `keep` [B] when given (0: the item's instruction was dropped); 0 when none has one.
+ * Call inside tf.tidy.
+ */
+export function offsetLoss(offset: tf.Tensor2D, t: OffsetTargets, keep?: readonly number[]): tf.Scalar {
+  const [B, two] = offset.shape;
+  if (two !== 2 || t.weight.length !== B || t.target.length !== 2 * B) throw new Error(`offsetLoss: targets for ${t.weight.length} items do not match the offsets [${offset.shape.join(", ")}]`);
+  if (keep !== undefined && keep.length !== B) throw new Error(`offsetLoss: ${keep.length} keep weights for ${B} items`);
+  const w = tf.tensor1d(keep === undefined ? t.weight : Array.from(t.weight, (x, b) => x * keep[b]));
+  const d = tf.sum(tf.square(tf.sub(offset, tf.tensor2d(t.target, [B, 2]))), -1); // [B]
+  return tf.div(tf.sum(tf.mul(d, w)), tf.maximum(tf.sum(w), 1)) as tf.Scalar;
+}
+
+/**
  * The truth's edit plan: per denoiser patch, the mean target colour over the pixels the edit changes
  * (0 where it changes none). r0 = (target - source) / 2 and source [B, H, W, 3] in [-1, 1] -> [B, N, 3].
  */

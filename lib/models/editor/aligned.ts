@@ -50,6 +50,10 @@
  * so that a patch can compare itself with the other patches under the words ("the furthest-left brown cylinder"),
  * with trainable MLPs: the MLLM's are frozen in attention tuning, and its [LOC] rows ground a named object no better
  * than chance (README). The ungated part Lin_out(z) keeps z.
+ * With `alignedOffset` (ours) an offset head predicts how far the edit moves the object it changes, in denoiser patches:
+ *   offset = Lin_oo(relu(Lin_oh(mean of the [IMG] states)))                            [B, 2] (dx right, dy down; Lin_oo zero at the start)
+ * trained against the changed object's visible centre shift (aligned-targets.ts offsetLoss); nothing the denoiser reads
+ * depends on it in training, and the `object+offset` gate decoding (gate-decode.ts) uses it at editing time.
  * Either plan is trained (`planLoss`, with the where loss's weight) against the truth's per-patch colour, weighted by the patch's
  * changed share; where forcing also gives the forced items the truth's plan. This is the oracle-render study's aligned
  * oracle (per patch where and target colour: 0.59 at 1,000 steps) with both halves predicted.
@@ -78,7 +82,7 @@
  * `edit.loc.where.{w,b}` [dnD, 1] (additive); `edit.loc.q.{w,b}` [d, dnD], `edit.loc.k.{w,b}` [dnD, dnD],
  * `edit.loc.gate` [dnD] (zeros) (bilinear); `edit.loc.what.{w,b}` [d, dnD] (zeros) (alignedWhat); `edit.loc.plan.{h,o,i}.*`
  * (alignedPlan; `i` zeros), `edit.loc.plan.{q,k,v}.*` ("attend"); `edit.loc.refer.words.*` [d, dnD] and
- * `edit.loc.refer.${l}.*` (alignedRefer).
+ * `edit.loc.refer.${l}.*` (alignedRefer); `edit.loc.offset.h.{w,b}` [d, dnD], `edit.loc.offset.o.{w,b}` [dnD, 2] (zeros) (alignedOffset).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
@@ -103,7 +107,7 @@ export function initAligned(rng: Rng, c: EditorConfig): Params {
     "edit.loc.out.w": constVariable([c.dnD, c.dnD], 0),
     "edit.loc.out.b": constVariable([c.dnD], 0),
     ...(bilinearWhere(c)
-      ? { ...initLinear(rng.fork("q"), c.d, c.dnD, "edit.loc.q"), ...initLinear(rng.fork("k"), c.dnD, c.dnD, "edit.loc.k"), "edit.loc.gate": constVariable([c.dnD], 0), ...(c.alignedWhat === true ? { "edit.loc.what.w": constVariable([c.d, c.dnD], 0), "edit.loc.what.b": constVariable([c.dnD], 0) } : {}), ...(planOn(c) ? initPlan(rng, c) : {}), ...(c.alignedRefer !== undefined ? initRefer(rng, c) : {}) }
+      ? { ...initLinear(rng.fork("q"), c.d, c.dnD, "edit.loc.q"), ...initLinear(rng.fork("k"), c.dnD, c.dnD, "edit.loc.k"), "edit.loc.gate": constVariable([c.dnD], 0), ...(c.alignedWhat === true ? { "edit.loc.what.w": constVariable([c.d, c.dnD], 0), "edit.loc.what.b": constVariable([c.dnD], 0) } : {}), ...(planOn(c) ? initPlan(rng, c) : {}), ...(c.alignedRefer !== undefined ? initRefer(rng, c) : {}), ...(c.alignedOffset === true ? initOffset(rng, c) : {}) }
       : initLinear(rng.fork("where"), c.dnD, 1, "edit.loc.where")),
   };
 }
@@ -123,6 +127,11 @@ function initPlan(rng: Rng, c: EditorConfig): Params {
     "edit.loc.plan.i.b": constVariable([c.dnD], 0),
     ...(c.alignedPlan === "attend" ? { ...initLinear(rng.fork("plan-q"), c.dnD, c.dnD, "edit.loc.plan.q"), ...initLinear(rng.fork("plan-k"), c.d, c.dnD, "edit.loc.plan.k"), ...initLinear(rng.fork("plan-v"), c.d, c.dnD, "edit.loc.plan.v") } : {}),
   };
+}
+
+/** The offset head's weights (alignedOffset): a hidden layer of dnD over the mean [IMG] state, and an output layer at zero (it starts at "no move"). */
+function initOffset(rng: Rng, c: EditorConfig): Params {
+  return { ...initLinear(rng.fork("offset-h"), c.d, c.dnD, "edit.loc.offset.h"), "edit.loc.offset.o.w": constVariable([c.dnD, 2], 0), "edit.loc.offset.o.b": constVariable([2], 0) };
 }
 
 /** The referring decoder's layers: patches of width dnD over the instruction's words, brought to dnD. */
@@ -177,6 +186,8 @@ export interface AlignedResult {
   planLogits?: tf.Tensor3D;
   /** With `alignedPlanGate: "open"`: dnPatch^2, the factor of the gate that lets the plan in (min(1, planOpen gate)). */
   planOpen?: number;
+  /** With `alignedOffset`: how far the edit moves the object it changes, [B, 2] in denoiser patches (dx right, dy down). */
+  offset?: tf.Tensor2D;
 }
 
 /**
@@ -205,7 +216,8 @@ export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3
   const planned = planOn(c) ? planParts(editPlan(p, c, zr, imgMean, words), c.alignedPlan === "palette") : {};
   const planOpen = planned.planCode !== undefined && c.alignedPlanGate === "open" ? c.dnPatch * c.dnPatch : undefined;
   const spatial = gatedSum(p, out, tf.sigmoid(where) as tf.Tensor2D, gated, planned.planCode, planOpen); // [B, N, dnD]
-  return { spatial, where, ungated: out, gated, ...planned, ...(planOpen !== undefined ? { planOpen } : {}) };
+  const offset = c.alignedOffset === true ? (linear(tf.relu(linear(imgMean, p, "edit.loc.offset.h")), p, "edit.loc.offset.o") as tf.Tensor2D) : undefined; // [B, 2]
+  return { spatial, where, ungated: out, gated, ...planned, ...(planOpen !== undefined ? { planOpen } : {}), ...(offset !== undefined ? { offset } : {}) };
 }
 
 /** The plan head's output [B, N, 3 or K] as the result's plan, the code Lin_pi reads and ("palette") the logits. */
@@ -270,9 +282,10 @@ function gatedSum(p: Params, ungated: tf.Tensor3D, gate: tf.Tensor2D, gated: tf.
  * The bilinear head's spatial condition with `gate` [B, N] (values in [0, 1]) in place of
  * sigmoid(where) for the items marked in `forced` (all items when omitted); the others keep the
  * predicted gate (and its gradient). With an edit plan, `plan.truth` [B, N, 3] (colours) is the forced items'
- * plan ("palette": as the one-hot of its nearest palette colour); without it every item keeps its own. Call inside tf.tidy.
+ * plan ("palette": as the one-hot of its nearest palette colour); without it every item keeps its own; with `plan.patches`
+ * [B, N] (1 or 0) only the marked patches take it, the others keep their own. Call inside tf.tidy.
  */
-export function gatedSpatial(a: AlignedResult, gate: tf.Tensor2D, forced?: readonly boolean[], plan?: { p: Params; truth?: tf.Tensor3D }): tf.Tensor3D {
+export function gatedSpatial(a: AlignedResult, gate: tf.Tensor2D, forced?: readonly boolean[], plan?: { p: Params; truth?: tf.Tensor3D; patches?: tf.Tensor2D }): tf.Tensor3D {
   if (a.ungated === undefined || a.gated === undefined) throw new Error("gatedSpatial: only the bilinear where head has a gate (editor config alignedWhere: 'bilinear')");
   const [B, N] = a.where.shape;
   if (gate.shape[0] !== B || gate.shape[1] !== N) throw new Error(`gatedSpatial: gate [${gate.shape.join(", ")}] does not match the where logits [${B}, ${N}]`);
@@ -281,7 +294,8 @@ export function gatedSpatial(a: AlignedResult, gate: tf.Tensor2D, forced?: reado
   const g = tf.add(tf.mul(m, gate), tf.mul(tf.sub(1, m), tf.sigmoid(a.where))); // [B, N]
   if (a.planCode === undefined) return gatedSum({}, a.ungated, g as tf.Tensor2D, a.gated); // [B, N, dnD]
   if (plan === undefined) throw new Error("gatedSpatial: this editor predicts an edit plan (alignedPlan); pass its parameters (and the forced items' plan)");
-  const m3 = tf.expandDims(m, 2); // [B, 1, 1]
+  if (plan.patches !== undefined && (plan.patches.shape[0] !== B || plan.patches.shape[1] !== N)) throw new Error(`gatedSpatial: plan patches [${plan.patches.shape.join(", ")}] do not match the where logits [${B}, ${N}]`);
+  const m3 = plan.patches === undefined ? tf.expandDims(m, 2) : tf.mul(tf.expandDims(m, 2), tf.expandDims(plan.patches, 2)); // [B, 1, 1] or [B, N, 1]
   const truth = plan.truth === undefined ? a.planCode : a.planLogits !== undefined ? paletteOneHot(plan.truth) : plan.truth; // [B, N, 3 or K]
   const mixed = tf.add(tf.mul(m3, truth), tf.mul(tf.sub(1, m3), a.planCode)) as tf.Tensor3D; // [B, N, 3 or K]
   return gatedSum(plan.p, a.ungated, g as tf.Tensor2D, a.gated, mixed, a.planOpen); // [B, N, dnD]

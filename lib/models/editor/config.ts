@@ -116,6 +116,14 @@ export interface EditorConfig {
    * Optional (absent = off) so that configs keep their keys.
    */
   alignedRefer?: number;
+  /**
+   * With the bilinear where head: an offset head (ours) reads the mean [IMG] state (the image and the instruction)
+   * and predicts how far the edit moves the object it changes, [dx, dy] in denoiser patches (aligned.ts), trained
+   * against the object's visible centre shift (recipe `whereOffsetLossWeight`); the `object+offset` gate decoding
+   * opens the chosen object's coverage moved by it, a move's destination, which no object's own coverage opens.
+   * Optional (absent = off) so that configs keep their keys.
+   */
+  alignedOffset?: boolean;
 }
 
 const QUICK: EditorConfig = {
@@ -235,8 +243,9 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   if (c.alignedPlanGate !== undefined && c.alignedPlanGate !== "open") throw new ConfigError(`editor: alignedPlanGate must be "open" (or absent), got ${JSON.stringify(c.alignedPlanGate)}`);
   if (c.alignedPlanGate !== undefined && !planOn(c)) throw new ConfigError("editor: alignedPlanGate needs an edit plan (alignedPlan true, \"attend\" or \"palette\")");
   if (c.alignedRefer !== undefined && !(Number.isInteger(c.alignedRefer) && c.alignedRefer >= 1)) throw new ConfigError(`editor: alignedRefer must be a positive number of layers, got ${JSON.stringify(c.alignedRefer)}`);
+  if (c.alignedOffset !== undefined && typeof c.alignedOffset !== "boolean") throw new ConfigError(`editor: alignedOffset must be true or false, got ${JSON.stringify(c.alignedOffset)}`);
   // the options that ride on the bilinear where head, checked in this order
-  const onBilinear: [string, boolean][] = [["alignedWhat", c.alignedWhat === true], ["alignedRefer", c.alignedRefer !== undefined], ["alignedPlan", planOn(c)]];
+  const onBilinear: [string, boolean][] = [["alignedWhat", c.alignedWhat === true], ["alignedRefer", c.alignedRefer !== undefined], ["alignedPlan", planOn(c)], ["alignedOffset", c.alignedOffset === true]];
   for (const [name, on] of onBilinear) if (on && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError(`editor: ${name} needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')`);
   return c;
 }
@@ -253,8 +262,8 @@ export function planOn(c: Pick<EditorConfig, "alignedPlan">): boolean {
  * follows them starts its map from initialisation (train/node.ts).
  */
 export function keyedEditorConfig(c: EditorConfig, textPhase: boolean): EditorConfig {
-  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, alignedPlanGate, alignedRefer, ...rest } = c;
-  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan, ...(alignedPlanGate !== undefined ? { alignedPlanGate } : {}) } : {}), ...(alignedRefer !== undefined ? { alignedRefer } : {}) } : {};
+  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, alignedPlanGate, alignedRefer, alignedOffset, ...rest } = c;
+  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan, ...(alignedPlanGate !== undefined ? { alignedPlanGate } : {}) } : {}), ...(alignedRefer !== undefined ? { alignedRefer } : {}), ...(alignedOffset === true ? { alignedOffset } : {}) } : {};
   return { ...rest, ...(editMap === true && !textPhase ? { editMap } : {}), ...(aligned === true && !textPhase ? { aligned, ...where } : {}) };
 }
 

@@ -15,27 +15,68 @@
  * - `object+free`: `object`, and every patch of free ground (covered by no perceived object) whose logit is at least the
  *   chosen object's score opens by its free share: a move's destination and a resize's new extent lie on free ground,
  *   which an object's own coverage never opens (with the truth's plan the `object` gate moved nothing on SpatialEval-mini).
+ * - `object+offset` (an editor with the offset head, config alignedOffset): `object`, and the chosen object's coverage
+ *   moved by the predicted offset (bilinear on the patch grid; `shiftCoverage`) when the offset is at least
+ *   MIN_OFFSET patches long: the gate opens the place a move vacates and the place it fills. The pipeline also gives the
+ *   patches the moved coverage adds (`offsetDestination`) the object's own colour as their edit plan (a moved object keeps
+ *   its colour; the plan head alone rarely names it there).
  * A rule is an editing-time choice like the guidance scales: pick it on the validation benchmark, never on
  * the one it is reported on.
  */
 import * as tf from "@tensorflow/tfjs";
 
-export type GateDecode = "sigmoid" | "max" | "object" | "object+free" | `top${number}`;
+export type GateDecode = "sigmoid" | "max" | "object" | "object+free" | "object+offset" | `top${number}`;
+
+/** The shortest predicted offset (in denoiser patches) that `object+offset` moves the object by; shorter ones count as "no move". */
+export const MIN_OFFSET = 0.5;
 
 /** One item's objects as the engine perceives them in its source: per object, the share of each denoiser patch it covers ([N] in [0, 1]). */
 export type ObjectRegions = readonly Float32Array[];
 
-/** Checks a rule's spelling ("sigmoid", "max", "object", "object+free", "top<K>" with K a positive integer) and returns it. */
+/** Checks a rule's spelling ("sigmoid", "max", "object", "object+free", "object+offset", "top<K>" with K a positive integer) and returns it. */
 export function parseGateDecode(s: string): GateDecode {
-  if (s === "sigmoid" || s === "max" || s === "object" || s === "object+free") return s;
+  if (s === "sigmoid" || s === "max" || s === "object" || s === "object+free" || s === "object+offset") return s;
   const m = /^top([1-9][0-9]*)$/.exec(s);
   if (m) return s as GateDecode;
-  throw new Error(`gate decoding must be sigmoid, max, object, object+free or top<K> (K a positive integer, e.g. top8), got '${s}'`);
+  throw new Error(`gate decoding must be sigmoid, max, object, object+free, object+offset or top<K> (K a positive integer, e.g. top8), got '${s}'`);
 }
 
 /** Whether a rule chooses among the perceived objects of each source (and so needs them). */
 export function needsObjects(rule: GateDecode): boolean {
-  return rule === "object" || rule === "object+free";
+  return rule === "object" || rule === "object+free" || rule === "object+offset";
+}
+
+/**
+ * A coverage [G * G] (row-major over a G x G patch grid) moved by [dx, dy] patches (x right, y down): each patch takes the
+ * bilinear sample of the coverage at its own place minus the offset (0 outside the grid), so a whole-patch offset moves
+ * it exactly and a fractional one spreads it over the two neighbours.
+ */
+export function shiftCoverage(cov: ArrayLike<number>, dx: number, dy: number): number[] {
+  const G = Math.round(Math.sqrt(cov.length));
+  if (G * G !== cov.length) throw new Error(`shiftCoverage: ${cov.length} patches do not form a square grid`);
+  if (!Number.isFinite(dx) || !Number.isFinite(dy)) throw new Error(`shiftCoverage: the offset must be finite, got [${dx}, ${dy}]`);
+  const at = (x: number, y: number) => (x >= 0 && x < G && y >= 0 && y < G ? cov[y * G + x] : 0);
+  const out = new Array<number>(G * G).fill(0);
+  for (let y = 0; y < G; y++) {
+    for (let x = 0; x < G; x++) {
+      const [sx, sy] = [x - dx, y - dy];
+      const [x0, y0] = [Math.floor(sx), Math.floor(sy)];
+      const [fx, fy] = [sx - x0, sy - y0];
+      out[y * G + x] = (1 - fx) * (1 - fy) * at(x0, y0) + fx * (1 - fy) * at(x0 + 1, y0) + (1 - fx) * fy * at(x0, y0 + 1) + fx * fy * at(x0 + 1, y0 + 1);
+    }
+  }
+  return out;
+}
+
+/**
+ * The `object+offset` destination of one item: the chosen object's coverage `cov` [N] moved by `offset` (patches), and per
+ * patch 1 where the moved coverage exceeds the object's own (the place the move fills), 0 elsewhere; null when the offset is
+ * shorter than MIN_OFFSET (no move).
+ */
+export function offsetDestination(cov: ArrayLike<number>, offset: readonly [number, number]): { moved: number[]; fills: number[] } | null {
+  if (Math.hypot(offset[0], offset[1]) < MIN_OFFSET) return null;
+  const moved = shiftCoverage(cov, offset[0], offset[1]);
+  return { moved, fills: moved.map((m, n) => (m > cov[n] ? 1 : 0)) };
 }
 
 /**
@@ -75,12 +116,37 @@ function objectFreeGate(logits: readonly number[], regions: ObjectRegions, best:
   });
 }
 
-/** The gate [B, N] in [0, 1] that `rule` makes of the where logits [B, N]; `object` and `object+free` need each item's objects (`objects`, B lists). */
-export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[]): tf.Tensor2D {
+/**
+ * An object's colour in a source image ([size * size * 3], channels last): the mean colour of each denoiser patch (side `patch`)
+ * weighted by the square of the object's coverage there, so that the patches it fills count most and the ground at its edges
+ * little; [0, 0, 0] when it covers nothing.
+ */
+export function objectColour(source: ArrayLike<number>, cov: ArrayLike<number>, patch: number): [number, number, number] {
+  const size = Math.round(Math.sqrt(source.length / 3));
+  const G = size / patch;
+  if (size * size * 3 !== source.length || !Number.isInteger(G) || G * G !== cov.length) throw new Error(`objectColour: a source of ${source.length} values and ${cov.length} patches of side ${patch} do not fit one square image`);
+  const out: [number, number, number] = [0, 0, 0];
+  let total = 0;
+  for (let n = 0; n < cov.length; n++) {
+    const w = cov[n] * cov[n];
+    if (w === 0) continue;
+    const [py, px] = [Math.floor(n / G) * patch, (n % G) * patch];
+    for (let y = py; y < py + patch; y++) for (let x = px; x < px + patch; x++) for (let k = 0; k < 3; k++) out[k] += (w * source[(y * size + x) * 3 + k]) / (patch * patch);
+    total += w;
+  }
+  return total === 0 ? out : [out[0] / total, out[1] / total, out[2] / total];
+}
+
+/**
+ * The gate [B, N] in [0, 1] that `rule` makes of the where logits [B, N]; `object`, `object+free` and `object+offset` need each
+ * item's objects (`objects`, B lists); `object+offset` also the offset head's prediction per item (`offsets`, B pairs in patches).
+ */
+export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[], offsets?: readonly (readonly [number, number])[]): tf.Tensor2D {
   parseGateDecode(rule);
   const [B, N] = where.shape;
   if (needsObjects(rule)) {
     if (objects === undefined || objects.length !== B) throw new Error(`decodeGate: '${rule}' needs the objects of each of the ${B} items (the engine's perception of the sources), got ${objects === undefined ? "none" : `${objects.length} lists`}`);
+    if (rule === "object+offset" && (offsets === undefined || offsets.length !== B)) throw new Error(`decodeGate: 'object+offset' needs the offset head's prediction for each of the ${B} items (an editor with alignedOffset), got ${offsets === undefined ? "none" : `${offsets.length}`}`);
     const logits = where.arraySync();
     let fallback: number[][] | null = null; // the `max` gates, made only when an item has no object
     const maxRow = (b: number): number[] => {
@@ -94,7 +160,10 @@ export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: reado
     const rows = logits.map((row, b) => {
       const { best, score } = scoreObjects(row, objects[b]);
       if (best < 0) return maxRow(b);
-      return rule === "object+free" ? objectFreeGate(row, objects[b], best, score) : Array.from(objects[b][best]);
+      if (rule === "object+free") return objectFreeGate(row, objects[b], best, score);
+      const own = Array.from(objects[b][best]);
+      const dest = rule === "object+offset" ? offsetDestination(own, offsets![b]) : null;
+      return dest === null ? own : own.map((c, n) => Math.max(c, dest.moved[n]));
     });
     return tf.tensor2d(rows, [B, N]);
   }

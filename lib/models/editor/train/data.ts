@@ -36,10 +36,40 @@ export interface EditExample {
   objects?: EditObjects;
 }
 
-/** A source's objects: its instance mask [H*W] (object id per pixel, -1 ground) and the id of the object the edit changes most (-1: none). */
+/**
+ * A source's objects: its instance mask [H*W] (object id per pixel, -1 ground) and the id of the object the edit changes most (-1: none);
+ * `offset`: how far that object's visible centre moves from the source to the target, [dx, dy] as fractions of the image side (x right,
+ * y down; objectOffset), absent when it is visible in only one of them (removed, or moved out of sight) or there is no changed object.
+ */
 export interface EditObjects {
   mask: Int32Array;
   changed: number;
+  offset?: readonly [number, number];
+}
+
+/** The centre of object `id`'s pixels in an instance mask [size * size] ([x, y] in pixels, pixel centres at +0.5), or null when it has none. */
+function maskCentre(mask: ArrayLike<number>, id: number, size: number): [number, number] | null {
+  let [sx, sy, n] = [0, 0, 0];
+  for (let p = 0; p < mask.length; p++) {
+    if (mask[p] !== id) continue;
+    sx += (p % size) + 0.5;
+    sy += Math.floor(p / size) + 0.5;
+    n++;
+  }
+  return n === 0 ? null : [sx / n, sy / n];
+}
+
+/**
+ * How far object `id`'s visible centre moves from the source's instance mask to the target's (both [size * size]): [dx, dy] as
+ * fractions of the image side (x right, y down), or null when `id` < 0 or it is visible in only one of them.
+ */
+export function objectOffset(source: ArrayLike<number>, target: ArrayLike<number>, id: number): readonly [number, number] | null {
+  if (source.length !== target.length) throw new Error(`objectOffset: source mask has ${source.length} pixels, target ${target.length}`);
+  const size = Math.round(Math.sqrt(source.length));
+  if (size * size !== source.length) throw new Error(`objectOffset: a mask of ${source.length} pixels is not square`);
+  if (id < 0) return null;
+  const [a, b] = [maskCentre(source, id, size), maskCentre(target, id, size)];
+  return a === null || b === null ? null : [(b[0] - a[0]) / size, (b[1] - a[1]) / size];
 }
 
 /** The id of the object of `mask` with the most pixels in `changed` ([H*W] 1 = the edit changes the pixel); -1 when no object pixel changes; ties to the lower id. */
@@ -170,7 +200,9 @@ export function engineData(seed: number, scenes: number, resolution: number, pro
     for (const q of s.vqa) vqa.push({ image, prompt: q.text, answer: q.answer, family: q.family, objectMask: objectMask(s.render.mask, q.objects) });
     for (const e of s.edits) {
       const target = toSigned(e.target.data);
-      edits.push({ source: image, target, instruction: e.text, condition: e.condition, kind: e.kind, family: e.family, spatial: true, objects: { mask: s.render.mask, changed: changedObjectId(s.render.mask, changedMask(image, target)) } });
+      const changed = changedObjectId(s.render.mask, changedMask(image, target));
+      const offset = objectOffset(s.render.mask, e.targetMask, changed);
+      edits.push({ source: image, target, instruction: e.text, condition: e.condition, kind: e.kind, family: e.family, spatial: true, objects: { mask: s.render.mask, changed, ...(offset !== null ? { offset } : {}) } });
     }
   }
   return { vqa, edits };

@@ -185,7 +185,10 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
     const objectWeight = "whereObjectLossWeight" in r ? (r.whereObjectLossWeight ?? 0) : 0;
     if (objectWeight > 0 && (c.editor.aligned !== true || !c.imageTokens)) throw new Error("editor node: whereObjectLossWeight needs the aligned path (editor.aligned) and image tokens");
     if (objectWeight > 0 && c.phase !== "stage2") throw new Error(`editor node: whereObjectLossWeight needs the data engine's spatial edits (phase stage2), got phase '${c.phase}'`);
-    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, part, r.editRegionWeight, mapWeight, whereWeight, forcing, objectWeight), {}, vars);
+    const offsetWeight = "whereOffsetLossWeight" in r ? (r.whereOffsetLossWeight ?? 0) : 0;
+    if (offsetWeight > 0 && (c.editor.alignedOffset !== true || !c.imageTokens)) throw new Error("editor node: whereOffsetLossWeight needs the offset head (editor.alignedOffset, with the bilinear where head) and image tokens");
+    if (offsetWeight > 0 && c.phase !== "stage2") throw new Error(`editor node: whereOffsetLossWeight needs the data engine's spatial edits (phase stage2), got phase '${c.phase}'`);
+    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, part, r.editRegionWeight, mapWeight, whereWeight, forcing, objectWeight, offsetWeight), {}, vars);
   }
   const params = editorParams(e);
   const decay = phaseEmaDecay(c);

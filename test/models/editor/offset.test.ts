@@ -1,0 +1,218 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "../../../lib/backend";
+import { Rng } from "../../../lib/core/rng";
+import { offsetLoss, offsetTargets } from "../../../lib/models/editor/aligned-targets";
+import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
+import { decodeGate, MIN_OFFSET, objectColour, offsetDestination, parseGateDecode, shiftCoverage } from "../../../lib/models/editor/gate-decode";
+import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
+import { editImages } from "../../../lib/models/editor/pipeline";
+import { engineData, genericEditData, objectOffset } from "../../../lib/models/editor/train/data";
+import { editorPhaseTask, type EditorNodeConfig } from "../../../lib/models/editor/train/node";
+import { keyedRecipe, recipeConfig, textPhaseRecipe } from "../../../lib/models/editor/train/recipes";
+import { editorScheduler, editStepLoss, imageBatch } from "../../../lib/models/editor/train/steps";
+import { perturbZeroInit } from "./helpers";
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+const plain = editorConfig("tiny");
+const withOffset = () => checkEditorConfig({ ...plain, aligned: true, alignedWhere: "bilinear", alignedPlan: "palette", alignedPlanGate: "open", alignedOffset: true });
+
+describe("the offset head's truth: how far an edit moves the object it changes", () => {
+  it("objectOffset: the shift of the object's visible pixel centre, as fractions of the image side; null when it is absent from either mask", () => {
+    // 4 x 4 masks: object 2 fills the top-left 2 x 2 block, then the block one pixel right and two down
+    const src = Int32Array.from([2, 2, -1, -1, 2, 2, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1]);
+    const tgt = Int32Array.from([-1, -1, -1, -1, -1, -1, -1, -1, -1, 2, 2, -1, -1, 2, 2, -1]);
+    expect(objectOffset(src, tgt, 2)).toEqual([0.25, 0.5]);
+    expect(objectOffset(src, src, 2)).toEqual([0, 0]);
+    expect(objectOffset(src, new Int32Array(16).fill(-1), 2)).toBeNull(); // removed
+    expect(objectOffset(src, tgt, -1)).toBeNull(); // no changed object
+    expect(() => objectOffset(src, new Int32Array(9), 2)).toThrow("objectOffset: source mask has 16 pixels, target 9");
+    expect(() => objectOffset(new Int32Array(8), new Int32Array(8), 2)).toThrow("objectOffset: a mask of 8 pixels is not square");
+  });
+
+  it("the data engine's moves carry an offset, removals none, recolours a zero one; generic edits have no objects", () => {
+    const rc = recipeConfig("tiny");
+    const edits = engineData(rc.dataSeed, 12, plain.image).edits;
+    const of = (kind: string) => edits.filter((x) => x.kind === kind);
+    expect(of("move").length).toBeGreaterThan(0);
+    for (const x of of("move")) if (x.objects!.offset) expect(Math.hypot(...x.objects!.offset)).toBeGreaterThan(0);
+    expect(of("move").some((x) => x.objects!.offset !== undefined)).toBe(true);
+    for (const x of of("remove")) expect(x.objects!.offset).toBeUndefined();
+    for (const x of of("recolour")) expect(x.objects!.offset).toEqual([0, 0]);
+    expect(genericEditData(rc.dataSeed, 2, plain.image).every((x) => x.objects === undefined)).toBe(true);
+  });
+
+  it("targets in denoiser patches, weight 0 without an offset; the loss is the mean squared distance over items with one, dropped texts left out; no leaks", () => {
+    const t = offsetTargets([{ offset: [0.25, -0.125] }, undefined, {}], { image: 32, dnPatch: 4 }); // an 8 x 8 grid
+    expect(Array.from(t.target)).toEqual([2, -1, 0, 0, 0, 0]);
+    expect(Array.from(t.weight)).toEqual([1, 0, 0]);
+    const pred = tf.tensor2d([[1, 1], [5, 5], [0, 0]]);
+    const n0 = tf.memory().numTensors;
+    expect(tf.tidy(() => offsetLoss(pred, t).dataSync()[0])).toBeCloseTo(1 + 4, 5); // (2 - 1)^2 + (-1 - 1)^2; the others weigh 0
+    const two = offsetTargets([{ offset: [0.25, -0.125] }, { offset: [0, 0] }, {}], { image: 32, dnPatch: 4 });
+    expect(tf.tidy(() => offsetLoss(pred, two).dataSync()[0])).toBeCloseTo((5 + 50) / 2, 4);
+    expect(tf.tidy(() => offsetLoss(pred, two, [1, 0, 1]).dataSync()[0])).toBeCloseTo(5, 5);
+    expect(tf.tidy(() => offsetLoss(pred, offsetTargets([undefined, undefined, undefined], { image: 32, dnPatch: 4 })).dataSync()[0])).toBe(0);
+    expect(tf.memory().numTensors).toBe(n0);
+    expect(() => offsetLoss(pred, offsetTargets([undefined], { image: 32, dnPatch: 4 }))).toThrow("offsetLoss: targets for 1 items do not match the offsets [3, 2]");
+    expect(() => offsetLoss(pred, two, [1])).toThrow("offsetLoss: 1 keep weights for 3 items");
+    pred.dispose();
+  });
+});
+
+describe("the offset head (editor config alignedOffset)", () => {
+  it("needs the bilinear where head; keeps keys of configs without it; its weights start at 'no move' and its output is [B, 2]", () => {
+    expect(() => checkEditorConfig({ ...plain, aligned: true, alignedOffset: true })).toThrow("editor: alignedOffset needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
+    expect(() => checkEditorConfig({ ...plain, alignedOffset: "yes" as unknown as boolean })).toThrow('editor: alignedOffset must be true or false, got "yes"');
+    const c = withOffset();
+    expect(keyedEditorConfig(c, false).alignedOffset).toBe(true);
+    expect("alignedOffset" in keyedEditorConfig(c, true)).toBe(false); // text phases build no aligned path
+    expect("alignedOffset" in keyedEditorConfig({ ...c, alignedOffset: undefined }, false)).toBe(false);
+    const e = createEditor(c, new Rng(3));
+    try {
+      const p = editorParams(e);
+      expect(p["edit.loc.offset.h.w"].shape).toEqual([c.d, c.dnD]);
+      expect(p["edit.loc.offset.o.w"].shape).toEqual([c.dnD, 2]);
+      const edits = engineData(recipeConfig("tiny").dataSeed, 3, c.image).edits.slice(0, 3);
+      const n0 = tf.memory().numTensors;
+      const off = tf.tidy(() => editorCondition(e, imageBatch(edits.map((x) => x.source), c.image), editorLayout(e, edits.map((x) => x.instruction))).aligned!.offset!.arraySync());
+      expect(tf.memory().numTensors).toBe(n0);
+      expect(off).toEqual([[0, 0], [0, 0], [0, 0]]);
+    } finally {
+      disposeEditor(e);
+    }
+  });
+
+  it("the Stage II step adds weight x the offset loss, whose gradient reaches the head; nodes check the config and the phase; recipe keys stay without it", async () => {
+    const c = withOffset();
+    const rc = recipeConfig("tiny");
+    const edits = engineData(rc.dataSeed, 12, c.image).edits.filter((x) => x.objects!.offset !== undefined).slice(0, 4);
+    const e = createEditor(c, new Rng(5));
+    perturbZeroInit(e, 5);
+    (editorParams(e)["edit.loc.offset.o.w"] as tf.Variable).assign(tf.tensor2d(new Rng(6).normalArray(c.dnD * 2, 0, 0.3), [c.dnD, 2]));
+    const sched = editorScheduler(c);
+    try {
+      const at = (w: number) => tf.tidy(() => editStepLoss(e, edits, sched, new Rng(11), "total", 0, 0, 0, 0, 0, w).dataSync()[0]);
+      const [l0, l1, l2] = [at(0), at(1), at(2)];
+      expect(l1).toBeGreaterThan(l0);
+      expect(l2 - l0).toBeCloseTo(2 * (l1 - l0), 4);
+      const v = editorParams(e)["edit.loc.offset.h.w"] as tf.Variable;
+      const grad = (w: number) => tf.tidy(() => tf.norm(tf.variableGrads(() => editStepLoss(e, edits, sched, new Rng(11), "total", 0, 0, 0, 0, 0, w), [v]).grads[v.name]).dataSync()[0]);
+      expect(() => grad(0)).toThrow("Cannot find a connection between any variable and the result of the loss function"); // nothing else reads the head
+      expect(grad(1)).toBeGreaterThan(0);
+      const generic = genericEditData(rc.dataSeed, 2, c.image);
+      expect(() => editStepLoss(e, [edits[0], generic[0]], sched, new Rng(11), "total", 0, 0, 0, 0, 0, 1)).toThrow("editStepLoss: the offset loss needs each edit's objects (the data engine's spatial edits, engineData)");
+    } finally {
+      disposeEditor(e);
+    }
+    const noHead = checkEditorConfig({ ...plain, aligned: true, alignedWhere: "bilinear" });
+    const b = createEditor(noHead, new Rng(5));
+    try {
+      expect(() => tf.tidy(() => editStepLoss(b, edits, sched, new Rng(11), "total", 0, 0, 0, 0, 0, 1))).toThrow("stage2Loss: the offset loss needs the offset head (editor config alignedOffset, with the bilinear where head and image tokens)");
+    } finally {
+      disposeEditor(b);
+    }
+    const base = createEditor(plain, new Rng(7));
+    const node = (editor = c, phase: EditorNodeConfig["phase"] = "stage2"): EditorNodeConfig => ({ editor, recipe: { ...rc, whereOffsetLossWeight: 1 }, phase, mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 });
+    try {
+      const task = editorPhaseTask(node(), 0, editorParams(base), null); // the parent has no offset head: it starts from initialisation
+      expect(Number.isFinite(await task.step(0))).toBe(true);
+      task.dispose();
+      expect(() => editorPhaseTask(node(noHead), 0, editorParams(base), null)).toThrow("editor node: whereOffsetLossWeight needs the offset head (editor.alignedOffset, with the bilinear where head) and image tokens");
+      expect(() => editorPhaseTask(node(c, "mgie"), 0, editorParams(base), null)).toThrow("editor node: whereOffsetLossWeight needs the data engine's spatial edits (phase stage2), got phase 'mgie'");
+    } finally {
+      disposeEditor(base);
+    }
+    expect("whereOffsetLossWeight" in keyedRecipe({ ...rc, whereOffsetLossWeight: 0 })).toBe(false);
+    expect(keyedRecipe({ ...rc, whereOffsetLossWeight: 1 }).whereOffsetLossWeight).toBe(1);
+    expect("whereOffsetLossWeight" in textPhaseRecipe({ ...rc, whereOffsetLossWeight: 1 })).toBe(false);
+  });
+});
+
+describe("the object+offset gate decoding", () => {
+  it("shiftCoverage moves a whole-patch offset exactly, splits a fractional one, drops what leaves the grid", () => {
+    // a 3 x 3 grid, the object on the centre patch
+    const cov = [0, 0, 0, 0, 1, 0, 0, 0, 0];
+    expect(shiftCoverage(cov, 1, 0)).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0]);
+    expect(shiftCoverage(cov, 0, -1)).toEqual([0, 1, 0, 0, 0, 0, 0, 0, 0]);
+    expect(shiftCoverage(cov, 0.5, 0).map((x) => +x.toFixed(6))).toEqual([0, 0, 0, 0, 0.5, 0.5, 0, 0, 0]);
+    expect(shiftCoverage(cov, 2, 0)).toEqual(new Array(9).fill(0));
+    expect(() => shiftCoverage([1, 2, 3], 1, 0)).toThrow("shiftCoverage: 3 patches do not form a square grid");
+    expect(() => shiftCoverage(cov, NaN, 0)).toThrow("shiftCoverage: the offset must be finite, got [NaN, 0]");
+  });
+
+  it("offsetDestination: none below MIN_OFFSET; the moved coverage and the patches it adds", () => {
+    const cov = [0, 0, 0, 0, 1, 0.5, 0, 0, 0];
+    expect(offsetDestination(cov, [MIN_OFFSET * 0.9, 0])).toBeNull();
+    const d = offsetDestination(cov, [0, 1])!;
+    expect(d.moved).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 0.5]);
+    expect(d.fills).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1]);
+  });
+
+  it("decodeGate opens the chosen object and its moved coverage, needs the offsets, and equals `object` with no move; parse knows the rule", () => {
+    expect(parseGateDecode("object+offset")).toBe("object+offset");
+    const where = tf.tensor2d([[3, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 2]]);
+    const objects = [[Float32Array.from([1, 0, 0, 0, 0, 0, 0, 0, 0]), Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1])], [Float32Array.from([1, 0, 0, 0, 0, 0, 0, 0, 0]), Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1])]];
+    const n0 = tf.memory().numTensors;
+    const g = decodeGate(where, "object+offset", objects, [[2, 0], [0.1, 0]]);
+    expect(g.arraySync()).toEqual([[1, 0, 1, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 1]]);
+    const o = decodeGate(where, "object", objects);
+    const still = decodeGate(where, "object+offset", objects, [[0, 0], [0, 0]]);
+    expect(still.arraySync()).toEqual(o.arraySync());
+    expect(() => decodeGate(where, "object+offset", objects)).toThrow("decodeGate: 'object+offset' needs the offset head's prediction for each of the 2 items (an editor with alignedOffset), got none");
+    tf.dispose([g, o, still]);
+    expect(tf.memory().numTensors).toBe(n0);
+    where.dispose();
+  });
+
+  it("objectColour: the patches' mean colours weighted by the square of the coverage", () => {
+    // a 4 x 4 image of 2 x 2 patches: top-left patch red, top-right blue
+    const img = new Float32Array(4 * 4 * 3);
+    for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) img.set(y < 2 && x < 2 ? [1, -1, -1] : y < 2 ? [-1, -1, 1] : [0, 0, 0], (y * 4 + x) * 3);
+    expect(objectColour(img, [1, 0, 0, 0], 2)).toEqual([1, -1, -1]);
+    const mixed = objectColour(img, [1, 0.5, 0, 0], 2); // weights 1 and 0.25
+    expect(mixed.map((v) => +v.toFixed(6))).toEqual([0.6, -1, -0.6]);
+    expect(objectColour(img, [0, 0, 0, 0], 2)).toEqual([0, 0, 0]);
+    expect(() => objectColour(img, [1, 0, 0], 2)).toThrow("objectColour: a source of 48 values and 3 patches of side 2 do not fit one square image");
+  });
+
+  it("the pipeline: with no move it edits as `object`; a predicted move changes the edit; an editor without the head refuses", () => {
+    const c = withOffset();
+    const N = (c.image / c.dnPatch) ** 2;
+    const edits = engineData(recipeConfig("tiny").dataSeed, 3, c.image).edits.slice(0, 2);
+    const sources = edits.map((x) => x.source);
+    const instructions = edits.map((x) => x.instruction);
+    const objects = [[Float32Array.from({ length: N }, (_, n) => (n === 0 || n === 1 ? 1 : 0))], [Float32Array.from({ length: N }, (_, n) => (n === N - 1 ? 1 : 0))]];
+    const e = createEditor(c, new Rng(8));
+    perturbZeroInit(e, 8);
+    const p = editorParams(e);
+    (p["edit.loc.gate"] as tf.Variable).assign(tf.tensor1d(new Rng(10).normalArray(c.dnD, 0, 0.5)));
+    (p["edit.loc.plan.i.w"] as tf.Variable).assign(tf.tensor2d(new Rng(12).normalArray(8 * c.dnD, 0, 0.5), [8, c.dnD]));
+    const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+    try {
+      const asObject = editImages(e, sources, instructions, { steps: 2, gate: "object" }, { objects });
+      const still = editImages(e, sources, instructions, { steps: 2, gate: "object+offset" }, { objects }); // the head starts at no move
+      expect(maxDiff(still.images[0], asObject.images[0])).toBe(0);
+      (p["edit.loc.offset.o.b"] as tf.Variable).assign(tf.tensor1d([2, 1])); // every item moves two patches right, one down
+      const moved = editImages(e, sources, instructions, { steps: 2, gate: "object+offset" }, { objects });
+      expect(maxDiff(moved.images[0], asObject.images[0])).toBeGreaterThan(1e-4);
+      // the gate it hands the denoiser is decodeGate's with the head's offsets (and the object's colour as plan where the move fills)
+      const gate = tf.tidy(() => decodeGate(editorCondition(e, imageBatch(sources, c.image), editorLayout(e, instructions)).aligned!.where, "object+offset", objects, [[2, 1], [2, 1]]).arraySync());
+      const G = Math.sqrt(N);
+      expect([gate[0][0], gate[0][1], gate[0][G + 2], gate[0][G + 3]]).toEqual([1, 1, 1, 1]); // the object on patches (0, 0), (1, 0) and moved to (2, 1), (3, 1)
+      expect(gate[0].reduce((s, v) => s + v, 0)).toBe(4);
+      expect(gate[1].reduce((s, v) => s + v, 0)).toBe(1); // the last patch moves off the grid
+    } finally {
+      disposeEditor(e);
+    }
+    const b = createEditor(checkEditorConfig({ ...plain, aligned: true, alignedWhere: "bilinear" }), new Rng(8));
+    try {
+      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects })).toThrow("editImages: gate decoding 'object+offset' needs an editor with the offset head (alignedOffset)");
+    } finally {
+      disposeEditor(b);
+    }
+  });
+});
