@@ -49,7 +49,7 @@ import { cachedNodeWeights } from "../lib/eval/grid-models";
 import { guidanceSweep, parseGuidancePairs, type GuidanceSweep } from "../lib/eval/guidance-sweep";
 import { checkCurveConfig, finalDifference, keepCurve, finalDifferenceText, pointText, scoreEditorPoint, trainCurve, type Curve, type CurveConfig, type CurvePoint, type PointScores } from "../lib/eval/learning-curve";
 import type { Benchmark } from "../lib/eval/benchmark-io";
-import { meansByKind, type KindMeanRow } from "../lib/eval/kind-means";
+import { benchmarkKindMeans, type KindMeanRow } from "../lib/eval/kind-means";
 import { planProbeSummary, probePlanHead, type PlanProbeRow } from "../lib/eval/plan-probe";
 import { objectGateEditor, trainedEditor, whereOracleEditor } from "../lib/eval/trained-editor";
 import { needsObjects, parseGateDecode, type GateDecode } from "../lib/models/editor/gate-decode";
@@ -57,7 +57,7 @@ import { objectChoiceSummary, probeObjectChoice } from "../lib/eval/object-choic
 import { checkEditorConfig, editorConfig, planOn } from "../lib/models/editor/config";
 import { NO_CONDITION_DROPOUT } from "../lib/models/editor/losses";
 import { disposeEditor, type Editor as ModelEditor } from "../lib/models/editor/model";
-import type { EditPipelineOptions } from "../lib/models/editor/pipeline";
+import type { EditPipelineOptions, PlanDecode } from "../lib/models/editor/pipeline";
 import { editorFromWeights, editorNodeConfig, EDITOR_TRAIN_VERSION } from "../lib/models/editor/train/node";
 import { keyedRecipe, recipeConfig } from "../lib/models/editor/train/recipes";
 import { disposeParams, type Params } from "../lib/nn/layers";
@@ -76,7 +76,6 @@ function gateText(r: ReturnType<typeof gateProbeSummary>[number]): string {
   return `${r.kind} (${r.n}) ${r.inside.toFixed(3)} / ${r.outside.toFixed(3)} / ${r.spill.toFixed(3)}`;
 }
 
-type PlanDecode = NonNullable<EditPipelineOptions["planDecode"]>;
 
 const KNOWN = ["parents", "stage2-steps", "engine-scenes", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "offset-loss", "where-forcing", "what", "plan", "plan-gate", "dropout", "refer", "seed", "ddim", "gate-decode", "guidance", "name", "only"];
 
@@ -109,9 +108,7 @@ function loadParent(spec: string, profile: string, whereHead: string, referLayer
 
 /** Per edit kind, the mean of each column of per-item scores (every benchmark item judged, in the benchmark's order). */
 function perKind<K extends string>(bench: Pick<Benchmark, "items">, columns: Record<K, readonly number[]>): KindMeanRow<K>[] {
-  for (const [name, v] of Object.entries(columns) as [K, readonly number[]][]) if (v.length !== bench.items.length) throw new Error(`stage2-from: ${v.length} judged items of ${bench.items.length} in '${name}'; the per-kind means need every item judged`);
-  const fields = Object.fromEntries((Object.entries(columns) as [K, readonly number[]][]).map(([name, v]) => [name, (i: number) => v[i]])) as Record<K, (i: number) => number>;
-  return meansByKind(bench.items.map((_, i) => i), (i) => bench.items[i].kind ?? "none", fields);
+  return benchmarkKindMeans(bench.items, columns, "stage2-from");
 }
 
 async function main(): Promise<void> {

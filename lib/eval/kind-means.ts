@@ -31,3 +31,13 @@ export function meansByKind<T, K extends string>(items: readonly T[], kindOf: (i
   const rows = kinds.map((k) => row(k, items.filter((x) => kindOf(x) === k)));
   return options.all === true ? [row("all", items), ...rows] : rows;
 }
+
+/**
+ * Per edit kind of a benchmark's items, the mean of each column of per-item scores (each column one score per item, in the
+ * benchmark's order; `what` names the caller in the error when a column does not cover every item).
+ */
+export function benchmarkKindMeans<K extends string>(items: readonly { kind?: string | null }[], columns: Record<K, readonly number[]>, what: string): KindMeanRow<K>[] {
+  for (const [name, v] of Object.entries(columns) as [K, readonly number[]][]) if (v.length !== items.length) throw new Error(`${what}: ${v.length} judged items of ${items.length} in '${name}'; the per-kind means need every item judged`);
+  const fields = Object.fromEntries((Object.entries(columns) as [K, readonly number[]][]).map(([name, v]) => [name, (i: number) => v[i]])) as Record<K, (i: number) => number>;
+  return meansByKind(items.map((_, i) => i), (i) => items[i].kind ?? "none", fields);
+}

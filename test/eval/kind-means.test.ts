@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { meansByKind } from "../../lib/eval/kind-means";
+import { benchmarkKindMeans, meansByKind } from "../../lib/eval/kind-means";
 
 describe("meansByKind", () => {
   const items = [
@@ -20,5 +20,15 @@ describe("meansByKind", () => {
     expect(rows[2].b).toBeNaN();
     expect(meansByKind(items, (x) => x.kind, fields).map((r) => r.kind)).toEqual(["move", "recolour"]);
     expect(meansByKind([], (x: { k: string }) => x.k, { v: () => 1 }, { all: true })).toEqual([{ kind: "all", n: 0, v: Number.NaN }]);
+  });
+
+  it("benchmarkKindMeans: per kind of a benchmark's items, one column of scores per item in their order; a column short of an item is an error", () => {
+    const bench = [{ kind: "move" }, { kind: "remove" }, { kind: "move" }, { kind: null }];
+    expect(benchmarkKindMeans(bench, { own: [1, 0, 0, 1], other: [0, 1, 1, 1] }, "t")).toEqual([
+      { kind: "move", n: 2, own: 0.5, other: 0.5 },
+      { kind: "none", n: 1, own: 1, other: 1 },
+      { kind: "remove", n: 1, own: 0, other: 1 },
+    ]);
+    expect(() => benchmarkKindMeans(bench, { own: [1, 0] }, "offset-head")).toThrow("offset-head: 2 judged items of 4 in 'own'; the per-kind means need every item judged");
   });
 });

@@ -46,7 +46,7 @@ export interface EditPipelineOptions {
    * palette colour nearest it in chromaticity at its own brightness (aligned.ts snapToPalette). The forced items are trained
    * on the truth's plan, which names one palette colour. Ignored where a diagnostic gives the plan (EditExtras.plan).
    */
-  planDecode?: "soft" | "argmax" | "snap";
+  planDecode?: PlanDecode;
 }
 
 export const DEFAULT_EDIT_OPTIONS: EditPipelineOptions = { steps: 10, textScale: 1, imageScale: 1, seed: 0, writeCondition: false };
@@ -122,6 +122,9 @@ function offsetFills(where: tf.Tensor2D, objects: readonly ObjectRegions[], offs
   });
   return { patches: tf.tensor2d(patches, [logits.length, N]), colours: tf.tensor3d(colours, [logits.length, N, 3]) };
 }
+
+/** How an edit plan is decoded at editing time: as predicted ("soft"), as its most likely palette colour ("argmax", palette plans) or snapped to the palette ("snap", colour plans). */
+export type PlanDecode = "soft" | "argmax" | "snap";
 
 /** Edits `sources` ([H*W*3] in [-1, 1]) by `instructions`. */
 export function editImages(e: Editor, sources: readonly Float32Array[], instructions: readonly string[], options: Partial<EditPipelineOptions> = {}, extras: EditExtras = {}): EditOutput {

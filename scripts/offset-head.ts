@@ -1,0 +1,114 @@
+/**
+ * The offset head trained alone on a finished editor (lib/models/editor/train/offset-head.ts), then the editor scored with
+ * its gate decoded by `object` and by `object+offset` (lib/models/editor/gate-decode.ts; each with the plan decodings of its
+ * kind) on the validation benchmark; the best on SpatialEval-mini, paired with the best `object` decoding there. Every other
+ * weight is the finished editor's, so the pair differs only in the destination `object+offset` opens (and colours).
+ *
+ * Usage: npm run offset-head -- --from=<the final weights of a stage2-from run: data/generated/curve-cache/<profile>/from/final-<key>>
+ *          [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001] [--seed=2] [--ddim=10] [--name=offset-head]
+ * (the edits of --scenes + --held-out data engine scenes (the editor's recipe's data seed) split by source image: the last
+ * --held-out images' edits measure the head's error, the others train it; all lie among the editor's Stage II scenes when
+ * that run used more, so the error is the head's own generalisation, not the editor's)
+ * (the profile is SPATIALEDIT_PROFILE; writes results/<profile>/<name>.json)
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { initBackend } from "../lib/backend/select";
+import { runMain } from "../lib/core/cli";
+import { intFlag, numFlag, parseFlags } from "../lib/core/cli-args";
+import { checkName, projectPath } from "../lib/core/paths";
+import { currentProfile } from "../lib/core/profile";
+import { progress } from "../lib/core/progress";
+import { Rng } from "../lib/core/rng";
+import { writeResult } from "../lib/core/results";
+import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
+import { benchmarkKindMeans } from "../lib/eval/kind-means";
+import { pointText, scoreEditorPoint, type PointScores } from "../lib/eval/learning-curve";
+import { bootstrapDiffCi } from "../lib/eval/stats";
+import { objectGateEditor } from "../lib/eval/trained-editor";
+import { checkEditorConfig, planOn, type EditorConfig } from "../lib/models/editor/config";
+import type { GateDecode } from "../lib/models/editor/gate-decode";
+import { createEditor, disposeEditor } from "../lib/models/editor/model";
+import type { PlanDecode } from "../lib/models/editor/pipeline";
+import { engineData } from "../lib/models/editor/train/data";
+import { loadEditorWeights } from "../lib/models/editor/train/node";
+import { isOffsetParam, offsetErrors, trainOffsetHead, type OffsetHeadConfig } from "../lib/models/editor/train/offset-head";
+import type { RecipeConfig } from "../lib/models/editor/train/recipes";
+import { disposeParams } from "../lib/nn/layers";
+import { fromPretrained } from "../lib/train/checkpoint";
+
+const KNOWN = ["from", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "name"];
+
+async function main(): Promise<void> {
+  const a = parseFlags(process.argv.slice(2), KNOWN);
+  const profile = currentProfile();
+  if (a.from === undefined) throw new Error("--from is required: the final weights of a stage2-from run (data/generated/curve-cache/<profile>/from/final-<key>)");
+  const from = path.resolve(a.from);
+  if (!fs.existsSync(path.join(from, "config.json"))) throw new Error(`--from: ${from} holds no checkpoint (config.json); pass the final-<key> directory of a finished stage2-from run`);
+  const name = checkName(a.name ?? "offset-head", "--name");
+  const head: OffsetHeadConfig = { steps: intFlag(a, "steps", 1500, 1), batch: intFlag(a, "batch", 64, 1), lr: numFlag(a, "lr", 1e-3), seed: intFlag(a, "seed", 2) };
+  if (!(head.lr > 0)) throw new Error(`--lr must be > 0, got ${head.lr}`);
+  const scenes = intFlag(a, "scenes", 4000, 1);
+  const heldOut = intFlag(a, "held-out", 500, 1);
+  const ddim = intFlag(a, "ddim", 10, 1);
+  const backend = (await initBackend()).name;
+  const { params: weights, meta } = fromPretrained(from);
+  const made = (meta.config as { config?: { editor?: EditorConfig; recipe?: RecipeConfig } }).config;
+  if (made?.editor === undefined || made.recipe === undefined) throw new Error(`--from: ${from} is not the final checkpoint of a stage2-from run (its config names no editor and recipe)`);
+  if (made.editor.aligned !== true || made.editor.alignedWhere !== "bilinear") throw new Error("--from: the offset head needs an editor with the bilinear where head (stage2-from --where-head=bilinear)");
+  const config = checkEditorConfig({ ...made.editor, alignedOffset: true });
+  const e = createEditor(config, new Rng(head.seed).fork("offset-head-init"), { imageTokens: true });
+  try {
+    // a head already trained with the editor (stage2-from --offset-loss) is left out and refitted from its initialisation
+    loadEditorWeights(e, Object.fromEntries(Object.entries(weights).filter(([k]) => !isOffsetParam(k))), `offset-head (${from})`, isOffsetParam);
+    disposeParams(weights);
+    const bench = ensureBenchmark("spatialeval", profile);
+    const validation = ensureValidationBenchmark(profile);
+    console.log(`backend ${backend}; profile ${profile}; the offset head of the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}) fitted alone for ${head.steps} steps at batch ${head.batch} on the edits of ${scenes} engine scenes, its error measured on the edits of the last ${heldOut} source images; then object vs object+offset on ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
+    const all = engineData(made.recipe.dataSeed, scenes + heldOut, config.image).edits;
+    console.log(`${all.length} engine edits`);
+    const cut = heldOutStart(all, heldOut);
+    const [train, test] = [all.slice(0, cut), all.slice(cut)];
+    const bar = progress({ total: head.steps, label: "offset head" });
+    const losses = trainOffsetHead(e, train, head, (_, loss) => bar.tick(1, { loss }));
+    bar.done();
+    const errors = { train: offsetErrors(e, train), heldOut: offsetErrors(e, test) };
+    console.log(`the head's squared error (patches^2) / the true shift's mean length (patches) on the held-out edits: ${errors.heldOut.map((r) => `${r.kind} (${r.n}) ${r.error.toFixed(3)} / ${r.shift.toFixed(2)}`).join(", ")}`);
+    const plans: (PlanDecode | undefined)[] = config.alignedPlan === "palette" ? ["soft", "argmax"] : planOn(config) ? ["soft", "snap"] : [undefined];
+    const editorOf = (rule: GateDecode, plan?: PlanDecode) => objectGateEditor(`gate ${rule}${plan ? `, plan ${plan}` : ""}`, e, { steps: ddim, seed: head.seed, gate: rule, ...(plan ? { planDecode: plan } : {}) });
+    const rows: { rule: GateDecode; planDecode?: PlanDecode; objectJudge: number }[] = [];
+    for (const rule of ["object", "object+offset"] as const) {
+      for (const plan of plans) {
+        const v = await scoreEditorPoint(editorOf(rule, plan), validation, head.seed);
+        rows.push({ rule, ...(plan ? { planDecode: plan } : {}), objectJudge: v.objectJudge });
+        console.log(`validation: ${rule}${plan ? ` (plan ${plan})` : ""} ${v.objectJudge.toFixed(3)}`);
+      }
+    }
+    const best = (xs: typeof rows) => xs.reduce((b, x) => (x.objectJudge > b.objectJudge ? x : b)); // the first of equals: object before object+offset
+    const chosen = best(rows);
+    const objectBest = best(rows.filter((x) => x.rule === "object"));
+    const scores = await scoreEditorPoint(editorOf(chosen.rule, chosen.planDecode), bench, head.seed);
+    const object: PointScores = chosen === objectBest ? scores : await scoreEditorPoint(editorOf(objectBest.rule, objectBest.planDecode), bench, head.seed);
+    const ci = bootstrapDiffCi([scores.items], [object.items], new Rng(head.seed).fork("offset-head"), 2000);
+    const kinds = benchmarkKindMeans(bench.items, { object: object.items, chosen: scores.items }, "offset-head");
+    console.log(`chosen on validation: ${chosen.rule}${chosen.planDecode ? ` (plan ${chosen.planDecode})` : ""}; on SpatialEval-mini ${pointText(scores)}; object${objectBest.planDecode ? ` (plan ${objectBest.planDecode})` : ""} ${object.objectJudge.toFixed(3)}; difference ${(scores.objectJudge - object.objectJudge).toFixed(3)} [95% CI ${ci.lo.toFixed(3)}, ${ci.hi.toFixed(3)}, paired over items]`);
+    console.log(`per kind, object / chosen: ${kinds.map((k) => `${k.kind} (${k.n}) ${k.object.toFixed(3)} / ${k.chosen.toFixed(3)}`).join(", ")}`);
+    const file = writeResult(name, {
+      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, head, scenes, heldOut, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      seed: head.seed,
+      data: { backend, losses: losses.filter((_, i) => i % 10 === 9 || i === losses.length - 1), errors, validation: rows, chosen, objectBest, scores, object, gain: { diff: scores.objectJudge - object.objectJudge, lo: ci.lo, hi: ci.hi }, kinds },
+    });
+    console.log(`wrote ${file}`);
+  } finally {
+    disposeEditor(e);
+  }
+}
+
+/** The index of the first edit of the last `heldOut` source images (edits come scene by scene, one scene's edits sharing its source array); at least one image trains. */
+function heldOutStart(edits: readonly { source: Float32Array }[], heldOut: number): number {
+  const starts = edits.map((x, i) => i).filter((i) => i === 0 || edits[i].source !== edits[i - 1].source);
+  if (starts.length < 2) throw new Error(`offset-head: the edits come from ${starts.length} source image(s); at least two are needed to hold some out`);
+  return starts[Math.max(1, starts.length - heldOut)];
+}
+
+runMain(main);
