@@ -1,11 +1,15 @@
 /**
- * The offset head trained alone on a finished editor (lib/models/editor/train/offset-head.ts), then the editor scored with
- * its gate decoded by `object` and by `object+offset` (lib/models/editor/gate-decode.ts; each with the plan decodings of its
- * kind) on the validation benchmark; the best on SpatialEval-mini, paired with the best `object` decoding there. Every other
- * weight is the finished editor's, so the pair differs only in the destination `object+offset` opens (and colours).
+ * What a move's destination adds to a finished editor (the `object+offset` gate decoding, lib/models/editor/gate-decode.ts):
+ * 1. the editor's `object` decoding (its plan decoding chosen on the validation benchmark) on SpatialEval-mini;
+ * 2. the oracle-offset diagnostic: the same, with the chosen object also moved by the truth's offset of each item
+ *    (lib/eval/trained-editor.ts offsetOracleEditor), paired with 1: what a perfect offset head would add;
+ * 3. (--fit=on) the offset head trained alone on the editor (lib/models/editor/train/offset-head.ts; every other weight
+ *    frozen), its error on held-out engine edits, and `object` vs `object+offset` (each with the plan decodings of its kind)
+ *    chosen on the validation benchmark, the choice paired with 1 on SpatialEval-mini: the pair differs only in the
+ *    destination `object+offset` opens (and colours).
  *
  * Usage: npm run offset-head -- --from=<the final weights of a stage2-from run: data/generated/curve-cache/<profile>/from/final-<key>>
- *          [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001] [--seed=2] [--ddim=10] [--name=offset-head]
+ *          [--fit=on|off] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001] [--seed=2] [--ddim=10] [--name=offset-head]
  * (the edits of --scenes + --held-out data engine scenes (the editor's recipe's data seed) split by source image: the last
  * --held-out images' edits measure the head's error, the others train it; all lie among the editor's Stage II scenes when
  * that run used more, so the error is the head's own generalisation, not the editor's)
@@ -15,29 +19,29 @@ import * as fs from "fs";
 import * as path from "path";
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
-import { intFlag, numFlag, parseFlags } from "../lib/core/cli-args";
+import { intFlag, numFlag, onOffFlag, parseFlags } from "../lib/core/cli-args";
 import { checkName, projectPath } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { progress } from "../lib/core/progress";
 import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
-import { benchmarkKindMeans } from "../lib/eval/kind-means";
+import { benchmarkKindMeans, type KindMeanRow } from "../lib/eval/kind-means";
 import { pointText, scoreEditorPoint, type PointScores } from "../lib/eval/learning-curve";
 import { bootstrapDiffCi } from "../lib/eval/stats";
-import { objectGateEditor } from "../lib/eval/trained-editor";
+import { objectGateEditor, offsetOracleEditor } from "../lib/eval/trained-editor";
 import { checkEditorConfig, planOn, type EditorConfig } from "../lib/models/editor/config";
 import type { GateDecode } from "../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor } from "../lib/models/editor/model";
 import type { PlanDecode } from "../lib/models/editor/pipeline";
 import { engineData } from "../lib/models/editor/train/data";
 import { loadEditorWeights } from "../lib/models/editor/train/node";
-import { isOffsetParam, offsetErrors, trainOffsetHead, type OffsetHeadConfig } from "../lib/models/editor/train/offset-head";
+import { isOffsetParam, offsetErrors, trainOffsetHead, type OffsetErrorRow, type OffsetHeadConfig } from "../lib/models/editor/train/offset-head";
 import type { RecipeConfig } from "../lib/models/editor/train/recipes";
 import { disposeParams } from "../lib/nn/layers";
 import { fromPretrained } from "../lib/train/checkpoint";
 
-const KNOWN = ["from", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "name"];
+const KNOWN = ["from", "fit", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -51,6 +55,7 @@ async function main(): Promise<void> {
   const scenes = intFlag(a, "scenes", 4000, 1);
   const heldOut = intFlag(a, "held-out", 500, 1);
   const ddim = intFlag(a, "ddim", 10, 1);
+  const fit = onOffFlag(a, "fit", true);
   const backend = (await initBackend()).name;
   const { params: weights, meta } = fromPretrained(from);
   const made = (meta.config as { config?: { editor?: EditorConfig; recipe?: RecipeConfig } }).config;
@@ -64,39 +69,54 @@ async function main(): Promise<void> {
     disposeParams(weights);
     const bench = ensureBenchmark("spatialeval", profile);
     const validation = ensureValidationBenchmark(profile);
-    console.log(`backend ${backend}; profile ${profile}; the offset head of the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}) fitted alone for ${head.steps} steps at batch ${head.batch} on the edits of ${scenes} engine scenes, its error measured on the edits of the last ${heldOut} source images; then object vs object+offset on ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
-    const all = engineData(made.recipe.dataSeed, scenes + heldOut, config.image).edits;
-    console.log(`${all.length} engine edits`);
-    const cut = heldOutStart(all, heldOut);
-    const [train, test] = [all.slice(0, cut), all.slice(cut)];
-    const bar = progress({ total: head.steps, label: "offset head" });
-    const losses = trainOffsetHead(e, train, head, (_, loss) => bar.tick(1, { loss }));
-    bar.done();
-    const errors = { train: offsetErrors(e, train), heldOut: offsetErrors(e, test) };
-    console.log(`the head's squared error (patches^2) / the true shift's mean length (patches) on the held-out edits: ${errors.heldOut.map((r) => `${r.kind} (${r.n}) ${r.error.toFixed(3)} / ${r.shift.toFixed(2)}`).join(", ")}`);
+    console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): object vs object+offset with the truth's offsets${fit ? `, and with its offset head fitted alone for ${head.steps} steps at batch ${head.batch} on the edits of ${scenes} engine scenes (its error measured on the edits of the last ${heldOut} source images)` : ""}; ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
     const plans: (PlanDecode | undefined)[] = config.alignedPlan === "palette" ? ["soft", "argmax"] : planOn(config) ? ["soft", "snap"] : [undefined];
     const editorOf = (rule: GateDecode, plan?: PlanDecode) => objectGateEditor(`gate ${rule}${plan ? `, plan ${plan}` : ""}`, e, { steps: ddim, seed: head.seed, gate: rule, ...(plan ? { planDecode: plan } : {}) });
-    const rows: { rule: GateDecode; planDecode?: PlanDecode; objectJudge: number }[] = [];
-    for (const rule of ["object", "object+offset"] as const) {
+    type Row = { rule: GateDecode; planDecode?: PlanDecode; objectJudge: number };
+    const rows: Row[] = [];
+    const onValidation = async (rule: GateDecode) => {
       for (const plan of plans) {
         const v = await scoreEditorPoint(editorOf(rule, plan), validation, head.seed);
         rows.push({ rule, ...(plan ? { planDecode: plan } : {}), objectJudge: v.objectJudge });
         console.log(`validation: ${rule}${plan ? ` (plan ${plan})` : ""} ${v.objectJudge.toFixed(3)}`);
       }
+    };
+    const best = (xs: readonly Row[]) => xs.reduce((b, x) => (x.objectJudge > b.objectJudge ? x : b)); // the first of equals: object before object+offset
+    const paired = (a: PointScores, b: PointScores, label: string) => {
+      const ci = bootstrapDiffCi([a.items], [b.items], new Rng(head.seed).fork(label), 2000);
+      return { diff: a.objectJudge - b.objectJudge, lo: ci.lo, hi: ci.hi };
+    };
+    // the editor's `object` decoding (its plan decoding chosen on the validation benchmark), the reference of both comparisons
+    await onValidation("object");
+    const objectBest = best(rows);
+    const object = await scoreEditorPoint(editorOf(objectBest.rule, objectBest.planDecode), bench, head.seed);
+    console.log(`object${objectBest.planDecode ? ` (plan ${objectBest.planDecode})` : ""} on SpatialEval-mini: ${pointText(object)}`);
+    // the oracle offset: the same decoding, moved by the truth's offset (a diagnostic: no choice is made on it)
+    const oracleScores = await scoreEditorPoint(offsetOracleEditor("object+offset, the truth's offsets", e, { steps: ddim, seed: head.seed, ...(objectBest.planDecode ? { planDecode: objectBest.planDecode } : {}) }), bench, head.seed);
+    const oracle = { scores: oracleScores, gain: paired(oracleScores, object, "oracle"), kinds: benchmarkKindMeans(bench.items, { object: object.items, oracle: oracleScores.items }, "offset-head") };
+    console.log(`with the truth's offsets (object+offset): ${pointText(oracleScores)}; minus object ${oracle.gain.diff.toFixed(3)} [95% CI ${oracle.gain.lo.toFixed(3)}, ${oracle.gain.hi.toFixed(3)}, paired over items]; per kind ${oracle.kinds.map((k) => `${k.kind} (${k.n}) ${k.object.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
+    let fitted: { losses: number[]; errors: { train: OffsetErrorRow[]; heldOut: OffsetErrorRow[] }; chosen: Row; scores: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: KindMeanRow<"object" | "chosen">[] } | null = null;
+    if (fit) {
+      const all = engineData(made.recipe.dataSeed, scenes + heldOut, config.image).edits;
+      const cut = heldOutStart(all, heldOut);
+      const [train, test] = [all.slice(0, cut), all.slice(cut)];
+      const bar = progress({ total: head.steps, label: "offset head" });
+      const losses = trainOffsetHead(e, train, head, (_, loss) => bar.tick(1, { loss }));
+      bar.done();
+      const errors = { train: offsetErrors(e, train), heldOut: offsetErrors(e, test) };
+      console.log(`the head's squared error / predicting no move's (patches^2) / the true shift's mean length (patches) on the held-out edits: ${errors.heldOut.map((r) => `${r.kind} (${r.n}) ${r.error.toFixed(3)} / ${r.zero.toFixed(3)} / ${r.shift.toFixed(2)}`).join(", ")}`);
+      await onValidation("object+offset");
+      const chosen = best(rows);
+      const scores = chosen === objectBest ? object : await scoreEditorPoint(editorOf(chosen.rule, chosen.planDecode), bench, head.seed);
+      const gain = paired(scores, object, "offset-head");
+      const kinds = benchmarkKindMeans(bench.items, { object: object.items, chosen: scores.items }, "offset-head");
+      console.log(`chosen on validation: ${chosen.rule}${chosen.planDecode ? ` (plan ${chosen.planDecode})` : ""}; on SpatialEval-mini ${pointText(scores)}; minus object ${gain.diff.toFixed(3)} [95% CI ${gain.lo.toFixed(3)}, ${gain.hi.toFixed(3)}, paired over items]; per kind ${kinds.map((k) => `${k.kind} (${k.n}) ${k.object.toFixed(3)} / ${k.chosen.toFixed(3)}`).join(", ")}`);
+      fitted = { losses: losses.filter((_, i) => i % 10 === 9 || i === losses.length - 1), errors, chosen, scores, gain, kinds };
     }
-    const best = (xs: typeof rows) => xs.reduce((b, x) => (x.objectJudge > b.objectJudge ? x : b)); // the first of equals: object before object+offset
-    const chosen = best(rows);
-    const objectBest = best(rows.filter((x) => x.rule === "object"));
-    const scores = await scoreEditorPoint(editorOf(chosen.rule, chosen.planDecode), bench, head.seed);
-    const object: PointScores = chosen === objectBest ? scores : await scoreEditorPoint(editorOf(objectBest.rule, objectBest.planDecode), bench, head.seed);
-    const ci = bootstrapDiffCi([scores.items], [object.items], new Rng(head.seed).fork("offset-head"), 2000);
-    const kinds = benchmarkKindMeans(bench.items, { object: object.items, chosen: scores.items }, "offset-head");
-    console.log(`chosen on validation: ${chosen.rule}${chosen.planDecode ? ` (plan ${chosen.planDecode})` : ""}; on SpatialEval-mini ${pointText(scores)}; object${objectBest.planDecode ? ` (plan ${objectBest.planDecode})` : ""} ${object.objectJudge.toFixed(3)}; difference ${(scores.objectJudge - object.objectJudge).toFixed(3)} [95% CI ${ci.lo.toFixed(3)}, ${ci.hi.toFixed(3)}, paired over items]`);
-    console.log(`per kind, object / chosen: ${kinds.map((k) => `${k.kind} (${k.n}) ${k.object.toFixed(3)} / ${k.chosen.toFixed(3)}`).join(", ")}`);
     const file = writeResult(name, {
-      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, head, scenes, heldOut, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit, head, scenes, heldOut, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
-      data: { backend, losses: losses.filter((_, i) => i % 10 === 9 || i === losses.length - 1), errors, validation: rows, chosen, objectBest, scores, object, gain: { diff: scores.objectJudge - object.objectJudge, lo: ci.lo, hi: ci.hi }, kinds },
+      data: { backend, validation: rows, objectBest, object, oracle, fitted },
     });
     console.log(`wrote ${file}`);
   } finally {

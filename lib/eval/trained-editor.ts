@@ -15,7 +15,9 @@ import { needsObjects, type ObjectRegions } from "../models/editor/gate-decode";
 import { editImages, type EditExtras, type EditPipelineOptions } from "../models/editor/pipeline";
 import { editResidual } from "../models/editor/residual";
 import { imageBatch } from "../models/editor/train/steps";
-import { toBytes, toSigned } from "../models/editor/train/data";
+import { objectOffset, toBytes, toSigned } from "../models/editor/train/data";
+import { renderScene } from "../world/render";
+import type { Scene } from "../world/types";
 import type { EditRequest, Editor } from "./editor";
 import { tfFeatureExtractor, type FeatureExtractor } from "./features";
 import { resizeBilinear, toRgb } from "./image";
@@ -115,6 +117,36 @@ export function whereOracleEditor(name: string, model: ModelEditor, options: Par
     tf.dispose([shareT, planT]);
     const extras: EditExtras = { ...(where ? { whereGate: share.map((row) => Float32Array.from(row)) } : {}), ...(oracle.plan === true ? { plan: plan.map((rows) => Float32Array.from(rows.flat())) } : {}), ...(!where && options.gate !== undefined && needsObjects(options.gate) ? { objects: perceivedObjects(requests, size / model.config.dnPatch, "whereOracleEditor") } : {}) };
     return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), options, extras).images;
+  };
+  return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
+}
+
+/**
+ * The truth's offset of a benchmark item in denoiser patches of a grid of side `grid`: how far the first object the edit
+ * targets moves from the source scene to the edited scene, rendered at `size` (train/data.ts objectOffset); [0, 0] when the
+ * edit is photometric, targets no object, or the object is visible in only one of the two renders.
+ */
+export function truthOffset(item: { sourceScene: Scene; editedScene: Scene | null; targets: readonly number[] }, size: number, grid: number): [number, number] {
+  if (item.editedScene === null || item.targets.length === 0) return [0, 0];
+  const at = { width: size, height: size };
+  const o = objectOffset(renderScene(item.sourceScene, at).mask, renderScene(item.editedScene, at).mask, item.targets[0]);
+  return o === null ? [0, 0] : [o[0] * grid, o[1] * grid];
+}
+
+/**
+ * The oracle-offset diagnostic (not an editor: it reads the ground truth): `model` (the bilinear where head) edits with its
+ * gate decoded by `object+offset`, its own object choice and plan, but the chosen object moved by the truth's offset of each
+ * item (truthOffset) in place of an offset head's: what a perfect offset would add to the `object` decoding.
+ */
+export function offsetOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}): Editor {
+  const size = model.config.image;
+  const grid = size / model.config.dnPatch;
+  const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
+    const offsets = requests.map((r, i) => {
+      if (!r.item) throw new Error(`offsetOracleEditor: request ${i} has no benchmark record (request.item); the oracle offset reads its edited scene`);
+      return truthOffset(r.item, size, grid);
+    });
+    return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate: "object+offset" }, { objects: perceivedObjects(requests, grid, "offsetOracleEditor"), offsets }).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
 }

@@ -97,6 +97,12 @@ export interface EditExtras {
    * choose among. Perception of the source, like the encoder's; it never holds the edit's truth.
    */
   objects?: readonly ObjectRegions[];
+  /**
+   * Per item, the offset [dx, dy] (denoiser patches) the `object+offset` decoding moves the chosen object by, in place of
+   * the offset head's prediction (an editor without the head may then use the rule): the oracle-offset diagnostic
+   * (lib/eval/trained-editor.ts offsetOracleEditor), which reads the truth. Not an editor's input.
+   */
+  offsets?: readonly (readonly [number, number])[];
 }
 
 /**
@@ -150,7 +156,11 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     if (objs.length !== B) throw new Error(`editImages: objects for ${objs.length} images, expected ${B}`);
     for (const [i, list] of objs.entries()) for (const [r, c] of list.entries()) if (c.length !== N) throw new Error(`editImages: object ${r} of image ${i} covers ${c.length} patches; the denoiser has ${N}`);
   }
-  if (decode === "object+offset" && e.config.alignedOffset !== true) throw new Error("editImages: gate decoding 'object+offset' needs an editor with the offset head (alignedOffset)");
+  if (extras.offsets !== undefined) {
+    if (decode !== "object+offset") throw new Error(`editImages: given offsets (extras.offsets) are read by the object+offset gate decoding only, not by '${decode}'`);
+    if (extras.offsets.length !== B) throw new Error(`editImages: ${extras.offsets.length} offsets for ${B} images`);
+    for (const [i, o] of extras.offsets.entries()) if (o.length !== 2 || !o.every(Number.isFinite)) throw new Error(`editImages: offset ${i} must be two finite numbers (patches), got [${o.join(", ")}]`);
+  } else if (decode === "object+offset" && e.config.alignedOffset !== true) throw new Error("editImages: gate decoding 'object+offset' needs an editor with the offset head (alignedOffset) or given offsets (extras.offsets)");
   const planDecode = o.planDecode ?? "soft";
   if (planDecode !== "soft" && planDecode !== "argmax" && planDecode !== "snap") throw new Error(`editImages: planDecode must be soft, argmax or snap, got '${String(planDecode)}'`);
   if (planDecode === "argmax" && (e.config.alignedPlan !== "palette" || !e.imageTokens)) throw new Error("editImages: planDecode 'argmax' needs an editor with a palette plan (alignedPlan: 'palette') that reads the image");
@@ -168,7 +178,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     // the diagnostics' gates, and plan (else an edit plan stays the editor's)
     const given0 = plans !== undefined ? (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) : planDecode === "argmax" ? paletteArgmaxColours(c0.aligned!.planLogits!) : planDecode === "snap" ? snapToPalette(c0.aligned!.plan!) : undefined;
     // object+offset: the offset head's moves, and the patches each move fills, which take the moved object's colour as their plan
-    const offsets = decode === "object+offset" && gates === undefined ? (c0.aligned!.offset!.arraySync() as [number, number][]) : undefined;
+    const offsets = decode === "object+offset" && gates === undefined ? (extras.offsets ?? (c0.aligned!.offset!.arraySync() as [number, number][])) : undefined;
     const fills = offsets !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? offsetFills(c0.aligned.where, extras.objects!, offsets, sources, e.config.dnPatch) : undefined;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };

@@ -49,6 +49,7 @@ describe("the offset head fitted alone on a finished editor", () => {
       expect(rows.find((r) => r.kind === "remove")).toBeUndefined(); // removals have no offset
       const grid = c.image / c.dnPatch;
       expect(rows[0].error).toBeCloseTo(withOffset(edits).reduce((s, x) => s + (x.objects!.offset![0] * grid) ** 2 + (x.objects!.offset![1] * grid) ** 2, 0) / rows[0].n, 4); // the head starts at no move
+      for (const r of rows) expect(r.error).toBeCloseTo(r.zero, 5);
       expect(predictOffsets(e, edits.slice(0, 3))).toEqual([[0, 0], [0, 0], [0, 0]]);
       expect(() => trainOffsetHead(e, edits, { steps: 0, batch: 8, lr: 0.01, seed: 3 })).toThrow("trainOffsetHead: steps and batch must be positive integers and lr > 0, got 0, 8, 0.01");
       expect(() => trainOffsetHead(e, edits.filter((x) => x.kind === "remove"), { steps: 1, batch: 8, lr: 0.01, seed: 3 })).toThrow("trainOffsetHead: none of the edits has an offset target (the data engine's spatial edits, engineData)");

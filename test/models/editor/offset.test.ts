@@ -7,6 +7,9 @@ import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib
 import { decodeGate, MIN_OFFSET, objectColour, offsetDestination, parseGateDecode, shiftCoverage } from "../../../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
 import { editImages } from "../../../lib/models/editor/pipeline";
+import { dataEngineConfig } from "../../../lib/data/config";
+import { buildScene } from "../../../lib/data/generate";
+import { truthOffset } from "../../../lib/eval/trained-editor";
 import { engineData, genericEditData, objectOffset } from "../../../lib/models/editor/train/data";
 import { editorPhaseTask, type EditorNodeConfig } from "../../../lib/models/editor/train/node";
 import { keyedRecipe, recipeConfig, textPhaseRecipe } from "../../../lib/models/editor/train/recipes";
@@ -60,6 +63,25 @@ describe("the offset head's truth: how far an edit moves the object it changes",
     expect(() => offsetLoss(pred, offsetTargets([undefined], { image: 32, dnPatch: 4 }))).toThrow("offsetLoss: targets for 1 items do not match the offsets [3, 2]");
     expect(() => offsetLoss(pred, two, [1])).toThrow("offsetLoss: 1 keep weights for 3 items");
     pred.dispose();
+  });
+});
+
+describe("the truth's offset of a benchmark item (the oracle-offset diagnostic)", () => {
+  it("truthOffset: the first target's centre shift between the rendered source and edited scenes, in patches; [0, 0] without an edited scene or a target", () => {
+    const cfg = dataEngineConfig("tiny", { resolution: 32 });
+    const scenes = Array.from({ length: 8 }, (_, k) => buildScene(k, recipeConfig("tiny").dataSeed, cfg));
+    const moves = scenes.flatMap((s) => s.edits.filter((x) => x.kind === "move").map((x) => ({ s, x })));
+    expect(moves.length).toBeGreaterThan(0);
+    for (const { s, x } of moves) {
+      const o = objectOffset(s.render.mask, x.targetMask, x.targets[0]);
+      const t = truthOffset({ sourceScene: s.scene, editedScene: x.edited, targets: x.targets }, 32, 8);
+      if (o === null) expect(t).toEqual([0, 0]);
+      else expect(t.map((v) => +v.toFixed(9))).toEqual([o[0] * 8, o[1] * 8].map((v) => +v.toFixed(9)));
+    }
+    expect(moves.some(({ s, x }) => Math.hypot(...truthOffset({ sourceScene: s.scene, editedScene: x.edited, targets: x.targets }, 32, 8)) > 0.5)).toBe(true);
+    const { s } = moves[0];
+    expect(truthOffset({ sourceScene: s.scene, editedScene: null, targets: [0] }, 32, 8)).toEqual([0, 0]);
+    expect(truthOffset({ sourceScene: s.scene, editedScene: s.scene, targets: [] }, 32, 8)).toEqual([0, 0]);
   });
 });
 
@@ -199,6 +221,8 @@ describe("the object+offset gate decoding", () => {
       (p["edit.loc.offset.o.b"] as tf.Variable).assign(tf.tensor1d([2, 1])); // every item moves two patches right, one down
       const moved = editImages(e, sources, instructions, { steps: 2, gate: "object+offset" }, { objects });
       expect(maxDiff(moved.images[0], asObject.images[0])).toBeGreaterThan(1e-4);
+      const viaGiven = editImages(e, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, 1], [2, 1]] });
+      expect(maxDiff(viaGiven.images[0], moved.images[0])).toBe(0); // the head's offsets and the same given ones edit alike
       // the gate it hands the denoiser is decodeGate's with the head's offsets (and the object's colour as plan where the move fills)
       const gate = tf.tidy(() => decodeGate(editorCondition(e, imageBatch(sources, c.image), editorLayout(e, instructions)).aligned!.where, "object+offset", objects, [[2, 1], [2, 1]]).arraySync());
       const G = Math.sqrt(N);
@@ -210,7 +234,13 @@ describe("the object+offset gate decoding", () => {
     }
     const b = createEditor(checkEditorConfig({ ...plain, aligned: true, alignedWhere: "bilinear" }), new Rng(8));
     try {
-      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects })).toThrow("editImages: gate decoding 'object+offset' needs an editor with the offset head (alignedOffset)");
+      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects })).toThrow("editImages: gate decoding 'object+offset' needs an editor with the offset head (alignedOffset) or given offsets (extras.offsets)");
+      // given offsets (the oracle-offset diagnostic) need no head; they edit as the head's own would
+      const given = editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, 1], [2, 1]] });
+      expect(given.images).toHaveLength(2);
+      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object" }, { objects, offsets: [[2, 1], [2, 1]] })).toThrow("editImages: given offsets (extras.offsets) are read by the object+offset gate decoding only, not by 'object'");
+      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, 1]] })).toThrow("editImages: 1 offsets for 2 images");
+      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, NaN], [0, 0]] })).toThrow("editImages: offset 0 must be two finite numbers (patches), got [2, NaN]");
     } finally {
       disposeEditor(b);
     }

@@ -31,11 +31,15 @@ export interface OffsetHeadConfig {
   seed: number;
 }
 
-/** The head's squared error (denoiser patches^2) per edit kind on `edits`, with the mean length of the true shift (patches). */
+/**
+ * The head's squared error (denoiser patches^2) per edit kind on `edits`; `zero` the error of predicting no move (the mean
+ * squared true shift), which the head must beat to know anything; `shift` the true shift's mean length (patches).
+ */
 export interface OffsetErrorRow {
   kind: string;
   n: number;
   error: number;
+  zero: number;
   shift: number;
 }
 
@@ -63,16 +67,16 @@ export function offsetErrors(e: Editor, edits: readonly EditExample[]): OffsetEr
   if (items.length === 0) throw new Error("offsetErrors: none of the edits has an offset target");
   const grid = e.config.image / e.config.dnPatch;
   const pred = predictOffsets(e, items);
-  const rows = new Map<string, { n: number; error: number; shift: number }>();
+  const rows = new Map<string, { n: number; error: number; zero: number; shift: number }>();
   items.forEach((x, i) => {
     const [tx, ty] = x.objects!.offset!.map((v) => v * grid);
     const err = (pred[i][0] - tx) ** 2 + (pred[i][1] - ty) ** 2;
     for (const k of ["all", x.kind]) {
-      const r = rows.get(k) ?? { n: 0, error: 0, shift: 0 };
-      rows.set(k, { n: r.n + 1, error: r.error + err, shift: r.shift + Math.hypot(tx, ty) });
+      const r = rows.get(k) ?? { n: 0, error: 0, zero: 0, shift: 0 };
+      rows.set(k, { n: r.n + 1, error: r.error + err, zero: r.zero + tx * tx + ty * ty, shift: r.shift + Math.hypot(tx, ty) });
     }
   });
-  return [...rows.entries()].map(([kind, r]) => ({ kind, n: r.n, error: r.error / r.n, shift: r.shift / r.n }));
+  return [...rows.entries()].map(([kind, r]) => ({ kind, n: r.n, error: r.error / r.n, zero: r.zero / r.n, shift: r.shift / r.n }));
 }
 
 /**
