@@ -2,7 +2,9 @@
  * What a move's destination adds to a finished editor (the `object+offset` gate decoding, lib/models/editor/gate-decode.ts):
  * 1. the editor's `object` decoding (its plan decoding chosen on the validation benchmark) on SpatialEval-mini;
  * 2. the oracle-offset diagnostic: the same, with the chosen object also moved by the truth's offset of each item
- *    (lib/eval/trained-editor.ts offsetOracleEditor), paired with 1: what a perfect offset head would add;
+ *    (lib/eval/trained-editor.ts offsetOracleEditor), paired with 1: what a perfect offset head would add; with an edit
+ *    plan also the same with the truth's plan, paired with the truth's gate and plan (whereOracleEditor): what the decoded
+ *    gate (the object's coverage and its moved copy, the editor's own object choice) costs against the truth's changed share;
  * 3. (--fit=on) the offset head trained alone on the editor (lib/models/editor/train/offset-head.ts; every other weight
  *    frozen), its error on held-out engine edits, and `object` vs `object+offset` (each with the plan decodings of its kind)
  *    chosen on the validation benchmark, the choice paired with 1 on SpatialEval-mini: the pair differs only in the
@@ -29,7 +31,7 @@ import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmar
 import { benchmarkKindMeans, type KindMeanRow } from "../lib/eval/kind-means";
 import { pointText, scoreEditorPoint, type PointScores } from "../lib/eval/learning-curve";
 import { bootstrapDiffCi } from "../lib/eval/stats";
-import { objectGateEditor, offsetOracleEditor } from "../lib/eval/trained-editor";
+import { objectGateEditor, offsetOracleEditor, whereOracleEditor } from "../lib/eval/trained-editor";
 import { checkEditorConfig, planOn, type EditorConfig } from "../lib/models/editor/config";
 import type { GateDecode } from "../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor } from "../lib/models/editor/model";
@@ -95,6 +97,14 @@ async function main(): Promise<void> {
     const oracleScores = await scoreEditorPoint(offsetOracleEditor("object+offset, the truth's offsets", e, { steps: ddim, seed: head.seed, ...(objectBest.planDecode ? { planDecode: objectBest.planDecode } : {}) }), bench, head.seed);
     const oracle = { scores: oracleScores, gain: paired(oracleScores, object, "oracle"), kinds: benchmarkKindMeans(bench.items, { object: object.items, oracle: oracleScores.items }, "offset-head") };
     console.log(`with the truth's offsets (object+offset): ${pointText(oracleScores)}; minus object ${oracle.gain.diff.toFixed(3)} [95% CI ${oracle.gain.lo.toFixed(3)}, ${oracle.gain.hi.toFixed(3)}, paired over items]; per kind ${oracle.kinds.map((k) => `${k.kind} (${k.n}) ${k.object.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
+    // with an edit plan: the same with the truth's plan too, against the truth's gate and plan: what the decoded gate's shape and object choice cost
+    let oraclePlan: { scores: PointScores; truthBoth: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: KindMeanRow<"truthBoth" | "offsetPlan">[] } | null = null;
+    if (planOn(config)) {
+      const offsetPlan = await scoreEditorPoint(offsetOracleEditor("object+offset, the truth's offsets and plan", e, { steps: ddim, seed: head.seed }, { plan: true }), bench, head.seed);
+      const truthBoth = await scoreEditorPoint(whereOracleEditor("the truth's gate and plan", e, { steps: ddim, seed: head.seed }, { plan: true }), bench, head.seed);
+      oraclePlan = { scores: offsetPlan, truthBoth, gain: paired(offsetPlan, truthBoth, "oracle-plan"), kinds: benchmarkKindMeans(bench.items, { truthBoth: truthBoth.items, offsetPlan: offsetPlan.items }, "offset-head") };
+      console.log(`with the truth's offsets and plan (object+offset): ${pointText(offsetPlan)}; with the truth's gate and plan ${truthBoth.objectJudge.toFixed(3)}; difference ${oraclePlan.gain.diff.toFixed(3)} [95% CI ${oraclePlan.gain.lo.toFixed(3)}, ${oraclePlan.gain.hi.toFixed(3)}]; per kind, truth's gate / object+offset, both with the truth's plan: ${oraclePlan.kinds.map((k) => `${k.kind} (${k.n}) ${k.truthBoth.toFixed(3)} / ${k.offsetPlan.toFixed(3)}`).join(", ")}`);
+    }
     let fitted: { losses: number[]; errors: { train: OffsetErrorRow[]; heldOut: OffsetErrorRow[] }; chosen: Row; scores: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: KindMeanRow<"object" | "chosen">[] } | null = null;
     if (fit) {
       const all = engineData(made.recipe.dataSeed, scenes + heldOut, config.image).edits;
@@ -116,7 +126,7 @@ async function main(): Promise<void> {
     const file = writeResult(name, {
       config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit, head, scenes, heldOut, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
-      data: { backend, validation: rows, objectBest, object, oracle, fitted },
+      data: { backend, validation: rows, objectBest, object, oracle, oraclePlan, fitted },
     });
     console.log(`wrote ${file}`);
   } finally {

@@ -136,19 +136,43 @@ export function truthOffset(item: { sourceScene: Scene; editedScene: Scene | nul
 /**
  * The oracle-offset diagnostic (not an editor: it reads the ground truth): `model` (the bilinear where head) edits with its
  * gate decoded by `object+offset`, its own object choice and plan, but the chosen object moved by the truth's offset of each
- * item (truthOffset) in place of an offset head's: what a perfect offset would add to the `object` decoding.
+ * item (truthOffset) in place of an offset head's: what a perfect offset would add to the `object` decoding. With
+ * `plan: true` (an editor with an edit plan) the truth's plan replaces the editor's everywhere (the object's colour on the
+ * patches the move fills included): against the truth's gate and plan (whereOracleEditor) it tells what the decoded gate's
+ * shape and object choice cost.
  */
-export function offsetOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}): Editor {
+export function offsetOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { plan?: boolean } = {}): Editor {
   const size = model.config.image;
   const grid = size / model.config.dnPatch;
+  if (oracle.plan === true && !planOn(model.config)) throw new Error("offsetOracleEditor: the oracle plan needs an editor that predicts an edit plan (alignedPlan)");
   const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
     const offsets = requests.map((r, i) => {
       if (!r.item) throw new Error(`offsetOracleEditor: request ${i} has no benchmark record (request.item); the oracle offset reads its edited scene`);
       return truthOffset(r.item, size, grid);
     });
-    return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate: "object+offset" }, { objects: perceivedObjects(requests, grid, "offsetOracleEditor"), offsets }).images;
+    const plan = oracle.plan === true ? truthPlans(model, requests) : undefined;
+    return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate: "object+offset" }, { objects: perceivedObjects(requests, grid, "offsetOracleEditor"), offsets, ...(plan ? { plan } : {}) }).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
+}
+
+/** The truth's edit plan of each benchmark request ([N * 3] row-major [N, 3]; aligned-targets.ts planTargets) at the editor's patches. */
+function truthPlans(model: ModelEditor, requests: readonly EditRequest[]): Float32Array[] {
+  const size = model.config.image;
+  const planT = tf.tidy(() => {
+    const source = imageBatch(requests.map((r) => signedAtSize(r.source, size)), size);
+    const truth = imageBatch(
+      requests.map((r, i) => {
+        if (!r.item) throw new Error(`truthPlans: request ${i} has no benchmark record (request.item); the oracle plan reads its ground truth`);
+        return signedAtSize(r.item.truth, size);
+      }),
+      size,
+    );
+    return planTargets(editResidual(truth, source), source, model.config.dnPatch);
+  });
+  const plan = planT.arraySync() as number[][][];
+  planT.dispose();
+  return plan.map((rows) => Float32Array.from(rows.flat()));
 }
 
 /**

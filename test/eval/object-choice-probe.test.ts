@@ -5,7 +5,7 @@ import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
 import { changedObject, objectChoiceSummary, probeObjectChoice } from "../../lib/eval/object-choice-probe";
 import { objectRegions } from "../../lib/eval/object-regions";
-import { objectGateEditor, trainedEditor, whereOracleEditor } from "../../lib/eval/trained-editor";
+import { objectGateEditor, offsetOracleEditor, trainedEditor, truthOffset, whereOracleEditor } from "../../lib/eval/trained-editor";
 import { tokenCoverage } from "../../lib/models/editor/grounding";
 import { checkEditorConfig, editorConfig } from "../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorParams } from "../../lib/models/editor/model";
@@ -127,6 +127,37 @@ describe("object regions and the object-choice probe", () => {
       expect(obj.some((img, i) => img.data.some((v, j) => v !== sig[i].data[j]))).toBe(true);
     } finally {
       disposeEditor(e);
+    }
+  });
+
+  it("the oracle-offset diagnostic moves the chosen object by each item's true offset, also with the truth's plan; it needs benchmark records", async () => {
+    const c = checkEditorConfig({ ...editorConfig("tiny"), aligned: true, alignedWhere: "bilinear", alignedPlan: "palette", alignedPlanGate: "open" });
+    const e = createEditor(c, new Rng(8));
+    perturbZeroInit(e, 8);
+    (editorParams(e)["edit.loc.gate"] as tf.Variable).assign(tf.tensor1d(new Rng(10).normalArray(c.dnD, 0, 0.5)));
+    (editorParams(e)["edit.loc.plan.i.w"] as tf.Variable).assign(tf.tensor2d(new Rng(11).normalArray(8 * c.dnD, 0, 0.5), [8, c.dnD]));
+    const grid = c.image / c.dnPatch;
+    try {
+      const moves = bench.items.filter((it) => it.kind === "move" && Math.hypot(...truthOffset(it, c.image, grid)) >= 0.5).slice(0, 2);
+      expect(moves.length).toBeGreaterThan(0);
+      const requests = moves.map((it) => ({ source: it.source, instruction: it.instruction, item: it }));
+      const before = tf.memory().numTensors;
+      const object = await objectGateEditor("object", e, { steps: 2 }).editBatch!(requests);
+      const moved = await offsetOracleEditor("oracle offset", e, { steps: 2 }).editBatch!(requests);
+      const withPlan = await offsetOracleEditor("oracle offset and plan", e, { steps: 2 }, { plan: true }).editBatch!(requests);
+      expect(tf.memory().numTensors).toBe(before);
+      const differs = (a: typeof object, b: typeof object) => a.some((img, i) => img.data.some((v, j) => v !== b[i].data[j]));
+      expect(differs(moved, object)).toBe(true);
+      expect(differs(withPlan, moved)).toBe(true);
+      await expect(offsetOracleEditor("oracle offset", e, { steps: 2 }).editBatch!([{ source: moves[0].source, instruction: moves[0].instruction }])).rejects.toThrow("offsetOracleEditor: request 0 has no benchmark record (request.item); the oracle offset reads its edited scene");
+    } finally {
+      disposeEditor(e);
+    }
+    const noPlan = createEditor(checkEditorConfig({ ...editorConfig("tiny"), aligned: true, alignedWhere: "bilinear" }), new Rng(8));
+    try {
+      expect(() => offsetOracleEditor("x", noPlan, {}, { plan: true })).toThrow("offsetOracleEditor: the oracle plan needs an editor that predicts an edit plan (alignedPlan)");
+    } finally {
+      disposeEditor(noPlan);
     }
   });
 });
