@@ -103,19 +103,8 @@ export function whereOracleEditor(name: string, model: ModelEditor, options: Par
   if (oracle.plan === true && !planOn(model.config)) throw new Error("whereOracleEditor: the oracle plan needs an editor that predicts an edit plan (alignedPlan)");
   if (!where && oracle.plan !== true) throw new Error("whereOracleEditor: with where: false give plan: true; an editor with neither oracle half is the editor itself");
   const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
-    const truths = requests.map((r, i) => {
-      if (!r.item) throw new Error(`whereOracleEditor: request ${i} has no benchmark record (request.item); the oracle gate reads its ground truth`);
-      return signedAtSize(r.item.truth, size);
-    });
-    // the whole batch's gates [B, N] (and plans [B, N, 3]) at once
-    const [shareT, planT] = tf.tidy(() => {
-      const source = imageBatch(requests.map((r) => signedAtSize(r.source, size)), size);
-      const r0 = editResidual(imageBatch(truths, size), source);
-      return [changedShare(r0, model.config.dnPatch), planTargets(r0, source, model.config.dnPatch)];
-    });
-    const [share, plan] = [shareT.arraySync() as number[][], planT.arraySync() as number[][][]];
-    tf.dispose([shareT, planT]);
-    const extras: EditExtras = { ...(where ? { whereGate: share.map((row) => Float32Array.from(row)) } : {}), ...(oracle.plan === true ? { plan: plan.map((rows) => Float32Array.from(rows.flat())) } : {}), ...(!where && options.gate !== undefined && needsObjects(options.gate) ? { objects: perceivedObjects(requests, size / model.config.dnPatch, "whereOracleEditor") } : {}) };
+    const { share, plan } = truthPatches(model, requests, "whereOracleEditor: request {i} has no benchmark record (request.item); the oracle gate reads its ground truth");
+    const extras: EditExtras = { ...(where ? { whereGate: share } : {}), ...(oracle.plan === true ? { plan } : {}), ...(!where && options.gate !== undefined && needsObjects(options.gate) ? { objects: perceivedObjects(requests, size / model.config.dnPatch, "whereOracleEditor") } : {}) };
     return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), options, extras).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
@@ -150,29 +139,31 @@ export function offsetOracleEditor(name: string, model: ModelEditor, options: Pa
       if (!r.item) throw new Error(`offsetOracleEditor: request ${i} has no benchmark record (request.item); the oracle offset reads its edited scene`);
       return truthOffset(r.item, size, grid);
     });
-    const plan = oracle.plan === true ? truthPlans(model, requests) : undefined;
+    const plan = oracle.plan === true ? truthPatches(model, requests, "offsetOracleEditor: request {i} has no benchmark record (request.item); the oracle plan reads its ground truth").plan : undefined;
     return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate: "object+offset" }, { objects: perceivedObjects(requests, grid, "offsetOracleEditor"), offsets, ...(plan ? { plan } : {}) }).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
 }
 
-/** The truth's edit plan of each benchmark request ([N * 3] row-major [N, 3]; aligned-targets.ts planTargets) at the editor's patches. */
-function truthPlans(model: ModelEditor, requests: readonly EditRequest[]): Float32Array[] {
+/**
+ * The truth of each benchmark request at the editor's patches, the whole batch at once: the changed share of each patch
+ * ([N]; aligned-targets.ts changedShare) and the edit plan ([N * 3] row-major [N, 3]; planTargets). `missing` is the error
+ * for a request without its benchmark record, `{i}` standing for its index.
+ */
+function truthPatches(model: ModelEditor, requests: readonly EditRequest[], missing: string): { share: Float32Array[]; plan: Float32Array[] } {
   const size = model.config.image;
-  const planT = tf.tidy(() => {
-    const source = imageBatch(requests.map((r) => signedAtSize(r.source, size)), size);
-    const truth = imageBatch(
-      requests.map((r, i) => {
-        if (!r.item) throw new Error(`truthPlans: request ${i} has no benchmark record (request.item); the oracle plan reads its ground truth`);
-        return signedAtSize(r.item.truth, size);
-      }),
-      size,
-    );
-    return planTargets(editResidual(truth, source), source, model.config.dnPatch);
+  const truths = requests.map((r, i) => {
+    if (!r.item) throw new Error(missing.replace("{i}", String(i)));
+    return signedAtSize(r.item.truth, size);
   });
-  const plan = planT.arraySync() as number[][][];
-  planT.dispose();
-  return plan.map((rows) => Float32Array.from(rows.flat()));
+  const [shareT, planT] = tf.tidy(() => {
+    const source = imageBatch(requests.map((r) => signedAtSize(r.source, size)), size);
+    const r0 = editResidual(imageBatch(truths, size), source);
+    return [changedShare(r0, model.config.dnPatch), planTargets(r0, source, model.config.dnPatch)];
+  });
+  const [share, plan] = [shareT.arraySync() as number[][], planT.arraySync() as number[][][]];
+  tf.dispose([shareT, planT]);
+  return { share: share.map((row) => Float32Array.from(row)), plan: plan.map((rows) => Float32Array.from(rows.flat())) };
 }
 
 /**
