@@ -137,36 +137,20 @@ export function objectColour(source: ArrayLike<number>, cov: ArrayLike<number>, 
   return total === 0 ? out : [out[0] / total, out[1] / total, out[2] / total];
 }
 
+/** One item's `object+offset` choice: the object the where logits choose (-1 when the item has none) and its move (offsetDestination; null: no move). */
+export interface OffsetChoice {
+  object: number;
+  dest: { moved: number[]; fills: number[] } | null;
+}
+
 /**
  * The gate [B, N] in [0, 1] that `rule` makes of the where logits [B, N]; `object`, `object+free` and `object+offset` need each
  * item's objects (`objects`, B lists); `object+offset` also the offset head's prediction per item (`offsets`, B pairs in patches).
  */
 export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[], offsets?: readonly (readonly [number, number])[]): tf.Tensor2D {
   parseGateDecode(rule);
-  const [B, N] = where.shape;
-  if (needsObjects(rule)) {
-    if (objects === undefined || objects.length !== B) throw new Error(`decodeGate: '${rule}' needs the objects of each of the ${B} items (the engine's perception of the sources), got ${objects === undefined ? "none" : `${objects.length} lists`}`);
-    if (rule === "object+offset" && (offsets === undefined || offsets.length !== B)) throw new Error(`decodeGate: 'object+offset' needs the offset head's prediction for each of the ${B} items (an editor with alignedOffset), got ${offsets === undefined ? "none" : `${offsets.length}`}`);
-    const logits = where.arraySync();
-    let fallback: number[][] | null = null; // the `max` gates, made only when an item has no object
-    const maxRow = (b: number): number[] => {
-      if (fallback === null) {
-        const max = decodeGate(where, "max");
-        fallback = max.arraySync();
-        max.dispose();
-      }
-      return fallback[b];
-    };
-    const rows = logits.map((row, b) => {
-      const { best, score } = scoreObjects(row, objects[b]);
-      if (best < 0) return maxRow(b);
-      if (rule === "object+free") return objectFreeGate(row, objects[b], best, score);
-      const own = Array.from(objects[b][best]);
-      const dest = rule === "object+offset" ? offsetDestination(own, offsets![b]) : null;
-      return dest === null ? own : own.map((c, n) => Math.max(c, dest.moved[n]));
-    });
-    return tf.tensor2d(rows, [B, N]);
-  }
+  if (needsObjects(rule)) return objectGates(where, rule, objects, offsets).gate;
+  const N = where.shape[1];
   return tf.tidy(() => {
     if (rule === "sigmoid") return tf.sigmoid(where) as tf.Tensor2D;
     if (rule === "max") {
@@ -178,4 +162,40 @@ export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: reado
     const kth = tf.min(tf.topk(where, k).values, 1, true); // [B, 1] the K-th largest logit
     return tf.cast(tf.greaterEqual(where, kth), "float32") as tf.Tensor2D;
   });
+}
+
+/**
+ * `object+offset` in one pass: the gate decodeGate makes, and per item the choice behind it (the chosen object and its
+ * move), which the pipeline reads to give the patches a move fills the object's colour.
+ */
+export function decodeObjectOffset(where: tf.Tensor2D, objects: readonly ObjectRegions[], offsets: readonly (readonly [number, number])[]): { gate: tf.Tensor2D; choices: OffsetChoice[] } {
+  return objectGates(where, "object+offset", objects, offsets);
+}
+
+/** The object-choosing rules' gates [B, N] and per item the choice (OffsetChoice; `dest` null for rules without a move). */
+function objectGates(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[], offsets?: readonly (readonly [number, number])[]): { gate: tf.Tensor2D; choices: OffsetChoice[] } {
+  const [B, N] = where.shape;
+  if (objects === undefined || objects.length !== B) throw new Error(`decodeGate: '${rule}' needs the objects of each of the ${B} items (the engine's perception of the sources), got ${objects === undefined ? "none" : `${objects.length} lists`}`);
+  if (rule === "object+offset" && (offsets === undefined || offsets.length !== B)) throw new Error(`decodeGate: 'object+offset' needs the offset head's prediction for each of the ${B} items (an editor with alignedOffset), got ${offsets === undefined ? "none" : `${offsets.length}`}`);
+  const logits = where.arraySync();
+  let fallback: number[][] | null = null; // the `max` gates, made only when an item has no object
+  const maxRow = (b: number): number[] => {
+    if (fallback === null) {
+      const max = decodeGate(where, "max");
+      fallback = max.arraySync();
+      max.dispose();
+    }
+    return fallback[b];
+  };
+  const choices: OffsetChoice[] = [];
+  const rows = logits.map((row, b) => {
+    const { best, score } = scoreObjects(row, objects[b]);
+    const dest = best >= 0 && rule === "object+offset" ? offsetDestination(objects[b][best], offsets![b]) : null;
+    choices.push({ object: best, dest });
+    if (best < 0) return maxRow(b);
+    if (rule === "object+free") return objectFreeGate(row, objects[b], best, score);
+    const own = Array.from(objects[b][best]);
+    return dest === null ? own : own.map((c, n) => Math.max(c, dest.moved[n]));
+  });
+  return { gate: tf.tensor2d(rows, [B, N]), choices };
 }

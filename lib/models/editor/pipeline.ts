@@ -12,7 +12,7 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
-import { decodeGate, needsObjects, objectColour, offsetDestination, pickObject, type GateDecode, type ObjectRegions } from "./gate-decode";
+import { decodeGate, decodeObjectOffset, needsObjects, objectColour, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -106,27 +106,24 @@ export interface EditExtras {
 }
 
 /**
- * `object+offset`'s plan for the patches a move fills: per item, the object the where logits [B, N] choose among `objects`
- * (pickObject), moved by its offset (offsetDestination); the patches the move fills get 1 in `patches` [B, N] and the
- * object's colour in its source (objectColour) in `colours` [B, N, 3]; items without a move or an object get none. Call inside tf.tidy.
+ * `object+offset`'s plan for the patches a move fills: per item, the decoding's choice (the object and its move,
+ * decodeObjectOffset); the patches the move fills get 1 in `patches` [B, N] and the object's colour in its source
+ * (objectColour) in `colours` [B, N, 3]; items without a move or an object get none. Call inside tf.tidy.
  */
-function offsetFills(where: tf.Tensor2D, objects: readonly ObjectRegions[], offsets: readonly (readonly [number, number])[], sources: readonly Float32Array[], patch: number): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
-  const logits = where.arraySync();
-  const N = logits[0].length;
-  const patches = new Float32Array(logits.length * N);
-  const colours = new Float32Array(logits.length * N * 3);
-  logits.forEach((row, b) => {
-    const best = pickObject(row, objects[b]);
-    const dest = best < 0 ? null : offsetDestination(objects[b][best], offsets[b]);
+function offsetFills(choices: readonly OffsetChoice[], objects: readonly ObjectRegions[], sources: readonly Float32Array[], patch: number, N: number): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
+  const B = choices.length;
+  const patches = new Float32Array(B * N);
+  const colours = new Float32Array(B * N * 3);
+  choices.forEach(({ object, dest }, b) => {
     if (dest === null) return;
-    const colour = objectColour(sources[b], objects[b][best], patch);
+    const colour = objectColour(sources[b], objects[b][object], patch);
     dest.fills.forEach((f, n) => {
       if (f === 0) return;
       patches[b * N + n] = 1;
       colours.set(colour, (b * N + n) * 3);
     });
   });
-  return { patches: tf.tensor2d(patches, [logits.length, N]), colours: tf.tensor3d(colours, [logits.length, N, 3]) };
+  return { patches: tf.tensor2d(patches, [B, N]), colours: tf.tensor3d(colours, [B, N, 3]) };
 }
 
 /** How an edit plan is decoded at editing time: as predicted ("soft"), as its most likely palette colour ("argmax", palette plans) or snapped to the palette ("snap", colour plans). */
@@ -179,11 +176,12 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const given0 = plans !== undefined ? (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) : planDecode === "argmax" ? paletteArgmaxColours(c0.aligned!.planLogits!) : planDecode === "snap" ? snapToPalette(c0.aligned!.plan!) : undefined;
     // object+offset: the offset head's moves, and the patches each move fills, which take the moved object's colour as their plan
     const offsets = decode === "object+offset" && gates === undefined ? (extras.offsets ?? (c0.aligned!.offset!.arraySync() as [number, number][])) : undefined;
-    const fills = offsets !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? offsetFills(c0.aligned.where, extras.objects!, offsets, sources, e.config.dnPatch) : undefined;
+    const chosen = offsets !== undefined ? decodeObjectOffset(c0.aligned!.where, extras.objects!, offsets) : undefined; // the gate and the choice behind it, once
+    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? offsetFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N) : undefined;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };
     const decoded = decode !== "sigmoid" || given !== undefined;
-    const gate = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : decoded && c0.aligned !== null ? decodeGate(c0.aligned.where, decode, extras.objects, offsets) : undefined; // [B, N]
+    const gate = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : chosen !== undefined ? chosen.gate : decoded && c0.aligned !== null ? decodeGate(c0.aligned.where, decode, extras.objects) : undefined; // [B, N]
     const c = gate === undefined || c0.aligned === null ? c0 : { ...c0, aligned: { ...c0.aligned, spatial: gatedSpatial(c0.aligned, gate, undefined, plan) } };
     const cond = c.edit.tokens; // [B, L, dnD]
     const spatial = conditionSpatial(c); // [B, N, dnD] with the edit map or the aligned path

@@ -4,7 +4,7 @@ import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
 import { offsetLoss, offsetTargets } from "../../../lib/models/editor/aligned-targets";
 import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
-import { decodeGate, MIN_OFFSET, objectColour, offsetDestination, parseGateDecode, shiftCoverage } from "../../../lib/models/editor/gate-decode";
+import { decodeGate, decodeObjectOffset, MIN_OFFSET, objectColour, offsetDestination, parseGateDecode, shiftCoverage } from "../../../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { dataEngineConfig } from "../../../lib/data/config";
@@ -117,23 +117,23 @@ describe("the offset head (editor config alignedOffset)", () => {
     (editorParams(e)["edit.loc.offset.o.w"] as tf.Variable).assign(tf.tensor2d(new Rng(6).normalArray(c.dnD * 2, 0, 0.3), [c.dnD, 2]));
     const sched = editorScheduler(c);
     try {
-      const at = (w: number) => tf.tidy(() => editStepLoss(e, edits, sched, new Rng(11), "total", 0, 0, 0, 0, 0, w).dataSync()[0]);
+      const at = (w: number) => tf.tidy(() => editStepLoss(e, edits, sched, new Rng(11), { whereOffsetWeight: w }).dataSync()[0]);
       const [l0, l1, l2] = [at(0), at(1), at(2)];
       expect(l1).toBeGreaterThan(l0);
       expect(l2 - l0).toBeCloseTo(2 * (l1 - l0), 4);
       const v = editorParams(e)["edit.loc.offset.h.w"] as tf.Variable;
-      const grad = (w: number) => tf.tidy(() => tf.norm(tf.variableGrads(() => editStepLoss(e, edits, sched, new Rng(11), "total", 0, 0, 0, 0, 0, w), [v]).grads[v.name]).dataSync()[0]);
+      const grad = (w: number) => tf.tidy(() => tf.norm(tf.variableGrads(() => editStepLoss(e, edits, sched, new Rng(11), { whereOffsetWeight: w }), [v]).grads[v.name]).dataSync()[0]);
       expect(() => grad(0)).toThrow("Cannot find a connection between any variable and the result of the loss function"); // nothing else reads the head
       expect(grad(1)).toBeGreaterThan(0);
       const generic = genericEditData(rc.dataSeed, 2, c.image);
-      expect(() => editStepLoss(e, [edits[0], generic[0]], sched, new Rng(11), "total", 0, 0, 0, 0, 0, 1)).toThrow("editStepLoss: the offset loss needs each edit's objects (the data engine's spatial edits, engineData)");
+      expect(() => editStepLoss(e, [edits[0], generic[0]], sched, new Rng(11), { whereOffsetWeight: 1 })).toThrow("editStepLoss: the offset loss needs each edit's objects (the data engine's spatial edits, engineData)");
     } finally {
       disposeEditor(e);
     }
     const noHead = checkEditorConfig({ ...plain, aligned: true, alignedWhere: "bilinear" });
     const b = createEditor(noHead, new Rng(5));
     try {
-      expect(() => tf.tidy(() => editStepLoss(b, edits, sched, new Rng(11), "total", 0, 0, 0, 0, 0, 1))).toThrow("stage2Loss: the offset loss needs the offset head (editor config alignedOffset, with the bilinear where head and image tokens)");
+      expect(() => tf.tidy(() => editStepLoss(b, edits, sched, new Rng(11), { whereOffsetWeight: 1 }))).toThrow("stage2Loss: the offset loss needs the offset head (editor config alignedOffset, with the bilinear where head and image tokens)");
     } finally {
       disposeEditor(b);
     }
@@ -186,6 +186,27 @@ describe("the object+offset gate decoding", () => {
     expect(still.arraySync()).toEqual(o.arraySync());
     expect(() => decodeGate(where, "object+offset", objects)).toThrow("decodeGate: 'object+offset' needs the offset head's prediction for each of the 2 items (an editor with alignedOffset), got none");
     tf.dispose([g, o, still]);
+    expect(tf.memory().numTensors).toBe(n0);
+    where.dispose();
+  });
+
+  it("decodeObjectOffset: decodeGate's gate and, per item, the object and move behind it (none for an item without objects)", () => {
+    const where = tf.tensor2d([[3, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 2], [0, 1, 0, 0, 0, 0, 0, 0, 0]]);
+    const a = Float32Array.from([1, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const b = Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    const objects = [[a, b], [a, b], []];
+    const offsets: [number, number][] = [[2, 0], [0.1, 0], [1, 1]];
+    const n0 = tf.memory().numTensors;
+    const { gate, choices } = decodeObjectOffset(where, objects, offsets);
+    const g = decodeGate(where, "object+offset", objects, offsets);
+    expect(gate.arraySync()).toEqual(g.arraySync());
+    expect(choices.map((c) => c.object)).toEqual([0, 1, -1]);
+    expect(choices[0].dest).toEqual(offsetDestination(a, [2, 0]));
+    expect(choices[0].dest!.fills).toEqual([0, 0, 1, 0, 0, 0, 0, 0, 0]);
+    expect(choices[1].dest).toBeNull(); // shorter than MIN_OFFSET
+    expect(choices[2].dest).toBeNull(); // no object: the `max` gate, no move
+    expect(() => decodeObjectOffset(where, objects, offsets.slice(0, 2))).toThrow("decodeGate: 'object+offset' needs the offset head's prediction for each of the 3 items (an editor with alignedOffset), got 2");
+    tf.dispose([gate, g]);
     expect(tf.memory().numTensors).toBe(n0);
     where.dispose();
   });

@@ -83,7 +83,7 @@ describe("the edit plan that reads the instruction's words (alignedPlan: 'attend
       const vars = ["edit.loc.plan.q.w", "edit.loc.plan.k.w", "edit.loc.plan.v.w"].map((k) => p[k] as tf.Variable);
       const n0 = tf.memory().numTensors;
       const norms = tf.tidy(() => {
-        const g = tf.variableGrads(() => editStepLoss(e, edits, editorScheduler(bil), new Rng(4), "total", 0, 0, 1, 0), vars).grads;
+        const g = tf.variableGrads(() => editStepLoss(e, edits, editorScheduler(bil), new Rng(4), { whereWeight: 1 }), vars).grads;
         return vars.map((v) => tf.norm(g[v.name]).dataSync()[0]);
       });
       expect(tf.memory().numTensors).toBe(n0);

@@ -106,7 +106,7 @@ describe("the palette plan (alignedPlan: 'palette')", () => {
     try {
       const v = editorParams(e)["edit.loc.plan.o.w"] as tf.Variable;
       const n0 = tf.memory().numTensors;
-      const norm = (whereWeight: number) => tf.tidy(() => tf.norm(tf.variableGrads(() => editStepLoss(e, edits, editorScheduler(bil), new Rng(4), "total", 0, 0, whereWeight, 0), [v]).grads[v.name]).dataSync()[0]);
+      const norm = (whereWeight: number) => tf.tidy(() => tf.norm(tf.variableGrads(() => editStepLoss(e, edits, editorScheduler(bil), new Rng(4), { whereWeight }), [v]).grads[v.name]).dataSync()[0]);
       const [on, off] = [norm(1), norm(0)];
       expect(tf.memory().numTensors).toBe(n0);
       expect(on).toBeGreaterThan(0);

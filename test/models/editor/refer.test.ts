@@ -86,7 +86,7 @@ describe("the referring decoder (editor config alignedRefer)", () => {
       const norms = (f: () => tf.Scalar) => tf.tidy(() => vars.map((v) => tf.norm(tf.variableGrads(f, [v]).grads[v.name]).dataSync()[0]));
       const vqa = data.vqa.filter((x) => x.objectMask !== undefined).slice(0, 4);
       for (const n of norms(() => textLoss(e, vqa, 0, 1))) expect(n).toBeGreaterThan(0);
-      for (const n of norms(() => editStepLoss(e, edits, editorScheduler(bil), new Rng(4), "total", 0, 0, 1, 0))) expect(n).toBeGreaterThan(0);
+      for (const n of norms(() => editStepLoss(e, edits, editorScheduler(bil), new Rng(4), { whereWeight: 1 }))) expect(n).toBeGreaterThan(0);
       expect(tf.memory().numTensors).toBe(n0);
     } finally {
       disposeEditor(e);

@@ -83,16 +83,16 @@ describe("the where gate (aligned.ts gatedSpatial)", () => {
 
 describe("where forcing in Stage II (recipe whereForcing)", () => {
   const sched = editorScheduler(bil);
-  const loss = (e: Editor, forcing: number, whereWeight = 0) => tf.tidy(() => editStepLoss(e, edits, sched, new Rng(11), "total", 0, 0, whereWeight, forcing).dataSync()[0]);
+  const loss = (e: Editor, forcing: number, whereWeight = 0) => tf.tidy(() => editStepLoss(e, edits, sched, new Rng(11), { whereWeight, whereForcing: forcing }).dataSync()[0]);
 
   it("0 is the plain step; 1 cuts L_edit's gradient to the where head (only the where loss trains it), and changes the loss", () => {
     const e = liveEditor(5);
     try {
-      const plain = tf.tidy(() => editStepLoss(e, edits, sched, new Rng(11), "total", 0, 0, 0).dataSync()[0]);
+      const plain = tf.tidy(() => editStepLoss(e, edits, sched, new Rng(11), {}).dataSync()[0]);
       expect(loss(e, 0)).toBe(plain);
       expect(loss(e, 1)).not.toBe(plain);
       const q = editorParams(e)["edit.loc.q.w"] as tf.Variable;
-      const gradNorm = (forcing: number, whereWeight: number) => tf.tidy(() => tf.norm(tf.variableGrads(() => editStepLoss(e, edits, sched, new Rng(11), "total", 0, 0, whereWeight, forcing), [q]).grads[q.name]).dataSync()[0]);
+      const gradNorm = (forcing: number, whereWeight: number) => tf.tidy(() => tf.norm(tf.variableGrads(() => editStepLoss(e, edits, sched, new Rng(11), { whereWeight, whereForcing: forcing }), [q]).grads[q.name]).dataSync()[0]);
       const n0 = tf.memory().numTensors;
       expect(gradNorm(0, 0)).toBeGreaterThan(0);
       expect(gradNorm(1, 0)).toBe(0);
@@ -238,13 +238,13 @@ describe("the edit plan (editor config alignedPlan)", () => {
       const spatial = (e: Editor) => tf.tidy(() => editorCondition(e, images, editorLayout(e, texts)).aligned!.spatial.dataSync() as Float32Array);
       expect(Array.from(spatial(b))).toEqual(Array.from(spatial(a)));
       images.dispose();
-      const lossOf = (e: Editor, whereWeight: number, forcing: number) => tf.tidy(() => editStepLoss(e, edits, sched, new Rng(11), "total", 0, 0, whereWeight, forcing).dataSync()[0]);
+      const lossOf = (e: Editor, whereWeight: number, forcing: number) => tf.tidy(() => editStepLoss(e, edits, sched, new Rng(11), { whereWeight, whereForcing: forcing }).dataSync()[0]);
       expect(lossOf(b, 1, 0)).toBeGreaterThan(lossOf(a, 1, 0));
       expect(lossOf(b, 0, 0)).toBe(lossOf(a, 0, 0));
       const pb = editorParams(b);
       (pb["edit.loc.plan.i.w"] as tf.Variable).assign(tf.tensor2d(new Rng(15).normalArray(3 * bil.dnD, 0, 0.5), [3, bil.dnD]));
       const o = pb["edit.loc.plan.o.w"] as tf.Variable;
-      const gradNorm = (forcing: number) => tf.tidy(() => tf.norm(tf.variableGrads(() => editStepLoss(b, edits, sched, new Rng(11), "total", 0, 0, 0, forcing), [o]).grads[o.name]).dataSync()[0]);
+      const gradNorm = (forcing: number) => tf.tidy(() => tf.norm(tf.variableGrads(() => editStepLoss(b, edits, sched, new Rng(11), { whereForcing: forcing }), [o]).grads[o.name]).dataSync()[0]);
       const n0 = tf.memory().numTensors;
       expect(gradNorm(0)).toBeGreaterThan(0);
       expect(gradNorm(1)).toBe(0);

@@ -68,13 +68,13 @@ describe("the object-level where loss (recipe whereObjectLossWeight)", () => {
     const sched = editorScheduler(bil);
     const batch = edits.slice(0, 4);
     try {
-      const at = (w: number) => tf.tidy(() => editStepLoss(e, batch, sched, new Rng(11), "total", 0, 0, 0, 0, w).dataSync()[0]);
+      const at = (w: number) => tf.tidy(() => editStepLoss(e, batch, sched, new Rng(11), { whereObjectWeight: w }).dataSync()[0]);
       const l0 = at(0);
       const l1 = at(1);
       const l2 = at(2);
       expect(l1).not.toBe(l0);
       expect(l2 - l0).toBeCloseTo(2 * (l1 - l0), 4);
-      expect(() => editStepLoss(e, [...batch.slice(0, 1), ...generic.slice(0, 1)], sched, new Rng(11), "total", 0, 0, 0, 0, 1)).toThrow("editStepLoss: the object-level where loss needs each edit's objects (the data engine's spatial edits, engineData)");
+      expect(() => editStepLoss(e, [...batch.slice(0, 1), ...generic.slice(0, 1)], sched, new Rng(11), { whereObjectWeight: 1 })).toThrow("editStepLoss: the object-level where loss needs each edit's objects (the data engine's spatial edits, engineData)");
     } finally {
       disposeEditor(e);
     }

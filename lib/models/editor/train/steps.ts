@@ -109,9 +109,21 @@ export function residualDiffusionBatch(ex: readonly Pick<EditExample, "source" |
   return { source, r0, t, noisy, target };
 }
 
+/** What `editStepLoss` returns and how it weighs its optional terms (each weight 0, and `part` "total", when absent). */
+export interface EditStepOptions {
+  /** "total": L_condition + w L_edit and the weighted extra terms; "edit": L_edit alone (the InsPix2Pix-like denoiser). */
+  part: "total" | "edit";
+  regionWeight: number;
+  mapWeight: number;
+  whereWeight: number;
+  whereForcing: number;
+  whereObjectWeight: number;
+  whereOffsetWeight: number;
+}
+
 /**
  * Stage II loss on a batch of edits: L_condition + w L_edit with a DDPM draw of t and noise;
- * `part: "edit"` returns L_edit alone (the InsPix2Pix-like baseline has no language head to train);
+ * options (EditStepOptions; absent ones are off): `part: "edit"` returns L_edit alone (the InsPix2Pix-like baseline has no language head to train);
  * `regionWeight` > 0 weighs the changed pixels 1 + regionWeight in L_edit (losses.ts regionPixelWeights);
  * `mapWeight` > 0 adds the edit map's localisation loss (edit-map.ts mapLoss) to the total, when the editor has the map;
  * `whereWeight` > 0 adds the aligned path's where loss (aligned-targets.ts whereLoss), when the editor has it;
@@ -120,7 +132,8 @@ export function residualDiffusionBatch(ex: readonly Pick<EditExample, "source" |
  * `whereObjectWeight` > 0 adds the object-level where loss (aligned-targets.ts whereObjectLoss) over each edit's `objects`;
  * `whereOffsetWeight` > 0 adds the offset head's loss (aligned-targets.ts offsetLoss) against each edit's `objects.offset`.
  */
-export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng, part: "total" | "edit" = "total", regionWeight = 0, mapWeight = 0, whereWeight = 0, whereForcing = 0, whereObjectWeight = 0, whereOffsetWeight = 0): tf.Scalar {
+export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng, options: Partial<EditStepOptions> = {}): tf.Scalar {
+  const { part = "total", regionWeight = 0, mapWeight = 0, whereWeight = 0, whereForcing = 0, whereObjectWeight = 0, whereOffsetWeight = 0 } = options;
   if (whereObjectWeight > 0 && ex.some((x) => x.objects === undefined)) throw new Error("editStepLoss: the object-level where loss needs each edit's objects (the data engine's spatial edits, engineData)");
   if (whereOffsetWeight > 0 && ex.some((x) => x.objects === undefined)) throw new Error("editStepLoss: the offset loss needs each edit's objects (the data engine's spatial edits, engineData)");
   const B = ex.length;
