@@ -13,7 +13,7 @@
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N] [--engine-scenes=N]
  *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--offset-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|palette|off] [--plan-gate=share|open] [--dropout=on|off] [--refer=N] [--seed=0] [--ddim=10]
- *          [--gate-decode=max,top4,top8,top16,object,object+free,object+offset] [--name=stage2-from] [--only=all|plan-probe|decode|guidance] [--guidance=1.5x1,2x1,...]
+ *          [--gate-decode=max,top4,top8,top16,object,object+free,object+offset,object+offset+ground] [--name=stage2-from] [--only=all|plan-probe|decode|guidance] [--guidance=1.5x1,2x1,...]
  * (--only=plan-probe: trains nothing; for each finished run of the same command, the edit plan's probe on the benchmark and
  * the training edits, lib/eval/plan-probe.ts, written to results/<profile>/<name>-plan-probe.json; --only=decode: the same for
  * the gate (and plan) decodings chosen on the validation benchmark, results/<profile>/<name>-decode.json, whose run0.decoded
@@ -25,7 +25,8 @@
  * benchmark, and with the best of them and the default sigmoid on SpatialEval-mini; --gate-decode=sigmoid skips it; `object` chooses among
  * the objects the engine perceives in the source, lib/eval/object-regions.ts, and adds the object-choice probe; `object+free` also opens
  * the free ground the where head scores as high as its chosen object; `object+offset`, with --offset-loss, also opens the chosen
- * object moved by the offset head's prediction and gives the patches it fills the object's colour as their plan)
+ * object moved by the offset head's prediction and gives the patches it fills the object's colour as their plan; `object+offset+ground`
+ * also gives the patches the move vacates the colour of the nearest free ground)
  * (--offset-loss=W: an offset head, editor config alignedOffset, predicts how far the edit moves the object it changes,
  * trained with weight W against the object's visible centre shift; needs the bilinear head)
  * (--dropout=off: Stage II without the condition dropout of classifier-free guidance, MGIE's 5% + 5% + 5%; our scores are taken

@@ -20,12 +20,16 @@
  *   MIN_OFFSET patches long: the gate opens the place a move vacates and the place it fills. The pipeline also gives the
  *   patches the moved coverage adds (`offsetDestination`) the object's own colour as their edit plan (a moved object keeps
  *   its colour; the plan head alone rarely names it there).
+ * - `object+offset+ground`: the gate of `object+offset`, and the patches the move vacates (the object's own coverage
+ *   exceeds the moved one's) take the colour of the free ground nearest them in the source (`groundColour`) as their
+ *   plan: what a moved object leaves behind is ground (the truth's plan there; with the truth's gate and its own plan the
+ *   colour-plan editor rendered 0.04 of the moves).
  * A rule is an editing-time choice like the guidance scales: pick it on the validation benchmark, never on
  * the one it is reported on.
  */
 import * as tf from "@tensorflow/tfjs";
 
-export type GateDecode = "sigmoid" | "max" | "object" | "object+free" | "object+offset" | `top${number}`;
+export type GateDecode = "sigmoid" | "max" | "object" | "object+free" | "object+offset" | "object+offset+ground" | `top${number}`;
 
 /** The shortest predicted offset (in denoiser patches) that `object+offset` moves the object by; shorter ones count as "no move". */
 export const MIN_OFFSET = 0.5;
@@ -33,17 +37,22 @@ export const MIN_OFFSET = 0.5;
 /** One item's objects as the engine perceives them in its source: per object, the share of each denoiser patch it covers ([N] in [0, 1]). */
 export type ObjectRegions = readonly Float32Array[];
 
-/** Checks a rule's spelling ("sigmoid", "max", "object", "object+free", "object+offset", "top<K>" with K a positive integer) and returns it. */
+/** Checks a rule's spelling ("sigmoid", "max", "object", "object+free", "object+offset", "object+offset+ground", "top<K>" with K a positive integer) and returns it. */
 export function parseGateDecode(s: string): GateDecode {
-  if (s === "sigmoid" || s === "max" || s === "object" || s === "object+free" || s === "object+offset") return s;
+  if (s === "sigmoid" || s === "max" || s === "object" || s === "object+free" || s === "object+offset" || s === "object+offset+ground") return s;
   const m = /^top([1-9][0-9]*)$/.exec(s);
   if (m) return s as GateDecode;
-  throw new Error(`gate decoding must be sigmoid, max, object, object+free, object+offset or top<K> (K a positive integer, e.g. top8), got '${s}'`);
+  throw new Error(`gate decoding must be sigmoid, max, object, object+free, object+offset, object+offset+ground or top<K> (K a positive integer, e.g. top8), got '${s}'`);
 }
 
 /** Whether a rule chooses among the perceived objects of each source (and so needs them). */
 export function needsObjects(rule: GateDecode): boolean {
-  return rule === "object" || rule === "object+free" || rule === "object+offset";
+  return rule === "object" || rule === "object+free" || movesObject(rule);
+}
+
+/** Whether a rule moves the chosen object by an offset (and so needs one per item): `object+offset` and `object+offset+ground`. */
+export function movesObject(rule: GateDecode): boolean {
+  return rule === "object+offset" || rule === "object+offset+ground";
 }
 
 /**
@@ -68,15 +77,22 @@ export function shiftCoverage(cov: ArrayLike<number>, dx: number, dy: number): n
   return out;
 }
 
+/** A move of one object on the patch grid: its moved coverage, and per patch 1 where the move fills (moved > own coverage) or vacates it (own > moved). */
+export interface Move {
+  moved: number[];
+  fills: number[];
+  vacates: number[];
+}
+
 /**
  * The `object+offset` destination of one item: the chosen object's coverage `cov` [N] moved by `offset` (patches), and per
- * patch 1 where the moved coverage exceeds the object's own (the place the move fills), 0 elsewhere; null when the offset is
- * shorter than MIN_OFFSET (no move).
+ * patch 1 where the moved coverage exceeds the object's own (the place the move fills), and 1 where the object's own
+ * exceeds the moved one (the place it vacates), 0 elsewhere; null when the offset is shorter than MIN_OFFSET (no move).
  */
-export function offsetDestination(cov: ArrayLike<number>, offset: readonly [number, number]): { moved: number[]; fills: number[] } | null {
+export function offsetDestination(cov: ArrayLike<number>, offset: readonly [number, number]): Move | null {
   if (Math.hypot(offset[0], offset[1]) < MIN_OFFSET) return null;
   const moved = shiftCoverage(cov, offset[0], offset[1]);
-  return { moved, fills: moved.map((m, n) => (m > cov[n] ? 1 : 0)) };
+  return { moved, fills: moved.map((m, n) => (m > cov[n] ? 1 : 0)), vacates: moved.map((m, n) => (cov[n] > m ? 1 : 0)) };
 }
 
 /**
@@ -140,12 +156,45 @@ export function objectColour(source: ArrayLike<number>, cov: ArrayLike<number>, 
 /** One item's `object+offset` choice: the object the where logits choose (-1 when the item has none) and its move (offsetDestination; null: no move). */
 export interface OffsetChoice {
   object: number;
-  dest: { moved: number[]; fills: number[] } | null;
+  dest: Move | null;
+}
+
+/** The summed object coverage below which a patch counts as free ground (groundColour). */
+export const FREE_COVERAGE = 0.1;
+
+/**
+ * The colour of the free ground nearest patch `n` in a source image ([size * size * 3], channels last): the mean colour of the
+ * free patches (covered by perceived objects, `regions`, less than FREE_COVERAGE in all) in patch n's row or below it (the ground
+ * lies below the horizon, and the image's bottom rows are ground) at the smallest distance from n; null when there is none.
+ */
+export function groundColour(source: ArrayLike<number>, regions: ObjectRegions, n: number, patch: number): [number, number, number] | null {
+  const size = Math.round(Math.sqrt(source.length / 3));
+  const G = size / patch;
+  if (size * size * 3 !== source.length || !Number.isInteger(G)) throw new Error(`groundColour: a source of ${source.length} values does not split into patches of side ${patch}`);
+  if (!Number.isInteger(n) || n < 0 || n >= G * G) throw new Error(`groundColour: patch ${n} is not one of the ${G * G} patches`);
+  for (const [r, c] of regions.entries()) if (c.length !== G * G) throw new Error(`groundColour: object ${r} covers ${c.length} patches; the source has ${G * G}`);
+  const [ny, nx] = [Math.floor(n / G), n % G];
+  let best = Infinity;
+  let nearest: number[] = [];
+  for (let y = ny; y < G; y++) {
+    for (let x = 0; x < G; x++) {
+      const m = y * G + x;
+      if (regions.reduce((s, c) => s + c[m], 0) >= FREE_COVERAGE) continue;
+      const d = Math.hypot(x - nx, y - ny);
+      if (d < best - 1e-9) [best, nearest] = [d, [m]];
+      else if (Math.abs(d - best) <= 1e-9) nearest.push(m);
+    }
+  }
+  if (nearest.length === 0) return null;
+  const one = new Float32Array(G * G);
+  for (const m of nearest) one[m] = 1;
+  return objectColour(source, one, patch);
 }
 
 /**
- * The gate [B, N] in [0, 1] that `rule` makes of the where logits [B, N]; `object`, `object+free` and `object+offset` need each
- * item's objects (`objects`, B lists); `object+offset` also the offset head's prediction per item (`offsets`, B pairs in patches).
+ * The gate [B, N] in [0, 1] that `rule` makes of the where logits [B, N]; `object`, `object+free`, `object+offset` and
+ * `object+offset+ground` need each item's objects (`objects`, B lists); the last two also the offset head's prediction per
+ * item (`offsets`, B pairs in patches). (`object+offset+ground` differs from `object+offset` in the plan only: editImages.)
  */
 export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[], offsets?: readonly (readonly [number, number])[]): tf.Tensor2D {
   parseGateDecode(rule);
@@ -176,7 +225,7 @@ export function decodeObjectOffset(where: tf.Tensor2D, objects: readonly ObjectR
 function objectGates(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[], offsets?: readonly (readonly [number, number])[]): { gate: tf.Tensor2D; choices: OffsetChoice[] } {
   const [B, N] = where.shape;
   if (objects === undefined || objects.length !== B) throw new Error(`decodeGate: '${rule}' needs the objects of each of the ${B} items (the engine's perception of the sources), got ${objects === undefined ? "none" : `${objects.length} lists`}`);
-  if (rule === "object+offset" && (offsets === undefined || offsets.length !== B)) throw new Error(`decodeGate: 'object+offset' needs the offset head's prediction for each of the ${B} items (an editor with alignedOffset), got ${offsets === undefined ? "none" : `${offsets.length}`}`);
+  if (movesObject(rule) && (offsets === undefined || offsets.length !== B)) throw new Error(`decodeGate: '${rule}' needs the offset head's prediction for each of the ${B} items (an editor with alignedOffset), got ${offsets === undefined ? "none" : `${offsets.length}`}`);
   const logits = where.arraySync();
   let fallback: number[][] | null = null; // the `max` gates, made only when an item has no object
   const maxRow = (b: number): number[] => {
@@ -190,7 +239,7 @@ function objectGates(where: tf.Tensor2D, rule: GateDecode, objects?: readonly Ob
   const choices: OffsetChoice[] = [];
   const rows = logits.map((row, b) => {
     const { best, score } = scoreObjects(row, objects[b]);
-    const dest = best >= 0 && rule === "object+offset" ? offsetDestination(objects[b][best], offsets![b]) : null;
+    const dest = best >= 0 && movesObject(rule) ? offsetDestination(objects[b][best], offsets![b]) : null;
     choices.push({ object: best, dest });
     if (best < 0) return maxRow(b);
     if (rule === "object+free") return objectFreeGate(row, objects[b], best, score);

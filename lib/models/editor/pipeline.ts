@@ -12,7 +12,7 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
-import { decodeGate, decodeObjectOffset, needsObjects, objectColour, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
+import { decodeGate, decodeObjectOffset, groundColour, movesObject, needsObjects, objectColour, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -108,19 +108,25 @@ export interface EditExtras {
 /**
  * `object+offset`'s plan for the patches a move fills: per item, the decoding's choice (the object and its move,
  * decodeObjectOffset); the patches the move fills get 1 in `patches` [B, N] and the object's colour in its source
- * (objectColour) in `colours` [B, N, 3]; items without a move or an object get none. Call inside tf.tidy.
+ * (objectColour) in `colours` [B, N, 3]; with `ground` (`object+offset+ground`) the patches it vacates get 1 and the colour of
+ * the free ground nearest them (groundColour); items without a move or an object get none. Call inside tf.tidy.
  */
-function offsetFills(choices: readonly OffsetChoice[], objects: readonly ObjectRegions[], sources: readonly Float32Array[], patch: number, N: number): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
+function offsetFills(choices: readonly OffsetChoice[], objects: readonly ObjectRegions[], sources: readonly Float32Array[], patch: number, N: number, ground: boolean): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
   const B = choices.length;
   const patches = new Float32Array(B * N);
   const colours = new Float32Array(B * N * 3);
+  const give = (b: number, n: number, colour: readonly number[]) => {
+    patches[b * N + n] = 1;
+    colours.set(colour, (b * N + n) * 3);
+  };
   choices.forEach(({ object, dest }, b) => {
     if (dest === null) return;
     const colour = objectColour(sources[b], objects[b][object], patch);
-    dest.fills.forEach((f, n) => {
-      if (f === 0) return;
-      patches[b * N + n] = 1;
-      colours.set(colour, (b * N + n) * 3);
+    dest.fills.forEach((f, n) => f === 1 && give(b, n, colour));
+    if (!ground) return;
+    dest.vacates.forEach((v, n) => {
+      const g = v === 1 ? groundColour(sources[b], objects[b], n, patch) : null;
+      if (g !== null) give(b, n, g);
     });
   });
   return { patches: tf.tensor2d(patches, [B, N]), colours: tf.tensor3d(colours, [B, N, 3]) };
@@ -154,10 +160,10 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     for (const [i, list] of objs.entries()) for (const [r, c] of list.entries()) if (c.length !== N) throw new Error(`editImages: object ${r} of image ${i} covers ${c.length} patches; the denoiser has ${N}`);
   }
   if (extras.offsets !== undefined) {
-    if (decode !== "object+offset") throw new Error(`editImages: given offsets (extras.offsets) are read by the object+offset gate decoding only, not by '${decode}'`);
+    if (!movesObject(decode)) throw new Error(`editImages: given offsets (extras.offsets) are read by the object+offset and object+offset+ground gate decodings only, not by '${decode}'`);
     if (extras.offsets.length !== B) throw new Error(`editImages: ${extras.offsets.length} offsets for ${B} images`);
     for (const [i, o] of extras.offsets.entries()) if (o.length !== 2 || !o.every(Number.isFinite)) throw new Error(`editImages: offset ${i} must be two finite numbers (patches), got [${o.join(", ")}]`);
-  } else if (decode === "object+offset" && e.config.alignedOffset !== true) throw new Error("editImages: gate decoding 'object+offset' needs an editor with the offset head (alignedOffset) or given offsets (extras.offsets)");
+  } else if (movesObject(decode) && e.config.alignedOffset !== true) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the offset head (alignedOffset) or given offsets (extras.offsets)`);
   const planDecode = o.planDecode ?? "soft";
   if (planDecode !== "soft" && planDecode !== "argmax" && planDecode !== "snap") throw new Error(`editImages: planDecode must be soft, argmax or snap, got '${String(planDecode)}'`);
   if (planDecode === "argmax" && (e.config.alignedPlan !== "palette" || !e.imageTokens)) throw new Error("editImages: planDecode 'argmax' needs an editor with a palette plan (alignedPlan: 'palette') that reads the image");
@@ -174,10 +180,10 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const c0 = editorCondition(e, e.imageTokens ? source : null, editorLayout(e, [...instructions]));
     // the diagnostics' gates, and plan (else an edit plan stays the editor's)
     const given0 = plans !== undefined ? (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) : planDecode === "argmax" ? paletteArgmaxColours(c0.aligned!.planLogits!) : planDecode === "snap" ? snapToPalette(c0.aligned!.plan!) : undefined;
-    // object+offset: the offset head's moves, and the patches each move fills, which take the moved object's colour as their plan
-    const offsets = decode === "object+offset" && gates === undefined ? (extras.offsets ?? (c0.aligned!.offset!.arraySync() as [number, number][])) : undefined;
+    // object+offset: the offset head's moves, and the patches each move fills, which take the moved object's colour as their plan (+ground: and the patches it vacates the ground's)
+    const offsets = movesObject(decode) && gates === undefined ? (extras.offsets ?? (c0.aligned!.offset!.arraySync() as [number, number][])) : undefined;
     const chosen = offsets !== undefined ? decodeObjectOffset(c0.aligned!.where, extras.objects!, offsets) : undefined; // the gate and the choice behind it, once
-    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? offsetFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N) : undefined;
+    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? offsetFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N, decode === "object+offset+ground") : undefined;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };
     const decoded = decode !== "sigmoid" || given !== undefined;

@@ -4,7 +4,7 @@ import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
 import { offsetLoss, offsetTargets } from "../../../lib/models/editor/aligned-targets";
 import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
-import { decodeGate, decodeObjectOffset, MIN_OFFSET, objectColour, offsetDestination, parseGateDecode, shiftCoverage } from "../../../lib/models/editor/gate-decode";
+import { decodeGate, decodeObjectOffset, FREE_COVERAGE, groundColour, MIN_OFFSET, movesObject, needsObjects, objectColour, offsetDestination, parseGateDecode, shiftCoverage } from "../../../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { dataEngineConfig } from "../../../lib/data/config";
@@ -172,10 +172,37 @@ describe("the object+offset gate decoding", () => {
     const d = offsetDestination(cov, [0, 1])!;
     expect(d.moved).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 0.5]);
     expect(d.fills).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1]);
+    expect(d.vacates).toEqual([0, 0, 0, 0, 1, 1, 0, 0, 0]);
+  });
+
+  it("groundColour: the mean colour of the nearest free patches in the patch's row or below; none when there is none; checks its input", () => {
+    // a 6 x 6 image of 2 x 2 patches (a 3 x 3 grid), each patch one colour: patch m has colour [m / 10, -m / 10, 0]
+    const G = 3;
+    const img = new Float32Array(6 * 6 * 3);
+    for (let y = 0; y < 6; y++) for (let x = 0; x < 6; x++) {
+      const m = Math.floor(y / 2) * G + Math.floor(x / 2);
+      img.set([m / 10, -m / 10, 0], (y * 6 + x) * 3);
+    }
+    const cov = (ms: number[], v = 1) => Float32Array.from({ length: 9 }, (_, m) => (ms.includes(m) ? v : 0));
+    const near = (c: [number, number, number] | null) => c!.map((v) => +v.toFixed(6));
+    // the object on patches 3, 4 and 7; free patches in 4's row or below: 5 (distance 1), 6 and 8 (distance sqrt 2)
+    expect(near(groundColour(img, [cov([3, 4, 7])], 4, 2))).toEqual([0.5, -0.5, 0]);
+    // from patch 3: 6 (below) is at distance 1, as 5 is not (distance 2): patch 0 above is free but above the row
+    expect(near(groundColour(img, [cov([3, 4])], 3, 2))).toEqual([0.6, -0.6, 0]);
+    // ties average: the object on 3, 4, 5 and 7; from 4 the nearest free patches in its row or below are 6 and 8 (distance sqrt 2)
+    expect(near(groundColour(img, [cov([3, 4, 5, 7])], 4, 2))).toEqual([0.7, -0.7, 0]);
+    // summed coverage of at least FREE_COVERAGE is not free: two faint objects on 5 together cover it
+    expect(near(groundColour(img, [cov([3, 4, 7]), cov([5], FREE_COVERAGE / 2), cov([5], FREE_COVERAGE / 2)], 4, 2))).toEqual([0.7, -0.7, 0]);
+    expect(groundColour(img, [cov([6, 7, 8])], 7, 2)).toBeNull(); // the bottom row is covered: no free ground at or below it
+    expect(() => groundColour(img, [], 9, 2)).toThrow("groundColour: patch 9 is not one of the 9 patches");
+    expect(() => groundColour(img, [cov([1]).slice(0, 4)], 0, 2)).toThrow("groundColour: object 0 covers 4 patches; the source has 9");
+    expect(() => groundColour(img.slice(0, 10), [], 0, 2)).toThrow("groundColour: a source of 10 values does not split into patches of side 2");
   });
 
   it("decodeGate opens the chosen object and its moved coverage, needs the offsets, and equals `object` with no move; parse knows the rule", () => {
     expect(parseGateDecode("object+offset")).toBe("object+offset");
+    expect(parseGateDecode("object+offset+ground")).toBe("object+offset+ground");
+    expect([movesObject("object+offset"), movesObject("object+offset+ground"), movesObject("object"), needsObjects("object+offset+ground")]).toEqual([true, true, false, true]);
     const where = tf.tensor2d([[3, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 2]]);
     const objects = [[Float32Array.from([1, 0, 0, 0, 0, 0, 0, 0, 0]), Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1])], [Float32Array.from([1, 0, 0, 0, 0, 0, 0, 0, 0]), Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1])]];
     const n0 = tf.memory().numTensors;
@@ -185,7 +212,10 @@ describe("the object+offset gate decoding", () => {
     const still = decodeGate(where, "object+offset", objects, [[0, 0], [0, 0]]);
     expect(still.arraySync()).toEqual(o.arraySync());
     expect(() => decodeGate(where, "object+offset", objects)).toThrow("decodeGate: 'object+offset' needs the offset head's prediction for each of the 2 items (an editor with alignedOffset), got none");
-    tf.dispose([g, o, still]);
+    const ground = decodeGate(where, "object+offset+ground", objects, [[2, 0], [0.1, 0]]); // the same gate: the rules differ in the plan
+    expect(ground.arraySync()).toEqual(g.arraySync());
+    expect(() => decodeGate(where, "object+offset+ground", objects)).toThrow("decodeGate: 'object+offset+ground' needs the offset head's prediction for each of the 2 items (an editor with alignedOffset), got none");
+    tf.dispose([g, o, still, ground]);
     expect(tf.memory().numTensors).toBe(n0);
     where.dispose();
   });
@@ -244,6 +274,11 @@ describe("the object+offset gate decoding", () => {
       expect(maxDiff(moved.images[0], asObject.images[0])).toBeGreaterThan(1e-4);
       const viaGiven = editImages(e, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, 1], [2, 1]] });
       expect(maxDiff(viaGiven.images[0], moved.images[0])).toBe(0); // the head's offsets and the same given ones edit alike
+      // +ground: the same gate, and the patches the move vacates planned as ground, so the edit differs; with no move it is `object`'s
+      const ground = editImages(e, sources, instructions, { steps: 2, gate: "object+offset+ground" }, { objects });
+      expect(maxDiff(ground.images[0], moved.images[0])).toBeGreaterThan(1e-4);
+      const groundStill = editImages(e, sources, instructions, { steps: 2, gate: "object+offset+ground" }, { objects, offsets: [[0, 0], [0, 0]] });
+      expect(maxDiff(groundStill.images[0], asObject.images[0])).toBe(0);
       // the gate it hands the denoiser is decodeGate's with the head's offsets (and the object's colour as plan where the move fills)
       const gate = tf.tidy(() => decodeGate(editorCondition(e, imageBatch(sources, c.image), editorLayout(e, instructions)).aligned!.where, "object+offset", objects, [[2, 1], [2, 1]]).arraySync());
       const G = Math.sqrt(N);
@@ -256,10 +291,11 @@ describe("the object+offset gate decoding", () => {
     const b = createEditor(checkEditorConfig({ ...plain, aligned: true, alignedWhere: "bilinear" }), new Rng(8));
     try {
       expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects })).toThrow("editImages: gate decoding 'object+offset' needs an editor with the offset head (alignedOffset) or given offsets (extras.offsets)");
+      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset+ground" }, { objects })).toThrow("editImages: gate decoding 'object+offset+ground' needs an editor with the offset head (alignedOffset) or given offsets (extras.offsets)");
       // given offsets (the oracle-offset diagnostic) need no head; they edit as the head's own would
       const given = editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, 1], [2, 1]] });
       expect(given.images).toHaveLength(2);
-      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object" }, { objects, offsets: [[2, 1], [2, 1]] })).toThrow("editImages: given offsets (extras.offsets) are read by the object+offset gate decoding only, not by 'object'");
+      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object" }, { objects, offsets: [[2, 1], [2, 1]] })).toThrow("editImages: given offsets (extras.offsets) are read by the object+offset and object+offset+ground gate decodings only, not by 'object'");
       expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, 1]] })).toThrow("editImages: 1 offsets for 2 images");
       expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, NaN], [0, 0]] })).toThrow("editImages: offset 0 must be two finite numbers (patches), got [2, NaN]");
     } finally {
