@@ -12,8 +12,8 @@
  * results/<profile>/<name>.json.
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N] [--engine-scenes=N]
- *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--offset-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|palette|off] [--plan-gate=share|open] [--dropout=on|off] [--refer=N] [--seed=0] [--ddim=10]
- *          [--gate-decode=max,top4,top8,top16,object,object+free,object+offset,object+offset+ground] [--name=stage2-from] [--only=all|plan-probe|decode|guidance] [--guidance=1.5x1,2x1,...]
+ *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--offset-loss=W] [--scale-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|palette|off] [--plan-gate=share|open] [--dropout=on|off] [--refer=N] [--seed=0] [--ddim=10]
+ *          [--gate-decode=max,top4,top8,top16,object,object+free,object+offset,object+offset+ground,object+move] [--name=stage2-from] [--only=all|plan-probe|decode|guidance] [--guidance=1.5x1,2x1,...]
  * (--only=plan-probe: trains nothing; for each finished run of the same command, the edit plan's probe on the benchmark and
  * the training edits, lib/eval/plan-probe.ts, written to results/<profile>/<name>-plan-probe.json; --only=decode: the same for
  * the gate (and plan) decodings chosen on the validation benchmark, results/<profile>/<name>-decode.json, whose run0.decoded
@@ -28,7 +28,8 @@
  * object moved by the offset head's prediction and gives the patches it fills the object's colour as their plan; `object+offset+ground`
  * also gives the patches the move vacates the colour of the nearest free ground)
  * (--offset-loss=W: an offset head, editor config alignedOffset, predicts how far the edit moves the object it changes,
- * trained with weight W against the object's visible centre shift; needs the bilinear head)
+ * trained with weight W against the object's visible centre shift; needs the bilinear head; --scale-loss=W: a scale head,
+ * alignedScale, predicts the log of how much the edit grows the object's visible extent, which `object+move` reads)
  * (--dropout=off: Stage II without the condition dropout of classifier-free guidance, MGIE's 5% + 5% + 5%; our scores are taken
  * without guidance, so the dropout trains branches they never use; the parents are not retrained)
  * (--engine-scenes: the data engine's scenes that Stage II's edits come from, default the profile's; the parents are not retrained)
@@ -78,7 +79,7 @@ function gateText(r: ReturnType<typeof gateProbeSummary>[number]): string {
 }
 
 
-const KNOWN = ["parents", "stage2-steps", "engine-scenes", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "offset-loss", "where-forcing", "what", "plan", "plan-gate", "dropout", "refer", "seed", "ddim", "gate-decode", "guidance", "name", "only"];
+const KNOWN = ["parents", "stage2-steps", "engine-scenes", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "offset-loss", "scale-loss", "where-forcing", "what", "plan", "plan-gate", "dropout", "refer", "seed", "ddim", "gate-decode", "guidance", "name", "only"];
 
 /** A parent's weights and what identifies them (the grid key, or the locate run's config hash). */
 function loadParent(spec: string, profile: string, whereHead: string, referLayers: number): { params: Params; id: string } {
@@ -134,7 +135,9 @@ async function main(): Promise<void> {
   if (!aligned && objectWeight > 0) throw new Error("--where-object-loss needs --aligned=on (the loss trains the aligned path's where head)");
   const offsetWeight = numFlag(a, "offset-loss", 0);
   if (!(offsetWeight >= 0) || !Number.isFinite(offsetWeight)) throw new Error(`--offset-loss must be a finite number >= 0, got ${offsetWeight}`);
-  const recipe = { ...recipe0, ...(whereWeight > 0 ? { whereLossWeight: whereWeight } : {}), ...(forcing > 0 ? { whereForcing: forcing } : {}), ...(objectWeight > 0 ? { whereObjectLossWeight: objectWeight } : {}), ...(offsetWeight > 0 ? { whereOffsetLossWeight: offsetWeight } : {}) };
+  const scaleWeight = numFlag(a, "scale-loss", 0);
+  if (!(scaleWeight >= 0) || !Number.isFinite(scaleWeight)) throw new Error(`--scale-loss must be a finite number >= 0, got ${scaleWeight}`);
+  const recipe = { ...recipe0, ...(whereWeight > 0 ? { whereLossWeight: whereWeight } : {}), ...(forcing > 0 ? { whereForcing: forcing } : {}), ...(objectWeight > 0 ? { whereObjectLossWeight: objectWeight } : {}), ...(offsetWeight > 0 ? { whereOffsetLossWeight: offsetWeight } : {}), ...(scaleWeight > 0 ? { whereScaleLossWeight: scaleWeight } : {}) };
   const every = intFlag(a, "eval-every", Math.max(1, Math.round(recipe.stage2Steps / 2)), 1);
   const evalAt: number[] = [];
   for (let s = every; s < recipe.stage2Steps; s += every) evalAt.push(s);
@@ -152,12 +155,13 @@ async function main(): Promise<void> {
   if (planGate !== "share" && planGate !== "open") throw new Error(`--plan-gate must be share or open, got '${planGate}'`);
   if (planGate === "open" && planFlag === "off") throw new Error("--plan-gate=open needs an edit plan (--plan=on, attend or palette)");
   if (offsetWeight > 0 && whereHead !== "bilinear") throw new Error("--offset-loss needs --where-head=bilinear (the offset head moves the object the bilinear head's gate chooses)");
+  if (scaleWeight > 0 && whereHead !== "bilinear") throw new Error("--scale-loss needs --where-head=bilinear (the scale head scales the object the bilinear head's gate chooses)");
   const dropout = onOffFlag(a, "dropout", true);
   const gateRules = (a["gate-decode"] ?? "max,top4,top8,top16").split(",").filter((x) => x !== "" && x !== "sigmoid").map(parseGateDecode);
   const referLayers = intFlag(a, "refer", 0, 0);
   if (referLayers > 0 && whereHead !== "bilinear") throw new Error("--refer=N needs --where-head=bilinear (the referring decoder feeds the bilinear where head)");
   const base = { ...editorConfig(profile), ...(dropout ? {} : NO_CONDITION_DROPOUT) };
-  const editor = aligned ? checkEditorConfig({ ...base, aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(what ? { alignedWhat: true } : {}), ...(planFlag !== "off" ? { alignedPlan: planFlag === "attend" || planFlag === "palette" ? planFlag : true, ...(planGate === "open" ? { alignedPlanGate: "open" as const } : {}) } : {}), ...(referLayers > 0 ? { alignedRefer: referLayers } : {}), ...(offsetWeight > 0 ? { alignedOffset: true } : {}) }) : checkEditorConfig(base);
+  const editor = aligned ? checkEditorConfig({ ...base, aligned: true, ...(whereHead === "bilinear" ? { alignedWhere: "bilinear" as const } : {}), ...(what ? { alignedWhat: true } : {}), ...(planFlag !== "off" ? { alignedPlan: planFlag === "attend" || planFlag === "palette" ? planFlag : true, ...(planGate === "open" ? { alignedPlanGate: "open" as const } : {}) } : {}), ...(referLayers > 0 ? { alignedRefer: referLayers } : {}), ...(offsetWeight > 0 ? { alignedOffset: true } : {}), ...(scaleWeight > 0 ? { alignedScale: true } : {}) }) : checkEditorConfig(base);
   const c: CurveConfig = checkCurveConfig({ editor, recipe, seed: intFlag(a, "seed", 0), variants: ["spatialedit"], evalAt, ddimSteps: intFlag(a, "ddim", 10) });
   const backend = (await initBackend()).name;
   const bench = ensureBenchmark("spatialeval", profile);
@@ -169,7 +173,7 @@ async function main(): Promise<void> {
   let trainSet: ProbeSet | null = null;
   const trainingEdits = () => (trainSet ??= engineTrainingProbeItems(c.recipe, c.editor.image, bench.items.length));
   const dir = projectPath(`data/generated/curve-cache/${profile}/from`, true);
-  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch} on the edits of ${recipe.engineScenes} engine scenes, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; condition dropout ${dropout ? "on" : "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${objectWeight > 0 ? `, object-level where loss ${objectWeight}` : ""}${offsetWeight > 0 ? `, an offset head (loss ${offsetWeight})` : ""}${forcing > 0 ? `, where forcing ${forcing}` : ""}${what ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : planFlag === "palette" ? " that chooses among the engine's colours" : ""}` : ""}${referLayers > 0 ? `, a ${referLayers}-layer referring decoder before the where head` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch} on the edits of ${recipe.engineScenes} engine scenes, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; condition dropout ${dropout ? "on" : "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${objectWeight > 0 ? `, object-level where loss ${objectWeight}` : ""}${offsetWeight > 0 ? `, an offset head (loss ${offsetWeight})` : ""}${scaleWeight > 0 ? `, a scale head (loss ${scaleWeight})` : ""}${forcing > 0 ? `, where forcing ${forcing}` : ""}${what ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : planFlag === "palette" ? " that chooses among the engine's colours" : ""}` : ""}${referLayers > 0 ? `, a ${referLayers}-layer referring decoder before the where head` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const runs: {
     parent: string;
     parentId: string;

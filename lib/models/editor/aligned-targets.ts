@@ -140,6 +140,39 @@ export function offsetLoss(offset: tf.Tensor2D, t: OffsetTargets, keep?: readonl
 }
 
 /**
+ * The scale loss's targets of a batch (alignedScale): per item, the log of its changed object's visible growth (EditObjects
+ * `scale`), [B]; `weight` 0 for items without one (removed objects, objects moved out of sight, generic edits).
+ */
+export interface ScaleTargets {
+  target: Float32Array;
+  weight: Float32Array;
+}
+
+export function scaleTargets(objects: readonly ({ scale?: number } | undefined)[]): ScaleTargets {
+  const out: ScaleTargets = { target: new Float32Array(objects.length), weight: new Float32Array(objects.length) };
+  objects.forEach((o, b) => {
+    if (o?.scale === undefined) return;
+    if (!(o.scale > 0) || !Number.isFinite(o.scale)) throw new Error(`scaleTargets: item ${b}'s scale must be a finite number > 0, got ${o.scale}`);
+    out.target[b] = Math.log(o.scale);
+    out.weight[b] = 1;
+  });
+  return out;
+}
+
+/**
+ * The scale loss: squared difference between the predicted log scales [B, 1] and the targets, mean over the items with a
+ * target, each also weighted by `keep` [B] when given (0: the item's instruction was dropped); 0 when none has one. Call inside tf.tidy.
+ */
+export function scaleLoss(logScale: tf.Tensor2D, t: ScaleTargets, keep?: readonly number[]): tf.Scalar {
+  const [B, one] = logScale.shape;
+  if (one !== 1 || t.weight.length !== B || t.target.length !== B) throw new Error(`scaleLoss: targets for ${t.weight.length} items do not match the log scales [${logScale.shape.join(", ")}]`);
+  if (keep !== undefined && keep.length !== B) throw new Error(`scaleLoss: ${keep.length} keep weights for ${B} items`);
+  const w = tf.tensor1d(keep === undefined ? t.weight : Array.from(t.weight, (x, b) => x * keep[b]));
+  const d = tf.square(tf.sub(tf.squeeze(logScale, [1]), tf.tensor1d(t.target))); // [B]
+  return tf.div(tf.sum(tf.mul(d, w)), tf.maximum(tf.sum(w), 1)) as tf.Scalar;
+}
+
+/**
  * The truth's edit plan: per denoiser patch, the mean target colour over the pixels the edit changes
  * (0 where it changes none). r0 = (target - source) / 2 and source [B, H, W, 3] in [-1, 1] -> [B, N, 3].
  */

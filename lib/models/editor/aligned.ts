@@ -54,6 +54,10 @@
  *   offset = Lin_oo(relu(Lin_oh(mean of the [IMG] states)))                            [B, 2] (dx right, dy down; Lin_oo zero at the start)
  * trained against the changed object's visible centre shift (aligned-targets.ts offsetLoss); nothing the denoiser reads
  * depends on it in training, and the `object+offset` gate decoding (gate-decode.ts) uses it at editing time.
+ * With `alignedScale` (ours) a scale head, of the same form, predicts the log of how much the edit grows the changed object's
+ * visible extent:
+ *   logScale = Lin_so(relu(Lin_sh(mean of the [IMG] states)))                          [B, 1] (Lin_so zero at the start: scale 1)
+ * trained against the truth's (aligned-targets.ts scaleLoss) and read by the `object+move` gate decoding.
  * Either plan is trained (`planLoss`, with the where loss's weight) against the truth's per-patch colour, weighted by the patch's
  * changed share; where forcing also gives the forced items the truth's plan. This is the oracle-render study's aligned
  * oracle (per patch where and target colour: 0.59 at 1,000 steps) with both halves predicted.
@@ -82,7 +86,7 @@
  * `edit.loc.where.{w,b}` [dnD, 1] (additive); `edit.loc.q.{w,b}` [d, dnD], `edit.loc.k.{w,b}` [dnD, dnD],
  * `edit.loc.gate` [dnD] (zeros) (bilinear); `edit.loc.what.{w,b}` [d, dnD] (zeros) (alignedWhat); `edit.loc.plan.{h,o,i}.*`
  * (alignedPlan; `i` zeros), `edit.loc.plan.{q,k,v}.*` ("attend"); `edit.loc.refer.words.*` [d, dnD] and
- * `edit.loc.refer.${l}.*` (alignedRefer); `edit.loc.offset.h.{w,b}` [d, dnD], `edit.loc.offset.o.{w,b}` [dnD, 2] (zeros) (alignedOffset).
+ * `edit.loc.refer.${l}.*` (alignedRefer); `edit.loc.offset.h.{w,b}` [d, dnD], `edit.loc.offset.o.{w,b}` [dnD, 2] (zeros) (alignedOffset); `edit.loc.scale.h.{w,b}` [d, dnD], `edit.loc.scale.o.{w,b}` [dnD, 1] (zeros) (alignedScale).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
@@ -107,7 +111,7 @@ export function initAligned(rng: Rng, c: EditorConfig): Params {
     "edit.loc.out.w": constVariable([c.dnD, c.dnD], 0),
     "edit.loc.out.b": constVariable([c.dnD], 0),
     ...(bilinearWhere(c)
-      ? { ...initLinear(rng.fork("q"), c.d, c.dnD, "edit.loc.q"), ...initLinear(rng.fork("k"), c.dnD, c.dnD, "edit.loc.k"), "edit.loc.gate": constVariable([c.dnD], 0), ...(c.alignedWhat === true ? { "edit.loc.what.w": constVariable([c.d, c.dnD], 0), "edit.loc.what.b": constVariable([c.dnD], 0) } : {}), ...(planOn(c) ? initPlan(rng, c) : {}), ...(c.alignedRefer !== undefined ? initRefer(rng, c) : {}), ...(c.alignedOffset === true ? initOffset(rng, c) : {}) }
+      ? { ...initLinear(rng.fork("q"), c.d, c.dnD, "edit.loc.q"), ...initLinear(rng.fork("k"), c.dnD, c.dnD, "edit.loc.k"), "edit.loc.gate": constVariable([c.dnD], 0), ...(c.alignedWhat === true ? { "edit.loc.what.w": constVariable([c.d, c.dnD], 0), "edit.loc.what.b": constVariable([c.dnD], 0) } : {}), ...(planOn(c) ? initPlan(rng, c) : {}), ...(c.alignedRefer !== undefined ? initRefer(rng, c) : {}), ...(c.alignedOffset === true ? initOffset(rng, c) : {}), ...(c.alignedScale === true ? initScale(rng, c) : {}) }
       : initLinear(rng.fork("where"), c.dnD, 1, "edit.loc.where")),
   };
 }
@@ -132,6 +136,11 @@ function initPlan(rng: Rng, c: EditorConfig): Params {
 /** The offset head's weights (alignedOffset): a hidden layer of dnD over the mean [IMG] state, and an output layer at zero (it starts at "no move"). */
 function initOffset(rng: Rng, c: EditorConfig): Params {
   return { ...initLinear(rng.fork("offset-h"), c.d, c.dnD, "edit.loc.offset.h"), "edit.loc.offset.o.w": constVariable([c.dnD, 2], 0), "edit.loc.offset.o.b": constVariable([2], 0) };
+}
+
+/** The scale head's weights (alignedScale): as the offset head's, with one output, the log scale, at zero (it starts at "the same size"). */
+function initScale(rng: Rng, c: EditorConfig): Params {
+  return { ...initLinear(rng.fork("scale-h"), c.d, c.dnD, "edit.loc.scale.h"), "edit.loc.scale.o.w": constVariable([c.dnD, 1], 0), "edit.loc.scale.o.b": constVariable([1], 0) };
 }
 
 /** The referring decoder's layers: patches of width dnD over the instruction's words, brought to dnD. */
@@ -188,6 +197,8 @@ export interface AlignedResult {
   planOpen?: number;
   /** With `alignedOffset`: how far the edit moves the object it changes, [B, 2] in denoiser patches (dx right, dy down). */
   offset?: tf.Tensor2D;
+  /** With `alignedScale`: the log of how much the edit grows the visible extent of the object it changes, [B, 1]. */
+  logScale?: tf.Tensor2D;
 }
 
 /**
@@ -217,7 +228,8 @@ export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3
   const planOpen = planned.planCode !== undefined && c.alignedPlanGate === "open" ? c.dnPatch * c.dnPatch : undefined;
   const spatial = gatedSum(p, out, tf.sigmoid(where) as tf.Tensor2D, gated, planned.planCode, planOpen); // [B, N, dnD]
   const offset = c.alignedOffset === true ? (linear(tf.relu(linear(imgMean, p, "edit.loc.offset.h")), p, "edit.loc.offset.o") as tf.Tensor2D) : undefined; // [B, 2]
-  return { spatial, where, ungated: out, gated, ...planned, ...(planOpen !== undefined ? { planOpen } : {}), ...(offset !== undefined ? { offset } : {}) };
+  const logScale = c.alignedScale === true ? (linear(tf.relu(linear(imgMean, p, "edit.loc.scale.h")), p, "edit.loc.scale.o") as tf.Tensor2D) : undefined; // [B, 1]
+  return { spatial, where, ungated: out, gated, ...planned, ...(planOpen !== undefined ? { planOpen } : {}), ...(offset !== undefined ? { offset } : {}), ...(logScale !== undefined ? { logScale } : {}) };
 }
 
 /** The plan head's output [B, N, 3 or K] as the result's plan, the code Lin_pi reads and ("palette") the logits. */

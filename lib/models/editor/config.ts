@@ -124,6 +124,13 @@ export interface EditorConfig {
    * Optional (absent = off) so that configs keep their keys.
    */
   alignedOffset?: boolean;
+  /**
+   * With the bilinear where head: a scale head (ours) reads the mean [IMG] state and predicts the log of how much the
+   * edit grows the visible extent of the object it changes (aligned.ts), trained against the truth's (recipe
+   * `whereScaleLossWeight`); the `object+move` gate decoding scales the chosen object's moved coverage by it (a resize,
+   * a move towards or away from the camera). Optional (absent = off) so that configs keep their keys.
+   */
+  alignedScale?: boolean;
 }
 
 const QUICK: EditorConfig = {
@@ -244,8 +251,9 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   if (c.alignedPlanGate !== undefined && !planOn(c)) throw new ConfigError("editor: alignedPlanGate needs an edit plan (alignedPlan true, \"attend\" or \"palette\")");
   if (c.alignedRefer !== undefined && !(Number.isInteger(c.alignedRefer) && c.alignedRefer >= 1)) throw new ConfigError(`editor: alignedRefer must be a positive number of layers, got ${JSON.stringify(c.alignedRefer)}`);
   if (c.alignedOffset !== undefined && typeof c.alignedOffset !== "boolean") throw new ConfigError(`editor: alignedOffset must be true or false, got ${JSON.stringify(c.alignedOffset)}`);
+  if (c.alignedScale !== undefined && typeof c.alignedScale !== "boolean") throw new ConfigError(`editor: alignedScale must be true or false, got ${JSON.stringify(c.alignedScale)}`);
   // the options that ride on the bilinear where head, checked in this order
-  const onBilinear: [string, boolean][] = [["alignedWhat", c.alignedWhat === true], ["alignedRefer", c.alignedRefer !== undefined], ["alignedPlan", planOn(c)], ["alignedOffset", c.alignedOffset === true]];
+  const onBilinear: [string, boolean][] = [["alignedWhat", c.alignedWhat === true], ["alignedRefer", c.alignedRefer !== undefined], ["alignedPlan", planOn(c)], ["alignedOffset", c.alignedOffset === true], ["alignedScale", c.alignedScale === true]];
   for (const [name, on] of onBilinear) if (on && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError(`editor: ${name} needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')`);
   return c;
 }
@@ -262,8 +270,8 @@ export function planOn(c: Pick<EditorConfig, "alignedPlan">): boolean {
  * follows them starts its map from initialisation (train/node.ts).
  */
 export function keyedEditorConfig(c: EditorConfig, textPhase: boolean): EditorConfig {
-  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, alignedPlanGate, alignedRefer, alignedOffset, ...rest } = c;
-  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan, ...(alignedPlanGate !== undefined ? { alignedPlanGate } : {}) } : {}), ...(alignedRefer !== undefined ? { alignedRefer } : {}), ...(alignedOffset === true ? { alignedOffset } : {}) } : {};
+  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, alignedPlanGate, alignedRefer, alignedOffset, alignedScale, ...rest } = c;
+  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan, ...(alignedPlanGate !== undefined ? { alignedPlanGate } : {}) } : {}), ...(alignedRefer !== undefined ? { alignedRefer } : {}), ...(alignedOffset === true ? { alignedOffset } : {}), ...(alignedScale === true ? { alignedScale } : {}) } : {};
   return { ...rest, ...(editMap === true && !textPhase ? { editMap } : {}), ...(aligned === true && !textPhase ? { aligned, ...where } : {}) };
 }
 

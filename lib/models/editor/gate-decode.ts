@@ -24,25 +24,32 @@
  *   exceeds the moved one's) take the colour of the free ground nearest them in the source (`groundColour`) as their
  *   plan: what a moved object leaves behind is ground (the truth's plan there; with the truth's gate and its own plan the
  *   colour-plan editor rendered 0.04 of the moves).
+ * - `object+move` (an editor with the offset and scale heads, config alignedOffset and alignedScale): `object+offset+ground`
+ *   with the moved coverage also scaled about its centre by the predicted scale (`moveCoverage`), when the offset is at least
+ *   MIN_OFFSET patches long or the scale's log at least MIN_LOG_SCALE: a resize, or a move towards or away from the camera,
+ *   changes the object's extent, which a shift alone keeps.
  * A rule is an editing-time choice like the guidance scales: pick it on the validation benchmark, never on
  * the one it is reported on.
  */
 import * as tf from "@tensorflow/tfjs";
 
-export type GateDecode = "sigmoid" | "max" | "object" | "object+free" | "object+offset" | "object+offset+ground" | `top${number}`;
+export type GateDecode = "sigmoid" | "max" | "object" | "object+free" | "object+offset" | "object+offset+ground" | "object+move" | `top${number}`;
 
 /** The shortest predicted offset (in denoiser patches) that `object+offset` moves the object by; shorter ones count as "no move". */
 export const MIN_OFFSET = 0.5;
 
+/** The smallest |log scale| that `object+move` scales the object by (about 15% larger or smaller); below it, and below MIN_OFFSET, "no move". */
+export const MIN_LOG_SCALE = Math.log(1.15);
+
 /** One item's objects as the engine perceives them in its source: per object, the share of each denoiser patch it covers ([N] in [0, 1]). */
 export type ObjectRegions = readonly Float32Array[];
 
-/** Checks a rule's spelling ("sigmoid", "max", "object", "object+free", "object+offset", "object+offset+ground", "top<K>" with K a positive integer) and returns it. */
+/** Checks a rule's spelling ("sigmoid", "max", "object", "object+free", "object+offset", "object+offset+ground", "object+move", "top<K>" with K a positive integer) and returns it. */
 export function parseGateDecode(s: string): GateDecode {
-  if (s === "sigmoid" || s === "max" || s === "object" || s === "object+free" || s === "object+offset" || s === "object+offset+ground") return s;
+  if (s === "sigmoid" || s === "max" || s === "object" || s === "object+free" || s === "object+offset" || s === "object+offset+ground" || s === "object+move") return s;
   const m = /^top([1-9][0-9]*)$/.exec(s);
   if (m) return s as GateDecode;
-  throw new Error(`gate decoding must be sigmoid, max, object, object+free, object+offset, object+offset+ground or top<K> (K a positive integer, e.g. top8), got '${s}'`);
+  throw new Error(`gate decoding must be sigmoid, max, object, object+free, object+offset, object+offset+ground, object+move or top<K> (K a positive integer, e.g. top8), got '${s}'`);
 }
 
 /** Whether a rule chooses among the perceived objects of each source (and so needs them). */
@@ -50,9 +57,14 @@ export function needsObjects(rule: GateDecode): boolean {
   return rule === "object" || rule === "object+free" || movesObject(rule);
 }
 
-/** Whether a rule moves the chosen object by an offset (and so needs one per item): `object+offset` and `object+offset+ground`. */
+/** Whether a rule moves the chosen object by an offset (and so needs one per item): `object+offset`, `object+offset+ground` and `object+move`. */
 export function movesObject(rule: GateDecode): boolean {
-  return rule === "object+offset" || rule === "object+offset+ground";
+  return rule === "object+offset" || rule === "object+offset+ground" || rule === "object+move";
+}
+
+/** Whether a rule plans the patches a move vacates as ground: `object+offset+ground` and `object+move`. */
+export function plansGround(rule: GateDecode): boolean {
+  return rule === "object+offset+ground" || rule === "object+move";
 }
 
 /**
@@ -77,6 +89,34 @@ export function shiftCoverage(cov: ArrayLike<number>, dx: number, dy: number): n
   return out;
 }
 
+/**
+ * A coverage [G * G] moved by [dx, dy] patches and scaled by `scale` about its own centre (the coverage-weighted mean patch
+ * position): each patch takes the bilinear sample of the coverage at centre + (its place - centre - offset) / scale, so the
+ * centre lands on centre + offset and the extent grows by `scale` each way; scale 1 is shiftCoverage.
+ */
+export function moveCoverage(cov: ArrayLike<number>, dx: number, dy: number, scale: number): number[] {
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`moveCoverage: the scale must be a finite number > 0, got ${scale}`);
+  if (scale === 1) return shiftCoverage(cov, dx, dy);
+  const G = Math.round(Math.sqrt(cov.length));
+  if (G * G !== cov.length) throw new Error(`moveCoverage: ${cov.length} patches do not form a square grid`);
+  if (!Number.isFinite(dx) || !Number.isFinite(dy)) throw new Error(`moveCoverage: the offset must be finite, got [${dx}, ${dy}]`);
+  let [cx, cy, w] = [0, 0, 0];
+  for (let n = 0; n < cov.length; n++) [cx, cy, w] = [cx + cov[n] * (n % G), cy + cov[n] * Math.floor(n / G), w + cov[n]];
+  if (w === 0) return new Array<number>(G * G).fill(0);
+  [cx, cy] = [cx / w, cy / w];
+  const at = (x: number, y: number) => (x >= 0 && x < G && y >= 0 && y < G ? cov[y * G + x] : 0);
+  const out = new Array<number>(G * G).fill(0);
+  for (let y = 0; y < G; y++) {
+    for (let x = 0; x < G; x++) {
+      const [sx, sy] = [cx + (x - cx - dx) / scale, cy + (y - cy - dy) / scale];
+      const [x0, y0] = [Math.floor(sx), Math.floor(sy)];
+      const [fx, fy] = [sx - x0, sy - y0];
+      out[y * G + x] = (1 - fx) * (1 - fy) * at(x0, y0) + fx * (1 - fy) * at(x0 + 1, y0) + (1 - fx) * fy * at(x0, y0 + 1) + fx * fy * at(x0 + 1, y0 + 1);
+    }
+  }
+  return out;
+}
+
 /** A move of one object on the patch grid: its moved coverage, and per patch 1 where the move fills (moved > own coverage) or vacates it (own > moved). */
 export interface Move {
   moved: number[];
@@ -91,7 +131,20 @@ export interface Move {
  */
 export function offsetDestination(cov: ArrayLike<number>, offset: readonly [number, number]): Move | null {
   if (Math.hypot(offset[0], offset[1]) < MIN_OFFSET) return null;
-  const moved = shiftCoverage(cov, offset[0], offset[1]);
+  return moveOf(cov, shiftCoverage(cov, offset[0], offset[1]));
+}
+
+/**
+ * The `object+move` destination of one item: as offsetDestination, with the moved coverage also scaled by `scale`
+ * (moveCoverage); null when the offset is shorter than MIN_OFFSET and |log scale| below MIN_LOG_SCALE (no move).
+ */
+export function moveDestination(cov: ArrayLike<number>, offset: readonly [number, number], scale: number): Move | null {
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`moveDestination: the scale must be a finite number > 0, got ${scale}`);
+  if (Math.hypot(offset[0], offset[1]) < MIN_OFFSET && Math.abs(Math.log(scale)) < MIN_LOG_SCALE) return null;
+  return moveOf(cov, moveCoverage(cov, offset[0], offset[1], scale));
+}
+
+function moveOf(cov: ArrayLike<number>, moved: number[]): Move {
   return { moved, fills: moved.map((m, n) => (m > cov[n] ? 1 : 0)), vacates: moved.map((m, n) => (cov[n] > m ? 1 : 0)) };
 }
 
@@ -193,12 +246,13 @@ export function groundColour(source: ArrayLike<number>, regions: ObjectRegions, 
 
 /**
  * The gate [B, N] in [0, 1] that `rule` makes of the where logits [B, N]; `object`, `object+free`, `object+offset` and
- * `object+offset+ground` need each item's objects (`objects`, B lists); the last two also the offset head's prediction per
- * item (`offsets`, B pairs in patches). (`object+offset+ground` differs from `object+offset` in the plan only: editImages.)
+ * `object+offset+ground` (and `object+move`) need each item's objects (`objects`, B lists); the moving rules also the offset
+ * head's prediction per item (`offsets`, B pairs in patches), and `object+move` the scale head's (`scales`, B factors).
+ * (`object+offset+ground` differs from `object+offset` in the plan only: editImages.)
  */
-export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[], offsets?: readonly (readonly [number, number])[]): tf.Tensor2D {
+export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[], offsets?: readonly (readonly [number, number])[], scales?: readonly number[]): tf.Tensor2D {
   parseGateDecode(rule);
-  if (needsObjects(rule)) return objectGates(where, rule, objects, offsets).gate;
+  if (needsObjects(rule)) return objectGates(where, rule, objects, offsets, scales).gate;
   const N = where.shape[1];
   return tf.tidy(() => {
     if (rule === "sigmoid") return tf.sigmoid(where) as tf.Tensor2D;
@@ -214,18 +268,20 @@ export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: reado
 }
 
 /**
- * `object+offset` in one pass: the gate decodeGate makes, and per item the choice behind it (the chosen object and its
- * move), which the pipeline reads to give the patches a move fills the object's colour.
+ * A moving rule (`object+offset`, `object+offset+ground`, `object+move`) in one pass: the gate decodeGate makes, and per item the
+ * choice behind it (the chosen object and its move), which the pipeline reads to plan the patches a move fills (and vacates).
  */
-export function decodeObjectOffset(where: tf.Tensor2D, objects: readonly ObjectRegions[], offsets: readonly (readonly [number, number])[]): { gate: tf.Tensor2D; choices: OffsetChoice[] } {
-  return objectGates(where, "object+offset", objects, offsets);
+export function decodeObjectMove(where: tf.Tensor2D, rule: GateDecode, objects: readonly ObjectRegions[], offsets: readonly (readonly [number, number])[], scales?: readonly number[]): { gate: tf.Tensor2D; choices: OffsetChoice[] } {
+  if (!movesObject(rule)) throw new Error(`decodeObjectMove: '${rule}' moves no object (object+offset, object+offset+ground or object+move)`);
+  return objectGates(where, rule, objects, offsets, scales);
 }
 
 /** The object-choosing rules' gates [B, N] and per item the choice (OffsetChoice; `dest` null for rules without a move). */
-function objectGates(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[], offsets?: readonly (readonly [number, number])[]): { gate: tf.Tensor2D; choices: OffsetChoice[] } {
+function objectGates(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[], offsets?: readonly (readonly [number, number])[], scales?: readonly number[]): { gate: tf.Tensor2D; choices: OffsetChoice[] } {
   const [B, N] = where.shape;
   if (objects === undefined || objects.length !== B) throw new Error(`decodeGate: '${rule}' needs the objects of each of the ${B} items (the engine's perception of the sources), got ${objects === undefined ? "none" : `${objects.length} lists`}`);
   if (movesObject(rule) && (offsets === undefined || offsets.length !== B)) throw new Error(`decodeGate: '${rule}' needs the offset head's prediction for each of the ${B} items (an editor with alignedOffset), got ${offsets === undefined ? "none" : `${offsets.length}`}`);
+  if (rule === "object+move" && (scales === undefined || scales.length !== B)) throw new Error(`decodeGate: 'object+move' needs the scale head's prediction for each of the ${B} items (an editor with alignedScale), got ${scales === undefined ? "none" : `${scales.length}`}`);
   const logits = where.arraySync();
   let fallback: number[][] | null = null; // the `max` gates, made only when an item has no object
   const maxRow = (b: number): number[] => {
@@ -239,7 +295,7 @@ function objectGates(where: tf.Tensor2D, rule: GateDecode, objects?: readonly Ob
   const choices: OffsetChoice[] = [];
   const rows = logits.map((row, b) => {
     const { best, score } = scoreObjects(row, objects[b]);
-    const dest = best >= 0 && movesObject(rule) ? offsetDestination(objects[b][best], offsets![b]) : null;
+    const dest = best < 0 || !movesObject(rule) ? null : rule === "object+move" ? moveDestination(objects[b][best], offsets![b], scales![b]) : offsetDestination(objects[b][best], offsets![b]);
     choices.push({ object: best, dest });
     if (best < 0) return maxRow(b);
     if (rule === "object+free") return objectFreeGate(row, objects[b], best, score);

@@ -26,7 +26,7 @@ import { adaptImageTokens, initAdapter } from "./adapter";
 import { checkEditorConfig, imageTokenCount, maxSequence, type EditorConfig } from "./config";
 import { denoise, initDenoiser, type DenoiserInput, type DenoiserResult } from "./denoiser";
 import { alignedSpatial, readsWords, gatedSpatial, initAligned, type AlignedResult, type InstructionWords } from "./aligned";
-import { changedShare, offsetLoss, planLoss, planPaletteLoss, planTargets, whereLoss, whereObjectLoss, type ObjectWhereTargets, type OffsetTargets } from "./aligned-targets";
+import { changedShare, offsetLoss, planLoss, planPaletteLoss, planTargets, scaleLoss, whereLoss, whereObjectLoss, type ObjectWhereTargets, type OffsetTargets, type ScaleTargets } from "./aligned-targets";
 import { changedPatches, editMap, initEditMap, mapLoss, type EditMapResult } from "./edit-map";
 import { encodeImages, initEncoder } from "./encoder";
 import { conditionLogits, editHead, initEditHead, initLmHead, type EditHeadResult } from "./heads";
@@ -256,17 +256,19 @@ export interface Stage2Batch {
   whereObjects?: { targets: ObjectWhereTargets; weight: number };
   /** With the offset head (alignedOffset): its targets and weight (aligned-targets.ts offsetLoss; 0: none); items whose text is dropped add nothing. */
   whereOffset?: { targets: OffsetTargets; weight: number };
+  /** With the scale head (alignedScale): its targets and weight (aligned-targets.ts scaleLoss; 0: none); items whose text is dropped add nothing. */
+  whereScale?: { targets: ScaleTargets; weight: number };
 }
 
 /**
  * Stage II loss (paper Eq. 8): L = L_condition + editLossWeight x L_edit (+ mapWeight x L_map with
  * the edit map and `mapTarget`; + whereWeight x L_where with the aligned path and `whereTarget`; + its weight x the
- * object-level where loss with `whereObjects`; + its weight x the offset loss with `whereOffset`).
+ * object-level where loss with `whereObjects`; + its weight x the offset loss with `whereOffset`; + its weight x the scale loss with `whereScale`).
  * Items whose text condition is dropped also lose the edit map's and the aligned path's spatial
  * condition (both are made from the instruction). With `whereForce`, the forced items' gate is the
  * truth's (aligned.ts gatedSpatial). Call inside the gradient tape.
  */
-export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condition: tf.Scalar; edit: tf.Scalar; map: tf.Scalar | null; where: tf.Scalar | null; whereObject: tf.Scalar | null; offset: tf.Scalar | null } {
+export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condition: tf.Scalar; edit: tf.Scalar; map: tf.Scalar | null; where: tf.Scalar | null; whereObject: tf.Scalar | null; offset: tf.Scalar | null; scale: tf.Scalar | null } {
   const cond = editorCondition(e, e.imageTokens ? b.source : null, b.layout);
   if (cond.conditionLogits === null) throw new Error("stage2Loss: the layout has no language conditions; build it with editorLayout(editor, instructions, conditions)");
   const lc = conditionLoss(cond.conditionLogits, b.layout);
@@ -314,5 +316,11 @@ export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condit
     lf = offsetLoss(cond.aligned.offset, b.whereOffset.targets, b.dropText?.map((d) => (d ? 0 : 1)));
     loss = tf.add(loss, tf.mul(lf, b.whereOffset.weight)) as tf.Scalar;
   }
-  return { loss, condition: lc, edit: le, map: lm, where: lw, whereObject: lo, offset: lf };
+  let ls: tf.Scalar | null = null;
+  if (b.whereScale !== undefined && b.whereScale.weight > 0) {
+    if (cond.aligned?.logScale === undefined) throw new Error("stage2Loss: the scale loss needs the scale head (editor config alignedScale, with the bilinear where head and image tokens)");
+    ls = scaleLoss(cond.aligned.logScale, b.whereScale.targets, b.dropText?.map((d) => (d ? 0 : 1)));
+    loss = tf.add(loss, tf.mul(ls, b.whereScale.weight)) as tf.Scalar;
+  }
+  return { loss, condition: lc, edit: le, map: lm, where: lw, whereObject: lo, offset: lf, scale: ls };
 }

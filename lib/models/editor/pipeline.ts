@@ -12,7 +12,7 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
-import { decodeGate, decodeObjectOffset, groundColour, movesObject, needsObjects, objectColour, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
+import { decodeGate, decodeObjectMove, groundColour, movesObject, needsObjects, objectColour, plansGround, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -103,12 +103,17 @@ export interface EditExtras {
    * (lib/eval/trained-editor.ts offsetOracleEditor), which reads the truth. Not an editor's input.
    */
   offsets?: readonly (readonly [number, number])[];
+  /**
+   * Per item, the scale (how much the extent grows, > 0) the `object+move` decoding scales the moved object by, in place of the
+   * scale head's prediction: an oracle diagnostic, with `offsets`. Not an editor's input.
+   */
+  scales?: readonly number[];
 }
 
 /**
  * `object+offset`'s plan for the patches a move fills: per item, the decoding's choice (the object and its move,
- * decodeObjectOffset); the patches the move fills get 1 in `patches` [B, N] and the object's colour in its source
- * (objectColour) in `colours` [B, N, 3]; with `ground` (`object+offset+ground`) the patches it vacates get 1 and the colour of
+ * decodeObjectMove); the patches the move fills get 1 in `patches` [B, N] and the object's colour in its source
+ * (objectColour) in `colours` [B, N, 3]; with `ground` (`object+offset+ground`, `object+move`) the patches it vacates get 1 and the colour of
  * the free ground nearest them (groundColour); items without a move or an object get none. Call inside tf.tidy.
  */
 function offsetFills(choices: readonly OffsetChoice[], objects: readonly ObjectRegions[], sources: readonly Float32Array[], patch: number, N: number, ground: boolean): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
@@ -160,10 +165,15 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     for (const [i, list] of objs.entries()) for (const [r, c] of list.entries()) if (c.length !== N) throw new Error(`editImages: object ${r} of image ${i} covers ${c.length} patches; the denoiser has ${N}`);
   }
   if (extras.offsets !== undefined) {
-    if (!movesObject(decode)) throw new Error(`editImages: given offsets (extras.offsets) are read by the object+offset and object+offset+ground gate decodings only, not by '${decode}'`);
+    if (!movesObject(decode)) throw new Error(`editImages: given offsets (extras.offsets) are read by the object+offset, object+offset+ground and object+move gate decodings only, not by '${decode}'`);
     if (extras.offsets.length !== B) throw new Error(`editImages: ${extras.offsets.length} offsets for ${B} images`);
     for (const [i, o] of extras.offsets.entries()) if (o.length !== 2 || !o.every(Number.isFinite)) throw new Error(`editImages: offset ${i} must be two finite numbers (patches), got [${o.join(", ")}]`);
   } else if (movesObject(decode) && e.config.alignedOffset !== true) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the offset head (alignedOffset) or given offsets (extras.offsets)`);
+  if (extras.scales !== undefined) {
+    if (decode !== "object+move" || extras.offsets === undefined) throw new Error(`editImages: given scales (extras.scales) are read by the object+move gate decoding only, with given offsets (extras.offsets); got '${decode}'${extras.offsets === undefined ? " without offsets" : ""}`);
+    if (extras.scales.length !== B) throw new Error(`editImages: ${extras.scales.length} scales for ${B} images`);
+    for (const [i, s] of extras.scales.entries()) if (!(s > 0) || !Number.isFinite(s)) throw new Error(`editImages: scale ${i} must be a finite number > 0, got ${s}`);
+  } else if (decode === "object+move" && (e.config.alignedScale !== true || extras.offsets !== undefined)) throw new Error("editImages: gate decoding 'object+move' needs an editor with the scale head (alignedScale) or given scales with given offsets (extras.scales, extras.offsets)");
   const planDecode = o.planDecode ?? "soft";
   if (planDecode !== "soft" && planDecode !== "argmax" && planDecode !== "snap") throw new Error(`editImages: planDecode must be soft, argmax or snap, got '${String(planDecode)}'`);
   if (planDecode === "argmax" && (e.config.alignedPlan !== "palette" || !e.imageTokens)) throw new Error("editImages: planDecode 'argmax' needs an editor with a palette plan (alignedPlan: 'palette') that reads the image");
@@ -182,8 +192,9 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const given0 = plans !== undefined ? (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) : planDecode === "argmax" ? paletteArgmaxColours(c0.aligned!.planLogits!) : planDecode === "snap" ? snapToPalette(c0.aligned!.plan!) : undefined;
     // object+offset: the offset head's moves, and the patches each move fills, which take the moved object's colour as their plan (+ground: and the patches it vacates the ground's)
     const offsets = movesObject(decode) && gates === undefined ? (extras.offsets ?? (c0.aligned!.offset!.arraySync() as [number, number][])) : undefined;
-    const chosen = offsets !== undefined ? decodeObjectOffset(c0.aligned!.where, extras.objects!, offsets) : undefined; // the gate and the choice behind it, once
-    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? offsetFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N, decode === "object+offset+ground") : undefined;
+    const scales = decode === "object+move" && offsets !== undefined ? (extras.scales ?? Array.from(tf.exp(c0.aligned!.logScale!).dataSync())) : undefined;
+    const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, extras.objects!, offsets, scales) : undefined; // the gate and the choice behind it, once
+    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? offsetFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N, plansGround(decode)) : undefined;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };
     const decoded = decode !== "sigmoid" || given !== undefined;

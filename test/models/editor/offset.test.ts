@@ -4,7 +4,7 @@ import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
 import { offsetLoss, offsetTargets } from "../../../lib/models/editor/aligned-targets";
 import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
-import { decodeGate, decodeObjectOffset, FREE_COVERAGE, groundColour, MIN_OFFSET, movesObject, needsObjects, objectColour, offsetDestination, parseGateDecode, shiftCoverage } from "../../../lib/models/editor/gate-decode";
+import { decodeGate, decodeObjectMove, FREE_COVERAGE, groundColour, MIN_OFFSET, movesObject, needsObjects, objectColour, offsetDestination, parseGateDecode, shiftCoverage } from "../../../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { dataEngineConfig } from "../../../lib/data/config";
@@ -220,14 +220,14 @@ describe("the object+offset gate decoding", () => {
     where.dispose();
   });
 
-  it("decodeObjectOffset: decodeGate's gate and, per item, the object and move behind it (none for an item without objects)", () => {
+  it("decodeObjectMove: decodeGate's gate and, per item, the object and move behind it (none for an item without objects)", () => {
     const where = tf.tensor2d([[3, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 2], [0, 1, 0, 0, 0, 0, 0, 0, 0]]);
     const a = Float32Array.from([1, 0, 0, 0, 0, 0, 0, 0, 0]);
     const b = Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1]);
     const objects = [[a, b], [a, b], []];
     const offsets: [number, number][] = [[2, 0], [0.1, 0], [1, 1]];
     const n0 = tf.memory().numTensors;
-    const { gate, choices } = decodeObjectOffset(where, objects, offsets);
+    const { gate, choices } = decodeObjectMove(where, "object+offset", objects, offsets);
     const g = decodeGate(where, "object+offset", objects, offsets);
     expect(gate.arraySync()).toEqual(g.arraySync());
     expect(choices.map((c) => c.object)).toEqual([0, 1, -1]);
@@ -235,7 +235,7 @@ describe("the object+offset gate decoding", () => {
     expect(choices[0].dest!.fills).toEqual([0, 0, 1, 0, 0, 0, 0, 0, 0]);
     expect(choices[1].dest).toBeNull(); // shorter than MIN_OFFSET
     expect(choices[2].dest).toBeNull(); // no object: the `max` gate, no move
-    expect(() => decodeObjectOffset(where, objects, offsets.slice(0, 2))).toThrow("decodeGate: 'object+offset' needs the offset head's prediction for each of the 3 items (an editor with alignedOffset), got 2");
+    expect(() => decodeObjectMove(where, "object+offset", objects, offsets.slice(0, 2))).toThrow("decodeGate: 'object+offset' needs the offset head's prediction for each of the 3 items (an editor with alignedOffset), got 2");
     tf.dispose([gate, g]);
     expect(tf.memory().numTensors).toBe(n0);
     where.dispose();
@@ -295,7 +295,7 @@ describe("the object+offset gate decoding", () => {
       // given offsets (the oracle-offset diagnostic) need no head; they edit as the head's own would
       const given = editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, 1], [2, 1]] });
       expect(given.images).toHaveLength(2);
-      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object" }, { objects, offsets: [[2, 1], [2, 1]] })).toThrow("editImages: given offsets (extras.offsets) are read by the object+offset and object+offset+ground gate decodings only, not by 'object'");
+      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object" }, { objects, offsets: [[2, 1], [2, 1]] })).toThrow("editImages: given offsets (extras.offsets) are read by the object+offset, object+offset+ground and object+move gate decodings only, not by 'object'");
       expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, 1]] })).toThrow("editImages: 1 offsets for 2 images");
       expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, NaN], [0, 0]] })).toThrow("editImages: offset 0 must be two finite numbers (patches), got [2, NaN]");
     } finally {

@@ -39,12 +39,15 @@ export interface EditExample {
 /**
  * A source's objects: its instance mask [H*W] (object id per pixel, -1 ground) and the id of the object the edit changes most (-1: none);
  * `offset`: how far that object's visible centre moves from the source to the target, [dx, dy] as fractions of the image side (x right,
- * y down; objectOffset), absent when it is visible in only one of them (removed, or moved out of sight) or there is no changed object.
+ * y down; objectOffset), absent when it is visible in only one of them (removed, or moved out of sight) or there is no changed object;
+ * `scale`: how much its visible extent grows, the square root of its visible pixels in the target over those in the source
+ * (objectScale), absent when `offset` is.
  */
 export interface EditObjects {
   mask: Int32Array;
   changed: number;
   offset?: readonly [number, number];
+  scale?: number;
 }
 
 /** The centre of object `id`'s pixels in an instance mask [size * size] ([x, y] in pixels, pixel centres at +0.5), or null when it has none. */
@@ -70,6 +73,21 @@ export function objectOffset(source: ArrayLike<number>, target: ArrayLike<number
   if (id < 0) return null;
   const [a, b] = [maskCentre(source, id, size), maskCentre(target, id, size)];
   return a === null || b === null ? null : [(b[0] - a[0]) / size, (b[1] - a[1]) / size];
+}
+
+/**
+ * How much object `id`'s visible extent grows from the source's instance mask to the target's (both [size * size]): the square
+ * root of its pixels in the target over those in the source (1: the same area), or null when `id` < 0 or it is visible in only one.
+ */
+export function objectScale(source: ArrayLike<number>, target: ArrayLike<number>, id: number): number | null {
+  if (source.length !== target.length) throw new Error(`objectScale: source mask has ${source.length} pixels, target ${target.length}`);
+  if (id < 0) return null;
+  let [a, b] = [0, 0];
+  for (let p = 0; p < source.length; p++) {
+    if (source[p] === id) a++;
+    if (target[p] === id) b++;
+  }
+  return a === 0 || b === 0 ? null : Math.sqrt(b / a);
 }
 
 /** The id of the object of `mask` with the most pixels in `changed` ([H*W] 1 = the edit changes the pixel); -1 when no object pixel changes; ties to the lower id. */
@@ -202,7 +220,8 @@ export function engineData(seed: number, scenes: number, resolution: number, pro
       const target = toSigned(e.target.data);
       const changed = changedObjectId(s.render.mask, changedMask(image, target));
       const offset = objectOffset(s.render.mask, e.targetMask, changed);
-      edits.push({ source: image, target, instruction: e.text, condition: e.condition, kind: e.kind, family: e.family, spatial: true, objects: { mask: s.render.mask, changed, ...(offset !== null ? { offset } : {}) } });
+      const scale = offset !== null ? objectScale(s.render.mask, e.targetMask, changed) : null;
+      edits.push({ source: image, target, instruction: e.text, condition: e.condition, kind: e.kind, family: e.family, spatial: true, objects: { mask: s.render.mask, changed, ...(offset !== null ? { offset } : {}), ...(scale !== null ? { scale } : {}) } });
     }
   }
   return { vqa, edits };
