@@ -76,11 +76,16 @@ export function shiftCoverage(cov: ArrayLike<number>, dx: number, dy: number): n
   const G = Math.round(Math.sqrt(cov.length));
   if (G * G !== cov.length) throw new Error(`shiftCoverage: ${cov.length} patches do not form a square grid`);
   if (!Number.isFinite(dx) || !Number.isFinite(dy)) throw new Error(`shiftCoverage: the offset must be finite, got [${dx}, ${dy}]`);
+  return resample(cov, G, (x, y) => [x - dx, y - dy]);
+}
+
+/** Each patch (x, y) of a G x G grid takes the bilinear sample of `cov` at `from(x, y)` (patch coordinates; 0 outside the grid). */
+function resample(cov: ArrayLike<number>, G: number, from: (x: number, y: number) => [number, number]): number[] {
   const at = (x: number, y: number) => (x >= 0 && x < G && y >= 0 && y < G ? cov[y * G + x] : 0);
   const out = new Array<number>(G * G).fill(0);
   for (let y = 0; y < G; y++) {
     for (let x = 0; x < G; x++) {
-      const [sx, sy] = [x - dx, y - dy];
+      const [sx, sy] = from(x, y);
       const [x0, y0] = [Math.floor(sx), Math.floor(sy)];
       const [fx, fy] = [sx - x0, sy - y0];
       out[y * G + x] = (1 - fx) * (1 - fy) * at(x0, y0) + fx * (1 - fy) * at(x0 + 1, y0) + (1 - fx) * fy * at(x0, y0 + 1) + fx * fy * at(x0 + 1, y0 + 1);
@@ -104,17 +109,7 @@ export function moveCoverage(cov: ArrayLike<number>, dx: number, dy: number, sca
   for (let n = 0; n < cov.length; n++) [cx, cy, w] = [cx + cov[n] * (n % G), cy + cov[n] * Math.floor(n / G), w + cov[n]];
   if (w === 0) return new Array<number>(G * G).fill(0);
   [cx, cy] = [cx / w, cy / w];
-  const at = (x: number, y: number) => (x >= 0 && x < G && y >= 0 && y < G ? cov[y * G + x] : 0);
-  const out = new Array<number>(G * G).fill(0);
-  for (let y = 0; y < G; y++) {
-    for (let x = 0; x < G; x++) {
-      const [sx, sy] = [cx + (x - cx - dx) / scale, cy + (y - cy - dy) / scale];
-      const [x0, y0] = [Math.floor(sx), Math.floor(sy)];
-      const [fx, fy] = [sx - x0, sy - y0];
-      out[y * G + x] = (1 - fx) * (1 - fy) * at(x0, y0) + fx * (1 - fy) * at(x0 + 1, y0) + (1 - fx) * fy * at(x0, y0 + 1) + fx * fy * at(x0 + 1, y0 + 1);
-    }
-  }
-  return out;
+  return resample(cov, G, (x, y) => [cx + (x - cx - dx) / scale, cy + (y - cy - dy) / scale]);
 }
 
 /** A move of one object on the patch grid: its moved coverage, and per patch 1 where the move fills (moved > own coverage) or vacates it (own > moved). */
