@@ -9,9 +9,12 @@
  *    frozen), its error on held-out engine edits, and `object` vs `object+offset` (each with the plan decodings of its kind)
  *    chosen on the validation benchmark, the choice paired with 1 on SpatialEval-mini: the pair differs only in the
  *    destination `object+offset` opens (and colours).
+ * (--oracle-rules=object+offset+ground,object+move: step 2 also with those decodings of the truth's moves: the vacated
+ * patches planned as ground, and with object+move the moved coverage scaled by the truth's scale, truthMove; each paired
+ * with 1 and with step 2's object+offset)
  *
  * Usage: npm run offset-head -- --from=<the final weights of a stage2-from run: data/generated/curve-cache/<profile>/from/final-<key>>
- *          [--fit=on|off] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001] [--seed=2] [--ddim=10] [--name=offset-head]
+ *          [--fit=on|off] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001] [--seed=2] [--ddim=10] [--oracle-rules=...] [--name=offset-head]
  * (the edits of --scenes + --held-out data engine scenes (the editor's recipe's data seed) split by source image: the last
  * --held-out images' edits measure the head's error, the others train it; all lie among the editor's Stage II scenes when
  * that run used more, so the error is the head's own generalisation, not the editor's)
@@ -43,7 +46,7 @@ import type { RecipeConfig } from "../lib/models/editor/train/recipes";
 import { disposeParams } from "../lib/nn/layers";
 import { fromPretrained } from "../lib/train/checkpoint";
 
-const KNOWN = ["from", "fit", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "name"];
+const KNOWN = ["from", "fit", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "oracle-rules", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -58,6 +61,10 @@ async function main(): Promise<void> {
   const heldOut = intFlag(a, "held-out", 500, 1);
   const ddim = intFlag(a, "ddim", 10, 1);
   const fit = onOffFlag(a, "fit", true);
+  const oracleRules = (a["oracle-rules"] ?? "").split(",").filter((x) => x !== "").map((x) => {
+    if (x !== "object+offset+ground" && x !== "object+move") throw new Error(`--oracle-rules takes object+offset+ground and object+move (comma-separated), got '${x}'`);
+    return x as "object+offset+ground" | "object+move";
+  });
   const backend = (await initBackend()).name;
   const { params: weights, meta } = fromPretrained(from);
   const made = (meta.config as { config?: { editor?: EditorConfig; recipe?: RecipeConfig } }).config;
@@ -97,6 +104,14 @@ async function main(): Promise<void> {
     const oracleScores = await scoreEditorPoint(offsetOracleEditor("object+offset, the truth's offsets", e, { steps: ddim, seed: head.seed, ...(objectBest.planDecode ? { planDecode: objectBest.planDecode } : {}) }), bench, head.seed);
     const oracle = { scores: oracleScores, gain: paired(oracleScores, object, "oracle"), kinds: benchmarkKindMeans(bench.items, { object: object.items, oracle: oracleScores.items }, "offset-head") };
     console.log(`with the truth's offsets (object+offset): ${pointText(oracleScores)}; minus object ${oracle.gain.diff.toFixed(3)} [95% CI ${oracle.gain.lo.toFixed(3)}, ${oracle.gain.hi.toFixed(3)}, paired over items]; per kind ${oracle.kinds.map((k) => `${k.kind} (${k.n}) ${k.object.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
+    // --oracle-rules: the same truth's moves decoded by the rules that also plan the vacated ground (and scale by the truth's scale)
+    const oracleMoves: { rule: GateDecode; scores: PointScores; gain: { diff: number; lo: number; hi: number }; overOffset: { diff: number; lo: number; hi: number }; kinds: KindMeanRow<"object" | "oracle">[] }[] = [];
+    for (const rule of oracleRules) {
+      const scores = await scoreEditorPoint(offsetOracleEditor(`${rule}, the truth's moves`, e, { steps: ddim, seed: head.seed, ...(objectBest.planDecode ? { planDecode: objectBest.planDecode } : {}) }, { rule }), bench, head.seed);
+      const row = { rule, scores, gain: paired(scores, object, `oracle-${rule}`), overOffset: paired(scores, oracleScores, `oracle-${rule}-offset`), kinds: benchmarkKindMeans(bench.items, { object: object.items, oracle: scores.items }, "offset-head") };
+      oracleMoves.push(row);
+      console.log(`with the truth's moves (${rule}): ${pointText(scores)}; minus object ${row.gain.diff.toFixed(3)} [95% CI ${row.gain.lo.toFixed(3)}, ${row.gain.hi.toFixed(3)}]; minus object+offset with the truth's offsets ${row.overOffset.diff.toFixed(3)} [95% CI ${row.overOffset.lo.toFixed(3)}, ${row.overOffset.hi.toFixed(3)}]; per kind ${row.kinds.map((k) => `${k.kind} (${k.n}) ${k.object.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
+    }
     // with an edit plan: the same with the truth's plan too, against the truth's gate and plan: what the decoded gate's shape and object choice cost
     let oraclePlan: { scores: PointScores; truthBoth: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: KindMeanRow<"truthBoth" | "offsetPlan">[] } | null = null;
     if (planOn(config)) {
@@ -126,7 +141,7 @@ async function main(): Promise<void> {
     const file = writeResult(name, {
       config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit, head, scenes, heldOut, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
-      data: { backend, validation: rows, objectBest, object, oracle, oraclePlan, fitted },
+      data: { backend, validation: rows, objectBest, object, oracle, oracleMoves, oraclePlan, fitted },
     });
     console.log(`wrote ${file}`);
   } finally {

@@ -11,11 +11,11 @@ import { editorParams } from "../models/editor/model";
 import type { Editor as ModelEditor } from "../models/editor/model";
 import { changedShare, planTargets } from "../models/editor/aligned-targets";
 import { planOn } from "../models/editor/config";
-import { needsObjects, type ObjectRegions } from "../models/editor/gate-decode";
+import { needsObjects, type GateDecode, type ObjectRegions } from "../models/editor/gate-decode";
 import { editImages, type EditExtras, type EditPipelineOptions } from "../models/editor/pipeline";
 import { editResidual } from "../models/editor/residual";
 import { imageBatch } from "../models/editor/train/steps";
-import { objectOffset, toBytes, toSigned } from "../models/editor/train/data";
+import { objectOffset, objectScale, toBytes, toSigned } from "../models/editor/train/data";
 import { renderScene } from "../world/render";
 import type { Scene } from "../world/types";
 import type { EditRequest, Editor } from "./editor";
@@ -115,11 +115,22 @@ export function whereOracleEditor(name: string, model: ModelEditor, options: Par
  * targets moves from the source scene to the edited scene, rendered at `size` (train/data.ts objectOffset); [0, 0] when the
  * edit is photometric, targets no object, or the object is visible in only one of the two renders.
  */
-export function truthOffset(item: { sourceScene: Scene; editedScene: Scene | null; targets: readonly number[] }, size: number, grid: number): [number, number] {
-  if (item.editedScene === null || item.targets.length === 0) return [0, 0];
+export function truthOffset(item: TruthItem, size: number, grid: number): [number, number] {
+  return truthMove(item, size, grid).offset;
+}
+
+type TruthItem = { sourceScene: Scene; editedScene: Scene | null; targets: readonly number[] };
+
+/**
+ * The truth's move of a benchmark item: its offset (truthOffset) and how much the first targeted object's visible extent grows
+ * between the two renders (train/data.ts objectScale); [0, 0] and 1 when either is undefined (as truthOffset).
+ */
+export function truthMove(item: TruthItem, size: number, grid: number): { offset: [number, number]; scale: number } {
+  if (item.editedScene === null || item.targets.length === 0) return { offset: [0, 0], scale: 1 };
   const at = { width: size, height: size };
-  const o = objectOffset(renderScene(item.sourceScene, at).mask, renderScene(item.editedScene, at).mask, item.targets[0]);
-  return o === null ? [0, 0] : [o[0] * grid, o[1] * grid];
+  const [source, edited] = [renderScene(item.sourceScene, at).mask, renderScene(item.editedScene, at).mask];
+  const [o, s] = [objectOffset(source, edited, item.targets[0]), objectScale(source, edited, item.targets[0])];
+  return o === null || s === null ? { offset: [0, 0], scale: 1 } : { offset: [o[0] * grid, o[1] * grid], scale: s };
 }
 
 /**
@@ -128,19 +139,22 @@ export function truthOffset(item: { sourceScene: Scene; editedScene: Scene | nul
  * item (truthOffset) in place of an offset head's: what a perfect offset would add to the `object` decoding. With
  * `plan: true` (an editor with an edit plan) the truth's plan replaces the editor's everywhere (the object's colour on the
  * patches the move fills included): against the truth's gate and plan (whereOracleEditor) it tells what the decoded gate's
- * shape and object choice cost.
+ * shape and object choice cost. `rule` (default `object+offset`) may also be `object+offset+ground` (the ground's colour
+ * where the move vacates) or `object+move` (the truth's scale too, truthMove).
  */
-export function offsetOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { plan?: boolean } = {}): Editor {
+export function offsetOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { plan?: boolean; rule?: Extract<GateDecode, "object+offset" | "object+offset+ground" | "object+move"> } = {}): Editor {
   const size = model.config.image;
   const grid = size / model.config.dnPatch;
+  const rule = oracle.rule ?? "object+offset";
   if (oracle.plan === true && !planOn(model.config)) throw new Error("offsetOracleEditor: the oracle plan needs an editor that predicts an edit plan (alignedPlan)");
   const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
-    const offsets = requests.map((r, i) => {
+    const moves = requests.map((r, i) => {
       if (!r.item) throw new Error(`offsetOracleEditor: request ${i} has no benchmark record (request.item); the oracle offset reads its edited scene`);
-      return truthOffset(r.item, size, grid);
+      return truthMove(r.item, size, grid);
     });
     const plan = oracle.plan === true ? truthPatches(model, requests, "offsetOracleEditor: request {i} has no benchmark record (request.item); the oracle plan reads its ground truth").plan : undefined;
-    return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate: "object+offset" }, { objects: perceivedObjects(requests, grid, "offsetOracleEditor"), offsets, ...(plan ? { plan } : {}) }).images;
+    const extras: EditExtras = { objects: perceivedObjects(requests, grid, "offsetOracleEditor"), offsets: moves.map((m) => m.offset), ...(rule === "object+move" ? { scales: moves.map((m) => m.scale) } : {}), ...(plan ? { plan } : {}) };
+    return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate: rule }, extras).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
 }

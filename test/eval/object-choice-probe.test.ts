@@ -5,7 +5,7 @@ import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
 import { changedObject, objectChoiceSummary, probeObjectChoice } from "../../lib/eval/object-choice-probe";
 import { objectRegions } from "../../lib/eval/object-regions";
-import { objectGateEditor, offsetOracleEditor, trainedEditor, truthOffset, whereOracleEditor } from "../../lib/eval/trained-editor";
+import { objectGateEditor, offsetOracleEditor, trainedEditor, truthMove, truthOffset, whereOracleEditor } from "../../lib/eval/trained-editor";
 import { tokenCoverage } from "../../lib/models/editor/grounding";
 import { checkEditorConfig, editorConfig } from "../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorParams } from "../../lib/models/editor/model";
@@ -145,10 +145,17 @@ describe("object regions and the object-choice probe", () => {
       const object = await objectGateEditor("object", e, { steps: 2 }).editBatch!(requests);
       const moved = await offsetOracleEditor("oracle offset", e, { steps: 2 }).editBatch!(requests);
       const withPlan = await offsetOracleEditor("oracle offset and plan", e, { steps: 2 }, { plan: true }).editBatch!(requests);
+      const ground = await offsetOracleEditor("oracle offset, ground plan", e, { steps: 2 }, { rule: "object+offset+ground" }).editBatch!(requests);
+      const scaled = await offsetOracleEditor("oracle move", e, { steps: 2 }, { rule: "object+move" }).editBatch!(requests);
       expect(tf.memory().numTensors).toBe(before);
       const differs = (a: typeof object, b: typeof object) => a.some((img, i) => img.data.some((v, j) => v !== b[i].data[j]));
       expect(differs(moved, object)).toBe(true);
       expect(differs(withPlan, moved)).toBe(true);
+      expect(differs(ground, moved)).toBe(true); // the vacated patches planned as ground
+      // object+move with the truth's scale: the same as the ground rule exactly when every scale is 1 (no scaling)
+      const scales = moves.map((it) => truthMove(it, c.image, grid).scale);
+      expect(differs(scaled, ground)).toBe(scales.some((v) => v !== 1));
+      for (const it of moves) expect(truthMove(it, c.image, grid).offset).toEqual(truthOffset(it, c.image, grid));
       await expect(offsetOracleEditor("oracle offset", e, { steps: 2 }).editBatch!([{ source: moves[0].source, instruction: moves[0].instruction }])).rejects.toThrow("offsetOracleEditor: request 0 has no benchmark record (request.item); the oracle offset reads its edited scene");
     } finally {
       disposeEditor(e);

@@ -9,8 +9,8 @@ import { createEditor, disposeEditor, editorCondition, editorLayout, editorParam
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { dataEngineConfig } from "../../../lib/data/config";
 import { buildScene } from "../../../lib/data/generate";
-import { truthOffset } from "../../../lib/eval/trained-editor";
-import { engineData, genericEditData, objectOffset } from "../../../lib/models/editor/train/data";
+import { truthMove, truthOffset } from "../../../lib/eval/trained-editor";
+import { engineData, genericEditData, objectOffset, objectScale } from "../../../lib/models/editor/train/data";
 import { editorPhaseTask, type EditorNodeConfig } from "../../../lib/models/editor/train/node";
 import { keyedRecipe, recipeConfig, textPhaseRecipe } from "../../../lib/models/editor/train/recipes";
 import { editorScheduler, editStepLoss, imageBatch } from "../../../lib/models/editor/train/steps";
@@ -82,6 +82,13 @@ describe("the truth's offset of a benchmark item (the oracle-offset diagnostic)"
     const { s } = moves[0];
     expect(truthOffset({ sourceScene: s.scene, editedScene: null, targets: [0] }, 32, 8)).toEqual([0, 0]);
     expect(truthOffset({ sourceScene: s.scene, editedScene: s.scene, targets: [] }, 32, 8)).toEqual([0, 0]);
+    // truthMove: the same offset and the object's visible growth (1 without an edited scene or a target)
+    expect(truthMove({ sourceScene: s.scene, editedScene: null, targets: [0] }, 32, 8)).toEqual({ offset: [0, 0], scale: 1 });
+    for (const { s: sc, x } of moves) {
+      const m = truthMove({ sourceScene: sc.scene, editedScene: x.edited, targets: x.targets }, 32, 8);
+      const scale = objectScale(sc.render.mask, x.targetMask, x.targets[0]);
+      expect(m.scale).toBeCloseTo(objectOffset(sc.render.mask, x.targetMask, x.targets[0]) === null || scale === null ? 1 : scale, 9);
+    }
   });
 });
 
