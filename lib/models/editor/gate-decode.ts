@@ -24,10 +24,13 @@
  *   exceeds the moved one's) take the colour of the free ground nearest them in the source (`groundColour`) as their
  *   plan: what a moved object leaves behind is ground (the truth's plan there; with the truth's gate and its own plan the
  *   colour-plan editor rendered 0.04 of the moves).
- * - `object+move` (an editor with the offset and scale heads, config alignedOffset and alignedScale): `object+offset+ground`
- *   with the moved coverage also scaled about its centre by the predicted scale (`moveCoverage`), when the offset is at least
- *   MIN_OFFSET patches long or the scale's log at least MIN_LOG_SCALE: a resize, or a move towards or away from the camera,
- *   changes the object's extent, which a shift alone keeps.
+ * - `object+move` (an editor with the offset and scale heads, config alignedOffset and alignedScale): the chosen object's
+ *   coverage moved by the predicted offset and scaled about its centre by the predicted scale (`moveCoverage`), when the
+ *   offset is at least MIN_OFFSET patches long or the scale's log at least MIN_LOG_SCALE (a resize, or a move towards or
+ *   away from the camera, changes the object's extent, which a shift alone keeps); the gate is then |moved - own| per
+ *   patch, the share of the patch the move changes (where the object overlaps itself nothing changes, and a shrink changes
+ *   only the ring it leaves), and the plan is the object's colour where the move fills and the ground's where it vacates.
+ *   With no move it is `object`.
  * A rule is an editing-time choice like the guidance scales: pick it on the validation benchmark, never on
  * the one it is reported on.
  */
@@ -295,7 +298,8 @@ function objectGates(where: tf.Tensor2D, rule: GateDecode, objects?: readonly Ob
     if (best < 0) return maxRow(b);
     if (rule === "object+free") return objectFreeGate(row, objects[b], best, score);
     const own = Array.from(objects[b][best]);
-    return dest === null ? own : own.map((c, n) => Math.max(c, dest.moved[n]));
+    if (dest === null) return own;
+    return rule === "object+move" ? own.map((c, n) => Math.abs(dest.moved[n] - c)) : own.map((c, n) => Math.max(c, dest.moved[n]));
   });
   return { gate: tf.tensor2d(rows, [B, N]), choices };
 }

@@ -165,7 +165,7 @@ describe("the object+move gate decoding", () => {
     expect(() => moveDestination(cov, [0, 0], -1)).toThrow("moveDestination: the scale must be a finite number > 0, got -1");
   });
 
-  it("decodeGate and decodeObjectMove open the chosen object and its moved, scaled coverage; need the scales; parse knows the rule", () => {
+  it("decodeGate and decodeObjectMove gate the share of each patch the move changes, |moved - own|; need the scales; parse knows the rule", () => {
     expect(parseGateDecode("object+move")).toBe("object+move");
     expect([plansGround("object+move"), plansGround("object+offset+ground"), plansGround("object+offset")]).toEqual([true, true, false]);
     const where = tf.tensor2d([one(5, 12), one(5, 0)]);
@@ -173,7 +173,8 @@ describe("the object+move gate decoding", () => {
     const n0 = tf.memory().numTensors;
     const g = decodeGate(where, "object+move", objects, [[0, 0], [0, 0]], [2, 1]);
     const rows = g.arraySync();
-    expect(rows[0]).toEqual(moveCoverage(one(5, 12), 0, 0, 2).map((v, n) => Math.max(v, one(5, 12)[n])));
+    expect(rows[0]).toEqual(moveCoverage(one(5, 12), 0, 0, 2).map((v, n) => Math.abs(v - one(5, 12)[n]))); // the share the move changes
+    expect(rows[0][12]).toBe(0); // the centre patch stays covered: unchanged
     expect(rows[1]).toEqual(one(5, 0)); // scale 1 and no offset: the object alone
     const { gate, choices } = decodeObjectMove(where, "object+move", objects, [[0, 0], [0, 0]], [2, 1]);
     expect(gate.arraySync()).toEqual(rows);
