@@ -161,6 +161,43 @@ describe("the offset head (editor config alignedOffset)", () => {
   });
 });
 
+describe("removals taught no move (recipe whereOffsetStillRemovals)", () => {
+  it("the step's offset loss then counts each removal with the target [0, 0], as if its objects said so; off, removals add nothing; nodes and keys check it", async () => {
+    const c = withOffset();
+    const rc = recipeConfig("tiny");
+    const all = engineData(rc.dataSeed, 16, c.image).edits;
+    const removal = all.find((x) => x.kind === "remove" && x.objects!.offset === undefined)!;
+    const move = all.find((x) => x.kind === "move" && x.objects!.offset !== undefined)!;
+    expect(removal).toBeDefined();
+    const e = createEditor(c, new Rng(5));
+    perturbZeroInit(e, 5);
+    (editorParams(e)["edit.loc.offset.o.b"] as tf.Variable).assign(tf.tensor1d([1.5, -0.5])); // the head predicts a move for every item
+    const sched = editorScheduler(c);
+    try {
+      const at = (ex: typeof all, still: boolean) => tf.tidy(() => editStepLoss(e, ex, sched, new Rng(11), { whereOffsetWeight: 1, offsetStillRemovals: still }).dataSync()[0]);
+      const asNoMove = { ...removal, objects: { ...removal.objects!, offset: [0, 0] as const } };
+      expect(at([move, removal], true)).toBeCloseTo(at([move, asNoMove], false), 6);
+      expect(at([move, removal], false)).not.toBeCloseTo(at([move, removal], true), 3);
+      expect(at([move, removal], false)).toBeCloseTo(at([move, { ...removal, objects: { ...removal.objects!, offset: undefined } }], false), 6);
+    } finally {
+      disposeEditor(e);
+    }
+    const base = createEditor(plain, new Rng(7));
+    try {
+      const node: EditorNodeConfig = { editor: c, recipe: { ...rc, whereOffsetStillRemovals: true }, phase: "stage2", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 };
+      expect(() => editorPhaseTask(node, 0, editorParams(base), null)).toThrow("editor node: whereOffsetStillRemovals needs the offset loss (whereOffsetLossWeight > 0)");
+      const task = editorPhaseTask({ ...node, recipe: { ...rc, whereOffsetLossWeight: 1, whereOffsetStillRemovals: true } }, 0, editorParams(base), null);
+      expect(Number.isFinite(await task.step(0))).toBe(true);
+      task.dispose();
+    } finally {
+      disposeEditor(base);
+    }
+    expect("whereOffsetStillRemovals" in keyedRecipe({ ...rc, whereOffsetStillRemovals: false })).toBe(false);
+    expect(keyedRecipe({ ...rc, whereOffsetStillRemovals: true }).whereOffsetStillRemovals).toBe(true);
+    expect("whereOffsetStillRemovals" in textPhaseRecipe({ ...rc, whereOffsetStillRemovals: true })).toBe(false);
+  });
+});
+
 describe("the object+offset gate decoding", () => {
   it("shiftCoverage moves a whole-patch offset exactly, splits a fractional one, drops what leaves the grid", () => {
     // a 3 x 3 grid, the object on the centre patch

@@ -188,10 +188,12 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
     const offsetWeight = "whereOffsetLossWeight" in r ? (r.whereOffsetLossWeight ?? 0) : 0;
     if (offsetWeight > 0 && (c.editor.alignedOffset !== true || !c.imageTokens)) throw new Error("editor node: whereOffsetLossWeight needs the offset head (editor.alignedOffset, with the bilinear where head) and image tokens");
     if (offsetWeight > 0 && c.phase !== "stage2") throw new Error(`editor node: whereOffsetLossWeight needs the data engine's spatial edits (phase stage2), got phase '${c.phase}'`);
+    const stillRemovals = "whereOffsetStillRemovals" in r && r.whereOffsetStillRemovals === true;
+    if (stillRemovals && offsetWeight === 0) throw new Error("editor node: whereOffsetStillRemovals needs the offset loss (whereOffsetLossWeight > 0)");
     const scaleWeight = "whereScaleLossWeight" in r ? (r.whereScaleLossWeight ?? 0) : 0;
     if (scaleWeight > 0 && (c.editor.alignedScale !== true || !c.imageTokens)) throw new Error("editor node: whereScaleLossWeight needs the scale head (editor.alignedScale, with the bilinear where head) and image tokens");
     if (scaleWeight > 0 && c.phase !== "stage2") throw new Error(`editor node: whereScaleLossWeight needs the data engine's spatial edits (phase stage2), got phase '${c.phase}'`);
-    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, { part, regionWeight: r.editRegionWeight, mapWeight, whereWeight, whereForcing: forcing, whereObjectWeight: objectWeight, whereOffsetWeight: offsetWeight, whereScaleWeight: scaleWeight }), {}, vars);
+    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, { part, regionWeight: r.editRegionWeight, mapWeight, whereWeight, whereForcing: forcing, whereObjectWeight: objectWeight, whereOffsetWeight: offsetWeight, whereScaleWeight: scaleWeight, offsetStillRemovals: stillRemovals }), {}, vars);
   }
   const params = editorParams(e);
   const decay = phaseEmaDecay(c);

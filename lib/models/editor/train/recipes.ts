@@ -106,19 +106,26 @@ export interface RecipeConfig {
    * the object it changes; needs the editor's `alignedScale`). Optional (absent = 0), not in the presets.
    */
   whereScaleLossWeight?: number;
+  /**
+   * With the offset loss: removals (edits of kind "remove", whose object has no place in the target and so no offset) are
+   * taught "no move", offset [0, 0], in place of being left out (ours): left out, the head predicted moves for them, and the
+   * `object+offset` decodings then opened a destination for a removed object (removals 0.583 with `object`, 0.494 with
+   * `object+offset+ground` on the 0.227 editor). Optional (absent = off), not in the presets.
+   */
+  whereOffsetStillRemovals?: boolean;
 }
 
 /** Recipe fields that only the edit phases read: base and Stage I do not depend on them (the learning curves' parents are keyed without them). */
-export const EDIT_PHASE_ONLY_KEYS = ["stage2Steps", "editRegionWeight", "emaDecay", "editMapLossWeight", "whereLossWeight", "whereForcing", "whereObjectLossWeight", "whereOffsetLossWeight", "whereScaleLossWeight"] as const satisfies readonly (keyof RecipeConfig)[];
+export const EDIT_PHASE_ONLY_KEYS = ["stage2Steps", "editRegionWeight", "emaDecay", "editMapLossWeight", "whereLossWeight", "whereForcing", "whereObjectLossWeight", "whereOffsetLossWeight", "whereScaleLossWeight", "whereOffsetStillRemovals"] as const satisfies readonly (keyof RecipeConfig)[];
 
 /**
  * Edit-phase-only fields added after the first grid caches were made: a text phase's recipe leaves
  * them out (textPhaseRecipe), so that its key, and the cached base and Stage I, stay as they were.
  */
-export const LATER_EDIT_PHASE_KEYS = ["emaDecay", "editMapLossWeight", "whereLossWeight", "whereForcing", "whereObjectLossWeight", "whereOffsetLossWeight", "whereScaleLossWeight"] as const satisfies readonly (typeof EDIT_PHASE_ONLY_KEYS)[number][];
+export const LATER_EDIT_PHASE_KEYS = ["emaDecay", "editMapLossWeight", "whereLossWeight", "whereForcing", "whereObjectLossWeight", "whereOffsetLossWeight", "whereScaleLossWeight", "whereOffsetStillRemovals"] as const satisfies readonly (typeof EDIT_PHASE_ONLY_KEYS)[number][];
 
 /** Fields added after the grid's edit phases were first trained: left out of a key while 0 (`keyedRecipe`). */
-export const OPTIONAL_RECIPE_KEYS = ["editMapLossWeight", "groundLossWeight", "whereLossWeight", "stage1WhereLossWeight", "stage1EditShare", "whereForcing", "whereObjectLossWeight", "whereOffsetLossWeight", "whereScaleLossWeight"] as const satisfies readonly (keyof RecipeConfig)[];
+export const OPTIONAL_RECIPE_KEYS = ["editMapLossWeight", "groundLossWeight", "whereLossWeight", "stage1WhereLossWeight", "stage1EditShare", "whereForcing", "whereObjectLossWeight", "whereOffsetLossWeight", "whereScaleLossWeight", "whereOffsetStillRemovals"] as const satisfies readonly (keyof RecipeConfig)[];
 
 /** The recipe of a phase that reads no edit-phase-only field (base, Stage I). */
 export type TextPhaseRecipe = Omit<RecipeConfig, (typeof LATER_EDIT_PHASE_KEYS)[number]>;
@@ -154,7 +161,7 @@ export function splitEditPhaseFields(c: RecipeConfig): { editOnly: Partial<Recip
  * reused, not retrained).
  */
 export function textPhaseRecipe(c: RecipeConfig): TextPhaseRecipe {
-  const { emaDecay: _later, editMapLossWeight: _map, groundLossWeight: _ground, whereLossWeight: _where, whereForcing: _forcing, whereObjectLossWeight: _object, whereOffsetLossWeight: _offset, whereScaleLossWeight: _scale, stage1WhereLossWeight: s1w = 0, stage1EditShare: s1e = 0, ...rest } = c;
+  const { emaDecay: _later, editMapLossWeight: _map, groundLossWeight: _ground, whereLossWeight: _where, whereForcing: _forcing, whereObjectLossWeight: _object, whereOffsetLossWeight: _offset, whereScaleLossWeight: _scale, whereOffsetStillRemovals: _still, stage1WhereLossWeight: s1w = 0, stage1EditShare: s1e = 0, ...rest } = c;
   return { ...rest, ...(groundWeight(c) > 0 ? { groundLossWeight: groundWeight(c) } : {}), ...(s1w > 0 ? { stage1WhereLossWeight: s1w } : {}), ...(s1e > 0 ? { stage1EditShare: s1e } : {}), stage2Steps: 0, editRegionWeight: 0 } satisfies Record<Exclude<(typeof EDIT_PHASE_ONLY_KEYS)[number], (typeof LATER_EDIT_PHASE_KEYS)[number]>, number> & TextPhaseRecipe;
 }
 

@@ -120,6 +120,8 @@ export interface EditStepOptions {
   whereObjectWeight: number;
   whereOffsetWeight: number;
   whereScaleWeight: number;
+  /** With the offset loss: removals (kind "remove") are taught offset [0, 0] ("no move") in place of being left out. */
+  offsetStillRemovals: boolean;
 }
 
 /**
@@ -132,10 +134,11 @@ export interface EditStepOptions {
  * condition dropout's), the true changed share as the bilinear where head's gate (aligned.ts gatedSpatial);
  * `whereObjectWeight` > 0 adds the object-level where loss (aligned-targets.ts whereObjectLoss) over each edit's `objects`;
  * `whereOffsetWeight` > 0 adds the offset head's loss (aligned-targets.ts offsetLoss) against each edit's `objects.offset`;
- * `whereScaleWeight` > 0 adds the scale head's loss (aligned-targets.ts scaleLoss) against each edit's `objects.scale`.
+ * `whereScaleWeight` > 0 adds the scale head's loss (aligned-targets.ts scaleLoss) against each edit's `objects.scale`;
+ * `offsetStillRemovals` teaches the offset head "no move" on removals, which have no offset of their own.
  */
 export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng, options: Partial<EditStepOptions> = {}): tf.Scalar {
-  const { part = "total", regionWeight = 0, mapWeight = 0, whereWeight = 0, whereForcing = 0, whereObjectWeight = 0, whereOffsetWeight = 0, whereScaleWeight = 0 } = options;
+  const { part = "total", regionWeight = 0, mapWeight = 0, whereWeight = 0, whereForcing = 0, whereObjectWeight = 0, whereOffsetWeight = 0, whereScaleWeight = 0, offsetStillRemovals = false } = options;
   if (whereObjectWeight > 0 && ex.some((x) => x.objects === undefined)) throw new Error("editStepLoss: the object-level where loss needs each edit's objects (the data engine's spatial edits, engineData)");
   if (whereOffsetWeight > 0 && ex.some((x) => x.objects === undefined)) throw new Error("editStepLoss: the offset loss needs each edit's objects (the data engine's spatial edits, engineData)");
   if (whereScaleWeight > 0 && ex.some((x) => x.objects === undefined)) throw new Error("editStepLoss: the scale loss needs each edit's objects (the data engine's spatial edits, engineData)");
@@ -145,6 +148,6 @@ export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMS
   const layout = editorLayout(e, ex.map((x) => x.instruction), ex.map((x) => x.condition));
   const pixelWeights = regionWeight > 0 ? regionPixelWeights(r0, regionWeight) : undefined;
   const forced = whereForcing > 0 ? Array.from({ length: B }, () => rng.bool(whereForcing)) : null;
-  const r = stage2Loss(e, { source, layout, noisy, t, target, dropText: drop.dropText, dropImage: drop.dropImage, pixelWeights, ...(mapWeight > 0 ? { mapTarget: { r0, weight: mapWeight } } : {}), ...(whereWeight > 0 ? { whereTarget: { r0, weight: whereWeight } } : {}), ...(forced ? { whereForce: { r0, forced } } : {}), ...(whereObjectWeight > 0 ? { whereObjects: { targets: objectWhereTargets(ex.map((x) => x.objects), e.config), weight: whereObjectWeight } } : {}), ...(whereOffsetWeight > 0 ? { whereOffset: { targets: offsetTargets(ex.map((x) => x.objects), e.config), weight: whereOffsetWeight } } : {}), ...(whereScaleWeight > 0 ? { whereScale: { targets: scaleTargets(ex.map((x) => x.objects)), weight: whereScaleWeight } } : {}) });
+  const r = stage2Loss(e, { source, layout, noisy, t, target, dropText: drop.dropText, dropImage: drop.dropImage, pixelWeights, ...(mapWeight > 0 ? { mapTarget: { r0, weight: mapWeight } } : {}), ...(whereWeight > 0 ? { whereTarget: { r0, weight: whereWeight } } : {}), ...(forced ? { whereForce: { r0, forced } } : {}), ...(whereObjectWeight > 0 ? { whereObjects: { targets: objectWhereTargets(ex.map((x) => x.objects), e.config), weight: whereObjectWeight } } : {}), ...(whereOffsetWeight > 0 ? { whereOffset: { targets: offsetTargets(ex.map((x) => (offsetStillRemovals && x.kind === "remove" && x.objects !== undefined && x.objects.offset === undefined ? { ...x.objects, offset: [0, 0] as const } : x.objects)), e.config), weight: whereOffsetWeight } } : {}), ...(whereScaleWeight > 0 ? { whereScale: { targets: scaleTargets(ex.map((x) => x.objects)), weight: whereScaleWeight } } : {}) });
   return part === "edit" ? r.edit : r.loss;
 }
