@@ -134,8 +134,13 @@ export function offsetLoss(offset: tf.Tensor2D, t: OffsetTargets, keep?: readonl
   const [B, two] = offset.shape;
   if (two !== 2 || t.weight.length !== B || t.target.length !== 2 * B) throw new Error(`offsetLoss: targets for ${t.weight.length} items do not match the offsets [${offset.shape.join(", ")}]`);
   if (keep !== undefined && keep.length !== B) throw new Error(`offsetLoss: ${keep.length} keep weights for ${B} items`);
-  const w = tf.tensor1d(keep === undefined ? t.weight : Array.from(t.weight, (x, b) => x * keep[b]));
   const d = tf.sum(tf.square(tf.sub(offset, tf.tensor2d(t.target, [B, 2]))), -1); // [B]
+  return keptItemMean(d, t.weight, keep);
+}
+
+/** sum_b d_b w_b / max(1, sum_b w_b) with w = weight x keep (keep absent: 1): the mean of a per-item loss [B] over the items with a target. Call inside tf.tidy. */
+function keptItemMean(d: tf.Tensor1D | tf.Tensor, weight: Float32Array, keep?: readonly number[]): tf.Scalar {
+  const w = tf.tensor1d(keep === undefined ? weight : Array.from(weight, (x, b) => x * keep[b]));
   return tf.div(tf.sum(tf.mul(d, w)), tf.maximum(tf.sum(w), 1)) as tf.Scalar;
 }
 
@@ -167,9 +172,8 @@ export function scaleLoss(logScale: tf.Tensor2D, t: ScaleTargets, keep?: readonl
   const [B, one] = logScale.shape;
   if (one !== 1 || t.weight.length !== B || t.target.length !== B) throw new Error(`scaleLoss: targets for ${t.weight.length} items do not match the log scales [${logScale.shape.join(", ")}]`);
   if (keep !== undefined && keep.length !== B) throw new Error(`scaleLoss: ${keep.length} keep weights for ${B} items`);
-  const w = tf.tensor1d(keep === undefined ? t.weight : Array.from(t.weight, (x, b) => x * keep[b]));
   const d = tf.square(tf.sub(tf.squeeze(logScale, [1]), tf.tensor1d(t.target))); // [B]
-  return tf.div(tf.sum(tf.mul(d, w)), tf.maximum(tf.sum(w), 1)) as tf.Scalar;
+  return keptItemMean(d, t.weight, keep);
 }
 
 /**

@@ -185,14 +185,17 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
     const objectWeight = "whereObjectLossWeight" in r ? (r.whereObjectLossWeight ?? 0) : 0;
     if (objectWeight > 0 && (c.editor.aligned !== true || !c.imageTokens)) throw new Error("editor node: whereObjectLossWeight needs the aligned path (editor.aligned) and image tokens");
     if (objectWeight > 0 && c.phase !== "stage2") throw new Error(`editor node: whereObjectLossWeight needs the data engine's spatial edits (phase stage2), got phase '${c.phase}'`);
-    const offsetWeight = "whereOffsetLossWeight" in r ? (r.whereOffsetLossWeight ?? 0) : 0;
-    if (offsetWeight > 0 && (c.editor.alignedOffset !== true || !c.imageTokens)) throw new Error("editor node: whereOffsetLossWeight needs the offset head (editor.alignedOffset, with the bilinear where head) and image tokens");
-    if (offsetWeight > 0 && c.phase !== "stage2") throw new Error(`editor node: whereOffsetLossWeight needs the data engine's spatial edits (phase stage2), got phase '${c.phase}'`);
+    // a head's loss weight (absent: 0), checked against the editor (the head, image tokens) and the phase (the engine's edits)
+    const headWeight = (key: "whereOffsetLossWeight" | "whereScaleLossWeight", hasHead: boolean, head: string): number => {
+      const w = key in r ? ((r as RecipeConfig)[key] ?? 0) : 0;
+      if (w > 0 && (!hasHead || !c.imageTokens)) throw new Error(`editor node: ${key} needs ${head} and image tokens`);
+      if (w > 0 && c.phase !== "stage2") throw new Error(`editor node: ${key} needs the data engine's spatial edits (phase stage2), got phase '${c.phase}'`);
+      return w;
+    };
+    const offsetWeight = headWeight("whereOffsetLossWeight", c.editor.alignedOffset === true, "the offset head (editor.alignedOffset, with the bilinear where head)");
     const stillRemovals = "whereOffsetStillRemovals" in r && r.whereOffsetStillRemovals === true;
     if (stillRemovals && offsetWeight === 0) throw new Error("editor node: whereOffsetStillRemovals needs the offset loss (whereOffsetLossWeight > 0)");
-    const scaleWeight = "whereScaleLossWeight" in r ? (r.whereScaleLossWeight ?? 0) : 0;
-    if (scaleWeight > 0 && (c.editor.alignedScale !== true || !c.imageTokens)) throw new Error("editor node: whereScaleLossWeight needs the scale head (editor.alignedScale, with the bilinear where head) and image tokens");
-    if (scaleWeight > 0 && c.phase !== "stage2") throw new Error(`editor node: whereScaleLossWeight needs the data engine's spatial edits (phase stage2), got phase '${c.phase}'`);
+    const scaleWeight = headWeight("whereScaleLossWeight", c.editor.alignedScale === true, "the scale head (editor.alignedScale, with the bilinear where head)");
     step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, { part, regionWeight: r.editRegionWeight, mapWeight, whereWeight, whereForcing: forcing, whereObjectWeight: objectWeight, whereOffsetWeight: offsetWeight, whereScaleWeight: scaleWeight, offsetStillRemovals: stillRemovals }), {}, vars);
   }
   const params = editorParams(e);
