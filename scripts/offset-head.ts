@@ -39,7 +39,7 @@ import { checkEditorConfig, planOn, type EditorConfig } from "../lib/models/edit
 import type { GateDecode } from "../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor } from "../lib/models/editor/model";
 import type { PlanDecode } from "../lib/models/editor/pipeline";
-import { engineData } from "../lib/models/editor/train/data";
+import { engineData, heldOutStart } from "../lib/models/editor/train/data";
 import { loadEditorWeights } from "../lib/models/editor/train/node";
 import { isOffsetParam, offsetErrors, trainOffsetHead, type OffsetErrorRow, type OffsetHeadConfig } from "../lib/models/editor/train/offset-head";
 import type { RecipeConfig } from "../lib/models/editor/train/recipes";
@@ -147,13 +147,6 @@ async function main(): Promise<void> {
   } finally {
     disposeEditor(e);
   }
-}
-
-/** The index of the first edit of the last `heldOut` source images (edits come scene by scene, one scene's edits sharing its source array); at least one image trains. */
-function heldOutStart(edits: readonly { source: Float32Array }[], heldOut: number): number {
-  const starts = edits.map((x, i) => i).filter((i) => i === 0 || edits[i].source !== edits[i - 1].source);
-  if (starts.length < 2) throw new Error(`offset-head: the edits come from ${starts.length} source image(s); at least two are needed to hold some out`);
-  return starts[Math.max(1, starts.length - heldOut)];
 }
 
 runMain(main);

@@ -66,10 +66,10 @@ function probePatches(e: Editor, bench: ProbeSet, batch: number, read: (c: Retur
   });
 }
 
-/** Per item whose truth changes a patch: what `read` gives per denoiser patch, and which patches the truth changes (1) [N]. */
+/** Per item whose truth changes a patch: what `read` gives per denoiser patch (it is called once per batch with the condition and the batch's first item index), and which patches the truth changes (1) [N]. */
 export type PatchRead = { item: string; kind: string; family: string; values: number[]; changed: number[] };
 
-export function patchReads(e: Editor, bench: ProbeSet, batch: number, read: (c: ReturnType<typeof editorCondition>) => tf.Tensor2D, instruction?: (i: number) => string): PatchRead[] {
+export function patchReads(e: Editor, bench: ProbeSet, batch: number, read: (c: ReturnType<typeof editorCondition>, start: number) => tf.Tensor2D, instruction?: (i: number) => string): PatchRead[] {
   const size = e.config.image;
   const out: PatchRead[] = [];
   for (let i = 0; i < bench.items.length; i += batch) {
@@ -78,7 +78,7 @@ export function patchReads(e: Editor, bench: ProbeSet, batch: number, read: (c: 
       const source = imageBatch(items.map((it) => signedAtSize(it.source, size)), size); // [B, H, W, 3]
       const truth = imageBatch(items.map((it) => signedAtSize(it.truth, size)), size);
       const c = editorCondition(e, source, editorLayout(e, items.map((it, j) => (instruction ? instruction(i + j) : it.instruction))));
-      return [read(c), changedPatches(editResidual(truth, source), e.config.dnPatch)]; // [B, N] each
+      return [read(c, i), changedPatches(editResidual(truth, source), e.config.dnPatch)]; // [B, N] each
     });
     const m = mean.arraySync() as number[][];
     const ch = changed.arraySync() as number[][];

@@ -8,7 +8,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { pickObject } from "../models/editor/gate-decode";
-import type { Editor } from "../models/editor/model";
+import { editorParams, type Editor, type editorCondition } from "../models/editor/model";
+import { bestObjects, objectInputs, objectScores } from "../models/editor/object-head";
 import type { Scene } from "../world/types";
 import { patchReads } from "./edit-map-probe";
 import { meansByKind, type KindMeanRow } from "./kind-means";
@@ -49,19 +50,28 @@ export function changedObject(regions: readonly Float32Array[], changed: readonl
 export function probeObjectChoice(e: Editor, bench: { items: readonly (ProbeItem & { sourceScene: Scene })[] }, batch = 32): ObjectChoiceProbe {
   if (e.config.aligned !== true || !e.imageTokens) throw new Error("probeObjectChoice: this editor has no aligned path (config.aligned off, or no image tokens)");
   const grid = e.config.image / e.config.dnPatch;
-  const byId = new Map(bench.items.map((it) => [it.id, it]));
+  const indexOf = new Map(bench.items.map((it, i) => [it.id, i]));
   const items: ObjectChoiceItem[] = [];
   let missed = 0;
-  for (const read of patchReads(e, bench, batch, (c) => tf.clone(c.aligned!.where) as tf.Tensor2D)) {
-    const it = byId.get(read.item)!;
-    const regions = objectRegions(it.source, it.sourceScene.camera, grid); // perceived at the source's own resolution, on the editor's patch grid
-    const target = changedObject(regions, read.changed);
+  const regionsOf = bench.items.map((it) => objectRegions(it.source, it.sourceScene.camera, grid)); // perceived at the source's own resolution, on the editor's patch grid
+  const headPick = new Map<string, number>(); // with the object head (alignedObjects): its choice per item, in place of pickObject's
+  const read = (c: ReturnType<typeof editorCondition>, start: number) => {
+    if (e.config.alignedObjects !== undefined) {
+      const part = regionsOf.slice(start, start + c.aligned!.where.shape[0]);
+      const inp = objectInputs(part, c.aligned!.where.shape[1]);
+      bestObjects(objectScores(editorParams(e), e.config, c.aligned!, inp), inp).forEach((r, b) => headPick.set(bench.items[start + b].id, r));
+    }
+    return tf.clone(c.aligned!.where) as tf.Tensor2D;
+  };
+  for (const r of patchReads(e, bench, batch, read)) {
+    const regions = regionsOf[indexOf.get(r.item)!];
+    const target = changedObject(regions, r.changed);
     if (target < 0) {
       missed++;
       continue;
     }
-    const chosen = pickObject(read.values, regions);
-    items.push({ item: read.item, kind: read.kind, family: read.family, objects: regions.length, chosen, changed: target, correct: chosen === target ? 1 : 0, chance: 1 / regions.length });
+    const chosen = headPick.get(r.item) ?? pickObject(r.values, regions);
+    items.push({ item: r.item, kind: r.kind, family: r.family, objects: regions.length, chosen, changed: target, correct: chosen === target ? 1 : 0, chance: 1 / regions.length });
   }
   return { items, missed };
 }

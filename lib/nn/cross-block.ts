@@ -51,6 +51,8 @@ export interface CrossBlockExtras {
   onCross?: AttentionExtras["onAttention"];
   /** An additive mask of the context [B, 1, T, S] (0: visible, -1e9: hidden, e.g. padding). */
   contextMask?: tf.Tensor4D;
+  /** An additive mask of the tokens' self-attention [B, 1, T, T] (0: visible, -1e9: hidden, e.g. padding tokens). */
+  selfMask?: tf.Tensor4D;
 }
 
 /** One block: x [B, T, d], context [B, S, d] -> [B, T, d]. */
@@ -62,7 +64,7 @@ export function crossBlock(x: tf.Tensor3D, context: tf.Tensor3D, p: Params, pref
   const [sh1, sc1, g1, sh2, sc2, g2] = cfg.modulated ? modulationChunks(ex.cond!, p, `${prefix}.ada`, 6) : [];
   let h = layerNorm(x, p, `${prefix}.ln1`) as tf.Tensor3D;
   if (cfg.modulated) h = modulate(h, sh1, sc1);
-  let a = attention(h, p, `${prefix}.attn`, acfg, { onAttention: ex.onSelf });
+  let a = attention(h, p, `${prefix}.attn`, acfg, { onAttention: ex.onSelf, ...(ex.selfMask !== undefined ? { mask: ex.selfMask } : {}) });
   if (cfg.modulated) a = gated(a, g1);
   let y = tf.add(x, a) as tf.Tensor3D;
   y = tf.add(y, attention(layerNorm(y, p, `${prefix}.ln2`) as tf.Tensor3D, p, `${prefix}.cross`, acfg, { context, onAttention: ex.onCross, ...(ex.contextMask !== undefined ? { mask: ex.contextMask } : {}) })) as tf.Tensor3D;
@@ -88,6 +90,8 @@ export interface CrossStackOptions {
   returnAttention?: boolean;
   /** An additive mask of the context [B, 1, T, S] in every block (CrossBlockExtras.contextMask). */
   contextMask?: tf.Tensor4D;
+  /** An additive mask of the tokens' self-attention [B, 1, T, T] in every block (CrossBlockExtras.selfMask). */
+  selfMask?: tf.Tensor4D;
 }
 
 export interface CrossStackResult {
@@ -110,6 +114,7 @@ export function crossStack(x: tf.Tensor3D, context: tf.Tensor3D, p: Params, cfg:
     h = crossBlock(h, context, p, `${stack}.${l}`, cfg, {
       cond: options.cond,
       contextMask: options.contextMask,
+      selfMask: options.selfMask,
       onSelf: options.returnAttention ? (a) => self.push(a) : undefined,
       onCross: options.returnAttention ? (a) => cross.push(a) : undefined,
     });

@@ -97,9 +97,18 @@ export function whereObjectLoss(where: tf.Tensor2D, t: ObjectWhereTargets): tf.S
   if (t.target.length !== B || t.cover.length !== B * t.R * N) throw new Error(`whereObjectLoss: targets for ${t.target.length} items of ${t.cover.length / Math.max(1, t.R * t.target.length)} patches do not match the where logits [${B}, ${N}]`);
   const cover = tf.tensor3d(t.cover, [B, t.R, N]);
   const scores = tf.squeeze(tf.matMul(cover, tf.expandDims(where, 2)), [2]); // [B, R]
-  const masked = tf.add(scores, tf.mul(tf.sub(1, tf.tensor2d(t.valid, [B, t.R])), -1e9));
-  const picked = tf.sum(tf.mul(tf.logSoftmax(masked, -1), tf.oneHot(tf.tensor1d(t.target, "int32"), t.R)), -1); // [B] log p(changed object), 0 without a target
-  const w = tf.tensor1d(t.weight);
+  return objectChoiceLoss(tf.add(scores, tf.mul(tf.sub(1, tf.tensor2d(t.valid, [B, t.R])), -1e9)) as tf.Tensor2D, t.target, t.weight);
+}
+
+/**
+ * Cross-entropy of per-object scores [B, R] (padding rows already at -1e9) against the changed object's row `target` [B]
+ * (-1: none), weighted mean over items by `weight` [B] (0 when no item has a target). Call inside tf.tidy.
+ */
+export function objectChoiceLoss(scores: tf.Tensor2D, target: Int32Array, weight: Float32Array): tf.Scalar {
+  const [B, R] = scores.shape;
+  if (target.length !== B || weight.length !== B) throw new Error(`objectChoiceLoss: ${target.length} targets and ${weight.length} weights for ${B} items`);
+  const picked = tf.sum(tf.mul(tf.logSoftmax(scores, -1), tf.oneHot(tf.tensor1d(target, "int32"), R)), -1); // [B] log p(changed object), 0 without a target
+  const w = tf.tensor1d(weight);
   return tf.neg(tf.div(tf.sum(tf.mul(picked, w)), tf.maximum(tf.sum(w), 1e-9))) as tf.Scalar;
 }
 

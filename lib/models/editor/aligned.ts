@@ -152,9 +152,9 @@ function initRefer(rng: Rng, c: EditorConfig): Params {
   return { ...initLinear(rng.fork("refer-words"), c.d, c.dnD, "edit.loc.refer.words"), ...initCrossStack(rng.fork("refer"), referConfig(c), c.alignedRefer!, "edit.loc.refer") };
 }
 
-/** Whether the editor needs the instruction's words (an attending plan or a referring decoder). */
-export function readsWords(c: Pick<EditorConfig, "alignedPlan" | "alignedRefer">): boolean {
-  return c.alignedPlan === "attend" || c.alignedRefer !== undefined;
+/** Whether the editor needs the instruction's words (an attending plan, a referring decoder or an object head). */
+export function readsWords(c: Pick<EditorConfig, "alignedPlan" | "alignedRefer" | "alignedObjects">): boolean {
+  return c.alignedPlan === "attend" || c.alignedRefer !== undefined || c.alignedObjects !== undefined;
 }
 
 /**
@@ -199,6 +199,8 @@ export interface AlignedResult {
   offset?: tf.Tensor2D;
   /** With `alignedScale`: the log of how much the edit grows the visible extent of the object it changes, [B, 1]. */
   logScale?: tf.Tensor2D;
+  /** With `alignedObjects`: what the object head (object-head.ts) reads, the patches after the referring decoder [B, N, dnD] and the instruction's words. */
+  objectReads?: { referred: tf.Tensor3D; words: InstructionWords };
 }
 
 /**
@@ -218,7 +220,7 @@ export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3
   }
   if (imgStates === undefined || imgStates.shape[0] !== B) throw new Error(`aligned: the bilinear where head needs the [IMG] states of the ${B} items`);
   const imgMean = tf.mean(imgStates, 1) as tf.Tensor2D; // [B, d]
-  if (readsWords(c) && (words === undefined || words.states.shape[0] !== B)) throw new Error(`aligned: this editor reads the instruction's words (alignedPlan "attend" or alignedRefer); pass those of the ${B} items`);
+  if (readsWords(c) && (words === undefined || words.states.shape[0] !== B)) throw new Error(`aligned: this editor reads the instruction's words (alignedPlan "attend", alignedRefer or alignedObjects); pass those of the ${B} items`);
   const zr = c.alignedRefer !== undefined ? refer(p, c, z, words!) : z; // [B, N, dnD] the patches after the referring decoder
   const q = linear(imgMean, p, "edit.loc.q") as tf.Tensor2D; // [B, dnD]
   const k = linear(zr, p, "edit.loc.k") as tf.Tensor3D; // [B, N, dnD]
@@ -229,7 +231,7 @@ export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3
   const spatial = gatedSum(p, out, tf.sigmoid(where) as tf.Tensor2D, gated, planned.planCode, planOpen); // [B, N, dnD]
   const offset = c.alignedOffset === true ? (linear(tf.relu(linear(imgMean, p, "edit.loc.offset.h")), p, "edit.loc.offset.o") as tf.Tensor2D) : undefined; // [B, 2]
   const logScale = c.alignedScale === true ? (linear(tf.relu(linear(imgMean, p, "edit.loc.scale.h")), p, "edit.loc.scale.o") as tf.Tensor2D) : undefined; // [B, 1]
-  return { spatial, where, ungated: out, gated, ...planned, ...(planOpen !== undefined ? { planOpen } : {}), ...(offset !== undefined ? { offset } : {}), ...(logScale !== undefined ? { logScale } : {}) };
+  return { spatial, where, ungated: out, gated, ...planned, ...(planOpen !== undefined ? { planOpen } : {}), ...(offset !== undefined ? { offset } : {}), ...(logScale !== undefined ? { logScale } : {}), ...(c.alignedObjects !== undefined ? { objectReads: { referred: zr, words: words! } } : {}) };
 }
 
 /** The plan head's output [B, N, 3 or K] as the result's plan, the code Lin_pi reads and ("palette") the logits. */
@@ -248,7 +250,7 @@ export interface InstructionWords {
 }
 
 /** The additive attention bias of the words [B, 1, L]: 0 on a word, -1e9 on padding (both word readers use it). */
-function paddingBias(words: InstructionWords): tf.Tensor3D {
+export function paddingBias(words: InstructionWords): tf.Tensor3D {
   return tf.mul(tf.sub(1, tf.expandDims(words.mask, 1)), -1e9) as tf.Tensor3D;
 }
 

@@ -131,6 +131,15 @@ export interface EditorConfig {
    * a move towards or away from the camera). Optional (absent = off) so that configs keep their keys.
    */
   alignedScale?: boolean;
+  /**
+   * With the bilinear where head: an object head of this many layers (ours, object-head.ts) chooses the object an edit
+   * changes among the objects perceived in the source: one token per object (its patches' referred states pooled by its
+   * coverage, and its place and extent on the grid) self-attends to the other objects and cross-attends to the
+   * instruction's words, and its score is added to the where head's coverage-weighted mean logit (zero at the start, so
+   * it starts as the where head's choice). The object-choosing gate decodings (gate-decode.ts) then take its choice.
+   * Optional (absent = off) so that configs keep their keys.
+   */
+  alignedObjects?: number;
 }
 
 const QUICK: EditorConfig = {
@@ -252,8 +261,9 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   if (c.alignedRefer !== undefined && !(Number.isInteger(c.alignedRefer) && c.alignedRefer >= 1)) throw new ConfigError(`editor: alignedRefer must be a positive number of layers, got ${JSON.stringify(c.alignedRefer)}`);
   if (c.alignedOffset !== undefined && typeof c.alignedOffset !== "boolean") throw new ConfigError(`editor: alignedOffset must be true or false, got ${JSON.stringify(c.alignedOffset)}`);
   if (c.alignedScale !== undefined && typeof c.alignedScale !== "boolean") throw new ConfigError(`editor: alignedScale must be true or false, got ${JSON.stringify(c.alignedScale)}`);
+  if (c.alignedObjects !== undefined && !(Number.isInteger(c.alignedObjects) && c.alignedObjects >= 1)) throw new ConfigError(`editor: alignedObjects must be a positive number of layers, got ${JSON.stringify(c.alignedObjects)}`);
   // the options that ride on the bilinear where head, checked in this order
-  const onBilinear: [string, boolean][] = [["alignedWhat", c.alignedWhat === true], ["alignedRefer", c.alignedRefer !== undefined], ["alignedPlan", planOn(c)], ["alignedOffset", c.alignedOffset === true], ["alignedScale", c.alignedScale === true]];
+  const onBilinear: [string, boolean][] = [["alignedWhat", c.alignedWhat === true], ["alignedRefer", c.alignedRefer !== undefined], ["alignedPlan", planOn(c)], ["alignedOffset", c.alignedOffset === true], ["alignedScale", c.alignedScale === true], ["alignedObjects", c.alignedObjects !== undefined]];
   for (const [name, on] of onBilinear) if (on && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError(`editor: ${name} needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')`);
   return c;
 }
@@ -270,8 +280,8 @@ export function planOn(c: Pick<EditorConfig, "alignedPlan">): boolean {
  * follows them starts its map from initialisation (train/node.ts).
  */
 export function keyedEditorConfig(c: EditorConfig, textPhase: boolean): EditorConfig {
-  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, alignedPlanGate, alignedRefer, alignedOffset, alignedScale, ...rest } = c;
-  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan, ...(alignedPlanGate !== undefined ? { alignedPlanGate } : {}) } : {}), ...(alignedRefer !== undefined ? { alignedRefer } : {}), ...(alignedOffset === true ? { alignedOffset } : {}), ...(alignedScale === true ? { alignedScale } : {}) } : {};
+  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, alignedPlanGate, alignedRefer, alignedOffset, alignedScale, alignedObjects, ...rest } = c;
+  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan, ...(alignedPlanGate !== undefined ? { alignedPlanGate } : {}) } : {}), ...(alignedRefer !== undefined ? { alignedRefer } : {}), ...(alignedOffset === true ? { alignedOffset } : {}), ...(alignedScale === true ? { alignedScale } : {}), ...(alignedObjects !== undefined ? { alignedObjects } : {}) } : {};
   return { ...rest, ...(editMap === true && !textPhase ? { editMap } : {}), ...(aligned === true && !textPhase ? { aligned, ...where } : {}) };
 }
 

@@ -171,6 +171,15 @@ function scoreObjects(logits: ArrayLike<number>, regions: ObjectRegions): { best
   return { best, score: bestScore };
 }
 
+/** A given choice (an object index, -1 for none) and its coverage-weighted mean logit, in scoreObjects' form. */
+function chosenScore(logits: ArrayLike<number>, regions: ObjectRegions, best: number): { best: number; score: number } {
+  if (best < 0) return { best: -1, score: -Infinity };
+  const c = regions[best];
+  let [s, w] = [0, 0];
+  for (let n = 0; n < c.length; n++) [s, w] = [s + c[n] * logits[n], w + c[n]];
+  return { best, score: w > 0 ? s / w : -Infinity };
+}
+
 /**
  * One item's `object+free` gate [N]: the chosen object's coverage, and on each patch with free ground (1 - the summed
  * coverage of all perceived objects, clipped at 0) whose logit is at least the chosen object's score, the larger of the two.
@@ -247,10 +256,12 @@ export function groundColour(source: ArrayLike<number>, regions: ObjectRegions, 
  * `object+offset+ground` (and `object+move`) need each item's objects (`objects`, B lists); the moving rules also the offset
  * head's prediction per item (`offsets`, B pairs in patches), and `object+move` the scale head's (`scales`, B factors).
  * (`object+offset+ground` differs from `object+offset` in the plan only: editImages.)
+ * `chosen` (B indices into each item's objects, -1 for none; an editor's object head, object-head.ts) replaces the where
+ * head's choice of the object.
  */
-export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[], offsets?: readonly (readonly [number, number])[], scales?: readonly number[]): tf.Tensor2D {
+export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[], offsets?: readonly (readonly [number, number])[], scales?: readonly number[], chosen?: readonly number[]): tf.Tensor2D {
   parseGateDecode(rule);
-  if (needsObjects(rule)) return objectGates(where, rule, objects, offsets, scales).gate;
+  if (needsObjects(rule)) return objectGates(where, rule, objects, offsets, scales, chosen).gate;
   const N = where.shape[1];
   return tf.tidy(() => {
     if (rule === "sigmoid") return tf.sigmoid(where) as tf.Tensor2D;
@@ -269,14 +280,15 @@ export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: reado
  * A moving rule (`object+offset`, `object+offset+ground`, `object+move`) in one pass: the gate decodeGate makes, and per item the
  * choice behind it (the chosen object and its move), which the pipeline reads to plan the patches a move fills (and vacates).
  */
-export function decodeObjectMove(where: tf.Tensor2D, rule: GateDecode, objects: readonly ObjectRegions[], offsets: readonly (readonly [number, number])[], scales?: readonly number[]): { gate: tf.Tensor2D; choices: OffsetChoice[] } {
+export function decodeObjectMove(where: tf.Tensor2D, rule: GateDecode, objects: readonly ObjectRegions[], offsets: readonly (readonly [number, number])[], scales?: readonly number[], chosen?: readonly number[]): { gate: tf.Tensor2D; choices: OffsetChoice[] } {
   if (!movesObject(rule)) throw new Error(`decodeObjectMove: '${rule}' moves no object (object+offset, object+offset+ground or object+move)`);
-  return objectGates(where, rule, objects, offsets, scales);
+  return objectGates(where, rule, objects, offsets, scales, chosen);
 }
 
 /** The object-choosing rules' gates [B, N] and per item the choice (OffsetChoice; `dest` null for rules without a move). */
-function objectGates(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[], offsets?: readonly (readonly [number, number])[], scales?: readonly number[]): { gate: tf.Tensor2D; choices: OffsetChoice[] } {
+function objectGates(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[], offsets?: readonly (readonly [number, number])[], scales?: readonly number[], chosen?: readonly number[]): { gate: tf.Tensor2D; choices: OffsetChoice[] } {
   const [B, N] = where.shape;
+  if (chosen !== undefined && (chosen.length !== B || chosen.some((r, b) => !Number.isInteger(r) || r < -1 || r >= (objects?.[b]?.length ?? 0)))) throw new Error(`decodeGate: the given choices must be one object index (or -1) per item of the ${B}, within its objects, got [${chosen.join(", ")}]`);
   if (objects === undefined || objects.length !== B) throw new Error(`decodeGate: '${rule}' needs the objects of each of the ${B} items (the engine's perception of the sources), got ${objects === undefined ? "none" : `${objects.length} lists`}`);
   if (movesObject(rule) && (offsets === undefined || offsets.length !== B)) throw new Error(`decodeGate: '${rule}' needs the offset head's prediction for each of the ${B} items (an editor with alignedOffset), got ${offsets === undefined ? "none" : `${offsets.length}`}`);
   if (rule === "object+move" && (scales === undefined || scales.length !== B)) throw new Error(`decodeGate: 'object+move' needs the scale head's prediction for each of the ${B} items (an editor with alignedScale), got ${scales === undefined ? "none" : `${scales.length}`}`);
@@ -292,7 +304,7 @@ function objectGates(where: tf.Tensor2D, rule: GateDecode, objects?: readonly Ob
   };
   const choices: OffsetChoice[] = [];
   const rows = logits.map((row, b) => {
-    const { best, score } = scoreObjects(row, objects[b]);
+    const { best, score } = chosen === undefined ? scoreObjects(row, objects[b]) : chosenScore(row, objects[b], chosen[b]);
     const dest = best < 0 || !movesObject(rule) ? null : rule === "object+move" ? moveDestination(objects[b][best], offsets![b], scales![b]) : offsetDestination(objects[b][best], offsets![b]);
     choices.push({ object: best, dest });
     if (best < 0) return maxRow(b);

@@ -16,8 +16,9 @@ import { decodeGate, decodeObjectMove, groundColour, movesObject, needsObjects, 
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
-import { gatedSpatial, hasWhereGate } from "./aligned";
+import { gatedSpatial, hasWhereGate, type AlignedResult } from "./aligned";
 import { paletteArgmaxColours, snapToPalette } from "./palette";
+import { bestObjects, objectInputs, objectScores } from "./object-head";
 import { conditionSpatial, editorCondition, editorDenoise, editorLayout, editorParams, type Editor } from "./model";
 import { guidanceBranches } from "./denoiser";
 import { planOn, type EditorConfig } from "./config";
@@ -193,12 +194,14 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     // object+offset: the offset head's moves, and the patches each move fills, which take the moved object's colour as their plan (+ground: and the patches it vacates the ground's)
     const offsets = movesObject(decode) && gates === undefined ? (extras.offsets ?? (c0.aligned!.offset!.arraySync() as [number, number][])) : undefined;
     const scales = decode === "object+move" && offsets !== undefined ? (extras.scales ?? Array.from(tf.exp(c0.aligned!.logScale!).dataSync())) : undefined;
-    const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, extras.objects!, offsets, scales) : undefined; // the gate and the choice behind it, once
+    // an editor with the object head (alignedObjects) chooses the object by it, in place of the where head's mean logits
+    const picks = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? headChoices(e, c0.aligned!, extras.objects!, N) : undefined;
+    const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, extras.objects!, offsets, scales, picks) : undefined; // the gate and the choice behind it, once
     const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? offsetFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N, plansGround(decode)) : undefined;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };
     const decoded = decode !== "sigmoid" || given !== undefined;
-    const gate = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : chosen !== undefined ? chosen.gate : decoded && c0.aligned !== null ? decodeGate(c0.aligned.where, decode, extras.objects) : undefined; // [B, N]
+    const gate = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : chosen !== undefined ? chosen.gate : decoded && c0.aligned !== null ? decodeGate(c0.aligned.where, decode, extras.objects, undefined, undefined, picks) : undefined; // [B, N]
     const c = gate === undefined || c0.aligned === null ? c0 : { ...c0, aligned: { ...c0.aligned, spatial: gatedSpatial(c0.aligned, gate, undefined, plan) } };
     const cond = c.edit.tokens; // [B, L, dnD]
     const spatial = conditionSpatial(c); // [B, N, dnD] with the edit map or the aligned path
@@ -218,6 +221,12 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   const n = size * size * 3;
   const conditions = o.writeCondition ? answerQuestions(e, sources, instructions, e.config.maxCondition) : instructions.map(() => "");
   return { images: Array.from({ length: B }, (_, i) => flat.slice(i * n, (i + 1) * n)), conditions };
+}
+
+/** The object head's choice per item among its objects (object-head.ts; -1 for an item with none). Call inside tf.tidy. */
+function headChoices(e: Editor, a: AlignedResult, objects: readonly ObjectRegions[], N: number): number[] {
+  const inp = objectInputs(objects, N);
+  return bestObjects(objectScores(editorParams(e), e.config, a, inp), inp);
 }
 
 /** VQA: greedy answers of H_lm to `questions` about `images` (the same decoding writes an edit's language condition). */

@@ -226,3 +226,10 @@ export function engineData(seed: number, scenes: number, resolution: number, pro
   }
   return { vqa, edits };
 }
+
+/** The index of the first edit of the last `heldOut` source images (edits come scene by scene, one scene's edits sharing its source array); at least one image trains. */
+export function heldOutStart(edits: readonly { source: Float32Array }[], heldOut: number): number {
+  const starts = edits.map((x, i) => i).filter((i) => i === 0 || edits[i].source !== edits[i - 1].source);
+  if (starts.length < 2) throw new Error(`heldOutStart: the edits come from ${starts.length} source image(s); at least two are needed to hold some out`);
+  return starts[Math.max(1, starts.length - heldOut)];
+}

@@ -1,0 +1,134 @@
+/**
+ * The object head (ours; editor config `alignedObjects`, the bilinear where head of aligned.ts): which of the objects
+ * perceived in the source does the edit change? The where head answers per patch, and the `object` gate decodings
+ * (gate-decode.ts) take the object with the largest coverage-weighted mean logit; on SpatialEval-mini that choice is
+ * right for about two items in three, and worst on the instructions that compare objects ("the second largest", "the
+ * one closest to the camera"), which a patch's own score cannot compare. The head puts the comparison among whole objects:
+ *   o_r    = sum_n cbar_rn z'_n + Lin_og(geo_r)                  [B, R, dnD]  (cbar: coverage rows normalised to sum 1)
+ *   o'     = Objects(o, Lin_ow(w))                               [B, R, dnD]  (pre-LN cross blocks: the objects self-attend,
+ *                                                                              padding masked, and read the instruction's words)
+ *   score_r = sum_n cbar_rn where_n + Lin_os(o'_r)               [B, R]       (Lin_os zero at the start)
+ * z' are the patches after the referring decoder (aligned.ts), w the instruction's words as the MLLM left them, geo_r the
+ * object's place and extent on the patch grid (`objectGeometry`: centre, the square root of its area, its top, bottom,
+ * left and right edges, as fractions of the grid), which carry what a depth or size comparison reads (in a camera
+ * looking down at the ground, a nearer object sits lower and looks larger). With Lin_os at zero the head chooses what
+ * the where head chooses; training it (train/object-head.ts, cross-entropy against the object the edit changes) moves the
+ * choice only where it helps.
+ *
+ * Parameter names (in the `edit` group): `edit.loc.obj.geo.{w,b}` [GEOMETRY, dnD], `edit.loc.obj.words.{w,b}` [d, dnD],
+ * `edit.loc.obj.${l}.*` (cross blocks of width dnD), `edit.loc.obj.score.{w,b}` [dnD, 1] (zeros).
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Rng } from "../../core/rng";
+import { crossStack, initCrossStack } from "../../nn/cross-block";
+import { constVariable, initLinear, linear, type Params } from "../../nn/layers";
+import { paddingBias, referConfig, type AlignedResult } from "./aligned";
+import type { EditorConfig } from "./config";
+
+export const OBJECT_PREFIX = "edit.loc.obj.";
+
+/** Whether a weight name belongs to the object head (absent from editors made without it). */
+export function isObjectHeadParam(name: string): boolean {
+  return name.startsWith(OBJECT_PREFIX);
+}
+
+/** How many numbers describe an object's place and extent (objectGeometry). */
+export const GEOMETRY = 7;
+
+export function initObjectHead(rng: Rng, c: EditorConfig): Params {
+  return {
+    ...initLinear(rng.fork("obj-geo"), GEOMETRY, c.dnD, "edit.loc.obj.geo"),
+    ...initLinear(rng.fork("obj-words"), c.d, c.dnD, "edit.loc.obj.words"),
+    ...initCrossStack(rng.fork("obj"), referConfig(c), c.alignedObjects!, "edit.loc.obj"),
+    "edit.loc.obj.score.w": constVariable([c.dnD, 1], 0),
+    "edit.loc.obj.score.b": constVariable([1], 0),
+  };
+}
+
+/** The smallest share of a patch an object must cover for the patch to count in its edges (objectGeometry). */
+const EDGE_COVER = 0.05;
+
+/**
+ * An object's place and extent from its coverage [G * G] of a patch grid (each patch's covered share): its centre x and y,
+ * the square root of its area, and its top, bottom, left and right edges (over the patches it covers by at least
+ * EDGE_COVER), all as fractions of the grid side; zeros for a coverage of no patch.
+ */
+export function objectGeometry(cov: ArrayLike<number>): number[] {
+  const G = Math.round(Math.sqrt(cov.length));
+  if (G * G !== cov.length) throw new Error(`objectGeometry: ${cov.length} patches do not form a square grid`);
+  let [w, cx, cy] = [0, 0, 0];
+  let [top, bottom, left, right] = [G, -1, G, -1];
+  for (let n = 0; n < cov.length; n++) {
+    const [x, y] = [n % G, Math.floor(n / G)];
+    [w, cx, cy] = [w + cov[n], cx + cov[n] * (x + 0.5), cy + cov[n] * (y + 0.5)];
+    if (cov[n] >= EDGE_COVER) [top, bottom, left, right] = [Math.min(top, y), Math.max(bottom, y), Math.min(left, x), Math.max(right, x)];
+  }
+  if (w <= 0) return new Array<number>(GEOMETRY).fill(0);
+  if (bottom < 0) [top, bottom, left, right] = [Math.floor(cy / w), Math.floor(cy / w), Math.floor(cx / w), Math.floor(cx / w)]; // no patch reaches EDGE_COVER: the centre's
+  return [cx / w / G, cy / w / G, Math.sqrt(w / cov.length), top / G, (bottom + 1) / G, left / G, (right + 1) / G];
+}
+
+/**
+ * A batch's objects as the head reads them, from each item's object coverages (B lists of [N], each patch's covered
+ * share), padded to the batch's largest count R: `cover` [B * R * N] (rows normalised to sum 1), `valid` [B * R] (1 on a
+ * real object), `geometry` [B * R * GEOMETRY]. Objects that cover no patch stay invalid rows.
+ */
+export interface ObjectInputs {
+  cover: Float32Array;
+  valid: Float32Array;
+  geometry: Float32Array;
+  R: number;
+  N: number;
+}
+
+export function objectInputs(regions: readonly (readonly ArrayLike<number>[])[], N: number): ObjectInputs {
+  const B = regions.length;
+  const R = Math.max(1, ...regions.map((r) => r.length));
+  const out: ObjectInputs = { cover: new Float32Array(B * R * N), valid: new Float32Array(B * R), geometry: new Float32Array(B * R * GEOMETRY), R, N };
+  regions.forEach((list, b) =>
+    list.forEach((cov, r) => {
+      if (cov.length !== N) throw new Error(`objectInputs: object ${r} of item ${b} covers ${cov.length} patches; the grid has ${N}`);
+      let total = 0;
+      for (let n = 0; n < N; n++) total += cov[n];
+      if (!(total > 0)) return;
+      for (let n = 0; n < N; n++) out.cover[(b * R + r) * N + n] = cov[n] / total;
+      out.valid[b * R + r] = 1;
+      out.geometry.set(objectGeometry(cov), (b * R + r) * GEOMETRY);
+    }),
+  );
+  return out;
+}
+
+/**
+ * The head's scores of each item's objects [B, R] (invalid rows -1e9) from the editor's aligned path (its where logits, and
+ * the referred patches and words it kept for the head: `objectReads`). Call inside tf.tidy.
+ */
+export function objectScores(p: Params, c: EditorConfig, a: AlignedResult, inp: ObjectInputs): tf.Tensor2D {
+  if (c.alignedObjects === undefined || a.objectReads === undefined) throw new Error("objectScores: this editor has no object head (config alignedObjects)");
+  const [B, N] = a.where.shape;
+  const R = inp.R;
+  if (inp.N !== N || inp.valid.length !== B * R) throw new Error(`objectScores: objects of ${inp.valid.length / R} items on ${inp.N} patches do not match the where logits [${B}, ${N}]`);
+  const cover = tf.tensor3d(inp.cover, [B, R, N]);
+  const base = tf.squeeze(tf.matMul(cover, tf.expandDims(a.where, 2)), [2]); // [B, R] the where head's coverage-weighted mean logits
+  const tokens = tf.add(tf.matMul(cover, a.objectReads.referred), linear(tf.tensor3d(inp.geometry, [B, R, GEOMETRY]), p, "edit.loc.obj.geo")) as tf.Tensor3D; // [B, R, dnD]
+  const hidden = tf.sub(1, tf.tensor2d(inp.valid, [B, R])); // [B, R] 1 on padding
+  const selfMask = tf.tile(tf.reshape(tf.mul(hidden, -1e9), [B, 1, 1, R]), [1, 1, R, 1]) as tf.Tensor4D; // [B, 1, R, R]
+  const words = a.objectReads.words;
+  const L = words.mask.shape[1];
+  const contextMask = tf.tile(tf.reshape(paddingBias(words), [B, 1, 1, L]), [1, 1, R, 1]) as tf.Tensor4D; // [B, 1, R, L]
+  const h = crossStack(tokens, linear(words.states, p, "edit.loc.obj.words") as tf.Tensor3D, p, referConfig(c), c.alignedObjects, "edit.loc.obj", { contextMask, selfMask }).hidden; // [B, R, dnD]
+  const score = tf.add(base, tf.squeeze(linear(h, p, "edit.loc.obj.score"), [2])); // [B, R]
+  return tf.add(score, tf.mul(hidden, -1e9)) as tf.Tensor2D;
+}
+
+/** Per item, the index of its best-scored object, or -1 when it has none (scores [B, R] of objectScores). */
+export function bestObjects(scores: tf.Tensor2D, inp: Pick<ObjectInputs, "valid" | "R">): number[] {
+  const s = scores.arraySync();
+  return s.map((row, b) => {
+    let best = -1;
+    row.forEach((v, r) => {
+      if (inp.valid[b * inp.R + r] === 1 && (best < 0 || v > row[best])) best = r;
+    });
+    return best;
+  });
+}

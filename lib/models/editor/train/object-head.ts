@@ -1,0 +1,122 @@
+/**
+ * The object head (object-head.ts, editor config alignedObjects) trained alone on a finished editor: every other weight
+ * frozen, so the editor edits exactly as before except in which object the object-choosing gate decodings take. This
+ * asks, at the cost of a probe rather than a Stage II run, how much of the editor's failures come from a choice among
+ * objects that a head comparing whole objects could make better.
+ *
+ * The truth of an engine edit: its source's objects as the renderer drew them (EditObjects: the instance mask, each
+ * object's coverage of the denoiser's patches) and the one the edit changes; cross-entropy of the head's scores against it
+ * (aligned-targets.ts objectChoiceLoss), on the edits that change one of the source's objects.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Rng } from "../../../core/rng";
+import { trainStep } from "../../../train/adam";
+import { FusedAdam } from "../../../train/fused-adam";
+import { objectChoiceLoss } from "../aligned-targets";
+import { objectCoverages } from "../grounding";
+import { editorCondition, editorLayout, editorParams, type Editor } from "../model";
+import { bestObjects, isObjectHeadParam, objectInputs, objectScores, type ObjectInputs } from "../object-head";
+import type { EditExample } from "./data";
+import { drawBatch, imageBatch } from "./steps";
+
+export interface ObjectHeadConfig {
+  steps: number;
+  batch: number;
+  lr: number;
+  seed: number;
+}
+
+/** A batch's objects from the renderer's instance masks: each item's object coverages (ids in increasing order) and the changed object's row (-1: none). */
+export function truthObjects(edits: readonly Pick<EditExample, "objects">[], image: number, grid: number): { regions: number[][][]; target: Int32Array } {
+  const target = new Int32Array(edits.length).fill(-1);
+  const regions = edits.map((x, b) => {
+    if (x.objects === undefined) return [];
+    const ids = [...new Set(Array.from(x.objects.mask).filter((v) => v >= 0))].sort((a, c) => a - c);
+    target[b] = ids.indexOf(x.objects.changed);
+    return objectCoverages(x.objects.mask, ids, image, grid);
+  });
+  return { regions, target };
+}
+
+/** Edits whose change is one of the source's visible objects (the ones the head can be trained and scored on). */
+export function withChangedObject(edits: readonly EditExample[]): EditExample[] {
+  return edits.filter((x) => x.objects !== undefined && x.objects.changed >= 0 && x.objects.mask.includes(x.objects.changed));
+}
+
+function checkHead(e: Editor, what: string): void {
+  if (e.config.alignedObjects === undefined || !e.imageTokens) throw new Error(`${what}: this editor has no object head (config alignedObjects, with image tokens)`);
+}
+
+/** The head's scores [B, R] and inputs for a batch of edits with the given object coverages. Call inside tf.tidy. */
+function batchScores(e: Editor, part: readonly Pick<EditExample, "source" | "instruction">[], regions: readonly (readonly ArrayLike<number>[])[]): { scores: tf.Tensor2D; base: tf.Tensor2D; inp: ObjectInputs } {
+  const N = (e.config.image / e.config.dnPatch) ** 2;
+  const a = editorCondition(e, imageBatch(part.map((x) => x.source), e.config.image), editorLayout(e, part.map((x) => x.instruction))).aligned!;
+  const inp = objectInputs(regions, N);
+  const [B, R] = [part.length, inp.R];
+  const cover = tf.tensor3d(inp.cover, [B, R, N]);
+  const base = tf.add(tf.squeeze(tf.matMul(cover, tf.expandDims(a.where, 2)), [2]), tf.mul(tf.sub(1, tf.tensor2d(inp.valid, [B, R])), -1e9)) as tf.Tensor2D; // the where head's own scores
+  return { scores: objectScores(editorParams(e), e.config, a, inp), base, inp };
+}
+
+/** Per edit kind (and "all" first): how often the head, and the where head's coverage-weighted mean logit, choose the changed object. */
+export interface ObjectChoiceRow {
+  kind: string;
+  n: number;
+  head: number;
+  where: number;
+  chance: number;
+}
+
+/** The head's and the where head's choices on `edits` that change a visible object, scored against the truth, per kind; batches of `batch`. */
+export function objectHeadAccuracy(e: Editor, edits: readonly EditExample[], batch = 64): ObjectChoiceRow[] {
+  checkHead(e, "objectHeadAccuracy");
+  const items = withChangedObject(edits);
+  if (items.length === 0) throw new Error("objectHeadAccuracy: none of the edits changes one of its source's objects");
+  const grid = e.config.image / e.config.dnPatch;
+  const rows = new Map<string, { n: number; head: number; where: number; chance: number }>();
+  for (let i = 0; i < items.length; i += batch) {
+    const part = items.slice(i, i + batch);
+    const { regions, target } = truthObjects(part, e.config.image, grid);
+    const [head, where] = tf.tidy(() => {
+      const s = batchScores(e, part, regions);
+      return [bestObjects(s.scores, s.inp), bestObjects(s.base, s.inp)];
+    });
+    part.forEach((x, b) => {
+      for (const k of ["all", x.kind]) {
+        const r = rows.get(k) ?? { n: 0, head: 0, where: 0, chance: 0 };
+        rows.set(k, { n: r.n + 1, head: r.head + (head[b] === target[b] ? 1 : 0), where: r.where + (where[b] === target[b] ? 1 : 0), chance: r.chance + 1 / regions[b].length });
+      }
+    });
+  }
+  return [...rows.entries()].map(([kind, r]) => ({ kind, n: r.n, head: r.head / r.n, where: r.where / r.n, chance: r.chance / r.n }));
+}
+
+/**
+ * Fits the object head of `e` (an editor with alignedObjects) on `edits` for `c.steps` Adam steps of `c.batch` edits drawn
+ * with `c.seed`, every other weight frozen; `onStep(step, loss)` after each. Returns the losses.
+ */
+export function trainObjectHead(e: Editor, edits: readonly EditExample[], c: ObjectHeadConfig, onStep?: (step: number, loss: number) => void): number[] {
+  checkHead(e, "trainObjectHead");
+  if (!Number.isInteger(c.steps) || c.steps < 1 || !Number.isInteger(c.batch) || c.batch < 1 || !(c.lr > 0)) throw new Error(`trainObjectHead: steps and batch must be positive integers and lr > 0, got ${c.steps}, ${c.batch}, ${c.lr}`);
+  const items = withChangedObject(edits);
+  if (items.length === 0) throw new Error("trainObjectHead: none of the edits changes one of its source's objects (the data engine's spatial edits, engineData)");
+  const grid = e.config.image / e.config.dnPatch;
+  const p = editorParams(e);
+  const vars = Object.keys(p).filter(isObjectHeadParam).sort().map((k) => p[k] as tf.Variable);
+  const optimizer = new FusedAdam(c.lr);
+  const rng = new Rng(c.seed).fork("object-head");
+  const losses: number[] = [];
+  try {
+    for (let s = 1; s <= c.steps; s++) {
+      const batch = drawBatch(items, c.batch, rng);
+      const { regions, target } = truthObjects(batch, e.config.image, grid);
+      const weight = Float32Array.from(target, (t) => (t >= 0 ? 1 : 0));
+      const loss = trainStep(optimizer, () => objectChoiceLoss(batchScores(e, batch, regions).scores, target, weight), {}, vars);
+      losses.push(loss);
+      onStep?.(s, loss);
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return losses;
+}

@@ -1,0 +1,144 @@
+/**
+ * What a choice among whole objects adds to a finished editor (the object head, lib/models/editor/object-head.ts):
+ * 1. the editor as it is: its where head's object choice (on held-out engine edits, on the validation benchmark and on
+ *    SpatialEval-mini, per template family), and its object-choosing decodings (--rules, each with the plan decodings of
+ *    its kind) on the validation benchmark; the best one scored on SpatialEval-mini, the reference;
+ * 2. the object head (--layers) fitted alone on the editor (lib/models/editor/train/object-head.ts; every other weight
+ *    frozen, the head starting at the where head's choice), on the edits of --scenes engine scenes, its choice measured on
+ *    the edits of the last --held-out source images, on the validation benchmark and on SpatialEval-mini;
+ * 3. the same decodings with the head's choice, the best on validation scored on SpatialEval-mini and paired with 1's.
+ * The two editors differ only in which object the gate decodings take.
+ *
+ * Usage: npm run object-head -- --from=<the final weights of a stage2-from run: data/generated/curve-cache/<profile>/from/final-<key>>
+ *          [--rules=object+offset+ground] [--layers=2] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
+ *          [--seed=2] [--ddim=10] [--name=object-head]
+ * (the edits come from the editor's recipe's data seed, as in Stage II; the profile is SPATIALEDIT_PROFILE; writes
+ * results/<profile>/<name>.json)
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { initBackend } from "../lib/backend/select";
+import { runMain } from "../lib/core/cli";
+import { intFlag, numFlag, parseFlags } from "../lib/core/cli-args";
+import { checkName, projectPath } from "../lib/core/paths";
+import { currentProfile } from "../lib/core/profile";
+import { progress } from "../lib/core/progress";
+import { Rng } from "../lib/core/rng";
+import { writeResult } from "../lib/core/results";
+import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
+import { benchmarkKindMeans, meansByKind } from "../lib/eval/kind-means";
+import { pointText, scoreEditorPoint, type PointScores } from "../lib/eval/learning-curve";
+import { objectChoiceSummary, probeObjectChoice, type ObjectChoiceItem } from "../lib/eval/object-choice-probe";
+import { bootstrapDiffCi } from "../lib/eval/stats";
+import { objectGateEditor } from "../lib/eval/trained-editor";
+import { checkEditorConfig, planOn, type EditorConfig } from "../lib/models/editor/config";
+import { needsObjects, parseGateDecode, type GateDecode } from "../lib/models/editor/gate-decode";
+import { createEditor, disposeEditor, type Editor } from "../lib/models/editor/model";
+import { isObjectHeadParam } from "../lib/models/editor/object-head";
+import type { PlanDecode } from "../lib/models/editor/pipeline";
+import { engineData, heldOutStart } from "../lib/models/editor/train/data";
+import { loadEditorWeights } from "../lib/models/editor/train/node";
+import { objectHeadAccuracy, trainObjectHead, type ObjectHeadConfig } from "../lib/models/editor/train/object-head";
+import type { RecipeConfig } from "../lib/models/editor/train/recipes";
+import { disposeParams } from "../lib/nn/layers";
+import { fromPretrained } from "../lib/train/checkpoint";
+
+const KNOWN = ["from", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "name"];
+
+async function main(): Promise<void> {
+  const a = parseFlags(process.argv.slice(2), KNOWN);
+  const profile = currentProfile();
+  if (a.from === undefined) throw new Error("--from is required: the final weights of a stage2-from run (data/generated/curve-cache/<profile>/from/final-<key>)");
+  const from = path.resolve(a.from);
+  if (!fs.existsSync(path.join(from, "config.json"))) throw new Error(`--from: ${from} holds no checkpoint (config.json); pass the final-<key> directory of a finished stage2-from run`);
+  const name = checkName(a.name ?? "object-head", "--name");
+  const head: ObjectHeadConfig = { steps: intFlag(a, "steps", 1500, 1), batch: intFlag(a, "batch", 64, 1), lr: numFlag(a, "lr", 1e-3), seed: intFlag(a, "seed", 2) };
+  if (!(head.lr > 0)) throw new Error(`--lr must be > 0, got ${head.lr}`);
+  const layers = intFlag(a, "layers", 2, 1);
+  const scenes = intFlag(a, "scenes", 4000, 1);
+  const heldOut = intFlag(a, "held-out", 500, 1);
+  const ddim = intFlag(a, "ddim", 10, 1);
+  const rules = (a.rules ?? "object+offset+ground").split(",").filter((x) => x !== "").map((x) => {
+    const r = parseGateDecode(x);
+    if (!needsObjects(r)) throw new Error(`--rules takes the object-choosing gate decodings (object, object+free, object+offset, object+offset+ground, object+move), got '${x}'`);
+    return r;
+  });
+  if (rules.length === 0) throw new Error("--rules needs at least one gate decoding");
+  const backend = (await initBackend()).name;
+  const { params: weights, meta } = fromPretrained(from);
+  const made = (meta.config as { config?: { editor?: EditorConfig; recipe?: RecipeConfig } }).config;
+  if (made?.editor === undefined || made.recipe === undefined) throw new Error(`--from: ${from} is not the final checkpoint of a stage2-from run (its config names no editor and recipe)`);
+  if (made.editor.aligned !== true || made.editor.alignedWhere !== "bilinear") throw new Error("--from: the object head needs an editor with the bilinear where head (stage2-from --where-head=bilinear)");
+  const config = checkEditorConfig({ ...made.editor, alignedObjects: layers });
+  const e = createEditor(config, new Rng(head.seed).fork("object-head-init"), { imageTokens: true });
+  try {
+    // a head already in the weights is left out and refitted from its initialisation
+    loadEditorWeights(e, Object.fromEntries(Object.entries(weights).filter(([k]) => !isObjectHeadParam(k))), `object-head (${from})`, isObjectHeadParam);
+    disposeParams(weights);
+    const bench = ensureBenchmark("spatialeval", profile);
+    const validation = ensureValidationBenchmark(profile);
+    const all = engineData(made.recipe.dataSeed, scenes + heldOut, config.image).edits;
+    const cut = heldOutStart(all, heldOut);
+    const [train, test] = [all.slice(0, cut), all.slice(cut)];
+    console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): its object choice and ${rules.join(", ")} before and after an object head of ${layers} layers fitted alone for ${head.steps} steps at batch ${head.batch} on ${train.length} edits of ${scenes} engine scenes (held out: the ${all.length - cut} edits of the last ${heldOut} source images); ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
+    const plans: (PlanDecode | undefined)[] = config.alignedPlan === "palette" ? ["soft", "argmax"] : planOn(config) ? ["soft", "snap"] : [undefined];
+    type Row = { rule: GateDecode; planDecode?: PlanDecode; objectJudge: number };
+    // the best decoding on the validation benchmark, scored on SpatialEval-mini (the first of equals wins)
+    const decodeBest = async (label: string): Promise<{ validation: Row[]; chosen: Row; scores: PointScores }> => {
+      const rows: Row[] = [];
+      for (const rule of rules) {
+        for (const plan of plans) {
+          const v = await scoreEditorPoint(editorOf(e, rule, plan, ddim, head.seed), validation, head.seed);
+          rows.push({ rule, ...(plan ? { planDecode: plan } : {}), objectJudge: v.objectJudge });
+          console.log(`${label}: validation ${rule}${plan ? ` (plan ${plan})` : ""} ${v.objectJudge.toFixed(3)}`);
+        }
+      }
+      const chosen = rows.reduce((b, x) => (x.objectJudge > b.objectJudge ? x : b));
+      const scores = await scoreEditorPoint(editorOf(e, chosen.rule, chosen.planDecode, ddim, head.seed), bench, head.seed);
+      console.log(`${label}: chosen on validation ${chosen.rule}${chosen.planDecode ? ` (plan ${chosen.planDecode})` : ""}; on SpatialEval-mini ${pointText(scores)}`);
+      return { validation: rows, chosen, scores };
+    };
+    const choices = (label: string) => {
+      const engine = objectHeadAccuracy(e, test);
+      const onValidation = probeObjectChoice(e, validation);
+      const onBench = probeObjectChoice(e, bench);
+      console.log(`${label}: object choice on held-out engine edits ${engine.map((r) => `${r.kind} (${r.n}) ${r.head.toFixed(3)}`).join(", ")}; on validation ${mean(onValidation.items).toFixed(3)}; on SpatialEval-mini ${mean(onBench.items).toFixed(3)} (per family ${families(onBench.items).map((f) => `${f.kind} ${f.correct.toFixed(2)}`).join(", ")})`);
+      return { engine, validation: { summary: objectChoiceSummary(onValidation.items), families: families(onValidation.items), missed: onValidation.missed }, bench: { summary: objectChoiceSummary(onBench.items), families: families(onBench.items), missed: onBench.missed, items: onBench.items } };
+    };
+    // 1. the editor as it is: the head starts at the where head's choice (its score layer at zero)
+    const before = { choice: choices("before"), decoded: await decodeBest("before") };
+    // 2. the head fitted alone
+    const bar = progress({ total: head.steps, label: "object head" });
+    const losses = trainObjectHead(e, train, head, (_, loss) => bar.tick(1, { loss }));
+    bar.done();
+    const after = { choice: choices("after"), decoded: await decodeBest("after") };
+    // 3. the pair: the same editor, the same decodings, the head's choice of the object
+    const ci = bootstrapDiffCi([after.decoded.scores.items], [before.decoded.scores.items], new Rng(head.seed).fork("object-head"), 2000);
+    const gain = { diff: after.decoded.scores.objectJudge - before.decoded.scores.objectJudge, lo: ci.lo, hi: ci.hi };
+    const kinds = benchmarkKindMeans(bench.items, { before: before.decoded.scores.items, after: after.decoded.scores.items }, "object-head");
+    console.log(`the head's choice minus the where head's on SpatialEval-mini: ${gain.diff.toFixed(3)} [95% CI ${gain.lo.toFixed(3)}, ${gain.hi.toFixed(3)}, paired over items]; per kind ${kinds.map((k) => `${k.kind} (${k.n}) ${k.before.toFixed(3)} / ${k.after.toFixed(3)}`).join(", ")}`);
+    const file = writeResult(name, {
+      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, layers, head, rules, scenes, heldOut, trainEdits: train.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      seed: head.seed,
+      data: { backend, losses: losses.filter((_, i) => i % 10 === 9 || i === losses.length - 1), before, after, gain, kinds },
+    });
+    console.log(`wrote ${file}`);
+  } finally {
+    disposeEditor(e);
+  }
+}
+
+function editorOf(e: Editor, rule: GateDecode, plan: PlanDecode | undefined, ddim: number, seed: number) {
+  return objectGateEditor(`gate ${rule}${plan ? `, plan ${plan}` : ""}`, e, { steps: ddim, seed, gate: rule, ...(plan ? { planDecode: plan } : {}) });
+}
+
+function mean(items: readonly ObjectChoiceItem[]): number {
+  return items.reduce((s, x) => s + x.correct, 0) / Math.max(1, items.length);
+}
+
+/** The object choice's means per template family. */
+function families(items: readonly ObjectChoiceItem[]) {
+  return meansByKind(items, (x) => x.family, { correct: (x) => x.correct, chance: (x) => x.chance });
+}
+
+runMain(main);
