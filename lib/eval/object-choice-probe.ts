@@ -1,7 +1,8 @@
 /**
  * Does the where head choose the object the edit changes, when it chooses among whole objects (the `object`
  * gate decoding, lib/models/editor/gate-decode.ts)? Per benchmark item whose truth changes a patch: the objects the
- * engine perceives in the source (object-regions.ts), the one `pickObject` takes from the where logits, and the one the
+ * engine perceives in the source (object-regions.ts), the one `pickObject` takes from the where logits (with an object
+ * head, editor config alignedObjects, the head's choice, object-head.ts), and the one the
  * truth changes most (the largest coverage of the changed patches). `correct` is 1 when they are the same, `chance`
  * 1 / the number of objects (a uniform pick). Items where no perceived object touches a changed patch (an edit of an
  * object the perception misses) are left out and counted.

@@ -88,6 +88,24 @@ describe("object regions and the object-choice probe", () => {
     }
   });
 
+  it("with an object head (alignedObjects) the probe takes the head's choice: at its zero start the where head's, then its own", () => {
+    const c = checkEditorConfig({ ...editorConfig("tiny"), aligned: true, alignedWhere: "bilinear", alignedRefer: 1, alignedObjects: 1 });
+    const e = createEditor(c, new Rng(3));
+    try {
+      const plainPick = probeObjectChoice(e, bench, 4).items.map((x) => x.chosen);
+      const w = e.groups.edit["edit.loc.obj.score.w"];
+      // scores dominated by the geometry-driven object tokens: a choice the where head's mean logits do not make
+      w.assign(tf.mul(tf.randomNormal(w.shape, 0, 1, "float32", 4), 1000));
+      const before = tf.memory().numTensors;
+      const headPick = probeObjectChoice(e, bench, 4).items.map((x) => x.chosen);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(headPick.length).toBe(plainPick.length);
+      expect(headPick.some((r, i) => r !== plainPick[i])).toBe(true);
+    } finally {
+      disposeEditor(e);
+    }
+  });
+
   it("the object-gate editor edits as the pipeline with the objects it perceives, and refuses requests without a record", async () => {
     const c = checkEditorConfig({ ...editorConfig("tiny"), aligned: true, alignedWhere: "bilinear" });
     const e = createEditor(c, new Rng(8));

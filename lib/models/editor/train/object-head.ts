@@ -91,6 +91,21 @@ export function objectHeadAccuracy(e: Editor, edits: readonly EditExample[], bat
   return [...rows.entries()].map(([kind, r]) => ({ kind, n: r.n, head: r.head / r.n, where: r.where / r.n, chance: r.chance / r.n }));
 }
 
+/** The head's mean cross-entropy on the `edits` that change a visible object (each weighs one), in batches of `batch`. */
+export function objectHeadLoss(e: Editor, edits: readonly EditExample[], batch = 64): number {
+  checkHead(e, "objectHeadLoss");
+  const items = withChangedObject(edits);
+  if (items.length === 0) throw new Error("objectHeadLoss: none of the edits changes one of its source's objects");
+  const grid = e.config.image / e.config.dnPatch;
+  let total = 0;
+  for (let i = 0; i < items.length; i += batch) {
+    const part = items.slice(i, i + batch);
+    const { regions, target } = truthObjects(part, e.config.image, grid);
+    total += tf.tidy(() => objectChoiceLoss(batchScores(e, part, regions).scores, target, new Float32Array(part.length).fill(1)).dataSync()[0]) * part.length;
+  }
+  return total / items.length;
+}
+
 /**
  * Fits the object head of `e` (an editor with alignedObjects) on `edits` for `c.steps` Adam steps of `c.batch` edits drawn
  * with `c.seed`, every other weight frozen; `onStep(step, loss)` after each. Returns the losses.

@@ -1,0 +1,218 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "../../../lib/backend";
+import { Rng } from "../../../lib/core/rng";
+import { objectChoiceLoss } from "../../../lib/models/editor/aligned-targets";
+import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
+import { decodeGate, decodeObjectMove } from "../../../lib/models/editor/gate-decode";
+import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
+import { bestObjects, GEOMETRY, isObjectHeadParam, objectGeometry, objectInputs, objectScores } from "../../../lib/models/editor/object-head";
+import { editImages } from "../../../lib/models/editor/pipeline";
+import { engineData, heldOutStart } from "../../../lib/models/editor/train/data";
+import { objectHeadAccuracy, objectHeadLoss, trainObjectHead, truthObjects, withChangedObject } from "../../../lib/models/editor/train/object-head";
+import { recipeConfig } from "../../../lib/models/editor/train/recipes";
+import { imageBatch } from "../../../lib/models/editor/train/steps";
+import { perturbZeroInit, scoped } from "./helpers";
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+const plain = editorConfig("tiny");
+const withHead = (layers = 1) => checkEditorConfig({ ...plain, aligned: true, alignedWhere: "bilinear", alignedRefer: 1, alignedOffset: true, alignedObjects: layers });
+
+describe("the object head's inputs", () => {
+  it("objectGeometry: centre, root area and edges as fractions of the grid; zeros for an empty coverage; a non-square grid is an error", () => {
+    // a 4 x 4 grid; the object covers patches (1, 2) and (2, 2) fully
+    const cov = new Array(16).fill(0);
+    cov[2 * 4 + 1] = 1;
+    cov[2 * 4 + 2] = 1;
+    expect(objectGeometry(cov)).toEqual([2 / 4, 2.5 / 4, Math.sqrt(2 / 16), 2 / 4, 3 / 4, 1 / 4, 3 / 4]);
+    expect(objectGeometry(new Array(16).fill(0))).toEqual(new Array(GEOMETRY).fill(0));
+    const faint = new Array(16).fill(0);
+    faint[5] = 0.01; // below the edge threshold: the edges are the centre's patch
+    expect(objectGeometry(faint).slice(3)).toEqual([1 / 4, 2 / 4, 1 / 4, 2 / 4]);
+    expect(() => objectGeometry([1, 0, 0])).toThrow("objectGeometry: 3 patches do not form a square grid");
+  });
+
+  it("objectInputs: rows normalised, padded to the batch's largest count, empty objects invalid; wrong lengths are an error", () => {
+    const a = [Float32Array.from([1, 1, 0, 0]), Float32Array.from([0, 0, 0, 0])];
+    const b = [Float32Array.from([0, 0.5, 0, 0])];
+    const inp = objectInputs([a, b], 4);
+    expect(inp.R).toBe(2);
+    expect(Array.from(inp.valid)).toEqual([1, 0, 1, 0]);
+    expect(Array.from(inp.cover.slice(0, 4))).toEqual([0.5, 0.5, 0, 0]);
+    expect(Array.from(inp.cover.slice(8, 12))).toEqual([0, 1, 0, 0]);
+    expect(Array.from(inp.geometry.slice(GEOMETRY, 2 * GEOMETRY))).toEqual(new Array(GEOMETRY).fill(0));
+    expect(objectInputs([[], []], 4).R).toBe(1);
+    expect(() => objectInputs([[Float32Array.from([1, 0])]], 4)).toThrow("objectInputs: object 0 of item 0 covers 2 patches; the grid has 4");
+  });
+
+  it("truthObjects: the renderer's objects in id order and the changed one's row; withChangedObject keeps edits of a visible object", () => {
+    const c = withHead();
+    const edits = engineData(recipeConfig("tiny").dataSeed, 8, c.image).edits;
+    const grid = c.image / c.dnPatch;
+    const kept = withChangedObject(edits);
+    expect(kept.length).toBeGreaterThan(0);
+    const { regions, target } = truthObjects(kept, c.image, grid);
+    kept.forEach((x, b) => {
+      const ids = [...new Set(Array.from(x.objects!.mask).filter((v) => v >= 0))].sort((p, q) => p - q);
+      expect(regions[b].length).toBe(ids.length);
+      expect(target[b]).toBe(ids.indexOf(x.objects!.changed));
+      expect(target[b]).toBeGreaterThanOrEqual(0);
+    });
+    expect(truthObjects([{ objects: undefined }], c.image, grid)).toEqual({ regions: [[]], target: Int32Array.from([-1]) });
+  });
+
+  it("objectChoiceLoss: the weighted cross-entropy of the changed object's row; no target weighs nothing; no leaks", () => {
+    const scores = tf.tensor2d([[0, 0, -1e9], [Math.log(3), 0, 0]]);
+    const n0 = tf.memory().numTensors;
+    expect(tf.tidy(() => objectChoiceLoss(scores, Int32Array.from([0, 0]), Float32Array.from([1, 1])).dataSync()[0])).toBeCloseTo((Math.log(2) + Math.log(5 / 3)) / 2, 5);
+    expect(tf.tidy(() => objectChoiceLoss(scores, Int32Array.from([0, -1]), Float32Array.from([1, 0])).dataSync()[0])).toBeCloseTo(Math.log(2), 5);
+    expect(tf.tidy(() => objectChoiceLoss(scores, Int32Array.from([-1, -1]), Float32Array.from([0, 0])).dataSync()[0])).toBeCloseTo(0, 9);
+    expect(tf.memory().numTensors).toBe(n0);
+    expect(() => objectChoiceLoss(scores, Int32Array.from([0]), Float32Array.from([1, 1]))).toThrow("objectChoiceLoss: 1 targets and 2 weights for 2 items");
+    scores.dispose();
+  });
+});
+
+describe("the object head (editor config alignedObjects)", () => {
+  it("needs the bilinear where head and a whole number of layers; keyed only when on; makes its weights in the edit group", () => {
+    expect(() => checkEditorConfig({ ...plain, aligned: true, alignedObjects: 1 })).toThrow("editor: alignedObjects needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
+    expect(() => checkEditorConfig({ ...withHead(), alignedObjects: 0 })).toThrow("editor: alignedObjects must be a positive number of layers, got 0");
+    expect(keyedEditorConfig(withHead(2), false).alignedObjects).toBe(2);
+    expect("alignedObjects" in keyedEditorConfig({ ...withHead(), alignedObjects: undefined }, false)).toBe(false);
+    const e = createEditor(withHead(), new Rng(2));
+    try {
+      const names = Object.keys(e.groups.edit).filter(isObjectHeadParam);
+      expect(names).toContain("edit.loc.obj.score.w");
+      expect(names).toContain("edit.loc.obj.0.attn.q.w");
+      expect(names).toContain("edit.loc.obj.geo.w");
+    } finally {
+      disposeEditor(e);
+    }
+  });
+
+  it("starts at the where head's choice (its coverage-weighted mean logit); scores are [B, R] with padding at -1e9; no leaks", () => {
+    const c = withHead();
+    const N = (c.image / c.dnPatch) ** 2;
+    const edits = withChangedObject(engineData(recipeConfig("tiny").dataSeed, 6, c.image).edits).slice(0, 3);
+    const { regions } = truthObjects(edits, c.image, c.image / c.dnPatch);
+    const e = createEditor(c, new Rng(4));
+    perturbZeroInit(e, 4);
+    (editorParams(e)["edit.loc.obj.score.w"] as tf.Variable).assign(tf.zeros([c.dnD, 1]));
+    try {
+      const inp = objectInputs(regions, N);
+      const n0 = tf.memory().numTensors;
+      const { s, base, shape } = scoped(() => {
+        const a = editorCondition(e, imageBatch(edits.map((x) => x.source), c.image), editorLayout(e, edits.map((x) => x.instruction))).aligned!;
+        const sc = objectScores(editorParams(e), c, a, inp);
+        const b = tf.squeeze(tf.matMul(tf.tensor3d(inp.cover, [3, inp.R, N]), tf.expandDims(a.where, 2)), [2]) as tf.Tensor2D;
+        return { s: sc.arraySync(), base: b.arraySync(), shape: sc.shape };
+      });
+      expect(tf.memory().numTensors).toBe(n0);
+      expect(shape).toEqual([3, inp.R]);
+      s.forEach((row, b) =>
+        row.forEach((v, r) => {
+          if (inp.valid[b * inp.R + r] === 1) expect(v).toBeCloseTo(base[b][r], 4);
+          else expect(v).toBeLessThan(-1e8);
+        }),
+      );
+      expect(bestObjects(tf.tensor2d(s), inp)).toEqual(s.map((row, b) => row.indexOf(Math.max(...row.filter((_, r) => inp.valid[b * inp.R + r] === 1)))));
+    } finally {
+      disposeEditor(e);
+    }
+  });
+
+  it("training alone lowers its loss and moves only its own weights; accuracy is scored per kind; an editor without it refuses", () => {
+    const c = withHead();
+    const edits = engineData(recipeConfig("tiny").dataSeed, 24, c.image).edits;
+    const e = createEditor(c, new Rng(6));
+    perturbZeroInit(e, 6);
+    try {
+      const p = editorParams(e);
+      const frozen = Object.keys(p).filter((k) => !isObjectHeadParam(k));
+      const before = Object.fromEntries(frozen.map((k) => [k, p[k].dataSync().slice()]));
+      const few = withChangedObject(edits).slice(0, 8);
+      const l0 = objectHeadLoss(e, few, 4);
+      const n0 = tf.memory().numTensors;
+      const losses = trainObjectHead(e, few, { steps: 60, batch: 8, lr: 1e-2, seed: 1 });
+      expect(tf.memory().numTensors).toBe(n0);
+      expect(losses.length).toBe(60);
+      expect(objectHeadLoss(e, few, 4)).toBeLessThan(l0 / 2); // it fits the edits it trains on (seeded: 0.97 -> 0.22)
+      for (const k of frozen) expect(Array.from(p[k].dataSync())).toEqual(Array.from(before[k]));
+      const rows = objectHeadAccuracy(e, edits, 16);
+      expect(rows[0].kind).toBe("all");
+      expect(rows[0].n).toBe(withChangedObject(edits).length);
+      for (const r of rows) for (const v of [r.head, r.where, r.chance]) expect(v).toBeGreaterThanOrEqual(0);
+      expect(() => trainObjectHead(e, edits, { steps: 0, batch: 8, lr: 1e-3, seed: 1 })).toThrow("trainObjectHead: steps and batch must be positive integers and lr > 0, got 0, 8, 0.001");
+    } finally {
+      disposeEditor(e);
+    }
+    const none = createEditor(checkEditorConfig({ ...plain, aligned: true, alignedWhere: "bilinear" }), new Rng(6));
+    try {
+      expect(() => trainObjectHead(none, edits, { steps: 1, batch: 8, lr: 1e-3, seed: 1 })).toThrow("trainObjectHead: this editor has no object head (config alignedObjects, with image tokens)");
+    } finally {
+      disposeEditor(none);
+    }
+  });
+
+  it("the gate decodings take a given choice in place of the where head's; the pipeline gives them the head's; bad choices are an error", () => {
+    const one = (at: number) => Float32Array.from({ length: 16 }, (_, n) => (n === at ? 1 : 0));
+    const where = tf.tensor2d([Array.from(one(0)), Array.from(one(0))]);
+    const objects = [[one(0), one(5)], [one(0), one(5)]];
+    const n0 = tf.memory().numTensors;
+    const g = decodeGate(where, "object", objects, undefined, undefined, [1, -1]);
+    const rows = g.arraySync();
+    expect(rows[0]).toEqual(Array.from(one(5))); // the given choice, not the where head's object 0
+    expect(Math.max(...rows[1])).toBe(1); // no choice: the max gate
+    const own = decodeGate(where, "object", objects);
+    expect(own.arraySync()[0]).toEqual(Array.from(one(0))); // without one, the where head's
+    const moved = decodeObjectMove(where, "object+offset", objects, [[0, 0], [0, 0]], undefined, [1, 0]);
+    expect(moved.choices.map((x) => x.object)).toEqual([1, 0]);
+    expect(() => decodeGate(where, "object", objects, undefined, undefined, [2, 0])).toThrow("decodeGate: the given choices must be one object index (or -1) per item of the 2, within its objects, got [2, 0]");
+    tf.dispose([g, own, moved.gate]);
+    expect(tf.memory().numTensors).toBe(n0);
+    where.dispose();
+
+    // the pipeline: with the head's score layer made large, its choice decides the gate
+    const c = withHead();
+    const N = (c.image / c.dnPatch) ** 2;
+    const edits = engineData(recipeConfig("tiny").dataSeed, 3, c.image).edits.slice(0, 2);
+    const regions = [[Float32Array.from({ length: N }, (_, n) => (n === 9 ? 1 : 0)), Float32Array.from({ length: N }, (_, n) => (n === 14 ? 1 : 0))], [Float32Array.from({ length: N }, (_, n) => (n === 9 ? 1 : 0))]];
+    const e = createEditor(c, new Rng(9));
+    perturbZeroInit(e, 9);
+    (editorParams(e)["edit.loc.gate"] as tf.Variable).assign(tf.tensor1d(new Rng(10).normalArray(c.dnD, 0, 0.5))); // the gate's vector: what a gated patch gets
+    try {
+      const run = () => editImages(e, edits.map((x) => x.source), edits.map((x) => x.instruction), { steps: 2, seed: 1, gate: "object" }, { objects: regions }).images.map((im) => Array.from(im));
+      const first = run();
+      const p = editorParams(e);
+      const w = p["edit.loc.obj.score.w"] as tf.Variable;
+      const inp = objectInputs(regions, N);
+      const choose = () =>
+        tf.tidy(() => bestObjects(objectScores(p, c, editorCondition(e, imageBatch(edits.map((x) => x.source), c.image), editorLayout(e, edits.map((x) => x.instruction))).aligned!, inp), inp));
+      const was = choose();
+      // flip item 0's choice by a large score layer that favours whichever object it did not choose
+      for (const sign of [1, -1]) {
+        w.assign(tf.mul(tf.randomNormal([c.dnD, 1], 0, 1, "float32", 3), 100 * sign));
+        if (choose()[0] !== was[0]) break;
+      }
+      expect(choose()[0]).not.toBe(was[0]);
+      expect(run()[0]).not.toEqual(first[0]);
+      expect(choose()[1]).toBe(0); // one object: always it
+    } finally {
+      disposeEditor(e);
+    }
+  });
+});
+
+describe("heldOutStart", () => {
+  it("is the first edit of the last images; needs two images", () => {
+    const [a, b, c] = [new Float32Array(1), new Float32Array(1), new Float32Array(1)];
+    const edits = [{ source: a }, { source: a }, { source: b }, { source: c }, { source: c }];
+    expect(heldOutStart(edits, 1)).toBe(3);
+    expect(heldOutStart(edits, 2)).toBe(2);
+    expect(heldOutStart(edits, 5)).toBe(2);
+    expect(() => heldOutStart([{ source: a }], 1)).toThrow("heldOutStart: the edits come from 1 source image(s); at least two are needed to hold some out");
+  });
+});
