@@ -3,15 +3,16 @@
  * 1. the editor as it is: its where head's object choice (on held-out engine edits, on the validation benchmark and on
  *    SpatialEval-mini, per template family), and its object-choosing decodings (--rules, each with the plan decodings of
  *    its kind) on the validation benchmark; the best one scored on SpatialEval-mini, the reference;
- * 2. the object head (--layers) fitted alone on the editor (lib/models/editor/train/object-head.ts; every other weight
- *    frozen, the head starting at the where head's choice), on the edits of --scenes engine scenes, its choice measured on
- *    the edits of the last --held-out source images, on the validation benchmark and on SpatialEval-mini;
+ * 2. the object head (--layers) fitted alone on the editor (lib/models/editor/train/object-head.ts fitObjectHead; every
+ *    other weight frozen, the head starting at the where head's choice), on the edits of --scenes engine scenes, keeping
+ *    the weights of the step (checked every --check-every) whose choice is best on the edits of half the last --held-out
+ *    source images; its choice measured on the other half's edits, on the validation benchmark and on SpatialEval-mini;
  * 3. the same decodings with the head's choice, the best on validation scored on SpatialEval-mini and paired with 1's.
  * The two editors differ only in which object the gate decodings take.
  *
  * Usage: npm run object-head -- --from=<the final weights of a stage2-from run: data/generated/curve-cache/<profile>/from/final-<key>>
  *          [--rules=object+offset+ground] [--layers=2] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
- *          [--seed=2] [--ddim=10] [--name=object-head]
+ *          [--seed=2] [--ddim=10] [--check-every=250] [--name=object-head]
  * (the edits come from the editor's recipe's data seed, as in Stage II; the profile is SPATIALEDIT_PROFILE; writes
  * results/<profile>/<name>.json)
  */
@@ -38,12 +39,12 @@ import { isObjectHeadParam } from "../lib/models/editor/object-head";
 import type { PlanDecode } from "../lib/models/editor/pipeline";
 import { engineData, heldOutStart } from "../lib/models/editor/train/data";
 import { loadEditorWeights } from "../lib/models/editor/train/node";
-import { objectHeadAccuracy, trainObjectHead, type ObjectHeadConfig } from "../lib/models/editor/train/object-head";
+import { fitObjectHead, objectHeadAccuracy, type ObjectHeadConfig } from "../lib/models/editor/train/object-head";
 import type { RecipeConfig } from "../lib/models/editor/train/recipes";
 import { disposeParams } from "../lib/nn/layers";
 import { fromPretrained } from "../lib/train/checkpoint";
 
-const KNOWN = ["from", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "name"];
+const KNOWN = ["from", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -58,6 +59,8 @@ async function main(): Promise<void> {
   const scenes = intFlag(a, "scenes", 4000, 1);
   const heldOut = intFlag(a, "held-out", 500, 1);
   const ddim = intFlag(a, "ddim", 10, 1);
+  const checkEvery = intFlag(a, "check-every", 250, 1);
+  if (heldOut < 2) throw new Error(`--held-out must be at least 2 source images (half choose the kept step, half score the head), got ${heldOut}`);
   const rules = (a.rules ?? "object+offset+ground").split(",").filter((x) => x !== "").map((x) => {
     const r = parseGateDecode(x);
     if (!needsObjects(r)) throw new Error(`--rules takes the object-choosing gate decodings (object, object+free, object+offset, object+offset+ground, object+move), got '${x}'`);
@@ -78,9 +81,12 @@ async function main(): Promise<void> {
     const bench = ensureBenchmark("spatialeval", profile);
     const validation = ensureValidationBenchmark(profile);
     const all = engineData(made.recipe.dataSeed, scenes + heldOut, config.image).edits;
+    // the held-out images' edits: the first half choose the step the head keeps (early stopping), the second half score it
     const cut = heldOutStart(all, heldOut);
-    const [train, test] = [all.slice(0, cut), all.slice(cut)];
-    console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): its object choice and ${rules.join(", ")} before and after an object head of ${layers} layers fitted alone for ${head.steps} steps at batch ${head.batch} on ${train.length} edits of ${scenes} engine scenes (held out: the ${all.length - cut} edits of the last ${heldOut} source images); ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
+    const [train, rest] = [all.slice(0, cut), all.slice(cut)];
+    const cut2 = heldOutStart(rest, Math.floor(heldOut / 2));
+    const [check, test] = [rest.slice(0, cut2), rest.slice(cut2)];
+    console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): its object choice and ${rules.join(", ")} before and after an object head of ${layers} layers fitted alone for up to ${head.steps} steps at batch ${head.batch} on ${train.length} edits of ${scenes} engine scenes, keeping the step whose choice is best (checked every ${checkEvery} steps) on ${check.length} held-out edits; scored on ${test.length} other held-out edits (the last ${heldOut} source images hold both); ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
     const plans: (PlanDecode | undefined)[] = config.alignedPlan === "palette" ? ["soft", "argmax"] : planOn(config) ? ["soft", "snap"] : [undefined];
     type Row = { rule: GateDecode; planDecode?: PlanDecode; objectJudge: number };
     // the best decoding on the validation benchmark, scored on SpatialEval-mini (the first of equals wins)
@@ -109,8 +115,9 @@ async function main(): Promise<void> {
     const before = { choice: choices("before"), decoded: await decodeBest("before") };
     // 2. the head fitted alone
     const bar = progress({ total: head.steps, label: "object head" });
-    const losses = trainObjectHead(e, train, head, (_, loss) => bar.tick(1, { loss }));
+    const fit = fitObjectHead(e, train, head, { every: checkEvery, edits: check }, (_, loss) => bar.tick(1, { loss }));
     bar.done();
+    console.log(`the head's choice on the checking edits: ${fit.checks.map((x) => `step ${x.step} ${x.accuracy.toFixed(3)}`).join(", ")}; kept step ${fit.kept}`);
     const after = { choice: choices("after"), decoded: await decodeBest("after") };
     // 3. the pair: the same editor, the same decodings, the head's choice of the object
     const ci = bootstrapDiffCi([after.decoded.scores.items], [before.decoded.scores.items], new Rng(head.seed).fork("object-head"), 2000);
@@ -118,9 +125,9 @@ async function main(): Promise<void> {
     const kinds = benchmarkKindMeans(bench.items, { before: before.decoded.scores.items, after: after.decoded.scores.items }, "object-head");
     console.log(`the head's choice minus the where head's on SpatialEval-mini: ${gain.diff.toFixed(3)} [95% CI ${gain.lo.toFixed(3)}, ${gain.hi.toFixed(3)}, paired over items]; per kind ${kinds.map((k) => `${k.kind} (${k.n}) ${k.before.toFixed(3)} / ${k.after.toFixed(3)}`).join(", ")}`);
     const file = writeResult(name, {
-      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, layers, head, rules, scenes, heldOut, trainEdits: train.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, layers, head, checkEvery, rules, scenes, heldOut, trainEdits: train.length, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
-      data: { backend, losses: losses.filter((_, i) => i % 10 === 9 || i === losses.length - 1), before, after, gain, kinds },
+      data: { backend, losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept, before, after, gain, kinds },
     });
     console.log(`wrote ${file}`);
   } finally {

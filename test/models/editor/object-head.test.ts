@@ -9,7 +9,7 @@ import { createEditor, disposeEditor, editorCondition, editorLayout, editorParam
 import { bestObjects, GEOMETRY, isObjectHeadParam, objectGeometry, objectInputs, objectScores } from "../../../lib/models/editor/object-head";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { engineData, heldOutStart } from "../../../lib/models/editor/train/data";
-import { objectHeadAccuracy, objectHeadLoss, trainObjectHead, truthObjects, withChangedObject } from "../../../lib/models/editor/train/object-head";
+import { fitObjectHead, objectHeadAccuracy, objectHeadLoss, trainObjectHead, truthObjects, withChangedObject } from "../../../lib/models/editor/train/object-head";
 import { recipeConfig } from "../../../lib/models/editor/train/recipes";
 import { imageBatch } from "../../../lib/models/editor/train/steps";
 import { perturbZeroInit, scoped } from "./helpers";
@@ -154,6 +154,27 @@ describe("the object head (editor config alignedObjects)", () => {
       expect(() => trainObjectHead(none, edits, { steps: 1, batch: 8, lr: 1e-3, seed: 1 })).toThrow("trainObjectHead: this editor has no object head (config alignedObjects, with image tokens)");
     } finally {
       disposeEditor(none);
+    }
+  });
+
+  it("fitObjectHead: checks at step 0, every `every` steps and the last; ends with the best check's weights; no leaks", () => {
+    const c = withHead();
+    const edits = withChangedObject(engineData(recipeConfig("tiny").dataSeed, 24, c.image).edits);
+    const [train, check] = [edits.slice(0, 12), edits.slice(12, 20)];
+    const e = createEditor(c, new Rng(6));
+    perturbZeroInit(e, 6);
+    try {
+      const n0 = tf.memory().numTensors;
+      const fit = fitObjectHead(e, train, { steps: 25, batch: 8, lr: 1e-2, seed: 1 }, { every: 10, edits: check });
+      expect(tf.memory().numTensors).toBe(n0);
+      expect(fit.checks.map((x) => x.step)).toEqual([0, 10, 20, 25]);
+      expect(fit.losses.length).toBe(25);
+      const best = fit.checks.reduce((b, x) => (x.accuracy > b.accuracy ? x : b));
+      expect(fit.kept).toBe(best.step);
+      expect(objectHeadAccuracy(e, check)[0].head).toBeCloseTo(best.accuracy, 9); // the kept weights are in the head
+      expect(() => fitObjectHead(e, train, { steps: 1, batch: 8, lr: 1e-2, seed: 1 }, { every: 0, edits: check })).toThrow("fitObjectHead: checks must come every positive whole number of steps, got 0");
+    } finally {
+      disposeEditor(e);
     }
   });
 

@@ -26,6 +26,19 @@ export interface ObjectHeadConfig {
   seed: number;
 }
 
+/** Early stopping: every `every` steps the head's choice is scored on `edits` (held out from training); the best weights are kept. */
+export interface ObjectHeadCheck {
+  every: number;
+  edits: readonly EditExample[];
+}
+
+/** A fit with checks: the losses, the held-out choice accuracy at step 0 and at each check, and the step whose weights the head keeps. */
+export interface ObjectHeadFit {
+  losses: number[];
+  checks: { step: number; accuracy: number }[];
+  kept: number;
+}
+
 /** A batch's objects from the renderer's instance masks: each item's object coverages (ids in increasing order) and the changed object's row (-1: none). */
 export function truthObjects(edits: readonly Pick<EditExample, "objects">[], image: number, grid: number): { regions: number[][][]; target: Int32Array } {
   const target = new Int32Array(edits.length).fill(-1);
@@ -134,4 +147,37 @@ export function trainObjectHead(e: Editor, edits: readonly EditExample[], c: Obj
     optimizer.dispose();
   }
   return losses;
+}
+
+/**
+ * trainObjectHead with early stopping: the head's choice on `check.edits` is scored before training and every `check.every`
+ * steps, and the head ends with the weights of the best check (the first of equals: the where head's own choice when no
+ * check beats step 0). The checked edits must be held out from `edits`, so that the kept step is chosen on data the head
+ * was not fitted to.
+ */
+export function fitObjectHead(e: Editor, edits: readonly EditExample[], c: ObjectHeadConfig, check: ObjectHeadCheck, onStep?: (step: number, loss: number) => void): ObjectHeadFit {
+  checkHead(e, "fitObjectHead");
+  if (!Number.isInteger(check.every) || check.every < 1) throw new Error(`fitObjectHead: checks must come every positive whole number of steps, got ${check.every}`);
+  const p = editorParams(e);
+  const names = Object.keys(p).filter(isObjectHeadParam).sort();
+  const accuracy = () => objectHeadAccuracy(e, check.edits)[0].head;
+  const checks = [{ step: 0, accuracy: accuracy() }];
+  let best: { step: number; accuracy: number; weights: tf.Tensor[] } = { ...checks[0], weights: names.map((k) => tf.clone(p[k])) };
+  let losses: number[] = [];
+  try {
+    losses = trainObjectHead(e, edits, c, (step, loss) => {
+      onStep?.(step, loss);
+      if (step % check.every !== 0 && step !== c.steps) return;
+      const at = { step, accuracy: accuracy() };
+      checks.push(at);
+      if (at.accuracy > best.accuracy) {
+        tf.dispose(best.weights);
+        best = { ...at, weights: names.map((k) => tf.clone(p[k])) };
+      }
+    });
+    names.forEach((k, i) => (p[k] as tf.Variable).assign(best.weights[i]));
+  } finally {
+    tf.dispose(best.weights);
+  }
+  return { losses, checks, kept: best.step };
 }
