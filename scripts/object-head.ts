@@ -2,7 +2,8 @@
  * What a choice among whole objects adds to a finished editor (the object head, lib/models/editor/object-head.ts):
  * 1. the editor as it is: its where head's object choice (on held-out engine edits, on the validation benchmark and on
  *    SpatialEval-mini, per template family), and its object-choosing decodings (--rules, each with the plan decodings of
- *    its kind) on the validation benchmark; the best one scored on SpatialEval-mini, the reference;
+ *    its kind) on the validation benchmark; the best one scored on SpatialEval-mini, the reference; and the same decoding
+ *    with the object the truth changes (the oracle-choice diagnostic, choiceOracleEditor): the most a better choice adds;
  * 2. the object head (--layers) fitted alone on the editor (lib/models/editor/train/object-head.ts fitObjectHead; every
  *    other weight frozen, the head starting at the where head's choice), on the edits of --scenes engine scenes, keeping
  *    the weights of the step (checked every --check-every) whose choice is best on the edits of half the last --held-out
@@ -31,7 +32,7 @@ import { benchmarkKindMeans, meansByKind } from "../lib/eval/kind-means";
 import { pointText, scoreEditorPoint, type PointScores } from "../lib/eval/learning-curve";
 import { objectChoiceSummary, probeObjectChoice, type ObjectChoiceItem } from "../lib/eval/object-choice-probe";
 import { bootstrapDiffCi } from "../lib/eval/stats";
-import { objectGateEditor } from "../lib/eval/trained-editor";
+import { choiceOracleEditor, objectGateEditor } from "../lib/eval/trained-editor";
 import { checkEditorConfig, planOn, type EditorConfig } from "../lib/models/editor/config";
 import { needsObjects, parseGateDecode, type GateDecode } from "../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor, type Editor } from "../lib/models/editor/model";
@@ -113,6 +114,11 @@ async function main(): Promise<void> {
     };
     // 1. the editor as it is: the head starts at the where head's choice (its score layer at zero)
     const before = { choice: choices("before"), decoded: await decodeBest("before") };
+    // the oracle choice: the same decoding with the object the truth changes (a diagnostic: the most a better choice can add)
+    const oracleScores = await scoreEditorPoint(choiceOracleEditor("the truth's object choice", e, { steps: ddim, seed: head.seed, gate: before.decoded.chosen.rule, ...(before.decoded.chosen.planDecode ? { planDecode: before.decoded.chosen.planDecode } : {}) }), bench, head.seed);
+    const oracleCi = bootstrapDiffCi([oracleScores.items], [before.decoded.scores.items], new Rng(head.seed).fork("oracle-choice"), 2000);
+    const oracle = { scores: oracleScores, gain: { diff: oracleScores.objectJudge - before.decoded.scores.objectJudge, lo: oracleCi.lo, hi: oracleCi.hi }, kinds: benchmarkKindMeans(bench.items, { before: before.decoded.scores.items, oracle: oracleScores.items }, "object-head") };
+    console.log(`with the truth's object choice: ${pointText(oracleScores)}; minus the editor's own ${oracle.gain.diff.toFixed(3)} [95% CI ${oracle.gain.lo.toFixed(3)}, ${oracle.gain.hi.toFixed(3)}]; per kind ${oracle.kinds.map((k) => `${k.kind} (${k.n}) ${k.before.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
     // 2. the head fitted alone
     const bar = progress({ total: head.steps, label: "object head" });
     const fit = fitObjectHead(e, train, head, { every: checkEvery, edits: check }, (_, loss) => bar.tick(1, { loss }));
@@ -127,7 +133,7 @@ async function main(): Promise<void> {
     const file = writeResult(name, {
       config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, layers, head, checkEvery, rules, scenes, heldOut, trainEdits: train.length, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
-      data: { backend, losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept, before, after, gain, kinds },
+      data: { backend, oracle, losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept, before, after, gain, kinds },
     });
     console.log(`wrote ${file}`);
   } finally {

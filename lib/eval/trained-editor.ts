@@ -21,6 +21,7 @@ import type { Scene } from "../world/types";
 import type { EditRequest, Editor } from "./editor";
 import { tfFeatureExtractor, type FeatureExtractor } from "./features";
 import { resizeBilinear, toRgb } from "./image";
+import { changedObject } from "./object-choice-probe";
 import { objectRegions } from "./object-regions";
 
 /** The edited images (8-bit RGB at the editor's size) and the language conditions H_lm wrote. */
@@ -155,6 +156,26 @@ export function offsetOracleEditor(name: string, model: ModelEditor, options: Pa
     const plan = oracle.plan === true ? truthPatches(model, requests, "offsetOracleEditor: request {i} has no benchmark record (request.item); the oracle plan reads its ground truth").plan : undefined;
     const extras: EditExtras = { objects: perceivedObjects(requests, grid, "offsetOracleEditor"), offsets: moves.map((m) => m.offset), ...(rule === "object+move" ? { scales: moves.map((m) => m.scale) } : {}), ...(plan ? { plan } : {}) };
     return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate: rule }, extras).images;
+  };
+  return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
+}
+
+/**
+ * The oracle-choice diagnostic (not an editor: it reads the ground truth): `model` edits with its gate decoded by
+ * `options.gate` (an object-choosing rule; default `object`), its own offsets, scales and plan, but the object it changes is
+ * the one the truth changes most among the perceived objects (object-choice-probe.ts changedObject over the patches the
+ * truth changes, as the object-choice probe scores it); items where no perceived object touches the change keep the editor's own choice. Against the editor's own
+ * decoding it tells what a perfect object choice would add.
+ */
+export function choiceOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}): Editor {
+  const grid = model.config.image / model.config.dnPatch;
+  const gate = options.gate ?? "object";
+  if (!needsObjects(gate)) throw new Error(`choiceOracleEditor: gate decoding '${gate}' does not choose among objects`);
+  const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
+    const objects = perceivedObjects(requests, grid, "choiceOracleEditor");
+    const { share } = truthPatches(model, requests, "choiceOracleEditor: request {i} has no benchmark record (request.item); the oracle choice reads its ground truth");
+    const chosen = objects.map((regions, i) => changedObject(regions, Array.from(share[i], (v) => (v > 0 ? 1 : 0))));
+    return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate }, { objects, chosen }).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
 }

@@ -5,7 +5,9 @@ import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
 import { changedObject, objectChoiceSummary, probeObjectChoice } from "../../lib/eval/object-choice-probe";
 import { objectRegions } from "../../lib/eval/object-regions";
-import { objectGateEditor, offsetOracleEditor, trainedEditor, truthMove, truthOffset, whereOracleEditor } from "../../lib/eval/trained-editor";
+import { choiceOracleEditor, objectGateEditor, offsetOracleEditor, signedAtSize, trainedEditor, truthMove, truthOffset, whereOracleEditor } from "../../lib/eval/trained-editor";
+import { editImages } from "../../lib/models/editor/pipeline";
+import { toBytes } from "../../lib/models/editor/train/data";
 import { tokenCoverage } from "../../lib/models/editor/grounding";
 import { checkEditorConfig, editorConfig } from "../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorParams } from "../../lib/models/editor/model";
@@ -183,6 +185,40 @@ describe("object regions and the object-choice probe", () => {
       expect(() => offsetOracleEditor("x", noPlan, {}, { plan: true })).toThrow("offsetOracleEditor: the oracle plan needs an editor that predicts an edit plan (alignedPlan)");
     } finally {
       disposeEditor(noPlan);
+    }
+  });
+
+  it("the oracle-choice diagnostic takes the object the truth changes; it edits as the given choice through the pipeline; bad choices are errors", async () => {
+    const c = checkEditorConfig({ ...editorConfig("tiny"), aligned: true, alignedWhere: "bilinear" });
+    const e = createEditor(c, new Rng(8));
+    perturbZeroInit(e, 8);
+    (editorParams(e)["edit.loc.gate"] as tf.Variable).assign(tf.tensor1d(new Rng(10).normalArray(c.dnD, 0, 0.5)));
+    const grid = c.image / c.dnPatch;
+    try {
+      // items whose truth changes a perceived object other than the one the where head chooses
+      const probe = probeObjectChoice(e, bench, 4);
+      const wrong = probe.items.filter((x) => x.correct === 0).slice(0, 2).map((x) => bench.items.find((b) => b.id === x.item)!);
+      expect(wrong.length).toBeGreaterThan(0);
+      const requests = wrong.map((it) => ({ source: it.source, instruction: it.instruction, item: it }));
+      const before = tf.memory().numTensors;
+      const own = await objectGateEditor("object", e, { steps: 2 }).editBatch!(requests);
+      const oracle = await choiceOracleEditor("oracle choice", e, { steps: 2 }).editBatch!(requests);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(oracle.some((img, i) => img.data.some((v, j) => v !== own[i].data[j]))).toBe(true);
+      // the same as the pipeline given the probe's changed objects
+      const objects = wrong.map((it) => objectRegions(it.source, it.sourceScene.camera, grid));
+      const chosen = wrong.map((it) => probe.items.find((x) => x.item === it.id)!.changed);
+      const given = editImages(e, wrong.map((it) => signedAtSize(it.source, c.image)), wrong.map((it) => it.instruction), { steps: 2, gate: "object" }, { objects, chosen }).images;
+      oracle.forEach((img, i) => expect(Array.from(img.data)).toEqual(Array.from(toBytes(given[i]))));
+      // -1: the editor's own choice
+      const mine = editImages(e, wrong.map((it) => signedAtSize(it.source, c.image)), wrong.map((it) => it.instruction), { steps: 2, gate: "object" }, { objects, chosen: chosen.map(() => -1) }).images;
+      own.forEach((img, i) => expect(Array.from(img.data)).toEqual(Array.from(toBytes(mine[i]))));
+      const src = [signedAtSize(wrong[0].source, c.image)];
+      expect(() => editImages(e, src, [wrong[0].instruction], { steps: 2, gate: "object" }, { objects: [objects[0]], chosen: [objects[0].length] })).toThrow(`editImages: object choice 0 must be -1 or the index of one of its ${objects[0].length} objects, got ${objects[0].length}`);
+      expect(() => editImages(e, src, [wrong[0].instruction], { steps: 2, gate: "max" }, { chosen: [0] })).toThrow("editImages: given object choices (extras.chosen) are read by the object-choosing gate decodings only, not by 'max'");
+      expect(() => choiceOracleEditor("x", e, { gate: "max" })).toThrow("choiceOracleEditor: gate decoding 'max' does not choose among objects");
+    } finally {
+      disposeEditor(e);
     }
   });
 });

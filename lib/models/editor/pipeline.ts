@@ -12,7 +12,7 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
-import { decodeGate, decodeObjectMove, groundColour, movesObject, needsObjects, objectColour, plansGround, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
+import { decodeGate, decodeObjectMove, groundColour, movesObject, needsObjects, objectColour, pickObject, plansGround, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -109,6 +109,12 @@ export interface EditExtras {
    * scale head's prediction: an oracle diagnostic, with `offsets`. Not an editor's input.
    */
   scales?: readonly number[];
+  /**
+   * Per item, the index of the object (among `objects`) the object-choosing decodings take, or -1 for the editor's own
+   * choice (its object head's, else its where head's): the oracle-choice diagnostic (lib/eval/trained-editor.ts
+   * choiceOracleEditor), which reads the truth. Not an editor's input.
+   */
+  chosen?: readonly number[];
 }
 
 /**
@@ -165,6 +171,11 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     if (objs.length !== B) throw new Error(`editImages: objects for ${objs.length} images, expected ${B}`);
     for (const [i, list] of objs.entries()) for (const [r, c] of list.entries()) if (c.length !== N) throw new Error(`editImages: object ${r} of image ${i} covers ${c.length} patches; the denoiser has ${N}`);
   }
+  if (extras.chosen !== undefined) {
+    if (!needsObjects(decode)) throw new Error(`editImages: given object choices (extras.chosen) are read by the object-choosing gate decodings only, not by '${decode}'`);
+    if (extras.chosen.length !== B) throw new Error(`editImages: ${extras.chosen.length} object choices for ${B} images`);
+    for (const [i, r] of extras.chosen.entries()) if (!Number.isInteger(r) || r < -1 || r >= extras.objects![i].length) throw new Error(`editImages: object choice ${i} must be -1 or the index of one of its ${extras.objects![i].length} objects, got ${r}`);
+  }
   if (extras.offsets !== undefined) {
     if (!movesObject(decode)) throw new Error(`editImages: given offsets (extras.offsets) are read by the object+offset, object+offset+ground and object+move gate decodings only, not by '${decode}'`);
     if (extras.offsets.length !== B) throw new Error(`editImages: ${extras.offsets.length} offsets for ${B} images`);
@@ -195,7 +206,8 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const offsets = movesObject(decode) && gates === undefined ? (extras.offsets ?? (c0.aligned!.offset!.arraySync() as [number, number][])) : undefined;
     const scales = decode === "object+move" && offsets !== undefined ? (extras.scales ?? Array.from(tf.exp(c0.aligned!.logScale!).dataSync())) : undefined;
     // an editor with the object head (alignedObjects) chooses the object by it, in place of the where head's mean logits
-    const picks = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? headChoices(e, c0.aligned!, extras.objects!, N) : undefined;
+    const own = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? headChoices(e, c0.aligned!, extras.objects!, N) : undefined;
+    const picks = extras.chosen === undefined || gates !== undefined ? own : givenChoices(extras.chosen, own, c0.aligned!.where, extras.objects!);
     const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, extras.objects!, offsets, scales, picks) : undefined; // the gate and the choice behind it, once
     const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? offsetFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N, plansGround(decode)) : undefined;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
@@ -227,6 +239,12 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
 function headChoices(e: Editor, a: AlignedResult, objects: readonly ObjectRegions[], N: number): number[] {
   const inp = objectInputs(objects, N);
   return bestObjects(objectScores(editorParams(e), e.config, a, inp), inp);
+}
+
+/** Given object choices (-1: the editor's own, `own` from its object head, else pickObject of its where logits [B, N]). */
+function givenChoices(given: readonly number[], own: readonly number[] | undefined, where: tf.Tensor2D, objects: readonly ObjectRegions[]): number[] {
+  const rows = own === undefined && given.some((r) => r < 0) ? (where.arraySync() as number[][]) : null;
+  return given.map((r, b) => (r >= 0 ? r : own !== undefined ? own[b] : pickObject(rows![b], objects[b])));
 }
 
 /** VQA: greedy answers of H_lm to `questions` about `images` (the same decoding writes an edit's language condition). */
