@@ -4,7 +4,7 @@
  *    SpatialEval-mini, per template family), and its object-choosing decodings (--rules, each with the plan decodings of
  *    its kind) on the validation benchmark; the best one scored on SpatialEval-mini, the reference; and the same decoding
  *    with the object the truth changes (the oracle-choice diagnostic, choiceOracleEditor): the most a better choice adds;
- * 2. the object head (--layers) fitted alone on the editor (lib/models/editor/train/object-head.ts fitObjectHead; every
+ * 2. (--fit=on, the default) the object head (--layers) fitted alone on the editor (lib/models/editor/train/object-head.ts fitObjectHead; every
  *    other weight frozen, the head starting at the where head's choice), on the edits of --scenes engine scenes, keeping
  *    the weights of the step (checked every --check-every) whose choice is best on the edits of half the last --held-out
  *    source images; its choice measured on the other half's edits, on the validation benchmark and on SpatialEval-mini;
@@ -12,7 +12,7 @@
  * The two editors differ only in which object the gate decodings take.
  *
  * Usage: npm run object-head -- --from=<the final weights of a stage2-from run: data/generated/curve-cache/<profile>/from/final-<key>>
- *          [--rules=object+offset+ground] [--layers=2] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
+ *          [--fit=on|off] [--rules=object+offset+ground] [--layers=2] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
  *          [--seed=2] [--ddim=10] [--check-every=250] [--name=object-head]
  * (the edits come from the editor's recipe's data seed, as in Stage II; the profile is SPATIALEDIT_PROFILE; writes
  * results/<profile>/<name>.json)
@@ -21,7 +21,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
-import { intFlag, numFlag, parseFlags } from "../lib/core/cli-args";
+import { intFlag, numFlag, onOffFlag, parseFlags } from "../lib/core/cli-args";
 import { checkName, projectPath } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { progress } from "../lib/core/progress";
@@ -45,7 +45,7 @@ import type { RecipeConfig } from "../lib/models/editor/train/recipes";
 import { disposeParams } from "../lib/nn/layers";
 import { fromPretrained } from "../lib/train/checkpoint";
 
-const KNOWN = ["from", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "name"];
+const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   const heldOut = intFlag(a, "held-out", 500, 1);
   const ddim = intFlag(a, "ddim", 10, 1);
   const checkEvery = intFlag(a, "check-every", 250, 1);
+  const fitOn = onOffFlag(a, "fit", true);
   if (heldOut < 2) throw new Error(`--held-out must be at least 2 source images (half choose the kept step, half score the head), got ${heldOut}`);
   const rules = (a.rules ?? "object+offset+ground").split(",").filter((x) => x !== "").map((x) => {
     const r = parseGateDecode(x);
@@ -119,21 +120,23 @@ async function main(): Promise<void> {
     const oracleCi = bootstrapDiffCi([oracleScores.items], [before.decoded.scores.items], new Rng(head.seed).fork("oracle-choice"), 2000);
     const oracle = { scores: oracleScores, gain: { diff: oracleScores.objectJudge - before.decoded.scores.objectJudge, lo: oracleCi.lo, hi: oracleCi.hi }, kinds: benchmarkKindMeans(bench.items, { before: before.decoded.scores.items, oracle: oracleScores.items }, "object-head") };
     console.log(`with the truth's object choice: ${pointText(oracleScores)}; minus the editor's own ${oracle.gain.diff.toFixed(3)} [95% CI ${oracle.gain.lo.toFixed(3)}, ${oracle.gain.hi.toFixed(3)}]; per kind ${oracle.kinds.map((k) => `${k.kind} (${k.n}) ${k.before.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
-    // 2. the head fitted alone
-    const bar = progress({ total: head.steps, label: "object head" });
-    const fit = fitObjectHead(e, train, head, { every: checkEvery, edits: check }, (_, loss) => bar.tick(1, { loss }));
-    bar.done();
-    console.log(`the head's choice on the checking edits: ${fit.checks.map((x) => `step ${x.step} ${x.accuracy.toFixed(3)}`).join(", ")}; kept step ${fit.kept}`);
-    const after = { choice: choices("after"), decoded: await decodeBest("after") };
-    // 3. the pair: the same editor, the same decodings, the head's choice of the object
-    const ci = bootstrapDiffCi([after.decoded.scores.items], [before.decoded.scores.items], new Rng(head.seed).fork("object-head"), 2000);
-    const gain = { diff: after.decoded.scores.objectJudge - before.decoded.scores.objectJudge, lo: ci.lo, hi: ci.hi };
-    const kinds = benchmarkKindMeans(bench.items, { before: before.decoded.scores.items, after: after.decoded.scores.items }, "object-head");
-    console.log(`the head's choice minus the where head's on SpatialEval-mini: ${gain.diff.toFixed(3)} [95% CI ${gain.lo.toFixed(3)}, ${gain.hi.toFixed(3)}, paired over items]; per kind ${kinds.map((k) => `${k.kind} (${k.n}) ${k.before.toFixed(3)} / ${k.after.toFixed(3)}`).join(", ")}`);
+    // 2. and 3. (--fit=on): the head fitted alone, and the pair: the same editor, the same decodings, the head's choice of the object
+    const fitted = fitOn ? await (async () => {
+      const bar = progress({ total: head.steps, label: "object head" });
+      const fit = fitObjectHead(e, train, head, { every: checkEvery, edits: check }, (_, loss) => bar.tick(1, { loss }));
+      bar.done();
+      console.log(`the head's choice on the checking edits: ${fit.checks.map((x) => `step ${x.step} ${x.accuracy.toFixed(3)}`).join(", ")}; kept step ${fit.kept}`);
+      const after = { choice: choices("after"), decoded: await decodeBest("after") };
+      const ci = bootstrapDiffCi([after.decoded.scores.items], [before.decoded.scores.items], new Rng(head.seed).fork("object-head"), 2000);
+      const gain = { diff: after.decoded.scores.objectJudge - before.decoded.scores.objectJudge, lo: ci.lo, hi: ci.hi };
+      const kinds = benchmarkKindMeans(bench.items, { before: before.decoded.scores.items, after: after.decoded.scores.items }, "object-head");
+      console.log(`the head's choice minus the where head's on SpatialEval-mini: ${gain.diff.toFixed(3)} [95% CI ${gain.lo.toFixed(3)}, ${gain.hi.toFixed(3)}, paired over items]; per kind ${kinds.map((k) => `${k.kind} (${k.n}) ${k.before.toFixed(3)} / ${k.after.toFixed(3)}`).join(", ")}`);
+      return { losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept, after, gain, kinds };
+    })() : null;
     const file = writeResult(name, {
-      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, layers, head, checkEvery, rules, scenes, heldOut, trainEdits: train.length, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit: fitOn, layers, head, checkEvery, rules, scenes, heldOut, trainEdits: train.length, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
-      data: { backend, oracle, losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept, before, after, gain, kinds },
+      data: { backend, before, oracle, fitted },
     });
     console.log(`wrote ${file}`);
   } finally {
