@@ -11,10 +11,12 @@
  *    destination `object+offset` opens (and colours).
  * (--oracle-rules=object+offset+ground,object+move: step 2 also with those decodings of the truth's moves: the vacated
  * patches planned as ground, and with object+move the moved coverage scaled by the truth's scale, truthMove; each paired
- * with 1 and with step 2's object+offset)
+ * with 1 and with step 2's object+offset; with an edit plan also each with the truth's plan, paired with the truth's gate and plan)
+ * (--oracle-choice=on: every oracle of step 2 also moves the object the truth changes, not the editor's choice: what the
+ * decoded gate's shape alone costs against the truth's gate)
  *
  * Usage: npm run offset-head -- --from=<the final weights of a stage2-from run: data/generated/curve-cache/<profile>/from/final-<key>>
- *          [--fit=on|off] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001] [--seed=2] [--ddim=10] [--oracle-rules=...] [--name=offset-head]
+ *          [--fit=on|off] [--oracle-choice=on|off] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001] [--seed=2] [--ddim=10] [--oracle-rules=...] [--name=offset-head]
  * (the edits of --scenes + --held-out data engine scenes (the editor's recipe's data seed) split by source image: the last
  * --held-out images' edits measure the head's error, the others train it; all lie among the editor's Stage II scenes when
  * that run used more, so the error is the head's own generalisation, not the editor's)
@@ -46,7 +48,7 @@ import type { RecipeConfig } from "../lib/models/editor/train/recipes";
 import { disposeParams } from "../lib/nn/layers";
 import { fromPretrained } from "../lib/train/checkpoint";
 
-const KNOWN = ["from", "fit", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "oracle-rules", "name"];
+const KNOWN = ["from", "fit", "oracle-choice", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "oracle-rules", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -61,6 +63,8 @@ async function main(): Promise<void> {
   const heldOut = intFlag(a, "held-out", 500, 1);
   const ddim = intFlag(a, "ddim", 10, 1);
   const fit = onOffFlag(a, "fit", true);
+  const oracleChoice = onOffFlag(a, "oracle-choice", false);
+  const withChoice = oracleChoice ? ", the truth's object choice" : "";
   const oracleRules = (a["oracle-rules"] ?? "").split(",").filter((x) => x !== "").map((x) => {
     if (x !== "object+offset+ground" && x !== "object+move") throw new Error(`--oracle-rules takes object+offset+ground and object+move (comma-separated), got '${x}'`);
     return x as "object+offset+ground" | "object+move";
@@ -101,23 +105,31 @@ async function main(): Promise<void> {
     const object = await scoreEditorPoint(editorOf(objectBest.rule, objectBest.planDecode), bench, head.seed);
     console.log(`object${objectBest.planDecode ? ` (plan ${objectBest.planDecode})` : ""} on SpatialEval-mini: ${pointText(object)}`);
     // the oracle offset: the same decoding, moved by the truth's offset (a diagnostic: no choice is made on it)
-    const oracleScores = await scoreEditorPoint(offsetOracleEditor("object+offset, the truth's offsets", e, { steps: ddim, seed: head.seed, ...(objectBest.planDecode ? { planDecode: objectBest.planDecode } : {}) }), bench, head.seed);
+    const oracleScores = await scoreEditorPoint(offsetOracleEditor(`object+offset, the truth's offsets${withChoice}`, e, { steps: ddim, seed: head.seed, ...(objectBest.planDecode ? { planDecode: objectBest.planDecode } : {}) }, { choice: oracleChoice }), bench, head.seed);
     const oracle = { scores: oracleScores, gain: paired(oracleScores, object, "oracle"), kinds: benchmarkKindMeans(bench.items, { object: object.items, oracle: oracleScores.items }, "offset-head") };
     console.log(`with the truth's offsets (object+offset): ${pointText(oracleScores)}; minus object ${oracle.gain.diff.toFixed(3)} [95% CI ${oracle.gain.lo.toFixed(3)}, ${oracle.gain.hi.toFixed(3)}, paired over items]; per kind ${oracle.kinds.map((k) => `${k.kind} (${k.n}) ${k.object.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
     // --oracle-rules: the same truth's moves decoded by the rules that also plan the vacated ground (and scale by the truth's scale)
     const oracleMoves: { rule: GateDecode; scores: PointScores; gain: { diff: number; lo: number; hi: number }; overOffset: { diff: number; lo: number; hi: number }; kinds: KindMeanRow<"object" | "oracle">[] }[] = [];
     for (const rule of oracleRules) {
-      const scores = await scoreEditorPoint(offsetOracleEditor(`${rule}, the truth's moves`, e, { steps: ddim, seed: head.seed, ...(objectBest.planDecode ? { planDecode: objectBest.planDecode } : {}) }, { rule }), bench, head.seed);
+      const scores = await scoreEditorPoint(offsetOracleEditor(`${rule}, the truth's moves${withChoice}`, e, { steps: ddim, seed: head.seed, ...(objectBest.planDecode ? { planDecode: objectBest.planDecode } : {}) }, { rule, choice: oracleChoice }), bench, head.seed);
       const row = { rule, scores, gain: paired(scores, object, `oracle-${rule}`), overOffset: paired(scores, oracleScores, `oracle-${rule}-offset`), kinds: benchmarkKindMeans(bench.items, { object: object.items, oracle: scores.items }, "offset-head") };
       oracleMoves.push(row);
       console.log(`with the truth's moves (${rule}): ${pointText(scores)}; minus object ${row.gain.diff.toFixed(3)} [95% CI ${row.gain.lo.toFixed(3)}, ${row.gain.hi.toFixed(3)}]; minus object+offset with the truth's offsets ${row.overOffset.diff.toFixed(3)} [95% CI ${row.overOffset.lo.toFixed(3)}, ${row.overOffset.hi.toFixed(3)}]; per kind ${row.kinds.map((k) => `${k.kind} (${k.n}) ${k.object.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
     }
     // with an edit plan: the same with the truth's plan too, against the truth's gate and plan: what the decoded gate's shape and object choice cost
     let oraclePlan: { scores: PointScores; truthBoth: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: KindMeanRow<"truthBoth" | "offsetPlan">[] } | null = null;
+    const oraclePlanRules: { rule: GateDecode; scores: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: KindMeanRow<"truthBoth" | "offsetPlan">[] }[] = [];
     if (planOn(config)) {
-      const offsetPlan = await scoreEditorPoint(offsetOracleEditor("object+offset, the truth's offsets and plan", e, { steps: ddim, seed: head.seed }, { plan: true }), bench, head.seed);
+      const offsetPlan = await scoreEditorPoint(offsetOracleEditor(`object+offset, the truth's offsets and plan${withChoice}`, e, { steps: ddim, seed: head.seed }, { plan: true, choice: oracleChoice }), bench, head.seed);
       const truthBoth = await scoreEditorPoint(whereOracleEditor("the truth's gate and plan", e, { steps: ddim, seed: head.seed }, { plan: true }), bench, head.seed);
       oraclePlan = { scores: offsetPlan, truthBoth, gain: paired(offsetPlan, truthBoth, "oracle-plan"), kinds: benchmarkKindMeans(bench.items, { truthBoth: truthBoth.items, offsetPlan: offsetPlan.items }, "offset-head") };
+      // and the oracle rules' gates with the truth's moves and plan
+      for (const rule of oracleRules) {
+        const scores = await scoreEditorPoint(offsetOracleEditor(`${rule}, the truth's moves and plan${withChoice}`, e, { steps: ddim, seed: head.seed }, { rule, plan: true, choice: oracleChoice }), bench, head.seed);
+        const row = { rule, scores, gain: paired(scores, truthBoth, `oracle-plan-${rule}`), kinds: benchmarkKindMeans(bench.items, { truthBoth: truthBoth.items, offsetPlan: scores.items }, "offset-head") };
+        oraclePlanRules.push(row);
+        console.log(`with the truth's moves and plan (${rule}): ${pointText(scores)}; minus the truth's gate and plan ${row.gain.diff.toFixed(3)} [95% CI ${row.gain.lo.toFixed(3)}, ${row.gain.hi.toFixed(3)}]; per kind ${row.kinds.map((k) => `${k.kind} (${k.n}) ${k.truthBoth.toFixed(3)} / ${k.offsetPlan.toFixed(3)}`).join(", ")}`);
+      }
       console.log(`with the truth's offsets and plan (object+offset): ${pointText(offsetPlan)}; with the truth's gate and plan ${truthBoth.objectJudge.toFixed(3)}; difference ${oraclePlan.gain.diff.toFixed(3)} [95% CI ${oraclePlan.gain.lo.toFixed(3)}, ${oraclePlan.gain.hi.toFixed(3)}]; per kind, truth's gate / object+offset, both with the truth's plan: ${oraclePlan.kinds.map((k) => `${k.kind} (${k.n}) ${k.truthBoth.toFixed(3)} / ${k.offsetPlan.toFixed(3)}`).join(", ")}`);
     }
     let fitted: { losses: number[]; errors: { train: OffsetErrorRow[]; heldOut: OffsetErrorRow[] }; chosen: Row; scores: PointScores; gain: { diff: number; lo: number; hi: number }; kinds: KindMeanRow<"object" | "chosen">[] } | null = null;
@@ -139,9 +151,9 @@ async function main(): Promise<void> {
       fitted = { losses: losses.filter((_, i) => i % 10 === 9 || i === losses.length - 1), errors, chosen, scores, gain, kinds };
     }
     const file = writeResult(name, {
-      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit, head, scenes, heldOut, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit, oracleChoice, oracleRules, head, scenes, heldOut, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
-      data: { backend, validation: rows, objectBest, object, oracle, oracleMoves, oraclePlan, fitted },
+      data: { backend, validation: rows, objectBest, object, oracle, oracleMoves, oraclePlan, oraclePlanRules, fitted },
     });
     console.log(`wrote ${file}`);
   } finally {

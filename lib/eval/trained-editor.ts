@@ -141,9 +141,10 @@ export function truthMove(item: TruthItem, size: number, grid: number): { offset
  * `plan: true` (an editor with an edit plan) the truth's plan replaces the editor's everywhere (the object's colour on the
  * patches the move fills included): against the truth's gate and plan (whereOracleEditor) it tells what the decoded gate's
  * shape and object choice cost. `rule` (default `object+offset`) may also be `object+offset+ground` (the ground's colour
- * where the move vacates) or `object+move` (the truth's scale too, truthMove).
+ * where the move vacates) or `object+move` (the truth's scale too, truthMove). With `choice: true` the object moved is
+ * the one the truth changes (as choiceOracleEditor's), not the editor's choice.
  */
-export function offsetOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { plan?: boolean; rule?: Extract<GateDecode, "object+offset" | "object+offset+ground" | "object+move"> } = {}): Editor {
+export function offsetOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { plan?: boolean; choice?: boolean; rule?: Extract<GateDecode, "object+offset" | "object+offset+ground" | "object+move"> } = {}): Editor {
   const size = model.config.image;
   const grid = size / model.config.dnPatch;
   const rule = oracle.rule ?? "object+offset";
@@ -153,8 +154,9 @@ export function offsetOracleEditor(name: string, model: ModelEditor, options: Pa
       if (!r.item) throw new Error(`offsetOracleEditor: request ${i} has no benchmark record (request.item); the oracle offset reads its edited scene`);
       return truthMove(r.item, size, grid);
     });
-    const plan = oracle.plan === true ? truthPatches(model, requests, "offsetOracleEditor: request {i} has no benchmark record (request.item); the oracle plan reads its ground truth").plan : undefined;
-    const extras: EditExtras = { objects: perceivedObjects(requests, grid, "offsetOracleEditor"), offsets: moves.map((m) => m.offset), ...(rule === "object+move" ? { scales: moves.map((m) => m.scale) } : {}), ...(plan ? { plan } : {}) };
+    const truth = oracle.plan === true || oracle.choice === true ? truthPatches(model, requests, "offsetOracleEditor: request {i} has no benchmark record (request.item); the oracle plan reads its ground truth") : undefined;
+    const objects = perceivedObjects(requests, grid, "offsetOracleEditor");
+    const extras: EditExtras = { objects, offsets: moves.map((m) => m.offset), ...(rule === "object+move" ? { scales: moves.map((m) => m.scale) } : {}), ...(oracle.plan === true ? { plan: truth!.plan } : {}), ...(oracle.choice === true ? { chosen: truthChoices(objects, truth!.share) } : {}) };
     return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate: rule }, extras).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
@@ -174,10 +176,14 @@ export function choiceOracleEditor(name: string, model: ModelEditor, options: Pa
   const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
     const objects = perceivedObjects(requests, grid, "choiceOracleEditor");
     const { share } = truthPatches(model, requests, "choiceOracleEditor: request {i} has no benchmark record (request.item); the oracle choice reads its ground truth");
-    const chosen = objects.map((regions, i) => changedObject(regions, Array.from(share[i], (v) => (v > 0 ? 1 : 0))));
-    return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate }, { objects, chosen }).images;
+    return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate }, { objects, chosen: truthChoices(objects, share) }).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
+}
+
+/** Per item, the perceived object that covers most of the patches the truth changes (share > 0), -1 when none touches them (the editor's own choice then). */
+function truthChoices(objects: readonly ObjectRegions[], share: readonly Float32Array[]): number[] {
+  return objects.map((regions, i) => changedObject(regions, Array.from(share[i], (v) => (v > 0 ? 1 : 0))));
 }
 
 /**

@@ -217,6 +217,11 @@ describe("object regions and the object-choice probe", () => {
       expect(() => editImages(e, src, [wrong[0].instruction], { steps: 2, gate: "object" }, { objects: [objects[0]], chosen: [objects[0].length] })).toThrow(`editImages: object choice 0 must be -1 or the index of one of its ${objects[0].length} objects, got ${objects[0].length}`);
       expect(() => editImages(e, src, [wrong[0].instruction], { steps: 2, gate: "max" }, { chosen: [0] })).toThrow("editImages: given object choices (extras.chosen) are read by the object-choosing gate decodings only, not by 'max'");
       expect(() => choiceOracleEditor("x", e, { gate: "max" })).toThrow("choiceOracleEditor: gate decoding 'max' does not choose among objects");
+      // the oracle offset with the truth's choice: the truth's offsets applied to the truth's object
+      const offsets = wrong.map((it) => truthOffset(it, c.image, grid));
+      const both = await offsetOracleEditor("oracle offset and choice", e, { steps: 2 }, { choice: true }).editBatch!(requests);
+      const viaPipeline = editImages(e, wrong.map((it) => signedAtSize(it.source, c.image)), wrong.map((it) => it.instruction), { steps: 2, gate: "object+offset" }, { objects, chosen, offsets }).images;
+      both.forEach((img, i) => expect(Array.from(img.data)).toEqual(Array.from(toBytes(viaPipeline[i]))));
     } finally {
       disposeEditor(e);
     }
