@@ -66,8 +66,8 @@ async function main(): Promise<void> {
   const oracleChoice = onOffFlag(a, "oracle-choice", false);
   const withChoice = oracleChoice ? ", the truth's object choice" : "";
   const oracleRules = (a["oracle-rules"] ?? "").split(",").filter((x) => x !== "").map((x) => {
-    if (x !== "object+offset+ground" && x !== "object+move") throw new Error(`--oracle-rules takes object+offset+ground and object+move (comma-separated), got '${x}'`);
-    return x as "object+offset+ground" | "object+move";
+    if (x !== "object+offset+ground" && x !== "object+offset+fill" && x !== "object+move") throw new Error(`--oracle-rules takes object+offset+ground, object+offset+fill and object+move (comma-separated), got '${x}'`);
+    return x as "object+offset+ground" | "object+offset+fill" | "object+move";
   });
   const backend = (await initBackend()).name;
   const { params: weights, meta } = fromPretrained(from);

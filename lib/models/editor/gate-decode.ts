@@ -24,6 +24,11 @@
  *   exceeds the moved one's) take the colour of the free ground nearest them in the source (`groundColour`) as their
  *   plan: what a moved object leaves behind is ground (the truth's plan there; with the truth's gate and its own plan the
  *   colour-plan editor rendered 0.04 of the moves).
+ * - `object+offset+fill`: the gate of `object+offset` and the plan of `object+offset+ground`, and also every other patch the
+ *   moved coverage reaches (where the object overlaps its old place, which the gate opens too) planned as the object's own
+ *   colour (`fillsMoved`): after the move the object covers them, and the plan head, which does not know the move, may say
+ *   "ground" there (with the truth's choice and moves the colour editor's own plan rendered 0.167 of the moves, with the
+ *   truth's plan 0.721).
  * - `object+move` (an editor with the offset and scale heads, config alignedOffset and alignedScale): the chosen object's
  *   coverage moved by the predicted offset and scaled about its centre by the predicted scale (`moveCoverage`), when the
  *   offset is at least MIN_OFFSET patches long or the scale's log at least MIN_LOG_SCALE (a resize, or a move towards or
@@ -36,7 +41,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
-export type GateDecode = "sigmoid" | "max" | "object" | "object+free" | "object+offset" | "object+offset+ground" | "object+move" | `top${number}`;
+export type GateDecode = "sigmoid" | "max" | "object" | "object+free" | "object+offset" | "object+offset+ground" | "object+offset+fill" | "object+move" | `top${number}`;
 
 /** The shortest predicted offset (in denoiser patches) that `object+offset` moves the object by; shorter ones count as "no move". */
 export const MIN_OFFSET = 0.5;
@@ -47,12 +52,17 @@ export const MIN_LOG_SCALE = Math.log(1.15);
 /** One item's objects as the engine perceives them in its source: per object, the share of each denoiser patch it covers ([N] in [0, 1]). */
 export type ObjectRegions = readonly Float32Array[];
 
-/** Checks a rule's spelling ("sigmoid", "max", "object", "object+free", "object+offset", "object+offset+ground", "object+move", "top<K>" with K a positive integer) and returns it. */
+/** Checks a rule's spelling ("sigmoid", "max", "object", "object+free", "object+offset", "object+offset+ground", "object+offset+fill", "object+move", "top<K>" with K a positive integer) and returns it. */
 export function parseGateDecode(s: string): GateDecode {
-  if (s === "sigmoid" || s === "max" || s === "object" || s === "object+free" || s === "object+offset" || s === "object+offset+ground" || s === "object+move") return s;
+  if (s === "sigmoid" || s === "max" || s === "object" || s === "object+free" || s === "object+offset" || s === "object+offset+ground" || s === "object+offset+fill" || s === "object+move") return s;
   const m = /^top([1-9][0-9]*)$/.exec(s);
   if (m) return s as GateDecode;
-  throw new Error(`gate decoding must be sigmoid, max, object, object+free, object+offset, object+offset+ground, object+move or top<K> (K a positive integer, e.g. top8), got '${s}'`);
+  throw new Error(`gate decoding must be sigmoid, max, object, object+free, object+offset, object+offset+ground, object+offset+fill, object+move or top<K> (K a positive integer, e.g. top8), got '${s}'`);
+}
+
+/** Whether a rule plans every patch the moved object covers (not only those it newly fills) as the object's colour: `object+offset+fill`. */
+export function fillsMoved(rule: GateDecode): boolean {
+  return rule === "object+offset+fill";
 }
 
 /** Whether a rule chooses among the perceived objects of each source (and so needs them). */
@@ -62,12 +72,12 @@ export function needsObjects(rule: GateDecode): boolean {
 
 /** Whether a rule moves the chosen object by an offset (and so needs one per item): `object+offset`, `object+offset+ground` and `object+move`. */
 export function movesObject(rule: GateDecode): boolean {
-  return rule === "object+offset" || rule === "object+offset+ground" || rule === "object+move";
+  return rule === "object+offset" || rule === "object+offset+ground" || rule === "object+offset+fill" || rule === "object+move";
 }
 
-/** Whether a rule plans the patches a move vacates as ground: `object+offset+ground` and `object+move`. */
+/** Whether a rule plans the patches a move vacates as ground: `object+offset+ground`, `object+offset+fill` and `object+move`. */
 export function plansGround(rule: GateDecode): boolean {
-  return rule === "object+offset+ground" || rule === "object+move";
+  return rule === "object+offset+ground" || rule === "object+offset+fill" || rule === "object+move";
 }
 
 /**

@@ -323,6 +323,15 @@ describe("the object+offset gate decoding", () => {
       expect(maxDiff(ground.images[0], moved.images[0])).toBeGreaterThan(1e-4);
       const groundStill = editImages(e, sources, instructions, { steps: 2, gate: "object+offset+ground" }, { objects, offsets: [[0, 0], [0, 0]] });
       expect(maxDiff(groundStill.images[0], asObject.images[0])).toBe(0);
+      // +fill: a move of one patch right overlaps the object's old place at patch (1, 0), which +ground leaves to the plan head
+      // and +fill gives the object's colour; the moves of two patches overlap nothing, so there the two rules edit alike
+      const overlap: [number, number][] = [[1, 0], [1, 0]];
+      const fill = editImages(e, sources, instructions, { steps: 2, gate: "object+offset+fill" }, { objects, offsets: overlap });
+      const groundOverlap = editImages(e, sources, instructions, { steps: 2, gate: "object+offset+ground" }, { objects, offsets: overlap });
+      expect(maxDiff(fill.images[0], groundOverlap.images[0])).toBeGreaterThan(1e-4);
+      const fillApart = editImages(e, sources, instructions, { steps: 2, gate: "object+offset+fill" }, { objects });
+      expect(maxDiff(fillApart.images[0], ground.images[0])).toBe(0);
+      expect(maxDiff(editImages(e, sources, instructions, { steps: 2, gate: "object+offset+fill" }, { objects, offsets: [[0, 0], [0, 0]] }).images[0], asObject.images[0])).toBe(0);
       // the gate it hands the denoiser is decodeGate's with the head's offsets (and the object's colour as plan where the move fills)
       const gate = tf.tidy(() => decodeGate(editorCondition(e, imageBatch(sources, c.image), editorLayout(e, instructions)).aligned!.where, "object+offset", objects, [[2, 1], [2, 1]]).arraySync());
       const G = Math.sqrt(N);
@@ -339,7 +348,7 @@ describe("the object+offset gate decoding", () => {
       // given offsets (the oracle-offset diagnostic) need no head; they edit as the head's own would
       const given = editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, 1], [2, 1]] });
       expect(given.images).toHaveLength(2);
-      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object" }, { objects, offsets: [[2, 1], [2, 1]] })).toThrow("editImages: given offsets (extras.offsets) are read by the object+offset, object+offset+ground and object+move gate decodings only, not by 'object'");
+      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object" }, { objects, offsets: [[2, 1], [2, 1]] })).toThrow("editImages: given offsets (extras.offsets) are read by the object+offset, object+offset+ground, object+offset+fill and object+move gate decodings only, not by 'object'");
       expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, 1]] })).toThrow("editImages: 1 offsets for 2 images");
       expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, NaN], [0, 0]] })).toThrow("editImages: offset 0 must be two finite numbers (patches), got [2, NaN]");
     } finally {

@@ -4,7 +4,7 @@ import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
 import { scaleLoss, scaleTargets } from "../../../lib/models/editor/aligned-targets";
 import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
-import { decodeGate, decodeObjectMove, MIN_LOG_SCALE, MIN_OFFSET, moveCoverage, moveDestination, parseGateDecode, plansGround, shiftCoverage } from "../../../lib/models/editor/gate-decode";
+import { decodeGate, decodeObjectMove, fillsMoved, MIN_LOG_SCALE, MIN_OFFSET, moveCoverage, moveDestination, movesObject, parseGateDecode, plansGround, shiftCoverage } from "../../../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { engineData, genericEditData, objectScale } from "../../../lib/models/editor/train/data";
@@ -167,7 +167,8 @@ describe("the object+move gate decoding", () => {
 
   it("decodeGate and decodeObjectMove gate the share of each patch the move changes, |moved - own|; need the scales; parse knows the rule", () => {
     expect(parseGateDecode("object+move")).toBe("object+move");
-    expect([plansGround("object+move"), plansGround("object+offset+ground"), plansGround("object+offset")]).toEqual([true, true, false]);
+    expect([plansGround("object+move"), plansGround("object+offset+ground"), plansGround("object+offset+fill"), plansGround("object+offset")]).toEqual([true, true, true, false]);
+    expect([fillsMoved("object+offset+fill"), fillsMoved("object+offset+ground"), movesObject("object+offset+fill")]).toEqual([true, false, true]);
     const where = tf.tensor2d([one(5, 12), one(5, 0)]);
     const objects = [[Float32Array.from(one(5, 12)), Float32Array.from(one(5, 0))], [Float32Array.from(one(5, 12)), Float32Array.from(one(5, 0))]];
     const n0 = tf.memory().numTensors;
