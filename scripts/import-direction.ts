@@ -92,6 +92,47 @@ export function checkImportDirection(libDir: string, allowed: Record<string, rea
   return out;
 }
 
+/** The .ts file a relative import of `file` names (`spec`.ts, or `spec`/index.ts), or null when neither exists. */
+function resolveTs(file: string, spec: string): string | null {
+  const p = path.resolve(path.dirname(file), spec);
+  for (const c of [`${p}.ts`, path.join(p, "index.ts"), p]) if (c.endsWith(".ts") && fs.existsSync(c)) return c;
+  return null;
+}
+
+/**
+ * Import cycles among the files of lib/ (relative value imports; `import type` / `export type` are erased and cannot
+ * loop at run time): each as the files around it (relative to `libDir`), the first repeated at the end. The notebooks'
+ * kernel (tslab) loads lib/ through require() and does not survive a cycle (it overflows the stack), so there must be none.
+ */
+export function checkImportCycles(libDir: string): string[][] {
+  const graph = new Map<string, string[]>();
+  for (const file of listTs(libDir)) {
+    const text = fs.readFileSync(file, "utf8");
+    const deps: string[] = [];
+    for (const m of text.matchAll(IMPORT_RE)) {
+      const spec = m[1] ?? m[2] ?? m[3];
+      if (!spec.startsWith(".") || /^(?:import|export)\s+type\b/.test(m[0].trim())) continue;
+      const to = resolveTs(file, spec);
+      if (to !== null) deps.push(to);
+    }
+    graph.set(file, deps);
+  }
+  const state = new Map<string, 1 | 2>(); // 1: on the current path, 2: done
+  const cycles: string[][] = [];
+  const visit = (u: string, stack: string[]) => {
+    state.set(u, 1);
+    stack.push(u);
+    for (const v of graph.get(u) ?? []) {
+      if (state.get(v) === 1) cycles.push([...stack.slice(stack.indexOf(v)), v].map((f) => path.relative(libDir, f)));
+      else if (state.get(v) === undefined) visit(v, stack);
+    }
+    stack.pop();
+    state.set(u, 2);
+  };
+  for (const f of [...graph.keys()].sort()) if (state.get(f) === undefined) visit(f, []);
+  return cycles;
+}
+
 /** Notebook imports of ./lib that do not go through a barrel (`./lib/<area>`). */
 export function checkNotebookImports(notebookDir: string): { notebook: string; spec: string }[] {
   const out: { notebook: string; spec: string }[] = [];
@@ -116,8 +157,10 @@ if (require.main === module) {
   const root = path.resolve(__dirname, "..");
   const bad = checkImportDirection(path.join(root, "lib"));
   const nb = checkNotebookImports(path.join(root, "notebooks"));
+  const cycles = checkImportCycles(path.join(root, "lib"));
   for (const v of bad) console.error(formatViolation(v));
+  for (const c of cycles) console.error(`import cycle: lib/${c.join(" -> lib/")}`);
   for (const v of nb) console.error(`notebooks/${v.notebook}: imports '${v.spec}'; notebooks import barrels only (./lib/<area>)`);
-  if (bad.length + nb.length > 0) process.exit(1);
+  if (bad.length + nb.length + cycles.length > 0) process.exit(1);
   console.log("import direction: ok");
 }

@@ -14,7 +14,9 @@ import { bestObjects, objectInputs, objectScores } from "../models/editor/object
 import type { Scene } from "../world/types";
 import { patchReads } from "./edit-map-probe";
 import { meansByKind, type KindMeanRow } from "./kind-means";
-import { objectRegions } from "./object-regions";
+import { changedObject, objectRegions } from "./object-regions";
+
+export { changedObject };
 import type { ProbeItem } from "./probe-items";
 
 export interface ObjectChoiceItem {
@@ -33,18 +35,6 @@ export interface ObjectChoiceItem {
 export interface ObjectChoiceProbe {
   items: ObjectChoiceItem[];
   missed: number;
-}
-
-/** The index of the object that covers the most of the changed patches ([N], 1 = changed), or -1 when none touches them. */
-export function changedObject(regions: readonly Float32Array[], changed: readonly number[]): number {
-  let best = -1;
-  let bestCover = 0;
-  regions.forEach((c, r) => {
-    let s = 0;
-    for (let n = 0; n < changed.length; n++) s += c[n] * changed[n];
-    if (s > bestCover) [best, bestCover] = [r, s];
-  });
-  return best;
 }
 
 /** The where head's object choice on `bench` (each item with its source scene, for the camera), batches of `batch`. */

@@ -21,8 +21,7 @@ import type { Scene } from "../world/types";
 import type { EditRequest, Editor } from "./editor";
 import { tfFeatureExtractor, type FeatureExtractor } from "./features";
 import { resizeBilinear, toRgb } from "./image";
-import { changedObject } from "./object-choice-probe";
-import { objectRegions } from "./object-regions";
+import { changedObject, perceiveObjects } from "./object-regions";
 
 /** The edited images (8-bit RGB at the editor's size) and the language conditions H_lm wrote. */
 export interface EditsWithConditions {
@@ -74,16 +73,20 @@ export function objectGateEditor(name: string, model: ModelEditor, options: Part
   const grid = size / model.config.dnPatch;
   const gate = options.gate ?? "object";
   if (!needsObjects(gate)) throw new Error(`objectGateEditor: gate decoding '${gate}' does not choose among objects; use trainedEditor`);
-  const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate }, { objects: perceivedObjects(requests, grid, "objectGateEditor") }).images;
+  const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate }, perceivedObjects(requests, grid, "objectGateEditor")).images;
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
 }
 
-/** The objects the engine perceives in each request's source (object-regions.ts) on a `grid` x `grid` patch grid; the camera comes from the record. */
-function perceivedObjects(requests: readonly EditRequest[], grid: number, who: string): ObjectRegions[] {
-  return requests.map((r, i) => {
+/**
+ * The objects the engine perceives in each request's source (object-regions.ts perceiveObjects) on a `grid` x `grid` patch
+ * grid, as the pipeline's extras: their coverages and their colours; the camera comes from the record.
+ */
+function perceivedObjects(requests: readonly EditRequest[], grid: number, who: string): { objects: ObjectRegions[]; objectColours: [number, number, number][][] } {
+  const seen = requests.map((r, i) => {
     if (!r.item) throw new Error(`${who}: request ${i} has no benchmark record (request.item); the perception needs its source scene's camera`);
-    return objectRegions(toRgb(r.source), r.item.sourceScene.camera, grid);
+    return perceiveObjects(toRgb(r.source), r.item.sourceScene.camera, grid);
   });
+  return { objects: seen.map((x) => x.regions), objectColours: seen.map((x) => x.colours) };
 }
 
 /**
@@ -105,7 +108,7 @@ export function whereOracleEditor(name: string, model: ModelEditor, options: Par
   if (!where && oracle.plan !== true) throw new Error("whereOracleEditor: with where: false give plan: true; an editor with neither oracle half is the editor itself");
   const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
     const { share, plan } = truthPatches(model, requests, "whereOracleEditor: request {i} has no benchmark record (request.item); the oracle gate reads its ground truth");
-    const extras: EditExtras = { ...(where ? { whereGate: share } : {}), ...(oracle.plan === true ? { plan } : {}), ...(!where && options.gate !== undefined && needsObjects(options.gate) ? { objects: perceivedObjects(requests, size / model.config.dnPatch, "whereOracleEditor") } : {}) };
+    const extras: EditExtras = { ...(where ? { whereGate: share } : {}), ...(oracle.plan === true ? { plan } : {}), ...(!where && options.gate !== undefined && needsObjects(options.gate) ? perceivedObjects(requests, size / model.config.dnPatch, "whereOracleEditor") : {}) };
     return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), options, extras).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
@@ -155,8 +158,9 @@ export function offsetOracleEditor(name: string, model: ModelEditor, options: Pa
       return truthMove(r.item, size, grid);
     });
     const truth = oracle.plan === true || oracle.choice === true ? truthPatches(model, requests, "offsetOracleEditor: request {i} has no benchmark record (request.item); the oracle plan reads its ground truth") : undefined;
-    const objects = perceivedObjects(requests, grid, "offsetOracleEditor");
-    const extras: EditExtras = { objects, offsets: moves.map((m) => m.offset), ...(rule === "object+move" ? { scales: moves.map((m) => m.scale) } : {}), ...(oracle.plan === true ? { plan: truth!.plan } : {}), ...(oracle.choice === true ? { chosen: truthChoices(objects, truth!.share) } : {}) };
+    const seen = perceivedObjects(requests, grid, "offsetOracleEditor");
+    const objects = seen.objects;
+    const extras: EditExtras = { ...seen, offsets: moves.map((m) => m.offset), ...(rule === "object+move" ? { scales: moves.map((m) => m.scale) } : {}), ...(oracle.plan === true ? { plan: truth!.plan } : {}), ...(oracle.choice === true ? { chosen: truthChoices(objects, truth!.share) } : {}) };
     return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate: rule }, extras).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
@@ -165,7 +169,7 @@ export function offsetOracleEditor(name: string, model: ModelEditor, options: Pa
 /**
  * The oracle-choice diagnostic (not an editor: it reads the ground truth): `model` edits with its gate decoded by
  * `options.gate` (an object-choosing rule; default `object`), its own offsets, scales and plan, but the object it changes is
- * the one the truth changes most among the perceived objects (object-choice-probe.ts changedObject over the patches the
+ * the one the truth changes most among the perceived objects (object-regions.ts changedObject over the patches the
  * truth changes, as the object-choice probe scores it); items where no perceived object touches the change keep the editor's own choice. Against the editor's own
  * decoding it tells what a perfect object choice would add.
  */
@@ -174,9 +178,9 @@ export function choiceOracleEditor(name: string, model: ModelEditor, options: Pa
   const gate = options.gate ?? "object";
   if (!needsObjects(gate)) throw new Error(`choiceOracleEditor: gate decoding '${gate}' does not choose among objects`);
   const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
-    const objects = perceivedObjects(requests, grid, "choiceOracleEditor");
+    const seen = perceivedObjects(requests, grid, "choiceOracleEditor");
     const { share } = truthPatches(model, requests, "choiceOracleEditor: request {i} has no benchmark record (request.item); the oracle choice reads its ground truth");
-    return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate }, { objects, chosen: truthChoices(objects, share) }).images;
+    return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate }, { ...seen, chosen: truthChoices(seen.objects, share) }).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
 }

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
-import { ALLOWED, checkImportDirection, checkNotebookImports, formatViolation } from "../../scripts/import-direction";
+import { ALLOWED, checkImportCycles, checkImportDirection, checkNotebookImports, formatViolation } from "../../scripts/import-direction";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -19,6 +19,17 @@ describe("import direction of lib/", () => {
   it("lib/ has no back-edge", () => {
     const bad = checkImportDirection(path.join(root, "lib"));
     expect(bad.map(formatViolation)).toEqual([]);
+  });
+
+  it("lib/ has no import cycle (the notebooks' kernel overflows its stack on one); a deliberate one is found, a type-only one is not", () => {
+    expect(checkImportCycles(path.join(root, "lib"))).toEqual([]);
+    const dir = fixture({
+      "eval/a.ts": 'import { b } from "./b";\nexport const a = 1;\n',
+      "eval/b.ts": 'import { c } from "./c";\nexport const b = 2;\n',
+      "eval/c.ts": 'import { a } from "./a";\nimport type { T } from "./d";\nexport const c = 3;\n',
+      "eval/d.ts": 'import type { c } from "./c";\nexport type T = number;\n',
+    });
+    expect(checkImportCycles(dir)).toEqual([[path.join("eval", "a.ts"), path.join("eval", "b.ts"), path.join("eval", "c.ts"), path.join("eval", "a.ts")]]);
   });
 
   it("every area of lib/ is declared", () => {

@@ -4,7 +4,7 @@ import { initBackend } from "../../lib/backend/select";
 import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
 import { changedObject, objectChoiceSummary, probeObjectChoice } from "../../lib/eval/object-choice-probe";
-import { objectRegions } from "../../lib/eval/object-regions";
+import { objectRegions, perceiveObjects } from "../../lib/eval/object-regions";
 import { choiceOracleEditor, objectGateEditor, offsetOracleEditor, signedAtSize, trainedEditor, truthMove, truthOffset, whereOracleEditor } from "../../lib/eval/trained-editor";
 import { editImages } from "../../lib/models/editor/pipeline";
 import { toBytes } from "../../lib/models/editor/train/data";
@@ -52,6 +52,29 @@ describe("object regions and the object-choice probe", () => {
     expect(matched).toBeGreaterThanOrEqual(0.9 * regionsSeen);
     const it0 = bench.items[0];
     expect(() => objectRegions(it0.source, it0.sourceScene.camera, 5)).toThrow(`objectRegions: the image side ${it0.source.width} is not a multiple of the patch grid 5`);
+  });
+
+  it("perceiveObjects: the regions of objectRegions and each object's colour, the mean of its own pixels in [-1, 1]", () => {
+    const it0 = bench.items.find((it) => objectRegions(it.source, it.sourceScene.camera, it.source.width / 4).length > 1)!;
+    const grid = it0.source.width / 4;
+    const seen = perceiveObjects(it0.source, it0.sourceScene.camera, grid);
+    expect(seen.regions).toEqual(objectRegions(it0.source, it0.sourceScene.camera, grid));
+    expect(seen.colours.length).toBe(seen.regions.length);
+    // each colour is the mean of the pixels of the patches the object fully covers, or near it: inside [-1, 1], and
+    // on a fully covered patch the patch's own mean
+    seen.colours.forEach((col, r) => {
+      for (const v of col) expect(Math.abs(v)).toBeLessThanOrEqual(1);
+      const full = Array.from(seen.regions[r]).findIndex((v) => v === 1);
+      if (full < 0) return;
+      const side = it0.source.width / grid;
+      const [py, px] = [Math.floor(full / grid) * side, (full % grid) * side];
+      const mean = [0, 1, 2].map((k) => {
+        let sum = 0;
+        for (let y = py; y < py + side; y++) for (let x = px; x < px + side; x++) sum += it0.source.data[(y * it0.source.width + x) * 3 + k];
+        return sum / (side * side) / 127.5 - 1;
+      });
+      mean.forEach((v, k) => expect(Math.abs(v - col[k])).toBeLessThan(0.35)); // one object's shading varies, its hue does not
+    });
   });
 
   it("changedObject takes the object covering most of the changed patches, -1 when none touches them", () => {
@@ -220,8 +243,10 @@ describe("object regions and the object-choice probe", () => {
       // the oracle offset with the truth's choice: the truth's offsets applied to the truth's object
       const offsets = wrong.map((it) => truthOffset(it, c.image, grid));
       const both = await offsetOracleEditor("oracle offset and choice", e, { steps: 2 }, { choice: true }).editBatch!(requests);
-      const viaPipeline = editImages(e, wrong.map((it) => signedAtSize(it.source, c.image)), wrong.map((it) => it.instruction), { steps: 2, gate: "object+offset" }, { objects, chosen, offsets }).images;
+      const objectColours = wrong.map((it) => perceiveObjects(it.source, it.sourceScene.camera, grid).colours);
+      const viaPipeline = editImages(e, wrong.map((it) => signedAtSize(it.source, c.image)), wrong.map((it) => it.instruction), { steps: 2, gate: "object+offset" }, { objects, chosen, offsets, objectColours }).images;
       both.forEach((img, i) => expect(Array.from(img.data)).toEqual(Array.from(toBytes(viaPipeline[i]))));
+      expect(() => editImages(e, src, [wrong[0].instruction], { steps: 2, gate: "object+offset" }, { objects: [objects[0]], offsets: [offsets[0]], objectColours: [[]] })).toThrow("editImages: object colours (extras.objectColours) need one colour per object of each image's objects (extras.objects)");
     } finally {
       disposeEditor(e);
     }

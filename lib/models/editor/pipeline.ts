@@ -115,16 +115,22 @@ export interface EditExtras {
    * choiceOracleEditor), which reads the truth. Not an editor's input.
    */
   chosen?: readonly number[];
+  /**
+   * Per item, each object's colour (in [-1, 1], the same order as `objects`; lib/eval/object-regions.ts perceiveObjects: the
+   * mean of its own pixels) that the object-moving decodings plan its new place with; absent, objectColour estimates it from
+   * the patches the object covers. Perception of the source, like `objects`.
+   */
+  objectColours?: readonly (readonly (readonly [number, number, number])[])[];
 }
 
 /**
  * `object+offset`'s plan for the patches a move fills: per item, the decoding's choice (the object and its move,
  * decodeObjectMove); the patches the move fills get 1 in `patches` [B, N] and the object's colour in its source
- * (objectColour) in `colours` [B, N, 3]; with `ground` (`object+offset+ground`, `object+move`) the patches it vacates get 1 and the colour of
+ * (`known`, the perceived colour of each object, else objectColour) in `colours` [B, N, 3]; with `ground` (`object+offset+ground`, `object+move`) the patches it vacates get 1 and the colour of
  * the free ground nearest them (groundColour); with `whole` (`object+offset+fill`) every patch the moved coverage reaches and
  * the move does not vacate gets the object's colour; items without a move or an object get none. Call inside tf.tidy.
  */
-function offsetFills(choices: readonly OffsetChoice[], objects: readonly ObjectRegions[], sources: readonly Float32Array[], patch: number, N: number, ground: boolean, whole = false): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
+function offsetFills(choices: readonly OffsetChoice[], objects: readonly ObjectRegions[], sources: readonly Float32Array[], patch: number, N: number, ground: boolean, whole = false, known?: EditExtras["objectColours"]): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
   const B = choices.length;
   const patches = new Float32Array(B * N);
   const colours = new Float32Array(B * N * 3);
@@ -134,7 +140,7 @@ function offsetFills(choices: readonly OffsetChoice[], objects: readonly ObjectR
   };
   choices.forEach(({ object, dest }, b) => {
     if (dest === null) return;
-    const colour = objectColour(sources[b], objects[b][object], patch);
+    const colour = known?.[b][object] ?? objectColour(sources[b], objects[b][object], patch);
     dest.fills.forEach((f, n) => (f === 1 || (whole && dest.moved[n] > 0 && dest.vacates[n] === 0)) && give(b, n, colour));
     if (!ground) return;
     dest.vacates.forEach((v, n) => {
@@ -171,6 +177,9 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     if (objs === undefined) throw new Error(`editImages: gate decoding '${decode}' needs the objects of each source (extras.objects; lib/eval/object-regions.ts)`);
     if (objs.length !== B) throw new Error(`editImages: objects for ${objs.length} images, expected ${B}`);
     for (const [i, list] of objs.entries()) for (const [r, c] of list.entries()) if (c.length !== N) throw new Error(`editImages: object ${r} of image ${i} covers ${c.length} patches; the denoiser has ${N}`);
+  }
+  if (extras.objectColours !== undefined) {
+    if (extras.objects === undefined || extras.objectColours.length !== B || extras.objectColours.some((cs, i) => cs.length !== extras.objects![i].length)) throw new Error("editImages: object colours (extras.objectColours) need one colour per object of each image's objects (extras.objects)");
   }
   if (extras.chosen !== undefined) {
     if (!needsObjects(decode)) throw new Error(`editImages: given object choices (extras.chosen) are read by the object-choosing gate decodings only, not by '${decode}'`);
@@ -210,7 +219,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const own = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? headChoices(e, c0.aligned!, extras.objects!, N) : undefined;
     const picks = extras.chosen === undefined || gates !== undefined ? own : givenChoices(extras.chosen, own, c0.aligned!.where, extras.objects!);
     const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, extras.objects!, offsets, scales, picks) : undefined; // the gate and the choice behind it, once
-    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? offsetFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N, plansGround(decode), fillsMoved(decode)) : undefined;
+    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? offsetFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N, plansGround(decode), fillsMoved(decode), extras.objectColours) : undefined;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };
     const decoded = decode !== "sigmoid" || given !== undefined;

@@ -332,6 +332,11 @@ describe("the object+offset gate decoding", () => {
       const fillApart = editImages(e, sources, instructions, { steps: 2, gate: "object+offset+fill" }, { objects });
       expect(maxDiff(fillApart.images[0], ground.images[0])).toBe(0);
       expect(maxDiff(editImages(e, sources, instructions, { steps: 2, gate: "object+offset+fill" }, { objects, offsets: [[0, 0], [0, 0]] }).images[0], asObject.images[0])).toBe(0);
+      // given object colours (the perception's) plan the place a move fills in place of objectColour's patch estimate
+      const red: [number, number, number][][] = [[[1, -1, -1]], [[1, -1, -1]]];
+      const coloured = editImages(e, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, objectColours: red });
+      expect(maxDiff(coloured.images[0], moved.images[0])).toBeGreaterThan(1e-4);
+      expect(maxDiff(editImages(e, sources, instructions, { steps: 2, gate: "object" }, { objects, objectColours: red }).images[0], asObject.images[0])).toBe(0); // no move: nothing reads them
       // the gate it hands the denoiser is decodeGate's with the head's offsets (and the object's colour as plan where the move fills)
       const gate = tf.tidy(() => decodeGate(editorCondition(e, imageBatch(sources, c.image), editorLayout(e, instructions)).aligned!.where, "object+offset", objects, [[2, 1], [2, 1]]).arraySync());
       const G = Math.sqrt(N);
