@@ -17,7 +17,6 @@
  * (the edits come from the editor's recipe's data seed, as in Stage II; the profile is SPATIALEDIT_PROFILE; writes
  * results/<profile>/<name>.json)
  */
-import * as fs from "fs";
 import * as path from "path";
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
@@ -33,17 +32,14 @@ import { pointText, scoreEditorPoint, type PointScores } from "../lib/eval/learn
 import { objectChoiceSummary, probeObjectChoice, type ObjectChoiceItem } from "../lib/eval/object-choice-probe";
 import { bootstrapDiffCi } from "../lib/eval/stats";
 import { choiceOracleEditor, objectGateEditor } from "../lib/eval/trained-editor";
-import { checkEditorConfig, planOn, type EditorConfig } from "../lib/models/editor/config";
+import { planOn } from "../lib/models/editor/config";
 import { needsObjects, parseGateDecode, type GateDecode } from "../lib/models/editor/gate-decode";
-import { createEditor, disposeEditor, type Editor } from "../lib/models/editor/model";
+import { disposeEditor, type Editor } from "../lib/models/editor/model";
 import { isObjectHeadParam } from "../lib/models/editor/object-head";
 import type { PlanDecode } from "../lib/models/editor/pipeline";
 import { engineData, heldOutStart } from "../lib/models/editor/train/data";
-import { loadEditorWeights } from "../lib/models/editor/train/node";
+import { finishedEditorWithHead } from "../lib/models/editor/train/finished";
 import { fitObjectHead, objectHeadAccuracy, type ObjectHeadConfig } from "../lib/models/editor/train/object-head";
-import type { RecipeConfig } from "../lib/models/editor/train/recipes";
-import { disposeParams } from "../lib/nn/layers";
-import { fromPretrained } from "../lib/train/checkpoint";
 
 const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "name"];
 
@@ -52,7 +48,6 @@ async function main(): Promise<void> {
   const profile = currentProfile();
   if (a.from === undefined) throw new Error("--from is required: the final weights of a stage2-from run (data/generated/curve-cache/<profile>/from/final-<key>)");
   const from = path.resolve(a.from);
-  if (!fs.existsSync(path.join(from, "config.json"))) throw new Error(`--from: ${from} holds no checkpoint (config.json); pass the final-<key> directory of a finished stage2-from run`);
   const name = checkName(a.name ?? "object-head", "--name");
   const head: ObjectHeadConfig = { steps: intFlag(a, "steps", 1500, 1), batch: intFlag(a, "batch", 64, 1), lr: numFlag(a, "lr", 1e-3), seed: intFlag(a, "seed", 2) };
   if (!(head.lr > 0)) throw new Error(`--lr must be > 0, got ${head.lr}`);
@@ -70,16 +65,9 @@ async function main(): Promise<void> {
   });
   if (rules.length === 0) throw new Error("--rules needs at least one gate decoding");
   const backend = (await initBackend()).name;
-  const { params: weights, meta } = fromPretrained(from);
-  const made = (meta.config as { config?: { editor?: EditorConfig; recipe?: RecipeConfig } }).config;
-  if (made?.editor === undefined || made.recipe === undefined) throw new Error(`--from: ${from} is not the final checkpoint of a stage2-from run (its config names no editor and recipe)`);
-  if (made.editor.aligned !== true || made.editor.alignedWhere !== "bilinear") throw new Error("--from: the object head needs an editor with the bilinear where head (stage2-from --where-head=bilinear)");
-  const config = checkEditorConfig({ ...made.editor, alignedObjects: layers });
-  const e = createEditor(config, new Rng(head.seed).fork("object-head-init"), { imageTokens: true });
+  const { e, made, meta } = finishedEditorWithHead(from, { name: "object-head", config: { alignedObjects: layers }, isParam: isObjectHeadParam, seed: head.seed });
+  const config = e.config;
   try {
-    // a head already in the weights is left out and refitted from its initialisation
-    loadEditorWeights(e, Object.fromEntries(Object.entries(weights).filter(([k]) => !isObjectHeadParam(k))), `object-head (${from})`, isObjectHeadParam);
-    disposeParams(weights);
     const bench = ensureBenchmark("spatialeval", profile);
     const validation = ensureValidationBenchmark(profile);
     const all = engineData(made.recipe.dataSeed, scenes + heldOut, config.image).edits;

@@ -22,7 +22,6 @@
  * that run used more, so the error is the head's own generalisation, not the editor's)
  * (the profile is SPATIALEDIT_PROFILE; writes results/<profile>/<name>.json)
  */
-import * as fs from "fs";
 import * as path from "path";
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
@@ -37,16 +36,13 @@ import { benchmarkKindMeans, type KindMeanRow } from "../lib/eval/kind-means";
 import { pointText, scoreEditorPoint, type PointScores } from "../lib/eval/learning-curve";
 import { bootstrapDiffCi } from "../lib/eval/stats";
 import { objectGateEditor, offsetOracleEditor, whereOracleEditor } from "../lib/eval/trained-editor";
-import { checkEditorConfig, planOn, type EditorConfig } from "../lib/models/editor/config";
+import { planOn } from "../lib/models/editor/config";
 import type { GateDecode } from "../lib/models/editor/gate-decode";
-import { createEditor, disposeEditor } from "../lib/models/editor/model";
+import { disposeEditor } from "../lib/models/editor/model";
 import type { PlanDecode } from "../lib/models/editor/pipeline";
 import { engineData, heldOutStart } from "../lib/models/editor/train/data";
-import { loadEditorWeights } from "../lib/models/editor/train/node";
+import { finishedEditorWithHead } from "../lib/models/editor/train/finished";
 import { isOffsetParam, offsetErrors, trainOffsetHead, type OffsetErrorRow, type OffsetHeadConfig } from "../lib/models/editor/train/offset-head";
-import type { RecipeConfig } from "../lib/models/editor/train/recipes";
-import { disposeParams } from "../lib/nn/layers";
-import { fromPretrained } from "../lib/train/checkpoint";
 
 const KNOWN = ["from", "fit", "oracle-choice", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "oracle-rules", "name"];
 
@@ -55,7 +51,6 @@ async function main(): Promise<void> {
   const profile = currentProfile();
   if (a.from === undefined) throw new Error("--from is required: the final weights of a stage2-from run (data/generated/curve-cache/<profile>/from/final-<key>)");
   const from = path.resolve(a.from);
-  if (!fs.existsSync(path.join(from, "config.json"))) throw new Error(`--from: ${from} holds no checkpoint (config.json); pass the final-<key> directory of a finished stage2-from run`);
   const name = checkName(a.name ?? "offset-head", "--name");
   const head: OffsetHeadConfig = { steps: intFlag(a, "steps", 1500, 1), batch: intFlag(a, "batch", 64, 1), lr: numFlag(a, "lr", 1e-3), seed: intFlag(a, "seed", 2) };
   if (!(head.lr > 0)) throw new Error(`--lr must be > 0, got ${head.lr}`);
@@ -70,16 +65,9 @@ async function main(): Promise<void> {
     return x as "object+offset+ground" | "object+offset+fill" | "object+move";
   });
   const backend = (await initBackend()).name;
-  const { params: weights, meta } = fromPretrained(from);
-  const made = (meta.config as { config?: { editor?: EditorConfig; recipe?: RecipeConfig } }).config;
-  if (made?.editor === undefined || made.recipe === undefined) throw new Error(`--from: ${from} is not the final checkpoint of a stage2-from run (its config names no editor and recipe)`);
-  if (made.editor.aligned !== true || made.editor.alignedWhere !== "bilinear") throw new Error("--from: the offset head needs an editor with the bilinear where head (stage2-from --where-head=bilinear)");
-  const config = checkEditorConfig({ ...made.editor, alignedOffset: true });
-  const e = createEditor(config, new Rng(head.seed).fork("offset-head-init"), { imageTokens: true });
+  const { e, made, meta } = finishedEditorWithHead(from, { name: "offset-head", config: { alignedOffset: true }, isParam: isOffsetParam, seed: head.seed });
+  const config = e.config;
   try {
-    // a head already trained with the editor (stage2-from --offset-loss) is left out and refitted from its initialisation
-    loadEditorWeights(e, Object.fromEntries(Object.entries(weights).filter(([k]) => !isOffsetParam(k))), `offset-head (${from})`, isOffsetParam);
-    disposeParams(weights);
     const bench = ensureBenchmark("spatialeval", profile);
     const validation = ensureValidationBenchmark(profile);
     console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): object vs object+offset with the truth's offsets${fit ? `, and with its offset head fitted alone for ${head.steps} steps at batch ${head.batch} on the edits of ${scenes} engine scenes (its error measured on the edits of the last ${heldOut} source images)` : ""}; ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
