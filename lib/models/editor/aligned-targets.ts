@@ -9,6 +9,7 @@ import { perPatchChange } from "./edit-map";
 import { changedPixels } from "./losses";
 import { paletteOneHot, PLAN_PALETTE } from "./palette";
 import { objectCoverages, tokenCoverage } from "./grounding";
+import { whereObjectScores } from "./object-head";
 
 /** The share of each denoiser patch's pixels that an edit changes (losses.ts changedPixels): r0 [B, H, W, C] -> [B, N] in [0, 1]. */
 export function changedShare(r0: tf.Tensor4D, patch: number): tf.Tensor2D {
@@ -70,34 +71,40 @@ export interface ObjectWhereTargets {
 export function objectWhereTargets(objects: readonly ({ mask: ArrayLike<number>; changed: number } | undefined)[], c: Pick<EditorConfig, "image" | "dnPatch">): ObjectWhereTargets {
   const grid = c.image / c.dnPatch;
   const N = grid * grid;
-  const rows = objects.map((o) => {
-    if (o === undefined) return { ids: [] as number[], cover: [] as number[][] };
-    const ids = [...new Set(Array.from(o.mask).filter((v) => v >= 0))].sort((a, b) => a - b);
-    return { ids, cover: objectCoverages(o.mask, ids, c.image, grid) };
-  });
-  const R = Math.max(1, ...rows.map((r) => r.ids.length));
+  const { regions, target } = truthObjects(objects, c.image, grid);
+  const R = Math.max(1, ...regions.map((r) => r.length));
   const B = objects.length;
-  const out: ObjectWhereTargets = { cover: new Float32Array(B * R * N), valid: new Float32Array(B * R), target: new Int32Array(B).fill(-1), weight: new Float32Array(B), R };
-  rows.forEach((r, b) => {
-    r.cover.forEach((cov, k) => {
+  const out: ObjectWhereTargets = { cover: new Float32Array(B * R * N), valid: new Float32Array(B * R), target, weight: Float32Array.from(target, (t) => (t >= 0 ? 1 : 0)), R };
+  regions.forEach((covs, b) => {
+    covs.forEach((cov, k) => {
       const total = cov.reduce((s, v) => s + v, 0);
       out.cover.set(cov.map((v) => v / total), (b * R + k) * N);
       out.valid[b * R + k] = 1;
     });
-    const t = objects[b] === undefined ? -1 : r.ids.indexOf(objects[b]!.changed);
-    out.target[b] = t;
-    out.weight[b] = t >= 0 ? 1 : 0;
   });
   return out;
+}
+
+/**
+ * Each item's objects from the renderer's instance mask (ids in increasing order; objects that cover no pixel left out): their
+ * coverage of the `grid` x `grid` patches of an `image`-sized mask, and the changed object's row (-1: none, or no objects).
+ */
+export function truthObjects(objects: readonly ({ mask: ArrayLike<number>; changed: number } | undefined)[], image: number, grid: number): { regions: number[][][]; target: Int32Array } {
+  const target = new Int32Array(objects.length).fill(-1);
+  const regions = objects.map((o, b) => {
+    if (o === undefined) return [];
+    const ids = [...new Set(Array.from(o.mask).filter((v) => v >= 0))].sort((a, c) => a - c);
+    target[b] = ids.indexOf(o.changed);
+    return objectCoverages(o.mask, ids, image, grid);
+  });
+  return { regions, target };
 }
 
 /** Cross-entropy of the objects' scores (coverage-weighted mean logits of `where` [B, N]) against the changed object; weighted mean over items (0 when no item has a target). Call inside tf.tidy. */
 export function whereObjectLoss(where: tf.Tensor2D, t: ObjectWhereTargets): tf.Scalar {
   const [B, N] = where.shape;
   if (t.target.length !== B || t.cover.length !== B * t.R * N) throw new Error(`whereObjectLoss: targets for ${t.target.length} items of ${t.cover.length / Math.max(1, t.R * t.target.length)} patches do not match the where logits [${B}, ${N}]`);
-  const cover = tf.tensor3d(t.cover, [B, t.R, N]);
-  const scores = tf.squeeze(tf.matMul(cover, tf.expandDims(where, 2)), [2]); // [B, R]
-  return objectChoiceLoss(tf.add(scores, tf.mul(tf.sub(1, tf.tensor2d(t.valid, [B, t.R])), -1e9)) as tf.Tensor2D, t.target, t.weight);
+  return objectChoiceLoss(whereObjectScores(where, t), t.target, t.weight);
 }
 
 /**

@@ -109,7 +109,7 @@ export function objectScores(p: Params, c: EditorConfig, a: AlignedResult, inp: 
   const R = inp.R;
   if (inp.N !== N || inp.valid.length !== B * R) throw new Error(`objectScores: objects of ${inp.valid.length / R} items on ${inp.N} patches do not match the where logits [${B}, ${N}]`);
   const cover = tf.tensor3d(inp.cover, [B, R, N]);
-  const base = tf.squeeze(tf.matMul(cover, tf.expandDims(a.where, 2)), [2]); // [B, R] the where head's coverage-weighted mean logits
+  const base = whereObjectScores(a.where, inp); // [B, R] the where head's coverage-weighted mean logits, padding at -1e9
   const tokens = tf.add(tf.matMul(cover, a.objectReads.referred), linear(tf.tensor3d(inp.geometry, [B, R, GEOMETRY]), p, "edit.loc.obj.geo")) as tf.Tensor3D; // [B, R, dnD]
   const hidden = tf.sub(1, tf.tensor2d(inp.valid, [B, R])); // [B, R] 1 on padding
   const selfMask = tf.tile(tf.reshape(tf.mul(hidden, -1e9), [B, 1, 1, R]), [1, 1, R, 1]) as tf.Tensor4D; // [B, 1, R, R]
@@ -117,8 +117,18 @@ export function objectScores(p: Params, c: EditorConfig, a: AlignedResult, inp: 
   const L = words.mask.shape[1];
   const contextMask = tf.tile(tf.reshape(paddingBias(words), [B, 1, 1, L]), [1, 1, R, 1]) as tf.Tensor4D; // [B, 1, R, L]
   const h = crossStack(tokens, linear(words.states, p, "edit.loc.obj.words") as tf.Tensor3D, p, referConfig(c), c.alignedObjects, "edit.loc.obj", { contextMask, selfMask }).hidden; // [B, R, dnD]
-  const score = tf.add(base, tf.squeeze(linear(h, p, "edit.loc.obj.score"), [2])); // [B, R]
-  return tf.add(score, tf.mul(hidden, -1e9)) as tf.Tensor2D;
+  return tf.add(base, tf.squeeze(linear(h, p, "edit.loc.obj.score"), [2])) as tf.Tensor2D; // [B, R]
+}
+
+/**
+ * The where head's score of each object, its coverage-weighted mean logit sum_n cbar_rn where_n [B, R] (where [B, N];
+ * `cover` rows normalised to sum 1), with padding rows (`valid` 0) at -1e9: pickObject's scores as a tensor, what the
+ * object-level where loss (aligned-targets.ts) trains and the object head starts from. Call inside tf.tidy.
+ */
+export function whereObjectScores(where: tf.Tensor2D, inp: Pick<ObjectInputs, "cover" | "valid" | "R">): tf.Tensor2D {
+  const [B, N] = where.shape;
+  const scores = tf.squeeze(tf.matMul(tf.tensor3d(inp.cover, [B, inp.R, N]), tf.expandDims(where, 2)), [2]); // [B, R]
+  return tf.add(scores, tf.mul(tf.sub(1, tf.tensor2d(inp.valid, [B, inp.R])), -1e9)) as tf.Tensor2D;
 }
 
 /** Per item, the index of its best-scored object, or -1 when it has none (scores [B, R] of objectScores). */

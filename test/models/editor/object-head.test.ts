@@ -2,14 +2,14 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
-import { objectChoiceLoss } from "../../../lib/models/editor/aligned-targets";
+import { objectChoiceLoss, truthObjects } from "../../../lib/models/editor/aligned-targets";
 import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
 import { decodeGate, decodeObjectMove } from "../../../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
 import { bestObjects, GEOMETRY, isObjectHeadParam, objectGeometry, objectInputs, objectScores } from "../../../lib/models/editor/object-head";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { engineData, heldOutStart } from "../../../lib/models/editor/train/data";
-import { fitObjectHead, objectHeadAccuracy, objectHeadLoss, trainObjectHead, truthObjects, withChangedObject } from "../../../lib/models/editor/train/object-head";
+import { fitObjectHead, objectHeadAccuracy, objectHeadLoss, trainObjectHead, withChangedObject } from "../../../lib/models/editor/train/object-head";
 import { recipeConfig } from "../../../lib/models/editor/train/recipes";
 import { imageBatch } from "../../../lib/models/editor/train/steps";
 import { perturbZeroInit, scoped } from "./helpers";
@@ -54,14 +54,14 @@ describe("the object head's inputs", () => {
     const grid = c.image / c.dnPatch;
     const kept = withChangedObject(edits);
     expect(kept.length).toBeGreaterThan(0);
-    const { regions, target } = truthObjects(kept, c.image, grid);
+    const { regions, target } = truthObjects(kept.map((x) => x.objects), c.image, grid);
     kept.forEach((x, b) => {
       const ids = [...new Set(Array.from(x.objects!.mask).filter((v) => v >= 0))].sort((p, q) => p - q);
       expect(regions[b].length).toBe(ids.length);
       expect(target[b]).toBe(ids.indexOf(x.objects!.changed));
       expect(target[b]).toBeGreaterThanOrEqual(0);
     });
-    expect(truthObjects([{ objects: undefined }], c.image, grid)).toEqual({ regions: [[]], target: Int32Array.from([-1]) });
+    expect(truthObjects([undefined], c.image, grid)).toEqual({ regions: [[]], target: Int32Array.from([-1]) });
   });
 
   it("objectChoiceLoss: the weighted cross-entropy of the changed object's row; no target weighs nothing; no leaks", () => {
@@ -97,7 +97,7 @@ describe("the object head (editor config alignedObjects)", () => {
     const c = withHead();
     const N = (c.image / c.dnPatch) ** 2;
     const edits = withChangedObject(engineData(recipeConfig("tiny").dataSeed, 6, c.image).edits).slice(0, 3);
-    const { regions } = truthObjects(edits, c.image, c.image / c.dnPatch);
+    const { regions } = truthObjects(edits.map((x) => x.objects), c.image, c.image / c.dnPatch);
     const e = createEditor(c, new Rng(4));
     perturbZeroInit(e, 4);
     (editorParams(e)["edit.loc.obj.score.w"] as tf.Variable).assign(tf.zeros([c.dnD, 1]));

@@ -12,10 +12,9 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../../core/rng";
 import { trainStep } from "../../../train/adam";
 import { FusedAdam } from "../../../train/fused-adam";
-import { objectChoiceLoss } from "../aligned-targets";
-import { objectCoverages } from "../grounding";
+import { objectChoiceLoss, truthObjects } from "../aligned-targets";
 import { editorCondition, editorLayout, editorParams, type Editor } from "../model";
-import { bestObjects, isObjectHeadParam, objectInputs, objectScores, type ObjectInputs } from "../object-head";
+import { bestObjects, isObjectHeadParam, objectInputs, objectScores, whereObjectScores, type ObjectInputs } from "../object-head";
 import type { EditExample } from "./data";
 import { drawBatch, imageBatch } from "./steps";
 
@@ -39,18 +38,6 @@ export interface ObjectHeadFit {
   kept: number;
 }
 
-/** A batch's objects from the renderer's instance masks: each item's object coverages (ids in increasing order) and the changed object's row (-1: none). */
-export function truthObjects(edits: readonly Pick<EditExample, "objects">[], image: number, grid: number): { regions: number[][][]; target: Int32Array } {
-  const target = new Int32Array(edits.length).fill(-1);
-  const regions = edits.map((x, b) => {
-    if (x.objects === undefined) return [];
-    const ids = [...new Set(Array.from(x.objects.mask).filter((v) => v >= 0))].sort((a, c) => a - c);
-    target[b] = ids.indexOf(x.objects.changed);
-    return objectCoverages(x.objects.mask, ids, image, grid);
-  });
-  return { regions, target };
-}
-
 /** Edits whose change is one of the source's visible objects (the ones the head can be trained and scored on). */
 export function withChangedObject(edits: readonly EditExample[]): EditExample[] {
   return edits.filter((x) => x.objects !== undefined && x.objects.changed >= 0 && x.objects.mask.includes(x.objects.changed));
@@ -65,10 +52,7 @@ function batchScores(e: Editor, part: readonly Pick<EditExample, "source" | "ins
   const N = (e.config.image / e.config.dnPatch) ** 2;
   const a = editorCondition(e, imageBatch(part.map((x) => x.source), e.config.image), editorLayout(e, part.map((x) => x.instruction))).aligned!;
   const inp = objectInputs(regions, N);
-  const [B, R] = [part.length, inp.R];
-  const cover = tf.tensor3d(inp.cover, [B, R, N]);
-  const base = tf.add(tf.squeeze(tf.matMul(cover, tf.expandDims(a.where, 2)), [2]), tf.mul(tf.sub(1, tf.tensor2d(inp.valid, [B, R])), -1e9)) as tf.Tensor2D; // the where head's own scores
-  return { scores: objectScores(editorParams(e), e.config, a, inp), base, inp };
+  return { scores: objectScores(editorParams(e), e.config, a, inp), base: whereObjectScores(a.where, inp), inp }; // base: the where head's own scores
 }
 
 /** Per edit kind (and "all" first): how often the head, and the where head's coverage-weighted mean logit, choose the changed object. */
@@ -89,7 +73,7 @@ export function objectHeadAccuracy(e: Editor, edits: readonly EditExample[], bat
   const rows = new Map<string, { n: number; head: number; where: number; chance: number }>();
   for (let i = 0; i < items.length; i += batch) {
     const part = items.slice(i, i + batch);
-    const { regions, target } = truthObjects(part, e.config.image, grid);
+    const { regions, target } = truthObjects(part.map((x) => x.objects), e.config.image, grid);
     const [head, where] = tf.tidy(() => {
       const s = batchScores(e, part, regions);
       return [bestObjects(s.scores, s.inp), bestObjects(s.base, s.inp)];
@@ -113,7 +97,7 @@ export function objectHeadLoss(e: Editor, edits: readonly EditExample[], batch =
   let total = 0;
   for (let i = 0; i < items.length; i += batch) {
     const part = items.slice(i, i + batch);
-    const { regions, target } = truthObjects(part, e.config.image, grid);
+    const { regions, target } = truthObjects(part.map((x) => x.objects), e.config.image, grid);
     total += tf.tidy(() => objectChoiceLoss(batchScores(e, part, regions).scores, target, new Float32Array(part.length).fill(1)).dataSync()[0]) * part.length;
   }
   return total / items.length;
@@ -137,7 +121,7 @@ export function trainObjectHead(e: Editor, edits: readonly EditExample[], c: Obj
   try {
     for (let s = 1; s <= c.steps; s++) {
       const batch = drawBatch(items, c.batch, rng);
-      const { regions, target } = truthObjects(batch, e.config.image, grid);
+      const { regions, target } = truthObjects(batch.map((x) => x.objects), e.config.image, grid);
       const weight = Float32Array.from(target, (t) => (t >= 0 ? 1 : 0));
       const loss = trainStep(optimizer, () => objectChoiceLoss(batchScores(e, batch, regions).scores, target, weight), {}, vars);
       losses.push(loss);
