@@ -1,8 +1,10 @@
 /**
  * A finished editor with one head added and fitted alone (the offset head, offset-head.ts; the object head, object-head.ts):
  * the final checkpoint of a stage2-from run, its editor config with the head switched on, every weight loaded from the
- * checkpoint except the head's, which start from their initialisation (a head the run trained is left out and refitted).
+ * checkpoint except the head's, which start from their initialisation (a head the run trained is left out and refitted);
+ * and the fit itself, Adam on the head's weights alone (`fitHeadAlone`).
  */
+import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as path from "path";
 import { Rng } from "../../../core/rng";
@@ -10,7 +12,11 @@ import { disposeParams } from "../../../nn/layers";
 import { fromPretrained, type CheckpointMeta } from "../../../train/checkpoint";
 import { checkEditorConfig, type EditorConfig } from "../config";
 import { createEditor, disposeEditor, type Editor } from "../model";
+import { trainStep } from "../../../train/adam";
+import { FusedAdam } from "../../../train/fused-adam";
+import { editorParams } from "../model";
 import { loadEditorWeights } from "./node";
+import { drawBatch } from "./steps";
 import type { RecipeConfig } from "./recipes";
 
 export interface HeadSpec {
@@ -43,4 +49,46 @@ export function finishedEditorWithHead(from: string, head: HeadSpec): { e: Edito
   } finally {
     disposeParams(weights);
   }
+}
+
+/** A head's fit alone: `steps` Adam steps at learning rate `lr` on batches of `batch` items drawn with `seed`. */
+export interface HeadFitConfig {
+  steps: number;
+  batch: number;
+  lr: number;
+  seed: number;
+}
+
+/** Which head a fit trains and how it names itself: the head's weights, the caller's name in errors, its random stream, the error without items. */
+export interface HeadFitSpec {
+  isParam: (name: string) => boolean;
+  who: string;
+  stream: string;
+  empty: string;
+}
+
+/**
+ * Fits the weights of `e` that `h.isParam` names, every other weight frozen: `c.steps` Adam steps, each on `c.batch` of
+ * `items` drawn with `c.seed` (random stream `h.stream`), minimising `lossOf(batch)`; `onStep(step, loss)` after each.
+ * Returns the losses.
+ */
+export function fitHeadAlone<T>(e: Editor, items: readonly T[], c: HeadFitConfig, h: HeadFitSpec, lossOf: (batch: T[]) => tf.Scalar, onStep?: (step: number, loss: number) => void): number[] {
+  if (!Number.isInteger(c.steps) || c.steps < 1 || !Number.isInteger(c.batch) || c.batch < 1 || !(c.lr > 0)) throw new Error(`${h.who}: steps and batch must be positive integers and lr > 0, got ${c.steps}, ${c.batch}, ${c.lr}`);
+  if (items.length === 0) throw new Error(`${h.who}: ${h.empty}`);
+  const p = editorParams(e);
+  const vars = Object.keys(p).filter(h.isParam).sort().map((k) => p[k] as tf.Variable);
+  const optimizer = new FusedAdam(c.lr);
+  const rng = new Rng(c.seed).fork(h.stream);
+  const losses: number[] = [];
+  try {
+    for (let s = 1; s <= c.steps; s++) {
+      const batch = drawBatch(items, c.batch, rng);
+      const loss = trainStep(optimizer, () => lossOf(batch), {}, vars);
+      losses.push(loss);
+      onStep?.(s, loss);
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return losses;
 }

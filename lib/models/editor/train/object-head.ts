@@ -9,21 +9,14 @@
  * (aligned-targets.ts objectChoiceLoss), on the edits that change one of the source's objects.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../../../core/rng";
-import { trainStep } from "../../../train/adam";
-import { FusedAdam } from "../../../train/fused-adam";
 import { objectChoiceLoss, truthObjects } from "../aligned-targets";
 import { editorCondition, editorLayout, editorParams, type Editor } from "../model";
 import { bestObjects, isObjectHeadParam, objectInputs, objectScores, whereObjectScores, type ObjectInputs } from "../object-head";
 import type { EditExample } from "./data";
-import { drawBatch, imageBatch } from "./steps";
+import { fitHeadAlone, type HeadFitConfig } from "./finished";
+import { imageBatch } from "./steps";
 
-export interface ObjectHeadConfig {
-  steps: number;
-  batch: number;
-  lr: number;
-  seed: number;
-}
+export type ObjectHeadConfig = HeadFitConfig;
 
 /** Early stopping: every `every` steps the head's choice is scored on `edits` (held out from training); the best weights are kept. */
 export interface ObjectHeadCheck {
@@ -109,28 +102,12 @@ export function objectHeadLoss(e: Editor, edits: readonly EditExample[], batch =
  */
 export function trainObjectHead(e: Editor, edits: readonly EditExample[], c: ObjectHeadConfig, onStep?: (step: number, loss: number) => void): number[] {
   checkHead(e, "trainObjectHead");
-  if (!Number.isInteger(c.steps) || c.steps < 1 || !Number.isInteger(c.batch) || c.batch < 1 || !(c.lr > 0)) throw new Error(`trainObjectHead: steps and batch must be positive integers and lr > 0, got ${c.steps}, ${c.batch}, ${c.lr}`);
-  const items = withChangedObject(edits);
-  if (items.length === 0) throw new Error("trainObjectHead: none of the edits changes one of its source's objects (the data engine's spatial edits, engineData)");
   const grid = e.config.image / e.config.dnPatch;
-  const p = editorParams(e);
-  const vars = Object.keys(p).filter(isObjectHeadParam).sort().map((k) => p[k] as tf.Variable);
-  const optimizer = new FusedAdam(c.lr);
-  const rng = new Rng(c.seed).fork("object-head");
-  const losses: number[] = [];
-  try {
-    for (let s = 1; s <= c.steps; s++) {
-      const batch = drawBatch(items, c.batch, rng);
-      const { regions, target } = truthObjects(batch.map((x) => x.objects), e.config.image, grid);
-      const weight = Float32Array.from(target, (t) => (t >= 0 ? 1 : 0));
-      const loss = trainStep(optimizer, () => objectChoiceLoss(batchScores(e, batch, regions).scores, target, weight), {}, vars);
-      losses.push(loss);
-      onStep?.(s, loss);
-    }
-  } finally {
-    optimizer.dispose();
-  }
-  return losses;
+  const spec = { isParam: isObjectHeadParam, who: "trainObjectHead", stream: "object-head", empty: "none of the edits changes one of its source's objects (the data engine's spatial edits, engineData)" };
+  return fitHeadAlone(e, withChangedObject(edits), c, spec, (batch) => {
+    const { regions, target } = truthObjects(batch.map((x) => x.objects), e.config.image, grid);
+    return objectChoiceLoss(batchScores(e, batch, regions).scores, target, Float32Array.from(target, (t) => (t >= 0 ? 1 : 0)));
+  }, onStep);
 }
 
 /**

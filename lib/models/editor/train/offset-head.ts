@@ -9,13 +9,11 @@
  * have one (removals have none).
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../../../core/rng";
-import { trainStep } from "../../../train/adam";
-import { FusedAdam } from "../../../train/fused-adam";
 import { offsetLoss, offsetTargets } from "../aligned-targets";
-import { editorCondition, editorLayout, editorParams, type Editor } from "../model";
+import { editorCondition, editorLayout, type Editor } from "../model";
 import type { EditExample } from "./data";
-import { drawBatch, imageBatch } from "./steps";
+import { fitHeadAlone, type HeadFitConfig } from "./finished";
+import { imageBatch } from "./steps";
 
 export const OFFSET_PREFIX = "edit.loc.offset.";
 
@@ -24,12 +22,7 @@ export function isOffsetParam(name: string): boolean {
   return name.startsWith(OFFSET_PREFIX);
 }
 
-export interface OffsetHeadConfig {
-  steps: number;
-  batch: number;
-  lr: number;
-  seed: number;
-}
+export type OffsetHeadConfig = HeadFitConfig;
 
 /**
  * The head's squared error (denoiser patches^2) per edit kind on `edits`; `zero` the error of predicting no move (the mean
@@ -85,23 +78,6 @@ export function offsetErrors(e: Editor, edits: readonly EditExample[]): OffsetEr
  */
 export function trainOffsetHead(e: Editor, edits: readonly EditExample[], c: OffsetHeadConfig, onStep?: (step: number, loss: number) => void): number[] {
   if (e.config.alignedOffset !== true || !e.imageTokens) throw new Error("trainOffsetHead: this editor has no offset head (config alignedOffset, with image tokens)");
-  if (!Number.isInteger(c.steps) || c.steps < 1 || !Number.isInteger(c.batch) || c.batch < 1 || !(c.lr > 0)) throw new Error(`trainOffsetHead: steps and batch must be positive integers and lr > 0, got ${c.steps}, ${c.batch}, ${c.lr}`);
-  const items = withOffset(edits);
-  if (items.length === 0) throw new Error("trainOffsetHead: none of the edits has an offset target (the data engine's spatial edits, engineData)");
-  const p = editorParams(e);
-  const vars = Object.keys(p).filter(isOffsetParam).sort().map((k) => p[k] as tf.Variable);
-  const optimizer = new FusedAdam(c.lr);
-  const rng = new Rng(c.seed).fork("offset-head");
-  const losses: number[] = [];
-  try {
-    for (let s = 1; s <= c.steps; s++) {
-      const batch = drawBatch(items, c.batch, rng);
-      const loss = trainStep(optimizer, () => offsetLoss(editorCondition(e, imageBatch(batch.map((x) => x.source), e.config.image), editorLayout(e, batch.map((x) => x.instruction))).aligned!.offset!, offsetTargets(batch.map((x) => x.objects), e.config)), {}, vars);
-      losses.push(loss);
-      onStep?.(s, loss);
-    }
-  } finally {
-    optimizer.dispose();
-  }
-  return losses;
+  const spec = { isParam: isOffsetParam, who: "trainOffsetHead", stream: "offset-head", empty: "none of the edits has an offset target (the data engine's spatial edits, engineData)" };
+  return fitHeadAlone(e, withOffset(edits), c, spec, (batch) => offsetLoss(editorCondition(e, imageBatch(batch.map((x) => x.source), e.config.image), editorLayout(e, batch.map((x) => x.instruction))).aligned!.offset!, offsetTargets(batch.map((x) => x.objects), e.config)), onStep);
 }
