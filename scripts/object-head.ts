@@ -33,7 +33,7 @@ import { objectChoiceSummary, probeObjectChoice, type ObjectChoiceItem } from ".
 import { bootstrapDiffCi } from "../lib/eval/stats";
 import { choiceOracleEditor, objectGateEditor } from "../lib/eval/trained-editor";
 import { planOn } from "../lib/models/editor/config";
-import { needsObjects, parseGateDecode, type GateDecode } from "../lib/models/editor/gate-decode";
+import { MOVING_RULES_TEXT, needsObjects, parseGateDecode, type GateDecode } from "../lib/models/editor/gate-decode";
 import { disposeEditor, type Editor } from "../lib/models/editor/model";
 import { isObjectHeadParam } from "../lib/models/editor/object-head";
 import type { PlanDecode } from "../lib/models/editor/pipeline";
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   if (heldOut < 2) throw new Error(`--held-out must be at least 2 source images (half choose the kept step, half score the head), got ${heldOut}`);
   const rules = (a.rules ?? "object+offset+ground").split(",").filter((x) => x !== "").map((x) => {
     const r = parseGateDecode(x);
-    if (!needsObjects(r)) throw new Error(`--rules takes the object-choosing gate decodings (object, object+free, object+offset, object+offset+ground, object+move), got '${x}'`);
+    if (!needsObjects(r)) throw new Error(`--rules takes the object-choosing gate decodings (object, object+free, ${MOVING_RULES_TEXT}), got '${x}'`);
     return r;
   });
   if (rules.length === 0) throw new Error("--rules needs at least one gate decoding");

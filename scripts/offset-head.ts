@@ -9,7 +9,7 @@
  *    frozen), its error on held-out engine edits, and `object` vs `object+offset` (each with the plan decodings of its kind)
  *    chosen on the validation benchmark, the choice paired with 1 on SpatialEval-mini: the pair differs only in the
  *    destination `object+offset` opens (and colours).
- * (--oracle-rules=object+offset+ground,object+move: step 2 also with those decodings of the truth's moves: the vacated
+ * (--oracle-rules=object+offset+ground,object+offset+blend,object+move: step 2 also with those decodings of the truth's moves: the vacated
  * patches planned as ground, and with object+move the moved coverage scaled by the truth's scale, truthMove; each paired
  * with 1 and with step 2's object+offset; with an edit plan also each with the truth's plan, paired with the truth's gate and plan)
  * (--oracle-choice=on: every oracle of step 2 also moves the object the truth changes, not the editor's choice: what the
@@ -61,8 +61,8 @@ async function main(): Promise<void> {
   const oracleChoice = onOffFlag(a, "oracle-choice", false);
   const withChoice = oracleChoice ? ", the truth's object choice" : "";
   const oracleRules = (a["oracle-rules"] ?? "").split(",").filter((x) => x !== "").map((x) => {
-    if (x !== "object+offset+ground" && x !== "object+offset+fill" && x !== "object+move") throw new Error(`--oracle-rules takes object+offset+ground, object+offset+fill and object+move (comma-separated), got '${x}'`);
-    return x as "object+offset+ground" | "object+offset+fill" | "object+move";
+    if (x !== "object+offset+ground" && x !== "object+offset+fill" && x !== "object+offset+blend" && x !== "object+move") throw new Error(`--oracle-rules takes object+offset+ground, object+offset+fill, object+offset+blend and object+move (comma-separated), got '${x}'`);
+    return x as "object+offset+ground" | "object+offset+fill" | "object+offset+blend" | "object+move";
   });
   const backend = (await initBackend()).name;
   const { e, made, meta } = finishedEditorWithHead(from, { name: "offset-head", config: { alignedOffset: true }, isParam: isOffsetParam, seed: head.seed });

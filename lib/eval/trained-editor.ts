@@ -147,7 +147,7 @@ export function truthMove(item: TruthItem, size: number, grid: number): { offset
  * where the move vacates) or `object+move` (the truth's scale too, truthMove). With `choice: true` the object moved is
  * the one the truth changes (as choiceOracleEditor's), not the editor's choice.
  */
-export function offsetOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { plan?: boolean; choice?: boolean; rule?: Extract<GateDecode, "object+offset" | "object+offset+ground" | "object+offset+fill" | "object+move"> } = {}): Editor {
+export function offsetOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { plan?: boolean; choice?: boolean; rule?: Extract<GateDecode, "object+offset" | "object+offset+ground" | "object+offset+fill" | "object+offset+blend" | "object+move"> } = {}): Editor {
   const size = model.config.image;
   const grid = size / model.config.dnPatch;
   const rule = oracle.rule ?? "object+offset";

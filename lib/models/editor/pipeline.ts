@@ -12,7 +12,7 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
-import { decodeGate, decodeObjectMove, fillsMoved, groundColour, movesObject, needsObjects, objectColour, pickObject, plansGround, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
+import { blendsVacated, decodeGate, decodeObjectMove, fillsMoved, groundColour, MOVING_RULES_TEXT, movesObject, needsObjects, objectColour, pickObject, plansGround, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -126,11 +126,14 @@ export interface EditExtras {
 /**
  * `object+offset`'s plan for the patches a move fills: per item, the decoding's choice (the object and its move,
  * decodeObjectMove); the patches the move fills get 1 in `patches` [B, N] and the object's colour in its source
- * (`known`, the perceived colour of each object, else objectColour) in `colours` [B, N, 3]; with `ground` (`object+offset+ground`, `object+move`) the patches it vacates get 1 and the colour of
- * the free ground nearest them (groundColour); with `whole` (`object+offset+fill`) every patch the moved coverage reaches and
- * the move does not vacate gets the object's colour; items without a move or an object get none. Call inside tf.tidy.
+ * (`known`, the perceived colour of each object, else objectColour) in `colours` [B, N, 3]; with a rule that plans ground
+ * (plansGround: all moving rules but `object+offset`) the patches it vacates get 1 and the colour of the free ground nearest
+ * them (groundColour), for `object+offset+blend` blended with the object's by the moved coverage there (blendsVacated); for
+ * `object+offset+fill` (fillsMoved) every patch the moved coverage reaches and the move does not vacate gets the object's colour;
+ * items without a move or an object get none. Call inside tf.tidy.
  */
-function offsetFills(choices: readonly OffsetChoice[], objects: readonly ObjectRegions[], sources: readonly Float32Array[], patch: number, N: number, ground: boolean, whole = false, known?: EditExtras["objectColours"]): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
+function offsetFills(choices: readonly OffsetChoice[], objects: readonly ObjectRegions[], sources: readonly Float32Array[], patch: number, N: number, rule: GateDecode, known?: EditExtras["objectColours"]): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
+  const [ground, whole, blend] = [plansGround(rule), fillsMoved(rule), blendsVacated(rule)];
   const B = choices.length;
   const patches = new Float32Array(B * N);
   const colours = new Float32Array(B * N * 3);
@@ -145,7 +148,8 @@ function offsetFills(choices: readonly OffsetChoice[], objects: readonly ObjectR
     if (!ground) return;
     dest.vacates.forEach((v, n) => {
       const g = v === 1 ? groundColour(sources[b], objects[b], n, patch) : null;
-      if (g !== null) give(b, n, g);
+      const a = blend ? dest.moved[n] : 0; // the share of the patch the moved object still covers
+      if (g !== null) give(b, n, g.map((x, k) => a * colour[k] + (1 - a) * x));
     });
   });
   return { patches: tf.tensor2d(patches, [B, N]), colours: tf.tensor3d(colours, [B, N, 3]) };
@@ -187,7 +191,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     for (const [i, r] of extras.chosen.entries()) if (!Number.isInteger(r) || r < -1 || r >= extras.objects![i].length) throw new Error(`editImages: object choice ${i} must be -1 or the index of one of its ${extras.objects![i].length} objects, got ${r}`);
   }
   if (extras.offsets !== undefined) {
-    if (!movesObject(decode)) throw new Error(`editImages: given offsets (extras.offsets) are read by the object+offset, object+offset+ground, object+offset+fill and object+move gate decodings only, not by '${decode}'`);
+    if (!movesObject(decode)) throw new Error(`editImages: given offsets (extras.offsets) are read by the ${MOVING_RULES_TEXT} gate decodings only, not by '${decode}'`);
     if (extras.offsets.length !== B) throw new Error(`editImages: ${extras.offsets.length} offsets for ${B} images`);
     for (const [i, o] of extras.offsets.entries()) if (o.length !== 2 || !o.every(Number.isFinite)) throw new Error(`editImages: offset ${i} must be two finite numbers (patches), got [${o.join(", ")}]`);
   } else if (movesObject(decode) && e.config.alignedOffset !== true) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the offset head (alignedOffset) or given offsets (extras.offsets)`);
@@ -219,7 +223,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const own = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? headChoices(e, c0.aligned!, extras.objects!, N) : undefined;
     const picks = extras.chosen === undefined || gates !== undefined ? own : givenChoices(extras.chosen, own, c0.aligned!.where, extras.objects!);
     const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, extras.objects!, offsets, scales, picks) : undefined; // the gate and the choice behind it, once
-    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? offsetFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N, plansGround(decode), fillsMoved(decode), extras.objectColours) : undefined;
+    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? offsetFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N, decode, extras.objectColours) : undefined;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };
     const decoded = decode !== "sigmoid" || given !== undefined;

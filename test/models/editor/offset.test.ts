@@ -332,6 +332,14 @@ describe("the object+offset gate decoding", () => {
       const fillApart = editImages(e, sources, instructions, { steps: 2, gate: "object+offset+fill" }, { objects });
       expect(maxDiff(fillApart.images[0], ground.images[0])).toBe(0);
       expect(maxDiff(editImages(e, sources, instructions, { steps: 2, gate: "object+offset+fill" }, { objects, offsets: [[0, 0], [0, 0]] }).images[0], asObject.images[0])).toBe(0);
+      // +blend: a move of 1.5 patches right leaves half the object on patch (1, 0), which it vacates: +ground plans it as ground,
+      // +blend as half object, half ground; the moves of two patches leave nothing on the patches they vacate, so there the two edit alike
+      // (the object given as red, so that the blend names another palette colour than the ground: this editor's plan is a palette's)
+      const half: [number, number][] = [[1.5, 0], [1.5, 0]];
+      const redObject: [number, number, number][][] = [[[1, -1, -1]], [[1, -1, -1]]];
+      const blendHalf = editImages(e, sources, instructions, { steps: 2, gate: "object+offset+blend" }, { objects, offsets: half, objectColours: redObject });
+      expect(maxDiff(blendHalf.images[0], editImages(e, sources, instructions, { steps: 2, gate: "object+offset+ground" }, { objects, offsets: half, objectColours: redObject }).images[0])).toBeGreaterThan(1e-4);
+      expect(maxDiff(editImages(e, sources, instructions, { steps: 2, gate: "object+offset+blend" }, { objects }).images[0], ground.images[0])).toBe(0);
       // given object colours (the perception's) plan the place a move fills in place of objectColour's patch estimate
       const red: [number, number, number][][] = [[[1, -1, -1]], [[1, -1, -1]]];
       const coloured = editImages(e, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, objectColours: red });
@@ -353,7 +361,7 @@ describe("the object+offset gate decoding", () => {
       // given offsets (the oracle-offset diagnostic) need no head; they edit as the head's own would
       const given = editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, 1], [2, 1]] });
       expect(given.images).toHaveLength(2);
-      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object" }, { objects, offsets: [[2, 1], [2, 1]] })).toThrow("editImages: given offsets (extras.offsets) are read by the object+offset, object+offset+ground, object+offset+fill and object+move gate decodings only, not by 'object'");
+      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object" }, { objects, offsets: [[2, 1], [2, 1]] })).toThrow("editImages: given offsets (extras.offsets) are read by the object+offset, object+offset+ground, object+offset+fill, object+offset+blend and object+move gate decodings only, not by 'object'");
       expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, 1]] })).toThrow("editImages: 1 offsets for 2 images");
       expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, NaN], [0, 0]] })).toThrow("editImages: offset 0 must be two finite numbers (patches), got [2, NaN]");
     } finally {

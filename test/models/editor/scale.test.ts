@@ -4,7 +4,7 @@ import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
 import { scaleLoss, scaleTargets } from "../../../lib/models/editor/aligned-targets";
 import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
-import { decodeGate, decodeObjectMove, fillsMoved, MIN_LOG_SCALE, MIN_OFFSET, moveCoverage, moveDestination, movesObject, parseGateDecode, plansGround, shiftCoverage } from "../../../lib/models/editor/gate-decode";
+import { blendsVacated, decodeGate, decodeObjectMove, fillsMoved, MIN_LOG_SCALE, MIN_OFFSET, moveCoverage, moveDestination, movesObject, parseGateDecode, plansGround, shiftCoverage } from "../../../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { engineData, genericEditData, objectScale } from "../../../lib/models/editor/train/data";
@@ -169,6 +169,8 @@ describe("the object+move gate decoding", () => {
     expect(parseGateDecode("object+move")).toBe("object+move");
     expect([plansGround("object+move"), plansGround("object+offset+ground"), plansGround("object+offset+fill"), plansGround("object+offset")]).toEqual([true, true, true, false]);
     expect([fillsMoved("object+offset+fill"), fillsMoved("object+offset+ground"), movesObject("object+offset+fill")]).toEqual([true, false, true]);
+    expect([parseGateDecode("object+offset+blend"), movesObject("object+offset+blend"), plansGround("object+offset+blend"), fillsMoved("object+offset+blend")]).toEqual(["object+offset+blend", true, true, false]);
+    expect([blendsVacated("object+offset+blend"), blendsVacated("object+offset+ground"), blendsVacated("object+move")]).toEqual([true, false, false]);
     const where = tf.tensor2d([one(5, 12), one(5, 0)]);
     const objects = [[Float32Array.from(one(5, 12)), Float32Array.from(one(5, 0))], [Float32Array.from(one(5, 12)), Float32Array.from(one(5, 0))]];
     const n0 = tf.memory().numTensors;
@@ -182,7 +184,7 @@ describe("the object+move gate decoding", () => {
     expect(choices.map((c) => c.object)).toEqual([0, 1]);
     expect(choices[1].dest).toBeNull();
     expect(() => decodeGate(where, "object+move", objects, [[0, 0], [0, 0]])).toThrow("decodeGate: 'object+move' needs the scale head's prediction for each of the 2 items (an editor with alignedScale), got none");
-    expect(() => decodeObjectMove(where, "object", objects, [[0, 0], [0, 0]])).toThrow("decodeObjectMove: 'object' moves no object (object+offset, object+offset+ground or object+move)");
+    expect(() => decodeObjectMove(where, "object", objects, [[0, 0], [0, 0]])).toThrow("decodeObjectMove: 'object' moves no object (the moving rules are object+offset, object+offset+ground, object+offset+fill, object+offset+blend and object+move)");
     tf.dispose([g, gate]);
     expect(tf.memory().numTensors).toBe(n0);
     where.dispose();
