@@ -12,7 +12,7 @@
  * results/<profile>/<name>.json.
  *
  * Usage: npm run stage2-from -- --parents=grid:stage1@s0,locate:stage1-where1 [--stage2-steps=N] [--eval-every=N] [--engine-scenes=N]
- *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--offset-loss=W] [--offset-removals=skip|still] [--scale-loss=W] [--where-forcing=P] [--what=on|off] [--plan=on|attend|palette|off] [--plan-gate=share|open] [--dropout=on|off] [--refer=N] [--seed=0] [--ddim=10]
+ *          [--aligned=on|off] [--where-head=additive|bilinear] [--where-loss=W] [--where-object-loss=W] [--offset-loss=W] [--offset-removals=skip|still] [--scale-loss=W] [--where-forcing=P] [--plan-jitter=S] [--what=on|off] [--plan=on|attend|palette|off] [--plan-gate=share|open] [--dropout=on|off] [--refer=N] [--seed=0] [--ddim=10]
  *          [--gate-decode=max,top4,top8,top16,object,object+free,object+offset,object+offset+ground,object+move] [--name=stage2-from] [--only=all|plan-probe|decode|guidance] [--guidance=1.5x1,2x1,...]
  * (--only=plan-probe: trains nothing; for each finished run of the same command, the edit plan's probe on the benchmark and
  * the training edits, lib/eval/plan-probe.ts, written to results/<profile>/<name>-plan-probe.json; --only=decode: the same for
@@ -80,7 +80,7 @@ function gateText(r: ReturnType<typeof gateProbeSummary>[number]): string {
 }
 
 
-const KNOWN = ["parents", "stage2-steps", "engine-scenes", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "offset-loss", "offset-removals", "scale-loss", "where-forcing", "what", "plan", "plan-gate", "dropout", "refer", "seed", "ddim", "gate-decode", "guidance", "name", "only"];
+const KNOWN = ["parents", "stage2-steps", "engine-scenes", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "offset-loss", "offset-removals", "scale-loss", "where-forcing", "what", "plan", "plan-gate", "dropout", "refer", "seed", "ddim", "gate-decode", "guidance", "name", "only", "plan-jitter"];
 
 /** A parent's weights and what identifies them (the grid key, or the locate run's config hash). */
 function loadParent(spec: string, profile: string, whereHead: string, referLayers: number): { params: Params; id: string } {
@@ -141,7 +141,10 @@ async function main(): Promise<void> {
   if (offsetRemovals === "still" && !(offsetWeight > 0)) throw new Error("--offset-removals=still needs the offset loss (--offset-loss=W with W > 0)");
   const scaleWeight = numFlag(a, "scale-loss", 0);
   if (!(scaleWeight >= 0) || !Number.isFinite(scaleWeight)) throw new Error(`--scale-loss must be a finite number >= 0, got ${scaleWeight}`);
-  const recipe = { ...recipe0, ...(whereWeight > 0 ? { whereLossWeight: whereWeight } : {}), ...(forcing > 0 ? { whereForcing: forcing } : {}), ...(objectWeight > 0 ? { whereObjectLossWeight: objectWeight } : {}), ...(offsetWeight > 0 ? { whereOffsetLossWeight: offsetWeight } : {}), ...(offsetRemovals === "still" ? { whereOffsetStillRemovals: true } : {}), ...(scaleWeight > 0 ? { whereScaleLossWeight: scaleWeight } : {}) };
+  const planJitter = numFlag(a, "plan-jitter", 0);
+  if (!(planJitter >= 0) || !Number.isFinite(planJitter)) throw new Error(`--plan-jitter must be a finite number >= 0, got ${planJitter}`);
+  if (planJitter > 0 && !(forcing > 0)) throw new Error("--plan-jitter jitters the plan of the forced items: it needs --where-forcing=P with P > 0");
+  const recipe = { ...recipe0, ...(planJitter > 0 ? { planJitter } : {}), ...(whereWeight > 0 ? { whereLossWeight: whereWeight } : {}), ...(forcing > 0 ? { whereForcing: forcing } : {}), ...(objectWeight > 0 ? { whereObjectLossWeight: objectWeight } : {}), ...(offsetWeight > 0 ? { whereOffsetLossWeight: offsetWeight } : {}), ...(offsetRemovals === "still" ? { whereOffsetStillRemovals: true } : {}), ...(scaleWeight > 0 ? { whereScaleLossWeight: scaleWeight } : {}) };
   const every = intFlag(a, "eval-every", Math.max(1, Math.round(recipe.stage2Steps / 2)), 1);
   const evalAt: number[] = [];
   for (let s = every; s < recipe.stage2Steps; s += every) evalAt.push(s);
@@ -177,7 +180,7 @@ async function main(): Promise<void> {
   let trainSet: ProbeSet | null = null;
   const trainingEdits = () => (trainSet ??= engineTrainingProbeItems(c.recipe, c.editor.image, bench.items.length));
   const dir = projectPath(`data/generated/curve-cache/${profile}/from`, true);
-  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch} on the edits of ${recipe.engineScenes} engine scenes, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; condition dropout ${dropout ? "on" : "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${objectWeight > 0 ? `, object-level where loss ${objectWeight}` : ""}${offsetWeight > 0 ? `, an offset head (loss ${offsetWeight}${offsetRemovals === "still" ? ", removals taught no move" : ""})` : ""}${scaleWeight > 0 ? `, a scale head (loss ${scaleWeight})` : ""}${forcing > 0 ? `, where forcing ${forcing}` : ""}${what ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : planFlag === "palette" ? " that chooses among the engine's colours" : ""}` : ""}${referLayers > 0 ? `, a ${referLayers}-layer referring decoder before the where head` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
+  console.log(`backend ${backend}; profile ${profile}; Stage II from ${parents.join(", ")}: ${recipe.stage2Steps} steps at batch ${recipe.batch} on the edits of ${recipe.engineScenes} engine scenes, edit-region weight ${recipe.editRegionWeight}, EMA ${recipe.emaDecay || "off"}; condition dropout ${dropout ? "on" : "off"}; aligned [LOC] path ${aligned ? `on (${whereHead} where head, where loss ${whereWeight}${objectWeight > 0 ? `, object-level where loss ${objectWeight}` : ""}${offsetWeight > 0 ? `, an offset head (loss ${offsetWeight}${offsetRemovals === "still" ? ", removals taught no move" : ""})` : ""}${scaleWeight > 0 ? `, a scale head (loss ${scaleWeight})` : ""}${forcing > 0 ? `, where forcing ${forcing}${planJitter > 0 ? ` (the plan's brightness jittered by ${planJitter})` : ""}` : ""}${what ? ", the instruction's what on the gate" : ""}${planFlag !== "off" ? `, a per-patch edit plan on the gate${planFlag === "attend" ? " that reads the instruction's words" : planFlag === "palette" ? " that chooses among the engine's colours" : ""}` : ""}${referLayers > 0 ? `, a ${referLayers}-layer referring decoder before the where head` : ""})` : "off"}; scored at ${evalAt.join(", ")} on ${bench.items.length} SpatialEval-mini items`);
   const runs: {
     parent: string;
     parentId: string;

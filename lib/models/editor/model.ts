@@ -252,7 +252,7 @@ export interface Stage2Batch {
    * Where forcing (recipe `whereForcing`; the bilinear where head only): the clean residual r0 and, per
    * item, whether its gate is the true changed share of each patch instead of sigmoid(where) (aligned.ts gatedSpatial).
    */
-  whereForce?: { r0: tf.Tensor4D; forced: readonly boolean[] };
+  whereForce?: { r0: tf.Tensor4D; forced: readonly boolean[]; planJitter?: tf.Tensor3D };
   /** With the aligned path: the object-level where loss's targets and weight (aligned-targets.ts whereObjectLoss; 0: none). */
   whereObjects?: { targets: ObjectWhereTargets; weight: number };
   /** With the offset head (alignedOffset): its targets and weight (aligned-targets.ts offsetLoss; 0: none); items whose text is dropped add nothing. */
@@ -269,6 +269,12 @@ export interface Stage2Batch {
  * condition (both are made from the instruction). With `whereForce`, the forced items' gate is the
  * truth's (aligned.ts gatedSpatial). Call inside the gradient tape.
  */
+/** A plan [B, N, 3] in [-1, 1] with each colour's bytes scaled by `factors` [B, N, 1] (recipe planJitter), clipped to [-1, 1]. */
+export function jitteredPlan(plan: tf.Tensor3D, factors: tf.Tensor3D): tf.Tensor3D {
+  if (factors.shape[0] !== plan.shape[0] || factors.shape[1] !== plan.shape[1] || factors.shape[2] !== 1) throw new Error(`jitteredPlan: factors [${factors.shape.join(", ")}] must be [${plan.shape[0]}, ${plan.shape[1]}, 1] for the plan [${plan.shape.join(", ")}]`);
+  return tf.tidy(() => tf.clipByValue(tf.sub(tf.mul(tf.add(plan, 1), factors), 1), -1, 1) as tf.Tensor3D);
+}
+
 export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condition: tf.Scalar; edit: tf.Scalar; map: tf.Scalar | null; where: tf.Scalar | null; whereObject: tf.Scalar | null; offset: tf.Scalar | null; scale: tf.Scalar | null } {
   const cond = editorCondition(e, e.imageTokens ? b.source : null, b.layout);
   if (cond.conditionLogits === null) throw new Error("stage2Loss: the layout has no language conditions; build it with editorLayout(editor, instructions, conditions)");
@@ -284,7 +290,7 @@ export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condit
   if (force && cond.aligned === null) throw new Error("stage2Loss: where forcing needs the aligned [LOC] path (editor config aligned, image tokens)");
   const forcedAligned = (a: AlignedResult, f: NonNullable<Stage2Batch["whereForce"]>): AlignedResult => ({
     ...a,
-    spatial: gatedSpatial(a, shareOf(f.r0), f.forced, a.plan !== undefined ? { p: editorParams(e), truth: planOf(f.r0) } : undefined),
+    spatial: gatedSpatial(a, shareOf(f.r0), f.forced, a.plan !== undefined ? { p: editorParams(e), truth: f.planJitter === undefined ? planOf(f.r0) : jitteredPlan(planOf(f.r0), f.planJitter) } : undefined),
   });
   const both = conditionSpatial(force ? { map: cond.map, aligned: forcedAligned(cond.aligned!, force) } : cond);
   const spatial = both === undefined ? undefined : dropRows(both, b.dropText);

@@ -6,12 +6,12 @@ import { whereOracleEditor } from "../../../lib/eval/trained-editor";
 import { gatedSpatial } from "../../../lib/models/editor/aligned";
 import { changedShare, planLoss, planTargets } from "../../../lib/models/editor/aligned-targets";
 import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
-import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams, type Editor } from "../../../lib/models/editor/model";
+import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams, jitteredPlan, type Editor } from "../../../lib/models/editor/model";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { engineData } from "../../../lib/models/editor/train/data";
 import { editorPhaseTask, type EditorNodeConfig } from "../../../lib/models/editor/train/node";
 import { keyedRecipe, recipeConfig, textPhaseRecipe } from "../../../lib/models/editor/train/recipes";
-import { editorScheduler, editStepLoss, imageBatch } from "../../../lib/models/editor/train/steps";
+import { brightnessJitter, editorScheduler, editStepLoss, imageBatch } from "../../../lib/models/editor/train/steps";
 import { editResidual } from "../../../lib/models/editor/residual";
 import { perturbZeroInit, scoped } from "./helpers";
 
@@ -258,5 +258,62 @@ describe("the edit plan (editor config alignedPlan)", () => {
     expect(keyedEditorConfig(planCfg, false).alignedPlan).toBe(true);
     expect("alignedPlan" in keyedEditorConfig(bil, false)).toBe(false);
     expect(() => checkEditorConfig({ ...additive, alignedPlan: true })).toThrow("editor: alignedPlan needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')");
+  });
+});
+
+describe("the plan's brightness jitter on forced items (recipe planJitter)", () => {
+  const planned = checkEditorConfig({ ...bil, alignedPlan: true, alignedPlanGate: "open" });
+  const sched = editorScheduler(planned);
+
+  it("brightnessJitter and jitteredPlan: spread 0 is the identity; a factor scales the bytes and clips; the item draw is shared by its patches", () => {
+    const n0 = tf.memory().numTensors;
+    const none = brightnessJitter(new Rng(3), 2, 4, 0);
+    expect(Array.from(none.dataSync())).toEqual(new Array(8).fill(1));
+    const f = brightnessJitter(new Rng(3), 2, 4, 0.1);
+    expect(f.shape).toEqual([2, 4, 1]);
+    const z = new Rng(3);
+    const items = z.normalArray(2);
+    const patches = z.normalArray(8);
+    expect(Array.from(f.dataSync()).map((v) => +v.toFixed(5))).toEqual(Array.from(patches).map((p, k) => +Math.exp(0.1 * (items[Math.floor(k / 4)] + p)).toFixed(5)));
+    const plan = tf.tensor3d([[[0, -1, 0.5]], [[-0.5, 0, 1]]]); // bytes 127.5, 0, 191.25 and 63.75, 127.5, 255
+    const factors = tf.tensor3d([[[2]], [[0.5]]]);
+    const out = jitteredPlan(plan, factors);
+    expect(Array.from(out.dataSync()).map((v) => +v.toFixed(5))).toEqual([1, -1, 1, -0.75, -0.5, 0]); // x2 clips at 255; x0.5 halves
+    const wrong = tf.ones([2, 2, 1]) as tf.Tensor3D;
+    expect(() => jitteredPlan(plan, wrong)).toThrow("jitteredPlan: factors [2, 2, 1] must be [2, 1, 1] for the plan [2, 1, 3]");
+    tf.dispose([none, f, plan, factors, out, wrong]);
+    expect(tf.memory().numTensors).toBe(n0);
+  });
+
+  it("0 is the forced step; > 0 changes the loss, the same for the same seed; it needs forcing, a colour plan, and a value >= 0", async () => {
+    const e = liveEditor(12, planned);
+    (editorParams(e)["edit.loc.plan.i.w"] as tf.Variable).assign(tf.tensor2d(new Rng(13).normalArray(3 * planned.dnD, 0, 0.5), [3, planned.dnD]));
+    const loss = (jitter: number) => tf.tidy(() => editStepLoss(e, edits, sched, new Rng(11), { whereWeight: 1, whereForcing: 1, planJitter: jitter }).dataSync()[0]);
+    try {
+      const n0 = tf.memory().numTensors;
+      const forced = tf.tidy(() => editStepLoss(e, edits, sched, new Rng(11), { whereWeight: 1, whereForcing: 1 }).dataSync()[0]);
+      expect(loss(0)).toBe(forced);
+      expect(loss(0.2)).not.toBe(forced);
+      expect(loss(0.2)).toBe(loss(0.2));
+      expect(tf.memory().numTensors).toBe(n0);
+      expect(() => tf.tidy(() => editStepLoss(e, edits, sched, new Rng(11), { planJitter: 0.2 }))).toThrow("editStepLoss: planJitter jitters the forced items' plan; it needs whereForcing > 0");
+    } finally {
+      disposeEditor(e);
+    }
+    const base = createEditor(plainCfg, new Rng(7));
+    const node = (editor: typeof bil, jitter = 0.1, forcing = 1): EditorNodeConfig => ({ editor, recipe: { ...rc, whereForcing: forcing, planJitter: jitter }, phase: "stage2", mode: "attention", layers: "all", imageTokens: true, checkpointEvery: 1 });
+    try {
+      const task = editorPhaseTask(node(planned), 0, editorParams(base), null);
+      expect(Number.isFinite(await task.step(0))).toBe(true);
+      task.dispose();
+      expect(() => editorPhaseTask(node(planned, -0.1), 0, editorParams(base), null)).toThrow("editor node: planJitter must be a finite number >= 0, got -0.1");
+      expect(() => editorPhaseTask(node(planned, 0.1, 0), 0, editorParams(base), null)).toThrow("editor node: planJitter jitters the plan of the forced items; it needs whereForcing > 0");
+      expect(() => editorPhaseTask(node(checkEditorConfig({ ...bil, alignedPlan: "palette" })), 0, editorParams(base), null)).toThrow("editor node: planJitter jitters a colour plan's brightness; it needs editor.alignedPlan true or 'attend' (a palette plan reads no brightness)");
+    } finally {
+      disposeEditor(base);
+    }
+    expect("planJitter" in keyedRecipe({ ...rc, whereForcing: 1, planJitter: 0 })).toBe(false);
+    expect("planJitter" in textPhaseRecipe({ ...rc, whereForcing: 1, planJitter: 0.1 })).toBe(false);
+
   });
 });

@@ -195,8 +195,12 @@ export function editorPhaseTask(c: EditorNodeConfig, seed: number, parent: Param
     const offsetWeight = headWeight("whereOffsetLossWeight", c.editor.alignedOffset === true, "the offset head (editor.alignedOffset, with the bilinear where head)");
     const stillRemovals = "whereOffsetStillRemovals" in r && r.whereOffsetStillRemovals === true;
     if (stillRemovals && offsetWeight === 0) throw new Error("editor node: whereOffsetStillRemovals needs the offset loss (whereOffsetLossWeight > 0)");
+    const planJitter = "planJitter" in r ? (r.planJitter ?? 0) : 0;
+    if (!(planJitter >= 0) || !Number.isFinite(planJitter)) throw new Error(`editor node: planJitter must be a finite number >= 0, got ${planJitter}`);
+    if (planJitter > 0 && forcing === 0) throw new Error("editor node: planJitter jitters the plan of the forced items; it needs whereForcing > 0");
+    if (planJitter > 0 && (c.editor.alignedPlan === undefined || c.editor.alignedPlan === false || c.editor.alignedPlan === "palette")) throw new Error("editor node: planJitter jitters a colour plan's brightness; it needs editor.alignedPlan true or 'attend' (a palette plan reads no brightness)");
     const scaleWeight = headWeight("whereScaleLossWeight", c.editor.alignedScale === true, "the scale head (editor.alignedScale, with the bilinear where head)");
-    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, { part, regionWeight: r.editRegionWeight, mapWeight, whereWeight, whereForcing: forcing, whereObjectWeight: objectWeight, whereOffsetWeight: offsetWeight, whereScaleWeight: scaleWeight, offsetStillRemovals: stillRemovals }), {}, vars);
+    step = () => trainStep(optimizer, () => editStepLoss(ed, drawBatch(edits, r.batch, data), sched, data, { part, regionWeight: r.editRegionWeight, mapWeight, whereWeight, whereForcing: forcing, whereObjectWeight: objectWeight, whereOffsetWeight: offsetWeight, whereScaleWeight: scaleWeight, offsetStillRemovals: stillRemovals, planJitter }), {}, vars);
   }
   const params = editorParams(e);
   const decay = phaseEmaDecay(c);

@@ -113,19 +113,28 @@ export interface RecipeConfig {
    * `object+offset+ground` on the 0.227 editor). Optional (absent = off), not in the presets.
    */
   whereOffsetStillRemovals?: boolean;
+  /**
+   * With where forcing and a colour plan (editor `alignedPlan` true or "attend"): the spread of a brightness jitter on the
+   * truth's plan that the denoiser reads on the forced items (ours; each plan colour's bytes scaled by exp(planJitter z),
+   * z ~ N(0, 1) drawn once per item and once per patch, then clipped to the image range; the plan loss keeps the exact
+   * truth). Trained on exact plans, the denoiser renders the plan's brightness: with the truth's choice and plan, a
+   * brightness error of the plan head's size (about 18 of 255) took recolours 0.756 -> 0.636 on SpatialEval-mini. Jittered,
+   * it must read the brightness from the source as well. Optional (absent = 0), not in the presets.
+   */
+  planJitter?: number;
 }
 
 /** Recipe fields that only the edit phases read: base and Stage I do not depend on them (the learning curves' parents are keyed without them). */
-export const EDIT_PHASE_ONLY_KEYS = ["stage2Steps", "editRegionWeight", "emaDecay", "editMapLossWeight", "whereLossWeight", "whereForcing", "whereObjectLossWeight", "whereOffsetLossWeight", "whereScaleLossWeight", "whereOffsetStillRemovals"] as const satisfies readonly (keyof RecipeConfig)[];
+export const EDIT_PHASE_ONLY_KEYS = ["stage2Steps", "editRegionWeight", "emaDecay", "editMapLossWeight", "whereLossWeight", "whereForcing", "whereObjectLossWeight", "whereOffsetLossWeight", "whereScaleLossWeight", "whereOffsetStillRemovals", "planJitter"] as const satisfies readonly (keyof RecipeConfig)[];
 
 /**
  * Edit-phase-only fields added after the first grid caches were made: a text phase's recipe leaves
  * them out (textPhaseRecipe), so that its key, and the cached base and Stage I, stay as they were.
  */
-export const LATER_EDIT_PHASE_KEYS = ["emaDecay", "editMapLossWeight", "whereLossWeight", "whereForcing", "whereObjectLossWeight", "whereOffsetLossWeight", "whereScaleLossWeight", "whereOffsetStillRemovals"] as const satisfies readonly (typeof EDIT_PHASE_ONLY_KEYS)[number][];
+export const LATER_EDIT_PHASE_KEYS = ["emaDecay", "editMapLossWeight", "whereLossWeight", "whereForcing", "whereObjectLossWeight", "whereOffsetLossWeight", "whereScaleLossWeight", "whereOffsetStillRemovals", "planJitter"] as const satisfies readonly (typeof EDIT_PHASE_ONLY_KEYS)[number][];
 
 /** Fields added after the grid's edit phases were first trained: left out of a key while 0 (`keyedRecipe`). */
-export const OPTIONAL_RECIPE_KEYS = ["editMapLossWeight", "groundLossWeight", "whereLossWeight", "stage1WhereLossWeight", "stage1EditShare", "whereForcing", "whereObjectLossWeight", "whereOffsetLossWeight", "whereScaleLossWeight", "whereOffsetStillRemovals"] as const satisfies readonly (keyof RecipeConfig)[];
+export const OPTIONAL_RECIPE_KEYS = ["editMapLossWeight", "groundLossWeight", "whereLossWeight", "stage1WhereLossWeight", "stage1EditShare", "whereForcing", "whereObjectLossWeight", "whereOffsetLossWeight", "whereScaleLossWeight", "whereOffsetStillRemovals", "planJitter"] as const satisfies readonly (keyof RecipeConfig)[];
 
 /** The recipe of a phase that reads no edit-phase-only field (base, Stage I). */
 export type TextPhaseRecipe = Omit<RecipeConfig, (typeof LATER_EDIT_PHASE_KEYS)[number]>;
@@ -161,7 +170,7 @@ export function splitEditPhaseFields(c: RecipeConfig): { editOnly: Partial<Recip
  * reused, not retrained).
  */
 export function textPhaseRecipe(c: RecipeConfig): TextPhaseRecipe {
-  const { emaDecay: _later, editMapLossWeight: _map, groundLossWeight: _ground, whereLossWeight: _where, whereForcing: _forcing, whereObjectLossWeight: _object, whereOffsetLossWeight: _offset, whereScaleLossWeight: _scale, whereOffsetStillRemovals: _still, stage1WhereLossWeight: s1w = 0, stage1EditShare: s1e = 0, ...rest } = c;
+  const { emaDecay: _later, editMapLossWeight: _map, groundLossWeight: _ground, whereLossWeight: _where, whereForcing: _forcing, whereObjectLossWeight: _object, whereOffsetLossWeight: _offset, whereScaleLossWeight: _scale, whereOffsetStillRemovals: _still, planJitter: _jitter, stage1WhereLossWeight: s1w = 0, stage1EditShare: s1e = 0, ...rest } = c;
   return { ...rest, ...(groundWeight(c) > 0 ? { groundLossWeight: groundWeight(c) } : {}), ...(s1w > 0 ? { stage1WhereLossWeight: s1w } : {}), ...(s1e > 0 ? { stage1EditShare: s1e } : {}), stage2Steps: 0, editRegionWeight: 0 } satisfies Record<Exclude<(typeof EDIT_PHASE_ONLY_KEYS)[number], (typeof LATER_EDIT_PHASE_KEYS)[number]>, number> & TextPhaseRecipe;
 }
 

@@ -122,6 +122,8 @@ export interface EditStepOptions {
   whereScaleWeight: number;
   /** With the offset loss: removals (kind "remove") are taught offset [0, 0] ("no move") in place of being left out. */
   offsetStillRemovals: boolean;
+  /** With where forcing and a colour plan: the spread of the brightness jitter on the forced items' plan (recipe planJitter; 0: none). */
+  planJitter: number;
 }
 
 /**
@@ -135,10 +137,12 @@ export interface EditStepOptions {
  * `whereObjectWeight` > 0 adds the object-level where loss (aligned-targets.ts whereObjectLoss) over each edit's `objects`;
  * `whereOffsetWeight` > 0 adds the offset head's loss (aligned-targets.ts offsetLoss) against each edit's `objects.offset`;
  * `whereScaleWeight` > 0 adds the scale head's loss (aligned-targets.ts scaleLoss) against each edit's `objects.scale`;
- * `offsetStillRemovals` teaches the offset head "no move" on removals, which have no offset of their own.
+ * `offsetStillRemovals` teaches the offset head "no move" on removals, which have no offset of their own;
+ * `planJitter` > 0 (with whereForcing) scales the brightness of the truth's plan the forced items' denoiser reads by
+ * exp(planJitter z), z ~ N(0, 1) per item and per patch (drawn from `rng` after the forcing's draws).
  */
 export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMScheduler, rng: Rng, options: Partial<EditStepOptions> = {}): tf.Scalar {
-  const { part = "total", regionWeight = 0, mapWeight = 0, whereWeight = 0, whereForcing = 0, whereObjectWeight = 0, whereOffsetWeight = 0, whereScaleWeight = 0, offsetStillRemovals = false } = options;
+  const { part = "total", regionWeight = 0, mapWeight = 0, whereWeight = 0, whereForcing = 0, whereObjectWeight = 0, whereOffsetWeight = 0, whereScaleWeight = 0, offsetStillRemovals = false, planJitter = 0 } = options;
   if (whereObjectWeight > 0 && ex.some((x) => x.objects === undefined)) throw new Error("editStepLoss: the object-level where loss needs each edit's objects (the data engine's spatial edits, engineData)");
   if (whereOffsetWeight > 0 && ex.some((x) => x.objects === undefined)) throw new Error("editStepLoss: the offset loss needs each edit's objects (the data engine's spatial edits, engineData)");
   if (whereScaleWeight > 0 && ex.some((x) => x.objects === undefined)) throw new Error("editStepLoss: the scale loss needs each edit's objects (the data engine's spatial edits, engineData)");
@@ -148,6 +152,19 @@ export function editStepLoss(e: Editor, ex: readonly EditExample[], sched: DDIMS
   const layout = editorLayout(e, ex.map((x) => x.instruction), ex.map((x) => x.condition));
   const pixelWeights = regionWeight > 0 ? regionPixelWeights(r0, regionWeight) : undefined;
   const forced = whereForcing > 0 ? Array.from({ length: B }, () => rng.bool(whereForcing)) : null;
-  const r = stage2Loss(e, { source, layout, noisy, t, target, dropText: drop.dropText, dropImage: drop.dropImage, pixelWeights, ...(mapWeight > 0 ? { mapTarget: { r0, weight: mapWeight } } : {}), ...(whereWeight > 0 ? { whereTarget: { r0, weight: whereWeight } } : {}), ...(forced ? { whereForce: { r0, forced } } : {}), ...(whereObjectWeight > 0 ? { whereObjects: { targets: objectWhereTargets(ex.map((x) => x.objects), e.config), weight: whereObjectWeight } } : {}), ...(whereOffsetWeight > 0 ? { whereOffset: { targets: offsetTargets(ex.map((x) => (offsetStillRemovals && x.kind === "remove" && x.objects !== undefined && x.objects.offset === undefined ? { ...x.objects, offset: [0, 0] as const } : x.objects)), e.config), weight: whereOffsetWeight } } : {}), ...(whereScaleWeight > 0 ? { whereScale: { targets: scaleTargets(ex.map((x) => x.objects)), weight: whereScaleWeight } } : {}) });
+  if (planJitter > 0 && forced === null) throw new Error("editStepLoss: planJitter jitters the forced items' plan; it needs whereForcing > 0");
+  const N = (e.config.image / e.config.dnPatch) ** 2;
+  const jitter = planJitter > 0 ? brightnessJitter(rng, B, N, planJitter) : undefined;
+  const r = stage2Loss(e, { source, layout, noisy, t, target, dropText: drop.dropText, dropImage: drop.dropImage, pixelWeights, ...(mapWeight > 0 ? { mapTarget: { r0, weight: mapWeight } } : {}), ...(whereWeight > 0 ? { whereTarget: { r0, weight: whereWeight } } : {}), ...(forced ? { whereForce: { r0, forced, ...(jitter ? { planJitter: jitter } : {}) } } : {}), ...(whereObjectWeight > 0 ? { whereObjects: { targets: objectWhereTargets(ex.map((x) => x.objects), e.config), weight: whereObjectWeight } } : {}), ...(whereOffsetWeight > 0 ? { whereOffset: { targets: offsetTargets(ex.map((x) => (offsetStillRemovals && x.kind === "remove" && x.objects !== undefined && x.objects.offset === undefined ? { ...x.objects, offset: [0, 0] as const } : x.objects)), e.config), weight: whereOffsetWeight } } : {}), ...(whereScaleWeight > 0 ? { whereScale: { targets: scaleTargets(ex.map((x) => x.objects)), weight: whereScaleWeight } } : {}) });
   return part === "edit" ? r.edit : r.loss;
+}
+
+/**
+ * Per item and patch, the factor exp(spread (z_item + z_patch)) [B, N, 1] (z ~ N(0, 1), the B item draws first, then the
+ * B x N patch draws) that planJitter scales a plan colour's bytes by.
+ */
+export function brightnessJitter(rng: Rng, B: number, N: number, spread: number): tf.Tensor3D {
+  const items = rng.normalArray(B);
+  const patches = rng.normalArray(B * N);
+  return tf.tensor3d(Float32Array.from(patches, (z, k) => Math.exp(spread * (items[Math.floor(k / N)] + z))), [B, N, 1]);
 }
