@@ -81,7 +81,7 @@ export function objectGateEditor(name: string, model: ModelEditor, options: Part
  * The objects the engine perceives in each request's source (object-regions.ts perceiveObjects) on a `grid` x `grid` patch
  * grid, as the pipeline's extras: their coverages and their colours; the camera comes from the record.
  */
-function perceivedObjects(requests: readonly EditRequest[], grid: number, who: string): { objects: ObjectRegions[]; objectColours: [number, number, number][][] } {
+export function perceivedObjects(requests: readonly EditRequest[], grid: number, who: string): { objects: ObjectRegions[]; objectColours: [number, number, number][][] } {
   const seen = requests.map((r, i) => {
     if (!r.item) throw new Error(`${who}: request ${i} has no benchmark record (request.item); the perception needs its source scene's camera`);
     return perceiveObjects(toRgb(r.source), r.item.sourceScene.camera, grid);
@@ -186,7 +186,7 @@ export function choiceOracleEditor(name: string, model: ModelEditor, options: Pa
 }
 
 /** Per item, the perceived object that covers most of the patches the truth changes (share > 0), -1 when none touches them (the editor's own choice then). */
-function truthChoices(objects: readonly ObjectRegions[], share: readonly Float32Array[]): number[] {
+export function truthChoices(objects: readonly ObjectRegions[], share: readonly Float32Array[]): number[] {
   return objects.map((regions, i) => changedObject(regions, Array.from(share[i], (v) => (v > 0 ? 1 : 0))));
 }
 
@@ -195,7 +195,7 @@ function truthChoices(objects: readonly ObjectRegions[], share: readonly Float32
  * ([N]; aligned-targets.ts changedShare) and the edit plan ([N * 3] row-major [N, 3]; planTargets). `missing` is the error
  * for a request without its benchmark record, `{i}` standing for its index.
  */
-function truthPatches(model: ModelEditor, requests: readonly EditRequest[], missing: string): { share: Float32Array[]; plan: Float32Array[] } {
+export function truthPatches(model: ModelEditor, requests: readonly EditRequest[], missing: string): { share: Float32Array[]; plan: Float32Array[] } {
   const size = model.config.image;
   const truths = requests.map((r, i) => {
     if (!r.item) throw new Error(missing.replace("{i}", String(i)));

@@ -124,7 +124,7 @@ export interface EditExtras {
 }
 
 /**
- * `object+offset`'s plan for the patches a move fills: per item, the decoding's choice (the object and its move,
+ * The moving rules' plan for the patches a move fills: per item, the decoding's choice (the object and its move,
  * decodeObjectMove); the patches the move fills get 1 in `patches` [B, N] and the object's colour in its source
  * (`known`, the perceived colour of each object, else objectColour) in `colours` [B, N, 3]; with a rule that plans ground
  * (plansGround: all moving rules but `object+offset`) the patches it vacates get 1 and the colour of the free ground nearest
@@ -132,7 +132,7 @@ export interface EditExtras {
  * `object+offset+fill` (fillsMoved) every patch the moved coverage reaches and the move does not vacate gets the object's colour;
  * items without a move or an object get none. Call inside tf.tidy.
  */
-function offsetFills(choices: readonly OffsetChoice[], objects: readonly ObjectRegions[], sources: readonly Float32Array[], patch: number, N: number, rule: GateDecode, known?: EditExtras["objectColours"]): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
+export function moveFills(choices: readonly OffsetChoice[], objects: readonly ObjectRegions[], sources: readonly Float32Array[], patch: number, N: number, rule: GateDecode, known?: EditExtras["objectColours"]): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
   const [ground, whole, blend] = [plansGround(rule), fillsMoved(rule), blendsVacated(rule)];
   const B = choices.length;
   const patches = new Float32Array(B * N);
@@ -223,7 +223,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const own = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? headChoices(e, c0.aligned!, extras.objects!, N) : undefined;
     const picks = extras.chosen === undefined || gates !== undefined ? own : givenChoices(extras.chosen, own, c0.aligned!.where, extras.objects!);
     const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, extras.objects!, offsets, scales, picks) : undefined; // the gate and the choice behind it, once
-    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? offsetFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N, decode, extras.objectColours) : undefined;
+    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N, decode, extras.objectColours) : undefined;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };
     const decoded = decode !== "sigmoid" || given !== undefined;
