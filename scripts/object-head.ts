@@ -28,15 +28,14 @@ import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
 import { benchmarkKindMeans, meansByKind } from "../lib/eval/kind-means";
-import { pointText, scoreEditorPoint, type PointScores } from "../lib/eval/learning-curve";
+import { chooseDecoding } from "../lib/eval/decode-choice";
+import { pointText, scoreEditorPoint } from "../lib/eval/learning-curve";
 import { objectChoiceSummary, probeObjectChoice, type ObjectChoiceItem } from "../lib/eval/object-choice-probe";
 import { bootstrapDiffCi } from "../lib/eval/stats";
-import { choiceOracleEditor, objectGateEditor } from "../lib/eval/trained-editor";
-import { planOn } from "../lib/models/editor/config";
-import { MOVING_RULES_TEXT, needsObjects, parseGateDecode, type GateDecode } from "../lib/models/editor/gate-decode";
-import { disposeEditor, type Editor } from "../lib/models/editor/model";
+import { choiceOracleEditor } from "../lib/eval/trained-editor";
+import { MOVING_RULES_TEXT, needsObjects, parseGateDecode } from "../lib/models/editor/gate-decode";
+import { disposeEditor } from "../lib/models/editor/model";
 import { isObjectHeadParam } from "../lib/models/editor/object-head";
-import type { PlanDecode } from "../lib/models/editor/pipeline";
 import { engineData, heldOutStart } from "../lib/models/editor/train/data";
 import { finishedEditorWithHead } from "../lib/models/editor/train/finished";
 import { fitObjectHead, objectHeadAccuracy, type ObjectHeadConfig } from "../lib/models/editor/train/object-head";
@@ -77,23 +76,8 @@ async function main(): Promise<void> {
     const cut2 = heldOutStart(rest, Math.floor(heldOut / 2));
     const [check, test] = [rest.slice(0, cut2), rest.slice(cut2)];
     console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): its object choice and ${rules.join(", ")} before and after an object head of ${layers} layers fitted alone for up to ${head.steps} steps at batch ${head.batch} on ${train.length} edits of ${scenes} engine scenes, keeping the step whose choice is best (checked every ${checkEvery} steps) on ${check.length} held-out edits; scored on ${test.length} other held-out edits (the last ${heldOut} source images hold both); ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
-    const plans: (PlanDecode | undefined)[] = config.alignedPlan === "palette" ? ["soft", "argmax"] : planOn(config) ? ["soft", "snap"] : [undefined];
-    type Row = { rule: GateDecode; planDecode?: PlanDecode; objectJudge: number };
     // the best decoding on the validation benchmark, scored on SpatialEval-mini (the first of equals wins)
-    const decodeBest = async (label: string): Promise<{ validation: Row[]; chosen: Row; scores: PointScores }> => {
-      const rows: Row[] = [];
-      for (const rule of rules) {
-        for (const plan of plans) {
-          const v = await scoreEditorPoint(editorOf(e, rule, plan, ddim, head.seed), validation, head.seed);
-          rows.push({ rule, ...(plan ? { planDecode: plan } : {}), objectJudge: v.objectJudge });
-          console.log(`${label}: validation ${rule}${plan ? ` (plan ${plan})` : ""} ${v.objectJudge.toFixed(3)}`);
-        }
-      }
-      const chosen = rows.reduce((b, x) => (x.objectJudge > b.objectJudge ? x : b));
-      const scores = await scoreEditorPoint(editorOf(e, chosen.rule, chosen.planDecode, ddim, head.seed), bench, head.seed);
-      console.log(`${label}: chosen on validation ${chosen.rule}${chosen.planDecode ? ` (plan ${chosen.planDecode})` : ""}; on SpatialEval-mini ${pointText(scores)}`);
-      return { validation: rows, chosen, scores };
-    };
+    const decodeBest = (label: string) => chooseDecoding(e, rules, validation, bench, ddim, head.seed, (line) => console.log(`${label}: ${line}`));
     const choices = (label: string) => {
       const engine = objectHeadAccuracy(e, test);
       const onValidation = probeObjectChoice(e, validation);
@@ -130,10 +114,6 @@ async function main(): Promise<void> {
   } finally {
     disposeEditor(e);
   }
-}
-
-function editorOf(e: Editor, rule: GateDecode, plan: PlanDecode | undefined, ddim: number, seed: number) {
-  return objectGateEditor(`gate ${rule}${plan ? `, plan ${plan}` : ""}`, e, { steps: ddim, seed, gate: rule, ...(plan ? { planDecode: plan } : {}) });
 }
 
 function mean(items: readonly ObjectChoiceItem[]): number {

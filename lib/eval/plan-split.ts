@@ -13,6 +13,8 @@ import { planOn } from "../models/editor/config";
 import { decodeObjectMove, movesObject, type GateDecode } from "../models/editor/gate-decode";
 import { editorCondition, editorLayout, type Editor as ModelEditor } from "../models/editor/model";
 import { snapToPalette } from "../models/editor/palette";
+import { changedShare, planTargets } from "../models/editor/aligned-targets";
+import { editResidual } from "../models/editor/residual";
 import { editImages, moveFills, type EditPipelineOptions } from "../models/editor/pipeline";
 import { imageBatch } from "../models/editor/train/steps";
 import { toBytes } from "../models/editor/train/data";
@@ -94,4 +96,31 @@ export function planSplitEditor(name: string, model: ModelEditor, options: Parti
     return out.images.map((x) => ({ width: size, height: size, data: toBytes(x) }));
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
+}
+
+/**
+ * The plan's brightness error: the mean |brightness(plan) - brightness(truth's plan)| (bytes) over the patches the edit
+ * changes at least half of, for edits (source, target in [-1, 1], instruction) in batches of `batch`; NaN when no patch is.
+ */
+export function planBrightnessError(e: ModelEditor, edits: readonly { source: Float32Array; target: Float32Array; instruction: string }[], batch = 64): number {
+  if (!planOn(e.config) || e.config.alignedPlan === "palette") throw new Error("planBrightnessError: the error needs an editor with a colour plan (alignedPlan true or 'attend')");
+  const size = e.config.image;
+  let [sum, n] = [0, 0];
+  for (let i = 0; i < edits.length; i += batch) {
+    const part = edits.slice(i, i + batch);
+    const [sh, tp, op] = tf.tidy(() => {
+      const s = imageBatch(part.map((x) => x.source), size);
+      const r0 = editResidual(imageBatch(part.map((x) => x.target), size), s);
+      const a = editorCondition(e, s, editorLayout(e, part.map((x) => x.instruction))).aligned!;
+      return [changedShare(r0, e.config.dnPatch), planTargets(r0, s, e.config.dnPatch), a.plan!];
+    });
+    const [share, truth, plan] = [sh.arraySync() as number[][], tp.arraySync() as number[][][], op.arraySync() as number[][][]];
+    tf.dispose([sh, tp, op]);
+    share.forEach((row, b) => row.forEach((v, k) => {
+      if (v < 0.5) return;
+      sum += Math.abs(brightness(plan[b][k]) - brightness(truth[b][k]));
+      n++;
+    }));
+  }
+  return n === 0 ? Number.NaN : sum / n;
 }

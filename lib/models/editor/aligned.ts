@@ -85,7 +85,7 @@
  * `edit.loc.s.{w,b}` [d, dnD], `edit.loc.e.{w,b}` [encD, dnD], `edit.loc.out.{w,b}` [dnD, dnD] (zeros),
  * `edit.loc.where.{w,b}` [dnD, 1] (additive); `edit.loc.q.{w,b}` [d, dnD], `edit.loc.k.{w,b}` [dnD, dnD],
  * `edit.loc.gate` [dnD] (zeros) (bilinear); `edit.loc.what.{w,b}` [d, dnD] (zeros) (alignedWhat); `edit.loc.plan.{h,o,i}.*`
- * (alignedPlan; `i` zeros), `edit.loc.plan.{q,k,v}.*` ("attend"); `edit.loc.refer.words.*` [d, dnD] and
+ * (alignedPlan; `i` zeros), `edit.loc.plan.{q,k,v}.*` ("attend"), `edit.loc.plan.s.{w,b}` [dnPatch^2 x 3, dnD] (zeros) (alignedPlanSource); `edit.loc.refer.words.*` [d, dnD] and
  * `edit.loc.refer.${l}.*` (alignedRefer); `edit.loc.offset.h.{w,b}` [d, dnD], `edit.loc.offset.o.{w,b}` [dnD, 2] (zeros) (alignedOffset); `edit.loc.scale.h.{w,b}` [d, dnD], `edit.loc.scale.o.{w,b}` [dnD, 1] (zeros) (alignedScale).
  */
 import * as tf from "@tensorflow/tfjs";
@@ -130,6 +130,7 @@ function initPlan(rng: Rng, c: EditorConfig): Params {
     "edit.loc.plan.i.w": constVariable([w, c.dnD], 0),
     "edit.loc.plan.i.b": constVariable([c.dnD], 0),
     ...(c.alignedPlan === "attend" ? { ...initLinear(rng.fork("plan-q"), c.dnD, c.dnD, "edit.loc.plan.q"), ...initLinear(rng.fork("plan-k"), c.d, c.dnD, "edit.loc.plan.k"), ...initLinear(rng.fork("plan-v"), c.d, c.dnD, "edit.loc.plan.v") } : {}),
+    ...(c.alignedPlanSource === true ? { "edit.loc.plan.s.w": constVariable([c.dnPatch * c.dnPatch * 3, c.dnD], 0), "edit.loc.plan.s.b": constVariable([c.dnD], 0) } : {}),
   };
 }
 
@@ -207,8 +208,9 @@ export interface AlignedResult {
  * The aligned path from the [LOC] states [B, Ni, d], the encoder's tokens [B, Ne, encD] and (the
  * bilinear head's query) the [IMG] states [B, k, d]. Call inside tf.tidy.
  */
-export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3D, encTokens: tf.Tensor3D, imgStates?: tf.Tensor3D, words?: InstructionWords): AlignedResult {
+export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3D, encTokens: tf.Tensor3D, imgStates?: tf.Tensor3D, words?: InstructionWords, source?: tf.Tensor4D): AlignedResult {
   const B = locStates.shape[0];
+  if (c.alignedPlanSource === true && source === undefined) throw new Error("aligned: the plan reads the source's pixels (alignedPlanSource); pass the source images");
   if (encTokens.shape[0] !== B) throw new Error(`aligned: ${B} [LOC] rows but ${encTokens.shape[0]} encoder rows`);
   const g = c.image / c.dnPatch; // the denoiser's grid side
   const u = tf.add(resampleTokens(linear(locStates, p, "edit.loc.s") as tf.Tensor3D, g), resampleTokens(linear(encTokens, p, "edit.loc.e") as tf.Tensor3D, g)); // [B, N, dnD]
@@ -226,7 +228,7 @@ export function alignedSpatial(p: Params, c: EditorConfig, locStates: tf.Tensor3
   const k = linear(zr, p, "edit.loc.k") as tf.Tensor3D; // [B, N, dnD]
   const where = tf.div(tf.squeeze(tf.matMul(k, tf.expandDims(q, 2)), [2]), Math.sqrt(c.dnD)) as tf.Tensor2D; // [B, N]
   const gated = c.alignedWhat === true ? tf.add(p["edit.loc.gate"], tf.expandDims(linear(imgMean, p, "edit.loc.what"), 1)) : p["edit.loc.gate"]; // [B, 1, dnD] or [dnD]
-  const planned = planOn(c) ? planParts(editPlan(p, c, zr, imgMean, words), c.alignedPlan === "palette") : {};
+  const planned = planOn(c) ? planParts(editPlan(p, c, zr, imgMean, words, c.alignedPlanSource === true ? patchPixels(source!, c.dnPatch) : undefined), c.alignedPlan === "palette") : {};
   const planOpen = planned.planCode !== undefined && c.alignedPlanGate === "open" ? c.dnPatch * c.dnPatch : undefined;
   const spatial = gatedSum(p, out, tf.sigmoid(where) as tf.Tensor2D, gated, planned.planCode, planOpen); // [B, N, dnD]
   const offset = c.alignedOffset === true ? (linear(tf.relu(linear(imgMean, p, "edit.loc.offset.h")), p, "edit.loc.offset.o") as tf.Tensor2D) : undefined; // [B, 2]
@@ -241,6 +243,13 @@ function planParts(out: tf.Tensor3D, palette: boolean): Pick<AlignedResult, "pla
   const [B, N, K] = probs.shape;
   const plan = tf.matMul(probs.reshape([B * N, K]), tf.tensor2d(PLAN_PALETTE.map((c) => [...c]), [K, 3])).reshape([B, N, 3]) as tf.Tensor3D;
   return { plan, planCode: probs, planLogits: out };
+}
+
+/** Each denoiser patch's pixels of images [B, H, W, C] as one row [B, N, patch^2 C] (patches row-major, pixels row-major within). Call inside tf.tidy. */
+export function patchPixels(images: tf.Tensor4D, patch: number): tf.Tensor3D {
+  const [B, H, W, C] = images.shape;
+  if (H % patch !== 0 || W % patch !== 0) throw new Error(`patchPixels: image ${H}x${W} is not divisible by patch ${patch}`);
+  return tf.transpose(images.reshape([B, H / patch, patch, W / patch, patch, C]), [0, 1, 3, 2, 4, 5]).reshape([B, (H / patch) * (W / patch), patch * patch * C]) as tf.Tensor3D;
 }
 
 /** The instruction's words as the MLLM left them: states [B, L, d] (L: the batch's longest instruction) and 1 for a word, 0 for padding [B, L]. */
@@ -259,8 +268,9 @@ export function paddingBias(words: InstructionWords): tf.Tensor3D {
  * patch's query Lin_pq(z_n) also reads the instruction's words (softmax over them, padding masked):
  *   h_n = relu(z_n + Lin_ph(mean [IMG]) + sum_l a_nl Lin_pv(w_l)),  a_n = softmax_l(Lin_pq(z_n) . Lin_pk(w_l) / sqrt(dnD))
  */
-function editPlan(p: Params, c: EditorConfig, z: tf.Tensor3D, imgMean: tf.Tensor2D, words?: InstructionWords): tf.Tensor3D {
+function editPlan(p: Params, c: EditorConfig, z: tf.Tensor3D, imgMean: tf.Tensor2D, words?: InstructionWords, pixels?: tf.Tensor3D): tf.Tensor3D {
   let h: tf.Tensor = tf.add(z, tf.expandDims(linear(imgMean, p, "edit.loc.plan.h"), 1)); // [B, N, dnD]
+  if (pixels !== undefined) h = tf.add(h, linear(pixels, p, "edit.loc.plan.s")); // + Lin_ps(the patch's source pixels)
   if (c.alignedPlan === "attend") {
     h = tf.add(h, planAttention(p, c, z, words!).context);
   }

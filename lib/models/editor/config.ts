@@ -110,6 +110,14 @@ export interface EditorConfig {
    */
   alignedPlanGate?: "open";
   /**
+   * With an edit plan: each patch's plan also reads the patch's own source pixels (ours), h_n += Lin_ps(pixels_n)
+   * (dnPatch^2 x 3 values; Lin_ps zero at the start, so an editor given it plans as before until it is trained): the
+   * truth's plan is the new colour under the patch's shading, which the source shows there (the plan head without it
+   * missed the truth's brightness by about 20 of 255, and that brightness was over half of what the plan cost).
+   * Optional (absent = off) so that configs keep their keys.
+   */
+  alignedPlanSource?: true;
+  /**
    * With the bilinear where head: a referring decoder of this many layers (ours) between the patches and the
    * where head: the patch states self-attend and cross-attend to the instruction's words, with trainable MLPs
    * (the MLLM's are frozen in attention tuning), before the where keys and the edit plan read them (aligned.ts).
@@ -258,6 +266,8 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   if (c.alignedPlan !== undefined && typeof c.alignedPlan !== "boolean" && c.alignedPlan !== "attend" && c.alignedPlan !== "palette") throw new ConfigError(`editor: alignedPlan must be true, false, "attend" or "palette", got ${JSON.stringify(c.alignedPlan)}`);
   if (c.alignedPlanGate !== undefined && c.alignedPlanGate !== "open") throw new ConfigError(`editor: alignedPlanGate must be "open" (or absent), got ${JSON.stringify(c.alignedPlanGate)}`);
   if (c.alignedPlanGate !== undefined && !planOn(c)) throw new ConfigError("editor: alignedPlanGate needs an edit plan (alignedPlan true, \"attend\" or \"palette\")");
+  if (c.alignedPlanSource !== undefined && c.alignedPlanSource !== true) throw new ConfigError(`editor: alignedPlanSource must be true (or absent), got ${JSON.stringify(c.alignedPlanSource)}`);
+  if (c.alignedPlanSource !== undefined && !planOn(c)) throw new ConfigError("editor: alignedPlanSource needs an edit plan (alignedPlan true, \"attend\" or \"palette\")");
   if (c.alignedRefer !== undefined && !(Number.isInteger(c.alignedRefer) && c.alignedRefer >= 1)) throw new ConfigError(`editor: alignedRefer must be a positive number of layers, got ${JSON.stringify(c.alignedRefer)}`);
   if (c.alignedOffset !== undefined && typeof c.alignedOffset !== "boolean") throw new ConfigError(`editor: alignedOffset must be true or false, got ${JSON.stringify(c.alignedOffset)}`);
   if (c.alignedScale !== undefined && typeof c.alignedScale !== "boolean") throw new ConfigError(`editor: alignedScale must be true or false, got ${JSON.stringify(c.alignedScale)}`);
@@ -280,8 +290,8 @@ export function planOn(c: Pick<EditorConfig, "alignedPlan">): boolean {
  * follows them starts its map from initialisation (train/node.ts).
  */
 export function keyedEditorConfig(c: EditorConfig, textPhase: boolean): EditorConfig {
-  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, alignedPlanGate, alignedRefer, alignedOffset, alignedScale, alignedObjects, ...rest } = c;
-  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan, ...(alignedPlanGate !== undefined ? { alignedPlanGate } : {}) } : {}), ...(alignedRefer !== undefined ? { alignedRefer } : {}), ...(alignedOffset === true ? { alignedOffset } : {}), ...(alignedScale === true ? { alignedScale } : {}), ...(alignedObjects !== undefined ? { alignedObjects } : {}) } : {};
+  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, alignedPlanGate, alignedPlanSource, alignedRefer, alignedOffset, alignedScale, alignedObjects, ...rest } = c;
+  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan, ...(alignedPlanGate !== undefined ? { alignedPlanGate } : {}), ...(alignedPlanSource === true ? { alignedPlanSource } : {}) } : {}), ...(alignedRefer !== undefined ? { alignedRefer } : {}), ...(alignedOffset === true ? { alignedOffset } : {}), ...(alignedScale === true ? { alignedScale } : {}), ...(alignedObjects !== undefined ? { alignedObjects } : {}) } : {};
   return { ...rest, ...(editMap === true && !textPhase ? { editMap } : {}), ...(aligned === true && !textPhase ? { aligned, ...where } : {}) };
 }
 

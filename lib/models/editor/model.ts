@@ -200,7 +200,7 @@ export function editorCondition(e: Editor, images: tf.Tensor4D | null, layout: B
     const states = tf.slice(mllm.hidden, [0, span.start, 0], [layout.batch, span.end - span.start, e.config.d]) as tf.Tensor3D; // [B, Ni, d]
     map = editMap(p, e.config, edit.tokens, encTokens, states);
   }
-  const aligned = withLoc && encTokens !== null && mllm.loc !== undefined ? alignedSpatial(p, e.config, mllm.loc, encTokens, mllm.img, readsWords(e.config) ? instructionWords(layout, mllm.hidden) : undefined) : null;
+  const aligned = withLoc && encTokens !== null && mllm.loc !== undefined ? alignedSpatial(p, e.config, mllm.loc, encTokens, mllm.img, readsWords(e.config) ? instructionWords(layout, mllm.hidden) : undefined, e.config.alignedPlanSource === true ? images! : undefined) : null;
   return { mllm, edit, conditionLogits: logits, encoderAttention, map, aligned };
 }
 

@@ -92,3 +92,39 @@ export function fitHeadAlone<T>(e: Editor, items: readonly T[], c: HeadFitConfig
   }
   return losses;
 }
+
+/** A fit with checks: the losses, the score at step 0 and at each check, and the step whose weights the head keeps. */
+export interface CheckedFit {
+  losses: number[];
+  checks: { step: number; score: number }[];
+  kept: number;
+}
+
+/**
+ * Early stopping for a head fitted alone: `score()` (higher is better; on edits held out from the fit) before the fit and
+ * every `every` steps and at `lastStep`, while `fit(onStep)` runs; the weights of `e` that `isParam` names end as they were
+ * at the best check (the first of equals: the head as it started when no check beats step 0).
+ */
+export function fitKeepingBest(e: Editor, isParam: (name: string) => boolean, every: number, lastStep: number, score: () => number, fit: (onStep: (step: number) => void) => number[], who: string): CheckedFit {
+  if (!Number.isInteger(every) || every < 1) throw new Error(`${who}: checks must come every positive whole number of steps, got ${every}`);
+  const p = editorParams(e);
+  const names = Object.keys(p).filter(isParam).sort();
+  const checks = [{ step: 0, score: score() }];
+  let best: { step: number; score: number; weights: tf.Tensor[] } = { ...checks[0], weights: names.map((k) => tf.clone(p[k])) };
+  let losses: number[] = [];
+  try {
+    losses = fit((step) => {
+      if (step % every !== 0 && step !== lastStep) return;
+      const at = { step, score: score() };
+      checks.push(at);
+      if (at.score > best.score) {
+        tf.dispose(best.weights);
+        best = { ...at, weights: names.map((k) => tf.clone(p[k])) };
+      }
+    });
+    names.forEach((k, i) => (p[k] as tf.Variable).assign(best.weights[i]));
+  } finally {
+    tf.dispose(best.weights);
+  }
+  return { losses, checks, kept: best.step };
+}

@@ -13,7 +13,7 @@ import { objectChoiceLoss, truthObjects } from "../aligned-targets";
 import { editorCondition, editorLayout, editorParams, type Editor } from "../model";
 import { bestObjects, isObjectHeadParam, objectInputs, objectScores, whereObjectScores, type ObjectInputs } from "../object-head";
 import type { EditExample } from "./data";
-import { fitHeadAlone, type HeadFitConfig } from "./finished";
+import { fitHeadAlone, fitKeepingBest, type HeadFitConfig } from "./finished";
 import { imageBatch } from "./steps";
 
 export type ObjectHeadConfig = HeadFitConfig;
@@ -118,27 +118,10 @@ export function trainObjectHead(e: Editor, edits: readonly EditExample[], c: Obj
  */
 export function fitObjectHead(e: Editor, edits: readonly EditExample[], c: ObjectHeadConfig, check: ObjectHeadCheck, onStep?: (step: number, loss: number) => void): ObjectHeadFit {
   checkHead(e, "fitObjectHead");
-  if (!Number.isInteger(check.every) || check.every < 1) throw new Error(`fitObjectHead: checks must come every positive whole number of steps, got ${check.every}`);
-  const p = editorParams(e);
-  const names = Object.keys(p).filter(isObjectHeadParam).sort();
   const accuracy = () => objectHeadAccuracy(e, check.edits)[0].head;
-  const checks = [{ step: 0, accuracy: accuracy() }];
-  let best: { step: number; accuracy: number; weights: tf.Tensor[] } = { ...checks[0], weights: names.map((k) => tf.clone(p[k])) };
-  let losses: number[] = [];
-  try {
-    losses = trainObjectHead(e, edits, c, (step, loss) => {
-      onStep?.(step, loss);
-      if (step % check.every !== 0 && step !== c.steps) return;
-      const at = { step, accuracy: accuracy() };
-      checks.push(at);
-      if (at.accuracy > best.accuracy) {
-        tf.dispose(best.weights);
-        best = { ...at, weights: names.map((k) => tf.clone(p[k])) };
-      }
-    });
-    names.forEach((k, i) => (p[k] as tf.Variable).assign(best.weights[i]));
-  } finally {
-    tf.dispose(best.weights);
-  }
-  return { losses, checks, kept: best.step };
+  const fit = fitKeepingBest(e, isObjectHeadParam, check.every, c.steps, accuracy, (atStep) => trainObjectHead(e, edits, c, (step, loss) => {
+    onStep?.(step, loss);
+    atStep(step);
+  }), "fitObjectHead");
+  return { losses: fit.losses, checks: fit.checks.map((x) => ({ step: x.step, accuracy: x.score })), kept: fit.kept };
 }

@@ -1,0 +1,93 @@
+/**
+ * What a better edit plan adds to a finished editor: its plan head (aligned.ts editPlan) given the patch's source pixels as
+ * a new input (editor config alignedPlanSource, zero at the start) and fitted alone, every other weight frozen
+ * (lib/models/editor/train/plan-head.ts), with early stopping on held-out edits:
+ * 1. before: the plan loss and its brightness error (lib/eval/plan-split.ts planBrightnessError) on held-out engine edits,
+ *    and the editor's decoding chosen on the validation benchmark among --rules x the plan decodings, on SpatialEval-mini;
+ * 2. the fit, and the same after; the pair after - before on SpatialEval-mini (paired over items): the two differ only in
+ *    the plan the gate carries.
+ *
+ * Usage: npm run plan-head -- --from=<the final weights of a stage2-from run with an edit plan: data/generated/curve-cache/<profile>/from/final-<key>>
+ *          [--rules=object+offset+ground,object+offset+blend] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
+ *          [--check-every=250] [--seed=2] [--ddim=10] [--name=plan-head]
+ */
+import * as path from "path";
+import { initBackend } from "../lib/backend/select";
+import { runMain } from "../lib/core/cli";
+import { intFlag, numFlag, parseFlags } from "../lib/core/cli-args";
+import { checkName, projectPath } from "../lib/core/paths";
+import { currentProfile } from "../lib/core/profile";
+import { progress } from "../lib/core/progress";
+import { Rng } from "../lib/core/rng";
+import { writeResult } from "../lib/core/results";
+import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
+import { chooseDecoding } from "../lib/eval/decode-choice";
+import { benchmarkKindMeans } from "../lib/eval/kind-means";
+import { planBrightnessError } from "../lib/eval/plan-split";
+import { bootstrapDiffCi } from "../lib/eval/stats";
+import { MOVING_RULES_TEXT, needsObjects, parseGateDecode } from "../lib/models/editor/gate-decode";
+import { disposeEditor } from "../lib/models/editor/model";
+import { engineData, heldOutStart } from "../lib/models/editor/train/data";
+import { finishedEditorWithHead } from "../lib/models/editor/train/finished";
+import { fitPlanHead, isPlanSourceParam, planHeadError } from "../lib/models/editor/train/plan-head";
+
+const KNOWN = ["from", "rules", "scenes", "held-out", "steps", "batch", "lr", "check-every", "seed", "ddim", "name"];
+
+async function main(): Promise<void> {
+  const a = parseFlags(process.argv.slice(2), KNOWN);
+  const profile = currentProfile();
+  if (a.from === undefined) throw new Error("--from is required: the final weights of a stage2-from run with an edit plan (data/generated/curve-cache/<profile>/from/final-<key>)");
+  const from = path.resolve(a.from);
+  const name = checkName(a.name ?? "plan-head", "--name");
+  const head = { steps: intFlag(a, "steps", 1500, 1), batch: intFlag(a, "batch", 64, 1), lr: numFlag(a, "lr", 1e-3), seed: intFlag(a, "seed", 2) };
+  if (!(head.lr > 0)) throw new Error(`--lr must be > 0, got ${head.lr}`);
+  const scenes = intFlag(a, "scenes", 4000, 1);
+  const heldOut = intFlag(a, "held-out", 500, 2);
+  const ddim = intFlag(a, "ddim", 10, 1);
+  const checkEvery = intFlag(a, "check-every", 250, 1);
+  const rules = (a.rules ?? "object+offset+ground,object+offset+blend").split(",").filter((x) => x !== "").map((x) => {
+    const r = parseGateDecode(x);
+    if (!needsObjects(r)) throw new Error(`--rules takes the object-choosing gate decodings (object, object+free, ${MOVING_RULES_TEXT}), got '${x}'`);
+    return r;
+  });
+  if (rules.length === 0) throw new Error("--rules needs at least one gate decoding");
+  const backend = (await initBackend()).name;
+  const { e, made, meta } = finishedEditorWithHead(from, { name: "plan-head", config: { alignedPlanSource: true }, isParam: isPlanSourceParam, seed: head.seed });
+  try {
+    if (e.config.alignedPlan !== true && e.config.alignedPlan !== "attend") throw new Error("--from: the plan head's fit needs an editor with a colour plan (stage2-from --plan=on or attend)");
+    const bench = ensureBenchmark("spatialeval", profile);
+    const validation = ensureValidationBenchmark(profile);
+    const all = engineData(made.recipe.dataSeed, scenes + heldOut, e.config.image).edits;
+    // the held-out images' edits: the first half choose the step the head keeps (early stopping), the second half score it
+    const cut = heldOutStart(all, heldOut);
+    const [train, rest] = [all.slice(0, cut), all.slice(cut)];
+    const cut2 = heldOutStart(rest, Math.floor(heldOut / 2));
+    const [check, test] = [rest.slice(0, cut2), rest.slice(cut2)];
+    console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): its plan and ${rules.join(", ")} before and after its plan head, given the source patch's pixels, is fitted alone for up to ${head.steps} steps at batch ${head.batch} on ${train.length} edits of ${scenes} engine scenes, keeping the step with the lowest plan loss (checked every ${checkEvery} steps) on ${check.length} held-out edits; scored on ${test.length} other held-out edits, ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
+    const side = async (label: string) => {
+      const plan = { loss: planHeadError(e, test), brightness: planBrightnessError(e, test) };
+      console.log(`${label}: on the held-out edits plan loss ${plan.loss.toFixed(4)}, brightness error ${plan.brightness.toFixed(1)} of 255`);
+      return { plan, decoded: await chooseDecoding(e, rules, validation, bench, ddim, head.seed, (line) => console.log(`${label}: ${line}`)) };
+    };
+    const before = await side("before");
+    const bar = progress({ total: head.steps, label: "plan head" });
+    const fit = fitPlanHead(e, train, head, { every: checkEvery, edits: check }, (_, loss) => bar.tick(1, { loss }));
+    bar.done();
+    console.log(`the plan loss on the checking edits: ${fit.checks.map((x) => `step ${x.step} ${(-x.score).toFixed(4)}`).join(", ")}; kept step ${fit.kept}`);
+    const after = await side("after");
+    const ci = bootstrapDiffCi([after.decoded.scores.items], [before.decoded.scores.items], new Rng(head.seed).fork("plan-head"), 2000);
+    const gain = { diff: after.decoded.scores.objectJudge - before.decoded.scores.objectJudge, lo: ci.lo, hi: ci.hi };
+    const kinds = benchmarkKindMeans(bench.items, { before: before.decoded.scores.items, after: after.decoded.scores.items }, "plan-head");
+    console.log(`after minus before on SpatialEval-mini: ${gain.diff.toFixed(3)} [95% CI ${gain.lo.toFixed(3)}, ${gain.hi.toFixed(3)}, paired over items]; per kind ${kinds.map((k) => `${k.kind} (${k.n}) ${k.before.toFixed(3)} / ${k.after.toFixed(3)}`).join(", ")}`);
+    const file = writeResult(name, {
+      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, head, checkEvery, rules, scenes, heldOut, trainEdits: train.length, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      seed: head.seed,
+      data: { backend, before, fit: { losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept }, after, gain, kinds },
+    });
+    console.log(`wrote ${file}`);
+  } finally {
+    disposeEditor(e);
+  }
+}
+
+runMain(main);
