@@ -3,7 +3,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend";
 import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
-import { atBrightness, brightness, planSplitEditor, splitColour } from "../../lib/eval/plan-split";
+import { atBrightness, brightness, planBrightnessError, planSplitEditor, splitColour } from "../../lib/eval/plan-split";
+import { engineData } from "../../lib/models/editor/train/data";
+import { recipeConfig } from "../../lib/models/editor/train/recipes";
 import { offsetOracleEditor, truthOffset } from "../../lib/eval/trained-editor";
 import { checkEditorConfig, editorConfig } from "../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorParams } from "../../lib/models/editor/model";
@@ -60,8 +62,25 @@ describe("the plan-split diagnostic (plan-split.ts)", () => {
     const palette = createEditor(checkEditorConfig({ ...editorConfig("tiny"), aligned: true, alignedWhere: "bilinear", alignedPlan: "palette" }), new Rng(8));
     try {
       expect(() => planSplitEditor("x", palette, {}, "object+offset+ground", { fills: "own", vacates: "own", rest: "own" })).toThrow("planSplitEditor: the split needs an editor with a colour plan (alignedPlan true or 'attend')");
+      expect(() => planBrightnessError(palette, [])).toThrow("planBrightnessError: the error needs an editor with a colour plan (alignedPlan true or 'attend')");
     } finally {
       disposeEditor(palette);
+    }
+  });
+
+  it("planBrightnessError: the mean brightness gap over the patches an edit changes at least half of; none: NaN", () => {
+    const c = checkEditorConfig({ ...editorConfig("tiny"), aligned: true, alignedWhere: "bilinear", alignedPlan: true });
+    const e = createEditor(c, new Rng(3));
+    const edits = engineData(recipeConfig("tiny").dataSeed, 6, c.image).edits;
+    try {
+      const n0 = tf.memory().numTensors;
+      const err = planBrightnessError(e, edits, 3);
+      expect(tf.memory().numTensors).toBe(n0);
+      expect(err).toBeGreaterThan(0);
+      expect(err).toBeLessThanOrEqual(255);
+      expect(planBrightnessError(e, edits.map((x) => ({ ...x, target: x.source })))).toBeNaN(); // no change: no patch to score
+    } finally {
+      disposeEditor(e);
     }
   });
 });
