@@ -28,16 +28,15 @@ import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
 import { benchmarkKindMeans, meansByKind } from "../lib/eval/kind-means";
-import { chooseDecoding } from "../lib/eval/decode-choice";
+import { chooseDecoding, objectRulesFlag } from "../lib/eval/decode-choice";
 import { pointText, scoreEditorPoint } from "../lib/eval/learning-curve";
 import { objectChoiceSummary, probeObjectChoice, type ObjectChoiceItem } from "../lib/eval/object-choice-probe";
 import { bootstrapDiffCi } from "../lib/eval/stats";
 import { choiceOracleEditor } from "../lib/eval/trained-editor";
-import { MOVING_RULES_TEXT, needsObjects, parseGateDecode } from "../lib/models/editor/gate-decode";
 import { disposeEditor } from "../lib/models/editor/model";
 import { isObjectHeadParam } from "../lib/models/editor/object-head";
-import { engineData, heldOutStart } from "../lib/models/editor/train/data";
-import { finishedEditorWithHead } from "../lib/models/editor/train/finished";
+import { engineData, heldOutSplit } from "../lib/models/editor/train/data";
+import { checkedFitFlags, finishedEditorWithHead, finishedFromFlag, headFitFlags } from "../lib/models/editor/train/finished";
 import { fitObjectHead, objectHeadAccuracy, type ObjectHeadConfig } from "../lib/models/editor/train/object-head";
 
 const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "name"];
@@ -45,24 +44,13 @@ const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
   const profile = currentProfile();
-  if (a.from === undefined) throw new Error("--from is required: the final weights of a stage2-from run (data/generated/curve-cache/<profile>/from/final-<key>)");
-  const from = path.resolve(a.from);
+  const from = finishedFromFlag(a.from);
   const name = checkName(a.name ?? "object-head", "--name");
-  const head: ObjectHeadConfig = { steps: intFlag(a, "steps", 1500, 1), batch: intFlag(a, "batch", 64, 1), lr: numFlag(a, "lr", 1e-3), seed: intFlag(a, "seed", 2) };
-  if (!(head.lr > 0)) throw new Error(`--lr must be > 0, got ${head.lr}`);
+  const head = headFitFlags(a);
+  const { scenes, heldOut, checkEvery, ddim } = checkedFitFlags(a);
   const layers = intFlag(a, "layers", 2, 1);
-  const scenes = intFlag(a, "scenes", 4000, 1);
-  const heldOut = intFlag(a, "held-out", 500, 1);
-  const ddim = intFlag(a, "ddim", 10, 1);
-  const checkEvery = intFlag(a, "check-every", 250, 1);
   const fitOn = onOffFlag(a, "fit", true);
-  if (heldOut < 2) throw new Error(`--held-out must be at least 2 source images (half choose the kept step, half score the head), got ${heldOut}`);
-  const rules = (a.rules ?? "object+offset+ground").split(",").filter((x) => x !== "").map((x) => {
-    const r = parseGateDecode(x);
-    if (!needsObjects(r)) throw new Error(`--rules takes the object-choosing gate decodings (object, object+free, ${MOVING_RULES_TEXT}), got '${x}'`);
-    return r;
-  });
-  if (rules.length === 0) throw new Error("--rules needs at least one gate decoding");
+  const rules = objectRulesFlag(a.rules, "object+offset+ground");
   const backend = (await initBackend()).name;
   const { e, made, meta } = finishedEditorWithHead(from, { name: "object-head", config: { alignedObjects: layers }, isParam: isObjectHeadParam, seed: head.seed });
   const config = e.config;
@@ -71,10 +59,7 @@ async function main(): Promise<void> {
     const validation = ensureValidationBenchmark(profile);
     const all = engineData(made.recipe.dataSeed, scenes + heldOut, config.image).edits;
     // the held-out images' edits: the first half choose the step the head keeps (early stopping), the second half score it
-    const cut = heldOutStart(all, heldOut);
-    const [train, rest] = [all.slice(0, cut), all.slice(cut)];
-    const cut2 = heldOutStart(rest, Math.floor(heldOut / 2));
-    const [check, test] = [rest.slice(0, cut2), rest.slice(cut2)];
+    const { train, check, test } = heldOutSplit(all, heldOut);
     console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): its object choice and ${rules.join(", ")} before and after an object head of ${layers} layers fitted alone for up to ${head.steps} steps at batch ${head.batch} on ${train.length} edits of ${scenes} engine scenes, keeping the step whose choice is best (checked every ${checkEvery} steps) on ${check.length} held-out edits; scored on ${test.length} other held-out edits (the last ${heldOut} source images hold both); ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
     // the best decoding on the validation benchmark, scored on SpatialEval-mini (the first of equals wins)
     const decodeBest = (label: string) => chooseDecoding(e, rules, validation, bench, ddim, head.seed, (line) => console.log(`${label}: ${line}`));

@@ -41,7 +41,7 @@ import type { GateDecode } from "../lib/models/editor/gate-decode";
 import { disposeEditor } from "../lib/models/editor/model";
 import type { PlanDecode } from "../lib/models/editor/pipeline";
 import { engineData, heldOutStart } from "../lib/models/editor/train/data";
-import { finishedEditorWithHead } from "../lib/models/editor/train/finished";
+import { finishedEditorWithHead, finishedFromFlag, headFitFlags } from "../lib/models/editor/train/finished";
 import { isOffsetParam, offsetErrors, trainOffsetHead, type OffsetErrorRow, type OffsetHeadConfig } from "../lib/models/editor/train/offset-head";
 
 const KNOWN = ["from", "fit", "oracle-choice", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "oracle-rules", "name"];
@@ -49,11 +49,9 @@ const KNOWN = ["from", "fit", "oracle-choice", "scenes", "held-out", "steps", "b
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
   const profile = currentProfile();
-  if (a.from === undefined) throw new Error("--from is required: the final weights of a stage2-from run (data/generated/curve-cache/<profile>/from/final-<key>)");
-  const from = path.resolve(a.from);
+  const from = finishedFromFlag(a.from);
   const name = checkName(a.name ?? "offset-head", "--name");
-  const head: OffsetHeadConfig = { steps: intFlag(a, "steps", 1500, 1), batch: intFlag(a, "batch", 64, 1), lr: numFlag(a, "lr", 1e-3), seed: intFlag(a, "seed", 2) };
-  if (!(head.lr > 0)) throw new Error(`--lr must be > 0, got ${head.lr}`);
+  const head = headFitFlags(a);
   const scenes = intFlag(a, "scenes", 4000, 1);
   const heldOut = intFlag(a, "held-out", 500, 1);
   const ddim = intFlag(a, "ddim", 10, 1);

@@ -21,14 +21,13 @@ import { progress } from "../lib/core/progress";
 import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
-import { chooseDecoding } from "../lib/eval/decode-choice";
+import { chooseDecoding, objectRulesFlag } from "../lib/eval/decode-choice";
 import { benchmarkKindMeans } from "../lib/eval/kind-means";
 import { planBrightnessError } from "../lib/eval/plan-split";
 import { bootstrapDiffCi } from "../lib/eval/stats";
-import { MOVING_RULES_TEXT, needsObjects, parseGateDecode } from "../lib/models/editor/gate-decode";
 import { disposeEditor } from "../lib/models/editor/model";
-import { engineData, heldOutStart } from "../lib/models/editor/train/data";
-import { finishedEditorWithHead } from "../lib/models/editor/train/finished";
+import { engineData, heldOutSplit } from "../lib/models/editor/train/data";
+import { checkedFitFlags, finishedEditorWithHead, finishedFromFlag, headFitFlags } from "../lib/models/editor/train/finished";
 import { fitPlanHead, isPlanSourceParam, planHeadError } from "../lib/models/editor/train/plan-head";
 
 const KNOWN = ["from", "rules", "scenes", "held-out", "steps", "batch", "lr", "check-every", "seed", "ddim", "name"];
@@ -36,21 +35,11 @@ const KNOWN = ["from", "rules", "scenes", "held-out", "steps", "batch", "lr", "c
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
   const profile = currentProfile();
-  if (a.from === undefined) throw new Error("--from is required: the final weights of a stage2-from run with an edit plan (data/generated/curve-cache/<profile>/from/final-<key>)");
-  const from = path.resolve(a.from);
+  const from = finishedFromFlag(a.from, " with a colour plan");
   const name = checkName(a.name ?? "plan-head", "--name");
-  const head = { steps: intFlag(a, "steps", 1500, 1), batch: intFlag(a, "batch", 64, 1), lr: numFlag(a, "lr", 1e-3), seed: intFlag(a, "seed", 2) };
-  if (!(head.lr > 0)) throw new Error(`--lr must be > 0, got ${head.lr}`);
-  const scenes = intFlag(a, "scenes", 4000, 1);
-  const heldOut = intFlag(a, "held-out", 500, 2);
-  const ddim = intFlag(a, "ddim", 10, 1);
-  const checkEvery = intFlag(a, "check-every", 250, 1);
-  const rules = (a.rules ?? "object+offset+ground,object+offset+blend").split(",").filter((x) => x !== "").map((x) => {
-    const r = parseGateDecode(x);
-    if (!needsObjects(r)) throw new Error(`--rules takes the object-choosing gate decodings (object, object+free, ${MOVING_RULES_TEXT}), got '${x}'`);
-    return r;
-  });
-  if (rules.length === 0) throw new Error("--rules needs at least one gate decoding");
+  const head = headFitFlags(a);
+  const { scenes, heldOut, checkEvery, ddim } = checkedFitFlags(a);
+  const rules = objectRulesFlag(a.rules, "object+offset+ground,object+offset+blend");
   const backend = (await initBackend()).name;
   const { e, made, meta } = finishedEditorWithHead(from, { name: "plan-head", config: { alignedPlanSource: true }, isParam: isPlanSourceParam, seed: head.seed });
   try {
@@ -59,10 +48,7 @@ async function main(): Promise<void> {
     const validation = ensureValidationBenchmark(profile);
     const all = engineData(made.recipe.dataSeed, scenes + heldOut, e.config.image).edits;
     // the held-out images' edits: the first half choose the step the head keeps (early stopping), the second half score it
-    const cut = heldOutStart(all, heldOut);
-    const [train, rest] = [all.slice(0, cut), all.slice(cut)];
-    const cut2 = heldOutStart(rest, Math.floor(heldOut / 2));
-    const [check, test] = [rest.slice(0, cut2), rest.slice(cut2)];
+    const { train, check, test } = heldOutSplit(all, heldOut);
     console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): its plan and ${rules.join(", ")} before and after its plan head, given the source patch's pixels, is fitted alone for up to ${head.steps} steps at batch ${head.batch} on ${train.length} edits of ${scenes} engine scenes, keeping the step with the lowest plan loss (checked every ${checkEvery} steps) on ${check.length} held-out edits; scored on ${test.length} other held-out edits, ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
     const side = async (label: string) => {
       const plan = { loss: planHeadError(e, test), brightness: planBrightnessError(e, test) };

@@ -23,15 +23,14 @@ import { pointText, scoreEditorPoint, type PointScores } from "../lib/eval/learn
 import { planSplitEditor, type PlanSplit } from "../lib/eval/plan-split";
 import { bootstrapDiffCi } from "../lib/eval/stats";
 import { disposeEditor } from "../lib/models/editor/model";
-import { finishedEditorWithHead } from "../lib/models/editor/train/finished";
+import { finishedEditorWithHead, finishedFromFlag } from "../lib/models/editor/train/finished";
 
 const KNOWN = ["from", "rule", "plan-decode", "noise", "seed", "ddim", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
   const profile = currentProfile();
-  if (a.from === undefined) throw new Error("--from is required: the final weights of a stage2-from run with a colour plan (data/generated/curve-cache/<profile>/from/final-<key>)");
-  const from = path.resolve(a.from);
+  const from = finishedFromFlag(a.from, " with a colour plan");
   const name = checkName(a.name ?? "plan-split", "--name");
   const rule = a.rule ?? "object+offset+ground";
   if (rule !== "object+offset+ground" && rule !== "object+offset+blend") throw new Error(`--rule must be object+offset+ground or object+offset+blend, got '${rule}'`);

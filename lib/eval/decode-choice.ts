@@ -4,7 +4,7 @@
  * The scripts that change one part of a finished editor (npm run object-head, plan-head) compare the editor before and
  * after with it, so that each side gets the decoding that suits it, chosen on data neither is reported on.
  */
-import type { GateDecode } from "../models/editor/gate-decode";
+import { MOVING_RULES_TEXT, needsObjects, parseGateDecode, type GateDecode } from "../models/editor/gate-decode";
 import type { Editor } from "../models/editor/model";
 import type { PlanDecode } from "../models/editor/pipeline";
 import { planOn } from "../models/editor/config";
@@ -43,4 +43,15 @@ export async function chooseDecoding(e: Editor, rules: readonly GateDecode[], va
   const scores = await scoreEditorPoint(decodedEditor(e, chosen.rule, chosen.planDecode, ddim, seed), bench, seed);
   log(`chosen on validation ${chosen.rule}${chosen.planDecode ? ` (plan ${chosen.planDecode})` : ""}; on SpatialEval-mini ${pointText(scores)}`);
   return { validation: rows, chosen, scores };
+}
+
+/** The `--rules` flag's object-choosing gate decodings (comma-separated; `def` when absent): at least one, each one that chooses among objects. */
+export function objectRulesFlag(value: string | undefined, def: string): GateDecode[] {
+  const rules = (value ?? def).split(",").filter((x) => x !== "").map((x) => {
+    const r = parseGateDecode(x);
+    if (!needsObjects(r)) throw new Error(`--rules takes the object-choosing gate decodings (object, object+free, ${MOVING_RULES_TEXT}), got '${x}'`);
+    return r;
+  });
+  if (rules.length === 0) throw new Error("--rules needs at least one gate decoding");
+  return rules;
 }

@@ -8,7 +8,9 @@ import { decodeGate, decodeObjectMove } from "../../../lib/models/editor/gate-de
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
 import { bestObjects, GEOMETRY, isObjectHeadParam, objectGeometry, objectInputs, objectScores } from "../../../lib/models/editor/object-head";
 import { editImages } from "../../../lib/models/editor/pipeline";
-import { engineData, heldOutStart } from "../../../lib/models/editor/train/data";
+import { engineData, heldOutSplit, heldOutStart } from "../../../lib/models/editor/train/data";
+import { checkedFitFlags, finishedFromFlag, headFitFlags } from "../../../lib/models/editor/train/finished";
+import { objectRulesFlag } from "../../../lib/eval/decode-choice";
 import { fitObjectHead, objectHeadAccuracy, objectHeadLoss, trainObjectHead, withChangedObject } from "../../../lib/models/editor/train/object-head";
 import { recipeConfig } from "../../../lib/models/editor/train/recipes";
 import { imageBatch } from "../../../lib/models/editor/train/steps";
@@ -235,5 +237,26 @@ describe("heldOutStart", () => {
     expect(heldOutStart(edits, 2)).toBe(2);
     expect(heldOutStart(edits, 5)).toBe(2);
     expect(() => heldOutStart([{ source: a }], 1)).toThrow("heldOutStart: the edits come from 1 source image(s); at least two are needed to hold some out");
+  });
+
+  it("heldOutSplit: the last images' edits held out, their first half checks and their second half tests", () => {
+    const imgs = Array.from({ length: 5 }, () => new Float32Array(1));
+    const edits = imgs.flatMap((s, i) => [{ source: s, i: 2 * i }, { source: s, i: 2 * i + 1 }]);
+    const { train, check, test } = heldOutSplit(edits, 4);
+    expect([train.map((x) => x.i), check.map((x) => x.i), test.map((x) => x.i)]).toEqual([[0, 1], [2, 3, 4, 5], [6, 7, 8, 9]]);
+  });
+});
+
+describe("the head scripts' flags (finished.ts, decode-choice.ts)", () => {
+  it("defaults, values and clear errors", () => {
+    expect(headFitFlags({})).toEqual({ steps: 1500, batch: 64, lr: 1e-3, seed: 2 });
+    expect(headFitFlags({ steps: "10", lr: "0.01" })).toEqual({ steps: 10, batch: 64, lr: 0.01, seed: 2 });
+    expect(() => headFitFlags({ lr: "0" })).toThrow("--lr must be > 0, got 0");
+    expect(checkedFitFlags({})).toEqual({ scenes: 4000, heldOut: 500, checkEvery: 250, ddim: 10 });
+    expect(() => checkedFitFlags({ "held-out": "1" })).toThrow("--held-out must be at least 2 source images (half choose the kept step, half score the head), got 1");
+    expect(() => finishedFromFlag(undefined, " with a colour plan")).toThrow("--from is required: the final weights of a stage2-from run with a colour plan (data/generated/curve-cache/<profile>/from/final-<key>)");
+    expect(objectRulesFlag(undefined, "object,object+offset+blend")).toEqual(["object", "object+offset+blend"]);
+    expect(() => objectRulesFlag("max", "object")).toThrow("--rules takes the object-choosing gate decodings (object, object+free, object+offset, object+offset+ground, object+offset+fill, object+offset+blend and object+move), got 'max'");
+    expect(() => objectRulesFlag(",", "object")).toThrow("--rules needs at least one gate decoding");
   });
 });

@@ -233,3 +233,14 @@ export function heldOutStart(edits: readonly { source: Float32Array }[], heldOut
   if (starts.length < 2) throw new Error(`heldOutStart: the edits come from ${starts.length} source image(s); at least two are needed to hold some out`);
   return starts[Math.max(1, starts.length - heldOut)];
 }
+
+/**
+ * A head's three sets from `edits`: the edits of the last `heldOut` source images are held out, the first half of those
+ * images' edits `check` the fit (early stopping), the second half `test` it; the rest `train` it.
+ */
+export function heldOutSplit<T extends { source: Float32Array }>(edits: readonly T[], heldOut: number): { train: T[]; check: T[]; test: T[] } {
+  const cut = heldOutStart(edits, heldOut);
+  const [train, rest] = [edits.slice(0, cut), edits.slice(cut)];
+  const cut2 = heldOutStart(rest, Math.floor(heldOut / 2));
+  return { train, check: rest.slice(0, cut2), test: rest.slice(cut2) };
+}

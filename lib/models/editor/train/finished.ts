@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as path from "path";
+import { intFlag, numFlag } from "../../../core/cli-args";
 import { Rng } from "../../../core/rng";
 import { disposeParams } from "../../../nn/layers";
 import { fromPretrained, type CheckpointMeta } from "../../../train/checkpoint";
@@ -127,4 +128,24 @@ export function fitKeepingBest(e: Editor, isParam: (name: string) => boolean, ev
     tf.dispose(best.weights);
   }
   return { losses, checks, kept: best.step };
+}
+
+/** A finished-editor script's --from flag (required): a stage2-from run's final weights, resolved; `needs` ends the error ("" or " with a colour plan"). */
+export function finishedFromFlag(from: string | undefined, needs = ""): string {
+  if (from === undefined) throw new Error(`--from is required: the final weights of a stage2-from run${needs} (data/generated/curve-cache/<profile>/from/final-<key>)`);
+  return path.resolve(from);
+}
+
+/** A head fit's flags: --steps (default 1500), --batch (64), --lr (0.001, > 0), --seed (2). */
+export function headFitFlags(a: Record<string, string>): HeadFitConfig {
+  const c = { steps: intFlag(a, "steps", 1500, 1), batch: intFlag(a, "batch", 64, 1), lr: numFlag(a, "lr", 1e-3), seed: intFlag(a, "seed", 2) };
+  if (!(c.lr > 0)) throw new Error(`--lr must be > 0, got ${c.lr}`);
+  return c;
+}
+
+/** The data and checks of a head fit with early stopping: --scenes (4000), --held-out (500 source images, >= 2: half check, half score), --check-every (250), --ddim (10). */
+export function checkedFitFlags(a: Record<string, string>): { scenes: number; heldOut: number; checkEvery: number; ddim: number } {
+  const heldOut = intFlag(a, "held-out", 500, 1);
+  if (heldOut < 2) throw new Error(`--held-out must be at least 2 source images (half choose the kept step, half score the head), got ${heldOut}`);
+  return { scenes: intFlag(a, "scenes", 4000, 1), heldOut, checkEvery: intFlag(a, "check-every", 250, 1), ddim: intFlag(a, "ddim", 10, 1) };
 }
