@@ -77,7 +77,7 @@ export function planSplitEditor(name: string, model: ModelEditor, options: Parti
     const [own, fills, vacates] = tf.tidy(() => {
       const c = editorCondition(model, imageBatch(sources, size), editorLayout(model, requests.map((r) => r.instruction)));
       const head = options.planDecode === "snap" ? snapToPalette(c.aligned!.plan!) : c.aligned!.plan!;
-      const { choices } = decodeObjectMove(c.aligned!.where, rule, seen.objects, offsets, undefined, chosen);
+      const { choices } = decodeObjectMove(c.aligned!.where, rule, { objects: seen.objects, offsets, chosen });
       const moved = moveFills(choices, seen.objects, sources, patch, N, rule, seen.objectColours);
       const plan = tf.where(tf.expandDims(tf.cast(moved.patches, "bool"), 2), moved.colours, head);
       return [plan.arraySync() as number[][][], choices.map((x) => x.dest?.fills ?? new Array<number>(N).fill(0)), choices.map((x) => x.dest?.vacates ?? new Array<number>(N).fill(0))];

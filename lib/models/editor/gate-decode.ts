@@ -103,10 +103,15 @@ export function plansGround(rule: GateDecode): boolean {
  * it exactly and a fractional one spreads it over the two neighbours.
  */
 export function shiftCoverage(cov: ArrayLike<number>, dx: number, dy: number): number[] {
+  return resample(cov, gridOf(cov, dx, dy, "shiftCoverage"), (x, y) => [x - dx, y - dy]);
+}
+
+/** The side G of the square patch grid `cov` covers, after checking it is square and the offset [dx, dy] finite (`who` names the caller in errors). */
+function gridOf(cov: ArrayLike<number>, dx: number, dy: number, who: string): number {
   const G = Math.round(Math.sqrt(cov.length));
-  if (G * G !== cov.length) throw new Error(`shiftCoverage: ${cov.length} patches do not form a square grid`);
-  if (!Number.isFinite(dx) || !Number.isFinite(dy)) throw new Error(`shiftCoverage: the offset must be finite, got [${dx}, ${dy}]`);
-  return resample(cov, G, (x, y) => [x - dx, y - dy]);
+  if (G * G !== cov.length) throw new Error(`${who}: ${cov.length} patches do not form a square grid`);
+  if (!Number.isFinite(dx) || !Number.isFinite(dy)) throw new Error(`${who}: the offset must be finite, got [${dx}, ${dy}]`);
+  return G;
 }
 
 /** Each patch (x, y) of a G x G grid takes the bilinear sample of `cov` at `from(x, y)` (patch coordinates; 0 outside the grid). */
@@ -132,9 +137,7 @@ function resample(cov: ArrayLike<number>, G: number, from: (x: number, y: number
 export function moveCoverage(cov: ArrayLike<number>, dx: number, dy: number, scale: number): number[] {
   if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`moveCoverage: the scale must be a finite number > 0, got ${scale}`);
   if (scale === 1) return shiftCoverage(cov, dx, dy);
-  const G = Math.round(Math.sqrt(cov.length));
-  if (G * G !== cov.length) throw new Error(`moveCoverage: ${cov.length} patches do not form a square grid`);
-  if (!Number.isFinite(dx) || !Number.isFinite(dy)) throw new Error(`moveCoverage: the offset must be finite, got [${dx}, ${dy}]`);
+  const G = gridOf(cov, dx, dy, "moveCoverage");
   let [cx, cy, w] = [0, 0, 0];
   for (let n = 0; n < cov.length; n++) [cx, cy, w] = [cx + cov[n] * (n % G), cy + cov[n] * Math.floor(n / G), w + cov[n]];
   if (w === 0) return new Array<number>(G * G).fill(0);
@@ -278,17 +281,26 @@ export function groundColour(source: ArrayLike<number>, regions: ObjectRegions, 
   return objectColour(source, one, patch);
 }
 
+/** What the object-choosing rules read besides the where logits, per item of the batch (decodeGate). */
+export interface GateInputs {
+  /** Each item's perceived objects (B lists): every object-choosing rule. */
+  objects?: readonly ObjectRegions[];
+  /** The offset head's prediction per item (B pairs, in patches): the moving rules. */
+  offsets?: readonly (readonly [number, number])[];
+  /** The scale head's prediction per item (B factors): `object+move`. */
+  scales?: readonly number[];
+  /** A given choice per item (B indices into its objects, -1 for none; an editor's object head, object-head.ts) in place of the where head's. */
+  chosen?: readonly number[];
+}
+
 /**
- * The gate [B, N] in [0, 1] that `rule` makes of the where logits [B, N]; `object`, `object+free`, `object+offset` and
- * `object+offset+ground` (and `object+move`) need each item's objects (`objects`, B lists); the moving rules also the offset
- * head's prediction per item (`offsets`, B pairs in patches), and `object+move` the scale head's (`scales`, B factors).
- * (`object+offset+ground` differs from `object+offset` in the plan only: editImages.)
- * `chosen` (B indices into each item's objects, -1 for none; an editor's object head, object-head.ts) replaces the where
- * head's choice of the object.
+ * The gate [B, N] in [0, 1] that `rule` makes of the where logits [B, N]; the object-choosing rules read `inputs`
+ * (GateInputs: the objects always, the moving rules the offsets, `object+move` the scales too; the moving rules but
+ * `object+offset` differ from it in the plan only: editImages).
  */
-export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[], offsets?: readonly (readonly [number, number])[], scales?: readonly number[], chosen?: readonly number[]): tf.Tensor2D {
+export function decodeGate(where: tf.Tensor2D, rule: GateDecode, inputs: GateInputs = {}): tf.Tensor2D {
   parseGateDecode(rule);
-  if (needsObjects(rule)) return objectGates(where, rule, objects, offsets, scales, chosen).gate;
+  if (needsObjects(rule)) return objectGates(where, rule, inputs).gate;
   const N = where.shape[1];
   return tf.tidy(() => {
     if (rule === "sigmoid") return tf.sigmoid(where) as tf.Tensor2D;
@@ -307,13 +319,13 @@ export function decodeGate(where: tf.Tensor2D, rule: GateDecode, objects?: reado
  * A moving rule (`object+offset`, `object+offset+ground`, `object+move`) in one pass: the gate decodeGate makes, and per item the
  * choice behind it (the chosen object and its move), which the pipeline reads to plan the patches a move fills (and vacates).
  */
-export function decodeObjectMove(where: tf.Tensor2D, rule: GateDecode, objects: readonly ObjectRegions[], offsets: readonly (readonly [number, number])[], scales?: readonly number[], chosen?: readonly number[]): { gate: tf.Tensor2D; choices: OffsetChoice[] } {
+export function decodeObjectMove(where: tf.Tensor2D, rule: GateDecode, inputs: GateInputs & Required<Pick<GateInputs, "objects" | "offsets">>): { gate: tf.Tensor2D; choices: OffsetChoice[] } {
   if (!movesObject(rule)) throw new Error(`decodeObjectMove: '${rule}' moves no object (the moving rules are ${MOVING_RULES_TEXT})`);
-  return objectGates(where, rule, objects, offsets, scales, chosen);
+  return objectGates(where, rule, inputs);
 }
 
 /** The object-choosing rules' gates [B, N] and per item the choice (OffsetChoice; `dest` null for rules without a move). */
-function objectGates(where: tf.Tensor2D, rule: GateDecode, objects?: readonly ObjectRegions[], offsets?: readonly (readonly [number, number])[], scales?: readonly number[], chosen?: readonly number[]): { gate: tf.Tensor2D; choices: OffsetChoice[] } {
+function objectGates(where: tf.Tensor2D, rule: GateDecode, { objects, offsets, scales, chosen }: GateInputs): { gate: tf.Tensor2D; choices: OffsetChoice[] } {
   const [B, N] = where.shape;
   if (chosen !== undefined && (chosen.length !== B || chosen.some((r, b) => !Number.isInteger(r) || r < -1 || r >= (objects?.[b]?.length ?? 0)))) throw new Error(`decodeGate: the given choices must be one object index (or -1) per item of the ${B}, within its objects, got [${chosen.join(", ")}]`);
   if (objects === undefined || objects.length !== B) throw new Error(`decodeGate: '${rule}' needs the objects of each of the ${B} items (the engine's perception of the sources), got ${objects === undefined ? "none" : `${objects.length} lists`}`);

@@ -317,16 +317,17 @@ export function stage2Loss(e: Editor, b: Stage2Batch): { loss: tf.Scalar; condit
     lo = whereObjectLoss(cond.aligned.where, b.whereObjects.targets);
     loss = tf.add(loss, tf.mul(lo, b.whereObjects.weight)) as tf.Scalar;
   }
+  const kept = b.dropText?.map((d) => (d ? 0 : 1)); // the heads' losses count the items whose text stays
   let lf: tf.Scalar | null = null;
   if (b.whereOffset !== undefined && b.whereOffset.weight > 0) {
     if (cond.aligned?.offset === undefined) throw new Error("stage2Loss: the offset loss needs the offset head (editor config alignedOffset, with the bilinear where head and image tokens)");
-    lf = offsetLoss(cond.aligned.offset, b.whereOffset.targets, b.dropText?.map((d) => (d ? 0 : 1)));
+    lf = offsetLoss(cond.aligned.offset, b.whereOffset.targets, kept);
     loss = tf.add(loss, tf.mul(lf, b.whereOffset.weight)) as tf.Scalar;
   }
   let ls: tf.Scalar | null = null;
   if (b.whereScale !== undefined && b.whereScale.weight > 0) {
     if (cond.aligned?.logScale === undefined) throw new Error("stage2Loss: the scale loss needs the scale head (editor config alignedScale, with the bilinear where head and image tokens)");
-    ls = scaleLoss(cond.aligned.logScale, b.whereScale.targets, b.dropText?.map((d) => (d ? 0 : 1)));
+    ls = scaleLoss(cond.aligned.logScale, b.whereScale.targets, kept);
     loss = tf.add(loss, tf.mul(ls, b.whereScale.weight)) as tf.Scalar;
   }
   return { loss, condition: lc, edit: le, map: lm, where: lw, whereObject: lo, offset: lf, scale: ls };

@@ -222,12 +222,12 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     // an editor with the object head (alignedObjects) chooses the object by it, in place of the where head's mean logits
     const own = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? headChoices(e, c0.aligned!, extras.objects!, N) : undefined;
     const picks = extras.chosen === undefined || gates !== undefined ? own : givenChoices(extras.chosen, own, c0.aligned!.where, extras.objects!);
-    const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, extras.objects!, offsets, scales, picks) : undefined; // the gate and the choice behind it, once
+    const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, { objects: extras.objects!, offsets, scales, chosen: picks }) : undefined; // the gate and the choice behind it, once
     const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N, decode, extras.objectColours) : undefined;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };
     const decoded = decode !== "sigmoid" || given !== undefined;
-    const gate = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : chosen !== undefined ? chosen.gate : decoded && c0.aligned !== null ? decodeGate(c0.aligned.where, decode, extras.objects, undefined, undefined, picks) : undefined; // [B, N]
+    const gate = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : chosen !== undefined ? chosen.gate : decoded && c0.aligned !== null ? decodeGate(c0.aligned.where, decode, { objects: extras.objects, chosen: picks }) : undefined; // [B, N]
     const c = gate === undefined || c0.aligned === null ? c0 : { ...c0, aligned: { ...c0.aligned, spatial: gatedSpatial(c0.aligned, gate, undefined, plan) } };
     const cond = c.edit.tokens; // [B, L, dnD]
     const spatial = conditionSpatial(c); // [B, N, dnD] with the edit map or the aligned path

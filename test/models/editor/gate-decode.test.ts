@@ -44,14 +44,14 @@ describe("gate decoding", () => {
     expect(pickObject([2, -1, 0.5, -3, 1], [Float32Array.from([0, 0, 0, 0, 0]), a])).toBe(1); // an object on no patch is skipped
     expect(pickObject([2, -1, 0.5, -3, 1], [])).toBe(-1);
     const n0 = tf.memory().numTensors;
-    const g = decodeGate(w, "object", [[a, b], []]);
+    const g = decodeGate(w, "object", { objects: [[a, b], []] });
     expect(tf.memory().numTensors).toBe(n0 + 1);
     const gv = g.arraySync();
     expect(gv[0]).toEqual([0, 0, 1, 0, 0.5]);
     const m = decodeGate(w, "max");
     expect(gv[1]).toEqual(m.arraySync()[1]);
     expect(() => decodeGate(w, "object")).toThrow("decodeGate: 'object' needs the objects of each of the 2 items (the engine's perception of the sources), got none");
-    expect(() => decodeGate(w, "object", [[a]])).toThrow("decodeGate: 'object' needs the objects of each of the 2 items (the engine's perception of the sources), got 1 lists");
+    expect(() => decodeGate(w, "object", { objects: [[a]] })).toThrow("decodeGate: 'object' needs the objects of each of the 2 items (the engine's perception of the sources), got 1 lists");
     expect(() => pickObject([1, 2], [a])).toThrow("pickObject: object 0 covers 5 patches; the where head has 2");
     expect(parseGateDecode("object")).toBe("object");
     tf.dispose([w, g, m]);
@@ -65,12 +65,12 @@ describe("gate decoding", () => {
     const high = tf.tensor2d([[2, -1, 0.5, 3, 1], [0, 4, 1, 1, -2]]); // patch 3 (free) at 3 >= 0.667: opens
     const low = tf.tensor2d([[2, -1, 0.5, 0.6, 1], [0, 4, 1, 1, -2]]); // patch 3 at 0.6 < 0.667: stays shut
     const n0 = tf.memory().numTensors;
-    const gh = decodeGate(high, "object+free", [[a, b], []]);
-    const gl = decodeGate(low, "object+free", [[a, b], []]);
+    const gh = decodeGate(high, "object+free", { objects: [[a, b], []] });
+    const gl = decodeGate(low, "object+free", { objects: [[a, b], []] });
     expect(tf.memory().numTensors).toBe(n0 + 2);
     expect(gh.arraySync()[0]).toEqual([0, 0, 1, 1, 0.5]); // patch 0 scores 2 but is covered by a: not free
     expect(gl.arraySync()[0]).toEqual([0, 0, 1, 0, 0.5]);
-    const plain = decodeGate(high, "object", [[a, b], []]);
+    const plain = decodeGate(high, "object", { objects: [[a, b], []] });
     expect(plain.arraySync()[0]).toEqual([0, 0, 1, 0, 0.5]);
     const m = decodeGate(high, "max");
     expect(gh.arraySync()[1]).toEqual(m.arraySync()[1]); // no object: max
@@ -116,12 +116,12 @@ describe("gate decoding", () => {
       expect(maxDiff(editImages(e, sources, instructions, { steps: 2, gate: "top1" }).images[0], viaGate.images[0])).toBeLessThan(1e-5);
       // object: the chosen object's coverage reaches the denoiser as a given gate would
       const objects = [[Float32Array.from({ length: N }, (_, n) => (n < 3 ? 1 : 0)), Float32Array.from({ length: N }, (_, n) => (n >= N - 2 ? 0.5 : 0))], []];
-      const objectGate = tf.tidy(() => decodeGate(editorCondition(e, imageBatch(sources, bil.image), editorLayout(e, instructions)).aligned!.where, "object", objects).arraySync());
+      const objectGate = tf.tidy(() => decodeGate(editorCondition(e, imageBatch(sources, bil.image), editorLayout(e, instructions)).aligned!.where, "object", { objects }).arraySync());
       const viaObject = editImages(e, sources, instructions, { steps: 2 }, { whereGate: objectGate.map((r) => Float32Array.from(r)) });
       expect(maxDiff(editImages(e, sources, instructions, { steps: 2, gate: "object" }, { objects }).images[0], viaObject.images[0])).toBeLessThan(1e-5);
       expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object" })).toThrow("editImages: gate decoding 'object' needs the objects of each source (extras.objects; lib/eval/object-regions.ts)");
       // object+free the same way: the pipeline hands the denoiser decodeGate's gate
-      const freeGate = tf.tidy(() => decodeGate(editorCondition(e, imageBatch(sources, bil.image), editorLayout(e, instructions)).aligned!.where, "object+free", objects).arraySync());
+      const freeGate = tf.tidy(() => decodeGate(editorCondition(e, imageBatch(sources, bil.image), editorLayout(e, instructions)).aligned!.where, "object+free", { objects }).arraySync());
       const viaFree = editImages(e, sources, instructions, { steps: 2 }, { whereGate: freeGate.map((r) => Float32Array.from(r)) });
       expect(maxDiff(editImages(e, sources, instructions, { steps: 2, gate: "object+free" }, { objects }).images[0], viaFree.images[0])).toBeLessThan(1e-5);
       expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object+free" })).toThrow("editImages: gate decoding 'object+free' needs the objects of each source (extras.objects; lib/eval/object-regions.ts)");

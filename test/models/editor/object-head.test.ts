@@ -185,15 +185,15 @@ describe("the object head (editor config alignedObjects)", () => {
     const where = tf.tensor2d([Array.from(one(0)), Array.from(one(0))]);
     const objects = [[one(0), one(5)], [one(0), one(5)]];
     const n0 = tf.memory().numTensors;
-    const g = decodeGate(where, "object", objects, undefined, undefined, [1, -1]);
+    const g = decodeGate(where, "object", { objects, chosen: [1, -1] });
     const rows = g.arraySync();
     expect(rows[0]).toEqual(Array.from(one(5))); // the given choice, not the where head's object 0
     expect(Math.max(...rows[1])).toBe(1); // no choice: the max gate
-    const own = decodeGate(where, "object", objects);
+    const own = decodeGate(where, "object", { objects });
     expect(own.arraySync()[0]).toEqual(Array.from(one(0))); // without one, the where head's
-    const moved = decodeObjectMove(where, "object+offset", objects, [[0, 0], [0, 0]], undefined, [1, 0]);
+    const moved = decodeObjectMove(where, "object+offset", { objects, offsets: [[0, 0], [0, 0]], chosen: [1, 0] });
     expect(moved.choices.map((x) => x.object)).toEqual([1, 0]);
-    expect(() => decodeGate(where, "object", objects, undefined, undefined, [2, 0])).toThrow("decodeGate: the given choices must be one object index (or -1) per item of the 2, within its objects, got [2, 0]");
+    expect(() => decodeGate(where, "object", { objects, chosen: [2, 0] })).toThrow("decodeGate: the given choices must be one object index (or -1) per item of the 2, within its objects, got [2, 0]");
     tf.dispose([g, own, moved.gate]);
     expect(tf.memory().numTensors).toBe(n0);
     where.dispose();

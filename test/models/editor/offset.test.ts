@@ -250,15 +250,15 @@ describe("the object+offset gate decoding", () => {
     const where = tf.tensor2d([[3, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 2]]);
     const objects = [[Float32Array.from([1, 0, 0, 0, 0, 0, 0, 0, 0]), Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1])], [Float32Array.from([1, 0, 0, 0, 0, 0, 0, 0, 0]), Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1])]];
     const n0 = tf.memory().numTensors;
-    const g = decodeGate(where, "object+offset", objects, [[2, 0], [0.1, 0]]);
+    const g = decodeGate(where, "object+offset", { objects, offsets: [[2, 0], [0.1, 0]] });
     expect(g.arraySync()).toEqual([[1, 0, 1, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 1]]);
-    const o = decodeGate(where, "object", objects);
-    const still = decodeGate(where, "object+offset", objects, [[0, 0], [0, 0]]);
+    const o = decodeGate(where, "object", { objects });
+    const still = decodeGate(where, "object+offset", { objects, offsets: [[0, 0], [0, 0]] });
     expect(still.arraySync()).toEqual(o.arraySync());
-    expect(() => decodeGate(where, "object+offset", objects)).toThrow("decodeGate: 'object+offset' needs the offset head's prediction for each of the 2 items (an editor with alignedOffset), got none");
-    const ground = decodeGate(where, "object+offset+ground", objects, [[2, 0], [0.1, 0]]); // the same gate: the rules differ in the plan
+    expect(() => decodeGate(where, "object+offset", { objects })).toThrow("decodeGate: 'object+offset' needs the offset head's prediction for each of the 2 items (an editor with alignedOffset), got none");
+    const ground = decodeGate(where, "object+offset+ground", { objects, offsets: [[2, 0], [0.1, 0]] }); // the same gate: the rules differ in the plan
     expect(ground.arraySync()).toEqual(g.arraySync());
-    expect(() => decodeGate(where, "object+offset+ground", objects)).toThrow("decodeGate: 'object+offset+ground' needs the offset head's prediction for each of the 2 items (an editor with alignedOffset), got none");
+    expect(() => decodeGate(where, "object+offset+ground", { objects })).toThrow("decodeGate: 'object+offset+ground' needs the offset head's prediction for each of the 2 items (an editor with alignedOffset), got none");
     tf.dispose([g, o, still, ground]);
     expect(tf.memory().numTensors).toBe(n0);
     where.dispose();
@@ -271,15 +271,15 @@ describe("the object+offset gate decoding", () => {
     const objects = [[a, b], [a, b], []];
     const offsets: [number, number][] = [[2, 0], [0.1, 0], [1, 1]];
     const n0 = tf.memory().numTensors;
-    const { gate, choices } = decodeObjectMove(where, "object+offset", objects, offsets);
-    const g = decodeGate(where, "object+offset", objects, offsets);
+    const { gate, choices } = decodeObjectMove(where, "object+offset", { objects, offsets });
+    const g = decodeGate(where, "object+offset", { objects, offsets });
     expect(gate.arraySync()).toEqual(g.arraySync());
     expect(choices.map((c) => c.object)).toEqual([0, 1, -1]);
     expect(choices[0].dest).toEqual(offsetDestination(a, [2, 0]));
     expect(choices[0].dest!.fills).toEqual([0, 0, 1, 0, 0, 0, 0, 0, 0]);
     expect(choices[1].dest).toBeNull(); // shorter than MIN_OFFSET
     expect(choices[2].dest).toBeNull(); // no object: the `max` gate, no move
-    expect(() => decodeObjectMove(where, "object+offset", objects, offsets.slice(0, 2))).toThrow("decodeGate: 'object+offset' needs the offset head's prediction for each of the 3 items (an editor with alignedOffset), got 2");
+    expect(() => decodeObjectMove(where, "object+offset", { objects, offsets: offsets.slice(0, 2) })).toThrow("decodeGate: 'object+offset' needs the offset head's prediction for each of the 3 items (an editor with alignedOffset), got 2");
     tf.dispose([gate, g]);
     expect(tf.memory().numTensors).toBe(n0);
     where.dispose();
@@ -346,7 +346,7 @@ describe("the object+offset gate decoding", () => {
       expect(maxDiff(coloured.images[0], moved.images[0])).toBeGreaterThan(1e-4);
       expect(maxDiff(editImages(e, sources, instructions, { steps: 2, gate: "object" }, { objects, objectColours: red }).images[0], asObject.images[0])).toBe(0); // no move: nothing reads them
       // the gate it hands the denoiser is decodeGate's with the head's offsets (and the object's colour as plan where the move fills)
-      const gate = tf.tidy(() => decodeGate(editorCondition(e, imageBatch(sources, c.image), editorLayout(e, instructions)).aligned!.where, "object+offset", objects, [[2, 1], [2, 1]]).arraySync());
+      const gate = tf.tidy(() => decodeGate(editorCondition(e, imageBatch(sources, c.image), editorLayout(e, instructions)).aligned!.where, "object+offset", { objects, offsets: [[2, 1], [2, 1]] }).arraySync());
       const G = Math.sqrt(N);
       expect([gate[0][0], gate[0][1], gate[0][G + 2], gate[0][G + 3]]).toEqual([1, 1, 1, 1]); // the object on patches (0, 0), (1, 0) and moved to (2, 1), (3, 1)
       expect(gate[0].reduce((s, v) => s + v, 0)).toBe(4);

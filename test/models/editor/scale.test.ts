@@ -174,17 +174,17 @@ describe("the object+move gate decoding", () => {
     const where = tf.tensor2d([one(5, 12), one(5, 0)]);
     const objects = [[Float32Array.from(one(5, 12)), Float32Array.from(one(5, 0))], [Float32Array.from(one(5, 12)), Float32Array.from(one(5, 0))]];
     const n0 = tf.memory().numTensors;
-    const g = decodeGate(where, "object+move", objects, [[0, 0], [0, 0]], [2, 1]);
+    const g = decodeGate(where, "object+move", { objects, offsets: [[0, 0], [0, 0]], scales: [2, 1] });
     const rows = g.arraySync();
     expect(rows[0]).toEqual(moveCoverage(one(5, 12), 0, 0, 2).map((v, n) => Math.abs(v - one(5, 12)[n]))); // the share the move changes
     expect(rows[0][12]).toBe(0); // the centre patch stays covered: unchanged
     expect(rows[1]).toEqual(one(5, 0)); // scale 1 and no offset: the object alone
-    const { gate, choices } = decodeObjectMove(where, "object+move", objects, [[0, 0], [0, 0]], [2, 1]);
+    const { gate, choices } = decodeObjectMove(where, "object+move", { objects, offsets: [[0, 0], [0, 0]], scales: [2, 1] });
     expect(gate.arraySync()).toEqual(rows);
     expect(choices.map((c) => c.object)).toEqual([0, 1]);
     expect(choices[1].dest).toBeNull();
-    expect(() => decodeGate(where, "object+move", objects, [[0, 0], [0, 0]])).toThrow("decodeGate: 'object+move' needs the scale head's prediction for each of the 2 items (an editor with alignedScale), got none");
-    expect(() => decodeObjectMove(where, "object", objects, [[0, 0], [0, 0]])).toThrow("decodeObjectMove: 'object' moves no object (the moving rules are object+offset, object+offset+ground, object+offset+fill, object+offset+blend and object+move)");
+    expect(() => decodeGate(where, "object+move", { objects, offsets: [[0, 0], [0, 0]] })).toThrow("decodeGate: 'object+move' needs the scale head's prediction for each of the 2 items (an editor with alignedScale), got none");
+    expect(() => decodeObjectMove(where, "object", { objects, offsets: [[0, 0], [0, 0]] })).toThrow("decodeObjectMove: 'object' moves no object (the moving rules are object+offset, object+offset+ground, object+offset+fill, object+offset+blend and object+move)");
     tf.dispose([g, gate]);
     expect(tf.memory().numTensors).toBe(n0);
     where.dispose();
