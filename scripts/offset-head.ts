@@ -59,8 +59,8 @@ async function main(): Promise<void> {
   const oracleChoice = onOffFlag(a, "oracle-choice", false);
   const withChoice = oracleChoice ? ", the truth's object choice" : "";
   const oracleRules = (a["oracle-rules"] ?? "").split(",").filter((x) => x !== "").map((x) => {
-    if (x !== "object+offset+ground" && x !== "object+offset+fill" && x !== "object+offset+blend" && x !== "object+move") throw new Error(`--oracle-rules takes object+offset+ground, object+offset+fill, object+offset+blend and object+move (comma-separated), got '${x}'`);
-    return x as "object+offset+ground" | "object+offset+fill" | "object+offset+blend" | "object+move";
+    if (x !== "object+offset+ground" && x !== "object+offset+fill" && x !== "object+offset+blend" && x !== "object+offset+paste" && x !== "object+move") throw new Error(`--oracle-rules takes object+offset+ground, object+offset+fill, object+offset+blend, object+offset+paste and object+move (comma-separated), got '${x}'`);
+    return x as "object+offset+ground" | "object+offset+fill" | "object+offset+blend" | "object+offset+paste" | "object+move";
   });
   const backend = (await initBackend()).name;
   const { e, made, meta } = finishedEditorWithHead(from, { name: "offset-head", config: { alignedOffset: true }, isParam: isOffsetParam, seed: head.seed });

@@ -18,10 +18,11 @@ export function objectRegions(image: RgbImage, camera: Camera, grid: number): Ob
 }
 
 /**
- * The perceived objects of `image` (in detection order): their coverages (objectRegions) and each one's colour, the mean of
- * its own pixels in [-1, 1] (what a moved object keeps; a mean over the patches it covers would mix in the ground at its edges).
+ * The perceived objects of `image` (in detection order): their coverages (objectRegions), each one's colour, the mean of
+ * its own pixels in [-1, 1] (what a moved object keeps; a mean over the patches it covers would mix in the ground at its edges),
+ * and each one's pixel mask (1 on the object, [width * height]).
  */
-export function perceiveObjects(image: RgbImage, camera: Camera, grid: number): { regions: ObjectRegions; colours: [number, number, number][] } {
+export function perceiveObjects(image: RgbImage, camera: Camera, grid: number): { regions: ObjectRegions; colours: [number, number, number][]; masks: Uint8Array[] } {
   if (image.width !== image.height) throw new Error(`objectRegions: needs a square image, got ${image.width}x${image.height}`);
   if (!Number.isInteger(grid) || grid < 1 || image.width % grid !== 0) throw new Error(`objectRegions: the image side ${image.width} is not a multiple of the patch grid ${grid}`);
   const frame = imagePerceptionFrame(image, camera);
@@ -35,7 +36,8 @@ export function perceiveObjects(image: RgbImage, camera: Camera, grid: number): 
     sums[k][3]++;
   });
   const colours = sums.map(([r, g, b, n]) => (n === 0 ? [0, 0, 0] : [r / n / 127.5 - 1, g / n / 127.5 - 1, b / n / 127.5 - 1]) as [number, number, number]);
-  return { regions: objectCoverages(frame.mask, ids, image.width, grid).map((c) => Float32Array.from(c)), colours };
+  const masks = ids.map((id) => Uint8Array.from(frame.mask, (m) => (m === id ? 1 : 0)));
+  return { regions: objectCoverages(frame.mask, ids, image.width, grid).map((c) => Float32Array.from(c)), colours, masks };
 }
 
 /** The index of the object that covers the most of the changed patches ([N], 1 = changed), or -1 when none touches them. */

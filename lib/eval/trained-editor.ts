@@ -11,7 +11,7 @@ import { editorParams } from "../models/editor/model";
 import type { Editor as ModelEditor } from "../models/editor/model";
 import { changedShare, planTargets } from "../models/editor/aligned-targets";
 import { planOn } from "../models/editor/config";
-import { needsObjects, type GateDecode, type ObjectRegions } from "../models/editor/gate-decode";
+import { needsObjects, pastesObject, type GateDecode, type ObjectRegions } from "../models/editor/gate-decode";
 import { editImages, type EditExtras, type EditPipelineOptions } from "../models/editor/pipeline";
 import { editResidual } from "../models/editor/residual";
 import { imageBatch } from "../models/editor/train/steps";
@@ -22,6 +22,7 @@ import type { EditRequest, Editor } from "./editor";
 import { tfFeatureExtractor, type FeatureExtractor } from "./features";
 import { resizeBilinear, toRgb } from "./image";
 import { changedObject, perceiveObjects } from "./object-regions";
+import { emptyGround } from "./image-perception";
 
 /** The edited images (8-bit RGB at the editor's size) and the language conditions H_lm wrote. */
 export interface EditsWithConditions {
@@ -73,7 +74,7 @@ export function objectGateEditor(name: string, model: ModelEditor, options: Part
   const grid = size / model.config.dnPatch;
   const gate = options.gate ?? "object";
   if (!needsObjects(gate)) throw new Error(`objectGateEditor: gate decoding '${gate}' does not choose among objects; use trainedEditor`);
-  const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate }, perceivedObjects(requests, grid, "objectGateEditor")).images;
+  const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate }, perceivedObjects(requests, grid, "objectGateEditor", pastesObject(gate) ? model.config.image : undefined)).images;
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
 }
 
@@ -81,12 +82,23 @@ export function objectGateEditor(name: string, model: ModelEditor, options: Part
  * The objects the engine perceives in each request's source (object-regions.ts perceiveObjects) on a `grid` x `grid` patch
  * grid, as the pipeline's extras: their coverages and their colours; the camera comes from the record.
  */
-export function perceivedObjects(requests: readonly EditRequest[], grid: number, who: string): { objects: ObjectRegions[]; objectColours: [number, number, number][][] } {
+export function perceivedObjects(requests: readonly EditRequest[], grid: number, who: string, size?: number): Pick<EditExtras, "objectMasks" | "emptyGrounds"> & { objects: ObjectRegions[]; objectColours: [number, number, number][][] } {
   const seen = requests.map((r, i) => {
     if (!r.item) throw new Error(`${who}: request ${i} has no benchmark record (request.item); the perception needs its source scene's camera`);
     return perceiveObjects(toRgb(r.source), r.item.sourceScene.camera, grid);
   });
-  return { objects: seen.map((x) => x.regions), objectColours: seen.map((x) => x.colours) };
+  const out = { objects: seen.map((x) => x.regions), objectColours: seen.map((x) => x.colours) };
+  if (size === undefined) return out;
+  // the pixel masks and the camera's empty ground at the editor's size (object+offset+paste), nearest-pixel when the source's differs
+  const masks = seen.map((x, i) => x.masks.map((m) => nearestMask(m, requests[i].source.width, size)));
+  const grounds = requests.map((r) => signedAtSize({ width: r.source.width, height: r.source.height, data: emptyGround(r.item!.sourceScene.camera, r.source.width, r.source.height).rgb }, size));
+  return { ...out, objectMasks: masks, emptyGrounds: grounds };
+}
+
+/** A square mask of side `from` resampled to side `to` by the nearest pixel. */
+function nearestMask(mask: Uint8Array, from: number, to: number): Uint8Array {
+  if (from === to) return mask;
+  return Uint8Array.from({ length: to * to }, (_, p) => mask[Math.min(from - 1, Math.floor(((Math.floor(p / to) + 0.5) * from) / to)) * from + Math.min(from - 1, Math.floor((((p % to) + 0.5) * from) / to))]);
 }
 
 /**
@@ -147,7 +159,7 @@ export function truthMove(item: TruthItem, size: number, grid: number): { offset
  * where the move vacates) or `object+move` (the truth's scale too, truthMove). With `choice: true` the object moved is
  * the one the truth changes (as choiceOracleEditor's), not the editor's choice.
  */
-export function offsetOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { plan?: boolean; choice?: boolean; rule?: Extract<GateDecode, "object+offset" | "object+offset+ground" | "object+offset+fill" | "object+offset+blend" | "object+move"> } = {}): Editor {
+export function offsetOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { plan?: boolean; choice?: boolean; rule?: Extract<GateDecode, "object+offset" | "object+offset+ground" | "object+offset+fill" | "object+offset+blend" | "object+offset+paste" | "object+move"> } = {}): Editor {
   const size = model.config.image;
   const grid = size / model.config.dnPatch;
   const rule = oracle.rule ?? "object+offset";
@@ -158,7 +170,7 @@ export function offsetOracleEditor(name: string, model: ModelEditor, options: Pa
       return truthMove(r.item, size, grid);
     });
     const truth = oracle.plan === true || oracle.choice === true ? truthPatches(model, requests, "offsetOracleEditor: request {i} has no benchmark record (request.item); the oracle plan reads its ground truth") : undefined;
-    const seen = perceivedObjects(requests, grid, "offsetOracleEditor");
+    const seen = perceivedObjects(requests, grid, "offsetOracleEditor", pastesObject(rule) ? size : undefined);
     const objects = seen.objects;
     const extras: EditExtras = { ...seen, offsets: moves.map((m) => m.offset), ...(rule === "object+move" ? { scales: moves.map((m) => m.scale) } : {}), ...(oracle.plan === true ? { plan: truth!.plan } : {}), ...(oracle.choice === true ? { chosen: truthChoices(objects, truth!.share) } : {}) };
     return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate: rule }, extras).images;
@@ -178,7 +190,7 @@ export function choiceOracleEditor(name: string, model: ModelEditor, options: Pa
   const gate = options.gate ?? "object";
   if (!needsObjects(gate)) throw new Error(`choiceOracleEditor: gate decoding '${gate}' does not choose among objects`);
   const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
-    const seen = perceivedObjects(requests, grid, "choiceOracleEditor");
+    const seen = perceivedObjects(requests, grid, "choiceOracleEditor", pastesObject(gate) ? model.config.image : undefined);
     const { share } = truthPatches(model, requests, "choiceOracleEditor: request {i} has no benchmark record (request.item); the oracle choice reads its ground truth");
     return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate }, { ...seen, chosen: truthChoices(seen.objects, share) }).images;
   };

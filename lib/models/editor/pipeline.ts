@@ -12,7 +12,7 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
-import { blendsVacated, decodeGate, decodeObjectMove, fillsMoved, groundColour, MOVING_RULES_TEXT, movesObject, needsObjects, objectColour, pickObject, plansGround, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
+import { blendsVacated, pasteMove, pastesObject, decodeGate, decodeObjectMove, fillsMoved, groundColour, MOVING_RULES_TEXT, movesObject, needsObjects, objectColour, pickObject, plansGround, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -121,6 +121,13 @@ export interface EditExtras {
    * the patches the object covers. Perception of the source, like `objects`.
    */
   objectColours?: readonly (readonly (readonly [number, number, number])[])[];
+  /**
+   * Per item, each object's pixel mask at the editor's size (1 on the object, [size * size], the same order as `objects`),
+   * and the camera's empty ground at the editor's size ([size * size * 3] in [-1, 1]): what `object+offset+paste` pastes.
+   * Perception of the source, like `objects`.
+   */
+  objectMasks?: readonly (readonly Uint8Array[])[];
+  emptyGrounds?: readonly Float32Array[];
 }
 
 /**
@@ -132,8 +139,9 @@ export interface EditExtras {
  * `object+offset+fill` (fillsMoved) every patch the moved coverage reaches and the move does not vacate gets the object's colour;
  * items without a move or an object get none. Call inside tf.tidy.
  */
-export function moveFills(choices: readonly OffsetChoice[], objects: readonly ObjectRegions[], sources: readonly Float32Array[], patch: number, N: number, rule: GateDecode, known?: EditExtras["objectColours"]): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
+export function moveFills(choices: readonly OffsetChoice[], objects: readonly ObjectRegions[], sources: readonly Float32Array[], patch: number, N: number, rule: GateDecode, known?: EditExtras["objectColours"], masks?: EditExtras["objectMasks"], grounds?: EditExtras["emptyGrounds"]): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
   const [ground, whole, blend] = [plansGround(rule), fillsMoved(rule), blendsVacated(rule)];
+  if (pastesObject(rule)) return pastedFills(choices, sources, patch, N, masks!, grounds!);
   const B = choices.length;
   const patches = new Float32Array(B * N);
   const colours = new Float32Array(B * N * 3);
@@ -153,6 +161,19 @@ export function moveFills(choices: readonly OffsetChoice[], objects: readonly Ob
     });
   });
   return { patches: tf.tensor2d(patches, [B, N]), colours: tf.tensor3d(colours, [B, N, 3]) };
+}
+
+/** `object+offset+paste`'s plan: per item with a move, pasteMove of its chosen object's mask by the move's offset in whole pixels. Call inside tf.tidy. */
+function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: NonNullable<EditExtras["objectMasks"]>, grounds: NonNullable<EditExtras["emptyGrounds"]>): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
+  const patches = new Float32Array(choices.length * N);
+  const colours = new Float32Array(choices.length * N * 3);
+  choices.forEach(({ object, dest, offset }, b) => {
+    if (dest === null || offset === null || object < 0) return;
+    const p = pasteMove(sources[b], masks[b][object], grounds[b], Math.round(offset[0] * patch), Math.round(offset[1] * patch), patch);
+    patches.set(p.patches, b * N);
+    colours.set(p.colours, b * N * 3);
+  });
+  return { patches: tf.tensor2d(patches, [choices.length, N]), colours: tf.tensor3d(colours, [choices.length, N, 3]) };
 }
 
 /** How an edit plan is decoded at editing time: as predicted ("soft"), as its most likely palette colour ("argmax", palette plans) or snapped to the palette ("snap", colour plans). */
@@ -194,7 +215,17 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     if (!movesObject(decode)) throw new Error(`editImages: given offsets (extras.offsets) are read by the ${MOVING_RULES_TEXT} gate decodings only, not by '${decode}'`);
     if (extras.offsets.length !== B) throw new Error(`editImages: ${extras.offsets.length} offsets for ${B} images`);
     for (const [i, o] of extras.offsets.entries()) if (o.length !== 2 || !o.every(Number.isFinite)) throw new Error(`editImages: offset ${i} must be two finite numbers (patches), got [${o.join(", ")}]`);
-  } else if (movesObject(decode) && e.config.alignedOffset !== true) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the offset head (alignedOffset) or given offsets (extras.offsets)`);
+  }
+  if (pastesObject(decode)) {
+    const [masks, grounds] = [extras.objectMasks, extras.emptyGrounds];
+    if (masks === undefined || grounds === undefined) throw new Error(`editImages: gate decoding '${decode}' needs each source's object masks and empty ground (extras.objectMasks, extras.emptyGrounds; lib/eval/object-regions.ts)`);
+    if (masks.length !== B || grounds.length !== B) throw new Error(`editImages: object masks for ${masks.length} and empty grounds for ${grounds.length} images, expected ${B}`);
+    for (const [i, m] of masks.entries()) {
+      if (m.length !== extras.objects![i].length || m.some((x) => x.length !== size * size)) throw new Error(`editImages: the object masks of image ${i} must be one per object (${extras.objects![i].length}) of ${size * size} pixels`);
+      if (grounds[i].length !== size * size * 3) throw new Error(`editImages: empty ground ${i} has ${grounds[i].length} values; the editor's images have ${size * size * 3}`);
+    }
+  }
+  if (extras.offsets === undefined && movesObject(decode) && e.config.alignedOffset !== true) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the offset head (alignedOffset) or given offsets (extras.offsets)`);
   if (extras.scales !== undefined) {
     if (decode !== "object+move" || extras.offsets === undefined) throw new Error(`editImages: given scales (extras.scales) are read by the object+move gate decoding only, with given offsets (extras.offsets); got '${decode}'${extras.offsets === undefined ? " without offsets" : ""}`);
     if (extras.scales.length !== B) throw new Error(`editImages: ${extras.scales.length} scales for ${B} images`);
@@ -223,7 +254,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const own = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? headChoices(e, c0.aligned!, extras.objects!, N) : undefined;
     const picks = extras.chosen === undefined || gates !== undefined ? own : givenChoices(extras.chosen, own, c0.aligned!.where, extras.objects!);
     const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, { objects: extras.objects!, offsets, scales, chosen: picks }) : undefined; // the gate and the choice behind it, once
-    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N, decode, extras.objectColours) : undefined;
+    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N, decode, extras.objectColours, extras.objectMasks, extras.emptyGrounds) : undefined;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };
     const decoded = decode !== "sigmoid" || given !== undefined;
