@@ -6,6 +6,7 @@ import { offsetLoss, offsetTargets } from "../../../lib/models/editor/aligned-ta
 import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
 import { decodeGate, decodeObjectMove, FREE_COVERAGE, groundColour, MIN_OFFSET, movesObject, needsObjects, objectColour, offsetDestination, parseGateDecode, pasteMove, pastesObject, plansGround, shiftCoverage } from "../../../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
+import { planWidth } from "../../../lib/models/editor/aligned";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { dataEngineConfig } from "../../../lib/data/config";
 import { buildScene } from "../../../lib/data/generate";
@@ -23,6 +24,23 @@ beforeAll(async () => {
 
 const plain = editorConfig("tiny");
 const withOffset = () => checkEditorConfig({ ...plain, aligned: true, alignedWhere: "bilinear", alignedPlan: "palette", alignedPlanGate: "open", alignedOffset: true });
+
+/** The largest absolute difference of two images. */
+const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+/** An editor of config `c` whose gate and plan reach the denoiser (perturbed zero inits), two tiny engine edits, and one object per source (patches 0-1, the last patch). */
+function liveOffsetEditor(c: ReturnType<typeof withOffset>) {
+  const N = (c.image / c.dnPatch) ** 2;
+  const edits = engineData(recipeConfig("tiny").dataSeed, 3, c.image).edits.slice(0, 2);
+  const objects = [[Float32Array.from({ length: N }, (_, n) => (n === 0 || n === 1 ? 1 : 0))], [Float32Array.from({ length: N }, (_, n) => (n === N - 1 ? 1 : 0))]];
+  const e = createEditor(c, new Rng(8));
+  perturbZeroInit(e, 8);
+  const p = editorParams(e);
+  (p["edit.loc.gate"] as tf.Variable).assign(tf.tensor1d(new Rng(10).normalArray(c.dnD, 0, 0.5)));
+  const w = planWidth(c);
+  (p["edit.loc.plan.i.w"] as tf.Variable).assign(tf.tensor2d(new Rng(12).normalArray(w * c.dnD, 0, 0.5), [w, c.dnD]));
+  return { N, sources: edits.map((x) => x.source), instructions: edits.map((x) => x.instruction), objects, e, p };
+}
 
 describe("the offset head's truth: how far an edit moves the object it changes", () => {
   it("objectOffset: the shift of the object's visible pixel centre, as fractions of the image side; null when it is absent from either mask", () => {
@@ -299,17 +317,7 @@ describe("the object+offset gate decoding", () => {
 
   it("the pipeline: with no move it edits as `object`; a predicted move changes the edit; an editor without the head refuses", () => {
     const c = withOffset();
-    const N = (c.image / c.dnPatch) ** 2;
-    const edits = engineData(recipeConfig("tiny").dataSeed, 3, c.image).edits.slice(0, 2);
-    const sources = edits.map((x) => x.source);
-    const instructions = edits.map((x) => x.instruction);
-    const objects = [[Float32Array.from({ length: N }, (_, n) => (n === 0 || n === 1 ? 1 : 0))], [Float32Array.from({ length: N }, (_, n) => (n === N - 1 ? 1 : 0))]];
-    const e = createEditor(c, new Rng(8));
-    perturbZeroInit(e, 8);
-    const p = editorParams(e);
-    (p["edit.loc.gate"] as tf.Variable).assign(tf.tensor1d(new Rng(10).normalArray(c.dnD, 0, 0.5)));
-    (p["edit.loc.plan.i.w"] as tf.Variable).assign(tf.tensor2d(new Rng(12).normalArray(8 * c.dnD, 0, 0.5), [8, c.dnD]));
-    const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+    const { N, sources, instructions, objects, e, p } = liveOffsetEditor(c);
     try {
       const asObject = editImages(e, sources, instructions, { steps: 2, gate: "object" }, { objects });
       const still = editImages(e, sources, instructions, { steps: 2, gate: "object+offset" }, { objects }); // the head starts at no move
@@ -394,20 +402,10 @@ describe("object+offset+paste: the plan of a move pasted from the object's own p
 
   it("the pipeline: it edits unlike the blend when a move pastes, needs the masks and the empty ground; the objectGateEditor gives them", async () => {
     const c = checkEditorConfig({ ...withOffset(), alignedPlan: true }); // a colour plan: the pasted colours reach the gate as they are
-    const N = (c.image / c.dnPatch) ** 2;
-    const edits = engineData(recipeConfig("tiny").dataSeed, 3, c.image).edits.slice(0, 2);
-    const sources = edits.map((x) => x.source);
-    const instructions = edits.map((x) => x.instruction);
-    const objects = [[Float32Array.from({ length: N }, (_, n) => (n === 0 || n === 1 ? 1 : 0))], [Float32Array.from({ length: N }, (_, n) => (n === N - 1 ? 1 : 0))]];
+    const { sources, instructions, objects, e } = liveOffsetEditor(c);
     const S = c.image;
     const objectMasks = objects.map((regions) => regions.map((cov) => Uint8Array.from({ length: S * S }, (_, p) => (cov[Math.floor(Math.floor(p / S) / c.dnPatch) * (S / c.dnPatch) + Math.floor((p % S) / c.dnPatch)] > 0 ? 1 : 0))));
     const emptyGrounds = sources.map(() => new Float32Array(S * S * 3).fill(-0.2));
-    const e = createEditor(c, new Rng(8));
-    perturbZeroInit(e, 8);
-    const p = editorParams(e);
-    (p["edit.loc.gate"] as tf.Variable).assign(tf.tensor1d(new Rng(10).normalArray(c.dnD, 0, 0.5)));
-    (p["edit.loc.plan.i.w"] as tf.Variable).assign(tf.tensor2d(new Rng(12).normalArray(3 * c.dnD, 0, 0.5), [3, c.dnD]));
-    const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
     try {
       const n0 = tf.memory().numTensors;
       const offsets: [number, number][] = [[2, 1], [2, 1]];
