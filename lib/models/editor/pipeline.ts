@@ -12,7 +12,8 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
-import { blendsVacated, pasteMove, pastesObject, decodeGate, decodeObjectMove, fillsMoved, groundColour, MOVING_RULES_TEXT, movesObject, needsObjects, objectColour, pickObject, plansGround, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
+import { blendsVacated, pastesObject, decodeGate, decodeObjectMove, fillsMoved, groundColour, MOVING_RULES_TEXT, movesObject, needsObjects, objectColour, pickObject, plansGround, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
+import { pasteMove } from "./paste-move";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";

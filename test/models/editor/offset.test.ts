@@ -4,9 +4,10 @@ import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
 import { offsetLoss, offsetTargets } from "../../../lib/models/editor/aligned-targets";
 import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
-import { decodeGate, decodeObjectMove, FREE_COVERAGE, groundColour, MIN_OFFSET, movesObject, needsObjects, objectColour, offsetDestination, parseGateDecode, pasteMove, pastesObject, plansGround, shiftCoverage } from "../../../lib/models/editor/gate-decode";
+import { decodeGate, decodeObjectMove, FREE_COVERAGE, groundColour, MIN_OFFSET, movesObject, needsObjects, objectColour, offsetDestination, parseGateDecode, pastesObject, plansGround, shiftCoverage } from "../../../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
 import { planWidth } from "../../../lib/models/editor/aligned";
+import { pasteMove } from "../../../lib/models/editor/paste-move";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { dataEngineConfig } from "../../../lib/data/config";
 import { buildScene } from "../../../lib/data/generate";
@@ -379,7 +380,7 @@ describe("the object+offset gate decoding", () => {
   });
 });
 
-describe("object+offset+paste: the plan of a move pasted from the object's own pixels (gate-decode.ts pasteMove)", () => {
+describe("object+offset+paste: the plan of a move pasted from the object's own pixels (paste-move.ts pasteMove)", () => {
   it("pasteMove: the object's pixels over the empty ground where it was, each changed patch's mean of its changed pixels; errors", () => {
     // a 4 x 4 image (1 channel shown as 3) of patches of 2: the object is pixel (0, 0) of value 1, the ground is 0.5, the rest 0
     const S = 4;
