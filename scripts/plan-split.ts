@@ -7,7 +7,7 @@
  * Each row's object judge, per kind, and paired against the own and the truth's plan.
  *
  * Usage: npm run plan-split -- --from=<the final weights of a stage2-from run with a colour plan: data/generated/curve-cache/<profile>/from/final-<key>>
- *          [--rule=object+offset+ground|object+offset+blend|object+offset+paste] [--plan-decode=snap|soft] [--noise=0.1] [--seed=2] [--ddim=10] [--name=plan-split]
+ *          [--rule=object+offset+ground|object+offset+blend|object+offset+paste|object+offset+shade] [--plan-decode=snap|soft] [--noise=0.1] [--seed=2] [--ddim=10] [--name=plan-split]
  */
 import * as path from "path";
 import { initBackend } from "../lib/backend/select";
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const from = finishedFromFlag(a.from, " with a colour plan");
   const name = checkName(a.name ?? "plan-split", "--name");
   const rule = a.rule ?? "object+offset+ground";
-  if (rule !== "object+offset+ground" && rule !== "object+offset+blend" && rule !== "object+offset+paste") throw new Error(`--rule must be object+offset+ground, object+offset+blend or object+offset+paste, got '${rule}'`);
+  if (rule !== "object+offset+ground" && rule !== "object+offset+blend" && rule !== "object+offset+paste" && rule !== "object+offset+shade") throw new Error(`--rule must be object+offset+ground, object+offset+blend, object+offset+paste or object+offset+shade, got '${rule}'`);
   const planDecode = a["plan-decode"] ?? "snap";
   if (planDecode !== "snap" && planDecode !== "soft") throw new Error(`--plan-decode must be snap or soft, got '${planDecode}'`);
   const noise = numFlag(a, "noise", 0.1);

@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../core/rng";
 import { planOn } from "../models/editor/config";
-import { decodeObjectMove, movesObject, pastesObject, type GateDecode } from "../models/editor/gate-decode";
+import { decodeObjectMove, movesObject, pastesObject, shadesObject, type GateDecode } from "../models/editor/gate-decode";
 import { editorCondition, editorLayout, type Editor as ModelEditor } from "../models/editor/model";
 import { snapToPalette } from "../models/editor/palette";
 import { changedShare, planTargets } from "../models/editor/aligned-targets";
@@ -58,7 +58,7 @@ export function splitColour(own: readonly number[], truth: readonly number[], so
  * `rule` (a moving rule, with the truth's offset for moves and none for the other kinds, whose gate is then `object`'s), and the plan `split`
  * makes (PlanSplit). Items without a changed perceived object keep the editor's own choice.
  */
-export function planSplitEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions>, rule: Extract<GateDecode, "object+offset+ground" | "object+offset+blend" | "object+offset+paste">, split: PlanSplit, seed = 0): Editor {
+export function planSplitEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions>, rule: Extract<GateDecode, "object+offset+ground" | "object+offset+blend" | "object+offset+paste" | "object+offset+shade">, split: PlanSplit, seed = 0): Editor {
   if (!planOn(model.config) || model.config.alignedPlan === "palette") throw new Error("planSplitEditor: the split needs an editor with a colour plan (alignedPlan true or 'attend')");
   if (!movesObject(rule)) throw new Error(`planSplitEditor: '${rule}' is not a moving rule`);
   const size = model.config.image;
@@ -78,7 +78,7 @@ export function planSplitEditor(name: string, model: ModelEditor, options: Parti
       const c = editorCondition(model, imageBatch(sources, size), editorLayout(model, requests.map((r) => r.instruction)));
       const head = options.planDecode === "snap" ? snapToPalette(c.aligned!.plan!) : c.aligned!.plan!;
       const { choices } = decodeObjectMove(c.aligned!.where, rule, { objects: seen.objects, offsets, chosen });
-      const moved = moveFills(choices, seen.objects, sources, patch, N, rule, seen.objectColours, seen.objectMasks, seen.emptyGrounds);
+      const moved = moveFills(choices, rule, { objects: seen.objects, sources, patch, N, known: seen.objectColours, masks: seen.objectMasks, grounds: seen.emptyGrounds, plan: shadesObject(rule) ? (head.arraySync() as number[][][]) : undefined });
       const plan = tf.where(tf.expandDims(tf.cast(moved.patches, "bool"), 2), moved.colours, head);
       return [plan.arraySync() as number[][][], choices.map((x) => x.dest?.fills ?? new Array<number>(N).fill(0)), choices.map((x) => x.dest?.vacates ?? new Array<number>(N).fill(0))];
     });

@@ -40,6 +40,10 @@
  *   the offset rounded to whole pixels, over the camera's empty ground where it was (paste-move.ts `pasteMove`). The plan then knows the
  *   object's outline, which a per-patch colour estimate does not (with the truth's choice and offset, a scratch check
  *   scored 0.535 against 0.498 for `object+offset+blend`).
+ * - `object+offset+shade`: `object+offset+paste`, and a chosen object that does not move planned from its own pixels too:
+ *   the plan head's plan on its patches is replaced by the nearer of two predictions, the empty ground there (a removal) or
+ *   the object's own shading in one colour least-squares fitted to the plan head's (a recolour), each patch the mean of the
+ *   object's pixels in it (paste-move.ts `shadeObject`): the plan head knows the new colour, the source the shading.
  * - `object+move` (an editor with the offset and scale heads, config alignedOffset and alignedScale): the chosen object's
  *   coverage moved by the predicted offset and scaled about its centre by the predicted scale (`moveCoverage`), when the
  *   offset is at least MIN_OFFSET patches long or the scale's log at least MIN_LOG_SCALE (a resize, or a move towards or
@@ -52,7 +56,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
-export type GateDecode = "sigmoid" | "max" | "object" | "object+free" | "object+offset" | "object+offset+ground" | "object+offset+fill" | "object+offset+blend" | "object+offset+paste" | "object+move" | `top${number}`;
+export type GateDecode = "sigmoid" | "max" | "object" | "object+free" | "object+offset" | "object+offset+ground" | "object+offset+fill" | "object+offset+blend" | "object+offset+paste" | "object+offset+shade" | "object+move" | `top${number}`;
 
 /** The shortest predicted offset (in denoiser patches) that `object+offset` moves the object by; shorter ones count as "no move". */
 export const MIN_OFFSET = 0.5;
@@ -64,7 +68,7 @@ export const MIN_LOG_SCALE = Math.log(1.15);
 export type ObjectRegions = readonly Float32Array[];
 
 /** The rules that move the chosen object (movesObject), in the order the messages name them. */
-const MOVING_RULES = ["object+offset", "object+offset+ground", "object+offset+fill", "object+offset+blend", "object+offset+paste", "object+move"] as const;
+const MOVING_RULES = ["object+offset", "object+offset+ground", "object+offset+fill", "object+offset+blend", "object+offset+paste", "object+offset+shade", "object+move"] as const;
 
 /** Checks a rule's spelling ("sigmoid", "max", "object", "object+free", one of MOVING_RULES, "top<K>" with K a positive integer) and returns it. */
 export function parseGateDecode(s: string): GateDecode {
@@ -84,9 +88,14 @@ export function blendsVacated(rule: GateDecode): boolean {
   return rule === "object+offset+blend";
 }
 
-/** Whether a rule plans a move from the object's own pixels pasted at its new place: `object+offset+paste`. */
+/** Whether a rule plans a move from the object's own pixels pasted at its new place (and so needs the pixel masks): `object+offset+paste`, `object+offset+shade`. */
 export function pastesObject(rule: GateDecode): boolean {
-  return rule === "object+offset+paste";
+  return rule === "object+offset+paste" || rule === "object+offset+shade";
+}
+
+/** Whether a rule also plans a still chosen object from its own pixels (recoloured with its shading, or the empty ground): `object+offset+shade`. */
+export function shadesObject(rule: GateDecode): boolean {
+  return rule === "object+offset+shade";
 }
 
 /** The moving rules as a message lists them: "object+offset, ..., object+offset+blend, object+offset+paste and object+move". */

@@ -1,6 +1,7 @@
 /**
- * The pixel-level prediction behind the `object+offset+paste` gate decoding (gate-decode.ts): a move pasted from the
- * source's own pixels, and the per-patch plan it implies.
+ * The pixel-level predictions behind the `object+offset+paste` and `object+offset+shade` gate decodings (gate-decode.ts): a
+ * move pasted from the source's own pixels, a still object recoloured with its own shading or removed to the empty ground,
+ * and the per-patch plans they imply.
  */
 
 /**
@@ -48,4 +49,67 @@ export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, gr
     for (let c = 0; c < 3; c++) colours[n * 3 + c] /= k;
   }
   return { patches, colours };
+}
+
+/**
+ * A still object's plan made from its own pixels (the `object+offset+shade` decoding): the plan head's `plan` ([N * 3] in
+ * [-1, 1]) on the patches the object's `mask` ([S * S]) has pixels in is replaced by the nearer, in the squared error
+ * weighted by each patch's object pixels, of two predictions of what those pixels become:
+ * - "ground": the empty ground there (`ground`, [S * S * 3]; a removal);
+ * - "recolour": one colour rgb with the object's own shading, each pixel rgb * l / L (clipped to [0, 1] per channel; l
+ *   the pixel's brightness in `source`, the mean of its channels in [0, 1], and L the object's mean), rgb fitted to the
+ *   plan by least squares (a recolour keeps the shading and changes the colour).
+ * Each patch with object pixels gets the mean of its pixels in the chosen prediction: per patch [N] whether it has any,
+ * the means [N * 3] in [-1, 1] (0 where none), and which prediction was nearer.
+ */
+export function shadeObject(source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, plan: ArrayLike<number>, patch: number): { patches: number[]; colours: Float32Array; kind: "ground" | "recolour" } {
+  const S = Math.round(Math.sqrt(mask.length));
+  if (S * S !== mask.length || source.length !== S * S * 3 || ground.length !== S * S * 3) throw new Error(`shadeObject: a mask of ${mask.length} pixels, a source of ${source.length} values and a ground of ${ground.length} do not fit one square image`);
+  if (S % patch !== 0) throw new Error(`shadeObject: the image side ${S} is not a multiple of the patch ${patch}`);
+  const G = S / patch;
+  if (plan.length !== G * G * 3) throw new Error(`shadeObject: a plan of ${plan.length} values for ${G * G} patches x 3 colours`);
+  const unit = (v: number) => (v + 1) / 2; // [-1, 1] -> [0, 1]
+  const lum = (p: number) => (unit(source[p * 3]) + unit(source[p * 3 + 1]) + unit(source[p * 3 + 2])) / 3;
+  const patchOf = (p: number) => Math.floor(Math.floor(p / S) / patch) * G + Math.floor((p % S) / patch);
+  const count = new Float64Array(G * G);
+  const shade = new Float64Array(G * G); // summed l per patch
+  const groundSum = new Float64Array(G * G * 3);
+  let [L, K] = [0, 0];
+  for (let p = 0; p < S * S; p++) {
+    if (mask[p] !== 1) continue;
+    const n = patchOf(p);
+    count[n]++;
+    shade[n] += lum(p);
+    for (let c = 0; c < 3; c++) groundSum[n * 3 + c] += unit(ground[p * 3 + c]);
+    [L, K] = [L + lum(p), K + 1];
+  }
+  const patches = Array.from(count, (k) => (k > 0 ? 1 : 0));
+  const colours = new Float32Array(G * G * 3);
+  if (K === 0) return { patches, colours, kind: "recolour" };
+  L = Math.max(L / K, 1e-3);
+  // least squares rgb_c = sum_n k_n r_n P_nc / sum_n k_n r_n^2 over the patches, r_n the patch's mean l / L
+  const rgb = [0, 0, 0];
+  let rr = 0;
+  for (let n = 0; n < G * G; n++) {
+    if (count[n] === 0) continue;
+    const r = shade[n] / count[n] / L;
+    rr += count[n] * r * r;
+    for (let c = 0; c < 3; c++) rgb[c] += count[n] * r * unit(plan[n * 3 + c]);
+  }
+  for (let c = 0; c < 3; c++) rgb[c] = Math.min(1, Math.max(0, rr > 0 ? rgb[c] / rr : 0));
+  const recolour = new Float64Array(G * G * 3);
+  for (let p = 0; p < S * S; p++) {
+    if (mask[p] !== 1) continue;
+    const n = patchOf(p);
+    for (let c = 0; c < 3; c++) recolour[n * 3 + c] += Math.min(1, (rgb[c] * lum(p)) / L);
+  }
+  const error = (sum: Float64Array) => {
+    let e = 0;
+    for (let n = 0; n < G * G; n++) for (let c = 0; c < 3 && count[n] > 0; c++) e += count[n] * (sum[n * 3 + c] / count[n] - unit(plan[n * 3 + c])) ** 2;
+    return e;
+  };
+  const kind = error(groundSum) < error(recolour) ? "ground" : "recolour";
+  const chosen = kind === "ground" ? groundSum : recolour;
+  for (let n = 0; n < G * G; n++) for (let c = 0; c < 3 && count[n] > 0; c++) colours[n * 3 + c] = (chosen[n * 3 + c] / count[n]) * 2 - 1;
+  return { patches, colours, kind };
 }

@@ -12,8 +12,8 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
-import { blendsVacated, pastesObject, decodeGate, decodeObjectMove, fillsMoved, groundColour, MOVING_RULES_TEXT, movesObject, needsObjects, objectColour, pickObject, plansGround, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
-import { pasteMove } from "./paste-move";
+import { blendsVacated, pastesObject, shadesObject, decodeGate, decodeObjectMove, fillsMoved, groundColour, MOVING_RULES_TEXT, movesObject, needsObjects, objectColour, pickObject, plansGround, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
+import { pasteMove, shadeObject } from "./paste-move";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -138,11 +138,16 @@ export interface EditExtras {
  * (plansGround: all moving rules but `object+offset`) the patches it vacates get 1 and the colour of the free ground nearest
  * them (groundColour), for `object+offset+blend` blended with the object's by the moved coverage there (blendsVacated); for
  * `object+offset+fill` (fillsMoved) every patch the moved coverage reaches and the move does not vacate gets the object's colour;
- * items without a move or an object get none. Call inside tf.tidy.
+ * items without a move or an object get none. `object+offset+paste` pastes the move from the object's pixels instead
+ * (pastedFills), and `object+offset+shade` also plans a still chosen object from its own pixels. Call inside tf.tidy.
  */
-export function moveFills(choices: readonly OffsetChoice[], objects: readonly ObjectRegions[], sources: readonly Float32Array[], patch: number, N: number, rule: GateDecode, known?: EditExtras["objectColours"], masks?: EditExtras["objectMasks"], grounds?: EditExtras["emptyGrounds"]): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
+export function moveFills(choices: readonly OffsetChoice[], rule: GateDecode, { objects, sources, patch, N, known, masks, grounds, plan }: MoveFillInputs): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
   const [ground, whole, blend] = [plansGround(rule), fillsMoved(rule), blendsVacated(rule)];
-  if (pastesObject(rule)) return pastedFills(choices, sources, patch, N, masks!, grounds!);
+  if (pastesObject(rule)) {
+    if (masks === undefined || grounds === undefined) throw new Error(`moveFills: '${rule}' needs each source's object masks and empty ground`);
+    if (shadesObject(rule) && plan === undefined) throw new Error(`moveFills: '${rule}' needs the plan head's plan of each item`);
+    return pastedFills(choices, sources, patch, N, masks, grounds, shadesObject(rule) ? plan : undefined);
+  }
   const B = choices.length;
   const patches = new Float32Array(B * N);
   const colours = new Float32Array(B * N * 3);
@@ -164,12 +169,41 @@ export function moveFills(choices: readonly OffsetChoice[], objects: readonly Ob
   return { patches: tf.tensor2d(patches, [B, N]), colours: tf.tensor3d(colours, [B, N, 3]) };
 }
 
-/** `object+offset+paste`'s plan: per item with a move, pasteMove of its chosen object's mask by the move's offset in whole pixels. Call inside tf.tidy. */
-function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: NonNullable<EditExtras["objectMasks"]>, grounds: NonNullable<EditExtras["emptyGrounds"]>): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
+/** What moveFills reads besides the choices and the rule, per item of the batch. */
+export interface MoveFillInputs {
+  /** The perceived objects (B lists of coverages [N]). */
+  objects: readonly ObjectRegions[];
+  /** The sources ([size * size * 3] in [-1, 1]). */
+  sources: readonly Float32Array[];
+  /** The denoiser's patch side and patch count. */
+  patch: number;
+  N: number;
+  /** The perceived colour of each object (else objectColour estimates it). */
+  known?: EditExtras["objectColours"];
+  /** The pixel masks and empty grounds: `object+offset+paste`, `object+offset+shade`. */
+  masks?: EditExtras["objectMasks"];
+  grounds?: EditExtras["emptyGrounds"];
+  /** The plan head's plan per item ([N][3] in [-1, 1]): `object+offset+shade` fits a still object's colour to it. */
+  plan?: readonly (readonly (readonly number[])[])[];
+}
+
+/**
+ * `object+offset+paste`'s plan: per item with a move, pasteMove of its chosen object's mask by the move's offset in whole
+ * pixels; given the plan head's `plan` (`object+offset+shade`), per item with a chosen object and no move, shadeObject.
+ * Call inside tf.tidy.
+ */
+function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: NonNullable<EditExtras["objectMasks"]>, grounds: NonNullable<EditExtras["emptyGrounds"]>, plan?: MoveFillInputs["plan"]): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
   const patches = new Float32Array(choices.length * N);
   const colours = new Float32Array(choices.length * N * 3);
   choices.forEach(({ object, dest, offset }, b) => {
-    if (dest === null || offset === null || object < 0) return;
+    if (object < 0) return;
+    if (dest === null || offset === null) {
+      if (plan === undefined) return;
+      const q = shadeObject(sources[b], masks[b][object], grounds[b], plan[b].flat(), patch);
+      patches.set(q.patches, b * N);
+      colours.set(q.colours, b * N * 3);
+      return;
+    }
     const p = pasteMove(sources[b], masks[b][object], grounds[b], Math.round(offset[0] * patch), Math.round(offset[1] * patch), patch);
     patches.set(p.patches, b * N);
     colours.set(p.colours, b * N * 3);
@@ -255,7 +289,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const own = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? headChoices(e, c0.aligned!, extras.objects!, N) : undefined;
     const picks = extras.chosen === undefined || gates !== undefined ? own : givenChoices(extras.chosen, own, c0.aligned!.where, extras.objects!);
     const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, { objects: extras.objects!, offsets, scales, chosen: picks }) : undefined; // the gate and the choice behind it, once
-    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, extras.objects!, sources, e.config.dnPatch, N, decode, extras.objectColours, extras.objectMasks, extras.emptyGrounds) : undefined;
+    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, decode, { objects: extras.objects!, sources, patch: e.config.dnPatch, N, known: extras.objectColours, masks: extras.objectMasks, grounds: extras.emptyGrounds, plan: shadesObject(decode) ? ((given0 ?? c0.aligned.plan).arraySync() as number[][][]) : undefined }) : undefined;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };
     const decoded = decode !== "sigmoid" || given !== undefined;

@@ -4,44 +4,24 @@ import { initBackend } from "../../../lib/backend";
 import { Rng } from "../../../lib/core/rng";
 import { offsetLoss, offsetTargets } from "../../../lib/models/editor/aligned-targets";
 import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
-import { decodeGate, decodeObjectMove, FREE_COVERAGE, groundColour, MIN_OFFSET, movesObject, needsObjects, objectColour, offsetDestination, parseGateDecode, pastesObject, plansGround, shiftCoverage } from "../../../lib/models/editor/gate-decode";
+import { decodeGate, decodeObjectMove, FREE_COVERAGE, groundColour, MIN_OFFSET, movesObject, needsObjects, objectColour, offsetDestination, parseGateDecode, plansGround, shiftCoverage } from "../../../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
-import { planWidth } from "../../../lib/models/editor/aligned";
-import { pasteMove } from "../../../lib/models/editor/paste-move";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { dataEngineConfig } from "../../../lib/data/config";
 import { buildScene } from "../../../lib/data/generate";
-import { objectGateEditor, truthMove, truthOffset } from "../../../lib/eval/trained-editor";
-import { ensureBenchmark } from "../../../lib/eval/benchmark-generate";
+import { truthMove, truthOffset } from "../../../lib/eval/trained-editor";
 import { engineData, genericEditData, objectOffset, objectScale } from "../../../lib/models/editor/train/data";
 import { editorPhaseTask, type EditorNodeConfig } from "../../../lib/models/editor/train/node";
 import { keyedRecipe, recipeConfig, textPhaseRecipe } from "../../../lib/models/editor/train/recipes";
 import { editorScheduler, editStepLoss, imageBatch } from "../../../lib/models/editor/train/steps";
 import { perturbZeroInit } from "./helpers";
+import { liveOffsetEditor, maxDiff, withOffset } from "./offset-helpers";
 
 beforeAll(async () => {
   await initBackend();
 });
 
 const plain = editorConfig("tiny");
-const withOffset = () => checkEditorConfig({ ...plain, aligned: true, alignedWhere: "bilinear", alignedPlan: "palette", alignedPlanGate: "open", alignedOffset: true });
-
-/** The largest absolute difference of two images. */
-const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
-
-/** An editor of config `c` whose gate and plan reach the denoiser (perturbed zero inits), two tiny engine edits, and one object per source (patches 0-1, the last patch). */
-function liveOffsetEditor(c: ReturnType<typeof withOffset>) {
-  const N = (c.image / c.dnPatch) ** 2;
-  const edits = engineData(recipeConfig("tiny").dataSeed, 3, c.image).edits.slice(0, 2);
-  const objects = [[Float32Array.from({ length: N }, (_, n) => (n === 0 || n === 1 ? 1 : 0))], [Float32Array.from({ length: N }, (_, n) => (n === N - 1 ? 1 : 0))]];
-  const e = createEditor(c, new Rng(8));
-  perturbZeroInit(e, 8);
-  const p = editorParams(e);
-  (p["edit.loc.gate"] as tf.Variable).assign(tf.tensor1d(new Rng(10).normalArray(c.dnD, 0, 0.5)));
-  const w = planWidth(c);
-  (p["edit.loc.plan.i.w"] as tf.Variable).assign(tf.tensor2d(new Rng(12).normalArray(w * c.dnD, 0, 0.5), [w, c.dnD]));
-  return { N, sources: edits.map((x) => x.source), instructions: edits.map((x) => x.instruction), objects, e, p };
-}
 
 describe("the offset head's truth: how far an edit moves the object it changes", () => {
   it("objectOffset: the shift of the object's visible pixel centre, as fractions of the image side; null when it is absent from either mask", () => {
@@ -371,57 +351,11 @@ describe("the object+offset gate decoding", () => {
       // given offsets (the oracle-offset diagnostic) need no head; they edit as the head's own would
       const given = editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, 1], [2, 1]] });
       expect(given.images).toHaveLength(2);
-      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object" }, { objects, offsets: [[2, 1], [2, 1]] })).toThrow("editImages: given offsets (extras.offsets) are read by the object+offset, object+offset+ground, object+offset+fill, object+offset+blend, object+offset+paste and object+move gate decodings only, not by 'object'");
+      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object" }, { objects, offsets: [[2, 1], [2, 1]] })).toThrow("editImages: given offsets (extras.offsets) are read by the object+offset, object+offset+ground, object+offset+fill, object+offset+blend, object+offset+paste, object+offset+shade and object+move gate decodings only, not by 'object'");
       expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, 1]] })).toThrow("editImages: 1 offsets for 2 images");
       expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, NaN], [0, 0]] })).toThrow("editImages: offset 0 must be two finite numbers (patches), got [2, NaN]");
     } finally {
       disposeEditor(b);
-    }
-  });
-});
-
-describe("object+offset+paste: the plan of a move pasted from the object's own pixels (paste-move.ts pasteMove)", () => {
-  it("pasteMove: the object's pixels over the empty ground where it was, each changed patch's mean of its changed pixels; errors", () => {
-    // a 4 x 4 image (1 channel shown as 3) of patches of 2: the object is pixel (0, 0) of value 1, the ground is 0.5, the rest 0
-    const S = 4;
-    const source = new Float32Array(S * S * 3);
-    source.fill(1, 0, 3);
-    const mask = Uint8Array.from({ length: S * S }, (_, p) => (p === 0 ? 1 : 0));
-    const ground = new Float32Array(S * S * 3).fill(0.5);
-    const one = pasteMove(source, mask, ground, 3, 0, 2); // to pixel (3, 0): patch 0 left by it, patch 1 reached by it
-    expect(one.patches).toEqual([1, 1, 0, 0]);
-    expect(Array.from(one.colours)).toEqual([0.5, 0.5, 0.5, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
-    const still = pasteMove(source, mask, ground, 0, 0, 2); // no move: the object's pixel "changes" to itself
-    expect(Array.from(still.colours.subarray(0, 3))).toEqual([1, 1, 1]);
-    const off = pasteMove(source, mask, ground, 5, 0, 2); // moved off the image: only the ground it leaves
-    expect(off.patches).toEqual([1, 0, 0, 0]);
-    expect(() => pasteMove(source, mask, ground, 0.5, 0, 2)).toThrow("pasteMove: the offset must be whole pixels, got [0.5, 0]");
-    expect(() => pasteMove(source, mask, ground, 1, 0, 3)).toThrow("pasteMove: the image side 4 is not a multiple of the patch 3");
-    expect(() => pasteMove(source.subarray(3), mask, ground, 1, 0, 2)).toThrow("pasteMove: a mask of 16 pixels, a source of 45 values and a ground of 48 do not fit one square image");
-    expect([pastesObject("object+offset+paste"), pastesObject("object+offset+blend"), movesObject("object+offset+paste"), plansGround("object+offset+paste")]).toEqual([true, false, true, true]);
-  });
-
-  it("the pipeline: it edits unlike the blend when a move pastes, needs the masks and the empty ground; the objectGateEditor gives them", async () => {
-    const c = checkEditorConfig({ ...withOffset(), alignedPlan: true }); // a colour plan: the pasted colours reach the gate as they are
-    const { sources, instructions, objects, e } = liveOffsetEditor(c);
-    const S = c.image;
-    const objectMasks = objects.map((regions) => regions.map((cov) => Uint8Array.from({ length: S * S }, (_, p) => (cov[Math.floor(Math.floor(p / S) / c.dnPatch) * (S / c.dnPatch) + Math.floor((p % S) / c.dnPatch)] > 0 ? 1 : 0))));
-    const emptyGrounds = sources.map(() => new Float32Array(S * S * 3).fill(-0.2));
-    try {
-      const n0 = tf.memory().numTensors;
-      const offsets: [number, number][] = [[2, 1], [2, 1]];
-      const paste = editImages(e, sources, instructions, { steps: 2, gate: "object+offset+paste" }, { objects, offsets, objectMasks, emptyGrounds });
-      const blend = editImages(e, sources, instructions, { steps: 2, gate: "object+offset+blend" }, { objects, offsets });
-      expect(tf.memory().numTensors).toBe(n0);
-      expect(maxDiff(paste.images[0], blend.images[0])).toBeGreaterThan(1e-4);
-      expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object+offset+paste" }, { objects, offsets })).toThrow("editImages: gate decoding 'object+offset+paste' needs each source's object masks and empty ground (extras.objectMasks, extras.emptyGrounds; lib/eval/object-regions.ts)");
-      expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object+offset+paste" }, { objects, offsets, objectMasks, emptyGrounds: [emptyGrounds[0], new Float32Array(3)] })).toThrow(`editImages: empty ground 1 has 3 values; the editor's images have ${S * S * 3}`);
-      const bench = ensureBenchmark("spatialeval", "tiny");
-      const reqs = bench.items.slice(0, 2).map((it) => ({ source: it.source, instruction: it.instruction, item: it }));
-      const viaEditor = await objectGateEditor("paste", e, { steps: 2, gate: "object+offset+paste" }).editBatch!(reqs);
-      expect(viaEditor).toHaveLength(2);
-    } finally {
-      disposeEditor(e);
     }
   });
 });

@@ -184,7 +184,7 @@ describe("the object+move gate decoding", () => {
     expect(choices.map((c) => c.object)).toEqual([0, 1]);
     expect(choices[1].dest).toBeNull();
     expect(() => decodeGate(where, "object+move", { objects, offsets: [[0, 0], [0, 0]] })).toThrow("decodeGate: 'object+move' needs the scale head's prediction for each of the 2 items (an editor with alignedScale), got none");
-    expect(() => decodeObjectMove(where, "object", { objects, offsets: [[0, 0], [0, 0]] })).toThrow("decodeObjectMove: 'object' moves no object (the moving rules are object+offset, object+offset+ground, object+offset+fill, object+offset+blend, object+offset+paste and object+move)");
+    expect(() => decodeObjectMove(where, "object", { objects, offsets: [[0, 0], [0, 0]] })).toThrow("decodeObjectMove: 'object' moves no object (the moving rules are object+offset, object+offset+ground, object+offset+fill, object+offset+blend, object+offset+paste, object+offset+shade and object+move)");
     tf.dispose([g, gate]);
     expect(tf.memory().numTensors).toBe(n0);
     where.dispose();
