@@ -51,12 +51,15 @@
  *   patch, the share of the patch the move changes (where the object overlaps itself nothing changes, and a shrink changes
  *   only the ring it leaves), and the plan is the object's colour where the move fills and the ground's where it vacates.
  *   With no move it is `object`.
+ * - `object+move+paste`: the choice and move of `object+move`, planned as `object+offset+shade` plans (a move or resize pasted
+ *   from the object's own pixels, scaled about where it stands, paste-move.ts `pasteMove`; a still object shaded), and the
+ *   gate of a move the share of each patch's pixels the pasted move changes (the trained gate's truth is that share).
  * A rule is an editing-time choice like the guidance scales: pick it on the validation benchmark, never on
  * the one it is reported on.
  */
 import * as tf from "@tensorflow/tfjs";
 
-export type GateDecode = "sigmoid" | "max" | "object" | "object+free" | "object+offset" | "object+offset+ground" | "object+offset+fill" | "object+offset+blend" | "object+offset+paste" | "object+offset+shade" | "object+move" | `top${number}`;
+export type GateDecode = "sigmoid" | "max" | "object" | "object+free" | "object+offset" | "object+offset+ground" | "object+offset+fill" | "object+offset+blend" | "object+offset+paste" | "object+offset+shade" | "object+move" | "object+move+paste" | `top${number}`;
 
 /** The shortest predicted offset (in denoiser patches) that `object+offset` moves the object by; shorter ones count as "no move". */
 export const MIN_OFFSET = 0.5;
@@ -68,7 +71,7 @@ export const MIN_LOG_SCALE = Math.log(1.15);
 export type ObjectRegions = readonly Float32Array[];
 
 /** The rules that move the chosen object (movesObject), in the order the messages name them. */
-const MOVING_RULES = ["object+offset", "object+offset+ground", "object+offset+fill", "object+offset+blend", "object+offset+paste", "object+offset+shade", "object+move"] as const;
+const MOVING_RULES = ["object+offset", "object+offset+ground", "object+offset+fill", "object+offset+blend", "object+offset+paste", "object+offset+shade", "object+move", "object+move+paste"] as const;
 
 /** Checks a rule's spelling ("sigmoid", "max", "object", "object+free", one of MOVING_RULES, "top<K>" with K a positive integer) and returns it. */
 export function parseGateDecode(s: string): GateDecode {
@@ -88,14 +91,19 @@ export function blendsVacated(rule: GateDecode): boolean {
   return rule === "object+offset+blend";
 }
 
-/** Whether a rule plans a move from the object's own pixels pasted at its new place (and so needs the pixel masks): `object+offset+paste`, `object+offset+shade`. */
+/** Whether a rule plans a move from the object's own pixels pasted at its new place (and so needs the pixel masks): `object+offset+paste`, `object+offset+shade`, `object+move+paste`. */
 export function pastesObject(rule: GateDecode): boolean {
-  return rule === "object+offset+paste" || rule === "object+offset+shade";
+  return rule === "object+offset+paste" || rule === "object+offset+shade" || rule === "object+move+paste";
 }
 
-/** Whether a rule also plans a still chosen object from its own pixels (recoloured with its shading, or the empty ground): `object+offset+shade`. */
+/** Whether a rule also plans a still chosen object from its own pixels (recoloured with its shading, or the empty ground): `object+offset+shade`, `object+move+paste`. */
 export function shadesObject(rule: GateDecode): boolean {
-  return rule === "object+offset+shade";
+  return rule === "object+offset+shade" || rule === "object+move+paste";
+}
+
+/** Whether a rule scales the moved object by the scale head's prediction (and so needs one per item): `object+move`, `object+move+paste`. */
+export function scalesObject(rule: GateDecode): boolean {
+  return rule === "object+move" || rule === "object+move+paste";
 }
 
 /** The moving rules as a message lists them: "object+offset, ..., object+offset+blend, object+offset+paste and object+move". */
@@ -268,6 +276,8 @@ export interface OffsetChoice {
   dest: Move | null;
   /** The offset the move used (patches); null with no move. */
   offset: readonly [number, number] | null;
+  /** The scale the move used (scalesObject's rules; absent: 1). */
+  scale?: number;
 }
 
 /** The summed object coverage below which a patch counts as free ground (groundColour). */
@@ -351,7 +361,7 @@ function objectGates(where: tf.Tensor2D, rule: GateDecode, { objects, offsets, s
   if (chosen !== undefined && (chosen.length !== B || chosen.some((r, b) => !Number.isInteger(r) || r < -1 || r >= (objects?.[b]?.length ?? 0)))) throw new Error(`decodeGate: the given choices must be one object index (or -1) per item of the ${B}, within its objects, got [${chosen.join(", ")}]`);
   if (objects === undefined || objects.length !== B) throw new Error(`decodeGate: '${rule}' needs the objects of each of the ${B} items (the engine's perception of the sources), got ${objects === undefined ? "none" : `${objects.length} lists`}`);
   if (movesObject(rule) && (offsets === undefined || offsets.length !== B)) throw new Error(`decodeGate: '${rule}' needs the offset head's prediction for each of the ${B} items (an editor with alignedOffset), got ${offsets === undefined ? "none" : `${offsets.length}`}`);
-  if (rule === "object+move" && (scales === undefined || scales.length !== B)) throw new Error(`decodeGate: 'object+move' needs the scale head's prediction for each of the ${B} items (an editor with alignedScale), got ${scales === undefined ? "none" : `${scales.length}`}`);
+  if (scalesObject(rule) && (scales === undefined || scales.length !== B)) throw new Error(`decodeGate: '${rule}' needs the scale head's prediction for each of the ${B} items (an editor with alignedScale), got ${scales === undefined ? "none" : `${scales.length}`}`);
   const logits = where.arraySync();
   let fallback: number[][] | null = null; // the `max` gates, made only when an item has no object
   const maxRow = (b: number): number[] => {
@@ -365,8 +375,8 @@ function objectGates(where: tf.Tensor2D, rule: GateDecode, { objects, offsets, s
   const choices: OffsetChoice[] = [];
   const rows = logits.map((row, b) => {
     const { best, score } = chosen === undefined ? scoreObjects(row, objects[b]) : chosenScore(row, objects[b], chosen[b]);
-    const dest = best < 0 || !movesObject(rule) ? null : rule === "object+move" ? moveDestination(objects[b][best], offsets![b], scales![b]) : offsetDestination(objects[b][best], offsets![b]);
-    choices.push({ object: best, dest, offset: dest === null ? null : offsets![b] });
+    const dest = best < 0 || !movesObject(rule) ? null : scalesObject(rule) ? moveDestination(objects[b][best], offsets![b], scales![b]) : offsetDestination(objects[b][best], offsets![b]);
+    choices.push({ object: best, dest, offset: dest === null ? null : offsets![b], ...(dest !== null && scalesObject(rule) ? { scale: scales![b] } : {}) });
     if (best < 0) return maxRow(b);
     if (rule === "object+free") return objectFreeGate(row, objects[b], best, score);
     const own = Array.from(objects[b][best]);

@@ -6,25 +6,31 @@
 
 /**
  * A move predicted by pasting: `source` [S * S * 3] with the pixels of `mask` (1 on the object, [S * S]) replaced by `ground`
- * ([S * S * 3], the empty ground) and then the object's source pixels moved by [dx, dy] whole pixels (x right, y down; off
- * the image: dropped); each patch of side `patch` that has a changed pixel (one the object left or reached) gets the mean
- * of its changed pixels in the prediction: per patch [N] whether it has one, and the means [N * 3] (0 where none).
+ * ([S * S * 3], the empty ground) and then the object's source pixels scaled by `scale` about the bottom centre of its box
+ * (where it stands on the ground; nearest pixel) and moved by [dx, dy] whole pixels (x right, y down; off the image:
+ * dropped); each patch of side `patch` that has a changed pixel (one the object left or reached) gets the mean of its
+ * changed pixels in the prediction: per patch [N] whether it has one, the means [N * 3] (0 where none), and the share of
+ * its pixels that change [N] (the gate's truth is each patch's changed share).
  */
-export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, dx: number, dy: number, patch: number): { patches: number[]; colours: Float32Array } {
+export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, dx: number, dy: number, patch: number, scale = 1): { patches: number[]; colours: Float32Array; share: number[] } {
   const S = Math.round(Math.sqrt(mask.length));
   if (S * S !== mask.length || source.length !== S * S * 3 || ground.length !== S * S * 3) throw new Error(`pasteMove: a mask of ${mask.length} pixels, a source of ${source.length} values and a ground of ${ground.length} do not fit one square image`);
   if (!Number.isInteger(dx) || !Number.isInteger(dy)) throw new Error(`pasteMove: the offset must be whole pixels, got [${dx}, ${dy}]`);
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`pasteMove: the scale must be a finite number > 0, got ${scale}`);
   if (S % patch !== 0) throw new Error(`pasteMove: the image side ${S} is not a multiple of the patch ${patch}`);
   const pred = Float32Array.from(source);
   const changed = new Uint8Array(S * S);
+  let [u0, u1, v1] = [S, -1, -1]; // the object's box: its columns and its bottom row
   for (let p = 0; p < S * S; p++) {
     if (mask[p] !== 1) continue;
     for (let c = 0; c < 3; c++) pred[p * 3 + c] = ground[p * 3 + c];
     changed[p] = 1;
+    [u0, u1, v1] = [Math.min(u0, p % S), Math.max(u1, p % S), Math.max(v1, Math.floor(p / S))];
   }
+  const [ax, ay] = [(u0 + u1 + 1) / 2, v1 + 1]; // the anchor, in pixel-edge coordinates
   for (let y = 0; y < S; y++) {
     for (let x = 0; x < S; x++) {
-      const [sx, sy] = [x - dx, y - dy];
+      const [sx, sy] = scale === 1 ? [x - dx, y - dy] : [Math.floor(ax + (x + 0.5 - dx - ax) / scale), Math.floor(ay + (y + 0.5 - dy - ay) / scale)];
       if (sx < 0 || sy < 0 || sx >= S || sy >= S || mask[sy * S + sx] !== 1) continue;
       for (let c = 0; c < 3; c++) pred[(y * S + x) * 3 + c] = source[(sy * S + sx) * 3 + c];
       changed[y * S + x] = 1;
@@ -32,6 +38,7 @@ export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, gr
   }
   const G = S / patch;
   const patches = new Array<number>(G * G).fill(0);
+  const share = new Array<number>(G * G).fill(0);
   const colours = new Float32Array(G * G * 3);
   for (let n = 0; n < G * G; n++) {
     const [py, px] = [Math.floor(n / G) * patch, (n % G) * patch];
@@ -46,9 +53,10 @@ export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, gr
     }
     if (k === 0) continue;
     patches[n] = 1;
+    share[n] = k / (patch * patch);
     for (let c = 0; c < 3; c++) colours[n * 3 + c] /= k;
   }
-  return { patches, colours };
+  return { patches, colours, share };
 }
 
 /**

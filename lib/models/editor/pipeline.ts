@@ -12,7 +12,7 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
-import { blendsVacated, pastesObject, shadesObject, decodeGate, decodeObjectMove, fillsMoved, groundColour, MOVING_RULES_TEXT, movesObject, needsObjects, objectColour, pickObject, plansGround, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
+import { blendsVacated, pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove, fillsMoved, groundColour, MOVING_RULES_TEXT, movesObject, needsObjects, objectColour, pickObject, plansGround, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
 import { pasteMove, shadeObject } from "./paste-move";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
@@ -141,12 +141,12 @@ export interface EditExtras {
  * items without a move or an object get none. `object+offset+paste` pastes the move from the object's pixels instead
  * (pastedFills), and `object+offset+shade` also plans a still chosen object from its own pixels. Call inside tf.tidy.
  */
-export function moveFills(choices: readonly OffsetChoice[], rule: GateDecode, { objects, sources, patch, N, known, masks, grounds, plan }: MoveFillInputs): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
+export function moveFills(choices: readonly OffsetChoice[], rule: GateDecode, { objects, sources, patch, N, known, masks, grounds, plan }: MoveFillInputs): MoveFills {
   const [ground, whole, blend] = [plansGround(rule), fillsMoved(rule), blendsVacated(rule)];
   if (pastesObject(rule)) {
     if (masks === undefined || grounds === undefined) throw new Error(`moveFills: '${rule}' needs each source's object masks and empty ground`);
     if (shadesObject(rule) && plan === undefined) throw new Error(`moveFills: '${rule}' needs the plan head's plan of each item`);
-    return pastedFills(choices, sources, patch, N, masks, grounds, shadesObject(rule) ? plan : undefined);
+    return pastedFills(choices, sources, patch, N, masks, grounds, shadesObject(rule) ? plan : undefined, rule === "object+move+paste");
   }
   const B = choices.length;
   const patches = new Float32Array(B * N);
@@ -167,6 +167,13 @@ export function moveFills(choices: readonly OffsetChoice[], rule: GateDecode, { 
     });
   });
   return { patches: tf.tensor2d(patches, [B, N]), colours: tf.tensor3d(colours, [B, N, 3]) };
+}
+
+/** moveFills' plan: per item the patches it plans ([B, N], 1 where it does) and their colours [B, N, 3]; `object+move+paste` also gives the gate of each item with a pasted move (its changed share per patch; null: keep the rule's gate). */
+export interface MoveFills {
+  patches: tf.Tensor2D;
+  colours: tf.Tensor3D;
+  gates?: (readonly number[] | null)[];
 }
 
 /** What moveFills reads besides the choices and the rule, per item of the batch. */
@@ -192,9 +199,10 @@ export interface MoveFillInputs {
  * pixels; given the plan head's `plan` (`object+offset+shade`), per item with a chosen object and no move, shadeObject.
  * Call inside tf.tidy.
  */
-function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: NonNullable<EditExtras["objectMasks"]>, grounds: NonNullable<EditExtras["emptyGrounds"]>, plan?: MoveFillInputs["plan"]): { patches: tf.Tensor2D; colours: tf.Tensor3D } {
+function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: NonNullable<EditExtras["objectMasks"]>, grounds: NonNullable<EditExtras["emptyGrounds"]>, plan: MoveFillInputs["plan"], shareGates: boolean): MoveFills {
   const patches = new Float32Array(choices.length * N);
   const colours = new Float32Array(choices.length * N * 3);
+  const gates = choices.map((): number[] | null => null);
   choices.forEach(({ object, dest, offset }, b) => {
     if (object < 0) return;
     if (dest === null || offset === null) {
@@ -204,11 +212,18 @@ function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32
       colours.set(q.colours, b * N * 3);
       return;
     }
-    const p = pasteMove(sources[b], masks[b][object], grounds[b], Math.round(offset[0] * patch), Math.round(offset[1] * patch), patch);
+    const p = pasteMove(sources[b], masks[b][object], grounds[b], Math.round(offset[0] * patch), Math.round(offset[1] * patch), patch, choices[b].scale ?? 1);
+    if (shareGates) gates[b] = p.share;
     patches.set(p.patches, b * N);
     colours.set(p.colours, b * N * 3);
   });
-  return { patches: tf.tensor2d(patches, [choices.length, N]), colours: tf.tensor3d(colours, [choices.length, N, 3]) };
+  return { patches: tf.tensor2d(patches, [choices.length, N]), colours: tf.tensor3d(colours, [choices.length, N, 3]), ...(shareGates ? { gates } : {}) };
+}
+
+/** `gate` [B, N] with the rows `rows` gives (null: keep the row). Call inside tf.tidy. */
+function withRows(gate: tf.Tensor2D, rows: readonly (readonly number[] | null)[]): tf.Tensor2D {
+  const own = gate.arraySync();
+  return tf.tensor2d(own.map((r, b) => (rows[b] === null ? r : [...rows[b]!])), gate.shape);
 }
 
 /** How an edit plan is decoded at editing time: as predicted ("soft"), as its most likely palette colour ("argmax", palette plans) or snapped to the palette ("snap", colour plans). */
@@ -262,10 +277,10 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   }
   if (extras.offsets === undefined && movesObject(decode) && e.config.alignedOffset !== true) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the offset head (alignedOffset) or given offsets (extras.offsets)`);
   if (extras.scales !== undefined) {
-    if (decode !== "object+move" || extras.offsets === undefined) throw new Error(`editImages: given scales (extras.scales) are read by the object+move gate decoding only, with given offsets (extras.offsets); got '${decode}'${extras.offsets === undefined ? " without offsets" : ""}`);
+    if (!scalesObject(decode) || extras.offsets === undefined) throw new Error(`editImages: given scales (extras.scales) are read by the object+move and object+move+paste gate decodings only, with given offsets (extras.offsets); got '${decode}'${extras.offsets === undefined ? " without offsets" : ""}`);
     if (extras.scales.length !== B) throw new Error(`editImages: ${extras.scales.length} scales for ${B} images`);
     for (const [i, s] of extras.scales.entries()) if (!(s > 0) || !Number.isFinite(s)) throw new Error(`editImages: scale ${i} must be a finite number > 0, got ${s}`);
-  } else if (decode === "object+move" && (e.config.alignedScale !== true || extras.offsets !== undefined)) throw new Error("editImages: gate decoding 'object+move' needs an editor with the scale head (alignedScale) or given scales with given offsets (extras.scales, extras.offsets)");
+  } else if (scalesObject(decode) && (e.config.alignedScale !== true || extras.offsets !== undefined)) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the scale head (alignedScale) or given scales with given offsets (extras.scales, extras.offsets)`);
   const planDecode = o.planDecode ?? "soft";
   if (planDecode !== "soft" && planDecode !== "argmax" && planDecode !== "snap") throw new Error(`editImages: planDecode must be soft, argmax or snap, got '${String(planDecode)}'`);
   if (planDecode === "argmax" && (e.config.alignedPlan !== "palette" || !e.imageTokens)) throw new Error("editImages: planDecode 'argmax' needs an editor with a palette plan (alignedPlan: 'palette') that reads the image");
@@ -284,7 +299,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const given0 = plans !== undefined ? (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) : planDecode === "argmax" ? paletteArgmaxColours(c0.aligned!.planLogits!) : planDecode === "snap" ? snapToPalette(c0.aligned!.plan!) : undefined;
     // object+offset: the offset head's moves, and the patches each move fills, which take the moved object's colour as their plan (+ground: and the patches it vacates the ground's)
     const offsets = movesObject(decode) && gates === undefined ? (extras.offsets ?? (c0.aligned!.offset!.arraySync() as [number, number][])) : undefined;
-    const scales = decode === "object+move" && offsets !== undefined ? (extras.scales ?? Array.from(tf.exp(c0.aligned!.logScale!).dataSync())) : undefined;
+    const scales = scalesObject(decode) && offsets !== undefined ? (extras.scales ?? Array.from(tf.exp(c0.aligned!.logScale!).dataSync())) : undefined;
     // an editor with the object head (alignedObjects) chooses the object by it, in place of the where head's mean logits
     const own = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? headChoices(e, c0.aligned!, extras.objects!, N) : undefined;
     const picks = extras.chosen === undefined || gates !== undefined ? own : givenChoices(extras.chosen, own, c0.aligned!.where, extras.objects!);
@@ -293,7 +308,8 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };
     const decoded = decode !== "sigmoid" || given !== undefined;
-    const gate = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : chosen !== undefined ? chosen.gate : decoded && c0.aligned !== null ? decodeGate(c0.aligned.where, decode, { objects: extras.objects, chosen: picks }) : undefined; // [B, N]
+    const gate0 = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : chosen !== undefined ? chosen.gate : decoded && c0.aligned !== null ? decodeGate(c0.aligned.where, decode, { objects: extras.objects, chosen: picks }) : undefined; // [B, N]
+    const gate = gate0 !== undefined && fills?.gates !== undefined ? withRows(gate0, fills.gates) : gate0; // object+move+paste: a pasted move's gate is its changed share
     const c = gate === undefined || c0.aligned === null ? c0 : { ...c0, aligned: { ...c0.aligned, spatial: gatedSpatial(c0.aligned, gate, undefined, plan) } };
     const cond = c.edit.tokens; // [B, L, dnD]
     const spatial = conditionSpatial(c); // [B, N, dnD] with the edit map or the aligned path

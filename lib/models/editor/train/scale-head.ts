@@ -1,0 +1,78 @@
+/**
+ * The scale head (aligned.ts, editor config alignedScale) fitted alone on a finished editor, with early stopping on held-out
+ * edits: every other weight frozen, so the editor edits as before with every gate decoding but those that scale the chosen
+ * object (gate-decode.ts scalesObject: `object+move`, `object+move+paste`), which alone read the head. The head reads the mean
+ * [IMG] state (the image and the instruction) and is fitted to the log of the engine's exact growth of the changed
+ * object's visible extent (train/data.ts objectScale; aligned-targets.ts scaleLoss) on the edits that have one.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { scaleLoss, scaleTargets } from "../aligned-targets";
+import { editorCondition, editorLayout, type Editor } from "../model";
+import type { EditExample } from "./data";
+import { fitHeadAlone, fitKeepingBest, type CheckedFit, type HeadFitConfig } from "./finished";
+import { imageBatch } from "./steps";
+
+/** Whether a weight name belongs to the scale head (absent from editors made without it). */
+export function isScaleParam(name: string): boolean {
+  return name.startsWith("edit.loc.scale.");
+}
+
+/** Edits that have a scale target (the changed object visible in the source and the target). */
+export function withScale(edits: readonly EditExample[]): EditExample[] {
+  return edits.filter((x) => x.objects?.scale !== undefined);
+}
+
+function checkScale(e: Editor, what: string): void {
+  if (e.config.alignedScale !== true || !e.imageTokens) throw new Error(`${what}: this editor has no scale head (config alignedScale, with image tokens)`);
+}
+
+/** The head's predicted log scales [B] for edits, in batches of `batch`. */
+export function predictLogScales(e: Editor, edits: readonly Pick<EditExample, "source" | "instruction">[], batch = 64): number[] {
+  checkScale(e, "predictLogScales");
+  const out: number[] = [];
+  for (let i = 0; i < edits.length; i += batch) {
+    const part = edits.slice(i, i + batch);
+    const s = tf.tidy(() => editorCondition(e, imageBatch(part.map((x) => x.source), e.config.image), editorLayout(e, part.map((x) => x.instruction))).aligned!.logScale!);
+    out.push(...s.dataSync());
+    s.dispose();
+  }
+  return out;
+}
+
+/** The head's squared error of the log scale per edit kind ("all" first) on `edits` with a scale target; `zero` the error of predicting no change (the mean squared true log scale). */
+export interface ScaleErrorRow {
+  kind: string;
+  n: number;
+  error: number;
+  zero: number;
+}
+
+export function scaleErrors(e: Editor, edits: readonly EditExample[]): ScaleErrorRow[] {
+  const items = withScale(edits);
+  if (items.length === 0) throw new Error("scaleErrors: none of the edits has a scale target");
+  const pred = predictLogScales(e, items);
+  const rows = new Map<string, { n: number; error: number; zero: number }>();
+  items.forEach((x, i) => {
+    const t = Math.log(x.objects!.scale!);
+    for (const k of ["all", x.kind]) {
+      const r = rows.get(k) ?? { n: 0, error: 0, zero: 0 };
+      rows.set(k, { n: r.n + 1, error: r.error + (pred[i] - t) ** 2, zero: r.zero + t * t });
+    }
+  });
+  return [...rows.entries()].map(([kind, r]) => ({ kind, n: r.n, error: r.error / r.n, zero: r.zero / r.n }));
+}
+
+/**
+ * Fits the scale head of `e` (isScaleParam) on `edits` with a scale target for `c.steps` Adam steps of `c.batch` edits drawn
+ * with `c.seed`, every other weight frozen, keeping the weights of the check (every `every` steps) with the lowest error on
+ * `check` (edits held out from `edits`); `onStep(step, loss)` after each step. The checks' scores are the negated errors.
+ */
+export function fitScaleHead(e: Editor, edits: readonly EditExample[], c: HeadFitConfig, check: { every: number; edits: readonly EditExample[] }, onStep?: (step: number, loss: number) => void): CheckedFit {
+  checkScale(e, "fitScaleHead");
+  const spec = { isParam: isScaleParam, who: "fitScaleHead", stream: "scale-head", empty: "none of the edits has a scale target (the data engine's spatial edits, engineData)" };
+  const lossOf = (batch: EditExample[]) => scaleLoss(editorCondition(e, imageBatch(batch.map((x) => x.source), e.config.image), editorLayout(e, batch.map((x) => x.instruction))).aligned!.logScale!, scaleTargets(batch.map((x) => x.objects)));
+  return fitKeepingBest(e, isScaleParam, check.every, c.steps, () => -scaleErrors(e, check.edits)[0].error, (atStep) => fitHeadAlone(e, withScale(edits), c, spec, lossOf, (step, loss) => {
+    onStep?.(step, loss);
+    atStep(step);
+  }), "fitScaleHead");
+}

@@ -1,0 +1,82 @@
+/**
+ * What a resize's new extent adds to a finished editor: its scale head (aligned.ts, editor config alignedScale; zero at the
+ * start, "the same size") fitted alone, every other weight frozen (lib/models/editor/train/scale-head.ts), with early
+ * stopping on held-out edits:
+ * 1. before: the head's log-scale error per kind on held-out engine edits, and the editor's decoding chosen on the
+ *    validation benchmark among --rules x the plan decodings, on SpatialEval-mini (with the head at zero, the scaling rules
+ *    move without scaling);
+ * 2. the fit, and the same after; the pair after - before on SpatialEval-mini (paired over items): the two differ only in
+ *    the scales the scaling rules (object+move, object+move+paste) read.
+ *
+ * Usage: npm run scale-head -- --from=<the final weights of a stage2-from run with the offset head: data/generated/curve-cache/<profile>/from/final-<key>>
+ *          [--rules=object+offset+shade,object+move+paste] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
+ *          [--check-every=250] [--seed=2] [--ddim=10] [--name=scale-head]
+ * (the profile is SPATIALEDIT_PROFILE; writes results/<profile>/<name>.json)
+ */
+import * as path from "path";
+import { initBackend } from "../lib/backend/select";
+import { runMain } from "../lib/core/cli";
+import { parseFlags } from "../lib/core/cli-args";
+import { checkName, projectPath } from "../lib/core/paths";
+import { currentProfile } from "../lib/core/profile";
+import { progress } from "../lib/core/progress";
+import { Rng } from "../lib/core/rng";
+import { writeResult } from "../lib/core/results";
+import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
+import { chooseDecoding, objectRulesFlag } from "../lib/eval/decode-choice";
+import { benchmarkKindMeans } from "../lib/eval/kind-means";
+import { bootstrapDiffCi } from "../lib/eval/stats";
+import { disposeEditor } from "../lib/models/editor/model";
+import { engineData, heldOutSplit } from "../lib/models/editor/train/data";
+import { checkedFitFlags, finishedEditorWithHead, finishedFromFlag, headFitFlags } from "../lib/models/editor/train/finished";
+import { fitScaleHead, isScaleParam, scaleErrors, type ScaleErrorRow } from "../lib/models/editor/train/scale-head";
+
+const KNOWN = ["from", "rules", "scenes", "held-out", "steps", "batch", "lr", "check-every", "seed", "ddim", "name"];
+
+const errorText = (rows: readonly ScaleErrorRow[]) => rows.map((r) => `${r.kind} (${r.n}) ${r.error.toFixed(4)} / ${r.zero.toFixed(4)}`).join(", ");
+
+async function main(): Promise<void> {
+  const a = parseFlags(process.argv.slice(2), KNOWN);
+  const profile = currentProfile();
+  const from = finishedFromFlag(a.from, " with the offset head");
+  const name = checkName(a.name ?? "scale-head", "--name");
+  const head = headFitFlags(a);
+  const { scenes, heldOut, checkEvery, ddim } = checkedFitFlags(a);
+  const rules = objectRulesFlag(a.rules, "object+offset+shade,object+move+paste");
+  const backend = (await initBackend()).name;
+  const { e, made, meta } = finishedEditorWithHead(from, { name: "scale-head", config: { alignedScale: true }, isParam: isScaleParam, seed: head.seed });
+  try {
+    if (e.config.alignedOffset !== true) throw new Error("--from: the scaling rules need an editor with the offset head (stage2-from --offset-loss=W)");
+    const bench = ensureBenchmark("spatialeval", profile);
+    const validation = ensureValidationBenchmark(profile);
+    const all = engineData(made.recipe.dataSeed, scenes + heldOut, e.config.image).edits;
+    // the held-out images' edits: the first half choose the step the head keeps (early stopping), the second half score it
+    const { train, check, test } = heldOutSplit(all, heldOut);
+    console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): ${rules.join(", ")} before and after its scale head is fitted alone for up to ${head.steps} steps at batch ${head.batch} on ${train.length} edits of ${scenes} engine scenes, keeping the step with the lowest log-scale error (checked every ${checkEvery} steps) on ${check.length} held-out edits; scored on ${test.length} other held-out edits, ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
+    const side = async (label: string) => {
+      const errors = scaleErrors(e, test);
+      console.log(`${label}: squared log-scale error / predicting no change on the held-out edits, per kind: ${errorText(errors)}`);
+      return { errors, decoded: await chooseDecoding(e, rules, validation, bench, ddim, head.seed, (line) => console.log(`${label}: ${line}`)) };
+    };
+    const before = await side("before");
+    const bar = progress({ total: head.steps, label: "scale head" });
+    const fit = fitScaleHead(e, train, head, { every: checkEvery, edits: check }, (_, loss) => bar.tick(1, { loss }));
+    bar.done();
+    console.log(`the log-scale error on the checking edits: ${fit.checks.map((x) => `step ${x.step} ${(-x.score).toFixed(4)}`).join(", ")}; kept step ${fit.kept}`);
+    const after = await side("after");
+    const ci = bootstrapDiffCi([after.decoded.scores.items], [before.decoded.scores.items], new Rng(head.seed).fork("scale-head"), 2000);
+    const gain = { diff: after.decoded.scores.objectJudge - before.decoded.scores.objectJudge, lo: ci.lo, hi: ci.hi };
+    const kinds = benchmarkKindMeans(bench.items, { before: before.decoded.scores.items, after: after.decoded.scores.items }, "scale-head");
+    console.log(`after minus before on SpatialEval-mini: ${gain.diff.toFixed(3)} [95% CI ${gain.lo.toFixed(3)}, ${gain.hi.toFixed(3)}, paired over items]; per kind ${kinds.map((k) => `${k.kind} (${k.n}) ${k.before.toFixed(3)} / ${k.after.toFixed(3)}`).join(", ")}`);
+    const file = writeResult(name, {
+      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, head, checkEvery, rules, scenes, heldOut, trainEdits: train.length, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      seed: head.seed,
+      data: { backend, before, fit: { losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept }, after, gain, kinds },
+    });
+    console.log(`wrote ${file}`);
+  } finally {
+    disposeEditor(e);
+  }
+}
+
+runMain(main);
