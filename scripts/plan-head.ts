@@ -18,13 +18,11 @@ import { intFlag, numFlag, parseFlags } from "../lib/core/cli-args";
 import { checkName, projectPath } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { progress } from "../lib/core/progress";
-import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
-import { chooseDecoding, objectRulesFlag } from "../lib/eval/decode-choice";
-import { benchmarkKindMeans } from "../lib/eval/kind-means";
+import { objectRulesFlag } from "../lib/eval/decode-choice";
+import { compareHeadFit } from "../lib/eval/head-fit-compare";
 import { planBrightnessError } from "../lib/eval/plan-split";
-import { bootstrapDiffCi } from "../lib/eval/stats";
 import { disposeEditor } from "../lib/models/editor/model";
 import { engineData, heldOutSplit } from "../lib/models/editor/train/data";
 import { checkedFitFlags, finishedEditorWithHead, finishedFromFlag, headFitFlags } from "../lib/models/editor/train/finished";
@@ -50,25 +48,24 @@ async function main(): Promise<void> {
     // the held-out images' edits: the first half choose the step the head keeps (early stopping), the second half score it
     const { train, check, test } = heldOutSplit(all, heldOut);
     console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): its plan and ${rules.join(", ")} before and after its plan head, given the source patch's pixels, is fitted alone for up to ${head.steps} steps at batch ${head.batch} on ${train.length} edits of ${scenes} engine scenes, keeping the step with the lowest plan loss (checked every ${checkEvery} steps) on ${check.length} held-out edits; scored on ${test.length} other held-out edits, ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
-    const side = async (label: string) => {
-      const plan = { loss: planHeadError(e, test), brightness: planBrightnessError(e, test) };
-      console.log(`${label}: on the held-out edits plan loss ${plan.loss.toFixed(4)}, brightness error ${plan.brightness.toFixed(1)} of 255`);
-      return { plan, decoded: await chooseDecoding(e, rules, validation, bench, ddim, head.seed, (line) => console.log(`${label}: ${line}`)) };
-    };
-    const before = await side("before");
-    const bar = progress({ total: head.steps, label: "plan head" });
-    const fit = fitPlanHead(e, train, head, { every: checkEvery, edits: check }, (_, loss) => bar.tick(1, { loss }));
-    bar.done();
-    console.log(`the plan loss on the checking edits: ${fit.checks.map((x) => `step ${x.step} ${(-x.score).toFixed(4)}`).join(", ")}; kept step ${fit.kept}`);
-    const after = await side("after");
-    const ci = bootstrapDiffCi([after.decoded.scores.items], [before.decoded.scores.items], new Rng(head.seed).fork("plan-head"), 2000);
-    const gain = { diff: after.decoded.scores.objectJudge - before.decoded.scores.objectJudge, lo: ci.lo, hi: ci.hi };
-    const kinds = benchmarkKindMeans(bench.items, { before: before.decoded.scores.items, after: after.decoded.scores.items }, "plan-head");
-    console.log(`after minus before on SpatialEval-mini: ${gain.diff.toFixed(3)} [95% CI ${gain.lo.toFixed(3)}, ${gain.hi.toFixed(3)}, paired over items]; per kind ${kinds.map((k) => `${k.kind} (${k.n}) ${k.before.toFixed(3)} / ${k.after.toFixed(3)}`).join(", ")}`);
+    const cmp = await compareHeadFit({
+      e, rules, validation, bench, ddim, seed: head.seed, stream: "plan-head", log: (line) => console.log(line),
+      measure: (label) => {
+        const plan = { loss: planHeadError(e, test), brightness: planBrightnessError(e, test) };
+        console.log(`${label}: on the held-out edits plan loss ${plan.loss.toFixed(4)}, brightness error ${plan.brightness.toFixed(1)} of 255`);
+        return plan;
+      },
+      fit: () => {
+        const bar = progress({ total: head.steps, label: "plan head" });
+        const fit = fitPlanHead(e, train, head, { every: checkEvery, edits: check }, (_, loss) => bar.tick(1, { loss }));
+        bar.done();
+        return fit;
+      },
+    });
     const file = writeResult(name, {
       config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, head, checkEvery, rules, scenes, heldOut, trainEdits: train.length, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
-      data: { backend, before, fit: { losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept }, after, gain, kinds },
+      data: { backend, ...cmp },
     });
     console.log(`wrote ${file}`);
   } finally {

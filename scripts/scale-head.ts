@@ -20,12 +20,10 @@ import { parseFlags } from "../lib/core/cli-args";
 import { checkName, projectPath } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { progress } from "../lib/core/progress";
-import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
-import { chooseDecoding, objectRulesFlag } from "../lib/eval/decode-choice";
-import { benchmarkKindMeans } from "../lib/eval/kind-means";
-import { bootstrapDiffCi } from "../lib/eval/stats";
+import { objectRulesFlag } from "../lib/eval/decode-choice";
+import { compareHeadFit } from "../lib/eval/head-fit-compare";
 import { disposeEditor } from "../lib/models/editor/model";
 import { engineData, heldOutSplit } from "../lib/models/editor/train/data";
 import { checkedFitFlags, finishedEditorWithHead, finishedFromFlag, headFitFlags } from "../lib/models/editor/train/finished";
@@ -53,25 +51,24 @@ async function main(): Promise<void> {
     // the held-out images' edits: the first half choose the step the head keeps (early stopping), the second half score it
     const { train, check, test } = heldOutSplit(all, heldOut);
     console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): ${rules.join(", ")} before and after its scale head is fitted alone for up to ${head.steps} steps at batch ${head.batch} on ${train.length} edits of ${scenes} engine scenes, keeping the step with the lowest log-scale error (checked every ${checkEvery} steps) on ${check.length} held-out edits; scored on ${test.length} other held-out edits, ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
-    const side = async (label: string) => {
-      const errors = scaleErrors(e, test);
-      console.log(`${label}: squared log-scale error / predicting no change on the held-out edits, per kind: ${errorText(errors)}`);
-      return { errors, decoded: await chooseDecoding(e, rules, validation, bench, ddim, head.seed, (line) => console.log(`${label}: ${line}`)) };
-    };
-    const before = await side("before");
-    const bar = progress({ total: head.steps, label: "scale head" });
-    const fit = fitScaleHead(e, train, head, { every: checkEvery, edits: check }, (_, loss) => bar.tick(1, { loss }));
-    bar.done();
-    console.log(`the log-scale error on the checking edits: ${fit.checks.map((x) => `step ${x.step} ${(-x.score).toFixed(4)}`).join(", ")}; kept step ${fit.kept}`);
-    const after = await side("after");
-    const ci = bootstrapDiffCi([after.decoded.scores.items], [before.decoded.scores.items], new Rng(head.seed).fork("scale-head"), 2000);
-    const gain = { diff: after.decoded.scores.objectJudge - before.decoded.scores.objectJudge, lo: ci.lo, hi: ci.hi };
-    const kinds = benchmarkKindMeans(bench.items, { before: before.decoded.scores.items, after: after.decoded.scores.items }, "scale-head");
-    console.log(`after minus before on SpatialEval-mini: ${gain.diff.toFixed(3)} [95% CI ${gain.lo.toFixed(3)}, ${gain.hi.toFixed(3)}, paired over items]; per kind ${kinds.map((k) => `${k.kind} (${k.n}) ${k.before.toFixed(3)} / ${k.after.toFixed(3)}`).join(", ")}`);
+    const cmp = await compareHeadFit({
+      e, rules, validation, bench, ddim, seed: head.seed, stream: "scale-head", log: (line) => console.log(line),
+      measure: (label) => {
+        const errors = scaleErrors(e, test);
+        console.log(`${label}: squared log-scale error / predicting no change on the held-out edits, per kind: ${errorText(errors)}`);
+        return errors;
+      },
+      fit: () => {
+        const bar = progress({ total: head.steps, label: "scale head" });
+        const fit = fitScaleHead(e, train, head, { every: checkEvery, edits: check }, (_, loss) => bar.tick(1, { loss }));
+        bar.done();
+        return fit;
+      },
+    });
     const file = writeResult(name, {
       config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, head, checkEvery, rules, scenes, heldOut, trainEdits: train.length, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
-      data: { backend, before, fit: { losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept }, after, gain, kinds },
+      data: { backend, ...cmp },
     });
     console.log(`wrote ${file}`);
   } finally {
