@@ -35,9 +35,9 @@ import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmar
 import { benchmarkKindMeans, type KindMeanRow } from "../lib/eval/kind-means";
 import { pointText, scoreEditorPoint, type PointScores } from "../lib/eval/learning-curve";
 import { bootstrapDiffCi } from "../lib/eval/stats";
-import { objectGateEditor, offsetOracleEditor, whereOracleEditor } from "../lib/eval/trained-editor";
+import { objectGateEditor, offsetOracleEditor, whereOracleEditor, type OracleMoveRule } from "../lib/eval/trained-editor";
 import { planOn } from "../lib/models/editor/config";
-import type { GateDecode } from "../lib/models/editor/gate-decode";
+import { movesObject, MOVING_RULES_TEXT, parseGateDecode, type GateDecode } from "../lib/models/editor/gate-decode";
 import { disposeEditor } from "../lib/models/editor/model";
 import type { PlanDecode } from "../lib/models/editor/pipeline";
 import { engineData, heldOutStart } from "../lib/models/editor/train/data";
@@ -59,8 +59,9 @@ async function main(): Promise<void> {
   const oracleChoice = onOffFlag(a, "oracle-choice", false);
   const withChoice = oracleChoice ? ", the truth's object choice" : "";
   const oracleRules = (a["oracle-rules"] ?? "").split(",").filter((x) => x !== "").map((x) => {
-    if (x !== "object+offset+ground" && x !== "object+offset+fill" && x !== "object+offset+blend" && x !== "object+offset+paste" && x !== "object+move") throw new Error(`--oracle-rules takes object+offset+ground, object+offset+fill, object+offset+blend, object+offset+paste and object+move (comma-separated), got '${x}'`);
-    return x as "object+offset+ground" | "object+offset+fill" | "object+offset+blend" | "object+offset+paste" | "object+move";
+    const rule = parseGateDecode(x);
+    if (!movesObject(rule) || rule === "object+offset") throw new Error(`--oracle-rules takes the moving rules but object+offset (${MOVING_RULES_TEXT}; comma-separated), got '${x}'`);
+    return rule as OracleMoveRule;
   });
   const backend = (await initBackend()).name;
   const { e, made, meta } = finishedEditorWithHead(from, { name: "offset-head", config: { alignedOffset: true }, isParam: isOffsetParam, seed: head.seed });

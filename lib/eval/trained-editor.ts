@@ -11,7 +11,7 @@ import { editorParams } from "../models/editor/model";
 import type { Editor as ModelEditor } from "../models/editor/model";
 import { changedShare, planTargets } from "../models/editor/aligned-targets";
 import { planOn } from "../models/editor/config";
-import { needsObjects, pastesObject, type GateDecode, type ObjectRegions } from "../models/editor/gate-decode";
+import { needsObjects, pastesObject, scalesObject, type GateDecode, type ObjectRegions } from "../models/editor/gate-decode";
 import { editImages, type EditExtras, type EditPipelineOptions } from "../models/editor/pipeline";
 import { editResidual } from "../models/editor/residual";
 import { imageBatch } from "../models/editor/train/steps";
@@ -149,6 +149,9 @@ export function truthMove(item: TruthItem, size: number, grid: number): { offset
   return o === null || s === null ? { offset: [0, 0], scale: 1 } : { offset: [o[0] * grid, o[1] * grid], scale: s };
 }
 
+/** The moving rules the oracle-move diagnostic decodes with. */
+export type OracleMoveRule = Extract<GateDecode, "object+offset" | "object+offset+ground" | "object+offset+fill" | "object+offset+blend" | "object+offset+paste" | "object+offset+shade" | "object+move" | "object+move+paste">;
+
 /**
  * The oracle-offset diagnostic (not an editor: it reads the ground truth): `model` (the bilinear where head) edits with its
  * gate decoded by `object+offset`, its own object choice and plan, but the chosen object moved by the truth's offset of each
@@ -156,10 +159,11 @@ export function truthMove(item: TruthItem, size: number, grid: number): { offset
  * `plan: true` (an editor with an edit plan) the truth's plan replaces the editor's everywhere (the object's colour on the
  * patches the move fills included): against the truth's gate and plan (whereOracleEditor) it tells what the decoded gate's
  * shape and object choice cost. `rule` (default `object+offset`) may also be `object+offset+ground` (the ground's colour
- * where the move vacates) or `object+move` (the truth's scale too, truthMove). With `choice: true` the object moved is
+ * where the move vacates), any other moving rule, and `object+move` or `object+move+paste` with the truth's scale too
+ * (truthMove; a given plan leaves `object+move+paste` the coverage gate, not the pasted share). With `choice: true` the object moved is
  * the one the truth changes (as choiceOracleEditor's), not the editor's choice.
  */
-export function offsetOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { plan?: boolean; choice?: boolean; rule?: Extract<GateDecode, "object+offset" | "object+offset+ground" | "object+offset+fill" | "object+offset+blend" | "object+offset+paste" | "object+move"> } = {}): Editor {
+export function offsetOracleEditor(name: string, model: ModelEditor, options: Partial<EditPipelineOptions> = {}, oracle: { plan?: boolean; choice?: boolean; rule?: OracleMoveRule } = {}): Editor {
   const size = model.config.image;
   const grid = size / model.config.dnPatch;
   const rule = oracle.rule ?? "object+offset";
@@ -172,7 +176,7 @@ export function offsetOracleEditor(name: string, model: ModelEditor, options: Pa
     const truth = oracle.plan === true || oracle.choice === true ? truthPatches(model, requests, "offsetOracleEditor: request {i} has no benchmark record (request.item); the oracle plan reads its ground truth") : undefined;
     const seen = perceivedObjects(requests, grid, "offsetOracleEditor", pastesObject(rule) ? size : undefined);
     const objects = seen.objects;
-    const extras: EditExtras = { ...seen, offsets: moves.map((m) => m.offset), ...(rule === "object+move" ? { scales: moves.map((m) => m.scale) } : {}), ...(oracle.plan === true ? { plan: truth!.plan } : {}), ...(oracle.choice === true ? { chosen: truthChoices(objects, truth!.share) } : {}) };
+    const extras: EditExtras = { ...seen, offsets: moves.map((m) => m.offset), ...(scalesObject(rule) ? { scales: moves.map((m) => m.scale) } : {}), ...(oracle.plan === true ? { plan: truth!.plan } : {}), ...(oracle.choice === true ? { chosen: truthChoices(objects, truth!.share) } : {}) };
     return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate: rule }, extras).images;
   };
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
