@@ -3,16 +3,29 @@
  * move pasted from the source's own pixels, a still object recoloured with its own shading or removed to the empty ground,
  * and the per-patch plans they imply.
  */
+import { CHANGED_RESIDUAL } from "./losses";
+
+/**
+ * How pasteMove pastes: the object's scale (default 1), and whether a pixel counts as changed only where the prediction
+ * differs from the source (beyond the residual losses.ts CHANGED_RESIDUAL calls a change, as the truth's changed share and
+ * plan count) rather than wherever the object was or lands (the default).
+ */
+export interface PasteOptions {
+  scale?: number;
+  byChange?: boolean;
+}
 
 /**
  * A move predicted by pasting: `source` [S * S * 3] with the pixels of `mask` (1 on the object, [S * S]) replaced by `ground`
- * ([S * S * 3], the empty ground) and then the object's source pixels scaled by `scale` about the bottom centre of its box
- * (where it stands on the ground; nearest pixel) and moved by [dx, dy] whole pixels (x right, y down; off the image:
- * dropped); each patch of side `patch` that has a changed pixel (one the object left or reached) gets the mean of its
- * changed pixels in the prediction: per patch [N] whether it has one, the means [N * 3] (0 where none), and the share of
- * its pixels that change [N] (the gate's truth is each patch's changed share).
+ * ([S * S * 3], the empty ground) and then the object's source pixels scaled by `scale` about the centre of its pixels
+ * (nearest pixel) and moved by [dx, dy] whole pixels (x right, y down; off the image: dropped), so that its centre moves
+ * by the offset, as the offset head's truth (the shift of the visible pixels' centre) says; each patch of side `patch`
+ * that has a changed pixel (one the object left or reached; with `byChange` one the prediction changes) gets the mean of
+ * its changed pixels in the prediction: per patch [N] whether it has one, the means [N * 3] (0 where none), and the share
+ * of its pixels that change [N] (the gate's truth is each patch's changed share).
  */
-export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, dx: number, dy: number, patch: number, scale = 1): { patches: number[]; colours: Float32Array; share: number[] } {
+export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, dx: number, dy: number, patch: number, options: PasteOptions = {}): { patches: number[]; colours: Float32Array; share: number[] } {
+  const scale = options.scale ?? 1;
   const S = Math.round(Math.sqrt(mask.length));
   if (S * S !== mask.length || source.length !== S * S * 3 || ground.length !== S * S * 3) throw new Error(`pasteMove: a mask of ${mask.length} pixels, a source of ${source.length} values and a ground of ${ground.length} do not fit one square image`);
   if (!Number.isInteger(dx) || !Number.isInteger(dy)) throw new Error(`pasteMove: the offset must be whole pixels, got [${dx}, ${dy}]`);
@@ -20,14 +33,14 @@ export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, gr
   if (S % patch !== 0) throw new Error(`pasteMove: the image side ${S} is not a multiple of the patch ${patch}`);
   const pred = Float32Array.from(source);
   const changed = new Uint8Array(S * S);
-  let [u0, u1, v1] = [S, -1, -1]; // the object's box: its columns and its bottom row
+  let [sx0, sy0, k0] = [0, 0, 0]; // the object's pixel centre, in pixel-edge coordinates
   for (let p = 0; p < S * S; p++) {
     if (mask[p] !== 1) continue;
     for (let c = 0; c < 3; c++) pred[p * 3 + c] = ground[p * 3 + c];
     changed[p] = 1;
-    [u0, u1, v1] = [Math.min(u0, p % S), Math.max(u1, p % S), Math.max(v1, Math.floor(p / S))];
+    [sx0, sy0, k0] = [sx0 + (p % S) + 0.5, sy0 + Math.floor(p / S) + 0.5, k0 + 1];
   }
-  const [ax, ay] = [(u0 + u1 + 1) / 2, v1 + 1]; // the anchor, in pixel-edge coordinates
+  const [ax, ay] = k0 === 0 ? [0, 0] : [sx0 / k0, sy0 / k0];
   for (let y = 0; y < S; y++) {
     for (let x = 0; x < S; x++) {
       const [sx, sy] = scale === 1 ? [x - dx, y - dy] : [Math.floor(ax + (x + 0.5 - dx - ax) / scale), Math.floor(ay + (y + 0.5 - dy - ay) / scale)];
@@ -36,6 +49,7 @@ export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, gr
       changed[y * S + x] = 1;
     }
   }
+  if (options.byChange === true) for (let q = 0; q < S * S; q++) changed[q] = [0, 1, 2].some((c) => Math.abs(pred[q * 3 + c] - source[q * 3 + c]) > 2 * CHANGED_RESIDUAL) ? 1 : 0;
   const G = S / patch;
   const patches = new Array<number>(G * G).fill(0);
   const share = new Array<number>(G * G).fill(0);

@@ -212,7 +212,7 @@ function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32
       colours.set(q.colours, b * N * 3);
       return;
     }
-    const p = pasteMove(sources[b], masks[b][object], grounds[b], Math.round(offset[0] * patch), Math.round(offset[1] * patch), patch, choices[b].scale ?? 1);
+    const p = pasteMove(sources[b], masks[b][object], grounds[b], Math.round(offset[0] * patch), Math.round(offset[1] * patch), patch, shareGates ? { scale: choices[b].scale ?? 1, byChange: true } : {});
     if (shareGates) gates[b] = p.share;
     patches.set(p.patches, b * N);
     colours.set(p.colours, b * N * 3);

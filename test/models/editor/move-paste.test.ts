@@ -18,8 +18,8 @@ beforeAll(async () => {
 });
 
 describe("object+move+paste: moves and resizes pasted from the object's pixels, gated by the share they change", () => {
-  it("pasteMove with a scale: the object grows about the bottom centre of its box; the share of each patch's changed pixels", () => {
-    // an 8 x 8 image, patches of 4: the object is the 2 x 2 block at columns 3-4, rows 6-7 (value 1), standing on the bottom row
+  it("pasteMove with a scale: the object grows about its pixel centre; the share of each patch's changed pixels", () => {
+    // an 8 x 8 image, patches of 4: the object is the 2 x 2 block at columns 3-4, rows 6-7 (value 1), its centre at (4, 7)
     const S = 8;
     const on = (p: number) => [3, 4].includes(p % S) && [6, 7].includes(Math.floor(p / S));
     const mask = Uint8Array.from({ length: S * S }, (_, p) => (on(p) ? 1 : 0));
@@ -27,17 +27,22 @@ describe("object+move+paste: moves and resizes pasted from the object's pixels, 
     const ground = new Float32Array(S * S * 3).fill(0.5);
     const same = pasteMove(source, mask, ground, 0, 0, 4);
     expect(same.share).toEqual([0, 0, 2 / 16, 2 / 16]); // its own pixels, half in each bottom patch
-    const twice = pasteMove(source, mask, ground, 0, 0, 4, 2); // a 4 x 4 block at columns 2-5, rows 4-7
-    expect(twice.share).toEqual([0, 0, 8 / 16, 8 / 16]);
+    const twice = pasteMove(source, mask, ground, 0, 0, 4, { scale: 2 }); // a 4 x 4 block at columns 2-5, rows 5-8 (row 8 off the image)
+    expect(twice.share).toEqual([0, 0, 6 / 16, 6 / 16]);
     expect(Array.from(twice.colours.subarray(6, 9))).toEqual([1, 1, 1]); // every changed pixel is the object's
-    const half = pasteMove(source, mask, ground, 0, 0, 4, 0.5); // one pixel left, at column 3 (the centre's left), row 7; the rest ground
+    const half = pasteMove(source, mask, ground, 0, 0, 4, { scale: 0.5 }); // one pixel left, at column 3, row 6 (up-left of the centre); the rest ground
     expect(half.share).toEqual(same.share);
     expect(Array.from(half.colours.subarray(6, 12))).toEqual([0.75, 0.75, 0.75, 0.5, 0.5, 0.5]);
-    expect(() => pasteMove(source, mask, ground, 0, 0, 4, 0)).toThrow("pasteMove: the scale must be a finite number > 0, got 0");
+    // byChange: a pixel counts only where the prediction differs from the source; the object pasted onto itself changes none
+    expect(pasteMove(source, mask, ground, 0, 0, 4, { byChange: true }).share).toEqual([0, 0, 0, 0]);
+    const down = pasteMove(source, mask, ground, 0, 1, 4, { byChange: true }); // one row down, the bottom row off the image: row 6 becomes ground, row 7 stays the object
+    expect(down.share).toEqual([0, 0, 1 / 16, 1 / 16]);
+    expect(Array.from(down.colours.subarray(6, 9))).toEqual([0.5, 0.5, 0.5]);
+    expect(() => pasteMove(source, mask, ground, 0, 0, 4, { scale: 0 })).toThrow("pasteMove: the scale must be a finite number > 0, got 0");
     expect([scalesObject("object+move+paste"), pastesObject("object+move+paste"), shadesObject("object+move+paste"), scalesObject("object+offset+paste")]).toEqual([true, true, true, false]);
   });
 
-  it("the pipeline: still it edits as object+offset+shade; a whole-patch move as it too (the pixel share is the coverage); a scale changes the edit; it needs scales", () => {
+  it("the pipeline: still it edits as object+offset+shade; a move edits unlike it (its gate is the share it changes); a scale changes the edit; it needs scales", () => {
     const c = checkEditorConfig({ ...withOffset(), alignedPlan: true, alignedScale: true });
     const { sources, instructions, objects, e } = liveOffsetEditor(c);
     const objectMasks = masksOf(objects, c);
@@ -49,8 +54,9 @@ describe("object+move+paste: moves and resizes pasted from the object's pixels, 
       const move = (offsets: [number, number][], scales: number[]) => editImages(e, sources, instructions, { steps: 2, gate: "object+move+paste" }, { ...extras, offsets, scales }).images[0];
       const shade = (offsets: [number, number][]) => editImages(e, sources, instructions, { steps: 2, gate: "object+offset+shade" }, { ...extras, offsets }).images[0];
       expect(maxDiff(move(still, [1, 1]), shade(still))).toBe(0);
-      expect(maxDiff(move(moved, [1, 1]), shade(moved))).toBe(0);
-      expect(maxDiff(move(moved, [2, 2]), shade(moved))).toBeGreaterThan(1e-4);
+      const [plain, scaled] = [move(moved, [1, 1]), move(moved, [2, 2])];
+      expect(maxDiff(plain, shade(moved))).toBeGreaterThan(1e-4); // the gate is the share the move changes, not the coverage
+      expect(maxDiff(scaled, plain)).toBeGreaterThan(1e-4);
       expect(tf.memory().numTensors).toBe(n0);
       // the head's own scales (zero at the start: scale 1) with its offsets edit as the same rule given those
       expect(maxDiff(editImages(e, sources, instructions, { steps: 2, gate: "object+move+paste" }, extras).images[0], move(still, [1, 1]))).toBe(0);
