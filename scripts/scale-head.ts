@@ -11,7 +11,8 @@
  * Usage: npm run scale-head -- --from=<the final weights of a stage2-from run with the offset head: data/generated/curve-cache/<profile>/from/final-<key>>
  *          [--rules=object+offset+shade,object+move+paste] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
  *          [--check-every=250] [--seed=2] [--ddim=10] [--name=scale-head]
- * (the profile is SPATIALEDIT_PROFILE; writes results/<profile>/<name>.json)
+ * (the profile is SPATIALEDIT_PROFILE; writes results/<profile>/<name>.json, and the editor with its fitted head as a
+ * checkpoint beside --from, in <its folder>/<name>, which other scripts' --from read)
  */
 import * as path from "path";
 import { initBackend } from "../lib/backend/select";
@@ -24,7 +25,8 @@ import { writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
 import { objectRulesFlag } from "../lib/eval/decode-choice";
 import { compareHeadFit } from "../lib/eval/head-fit-compare";
-import { disposeEditor } from "../lib/models/editor/model";
+import { disposeEditor, editorParams } from "../lib/models/editor/model";
+import { saveCheckpoint } from "../lib/train/checkpoint";
 import { engineData, heldOutSplit } from "../lib/models/editor/train/data";
 import { checkedFitFlags, finishedEditorWithHead, finishedFromFlag, headFitFlags } from "../lib/models/editor/train/finished";
 import { fitScaleHead, isScaleParam, scaleErrors, type ScaleErrorRow } from "../lib/models/editor/train/scale-head";
@@ -71,6 +73,10 @@ async function main(): Promise<void> {
       data: { backend, ...cmp },
     });
     console.log(`wrote ${file}`);
+    // the fitted editor, so that other scripts read its scale head without a refit (--from=<this folder>)
+    const saved = path.join(path.dirname(from), name);
+    saveCheckpoint(saved, { params: editorParams(e), config: { what: `${path.basename(from)} with its scale head fitted alone (npm run scale-head, kept step ${cmp.fit.kept})`, config: { ...(meta.config as { config: object }).config, editor: e.config } }, seed: head.seed, step: meta.step });
+    console.log(`saved the editor with its fitted scale head in ${path.relative(projectPath("."), saved)}`);
   } finally {
     disposeEditor(e);
   }
