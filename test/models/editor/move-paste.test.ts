@@ -98,6 +98,14 @@ describe("the scale head fitted alone (train/scale-head.ts)", () => {
       expect(scaleErrors(e, check)[0].error).toBeCloseTo(-best.score, 5);
       expect(snapshot()).toEqual(before);
       expect(() => scaleErrors(e, check.filter((x) => x.objects?.scale === undefined))).toThrow("scaleErrors: none of the edits has a scale target");
+      // removals taught scale 1: they join the fit with target 1, the other edits keep theirs
+      const removals = edits.filter((x) => x.kind === "remove" && x.objects !== undefined);
+      expect(removals.length).toBeGreaterThan(0);
+      const still = withScale(edits, true);
+      expect(still).toHaveLength(withScale(edits).length + removals.length);
+      expect(still.filter((x) => x.kind === "remove").every((x) => x.objects!.scale === 1)).toBe(true);
+      expect(removals.every((x) => x.objects!.scale === undefined)).toBe(true); // the edits themselves are not changed
+      expect(scaleErrors(e, edits, true).find((r) => r.kind === "remove")).toMatchObject({ n: removals.length, zero: 0 });
     } finally {
       disposeEditor(e);
     }

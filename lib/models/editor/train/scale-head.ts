@@ -17,9 +17,14 @@ export function isScaleParam(name: string): boolean {
   return name.startsWith("edit.loc.scale.");
 }
 
-/** Edits that have a scale target (the changed object visible in the source and the target). */
-export function withScale(edits: readonly EditExample[]): EditExample[] {
-  return edits.filter((x) => x.objects?.scale !== undefined);
+/**
+ * Edits that have a scale target (the changed object visible in the source and the target), each with it; with
+ * `stillRemovals` also the removals, taught scale 1 ("no change", as recipe whereOffsetStillRemovals teaches the offset
+ * head no move): a removed object has no extent in the target, and a head never shown one scales it at random, which the
+ * scaling decodings then paste.
+ */
+export function withScale(edits: readonly EditExample[], stillRemovals = false): EditExample[] {
+  return edits.flatMap((x) => (x.objects?.scale !== undefined ? [x] : stillRemovals && x.kind === "remove" && x.objects !== undefined ? [{ ...x, objects: { ...x.objects, scale: 1 } }] : []));
 }
 
 function checkScale(e: Editor, what: string): void {
@@ -39,7 +44,7 @@ export function predictLogScales(e: Editor, edits: readonly Pick<EditExample, "s
   return out;
 }
 
-/** The head's squared error of the log scale per edit kind ("all" first) on `edits` with a scale target; `zero` the error of predicting no change (the mean squared true log scale). */
+/** The head's squared error of the log scale per edit kind ("all" first) on `edits` with a scale target (withScale); `zero` the error of predicting no change (the mean squared true log scale). */
 export interface ScaleErrorRow {
   kind: string;
   n: number;
@@ -47,8 +52,8 @@ export interface ScaleErrorRow {
   zero: number;
 }
 
-export function scaleErrors(e: Editor, edits: readonly EditExample[]): ScaleErrorRow[] {
-  const items = withScale(edits);
+export function scaleErrors(e: Editor, edits: readonly EditExample[], stillRemovals = false): ScaleErrorRow[] {
+  const items = withScale(edits, stillRemovals);
   if (items.length === 0) throw new Error("scaleErrors: none of the edits has a scale target");
   const pred = predictLogScales(e, items);
   const rows = new Map<string, { n: number; error: number; zero: number }>();
@@ -65,13 +70,14 @@ export function scaleErrors(e: Editor, edits: readonly EditExample[]): ScaleErro
 /**
  * Fits the scale head of `e` (isScaleParam) on `edits` with a scale target for `c.steps` Adam steps of `c.batch` edits drawn
  * with `c.seed`, every other weight frozen, keeping the weights of the check (every `every` steps) with the lowest error on
- * `check` (edits held out from `edits`); `onStep(step, loss)` after each step. The checks' scores are the negated errors.
+ * `check` (edits held out from `edits`); `onStep(step, loss)` after each step; `stillRemovals` (withScale) teaches the
+ * removals scale 1. The checks' scores are the negated errors.
  */
-export function fitScaleHead(e: Editor, edits: readonly EditExample[], c: HeadFitConfig, check: { every: number; edits: readonly EditExample[] }, onStep?: (step: number, loss: number) => void): CheckedFit {
+export function fitScaleHead(e: Editor, edits: readonly EditExample[], c: HeadFitConfig, check: { every: number; edits: readonly EditExample[] }, onStep?: (step: number, loss: number) => void, stillRemovals = false): CheckedFit {
   checkScale(e, "fitScaleHead");
   const spec = { isParam: isScaleParam, who: "fitScaleHead", stream: "scale-head", empty: "none of the edits has a scale target (the data engine's spatial edits, engineData)" };
   const lossOf = (batch: EditExample[]) => scaleLoss(editorCondition(e, imageBatch(batch.map((x) => x.source), e.config.image), editorLayout(e, batch.map((x) => x.instruction))).aligned!.logScale!, scaleTargets(batch.map((x) => x.objects)));
-  return fitKeepingBest(e, isScaleParam, check.every, c.steps, () => -scaleErrors(e, check.edits)[0].error, (atStep) => fitHeadAlone(e, withScale(edits), c, spec, lossOf, (step, loss) => {
+  return fitKeepingBest(e, isScaleParam, check.every, c.steps, () => -scaleErrors(e, check.edits, stillRemovals)[0].error, (atStep) => fitHeadAlone(e, withScale(edits, stillRemovals), c, spec, lossOf, (step, loss) => {
     onStep?.(step, loss);
     atStep(step);
   }), "fitScaleHead");
