@@ -139,14 +139,15 @@ export interface EditExtras {
  * them (groundColour), for `object+offset+blend` blended with the object's by the moved coverage there (blendsVacated); for
  * `object+offset+fill` (fillsMoved) every patch the moved coverage reaches and the move does not vacate gets the object's colour;
  * items without a move or an object get none. `object+offset+paste` pastes the move from the object's pixels instead
- * (pastedFills), and `object+offset+shade` also plans a still chosen object from its own pixels. Call inside tf.tidy.
+ * (pastedFills), `object+offset+shade` also plans a still chosen object from its own pixels, and `object+move+paste` also
+ * scales the pasted object and gives each pasted move's gate (its changed share). Call inside tf.tidy.
  */
 export function moveFills(choices: readonly OffsetChoice[], rule: GateDecode, { objects, sources, patch, N, known, masks, grounds, plan }: MoveFillInputs): MoveFills {
   const [ground, whole, blend] = [plansGround(rule), fillsMoved(rule), blendsVacated(rule)];
   if (pastesObject(rule)) {
     if (masks === undefined || grounds === undefined) throw new Error(`moveFills: '${rule}' needs each source's object masks and empty ground`);
     if (shadesObject(rule) && plan === undefined) throw new Error(`moveFills: '${rule}' needs the plan head's plan of each item`);
-    return pastedFills(choices, sources, patch, N, masks, grounds, shadesObject(rule) ? plan : undefined, rule === "object+move+paste");
+    return pastedFills(choices, sources, patch, N, masks, grounds, shadesObject(rule) ? plan : undefined, scalesObject(rule));
   }
   const B = choices.length;
   const patches = new Float32Array(B * N);
@@ -187,10 +188,10 @@ export interface MoveFillInputs {
   N: number;
   /** The perceived colour of each object (else objectColour estimates it). */
   known?: EditExtras["objectColours"];
-  /** The pixel masks and empty grounds: `object+offset+paste`, `object+offset+shade`. */
+  /** The pixel masks and empty grounds: the pasting rules (gate-decode.ts pastesObject). */
   masks?: EditExtras["objectMasks"];
   grounds?: EditExtras["emptyGrounds"];
-  /** The plan head's plan per item ([N][3] in [-1, 1]): `object+offset+shade` fits a still object's colour to it. */
+  /** The plan head's plan per item ([N][3] in [-1, 1]): the shading rules (shadesObject) fit a still object's colour to it. */
   plan?: readonly (readonly (readonly number[])[])[];
 }
 
