@@ -54,6 +54,19 @@ function paletteHits(a: AlignedResult, truth: tf.Tensor3D, share: tf.Tensor2D): 
   return tf.div(tf.sum(tf.mul(hit, share), -1), tf.maximum(tf.sum(share, -1), 1e-6)) as tf.Tensor1D; // [B]
 }
 
+/**
+ * One batch's plan and its truth: the sources [B, H, W, 3] and the clean residual r0 of the targets, the editor's aligned
+ * result for (sources, instructions), each patch's changed share [B, N] and the truth's plan [B, N, 3] (images
+ * [size * size * 3] in [-1, 1] at the editor's size). Call inside tf.tidy.
+ */
+export function planAndTruth(e: Editor, sources: readonly Float32Array[], targets: readonly Float32Array[], instructions: readonly string[]): { aligned: AlignedResult; source: tf.Tensor4D; r0: tf.Tensor4D; share: tf.Tensor2D; target: tf.Tensor3D } {
+  const size = e.config.image;
+  const source = imageBatch(sources, size);
+  const r0 = editResidual(imageBatch(targets, size), source);
+  const aligned = editorCondition(e, source, editorLayout(e, [...instructions])).aligned!;
+  return { aligned, source, r0, share: changedShare(r0, e.config.dnPatch), target: planTargets(r0, source, e.config.dnPatch) };
+}
+
 /** The plan's error per item (batches of `batch`); an error when the editor predicts no edit plan. */
 export function probePlanHead(e: Editor, bench: ProbeSet, batch = 32): PlanProbeItem[] {
   if (e.config.aligned !== true || !planOn(e.config) || !e.imageTokens) throw new Error("probePlanHead: this editor predicts no edit plan (config alignedPlan off, or no image tokens)");
@@ -62,13 +75,8 @@ export function probePlanHead(e: Editor, bench: ProbeSet, batch = 32): PlanProbe
   for (let i = 0; i < bench.items.length; i += batch) {
     const items = bench.items.slice(i, i + batch);
     const [err, kept, hits, changed] = tf.tidy(() => {
-      const source = imageBatch(items.map((it) => signedAtSize(it.source, size)), size); // [B, H, W, 3]
-      const truth = imageBatch(items.map((it) => signedAtSize(it.truth, size)), size);
-      const r0 = editResidual(truth, source);
-      const c = editorCondition(e, source, editorLayout(e, items.map((it) => it.instruction)));
-      const share = changedShare(r0, e.config.dnPatch); // [B, N]
-      const target = planTargets(r0, source, e.config.dnPatch); // [B, N, 3]
-      return [weightedError(c.aligned!.plan!, target, share), weightedError(changedPatchMean(r0, source, e.config.dnPatch), target, share), paletteHits(c.aligned!, target, share), tf.sum(share, -1)];
+      const { aligned, r0, source, share, target } = planAndTruth(e, items.map((it) => signedAtSize(it.source, size)), items.map((it) => signedAtSize(it.truth, size)), items.map((it) => it.instruction));
+      return [weightedError(aligned.plan!, target, share), weightedError(changedPatchMean(r0, source, e.config.dnPatch), target, share), paletteHits(aligned, target, share), tf.sum(share, -1)];
     });
     const [ev, kv, hv, cv] = [err.dataSync(), kept.dataSync(), hits.dataSync(), changed.dataSync()];
     tf.dispose([err, kept, hits, changed]);

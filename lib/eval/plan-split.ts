@@ -13,14 +13,13 @@ import { planOn } from "../models/editor/config";
 import { decodeObjectMove, movesObject, pastesObject, shadesObject, type GateDecode } from "../models/editor/gate-decode";
 import { editorCondition, editorLayout, type Editor as ModelEditor } from "../models/editor/model";
 import { snapToPalette } from "../models/editor/palette";
-import { changedShare, planTargets } from "../models/editor/aligned-targets";
-import { editResidual } from "../models/editor/residual";
 import { editImages, moveFills, type EditPipelineOptions } from "../models/editor/pipeline";
 import { imageBatch } from "../models/editor/train/steps";
 import { toBytes } from "../models/editor/train/data";
 import type { RgbImage } from "../engine/types";
 import type { EditRequest, Editor } from "./editor";
 import { perceivedObjects, signedAtSize, truthChoices, truthMove, truthPatches } from "./trained-editor";
+import { planAndTruth } from "./plan-probe";
 
 /** Where a patch's plan comes from: the decoding's own, the truth's, or the own colour's chromaticity at the truth's brightness. */
 export type PlanSource = "own" | "truth" | "own chroma, truth brightness";
@@ -104,15 +103,12 @@ export function planSplitEditor(name: string, model: ModelEditor, options: Parti
  */
 export function planBrightnessError(e: ModelEditor, edits: readonly { source: Float32Array; target: Float32Array; instruction: string }[], batch = 64): number {
   if (!planOn(e.config) || e.config.alignedPlan === "palette") throw new Error("planBrightnessError: the error needs an editor with a colour plan (alignedPlan true or 'attend')");
-  const size = e.config.image;
   let [sum, n] = [0, 0];
   for (let i = 0; i < edits.length; i += batch) {
     const part = edits.slice(i, i + batch);
     const [sh, tp, op] = tf.tidy(() => {
-      const s = imageBatch(part.map((x) => x.source), size);
-      const r0 = editResidual(imageBatch(part.map((x) => x.target), size), s);
-      const a = editorCondition(e, s, editorLayout(e, part.map((x) => x.instruction))).aligned!;
-      return [changedShare(r0, e.config.dnPatch), planTargets(r0, s, e.config.dnPatch), a.plan!];
+      const t = planAndTruth(e, part.map((x) => x.source), part.map((x) => x.target), part.map((x) => x.instruction));
+      return [t.share, t.target, t.aligned.plan!];
     });
     const [share, truth, plan] = [sh.arraySync() as number[][], tp.arraySync() as number[][][], op.arraySync() as number[][][]];
     tf.dispose([sh, tp, op]);
