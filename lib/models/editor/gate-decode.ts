@@ -52,7 +52,7 @@
  *   only the ring it leaves), and the plan is the object's colour where the move fills and the ground's where it vacates.
  *   With no move it is `object`.
  * - `object+move+paste`: the choice and move of `object+move`, planned as `object+offset+shade` plans (a move or resize pasted
- *   from the object's own pixels, scaled about where it stands, paste-move.ts `pasteMove`; a still object shaded), and the
+ *   from the object's own pixels, scaled about their centre, paste-move.ts `pasteMove`; a still object shaded), and the
  *   gate of a move the share of each patch's pixels the pasted move changes (the trained gate's truth is that share).
  * A rule is an editing-time choice like the guidance scales: pick it on the validation benchmark, never on
  * the one it is reported on.
@@ -106,7 +106,7 @@ export function scalesObject(rule: GateDecode): boolean {
   return rule === "object+move" || rule === "object+move+paste";
 }
 
-/** The moving rules as a message lists them: "object+offset, ..., object+offset+blend, object+offset+paste and object+move". */
+/** The moving rules as a message lists them: "object+offset, ..., object+move and object+move+paste". */
 export const MOVING_RULES_TEXT = `${MOVING_RULES.slice(0, -1).join(", ")} and ${MOVING_RULES[MOVING_RULES.length - 1]}`;
 
 /** Whether a rule chooses among the perceived objects of each source (and so needs them). */
