@@ -5,6 +5,19 @@
  */
 import { CHANGED_RESIDUAL } from "./losses";
 
+/** The side S of the one square image a `mask` [S * S], a `source` and a `ground` [S * S * 3] must share (`who` names the caller in errors). */
+function imageSide(who: string, source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>): number {
+  const S = Math.round(Math.sqrt(mask.length));
+  if (S * S !== mask.length || source.length !== S * S * 3 || ground.length !== S * S * 3) throw new Error(`${who}: a mask of ${mask.length} pixels, a source of ${source.length} values and a ground of ${ground.length} do not fit one square image`);
+  return S;
+}
+
+/** The side G of the patch grid an image of side S splits into, after checking that `patch` divides S. */
+function patchGrid(who: string, S: number, patch: number): number {
+  if (S % patch !== 0) throw new Error(`${who}: the image side ${S} is not a multiple of the patch ${patch}`);
+  return S / patch;
+}
+
 /**
  * How pasteMove pastes: the object's scale (default 1), and whether a pixel counts as changed only where the prediction
  * differs from the source (beyond the residual losses.ts CHANGED_RESIDUAL calls a change, as the truth's changed share and
@@ -26,11 +39,10 @@ export interface PasteOptions {
  */
 export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, dx: number, dy: number, patch: number, options: PasteOptions = {}): { patches: number[]; colours: Float32Array; share: number[] } {
   const scale = options.scale ?? 1;
-  const S = Math.round(Math.sqrt(mask.length));
-  if (S * S !== mask.length || source.length !== S * S * 3 || ground.length !== S * S * 3) throw new Error(`pasteMove: a mask of ${mask.length} pixels, a source of ${source.length} values and a ground of ${ground.length} do not fit one square image`);
+  const S = imageSide("pasteMove", source, mask, ground);
   if (!Number.isInteger(dx) || !Number.isInteger(dy)) throw new Error(`pasteMove: the offset must be whole pixels, got [${dx}, ${dy}]`);
   if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`pasteMove: the scale must be a finite number > 0, got ${scale}`);
-  if (S % patch !== 0) throw new Error(`pasteMove: the image side ${S} is not a multiple of the patch ${patch}`);
+  const G = patchGrid("pasteMove", S, patch);
   const pred = Float32Array.from(source);
   const changed = new Uint8Array(S * S);
   let [sx0, sy0, k0] = [0, 0, 0]; // the object's pixel centre, in pixel-edge coordinates
@@ -50,7 +62,6 @@ export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, gr
     }
   }
   if (options.byChange === true) for (let q = 0; q < S * S; q++) changed[q] = [0, 1, 2].some((c) => Math.abs(pred[q * 3 + c] - source[q * 3 + c]) > 2 * CHANGED_RESIDUAL) ? 1 : 0;
-  const G = S / patch;
   const patches = new Array<number>(G * G).fill(0);
   const share = new Array<number>(G * G).fill(0);
   const colours = new Float32Array(G * G * 3);
@@ -85,10 +96,8 @@ export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, gr
  * the means [N * 3] in [-1, 1] (0 where none), and which prediction was nearer.
  */
 export function shadeObject(source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, plan: ArrayLike<number>, patch: number): { patches: number[]; colours: Float32Array; kind: "ground" | "recolour" } {
-  const S = Math.round(Math.sqrt(mask.length));
-  if (S * S !== mask.length || source.length !== S * S * 3 || ground.length !== S * S * 3) throw new Error(`shadeObject: a mask of ${mask.length} pixels, a source of ${source.length} values and a ground of ${ground.length} do not fit one square image`);
-  if (S % patch !== 0) throw new Error(`shadeObject: the image side ${S} is not a multiple of the patch ${patch}`);
-  const G = S / patch;
+  const S = imageSide("shadeObject", source, mask, ground);
+  const G = patchGrid("shadeObject", S, patch);
   if (plan.length !== G * G * 3) throw new Error(`shadeObject: a plan of ${plan.length} values for ${G * G} patches x 3 colours`);
   const unit = (v: number) => (v + 1) / 2; // [-1, 1] -> [0, 1]
   const lum = (p: number) => (unit(source[p * 3]) + unit(source[p * 3 + 1]) + unit(source[p * 3 + 2])) / 3;

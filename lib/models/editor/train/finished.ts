@@ -12,12 +12,14 @@ import { Rng } from "../../../core/rng";
 import { disposeParams } from "../../../nn/layers";
 import { fromPretrained, type CheckpointMeta } from "../../../train/checkpoint";
 import { checkEditorConfig, type EditorConfig } from "../config";
-import { createEditor, disposeEditor, type Editor } from "../model";
+import { createEditor, disposeEditor, editorCondition, editorLayout, type Editor } from "../model";
 import { trainStep } from "../../../train/adam";
 import { FusedAdam } from "../../../train/fused-adam";
 import { editorParams } from "../model";
 import { loadEditorWeights } from "./node";
-import { drawBatch } from "./steps";
+import { drawBatch, imageBatch } from "./steps";
+import type { AlignedResult } from "../aligned";
+import type { EditExample } from "./data";
 import type { RecipeConfig } from "./recipes";
 
 export interface HeadSpec {
@@ -50,6 +52,22 @@ export function finishedEditorWithHead(from: string, head: HeadSpec): { e: Edito
   } finally {
     disposeParams(weights);
   }
+}
+
+/** The aligned [LOC] result of `e` for items' sources (at the editor's size) and instructions: what the heads fitted alone read. Call inside tf.tidy or a tape. */
+export function alignedOf(e: Editor, items: readonly Pick<EditExample, "source" | "instruction">[]): AlignedResult {
+  return editorCondition(e, imageBatch(items.map((x) => x.source), e.config.image), editorLayout(e, items.map((x) => x.instruction))).aligned!;
+}
+
+/** One row per item of the [B, K] tensor `read` takes from alignedOf, in batches of `batch` (no tensors kept). */
+export function alignedRows(e: Editor, items: readonly Pick<EditExample, "source" | "instruction">[], read: (a: AlignedResult) => tf.Tensor2D, batch = 64): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < items.length; i += batch) {
+    const t = tf.tidy(() => read(alignedOf(e, items.slice(i, i + batch))));
+    out.push(...t.arraySync());
+    t.dispose();
+  }
+  return out;
 }
 
 /** A head's fit alone: `steps` Adam steps at learning rate `lr` on batches of `batch` items drawn with `seed`. */

@@ -10,11 +10,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { objectChoiceLoss, truthObjects } from "../aligned-targets";
-import { editorCondition, editorLayout, editorParams, type Editor } from "../model";
+import { editorParams, type Editor } from "../model";
 import { bestObjects, isObjectHeadParam, objectInputs, objectScores, whereObjectScores, type ObjectInputs } from "../object-head";
 import type { EditExample } from "./data";
-import { fitHeadAlone, fitKeepingBest, type HeadFitConfig } from "./finished";
-import { imageBatch } from "./steps";
+import { alignedOf, fitHeadAlone, fitKeepingBest, type HeadFitConfig } from "./finished";
 
 export type ObjectHeadConfig = HeadFitConfig;
 
@@ -43,7 +42,7 @@ function checkHead(e: Editor, what: string): void {
 /** The head's scores [B, R] and inputs for a batch of edits with the given object coverages. Call inside tf.tidy. */
 function batchScores(e: Editor, part: readonly Pick<EditExample, "source" | "instruction">[], regions: readonly (readonly ArrayLike<number>[])[]): { scores: tf.Tensor2D; base: tf.Tensor2D; inp: ObjectInputs } {
   const N = (e.config.image / e.config.dnPatch) ** 2;
-  const a = editorCondition(e, imageBatch(part.map((x) => x.source), e.config.image), editorLayout(e, part.map((x) => x.instruction))).aligned!;
+  const a = alignedOf(e, part);
   const inp = objectInputs(regions, N);
   return { scores: objectScores(editorParams(e), e.config, a, inp), base: whereObjectScores(a.where, inp), inp }; // base: the where head's own scores
 }

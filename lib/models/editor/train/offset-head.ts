@@ -8,12 +8,10 @@
  * centre shift of the changed object (train/data.ts objectOffset; aligned-targets.ts offsetLoss) on the edits that
  * have one (removals have none).
  */
-import * as tf from "@tensorflow/tfjs";
 import { offsetLoss, offsetTargets } from "../aligned-targets";
-import { editorCondition, editorLayout, type Editor } from "../model";
+import type { Editor } from "../model";
 import type { EditExample } from "./data";
-import { fitHeadAlone, type HeadFitConfig } from "./finished";
-import { imageBatch } from "./steps";
+import { alignedOf, alignedRows, fitHeadAlone, type HeadFitConfig } from "./finished";
 
 export const OFFSET_PREFIX = "edit.loc.offset.";
 
@@ -44,14 +42,7 @@ export function withOffset(edits: readonly EditExample[]): EditExample[] {
 /** The head's predictions [B][2] (patches) for edits, in batches of `batch`. */
 export function predictOffsets(e: Editor, edits: readonly Pick<EditExample, "source" | "instruction">[], batch = 64): [number, number][] {
   if (e.config.alignedOffset !== true || !e.imageTokens) throw new Error("predictOffsets: this editor has no offset head (config alignedOffset, with image tokens)");
-  const out: [number, number][] = [];
-  for (let i = 0; i < edits.length; i += batch) {
-    const part = edits.slice(i, i + batch);
-    const o = tf.tidy(() => editorCondition(e, imageBatch(part.map((x) => x.source), e.config.image), editorLayout(e, part.map((x) => x.instruction))).aligned!.offset!);
-    out.push(...(o.arraySync() as [number, number][]));
-    o.dispose();
-  }
-  return out;
+  return alignedRows(e, edits, (a) => a.offset!, batch) as [number, number][];
 }
 
 /** The head's error per kind (and "all" first) on `edits` that have an offset target. */
@@ -79,5 +70,5 @@ export function offsetErrors(e: Editor, edits: readonly EditExample[]): OffsetEr
 export function trainOffsetHead(e: Editor, edits: readonly EditExample[], c: OffsetHeadConfig, onStep?: (step: number, loss: number) => void): number[] {
   if (e.config.alignedOffset !== true || !e.imageTokens) throw new Error("trainOffsetHead: this editor has no offset head (config alignedOffset, with image tokens)");
   const spec = { isParam: isOffsetParam, who: "trainOffsetHead", stream: "offset-head", empty: "none of the edits has an offset target (the data engine's spatial edits, engineData)" };
-  return fitHeadAlone(e, withOffset(edits), c, spec, (batch) => offsetLoss(editorCondition(e, imageBatch(batch.map((x) => x.source), e.config.image), editorLayout(e, batch.map((x) => x.instruction))).aligned!.offset!, offsetTargets(batch.map((x) => x.objects), e.config)), onStep);
+  return fitHeadAlone(e, withOffset(edits), c, spec, (batch) => offsetLoss(alignedOf(e, batch).offset!, offsetTargets(batch.map((x) => x.objects), e.config)), onStep);
 }

@@ -5,12 +5,10 @@
  * [IMG] state (the image and the instruction) and is fitted to the log of the engine's exact growth of the changed
  * object's visible extent (train/data.ts objectScale; aligned-targets.ts scaleLoss) on the edits that have one.
  */
-import * as tf from "@tensorflow/tfjs";
 import { scaleLoss, scaleTargets } from "../aligned-targets";
-import { editorCondition, editorLayout, type Editor } from "../model";
+import type { Editor } from "../model";
 import type { EditExample } from "./data";
-import { fitHeadAlone, fitKeepingBest, type CheckedFit, type HeadFitConfig } from "./finished";
-import { imageBatch } from "./steps";
+import { alignedOf, alignedRows, fitHeadAlone, fitKeepingBest, type CheckedFit, type HeadFitConfig } from "./finished";
 
 /** Whether a weight name belongs to the scale head (absent from editors made without it). */
 export function isScaleParam(name: string): boolean {
@@ -34,14 +32,7 @@ function checkScale(e: Editor, what: string): void {
 /** The head's predicted log scales [B] for edits, in batches of `batch`. */
 export function predictLogScales(e: Editor, edits: readonly Pick<EditExample, "source" | "instruction">[], batch = 64): number[] {
   checkScale(e, "predictLogScales");
-  const out: number[] = [];
-  for (let i = 0; i < edits.length; i += batch) {
-    const part = edits.slice(i, i + batch);
-    const s = tf.tidy(() => editorCondition(e, imageBatch(part.map((x) => x.source), e.config.image), editorLayout(e, part.map((x) => x.instruction))).aligned!.logScale!);
-    out.push(...s.dataSync());
-    s.dispose();
-  }
-  return out;
+  return alignedRows(e, edits, (a) => a.logScale!, batch).map((r) => r[0]);
 }
 
 /** The head's squared error of the log scale per edit kind ("all" first) on `edits` with a scale target (withScale); `zero` the error of predicting no change (the mean squared true log scale). */
@@ -76,7 +67,7 @@ export function scaleErrors(e: Editor, edits: readonly EditExample[], stillRemov
 export function fitScaleHead(e: Editor, edits: readonly EditExample[], c: HeadFitConfig, check: { every: number; edits: readonly EditExample[] }, onStep?: (step: number, loss: number) => void, stillRemovals = false): CheckedFit {
   checkScale(e, "fitScaleHead");
   const spec = { isParam: isScaleParam, who: "fitScaleHead", stream: "scale-head", empty: "none of the edits has a scale target (the data engine's spatial edits, engineData)" };
-  const lossOf = (batch: EditExample[]) => scaleLoss(editorCondition(e, imageBatch(batch.map((x) => x.source), e.config.image), editorLayout(e, batch.map((x) => x.instruction))).aligned!.logScale!, scaleTargets(batch.map((x) => x.objects)));
+  const lossOf = (batch: EditExample[]) => scaleLoss(alignedOf(e, batch).logScale!, scaleTargets(batch.map((x) => x.objects)));
   return fitKeepingBest(e, isScaleParam, check.every, c.steps, () => -scaleErrors(e, check.edits, stillRemovals)[0].error, (atStep) => fitHeadAlone(e, withScale(edits, stillRemovals), c, spec, lossOf, (step, loss) => {
     onStep?.(step, loss);
     atStep(step);
