@@ -35,7 +35,8 @@ import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmar
 import { benchmarkKindMeans, type KindMeanRow } from "../lib/eval/kind-means";
 import { pointText, scoreEditorPoint, type PointScores } from "../lib/eval/learning-curve";
 import { bootstrapDiffCi } from "../lib/eval/stats";
-import { objectGateEditor, offsetOracleEditor, whereOracleEditor, type OracleMoveRule } from "../lib/eval/trained-editor";
+import { decodedEditor, planDecodings } from "../lib/eval/decode-choice";
+import { offsetOracleEditor, whereOracleEditor, type OracleMoveRule } from "../lib/eval/trained-editor";
 import { planOn } from "../lib/models/editor/config";
 import { movesObject, MOVING_RULES_TEXT, parseGateDecode, type GateDecode } from "../lib/models/editor/gate-decode";
 import { disposeEditor } from "../lib/models/editor/model";
@@ -70,8 +71,8 @@ async function main(): Promise<void> {
     const bench = ensureBenchmark("spatialeval", profile);
     const validation = ensureValidationBenchmark(profile);
     console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): object vs object+offset with the truth's offsets${fit ? `, and with its offset head fitted alone for ${head.steps} steps at batch ${head.batch} on the edits of ${scenes} engine scenes (its error measured on the edits of the last ${heldOut} source images)` : ""}; ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
-    const plans: (PlanDecode | undefined)[] = config.alignedPlan === "palette" ? ["soft", "argmax"] : planOn(config) ? ["soft", "snap"] : [undefined];
-    const editorOf = (rule: GateDecode, plan?: PlanDecode) => objectGateEditor(`gate ${rule}${plan ? `, plan ${plan}` : ""}`, e, { steps: ddim, seed: head.seed, gate: rule, ...(plan ? { planDecode: plan } : {}) });
+    const plans = planDecodings(e);
+    const editorOf = (rule: GateDecode, plan?: PlanDecode) => decodedEditor(e, rule, plan, ddim, head.seed);
     type Row = { rule: GateDecode; planDecode?: PlanDecode; objectJudge: number };
     const rows: Row[] = [];
     const onValidation = async (rule: GateDecode) => {
