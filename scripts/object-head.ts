@@ -13,7 +13,9 @@
  *
  * Usage: npm run object-head -- --from=<the final weights of a stage2-from run: data/generated/curve-cache/<profile>/from/final-<key>>
  *          [--fit=on|off] [--rules=object+offset+ground] [--layers=2] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
- *          [--seed=2] [--ddim=10] [--check-every=250] [--name=object-head]
+ *          [--seed=2] [--ddim=10] [--check-every=250] [--fresh=off|on] [--name=object-head]
+ * (--fresh=on: the head's scenes are numbered after the editor's own Stage II scenes, so that the editor's heads meet them
+ * as unseen scenes; off, the default: from scene 0, the editor's own scenes first)
  * (the edits come from the editor's recipe's data seed, as in Stage II; the profile is SPATIALEDIT_PROFILE; writes
  * results/<profile>/<name>.json)
  */
@@ -35,11 +37,11 @@ import { bootstrapDiffCi } from "../lib/eval/stats";
 import { choiceOracleEditor } from "../lib/eval/trained-editor";
 import { disposeEditor } from "../lib/models/editor/model";
 import { isObjectHeadParam } from "../lib/models/editor/object-head";
-import { engineData, heldOutSplit } from "../lib/models/editor/train/data";
-import { checkedFitFlags, finishedEditorWithHead, finishedFromFlag, headFitFlags } from "../lib/models/editor/train/finished";
+import { heldOutSplit } from "../lib/models/editor/train/data";
+import { checkedFitFlags, finishedEditorWithHead, headFitEdits, finishedFromFlag, headFitFlags } from "../lib/models/editor/train/finished";
 import { fitObjectHead, objectHeadAccuracy, type ObjectHeadConfig } from "../lib/models/editor/train/object-head";
 
-const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "name"];
+const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -47,7 +49,8 @@ async function main(): Promise<void> {
   const from = finishedFromFlag(a.from);
   const name = checkName(a.name ?? "object-head", "--name");
   const head = headFitFlags(a);
-  const { scenes, heldOut, checkEvery, ddim } = checkedFitFlags(a);
+  const fitData = checkedFitFlags(a);
+  const { scenes, heldOut, checkEvery, ddim } = fitData;
   const layers = intFlag(a, "layers", 2, 1);
   const fitOn = onOffFlag(a, "fit", true);
   const rules = objectRulesFlag(a.rules, "object+offset+ground");
@@ -57,7 +60,7 @@ async function main(): Promise<void> {
   try {
     const bench = ensureBenchmark("spatialeval", profile);
     const validation = ensureValidationBenchmark(profile);
-    const all = engineData(made.recipe.dataSeed, scenes + heldOut, config.image).edits;
+    const all = headFitEdits(made.recipe, fitData, config.image);
     // the held-out images' edits: the first half choose the step the head keeps (early stopping), the second half score it
     const { train, check, test } = heldOutSplit(all, heldOut);
     console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): its object choice and ${rules.join(", ")} before and after an object head of ${layers} layers fitted alone for up to ${head.steps} steps at batch ${head.batch} on ${train.length} edits of ${scenes} engine scenes, keeping the step whose choice is best (checked every ${checkEvery} steps) on ${check.length} held-out edits; scored on ${test.length} other held-out edits (the last ${heldOut} source images hold both); ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
@@ -91,7 +94,7 @@ async function main(): Promise<void> {
       return { losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept, after, gain, kinds };
     })() : null;
     const file = writeResult(name, {
-      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit: fitOn, layers, head, checkEvery, rules, scenes, heldOut, trainEdits: train.length, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit: fitOn, layers, head, checkEvery, rules, scenes, heldOut, fresh: fitData.fresh, trainEdits: train.length, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
       data: { backend, before, oracle, fitted },
     });

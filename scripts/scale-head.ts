@@ -11,7 +11,7 @@
  *
  * Usage: npm run scale-head -- --from=<the final weights of a stage2-from run with the offset head: data/generated/curve-cache/<profile>/from/final-<key>>
  *          [--removals=still|out] [--rules=object+offset+shade,object+move+paste] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
- *          [--check-every=250] [--seed=2] [--ddim=10] [--name=scale-head]
+ *          [--check-every=250] [--seed=2] [--ddim=10] [--fresh=off|on] [--name=scale-head]
  * (the profile is SPATIALEDIT_PROFILE; writes results/<profile>/<name>.json, and the editor with its fitted head as a
  * checkpoint beside --from, in <its folder>/<name>, which other scripts' --from read)
  */
@@ -28,11 +28,11 @@ import { objectRulesFlag } from "../lib/eval/decode-choice";
 import { compareHeadFit } from "../lib/eval/head-fit-compare";
 import { disposeEditor, editorParams } from "../lib/models/editor/model";
 import { saveCheckpoint } from "../lib/train/checkpoint";
-import { engineData, heldOutSplit } from "../lib/models/editor/train/data";
-import { checkedFitFlags, finishedEditorWithHead, finishedFromFlag, headFitFlags } from "../lib/models/editor/train/finished";
+import { heldOutSplit } from "../lib/models/editor/train/data";
+import { checkedFitFlags, finishedEditorWithHead, headFitEdits, finishedFromFlag, headFitFlags } from "../lib/models/editor/train/finished";
 import { fitScaleHead, isScaleParam, scaleErrors, type ScaleErrorRow } from "../lib/models/editor/train/scale-head";
 
-const KNOWN = ["from", "removals", "rules", "scenes", "held-out", "steps", "batch", "lr", "check-every", "seed", "ddim", "name"];
+const KNOWN = ["from", "removals", "rules", "scenes", "held-out", "steps", "batch", "lr", "check-every", "seed", "ddim", "fresh", "name"];
 
 const errorText = (rows: readonly ScaleErrorRow[]) => rows.map((r) => `${r.kind} (${r.n}) ${r.error.toFixed(4)} / ${r.zero.toFixed(4)}`).join(", ");
 
@@ -42,7 +42,8 @@ async function main(): Promise<void> {
   const from = finishedFromFlag(a.from, " with the offset head");
   const name = checkName(a.name ?? "scale-head", "--name");
   const head = headFitFlags(a);
-  const { scenes, heldOut, checkEvery, ddim } = checkedFitFlags(a);
+  const fitData = checkedFitFlags(a);
+  const { scenes, heldOut, checkEvery, ddim } = fitData;
   const rules = objectRulesFlag(a.rules, "object+offset+shade,object+move+paste");
   const removals = a.removals ?? "still";
   if (removals !== "still" && removals !== "out") throw new Error(`--removals must be still (taught scale 1) or out (left out of the fit), got '${removals}'`);
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     if (e.config.alignedOffset !== true) throw new Error("--from: the scaling rules need an editor with the offset head (stage2-from --offset-loss=W)");
     const bench = ensureBenchmark("spatialeval", profile);
     const validation = ensureValidationBenchmark(profile);
-    const all = engineData(made.recipe.dataSeed, scenes + heldOut, e.config.image).edits;
+    const all = headFitEdits(made.recipe, fitData, e.config.image);
     // the held-out images' edits: the first half choose the step the head keeps (early stopping), the second half score it
     const { train, check, test } = heldOutSplit(all, heldOut);
     console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): ${rules.join(", ")} before and after its scale head is fitted alone (removals ${still ? "taught scale 1" : "left out"}) for up to ${head.steps} steps at batch ${head.batch} on ${train.length} edits of ${scenes} engine scenes, keeping the step with the lowest log-scale error (checked every ${checkEvery} steps) on ${check.length} held-out edits; scored on ${test.length} other held-out edits, ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
       },
     });
     const file = writeResult(name, {
-      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, head, removals, checkEvery, rules, scenes, heldOut, trainEdits: train.length, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, head, removals, checkEvery, rules, scenes, heldOut, fresh: fitData.fresh, trainEdits: train.length, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
       data: { backend, ...cmp },
     });

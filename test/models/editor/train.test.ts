@@ -9,6 +9,7 @@ import { createEditor, disposeEditor, editorParams, fitsEditor } from "../../../
 import { editorConfig } from "../../../lib/models/editor/config";
 import { answerQuestions, editImages } from "../../../lib/models/editor/pipeline";
 import { captionData, engineData, genericEditData, toBytes, toSigned } from "../../../lib/models/editor/train/data";
+import { headFitEdits } from "../../../lib/models/editor/train/finished";
 import { editorPhaseTask, fittingExamples, type EditorNodeConfig } from "../../../lib/models/editor/train/node";
 import { cloneEditor, keyedRecipe, recipeConfig, runRecipe, textPhaseRecipe, trainPhaseSteps } from "../../../lib/models/editor/train/recipes";
 import { STATE_FILE } from "../../../lib/train/checkpoint";
@@ -45,6 +46,22 @@ describe("editor training data", () => {
     const gen = genericEditData(rc.dataSeed, 3, cfg.image, "tiny");
     expect(gen.length).toBeGreaterThan(0);
     expect(Array.from(toBytes(toSigned(Uint8Array.from([0, 127, 255]))))).toEqual([0, 127, 255]);
+  });
+
+  it("engine data from a first scene: the same scenes as the same numbers of a run from scene 0", () => {
+    const all = engineData(rc.dataSeed, 3, cfg.image).edits;
+    const later = engineData(rc.dataSeed, 2, cfg.image, undefined, 1).edits;
+    const firstCount = engineData(rc.dataSeed, 1, cfg.image).edits.length;
+    expect(later.length).toBe(all.length - firstCount);
+    later.forEach((x, i) => {
+      expect(x.instruction).toBe(all[firstCount + i].instruction);
+      expect(Array.from(x.target)).toEqual(Array.from(all[firstCount + i].target));
+    });
+    const recipe = { ...rc, engineScenes: 1 };
+    const fit = { scenes: 1, heldOut: 1, checkEvery: 1, ddim: 1 };
+    expect(headFitEdits(recipe, { ...fit, fresh: true }, cfg.image).map((x) => x.instruction)).toEqual(later.map((x) => x.instruction));
+    expect(headFitEdits(recipe, { ...fit, fresh: false }, cfg.image).map((x) => x.instruction)).toEqual(all.slice(0, all.length - later.length + engineData(rc.dataSeed, 1, cfg.image, undefined, 1).edits.length).map((x) => x.instruction));
+    expect(() => engineData(rc.dataSeed, 1, cfg.image, undefined, -1)).toThrow("engineData: first scene must be an integer >= 0, got -1");
   });
 
   it("refuses held-out seeds and bad counts", () => {

@@ -205,14 +205,18 @@ export function editTextExamples(edits: readonly EditExample[]): TextExample[] {
   return edits.map((x) => ({ image: x.source, prompt: x.instruction, answer: x.condition, family: x.family ?? x.kind, objectMask: changedMask(x.source, x.target) }));
 }
 
-/** The data engine's spatial VQA pairs and spatial edit records of `scenes` scenes (oracle perception). */
-export function engineData(seed: number, scenes: number, resolution: number, profile?: string): { vqa: TextExample[]; edits: EditExample[] } {
+/**
+ * The data engine's spatial VQA pairs and spatial edit records of `scenes` scenes (oracle perception), numbered from
+ * `first` (scene k is the same whatever the range: a run on scenes 0..n-1 never sees scenes n.. of the same seed).
+ */
+export function engineData(seed: number, scenes: number, resolution: number, profile?: string, first = 0): { vqa: TextExample[]; edits: EditExample[] } {
   checkTrainingSeed(seed);
   checkScenes(scenes, "engineData");
+  if (!Number.isInteger(first) || first < 0) throw new Error(`engineData: first scene must be an integer >= 0, got ${first}`);
   const cfg = dataEngineConfig(profile, { resolution });
   const vqa: TextExample[] = [];
   const edits: EditExample[] = [];
-  for (let k = 0; k < scenes; k++) {
+  for (let k = first; k < first + scenes; k++) {
     const s = buildScene(k, seed, cfg);
     const image = toSigned(s.render.rgb);
     for (const q of s.vqa) vqa.push({ image, prompt: q.text, answer: q.answer, family: q.family, objectMask: objectMask(s.render.mask, q.objects) });

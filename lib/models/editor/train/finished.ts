@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as path from "path";
-import { intFlag, numFlag } from "../../../core/cli-args";
+import { intFlag, numFlag, onOffFlag } from "../../../core/cli-args";
 import { Rng } from "../../../core/rng";
 import { disposeParams } from "../../../nn/layers";
 import { fromPretrained, type CheckpointMeta } from "../../../train/checkpoint";
@@ -19,7 +19,7 @@ import { editorParams } from "../model";
 import { loadEditorWeights } from "./node";
 import { drawBatch, imageBatch } from "./steps";
 import type { AlignedResult } from "../aligned";
-import type { EditExample } from "./data";
+import { engineData, type EditExample } from "./data";
 import type { RecipeConfig } from "./recipes";
 
 export interface HeadSpec {
@@ -161,9 +161,27 @@ export function headFitFlags(a: Record<string, string>): HeadFitConfig {
   return c;
 }
 
-/** The data and checks of a head fit with early stopping: --scenes (4000), --held-out (500 source images, >= 2: half check, half score), --check-every (250), --ddim (10). */
-export function checkedFitFlags(a: Record<string, string>): { scenes: number; heldOut: number; checkEvery: number; ddim: number } {
+/** The data and checks of a head fit with early stopping: --scenes (4000), --held-out (500 source images, >= 2: half check, half score), --check-every (250), --ddim (10), --fresh (off). */
+export interface HeadFitData {
+  scenes: number;
+  heldOut: number;
+  checkEvery: number;
+  ddim: number;
+  /** Whether the head's scenes come after the editor's own Stage II scenes (on), or start at scene 0 (off: the editor's own scenes first). */
+  fresh: boolean;
+}
+
+export function checkedFitFlags(a: Record<string, string>): HeadFitData {
   const heldOut = intFlag(a, "held-out", 500, 1);
   if (heldOut < 2) throw new Error(`--held-out must be at least 2 source images (half choose the kept step, half score the head), got ${heldOut}`);
-  return { scenes: intFlag(a, "scenes", 4000, 1), heldOut, checkEvery: intFlag(a, "check-every", 250, 1), ddim: intFlag(a, "ddim", 10, 1) };
+  return { scenes: intFlag(a, "scenes", 4000, 1), heldOut, checkEvery: intFlag(a, "check-every", 250, 1), ddim: intFlag(a, "ddim", 10, 1), fresh: onOffFlag(a, "fresh", false) };
+}
+
+/**
+ * The edits a head is fitted and checked on: those of `fit.scenes + fit.heldOut` engine scenes of the editor's data seed,
+ * numbered from the first scene its Stage II never saw when `fit.fresh` (then the editor's other heads behave on the
+ * head's training edits as on unseen scenes, not as on the scenes they were fitted to), else from scene 0.
+ */
+export function headFitEdits(recipe: RecipeConfig, fit: HeadFitData, resolution: number): EditExample[] {
+  return engineData(recipe.dataSeed, fit.scenes + fit.heldOut, resolution, undefined, fit.fresh ? recipe.engineScenes : 0).edits;
 }
