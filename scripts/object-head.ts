@@ -8,7 +8,8 @@
  *    other weight frozen, the head starting at the where head's choice), on the edits of --scenes engine scenes, keeping
  *    the weights of the step (checked every --check-every) whose choice is best on the edits of half the last --held-out
  *    source images; its choice measured on the other half's edits, on the validation benchmark and on SpatialEval-mini;
- * 3. the same decodings with the head's choice, the best on validation scored on SpatialEval-mini and paired with 1's.
+ * 3. the same decodings with the head's choice, the best on validation scored on SpatialEval-mini and paired with 1's;
+ *    the fitted editor is saved beside --from as <name> (a --from for the other finished-editor scripts).
  * The two editors differ only in which object the gate decodings take.
  *
  * Usage: npm run object-head -- --from=<the final weights of a stage2-from run: data/generated/curve-cache/<profile>/from/final-<key>>
@@ -38,7 +39,7 @@ import { choiceOracleEditor } from "../lib/eval/trained-editor";
 import { disposeEditor } from "../lib/models/editor/model";
 import { isObjectHeadParam } from "../lib/models/editor/object-head";
 import { heldOutSplit } from "../lib/models/editor/train/data";
-import { checkedFitFlags, finishedEditorWithHead, headFitEdits, finishedFromFlag, headFitFlags } from "../lib/models/editor/train/finished";
+import { checkedFitFlags, finishedEditorWithHead, headFitEdits, finishedFromFlag, headFitFlags, saveFittedEditor } from "../lib/models/editor/train/finished";
 import { fitObjectHead, objectHeadAccuracy, type ObjectHeadConfig } from "../lib/models/editor/train/object-head";
 
 const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "name"];
@@ -99,6 +100,11 @@ async function main(): Promise<void> {
       data: { backend, before, oracle, fitted },
     });
     console.log(`wrote ${file}`);
+    if (fitted !== null) {
+      // the fitted editor, so that other scripts read its object head without a refit (--from=<this folder>)
+      const saved = saveFittedEditor(e, from, name, meta, `its object head (${layers} layers) fitted alone (npm run object-head, kept step ${fitted.kept})`, head.seed);
+      console.log(`saved the editor with its fitted object head in ${path.relative(projectPath("."), saved)}`);
+    }
   } finally {
     disposeEditor(e);
   }

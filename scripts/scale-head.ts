@@ -26,10 +26,9 @@ import { writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
 import { objectRulesFlag } from "../lib/eval/decode-choice";
 import { compareHeadFit } from "../lib/eval/head-fit-compare";
-import { disposeEditor, editorParams } from "../lib/models/editor/model";
-import { saveCheckpoint } from "../lib/train/checkpoint";
+import { disposeEditor } from "../lib/models/editor/model";
 import { heldOutSplit } from "../lib/models/editor/train/data";
-import { checkedFitFlags, finishedEditorWithHead, headFitEdits, finishedFromFlag, headFitFlags } from "../lib/models/editor/train/finished";
+import { checkedFitFlags, finishedEditorWithHead, headFitEdits, finishedFromFlag, headFitFlags, saveFittedEditor } from "../lib/models/editor/train/finished";
 import { fitScaleHead, isScaleParam, scaleErrors, type ScaleErrorRow } from "../lib/models/editor/train/scale-head";
 
 const KNOWN = ["from", "removals", "rules", "scenes", "held-out", "steps", "batch", "lr", "check-every", "seed", "ddim", "fresh", "name"];
@@ -79,8 +78,7 @@ async function main(): Promise<void> {
     });
     console.log(`wrote ${file}`);
     // the fitted editor, so that other scripts read its scale head without a refit (--from=<this folder>)
-    const saved = path.join(path.dirname(from), name);
-    saveCheckpoint(saved, { params: editorParams(e), config: { what: `${path.basename(from)} with its scale head fitted alone (npm run scale-head, kept step ${cmp.fit.kept})`, config: { ...(meta.config as { config: object }).config, editor: e.config } }, seed: head.seed, step: meta.step });
+    const saved = saveFittedEditor(e, from, name, meta, `its scale head fitted alone (npm run scale-head, kept step ${cmp.fit.kept})`, head.seed);
     console.log(`saved the editor with its fitted scale head in ${path.relative(projectPath("."), saved)}`);
   } finally {
     disposeEditor(e);

@@ -10,7 +10,7 @@ import * as path from "path";
 import { intFlag, numFlag, onOffFlag } from "../../../core/cli-args";
 import { Rng } from "../../../core/rng";
 import { disposeParams } from "../../../nn/layers";
-import { fromPretrained, type CheckpointMeta } from "../../../train/checkpoint";
+import { fromPretrained, saveCheckpoint, type CheckpointMeta } from "../../../train/checkpoint";
 import { checkEditorConfig, type EditorConfig } from "../config";
 import { createEditor, disposeEditor, editorCondition, editorLayout, type Editor } from "../model";
 import { trainStep } from "../../../train/adam";
@@ -184,4 +184,14 @@ export function checkedFitFlags(a: Record<string, string>): HeadFitData {
  */
 export function headFitEdits(recipe: RecipeConfig, fit: HeadFitData, resolution: number): EditExample[] {
   return engineData(recipe.dataSeed, fit.scenes + fit.heldOut, resolution, undefined, fit.fresh ? recipe.engineScenes : 0).edits;
+}
+
+/**
+ * Saves `e` (a finished editor with a head fitted alone) beside `from` as `<dir of from>/<name>`, so that other scripts read
+ * the fitted head without a refit (--from=<that folder>); `what` says which head and how it was fitted. Returns the folder.
+ */
+export function saveFittedEditor(e: Editor, from: string, name: string, meta: CheckpointMeta, what: string, seed: number): string {
+  const saved = path.join(path.dirname(from), name);
+  saveCheckpoint(saved, { params: editorParams(e), config: { what: `${path.basename(from)} with ${what}`, config: { ...(meta.config as { config: object }).config, editor: e.config } }, seed, step: meta.step });
+  return saved;
 }
