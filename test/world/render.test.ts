@@ -32,6 +32,14 @@ describe("renderScene", () => {
     expect(Array.from(a.depth)).toEqual(Array.from(b.depth));
   });
 
+  it("draws no motion: a scene rendered with every trend changed is the same bytes (the trend templates' answer is not in the pixels)", () => {
+    const s = sampleScene(new Rng(11), worldConfig("tiny"));
+    const moved = { ...s, objects: s.objects.map((o) => ({ ...o, trend: o.trend === "none" ? ("left" as const) : ("none" as const) })) };
+    expect(moved.objects.some((o, i) => o.trend !== s.objects[i].trend)).toBe(true);
+    const [a, b] = [renderScene(s, { width: 32, height: 32 }), renderScene(moved, { width: 32, height: 32 })];
+    expect(Buffer.compare(Buffer.from(a.rgb), Buffer.from(b.rgb))).toBe(0);
+  });
+
   it("exact depth of each shape's top seen straight from above (golden values)", () => {
     const H = 5;
     for (const [shape, factor] of [["cube", 2], ["sphere", 2], ["cylinder", 2.4]] as const) {

@@ -22,7 +22,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
 import { crossStack, initCrossStack } from "../../nn/cross-block";
 import { constVariable, initLinear, linear, type Params } from "../../nn/layers";
-import { paddingBias, referConfig, type AlignedResult } from "./aligned";
+import { paddingBias, referConfig, type AlignedResult, type InstructionWords } from "./aligned";
 import type { EditorConfig } from "./config";
 
 export const OBJECT_PREFIX = "edit.loc.obj.";
@@ -100,24 +100,45 @@ export function objectInputs(regions: readonly (readonly ArrayLike<number>[])[],
 }
 
 /**
- * The head's scores of each item's objects [B, R] (invalid rows -1e9) from the editor's aligned path (its where logits, and
- * the referred patches and words it kept for the head: `objectReads`). Call inside tf.tidy.
+ * What the head reads of the (frozen) editor for a batch of items and their objects: each object's referred patches pooled
+ * by its coverage `pooled` [B, R, dnD], the where head's scores `base` [B, R] (padding at -1e9) and the instruction's
+ * words. Nothing here depends on the head's weights, so a fit of the head alone can read these once per edit.
+ */
+export interface ObjectReads {
+  pooled: tf.Tensor3D;
+  base: tf.Tensor2D;
+  words: InstructionWords;
+}
+
+/** The head's reads from the editor's aligned path (its where logits, and the referred patches and words it kept: `objectReads`). Call inside tf.tidy. */
+export function objectReadsOf(a: AlignedResult, inp: ObjectInputs): ObjectReads {
+  if (a.objectReads === undefined) throw new Error("objectScores: this editor has no object head (config alignedObjects)");
+  const [B, N] = a.where.shape;
+  if (inp.N !== N || inp.valid.length !== B * inp.R) throw new Error(`objectScores: objects of ${inp.valid.length / inp.R} items on ${inp.N} patches do not match the where logits [${B}, ${N}]`);
+  const pooled = tf.matMul(tf.tensor3d(inp.cover, [B, inp.R, N]), a.objectReads.referred) as tf.Tensor3D; // [B, R, dnD]
+  return { pooled, base: whereObjectScores(a.where, inp), words: a.objectReads.words };
+}
+
+/** The head's scores of each item's objects [B, R] (invalid rows -1e9) from its reads. Call inside tf.tidy. */
+export function objectHeadScores(p: Params, c: EditorConfig, r: ObjectReads, inp: ObjectInputs): tf.Tensor2D {
+  if (c.alignedObjects === undefined) throw new Error("objectScores: this editor has no object head (config alignedObjects)");
+  const [B, R] = r.base.shape;
+  const tokens = tf.add(r.pooled, linear(tf.tensor3d(inp.geometry, [B, R, GEOMETRY]), p, "edit.loc.obj.geo")) as tf.Tensor3D; // [B, R, dnD]
+  const hidden = tf.sub(1, tf.tensor2d(inp.valid, [B, R])); // [B, R] 1 on padding
+  const selfMask = tf.tile(tf.reshape(tf.mul(hidden, -1e9), [B, 1, 1, R]), [1, 1, R, 1]) as tf.Tensor4D; // [B, 1, R, R]
+  const L = r.words.mask.shape[1];
+  const contextMask = tf.tile(tf.reshape(paddingBias(r.words), [B, 1, 1, L]), [1, 1, R, 1]) as tf.Tensor4D; // [B, 1, R, L]
+  const h = crossStack(tokens, linear(r.words.states, p, "edit.loc.obj.words") as tf.Tensor3D, p, referConfig(c), c.alignedObjects, "edit.loc.obj", { contextMask, selfMask }).hidden; // [B, R, dnD]
+  return tf.add(r.base, tf.squeeze(linear(h, p, "edit.loc.obj.score"), [2])) as tf.Tensor2D; // [B, R]
+}
+
+/**
+ * The head's scores of each item's objects [B, R] (invalid rows -1e9) from the editor's aligned path: objectHeadScores of
+ * objectReadsOf. Call inside tf.tidy.
  */
 export function objectScores(p: Params, c: EditorConfig, a: AlignedResult, inp: ObjectInputs): tf.Tensor2D {
   if (c.alignedObjects === undefined || a.objectReads === undefined) throw new Error("objectScores: this editor has no object head (config alignedObjects)");
-  const [B, N] = a.where.shape;
-  const R = inp.R;
-  if (inp.N !== N || inp.valid.length !== B * R) throw new Error(`objectScores: objects of ${inp.valid.length / R} items on ${inp.N} patches do not match the where logits [${B}, ${N}]`);
-  const cover = tf.tensor3d(inp.cover, [B, R, N]);
-  const base = whereObjectScores(a.where, inp); // [B, R] the where head's coverage-weighted mean logits, padding at -1e9
-  const tokens = tf.add(tf.matMul(cover, a.objectReads.referred), linear(tf.tensor3d(inp.geometry, [B, R, GEOMETRY]), p, "edit.loc.obj.geo")) as tf.Tensor3D; // [B, R, dnD]
-  const hidden = tf.sub(1, tf.tensor2d(inp.valid, [B, R])); // [B, R] 1 on padding
-  const selfMask = tf.tile(tf.reshape(tf.mul(hidden, -1e9), [B, 1, 1, R]), [1, 1, R, 1]) as tf.Tensor4D; // [B, 1, R, R]
-  const words = a.objectReads.words;
-  const L = words.mask.shape[1];
-  const contextMask = tf.tile(tf.reshape(paddingBias(words), [B, 1, 1, L]), [1, 1, R, 1]) as tf.Tensor4D; // [B, 1, R, L]
-  const h = crossStack(tokens, linear(words.states, p, "edit.loc.obj.words") as tf.Tensor3D, p, referConfig(c), c.alignedObjects, "edit.loc.obj", { contextMask, selfMask }).hidden; // [B, R, dnD]
-  return tf.add(base, tf.squeeze(linear(h, p, "edit.loc.obj.score"), [2])) as tf.Tensor2D; // [B, R]
+  return objectHeadScores(p, c, objectReadsOf(a, inp), inp);
 }
 
 /**

@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { objectChoiceLoss, truthObjects } from "../aligned-targets";
 import { editorParams, type Editor } from "../model";
-import { bestObjects, isObjectHeadParam, objectInputs, objectScores, whereObjectScores, type ObjectInputs } from "../object-head";
+import { bestObjects, isObjectHeadParam, objectHeadScores, objectInputs, objectReadsOf, objectScores, whereObjectScores, type ObjectInputs, type ObjectReads } from "../object-head";
 import type { EditExample } from "./data";
 import { alignedOf, fitHeadAlone, fitKeepingBest, type HeadFitConfig } from "./finished";
 
@@ -122,5 +122,99 @@ export function fitObjectHead(e: Editor, edits: readonly EditExample[], c: Objec
     onStep?.(step, loss);
     atStep(step);
   }), "fitObjectHead");
+  return { losses: fit.losses, checks: fit.checks.map((x) => ({ step: x.step, accuracy: x.score })), kept: fit.kept };
+}
+
+/**
+ * One edit's reads of the frozen editor (object-head.ts ObjectReads) kept in memory, so that the head alone trains and is
+ * checked without the editor's forward pass, which costs nearly all of a step: each object's pooled referred patches
+ * `pooled` [R * dnD], the where head's scores `base` [R], the instruction's words `words` [L * d] with their `mask` [L],
+ * the objects' coverages `regions` (R of [N]) and the changed object's row `target`.
+ */
+export interface CachedObjectReads {
+  pooled: Float32Array;
+  base: Float32Array;
+  words: Float32Array;
+  mask: Float32Array;
+  regions: number[][];
+  target: number;
+}
+
+/** The reads of the editor for each of `edits` that change a visible object (withChangedObject), in batches of `batch`; `onBatch(done)` after each. */
+export function cacheObjectReads(e: Editor, edits: readonly EditExample[], batch = 64, onBatch?: (done: number) => void): CachedObjectReads[] {
+  checkHead(e, "cacheObjectReads");
+  const items = withChangedObject(edits);
+  if (items.length === 0) throw new Error("cacheObjectReads: none of the edits changes one of its source's objects");
+  const grid = e.config.image / e.config.dnPatch;
+  const out: CachedObjectReads[] = [];
+  for (let i = 0; i < items.length; i += batch) {
+    const part = items.slice(i, i + batch);
+    const { regions, target } = truthObjects(part.map((x) => x.objects), e.config.image, grid);
+    const inp = objectInputs(regions, grid * grid);
+    const t = tf.tidy(() => {
+      const r = objectReadsOf(alignedOf(e, part), inp);
+      return [r.pooled, r.base, r.words.states, r.words.mask];
+    });
+    const [pooled, base, states, mask] = t.map((x) => x.dataSync() as Float32Array);
+    tf.dispose(t);
+    const [R, D, L, d] = [inp.R, t[0].shape[2]!, t[3].shape[1]!, t[2].shape[2]!];
+    part.forEach((_, b) => {
+      const Rb = regions[b].length;
+      out.push({ pooled: pooled.slice(b * R * D, (b * R + Rb) * D), base: base.slice(b * R, b * R + Rb), words: states.slice(b * L * d, (b + 1) * L * d), mask: mask.slice(b * L, (b + 1) * L), regions: regions[b], target: target[b] });
+    });
+    onBatch?.(out.length);
+  }
+  return out;
+}
+
+/** A batch of cached reads as the head takes them (objects padded to the batch's largest count, words to its longest), and the targets. Call inside tf.tidy. */
+function cachedBatch(items: readonly CachedObjectReads[], c: Editor["config"]): { reads: ObjectReads; inp: ObjectInputs; target: Int32Array } {
+  const N = (c.image / c.dnPatch) ** 2;
+  const inp = objectInputs(items.map((x) => x.regions), N);
+  const [B, R, D] = [items.length, inp.R, c.dnD];
+  const d = items[0].words.length / items[0].mask.length;
+  const L = Math.max(...items.map((x) => x.mask.length));
+  const pooled = new Float32Array(B * R * D);
+  const base = new Float32Array(B * R).fill(-1e9);
+  const words = new Float32Array(B * L * d);
+  const mask = new Float32Array(B * L);
+  items.forEach((x, b) => {
+    pooled.set(x.pooled, b * R * D);
+    base.set(x.base, b * R);
+    words.set(x.words, b * L * d);
+    mask.set(x.mask, b * L);
+  });
+  const reads = { pooled: tf.tensor3d(pooled, [B, R, D]), base: tf.tensor2d(base, [B, R]), words: { states: tf.tensor3d(words, [B, L, d]), mask: tf.tensor2d(mask, [B, L]) } };
+  return { reads, inp, target: Int32Array.from(items, (x) => x.target) };
+}
+
+/** How often the head chooses the changed object of the cached edits (batches of `batch`): objectHeadAccuracy's "all" head row, read from the cache. */
+export function cachedObjectAccuracy(e: Editor, cached: readonly CachedObjectReads[], batch = 256): number {
+  checkHead(e, "cachedObjectAccuracy");
+  if (cached.length === 0) throw new Error("cachedObjectAccuracy: no cached edits");
+  let right = 0;
+  for (let i = 0; i < cached.length; i += batch) {
+    const part = cached.slice(i, i + batch);
+    const best = tf.tidy(() => {
+      const { reads, inp } = cachedBatch(part, e.config);
+      return bestObjects(objectHeadScores(editorParams(e), e.config, reads, inp), inp);
+    });
+    part.forEach((x, b) => (right += best[b] === x.target ? 1 : 0));
+  }
+  return right / cached.length;
+}
+
+/** fitObjectHead on cached reads (cacheObjectReads of the training and the checking edits): the same fit and early stopping, without the editor's forward pass. */
+export function fitObjectHeadCached(e: Editor, train: readonly CachedObjectReads[], c: ObjectHeadConfig, check: { every: number; reads: readonly CachedObjectReads[] }, onStep?: (step: number, loss: number) => void): ObjectHeadFit {
+  checkHead(e, "fitObjectHeadCached");
+  const spec = { isParam: isObjectHeadParam, who: "fitObjectHeadCached", stream: "object-head", empty: "no cached edits to train on" };
+  const fit = fitKeepingBest(e, isObjectHeadParam, check.every, c.steps, () => cachedObjectAccuracy(e, check.reads), (atStep) =>
+    fitHeadAlone(e, train, c, spec, (batch) => {
+      const { reads, inp, target } = cachedBatch(batch, e.config);
+      return objectChoiceLoss(objectHeadScores(editorParams(e), e.config, reads, inp), target, Float32Array.from(target, (t) => (t >= 0 ? 1 : 0)));
+    }, (step, loss) => {
+      onStep?.(step, loss);
+      atStep(step);
+    }), "fitObjectHeadCached");
   return { losses: fit.losses, checks: fit.checks.map((x) => ({ step: x.step, accuracy: x.score })), kept: fit.kept };
 }
