@@ -14,11 +14,13 @@
  *
  * Usage: npm run object-head -- --from=<the final weights of a stage2-from run: data/generated/curve-cache/<profile>/from/final-<key>>
  *          [--fit=on|off] [--rules=object+offset+ground] [--layers=2] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
- *          [--seed=2] [--ddim=10] [--check-every=250] [--fresh=off|on] [--cache=on|off]
+ *          [--seed=2] [--ddim=10] [--check-every=250] [--fresh=off|on] [--cache=on|off] [--chunk=0]
  *          [--name=object-head]
  * (--cache=on, the default: the editor's reads of each training and checking edit are computed once and kept in memory,
  * cacheObjectReads, and the head trains on them, several times faster than --cache=off, which runs the frozen editor at
  * every step; the same fit up to float rounding)
+ * (--chunk=N, N > 0, with --cache=on: the training scenes are generated and read N scenes at a time, so that only their
+ * reads are held, not their images; the held-out edits are then those of the last --held-out scenes, headFitHeldOut)
  * (--fresh=on: the head's scenes are numbered after the editor's own Stage II scenes, so that the editor's heads meet them
  * as unseen scenes; off, the default: from scene 0, the editor's own scenes first)
  * (the edits come from the editor's recipe's data seed, as in Stage II; the profile is SPATIALEDIT_PROFILE; writes
@@ -42,11 +44,11 @@ import { bootstrapDiffCi } from "../lib/eval/stats";
 import { choiceOracleEditor } from "../lib/eval/trained-editor";
 import { disposeEditor } from "../lib/models/editor/model";
 import { isObjectHeadParam } from "../lib/models/editor/object-head";
-import { heldOutSplit } from "../lib/models/editor/train/data";
-import { checkedFitFlags, finishedEditorWithHead, headFitEdits, finishedFromFlag, headFitFlags, saveFittedEditor } from "../lib/models/editor/train/finished";
-import { cacheObjectReads, fitObjectHead, fitObjectHeadCached, objectHeadAccuracy, withChangedObject, type ObjectHeadConfig } from "../lib/models/editor/train/object-head";
+import { heldOutSplit, type EditExample } from "../lib/models/editor/train/data";
+import { checkedFitFlags, finishedEditorWithHead, headFitEdits, headFitHeldOut, headFitTrainChunks, finishedFromFlag, headFitFlags, saveFittedEditor } from "../lib/models/editor/train/finished";
+import { cacheObjectReads, fitObjectHead, fitObjectHeadCached, objectHeadAccuracy, withChangedObject, type CachedObjectReads, type ObjectHeadConfig } from "../lib/models/editor/train/object-head";
 
-const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "name"];
+const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -59,6 +61,8 @@ async function main(): Promise<void> {
   const layers = intFlag(a, "layers", 2, 1);
   const fitOn = onOffFlag(a, "fit", true);
   const cacheOn = onOffFlag(a, "cache", true);
+  const chunk = intFlag(a, "chunk", 0, 0);
+  if (chunk > 0 && !cacheOn) throw new Error("--chunk reads the training scenes piece by piece into the cache; it needs --cache=on");
   const rules = objectRulesFlag(a.rules, "object+offset+ground");
   const backend = (await initBackend()).name;
   const { e, made, meta } = finishedEditorWithHead(from, { name: "object-head", config: { alignedObjects: layers }, isParam: isObjectHeadParam, seed: head.seed });
@@ -66,10 +70,10 @@ async function main(): Promise<void> {
   try {
     const bench = ensureBenchmark("spatialeval", profile);
     const validation = ensureValidationBenchmark(profile);
-    const all = headFitEdits(made.recipe, fitData, config.image);
-    // the held-out images' edits: the first half choose the step the head keeps (early stopping), the second half score it
-    const { train, check, test } = heldOutSplit(all, heldOut);
-    console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): its object choice and ${rules.join(", ")} before and after an object head of ${layers} layers fitted alone for up to ${head.steps} steps at batch ${head.batch} on ${train.length} edits of ${scenes} engine scenes, keeping the step whose choice is best (checked every ${checkEvery} steps) on ${check.length} held-out edits; scored on ${test.length} other held-out edits (the last ${heldOut} source images hold both); ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
+    // the held-out images' edits: the first half choose the step the head keeps (early stopping), the second half score it;
+    // with --chunk the training scenes are read piece by piece when the head is fitted (train stays empty here)
+    const { train, check, test } = chunk > 0 ? { train: [] as EditExample[], ...headFitHeldOut(made.recipe, fitData, config.image) } : heldOutSplit(headFitEdits(made.recipe, fitData, config.image), heldOut);
+    console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): its object choice and ${rules.join(", ")} before and after an object head of ${layers} layers fitted alone for up to ${head.steps} steps at batch ${head.batch} on ${chunk > 0 ? "the" : train.length} edits of ${scenes} engine scenes${chunk > 0 ? ` (read ${chunk} scenes at a time)` : ""}, keeping the step whose choice is best (checked every ${checkEvery} steps) on ${check.length} held-out edits; scored on ${test.length} other held-out edits (the last ${heldOut} ${chunk > 0 ? "scenes" : "source images"} hold both); ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
     // the best decoding on the validation benchmark, scored on SpatialEval-mini (the first of equals wins)
     const decodeBest = (label: string) => chooseDecoding(e, rules, validation, bench, ddim, head.seed, (line) => console.log(`${label}: ${line}`));
     const choices = (label: string) => {
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
     const oracle = { scores: oracleScores, gain: { diff: oracleScores.objectJudge - before.decoded.scores.objectJudge, lo: oracleCi.lo, hi: oracleCi.hi }, kinds: benchmarkKindMeans(bench.items, { before: before.decoded.scores.items, oracle: oracleScores.items }, "object-head") };
     console.log(`with the truth's object choice: ${pointText(oracleScores)}; minus the editor's own ${oracle.gain.diff.toFixed(3)} [95% CI ${oracle.gain.lo.toFixed(3)}, ${oracle.gain.hi.toFixed(3)}]; per kind ${oracle.kinds.map((k) => `${k.kind} (${k.n}) ${k.before.toFixed(3)} / ${k.oracle.toFixed(3)}`).join(", ")}`);
     // 2. and 3. (--fit=on): the head fitted alone, and the pair: the same editor, the same decodings, the head's choice of the object
+    let trainCount = withChangedObject(train).length; // the edits the head trains on: those that change a visible object (with --chunk: counted as they are read)
     const fitted = fitOn ? await (async () => {
       const fit = cacheOn ? (() => {
         // the editor's reads once per edit (its forward pass is nearly all of a step), then the head alone on them
@@ -100,7 +105,20 @@ async function main(): Promise<void> {
           bar.done();
           return out;
         };
-        const [trainReads, checkReads] = [read(train, "editor reads (training edits)"), read(check, "editor reads (checking edits)")];
+        const trainReads = chunk > 0 ? (() => {
+          const bar = progress({ total: scenes, label: "editor reads (training scenes)" });
+          const out: CachedObjectReads[] = [];
+          let seen = 0;
+          headFitTrainChunks(made.recipe, fitData, config.image, chunk, (edits, done) => {
+            for (const x of cacheObjectReads(e, edits)) out.push(x);
+            bar.tick(done - seen);
+            seen = done;
+          });
+          bar.done();
+          return out;
+        })() : read(train, "editor reads (training edits)");
+        trainCount = trainReads.length;
+        const checkReads = read(check, "editor reads (checking edits)");
         const bar = progress({ total: head.steps, label: "object head" });
         const f = fitObjectHeadCached(e, trainReads, head, { every: checkEvery, reads: checkReads }, (_, loss) => bar.tick(1, { loss }));
         bar.done();
@@ -120,7 +138,7 @@ async function main(): Promise<void> {
       return { losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept, after, gain, kinds };
     })() : null;
     const file = writeResult(name, {
-      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit: fitOn, cache: cacheOn, layers, head, checkEvery, rules, scenes, heldOut, fresh: fitData.fresh, trainEdits: train.length, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit: fitOn, cache: cacheOn, layers, head, checkEvery, rules, scenes, heldOut, fresh: fitData.fresh, chunk, trainEdits: train.length, trainedOn: trainCount, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
       data: { backend, before, oracle, fitted },
     });

@@ -9,7 +9,7 @@ import { createEditor, disposeEditor, editorParams, fitsEditor } from "../../../
 import { editorConfig } from "../../../lib/models/editor/config";
 import { answerQuestions, editImages } from "../../../lib/models/editor/pipeline";
 import { captionData, engineData, genericEditData, toBytes, toSigned } from "../../../lib/models/editor/train/data";
-import { headFitEdits } from "../../../lib/models/editor/train/finished";
+import { headFitEdits, headFitHeldOut, headFitTrainChunks } from "../../../lib/models/editor/train/finished";
 import { editorPhaseTask, fittingExamples, type EditorNodeConfig } from "../../../lib/models/editor/train/node";
 import { cloneEditor, keyedRecipe, recipeConfig, runRecipe, textPhaseRecipe, trainPhaseSteps } from "../../../lib/models/editor/train/recipes";
 import { STATE_FILE } from "../../../lib/train/checkpoint";
@@ -62,6 +62,19 @@ describe("editor training data", () => {
     expect(headFitEdits(recipe, { ...fit, fresh: true }, cfg.image).map((x) => x.instruction)).toEqual(later.map((x) => x.instruction));
     expect(headFitEdits(recipe, { ...fit, fresh: false }, cfg.image).map((x) => x.instruction)).toEqual(all.slice(0, all.length - later.length + engineData(rc.dataSeed, 1, cfg.image, undefined, 1).edits.length).map((x) => x.instruction));
     expect(() => engineData(rc.dataSeed, 1, cfg.image, undefined, -1)).toThrow("engineData: first scene must be an integer >= 0, got -1");
+    // in pieces: the training scenes chunk by chunk, then the held-out scenes, the same edits as headFitEdits in one go
+    const whole = { scenes: 3, heldOut: 2, checkEvery: 1, ddim: 1, fresh: true };
+    const pieces: string[] = [];
+    const dones: number[] = [];
+    headFitTrainChunks(recipe, whole, cfg.image, 2, (edits, done) => {
+      pieces.push(...edits.map((x) => x.instruction));
+      dones.push(done);
+    });
+    expect(dones).toEqual([2, 3]);
+    const held = headFitHeldOut(recipe, whole, cfg.image);
+    expect([...pieces, ...held.check.map((x) => x.instruction), ...held.test.map((x) => x.instruction)]).toEqual(headFitEdits(recipe, whole, cfg.image).map((x) => x.instruction));
+    expect(held.check.length).toBeGreaterThan(0);
+    expect(() => headFitTrainChunks(recipe, whole, cfg.image, 0, () => undefined)).toThrow("headFitTrainChunks: chunk must be a positive integer, got 0");
   });
 
   it("refuses held-out seeds and bad counts", () => {

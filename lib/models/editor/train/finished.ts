@@ -19,7 +19,7 @@ import { editorParams } from "../model";
 import { loadEditorWeights } from "./node";
 import { drawBatch, imageBatch } from "./steps";
 import type { AlignedResult } from "../aligned";
-import { engineData, type EditExample } from "./data";
+import { engineData, heldOutStart, type EditExample } from "./data";
 import type { RecipeConfig } from "./recipes";
 
 export interface HeadSpec {
@@ -184,6 +184,27 @@ export function checkedFitFlags(a: Record<string, string>): HeadFitData {
  */
 export function headFitEdits(recipe: RecipeConfig, fit: HeadFitData, resolution: number): EditExample[] {
   return engineData(recipe.dataSeed, fit.scenes + fit.heldOut, resolution, undefined, fit.fresh ? recipe.engineScenes : 0).edits;
+}
+
+/**
+ * headFitEdits in pieces, for fits too large to hold every edit's images at once: the training scenes' edits, `chunk`
+ * scenes at a time, to `each(edits, done)` (`done`: the scenes read so far). The held-out edits are headFitHeldOut's.
+ */
+export function headFitTrainChunks(recipe: RecipeConfig, fit: HeadFitData, resolution: number, chunk: number, each: (edits: EditExample[], done: number) => void): void {
+  if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`headFitTrainChunks: chunk must be a positive integer, got ${chunk}`);
+  const first = fit.fresh ? recipe.engineScenes : 0;
+  for (let k = 0; k < fit.scenes; k += chunk) each(engineData(recipe.dataSeed, Math.min(chunk, fit.scenes - k), resolution, undefined, first + k).edits, Math.min(fit.scenes, k + chunk));
+}
+
+/**
+ * The edits of the last `fit.heldOut` scenes of headFitEdits' range (after the training scenes of headFitTrainChunks),
+ * split as heldOutSplit splits its held-out images: the first half's edits check the fit, the second half's test it.
+ * (heldOutSplit counts the source images that have edits; here whole scenes are held out, with or without edits.)
+ */
+export function headFitHeldOut(recipe: RecipeConfig, fit: HeadFitData, resolution: number): { check: EditExample[]; test: EditExample[] } {
+  const held = engineData(recipe.dataSeed, fit.heldOut, resolution, undefined, (fit.fresh ? recipe.engineScenes : 0) + fit.scenes).edits;
+  const cut = heldOutStart(held, Math.floor(fit.heldOut / 2));
+  return { check: held.slice(0, cut), test: held.slice(cut) };
 }
 
 /**

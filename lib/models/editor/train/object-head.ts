@@ -136,7 +136,7 @@ export interface CachedObjectReads {
   base: Float32Array;
   words: Float32Array;
   mask: Float32Array;
-  regions: number[][];
+  regions: Float32Array[];
   target: number;
 }
 
@@ -160,7 +160,7 @@ export function cacheObjectReads(e: Editor, edits: readonly EditExample[], batch
     const [R, D, L, d] = [inp.R, t[0].shape[2]!, t[3].shape[1]!, t[2].shape[2]!];
     part.forEach((_, b) => {
       const Rb = regions[b].length;
-      out.push({ pooled: pooled.slice(b * R * D, (b * R + Rb) * D), base: base.slice(b * R, b * R + Rb), words: states.slice(b * L * d, (b + 1) * L * d), mask: mask.slice(b * L, (b + 1) * L), regions: regions[b], target: target[b] });
+      out.push({ pooled: pooled.slice(b * R * D, (b * R + Rb) * D), base: base.slice(b * R, b * R + Rb), words: states.slice(b * L * d, (b + 1) * L * d), mask: mask.slice(b * L, (b + 1) * L), regions: regions[b].map((r) => Float32Array.from(r)), target: target[b] });
     });
     onBatch?.(out.length);
   }
