@@ -7,6 +7,12 @@
  * The truth of an engine edit: its source's objects as the renderer drew them (EditObjects: the instance mask, each
  * object's coverage of the denoiser's patches) and the one the edit changes; cross-entropy of the head's scores against it
  * (aligned-targets.ts objectChoiceLoss), on the edits that change one of the source's objects.
+ *
+ * Fit it on scenes the editor never saw (the head scripts' --fresh=on, finished.ts headFitEdits): on its own Stage II
+ * scenes the where head, which the head starts from, is right far more often than on new ones, and a head fitted there
+ * learns to trust it. Since every other weight is frozen, what the head reads of the editor for an edit never changes:
+ * `cacheObjectReads` computes it once and `fitObjectHeadCached` fits the head on those reads, without the editor's
+ * forward pass at every step (the same fit as fitObjectHead up to float rounding).
  */
 import * as tf from "@tensorflow/tfjs";
 import { objectChoiceLoss, truthObjects } from "../aligned-targets";
