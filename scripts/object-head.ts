@@ -42,7 +42,7 @@ import { pointText, scoreEditorPoint } from "../lib/eval/learning-curve";
 import { objectChoiceSummary, probeObjectChoice, type ObjectChoiceItem } from "../lib/eval/object-choice-probe";
 import { bootstrapDiffCi } from "../lib/eval/stats";
 import { choiceOracleEditor } from "../lib/eval/trained-editor";
-import { disposeEditor } from "../lib/models/editor/model";
+import { disposeEditor, type Editor } from "../lib/models/editor/model";
 import { isObjectHeadParam } from "../lib/models/editor/object-head";
 import { heldOutSplit, type EditExample } from "../lib/models/editor/train/data";
 import { checkedFitFlags, finishedEditorWithHead, headFitEdits, headFitHeldOut, headFitTrainChunks, finishedFromFlag, headFitFlags, saveFittedEditor } from "../lib/models/editor/train/finished";
@@ -95,40 +95,11 @@ async function main(): Promise<void> {
     const fitted = fitOn ? await (async () => {
       const fit = cacheOn ? (() => {
         // the editor's reads once per edit (its forward pass is nearly all of a step), then the head alone on them
-        const read = (edits: typeof train, label: string) => {
-          const bar = progress({ total: withChangedObject(edits).length, label });
-          let seen = 0;
-          const out = cacheObjectReads(e, edits, 64, (done) => {
-            bar.tick(done - seen);
-            seen = done;
-          });
-          bar.done();
-          return out;
-        };
-        const trainReads = chunk > 0 ? (() => {
-          const bar = progress({ total: scenes, label: "editor reads (training scenes)" });
-          const out: CachedObjectReads[] = [];
-          let seen = 0;
-          headFitTrainChunks(made.recipe, fitData, config.image, chunk, (edits, done) => {
-            for (const x of cacheObjectReads(e, edits)) out.push(x);
-            bar.tick(done - seen);
-            seen = done;
-          });
-          bar.done();
-          return out;
-        })() : read(train, "editor reads (training edits)");
+        const trainReads = chunk > 0 ? readChunks(e, (each) => headFitTrainChunks(made.recipe, fitData, config.image, chunk, each), scenes) : readEdits(e, train, "editor reads (training edits)");
         trainCount = trainReads.length;
-        const checkReads = read(check, "editor reads (checking edits)");
-        const bar = progress({ total: head.steps, label: "object head" });
-        const f = fitObjectHeadCached(e, trainReads, head, { every: checkEvery, reads: checkReads }, (_, loss) => bar.tick(1, { loss }));
-        bar.done();
-        return f;
-      })() : (() => {
-        const bar = progress({ total: head.steps, label: "object head" });
-        const f = fitObjectHead(e, train, head, { every: checkEvery, edits: check }, (_, loss) => bar.tick(1, { loss }));
-        bar.done();
-        return f;
-      })();
+        const checkReads = readEdits(e, check, "editor reads (checking edits)");
+        return withBar(head.steps, (tick) => fitObjectHeadCached(e, trainReads, head, { every: checkEvery, reads: checkReads }, (_, loss) => tick(loss)));
+      })() : withBar(head.steps, (tick) => fitObjectHead(e, train, head, { every: checkEvery, edits: check }, (_, loss) => tick(loss)));
       console.log(`the head's choice on the checking edits: ${fit.checks.map((x) => `step ${x.step} ${x.accuracy.toFixed(3)}`).join(", ")}; kept step ${fit.kept}`);
       const after = { choice: choices("after"), decoded: await decodeBest("after") };
       const ci = bootstrapDiffCi([after.decoded.scores.items], [before.decoded.scores.items], new Rng(head.seed).fork("object-head"), 2000);
@@ -151,6 +122,40 @@ async function main(): Promise<void> {
   } finally {
     disposeEditor(e);
   }
+}
+
+/** The editor's reads of `edits` (cacheObjectReads) with a progress bar. */
+function readEdits(e: Editor, edits: readonly EditExample[], label: string): CachedObjectReads[] {
+  const bar = progress({ total: withChangedObject(edits).length, label });
+  let seen = 0;
+  const out = cacheObjectReads(e, edits, 64, (done) => {
+    bar.tick(done - seen);
+    seen = done;
+  });
+  bar.done();
+  return out;
+}
+
+/** The editor's reads of the edits that `chunks` hands over piece by piece (headFitTrainChunks), with a progress bar over its `scenes`. */
+function readChunks(e: Editor, chunks: (each: (edits: EditExample[], done: number) => void) => void, scenes: number): CachedObjectReads[] {
+  const bar = progress({ total: scenes, label: "editor reads (training scenes)" });
+  const out: CachedObjectReads[] = [];
+  let seen = 0;
+  chunks((edits, done) => {
+    for (const x of cacheObjectReads(e, edits)) out.push(x);
+    bar.tick(done - seen);
+    seen = done;
+  });
+  bar.done();
+  return out;
+}
+
+/** `fit` under a progress bar of `steps` steps, ticked with each step's loss. */
+function withBar<T>(steps: number, fit: (tick: (loss: number) => void) => T): T {
+  const bar = progress({ total: steps, label: "object head" });
+  const out = fit((loss) => bar.tick(1, { loss }));
+  bar.done();
+  return out;
 }
 
 function mean(items: readonly ObjectChoiceItem[]): number {
