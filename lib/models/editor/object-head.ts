@@ -137,8 +137,7 @@ export function objectHeadScores(p: Params, c: EditorConfig, r: ObjectReads, inp
  * objectReadsOf. Call inside tf.tidy.
  */
 export function objectScores(p: Params, c: EditorConfig, a: AlignedResult, inp: ObjectInputs): tf.Tensor2D {
-  if (c.alignedObjects === undefined || a.objectReads === undefined) throw new Error("objectScores: this editor has no object head (config alignedObjects)");
-  return objectHeadScores(p, c, objectReadsOf(a, inp), inp);
+  return objectHeadScores(p, c, objectReadsOf(a, inp), inp); // each refuses an editor without the head, in objectScores' words
 }
 
 /**

@@ -244,7 +244,11 @@ export function heldOutStart(edits: readonly { source: Float32Array }[], heldOut
  */
 export function heldOutSplit<T extends { source: Float32Array }>(edits: readonly T[], heldOut: number): { train: T[]; check: T[]; test: T[] } {
   const cut = heldOutStart(edits, heldOut);
-  const [train, rest] = [edits.slice(0, cut), edits.slice(cut)];
-  const cut2 = heldOutStart(rest, Math.floor(heldOut / 2));
-  return { train, check: rest.slice(0, cut2), test: rest.slice(cut2) };
+  return { train: edits.slice(0, cut), ...checkTestSplit(edits.slice(cut), heldOut) };
+}
+
+/** The held-out edits of `heldOut` source images split in two: the edits of the first half of the images `check`, the rest `test`. */
+export function checkTestSplit<T extends { source: Float32Array }>(held: readonly T[], heldOut: number): { check: T[]; test: T[] } {
+  const cut = heldOutStart(held, Math.floor(heldOut / 2));
+  return { check: held.slice(0, cut), test: held.slice(cut) };
 }

@@ -19,7 +19,7 @@ import { editorParams } from "../model";
 import { loadEditorWeights } from "./node";
 import { drawBatch, imageBatch } from "./steps";
 import type { AlignedResult } from "../aligned";
-import { engineData, heldOutStart, type EditExample } from "./data";
+import { checkTestSplit, engineData, type EditExample } from "./data";
 import type { RecipeConfig } from "./recipes";
 
 export interface HeadSpec {
@@ -120,6 +120,18 @@ export interface CheckedFit {
 }
 
 /**
+ * fitHeadAlone with early stopping (fitKeepingBest): `check.score()` (higher is better, on items held out from `items`)
+ * before the fit, every `check.every` steps and at the last; the head ends with the weights of the best check. `who`
+ * names the caller in fitKeepingBest's errors (default `spec.who`).
+ */
+export function fitHeadKeepingBest<T>(e: Editor, items: readonly T[], c: HeadFitConfig, spec: HeadFitSpec, lossOf: (batch: T[]) => tf.Scalar, check: { every: number; score: () => number }, onStep?: (step: number, loss: number) => void, who = spec.who): CheckedFit {
+  return fitKeepingBest(e, spec.isParam, check.every, c.steps, check.score, (atStep) => fitHeadAlone(e, items, c, spec, lossOf, (step, loss) => {
+    onStep?.(step, loss);
+    atStep(step);
+  }), who);
+}
+
+/**
  * Early stopping for a head fitted alone: `score()` (higher is better; on edits held out from the fit) before the fit and
  * every `every` steps and at `lastStep`, while `fit(onStep)` runs; the weights of `e` that `isParam` names end as they were
  * at the best check (the first of equals: the head as it started when no check beats step 0).
@@ -183,7 +195,12 @@ export function checkedFitFlags(a: Record<string, string>): HeadFitData {
  * head's training edits as on unseen scenes, not as on the scenes they were fitted to), else from scene 0.
  */
 export function headFitEdits(recipe: RecipeConfig, fit: HeadFitData, resolution: number): EditExample[] {
-  return engineData(recipe.dataSeed, fit.scenes + fit.heldOut, resolution, undefined, fit.fresh ? recipe.engineScenes : 0).edits;
+  return engineData(recipe.dataSeed, fit.scenes + fit.heldOut, resolution, undefined, firstScene(recipe, fit)).edits;
+}
+
+/** The first of a head fit's scenes: the first one the editor's Stage II never saw when `fit.fresh`, else 0. */
+function firstScene(recipe: RecipeConfig, fit: HeadFitData): number {
+  return fit.fresh ? recipe.engineScenes : 0;
 }
 
 /**
@@ -192,7 +209,7 @@ export function headFitEdits(recipe: RecipeConfig, fit: HeadFitData, resolution:
  */
 export function headFitTrainChunks(recipe: RecipeConfig, fit: HeadFitData, resolution: number, chunk: number, each: (edits: EditExample[], done: number) => void): void {
   if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`headFitTrainChunks: chunk must be a positive integer, got ${chunk}`);
-  const first = fit.fresh ? recipe.engineScenes : 0;
+  const first = firstScene(recipe, fit);
   for (let k = 0; k < fit.scenes; k += chunk) each(engineData(recipe.dataSeed, Math.min(chunk, fit.scenes - k), resolution, undefined, first + k).edits, Math.min(fit.scenes, k + chunk));
 }
 
@@ -202,9 +219,7 @@ export function headFitTrainChunks(recipe: RecipeConfig, fit: HeadFitData, resol
  * (heldOutSplit counts the source images that have edits; here whole scenes are held out, with or without edits.)
  */
 export function headFitHeldOut(recipe: RecipeConfig, fit: HeadFitData, resolution: number): { check: EditExample[]; test: EditExample[] } {
-  const held = engineData(recipe.dataSeed, fit.heldOut, resolution, undefined, (fit.fresh ? recipe.engineScenes : 0) + fit.scenes).edits;
-  const cut = heldOutStart(held, Math.floor(fit.heldOut / 2));
-  return { check: held.slice(0, cut), test: held.slice(cut) };
+  return checkTestSplit(engineData(recipe.dataSeed, fit.heldOut, resolution, undefined, firstScene(recipe, fit) + fit.scenes).edits, fit.heldOut);
 }
 
 /**

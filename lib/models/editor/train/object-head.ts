@@ -19,7 +19,7 @@ import { objectChoiceLoss, truthObjects } from "../aligned-targets";
 import { editorParams, type Editor } from "../model";
 import { bestObjects, isObjectHeadParam, objectHeadScores, objectInputs, objectReadsOf, objectScores, whereObjectScores, type ObjectInputs, type ObjectReads } from "../object-head";
 import type { EditExample } from "./data";
-import { alignedOf, fitHeadAlone, fitKeepingBest, type HeadFitConfig } from "./finished";
+import { alignedOf, fitHeadAlone, fitHeadKeepingBest, type CheckedFit, type HeadFitConfig } from "./finished";
 
 export type ObjectHeadConfig = HeadFitConfig;
 
@@ -107,12 +107,29 @@ export function objectHeadLoss(e: Editor, edits: readonly EditExample[], batch =
  */
 export function trainObjectHead(e: Editor, edits: readonly EditExample[], c: ObjectHeadConfig, onStep?: (step: number, loss: number) => void): number[] {
   checkHead(e, "trainObjectHead");
+  return fitHeadAlone(e, withChangedObject(edits), c, EDITS_SPEC, editsLoss(e), onStep);
+}
+
+/** How trainObjectHead fits (and names itself in fitHeadAlone's errors). */
+const EDITS_SPEC = { isParam: isObjectHeadParam, who: "trainObjectHead", stream: "object-head", empty: "none of the edits changes one of its source's objects (the data engine's spatial edits, engineData)" };
+
+/** The head's loss on a batch of edits, read through the editor. Called inside a tape. */
+function editsLoss(e: Editor): (batch: EditExample[]) => tf.Scalar {
   const grid = e.config.image / e.config.dnPatch;
-  const spec = { isParam: isObjectHeadParam, who: "trainObjectHead", stream: "object-head", empty: "none of the edits changes one of its source's objects (the data engine's spatial edits, engineData)" };
-  return fitHeadAlone(e, withChangedObject(edits), c, spec, (batch) => {
+  return (batch) => {
     const { regions, target } = truthObjects(batch.map((x) => x.objects), e.config.image, grid);
-    return objectChoiceLoss(batchScores(e, batch, regions).scores, target, Float32Array.from(target, (t) => (t >= 0 ? 1 : 0)));
-  }, onStep);
+    return choiceLoss(batchScores(e, batch, regions).scores, target);
+  };
+}
+
+/** Cross-entropy of the head's scores against the changed object's row, every item with a target weighing one. */
+function choiceLoss(scores: tf.Tensor2D, target: Int32Array): tf.Scalar {
+  return objectChoiceLoss(scores, target, Float32Array.from(target, (t) => (t >= 0 ? 1 : 0)));
+}
+
+/** A fit's checks as the object head reports them (the score is the choice's accuracy). */
+function asObjectFit(fit: CheckedFit): ObjectHeadFit {
+  return { losses: fit.losses, checks: fit.checks.map((x) => ({ step: x.step, accuracy: x.score })), kept: fit.kept };
 }
 
 /**
@@ -124,11 +141,7 @@ export function trainObjectHead(e: Editor, edits: readonly EditExample[], c: Obj
 export function fitObjectHead(e: Editor, edits: readonly EditExample[], c: ObjectHeadConfig, check: ObjectHeadCheck, onStep?: (step: number, loss: number) => void): ObjectHeadFit {
   checkHead(e, "fitObjectHead");
   const accuracy = () => objectHeadAccuracy(e, check.edits)[0].head;
-  const fit = fitKeepingBest(e, isObjectHeadParam, check.every, c.steps, accuracy, (atStep) => trainObjectHead(e, edits, c, (step, loss) => {
-    onStep?.(step, loss);
-    atStep(step);
-  }), "fitObjectHead");
-  return { losses: fit.losses, checks: fit.checks.map((x) => ({ step: x.step, accuracy: x.score })), kept: fit.kept };
+  return asObjectFit(fitHeadKeepingBest(e, withChangedObject(edits), c, EDITS_SPEC, editsLoss(e), { every: check.every, score: accuracy }, onStep, "fitObjectHead"));
 }
 
 /**
@@ -214,13 +227,9 @@ export function cachedObjectAccuracy(e: Editor, cached: readonly CachedObjectRea
 export function fitObjectHeadCached(e: Editor, train: readonly CachedObjectReads[], c: ObjectHeadConfig, check: { every: number; reads: readonly CachedObjectReads[] }, onStep?: (step: number, loss: number) => void): ObjectHeadFit {
   checkHead(e, "fitObjectHeadCached");
   const spec = { isParam: isObjectHeadParam, who: "fitObjectHeadCached", stream: "object-head", empty: "no cached edits to train on" };
-  const fit = fitKeepingBest(e, isObjectHeadParam, check.every, c.steps, () => cachedObjectAccuracy(e, check.reads), (atStep) =>
-    fitHeadAlone(e, train, c, spec, (batch) => {
-      const { reads, inp, target } = cachedBatch(batch, e.config);
-      return objectChoiceLoss(objectHeadScores(editorParams(e), e.config, reads, inp), target, Float32Array.from(target, (t) => (t >= 0 ? 1 : 0)));
-    }, (step, loss) => {
-      onStep?.(step, loss);
-      atStep(step);
-    }), "fitObjectHeadCached");
-  return { losses: fit.losses, checks: fit.checks.map((x) => ({ step: x.step, accuracy: x.score })), kept: fit.kept };
+  const lossOf = (batch: CachedObjectReads[]) => {
+    const { reads, inp, target } = cachedBatch(batch, e.config);
+    return choiceLoss(objectHeadScores(editorParams(e), e.config, reads, inp), target);
+  };
+  return asObjectFit(fitHeadKeepingBest(e, train, c, spec, lossOf, { every: check.every, score: () => cachedObjectAccuracy(e, check.reads) }, onStep));
 }

@@ -11,7 +11,7 @@ import { planOn } from "../config";
 import { editorCondition, editorLayout, type Editor } from "../model";
 import { editResidual } from "../residual";
 import type { EditExample } from "./data";
-import { fitHeadAlone, fitKeepingBest, type CheckedFit, type HeadFitConfig } from "./finished";
+import { fitHeadKeepingBest, type CheckedFit, type HeadFitConfig } from "./finished";
 import { imageBatch } from "./steps";
 
 /** The source-pixel input's weights, the only plan weights a finished editor without alignedPlanSource lacks. */
@@ -61,8 +61,5 @@ export function planHeadError(e: Editor, edits: readonly Pick<EditExample, "sour
 export function fitPlanHead(e: Editor, edits: readonly EditExample[], c: HeadFitConfig, check: { every: number; edits: readonly EditExample[] }, onStep?: (step: number, loss: number) => void): CheckedFit {
   checkPlan(e, "fitPlanHead");
   const spec = { isParam: isPlanHeadParam, who: "fitPlanHead", stream: "plan-head", empty: "no edits to fit the plan head on" };
-  return fitKeepingBest(e, isPlanHeadParam, check.every, c.steps, () => -planHeadError(e, check.edits), (atStep) => fitHeadAlone(e, edits, c, spec, (batch) => planHeadLoss(e, batch), (step, loss) => {
-    onStep?.(step, loss);
-    atStep(step);
-  }), "fitPlanHead");
+  return fitHeadKeepingBest(e, edits, c, spec, (batch) => planHeadLoss(e, batch), { every: check.every, score: () => -planHeadError(e, check.edits) }, onStep);
 }

@@ -8,7 +8,7 @@
 import { scaleLoss, scaleTargets } from "../aligned-targets";
 import type { Editor } from "../model";
 import type { EditExample } from "./data";
-import { alignedOf, alignedRows, fitHeadAlone, fitKeepingBest, type CheckedFit, type HeadFitConfig } from "./finished";
+import { alignedOf, alignedRows, fitHeadKeepingBest, type CheckedFit, type HeadFitConfig } from "./finished";
 
 /** Whether a weight name belongs to the scale head (absent from editors made without it). */
 export function isScaleParam(name: string): boolean {
@@ -68,8 +68,5 @@ export function fitScaleHead(e: Editor, edits: readonly EditExample[], c: HeadFi
   checkScale(e, "fitScaleHead");
   const spec = { isParam: isScaleParam, who: "fitScaleHead", stream: "scale-head", empty: "none of the edits has a scale target (the data engine's spatial edits, engineData)" };
   const lossOf = (batch: EditExample[]) => scaleLoss(alignedOf(e, batch).logScale!, scaleTargets(batch.map((x) => x.objects)));
-  return fitKeepingBest(e, isScaleParam, check.every, c.steps, () => -scaleErrors(e, check.edits, stillRemovals)[0].error, (atStep) => fitHeadAlone(e, withScale(edits, stillRemovals), c, spec, lossOf, (step, loss) => {
-    onStep?.(step, loss);
-    atStep(step);
-  }), "fitScaleHead");
+  return fitHeadKeepingBest(e, withScale(edits, stillRemovals), c, spec, lossOf, { every: check.every, score: () => -scaleErrors(e, check.edits, stillRemovals)[0].error }, onStep);
 }
