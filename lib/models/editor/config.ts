@@ -148,6 +148,13 @@ export interface EditorConfig {
    * Optional (absent = off) so that configs keep their keys.
    */
   alignedObjects?: number;
+  /**
+   * With the object head: a move head of this many layers (ours, move-head.ts) reads the objects as the object head does
+   * (its own weights) and predicts per object how far the edit moves it and how much it grows it, added to the offset and
+   * scale heads' predictions for the whole edit (none: 0); zero at the start, so the editor starts as it was. The moving
+   * gate decodings then move the chosen object by its row. Optional (absent = off) so that configs keep their keys.
+   */
+  alignedMoves?: number;
 }
 
 const QUICK: EditorConfig = {
@@ -272,6 +279,8 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   if (c.alignedOffset !== undefined && typeof c.alignedOffset !== "boolean") throw new ConfigError(`editor: alignedOffset must be true or false, got ${JSON.stringify(c.alignedOffset)}`);
   if (c.alignedScale !== undefined && typeof c.alignedScale !== "boolean") throw new ConfigError(`editor: alignedScale must be true or false, got ${JSON.stringify(c.alignedScale)}`);
   if (c.alignedObjects !== undefined && !(Number.isInteger(c.alignedObjects) && c.alignedObjects >= 1)) throw new ConfigError(`editor: alignedObjects must be a positive number of layers, got ${JSON.stringify(c.alignedObjects)}`);
+  if (c.alignedMoves !== undefined && !(Number.isInteger(c.alignedMoves) && c.alignedMoves >= 1)) throw new ConfigError(`editor: alignedMoves must be a positive number of layers, got ${JSON.stringify(c.alignedMoves)}`);
+  if (c.alignedMoves !== undefined && c.alignedObjects === undefined) throw new ConfigError("editor: alignedMoves moves the object the object head chooses; it needs alignedObjects");
   // the options that ride on the bilinear where head, checked in this order
   const onBilinear: [string, boolean][] = [["alignedWhat", c.alignedWhat === true], ["alignedRefer", c.alignedRefer !== undefined], ["alignedPlan", planOn(c)], ["alignedOffset", c.alignedOffset === true], ["alignedScale", c.alignedScale === true], ["alignedObjects", c.alignedObjects !== undefined]];
   for (const [name, on] of onBilinear) if (on && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError(`editor: ${name} needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')`);
@@ -290,8 +299,8 @@ export function planOn(c: Pick<EditorConfig, "alignedPlan">): boolean {
  * follows them starts its map from initialisation (train/node.ts).
  */
 export function keyedEditorConfig(c: EditorConfig, textPhase: boolean): EditorConfig {
-  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, alignedPlanGate, alignedPlanSource, alignedRefer, alignedOffset, alignedScale, alignedObjects, ...rest } = c;
-  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan, ...(alignedPlanGate !== undefined ? { alignedPlanGate } : {}), ...(alignedPlanSource === true ? { alignedPlanSource } : {}) } : {}), ...(alignedRefer !== undefined ? { alignedRefer } : {}), ...(alignedOffset === true ? { alignedOffset } : {}), ...(alignedScale === true ? { alignedScale } : {}), ...(alignedObjects !== undefined ? { alignedObjects } : {}) } : {};
+  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, alignedPlanGate, alignedPlanSource, alignedRefer, alignedOffset, alignedScale, alignedObjects, alignedMoves, ...rest } = c;
+  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan, ...(alignedPlanGate !== undefined ? { alignedPlanGate } : {}), ...(alignedPlanSource === true ? { alignedPlanSource } : {}) } : {}), ...(alignedRefer !== undefined ? { alignedRefer } : {}), ...(alignedOffset === true ? { alignedOffset } : {}), ...(alignedScale === true ? { alignedScale } : {}), ...(alignedObjects !== undefined ? { alignedObjects } : {}), ...(alignedMoves !== undefined ? { alignedMoves } : {}) } : {};
   return { ...rest, ...(editMap === true && !textPhase ? { editMap } : {}), ...(aligned === true && !textPhase ? { aligned, ...where } : {}) };
 }
 

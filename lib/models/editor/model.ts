@@ -26,6 +26,7 @@ import { adaptImageTokens, initAdapter } from "./adapter";
 import { checkEditorConfig, imageTokenCount, maxSequence, type EditorConfig } from "./config";
 import { denoise, initDenoiser, type DenoiserInput, type DenoiserResult } from "./denoiser";
 import { alignedSpatial, readsWords, gatedSpatial, initAligned, type AlignedResult, type InstructionWords } from "./aligned";
+import { initMoveHead } from "./move-head";
 import { initObjectHead } from "./object-head";
 import { changedShare, offsetLoss, planLoss, planPaletteLoss, planTargets, scaleLoss, whereLoss, whereObjectLoss, type ObjectWhereTargets, type OffsetTargets, type ScaleTargets } from "./aligned-targets";
 import { changedPatches, editMap, initEditMap, mapLoss, type EditMapResult } from "./edit-map";
@@ -71,7 +72,7 @@ export function createEditor(config: EditorConfig, rng: Rng, o: EditorOptions = 
     soft: initSoftTokens(rng.fork("soft"), c),
     mllm,
     lm: initLmHead(rng.fork("lm"), c, tok.size),
-    edit: { ...initEditHead(rng.fork("edit"), c), ...(c.editMap === true ? initEditMap(rng.fork("edit-map"), c) : {}), ...(c.aligned === true ? initAligned(rng.fork("edit-loc"), c) : {}), ...(c.alignedObjects !== undefined ? initObjectHead(rng.fork("edit-obj"), c) : {}) },
+    edit: { ...initEditHead(rng.fork("edit"), c), ...(c.editMap === true ? initEditMap(rng.fork("edit-map"), c) : {}), ...(c.aligned === true ? initAligned(rng.fork("edit-loc"), c) : {}), ...(c.alignedObjects !== undefined ? initObjectHead(rng.fork("edit-obj"), c) : {}), ...(c.alignedMoves !== undefined ? initMoveHead(rng.fork("edit-move"), c) : {}) },
     dn: initDenoiser(rng.fork("dn"), c),
   };
   const layers = Array.from({ length: c.layers }, (_, l) => l);

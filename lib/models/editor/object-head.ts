@@ -37,11 +37,21 @@ export const GEOMETRY = 7;
 
 export function initObjectHead(rng: Rng, c: EditorConfig): Params {
   return {
-    ...initLinear(rng.fork("obj-geo"), GEOMETRY, c.dnD, "edit.loc.obj.geo"),
-    ...initLinear(rng.fork("obj-words"), c.d, c.dnD, "edit.loc.obj.words"),
-    ...initCrossStack(rng.fork("obj"), referConfig(c), c.alignedObjects!, "edit.loc.obj"),
+    ...initObjectReader(rng, c, "obj", c.alignedObjects!),
     "edit.loc.obj.score.w": constVariable([c.dnD, 1], 0),
     "edit.loc.obj.score.b": constVariable([1], 0),
+  };
+}
+
+/**
+ * The weights of a head that reads whole objects (the object head's `tag` "obj", the move head's "move"): under
+ * `edit.loc.${tag}.`, Lin_geo [GEOMETRY, dnD], Lin_words [d, dnD] and `layers` cross blocks of width dnD (objectReader).
+ */
+export function initObjectReader(rng: Rng, c: EditorConfig, tag: string, layers: number): Params {
+  return {
+    ...initLinear(rng.fork(`${tag}-geo`), GEOMETRY, c.dnD, `edit.loc.${tag}.geo`),
+    ...initLinear(rng.fork(`${tag}-words`), c.d, c.dnD, `edit.loc.${tag}.words`),
+    ...initCrossStack(rng.fork(tag), referConfig(c), layers, `edit.loc.${tag}`),
   };
 }
 
@@ -122,14 +132,23 @@ export function objectReadsOf(a: AlignedResult, inp: ObjectInputs): ObjectReads 
 /** The head's scores of each item's objects [B, R] (invalid rows -1e9) from its reads. Call inside tf.tidy. */
 export function objectHeadScores(p: Params, c: EditorConfig, r: ObjectReads, inp: ObjectInputs): tf.Tensor2D {
   if (c.alignedObjects === undefined) throw new Error("objectScores: this editor has no object head (config alignedObjects)");
+  const h = objectReader(p, c, r, inp, "obj", c.alignedObjects); // [B, R, dnD]
+  return tf.add(r.base, tf.squeeze(linear(h, p, "edit.loc.obj.score"), [2])) as tf.Tensor2D; // [B, R]
+}
+
+/**
+ * The objects as a head under `edit.loc.${tag}.` (initObjectReader) reads them: o_r = pooled_r + Lin_geo(geo_r), then `layers`
+ * cross blocks in which the objects self-attend (padding masked) and read the instruction's words through Lin_words:
+ * [B, R, dnD]. Call inside tf.tidy.
+ */
+export function objectReader(p: Params, c: EditorConfig, r: ObjectReads, inp: ObjectInputs, tag: string, layers: number): tf.Tensor3D {
   const [B, R] = r.base.shape;
-  const tokens = tf.add(r.pooled, linear(tf.tensor3d(inp.geometry, [B, R, GEOMETRY]), p, "edit.loc.obj.geo")) as tf.Tensor3D; // [B, R, dnD]
+  const tokens = tf.add(r.pooled, linear(tf.tensor3d(inp.geometry, [B, R, GEOMETRY]), p, `edit.loc.${tag}.geo`)) as tf.Tensor3D; // [B, R, dnD]
   const hidden = tf.sub(1, tf.tensor2d(inp.valid, [B, R])); // [B, R] 1 on padding
   const selfMask = tf.tile(tf.reshape(tf.mul(hidden, -1e9), [B, 1, 1, R]), [1, 1, R, 1]) as tf.Tensor4D; // [B, 1, R, R]
   const L = r.words.mask.shape[1];
   const contextMask = tf.tile(tf.reshape(paddingBias(r.words), [B, 1, 1, L]), [1, 1, R, 1]) as tf.Tensor4D; // [B, 1, R, L]
-  const h = crossStack(tokens, linear(r.words.states, p, "edit.loc.obj.words") as tf.Tensor3D, p, referConfig(c), c.alignedObjects, "edit.loc.obj", { contextMask, selfMask }).hidden; // [B, R, dnD]
-  return tf.add(r.base, tf.squeeze(linear(h, p, "edit.loc.obj.score"), [2])) as tf.Tensor2D; // [B, R]
+  return crossStack(tokens, linear(r.words.states, p, `edit.loc.${tag}.words`) as tf.Tensor3D, p, referConfig(c), layers, `edit.loc.${tag}`, { contextMask, selfMask }).hidden; // [B, R, dnD]
 }
 
 /**

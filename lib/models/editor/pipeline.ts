@@ -19,7 +19,8 @@ import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
 import { gatedSpatial, hasWhereGate, type AlignedResult } from "./aligned";
 import { paletteArgmaxColours, snapToPalette } from "./palette";
-import { bestObjects, objectInputs, objectScores } from "./object-head";
+import { chosenMoves, editMoveBase, moveHeadOutputs } from "./move-head";
+import { bestObjects, objectInputs, objectReadsOf, objectScores } from "./object-head";
 import { conditionSpatial, editorCondition, editorDenoise, editorLayout, editorParams, type Editor } from "./model";
 import { guidanceBranches } from "./denoiser";
 import { planOn, type EditorConfig } from "./config";
@@ -276,12 +277,12 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
       if (grounds[i].length !== size * size * 3) throw new Error(`editImages: empty ground ${i} has ${grounds[i].length} values; the editor's images have ${size * size * 3}`);
     }
   }
-  if (extras.offsets === undefined && movesObject(decode) && e.config.alignedOffset !== true) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the offset head (alignedOffset) or given offsets (extras.offsets)`);
+  if (extras.offsets === undefined && movesObject(decode) && e.config.alignedOffset !== true && e.config.alignedMoves === undefined) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the offset head (alignedOffset) or the move head (alignedMoves), or given offsets (extras.offsets)`);
   if (extras.scales !== undefined) {
     if (!scalesObject(decode) || extras.offsets === undefined) throw new Error(`editImages: given scales (extras.scales) are read by the object+move and object+move+paste gate decodings only, with given offsets (extras.offsets); got '${decode}'${extras.offsets === undefined ? " without offsets" : ""}`);
     if (extras.scales.length !== B) throw new Error(`editImages: ${extras.scales.length} scales for ${B} images`);
     for (const [i, s] of extras.scales.entries()) if (!(s > 0) || !Number.isFinite(s)) throw new Error(`editImages: scale ${i} must be a finite number > 0, got ${s}`);
-  } else if (scalesObject(decode) && (e.config.alignedScale !== true || extras.offsets !== undefined)) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the scale head (alignedScale) or given scales with given offsets (extras.scales, extras.offsets)`);
+  } else if (scalesObject(decode) && ((e.config.alignedScale !== true && e.config.alignedMoves === undefined) || extras.offsets !== undefined)) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the scale head (alignedScale) or the move head (alignedMoves), or given scales with given offsets (extras.scales, extras.offsets)`);
   const planDecode = o.planDecode ?? "soft";
   if (planDecode !== "soft" && planDecode !== "argmax" && planDecode !== "snap") throw new Error(`editImages: planDecode must be soft, argmax or snap, got '${String(planDecode)}'`);
   if (planDecode === "argmax" && (e.config.alignedPlan !== "palette" || !e.imageTokens)) throw new Error("editImages: planDecode 'argmax' needs an editor with a palette plan (alignedPlan: 'palette') that reads the image");
@@ -299,11 +300,13 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     // the diagnostics' gates, and plan (else an edit plan stays the editor's)
     const given0 = plans !== undefined ? (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) : planDecode === "argmax" ? paletteArgmaxColours(c0.aligned!.planLogits!) : planDecode === "snap" ? snapToPalette(c0.aligned!.plan!) : undefined;
     // object+offset: the offset head's moves, and the patches each move fills, which take the moved object's colour as their plan (+ground: and the patches it vacates the ground's)
-    const offsets = movesObject(decode) && gates === undefined ? (extras.offsets ?? (c0.aligned!.offset!.arraySync() as [number, number][])) : undefined;
-    const scales = scalesObject(decode) && offsets !== undefined ? (extras.scales ?? Array.from(tf.exp(c0.aligned!.logScale!).dataSync())) : undefined;
     // an editor with the object head (alignedObjects) chooses the object by it, in place of the where head's mean logits
     const own = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? headChoices(e, c0.aligned!, extras.objects!, N) : undefined;
     const picks = extras.chosen === undefined || gates !== undefined ? own : givenChoices(extras.chosen, own, c0.aligned!.where, extras.objects!);
+    // with the move head (alignedMoves), the chosen object's own move, in place of the offset and scale heads' for the edit
+    const moved = movesObject(decode) && gates === undefined && extras.offsets === undefined && e.config.alignedMoves !== undefined ? headMoves(e, c0.aligned!, extras.objects!, N, picks!) : undefined;
+    const offsets = movesObject(decode) && gates === undefined ? (extras.offsets ?? moved?.offsets ?? (c0.aligned!.offset!.arraySync() as [number, number][])) : undefined;
+    const scales = scalesObject(decode) && offsets !== undefined ? (extras.scales ?? moved?.scales ?? Array.from(tf.exp(c0.aligned!.logScale!).dataSync())) : undefined;
     const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, { objects: extras.objects!, offsets, scales, chosen: picks }) : undefined; // the gate and the choice behind it, once
     const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, decode, { objects: extras.objects!, sources, patch: e.config.dnPatch, N, known: extras.objectColours, masks: extras.objectMasks, grounds: extras.emptyGrounds, plan: shadesObject(decode) ? ((given0 ?? c0.aligned.plan).arraySync() as number[][][]) : undefined }) : undefined;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
@@ -336,6 +339,12 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
 function headChoices(e: Editor, a: AlignedResult, objects: readonly ObjectRegions[], N: number): number[] {
   const inp = objectInputs(objects, N);
   return bestObjects(objectScores(editorParams(e), e.config, a, inp), inp);
+}
+
+/** The move head's move of each item's chosen object (move-head.ts chosenMoves; `picks` -1: no move). Call inside tf.tidy. */
+function headMoves(e: Editor, a: AlignedResult, objects: readonly ObjectRegions[], N: number, picks: readonly number[]): { offsets: [number, number][]; scales: number[] } {
+  const inp = objectInputs(objects, N);
+  return chosenMoves(moveHeadOutputs(editorParams(e), e.config, objectReadsOf(a, inp), inp, editMoveBase(a, picks.length)), picks);
 }
 
 /** Given object choices (-1: the editor's own, `own` from its object head, else pickObject of its where logits [B, N]). */

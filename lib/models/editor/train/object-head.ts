@@ -17,6 +17,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { objectChoiceLoss, truthObjects } from "../aligned-targets";
 import { editorParams, type Editor } from "../model";
+import { editMoveBase } from "../move-head";
 import { bestObjects, isObjectHeadParam, objectHeadScores, objectInputs, objectReadsOf, objectScores, whereObjectScores, type ObjectInputs, type ObjectReads } from "../object-head";
 import type { EditExample } from "./data";
 import { alignedOf, fitHeadAlone, fitHeadKeepingBest, type CheckedFit, type HeadFitConfig } from "./finished";
@@ -157,6 +158,16 @@ export interface CachedObjectReads {
   mask: Float32Array;
   regions: Float32Array[];
   target: number;
+  /** The edit's kind (per-kind errors). */
+  kind: string;
+  /** The editor's own move of the whole edit [dx, dy, log scale] (move-head.ts editMoveBase: its offset and scale heads, else 0), which the move head adds to. */
+  moveBase: Float32Array;
+  /**
+   * The truth's move of the changed object [dx, dy (denoiser patches), log scale] (EditObjects offset and scale); a removal
+   * [0, 0, 0] (taught "no move", as the recipe's whereOffsetStillRemovals teaches the offset head); absent when the object
+   * is visible in only one of the source and the target otherwise.
+   */
+  moveTarget?: Float32Array;
 }
 
 /** The reads of the editor for each of `edits` that change a visible object (withChangedObject), in batches of `batch`; `onBatch(done)` after each. */
@@ -171,23 +182,32 @@ export function cacheObjectReads(e: Editor, edits: readonly EditExample[], batch
     const { regions, target } = truthObjects(part.map((x) => x.objects), e.config.image, grid);
     const inp = objectInputs(regions, grid * grid);
     const t = tf.tidy(() => {
-      const r = objectReadsOf(alignedOf(e, part), inp);
-      return [r.pooled, r.base, r.words.states, r.words.mask];
+      const a = alignedOf(e, part);
+      const r = objectReadsOf(a, inp);
+      return [r.pooled, r.base, r.words.states, r.words.mask, editMoveBase(a, part.length)];
     });
-    const [pooled, base, states, mask] = t.map((x) => x.dataSync() as Float32Array);
+    const [pooled, base, states, mask, moves] = t.map((x) => x.dataSync() as Float32Array);
     tf.dispose(t);
     const [R, D, L, d] = [inp.R, t[0].shape[2]!, t[3].shape[1]!, t[2].shape[2]!];
-    part.forEach((_, b) => {
+    part.forEach((x, b) => {
       const Rb = regions[b].length;
-      out.push({ pooled: pooled.slice(b * R * D, (b * R + Rb) * D), base: base.slice(b * R, b * R + Rb), words: states.slice(b * L * d, (b + 1) * L * d), mask: mask.slice(b * L, (b + 1) * L), regions: regions[b].map((r) => Float32Array.from(r)), target: target[b] });
+      const moveTarget = moveTruth(x, grid);
+      out.push({ pooled: pooled.slice(b * R * D, (b * R + Rb) * D), base: base.slice(b * R, b * R + Rb), words: states.slice(b * L * d, (b + 1) * L * d), mask: mask.slice(b * L, (b + 1) * L), regions: regions[b].map((r) => Float32Array.from(r)), target: target[b], kind: x.kind, moveBase: moves.slice(b * 3, b * 3 + 3), ...(moveTarget !== undefined ? { moveTarget } : {}) });
     });
     onBatch?.(out.length);
   }
   return out;
 }
 
+/** The truth's move of an edit's changed object [dx, dy (patches on a grid of side `grid`), log scale]; a removal [0, 0, 0]; undefined without one (CachedObjectReads moveTarget). */
+export function moveTruth(x: Pick<EditExample, "kind" | "objects">, grid: number): Float32Array | undefined {
+  const o = x.objects;
+  if (o?.offset !== undefined && o.scale !== undefined) return Float32Array.of(o.offset[0] * grid, o.offset[1] * grid, Math.log(o.scale));
+  return x.kind === "remove" && o !== undefined ? new Float32Array(3) : undefined;
+}
+
 /** A batch of cached reads as the head takes them (objects padded to the batch's largest count, words to its longest), and the targets. Call inside tf.tidy. */
-function cachedBatch(items: readonly CachedObjectReads[], c: Editor["config"]): { reads: ObjectReads; inp: ObjectInputs; target: Int32Array } {
+export function cachedBatch(items: readonly CachedObjectReads[], c: Editor["config"]): { reads: ObjectReads; inp: ObjectInputs; target: Int32Array } {
   const N = (c.image / c.dnPatch) ** 2;
   const inp = objectInputs(items.map((x) => x.regions), N);
   const [B, R, D] = [items.length, inp.R, c.dnD];
