@@ -32,7 +32,6 @@ import { runMain } from "../lib/core/cli";
 import { intFlag, numFlag, onOffFlag, parseFlags } from "../lib/core/cli-args";
 import { checkName, projectPath } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
-import { progress } from "../lib/core/progress";
 import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
@@ -42,11 +41,12 @@ import { pointText, scoreEditorPoint } from "../lib/eval/learning-curve";
 import { objectChoiceSummary, probeObjectChoice, type ObjectChoiceItem } from "../lib/eval/object-choice-probe";
 import { bootstrapDiffCi } from "../lib/eval/stats";
 import { choiceOracleEditor } from "../lib/eval/trained-editor";
-import { disposeEditor, type Editor } from "../lib/models/editor/model";
+import { disposeEditor } from "../lib/models/editor/model";
 import { isObjectHeadParam } from "../lib/models/editor/object-head";
 import { heldOutSplit, type EditExample } from "../lib/models/editor/train/data";
 import { checkedFitFlags, finishedEditorWithHead, headFitEdits, headFitHeldOut, headFitTrainChunks, finishedFromFlag, headFitFlags, saveFittedEditor } from "../lib/models/editor/train/finished";
-import { cacheObjectReads, fitObjectHead, fitObjectHeadCached, objectHeadAccuracy, withChangedObject, type CachedObjectReads, type ObjectHeadConfig } from "../lib/models/editor/train/object-head";
+import { fitObjectHead, fitObjectHeadCached, objectHeadAccuracy, withChangedObject } from "../lib/models/editor/train/object-head";
+import { readChunks, readEdits, withStepBar } from "../lib/models/editor/train/read-progress";
 
 const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "name"];
 
@@ -98,8 +98,8 @@ async function main(): Promise<void> {
         const trainReads = chunk > 0 ? readChunks(e, (each) => headFitTrainChunks(made.recipe, fitData, config.image, chunk, each), scenes) : readEdits(e, train, "editor reads (training edits)");
         trainCount = trainReads.length;
         const checkReads = readEdits(e, check, "editor reads (checking edits)");
-        return withBar(head.steps, (tick) => fitObjectHeadCached(e, trainReads, head, { every: checkEvery, reads: checkReads }, (_, loss) => tick(loss)));
-      })() : withBar(head.steps, (tick) => fitObjectHead(e, train, head, { every: checkEvery, edits: check }, (_, loss) => tick(loss)));
+        return withStepBar(head.steps, "object head", (tick) => fitObjectHeadCached(e, trainReads, head, { every: checkEvery, reads: checkReads }, (_, loss) => tick(loss)));
+      })() : withStepBar(head.steps, "object head", (tick) => fitObjectHead(e, train, head, { every: checkEvery, edits: check }, (_, loss) => tick(loss)));
       console.log(`the head's choice on the checking edits: ${fit.checks.map((x) => `step ${x.step} ${x.accuracy.toFixed(3)}`).join(", ")}; kept step ${fit.kept}`);
       const after = { choice: choices("after"), decoded: await decodeBest("after") };
       const ci = bootstrapDiffCi([after.decoded.scores.items], [before.decoded.scores.items], new Rng(head.seed).fork("object-head"), 2000);
@@ -122,40 +122,6 @@ async function main(): Promise<void> {
   } finally {
     disposeEditor(e);
   }
-}
-
-/** The editor's reads of `edits` (cacheObjectReads) with a progress bar. */
-function readEdits(e: Editor, edits: readonly EditExample[], label: string): CachedObjectReads[] {
-  const bar = progress({ total: withChangedObject(edits).length, label });
-  let seen = 0;
-  const out = cacheObjectReads(e, edits, 64, (done) => {
-    bar.tick(done - seen);
-    seen = done;
-  });
-  bar.done();
-  return out;
-}
-
-/** The editor's reads of the edits that `chunks` hands over piece by piece (headFitTrainChunks), with a progress bar over its `scenes`. */
-function readChunks(e: Editor, chunks: (each: (edits: EditExample[], done: number) => void) => void, scenes: number): CachedObjectReads[] {
-  const bar = progress({ total: scenes, label: "editor reads (training scenes)" });
-  const out: CachedObjectReads[] = [];
-  let seen = 0;
-  chunks((edits, done) => {
-    for (const x of cacheObjectReads(e, edits)) out.push(x);
-    bar.tick(done - seen);
-    seen = done;
-  });
-  bar.done();
-  return out;
-}
-
-/** `fit` under a progress bar of `steps` steps, ticked with each step's loss. */
-function withBar<T>(steps: number, fit: (tick: (loss: number) => void) => T): T {
-  const bar = progress({ total: steps, label: "object head" });
-  const out = fit((loss) => bar.tick(1, { loss }));
-  bar.done();
-  return out;
 }
 
 function mean(items: readonly ObjectChoiceItem[]): number {
