@@ -8,13 +8,13 @@
  * 2. the fit, and the same after; the pair after - before on SpatialEval-mini (paired over items): the two differ only in
  *    how far the moving rules move the chosen object and how much the scaling rules scale it.
  *
- * Usage: npm run move-head -- --from=<an editor with a fitted object head: the folder npm run object-head saves beside its --from>
+ * Usage: npm run move-head -- --from=<the final weights of a stage2-from run, or an editor with a fitted object head (the folder npm run object-head saves beside its --from)>
  *          [--rules=object+offset+shade,object+move+paste] [--layers=1] [--scale-weight=4] [--scenes=4000] [--held-out=500]
  *          [--steps=1500] [--batch=64] [--lr=0.001] [--check-every=250] [--seed=2] [--ddim=10] [--fresh=off|on] [--chunk=0]
  *          [--name=move-head]
  * (--chunk=N, N > 0: the training scenes are generated and read N scenes at a time, and the held-out edits are those of
  * the last --held-out scenes, as npm run object-head does; --fresh=on: scenes the editor's Stage II never saw)
- * (removals are taught no move; the profile is SPATIALEDIT_PROFILE; writes results/<profile>/<name>.json, and the editor
+ * (an editor without an object head gets one at zero, which chooses what its where head chooses; removals are taught no move; the profile is SPATIALEDIT_PROFILE; writes results/<profile>/<name>.json, and the editor
  * with its fitted head beside --from, in <its folder>/<name>)
  */
 import * as path from "path";
@@ -29,6 +29,9 @@ import { objectRulesFlag } from "../lib/eval/decode-choice";
 import { compareHeadFit } from "../lib/eval/head-fit-compare";
 import { disposeEditor } from "../lib/models/editor/model";
 import { isMoveHeadParam } from "../lib/models/editor/move-head";
+import { isObjectHeadParam } from "../lib/models/editor/object-head";
+import type { EditorConfig } from "../lib/models/editor/config";
+import { readCheckpointMeta } from "../lib/train/checkpoint";
 import { heldOutSplit, type EditExample } from "../lib/models/editor/train/data";
 import { checkedFitFlags, finishedEditorWithHead, finishedFromFlag, headFitEdits, headFitFlags, headFitHeldOut, headFitTrainChunks, saveFittedEditor } from "../lib/models/editor/train/finished";
 import { cachedMoveErrors, fitMoveHeadCached, type MoveErrorRow } from "../lib/models/editor/train/move-head";
@@ -39,7 +42,7 @@ const KNOWN = ["from", "rules", "layers", "scale-weight", "scenes", "held-out", 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
   const profile = currentProfile();
-  const from = finishedFromFlag(a.from, " with an object head (saved by npm run object-head)");
+  const from = finishedFromFlag(a.from);
   const name = checkName(a.name ?? "move-head", "--name");
   const head = { ...headFitFlags(a), scaleWeight: numFlag(a, "scale-weight", 4) };
   if (!(head.scaleWeight >= 0)) throw new Error(`--scale-weight must be >= 0, got ${head.scaleWeight}`);
@@ -49,8 +52,12 @@ async function main(): Promise<void> {
   const chunk = intFlag(a, "chunk", 0, 0);
   const rules = objectRulesFlag(a.rules, "object+offset+shade,object+move+paste");
   const backend = (await initBackend()).name;
-  const { e, made, meta } = finishedEditorWithHead(from, { name: "move-head", config: { alignedMoves: layers }, isParam: isMoveHeadParam, seed: head.seed });
+  // an editor without an object head gets one at zero, which chooses what its where head chooses
+  const hadObjects = (readCheckpointMeta(from).config as { config?: { editor?: Partial<EditorConfig> } }).config?.editor?.alignedObjects !== undefined;
+  const spec = hadObjects ? { config: { alignedMoves: layers }, isParam: isMoveHeadParam } : { config: { alignedObjects: layers, alignedMoves: layers }, isParam: (k: string) => isMoveHeadParam(k) || isObjectHeadParam(k) };
+  const { e, made, meta } = finishedEditorWithHead(from, { name: "move-head", ...spec, seed: head.seed });
   try {
+    if (!hadObjects) console.log(`the editor has no object head: one of ${layers} layers is added at zero, so that it chooses the object its where head chooses`);
     const bench = ensureBenchmark("spatialeval", profile);
     const validation = ensureValidationBenchmark(profile);
     // the held-out edits: the first half choose the step the head keeps (early stopping), the second half score it
