@@ -8,14 +8,14 @@
  * 2. the fit, and the same after; the pair after - before on SpatialEval-mini (paired over items): the two differ only in
  *    how far the moving rules move the chosen object and how much the scaling rules scale it.
  *
- * Usage: npm run move-head -- --from=<the final weights of a stage2-from run, or an editor with a fitted object head (the folder npm run object-head saves beside its --from)>
+ * Usage: npm run move-head -- --from=<the final weights of a stage2-from run, or an editor with a fitted object head (the folder npm run object-head saves, data/generated/curve-cache/<profile>/from/<its --name>)>
  *          [--rules=object+offset+shade,object+move+paste] [--layers=1] [--scale-weight=4] [--scenes=4000] [--held-out=500]
  *          [--steps=1500] [--batch=64] [--lr=0.001] [--check-every=250] [--seed=2] [--ddim=10] [--fresh=off|on] [--chunk=0]
  *          [--name=move-head]
  * (--chunk=N, N > 0: the training scenes are generated and read N scenes at a time, and the held-out edits are those of
  * the last --held-out scenes, as npm run object-head does; --fresh=on: scenes the editor's Stage II never saw)
  * (an editor without an object head gets one at zero, which chooses what its where head chooses; removals are taught no move; the profile is SPATIALEDIT_PROFILE; writes results/<profile>/<name>.json, and the editor
- * with its fitted head beside --from, in <its folder>/<name>)
+ * with its fitted head in data/generated/curve-cache/<profile>/from/<name>)
  */
 import * as path from "path";
 import { initBackend } from "../lib/backend/select";

@@ -9,7 +9,7 @@
  *    the weights of the step (checked every --check-every) whose choice is best on the edits of half the last --held-out
  *    source images; its choice measured on the other half's edits, on the validation benchmark and on SpatialEval-mini;
  * 3. the same decodings with the head's choice, the best on validation scored on SpatialEval-mini and paired with 1's;
- *    the fitted editor is saved beside --from as <name> (a --from for the other finished-editor scripts).
+ *    the fitted editor is saved in data/generated/curve-cache/<profile>/from/<name> (a --from for the other finished-editor scripts).
  * The two editors differ only in which object the gate decodings take.
  *
  * Usage: npm run object-head -- --from=<the final weights of a stage2-from run: data/generated/curve-cache/<profile>/from/final-<key>>

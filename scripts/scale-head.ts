@@ -13,7 +13,7 @@
  *          [--removals=still|out] [--rules=object+offset+shade,object+move+paste] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
  *          [--check-every=250] [--seed=2] [--ddim=10] [--fresh=off|on] [--name=scale-head]
  * (the profile is SPATIALEDIT_PROFILE; writes results/<profile>/<name>.json, and the editor with its fitted head as a
- * checkpoint beside --from, in <its folder>/<name>, which other scripts' --from read)
+ * checkpoint in data/generated/curve-cache/<profile>/from/<name>, which other scripts' --from read)
  */
 import * as path from "path";
 import { initBackend } from "../lib/backend/select";

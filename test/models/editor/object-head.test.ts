@@ -9,7 +9,9 @@ import { createEditor, disposeEditor, editorCondition, editorLayout, editorParam
 import { bestObjects, GEOMETRY, isObjectHeadParam, objectGeometry, objectInputs, objectScores } from "../../../lib/models/editor/object-head";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { engineData, heldOutSplit, heldOutStart } from "../../../lib/models/editor/train/data";
-import { checkedFitFlags, finishedFromFlag, headFitFlags } from "../../../lib/models/editor/train/finished";
+import { checkedFitFlags, finishedFromFlag, fittedEditorDir, headFitFlags } from "../../../lib/models/editor/train/finished";
+import { projectRoot } from "../../../lib/core/paths";
+import * as path from "path";
 import { objectRulesFlag } from "../../../lib/eval/decode-choice";
 import { cacheObjectReads, cachedObjectAccuracy, fitObjectHead, fitObjectHeadCached, objectHeadAccuracy, objectHeadLoss, trainObjectHead, withChangedObject } from "../../../lib/models/editor/train/object-head";
 import { recipeConfig } from "../../../lib/models/editor/train/recipes";
@@ -289,6 +291,11 @@ describe("the head scripts' flags (finished.ts, decode-choice.ts)", () => {
     expect(objectRulesFlag(undefined, "object,object+offset+blend")).toEqual(["object", "object+offset+blend"]);
     expect(() => objectRulesFlag("max", "object")).toThrow("--rules takes the object-choosing gate decodings (object, object+free, object+offset, object+offset+ground, object+offset+fill, object+offset+blend, object+offset+paste, object+offset+shade, object+move and object+move+paste), got 'max'");
     expect(() => objectRulesFlag(",", "object")).toThrow("--rules needs at least one gate decoding");
+  });
+
+  it("a fitted editor is saved in the curve cache's from folder of the profile, whatever --from was (never among committed weights)", () => {
+    expect(fittedEditorDir("object-head-x", "paper")).toBe(path.join(projectRoot(), "data/generated/curve-cache/paper/from/object-head-x"));
+    expect(() => fittedEditorDir("../weights", "paper")).toThrow('the fitted editor name "../weights" does not follow the naming rule');
   });
 });
 

@@ -8,6 +8,8 @@ import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as path from "path";
 import { intFlag, numFlag, onOffFlag } from "../../../core/cli-args";
+import { checkName, projectPath } from "../../../core/paths";
+import { currentProfile } from "../../../core/profile";
 import { Rng } from "../../../core/rng";
 import { disposeParams } from "../../../nn/layers";
 import { fromPretrained, saveCheckpoint, type CheckpointMeta } from "../../../train/checkpoint";
@@ -223,11 +225,19 @@ export function headFitHeldOut(recipe: RecipeConfig, fit: HeadFitData, resolutio
 }
 
 /**
- * Saves `e` (a finished editor with a head fitted alone) beside `from` as `<dir of from>/<name>`, so that other scripts read
- * the fitted head without a refit (--from=<that folder>); `what` says which head and how it was fitted. Returns the folder.
+ * Where a finished editor with a head fitted alone is saved: data/generated/curve-cache/<profile>/from/<name>, beside the
+ * stage2-from runs' final weights (never inside the repository's committed weights, data/weights/, whatever --from was).
+ */
+export function fittedEditorDir(name: string, profile: string = currentProfile()): string {
+  return projectPath(`data/generated/curve-cache/${profile}/from/${checkName(name, "the fitted editor")}`, true);
+}
+
+/**
+ * Saves `e` (a finished editor with a head fitted alone, read from `from`) in fittedEditorDir(name), so that other scripts
+ * read the fitted head without a refit (--from=<that folder>); `what` says which head and how it was fitted. Returns the folder.
  */
 export function saveFittedEditor(e: Editor, from: string, name: string, meta: CheckpointMeta, what: string, seed: number): string {
-  const saved = path.join(path.dirname(from), name);
+  const saved = fittedEditorDir(name);
   saveCheckpoint(saved, { params: editorParams(e), config: { what: `${path.basename(from)} with ${what}`, config: { ...(meta.config as { config: object }).config, editor: e.config } }, seed, step: meta.step });
   return saved;
 }
