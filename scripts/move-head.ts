@@ -11,7 +11,8 @@
  * Usage: npm run move-head -- --from=<the final weights of a stage2-from run, or an editor with a fitted object head (the folder npm run object-head saves, data/generated/curve-cache/<profile>/from/<its --name>)>
  *          [--rules=object+offset+shade,object+move+paste] [--layers=1] [--scale-weight=4] [--scenes=4000] [--held-out=500]
  *          [--steps=1500] [--batch=64] [--lr=0.001] [--check-every=250] [--seed=2] [--ddim=10] [--fresh=off|on] [--chunk=0]
- *          [--name=move-head]
+ *          [--decode=on|off] [--name=move-head]
+ * (--decode=off: the errors on held-out edits before and after the fit only, without the decodings of 1. and 2.)
  * (--chunk=N, N > 0: the training scenes are generated and read N scenes at a time, and the held-out edits are those of
  * the last --held-out scenes, as npm run object-head does; --fresh=on: scenes the editor's Stage II never saw)
  * (an editor without an object head gets one at zero, which chooses what its where head chooses; removals are taught no move; the profile is SPATIALEDIT_PROFILE; writes results/<profile>/<name>.json, and the editor
@@ -20,13 +21,13 @@
 import * as path from "path";
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
-import { intFlag, numFlag, parseFlags } from "../lib/core/cli-args";
+import { intFlag, numFlag, onOffFlag, parseFlags } from "../lib/core/cli-args";
 import { checkName, projectPath } from "../lib/core/paths";
 import { currentProfile } from "../lib/core/profile";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
 import { objectRulesFlag } from "../lib/eval/decode-choice";
-import { compareHeadFit } from "../lib/eval/head-fit-compare";
+import { compareHeadFit, measureHeadFit } from "../lib/eval/head-fit-compare";
 import { disposeEditor } from "../lib/models/editor/model";
 import { isMoveHeadParam } from "../lib/models/editor/move-head";
 import { isObjectHeadParam } from "../lib/models/editor/object-head";
@@ -37,7 +38,7 @@ import { checkedFitFlags, finishedEditorWithHead, finishedFromFlag, headFitEdits
 import { cachedMoveErrors, fitMoveHeadCached, type MoveErrorRow } from "../lib/models/editor/train/move-head";
 import { readChunks, readEdits, withStepBar } from "../lib/models/editor/train/read-progress";
 
-const KNOWN = ["from", "rules", "layers", "scale-weight", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "chunk", "name"];
+const KNOWN = ["from", "decode", "rules", "layers", "scale-weight", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "chunk", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   const { scenes, heldOut, checkEvery, ddim } = fitData;
   const layers = intFlag(a, "layers", 1, 1);
   const chunk = intFlag(a, "chunk", 0, 0);
+  const decodeOn = onOffFlag(a, "decode", true);
   const rules = objectRulesFlag(a.rules, "object+offset+shade,object+move+paste");
   const backend = (await initBackend()).name;
   // an editor without an object head gets one at zero, which chooses what its where head chooses
@@ -67,17 +69,16 @@ async function main(): Promise<void> {
     const trainReads = chunk > 0 ? readChunks(e, (each) => headFitTrainChunks(made.recipe, fitData, e.config.image, chunk, each), scenes) : readEdits(e, train, "editor reads (training edits)");
     const checkReads = readEdits(e, check, "editor reads (checking edits)");
     const testReads = readEdits(e, test, "editor reads (scoring edits)");
-    const cmp = await compareHeadFit({
-      e, rules, validation, bench, ddim, seed: head.seed, stream: "move-head", log: (line) => console.log(line),
-      measure: (label) => {
-        const errors = cachedMoveErrors(e, testReads);
-        console.log(`${label}: on the held-out edits, per kind, squared offset error (patches^2) / the editor's own, squared log-scale error / the editor's own: ${errorText(errors)}`);
-        return errors;
-      },
-      fit: () => withStepBar(head.steps, "move head", (tick) => fitMoveHeadCached(e, trainReads, head, { every: checkEvery, reads: checkReads }, (_, loss) => tick(loss))),
-    });
+    const measure = (label: string) => {
+      const errors = cachedMoveErrors(e, testReads);
+      console.log(`${label}: on the held-out edits, per kind, squared offset error (patches^2) / the editor's own, squared log-scale error / the editor's own: ${errorText(errors)}`);
+      return errors;
+    };
+    const fit = () => withStepBar(head.steps, "move head", (tick) => fitMoveHeadCached(e, trainReads, head, { every: checkEvery, reads: checkReads }, (_, loss) => tick(loss)));
+    const log = (line: string) => console.log(line);
+    const cmp = decodeOn ? await compareHeadFit({ e, rules, validation, bench, ddim, seed: head.seed, stream: "move-head", log, measure, fit }) : measureHeadFit({ measure, fit, log });
     const file = writeResult(name, {
-      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, layers, head, checkEvery, rules, scenes, heldOut, fresh: fitData.fresh, chunk, trainedOn: trainReads.length, checkEdits: checkReads.length, heldOutEdits: testReads.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, addedObjectHead: !hadObjects, layers, head, checkEvery, decode: decodeOn, rules, scenes, heldOut, fresh: fitData.fresh, chunk, trainedOn: trainReads.length, checkEdits: checkReads.length, heldOutEdits: testReads.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
       data: { backend, ...cmp },
     });

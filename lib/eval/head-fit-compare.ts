@@ -42,5 +42,18 @@ export async function compareHeadFit<M>(o: { e: Editor; rules: readonly GateDeco
   const gain = { diff: after.decoded.scores.objectJudge - before.decoded.scores.objectJudge, lo: ci.lo, hi: ci.hi };
   const kinds = benchmarkKindMeans(o.bench.items, { before: before.decoded.scores.items, after: after.decoded.scores.items }, o.stream);
   o.log(`after minus before on SpatialEval-mini: ${gain.diff.toFixed(3)} [95% CI ${gain.lo.toFixed(3)}, ${gain.hi.toFixed(3)}, paired over items]; per kind ${kinds.map((k) => `${k.kind} (${k.n}) ${k.before.toFixed(3)} / ${k.after.toFixed(3)}`).join(", ")}`);
-  return { before, fit: { ...fit, losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1) }, after, gain, kinds };
+  return { before, fit: thinned(fit), after, gain, kinds };
+}
+
+/** compareHeadFit without the decodings: before, `fit()`, after by the head's own `measure(label)` only (the fit's worth on held-out edits, at the cost of the fit alone). */
+export function measureHeadFit<M>(o: { measure: (label: string) => M; fit: () => CheckedFit; log: (line: string) => void }): { before: { measure: M }; fit: CheckedFit; after: { measure: M } } {
+  const before = { measure: o.measure("before") };
+  const fit = o.fit();
+  o.log(`the check scores: ${fit.checks.map((x) => `step ${x.step} ${x.score.toFixed(4)}`).join(", ")}; kept step ${fit.kept}`);
+  return { before, fit: thinned(fit), after: { measure: o.measure("after") } };
+}
+
+/** A fit as the results files keep it: every tenth loss and the last. */
+function thinned(fit: CheckedFit): CheckedFit {
+  return { ...fit, losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1) };
 }

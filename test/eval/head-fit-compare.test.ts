@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend";
 import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark, ensureValidationBenchmark } from "../../lib/eval/benchmark-generate";
-import { compareHeadFit } from "../../lib/eval/head-fit-compare";
+import { compareHeadFit, measureHeadFit } from "../../lib/eval/head-fit-compare";
 import { checkEditorConfig, editorConfig } from "../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorParams } from "../../lib/models/editor/model";
 import { perturbZeroInit } from "../models/editor/helpers";
@@ -39,5 +39,16 @@ describe("a head's fit compared before and after (head-fit-compare.ts)", () => {
     } finally {
       disposeEditor(e);
     }
+  });
+
+  it("measureHeadFit: the measure before and after the fit, no decodings; the fit's losses thinned alike", () => {
+    const lines: string[] = [];
+    let weight = 1;
+    const out = measureHeadFit({ measure: (label) => `${label} ${weight}`, fit: () => ((weight = 2), { losses: Array.from({ length: 21 }, (_, i) => i), checks: [{ step: 0, score: -3 }, { step: 20, score: -1 }], kept: 20 }), log: (l) => lines.push(l) });
+    expect(out.before.measure).toBe("before 1");
+    expect(out.after.measure).toBe("after 2");
+    expect(out.fit.losses).toEqual([9, 19, 20]);
+    expect(out.fit.kept).toBe(20);
+    expect(lines).toEqual(["the check scores: step 0 -3.0000, step 20 -1.0000; kept step 20"]);
   });
 });
