@@ -15,7 +15,8 @@
  * (--decode=off: the errors on held-out edits before and after the fit only, without the decodings of 1. and 2.)
  * (--chunk=N, N > 0: the training scenes are generated and read N scenes at a time, and the held-out edits are those of
  * the last --held-out scenes, as npm run object-head does; --fresh=on: scenes the editor's Stage II never saw)
- * (an editor without an object head gets one at zero, which chooses what its where head chooses; removals are taught no move; the profile is SPATIALEDIT_PROFILE; writes results/<profile>/<name>.json, and the editor
+ * (--from may also be a Stage I run's weights (data/generated/stage1-locate/<profile>/<name>), with --decode=off: what its
+ * frozen states hold about moves before Stage II; an editor without an object head gets one at zero, which chooses what its where head chooses; removals are taught no move; the profile is SPATIALEDIT_PROFILE; writes results/<profile>/<name>.json, and the editor
  * with its fitted head in data/generated/curve-cache/<profile>/from/<name>)
  */
 import * as path from "path";

@@ -44,7 +44,13 @@ describe("finishedEditorWithHead", () => {
       expect(() => finishedEditorWithHead(os.tmpdir(), { name: "object-head", config: {}, isParam: isObjectHeadParam, seed: 3 })).toThrow(`--from: ${os.tmpdir()} holds no checkpoint (config.json); pass the final-<key> directory of a finished stage2-from run`);
       const bare = fs.mkdtempSync(path.join(os.tmpdir(), "finished-"));
       saveCheckpoint(bare, { params: editorParams(made), config: { editor: c }, seed: 1, step: 4 });
-      expect(() => finishedEditorWithHead(bare, { name: "object-head", config: {}, isParam: isObjectHeadParam, seed: 3 })).toThrow(`--from: ${bare} is not the final checkpoint of a stage2-from run (its config names no editor and recipe)`);
+      expect(() => finishedEditorWithHead(bare, { name: "object-head", config: {}, isParam: isObjectHeadParam, seed: 3 })).toThrow(`--from: ${bare} is not the final checkpoint of a stage2-from or stage1-locate run (its config names no editor and recipe)`);
+      // a Stage I run's weights (stage1-locate) keep the editor and recipe one level up
+      const stage1 = fs.mkdtempSync(path.join(os.tmpdir(), "finished-"));
+      saveCheckpoint(stage1, { params: editorParams(made), config: { editor: c, recipe: recipeConfig("tiny"), phase: "stage1" }, seed: 1, step: 4 });
+      const s1 = finishedEditorWithHead(stage1, { name: "object-head", config: { alignedObjects: 1 }, isParam: isObjectHeadParam, seed: 3 });
+      expect(s1.made.editor).toEqual(c);
+      disposeEditor(s1.e);
     } finally {
       disposeEditor(made);
     }

@@ -40,8 +40,11 @@ export function finishedEditorWithHead(from: string, head: HeadSpec): { e: Edito
   if (!fs.existsSync(path.join(from, "config.json"))) throw new Error(`--from: ${from} holds no checkpoint (config.json); pass the final-<key> directory of a finished stage2-from run`);
   const { params: weights, meta } = fromPretrained(from);
   try {
-    const made = (meta.config as { config?: { editor?: EditorConfig; recipe?: RecipeConfig } }).config;
-    if (made?.editor === undefined || made.recipe === undefined) throw new Error(`--from: ${from} is not the final checkpoint of a stage2-from run (its config names no editor and recipe)`);
+    // a stage2-from run's final weights keep the editor and recipe under config.config, a Stage I run's (stage1-locate) under config
+    type Made = { editor?: EditorConfig; recipe?: RecipeConfig };
+    const outer = meta.config as Made & { config?: Made };
+    const made = outer.config ?? outer;
+    if (made.editor === undefined || made.recipe === undefined) throw new Error(`--from: ${from} is not the final checkpoint of a stage2-from or stage1-locate run (its config names no editor and recipe)`);
     if (made.editor.aligned !== true || made.editor.alignedWhere !== "bilinear") throw new Error(`--from: the ${head.name.replace("-", " ")} needs an editor with the bilinear where head (stage2-from --where-head=bilinear)`);
     const e = createEditor(checkEditorConfig({ ...made.editor, ...head.config }), new Rng(head.seed).fork(`${head.name}-init`), { imageTokens: true });
     try {
