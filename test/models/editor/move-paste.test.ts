@@ -65,7 +65,7 @@ describe("object+move+paste: moves and resizes pasted from the object's pixels, 
     }
     const noScale = liveOffsetEditor(checkEditorConfig({ ...withOffset(), alignedPlan: true }));
     try {
-      expect(() => editImages(noScale.e, noScale.sources, noScale.instructions, { steps: 2, gate: "object+move+paste" }, { objects: noScale.objects, objectMasks: masksOf(noScale.objects, c), emptyGrounds })).toThrow("editImages: gate decoding 'object+move+paste' needs an editor with the scale head (alignedScale) or given scales with given offsets (extras.scales, extras.offsets)");
+      expect(() => editImages(noScale.e, noScale.sources, noScale.instructions, { steps: 2, gate: "object+move+paste" }, { objects: noScale.objects, objectMasks: masksOf(noScale.objects, c), emptyGrounds })).toThrow("editImages: gate decoding 'object+move+paste' needs an editor with the scale head (alignedScale) or the move head (alignedMoves), or given scales with given offsets (extras.scales, extras.offsets)");
     } finally {
       disposeEditor(noScale.e);
     }

@@ -346,8 +346,8 @@ describe("the object+offset gate decoding", () => {
     }
     const b = createEditor(checkEditorConfig({ ...plain, aligned: true, alignedWhere: "bilinear" }), new Rng(8));
     try {
-      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects })).toThrow("editImages: gate decoding 'object+offset' needs an editor with the offset head (alignedOffset) or given offsets (extras.offsets)");
-      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset+ground" }, { objects })).toThrow("editImages: gate decoding 'object+offset+ground' needs an editor with the offset head (alignedOffset) or given offsets (extras.offsets)");
+      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects })).toThrow("editImages: gate decoding 'object+offset' needs an editor with the offset head (alignedOffset) or the move head (alignedMoves), or given offsets (extras.offsets)");
+      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+offset+ground" }, { objects })).toThrow("editImages: gate decoding 'object+offset+ground' needs an editor with the offset head (alignedOffset) or the move head (alignedMoves), or given offsets (extras.offsets)");
       // given offsets (the oracle-offset diagnostic) need no head; they edit as the head's own would
       const given = editImages(b, sources, instructions, { steps: 2, gate: "object+offset" }, { objects, offsets: [[2, 1], [2, 1]] });
       expect(given.images).toHaveLength(2);

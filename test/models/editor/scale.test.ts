@@ -215,13 +215,13 @@ describe("the object+move gate decoding", () => {
       expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object+move" }, { objects, scales: [2, 2] })).toThrow("editImages: given scales (extras.scales) are read by the object+move and object+move+paste gate decodings only, with given offsets (extras.offsets); got 'object+move' without offsets");
       expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object+move" }, { objects, offsets: [[0, 0], [0, 0]], scales: [2] })).toThrow("editImages: 1 scales for 2 images");
       expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object+move" }, { objects, offsets: [[0, 0], [0, 0]], scales: [2, 0] })).toThrow("editImages: scale 1 must be a finite number > 0, got 0");
-      expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object+move" }, { objects, offsets: [[0, 0], [0, 0]] })).toThrow("editImages: gate decoding 'object+move' needs an editor with the scale head (alignedScale) or given scales with given offsets (extras.scales, extras.offsets)");
+      expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object+move" }, { objects, offsets: [[0, 0], [0, 0]] })).toThrow("editImages: gate decoding 'object+move' needs an editor with the scale head (alignedScale) or the move head (alignedMoves), or given scales with given offsets (extras.scales, extras.offsets)");
     } finally {
       disposeEditor(e);
     }
     const b = createEditor(checkEditorConfig({ ...plain, aligned: true, alignedWhere: "bilinear", alignedOffset: true }), new Rng(8));
     try {
-      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+move" }, { objects })).toThrow("editImages: gate decoding 'object+move' needs an editor with the scale head (alignedScale) or given scales with given offsets (extras.scales, extras.offsets)");
+      expect(() => editImages(b, sources, instructions, { steps: 2, gate: "object+move" }, { objects })).toThrow("editImages: gate decoding 'object+move' needs an editor with the scale head (alignedScale) or the move head (alignedMoves), or given scales with given offsets (extras.scales, extras.offsets)");
       expect(editImages(b, sources, instructions, { steps: 2, gate: "object+move" }, { objects, offsets: [[1, 0], [0, 0]], scales: [1.5, 1] }).images).toHaveLength(2);
     } finally {
       disposeEditor(b);
