@@ -72,8 +72,9 @@ async function main(): Promise<void> {
     const testReads = readEdits(e, test, "editor reads (scoring edits)");
     const measure = (label: string) => {
       const errors = cachedMoveErrors(e, testReads);
-      console.log(`${label}: on the held-out edits, per kind, squared offset error (patches^2) / the editor's own, squared log-scale error / the editor's own: ${errorText(errors)}`);
-      return errors;
+      const families = cachedMoveErrors(e, testReads, 256, (x) => `${x.kind} (${x.family ?? "generic"})`).slice(1);
+      console.log(`${label}: on the held-out edits, per kind, squared offset error (patches^2) / the editor's own, squared log-scale error / the editor's own: ${errorText(errors)}; per kind and template family: ${errorText(families)}`);
+      return { kinds: errors, families };
     };
     const fit = () => withStepBar(head.steps, "move head", (tick) => fitMoveHeadCached(e, trainReads, head, { every: checkEvery, reads: checkReads }, (_, loss) => tick(loss)));
     const log = (line: string) => console.log(line);

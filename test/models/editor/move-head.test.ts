@@ -87,6 +87,7 @@ describe("the move head (editor config alignedMoves)", () => {
       });
       reads.forEach((x, i) => {
         expect(x.kind).toBe(edits[i].kind);
+        expect(x.family).toBe(edits[i].family);
         const o = edits[i].objects!;
         if (o.offset !== undefined) expect(Array.from(x.moveTarget!)).toEqual(Array.from(Float32Array.of(o.offset[0] * grid, o.offset[1] * grid, Math.log(o.scale!))));
         else if (edits[i].kind === "remove") expect(Array.from(x.moveTarget!)).toEqual([0, 0, 0]);
@@ -113,6 +114,10 @@ describe("the move head (editor config alignedMoves)", () => {
       const before = Object.fromEntries(frozen.map((k) => [k, Array.from(p[k].dataSync())]));
       const err0 = cachedMoveErrors(e, train)[0];
       expect(err0.offset).toBeCloseTo(err0.offsetBefore, 5); // at zero: the editor's own move
+      const byFamily = cachedMoveErrors(e, train, 256, (x) => `${x.kind} (${x.family})`);
+      expect(byFamily[0]).toEqual(err0); // "all" first, whatever the grouping
+      expect(byFamily.slice(1).reduce((s, r) => s + r.n, 0)).toBe(err0.n);
+      expect(byFamily.slice(1).every((r) => / \((direction|depth|volume|contour|rank|movement)\)$/.test(r.kind))).toBe(true);
       const loss0 = tf.tidy(() => moveLoss(e, withMoveTarget(train), 4).dataSync()[0]);
       const n0 = tf.memory().numTensors;
       const fit = fitMoveHeadCached(e, train, { steps: 60, batch: 8, lr: 1e-2, seed: 1, scaleWeight: 4 }, { every: 20, reads: check });

@@ -49,7 +49,7 @@ export function moveLoss(e: Editor, items: readonly CachedObjectReads[], scaleWe
 }
 
 /**
- * Per edit kind ("all" first) on cached edits with a move target: the head's mean squared offset error (patches^2) and log-scale
+ * Per edit kind ("all" first; or per `groupOf` of each edit) on cached edits with a move target: the head's mean squared offset error (patches^2) and log-scale
  * error, and the same of the editor's own move (`offsetBefore`, `scaleBefore`: its offset and scale heads', else none).
  */
 export interface MoveErrorRow {
@@ -61,7 +61,7 @@ export interface MoveErrorRow {
   scaleBefore: number;
 }
 
-export function cachedMoveErrors(e: Editor, cached: readonly CachedObjectReads[], batch = 256): MoveErrorRow[] {
+export function cachedMoveErrors(e: Editor, cached: readonly CachedObjectReads[], batch = 256, groupOf: (x: CachedObjectReads) => string = (x) => x.kind): MoveErrorRow[] {
   checkHead(e, "cachedMoveErrors");
   const items = withMoveTarget(cached);
   if (items.length === 0) throw new Error("cachedMoveErrors: none of the cached edits has a move target");
@@ -72,7 +72,7 @@ export function cachedMoveErrors(e: Editor, cached: readonly CachedObjectReads[]
     part.forEach((x, b) => {
       const [t, m, p] = [x.moveTarget!, x.moveBase, pred[b]];
       const err = { offset: (p[0] - t[0]) ** 2 + (p[1] - t[1]) ** 2, offsetBefore: (m[0] - t[0]) ** 2 + (m[1] - t[1]) ** 2, scale: (p[2] - t[2]) ** 2, scaleBefore: (m[2] - t[2]) ** 2 };
-      for (const k of ["all", x.kind]) {
+      for (const k of ["all", groupOf(x)]) {
         const r = rows.get(k) ?? { n: 0, offset: 0, offsetBefore: 0, scale: 0, scaleBefore: 0 };
         rows.set(k, { n: r.n + 1, offset: r.offset + err.offset, offsetBefore: r.offsetBefore + err.offsetBefore, scale: r.scale + err.scale, scaleBefore: r.scaleBefore + err.scaleBefore });
       }

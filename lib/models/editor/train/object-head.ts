@@ -158,8 +158,9 @@ export interface CachedObjectReads {
   mask: Float32Array;
   regions: Float32Array[];
   target: number;
-  /** The edit's kind (per-kind errors). */
+  /** The edit's kind and its template family (per-kind and per-family errors; the family absent for generic edits). */
   kind: string;
+  family?: string;
   /** The editor's own move of the whole edit [dx, dy, log scale] (move-head.ts editMoveBase: its offset and scale heads, else 0), which the move head adds to. */
   moveBase: Float32Array;
   /**
@@ -192,7 +193,7 @@ export function cacheObjectReads(e: Editor, edits: readonly EditExample[], batch
     part.forEach((x, b) => {
       const Rb = regions[b].length;
       const moveTarget = moveTruth(x, grid);
-      out.push({ pooled: pooled.slice(b * R * D, (b * R + Rb) * D), base: base.slice(b * R, b * R + Rb), words: states.slice(b * L * d, (b + 1) * L * d), mask: mask.slice(b * L, (b + 1) * L), regions: regions[b].map((r) => Float32Array.from(r)), target: target[b], kind: x.kind, moveBase: moves.slice(b * 3, b * 3 + 3), ...(moveTarget !== undefined ? { moveTarget } : {}) });
+      out.push({ pooled: pooled.slice(b * R * D, (b * R + Rb) * D), base: base.slice(b * R, b * R + Rb), words: states.slice(b * L * d, (b + 1) * L * d), mask: mask.slice(b * L, (b + 1) * L), regions: regions[b].map((r) => Float32Array.from(r)), target: target[b], kind: x.kind, ...(x.family !== undefined ? { family: x.family } : {}), moveBase: moves.slice(b * 3, b * 3 + 3), ...(moveTarget !== undefined ? { moveTarget } : {}) });
     });
     onBatch?.(out.length);
   }
