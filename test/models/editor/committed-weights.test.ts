@@ -1,0 +1,45 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "../../../lib/backend";
+import { projectPath } from "../../../lib/core/paths";
+import { disposeEditor, editorParams } from "../../../lib/models/editor/model";
+import { finishedEditorWithHead } from "../../../lib/models/editor/train/finished";
+import { readCheckpointMeta } from "../../../lib/train/checkpoint";
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+/** The committed editors: data/weights/<profile>/<name>/ (model.safetensors + config.json). */
+function committed(): string[] {
+  const root = projectPath("data/weights");
+  return fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((p) => fs.readdirSync(path.join(root, p.name), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => path.join(root, p.name, d.name)));
+}
+
+describe("the editors committed in data/weights", () => {
+  it("each loads as a finished editor (every weight fits its recorded config), names its commit and is listed in data/weights/README.md", () => {
+    const dirs = committed();
+    expect(dirs.length).toBeGreaterThan(0);
+    const readme = fs.readFileSync(projectPath("data/weights/README.md"), "utf8");
+    for (const dir of dirs) {
+      const rel = path.relative(projectPath("."), dir);
+      expect(readme).toContain(rel);
+      const meta = readCheckpointMeta(dir);
+      expect(meta.gitCommit).toMatch(/^[0-9a-f]{40}$/);
+      const n0 = tf.memory().numTensors;
+      const { e, made } = finishedEditorWithHead(dir, { name: "weights-check", config: {}, isParam: () => false, seed: 1 });
+      try {
+        expect(e.config).toEqual(made.editor);
+        expect(Object.keys(editorParams(e)).length).toBeGreaterThan(100);
+      } finally {
+        disposeEditor(e);
+      }
+      expect(tf.memory().numTensors).toBe(n0);
+    }
+  });
+});
