@@ -20,7 +20,7 @@ import { generateConditions } from "./generate";
 import { gatedSpatial, hasWhereGate, type AlignedResult } from "./aligned";
 import { paletteArgmaxColours, snapToPalette } from "./palette";
 import { chosenMoves, editMoveBase, moveHeadOutputs } from "./move-head";
-import { bestObjects, objectInputs, objectReadsOf, objectScores } from "./object-head";
+import { bestObjects, objectHeadScores, objectInputs, objectReadsOf, type ObjectInputs, type ObjectReads } from "./object-head";
 import { conditionSpatial, editorCondition, editorDenoise, editorLayout, editorParams, type Editor } from "./model";
 import { guidanceBranches } from "./denoiser";
 import { planOn, type EditorConfig } from "./config";
@@ -301,10 +301,12 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const given0 = plans !== undefined ? (tf.tensor3d(plans.flatMap((q) => Array.from(q)), [B, N, 3]) as tf.Tensor3D) : planDecode === "argmax" ? paletteArgmaxColours(c0.aligned!.planLogits!) : planDecode === "snap" ? snapToPalette(c0.aligned!.plan!) : undefined;
     // object+offset: the offset head's moves, and the patches each move fills, which take the moved object's colour as their plan (+ground: and the patches it vacates the ground's)
     // an editor with the object head (alignedObjects) chooses the object by it, in place of the where head's mean logits
-    const own = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? headChoices(e, c0.aligned!, extras.objects!, N) : undefined;
+    // what the object and move heads read of the editor, once for both
+    const read = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? objectHeadReads(c0.aligned!, extras.objects!, N) : undefined;
+    const own = read !== undefined ? headChoices(e, read) : undefined;
     const picks = extras.chosen === undefined || gates !== undefined ? own : givenChoices(extras.chosen, own, c0.aligned!.where, extras.objects!);
     // with the move head (alignedMoves), the chosen object's own move, in place of the offset and scale heads' for the edit
-    const moved = movesObject(decode) && gates === undefined && extras.offsets === undefined && e.config.alignedMoves !== undefined ? headMoves(e, c0.aligned!, extras.objects!, N, picks!) : undefined;
+    const moved = movesObject(decode) && gates === undefined && extras.offsets === undefined && e.config.alignedMoves !== undefined ? headMoves(e, c0.aligned!, read!, picks!) : undefined;
     const offsets = movesObject(decode) && gates === undefined ? (extras.offsets ?? moved?.offsets ?? (c0.aligned!.offset!.arraySync() as [number, number][])) : undefined;
     const scales = scalesObject(decode) && offsets !== undefined ? (extras.scales ?? moved?.scales ?? Array.from(tf.exp(c0.aligned!.logScale!).dataSync())) : undefined;
     const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, { objects: extras.objects!, offsets, scales, chosen: picks }) : undefined; // the gate and the choice behind it, once
@@ -335,16 +337,20 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   return { images: Array.from({ length: B }, (_, i) => flat.slice(i * n, (i + 1) * n)), conditions };
 }
 
-/** The object head's choice per item among its objects (object-head.ts; -1 for an item with none). Call inside tf.tidy. */
-function headChoices(e: Editor, a: AlignedResult, objects: readonly ObjectRegions[], N: number): number[] {
+/** Each item's objects as the object and move heads take them, and their reads of the editor's aligned path (object-head.ts objectReadsOf). Call inside tf.tidy. */
+function objectHeadReads(a: AlignedResult, objects: readonly ObjectRegions[], N: number): { inp: ObjectInputs; reads: ObjectReads } {
   const inp = objectInputs(objects, N);
-  return bestObjects(objectScores(editorParams(e), e.config, a, inp), inp);
+  return { inp, reads: objectReadsOf(a, inp) };
+}
+
+/** The object head's choice per item among its objects (object-head.ts; -1 for an item with none). Call inside tf.tidy. */
+function headChoices(e: Editor, { inp, reads }: { inp: ObjectInputs; reads: ObjectReads }): number[] {
+  return bestObjects(objectHeadScores(editorParams(e), e.config, reads, inp), inp);
 }
 
 /** The move head's move of each item's chosen object (move-head.ts chosenMoves; `picks` -1: no move). Call inside tf.tidy. */
-function headMoves(e: Editor, a: AlignedResult, objects: readonly ObjectRegions[], N: number, picks: readonly number[]): { offsets: [number, number][]; scales: number[] } {
-  const inp = objectInputs(objects, N);
-  return chosenMoves(moveHeadOutputs(editorParams(e), e.config, objectReadsOf(a, inp), inp, editMoveBase(a, picks.length)), picks);
+function headMoves(e: Editor, a: AlignedResult, { inp, reads }: { inp: ObjectInputs; reads: ObjectReads }, picks: readonly number[]): { offsets: [number, number][]; scales: number[] } {
+  return chosenMoves(moveHeadOutputs(editorParams(e), e.config, reads, inp, editMoveBase(a, picks.length)), picks);
 }
 
 /** Given object choices (-1: the editor's own, `own` from its object head, else pickObject of its where logits [B, N]). */
