@@ -47,7 +47,7 @@ import { currentProfile } from "../lib/core/profile";
 import { Rng } from "../lib/core/rng";
 import { readResult, writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
-import { gateProbeSummary, mapProbeSummary, probeWhereGate, probeWhereHead, type MapProbeRow } from "../lib/eval/edit-map-probe";
+import { gateProbeSummary, gateRowText, mapProbeSummary, mapRowText, probeWhereGate, probeWhereHead, type MapProbeRow } from "../lib/eval/edit-map-probe";
 import { cachedNodeWeights } from "../lib/eval/grid-models";
 import { guidanceSweep, parseGuidancePairs, type GuidanceSweep } from "../lib/eval/guidance-sweep";
 import { checkCurveConfig, finalDifference, keepCurve, finalDifferenceText, pointText, scoreEditorPoint, trainCurve, type Curve, type CurveConfig, type CurvePoint, type PointScores } from "../lib/eval/learning-curve";
@@ -68,17 +68,6 @@ import { fromPretrained } from "../lib/train/checkpoint";
 import { hashJson } from "../lib/train/checkpoint-config";
 import { bootstrapDiffCi } from "../lib/eval/stats";
 import { engineTrainingProbeItems, type ProbeSet } from "../lib/eval/probe-items";
-
-/** A where-probe row as "kind (n) mass / uniform / top". */
-function rowText(r: MapProbeRow): string {
-  return `${r.kind} (${r.n}) ${r.mass.toFixed(3)} / ${r.chance.toFixed(3)} / ${r.top.toFixed(3)}`;
-}
-
-/** A gate-probe row as "kind (n) inside / outside / spill". */
-function gateText(r: ReturnType<typeof gateProbeSummary>[number]): string {
-  return `${r.kind} (${r.n}) ${r.inside.toFixed(3)} / ${r.outside.toFixed(3)} / ${r.spill.toFixed(3)}`;
-}
-
 
 const KNOWN = ["parents", "stage2-steps", "engine-scenes", "eval-every", "aligned", "where-head", "where-loss", "where-object-loss", "offset-loss", "offset-removals", "scale-loss", "where-forcing", "what", "plan", "plan-gate", "dropout", "refer", "seed", "ddim", "gate-decode", "guidance", "name", "only", "plan-jitter"];
 
@@ -334,15 +323,15 @@ async function main(): Promise<void> {
           const train = trainingEdits();
           const trainOwn = probeWhereHead(e, train);
           where.train = { kinds: mapProbeSummary(trainOwn), families: mapProbeSummary(trainOwn, "family") };
-          console.log(`${spec}: where head per template family, mass on the changed patches / uniform / top patch changed: ${where.families!.map(rowText).join(", ")}`);
-          console.log(`${spec}: the same on ${train.items.length} of its Stage II training edits: ${rowText(where.train.kinds[0])}; per family ${where.train.families.slice(1).map(rowText).join(", ")}`);
-          console.log(`${spec}: where head per kind, mass on the changed patches / uniform / top patch changed: ${ownRows.slice(1).map(rowText).join(", ")}`);
+          console.log(`${spec}: where head per template family, mass on the changed patches / uniform / top patch changed: ${where.families!.map(mapRowText).join(", ")}`);
+          console.log(`${spec}: the same on ${train.items.length} of its Stage II training edits: ${mapRowText(where.train.kinds[0])}; per family ${where.train.families.slice(1).map(mapRowText).join(", ")}`);
+          console.log(`${spec}: where head per kind, mass on the changed patches / uniform / top patch changed: ${ownRows.slice(1).map(mapRowText).join(", ")}`);
           console.log(`${spec}: where head on the changed patches ${where.matched.mass.toFixed(3)} (mismatched instructions ${where.mismatched.mass.toFixed(3)}, difference ${where.gap.diff.toFixed(3)} [95% CI ${where.gap.lo.toFixed(3)}, ${where.gap.hi.toFixed(3)}] paired over ${own.length} items; uniform ${where.matched.chance.toFixed(3)}); top patch changed ${where.matched.top.toFixed(3)} (${where.mismatched.top.toFixed(3)})`);
           if (whereHead === "bilinear") {
             where.gate = gateProbeSummary(probeWhereGate(e, bench));
-            console.log(`${spec}: the where gate sigmoid(where) on the changed / unchanged patches, and its share outside: ${where.gate.map(gateText).join(", ")}`);
+            console.log(`${spec}: the where gate sigmoid(where) on the changed / unchanged patches, and its share outside: ${where.gate.map(gateRowText).join(", ")}`);
             where.train.gate = gateProbeSummary(probeWhereGate(e, train));
-            console.log(`${spec}: the same gate on the training edits: ${where.train.gate.map(gateText).join(", ")}`);
+            console.log(`${spec}: the same gate on the training edits: ${where.train.gate.map(gateRowText).join(", ")}`);
             if (planOn(e.config)) {
               where.train.plan = planProbeSummary(probePlanHead(e, train));
               console.log(`${spec}: the edit plan's skill on the training edits: ${where.train.plan.map((r) => `${r.kind} (${r.n}) ${r.skill.toFixed(2)}`).join(", ")}; its palette colour right on ${where.train.plan.map((r) => `${r.kind} ${r.palette.toFixed(2)}`).join(", ")}`);

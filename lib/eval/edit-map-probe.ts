@@ -130,3 +130,13 @@ export function gateProbeSummary(items: readonly GateProbeItem[], by: ProbeGroup
 export function mapProbeSummary(items: readonly MapProbeItem[], by: ProbeGroup = "kind"): MapProbeRow[] {
   return meansByKind(items, (x) => x[by], { mass: (x) => x.mass, chance: (x) => x.chance, top: (x) => x.top }, { all: true });
 }
+
+/** A where-probe row as "kind (n) mass / uniform / top". */
+export function mapRowText(r: MapProbeRow): string {
+  return `${r.kind} (${r.n}) ${r.mass.toFixed(3)} / ${r.chance.toFixed(3)} / ${r.top.toFixed(3)}`;
+}
+
+/** A gate-probe row as "kind (n) inside / outside / spill". */
+export function gateRowText(r: ReturnType<typeof gateProbeSummary>[number]): string {
+  return `${r.kind} (${r.n}) ${r.inside.toFixed(3)} / ${r.outside.toFixed(3)} / ${r.spill.toFixed(3)}`;
+}

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend/select";
 import { Rng } from "../../lib/core/rng";
 import { ensureBenchmark } from "../../lib/eval/benchmark-generate";
-import { gateProbeSummary, mapProbeSummary, probeEditMap, probeWhereGate, probeWhereHead, type MapProbeItem } from "../../lib/eval/edit-map-probe";
+import { gateProbeSummary, gateRowText, mapProbeSummary, mapRowText, probeEditMap, probeWhereGate, probeWhereHead, type MapProbeItem } from "../../lib/eval/edit-map-probe";
 import { checkEditorConfig, editorConfig } from "../../lib/models/editor/config";
 import { createEditor, disposeEditor } from "../../lib/models/editor/model";
 
@@ -99,5 +99,10 @@ describe("edit-map probe", () => {
     // grouped by template family instead: the same "all" row, then one row per family
     const families = mapProbeSummary(items, "family");
     expect(families.map((r) => [r.kind, r.n, +r.mass.toFixed(4)])).toEqual([["all", 3, 0.3], ["depth", 2, 0.3], ["volume", 1, 0.3]]);
+  });
+
+  it("the rows as the scripts print them", () => {
+    expect(mapRowText({ kind: "move", n: 2, mass: 0.4, chance: 0.1, top: 0.5 })).toBe("move (2) 0.400 / 0.100 / 0.500");
+    expect(gateRowText({ kind: "all", n: 3, inside: 0.71234, outside: 0.05, spill: 0.2 })).toBe("all (3) 0.712 / 0.050 / 0.200");
   });
 });
