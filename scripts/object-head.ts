@@ -9,13 +9,16 @@
  *    the weights of the step (checked every --check-every) whose choice is best on the edits of half the last --held-out
  *    source images; its choice measured on the other half's edits, on the validation benchmark and on SpatialEval-mini;
  * 3. the same decodings with the head's choice, the best on validation scored on SpatialEval-mini and paired with 1's;
- *    the fitted editor is saved in data/generated/curve-cache/<profile>/from/<name> (a --from for the other finished-editor scripts).
+ *    the fitted editor is saved in data/generated/curve-cache/<profile>/from/<name> (a --from for the other finished-editor scripts);
+ * 2'. (--head-from=<dir>, instead of the fit) the object head of the finished editor in <dir>, fitted on the same editor as
+ *    --from (every weight but the object and move heads' equal, finished.ts headFromEditor): a head fitted alone reads
+ *    only the frozen editor, so this is the head the same fit would make, joined to --from's move head without a refit.
  * The two editors differ only in which object the gate decodings take.
  *
  * Usage: npm run object-head -- --from=<the final weights of a stage2-from run: data/generated/curve-cache/<profile>/from/final-<key>>
  *          [--fit=on|off] [--rules=object+offset+ground] [--layers=2] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
  *          [--seed=2] [--ddim=10] [--check-every=250] [--fresh=off|on] [--cache=on|off] [--chunk=0]
- *          [--name=object-head]
+ *          [--head-from=<dir>] [--name=object-head]
  * (--cache=on, the default: the editor's reads of each training and checking edit are computed once and kept in memory,
  * cacheObjectReads, and the head trains on them, several times faster than --cache=off, which runs the frozen editor at
  * every step; the same fit up to float rounding)
@@ -42,13 +45,14 @@ import { objectChoiceSummary, probeObjectChoice, type ObjectChoiceItem } from ".
 import { bootstrapDiffCi } from "../lib/eval/stats";
 import { choiceOracleEditor } from "../lib/eval/trained-editor";
 import { disposeEditor } from "../lib/models/editor/model";
+import { isMoveHeadParam } from "../lib/models/editor/move-head";
 import { isObjectHeadParam } from "../lib/models/editor/object-head";
 import { heldOutSplit, type EditExample } from "../lib/models/editor/train/data";
-import { checkedFitFlags, finishedEditorWithHead, headFitEdits, headFitHeldOut, headFitTrainChunks, finishedFromFlag, headFitFlags, saveFittedEditor } from "../lib/models/editor/train/finished";
+import { checkedFitFlags, finishedEditorWithHead, headFromEditor, headFitEdits, headFitHeldOut, headFitTrainChunks, finishedFromFlag, headFitFlags, saveFittedEditor } from "../lib/models/editor/train/finished";
 import { fitObjectHead, fitObjectHeadCached, objectHeadAccuracy, withChangedObject } from "../lib/models/editor/train/object-head";
 import { readChunks, readEdits, withStepBar } from "../lib/models/editor/train/read-progress";
 
-const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "name"];
+const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "head-from", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -64,6 +68,8 @@ async function main(): Promise<void> {
   const chunk = intFlag(a, "chunk", 0, 0);
   if (chunk > 0 && !cacheOn) throw new Error("--chunk reads the training scenes piece by piece into the cache; it needs --cache=on");
   const rules = objectRulesFlag(a.rules, "object+offset+ground");
+  const headFrom = a["head-from"] === undefined ? null : path.resolve(a["head-from"]);
+  if (headFrom !== null && !fitOn) throw new Error("--head-from takes the object head instead of fitting it; it needs --fit=on");
   const backend = (await initBackend()).name;
   const { e, made, meta } = finishedEditorWithHead(from, { name: "object-head", config: { alignedObjects: layers }, isParam: isObjectHeadParam, seed: head.seed });
   const config = e.config;
@@ -93,20 +99,23 @@ async function main(): Promise<void> {
     // 2. and 3. (--fit=on): the head fitted alone, and the pair: the same editor, the same decodings, the head's choice of the object
     let trainCount = withChangedObject(train).length; // the edits the head trains on: those that change a visible object (with --chunk: counted as they are read)
     const fitted = fitOn ? await (async () => {
-      const fit = cacheOn ? (() => {
+      const taken = headFrom === null ? null : headFromEditor(e, headFrom, { name: "object-head", isParam: isObjectHeadParam }, isMoveHeadParam);
+      const fit = taken !== null ? { losses: [] as number[], checks: [] as { step: number; accuracy: number }[], kept: taken.step } : cacheOn ? (() => {
         // the editor's reads once per edit (its forward pass is nearly all of a step), then the head alone on them
         const trainReads = chunk > 0 ? readChunks(e, (each) => headFitTrainChunks(made.recipe, fitData, config.image, chunk, each), scenes) : readEdits(e, train, "editor reads (training edits)");
         trainCount = trainReads.length;
         const checkReads = readEdits(e, check, "editor reads (checking edits)");
         return withStepBar(head.steps, "object head", (tick) => fitObjectHeadCached(e, trainReads, head, { every: checkEvery, reads: checkReads }, (_, loss) => tick(loss)));
       })() : withStepBar(head.steps, "object head", (tick) => fitObjectHead(e, train, head, { every: checkEvery, edits: check }, (_, loss) => tick(loss)));
-      console.log(`the head's choice on the checking edits: ${fit.checks.map((x) => `step ${x.step} ${x.accuracy.toFixed(3)}`).join(", ")}; kept step ${fit.kept}`);
+      if (taken !== null) console.log(`the object head taken from ${path.relative(projectPath("."), headFrom!)} (${(taken.config as { what?: string }).what ?? "no description"})`);
+      else console.log(`the head's choice on the checking edits: ${fit.checks.map((x) => `step ${x.step} ${x.accuracy.toFixed(3)}`).join(", ")}; kept step ${fit.kept}`);
       const after = { choice: choices("after"), decoded: await decodeBest("after") };
       const ci = bootstrapDiffCi([after.decoded.scores.items], [before.decoded.scores.items], new Rng(head.seed).fork("object-head"), 2000);
       const gain = { diff: after.decoded.scores.objectJudge - before.decoded.scores.objectJudge, lo: ci.lo, hi: ci.hi };
       const kinds = benchmarkKindMeans(bench.items, { before: before.decoded.scores.items, after: after.decoded.scores.items }, "object-head");
       console.log(`the head's choice minus the where head's on SpatialEval-mini: ${gain.diff.toFixed(3)} [95% CI ${gain.lo.toFixed(3)}, ${gain.hi.toFixed(3)}, paired over items]; per kind ${kinds.map((k) => `${k.kind} (${k.n}) ${k.before.toFixed(3)} / ${k.after.toFixed(3)}`).join(", ")}`);
-      return { losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept, after, gain, kinds };
+      const headFromInfo = taken === null ? null : { dir: path.relative(projectPath("."), headFrom!), gitCommit: taken.gitCommit, what: (taken.config as { what?: string }).what ?? null };
+      return { losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept, headFrom: headFromInfo, after, gain, kinds };
     })() : null;
     const file = writeResult(name, {
       config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit: fitOn, cache: cacheOn, layers, head, checkEvery, rules, scenes, heldOut, fresh: fitData.fresh, chunk, trainEdits: train.length, trainedOn: trainCount, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
@@ -116,7 +125,8 @@ async function main(): Promise<void> {
     console.log(`wrote ${file}`);
     if (fitted !== null) {
       // the fitted editor, so that other scripts read its object head without a refit (--from=<this folder>)
-      const saved = saveFittedEditor(e, from, name, meta, `its object head (${layers} layers) fitted alone (npm run object-head, kept step ${fitted.kept})`, head.seed);
+      const what = fitted.headFrom === null ? `its object head (${layers} layers) fitted alone (npm run object-head, kept step ${fitted.kept})` : `the object head (${layers} layers) of ${fitted.headFrom.dir} (npm run object-head --head-from; ${fitted.headFrom.what ?? ""})`;
+      const saved = saveFittedEditor(e, from, name, meta, what, head.seed);
       console.log(`saved the editor with its fitted object head in ${path.relative(projectPath("."), saved)}`);
     }
   } finally {
