@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     let trainCount = withChangedObject(train).length; // the edits the head trains on: those that change a visible object (with --chunk: counted as they are read)
     const fitted = fitOn ? await (async () => {
       const taken = headFrom === null ? null : headFromEditor(e, headFrom, { name: "object-head", isParam: isObjectHeadParam }, isMoveHeadParam);
-      const fit = taken !== null ? { losses: [] as number[], checks: [] as { step: number; accuracy: number }[], kept: taken.step } : cacheOn ? (() => {
+      const fit = taken !== null ? { losses: [] as number[], checks: [] as { step: number; accuracy: number }[], kept: null as number | null } : cacheOn ? (() => {
         // the editor's reads once per edit (its forward pass is nearly all of a step), then the head alone on them
         const trainReads = chunk > 0 ? readChunks(e, (each) => headFitTrainChunks(made.recipe, fitData, config.image, chunk, each), scenes) : readEdits(e, train, "editor reads (training edits)");
         trainCount = trainReads.length;
