@@ -69,6 +69,7 @@ async function main(): Promise<void> {
   if (chunk > 0 && !cacheOn) throw new Error("--chunk reads the training scenes piece by piece into the cache; it needs --cache=on");
   const rules = objectRulesFlag(a.rules, "object+offset+ground");
   const headFrom = a["head-from"] === undefined ? null : path.resolve(a["head-from"]);
+  const headFromShown = headFrom === null ? null : path.relative(projectPath("."), headFrom);
   if (headFrom !== null && !fitOn) throw new Error("--head-from takes the object head instead of fitting it; it needs --fit=on");
   const backend = (await initBackend()).name;
   const { e, made, meta } = finishedEditorWithHead(from, { name: "object-head", config: { alignedObjects: layers }, isParam: isObjectHeadParam, seed: head.seed });
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
     // the held-out images' edits: the first half choose the step the head keeps (early stopping), the second half score it;
     // with --chunk the training scenes are read piece by piece when the head is fitted (train stays empty here)
     const { train, check, test } = chunk > 0 ? { train: [] as EditExample[], ...headFitHeldOut(made.recipe, fitData, config.image) } : heldOutSplit(headFitEdits(made.recipe, fitData, config.image), heldOut);
-    console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): its object choice and ${rules.join(", ")} before and after ${headFrom !== null ? `the object head of ${layers} layers of ${path.relative(projectPath("."), headFrom)} (taken, not fitted; ${check.length} held-out edits unused)` : `an object head of ${layers} layers fitted alone for up to ${head.steps} steps at batch ${head.batch} on ${chunk > 0 ? "the" : train.length} edits of ${scenes} engine scenes${chunk > 0 ? ` (read ${chunk} scenes at a time)` : ""}, keeping the step whose choice is best (checked every ${checkEvery} steps) on ${check.length} held-out edits`}; scored on ${test.length} other held-out edits (the last ${heldOut} ${chunk > 0 ? "scenes" : "source images"} hold both); ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
+    console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): its object choice and ${rules.join(", ")} before and after ${headFromShown !== null ? `the object head of ${layers} layers of ${headFromShown} (taken, not fitted; ${check.length} held-out edits unused)` : `an object head of ${layers} layers fitted alone for up to ${head.steps} steps at batch ${head.batch} on ${chunk > 0 ? "the" : train.length} edits of ${scenes} engine scenes${chunk > 0 ? ` (read ${chunk} scenes at a time)` : ""}, keeping the step whose choice is best (checked every ${checkEvery} steps) on ${check.length} held-out edits`}; scored on ${test.length} other held-out edits (the last ${heldOut} ${chunk > 0 ? "scenes" : "source images"} hold both); ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
     // the best decoding on the validation benchmark, scored on SpatialEval-mini (the first of equals wins)
     const decodeBest = (label: string) => chooseDecoding(e, rules, validation, bench, ddim, head.seed, (line) => console.log(`${label}: ${line}`));
     const choices = (label: string) => {
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
     let trainCount = withChangedObject(train).length; // the edits the head trains on: those that change a visible object (with --chunk: counted as they are read)
     const fitted = fitOn ? await (async () => {
       const taken = headFrom === null ? null : headFromEditor(e, headFrom, { name: "object-head", isParam: isObjectHeadParam }, isMoveHeadParam);
+      const headFromInfo = taken === null ? null : { dir: headFromShown!, gitCommit: taken.gitCommit, what: (taken.config as { what?: string }).what ?? null };
       const fit = taken !== null ? { losses: [] as number[], checks: [] as { step: number; accuracy: number }[], kept: null as number | null } : cacheOn ? (() => {
         // the editor's reads once per edit (its forward pass is nearly all of a step), then the head alone on them
         const trainReads = chunk > 0 ? readChunks(e, (each) => headFitTrainChunks(made.recipe, fitData, config.image, chunk, each), scenes) : readEdits(e, train, "editor reads (training edits)");
@@ -107,14 +109,13 @@ async function main(): Promise<void> {
         const checkReads = readEdits(e, check, "editor reads (checking edits)");
         return withStepBar(head.steps, "object head", (tick) => fitObjectHeadCached(e, trainReads, head, { every: checkEvery, reads: checkReads }, (_, loss) => tick(loss)));
       })() : withStepBar(head.steps, "object head", (tick) => fitObjectHead(e, train, head, { every: checkEvery, edits: check }, (_, loss) => tick(loss)));
-      if (taken !== null) console.log(`the object head taken from ${path.relative(projectPath("."), headFrom!)} (${(taken.config as { what?: string }).what ?? "no description"})`);
+      if (headFromInfo !== null) console.log(`the object head taken from ${headFromInfo.dir} (${headFromInfo.what ?? "no description"})`);
       else console.log(`the head's choice on the checking edits: ${fit.checks.map((x) => `step ${x.step} ${x.accuracy.toFixed(3)}`).join(", ")}; kept step ${fit.kept}`);
       const after = { choice: choices("after"), decoded: await decodeBest("after") };
       const ci = bootstrapDiffCi([after.decoded.scores.items], [before.decoded.scores.items], new Rng(head.seed).fork("object-head"), 2000);
       const gain = { diff: after.decoded.scores.objectJudge - before.decoded.scores.objectJudge, lo: ci.lo, hi: ci.hi };
       const kinds = benchmarkKindMeans(bench.items, { before: before.decoded.scores.items, after: after.decoded.scores.items }, "object-head");
       console.log(`the head's choice minus the where head's on SpatialEval-mini: ${gain.diff.toFixed(3)} [95% CI ${gain.lo.toFixed(3)}, ${gain.hi.toFixed(3)}, paired over items]; per kind ${kinds.map((k) => `${k.kind} (${k.n}) ${k.before.toFixed(3)} / ${k.after.toFixed(3)}`).join(", ")}`);
-      const headFromInfo = taken === null ? null : { dir: path.relative(projectPath("."), headFrom!), gitCommit: taken.gitCommit, what: (taken.config as { what?: string }).what ?? null };
       return { losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept, headFrom: headFromInfo, after, gain, kinds };
     })() : null;
     const file = writeResult(name, {

@@ -337,19 +337,22 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   return { images: Array.from({ length: B }, (_, i) => flat.slice(i * n, (i + 1) * n)), conditions };
 }
 
+/** What objectHeadReads gives the object and move heads: the objects as inputs, and their reads. */
+type HeadReads = { inp: ObjectInputs; reads: ObjectReads };
+
 /** Each item's objects as the object and move heads take them, and their reads of the editor's aligned path (object-head.ts objectReadsOf). Call inside tf.tidy. */
-function objectHeadReads(a: AlignedResult, objects: readonly ObjectRegions[], N: number): { inp: ObjectInputs; reads: ObjectReads } {
+function objectHeadReads(a: AlignedResult, objects: readonly ObjectRegions[], N: number): HeadReads {
   const inp = objectInputs(objects, N);
   return { inp, reads: objectReadsOf(a, inp) };
 }
 
 /** The object head's choice per item among its objects (object-head.ts; -1 for an item with none). Call inside tf.tidy. */
-function headChoices(e: Editor, { inp, reads }: { inp: ObjectInputs; reads: ObjectReads }): number[] {
+function headChoices(e: Editor, { inp, reads }: HeadReads): number[] {
   return bestObjects(objectHeadScores(editorParams(e), e.config, reads, inp), inp);
 }
 
 /** The move head's move of each item's chosen object (move-head.ts chosenMoves; `picks` -1: no move). Call inside tf.tidy. */
-function headMoves(e: Editor, a: AlignedResult, { inp, reads }: { inp: ObjectInputs; reads: ObjectReads }, picks: readonly number[]): { offsets: [number, number][]; scales: number[] } {
+function headMoves(e: Editor, a: AlignedResult, { inp, reads }: HeadReads, picks: readonly number[]): { offsets: [number, number][]; scales: number[] } {
   return chosenMoves(moveHeadOutputs(editorParams(e), e.config, reads, inp, editMoveBase(a, picks.length)), picks);
 }
 

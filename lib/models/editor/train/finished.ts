@@ -253,21 +253,19 @@ export function saveFittedEditor(e: Editor, from: string, name: string, meta: Ch
  * reads only the frozen editor, so a head taken this way is the head a fit on `e` would make with the same data and seed.
  */
 export function headFromEditor(e: Editor, dir: string, head: Pick<HeadSpec, "name" | "isParam">, others: (name: string) => boolean): CheckpointMeta {
-  if (!fs.existsSync(path.join(dir, "config.json"))) throw new Error(`--head-from: ${dir} holds no checkpoint (config.json); pass the folder of a finished editor with a fitted ${head.name.replace("-", " ")}`);
+  const what = head.name.replace("-", " ");
+  if (!fs.existsSync(path.join(dir, "config.json"))) throw new Error(`--head-from: ${dir} holds no checkpoint (config.json); pass the folder of a finished editor with a fitted ${what}`);
   const { params: weights, meta } = fromPretrained(dir);
   try {
     const p = editorParams(e);
-    const mine = Object.keys(p).filter(head.isParam).sort();
-    const theirs = Object.keys(weights).filter(head.isParam).sort();
-    if (mine.join() !== theirs.join()) throw new Error(`--head-from: the ${head.name.replace("-", " ")} in ${dir} does not fit this editor's (its weights ${theirs.slice(0, 3).join(", ") || "none"}; this editor's ${mine.slice(0, 3).join(", ") || "none"})`);
-    for (const k of mine) if (p[k].shape.join("x") !== weights[k].shape.join("x")) throw new Error(`--head-from: '${k}' in ${dir} has shape ${weights[k].shape.join("x")}, this editor's ${p[k].shape.join("x")}`);
-    const unknown = Object.keys(weights).filter((k) => !(k in p) && !others(k));
-    if (unknown.length > 0) throw new Error(`--head-from: the ${head.name.replace("-", " ")} in ${dir} was fitted on another editor (it has ${unknown.slice(0, 3).join(", ")}, which --from's has not)`);
+    const unknown = Object.keys(weights).filter((k) => !(k in p) && !head.isParam(k) && !others(k));
+    if (unknown.length > 0) throw new Error(`--head-from: the ${what} in ${dir} was fitted on another editor (it has ${unknown.slice(0, 3).join(", ")}, which --from's has not)`);
     for (const k of Object.keys(p).filter((k) => !head.isParam(k) && !others(k))) {
       const same = k in weights && p[k].shape.join("x") === weights[k].shape.join("x") && tf.tidy(() => tf.notEqual(p[k], weights[k]).any().dataSync()[0] === 0);
-      if (!same) throw new Error(`--head-from: the ${head.name.replace("-", " ")} in ${dir} was fitted on another editor ('${k}' differs from --from's)`);
+      if (!same) throw new Error(`--head-from: the ${what} in ${dir} was fitted on another editor ('${k}' differs from --from's)`);
     }
-    for (const k of mine) p[k].assign(weights[k]);
+    // the head's weights: each of e's, of the same shape, and no other (loadEditorWeights' checks), then assigned
+    loadEditorWeights(e, Object.fromEntries(Object.entries(weights).filter(([k]) => head.isParam(k))), `--head-from: the ${what} in ${dir}`, (k) => !head.isParam(k));
     return meta;
   } finally {
     disposeParams(weights);
