@@ -1,0 +1,75 @@
+/**
+ * Fits the drawer (lib/models/editor/redraw.ts) on engine replacements (lib/eval/redraw-data.ts) and scores its ceiling:
+ * on the validation benchmark and SpatialEval-mini, the items that change one object's shape and/or colour, redrawn with the
+ * truth's object, shape and colour (an oracle: it reads the truth), judged by the object judge as they are drawn. Writes the
+ * weights to data/generated/redraw/<name>/redraw.safetensors and results/<profile>/<name>.json.
+ *
+ * Usage: SPATIALEDIT_PROFILE=paper npm run redraw-fit -- [--examples=N] [--held-out=N] [--steps=N] [--batch=N] [--lr=X]
+ *          [--check-every=N] [--crop=C] [--hidden=H] [--seed=S] [--name=...]
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { initBackend } from "../lib/backend/select";
+import { runMain } from "../lib/core/cli";
+import { intFlag, numFlag, parseFlags } from "../lib/core/cli-args";
+import { checkName, projectPath } from "../lib/core/paths";
+import { currentProfile } from "../lib/core/profile";
+import { writeResult } from "../lib/core/results";
+import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
+import { judgeConfig } from "../lib/eval/judge-config";
+import { objectJudge } from "../lib/eval/judges";
+import { benchmarkRedraws, redrawExamples } from "../lib/eval/redraw-data";
+import { editorConfig } from "../lib/models/editor/config";
+import { checkRedrawConfig, initRedraw, redrawImages, REDRAW_DEFAULTS } from "../lib/models/editor/redraw";
+import { fitRedraw } from "../lib/models/editor/train/redraw";
+import { writeSafetensors } from "../lib/train/safetensors";
+import type { Benchmark } from "../lib/eval/benchmark-io";
+import type { Params } from "../lib/nn/layers";
+import type { RedrawConfig } from "../lib/models/editor/redraw";
+
+const KNOWN = ["examples", "held-out", "steps", "batch", "lr", "check-every", "crop", "hidden", "seed", "name"];
+
+/** The drawer's object-judge scores with the truth's object, shape and colour on a benchmark's redraw items, per kind ("replaced": the shape changes; "recoloured": only the colour). */
+function oracleScores(p: Params, c: RedrawConfig, bench: Benchmark, size: number) {
+  const judge = judgeConfig();
+  const xs = benchmarkRedraws(bench.items, size);
+  const images = redrawImages(p, c, xs.map((x) => x.example.request));
+  const rows = new Map<string, { n: number; score: number }>();
+  xs.forEach(({ item, kind }, i) => {
+    const v = objectJudge(item, { width: size, height: size, data: Float32Array.from(images[i], (x) => (x + 1) / 2) }, judge);
+    for (const k of ["all", kind]) {
+      const r = rows.get(k) ?? { n: 0, score: 0 };
+      rows.set(k, { n: r.n + 1, score: r.score + v.score });
+    }
+  });
+  return { items: bench.items.length, redraws: xs.length, kinds: [...rows.entries()].map(([kind, r]) => ({ kind, n: r.n, objectJudge: r.score / r.n })) };
+}
+
+async function main(): Promise<void> {
+  const a = parseFlags(process.argv.slice(2), KNOWN);
+  const profile = currentProfile();
+  const backend = (await initBackend()).name;
+  const size = editorConfig(profile).image;
+  const c = checkRedrawConfig({ crop: intFlag(a, "crop", REDRAW_DEFAULTS.crop, 2), hidden: intFlag(a, "hidden", REDRAW_DEFAULTS.hidden, 1) });
+  const fit = { steps: intFlag(a, "steps", 10000, 1), batch: intFlag(a, "batch", 128, 1), lr: numFlag(a, "lr", 1e-3), checkEvery: intFlag(a, "check-every", 1000, 1), seed: intFlag(a, "seed", 0) };
+  const [nTrain, nHeld] = [intFlag(a, "examples", 50000, 1), intFlag(a, "held-out", 1000, 1)];
+  const name = checkName(a.name ?? `redraw-${nTrain / 1000}k-s${fit.seed}`, "result");
+  console.log(`backend ${backend}; profile ${profile}; drawer crop ${c.crop}, hidden ${c.hidden}; ${nTrain} engine replacements (+${nHeld} held out) at ${size}x${size}; ${fit.steps} steps at batch ${fit.batch}, lr ${fit.lr}, seed ${fit.seed}`);
+  let t = Date.now();
+  const train = redrawExamples(nTrain, 2 * fit.seed + 1000, size);
+  const held = redrawExamples(nHeld, 2 * fit.seed + 1001, size);
+  console.log(`examples made in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  const p = initRedraw(c, fit.seed);
+  t = Date.now();
+  const checks = fitRedraw(p, c, train, held, fit, (k) => console.log(`step ${k.step}: held-out crop error ${k.heldOut.toFixed(5)}, training ${k.train.toFixed(5)} (${((Date.now() - t) / 1000).toFixed(0)} s)`));
+  const seconds = (Date.now() - t) / 1000;
+  const dir = projectPath(`data/generated/redraw/${name}`, true);
+  fs.mkdirSync(dir, { recursive: true });
+  writeSafetensors(path.join(dir, "redraw.safetensors"), Object.fromEntries(Object.entries(p).map(([k, v]) => [k, { dtype: "F32" as const, shape: v.shape, data: v.dataSync() as Float32Array }])), { config: JSON.stringify(c) });
+  const oracle = { validation: oracleScores(p, c, ensureValidationBenchmark(profile), size), spatialEvalMini: oracleScores(p, c, ensureBenchmark("spatialeval", profile), size) };
+  for (const [b, o] of Object.entries(oracle)) console.log(`${b}: ${o.kinds.map((k) => `${k.kind} ${k.objectJudge.toFixed(3)} (${k.n})`).join(", ")}`);
+  const file = writeResult(name, { config: { drawer: c, fit, examples: nTrain, heldOut: nHeld, size, weights: path.relative(projectPath("."), dir) }, seed: fit.seed, data: { backend, seconds, checks, oracle } });
+  console.log(`wrote ${file}`);
+}
+
+runMain(main);
