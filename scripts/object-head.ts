@@ -18,7 +18,9 @@
  * Usage: npm run object-head -- --from=<the final weights of a stage2-from run: data/generated/curve-cache/<profile>/from/final-<key>>
  *          [--fit=on|off] [--rules=object+offset+ground] [--layers=2] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
  *          [--seed=2] [--ddim=10] [--check-every=250] [--fresh=off|on] [--cache=on|off] [--chunk=0]
- *          [--head-from=<dir>] [--name=object-head]
+ *          [--head-from=<dir>] [--drawer=<dir>] [--name=object-head]
+ * (--drawer=<dir>: the drawer npm run redraw-fit wrote, attached to the editor for the object+move+redraw rule, which
+ * may redraw a still chosen object as another shape and colour; --rules must name that rule for it to be used)
  * (--cache=on, the default: the editor's reads of each training and checking edit are computed once and kept in memory,
  * cacheObjectReads, and the head trains on them, several times faster than --cache=off, which runs the frozen editor at
  * every step; the same fit up to float rounding)
@@ -29,6 +31,7 @@
  * (the edits come from the editor's recipe's data seed, as in Stage II; the profile is SPATIALEDIT_PROFILE; writes
  * results/<profile>/<name>.json)
  */
+import * as fs from "fs";
 import * as path from "path";
 import { initBackend } from "../lib/backend/select";
 import { runMain } from "../lib/core/cli";
@@ -50,9 +53,11 @@ import { isObjectHeadParam } from "../lib/models/editor/object-head";
 import { heldOutSplit, type EditExample } from "../lib/models/editor/train/data";
 import { checkedFitFlags, finishedEditorWithHead, headFromEditor, headFitEdits, headFitHeldOut, headFitTrainChunks, finishedFromFlag, headFitFlags, saveFittedEditor } from "../lib/models/editor/train/finished";
 import { fitObjectHead, fitObjectHeadCached, objectHeadAccuracy, withChangedObject } from "../lib/models/editor/train/object-head";
+import { loadDrawer } from "../lib/models/editor/train/redraw";
+import { redrawsObject } from "../lib/models/editor/gate-decode";
 import { readChunks, readEdits, withStepBar } from "../lib/models/editor/train/read-progress";
 
-const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "head-from", "name"];
+const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "head-from", "drawer", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -74,6 +79,10 @@ async function main(): Promise<void> {
   const backend = (await initBackend()).name;
   const { e, made, meta } = finishedEditorWithHead(from, { name: "object-head", config: { alignedObjects: layers }, isParam: isObjectHeadParam, seed: head.seed });
   const config = e.config;
+  // --drawer: the drawer (npm run redraw-fit) the object+move+redraw rule redraws a still object with
+  const drawer = a.drawer === undefined ? null : path.relative(projectPath("."), drawerFile(a.drawer));
+  if (drawer !== null) e.drawer = loadDrawer(drawerFile(a.drawer));
+  if (rules.some(redrawsObject) && drawer === null) throw new Error("--rules: object+move+redraw needs a drawer (--drawer=<the folder npm run redraw-fit wrote>)");
   try {
     const bench = ensureBenchmark("spatialeval", profile);
     const validation = ensureValidationBenchmark(profile);
@@ -119,7 +128,7 @@ async function main(): Promise<void> {
       return { losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept, headFrom: headFromInfo, after, gain, kinds };
     })() : null;
     const file = writeResult(name, {
-      config: { from: path.relative(projectPath("."), from), fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit: fitOn, cache: cacheOn, layers, head, checkEvery, rules, scenes, heldOut, fresh: fitData.fresh, chunk, trainEdits: train.length, trainedOn: trainCount, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      config: { from: path.relative(projectPath("."), from), drawer, fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit: fitOn, cache: cacheOn, layers, head, checkEvery, rules, scenes, heldOut, fresh: fitData.fresh, chunk, trainEdits: train.length, trainedOn: trainCount, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
       data: { backend, before, oracle, fitted },
     });
@@ -133,6 +142,12 @@ async function main(): Promise<void> {
   } finally {
     disposeEditor(e);
   }
+}
+
+/** The drawer's weights file: `spec` itself, or redraw.safetensors in the folder `spec`. */
+function drawerFile(spec: string): string {
+  const p = path.resolve(spec);
+  return fs.existsSync(p) && fs.statSync(p).isDirectory() ? path.join(p, "redraw.safetensors") : p;
 }
 
 function mean(items: readonly ObjectChoiceItem[]): number {

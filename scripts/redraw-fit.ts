@@ -21,8 +21,7 @@ import { objectJudge } from "../lib/eval/judges";
 import { benchmarkRedraws, redrawExamples } from "../lib/eval/redraw-data";
 import { editorConfig } from "../lib/models/editor/config";
 import { checkRedrawConfig, initRedraw, redrawImages, REDRAW_DEFAULTS } from "../lib/models/editor/redraw";
-import { fitRedraw } from "../lib/models/editor/train/redraw";
-import { writeSafetensors } from "../lib/train/safetensors";
+import { fitRedraw, saveDrawer } from "../lib/models/editor/train/redraw";
 import type { Benchmark } from "../lib/eval/benchmark-io";
 import type { Params } from "../lib/nn/layers";
 import type { RedrawConfig } from "../lib/models/editor/redraw";
@@ -65,7 +64,7 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - t) / 1000;
   const dir = projectPath(`data/generated/redraw/${name}`, true);
   fs.mkdirSync(dir, { recursive: true });
-  writeSafetensors(path.join(dir, "redraw.safetensors"), Object.fromEntries(Object.entries(p).map(([k, v]) => [k, { dtype: "F32" as const, shape: v.shape, data: v.dataSync() as Float32Array }])), { config: JSON.stringify(c) });
+  saveDrawer(path.join(dir, "redraw.safetensors"), p, c);
   const oracle = { validation: oracleScores(p, c, ensureValidationBenchmark(profile), size), spatialEvalMini: oracleScores(p, c, ensureBenchmark("spatialeval", profile), size) };
   for (const [b, o] of Object.entries(oracle)) console.log(`${b}: ${o.kinds.map((k) => `${k.kind} ${k.objectJudge.toFixed(3)} (${k.n})`).join(", ")}`);
   const file = writeResult(name, { config: { drawer: c, fit, examples: nTrain, heldOut: nHeld, size, weights: path.relative(projectPath("."), dir) }, seed: fit.seed, data: { backend, seconds, checks, oracle } });

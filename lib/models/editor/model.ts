@@ -16,6 +16,7 @@
  * weight (blocks of the chosen layers, tables, final LN). Enc is frozen after base pretraining:
  * only `trainEncoder: true` (the pretraining phase) adds it.
  */
+import type { Drawer } from "./redraw-decode";
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
 import { PROJECTIONS, type Projection } from "../../nn/attention";
@@ -58,6 +59,8 @@ export interface Editor {
   /** LoRA factors of the MLLM's attention projections (lib/nn names: `mllm.blocks.${l}.attn.q.lora.A`). */
   lora: Params;
   loraScale: number;
+  /** The drawer the `object+move+redraw` decoding redraws a still object with (redraw-decode.ts; fitted apart, npm run redraw-fit), if given. */
+  drawer?: Drawer;
 }
 
 /** Creates an editor with weights drawn from `rng` (each group from its own fork). */
@@ -88,6 +91,7 @@ export function editorParams(e: Editor): Params {
 export function disposeEditor(e: Editor): void {
   for (const g of EDITOR_GROUPS) disposeParams(e.groups[g]);
   disposeParams(e.lora);
+  if (e.drawer !== undefined) disposeParams(e.drawer.params);
 }
 
 /** Scalars per group, LoRA and total (LoRA counted separately from the total of the groups). */

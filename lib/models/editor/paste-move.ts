@@ -42,7 +42,7 @@ export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, gr
   const S = imageSide("pasteMove", source, mask, ground);
   if (!Number.isInteger(dx) || !Number.isInteger(dy)) throw new Error(`pasteMove: the offset must be whole pixels, got [${dx}, ${dy}]`);
   if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`pasteMove: the scale must be a finite number > 0, got ${scale}`);
-  const G = patchGrid("pasteMove", S, patch);
+  patchGrid("pasteMove", S, patch);
   const pred = Float32Array.from(source);
   const changed = new Uint8Array(S * S);
   let [sx0, sy0, k0] = [0, 0, 0]; // the object's pixel centre, in pixel-edge coordinates
@@ -61,7 +61,22 @@ export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, gr
       changed[y * S + x] = 1;
     }
   }
-  if (options.byChange === true) for (let q = 0; q < S * S; q++) changed[q] = [0, 1, 2].some((c) => Math.abs(pred[q * 3 + c] - source[q * 3 + c]) > 2 * CHANGED_RESIDUAL) ? 1 : 0;
+  if (options.byChange === true) for (let q = 0; q < S * S; q++) changed[q] = changedPixel(pred, source, q) ? 1 : 0;
+  return changedPatches(pred, changed, S, patch);
+}
+
+/** Whether pixel q of `pred` differs from `source` ([S * S * 3] in [-1, 1]) beyond the residual losses.ts CHANGED_RESIDUAL calls a change. */
+export function changedPixel(pred: ArrayLike<number>, source: ArrayLike<number>, q: number): boolean {
+  return [0, 1, 2].some((c) => Math.abs(pred[q * 3 + c] - source[q * 3 + c]) > 2 * CHANGED_RESIDUAL);
+}
+
+/**
+ * A prediction [S * S * 3] as a plan and a gate: each patch of side `patch` with a `changed` pixel ([S * S], 1 = changed)
+ * gets the mean of its changed pixels: per patch [N] whether it has one, the means [N * 3] (0 where none), and the share
+ * of its pixels that change [N].
+ */
+export function changedPatches(pred: ArrayLike<number>, changed: ArrayLike<number>, S: number, patch: number): { patches: number[]; colours: Float32Array; share: number[] } {
+  const G = patchGrid("changedPatches", S, patch);
   const patches = new Array<number>(G * G).fill(0);
   const share = new Array<number>(G * G).fill(0);
   const colours = new Float32Array(G * G * 3);

@@ -12,8 +12,9 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
-import { blendsVacated, pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove, fillsMoved, groundColour, MOVING_RULES_TEXT, movesObject, needsObjects, objectColour, pickObject, plansGround, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
+import { blendsVacated, pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove, fillsMoved, groundColour, MOVING_RULES_TEXT, movesObject, needsObjects, objectColour, pickObject, plansGround, redrawsObject, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
 import { pasteMove, shadeObject } from "./paste-move";
+import { redrawStill, type Drawer } from "./redraw-decode";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -143,12 +144,13 @@ export interface EditExtras {
  * (pastedFills), `object+offset+shade` also plans a still chosen object from its own pixels, and `object+move+paste` also
  * scales the pasted object and gives each pasted move's gate (its changed share). Call inside tf.tidy.
  */
-export function moveFills(choices: readonly OffsetChoice[], rule: GateDecode, { objects, sources, patch, N, known, masks, grounds, plan }: MoveFillInputs): MoveFills {
+export function moveFills(choices: readonly OffsetChoice[], rule: GateDecode, { objects, sources, patch, N, known, masks, grounds, plan, drawer }: MoveFillInputs): MoveFills {
   const [ground, whole, blend] = [plansGround(rule), fillsMoved(rule), blendsVacated(rule)];
   if (pastesObject(rule)) {
     if (masks === undefined || grounds === undefined) throw new Error(`moveFills: '${rule}' needs each source's object masks and empty ground`);
     if (shadesObject(rule) && plan === undefined) throw new Error(`moveFills: '${rule}' needs the plan head's plan of each item`);
-    return pastedFills(choices, sources, patch, N, masks, grounds, shadesObject(rule) ? plan : undefined, scalesObject(rule));
+    if (redrawsObject(rule) && drawer === undefined) throw new Error(`moveFills: '${rule}' needs the editor's drawer`);
+    return pastedFills(choices, sources, patch, N, masks, grounds, shadesObject(rule) ? plan : undefined, scalesObject(rule), redrawsObject(rule) ? drawer : undefined);
   }
   const B = choices.length;
   const patches = new Float32Array(B * N);
@@ -194,14 +196,17 @@ export interface MoveFillInputs {
   grounds?: EditExtras["emptyGrounds"];
   /** The plan head's plan per item ([N][3] in [-1, 1]): the shading rules (shadesObject) fit a still object's colour to it. */
   plan?: readonly (readonly (readonly number[])[])[];
+  /** The editor's drawer: `object+move+redraw` (redrawsObject) may redraw a still object with it (redraw-decode.ts). */
+  drawer?: Drawer;
 }
 
 /**
  * `object+offset+paste`'s plan: per item with a move, pasteMove of its chosen object's mask by the move's offset in whole
- * pixels; given the plan head's `plan` (`object+offset+shade`), per item with a chosen object and no move, shadeObject.
+ * pixels; given the plan head's `plan` (`object+offset+shade`), per item with a chosen object and no move, shadeObject
+ * (with a `drawer`, `object+move+redraw`: redrawStill, whose drawn plans give their gate).
  * Call inside tf.tidy.
  */
-function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: NonNullable<EditExtras["objectMasks"]>, grounds: NonNullable<EditExtras["emptyGrounds"]>, plan: MoveFillInputs["plan"], shareGates: boolean): MoveFills {
+function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: NonNullable<EditExtras["objectMasks"]>, grounds: NonNullable<EditExtras["emptyGrounds"]>, plan: MoveFillInputs["plan"], shareGates: boolean, drawer?: Drawer): MoveFills {
   const patches = new Float32Array(choices.length * N);
   const colours = new Float32Array(choices.length * N * 3);
   const gates = choices.map((): number[] | null => null);
@@ -209,7 +214,8 @@ function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32
     if (object < 0) return;
     if (dest === null || offset === null) {
       if (plan === undefined) return;
-      const q = shadeObject(sources[b], masks[b][object], grounds[b], plan[b].flat(), patch);
+      const q = drawer !== undefined ? redrawStill(drawer, sources[b], masks[b][object], grounds[b], plan[b].flat(), patch) : shadeObject(sources[b], masks[b][object], grounds[b], plan[b].flat(), patch);
+      if ("gate" in q && q.gate !== null) gates[b] = q.gate;
       patches.set(q.patches, b * N);
       colours.set(q.colours, b * N * 3);
       return;
@@ -277,6 +283,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
       if (grounds[i].length !== size * size * 3) throw new Error(`editImages: empty ground ${i} has ${grounds[i].length} values; the editor's images have ${size * size * 3}`);
     }
   }
+  if (redrawsObject(decode) && e.drawer === undefined) throw new Error(`editImages: gate decoding '${decode}' needs an editor with a drawer (Editor.drawer; npm run redraw-fit makes one)`);
   if (extras.offsets === undefined && movesObject(decode) && e.config.alignedOffset !== true && e.config.alignedMoves === undefined) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the offset head (alignedOffset) or the move head (alignedMoves), or given offsets (extras.offsets)`);
   if (extras.scales !== undefined) {
     if (!scalesObject(decode) || extras.offsets === undefined) throw new Error(`editImages: given scales (extras.scales) are read by the object+move and object+move+paste gate decodings only, with given offsets (extras.offsets); got '${decode}'${extras.offsets === undefined ? " without offsets" : ""}`);
@@ -310,7 +317,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const offsets = movesObject(decode) && gates === undefined ? (extras.offsets ?? moved?.offsets ?? (c0.aligned!.offset!.arraySync() as [number, number][])) : undefined;
     const scales = scalesObject(decode) && offsets !== undefined ? (extras.scales ?? moved?.scales ?? Array.from(tf.exp(c0.aligned!.logScale!).dataSync())) : undefined;
     const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, { objects: extras.objects!, offsets, scales, chosen: picks }) : undefined; // the gate and the choice behind it, once
-    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, decode, { objects: extras.objects!, sources, patch: e.config.dnPatch, N, known: extras.objectColours, masks: extras.objectMasks, grounds: extras.emptyGrounds, plan: shadesObject(decode) ? ((given0 ?? c0.aligned.plan).arraySync() as number[][][]) : undefined }) : undefined;
+    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, decode, { objects: extras.objects!, sources, patch: e.config.dnPatch, N, known: extras.objectColours, masks: extras.objectMasks, grounds: extras.emptyGrounds, plan: shadesObject(decode) ? ((given0 ?? c0.aligned.plan).arraySync() as number[][][]) : undefined, drawer: e.drawer }) : undefined;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };
     const decoded = decode !== "sigmoid" || given !== undefined;

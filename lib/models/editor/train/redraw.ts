@@ -8,7 +8,11 @@ import { Rng } from "../../../core/rng";
 import { cloneParams, disposeParams, type Params } from "../../../nn/layers";
 import { trainStep } from "../../../train/adam";
 import { FusedAdam } from "../../../train/fused-adam";
-import { cropOf, redrawInputs, redrawLoss, type RedrawConfig, type RedrawRequest } from "../redraw";
+import { readSafetensors, writeSafetensors } from "../../../train/safetensors";
+import { COLOUR_RGB } from "../../../world/conventions";
+import { COLOURS } from "../../../world/types";
+import { checkRedrawConfig, cropOf, initRedraw, redrawInputs, redrawLoss, type RedrawConfig, type RedrawRequest } from "../redraw";
+import type { Drawer } from "../redraw-decode";
 
 export interface RedrawExampleLike {
   request: RedrawRequest;
@@ -90,4 +94,27 @@ export function fitRedraw(p: Params, c: RedrawConfig, train: readonly RedrawExam
     opt.dispose();
   }
   return checks;
+}
+
+/** Writes a fitted drawer to `file` (safetensors; its config in the metadata). */
+export function saveDrawer(file: string, p: Params, c: RedrawConfig): void {
+  writeSafetensors(file, Object.fromEntries(Object.entries(p).map(([k, v]) => [k, { dtype: "F32" as const, shape: v.shape, data: v.dataSync() as Float32Array }])), { config: JSON.stringify(c) });
+}
+
+/** Reads a drawer saveDrawer wrote, with the palette's colours to draw with; a file without the drawer's weights is an error naming it. */
+export function loadDrawer(file: string): Drawer {
+  const st = readSafetensors(file);
+  if (st.metadata.config === undefined) throw new Error(`loadDrawer: ${file} has no drawer config in its metadata`);
+  const config = checkRedrawConfig(JSON.parse(st.metadata.config) as RedrawConfig);
+  const want = initRedraw(config, 0);
+  try {
+    for (const [k, v] of Object.entries(want)) {
+      const t = st.tensors[k];
+      if (t === undefined || t.shape.join(",") !== v.shape.join(",")) throw new Error(`loadDrawer: ${file} lacks '${k}' [${v.shape.join(", ")}]${t === undefined ? "" : `; it holds [${t.shape.join(", ")}]`}`);
+    }
+  } finally {
+    disposeParams(want);
+  }
+  const params = Object.fromEntries(Object.entries(st.tensors).map(([k, t]) => [k, tf.variable(tf.tensor(t.data as Float32Array, t.shape), false, k)]));
+  return { params, config, palette: COLOURS.map((c) => COLOUR_RGB[c].map((v) => v / 127.5 - 1) as [number, number, number]) };
 }
