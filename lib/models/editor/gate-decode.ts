@@ -54,9 +54,9 @@
  * - `object+move+paste`: the choice and move of `object+move`, planned as `object+offset+shade` plans (a move or resize pasted
  *   from the object's own pixels, scaled about their centre, paste-move.ts `pasteMove`; a still object shaded), and the
  *   gate of a move the share of each patch's pixels the pasted move changes (the trained gate's truth is that share).
- * - `object+move+redraw` (an editor with a drawer, Editor.drawer): `object+move+paste`, and a still chosen object may also be
- *   redrawn by the drawer as any shape in any palette colour, whichever prediction the plan head's plan is nearest
- *   (redraw-decode.ts `redrawStill`; a drawn one's gate is its changed share): the only rule that draws a replacement's new shape.
+ * - `object+move+redraw` (an editor with a drawer, Editor.drawer): `object+move+paste`, and when the editor's language condition
+ *   says a still chosen object "is replaced with a <colour> <shape>", the drawer redraws it in place as that (redraw-decode.ts;
+ *   the gate is the share the redraw changes): the only rule that draws a replacement's new shape.
  * A rule is an editing-time choice like the guidance scales: pick it on the validation benchmark, never on
  * the one it is reported on.
  */
@@ -104,7 +104,7 @@ export function shadesObject(rule: GateDecode): boolean {
   return rule === "object+offset+shade" || rule === "object+move+paste" || rule === "object+move+redraw";
 }
 
-/** Whether a rule may redraw a still chosen object with the editor's drawer (and so needs one): `object+move+redraw`. */
+/** Whether a rule may redraw a still chosen object with the editor's drawer as its language condition says (and so needs one): `object+move+redraw`. */
 export function redrawsObject(rule: GateDecode): boolean {
   return rule === "object+move+redraw";
 }

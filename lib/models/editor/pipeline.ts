@@ -14,7 +14,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { blendsVacated, pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove, fillsMoved, groundColour, MOVING_RULES_TEXT, movesObject, needsObjects, objectColour, pickObject, plansGround, redrawsObject, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
 import { pasteMove, shadeObject } from "./paste-move";
-import { redrawStill, type Drawer } from "./redraw-decode";
+import { redrawPlan, redrawTarget, type Drawer, type RedrawTarget } from "./redraw-decode";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -144,13 +144,13 @@ export interface EditExtras {
  * (pastedFills), `object+offset+shade` also plans a still chosen object from its own pixels, and `object+move+paste` also
  * scales the pasted object and gives each pasted move's gate (its changed share). Call inside tf.tidy.
  */
-export function moveFills(choices: readonly OffsetChoice[], rule: GateDecode, { objects, sources, patch, N, known, masks, grounds, plan, drawer }: MoveFillInputs): MoveFills {
+export function moveFills(choices: readonly OffsetChoice[], rule: GateDecode, { objects, sources, patch, N, known, masks, grounds, plan, drawer, targets }: MoveFillInputs): MoveFills {
   const [ground, whole, blend] = [plansGround(rule), fillsMoved(rule), blendsVacated(rule)];
   if (pastesObject(rule)) {
     if (masks === undefined || grounds === undefined) throw new Error(`moveFills: '${rule}' needs each source's object masks and empty ground`);
     if (shadesObject(rule) && plan === undefined) throw new Error(`moveFills: '${rule}' needs the plan head's plan of each item`);
-    if (redrawsObject(rule) && drawer === undefined) throw new Error(`moveFills: '${rule}' needs the editor's drawer`);
-    return pastedFills(choices, sources, patch, N, masks, grounds, shadesObject(rule) ? plan : undefined, scalesObject(rule), redrawsObject(rule) ? drawer : undefined);
+    if (redrawsObject(rule) && (drawer === undefined || targets === undefined)) throw new Error(`moveFills: '${rule}' needs the editor's drawer and what each item's condition redraws`);
+    return pastedFills(choices, sources, patch, N, masks, grounds, shadesObject(rule) ? plan : undefined, scalesObject(rule), redrawsObject(rule) ? { drawer: drawer!, targets: targets! } : undefined);
   }
   const B = choices.length;
   const patches = new Float32Array(B * N);
@@ -196,17 +196,18 @@ export interface MoveFillInputs {
   grounds?: EditExtras["emptyGrounds"];
   /** The plan head's plan per item ([N][3] in [-1, 1]): the shading rules (shadesObject) fit a still object's colour to it. */
   plan?: readonly (readonly (readonly number[])[])[];
-  /** The editor's drawer: `object+move+redraw` (redrawsObject) may redraw a still object with it (redraw-decode.ts). */
+  /** The editor's drawer, and per item what its language condition redraws the chosen object as (null: nothing): `object+move+redraw` (redrawsObject; redraw-decode.ts). */
   drawer?: Drawer;
+  targets?: readonly (RedrawTarget | null)[];
 }
 
 /**
  * `object+offset+paste`'s plan: per item with a move, pasteMove of its chosen object's mask by the move's offset in whole
  * pixels; given the plan head's `plan` (`object+offset+shade`), per item with a chosen object and no move, shadeObject
- * (with a `drawer`, `object+move+redraw`: redrawStill, whose drawn plans give their gate).
+ * (`object+move+redraw`: an item whose condition redraws the object gets redrawPlan instead, and its gate).
  * Call inside tf.tidy.
  */
-function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: NonNullable<EditExtras["objectMasks"]>, grounds: NonNullable<EditExtras["emptyGrounds"]>, plan: MoveFillInputs["plan"], shareGates: boolean, drawer?: Drawer): MoveFills {
+function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: NonNullable<EditExtras["objectMasks"]>, grounds: NonNullable<EditExtras["emptyGrounds"]>, plan: MoveFillInputs["plan"], shareGates: boolean, redraw?: { drawer: Drawer; targets: readonly (RedrawTarget | null)[] }): MoveFills {
   const patches = new Float32Array(choices.length * N);
   const colours = new Float32Array(choices.length * N * 3);
   const gates = choices.map((): number[] | null => null);
@@ -214,8 +215,9 @@ function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32
     if (object < 0) return;
     if (dest === null || offset === null) {
       if (plan === undefined) return;
-      const q = drawer !== undefined ? redrawStill(drawer, sources[b], masks[b][object], grounds[b], plan[b].flat(), patch) : shadeObject(sources[b], masks[b][object], grounds[b], plan[b].flat(), patch);
-      if ("gate" in q && q.gate !== null) gates[b] = q.gate;
+      const said = redraw?.targets[b] ?? null;
+      const q = said !== null ? redrawPlan(redraw!.drawer, sources[b], masks[b][object], grounds[b], said, patch) : shadeObject(sources[b], masks[b][object], grounds[b], plan[b].flat(), patch);
+      if ("gate" in q) gates[b] = q.gate;
       patches.set(q.patches, b * N);
       colours.set(q.colours, b * N * 3);
       return;
@@ -300,6 +302,9 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     if (plans.length !== B) throw new Error(`editImages: ${plans.length} edit plans for ${B} images`);
     for (const [i, q] of plans.entries()) if (q.length !== N * 3) throw new Error(`editImages: edit plan ${i} has ${q.length} values; the denoiser has ${N} patches x 3 colours`);
   }
+  // object+move+redraw: the language condition says what a still object becomes (redraw-decode.ts); written once for both uses
+  const written = o.writeCondition || redrawsObject(decode) ? answerQuestions(e, sources, instructions, e.config.maxCondition) : undefined;
+  const targets = redrawsObject(decode) ? written!.map(redrawTarget) : undefined;
   const images = tf.tidy(() => {
     const source = imageBatch(sources, size); // [B, H, W, 3]
     // 2.
@@ -317,7 +322,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const offsets = movesObject(decode) && gates === undefined ? (extras.offsets ?? moved?.offsets ?? (c0.aligned!.offset!.arraySync() as [number, number][])) : undefined;
     const scales = scalesObject(decode) && offsets !== undefined ? (extras.scales ?? moved?.scales ?? Array.from(tf.exp(c0.aligned!.logScale!).dataSync())) : undefined;
     const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, { objects: extras.objects!, offsets, scales, chosen: picks }) : undefined; // the gate and the choice behind it, once
-    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, decode, { objects: extras.objects!, sources, patch: e.config.dnPatch, N, known: extras.objectColours, masks: extras.objectMasks, grounds: extras.emptyGrounds, plan: shadesObject(decode) ? ((given0 ?? c0.aligned.plan).arraySync() as number[][][]) : undefined, drawer: e.drawer }) : undefined;
+    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, decode, { objects: extras.objects!, sources, patch: e.config.dnPatch, N, known: extras.objectColours, masks: extras.objectMasks, grounds: extras.emptyGrounds, plan: shadesObject(decode) ? ((given0 ?? c0.aligned.plan).arraySync() as number[][][]) : undefined, drawer: e.drawer, targets }) : undefined;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };
     const decoded = decode !== "sigmoid" || given !== undefined;
@@ -340,7 +345,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   const flat = images.dataSync() as Float32Array;
   images.dispose();
   const n = size * size * 3;
-  const conditions = o.writeCondition ? answerQuestions(e, sources, instructions, e.config.maxCondition) : instructions.map(() => "");
+  const conditions = o.writeCondition ? written! : instructions.map(() => "");
   return { images: Array.from({ length: B }, (_, i) => flat.slice(i * n, (i + 1) * n)), conditions };
 }
 

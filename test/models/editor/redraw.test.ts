@@ -9,10 +9,10 @@ import { ensureBenchmark } from "../../../lib/eval/benchmark-generate";
 import { checkEditorConfig } from "../../../lib/models/editor/config";
 import { pastesObject, redrawsObject, scalesObject, shadesObject } from "../../../lib/models/editor/gate-decode";
 import { disposeEditor } from "../../../lib/models/editor/model";
-import { changedPatches, changedPixel, shadeObject } from "../../../lib/models/editor/paste-move";
-import { editImages } from "../../../lib/models/editor/pipeline";
+import { changedPatches, changedPixel } from "../../../lib/models/editor/paste-move";
+import { editImages, moveFills } from "../../../lib/models/editor/pipeline";
 import { checkRedrawConfig, cropCorner, erasedSource, initRedraw, redrawImages, redrawInputs, redrawInputSize, type RedrawConfig, type RedrawRequest } from "../../../lib/models/editor/redraw";
-import { redrawStill, type Drawer } from "../../../lib/models/editor/redraw-decode";
+import { redrawPlan, redrawTarget, type Drawer } from "../../../lib/models/editor/redraw-decode";
 import { fitRedraw, loadDrawer, redrawError, saveDrawer } from "../../../lib/models/editor/train/redraw";
 import { disposeParams } from "../../../lib/nn/layers";
 import { liveOffsetEditor, masksOf, maxDiff, withOffset } from "./offset-helpers";
@@ -72,7 +72,7 @@ describe("the drawer (redraw.ts): an object redrawn in place as another shape an
     const held = redrawExamples(8, 4, 16);
     expect(train).toHaveLength(24);
     expect(train[0].request.mask.length).toBe(256);
-    expect(train.some((x) => maxDiff(x.target, x.request.source) > 0.05)).toBe(true); // some replacement changes pixels
+    expect(train.some((x) => maxDiff(x.target, Float32Array.from(x.request.source)) > 0.05)).toBe(true); // some replacement changes pixels
     const bench = benchmarkRedraws(ensureBenchmark("spatialeval", "tiny").items, 32); // the tiny benchmark's 12 items: 2 replacements, 3 recolours
     expect(bench.map((b) => b.kind).sort()).toEqual(["recoloured", "recoloured", "recoloured", "replaced", "replaced"]);
     expect(benchmarkRedraws(ensureBenchmark("spatialeval", "tiny").items, 16)).toEqual([]); // another size: none
@@ -91,7 +91,6 @@ describe("the drawer (redraw.ts): an object redrawn in place as another shape an
       const d = loadDrawer(path.join(dir, "d.safetensors"));
       try {
         expect(d.config).toEqual(c);
-        expect(d.palette).toHaveLength(8);
         expect(maxDiff(redrawImages(d.params, c, [held[0].request])[0], redrawImages(p, c, [held[0].request])[0])).toBe(0);
       } finally {
         disposeParams(d.params);
@@ -107,48 +106,68 @@ describe("the drawer (redraw.ts): an object redrawn in place as another shape an
   });
 });
 
-describe("object+move+redraw: a still object redrawn when a drawn candidate fits the plan better (redraw-decode.ts)", () => {
-  it("redrawStill: a plan that is a drawn candidate's gives that candidate and its gate; a plan that is the shaded recolour keeps it", () => {
+describe("object+move+redraw: a still object redrawn as the language condition says (redraw-decode.ts)", () => {
+  it("redrawTarget reads 'replaced with a <colour> <shape>'; redrawPlan gives the drawn prediction's changed patches and share", () => {
+    expect(redrawTarget("the large green striped cylinder, which is the biggest object, is replaced with a brown cube")).toEqual({ shape: "cube", colour: "brown" });
+    expect(redrawTarget("the cube is replaced with a red sphere, then replaced with a blue cone")).toEqual({ shape: "cone", colour: "blue" });
+    for (const no of ["the small cyan cube is now cyan", "is replaced with a large cube", "replaced with a brown", "", "replaced with the red cube"]) expect(redrawTarget(no)).toBeNull();
     const r = toy();
     const p = initRedraw(C, 1);
-    const drawer: Drawer = { params: p, config: C, palette: [[1, -1, -1], [-1, -1, 1]] };
     try {
-      // the plan of the blue candidate (the untrained drawer draws every shape alike; the first of equals, the cube, wins)
-      const blue = redrawImages(p, C, [{ ...r, shape: "cube", colour: [-1, -1, 1] }])[0];
-      const drawn = changedPatches(blue, Uint8Array.from({ length: 64 }, (_, q) => (changedPixel(blue, r.source, q) ? 1 : 0)), 8, 4);
-      const plan = Float32Array.from({ length: 12 }, (_, i) => (drawn.patches[Math.floor(i / 3)] === 1 ? drawn.colours[i] : 0));
-      const got = redrawStill(drawer, r.source, r.mask, r.ground, plan, 4);
-      expect(got.kind).toBe("redraw");
-      expect(got.gate).toEqual(drawn.share);
-      expect(Array.from(got.colours)).toEqual(Array.from(drawn.colours));
-      // the plan of the object's own shading (a recolour to grey-ish): the shaded candidate, the rule's gate kept
-      const own = shadeObject(r.source, r.mask, r.ground, Float32Array.from({ length: 12 }, () => 0.5), 4);
-      const keep = redrawStill(drawer, r.source, r.mask, r.ground, Float32Array.from({ length: 12 }, (_, i) => (own.patches[Math.floor(i / 3)] === 1 ? own.colours[i] : 0)), 4);
-      expect(keep.kind).toBe(own.kind);
-      expect(keep.gate).toBeNull();
+      const drawer: Drawer = { params: p, config: C };
+      const got = redrawPlan(drawer, r.source, r.mask, r.ground, { shape: "cube", colour: "blue" }, 4);
+      const blue = redrawImages(p, C, [{ ...r, shape: "cube", colour: [42 / 127.5 - 1, 75 / 127.5 - 1, 215 / 127.5 - 1] }])[0];
+      const want = changedPatches(blue, Uint8Array.from({ length: 64 }, (_, q) => (changedPixel(blue, r.source, q) ? 1 : 0)), 8, 4);
+      expect(got.gate).toEqual(want.share);
+      expect(got.patches).toEqual(want.patches);
+      expect(Array.from(got.colours)).toEqual(Array.from(want.colours));
+      expect(got.gate[0]).toBeGreaterThan(0); // the object's patch changes
     } finally {
       disposeParams(p);
     }
     expect([redrawsObject("object+move+redraw"), redrawsObject("object+move+paste"), pastesObject("object+move+redraw"), shadesObject("object+move+redraw"), scalesObject("object+move+redraw")]).toEqual([true, false, true, true, true]);
   });
 
-  it("the pipeline: with a drawer far from every plan it edits as object+move+paste, leaks nothing; it needs a drawer", () => {
+  it("moveFills: an item whose condition redraws gets the drawn plan and gate, the others object+move+paste's; the pipeline needs a drawer and leaks nothing", () => {
     const c = checkEditorConfig({ ...withOffset(), alignedPlan: true, alignedScale: true });
-    const { sources, instructions, objects, e } = liveOffsetEditor(c);
-    const extras = { objects, objectMasks: masksOf(objects, c), emptyGrounds: sources.map(() => new Float32Array(c.image * c.image * 3).fill(-0.2)), offsets: [[0, 0], [0, 0]] as [number, number][], scales: [1, 1] };
+    const { sources, instructions, objects, e, N } = liveOffsetEditor(c);
+    const masks = masksOf(objects, c);
+    const grounds = sources.map(() => new Float32Array(c.image * c.image * 3).fill(-0.2));
+    const extras = { objects, objectMasks: masks, emptyGrounds: grounds, offsets: [[0, 0], [0, 0]] as [number, number][], scales: [1, 1] };
+    const dc = { crop: 8, hidden: 8 };
+    const p = initRedraw(dc, 3);
     try {
       expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object+move+redraw" }, extras)).toThrow("editImages: gate decoding 'object+move+redraw' needs an editor with a drawer (Editor.drawer; npm run redraw-fit makes one)");
-      const dc = { crop: 8, hidden: 8 };
-      const p = initRedraw(dc, 3);
-      tf.tidy(() => p["redraw.out.b"].assign(tf.fill([3 * 64], 4))); // a drawer that covers its whole crop: it draws far from any plan
-      e.drawer = { params: p, config: dc, palette: [[1, 1, 1]] };
+      const still = [0, 0].map(() => ({ object: 0, dest: null, offset: null }));
+      const plan = sources.map(() => Array.from({ length: N }, () => [0.3, 0.3, 0.3]));
+      const inputs = { objects, sources, patch: c.dnPatch, N, masks, grounds, plan };
+      const target = { shape: "cone", colour: "red" } as const;
       const n0 = tf.memory().numTensors;
-      const paste = editImages(e, sources, instructions, { steps: 2, gate: "object+move+paste" }, extras).images[0];
-      const far = editImages(e, sources, instructions, { steps: 2, gate: "object+move+redraw" }, extras).images[0];
+      const fill = (rule: "object+move+redraw" | "object+move+paste", more = {}) => {
+        const f = moveFills(still, rule, { ...inputs, ...more });
+        const out = { gates: f.gates, colours: f.colours.arraySync() };
+        tf.dispose([f.patches, f.colours]);
+        return out;
+      };
+      const redrawn = fill("object+move+redraw", { drawer: { params: p, config: dc }, targets: [target, null] });
+      const pasted = fill("object+move+paste");
       expect(tf.memory().numTensors).toBe(n0);
-      expect(maxDiff(far, paste)).toBe(0); // no drawn candidate is nearer the plan than the shaded one: the same edit
+      const want = redrawPlan({ params: p, config: dc }, sources[0], masks[0][0], grounds[0], target, c.dnPatch);
+      expect(redrawn.gates![0]).toEqual(want.gate);
+      expect(redrawn.gates![1]).toBeNull(); // no redraw said: the rule's gate
+      expect(redrawn.colours[1]).toEqual(pasted.colours[1]); // and object+move+paste's plan
+      expect(maxDiff(Float32Array.from(redrawn.colours[0].flat()), Float32Array.from(pasted.colours[0].flat()))).toBeGreaterThan(1e-3);
+      expect(() => moveFills(still, "object+move+redraw", inputs)).toThrow("moveFills: 'object+move+redraw' needs the editor's drawer and what each item's condition redraws");
+      // the pipeline with a drawer: the untrained editor's conditions name no replacement, so it edits as object+move+paste
+      e.drawer = { params: p, config: dc };
+      const n1 = tf.memory().numTensors;
+      const paste = editImages(e, sources, instructions, { steps: 2, gate: "object+move+paste" }, extras).images[0];
+      const redraw = editImages(e, sources, instructions, { steps: 2, gate: "object+move+redraw", writeCondition: true }, extras);
+      expect(tf.memory().numTensors).toBe(n1);
+      expect(redraw.conditions.map(redrawTarget)).toEqual([null, null]);
+      expect(maxDiff(redraw.images[0], paste)).toBe(0);
     } finally {
-      disposeEditor(e);
+      disposeEditor(e); // disposes the drawer too
     }
   });
 });

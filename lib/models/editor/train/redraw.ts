@@ -9,8 +9,6 @@ import { cloneParams, disposeParams, type Params } from "../../../nn/layers";
 import { trainStep } from "../../../train/adam";
 import { FusedAdam } from "../../../train/fused-adam";
 import { readSafetensors, writeSafetensors } from "../../../train/safetensors";
-import { COLOUR_RGB } from "../../../world/conventions";
-import { COLOURS } from "../../../world/types";
 import { checkRedrawConfig, cropOf, initRedraw, redrawInputs, redrawLoss, type RedrawConfig, type RedrawRequest } from "../redraw";
 import type { Drawer } from "../redraw-decode";
 
@@ -101,7 +99,7 @@ export function saveDrawer(file: string, p: Params, c: RedrawConfig): void {
   writeSafetensors(file, Object.fromEntries(Object.entries(p).map(([k, v]) => [k, { dtype: "F32" as const, shape: v.shape, data: v.dataSync() as Float32Array }])), { config: JSON.stringify(c) });
 }
 
-/** Reads a drawer saveDrawer wrote, with the palette's colours to draw with; a file without the drawer's weights is an error naming it. */
+/** Reads a drawer saveDrawer wrote; a file without the drawer's weights is an error naming it. */
 export function loadDrawer(file: string): Drawer {
   const st = readSafetensors(file);
   if (st.metadata.config === undefined) throw new Error(`loadDrawer: ${file} has no drawer config in its metadata`);
@@ -116,5 +114,5 @@ export function loadDrawer(file: string): Drawer {
     disposeParams(want);
   }
   const params = Object.fromEntries(Object.entries(st.tensors).map(([k, t]) => [k, tf.variable(tf.tensor(t.data as Float32Array, t.shape), false, k)]));
-  return { params, config, palette: COLOURS.map((c) => COLOUR_RGB[c].map((v) => v / 127.5 - 1) as [number, number, number]) };
+  return { params, config };
 }
