@@ -12,9 +12,9 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
-import { blendsVacated, pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove, fillsMoved, groundColour, MOVING_RULES_TEXT, movesObject, needsObjects, objectColour, pickObject, plansGround, redrawsObject, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
+import { blendsVacated, pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove, fillsMoved, groundColour, MOVING_RULES_TEXT, movesObject, needsObjects, objectColour, pickObject, plansGround, recoloursAsSaid, redrawsObject, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
 import { pasteMove, shadeObject } from "./paste-move";
-import { redrawPlan, redrawTarget, type Drawer, type RedrawTarget } from "./redraw-decode";
+import { paletteSigned, redrawPlan, redrawTarget, type Drawer, type RedrawTarget } from "./redraw-decode";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -204,7 +204,8 @@ export interface MoveFillInputs {
 /**
  * `object+offset+paste`'s plan: per item with a move, pasteMove of its chosen object's mask by the move's offset in whole
  * pixels; given the plan head's `plan` (`object+offset+shade`), per item with a chosen object and no move, shadeObject
- * (`object+move+redraw`: an item whose condition redraws the object gets redrawPlan instead, and its gate).
+ * (`object+move+redraw`: an item whose condition redraws the object gets redrawPlan instead, and its gate; `object+move+said`:
+ * also an item whose condition recolours it is shaded in the named colour).
  * Call inside tf.tidy.
  */
 function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: NonNullable<EditExtras["objectMasks"]>, grounds: NonNullable<EditExtras["emptyGrounds"]>, plan: MoveFillInputs["plan"], shareGates: boolean, redraw?: { drawer: Drawer; targets: readonly (RedrawTarget | null)[] }): MoveFills {
@@ -216,7 +217,7 @@ function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32
     if (dest === null || offset === null) {
       if (plan === undefined) return;
       const said = redraw?.targets[b] ?? null;
-      const q = said !== null ? redrawPlan(redraw!.drawer, sources[b], masks[b][object], grounds[b], said, patch) : shadeObject(sources[b], masks[b][object], grounds[b], plan[b].flat(), patch);
+      const q = said?.shape !== undefined ? redrawPlan(redraw!.drawer, sources[b], masks[b][object], grounds[b], { shape: said.shape, colour: said.colour }, patch) : shadeObject(sources[b], masks[b][object], grounds[b], plan[b].flat(), patch, said !== null ? paletteSigned(said.colour) : undefined);
       if ("gate" in q) gates[b] = q.gate;
       patches.set(q.patches, b * N);
       colours.set(q.colours, b * N * 3);
@@ -228,6 +229,11 @@ function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32
     colours.set(p.colours, b * N * 3);
   });
   return { patches: tf.tensor2d(patches, [choices.length, N]), colours: tf.tensor3d(colours, [choices.length, N, 3]), ...(shareGates ? { gates } : {}) };
+}
+
+/** What a rule follows of a condition's target: `object+move+said` every one, `object+move+redraw` only replacements (a shape). */
+function keepTarget(t: RedrawTarget | null, rule: GateDecode): RedrawTarget | null {
+  return t === null || t.shape !== undefined || recoloursAsSaid(rule) ? t : null;
 }
 
 /** `gate` [B, N] with the rows `rows` gives (null: keep the row). Call inside tf.tidy. */
@@ -304,7 +310,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   }
   // object+move+redraw: the language condition says what a still object becomes (redraw-decode.ts); written once for both uses
   const written = o.writeCondition || redrawsObject(decode) ? answerQuestions(e, sources, instructions, e.config.maxCondition) : undefined;
-  const targets = redrawsObject(decode) ? written!.map(redrawTarget) : undefined;
+  const targets = redrawsObject(decode) ? written!.map((text) => keepTarget(redrawTarget(text), decode)) : undefined;
   const images = tf.tidy(() => {
     const source = imageBatch(sources, size); // [B, H, W, 3]
     // 2.

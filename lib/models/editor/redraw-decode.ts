@@ -6,6 +6,8 @@
  * "is replaced with a <colour> <shape>", the drawer (redraw.ts) redraws the chosen object in place as that shape in that
  * palette colour; the drawn prediction gives the plan (each patch's mean over the pixels it changes) and the gate (the share
  * of each patch's pixels it changes, as the trained gate's truth). Any other condition leaves the rule's plan as it was.
+ * `object+move+said` also follows a condition that ends "is now <colour>": the object is shaded in that palette colour
+ * (shadeObject with the colour given) instead of the colour fitted to the plan head's plan.
  */
 import type { Params } from "../../nn/layers";
 import { COLOUR_RGB } from "../../world/conventions";
@@ -19,26 +21,31 @@ export interface Drawer {
   config: RedrawConfig;
 }
 
-/** What a language condition asks an object to become. */
+/** What a language condition asks an object to become: a shape and colour (a replacement), or only a colour (a recolour: `shape` absent). */
 export interface RedrawTarget {
-  shape: Shape;
+  shape?: Shape;
   colour: ColourName;
 }
 
 /**
- * The shape and colour a language condition replaces its object with: the words after the last "replaced with a" / "an"
- * when they are a palette colour and a shape ("... is replaced with a brown cube" -> brown cube), else null.
+ * What a language condition makes its object: after the last "replaced with a" / "an", a palette colour and a shape ("... is
+ * replaced with a brown cube" -> brown cube); else, when it ends "is now <colour>", that colour alone ("... is now cyan" ->
+ * cyan, a recolour); else null.
  */
 export function redrawTarget(condition: string): RedrawTarget | null {
   const words = condition.toLowerCase().split(/[^a-z]+/).filter((w) => w !== "");
+  const isColour = (w: string | undefined) => w !== undefined && (COLOURS as readonly string[]).includes(w);
   for (let i = words.length - 4; i >= 0; i--) {
     if (words[i] !== "replaced" || words[i + 1] !== "with" || (words[i + 2] !== "a" && words[i + 2] !== "an")) continue;
     const [colour, shape] = [words[i + 3], words[i + 4]];
-    if ((COLOURS as readonly string[]).includes(colour) && (SHAPES as readonly string[]).includes(shape)) return { shape: shape as Shape, colour: colour as ColourName };
-    return null;
+    return isColour(colour) && (SHAPES as readonly string[]).includes(shape) ? { shape: shape as Shape, colour: colour as ColourName } : null;
   }
-  return null;
+  const n = words.length;
+  return n >= 3 && words[n - 3] === "is" && words[n - 2] === "now" && isColour(words[n - 1]) ? { colour: words[n - 1] as ColourName } : null;
 }
+
+/** A palette colour in [-1, 1]. */
+export const paletteSigned = (c: ColourName) => COLOUR_RGB[c].map((v) => v / 127.5 - 1) as [number, number, number];
 
 /** One redrawn object's plan: per patch whether it plans it, the colours [N * 3] in [-1, 1] and the gate row (the changed share). */
 export interface RedrawPlan {
@@ -48,10 +55,9 @@ export interface RedrawPlan {
 }
 
 /** The plan of the chosen object (`mask` [S * S]) of `source` (with the empty `ground`, [S * S * 3] in [-1, 1]) redrawn as `target` by the drawer. */
-export function redrawPlan(drawer: Drawer, source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, target: RedrawTarget, patch: number): RedrawPlan {
+export function redrawPlan(drawer: Drawer, source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, target: Required<RedrawTarget>, patch: number): RedrawPlan {
   const S = Math.round(Math.sqrt(mask.length));
-  const colour = COLOUR_RGB[target.colour].map((v) => v / 127.5 - 1) as [number, number, number];
-  const [pred] = redrawImages(drawer.params, drawer.config, [{ source, mask, ground, shape: target.shape, colour }]);
+  const [pred] = redrawImages(drawer.params, drawer.config, [{ source, mask, ground, shape: target.shape, colour: paletteSigned(target.colour) }]);
   const d = changedPatches(pred, Uint8Array.from({ length: S * S }, (_, q) => (changedPixel(pred, source, q) ? 1 : 0)), S, patch);
   return { patches: d.patches, colours: d.colours, gate: d.share };
 }

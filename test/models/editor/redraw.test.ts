@@ -7,12 +7,12 @@ import { initBackend } from "../../../lib/backend";
 import { benchmarkRedraws, redrawExamples } from "../../../lib/eval/redraw-data";
 import { ensureBenchmark } from "../../../lib/eval/benchmark-generate";
 import { checkEditorConfig } from "../../../lib/models/editor/config";
-import { pastesObject, redrawsObject, scalesObject, shadesObject } from "../../../lib/models/editor/gate-decode";
+import { pastesObject, recoloursAsSaid, redrawsObject, scalesObject, shadesObject } from "../../../lib/models/editor/gate-decode";
 import { disposeEditor } from "../../../lib/models/editor/model";
-import { changedPatches, changedPixel } from "../../../lib/models/editor/paste-move";
+import { changedPatches, changedPixel, shadeObject } from "../../../lib/models/editor/paste-move";
 import { editImages, moveFills } from "../../../lib/models/editor/pipeline";
 import { checkRedrawConfig, cropCorner, erasedSource, initRedraw, redrawImages, redrawInputs, redrawInputSize, type RedrawConfig, type RedrawRequest } from "../../../lib/models/editor/redraw";
-import { redrawPlan, redrawTarget, type Drawer } from "../../../lib/models/editor/redraw-decode";
+import { paletteSigned, redrawPlan, redrawTarget, type Drawer } from "../../../lib/models/editor/redraw-decode";
 import { fitRedraw, loadDrawer, redrawError, saveDrawer } from "../../../lib/models/editor/train/redraw";
 import { disposeParams } from "../../../lib/nn/layers";
 import { liveOffsetEditor, masksOf, maxDiff, withOffset } from "./offset-helpers";
@@ -110,7 +110,8 @@ describe("object+move+redraw: a still object redrawn as the language condition s
   it("redrawTarget reads 'replaced with a <colour> <shape>'; redrawPlan gives the drawn prediction's changed patches and share", () => {
     expect(redrawTarget("the large green striped cylinder, which is the biggest object, is replaced with a brown cube")).toEqual({ shape: "cube", colour: "brown" });
     expect(redrawTarget("the cube is replaced with a red sphere, then replaced with a blue cone")).toEqual({ shape: "cone", colour: "blue" });
-    for (const no of ["the small cyan cube is now cyan", "is replaced with a large cube", "replaced with a brown", "", "replaced with the red cube"]) expect(redrawTarget(no)).toBeNull();
+    expect(redrawTarget("the small cyan striped cube, which is the smallest cube, is now cyan")).toEqual({ colour: "cyan" });
+    for (const no of ["the small cube is now big", "is replaced with a large cube", "replaced with a brown", "", "replaced with the red cube", "the cube is now cyan and small"]) expect(redrawTarget(no)).toBeNull();
     const r = toy();
     const p = initRedraw(C, 1);
     try {
@@ -125,6 +126,7 @@ describe("object+move+redraw: a still object redrawn as the language condition s
     } finally {
       disposeParams(p);
     }
+    expect([redrawsObject("object+move+said"), recoloursAsSaid("object+move+said"), recoloursAsSaid("object+move+redraw")]).toEqual([true, true, false]);
     expect([redrawsObject("object+move+redraw"), redrawsObject("object+move+paste"), pastesObject("object+move+redraw"), shadesObject("object+move+redraw"), scalesObject("object+move+redraw")]).toEqual([true, false, true, true, true]);
   });
 
@@ -143,13 +145,20 @@ describe("object+move+redraw: a still object redrawn as the language condition s
       const inputs = { objects, sources, patch: c.dnPatch, N, masks, grounds, plan };
       const target = { shape: "cone", colour: "red" } as const;
       const n0 = tf.memory().numTensors;
-      const fill = (rule: "object+move+redraw" | "object+move+paste", more = {}) => {
+      const fill = (rule: "object+move+redraw" | "object+move+said" | "object+move+paste", more = {}) => {
         const f = moveFills(still, rule, { ...inputs, ...more });
         const out = { gates: f.gates, colours: f.colours.arraySync() };
         tf.dispose([f.patches, f.colours]);
         return out;
       };
       const redrawn = fill("object+move+redraw", { drawer: { params: p, config: dc }, targets: [target, null] });
+      // a said recolour: the object shaded in the named colour (red), not in the colour fitted to the plan (grey)
+      const said = fill("object+move+said", { drawer: { params: p, config: dc }, targets: [{ colour: "red" }, null] });
+      const red = shadeObject(sources[0], masks[0][0], grounds[0], plan[0].flat(), c.dnPatch, paletteSigned("red"));
+      expect(said.gates![0]).toBeNull();
+      expect(red.kind).toBe("recolour");
+      expect(Float32Array.from(said.colours[0].flat())).toEqual(red.colours);
+      expect(maxDiff(red.colours, shadeObject(sources[0], masks[0][0], grounds[0], plan[0].flat(), c.dnPatch).colours)).toBeGreaterThan(1e-3);
       const pasted = fill("object+move+paste");
       expect(tf.memory().numTensors).toBe(n0);
       const want = redrawPlan({ params: p, config: dc }, sources[0], masks[0][0], grounds[0], target, c.dnPatch);
