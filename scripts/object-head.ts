@@ -54,7 +54,7 @@ import { heldOutSplit, type EditExample } from "../lib/models/editor/train/data"
 import { checkedFitFlags, finishedEditorWithHead, headFromEditor, headFitEdits, headFitHeldOut, headFitTrainChunks, finishedFromFlag, headFitFlags, saveFittedEditor } from "../lib/models/editor/train/finished";
 import { fitObjectHead, fitObjectHeadCached, objectHeadAccuracy, withChangedObject } from "../lib/models/editor/train/object-head";
 import { loadDrawer } from "../lib/models/editor/train/redraw";
-import { redrawsObject } from "../lib/models/editor/gate-decode";
+import { redrawsObject } from "../lib/models/editor/redraw-decode";
 import { readChunks, readEdits, withStepBar } from "../lib/models/editor/train/read-progress";
 
 const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "head-from", "drawer", "name"];

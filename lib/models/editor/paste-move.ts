@@ -108,10 +108,11 @@ export function changedPatches(pred: ArrayLike<number>, changed: ArrayLike<numbe
  *   the pixel's brightness in `source`, the mean of its channels in [0, 1], and L the object's mean), rgb fitted to the
  *   plan by least squares (a recolour keeps the shading and changes the colour).
  * Given a `colour` ([-1, 1]; what the editor's language condition names), the recolour in that colour instead, ground never.
+ * Also the chosen prediction as an image (`image`, the source with the object's pixels predicted; [S * S * 3] in [-1, 1]).
  * Each patch with object pixels gets the mean of its pixels in the chosen prediction: per patch [N] whether it has any,
  * the means [N * 3] in [-1, 1] (0 where none), and which prediction was nearer.
  */
-export function shadeObject(source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, plan: ArrayLike<number>, patch: number, colour?: readonly [number, number, number]): { patches: number[]; colours: Float32Array; kind: "ground" | "recolour" } {
+export function shadeObject(source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, plan: ArrayLike<number>, patch: number, colour?: readonly [number, number, number]): { patches: number[]; colours: Float32Array; kind: "ground" | "recolour"; image: Float32Array } {
   const S = imageSide("shadeObject", source, mask, ground);
   const G = patchGrid("shadeObject", S, patch);
   if (plan.length !== G * G * 3) throw new Error(`shadeObject: a plan of ${plan.length} values for ${G * G} patches x 3 colours`);
@@ -132,7 +133,8 @@ export function shadeObject(source: ArrayLike<number>, mask: ArrayLike<number>, 
   }
   const patches = Array.from(count, (k) => (k > 0 ? 1 : 0));
   const colours = new Float32Array(G * G * 3);
-  if (K === 0) return { patches, colours, kind: "recolour" };
+  const image = Float32Array.from(source);
+  if (K === 0) return { patches, colours, kind: "recolour", image };
   L = Math.max(L / K, 1e-3);
   // least squares rgb_c = sum_n k_n r_n P_nc / sum_n k_n r_n^2 over the patches, r_n the patch's mean l / L
   const rgb = [0, 0, 0];
@@ -158,5 +160,6 @@ export function shadeObject(source: ArrayLike<number>, mask: ArrayLike<number>, 
   const kind = colour === undefined && error(groundSum) < error(recolour) ? "ground" : "recolour";
   const chosen = kind === "ground" ? groundSum : recolour;
   for (let n = 0; n < G * G; n++) for (let c = 0; c < 3 && count[n] > 0; c++) colours[n * 3 + c] = (chosen[n * 3 + c] / count[n]) * 2 - 1;
-  return { patches, colours, kind };
+  for (let p = 0; p < S * S; p++) for (let c = 0; c < 3 && mask[p] === 1; c++) image[p * 3 + c] = kind === "ground" ? ground[p * 3 + c] : Math.min(1, (rgb[c] * lum(p)) / L) * 2 - 1;
+  return { patches, colours, kind, image };
 }

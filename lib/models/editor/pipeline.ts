@@ -12,9 +12,9 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
-import { blendsVacated, pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove, fillsMoved, groundColour, MOVING_RULES_TEXT, movesObject, needsObjects, objectColour, pickObject, plansGround, recoloursAsSaid, redrawsObject, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
-import { pasteMove, shadeObject } from "./paste-move";
-import { paletteSigned, redrawPlan, redrawTarget, type Drawer, type RedrawTarget } from "./redraw-decode";
+import { pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove, MOVING_RULES_TEXT, movesObject, needsObjects, pickObject, type GateDecode, type ObjectRegions } from "./gate-decode";
+import { drawsPixels, redrawsObject, redrawTarget } from "./redraw-decode";
+import { keepDrawn, keepTarget, moveFills } from "./move-fills";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -133,109 +133,6 @@ export interface EditExtras {
   emptyGrounds?: readonly Float32Array[];
 }
 
-/**
- * The moving rules' plan for the patches a move fills: per item, the decoding's choice (the object and its move,
- * decodeObjectMove); the patches the move fills get 1 in `patches` [B, N] and the object's colour in its source
- * (`known`, the perceived colour of each object, else objectColour) in `colours` [B, N, 3]; with a rule that plans ground
- * (plansGround: all moving rules but `object+offset`) the patches it vacates get 1 and the colour of the free ground nearest
- * them (groundColour), for `object+offset+blend` blended with the object's by the moved coverage there (blendsVacated); for
- * `object+offset+fill` (fillsMoved) every patch the moved coverage reaches and the move does not vacate gets the object's colour;
- * items without a move or an object get none. `object+offset+paste` pastes the move from the object's pixels instead
- * (pastedFills), `object+offset+shade` also plans a still chosen object from its own pixels, and `object+move+paste` also
- * scales the pasted object and gives each pasted move's gate (its changed share). Call inside tf.tidy.
- */
-export function moveFills(choices: readonly OffsetChoice[], rule: GateDecode, { objects, sources, patch, N, known, masks, grounds, plan, drawer, targets }: MoveFillInputs): MoveFills {
-  const [ground, whole, blend] = [plansGround(rule), fillsMoved(rule), blendsVacated(rule)];
-  if (pastesObject(rule)) {
-    if (masks === undefined || grounds === undefined) throw new Error(`moveFills: '${rule}' needs each source's object masks and empty ground`);
-    if (shadesObject(rule) && plan === undefined) throw new Error(`moveFills: '${rule}' needs the plan head's plan of each item`);
-    if (redrawsObject(rule) && (drawer === undefined || targets === undefined)) throw new Error(`moveFills: '${rule}' needs the editor's drawer and what each item's condition redraws`);
-    return pastedFills(choices, sources, patch, N, masks, grounds, shadesObject(rule) ? plan : undefined, scalesObject(rule), redrawsObject(rule) ? { drawer: drawer!, targets: targets! } : undefined);
-  }
-  const B = choices.length;
-  const patches = new Float32Array(B * N);
-  const colours = new Float32Array(B * N * 3);
-  const give = (b: number, n: number, colour: readonly number[]) => {
-    patches[b * N + n] = 1;
-    colours.set(colour, (b * N + n) * 3);
-  };
-  choices.forEach(({ object, dest }, b) => {
-    if (dest === null) return;
-    const colour = known?.[b][object] ?? objectColour(sources[b], objects[b][object], patch);
-    dest.fills.forEach((f, n) => (f === 1 || (whole && dest.moved[n] > 0 && dest.vacates[n] === 0)) && give(b, n, colour));
-    if (!ground) return;
-    dest.vacates.forEach((v, n) => {
-      const g = v === 1 ? groundColour(sources[b], objects[b], n, patch) : null;
-      const a = blend ? dest.moved[n] : 0; // the share of the patch the moved object still covers
-      if (g !== null) give(b, n, g.map((x, k) => a * colour[k] + (1 - a) * x));
-    });
-  });
-  return { patches: tf.tensor2d(patches, [B, N]), colours: tf.tensor3d(colours, [B, N, 3]) };
-}
-
-/** moveFills' plan: per item the patches it plans ([B, N], 1 where it does) and their colours [B, N, 3]; `object+move+paste` also gives the gate of each item with a pasted move (its changed share per patch; null: keep the rule's gate). */
-export interface MoveFills {
-  patches: tf.Tensor2D;
-  colours: tf.Tensor3D;
-  gates?: (readonly number[] | null)[];
-}
-
-/** What moveFills reads besides the choices and the rule, per item of the batch. */
-export interface MoveFillInputs {
-  /** The perceived objects (B lists of coverages [N]). */
-  objects: readonly ObjectRegions[];
-  /** The sources ([size * size * 3] in [-1, 1]). */
-  sources: readonly Float32Array[];
-  /** The denoiser's patch side and patch count. */
-  patch: number;
-  N: number;
-  /** The perceived colour of each object (else objectColour estimates it). */
-  known?: EditExtras["objectColours"];
-  /** The pixel masks and empty grounds: the pasting rules (gate-decode.ts pastesObject). */
-  masks?: EditExtras["objectMasks"];
-  grounds?: EditExtras["emptyGrounds"];
-  /** The plan head's plan per item ([N][3] in [-1, 1]): the shading rules (shadesObject) fit a still object's colour to it. */
-  plan?: readonly (readonly (readonly number[])[])[];
-  /** The editor's drawer, and per item what its language condition redraws the chosen object as (null: nothing): `object+move+redraw` (redrawsObject; redraw-decode.ts). */
-  drawer?: Drawer;
-  targets?: readonly (RedrawTarget | null)[];
-}
-
-/**
- * `object+offset+paste`'s plan: per item with a move, pasteMove of its chosen object's mask by the move's offset in whole
- * pixels; given the plan head's `plan` (`object+offset+shade`), per item with a chosen object and no move, shadeObject
- * (`object+move+redraw`: an item whose condition redraws the object gets redrawPlan instead, and its gate; `object+move+said`:
- * also an item whose condition recolours it is shaded in the named colour).
- * Call inside tf.tidy.
- */
-function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: NonNullable<EditExtras["objectMasks"]>, grounds: NonNullable<EditExtras["emptyGrounds"]>, plan: MoveFillInputs["plan"], shareGates: boolean, redraw?: { drawer: Drawer; targets: readonly (RedrawTarget | null)[] }): MoveFills {
-  const patches = new Float32Array(choices.length * N);
-  const colours = new Float32Array(choices.length * N * 3);
-  const gates = choices.map((): number[] | null => null);
-  choices.forEach(({ object, dest, offset }, b) => {
-    if (object < 0) return;
-    if (dest === null || offset === null) {
-      if (plan === undefined) return;
-      const said = redraw?.targets[b] ?? null;
-      const q = said?.shape !== undefined ? redrawPlan(redraw!.drawer, sources[b], masks[b][object], grounds[b], { shape: said.shape, colour: said.colour }, patch) : shadeObject(sources[b], masks[b][object], grounds[b], plan[b].flat(), patch, said !== null ? paletteSigned(said.colour) : undefined);
-      if ("gate" in q) gates[b] = q.gate;
-      patches.set(q.patches, b * N);
-      colours.set(q.colours, b * N * 3);
-      return;
-    }
-    const p = pasteMove(sources[b], masks[b][object], grounds[b], Math.round(offset[0] * patch), Math.round(offset[1] * patch), patch, shareGates ? { scale: choices[b].scale ?? 1, byChange: true } : {});
-    if (shareGates) gates[b] = p.share;
-    patches.set(p.patches, b * N);
-    colours.set(p.colours, b * N * 3);
-  });
-  return { patches: tf.tensor2d(patches, [choices.length, N]), colours: tf.tensor3d(colours, [choices.length, N, 3]), ...(shareGates ? { gates } : {}) };
-}
-
-/** What a rule follows of a condition's target: `object+move+said` every one, `object+move+redraw` only replacements (a shape). */
-function keepTarget(t: RedrawTarget | null, rule: GateDecode): RedrawTarget | null {
-  return t === null || t.shape !== undefined || recoloursAsSaid(rule) ? t : null;
-}
-
 /** `gate` [B, N] with the rows `rows` gives (null: keep the row). Call inside tf.tidy. */
 function withRows(gate: tf.Tensor2D, rows: readonly (readonly number[] | null)[]): tf.Tensor2D {
   const own = gate.arraySync();
@@ -311,6 +208,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   // object+move+redraw: the language condition says what a still object becomes (redraw-decode.ts); written once for both uses
   const written = o.writeCondition || redrawsObject(decode) ? answerQuestions(e, sources, instructions, e.config.maxCondition) : undefined;
   const targets = redrawsObject(decode) ? written!.map((text) => keepTarget(redrawTarget(text), decode)) : undefined;
+  let drawn: (Float32Array | null)[] | undefined; // object+move+draw: the pixels kept in the edit
   const images = tf.tidy(() => {
     const source = imageBatch(sources, size); // [B, H, W, 3]
     // 2.
@@ -329,6 +227,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const scales = scalesObject(decode) && offsets !== undefined ? (extras.scales ?? moved?.scales ?? Array.from(tf.exp(c0.aligned!.logScale!).dataSync())) : undefined;
     const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, { objects: extras.objects!, offsets, scales, chosen: picks }) : undefined; // the gate and the choice behind it, once
     const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, decode, { objects: extras.objects!, sources, patch: e.config.dnPatch, N, known: extras.objectColours, masks: extras.objectMasks, grounds: extras.emptyGrounds, plan: shadesObject(decode) ? ((given0 ?? c0.aligned.plan).arraySync() as number[][][]) : undefined, drawer: e.drawer, targets }) : undefined;
+    if (drawsPixels(decode)) drawn = fills?.pixels;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };
     const decoded = decode !== "sigmoid" || given !== undefined;
@@ -352,7 +251,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   images.dispose();
   const n = size * size * 3;
   const conditions = o.writeCondition ? written! : instructions.map(() => "");
-  return { images: Array.from({ length: B }, (_, i) => flat.slice(i * n, (i + 1) * n)), conditions };
+  return { images: Array.from({ length: B }, (_, i) => keepDrawn(flat.slice(i * n, (i + 1) * n), sources[i], drawn?.[i] ?? null)), conditions };
 }
 
 /** What objectHeadReads gives the object and move heads: the objects as inputs, and their reads. */

@@ -7,13 +7,34 @@
  * palette colour; the drawn prediction gives the plan (each patch's mean over the pixels it changes) and the gate (the share
  * of each patch's pixels it changes, as the trained gate's truth). Any other condition leaves the rule's plan as it was.
  * `object+move+said` also follows a condition that ends "is now <colour>": the object is shaded in that palette colour
- * (shadeObject with the colour given) instead of the colour fitted to the plan head's plan.
+ * (shadeObject with the colour given) instead of the colour fitted to the plan head's plan. Under both an object the
+ * condition redraws or recolours stays where it is, whatever the move head says (a replacement or a recolour keeps its place).
+ * `object+move+draw` is `object+move+said` whose redrawn or recoloured pixels are kept in the edited image where they
+ * change the source (the denoiser renders the rest): the drawer as the decoder of the object it draws, since the denoiser
+ * renders a given plan less exactly (on SpatialEval-mini's replacements, told the truth's object, shape and colour, the
+ * drawing passes the object judge on 0.879 and the denoiser rendering its plan and gate on 0.414; a scratch check).
  */
 import type { Params } from "../../nn/layers";
+import type { GateDecode } from "./gate-decode";
 import { COLOUR_RGB } from "../../world/conventions";
 import { COLOURS, SHAPES, type ColourName, type Shape } from "../../world/types";
 import { changedPatches, changedPixel } from "./paste-move";
 import { redrawImages, type RedrawConfig } from "./redraw";
+
+/** Whether a rule may redraw a still chosen object with the editor's drawer as its language condition says (and so needs one). */
+export function redrawsObject(rule: GateDecode): boolean {
+  return rule === "object+move+redraw" || rule === "object+move+said" || rule === "object+move+draw";
+}
+
+/** Whether a rule shades a chosen object in the colour its language condition names ("is now <colour>"). */
+export function recoloursAsSaid(rule: GateDecode): boolean {
+  return rule === "object+move+said" || rule === "object+move+draw";
+}
+
+/** Whether a rule keeps the pixels it redraws or recolours in the edited image: `object+move+draw`. */
+export function drawsPixels(rule: GateDecode): boolean {
+  return rule === "object+move+draw";
+}
 
 /** A fitted drawer, as an editor carries it (Editor.drawer). */
 export interface Drawer {
@@ -47,11 +68,12 @@ export function redrawTarget(condition: string): RedrawTarget | null {
 /** A palette colour in [-1, 1]. */
 export const paletteSigned = (c: ColourName) => COLOUR_RGB[c].map((v) => v / 127.5 - 1) as [number, number, number];
 
-/** One redrawn object's plan: per patch whether it plans it, the colours [N * 3] in [-1, 1] and the gate row (the changed share). */
+/** One redrawn object's plan: per patch whether it plans it, the colours [N * 3] in [-1, 1], the gate row (the changed share) and the drawn image ([S * S * 3] in [-1, 1]). */
 export interface RedrawPlan {
   patches: number[];
   colours: Float32Array;
   gate: number[];
+  image: Float32Array;
 }
 
 /** The plan of the chosen object (`mask` [S * S]) of `source` (with the empty `ground`, [S * S * 3] in [-1, 1]) redrawn as `target` by the drawer. */
@@ -59,5 +81,5 @@ export function redrawPlan(drawer: Drawer, source: ArrayLike<number>, mask: Arra
   const S = Math.round(Math.sqrt(mask.length));
   const [pred] = redrawImages(drawer.params, drawer.config, [{ source, mask, ground, shape: target.shape, colour: paletteSigned(target.colour) }]);
   const d = changedPatches(pred, Uint8Array.from({ length: S * S }, (_, q) => (changedPixel(pred, source, q) ? 1 : 0)), S, patch);
-  return { patches: d.patches, colours: d.colours, gate: d.share };
+  return { patches: d.patches, colours: d.colours, gate: d.share, image: pred };
 }

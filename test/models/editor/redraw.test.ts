@@ -7,12 +7,13 @@ import { initBackend } from "../../../lib/backend";
 import { benchmarkRedraws, redrawExamples } from "../../../lib/eval/redraw-data";
 import { ensureBenchmark } from "../../../lib/eval/benchmark-generate";
 import { checkEditorConfig } from "../../../lib/models/editor/config";
-import { pastesObject, recoloursAsSaid, redrawsObject, scalesObject, shadesObject } from "../../../lib/models/editor/gate-decode";
+import { pastesObject, scalesObject, shadesObject } from "../../../lib/models/editor/gate-decode";
 import { disposeEditor } from "../../../lib/models/editor/model";
 import { changedPatches, changedPixel, shadeObject } from "../../../lib/models/editor/paste-move";
-import { editImages, moveFills } from "../../../lib/models/editor/pipeline";
+import { editImages } from "../../../lib/models/editor/pipeline";
+import { keepDrawn, moveFills } from "../../../lib/models/editor/move-fills";
 import { checkRedrawConfig, cropCorner, erasedSource, initRedraw, redrawImages, redrawInputs, redrawInputSize, type RedrawConfig, type RedrawRequest } from "../../../lib/models/editor/redraw";
-import { paletteSigned, redrawPlan, redrawTarget, type Drawer } from "../../../lib/models/editor/redraw-decode";
+import { drawsPixels, paletteSigned, recoloursAsSaid, redrawPlan, redrawsObject, redrawTarget, type Drawer } from "../../../lib/models/editor/redraw-decode";
 import { fitRedraw, loadDrawer, redrawError, saveDrawer } from "../../../lib/models/editor/train/redraw";
 import { disposeParams } from "../../../lib/nn/layers";
 import { liveOffsetEditor, masksOf, maxDiff, withOffset } from "./offset-helpers";
@@ -126,7 +127,7 @@ describe("object+move+redraw: a still object redrawn as the language condition s
     } finally {
       disposeParams(p);
     }
-    expect([redrawsObject("object+move+said"), recoloursAsSaid("object+move+said"), recoloursAsSaid("object+move+redraw")]).toEqual([true, true, false]);
+    expect([redrawsObject("object+move+said"), recoloursAsSaid("object+move+said"), recoloursAsSaid("object+move+redraw"), drawsPixels("object+move+draw"), drawsPixels("object+move+said"), recoloursAsSaid("object+move+draw")]).toEqual([true, true, false, true, false, true]);
     expect([redrawsObject("object+move+redraw"), redrawsObject("object+move+paste"), pastesObject("object+move+redraw"), shadesObject("object+move+redraw"), scalesObject("object+move+redraw")]).toEqual([true, false, true, true, true]);
   });
 
@@ -145,7 +146,7 @@ describe("object+move+redraw: a still object redrawn as the language condition s
       const inputs = { objects, sources, patch: c.dnPatch, N, masks, grounds, plan };
       const target = { shape: "cone", colour: "red" } as const;
       const n0 = tf.memory().numTensors;
-      const fill = (rule: "object+move+redraw" | "object+move+said" | "object+move+paste", more = {}) => {
+      const fill = (rule: "object+move+redraw" | "object+move+said" | "object+move+draw" | "object+move+paste", more = {}) => {
         const f = moveFills(still, rule, { ...inputs, ...more });
         const out = { gates: f.gates, colours: f.colours.arraySync() };
         tf.dispose([f.patches, f.colours]);
@@ -166,6 +167,22 @@ describe("object+move+redraw: a still object redrawn as the language condition s
       expect(redrawn.gates![1]).toBeNull(); // no redraw said: the rule's gate
       expect(redrawn.colours[1]).toEqual(pasted.colours[1]); // and object+move+paste's plan
       expect(maxDiff(Float32Array.from(redrawn.colours[0].flat()), Float32Array.from(pasted.colours[0].flat()))).toBeGreaterThan(1e-3);
+      // a said object stays where it is even where the move head moves it; its gate is then its own pixels' share
+      const moved = [{ object: 0, dest: { fills: [], vacates: [], moved: [] } as never, offset: [2, 1] as [number, number] }, { object: 0, dest: null, offset: null }];
+      const f = moveFills(moved, "object+move+draw", { ...inputs, drawer: { params: p, config: dc }, targets: [{ colour: "red" }, null] });
+      tf.dispose([f.patches, f.colours]);
+      expect(f.gates![0]).toEqual(changedPatches(sources[0], masks[0][0], c.image, c.dnPatch).share);
+      expect(f.pixels![0]).toEqual(red.image);
+      expect(f.pixels![1]).toBeNull();
+      const g = moveFills(moved, "object+move+paste", inputs);
+      tf.dispose([g.patches, g.colours]);
+      expect(g.gates![0]).not.toEqual(f.gates![0]); // object+move+paste pastes the move
+      expect(g.pixels).toBeUndefined();
+      // keepDrawn: the edit takes the drawn pixels where they change the source
+      const edited = new Float32Array(sources[0].length).fill(0.9);
+      const kept = keepDrawn(Float32Array.from(edited), sources[0], red.image);
+      for (let q = 0; q < edited.length / 3; q++) expect(kept[q * 3]).toBe(changedPixel(red.image, sources[0], q) ? red.image[q * 3] : edited[q * 3]);
+      expect(keepDrawn(Float32Array.from(edited), sources[0], null)).toEqual(edited);
       expect(() => moveFills(still, "object+move+redraw", inputs)).toThrow("moveFills: 'object+move+redraw' needs the editor's drawer and what each item's condition redraws");
       // the pipeline with a drawer: the untrained editor's conditions name no replacement, so it edits as object+move+paste
       e.drawer = { params: p, config: dc };
