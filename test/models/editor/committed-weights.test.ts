@@ -7,6 +7,8 @@ import { projectPath } from "../../../lib/core/paths";
 import { disposeEditor, editorParams } from "../../../lib/models/editor/model";
 import { finishedEditorWithHead } from "../../../lib/models/editor/train/finished";
 import { readCheckpointMeta } from "../../../lib/train/checkpoint";
+import { loadDrawer } from "../../../lib/models/editor/train/redraw";
+import { disposeParams } from "../../../lib/nn/layers";
 
 beforeAll(async () => {
   await initBackend();
@@ -39,6 +41,21 @@ describe("the editors committed in data/weights", () => {
       } finally {
         disposeEditor(e);
       }
+      expect(tf.memory().numTensors).toBe(n0);
+    }
+  });
+
+  it("each drawer file (data/weights/<profile>/*.safetensors) loads as a drawer (lib/models/editor/redraw.ts) and is listed in data/weights/README.md", () => {
+    const root = projectPath("data/weights");
+    const files = fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((p) => fs.readdirSync(path.join(root, p.name)).filter((f) => f.endsWith(".safetensors")).map((f) => path.join(root, p.name, f)));
+    expect(files.length).toBeGreaterThan(0);
+    const readme = fs.readFileSync(projectPath("data/weights/README.md"), "utf8");
+    for (const file of files) {
+      expect(readme).toContain(path.relative(projectPath("."), file));
+      const n0 = tf.memory().numTensors;
+      const d = loadDrawer(file);
+      expect(Object.keys(d.params).sort()).toEqual(["redraw.l1.b", "redraw.l1.w", "redraw.l2.b", "redraw.l2.w", "redraw.out.b", "redraw.out.w"]);
+      disposeParams(d.params);
       expect(tf.memory().numTensors).toBe(n0);
     }
   });

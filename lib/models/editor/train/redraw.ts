@@ -113,6 +113,13 @@ export function loadDrawer(file: string): Drawer {
   } finally {
     disposeParams(want);
   }
-  const params = Object.fromEntries(Object.entries(st.tensors).map(([k, t]) => [k, tf.variable(tf.tensor(t.data as Float32Array, t.shape), false, k)]));
+  const params = Object.fromEntries(
+    Object.entries(st.tensors).map(([k, t]) => {
+      const value = tf.tensor(t.data as Float32Array, t.shape);
+      const v = tf.variable(value, false, k);
+      value.dispose();
+      return [k, v];
+    }),
+  );
   return { params, config };
 }
