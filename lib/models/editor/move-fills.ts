@@ -5,8 +5,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { blendsVacated, fillsMoved, groundColour, objectColour, pastesObject, plansGround, scalesObject, shadesObject, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
-import { changedPatches, changedPixel, pasteMove, shadeObject } from "./paste-move";
-import { paletteSigned, recoloursAsSaid, redrawPlan, redrawsObject, type Drawer, type RedrawTarget } from "./redraw-decode";
+import { changedPixel, pasteMove, shadeObject } from "./paste-move";
+import { recoloursAsSaid, redrawPlan, redrawsObject, repaintPlan, type Drawer, type RedrawTarget } from "./redraw-decode";
 
 /**
  * The moving rules' plan for the patches a move fills: per item, the decoding's choice (the object and its move,
@@ -82,7 +82,7 @@ export interface MoveFillInputs {
  * `object+offset+paste`'s plan: per item with a move, pasteMove of its chosen object's mask by the move's offset in whole
  * pixels; given the plan head's `plan` (`object+offset+shade`), per item with a chosen object and no move, shadeObject
  * (`object+move+redraw`: an item whose condition redraws the object gets redrawPlan instead, and its gate; `object+move+said`:
- * also an item whose condition recolours it is shaded in the named colour).
+ * also an item whose condition recolours it gets repaintPlan).
  * Call inside tf.tidy.
  */
 function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: readonly (readonly Uint8Array[])[], grounds: readonly Float32Array[], plan: MoveFillInputs["plan"], shareGates: boolean, redraw?: { drawer: Drawer; targets: readonly (RedrawTarget | null)[] }): MoveFills {
@@ -95,9 +95,9 @@ function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32
     const said = redraw?.targets[b] ?? null; // a said replacement or recolour keeps its place
     if (dest === null || offset === null || said !== null) {
       if (plan === undefined) return;
-      const q = said?.shape !== undefined ? redrawPlan(redraw!.drawer, sources[b], masks[b][object], grounds[b], { shape: said.shape, colour: said.colour }, patch) : shadeObject(sources[b], masks[b][object], grounds[b], plan[b].flat(), patch, said !== null ? paletteSigned(said.colour) : undefined);
-      gates[b] = "gate" in q ? q.gate : dest === null ? null : changedPatches(sources[b], masks[b][object], Math.round(Math.sqrt(masks[b][object].length)), patch).share;
-      if (said !== null) pixels[b] = q.image;
+      const [source, mask] = [sources[b], masks[b][object]];
+      const q = said === null ? shadeObject(source, mask, grounds[b], plan[b].flat(), patch) : said.shape !== undefined ? redrawPlan(redraw!.drawer, source, mask, grounds[b], { shape: said.shape, colour: said.colour }, patch) : repaintPlan(source, mask, said.colour, patch);
+      if ("gate" in q) [gates[b], pixels[b]] = [q.gate, q.image];
       patches.set(q.patches, b * N);
       colours.set(q.colours, b * N * 3);
       return;

@@ -107,12 +107,10 @@ export function changedPatches(pred: ArrayLike<number>, changed: ArrayLike<numbe
  * - "recolour": one colour rgb with the object's own shading, each pixel rgb * l / L (clipped to [0, 1] per channel; l
  *   the pixel's brightness in `source`, the mean of its channels in [0, 1], and L the object's mean), rgb fitted to the
  *   plan by least squares (a recolour keeps the shading and changes the colour).
- * Given a `colour` ([-1, 1]; what the editor's language condition names), the recolour in that colour instead, ground never.
- * Also the chosen prediction as an image (`image`, the source with the object's pixels predicted; [S * S * 3] in [-1, 1]).
  * Each patch with object pixels gets the mean of its pixels in the chosen prediction: per patch [N] whether it has any,
  * the means [N * 3] in [-1, 1] (0 where none), and which prediction was nearer.
  */
-export function shadeObject(source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, plan: ArrayLike<number>, patch: number, colour?: readonly [number, number, number]): { patches: number[]; colours: Float32Array; kind: "ground" | "recolour"; image: Float32Array } {
+export function shadeObject(source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, plan: ArrayLike<number>, patch: number): { patches: number[]; colours: Float32Array; kind: "ground" | "recolour" } {
   const S = imageSide("shadeObject", source, mask, ground);
   const G = patchGrid("shadeObject", S, patch);
   if (plan.length !== G * G * 3) throw new Error(`shadeObject: a plan of ${plan.length} values for ${G * G} patches x 3 colours`);
@@ -133,8 +131,7 @@ export function shadeObject(source: ArrayLike<number>, mask: ArrayLike<number>, 
   }
   const patches = Array.from(count, (k) => (k > 0 ? 1 : 0));
   const colours = new Float32Array(G * G * 3);
-  const image = Float32Array.from(source);
-  if (K === 0) return { patches, colours, kind: "recolour", image };
+  if (K === 0) return { patches, colours, kind: "recolour" };
   L = Math.max(L / K, 1e-3);
   // least squares rgb_c = sum_n k_n r_n P_nc / sum_n k_n r_n^2 over the patches, r_n the patch's mean l / L
   const rgb = [0, 0, 0];
@@ -145,7 +142,7 @@ export function shadeObject(source: ArrayLike<number>, mask: ArrayLike<number>, 
     rr += count[n] * r * r;
     for (let c = 0; c < 3; c++) rgb[c] += count[n] * r * unit(plan[n * 3 + c]);
   }
-  for (let c = 0; c < 3; c++) rgb[c] = colour !== undefined ? unit(colour[c]) : Math.min(1, Math.max(0, rr > 0 ? rgb[c] / rr : 0));
+  for (let c = 0; c < 3; c++) rgb[c] = Math.min(1, Math.max(0, rr > 0 ? rgb[c] / rr : 0));
   const recolour = new Float64Array(G * G * 3);
   for (let p = 0; p < S * S; p++) {
     if (mask[p] !== 1) continue;
@@ -157,9 +154,8 @@ export function shadeObject(source: ArrayLike<number>, mask: ArrayLike<number>, 
     for (let n = 0; n < G * G; n++) for (let c = 0; c < 3 && count[n] > 0; c++) e += count[n] * (sum[n * 3 + c] / count[n] - unit(plan[n * 3 + c])) ** 2;
     return e;
   };
-  const kind = colour === undefined && error(groundSum) < error(recolour) ? "ground" : "recolour";
+  const kind = error(groundSum) < error(recolour) ? "ground" : "recolour";
   const chosen = kind === "ground" ? groundSum : recolour;
   for (let n = 0; n < G * G; n++) for (let c = 0; c < 3 && count[n] > 0; c++) colours[n * 3 + c] = (chosen[n * 3 + c] / count[n]) * 2 - 1;
-  for (let p = 0; p < S * S; p++) for (let c = 0; c < 3 && mask[p] === 1; c++) image[p * 3 + c] = kind === "ground" ? ground[p * 3 + c] : Math.min(1, (rgb[c] * lum(p)) / L) * 2 - 1;
-  return { patches, colours, kind, image };
+  return { patches, colours, kind };
 }

@@ -6,8 +6,9 @@
  * "is replaced with a <colour> <shape>", the drawer (redraw.ts) redraws the chosen object in place as that shape in that
  * palette colour; the drawn prediction gives the plan (each patch's mean over the pixels it changes) and the gate (the share
  * of each patch's pixels it changes, as the trained gate's truth). Any other condition leaves the rule's plan as it was.
- * `object+move+said` also follows a condition that ends "is now <colour>": the object is shaded in that palette colour
- * (shadeObject with the colour given) instead of the colour fitted to the plan head's plan. Under both an object the
+ * `object+move+said` also follows a condition that ends "is now <colour>": the object is repainted in that palette colour
+ * (`repaintPlan`: each of its pixels times the ratio of the new palette colour to the one its pixels show, per channel, so
+ * that its shading and texture stay) instead of shaded in the colour fitted to the plan head's plan. Under both an object the
  * condition redraws or recolours stays where it is, whatever the move head says (a replacement or a recolour keeps its place).
  * `object+move+draw` is `object+move+said` whose redrawn or recoloured pixels are kept in the edited image where they
  * change the source (the denoiser renders the rest): the drawer as the decoder of the object it draws, since the denoiser
@@ -18,6 +19,7 @@ import type { Params } from "../../nn/layers";
 import type { GateDecode } from "./gate-decode";
 import { COLOUR_RGB } from "../../world/conventions";
 import { COLOURS, SHAPES, type ColourName, type Shape } from "../../world/types";
+import { colourName } from "../../engine/parse";
 import { changedPatches, changedPixel } from "./paste-move";
 import { redrawImages, type RedrawConfig } from "./redraw";
 
@@ -82,4 +84,23 @@ export function redrawPlan(drawer: Drawer, source: ArrayLike<number>, mask: Arra
   const [pred] = redrawImages(drawer.params, drawer.config, [{ source, mask, ground, shape: target.shape, colour: paletteSigned(target.colour) }]);
   const d = changedPatches(pred, Uint8Array.from({ length: S * S }, (_, q) => (changedPixel(pred, source, q) ? 1 : 0)), S, patch);
   return { patches: d.patches, colours: d.colours, gate: d.share, image: pred };
+}
+
+/**
+ * The plan of the chosen object (`mask` [S * S]) of `source` ([S * S * 3] in [-1, 1]) repainted `colour`: the palette colour
+ * its pixels show (engine/parse.ts colourName: median chromaticity, nearest palette colour) is the albedo the renderer lit,
+ * so each pixel times new / old per channel is the same light on the new albedo (clipped; a highlight scales with it).
+ * The plan is each patch's mean over the pixels that change, the gate their share; the image is the repainted source.
+ */
+export function repaintPlan(source: ArrayLike<number>, mask: ArrayLike<number>, colour: ColourName, patch: number): RedrawPlan {
+  const S = Math.round(Math.sqrt(mask.length));
+  const idx: number[] = [];
+  for (let p = 0; p < S * S; p++) if (mask[p] === 1) idx.push(p);
+  const bytes = Uint8Array.from(source, (v) => Math.round(Math.min(255, Math.max(0, (v + 1) * 127.5))));
+  const from = COLOUR_RGB[colourName(bytes, idx) ?? colour];
+  const to = COLOUR_RGB[colour];
+  const image = Float32Array.from(source);
+  for (const p of idx) for (let c = 0; c < 3; c++) image[p * 3 + c] = Math.min(1, ((source[p * 3 + c] + 1) / 2) * (to[c] / Math.max(1, from[c]))) * 2 - 1;
+  const d = changedPatches(image, Uint8Array.from({ length: S * S }, (_, q) => (changedPixel(image, source, q) ? 1 : 0)), S, patch);
+  return { patches: d.patches, colours: d.colours, gate: d.share, image };
 }

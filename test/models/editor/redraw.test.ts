@@ -13,7 +13,7 @@ import { changedPatches, changedPixel, shadeObject } from "../../../lib/models/e
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { keepDrawn, moveFills } from "../../../lib/models/editor/move-fills";
 import { checkRedrawConfig, cropCorner, erasedSource, initRedraw, redrawImages, redrawInputs, redrawInputSize, type RedrawConfig, type RedrawRequest } from "../../../lib/models/editor/redraw";
-import { drawsPixels, paletteSigned, recoloursAsSaid, redrawPlan, redrawsObject, redrawTarget, type Drawer } from "../../../lib/models/editor/redraw-decode";
+import { drawsPixels, recoloursAsSaid, redrawPlan, redrawsObject, redrawTarget, repaintPlan, type Drawer } from "../../../lib/models/editor/redraw-decode";
 import { fitRedraw, loadDrawer, redrawError, saveDrawer } from "../../../lib/models/editor/train/redraw";
 import { disposeParams } from "../../../lib/nn/layers";
 import { liveOffsetEditor, masksOf, maxDiff, withOffset } from "./offset-helpers";
@@ -127,6 +127,17 @@ describe("object+move+redraw: a still object redrawn as the language condition s
     } finally {
       disposeParams(p);
     }
+    // repaintPlan: a red object (its pixels lit at 0.5 and 0.25 of red) repainted blue keeps its light per channel
+    const S = 4;
+    const [R, Bl] = [[173, 35, 35], [42, 75, 215]];
+    const lit = [0.5, 0.25];
+    const src = new Float32Array(S * S * 3).fill(0.6);
+    const m = Uint8Array.from({ length: S * S }, (_, q) => (q < 2 ? 1 : 0));
+    for (let q = 0; q < 2; q++) for (let k = 0; k < 3; k++) src[q * 3 + k] = ((R[k] / 255) * lit[q]) * 2 - 1;
+    const blue = repaintPlan(src, m, "blue", 2);
+    for (let q = 0; q < 2; q++) for (let k = 0; k < 3; k++) expect((blue.image[q * 3 + k] + 1) / 2).toBeCloseTo(Math.min(1, (Bl[k] / 255) * lit[q]), 5);
+    expect(blue.image[2 * 3]).toBeCloseTo(0.6, 6); // off the object: the source
+    expect(blue.gate).toEqual([0.5, 0, 0, 0]); // two changed pixels of patch 0's four
     expect([redrawsObject("object+move+said"), recoloursAsSaid("object+move+said"), recoloursAsSaid("object+move+redraw"), drawsPixels("object+move+draw"), drawsPixels("object+move+said"), recoloursAsSaid("object+move+draw")]).toEqual([true, true, false, true, false, true]);
     expect([redrawsObject("object+move+redraw"), redrawsObject("object+move+paste"), pastesObject("object+move+redraw"), shadesObject("object+move+redraw"), scalesObject("object+move+redraw")]).toEqual([true, false, true, true, true]);
   });
@@ -153,11 +164,10 @@ describe("object+move+redraw: a still object redrawn as the language condition s
         return out;
       };
       const redrawn = fill("object+move+redraw", { drawer: { params: p, config: dc }, targets: [target, null] });
-      // a said recolour: the object shaded in the named colour (red), not in the colour fitted to the plan (grey)
+      // a said recolour: the object repainted red (its pixels times red / the colour they show), not shaded in the plan's colour
       const said = fill("object+move+said", { drawer: { params: p, config: dc }, targets: [{ colour: "red" }, null] });
-      const red = shadeObject(sources[0], masks[0][0], grounds[0], plan[0].flat(), c.dnPatch, paletteSigned("red"));
-      expect(said.gates![0]).toBeNull();
-      expect(red.kind).toBe("recolour");
+      const red = repaintPlan(sources[0], masks[0][0], "red", c.dnPatch);
+      expect(said.gates![0]).toEqual(red.gate);
       expect(Float32Array.from(said.colours[0].flat())).toEqual(red.colours);
       expect(maxDiff(red.colours, shadeObject(sources[0], masks[0][0], grounds[0], plan[0].flat(), c.dnPatch).colours)).toBeGreaterThan(1e-3);
       const pasted = fill("object+move+paste");
@@ -167,11 +177,11 @@ describe("object+move+redraw: a still object redrawn as the language condition s
       expect(redrawn.gates![1]).toBeNull(); // no redraw said: the rule's gate
       expect(redrawn.colours[1]).toEqual(pasted.colours[1]); // and object+move+paste's plan
       expect(maxDiff(Float32Array.from(redrawn.colours[0].flat()), Float32Array.from(pasted.colours[0].flat()))).toBeGreaterThan(1e-3);
-      // a said object stays where it is even where the move head moves it; its gate is then its own pixels' share
+      // a said object stays where it is even where the move head moves it
       const moved = [{ object: 0, dest: { fills: [], vacates: [], moved: [] } as never, offset: [2, 1] as [number, number] }, { object: 0, dest: null, offset: null }];
       const f = moveFills(moved, "object+move+draw", { ...inputs, drawer: { params: p, config: dc }, targets: [{ colour: "red" }, null] });
       tf.dispose([f.patches, f.colours]);
-      expect(f.gates![0]).toEqual(changedPatches(sources[0], masks[0][0], c.image, c.dnPatch).share);
+      expect(f.gates![0]).toEqual(red.gate);
       expect(f.pixels![0]).toEqual(red.image);
       expect(f.pixels![1]).toBeNull();
       const g = moveFills(moved, "object+move+paste", inputs);
