@@ -56,13 +56,13 @@
  *   gate of a move the share of each patch's pixels the pasted move changes (the trained gate's truth is that share).
  * - `object+move+redraw`, `object+move+said`, `object+move+draw` (an editor with a drawer, Editor.drawer): `object+move+paste`,
  *   and a chosen object is redrawn (a replacement) or, for `said` and `draw`, also recoloured as the editor's language
- *   condition says; `draw` keeps those pixels in the edited image (redraw-decode.ts).
+ *   condition says; `draw` keeps those pixels in the edited image, `object+move+pixels` also a pasted move's (redraw-decode.ts).
  * A rule is an editing-time choice like the guidance scales: pick it on the validation benchmark, never on
  * the one it is reported on.
  */
 import * as tf from "@tensorflow/tfjs";
 
-export type GateDecode = "sigmoid" | "max" | "object" | "object+free" | "object+offset" | "object+offset+ground" | "object+offset+fill" | "object+offset+blend" | "object+offset+paste" | "object+offset+shade" | "object+move" | "object+move+paste" | "object+move+redraw" | "object+move+said" | "object+move+draw" | `top${number}`;
+export type GateDecode = "sigmoid" | "max" | "object" | "object+free" | "object+offset" | "object+offset+ground" | "object+offset+fill" | "object+offset+blend" | "object+offset+paste" | "object+offset+shade" | "object+move" | "object+move+paste" | "object+move+redraw" | "object+move+said" | "object+move+draw" | "object+move+pixels" | `top${number}`;
 
 /** The shortest predicted offset (in denoiser patches) that `object+offset` moves the object by; shorter ones count as "no move". */
 export const MIN_OFFSET = 0.5;
@@ -74,7 +74,7 @@ export const MIN_LOG_SCALE = Math.log(1.15);
 export type ObjectRegions = readonly Float32Array[];
 
 /** The rules that move the chosen object (movesObject), in the order the messages name them. */
-const MOVING_RULES = ["object+offset", "object+offset+ground", "object+offset+fill", "object+offset+blend", "object+offset+paste", "object+offset+shade", "object+move", "object+move+paste", "object+move+redraw", "object+move+said", "object+move+draw"] as const;
+const MOVING_RULES = ["object+offset", "object+offset+ground", "object+offset+fill", "object+offset+blend", "object+offset+paste", "object+offset+shade", "object+move", "object+move+paste", "object+move+redraw", "object+move+said", "object+move+draw", "object+move+pixels"] as const;
 
 /** Checks a rule's spelling ("sigmoid", "max", "object", "object+free", one of MOVING_RULES, "top<K>" with K a positive integer) and returns it. */
 export function parseGateDecode(s: string): GateDecode {
@@ -96,17 +96,17 @@ export function blendsVacated(rule: GateDecode): boolean {
 
 /** Whether a rule plans a move from the object's own pixels pasted at its new place (and so needs the pixel masks): `object+offset+paste`, `object+offset+shade`, `object+move+paste`. */
 export function pastesObject(rule: GateDecode): boolean {
-  return rule === "object+offset+paste" || rule === "object+offset+shade" || rule === "object+move+paste" || rule === "object+move+redraw" || rule === "object+move+said" || rule === "object+move+draw";
+  return rule === "object+offset+paste" || rule === "object+offset+shade" || rule === "object+move+paste" || rule === "object+move+redraw" || rule === "object+move+said" || rule === "object+move+draw" || rule === "object+move+pixels";
 }
 
 /** Whether a rule also plans a still chosen object from its own pixels (recoloured with its shading, or the empty ground): `object+offset+shade`, `object+move+paste`. */
 export function shadesObject(rule: GateDecode): boolean {
-  return rule === "object+offset+shade" || rule === "object+move+paste" || rule === "object+move+redraw" || rule === "object+move+said" || rule === "object+move+draw";
+  return rule === "object+offset+shade" || rule === "object+move+paste" || rule === "object+move+redraw" || rule === "object+move+said" || rule === "object+move+draw" || rule === "object+move+pixels";
 }
 
 /** Whether a rule scales the moved object by the scale head's prediction (and so needs one per item): `object+move`, `object+move+paste`. */
 export function scalesObject(rule: GateDecode): boolean {
-  return rule === "object+move" || rule === "object+move+paste" || rule === "object+move+redraw" || rule === "object+move+said" || rule === "object+move+draw";
+  return rule === "object+move" || rule === "object+move+paste" || rule === "object+move+redraw" || rule === "object+move+said" || rule === "object+move+draw" || rule === "object+move+pixels";
 }
 
 /** The moving rules as a message lists them: "object+offset, ..., object+move and object+move+paste". */

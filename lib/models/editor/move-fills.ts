@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { blendsVacated, fillsMoved, groundColour, objectColour, pastesObject, plansGround, scalesObject, shadesObject, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
 import { changedPixel, pasteMove, shadeObject } from "./paste-move";
-import { recoloursAsSaid, redrawPlan, redrawsObject, repaintPlan, type Drawer, type RedrawTarget } from "./redraw-decode";
+import { keepsPastes, recoloursAsSaid, redrawPlan, redrawsObject, repaintPlan, type Drawer, type RedrawTarget } from "./redraw-decode";
 
 /**
  * The moving rules' plan for the patches a move fills: per item, the decoding's choice (the object and its move,
@@ -25,7 +25,7 @@ export function moveFills(choices: readonly OffsetChoice[], rule: GateDecode, { 
     if (masks === undefined || grounds === undefined) throw new Error(`moveFills: '${rule}' needs each source's object masks and empty ground`);
     if (shadesObject(rule) && plan === undefined) throw new Error(`moveFills: '${rule}' needs the plan head's plan of each item`);
     if (redrawsObject(rule) && (drawer === undefined || targets === undefined)) throw new Error(`moveFills: '${rule}' needs the editor's drawer and what each item's condition redraws`);
-    return pastedFills(choices, sources, patch, N, masks, grounds, shadesObject(rule) ? plan : undefined, scalesObject(rule), redrawsObject(rule) ? { drawer: drawer!, targets: targets! } : undefined);
+    return pastedFills(choices, sources, patch, N, masks, grounds, shadesObject(rule) ? plan : undefined, scalesObject(rule), redrawsObject(rule) ? { drawer: drawer!, targets: targets!, pastes: keepsPastes(rule) } : undefined);
   }
   const B = choices.length;
   const patches = new Float32Array(B * N);
@@ -82,10 +82,11 @@ export interface MoveFillInputs {
  * `object+offset+paste`'s plan: per item with a move, pasteMove of its chosen object's mask by the move's offset in whole
  * pixels; given the plan head's `plan` (`object+offset+shade`), per item with a chosen object and no move, shadeObject
  * (`object+move+redraw`: an item whose condition redraws the object gets redrawPlan instead, and its gate; `object+move+said`:
- * also an item whose condition recolours it gets repaintPlan).
+ * also an item whose condition recolours it gets repaintPlan; the redrawing rules give each said item's predicted image, and
+ * `object+move+pixels` also each pasted move's).
  * Call inside tf.tidy.
  */
-function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: readonly (readonly Uint8Array[])[], grounds: readonly Float32Array[], plan: MoveFillInputs["plan"], shareGates: boolean, redraw?: { drawer: Drawer; targets: readonly (RedrawTarget | null)[] }): MoveFills {
+function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: readonly (readonly Uint8Array[])[], grounds: readonly Float32Array[], plan: MoveFillInputs["plan"], shareGates: boolean, redraw?: { drawer: Drawer; targets: readonly (RedrawTarget | null)[]; pastes: boolean }): MoveFills {
   const patches = new Float32Array(choices.length * N);
   const colours = new Float32Array(choices.length * N * 3);
   const gates = choices.map((): number[] | null => null);
@@ -104,6 +105,7 @@ function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32
     }
     const p = pasteMove(sources[b], masks[b][object], grounds[b], Math.round(offset[0] * patch), Math.round(offset[1] * patch), patch, shareGates ? { scale: choices[b].scale ?? 1, byChange: true } : {});
     if (shareGates) gates[b] = p.share;
+    if (redraw?.pastes === true) pixels[b] = p.image;
     patches.set(p.patches, b * N);
     colours.set(p.colours, b * N * 3);
   });

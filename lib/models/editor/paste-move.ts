@@ -35,9 +35,9 @@ export interface PasteOptions {
  * by the offset, as the offset head's truth (the shift of the visible pixels' centre) says; each patch of side `patch`
  * that has a changed pixel (one the object left or reached; with `byChange` one the prediction changes) gets the mean of
  * its changed pixels in the prediction: per patch [N] whether it has one, the means [N * 3] (0 where none), and the share
- * of its pixels that change [N] (the gate's truth is each patch's changed share).
+ * of its pixels that change [N] (the gate's truth is each patch's changed share), and the prediction itself (`image`).
  */
-export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, dx: number, dy: number, patch: number, options: PasteOptions = {}): { patches: number[]; colours: Float32Array; share: number[] } {
+export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, dx: number, dy: number, patch: number, options: PasteOptions = {}): { patches: number[]; colours: Float32Array; share: number[]; image: Float32Array } {
   const scale = options.scale ?? 1;
   const S = imageSide("pasteMove", source, mask, ground);
   if (!Number.isInteger(dx) || !Number.isInteger(dy)) throw new Error(`pasteMove: the offset must be whole pixels, got [${dx}, ${dy}]`);
@@ -62,7 +62,7 @@ export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, gr
     }
   }
   if (options.byChange === true) for (let q = 0; q < S * S; q++) changed[q] = changedPixel(pred, source, q) ? 1 : 0;
-  return changedPatches(pred, changed, S, patch);
+  return { ...changedPatches(pred, changed, S, patch), image: pred };
 }
 
 /** Whether pixel q of `pred` differs from `source` ([S * S * 3] in [-1, 1]) beyond the residual losses.ts CHANGED_RESIDUAL calls a change. */

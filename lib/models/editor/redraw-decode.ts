@@ -14,6 +14,9 @@
  * change the source (the denoiser renders the rest): the drawer as the decoder of the object it draws, since the denoiser
  * renders a given plan less exactly (on SpatialEval-mini's replacements, told the truth's object, shape and colour, the
  * drawing passes the object judge on 0.879 and the denoiser rendering its plan and gate on 0.414; a scratch check).
+ * `object+move+pixels` also keeps the pixels of a pasted move or resize: then every edit of a chosen object with a pixel
+ * prediction is that prediction, and the denoiser renders only what no prediction covers (a still object the condition
+ * does not redraw or recolour: a removal, as object+move+paste plans it).
  */
 import type { Params } from "../../nn/layers";
 import type { GateDecode } from "./gate-decode";
@@ -25,17 +28,22 @@ import { redrawImages, type RedrawConfig } from "./redraw";
 
 /** Whether a rule may redraw a still chosen object with the editor's drawer as its language condition says (and so needs one). */
 export function redrawsObject(rule: GateDecode): boolean {
-  return rule === "object+move+redraw" || rule === "object+move+said" || rule === "object+move+draw";
+  return rule === "object+move+redraw" || rule === "object+move+said" || rule === "object+move+draw" || rule === "object+move+pixels";
 }
 
 /** Whether a rule shades a chosen object in the colour its language condition names ("is now <colour>"). */
 export function recoloursAsSaid(rule: GateDecode): boolean {
-  return rule === "object+move+said" || rule === "object+move+draw";
+  return rule === "object+move+said" || rule === "object+move+draw" || rule === "object+move+pixels";
 }
 
-/** Whether a rule keeps the pixels it redraws or recolours in the edited image: `object+move+draw`. */
+/** Whether a rule keeps the pixels it redraws or recolours in the edited image: `object+move+draw`, `object+move+pixels`. */
 export function drawsPixels(rule: GateDecode): boolean {
-  return rule === "object+move+draw";
+  return rule === "object+move+draw" || rule === "object+move+pixels";
+}
+
+/** Whether a rule also keeps a pasted move's or resize's pixels (the object's own, moved over the empty ground): `object+move+pixels`. */
+export function keepsPastes(rule: GateDecode): boolean {
+  return rule === "object+move+pixels";
 }
 
 /** A fitted drawer, as an editor carries it (Editor.drawer). */

@@ -84,7 +84,7 @@ describe("gate decoding", () => {
 
   it("bad rules are clear errors", () => {
     expect(parseGateDecode("top8")).toBe("top8");
-    for (const bad of ["top0", "top", "top-1", "Top8", "soft", "", "object+", "free"]) expect(() => parseGateDecode(bad)).toThrow(`gate decoding must be sigmoid, max, object, object+free, object+offset, object+offset+ground, object+offset+fill, object+offset+blend, object+offset+paste, object+offset+shade, object+move, object+move+paste, object+move+redraw, object+move+said, object+move+draw or top<K> (K a positive integer, e.g. top8), got '${bad}'`);
+    for (const bad of ["top0", "top", "top-1", "Top8", "soft", "", "object+", "free"]) expect(() => parseGateDecode(bad)).toThrow(`gate decoding must be sigmoid, max, object, object+free, object+offset, object+offset+ground, object+offset+fill, object+offset+blend, object+offset+paste, object+offset+shade, object+move, object+move+paste, object+move+redraw, object+move+said, object+move+draw, object+move+pixels or top<K> (K a positive integer, e.g. top8), got '${bad}'`);
     const w = where();
     expect(() => decodeGate(w, "top6")).toThrow("decodeGate: top6 asks for 6 patches; the denoiser has 5");
     w.dispose();

@@ -9,11 +9,11 @@ import { ensureBenchmark } from "../../../lib/eval/benchmark-generate";
 import { checkEditorConfig } from "../../../lib/models/editor/config";
 import { pastesObject, scalesObject, shadesObject } from "../../../lib/models/editor/gate-decode";
 import { disposeEditor } from "../../../lib/models/editor/model";
-import { changedPatches, changedPixel, shadeObject } from "../../../lib/models/editor/paste-move";
+import { changedPatches, changedPixel, pasteMove, shadeObject } from "../../../lib/models/editor/paste-move";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { keepDrawn, moveFills } from "../../../lib/models/editor/move-fills";
 import { checkRedrawConfig, cropCorner, erasedSource, initRedraw, redrawImages, redrawInputs, redrawInputSize, type RedrawConfig, type RedrawRequest } from "../../../lib/models/editor/redraw";
-import { drawsPixels, recoloursAsSaid, redrawPlan, redrawsObject, redrawTarget, repaintPlan, type Drawer } from "../../../lib/models/editor/redraw-decode";
+import { drawsPixels, keepsPastes, recoloursAsSaid, redrawPlan, redrawsObject, redrawTarget, repaintPlan, type Drawer } from "../../../lib/models/editor/redraw-decode";
 import { fitRedraw, loadDrawer, redrawError, saveDrawer } from "../../../lib/models/editor/train/redraw";
 import { disposeParams } from "../../../lib/nn/layers";
 import { liveOffsetEditor, masksOf, maxDiff, withOffset } from "./offset-helpers";
@@ -184,6 +184,13 @@ describe("object+move+redraw: a still object redrawn as the language condition s
       expect(f.gates![0]).toEqual(red.gate);
       expect(f.pixels![0]).toEqual(red.image);
       expect(f.pixels![1]).toBeNull();
+      // object+move+pixels also keeps a pasted move's pixels; object+move+draw does not
+      const pix = moveFills(moved, "object+move+pixels", { ...inputs, drawer: { params: p, config: dc }, targets: [null, null] });
+      const drw = moveFills(moved, "object+move+draw", { ...inputs, drawer: { params: p, config: dc }, targets: [null, null] });
+      tf.dispose([pix.patches, pix.colours, drw.patches, drw.colours]);
+      expect(pix.pixels![0]).toEqual(pasteMove(sources[0], masks[0][0], grounds[0], 2 * c.dnPatch, c.dnPatch, c.dnPatch, { scale: 1, byChange: true }).image);
+      expect([pix.pixels![1], drw.pixels![0]]).toEqual([null, null]);
+      expect([keepsPastes("object+move+pixels"), keepsPastes("object+move+draw"), drawsPixels("object+move+pixels")]).toEqual([true, false, true]);
       const g = moveFills(moved, "object+move+paste", inputs);
       tf.dispose([g.patches, g.colours]);
       expect(g.gates![0]).not.toEqual(f.gates![0]); // object+move+paste pastes the move
