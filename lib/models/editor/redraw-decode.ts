@@ -24,15 +24,15 @@ import { COLOUR_RGB } from "../../world/conventions";
 import { COLOURS, SHAPES, type ColourName, type Shape } from "../../world/types";
 import { colourName } from "../../engine/parse";
 import { changedPatches, changedPixel } from "./paste-move";
-import { redrawImages, type RedrawConfig } from "./redraw";
+import { erasedSource, redrawImages, type RedrawConfig } from "./redraw";
 
 /** Whether a rule may redraw a still chosen object with the editor's drawer as its language condition says (and so needs one). */
 export function redrawsObject(rule: GateDecode): boolean {
   return rule === "object+move+redraw" || rule === "object+move+said" || rule === "object+move+draw" || rule === "object+move+pixels";
 }
 
-/** Whether a rule shades a chosen object in the colour its language condition names ("is now <colour>"). */
-export function recoloursAsSaid(rule: GateDecode): boolean {
+/** Whether a rule follows every edit its language condition says (a replacement, a recolour, a removal), not only replacements. */
+export function followsCondition(rule: GateDecode): boolean {
   return rule === "object+move+said" || rule === "object+move+draw" || rule === "object+move+pixels";
 }
 
@@ -52,16 +52,13 @@ export interface Drawer {
   config: RedrawConfig;
 }
 
-/** What a language condition asks an object to become: a shape and colour (a replacement), or only a colour (a recolour: `shape` absent). */
-export interface RedrawTarget {
-  shape?: Shape;
-  colour: ColourName;
-}
+/** What a language condition makes its object: another shape and colour (a replacement), another colour, or nothing (a removal). */
+export type RedrawTarget = { kind: "replace"; shape: Shape; colour: ColourName } | { kind: "recolour"; colour: ColourName } | { kind: "remove" };
 
 /**
  * What a language condition makes its object: after the last "replaced with a" / "an", a palette colour and a shape ("... is
- * replaced with a brown cube" -> brown cube); else, when it ends "is now <colour>", that colour alone ("... is now cyan" ->
- * cyan, a recolour); else null.
+ * replaced with a brown cube" -> a brown cube); else, when it ends "is now <colour>", that colour (a recolour); else, when it
+ * says the object "is removed", a removal; else null.
  */
 export function redrawTarget(condition: string): RedrawTarget | null {
   const words = condition.toLowerCase().split(/[^a-z]+/).filter((w) => w !== "");
@@ -69,10 +66,11 @@ export function redrawTarget(condition: string): RedrawTarget | null {
   for (let i = words.length - 4; i >= 0; i--) {
     if (words[i] !== "replaced" || words[i + 1] !== "with" || (words[i + 2] !== "a" && words[i + 2] !== "an")) continue;
     const [colour, shape] = [words[i + 3], words[i + 4]];
-    return isColour(colour) && (SHAPES as readonly string[]).includes(shape) ? { shape: shape as Shape, colour: colour as ColourName } : null;
+    return isColour(colour) && (SHAPES as readonly string[]).includes(shape) ? { kind: "replace", shape: shape as Shape, colour: colour as ColourName } : null;
   }
   const n = words.length;
-  return n >= 3 && words[n - 3] === "is" && words[n - 2] === "now" && isColour(words[n - 1]) ? { colour: words[n - 1] as ColourName } : null;
+  if (n >= 3 && words[n - 3] === "is" && words[n - 2] === "now" && isColour(words[n - 1])) return { kind: "recolour", colour: words[n - 1] as ColourName };
+  return words.some((w, i) => w === "is" && words[i + 1] === "removed") ? { kind: "remove" } : null;
 }
 
 /** A palette colour in [-1, 1]. */
@@ -87,7 +85,7 @@ export interface RedrawPlan {
 }
 
 /** The plan of the chosen object (`mask` [S * S]) of `source` (with the empty `ground`, [S * S * 3] in [-1, 1]) redrawn as `target` by the drawer. */
-export function redrawPlan(drawer: Drawer, source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, target: Required<RedrawTarget>, patch: number): RedrawPlan {
+export function redrawPlan(drawer: Drawer, source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, target: { shape: Shape; colour: ColourName }, patch: number): RedrawPlan {
   const S = Math.round(Math.sqrt(mask.length));
   const [pred] = redrawImages(drawer.params, drawer.config, [{ source, mask, ground, shape: target.shape, colour: paletteSigned(target.colour) }]);
   const d = changedPatches(pred, Uint8Array.from({ length: S * S }, (_, q) => (changedPixel(pred, source, q) ? 1 : 0)), S, patch);
@@ -109,6 +107,14 @@ export function repaintPlan(source: ArrayLike<number>, mask: ArrayLike<number>, 
   const to = COLOUR_RGB[colour];
   const image = Float32Array.from(source);
   for (const p of idx) for (let c = 0; c < 3; c++) image[p * 3 + c] = Math.min(1, ((source[p * 3 + c] + 1) / 2) * (to[c] / Math.max(1, from[c]))) * 2 - 1;
+  const d = changedPatches(image, Uint8Array.from({ length: S * S }, (_, q) => (changedPixel(image, source, q) ? 1 : 0)), S, patch);
+  return { patches: d.patches, colours: d.colours, gate: d.share, image };
+}
+
+/** The plan of the chosen object (`mask` [S * S]) of `source` removed: its pixels the empty `ground` ([S * S * 3] in [-1, 1]). */
+export function erasePlan(source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, patch: number): RedrawPlan {
+  const S = Math.round(Math.sqrt(mask.length));
+  const image = erasedSource({ source, mask, ground, shape: "cube", colour: [0, 0, 0] });
   const d = changedPatches(image, Uint8Array.from({ length: S * S }, (_, q) => (changedPixel(image, source, q) ? 1 : 0)), S, patch);
   return { patches: d.patches, colours: d.colours, gate: d.share, image };
 }

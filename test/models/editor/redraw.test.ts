@@ -13,7 +13,7 @@ import { changedPatches, changedPixel, pasteMove, shadeObject } from "../../../l
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { keepDrawn, moveFills } from "../../../lib/models/editor/move-fills";
 import { checkRedrawConfig, cropCorner, erasedSource, initRedraw, redrawImages, redrawInputs, redrawInputSize, type RedrawConfig, type RedrawRequest } from "../../../lib/models/editor/redraw";
-import { drawsPixels, keepsPastes, recoloursAsSaid, redrawPlan, redrawsObject, redrawTarget, repaintPlan, type Drawer } from "../../../lib/models/editor/redraw-decode";
+import { drawsPixels, erasePlan, keepsPastes, followsCondition, redrawPlan, redrawsObject, redrawTarget, repaintPlan, type Drawer } from "../../../lib/models/editor/redraw-decode";
 import { fitRedraw, loadDrawer, redrawError, saveDrawer } from "../../../lib/models/editor/train/redraw";
 import { disposeParams } from "../../../lib/nn/layers";
 import { liveOffsetEditor, masksOf, maxDiff, withOffset } from "./offset-helpers";
@@ -109,9 +109,10 @@ describe("the drawer (redraw.ts): an object redrawn in place as another shape an
 
 describe("object+move+redraw: a still object redrawn as the language condition says (redraw-decode.ts)", () => {
   it("redrawTarget reads 'replaced with a <colour> <shape>'; redrawPlan gives the drawn prediction's changed patches and share", () => {
-    expect(redrawTarget("the large green striped cylinder, which is the biggest object, is replaced with a brown cube")).toEqual({ shape: "cube", colour: "brown" });
-    expect(redrawTarget("the cube is replaced with a red sphere, then replaced with a blue cone")).toEqual({ shape: "cone", colour: "blue" });
-    expect(redrawTarget("the small cyan striped cube, which is the smallest cube, is now cyan")).toEqual({ colour: "cyan" });
+    expect(redrawTarget("the large green striped cylinder, which is the biggest object, is replaced with a brown cube")).toEqual({ kind: "replace", shape: "cube", colour: "brown" });
+    expect(redrawTarget("the cube is replaced with a red sphere, then replaced with a blue cone")).toEqual({ kind: "replace", shape: "cone", colour: "blue" });
+    expect(redrawTarget("the small cyan striped cube, which is the smallest cube, is now cyan")).toEqual({ kind: "recolour", colour: "cyan" });
+    expect(redrawTarget("the small red cube, which is the leftmost cube, is removed and the ground behind it is visible")).toEqual({ kind: "remove" });
     for (const no of ["the small cube is now big", "is replaced with a large cube", "replaced with a brown", "", "replaced with the red cube", "the cube is now cyan and small"]) expect(redrawTarget(no)).toBeNull();
     const r = toy();
     const p = initRedraw(C, 1);
@@ -138,7 +139,7 @@ describe("object+move+redraw: a still object redrawn as the language condition s
     for (let q = 0; q < 2; q++) for (let k = 0; k < 3; k++) expect((blue.image[q * 3 + k] + 1) / 2).toBeCloseTo(Math.min(1, (Bl[k] / 255) * lit[q]), 5);
     expect(blue.image[2 * 3]).toBeCloseTo(0.6, 6); // off the object: the source
     expect(blue.gate).toEqual([0.5, 0, 0, 0]); // two changed pixels of patch 0's four
-    expect([redrawsObject("object+move+said"), recoloursAsSaid("object+move+said"), recoloursAsSaid("object+move+redraw"), drawsPixels("object+move+draw"), drawsPixels("object+move+said"), recoloursAsSaid("object+move+draw")]).toEqual([true, true, false, true, false, true]);
+    expect([redrawsObject("object+move+said"), followsCondition("object+move+said"), followsCondition("object+move+redraw"), drawsPixels("object+move+draw"), drawsPixels("object+move+said"), followsCondition("object+move+draw")]).toEqual([true, true, false, true, false, true]);
     expect([redrawsObject("object+move+redraw"), redrawsObject("object+move+paste"), pastesObject("object+move+redraw"), shadesObject("object+move+redraw"), scalesObject("object+move+redraw")]).toEqual([true, false, true, true, true]);
   });
 
@@ -155,7 +156,7 @@ describe("object+move+redraw: a still object redrawn as the language condition s
       const still = [0, 0].map(() => ({ object: 0, dest: null, offset: null }));
       const plan = sources.map(() => Array.from({ length: N }, () => [0.3, 0.3, 0.3]));
       const inputs = { objects, sources, patch: c.dnPatch, N, masks, grounds, plan };
-      const target = { shape: "cone", colour: "red" } as const;
+      const target = { kind: "replace", shape: "cone", colour: "red" } as const;
       const n0 = tf.memory().numTensors;
       const fill = (rule: "object+move+redraw" | "object+move+said" | "object+move+draw" | "object+move+paste", more = {}) => {
         const f = moveFills(still, rule, { ...inputs, ...more });
@@ -165,7 +166,7 @@ describe("object+move+redraw: a still object redrawn as the language condition s
       };
       const redrawn = fill("object+move+redraw", { drawer: { params: p, config: dc }, targets: [target, null] });
       // a said recolour: the object repainted red (its pixels times red / the colour they show), not shaded in the plan's colour
-      const said = fill("object+move+said", { drawer: { params: p, config: dc }, targets: [{ colour: "red" }, null] });
+      const said = fill("object+move+said", { drawer: { params: p, config: dc }, targets: [{ kind: "recolour", colour: "red" }, null] });
       const red = repaintPlan(sources[0], masks[0][0], "red", c.dnPatch);
       expect(said.gates![0]).toEqual(red.gate);
       expect(Float32Array.from(said.colours[0].flat())).toEqual(red.colours);
@@ -179,11 +180,18 @@ describe("object+move+redraw: a still object redrawn as the language condition s
       expect(maxDiff(Float32Array.from(redrawn.colours[0].flat()), Float32Array.from(pasted.colours[0].flat()))).toBeGreaterThan(1e-3);
       // a said object stays where it is even where the move head moves it
       const moved = [{ object: 0, dest: { fills: [], vacates: [], moved: [] } as never, offset: [2, 1] as [number, number] }, { object: 0, dest: null, offset: null }];
-      const f = moveFills(moved, "object+move+draw", { ...inputs, drawer: { params: p, config: dc }, targets: [{ colour: "red" }, null] });
+      const f = moveFills(moved, "object+move+draw", { ...inputs, drawer: { params: p, config: dc }, targets: [{ kind: "recolour", colour: "red" }, null] });
       tf.dispose([f.patches, f.colours]);
       expect(f.gates![0]).toEqual(red.gate);
       expect(f.pixels![0]).toEqual(red.image);
       expect(f.pixels![1]).toBeNull();
+      // a said removal: the object's pixels become the empty ground, kept as they are under object+move+draw
+      const gone = moveFills(still, "object+move+draw", { ...inputs, drawer: { params: p, config: dc }, targets: [{ kind: "remove" }, null] });
+      tf.dispose([gone.patches, gone.colours]);
+      const erased = erasePlan(sources[0], masks[0][0], grounds[0], c.dnPatch);
+      expect(gone.pixels![0]).toEqual(erased.image);
+      expect(gone.gates![0]).toEqual(erased.gate);
+      for (let q = 0; q < masks[0][0].length; q++) expect(erased.image[q * 3]).toBe(masks[0][0][q] === 1 ? grounds[0][q * 3] : sources[0][q * 3]);
       // object+move+pixels also keeps a pasted move's pixels; object+move+draw does not
       const pix = moveFills(moved, "object+move+pixels", { ...inputs, drawer: { params: p, config: dc }, targets: [null, null] });
       const drw = moveFills(moved, "object+move+draw", { ...inputs, drawer: { params: p, config: dc }, targets: [null, null] });
