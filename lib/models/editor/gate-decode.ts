@@ -109,7 +109,7 @@ export function scalesObject(rule: GateDecode): boolean {
   return rule === "object+move" || rule === "object+move+paste" || rule === "object+move+redraw" || rule === "object+move+said" || rule === "object+move+draw" || rule === "object+move+pixels";
 }
 
-/** The moving rules as a message lists them: "object+offset, ..., object+move and object+move+paste". */
+/** The moving rules as a message lists them: "object+offset, ..., object+move+draw and object+move+pixels". */
 export const MOVING_RULES_TEXT = `${MOVING_RULES.slice(0, -1).join(", ")} and ${MOVING_RULES[MOVING_RULES.length - 1]}`;
 
 /** Whether a rule chooses among the perceived objects of each source (and so needs them). */

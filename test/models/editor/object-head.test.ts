@@ -289,7 +289,7 @@ describe("the head scripts' flags (finished.ts, decode-choice.ts)", () => {
     expect(() => checkedFitFlags({ "held-out": "1" })).toThrow("--held-out must be at least 2 source images (half choose the kept step, half score the head), got 1");
     expect(() => finishedFromFlag(undefined, " with a colour plan")).toThrow("--from is required: the final weights of a stage2-from run with a colour plan (data/generated/curve-cache/<profile>/from/final-<key>)");
     expect(objectRulesFlag(undefined, "object,object+offset+blend")).toEqual(["object", "object+offset+blend"]);
-    expect(() => objectRulesFlag("max", "object")).toThrow("--rules takes the object-choosing gate decodings (object, object+free, object+offset, object+offset+ground, object+offset+fill, object+offset+blend, object+offset+paste, object+offset+shade, object+move and object+move+paste), got 'max'");
+    expect(() => objectRulesFlag("max", "object")).toThrow("--rules takes the object-choosing gate decodings (object, object+free, object+offset, object+offset+ground, object+offset+fill, object+offset+blend, object+offset+paste, object+offset+shade, object+move, object+move+paste, object+move+redraw, object+move+said, object+move+draw and object+move+pixels), got 'max'");
     expect(() => objectRulesFlag(",", "object")).toThrow("--rules needs at least one gate decoding");
   });
 

@@ -184,7 +184,7 @@ describe("the object+move gate decoding", () => {
     expect(choices.map((c) => c.object)).toEqual([0, 1]);
     expect(choices[1].dest).toBeNull();
     expect(() => decodeGate(where, "object+move", { objects, offsets: [[0, 0], [0, 0]] })).toThrow("decodeGate: 'object+move' needs the scale head's prediction for each of the 2 items (an editor with alignedScale), got none");
-    expect(() => decodeObjectMove(where, "object", { objects, offsets: [[0, 0], [0, 0]] })).toThrow("decodeObjectMove: 'object' moves no object (the moving rules are object+offset, object+offset+ground, object+offset+fill, object+offset+blend, object+offset+paste, object+offset+shade, object+move and object+move+paste)");
+    expect(() => decodeObjectMove(where, "object", { objects, offsets: [[0, 0], [0, 0]] })).toThrow("decodeObjectMove: 'object' moves no object (the moving rules are object+offset, object+offset+ground, object+offset+fill, object+offset+blend, object+offset+paste, object+offset+shade, object+move, object+move+paste, object+move+redraw, object+move+said, object+move+draw and object+move+pixels)");
     tf.dispose([g, gate]);
     expect(tf.memory().numTensors).toBe(n0);
     where.dispose();
@@ -212,7 +212,7 @@ describe("the object+move gate decoding", () => {
       expect(maxDiff(grown.images[0], asObject.images[0])).toBeGreaterThan(1e-4);
       const viaGiven = editImages(e, sources, instructions, { steps: 2, gate: "object+move" }, { objects, offsets: [[0, 0], [0, 0]], scales: [2, 2] });
       expect(maxDiff(viaGiven.images[0], grown.images[0])).toBeLessThan(1e-5); // the head's scale exp(log 2) and a given 2 edit alike
-      expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object+move" }, { objects, scales: [2, 2] })).toThrow("editImages: given scales (extras.scales) are read by the object+move and object+move+paste gate decodings only, with given offsets (extras.offsets); got 'object+move' without offsets");
+      expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object+move" }, { objects, scales: [2, 2] })).toThrow("editImages: given scales (extras.scales) are read by the object+move, object+move+paste, object+move+redraw, object+move+said, object+move+draw and object+move+pixels gate decodings only, with given offsets (extras.offsets); got 'object+move' without offsets");
       expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object+move" }, { objects, offsets: [[0, 0], [0, 0]], scales: [2] })).toThrow("editImages: 1 scales for 2 images");
       expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object+move" }, { objects, offsets: [[0, 0], [0, 0]], scales: [2, 0] })).toThrow("editImages: scale 1 must be a finite number > 0, got 0");
       expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object+move" }, { objects, offsets: [[0, 0], [0, 0]] })).toThrow("editImages: gate decoding 'object+move' needs an editor with the scale head (alignedScale) or the move head (alignedMoves), or given scales with given offsets (extras.scales, extras.offsets)");
