@@ -2,7 +2,8 @@
  * Fits the drawer (lib/models/editor/redraw.ts) on engine replacements (lib/eval/redraw-data.ts) and scores its ceiling:
  * on the validation benchmark and SpatialEval-mini, the items that change one object's shape and/or colour, redrawn with the
  * truth's object, shape and colour (an oracle: it reads the truth), judged by the object judge as they are drawn. Writes the
- * weights to data/generated/redraw/<name>/redraw.safetensors and results/<profile>/<name>.json.
+ * weights to data/generated/redraw/<name>/redraw.safetensors (at each new best check too, so that a stopped fit leaves its
+ * best drawer so far) and results/<profile>/<name>.json.
  *
  * Usage: SPATIALEDIT_PROFILE=paper npm run redraw-fit -- [--examples=N] [--held-out=N] [--steps=N] [--batch=N] [--lr=X]
  *          [--check-every=N] [--crop=C] [--hidden=H] [--seed=S] [--name=...]
@@ -59,14 +60,24 @@ async function main(): Promise<void> {
   const held = redrawExamples(nHeld, 2 * fit.seed + 1001, size);
   console.log(`examples made in ${((Date.now() - t) / 1000).toFixed(0)} s`);
   const p = initRedraw(c, fit.seed);
-  t = Date.now();
-  const checks = fitRedraw(p, c, train, held, fit, (k) => console.log(`step ${k.step}: held-out crop error ${k.heldOut.toFixed(5)}, training ${k.train.toFixed(5)} (${((Date.now() - t) / 1000).toFixed(0)} s)`));
-  const seconds = (Date.now() - t) / 1000;
   const dir = projectPath(`data/generated/redraw/${name}`, true);
   fs.mkdirSync(dir, { recursive: true });
-  saveDrawer(path.join(dir, "redraw.safetensors"), p, c);
+  const weights = path.join(dir, "redraw.safetensors");
+  t = Date.now();
+  let best = Infinity;
+  const checks = fitRedraw(p, c, train, held, fit, (k) => {
+    // the weights of each new best check are on disk at once, so a stopped fit leaves its best drawer so far
+    const better = k.heldOut < best;
+    if (better) {
+      best = k.heldOut;
+      saveDrawer(weights, p, c);
+    }
+    console.log(`step ${k.step}: held-out crop error ${k.heldOut.toFixed(5)}, training ${k.train.toFixed(5)} (${((Date.now() - t) / 1000).toFixed(0)} s)${better ? `; saved ${path.relative(projectPath("."), weights)}` : ""}`);
+  });
+  const seconds = (Date.now() - t) / 1000;
+  saveDrawer(weights, p, c); // the kept (best) weights
   const oracle = { validation: oracleScores(p, c, ensureValidationBenchmark(profile), size), spatialEvalMini: oracleScores(p, c, ensureBenchmark("spatialeval", profile), size) };
-  for (const [b, o] of Object.entries(oracle)) console.log(`${b}: ${o.kinds.map((k) => `${k.kind} ${k.objectJudge.toFixed(3)} (${k.n})`).join(", ")}`);
+  for (const [b, o] of Object.entries(oracle)) console.log(`${b}: ${o.kinds.length === 0 ? `none of its ${o.items} items changes one object's shape or colour at ${size}x${size}` : o.kinds.map((k) => `${k.kind} ${k.objectJudge.toFixed(3)} (${k.n})`).join(", ")}`);
   const file = writeResult(name, { config: { drawer: c, fit, examples: nTrain, heldOut: nHeld, size, weights: path.relative(projectPath("."), dir) }, seed: fit.seed, data: { backend, seconds, checks, oracle } });
   console.log(`wrote ${file}`);
 }
