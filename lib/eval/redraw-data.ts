@@ -12,7 +12,7 @@
 import { Rng } from "../core/rng";
 import type { RgbImage } from "../engine/types";
 import type { RedrawRequest } from "../models/editor/redraw";
-import { COLOUR_RGB } from "../world/conventions";
+import { paletteSigned } from "../models/editor/redraw-decode";
 import { worldConfig } from "../world/config";
 import { replaceObject, sceneProblems } from "../world/edit";
 import { renderScene } from "../world/render";
@@ -32,9 +32,6 @@ export interface RedrawExample {
 /** 8-bit RGB [S * S * 3] as [-1, 1]. */
 const signed = (rgb: Uint8Array) => Float32Array.from(rgb, (v) => v / 127.5 - 1);
 
-/** A palette colour in [-1, 1]. */
-export const paletteColour = (c: ColourName) => COLOUR_RGB[c].map((v) => v / 127.5 - 1) as [number, number, number];
-
 /** The perceived mask of `image` that overlaps the true object's pixels `truth` ([S * S], 1 on it) most, or null when none does. */
 export function perceivedMaskOf(image: RgbImage, camera: Camera, truth: ArrayLike<number>): Uint8Array | null {
   const { masks } = perceiveObjects(image, camera, 1);
@@ -53,7 +50,7 @@ function requestOf(scene: Scene, source: { rgb: Uint8Array; mask: Int32Array | A
   const image: RgbImage = { width: S, height: S, data: source.rgb };
   const mask = perceivedMaskOf(image, scene.camera, Array.from(source.mask, (m) => (m === id ? 1 : 0)));
   if (mask === null) return null;
-  return { source: signed(source.rgb), mask, ground: signed(emptyGround(scene.camera, S, S).rgb), shape, colour: paletteColour(colour) };
+  return { source: signed(source.rgb), mask, ground: signed(emptyGround(scene.camera, S, S).rgb), shape, colour: paletteSigned(colour) };
 }
 
 /** `n` engine replacements at side `size`, drawn with `seed` (scenes whose replacement overlaps a neighbour, or whose object the perception misses, are skipped). */
