@@ -13,6 +13,7 @@ import { Rng } from "../core/rng";
 import type { RgbImage } from "../engine/types";
 import type { RedrawRequest } from "../models/editor/redraw";
 import { paletteSigned } from "../models/editor/redraw-decode";
+import { toSigned } from "../models/editor/train/data";
 import { worldConfig } from "../world/config";
 import { replaceObject, sceneProblems } from "../world/edit";
 import { renderScene } from "../world/render";
@@ -28,9 +29,6 @@ export interface RedrawExample {
   request: RedrawRequest;
   target: Float32Array;
 }
-
-/** 8-bit RGB [S * S * 3] as [-1, 1]. */
-const signed = (rgb: Uint8Array) => Float32Array.from(rgb, (v) => v / 127.5 - 1);
 
 /** The perceived mask of `image` that overlaps the true object's pixels `truth` ([S * S], 1 on it) most, or null when none does. */
 export function perceivedMaskOf(image: RgbImage, camera: Camera, truth: ArrayLike<number>): Uint8Array | null {
@@ -50,7 +48,7 @@ function requestOf(scene: Scene, source: { rgb: Uint8Array; mask: Int32Array | A
   const image: RgbImage = { width: S, height: S, data: source.rgb };
   const mask = perceivedMaskOf(image, scene.camera, Array.from(source.mask, (m) => (m === id ? 1 : 0)));
   if (mask === null) return null;
-  return { source: signed(source.rgb), mask, ground: signed(emptyGround(scene.camera, S, S).rgb), shape, colour: paletteSigned(colour) };
+  return { source: toSigned(source.rgb), mask, ground: toSigned(emptyGround(scene.camera, S, S).rgb), shape, colour: paletteSigned(colour) };
 }
 
 /** `n` engine replacements at side `size`, drawn with `seed` (scenes whose replacement overlaps a neighbour, or whose object the perception misses, are skipped). */
@@ -70,7 +68,7 @@ export function redrawExamples(n: number, seed: number, size: number): RedrawExa
     if (sceneProblems(edited, world.minGap).length > 0) continue;
     const request = requestOf(scene, renderScene(scene, { width: size, height: size }), size, o.id, shape, colour);
     if (request === null) continue;
-    out.push({ request, target: signed(renderScene(edited, { width: size, height: size }).rgb) });
+    out.push({ request, target: toSigned(renderScene(edited, { width: size, height: size }).rgb) });
   }
   return out;
 }
@@ -93,7 +91,7 @@ export function benchmarkRedraws(items: readonly BenchmarkItem[], size: number):
     const rendered = renderScene(item.sourceScene, { width: size, height: size });
     const request = requestOf(item.sourceScene, { rgb: item.source.data as Uint8Array, mask: rendered.mask }, size, after.id, after.shape, after.colour);
     if (request === null) continue;
-    out.push({ item, kind: changes[0].kinds.includes("replaced") ? "replaced" : "recoloured", example: { request, target: signed(item.truth.data as Uint8Array) } });
+    out.push({ item, kind: changes[0].kinds.includes("replaced") ? "replaced" : "recoloured", example: { request, target: toSigned(item.truth.data as Uint8Array) } });
   }
   return out;
 }

@@ -73,8 +73,17 @@ export const MIN_LOG_SCALE = Math.log(1.15);
 /** One item's objects as the engine perceives them in its source: per object, the share of each denoiser patch it covers ([N] in [0, 1]). */
 export type ObjectRegions = readonly Float32Array[];
 
+/** The rules that redraw a still object as the editor's language condition says (redraw-decode.ts); each pastes, shades and scales as `object+move+paste`. */
+export const REDRAWING_RULES = ["object+move+redraw", "object+move+said", "object+move+draw", "object+move+pixels"] as const;
+
+/** The rules that scale the moved object (scalesObject), in the order the messages name them. */
+const SCALING_RULES = ["object+move", "object+move+paste", ...REDRAWING_RULES] as const;
+
 /** The rules that move the chosen object (movesObject), in the order the messages name them. */
-const MOVING_RULES = ["object+offset", "object+offset+ground", "object+offset+fill", "object+offset+blend", "object+offset+paste", "object+offset+shade", "object+move", "object+move+paste", "object+move+redraw", "object+move+said", "object+move+draw", "object+move+pixels"] as const;
+const MOVING_RULES = ["object+offset", "object+offset+ground", "object+offset+fill", "object+offset+blend", "object+offset+paste", "object+offset+shade", ...SCALING_RULES] as const;
+
+/** Whether `rule` is one of `rules`. */
+const isOneOf = (rule: GateDecode, rules: readonly string[]) => rules.includes(rule);
 
 /** Checks a rule's spelling ("sigmoid", "max", "object", "object+free", one of MOVING_RULES, "top<K>" with K a positive integer) and returns it. */
 export function parseGateDecode(s: string): GateDecode {
@@ -96,21 +105,27 @@ export function blendsVacated(rule: GateDecode): boolean {
 
 /** Whether a rule plans a move from the object's own pixels pasted at its new place (and so needs the pixel masks): `object+offset+paste`, `object+offset+shade`, `object+move+paste`. */
 export function pastesObject(rule: GateDecode): boolean {
-  return rule === "object+offset+paste" || rule === "object+offset+shade" || rule === "object+move+paste" || rule === "object+move+redraw" || rule === "object+move+said" || rule === "object+move+draw" || rule === "object+move+pixels";
+  return rule === "object+offset+paste" || rule === "object+offset+shade" || rule === "object+move+paste" || isOneOf(rule, REDRAWING_RULES);
 }
 
 /** Whether a rule also plans a still chosen object from its own pixels (recoloured with its shading, or the empty ground): `object+offset+shade`, `object+move+paste`. */
 export function shadesObject(rule: GateDecode): boolean {
-  return rule === "object+offset+shade" || rule === "object+move+paste" || rule === "object+move+redraw" || rule === "object+move+said" || rule === "object+move+draw" || rule === "object+move+pixels";
+  return rule === "object+offset+shade" || rule === "object+move+paste" || isOneOf(rule, REDRAWING_RULES);
 }
 
 /** Whether a rule scales the moved object by the scale head's prediction (and so needs one per item): `object+move`, `object+move+paste`. */
 export function scalesObject(rule: GateDecode): boolean {
-  return rule === "object+move" || rule === "object+move+paste" || rule === "object+move+redraw" || rule === "object+move+said" || rule === "object+move+draw" || rule === "object+move+pixels";
+  return isOneOf(rule, SCALING_RULES);
 }
 
+/** Rules as a message lists them: "a, b and c". */
+const listed = (rules: readonly string[]) => `${rules.slice(0, -1).join(", ")} and ${rules[rules.length - 1]}`;
+
 /** The moving rules as a message lists them: "object+offset, ..., object+move+draw and object+move+pixels". */
-export const MOVING_RULES_TEXT = `${MOVING_RULES.slice(0, -1).join(", ")} and ${MOVING_RULES[MOVING_RULES.length - 1]}`;
+export const MOVING_RULES_TEXT = listed(MOVING_RULES);
+
+/** The scaling rules as a message lists them: "object+move, ..., object+move+draw and object+move+pixels". */
+export const SCALING_RULES_TEXT = listed(SCALING_RULES);
 
 /** Whether a rule chooses among the perceived objects of each source (and so needs them). */
 export function needsObjects(rule: GateDecode): boolean {
@@ -119,7 +134,7 @@ export function needsObjects(rule: GateDecode): boolean {
 
 /** Whether a rule moves the chosen object by an offset (and so needs one per item): MOVING_RULES. */
 export function movesObject(rule: GateDecode): boolean {
-  return (MOVING_RULES as readonly string[]).includes(rule);
+  return isOneOf(rule, MOVING_RULES);
 }
 
 /** Whether a rule plans the patches a move vacates as ground (blended with the object for `object+offset+blend`): every moving rule but `object+offset`. */

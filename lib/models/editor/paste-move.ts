@@ -61,13 +61,23 @@ export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, gr
       changed[y * S + x] = 1;
     }
   }
-  if (options.byChange === true) for (let q = 0; q < S * S; q++) changed[q] = changedPixel(pred, source, q) ? 1 : 0;
-  return { ...changedPatches(pred, changed, S, patch), image: pred };
+  return { ...changedPatches(pred, options.byChange === true ? changedMask(pred, source) : changed, S, patch), image: pred };
 }
 
 /** Whether pixel q of `pred` differs from `source` ([S * S * 3] in [-1, 1]) beyond the residual losses.ts CHANGED_RESIDUAL calls a change. */
 export function changedPixel(pred: ArrayLike<number>, source: ArrayLike<number>, q: number): boolean {
   return [0, 1, 2].some((c) => Math.abs(pred[q * 3 + c] - source[q * 3 + c]) > 2 * CHANGED_RESIDUAL);
+}
+
+/** The pixels [S * S] where `pred` differs from `source` ([S * S * 3] each) as changedPixel says (1 = changed). */
+export function changedMask(pred: ArrayLike<number>, source: ArrayLike<number>): Uint8Array {
+  return Uint8Array.from({ length: pred.length / 3 }, (_, q) => (changedPixel(pred, source, q) ? 1 : 0));
+}
+
+/** A prediction [S * S * 3] of `source` as the plan and gate of the pixels it changes (changedMask, changedPatches), with the prediction itself. */
+export function predictionPlan(pred: Float32Array, source: ArrayLike<number>, patch: number): { patches: number[]; colours: Float32Array; gate: number[]; image: Float32Array } {
+  const d = changedPatches(pred, changedMask(pred, source), Math.round(Math.sqrt(pred.length / 3)), patch);
+  return { patches: d.patches, colours: d.colours, gate: d.share, image: pred };
 }
 
 /**

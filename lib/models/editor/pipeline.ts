@@ -12,7 +12,7 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
-import { pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove, MOVING_RULES_TEXT, movesObject, needsObjects, pickObject, type GateDecode, type ObjectRegions } from "./gate-decode";
+import { pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove, MOVING_RULES_TEXT, SCALING_RULES_TEXT, movesObject, needsObjects, pickObject, type GateDecode, type ObjectRegions } from "./gate-decode";
 import { drawsPixels, redrawsObject, redrawTarget } from "./redraw-decode";
 import { keepDrawn, keepTarget, moveFills } from "./move-fills";
 import { Rng } from "../../core/rng";
@@ -191,7 +191,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   if (redrawsObject(decode) && e.drawer === undefined) throw new Error(`editImages: gate decoding '${decode}' needs an editor with a drawer (Editor.drawer; npm run redraw-fit makes one)`);
   if (extras.offsets === undefined && movesObject(decode) && e.config.alignedOffset !== true && e.config.alignedMoves === undefined) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the offset head (alignedOffset) or the move head (alignedMoves), or given offsets (extras.offsets)`);
   if (extras.scales !== undefined) {
-    if (!scalesObject(decode) || extras.offsets === undefined) throw new Error(`editImages: given scales (extras.scales) are read by the object+move, object+move+paste, object+move+redraw, object+move+said, object+move+draw and object+move+pixels gate decodings only, with given offsets (extras.offsets); got '${decode}'${extras.offsets === undefined ? " without offsets" : ""}`);
+    if (!scalesObject(decode) || extras.offsets === undefined) throw new Error(`editImages: given scales (extras.scales) are read by the ${SCALING_RULES_TEXT} gate decodings only, with given offsets (extras.offsets); got '${decode}'${extras.offsets === undefined ? " without offsets" : ""}`);
     if (extras.scales.length !== B) throw new Error(`editImages: ${extras.scales.length} scales for ${B} images`);
     for (const [i, s] of extras.scales.entries()) if (!(s > 0) || !Number.isFinite(s)) throw new Error(`editImages: scale ${i} must be a finite number > 0, got ${s}`);
   } else if (scalesObject(decode) && ((e.config.alignedScale !== true && e.config.alignedMoves === undefined) || extras.offsets !== undefined)) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the scale head (alignedScale) or the move head (alignedMoves), or given scales with given offsets (extras.scales, extras.offsets)`);

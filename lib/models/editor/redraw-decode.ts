@@ -19,16 +19,18 @@
  * does not redraw or recolour: a removal, as object+move+paste plans it).
  */
 import type { Params } from "../../nn/layers";
-import type { GateDecode } from "./gate-decode";
+import { REDRAWING_RULES, type GateDecode } from "./gate-decode";
 import { COLOUR_RGB } from "../../world/conventions";
 import { COLOURS, SHAPES, type ColourName, type Shape } from "../../world/types";
 import { colourName } from "../../engine/parse";
-import { changedPatches, changedPixel } from "./paste-move";
+import { predictionPlan } from "./paste-move";
+import { PLAN_PALETTE } from "./palette";
+import { toBytes } from "./train/data";
 import { erasedSource, redrawImages, type RedrawConfig } from "./redraw";
 
 /** Whether a rule may redraw a still chosen object with the editor's drawer as its language condition says (and so needs one). */
 export function redrawsObject(rule: GateDecode): boolean {
-  return rule === "object+move+redraw" || rule === "object+move+said" || rule === "object+move+draw" || rule === "object+move+pixels";
+  return (REDRAWING_RULES as readonly string[]).includes(rule);
 }
 
 /** Whether a rule follows every edit its language condition says (a replacement, a recolour, a removal), not only replacements. */
@@ -73,8 +75,8 @@ export function redrawTarget(condition: string): RedrawTarget | null {
   return words.some((w, i) => w === "is" && words[i + 1] === "removed") ? { kind: "remove" } : null;
 }
 
-/** A palette colour in [-1, 1]. */
-export const paletteSigned = (c: ColourName) => COLOUR_RGB[c].map((v) => v / 127.5 - 1) as [number, number, number];
+/** A palette colour in [-1, 1] (palette.ts PLAN_PALETTE). */
+export const paletteSigned = (c: ColourName): readonly [number, number, number] => PLAN_PALETTE[COLOURS.indexOf(c)];
 
 /** One redrawn object's plan: per patch whether it plans it, the colours [N * 3] in [-1, 1], the gate row (the changed share) and the drawn image ([S * S * 3] in [-1, 1]). */
 export interface RedrawPlan {
@@ -86,10 +88,8 @@ export interface RedrawPlan {
 
 /** The plan of the chosen object (`mask` [S * S]) of `source` (with the empty `ground`, [S * S * 3] in [-1, 1]) redrawn as `target` by the drawer. */
 export function redrawPlan(drawer: Drawer, source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, target: { shape: Shape; colour: ColourName }, patch: number): RedrawPlan {
-  const S = Math.round(Math.sqrt(mask.length));
   const [pred] = redrawImages(drawer.params, drawer.config, [{ source, mask, ground, shape: target.shape, colour: paletteSigned(target.colour) }]);
-  const d = changedPatches(pred, Uint8Array.from({ length: S * S }, (_, q) => (changedPixel(pred, source, q) ? 1 : 0)), S, patch);
-  return { patches: d.patches, colours: d.colours, gate: d.share, image: pred };
+  return predictionPlan(pred, source, patch);
 }
 
 /**
@@ -102,19 +102,14 @@ export function repaintPlan(source: ArrayLike<number>, mask: ArrayLike<number>, 
   const S = Math.round(Math.sqrt(mask.length));
   const idx: number[] = [];
   for (let p = 0; p < S * S; p++) if (mask[p] === 1) idx.push(p);
-  const bytes = Uint8Array.from(source, (v) => Math.round(Math.min(255, Math.max(0, (v + 1) * 127.5))));
-  const from = COLOUR_RGB[colourName(bytes, idx) ?? colour];
+  const from = COLOUR_RGB[colourName(toBytes(source), idx) ?? colour];
   const to = COLOUR_RGB[colour];
   const image = Float32Array.from(source);
   for (const p of idx) for (let c = 0; c < 3; c++) image[p * 3 + c] = Math.min(1, ((source[p * 3 + c] + 1) / 2) * (to[c] / Math.max(1, from[c]))) * 2 - 1;
-  const d = changedPatches(image, Uint8Array.from({ length: S * S }, (_, q) => (changedPixel(image, source, q) ? 1 : 0)), S, patch);
-  return { patches: d.patches, colours: d.colours, gate: d.share, image };
+  return predictionPlan(image, source, patch);
 }
 
 /** The plan of the chosen object (`mask` [S * S]) of `source` removed: its pixels the empty `ground` ([S * S * 3] in [-1, 1]). */
 export function erasePlan(source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, patch: number): RedrawPlan {
-  const S = Math.round(Math.sqrt(mask.length));
-  const image = erasedSource({ source, mask, ground, shape: "cube", colour: [0, 0, 0] });
-  const d = changedPatches(image, Uint8Array.from({ length: S * S }, (_, q) => (changedPixel(image, source, q) ? 1 : 0)), S, patch);
-  return { patches: d.patches, colours: d.colours, gate: d.share, image };
+  return predictionPlan(erasedSource({ source, mask, ground }), source, patch);
 }

@@ -71,7 +71,7 @@ function sideOf(r: RedrawRequest, who: string): number {
 }
 
 /** The source with the object's pixels replaced by the empty ground ([S * S * 3], [-1, 1]). */
-export function erasedSource(r: RedrawRequest): Float32Array {
+export function erasedSource(r: Pick<RedrawRequest, "source" | "mask" | "ground">): Float32Array {
   const out = Float32Array.from(r.source);
   for (let p = 0; p < r.mask.length; p++) if (r.mask[p] === 1) for (let c = 0; c < 3; c++) out[p * 3 + c] = r.ground[p * 3 + c];
   return out;
