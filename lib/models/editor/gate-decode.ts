@@ -76,18 +76,16 @@ export type ObjectRegions = readonly Float32Array[];
 /** The rules that redraw a still object as the editor's language condition says (redraw-decode.ts); each pastes, shades and scales as `object+move+paste`. */
 export const REDRAWING_RULES = ["object+move+redraw", "object+move+said", "object+move+draw", "object+move+pixels"] as const;
 
-/** The rules that scale the moved object (scalesObject), in the order the messages name them. */
+/** The rules that scale the moved object (scalesObject) and that move it (movesObject), in the order the messages name them. */
 const SCALING_RULES = ["object+move", "object+move+paste", ...REDRAWING_RULES] as const;
-
-/** The rules that move the chosen object (movesObject), in the order the messages name them. */
 const MOVING_RULES = ["object+offset", "object+offset+ground", "object+offset+fill", "object+offset+blend", "object+offset+paste", "object+offset+shade", ...SCALING_RULES] as const;
 
 /** Whether `rule` is one of `rules`. */
-const isOneOf = (rule: GateDecode, rules: readonly string[]) => rules.includes(rule);
+const isOneOf = (rule: string, rules: readonly string[]) => rules.includes(rule);
 
 /** Checks a rule's spelling ("sigmoid", "max", "object", "object+free", one of MOVING_RULES, "top<K>" with K a positive integer) and returns it. */
 export function parseGateDecode(s: string): GateDecode {
-  if (s === "sigmoid" || s === "max" || s === "object" || s === "object+free" || (MOVING_RULES as readonly string[]).includes(s)) return s as GateDecode;
+  if (s === "sigmoid" || s === "max" || s === "object" || s === "object+free" || isOneOf(s, MOVING_RULES)) return s as GateDecode;
   const m = /^top([1-9][0-9]*)$/.exec(s);
   if (m) return s as GateDecode;
   throw new Error(`gate decoding must be sigmoid, max, object, object+free, ${MOVING_RULES.join(", ")} or top<K> (K a positive integer, e.g. top8), got '${s}'`);
@@ -118,13 +116,9 @@ export function scalesObject(rule: GateDecode): boolean {
   return isOneOf(rule, SCALING_RULES);
 }
 
-/** Rules as a message lists them: "a, b and c". */
+/** The moving and the scaling rules as a message lists them: "object+offset, ..., object+move+draw and object+move+pixels". */
 const listed = (rules: readonly string[]) => `${rules.slice(0, -1).join(", ")} and ${rules[rules.length - 1]}`;
-
-/** The moving rules as a message lists them: "object+offset, ..., object+move+draw and object+move+pixels". */
 export const MOVING_RULES_TEXT = listed(MOVING_RULES);
-
-/** The scaling rules as a message lists them: "object+move, ..., object+move+draw and object+move+pixels". */
 export const SCALING_RULES_TEXT = listed(SCALING_RULES);
 
 /** Whether a rule chooses among the perceived objects of each source (and so needs them). */

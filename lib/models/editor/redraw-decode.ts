@@ -30,7 +30,7 @@ import { erasedSource, redrawImages, type RedrawConfig } from "./redraw";
 
 /** Whether a rule may redraw a still chosen object with the editor's drawer as its language condition says (and so needs one). */
 export function redrawsObject(rule: GateDecode): boolean {
-  return (REDRAWING_RULES as readonly string[]).includes(rule);
+  return (REDRAWING_RULES as readonly string[]).includes(rule); // gate-decode.ts lists them once
 }
 
 /** Whether a rule follows every edit its language condition says (a replacement, a recolour, a removal), not only replacements. */
