@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { blendsVacated, fillsMoved, groundColour, objectColour, pastesObject, plansGround, scalesObject, shadesObject, type GateDecode, type ObjectRegions, type OffsetChoice } from "./gate-decode";
 import { changedPixel, pasteMove, shadeObject } from "./paste-move";
-import { erasePlan, followsCondition, keepsPastes, redrawPlan, redrawsObject, repaintPlan, type Drawer, type RedrawTarget } from "./redraw-decode";
+import { followsCondition, keepsPastes, redrawsObject, saidPlan, type Drawer, type RedrawTarget } from "./redraw-decode";
 
 /**
  * The moving rules' plan for the patches a move fills: per item, the decoding's choice (the object and its move,
@@ -82,7 +82,7 @@ export interface MoveFillInputs {
  * `object+offset+paste`'s plan: per item with a move, pasteMove of its chosen object's mask by the move's offset in whole
  * pixels; given the plan head's `plan` (`object+offset+shade`), per item with a chosen object and no move, shadeObject
  * (`object+move+redraw`: an item whose condition redraws the object gets redrawPlan instead, and its gate; `object+move+said`:
- * also an item whose condition recolours it gets repaintPlan, one it removes erasePlan; the redrawing rules give each said item's predicted image, and
+ * also an item whose condition recolours, retextures or removes it gets saidPlan's; the redrawing rules give each said item's predicted image, and
  * `object+move+pixels` also each pasted move's).
  * Call inside tf.tidy.
  */
@@ -97,7 +97,7 @@ function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32
     if (dest === null || offset === null || said !== null) {
       if (plan === undefined) return;
       const [source, mask] = [sources[b], masks[b][object]];
-      const q = said === null ? shadeObject(source, mask, grounds[b], plan[b].flat(), patch) : said.kind === "replace" ? redrawPlan(redraw!.drawer, source, mask, grounds[b], said, patch) : said.kind === "recolour" ? repaintPlan(source, mask, said.colour, patch) : erasePlan(source, mask, grounds[b], patch);
+      const q = (said === null ? null : saidPlan(redraw!.drawer, said, source, mask, grounds[b], patch)) ?? shadeObject(source, mask, grounds[b], plan[b].flat(), patch);
       if ("gate" in q) [gates[b], pixels[b]] = [q.gate, q.image];
       patches.set(q.patches, b * N);
       colours.set(q.colours, b * N * 3);
@@ -119,8 +119,10 @@ export function keepDrawn(edited: Float32Array, source: ArrayLike<number>, drawn
   return edited;
 }
 
-/** What a rule follows of a condition's target: `object+move+said`, `draw` and `pixels` every one, `object+move+redraw` only replacements. */
-export function keepTarget(t: RedrawTarget | null, rule: GateDecode): RedrawTarget | null {
-  return t === null || t.kind === "replace" || followsCondition(rule) ? t : null;
+/** What a rule follows of a condition's target: `object+move+said`, `draw` and `pixels` every one (a retexture only with a `drawer` that retextures), `object+move+redraw` only replacements. */
+export function keepTarget(t: RedrawTarget | null, rule: GateDecode, drawer?: Drawer): RedrawTarget | null {
+  if (t === null || t.kind === "replace") return t;
+  if (t.kind === "retexture") return followsCondition(rule) && drawer?.config.retexture === true ? t : null;
+  return followsCondition(rule) ? t : null;
 }
 

@@ -207,7 +207,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   }
   // object+move+redraw: the language condition says what a still object becomes (redraw-decode.ts); written once for both uses
   const written = o.writeCondition || redrawsObject(decode) ? answerQuestions(e, sources, instructions, e.config.maxCondition) : undefined;
-  const targets = redrawsObject(decode) ? written!.map((text) => keepTarget(redrawTarget(text), decode)) : undefined;
+  const targets = redrawsObject(decode) ? written!.map((text) => keepTarget(redrawTarget(text), decode, e.drawer)) : undefined;
   let drawn: (Float32Array | null)[] | undefined; // object+move+draw: the pixels kept in the edit
   const images = tf.tidy(() => {
     const source = imageBatch(sources, size); // [B, H, W, 3]

@@ -17,11 +17,14 @@
  * `object+move+pixels` also keeps the pixels of a pasted move or resize: then every edit of a chosen object with a pixel
  * prediction is that prediction, and the denoiser renders only what no prediction covers (a still object the condition
  * does not redraw or recolour: a removal, as object+move+paste plans it).
+ * With a drawer that retextures (redraw.ts config.retexture), the rules that follow every said edit also follow a condition
+ * that ends "now has a <material> surface": the drawer redraws the object keeping its shape, in the colour its pixels show,
+ * in that material (`retexturePlan`); with a drawer that only replaces, such a condition is not followed (as before).
  */
 import type { Params } from "../../nn/layers";
 import { REDRAWING_RULES, type GateDecode } from "./gate-decode";
 import { COLOUR_RGB } from "../../world/conventions";
-import { COLOURS, SHAPES, type ColourName, type Shape } from "../../world/types";
+import { COLOURS, MATERIALS, SHAPES, type ColourName, type Material, type Shape } from "../../world/types";
 import { colourName } from "../../engine/parse";
 import { predictionPlan } from "./paste-move";
 import { PLAN_PALETTE } from "./palette";
@@ -54,13 +57,14 @@ export interface Drawer {
   config: RedrawConfig;
 }
 
-/** What a language condition makes its object: another shape and colour (a replacement), another colour, or nothing (a removal). */
-export type RedrawTarget = { kind: "replace"; shape: Shape; colour: ColourName } | { kind: "recolour"; colour: ColourName } | { kind: "remove" };
+/** What a language condition makes its object: another shape and colour (a replacement), another colour, another material, or nothing (a removal). */
+export type RedrawTarget = { kind: "replace"; shape: Shape; colour: ColourName } | { kind: "recolour"; colour: ColourName } | { kind: "retexture"; material: Material } | { kind: "remove" };
 
 /**
  * What a language condition makes its object: after the last "replaced with a" / "an", a palette colour and a shape ("... is
  * replaced with a brown cube" -> a brown cube); else, when it ends "is now <colour>", that colour (a recolour); else, when it
- * says the object "is removed", a removal; else null.
+ * ends "now has a <material> surface", that material (a retexture); else, when it says the object "is removed", a removal;
+ * else null.
  */
 export function redrawTarget(condition: string): RedrawTarget | null {
   const words = condition.toLowerCase().split(/[^a-z]+/).filter((w) => w !== "");
@@ -72,6 +76,7 @@ export function redrawTarget(condition: string): RedrawTarget | null {
   }
   const n = words.length;
   if (n >= 3 && words[n - 3] === "is" && words[n - 2] === "now" && isColour(words[n - 1])) return { kind: "recolour", colour: words[n - 1] as ColourName };
+  if (n >= 5 && words.slice(n - 5, n - 2).join(" ") === "now has a" && (MATERIALS as readonly string[]).includes(words[n - 2]) && words[n - 1] === "surface") return { kind: "retexture", material: words[n - 2] as Material };
   return words.some((w, i) => w === "is" && words[i + 1] === "removed") ? { kind: "remove" } : null;
 }
 
@@ -86,10 +91,31 @@ export interface RedrawPlan {
   image: Float32Array;
 }
 
-/** The plan of the chosen object (`mask` [S * S]) of `source` (with the empty `ground`, [S * S * 3] in [-1, 1]) redrawn as `target` by the drawer. */
-export function redrawPlan(drawer: Drawer, source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, target: { shape: Shape; colour: ColourName }, patch: number): RedrawPlan {
-  const [pred] = redrawImages(drawer.params, drawer.config, [{ source, mask, ground, shape: target.shape, colour: paletteSigned(target.colour) }]);
+/** The plan of the chosen object (`mask` [S * S]) of `source` (with the empty `ground`, [S * S * 3] in [-1, 1]) redrawn as `target` by the drawer (shape null and a material: a retexture, for a drawer that retextures). */
+export function redrawPlan(drawer: Drawer, source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, target: { shape: Shape | null; colour: ColourName; material?: Material }, patch: number): RedrawPlan {
+  const [pred] = redrawImages(drawer.params, drawer.config, [{ source, mask, ground, shape: target.shape, colour: paletteSigned(target.colour), material: target.material ?? null }]);
   return predictionPlan(pred, source, patch);
+}
+
+/** The palette colour the pixels of `mask` ([S * S], 1 on the object) show in `source` ([S * S * 3] in [-1, 1]; engine/parse.ts colourName), or null when they show none. */
+export function shownColour(source: ArrayLike<number>, mask: ArrayLike<number>): ColourName | null {
+  const idx: number[] = [];
+  for (let p = 0; p < mask.length; p++) if (mask[p] === 1) idx.push(p);
+  return colourName(toBytes(source), idx);
+}
+
+/** The plan of the chosen object (`mask` [S * S]) of `source` retextured `material` by a drawer that retextures: its shape kept, in the colour its pixels show; null when they show none. */
+export function retexturePlan(drawer: Drawer, source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, material: Material, patch: number): RedrawPlan | null {
+  const colour = shownColour(source, mask);
+  return colour === null ? null : redrawPlan(drawer, source, mask, ground, { shape: null, colour, material }, patch);
+}
+
+/** The plan of the chosen object (`mask` [S * S]) of `source` made what its condition says (`target`): redrawn, repainted, retextured or erased; null when a retexture's colour is not read. */
+export function saidPlan(drawer: Drawer, target: RedrawTarget, source: ArrayLike<number>, mask: ArrayLike<number>, ground: ArrayLike<number>, patch: number): RedrawPlan | null {
+  if (target.kind === "replace") return redrawPlan(drawer, source, mask, ground, target, patch);
+  if (target.kind === "recolour") return repaintPlan(source, mask, target.colour, patch);
+  if (target.kind === "retexture") return retexturePlan(drawer, source, mask, ground, target.material, patch);
+  return erasePlan(source, mask, ground, patch);
 }
 
 /**
@@ -99,10 +125,9 @@ export function redrawPlan(drawer: Drawer, source: ArrayLike<number>, mask: Arra
  * The plan is each patch's mean over the pixels that change, the gate their share; the image is the repainted source.
  */
 export function repaintPlan(source: ArrayLike<number>, mask: ArrayLike<number>, colour: ColourName, patch: number): RedrawPlan {
-  const S = Math.round(Math.sqrt(mask.length));
   const idx: number[] = [];
-  for (let p = 0; p < S * S; p++) if (mask[p] === 1) idx.push(p);
-  const from = COLOUR_RGB[colourName(toBytes(source), idx) ?? colour];
+  for (let p = 0; p < mask.length; p++) if (mask[p] === 1) idx.push(p);
+  const from = COLOUR_RGB[shownColour(source, mask) ?? colour];
   const to = COLOUR_RGB[colour];
   const image = Float32Array.from(source);
   for (const p of idx) for (let c = 0; c < 3; c++) image[p * 3 + c] = Math.min(1, ((source[p * 3 + c] + 1) / 2) * (to[c] / Math.max(1, from[c]))) * 2 - 1;
