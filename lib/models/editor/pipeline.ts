@@ -51,6 +51,12 @@ export interface EditPipelineOptions {
    * on the truth's plan, which names one palette colour. Ignored where a diagnostic gives the plan (EditExtras.plan).
    */
   planDecode?: PlanDecode;
+  /**
+   * Keep the source's pixels in every patch the gate leaves closed (exactly 0): the denoiser edits only where the gate opens
+   * (mask blending after sampling, as DiffEdit keeps what lies outside its mask). For the object-choosing gate decodings, whose
+   * gates are an object's coverage or the share its edit changes, 0 off it; absent or false, every pixel is the denoiser's.
+   */
+  keepClosed?: boolean;
 }
 
 export const DEFAULT_EDIT_OPTIONS: EditPipelineOptions = { steps: 10, textScale: 1, imageScale: 1, seed: 0, writeCondition: false };
@@ -195,6 +201,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     if (extras.scales.length !== B) throw new Error(`editImages: ${extras.scales.length} scales for ${B} images`);
     for (const [i, s] of extras.scales.entries()) if (!(s > 0) || !Number.isFinite(s)) throw new Error(`editImages: scale ${i} must be a finite number > 0, got ${s}`);
   } else if (scalesObject(decode) && ((e.config.alignedScale !== true && e.config.alignedMoves === undefined) || extras.offsets !== undefined)) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the scale head (alignedScale) or the move head (alignedMoves), or given scales with given offsets (extras.scales, extras.offsets)`);
+  if (o.keepClosed === true && !needsObjects(decode)) throw new Error(`editImages: keepClosed needs an object-choosing gate decoding, whose gate is 0 off the chosen object's edit; '${decode}' opens every patch a little`);
   const planDecode = o.planDecode ?? "soft";
   if (planDecode !== "soft" && planDecode !== "argmax" && planDecode !== "snap") throw new Error(`editImages: planDecode must be soft, argmax or snap, got '${String(planDecode)}'`);
   if (planDecode === "argmax" && (e.config.alignedPlan !== "palette" || !e.imageTokens)) throw new Error("editImages: planDecode 'argmax' needs an editor with a palette plan (alignedPlan: 'palette') that reads the image");
@@ -209,6 +216,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   const written = o.writeCondition || redrawsObject(decode) ? answerQuestions(e, sources, instructions, e.config.maxCondition) : undefined;
   const targets = redrawsObject(decode) ? written!.map((text) => keepTarget(redrawTarget(text), decode, e.drawer)) : undefined;
   let drawn: (Float32Array | null)[] | undefined; // object+move+draw: the pixels kept in the edit
+  let closed: number[][] | undefined; // keepClosed: the gate per item [B][N]
   const images = tf.tidy(() => {
     const source = imageBatch(sources, size); // [B, H, W, 3]
     // 2.
@@ -233,6 +241,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const decoded = decode !== "sigmoid" || given !== undefined;
     const gate0 = gates !== undefined ? tf.tensor2d(gates.flatMap((g) => Array.from(g)), [B, N]) : chosen !== undefined ? chosen.gate : decoded && c0.aligned !== null ? decodeGate(c0.aligned.where, decode, { objects: extras.objects, chosen: picks }) : undefined; // [B, N]
     const gate = gate0 !== undefined && fills?.gates !== undefined ? withRows(gate0, fills.gates) : gate0; // object+move+paste: a pasted move's gate is its changed share
+    if (o.keepClosed === true) closed = gate!.arraySync();
     const c = gate === undefined || c0.aligned === null ? c0 : { ...c0, aligned: { ...c0.aligned, spatial: gatedSpatial(c0.aligned, gate, undefined, plan) } };
     const cond = c.edit.tokens; // [B, L, dnD]
     const spatial = conditionSpatial(c); // [B, N, dnD] with the edit map or the aligned path
@@ -251,7 +260,20 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   images.dispose();
   const n = size * size * 3;
   const conditions = o.writeCondition ? written! : instructions.map(() => "");
-  return { images: Array.from({ length: B }, (_, i) => keepDrawn(flat.slice(i * n, (i + 1) * n), sources[i], drawn?.[i] ?? null)), conditions };
+  const edited = Array.from({ length: B }, (_, i) => keepDrawn(flat.slice(i * n, (i + 1) * n), sources[i], drawn?.[i] ?? null));
+  return { images: closed === undefined ? edited : edited.map((x, i) => keepClosedPatches(x, sources[i], closed![i], e.config.dnPatch)), conditions };
+}
+
+/** `edited` ([S * S * 3] in [-1, 1]) with the pixels of every patch (side `patch`) whose `gate` value is 0 taken from `source` (pipeline option keepClosed). */
+export function keepClosedPatches(edited: Float32Array, source: ArrayLike<number>, gate: readonly number[], patch: number): Float32Array {
+  const S = Math.round(Math.sqrt(edited.length / 3));
+  const G = S / patch;
+  if (!Number.isInteger(G) || G * G !== gate.length || source.length !== edited.length) throw new Error(`keepClosedPatches: a ${S} x ${S} image, a source of ${source.length} values and ${gate.length} gate values do not fit patches of ${patch}`);
+  for (let p = 0; p < S * S; p++) {
+    const n = Math.floor(Math.floor(p / S) / patch) * G + Math.floor((p % S) / patch);
+    if (gate[n] === 0) for (let c = 0; c < 3; c++) edited[p * 3 + c] = source[p * 3 + c];
+  }
+  return edited;
 }
 
 /** What objectHeadReads gives the object and move heads: the objects as inputs, and their reads. */
