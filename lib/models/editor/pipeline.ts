@@ -15,6 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import { pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove, MOVING_RULES_TEXT, SCALING_RULES_TEXT, movesObject, needsObjects, pickObject, type GateDecode, type ObjectRegions } from "./gate-decode";
 import { drawsPixels, redrawsObject, redrawTarget } from "./redraw-decode";
 import { keepDrawn, keepTarget, moveFills } from "./move-fills";
+import { changedPixel } from "./paste-move";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -55,6 +56,9 @@ export interface EditPipelineOptions {
    * Keep the source's pixels in every patch the gate leaves closed (exactly 0): the denoiser edits only where the gate opens
    * (mask blending after sampling, as DiffEdit keeps what lies outside its mask). For the object-choosing gate decodings, whose
    * gates are an object's coverage or the share its edit changes, 0 off it; absent or false, every pixel is the denoiser's.
+   * Under a decoding that keeps a pixel prediction of the chosen object's edit (`object+move+draw`, `object+move+pixels`),
+   * the mask is that prediction's changed pixels where it has one: such an item is then its prediction, the denoiser's
+   * output unused (the other pixels of the open patches are the source's too).
    */
   keepClosed?: boolean;
 }
@@ -261,17 +265,20 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   const n = size * size * 3;
   const conditions = o.writeCondition ? written! : instructions.map(() => "");
   const edited = Array.from({ length: B }, (_, i) => keepDrawn(flat.slice(i * n, (i + 1) * n), sources[i], drawn?.[i] ?? null));
-  return { images: closed === undefined ? edited : edited.map((x, i) => keepClosedPatches(x, sources[i], closed![i], e.config.dnPatch)), conditions };
+  return { images: closed === undefined ? edited : edited.map((x, i) => keepClosedPatches(x, sources[i], closed![i], e.config.dnPatch, drawn?.[i] ?? null)), conditions };
 }
 
-/** `edited` ([S * S * 3] in [-1, 1]) with the pixels of every patch (side `patch`) whose `gate` value is 0 taken from `source` (pipeline option keepClosed). */
-export function keepClosedPatches(edited: Float32Array, source: ArrayLike<number>, gate: readonly number[], patch: number): Float32Array {
+/**
+ * `edited` ([S * S * 3] in [-1, 1]) with the pixels of every patch (side `patch`) whose `gate` value is 0 taken from
+ * `source`, and, given a pixel prediction `drawn` ([S * S * 3]), also every pixel it does not change (pipeline option keepClosed).
+ */
+export function keepClosedPatches(edited: Float32Array, source: ArrayLike<number>, gate: readonly number[], patch: number, drawn: Float32Array | null = null): Float32Array {
   const S = Math.round(Math.sqrt(edited.length / 3));
   const G = S / patch;
-  if (!Number.isInteger(G) || G * G !== gate.length || source.length !== edited.length) throw new Error(`keepClosedPatches: a ${S} x ${S} image, a source of ${source.length} values and ${gate.length} gate values do not fit patches of ${patch}`);
+  if (!Number.isInteger(G) || G * G !== gate.length || source.length !== edited.length || (drawn !== null && drawn.length !== edited.length)) throw new Error(`keepClosedPatches: a ${S} x ${S} image, a source of ${source.length} values, ${gate.length} gate values${drawn === null ? "" : ` and a prediction of ${drawn.length} values`} do not fit patches of ${patch}`);
   for (let p = 0; p < S * S; p++) {
     const n = Math.floor(Math.floor(p / S) / patch) * G + Math.floor((p % S) / patch);
-    if (gate[n] === 0) for (let c = 0; c < 3; c++) edited[p * 3 + c] = source[p * 3 + c];
+    if (gate[n] === 0 || (drawn !== null && !changedPixel(drawn, source, p))) for (let c = 0; c < 3; c++) edited[p * 3 + c] = source[p * 3 + c];
   }
   return edited;
 }

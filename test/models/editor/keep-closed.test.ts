@@ -4,7 +4,10 @@ import { initBackend } from "../../../lib/backend";
 import { decodingOptions, decodingText, keepClosedFlag } from "../../../lib/eval/decode-choice";
 import { disposeEditor } from "../../../lib/models/editor/model";
 import { editImages, keepClosedPatches } from "../../../lib/models/editor/pipeline";
-import { liveOffsetEditor, maxDiff, withOffset } from "./offset-helpers";
+import { checkEditorConfig } from "../../../lib/models/editor/config";
+import { changedPixel, pasteMove } from "../../../lib/models/editor/paste-move";
+import { initRedraw } from "../../../lib/models/editor/redraw";
+import { liveOffsetEditor, masksOf, maxDiff, withOffset } from "./offset-helpers";
 
 beforeAll(async () => {
   await initBackend();
@@ -21,7 +24,13 @@ describe("keepClosed: the source kept in the patches the gate leaves closed (pip
       const closed = (x >= 2 && y < 2) || (x < 2 && y >= 2);
       for (let c = 0; c < 3; c++) expect(out[p * 3 + c]).toBe(closed ? source[p * 3 + c] : 0.5);
     }
-    expect(() => keepClosedPatches(edited, source, [0, 0, 0], 2)).toThrow("keepClosedPatches: a 4 x 4 image, a source of 48 values and 3 gate values do not fit patches of 2");
+    expect(() => keepClosedPatches(edited, source, [0, 0, 0], 2)).toThrow("keepClosedPatches: a 4 x 4 image, a source of 48 values, 3 gate values do not fit patches of 2");
+    // with a pixel prediction: the pixels it does not change are the source's too, in open patches as well
+    const drawn = Float32Array.from(source);
+    drawn.fill(0.9, 0, 3); // it changes pixel 0 only
+    const withDrawn = keepClosedPatches(Float32Array.from(edited), source, [0.2, 0, 0, 1], 2, drawn);
+    for (let p = 0; p < S * S; p++) for (let c = 0; c < 3; c++) expect(withDrawn[p * 3 + c]).toBe(p === 0 ? 0.5 : source[p * 3 + c]);
+    expect(() => keepClosedPatches(edited, source, [0, 0, 0, 0], 2, new Float32Array(3))).toThrow("keepClosedPatches: a 4 x 4 image, a source of 48 values, 4 gate values and a prediction of 3 values do not fit patches of 2");
   });
 
   it("editImages: with an object-choosing gate every pixel off the chosen object's patches is the source's; other pixels are the denoiser's; no leaks; a gate that opens everything is refused", () => {
@@ -54,6 +63,32 @@ describe("keepClosed: the source kept in the patches the gate leaves closed (pip
       }
       expect(maxDiff(kept[0], plain[0])).toBeGreaterThan(0);
       expect(() => editImages(e, sources, instructions, { steps: 2, gate: "max", keepClosed: true }, { objects })).toThrow("editImages: keepClosed needs an object-choosing gate decoding, whose gate is 0 off the chosen object's edit; 'max' opens every patch a little");
+    } finally {
+      disposeEditor(e);
+    }
+  });
+
+  it("under object+move+pixels an item with a pasted move is its prediction: the moved pixels, the source elsewhere", () => {
+    const c = checkEditorConfig({ ...withOffset(), alignedPlan: true, alignedScale: true });
+    const { sources, instructions, objects, e } = liveOffsetEditor(c);
+    const dc = { crop: 8, hidden: 8 };
+    e.drawer = { params: initRedraw(dc, 3), config: dc };
+    try {
+      const masks = masksOf(objects, c);
+      const grounds = sources.map(() => new Float32Array(c.image * c.image * 3).fill(-0.2));
+      const extras = { objects, objectMasks: masks, emptyGrounds: grounds, offsets: [[1, 0], [0, 0]] as [number, number][], scales: [1, 1] };
+      const o = { steps: 2, gate: "object+move+pixels" as const };
+      const plain = editImages(e, sources, instructions, o, extras).images[0];
+      const kept = editImages(e, sources, instructions, { ...o, keepClosed: true }, extras).images[0];
+      const pasted = pasteMove(sources[0], masks[0][0], grounds[0], c.dnPatch, 0, c.dnPatch, { scale: 1, byChange: true }).image;
+      let changed = 0;
+      for (let q = 0; q < kept.length / 3; q++) {
+        const moved = changedPixel(pasted, sources[0], q);
+        changed += moved ? 1 : 0;
+        for (let k = 0; k < 3; k++) expect(kept[q * 3 + k]).toBe(moved ? pasted[q * 3 + k] : sources[0][q * 3 + k]);
+      }
+      expect(changed).toBeGreaterThan(0);
+      expect(maxDiff(plain, kept)).toBeGreaterThan(0); // without keepClosed the denoiser's pixels stay off the moved ones
     } finally {
       disposeEditor(e);
     }
