@@ -18,11 +18,12 @@
  * Usage: npm run object-head -- --from=<the final weights of a stage2-from run: data/generated/curve-cache/<profile>/from/final-<key>>
  *          [--fit=on|off] [--rules=object+offset+ground] [--layers=2] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
  *          [--seed=2] [--ddim=10] [--check-every=250] [--fresh=off|on] [--cache=on|off] [--chunk=0]
- *          [--head-from=<dir>] [--drawer=<dir>] [--keep-closed=off|on|both] [--name=object-head]
+ *          [--head-from=<dir>] [--drawer=<dir>] [--keep-closed=off|on|both] [--ground-moves=off|on|both] [--name=object-head]
  * (--drawer=<dir>: the drawer npm run redraw-fit wrote, attached to the editor for the object+move+redraw rule, which
  * may redraw a still chosen object as another shape and colour; --rules must name that rule for it to be used; --keep-closed:
  * each decoding scored as it is, with the source kept in the patches its gate leaves closed (pipeline option keepClosed), or
- * both ways, validation choosing)
+ * both ways, validation choosing; --ground-moves likewise for a said move done on the ground plane, pipeline option
+ * groundMoves; the two flags' cross product)
  * (--cache=on, the default: the editor's reads of each training and checking edit are computed once and kept in memory,
  * cacheObjectReads, and the head trains on them, several times faster than --cache=off, which runs the frozen editor at
  * every step; the same fit up to float rounding)
@@ -44,7 +45,7 @@ import { Rng } from "../lib/core/rng";
 import { writeResult } from "../lib/core/results";
 import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmark-generate";
 import { benchmarkKindMeans, meansByKind } from "../lib/eval/kind-means";
-import { chooseDecoding, decodingOptions, keepClosedFlag, objectRulesFlag } from "../lib/eval/decode-choice";
+import { chooseDecoding, decodeVariantsFlag, decodingOptions, objectRulesFlag } from "../lib/eval/decode-choice";
 import { pointText, scoreEditorPoint } from "../lib/eval/learning-curve";
 import { objectChoiceSummary, probeObjectChoice, type ObjectChoiceItem } from "../lib/eval/object-choice-probe";
 import { bootstrapDiffCi } from "../lib/eval/stats";
@@ -59,7 +60,7 @@ import { loadDrawer } from "../lib/models/editor/train/redraw";
 import { redrawsObject } from "../lib/models/editor/redraw-decode";
 import { readChunks, readEdits, withStepBar } from "../lib/models/editor/train/read-progress";
 
-const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "head-from", "drawer", "keep-closed", "name"];
+const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "head-from", "drawer", "keep-closed", "ground-moves", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   const chunk = intFlag(a, "chunk", 0, 0);
   if (chunk > 0 && !cacheOn) throw new Error("--chunk reads the training scenes piece by piece into the cache; it needs --cache=on");
   const rules = objectRulesFlag(a.rules, "object+offset+ground");
-  const keeps = keepClosedFlag(a["keep-closed"]);
+  const variants = decodeVariantsFlag(a["keep-closed"], a["ground-moves"]);
   const headFrom = a["head-from"] === undefined ? null : path.resolve(a["head-from"]);
   const headFromShown = headFrom === null ? null : path.relative(projectPath("."), headFrom);
   if (headFrom !== null && !fitOn) throw new Error("--head-from takes the object head instead of fitting it; it needs --fit=on");
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     const { train, check, test } = chunk > 0 ? { train: [] as EditExample[], ...headFitHeldOut(made.recipe, fitData, config.image) } : heldOutSplit(headFitEdits(made.recipe, fitData, config.image), heldOut);
     console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): its object choice and ${rules.join(", ")} before and after ${headFromShown !== null ? `the object head of ${layers} layers of ${headFromShown} (taken, not fitted; ${check.length} held-out edits unused)` : `an object head of ${layers} layers fitted alone for up to ${head.steps} steps at batch ${head.batch} on ${chunk > 0 ? "the" : train.length} edits of ${scenes} engine scenes${chunk > 0 ? ` (read ${chunk} scenes at a time)` : ""}, keeping the step whose choice is best (checked every ${checkEvery} steps) on ${check.length} held-out edits`}; scored on ${test.length} other held-out edits (the last ${heldOut} ${chunk > 0 ? "scenes" : "source images"} hold both); ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
     // the best decoding on the validation benchmark, scored on SpatialEval-mini (the first of equals wins)
-    const decodeBest = (label: string) => chooseDecoding(e, rules, validation, bench, ddim, head.seed, (line) => console.log(`${label}: ${line}`), keeps);
+    const decodeBest = (label: string) => chooseDecoding(e, rules, validation, bench, ddim, head.seed, (line) => console.log(`${label}: ${line}`), variants);
     const choices = (label: string) => {
       const engine = objectHeadAccuracy(e, test);
       const onValidation = probeObjectChoice(e, validation);
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
       return { losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept, headFrom: headFromInfo, after, gain, kinds };
     })() : null;
     const file = writeResult(name, {
-      config: { from: path.relative(projectPath("."), from), drawer, fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit: fitOn, cache: cacheOn, layers, head, checkEvery, rules, keepClosed: keeps, scenes, heldOut, fresh: fitData.fresh, chunk, trainEdits: train.length, trainedOn: trainCount, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      config: { from: path.relative(projectPath("."), from), drawer, fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit: fitOn, cache: cacheOn, layers, head, checkEvery, rules, variants, scenes, heldOut, fresh: fitData.fresh, chunk, trainEdits: train.length, trainedOn: trainCount, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
       data: { backend, before, oracle, fitted },
     });

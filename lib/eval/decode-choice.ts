@@ -3,7 +3,8 @@
  * object-choosing gate rule and a plan decoding is scored on validation, the best (the first of equals) on the benchmark.
  * The scripts that change one part of a finished editor (npm run object-head, plan-head) compare the editor before and
  * after with it, so that each side gets the decoding that suits it, chosen on data neither is reported on. Each pair may
- * also be scored with the source kept in the patches the gate leaves closed (pipeline option keepClosed), as one more choice.
+ * also be scored with the pipeline options keepClosed (the source kept where the decoding changes nothing) and groundMoves
+ * (a said move done on the ground plane), each off, on or both ways: more choices for validation.
  */
 import { MOVING_RULES_TEXT, needsObjects, parseGateDecode, type GateDecode } from "../models/editor/gate-decode";
 import type { Editor } from "../models/editor/model";
@@ -18,55 +19,71 @@ export interface DecodeRow {
   planDecode?: PlanDecode;
   /** The source kept in the patches the gate leaves closed (absent: not). */
   keepClosed?: true;
+  /** A said move done on the ground plane (absent: by the move head). */
+  groundMoves?: true;
   objectJudge: number;
 }
 
-/** A decoding's name: the rule, its plan decoding and whether it keeps the closed patches. */
-export const decodingText = (x: Omit<DecodeRow, "objectJudge">) => `${x.rule}${x.planDecode ? ` (plan ${x.planDecode})` : ""}${x.keepClosed ? " keeping the closed patches" : ""}`;
+/** The pipeline options a decoding may add to its rule and plan decoding. */
+export type DecodeExtras = Pick<DecodeRow, "keepClosed" | "groundMoves">;
+
+/** A decoding's name: the rule, its plan decoding and its options. */
+export const decodingText = (x: Omit<DecodeRow, "objectJudge">) => `${x.rule}${x.planDecode ? ` (plan ${x.planDecode})` : ""}${x.keepClosed ? " keeping the closed patches" : ""}${x.groundMoves ? " moving on the ground" : ""}`;
 
 /** The plan decodings an editor offers: soft and argmax (palette plan), soft and snap (colour plan), none without a plan. */
 export function planDecodings(e: Editor): (PlanDecode | undefined)[] {
   return e.config.alignedPlan === "palette" ? ["soft", "argmax"] : planOn(e.config) ? ["soft", "snap"] : [undefined];
 }
 
-/** The edit options of a decoding (a rule, its plan decoding, keepClosed) with `ddim` steps and `seed`. */
+/** The edit options of a decoding (a rule, its plan decoding, its options) with `ddim` steps and `seed`. */
 export function decodingOptions(x: Omit<DecodeRow, "objectJudge">, ddim: number, seed: number) {
-  return { steps: ddim, seed, gate: x.rule, ...(x.planDecode ? { planDecode: x.planDecode } : {}), ...(x.keepClosed ? { keepClosed: true } : {}) };
+  return { steps: ddim, seed, gate: x.rule, ...(x.planDecode ? { planDecode: x.planDecode } : {}), ...(x.keepClosed ? { keepClosed: true } : {}), ...(x.groundMoves ? { groundMoves: true } : {}) };
 }
 
-/** `e` decoded by an object-choosing `rule` and `plan` (and keepClosed), as an evaluation editor. */
-export function decodedEditor(e: Editor, rule: GateDecode, plan: PlanDecode | undefined, ddim: number, seed: number, keepClosed = false) {
-  return objectGateEditor(`gate ${rule}${plan ? `, plan ${plan}` : ""}${keepClosed ? ", closed patches kept" : ""}`, e, decodingOptions({ rule, planDecode: plan, ...(keepClosed ? { keepClosed } : {}) }, ddim, seed));
+/** `e` decoded by an object-choosing `rule` and `plan` (and options), as an evaluation editor. */
+export function decodedEditor(e: Editor, rule: GateDecode, plan: PlanDecode | undefined, ddim: number, seed: number, extras: DecodeExtras = {}) {
+  const x = { rule, ...(plan ? { planDecode: plan } : {}), ...extras };
+  return objectGateEditor(`gate ${decodingText(x)}`, e, decodingOptions(x, ddim, seed));
 }
 
-/** Every rule x plan decoding (x `keeps`: without and/or with keepClosed) on `validation`, the best on `bench`; `log` gets one line per score. */
-export async function chooseDecoding(e: Editor, rules: readonly GateDecode[], validation: Benchmark, bench: Benchmark, ddim: number, seed: number, log: (line: string) => void, keeps: readonly boolean[] = [false]): Promise<{ validation: DecodeRow[]; chosen: DecodeRow; scores: PointScores }> {
+/** Every rule x plan decoding (x each of `variants`: the options it adds; default none) on `validation`, the best on `bench`; `log` gets one line per score. */
+export async function chooseDecoding(e: Editor, rules: readonly GateDecode[], validation: Benchmark, bench: Benchmark, ddim: number, seed: number, log: (line: string) => void, variants: readonly DecodeExtras[] = [{}]): Promise<{ validation: DecodeRow[]; chosen: DecodeRow; scores: PointScores }> {
   if (rules.length === 0) throw new Error("chooseDecoding: no gate decodings to choose among");
-  if (keeps.length === 0) throw new Error("chooseDecoding: keeps must hold false, true or both");
+  if (variants.length === 0) throw new Error("chooseDecoding: no option variants (give [{}] for none)");
   const rows: DecodeRow[] = [];
   for (const rule of rules) {
     for (const plan of planDecodings(e)) {
-      for (const keep of keeps) {
-        const x = { rule, ...(plan ? { planDecode: plan } : {}), ...(keep ? { keepClosed: true as const } : {}) };
-        const v = await scoreEditorPoint(decodedEditor(e, rule, plan, ddim, seed, keep), validation, seed);
+      for (const extras of variants) {
+        const v = await scoreEditorPoint(decodedEditor(e, rule, plan, ddim, seed, extras), validation, seed);
+        const x = { rule, ...(plan ? { planDecode: plan } : {}), ...extras };
         rows.push({ ...x, objectJudge: v.objectJudge });
         log(`validation ${decodingText(x)} ${v.objectJudge.toFixed(3)}`);
       }
     }
   }
   const chosen = rows.reduce((b, x) => (x.objectJudge > b.objectJudge ? x : b));
-  const scores = await scoreEditorPoint(decodedEditor(e, chosen.rule, chosen.planDecode, ddim, seed, chosen.keepClosed === true), bench, seed);
+  const { rule, planDecode, objectJudge: _, ...extras } = chosen;
+  const scores = await scoreEditorPoint(decodedEditor(e, rule, planDecode, ddim, seed, extras), bench, seed);
   log(`chosen on validation ${decodingText(chosen)}; on SpatialEval-mini ${pointText(scores)}`);
   return { validation: rows, chosen, scores };
 }
 
-/** The `--keep-closed` flag: off (the default), on, or both (each decoding scored without and with keepClosed). */
-export function keepClosedFlag(value: string | undefined): boolean[] {
+/** An off|on|both flag (absent: off) as the values it asks for. */
+function offOnBoth(flag: string, value: string | undefined): boolean[] {
   const v = value ?? "off";
   if (v === "off") return [false];
   if (v === "on") return [true];
   if (v === "both") return [false, true];
-  throw new Error(`--keep-closed must be off, on or both, got '${v}'`);
+  throw new Error(`--${flag} must be off, on or both, got '${v}'`);
+}
+
+/** The `--keep-closed` flag: off (the default), on, or both (each decoding scored without and with keepClosed). */
+export const keepClosedFlag = (value: string | undefined) => offOnBoth("keep-closed", value);
+
+/** The option variants the `--keep-closed` and `--ground-moves` flags ask for (each off, on or both): their cross product. */
+export function decodeVariantsFlag(keepClosed: string | undefined, groundMoves: string | undefined): DecodeExtras[] {
+  const grounds = offOnBoth("ground-moves", groundMoves);
+  return keepClosedFlag(keepClosed).flatMap((k) => grounds.map((g) => ({ ...(k ? { keepClosed: true as const } : {}), ...(g ? { groundMoves: true as const } : {}) })));
 }
 
 /** The `--rules` flag's object-choosing gate decodings (comma-separated; `def` when absent): at least one, each one that chooses among objects. */

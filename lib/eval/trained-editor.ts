@@ -82,7 +82,7 @@ export function objectGateEditor(name: string, model: ModelEditor, options: Part
  * The objects the engine perceives in each request's source (object-regions.ts perceiveObjects) on a `grid` x `grid` patch
  * grid, as the pipeline's extras: their coverages and their colours; the camera comes from the record.
  */
-export function perceivedObjects(requests: readonly EditRequest[], grid: number, who: string, size?: number): Pick<EditExtras, "objectMasks" | "emptyGrounds"> & { objects: ObjectRegions[]; objectColours: [number, number, number][][] } {
+export function perceivedObjects(requests: readonly EditRequest[], grid: number, who: string, size?: number): Pick<EditExtras, "objectMasks" | "emptyGrounds" | "cameras"> & { objects: ObjectRegions[]; objectColours: [number, number, number][][] } {
   const seen = requests.map((r, i) => {
     if (!r.item) throw new Error(`${who}: request ${i} has no benchmark record (request.item); the perception needs its source scene's camera`);
     return perceiveObjects(toRgb(r.source), r.item.sourceScene.camera, grid);
@@ -92,7 +92,7 @@ export function perceivedObjects(requests: readonly EditRequest[], grid: number,
   // the pixel masks and the camera's empty ground at the editor's size (object+offset+paste), nearest-pixel when the source's differs
   const masks = seen.map((x, i) => x.masks.map((m) => nearestMask(m, requests[i].source.width, size)));
   const grounds = requests.map((r) => signedAtSize({ width: r.source.width, height: r.source.height, data: emptyGround(r.item!.sourceScene.camera, r.source.width, r.source.height).rgb }, size));
-  return { ...out, objectMasks: masks, emptyGrounds: grounds };
+  return { ...out, objectMasks: masks, emptyGrounds: grounds, cameras: requests.map((r) => r.item!.sourceScene.camera) };
 }
 
 /** A square mask of side `from` resampled to side `to` by the nearest pixel. */

@@ -16,6 +16,9 @@ import { pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove,
 import { drawsPixels, redrawsObject, redrawTarget } from "./redraw-decode";
 import { keepDrawn, keepTarget, moveFills } from "./move-fills";
 import { changedPixel } from "./paste-move";
+import { groundMove, saidMove } from "./ground-move";
+import { dataEngineConfig } from "../../data/config";
+import type { Camera } from "../../world/types";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -61,6 +64,12 @@ export interface EditPipelineOptions {
    * output unused (the other pixels of the open patches are the source's too).
    */
   keepClosed?: boolean;
+  /**
+   * Under the object-moving and scaling decodings (object+move...), a chosen object whose language condition says it "has
+   * moved a little / a lot <direction>" moves on the ground plane as ground-move.ts computes from its pixels and the camera
+   * (EditExtras.cameras), in place of the move head's offset and scale; needs the editor's own object choice (its object head).
+   */
+  groundMoves?: boolean;
 }
 
 export const DEFAULT_EDIT_OPTIONS: EditPipelineOptions = { steps: 10, textScale: 1, imageScale: 1, seed: 0, writeCondition: false };
@@ -141,6 +150,8 @@ export interface EditExtras {
    */
   objectMasks?: readonly (readonly Uint8Array[])[];
   emptyGrounds?: readonly Float32Array[];
+  /** Per item, the source's camera (what the empty ground is rendered from): the groundMoves option's geometry. */
+  cameras?: readonly Camera[];
 }
 
 /** `gate` [B, N] with the rows `rows` gives (null: keep the row). Call inside tf.tidy. */
@@ -217,7 +228,8 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     for (const [i, q] of plans.entries()) if (q.length !== N * 3) throw new Error(`editImages: edit plan ${i} has ${q.length} values; the denoiser has ${N} patches x 3 colours`);
   }
   // object+move+redraw: the language condition says what a still object becomes (redraw-decode.ts); written once for both uses
-  const written = o.writeCondition || redrawsObject(decode) ? answerQuestions(e, sources, instructions, e.config.maxCondition) : undefined;
+  if (o.groundMoves === true && (!scalesObject(decode) || !movesObject(decode) || extras.cameras?.length !== B || extras.objectMasks === undefined || e.config.alignedObjects === undefined || gates !== undefined || extras.offsets !== undefined)) throw new Error(`editImages: groundMoves needs an object-moving and scaling gate decoding (object+move...), each source's camera and object masks (extras.cameras, extras.objectMasks) and the editor's own choice and moves (an object head; no given gates or offsets); got '${decode}'`);
+  const written = o.writeCondition || redrawsObject(decode) || o.groundMoves === true ? answerQuestions(e, sources, instructions, e.config.maxCondition) : undefined;
   const targets = redrawsObject(decode) ? written!.map((text) => keepTarget(redrawTarget(text), decode, e.drawer)) : undefined;
   let drawn: (Float32Array | null)[] | undefined; // object+move+draw: the pixels kept in the edit
   let closed: number[][] | undefined; // keepClosed: the gate per item [B][N]
@@ -235,8 +247,12 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const picks = extras.chosen === undefined || gates !== undefined ? own : givenChoices(extras.chosen, own, c0.aligned!.where, extras.objects!);
     // with the move head (alignedMoves), the chosen object's own move, in place of the offset and scale heads' for the edit
     const moved = movesObject(decode) && gates === undefined && extras.offsets === undefined && e.config.alignedMoves !== undefined ? headMoves(e, c0.aligned!, read!, picks!) : undefined;
-    const offsets = movesObject(decode) && gates === undefined ? (extras.offsets ?? moved?.offsets ?? (c0.aligned!.offset!.arraySync() as [number, number][])) : undefined;
-    const scales = scalesObject(decode) && offsets !== undefined ? (extras.scales ?? moved?.scales ?? Array.from(tf.exp(c0.aligned!.logScale!).dataSync())) : undefined;
+    const offsets0 = movesObject(decode) && gates === undefined ? (extras.offsets ?? moved?.offsets ?? (c0.aligned!.offset!.arraySync() as [number, number][])) : undefined;
+    const scales0 = scalesObject(decode) && offsets0 !== undefined ? (extras.scales ?? moved?.scales ?? Array.from(tf.exp(c0.aligned!.logScale!).dataSync())) : undefined;
+    // groundMoves: a said move of the chosen object done on the ground plane (ground-move.ts; the offset in patches)
+    const ground = o.groundMoves === true ? written!.map((text, b) => { const m = saidMove(text); return m === null || picks![b] < 0 ? null : groundMove(extras.objectMasks![b][picks![b]], extras.cameras![b], m, dataEngineConfig().moveStep); }) : undefined;
+    const offsets = ground === undefined ? offsets0 : offsets0!.map((x, b) => (ground[b] === null ? x : ([ground[b]!.offset[0] / e.config.dnPatch, ground[b]!.offset[1] / e.config.dnPatch] as [number, number])));
+    const scales = ground === undefined ? scales0 : scales0!.map((x, b) => ground[b]?.scale ?? x);
     const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, { objects: extras.objects!, offsets, scales, chosen: picks }) : undefined; // the gate and the choice behind it, once
     const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, decode, { objects: extras.objects!, sources, patch: e.config.dnPatch, N, known: extras.objectColours, masks: extras.objectMasks, grounds: extras.emptyGrounds, plan: shadesObject(decode) ? ((given0 ?? c0.aligned.plan).arraySync() as number[][][]) : undefined, drawer: e.drawer, targets }) : undefined;
     if (drawsPixels(decode)) drawn = fills?.pixels;
