@@ -69,3 +69,17 @@ export function groundMove(mask: ArrayLike<number>, camera: Camera, move: SaidMo
   const scale = from.z / to.z;
   return { offset: [to.u + scale * (cx - from.u) - cx, to.v + scale * (cy - from.v) - cy], scale };
 }
+
+/**
+ * Per item, the groundMoves override of the move head's move (pipeline option groundMoves): where its language condition
+ * says a move (`saidMove`) and it has a chosen object (`picks`, -1: none), that object's (`masks[b][pick]`) ground move
+ * by `step` with `camera`, its offset in patches of side `patch`; else null (the move head's move stays).
+ */
+export function saidGroundMoves(conditions: readonly string[], picks: readonly number[], masks: readonly (readonly ArrayLike<number>[])[], cameras: readonly Camera[], step: number, patch: number): ({ offset: [number, number]; scale: number } | null)[] {
+  if (picks.length !== conditions.length || masks.length !== conditions.length || cameras.length !== conditions.length) throw new Error(`saidGroundMoves: ${conditions.length} conditions, ${picks.length} choices, ${masks.length} mask lists and ${cameras.length} cameras`);
+  return conditions.map((text, b) => {
+    const move = saidMove(text);
+    const g = move === null || picks[b] < 0 ? null : groundMove(masks[b][picks[b]], cameras[b], move, step);
+    return g === null ? null : { offset: [g.offset[0] / patch, g.offset[1] / patch], scale: g.scale };
+  });
+}

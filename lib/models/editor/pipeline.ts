@@ -16,7 +16,7 @@ import { pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove,
 import { drawsPixels, redrawsObject, redrawTarget } from "./redraw-decode";
 import { keepDrawn, keepTarget, moveFills } from "./move-fills";
 import { changedPixel } from "./paste-move";
-import { groundMove, saidMove } from "./ground-move";
+import { saidGroundMoves } from "./ground-move";
 import { dataEngineConfig } from "../../data/config";
 import type { Camera } from "../../world/types";
 import { Rng } from "../../core/rng";
@@ -250,8 +250,8 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const offsets0 = movesObject(decode) && gates === undefined ? (extras.offsets ?? moved?.offsets ?? (c0.aligned!.offset!.arraySync() as [number, number][])) : undefined;
     const scales0 = scalesObject(decode) && offsets0 !== undefined ? (extras.scales ?? moved?.scales ?? Array.from(tf.exp(c0.aligned!.logScale!).dataSync())) : undefined;
     // groundMoves: a said move of the chosen object done on the ground plane (ground-move.ts; the offset in patches)
-    const ground = o.groundMoves === true ? written!.map((text, b) => { const m = saidMove(text); return m === null || picks![b] < 0 ? null : groundMove(extras.objectMasks![b][picks![b]], extras.cameras![b], m, dataEngineConfig().moveStep); }) : undefined;
-    const offsets = ground === undefined ? offsets0 : offsets0!.map((x, b) => (ground[b] === null ? x : ([ground[b]!.offset[0] / e.config.dnPatch, ground[b]!.offset[1] / e.config.dnPatch] as [number, number])));
+    const ground = o.groundMoves === true ? saidGroundMoves(written!, picks!, extras.objectMasks!, extras.cameras!, dataEngineConfig().moveStep, e.config.dnPatch) : undefined;
+    const offsets = ground === undefined ? offsets0 : offsets0!.map((x, b) => ground[b]?.offset ?? x);
     const scales = ground === undefined ? scales0 : scales0!.map((x, b) => ground[b]?.scale ?? x);
     const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, { objects: extras.objects!, offsets, scales, chosen: picks }) : undefined; // the gate and the choice behind it, once
     const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, decode, { objects: extras.objects!, sources, patch: e.config.dnPatch, N, known: extras.objectColours, masks: extras.objectMasks, grounds: extras.emptyGrounds, plan: shadesObject(decode) ? ((given0 ?? c0.aligned.plan).arraySync() as number[][][]) : undefined, drawer: e.drawer, targets }) : undefined;

@@ -6,7 +6,7 @@ import { objectJudge } from "../../../lib/eval/judges";
 import { emptyGround } from "../../../lib/eval/image-perception";
 import { perceivedMaskOf } from "../../../lib/eval/redraw-data";
 import { decodeVariantsFlag } from "../../../lib/eval/decode-choice";
-import { groundMove, saidMove } from "../../../lib/models/editor/ground-move";
+import { groundMove, saidGroundMoves, saidMove } from "../../../lib/models/editor/ground-move";
 import { pasteMove } from "../../../lib/models/editor/paste-move";
 import { toSigned } from "../../../lib/models/editor/train/data";
 import { renderScene } from "../../../lib/world/render";
@@ -52,6 +52,19 @@ describe("groundMoves: a said move done on the ground plane (ground-move.ts)", (
     expect(() => groundMove(new Uint8Array(16), cam, { direction: "to the left", lot: false }, 0.6)).toThrow("groundMove: the object's mask is empty");
     expect(() => groundMove(new Uint8Array(15), cam, { direction: "to the left", lot: false }, 0.6)).toThrow("groundMove: a mask of 15 pixels is not a square image");
     expect(() => groundMove(new Uint8Array(16), cam, { direction: "to the left", lot: false }, 0)).toThrow("groundMove: the step must be a positive distance in world units, got 0");
+  });
+
+  it("saidGroundMoves: the ground move in patches where the condition says a move and an object is chosen, else null; errors", () => {
+    const it0 = ensureBenchmark("spatialeval", "tiny").items.find((it) => it.kind === "move" && it.form !== "trend" && it.editedScene !== null)!;
+    const S = it0.source.width;
+    const cam = it0.sourceScene.camera;
+    const r = renderScene(it0.sourceScene, { width: S, height: S });
+    const mask = perceivedMaskOf(it0.source, cam, Array.from(r.mask, (m) => (m === it0.targets[0] ? 1 : 0)))!;
+    const want = groundMove(mask, cam, saidMove(it0.condition)!, 0.6)!;
+    const got = saidGroundMoves([it0.condition, "the cube is now red", it0.condition], [0, 0, -1], [[mask], [mask], [mask]], [cam, cam, cam], 0.6, 4);
+    expect(got[0]).toEqual({ offset: [want.offset[0] / 4, want.offset[1] / 4], scale: want.scale });
+    expect(got.slice(1)).toEqual([null, null]);
+    expect(() => saidGroundMoves([it0.condition], [0, 0], [[mask]], [cam], 0.6, 4)).toThrow("saidGroundMoves: 1 conditions, 2 choices, 1 mask lists and 1 cameras");
   });
 
   it("editImages refuses groundMoves without an object-moving decoding, the cameras and an object head", () => {
