@@ -41,3 +41,4 @@ export * from "./eval/edit-diagnosis";
 export * from "./eval/oracle-render";
 export * from "./eval/table-cache";
 export * from "./eval/stage2-from-summary";
+export * from "./eval/decoding-summary";

@@ -12,6 +12,7 @@ import { sceneFigure } from "../../lib/data/show";
 import { shareFigure } from "../../lib/eval/data-tables";
 import { tableFigure } from "../../lib/eval/table-figure";
 import { stage2FromFigure, stage2FromSummary } from "../../lib/eval/stage2-from-summary";
+import { decodingFigure, decodingSummary } from "../../lib/eval/decoding-summary";
 import { TABLE1_SPEC } from "../../lib/eval/table-specs";
 import { buildTable } from "../../lib/eval/tables";
 import { learnedVsExactFigure } from "../../lib/theory/guidance/report";
@@ -47,6 +48,8 @@ describe("figure helpers draw without overlapping parts", () => {
     figs.push(["sort-loss", sortLossFigure({ config: paperSort.config, seeds: sortSeedsFromResults(paperSort), attention: null } as never, 0), 800, 600]);
     // notebook 05's runs of our aligned editor, from the committed paper results (long run names on the x axis)
     figs.push(["stage2-from", stage2FromFigure(stage2FromSummary("paper")), 900, 560]);
+    // notebook 05's decodings of the finished editor (long run and decoding names on the y axis)
+    figs.push(["decodings", decodingFigure(decodingSummary("paper")), 1000, 900]);
     const problems: string[] = [];
     for (const [name, fig, w, h] of figs) {
       const r = await renderFigure({ figure: withAutoMargins(fig as never) as never, formats: [], width: w, height: h });

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import type { Row } from "../../lib/core/table";
+import { bestOnValidation, decodingFigure, decodingRow, decodingSummary, type DecodingRow } from "../../lib/eval/decoding-summary";
+
+const file = (chosen: Record<string, unknown>, bench: number, extra: Record<string, unknown> = {}) =>
+  ({ config: { from: "data/generated/curve-cache/paper/from/final-" + "a".repeat(64), drawer: "data/generated/redraw/redraw-x/redraw.safetensors", rules: ["object+move+pixels"] }, data: { oracle: { scores: { objectJudge: 0.8 } }, fitted: { after: { choice: { bench: { summary: [{ kind: "all", correct: 0.79 }] } }, decoded: { chosen, scores: { objectJudge: bench } } } }, ...extra } }) as never;
+
+describe("the finished editors' decodings (decoding-summary.ts)", () => {
+  it("one row per run: the chosen decoding with its options, validation, SpatialEval-mini, the truth's choice and the object choice; runs without a fit give none", () => {
+    const row = decodingRow("run-a", file({ rule: "object+move+pixels", planDecode: "soft", keepClosed: true, groundMoves: true, objectJudge: 0.64 }, 0.66));
+    expect(row).toEqual({ run: "run-a", editor: "final-aaaaaaaa…", drawer: "redraw-x", decoding: "object+move+pixels (plan soft) keeping the closed patches moving on the ground", validation: 0.64, "SpatialEval-mini": 0.66, "truth's choice": 0.8, "object choice": 0.79 });
+    const none = { config: { from: "data/weights/paper/e", rules: ["object"] }, data: { fitted: null } } as never;
+    expect(decodingRow("run-b", none)).toBeNull();
+    const plain = decodingRow("run-c", { config: { from: "data/weights/paper/e", drawer: null, rules: ["object"] }, data: { fitted: { after: { decoded: { chosen: { rule: "object", objectJudge: 0.3 }, scores: { objectJudge: 0.31 } } } } } } as never)!;
+    expect([plain.editor, plain.drawer, plain.decoding, plain["truth's choice"], plain["object choice"]]).toEqual(["e", "none", "object", null, null]);
+    expect(() => decodingRow("run-d", file({ rule: "object" }, 0.5))).toThrow("decodingRow: 'run-d' names a chosen decoding without its validation score");
+  });
+
+  it("bestOnValidation reports the run validation prefers, not the highest SpatialEval-mini score, and flips with validation", () => {
+    const r = (run: string, validation: number, bench: number): DecodingRow => ({ run, editor: "e", drawer: "none", decoding: "object", validation, "SpatialEval-mini": bench, "truth's choice": null, "object choice": null });
+    expect(bestOnValidation([])).toBeNull();
+    expect(bestOnValidation([r("a", 0.5, 0.7), r("b", 0.6, 0.6)])!.run).toBe("b");
+    expect(bestOnValidation([r("a", 0.65, 0.7), r("b", 0.6, 0.6)])!.run).toBe("a");
+    expect(bestOnValidation([r("a", 0.6, 0.7), r("b", 0.6, 0.6)])!.run).toBe("a"); // the first of equals
+    const fig = decodingFigure([r("a", 0.6, 0.7), r("b", 0.5, 0.6)]);
+    const bars = fig.data as { y: string[]; x: (number | null)[] }[];
+    expect(bars.map((b) => b.x)).toEqual([[0.5, 0.6], [0.6, 0.7], [null, null]]); // ordered by validation (the best on top)
+    expect(bars[0].y).toEqual(["b · object", "a · object"]);
+    const long = decodingFigure([{ ...r("c", 0.6, 0.7), decoding: "object+move+pixels (plan soft) keeping the closed patches moving on the ground" }]).data as { y: string[] }[];
+    expect(long[0].y).toEqual(["c · move+pixels +keep +ground"]);
+  });
+
+  it("reads the committed paper results: validation prefers the groundMoves run (0.667 on SpatialEval-mini); no files on tiny", () => {
+    const rows = decodingSummary("paper");
+    const asTable: Row[] = rows; // notebook 05 shows them with showTable (a type check)
+    expect(asTable.length).toBeGreaterThan(20);
+    const best = bestOnValidation(rows)!;
+    expect([best.run, best.validation.toFixed(3), best["SpatialEval-mini"].toFixed(3), best["truth's choice"]!.toFixed(3)]).toEqual(["ground-moves-colour-16k-move96k-object128k-s2", "0.645", "0.667", "0.804"]);
+    expect(rows.find((x) => x.run === "redraw100k-pixels-colour-16k-move96k-object128k-s2")!["SpatialEval-mini"].toFixed(3)).toBe("0.618");
+    expect(decodingSummary("tiny")).toEqual([]);
+  });
+});
