@@ -65,6 +65,20 @@ function packedPlotlyBundle(): string {
  * The figure with `automargin: true` on every cartesian axis it uses or lays out, unless the
  * figure sets `automargin` itself. Returns a new figure; `fig` is not changed.
  */
+/**
+ * One bar trace per series over `rows` (grouped bars, a legend entry each): the category labels on x (or on y with
+ * `horizontal`, for long labels), each series' value of each row (null: no bar), its colour and a hover line.
+ */
+export function groupedBars<R>(rows: readonly R[], labels: readonly string[], series: readonly { name: string; color: string; value: (r: R) => number | null }[], horizontal = false): Figure["data"] {
+  if (labels.length !== rows.length) throw new Error(`groupedBars: ${labels.length} labels for ${rows.length} rows`);
+  return series.map((s) => {
+    const values = rows.map(s.value);
+    return horizontal
+      ? { type: "bar", orientation: "h", name: s.name, y: [...labels], x: values, marker: { color: s.color }, hovertemplate: `%{y}<br>${s.name}: %{x:.3f}<extra></extra>` }
+      : { type: "bar", name: s.name, x: [...labels], y: values, marker: { color: s.color }, hovertemplate: `%{x}<br>${s.name}: %{y:.3f}<extra></extra>` };
+  });
+}
+
 export function withAutoMargins(fig: Figure): Figure {
   const layout: Record<string, unknown> = { ...(fig.layout ?? {}) };
   const axes = new Set(Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k)));

@@ -8,7 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { Figure } from "../core/plot";
+import { groupedBars, type Figure } from "../core/plot";
 import { resultsDir } from "../core/paths";
 import type { ProfileName } from "../core/profile";
 import { readResult } from "../core/results";
@@ -103,15 +103,7 @@ export function decodingFigure(rows: readonly DecodingRow[]): Figure {
   const shown = [...rows].sort((a, b) => a.validation - b.validation);
   const y = shown.map((r) => `${r.run} · ${shortDecoding(r.decoding)}`);
   return {
-    data: SERIES.map((s) => ({
-      type: "bar",
-      orientation: "h",
-      name: s.name,
-      y,
-      x: shown.map((r) => r[s.key] as number | null),
-      marker: { color: s.color },
-      hovertemplate: `%{y}<br>${s.name}: %{x:.3f}<extra></extra>`,
-    })),
+    data: groupedBars(shown, y, SERIES.map((s) => ({ ...s, value: (r: DecodingRow) => r[s.key] as number | null })), true),
     layout: {
       title: { text: "Decodings of the finished editor (npm run object-head)" },
       barmode: "group",

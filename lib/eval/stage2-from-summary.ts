@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { Figure } from "../core/plot";
+import { groupedBars, type Figure } from "../core/plot";
 import { resultsDir } from "../core/paths";
 import type { ProfileName } from "../core/profile";
 import { readResult } from "../core/results";
@@ -100,14 +100,7 @@ export function stage2FromFigure(rows: readonly Stage2FromRow[]): Figure {
   const shown = rows.filter((r) => r["truth's gate"] !== null);
   const x = shown.map((r) => `${r.run.replace(/^stage2-from-/, "")} (${r["Stage II steps"]} steps, ${r["engine scenes"]} scenes)`);
   return {
-    data: SERIES.map((s) => ({
-      type: "bar",
-      name: s.name,
-      x,
-      y: shown.map((r) => r[s.key] as number | null),
-      marker: { color: s.color },
-      hovertemplate: `%{x}<br>${s.name}: %{y:.3f}<extra></extra>`,
-    })),
+    data: groupedBars(shown, x, SERIES.map((s) => ({ ...s, value: (r: Stage2FromRow) => r[s.key] as number | null }))),
     layout: {
       title: { text: "Our aligned editor on SpatialEval-mini: its own object judge and the truth's diagnostics" },
       barmode: "group",

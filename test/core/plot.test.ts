@@ -4,7 +4,7 @@ import * as path from "path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStamp } from "../../lib/core/artefact";
-import { figureHtml, saveFigure, savePng, showFigure, withAutoMargins } from "../../lib/core/plot";
+import { figureHtml, groupedBars, saveFigure, savePng, showFigure, withAutoMargins } from "../../lib/core/plot";
 import { closeStaticExport, renderFigure } from "../../lib/core/static-export";
 
 let dir = "";
@@ -30,6 +30,18 @@ function cramped(automargin?: boolean): { data: Record<string, unknown>[]; layou
     layout: { margin: { l: 40 }, yaxis: { title: { text: "token" }, ...(automargin === undefined ? {} : { automargin }) } },
   };
 }
+
+describe("groupedBars", () => {
+  it("one trace per series, labels on x (or y when horizontal), null values kept; a label count that does not match is an error", () => {
+    const rows = [{ a: 1, b: null }, { a: 2, b: 3 }];
+    const series = [{ name: "A", color: "#111", value: (r: (typeof rows)[number]) => r.a }, { name: "B", color: "#222", value: (r: (typeof rows)[number]) => r.b }];
+    const v = groupedBars(rows, ["r1", "r2"], series) as { x: string[]; y: (number | null)[]; name: string; orientation?: string }[];
+    expect(v.map((t) => [t.name, t.x, t.y, t.orientation])).toEqual([["A", ["r1", "r2"], [1, 2], undefined], ["B", ["r1", "r2"], [null, 3], undefined]]);
+    const h = groupedBars(rows, ["r1", "r2"], series, true) as { x: (number | null)[]; y: string[]; orientation: string }[];
+    expect(h.map((t) => [t.y, t.x, t.orientation])).toEqual([[["r1", "r2"], [1, 2], "h"], [["r1", "r2"], [null, 3], "h"]]);
+    expect(() => groupedBars(rows, ["r1"], series)).toThrow("groupedBars: 1 labels for 2 rows");
+  });
+});
 
 describe("plot helper", () => {
   it("writes a real PNG of the requested size and an SVG, both stamped with profile, seed and commit", async () => {
