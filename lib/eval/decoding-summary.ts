@@ -105,11 +105,11 @@ export function decodingFigure(rows: readonly DecodingRow[]): Figure {
   return {
     data: groupedBars(shown, y, SERIES.map((s) => ({ ...s, value: (r: DecodingRow) => r[s.key] as number | null })), true),
     layout: {
-      title: { text: "Decodings of the finished editor (npm run object-head)" },
+      title: { text: "Decodings of the finished editor (npm run object-head): object judge" },
       barmode: "group",
-      xaxis: { title: { text: "object judge" }, rangemode: "tozero" },
+      xaxis: { rangemode: "tozero" },
       yaxis: { automargin: true, tickfont: { size: 9 } },
-      legend: { orientation: "v", x: 1.02, y: 1, xanchor: "left", yanchor: "top" },
+      legend: { orientation: "h", x: 0, y: -0.04, xanchor: "left", yanchor: "top" },
     },
   };
 }
