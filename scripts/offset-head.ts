@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     const validation = ensureValidationBenchmark(profile);
     console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): object vs object+offset with the truth's offsets${fit ? `, and with its offset head fitted alone for ${head.steps} steps at batch ${head.batch} on the edits of ${scenes} engine scenes (its error measured on the edits of the last ${heldOut} source images)` : ""}; ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
     const plans = planDecodings(e);
-    const editorOf = (rule: GateDecode, plan?: PlanDecode) => decodedEditor(e, rule, plan, ddim, head.seed);
+    const editorOf = (rule: GateDecode, plan?: PlanDecode) => decodedEditor(e, { rule, ...(plan ? { planDecode: plan } : {}) }, ddim, head.seed);
     type Row = { rule: GateDecode; planDecode?: PlanDecode; objectJudge: number };
     const rows: Row[] = [];
     const onValidation = async (rule: GateDecode) => {

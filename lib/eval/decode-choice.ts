@@ -40,9 +40,8 @@ export function decodingOptions(x: Omit<DecodeRow, "objectJudge">, ddim: number,
   return { steps: ddim, seed, gate: x.rule, ...(x.planDecode ? { planDecode: x.planDecode } : {}), ...(x.keepClosed ? { keepClosed: true } : {}), ...(x.groundMoves ? { groundMoves: true } : {}) };
 }
 
-/** `e` decoded by an object-choosing `rule` and `plan` (and options), as an evaluation editor. */
-export function decodedEditor(e: Editor, rule: GateDecode, plan: PlanDecode | undefined, ddim: number, seed: number, extras: DecodeExtras = {}) {
-  const x = { rule, ...(plan ? { planDecode: plan } : {}), ...extras };
+/** `e` decoded by a decoding (an object-choosing rule, its plan decoding, its options), as an evaluation editor. */
+export function decodedEditor(e: Editor, x: Omit<DecodeRow, "objectJudge">, ddim: number, seed: number) {
   return objectGateEditor(`gate ${decodingText(x)}`, e, decodingOptions(x, ddim, seed));
 }
 
@@ -54,16 +53,15 @@ export async function chooseDecoding(e: Editor, rules: readonly GateDecode[], va
   for (const rule of rules) {
     for (const plan of planDecodings(e)) {
       for (const extras of variants) {
-        const v = await scoreEditorPoint(decodedEditor(e, rule, plan, ddim, seed, extras), validation, seed);
         const x = { rule, ...(plan ? { planDecode: plan } : {}), ...extras };
+        const v = await scoreEditorPoint(decodedEditor(e, x, ddim, seed), validation, seed);
         rows.push({ ...x, objectJudge: v.objectJudge });
         log(`validation ${decodingText(x)} ${v.objectJudge.toFixed(3)}`);
       }
     }
   }
   const chosen = rows.reduce((b, x) => (x.objectJudge > b.objectJudge ? x : b));
-  const { rule, planDecode, objectJudge: _, ...extras } = chosen;
-  const scores = await scoreEditorPoint(decodedEditor(e, rule, planDecode, ddim, seed, extras), bench, seed);
+  const scores = await scoreEditorPoint(decodedEditor(e, chosen, ddim, seed), bench, seed);
   log(`chosen on validation ${decodingText(chosen)}; on SpatialEval-mini ${pointText(scores)}`);
   return { validation: rows, chosen, scores };
 }
