@@ -18,6 +18,9 @@ function patchGrid(who: string, S: number, patch: number): number {
   return S / patch;
 }
 
+/** The patch (row-major on the G = S / patch grid) that pixel p of an S x S image lies in. */
+export const patchOfPixel = (p: number, S: number, patch: number) => Math.floor(Math.floor(p / S) / patch) * (S / patch) + Math.floor((p % S) / patch);
+
 /**
  * How pasteMove pastes: the object's scale (default 1), and whether a pixel counts as changed only where the prediction
  * differs from the source (beyond the residual losses.ts CHANGED_RESIDUAL calls a change, as the truth's changed share and
@@ -126,7 +129,7 @@ export function shadeObject(source: ArrayLike<number>, mask: ArrayLike<number>, 
   if (plan.length !== G * G * 3) throw new Error(`shadeObject: a plan of ${plan.length} values for ${G * G} patches x 3 colours`);
   const unit = (v: number) => (v + 1) / 2; // [-1, 1] -> [0, 1]
   const lum = (p: number) => (unit(source[p * 3]) + unit(source[p * 3 + 1]) + unit(source[p * 3 + 2])) / 3;
-  const patchOf = (p: number) => Math.floor(Math.floor(p / S) / patch) * G + Math.floor((p % S) / patch);
+  const patchOf = (p: number) => patchOfPixel(p, S, patch);
   const count = new Float64Array(G * G);
   const shade = new Float64Array(G * G); // summed l per patch
   const groundSum = new Float64Array(G * G * 3);

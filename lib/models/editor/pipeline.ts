@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import { pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove, MOVING_RULES_TEXT, SCALING_RULES_TEXT, movesObject, needsObjects, pickObject, type GateDecode, type ObjectRegions } from "./gate-decode";
 import { drawsPixels, redrawsObject, redrawTarget } from "./redraw-decode";
 import { keepDrawn, keepTarget, moveFills } from "./move-fills";
-import { changedPixel } from "./paste-move";
+import { changedPixel, patchOfPixel } from "./paste-move";
 import { saidGroundMoves } from "./ground-move";
 import { dataEngineConfig } from "../../data/config";
 import type { Camera } from "../../world/types";
@@ -293,8 +293,7 @@ export function keepClosedPatches(edited: Float32Array, source: ArrayLike<number
   const G = S / patch;
   if (!Number.isInteger(G) || G * G !== gate.length || source.length !== edited.length || (drawn !== null && drawn.length !== edited.length)) throw new Error(`keepClosedPatches: a ${S} x ${S} image, a source of ${source.length} values, ${gate.length} gate values${drawn === null ? "" : ` and a prediction of ${drawn.length} values`} do not fit patches of ${patch}`);
   for (let p = 0; p < S * S; p++) {
-    const n = Math.floor(Math.floor(p / S) / patch) * G + Math.floor((p % S) / patch);
-    if (gate[n] === 0 || (drawn !== null && !changedPixel(drawn, source, p))) for (let c = 0; c < 3; c++) edited[p * 3 + c] = source[p * 3 + c];
+    if (gate[patchOfPixel(p, S, patch)] === 0 || (drawn !== null && !changedPixel(drawn, source, p))) for (let c = 0; c < 3; c++) edited[p * 3 + c] = source[p * 3 + c];
   }
   return edited;
 }

@@ -125,12 +125,10 @@ export function saidPlan(drawer: Drawer, target: RedrawTarget, source: ArrayLike
  * The plan is each patch's mean over the pixels that change, the gate their share; the image is the repainted source.
  */
 export function repaintPlan(source: ArrayLike<number>, mask: ArrayLike<number>, colour: ColourName, patch: number): RedrawPlan {
-  const idx: number[] = [];
-  for (let p = 0; p < mask.length; p++) if (mask[p] === 1) idx.push(p);
   const from = COLOUR_RGB[shownColour(source, mask) ?? colour];
   const to = COLOUR_RGB[colour];
   const image = Float32Array.from(source);
-  for (const p of idx) for (let c = 0; c < 3; c++) image[p * 3 + c] = Math.min(1, ((source[p * 3 + c] + 1) / 2) * (to[c] / Math.max(1, from[c]))) * 2 - 1;
+  for (let p = 0; p < mask.length; p++) if (mask[p] === 1) for (let c = 0; c < 3; c++) image[p * 3 + c] = Math.min(1, ((source[p * 3 + c] + 1) / 2) * (to[c] / Math.max(1, from[c]))) * 2 - 1;
   return predictionPlan(image, source, patch);
 }
 
