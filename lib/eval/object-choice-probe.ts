@@ -11,10 +11,14 @@ import * as tf from "@tensorflow/tfjs";
 import { pickObject } from "../models/editor/gate-decode";
 import { editorParams, type Editor, type editorCondition } from "../models/editor/model";
 import { bestObjects, objectInputs, objectScores } from "../models/editor/object-head";
-import type { Scene } from "../world/types";
+import { answerQuestions } from "../models/editor/pipeline";
+import { saidShape, shapeCheckedChoices } from "../models/editor/shape-check";
+import { shapeLogProbs } from "../models/editor/shape-reader";
+import type { Scene, Shape } from "../world/types";
 import { patchReads } from "./edit-map-probe";
 import { meansByKind, type KindMeanRow } from "./kind-means";
-import { changedObject, objectRegions } from "./object-regions";
+import { changedObject, perceiveObjects } from "./object-regions";
+import { signedAtSize } from "./trained-editor";
 
 export { changedObject };
 import type { ProbeItem } from "./probe-items";
@@ -37,20 +41,28 @@ export interface ObjectChoiceProbe {
   missed: number;
 }
 
-/** The where head's object choice on `bench` (each item with its source scene, for the camera), batches of `batch`. */
-export function probeObjectChoice(e: Editor, bench: { items: readonly (ProbeItem & { sourceScene: Scene })[] }, batch = 32): ObjectChoiceProbe {
+/**
+ * The where head's object choice on `bench` (each item with its source scene, for the camera), batches of `batch`; with
+ * `shapeCheck` (an editor with an object head and a shape reader, sources at the editor's size) the object head's choice
+ * weighed by the shape its language condition says, as the pipeline option shapeCheck chooses (shape-check.ts).
+ */
+export function probeObjectChoice(e: Editor, bench: { items: readonly (ProbeItem & { sourceScene: Scene })[] }, batch = 32, shapeCheck = false): ObjectChoiceProbe {
   if (e.config.aligned !== true || !e.imageTokens) throw new Error("probeObjectChoice: this editor has no aligned path (config.aligned off, or no image tokens)");
   const grid = e.config.image / e.config.dnPatch;
   const indexOf = new Map(bench.items.map((it, i) => [it.id, i]));
   const items: ObjectChoiceItem[] = [];
   let missed = 0;
-  const regionsOf = bench.items.map((it) => objectRegions(it.source, it.sourceScene.camera, grid)); // perceived at the source's own resolution, on the editor's patch grid
+  const seen = bench.items.map((it) => perceiveObjects(it.source, it.sourceScene.camera, grid)); // perceived at the source's own resolution, on the editor's patch grid
+  const regionsOf = seen.map((x) => x.regions);
+  const check = shapeCheck ? shapeCheckInputs(e, bench.items, seen.map((x) => x.masks), batch) : null;
   const headPick = new Map<string, number>(); // with the object head (alignedObjects): its choice per item, in place of pickObject's
   const read = (c: ReturnType<typeof editorCondition>, start: number) => {
     if (e.config.alignedObjects !== undefined) {
-      const part = regionsOf.slice(start, start + c.aligned!.where.shape[0]);
-      const inp = objectInputs(part, c.aligned!.where.shape[1]);
-      bestObjects(objectScores(editorParams(e), e.config, c.aligned!, inp), inp).forEach((r, b) => headPick.set(bench.items[start + b].id, r));
+      const B = c.aligned!.where.shape[0];
+      const inp = objectInputs(regionsOf.slice(start, start + B), c.aligned!.where.shape[1]);
+      const scores = objectScores(editorParams(e), e.config, c.aligned!, inp);
+      const picks = check === null ? bestObjects(scores, inp) : shapeCheckedChoices(scores.arraySync(), check.logProbs.slice(start, start + B), check.said.slice(start, start + B));
+      picks.forEach((r, b) => headPick.set(bench.items[start + b].id, r));
     }
     return tf.clone(c.aligned!.where) as tf.Tensor2D;
   };
@@ -65,6 +77,18 @@ export function probeObjectChoice(e: Editor, bench: { items: readonly (ProbeItem
     items.push({ item: r.item, kind: r.kind, family: r.family, objects: regions.length, chosen, changed: target, correct: chosen === target ? 1 : 0, chance: 1 / regions.length });
   }
   return { items, missed };
+}
+
+/** Per item, the shape its language condition says (in batches of `batch`) and each perceived object's shape log-probabilities: what shapeCheckedChoices reads. */
+function shapeCheckInputs(e: Editor, items: readonly ProbeItem[], masks: readonly Uint8Array[][], batch: number): { said: (Shape | null)[]; logProbs: number[][][] } {
+  if (e.shapeReader === undefined || e.config.alignedObjects === undefined) throw new Error("probeObjectChoice: the shape check needs an editor with an object head and a shape reader (Editor.shapeReader)");
+  const size = e.config.image;
+  const bad = items.find((it) => it.source.width !== size || it.source.height !== size);
+  if (bad !== undefined) throw new Error(`probeObjectChoice: the shape check reads each object's pixels at the editor's size ${size}; item ${bad.id} is ${bad.source.width}x${bad.source.height}`);
+  const images = items.map((it) => signedAtSize(it.source, size));
+  const said: (Shape | null)[] = [];
+  for (let a = 0; a < items.length; a += batch) said.push(...answerQuestions(e, images.slice(a, a + batch), items.slice(a, a + batch).map((it) => it.instruction), e.config.maxCondition).map(saidShape));
+  return { said, logProbs: images.map((x, i) => shapeLogProbs(e.shapeReader!, x, masks[i])) };
 }
 
 /** Means per edit kind and over all items ("all" first). */

@@ -74,7 +74,7 @@ export function objectGateEditor(name: string, model: ModelEditor, options: Part
   const grid = size / model.config.dnPatch;
   const gate = options.gate ?? "object";
   if (!needsObjects(gate)) throw new Error(`objectGateEditor: gate decoding '${gate}' does not choose among objects; use trainedEditor`);
-  const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate }, perceivedObjects(requests, grid, "objectGateEditor", pastesObject(gate) ? model.config.image : undefined)).images;
+  const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate }, perceivedObjects(requests, grid, "objectGateEditor", masksSize(model, gate, options))).images;
   return { name, edit: async (request: EditRequest) => (await editBatch([request]))[0], editBatch };
 }
 
@@ -93,6 +93,11 @@ export function perceivedObjects(requests: readonly EditRequest[], grid: number,
   const masks = seen.map((x, i) => x.masks.map((m) => nearestMask(m, requests[i].source.width, size)));
   const grounds = requests.map((r) => signedAtSize({ width: r.source.width, height: r.source.height, data: emptyGround(r.item!.sourceScene.camera, r.source.width, r.source.height).rgb }, size));
   return { ...out, objectMasks: masks, emptyGrounds: grounds, cameras: requests.map((r) => r.item!.sourceScene.camera) };
+}
+
+/** The editor's size where a decoding reads the objects' pixel masks (a pasting rule, groundMoves, shapeCheck), else undefined: perceivedObjects' `size`. */
+function masksSize(model: ModelEditor, gate: GateDecode, options: Partial<EditPipelineOptions>): number | undefined {
+  return pastesObject(gate) || options.groundMoves === true || options.shapeCheck === true ? model.config.image : undefined;
 }
 
 /** A square mask of side `from` resampled to side `to` by the nearest pixel. */
@@ -194,7 +199,7 @@ export function choiceOracleEditor(name: string, model: ModelEditor, options: Pa
   const gate = options.gate ?? "object";
   if (!needsObjects(gate)) throw new Error(`choiceOracleEditor: gate decoding '${gate}' does not choose among objects`);
   const editBatch = async (requests: EditRequest[]): Promise<RgbImage[]> => {
-    const seen = perceivedObjects(requests, grid, "choiceOracleEditor", pastesObject(gate) ? model.config.image : undefined);
+    const seen = perceivedObjects(requests, grid, "choiceOracleEditor", masksSize(model, gate, options));
     const { share } = truthPatches(model, requests, "choiceOracleEditor: request {i} has no benchmark record (request.item); the oracle choice reads its ground truth");
     return runEdits(model, requests.map((r) => r.source), requests.map((r) => r.instruction), { ...options, gate }, { ...seen, chosen: truthChoices(seen.objects, share) }).images;
   };

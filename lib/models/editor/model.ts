@@ -17,6 +17,7 @@
  * only `trainEncoder: true` (the pretraining phase) adds it.
  */
 import type { Drawer } from "./redraw-decode";
+import type { ShapeReader } from "./shape-reader";
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
 import { PROJECTIONS, type Projection } from "../../nn/attention";
@@ -61,6 +62,8 @@ export interface Editor {
   loraScale: number;
   /** The drawer the `object+move+redraw` decoding redraws a still object with (redraw-decode.ts; fitted apart, npm run redraw-fit), if given. */
   drawer?: Drawer;
+  /** The shape reader the `shapeCheck` pipeline option weighs the object choice with (shape-reader.ts; fitted apart, npm run shape-fit), if given. */
+  shapeReader?: ShapeReader;
 }
 
 /** Creates an editor with weights drawn from `rng` (each group from its own fork). */
@@ -92,6 +95,7 @@ export function disposeEditor(e: Editor): void {
   for (const g of EDITOR_GROUPS) disposeParams(e.groups[g]);
   disposeParams(e.lora);
   if (e.drawer !== undefined) disposeParams(e.drawer.params);
+  if (e.shapeReader !== undefined) disposeParams(e.shapeReader.params);
 }
 
 /** Scalars per group, LoRA and total (LoRA counted separately from the total of the groups). */

@@ -17,8 +17,10 @@ import { drawsPixels, redrawsObject, redrawTarget } from "./redraw-decode";
 import { keepDrawn, keepTarget, moveFills } from "./move-fills";
 import { changedPixel, patchOfPixel } from "./paste-move";
 import { saidGroundMoves } from "./ground-move";
+import { saidShape, shapeCheckedChoices } from "./shape-check";
+import { shapeLogProbs } from "./shape-reader";
 import { dataEngineConfig } from "../../data/config";
-import type { Camera } from "../../world/types";
+import type { Camera, Shape } from "../../world/types";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -70,6 +72,12 @@ export interface EditPipelineOptions {
    * (EditExtras.cameras), in place of the move head's offset and scale; needs the editor's own object choice (its object head).
    */
   groundMoves?: boolean;
+  /**
+   * The object choice weighed by the shape the language condition says the changed object has (shape-check.ts): each object's
+   * score plus the shape reader's log-probability of that shape (Editor.shapeReader, from its pixels, EditExtras.objectMasks).
+   * Needs an object-choosing decoding and the editor's own choice (its object head).
+   */
+  shapeCheck?: boolean;
 }
 
 export const DEFAULT_EDIT_OPTIONS: EditPipelineOptions = { steps: 10, textScale: 1, imageScale: 1, seed: 0, writeCondition: false };
@@ -229,7 +237,8 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   }
   // object+move+redraw: the language condition says what a still object becomes (redraw-decode.ts); written once for both uses
   if (o.groundMoves === true && (!scalesObject(decode) || !movesObject(decode) || extras.cameras?.length !== B || extras.objectMasks === undefined || e.config.alignedObjects === undefined || gates !== undefined || extras.offsets !== undefined)) throw new Error(`editImages: groundMoves needs an object-moving and scaling gate decoding (object+move...), each source's camera and object masks (extras.cameras, extras.objectMasks) and the editor's own choice and moves (an object head; no given gates or offsets); got '${decode}'`);
-  const written = o.writeCondition || redrawsObject(decode) || o.groundMoves === true ? answerQuestions(e, sources, instructions, e.config.maxCondition) : undefined;
+  if (o.shapeCheck === true && (!needsObjects(decode) || e.shapeReader === undefined || extras.objectMasks?.length !== B || extras.objectMasks.some((m, i) => m.length !== extras.objects?.[i]?.length) || e.config.alignedObjects === undefined || gates !== undefined)) throw new Error(`editImages: shapeCheck needs an object-choosing gate decoding, an editor with a shape reader (Editor.shapeReader; npm run shape-fit) and an object head, each source's object masks (extras.objectMasks) and no given gates; got '${decode}'${e.shapeReader === undefined ? " without a shape reader" : ""}`);
+  const written = o.writeCondition || redrawsObject(decode) || o.groundMoves === true || o.shapeCheck === true ? answerQuestions(e, sources, instructions, e.config.maxCondition) : undefined;
   const targets = redrawsObject(decode) ? written!.map((text) => keepTarget(redrawTarget(text), decode, e.drawer)) : undefined;
   let drawn: (Float32Array | null)[] | undefined; // object+move+draw: the pixels kept in the edit
   let closed: number[][] | undefined; // keepClosed: the gate per item [B][N]
@@ -243,7 +252,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     // an editor with the object head (alignedObjects) chooses the object by it, in place of the where head's mean logits
     // what the object and move heads read of the editor, once for both
     const read = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? objectHeadReads(c0.aligned!, extras.objects!, N) : undefined;
-    const own = read !== undefined ? headChoices(e, read) : undefined;
+    const own = read !== undefined ? headChoices(e, read, o.shapeCheck === true ? { sources, masks: extras.objectMasks!, said: written!.map(saidShape) } : undefined) : undefined;
     const picks = extras.chosen === undefined || gates !== undefined ? own : givenChoices(extras.chosen, own, c0.aligned!.where, extras.objects!);
     // with the move head (alignedMoves), the chosen object's own move, in place of the offset and scale heads' for the edit
     const moved = movesObject(decode) && gates === undefined && extras.offsets === undefined && e.config.alignedMoves !== undefined ? headMoves(e, c0.aligned!, read!, picks!) : undefined;
@@ -307,9 +316,14 @@ function objectHeadReads(a: AlignedResult, objects: readonly ObjectRegions[], N:
   return { inp, reads: objectReadsOf(a, inp) };
 }
 
-/** The object head's choice per item among its objects (object-head.ts; -1 for an item with none). Call inside tf.tidy. */
-function headChoices(e: Editor, { inp, reads }: HeadReads): number[] {
-  return bestObjects(objectHeadScores(editorParams(e), e.config, reads, inp), inp);
+/**
+ * The object head's choice per item among its objects (object-head.ts; -1 for an item with none); with `check`, weighed by
+ * the shape each condition says (shape-check.ts; the reader reads each object's pixels in its source). Call inside tf.tidy.
+ */
+function headChoices(e: Editor, { inp, reads }: HeadReads, check?: { sources: readonly Float32Array[]; masks: readonly (readonly Uint8Array[])[]; said: readonly (Shape | null)[] }): number[] {
+  const scores = objectHeadScores(editorParams(e), e.config, reads, inp);
+  if (check === undefined) return bestObjects(scores, inp);
+  return shapeCheckedChoices(scores.arraySync(), check.sources.map((s, b) => shapeLogProbs(e.shapeReader!, s, check.masks[b])), check.said);
 }
 
 /** The move head's move of each item's chosen object (move-head.ts chosenMoves; `picks` -1: no move). Call inside tf.tidy. */
