@@ -18,12 +18,15 @@
  * Usage: npm run object-head -- --from=<the final weights of a stage2-from run: data/generated/curve-cache/<profile>/from/final-<key>>
  *          [--fit=on|off] [--rules=object+offset+ground] [--layers=2] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
  *          [--seed=2] [--ddim=10] [--check-every=250] [--fresh=off|on] [--cache=on|off] [--chunk=0]
- *          [--head-from=<dir>] [--drawer=<dir>] [--keep-closed=off|on|both] [--ground-moves=off|on|both] [--name=object-head]
+ *          [--head-from=<dir>] [--drawer=<dir>] [--keep-closed=off|on|both] [--ground-moves=off|on|both]
+ *          [--shape-reader=<dir>] [--shape-check=off|on|both] [--name=object-head]
  * (--drawer=<dir>: the drawer npm run redraw-fit wrote, attached to the editor for the object+move+redraw rule, which
  * may redraw a still chosen object as another shape and colour; --rules must name that rule for it to be used; --keep-closed:
  * each decoding scored as it is, with the source kept in the patches its gate leaves closed (pipeline option keepClosed), or
  * both ways, validation choosing; --ground-moves likewise for a said move done on the ground plane, pipeline option
- * groundMoves; the two flags' cross product)
+ * groundMoves; --shape-check likewise for the object choice weighed by the shape the condition says, pipeline option
+ * shapeCheck, with the reader npm run shape-fit wrote (--shape-reader; with it the object choice is also measured so);
+ * the flags' cross product)
  * (--cache=on, the default: the editor's reads of each training and checking edit are computed once and kept in memory,
  * cacheObjectReads, and the head trains on them, several times faster than --cache=off, which runs the frozen editor at
  * every step; the same fit up to float rounding)
@@ -57,10 +60,11 @@ import { heldOutSplit, type EditExample } from "../lib/models/editor/train/data"
 import { checkedFitFlags, finishedEditorWithHead, headFromEditor, headFitEdits, headFitHeldOut, headFitTrainChunks, finishedFromFlag, headFitFlags, saveFittedEditor } from "../lib/models/editor/train/finished";
 import { fitObjectHead, fitObjectHeadCached, objectHeadAccuracy, withChangedObject } from "../lib/models/editor/train/object-head";
 import { loadDrawer } from "../lib/models/editor/train/redraw";
+import { loadShapeReader } from "../lib/models/editor/train/shape-reader";
 import { redrawsObject } from "../lib/models/editor/redraw-decode";
 import { readChunks, readEdits, withStepBar } from "../lib/models/editor/train/read-progress";
 
-const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "head-from", "drawer", "keep-closed", "ground-moves", "name"];
+const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "head-from", "drawer", "keep-closed", "ground-moves", "shape-check", "shape-reader", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -76,7 +80,7 @@ async function main(): Promise<void> {
   const chunk = intFlag(a, "chunk", 0, 0);
   if (chunk > 0 && !cacheOn) throw new Error("--chunk reads the training scenes piece by piece into the cache; it needs --cache=on");
   const rules = objectRulesFlag(a.rules, "object+offset+ground");
-  const variants = decodeVariantsFlag(a["keep-closed"], a["ground-moves"]);
+  const variants = decodeVariantsFlag(a["keep-closed"], a["ground-moves"], a["shape-check"]);
   const headFrom = a["head-from"] === undefined ? null : path.resolve(a["head-from"]);
   const headFromShown = headFrom === null ? null : path.relative(projectPath("."), headFrom);
   if (headFrom !== null && !fitOn) throw new Error("--head-from takes the object head instead of fitting it; it needs --fit=on");
@@ -84,9 +88,13 @@ async function main(): Promise<void> {
   const { e, made, meta } = finishedEditorWithHead(from, { name: "object-head", config: { alignedObjects: layers }, isParam: isObjectHeadParam, seed: head.seed });
   const config = e.config;
   // --drawer: the drawer (npm run redraw-fit) the object+move+redraw rule redraws a still object with
-  const drawer = a.drawer === undefined ? null : path.relative(projectPath("."), drawerFile(a.drawer));
-  if (drawer !== null) e.drawer = loadDrawer(drawerFile(a.drawer));
+  const drawer = a.drawer === undefined ? null : path.relative(projectPath("."), weightsFile(a.drawer, "redraw.safetensors"));
+  if (drawer !== null) e.drawer = loadDrawer(weightsFile(a.drawer, "redraw.safetensors"));
   if (rules.some(redrawsObject) && drawer === null) throw new Error("--rules: object+move+redraw needs a drawer (--drawer=<the folder npm run redraw-fit wrote>)");
+  // --shape-reader: the reader (npm run shape-fit) the shapeCheck option weighs the object choice with
+  const shapeReader = a["shape-reader"] === undefined ? null : path.relative(projectPath("."), weightsFile(a["shape-reader"], "shape.safetensors"));
+  if (shapeReader !== null) e.shapeReader = loadShapeReader(weightsFile(a["shape-reader"], "shape.safetensors"));
+  if (variants.some((v) => v.shapeCheck) && shapeReader === null) throw new Error("--shape-check needs a shape reader (--shape-reader=<the folder npm run shape-fit wrote>)");
   try {
     const bench = ensureBenchmark("spatialeval", profile);
     const validation = ensureValidationBenchmark(profile);
@@ -101,7 +109,13 @@ async function main(): Promise<void> {
       const onValidation = probeObjectChoice(e, validation);
       const onBench = probeObjectChoice(e, bench);
       console.log(`${label}: object choice on held-out engine edits ${engine.map((r) => `${r.kind} (${r.n}) ${r.head.toFixed(3)}`).join(", ")}; on validation ${mean(onValidation.items).toFixed(3)}; on SpatialEval-mini ${mean(onBench.items).toFixed(3)} (per family ${families(onBench.items).map((f) => `${f.kind} ${f.correct.toFixed(2)}`).join(", ")})`);
-      return { engine, validation: { summary: objectChoiceSummary(onValidation.items), families: families(onValidation.items), missed: onValidation.missed }, bench: { summary: objectChoiceSummary(onBench.items), families: families(onBench.items), missed: onBench.missed, items: onBench.items } };
+      // with a shape reader and the object head: the choice weighed by the said shape (the shapeCheck option's)
+      const checked = shapeReader === null || e.config.alignedObjects === undefined ? null : (() => {
+        const [v, b] = [probeObjectChoice(e, validation, 32, true), probeObjectChoice(e, bench, 32, true)];
+        console.log(`${label}: with the shape check, object choice on validation ${mean(v.items).toFixed(3)}; on SpatialEval-mini ${mean(b.items).toFixed(3)} (per family ${families(b.items).map((f) => `${f.kind} ${f.correct.toFixed(2)}`).join(", ")})`);
+        return { validation: { summary: objectChoiceSummary(v.items), families: families(v.items), missed: v.missed }, bench: { summary: objectChoiceSummary(b.items), families: families(b.items), missed: b.missed, items: b.items } };
+      })();
+      return { engine, validation: { summary: objectChoiceSummary(onValidation.items), families: families(onValidation.items), missed: onValidation.missed }, bench: { summary: objectChoiceSummary(onBench.items), families: families(onBench.items), missed: onBench.missed, items: onBench.items }, shapeChecked: checked };
     };
     // 1. the editor as it is: the head starts at the where head's choice (its score layer at zero)
     const before = { choice: choices("before"), decoded: await decodeBest("before") };
@@ -132,7 +146,7 @@ async function main(): Promise<void> {
       return { losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept, headFrom: headFromInfo, after, gain, kinds };
     })() : null;
     const file = writeResult(name, {
-      config: { from: path.relative(projectPath("."), from), drawer, fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit: fitOn, cache: cacheOn, layers, head, checkEvery, rules, variants, scenes, heldOut, fresh: fitData.fresh, chunk, trainEdits: train.length, trainedOn: trainCount, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      config: { from: path.relative(projectPath("."), from), drawer, shapeReader, fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit: fitOn, cache: cacheOn, layers, head, checkEvery, rules, variants, scenes, heldOut, fresh: fitData.fresh, chunk, trainEdits: train.length, trainedOn: trainCount, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
       data: { backend, before, oracle, fitted },
     });
@@ -148,10 +162,10 @@ async function main(): Promise<void> {
   }
 }
 
-/** The drawer's weights file: `spec` itself, or redraw.safetensors in the folder `spec`. */
-function drawerFile(spec: string): string {
+/** A weights file: `spec` itself, or `file` in the folder `spec` (where npm run redraw-fit and shape-fit write theirs). */
+function weightsFile(spec: string, file: string): string {
   const p = path.resolve(spec);
-  return fs.existsSync(p) && fs.statSync(p).isDirectory() ? path.join(p, "redraw.safetensors") : p;
+  return fs.existsSync(p) && fs.statSync(p).isDirectory() ? path.join(p, file) : p;
 }
 
 function mean(items: readonly ObjectChoiceItem[]): number {

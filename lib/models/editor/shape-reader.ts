@@ -73,7 +73,7 @@ export function shapeFeatures(image: ArrayLike<number>, mask: ArrayLike<number>,
   mean /= n;
   let spread = 0;
   for (let p = 0; p < S * S; p++) if (mask[p] === 1) spread += (lum(p) - mean) ** 2;
-  spread = Math.sqrt(spread / n) + 1e-3 * (Math.abs(mean) + 1);
+  spread = Math.sqrt(spread / n) + 1e-4; // a flat object has no shading
   const [h, w] = [bottom - top + 1, right - left + 1];
   const K = cells;
   const out = new Float32Array(2 * K * K + EXTENT);
