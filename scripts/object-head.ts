@@ -19,9 +19,10 @@
  *          [--fit=on|off] [--rules=object+offset+ground] [--layers=2] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
  *          [--seed=2] [--ddim=10] [--check-every=250] [--fresh=off|on] [--cache=on|off] [--chunk=0]
  *          [--head-from=<dir>] [--drawer=<dir>] [--keep-closed=off|on|both] [--ground-moves=off|on|both]
- *          [--shape-reader=<dir>] [--shape-check=off|on|both] [--name=object-head]
+ *          [--retexturer=<dir>] [--shape-reader=<dir>] [--shape-check=off|on|both] [--name=object-head]
  * (--drawer=<dir>: the drawer npm run redraw-fit wrote, attached to the editor for the object+move+redraw rule, which
- * may redraw a still chosen object as another shape and colour; --rules must name that rule for it to be used; --keep-closed:
+ * may redraw a still chosen object as another shape and colour; --rules must name that rule for it to be used; --retexturer=<dir>: a
+ * second drawer, one that retextures, for the said retextures only; --keep-closed:
  * each decoding scored as it is, with the source kept in the patches its gate leaves closed (pipeline option keepClosed), or
  * both ways, validation choosing; --ground-moves likewise for a said move done on the ground plane, pipeline option
  * groundMoves; --shape-check likewise for the object choice weighed by the shape the condition says, pipeline option
@@ -64,7 +65,7 @@ import { loadShapeReader } from "../lib/models/editor/train/shape-reader";
 import { redrawsObject } from "../lib/models/editor/redraw-decode";
 import { readChunks, readEdits, withStepBar } from "../lib/models/editor/train/read-progress";
 
-const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "head-from", "drawer", "keep-closed", "ground-moves", "shape-check", "shape-reader", "name"];
+const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "head-from", "drawer", "keep-closed", "ground-moves", "shape-check", "shape-reader", "retexturer", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -91,6 +92,13 @@ async function main(): Promise<void> {
   const drawer = a.drawer === undefined ? null : path.relative(projectPath("."), weightsFile(a.drawer, "redraw.safetensors"));
   if (drawer !== null) e.drawer = loadDrawer(weightsFile(a.drawer, "redraw.safetensors"));
   if (rules.some(redrawsObject) && drawer === null) throw new Error("--rules: object+move+redraw needs a drawer (--drawer=<the folder npm run redraw-fit wrote>)");
+  // --retexturer: a drawer that retextures (npm run redraw-fit -- --retextures=...), for the said retextures only
+  const retexturer = a.retexturer === undefined ? null : path.relative(projectPath("."), weightsFile(a.retexturer, "redraw.safetensors"));
+  if (retexturer !== null) {
+    if (drawer === null) throw new Error("--retexturer redraws the said retextures beside the drawer; give --drawer too");
+    e.retexturer = loadDrawer(weightsFile(a.retexturer, "redraw.safetensors"));
+    if (e.retexturer.config.retexture !== true) throw new Error(`--retexturer: ${retexturer} is a drawer that does not retexture (npm run redraw-fit -- --retextures=<share> makes one)`);
+  }
   // --shape-reader: the reader (npm run shape-fit) the shapeCheck option weighs the object choice with
   const shapeReader = a["shape-reader"] === undefined ? null : path.relative(projectPath("."), weightsFile(a["shape-reader"], "shape.safetensors"));
   if (shapeReader !== null) e.shapeReader = loadShapeReader(weightsFile(a["shape-reader"], "shape.safetensors"));
@@ -146,7 +154,7 @@ async function main(): Promise<void> {
       return { losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept, headFrom: headFromInfo, after, gain, kinds };
     })() : null;
     const file = writeResult(name, {
-      config: { from: path.relative(projectPath("."), from), drawer, shapeReader, fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit: fitOn, cache: cacheOn, layers, head, checkEvery, rules, variants, scenes, heldOut, fresh: fitData.fresh, chunk, trainEdits: train.length, trainedOn: trainCount, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      config: { from: path.relative(projectPath("."), from), drawer, retexturer, shapeReader, fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit: fitOn, cache: cacheOn, layers, head, checkEvery, rules, variants, scenes, heldOut, fresh: fitData.fresh, chunk, trainEdits: train.length, trainedOn: trainCount, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
       data: { backend, before, oracle, fitted },
     });

@@ -62,6 +62,8 @@ export interface Editor {
   loraScale: number;
   /** The drawer the `object+move+redraw` decoding redraws a still object with (redraw-decode.ts; fitted apart, npm run redraw-fit), if given. */
   drawer?: Drawer;
+  /** A second drawer, one that retextures (redraw.ts config.retexture), for the said retextures only: the drawer then redraws the rest (npm run redraw-fit -- --retextures=...), if given. */
+  retexturer?: Drawer;
   /** The shape reader the `shapeCheck` pipeline option weighs the object choice with (shape-reader.ts; fitted apart, npm run shape-fit), if given. */
   shapeReader?: ShapeReader;
 }
@@ -95,6 +97,7 @@ export function disposeEditor(e: Editor): void {
   for (const g of EDITOR_GROUPS) disposeParams(e.groups[g]);
   disposeParams(e.lora);
   if (e.drawer !== undefined) disposeParams(e.drawer.params);
+  if (e.retexturer !== undefined) disposeParams(e.retexturer.params);
   if (e.shapeReader !== undefined) disposeParams(e.shapeReader.params);
 }
 

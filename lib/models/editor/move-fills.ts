@@ -19,13 +19,13 @@ import { followsCondition, keepsPastes, redrawsObject, saidPlan, type Drawer, ty
  * (pastedFills), `object+offset+shade` also plans a still chosen object from its own pixels, and `object+move+paste` also
  * scales the pasted object and gives each pasted move's gate (its changed share). Call inside tf.tidy.
  */
-export function moveFills(choices: readonly OffsetChoice[], rule: GateDecode, { objects, sources, patch, N, known, masks, grounds, plan, drawer, targets }: MoveFillInputs): MoveFills {
+export function moveFills(choices: readonly OffsetChoice[], rule: GateDecode, { objects, sources, patch, N, known, masks, grounds, plan, drawer, retexturer, targets }: MoveFillInputs): MoveFills {
   const [ground, whole, blend] = [plansGround(rule), fillsMoved(rule), blendsVacated(rule)];
   if (pastesObject(rule)) {
     if (masks === undefined || grounds === undefined) throw new Error(`moveFills: '${rule}' needs each source's object masks and empty ground`);
     if (shadesObject(rule) && plan === undefined) throw new Error(`moveFills: '${rule}' needs the plan head's plan of each item`);
     if (redrawsObject(rule) && (drawer === undefined || targets === undefined)) throw new Error(`moveFills: '${rule}' needs the editor's drawer and what each item's condition redraws`);
-    return pastedFills(choices, sources, patch, N, masks, grounds, shadesObject(rule) ? plan : undefined, scalesObject(rule), redrawsObject(rule) ? { drawer: drawer!, targets: targets!, pastes: keepsPastes(rule) } : undefined);
+    return pastedFills(choices, sources, patch, N, masks, grounds, shadesObject(rule) ? plan : undefined, scalesObject(rule), redrawsObject(rule) ? { drawer: drawer!, retexturer, targets: targets!, pastes: keepsPastes(rule) } : undefined);
   }
   const B = choices.length;
   const patches = new Float32Array(B * N);
@@ -75,6 +75,8 @@ export interface MoveFillInputs {
   plan?: readonly (readonly (readonly number[])[])[];
   /** The editor's drawer, and per item what its language condition redraws the chosen object as (null: nothing): `object+move+redraw` (redrawsObject; redraw-decode.ts). */
   drawer?: Drawer;
+  /** A drawer that retextures, for the said retextures in place of `drawer` (Editor.retexturer). */
+  retexturer?: Drawer;
   targets?: readonly (RedrawTarget | null)[];
 }
 
@@ -86,7 +88,7 @@ export interface MoveFillInputs {
  * `object+move+pixels` also each pasted move's).
  * Call inside tf.tidy.
  */
-function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: readonly (readonly Uint8Array[])[], grounds: readonly Float32Array[], plan: MoveFillInputs["plan"], shareGates: boolean, redraw?: { drawer: Drawer; targets: readonly (RedrawTarget | null)[]; pastes: boolean }): MoveFills {
+function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: readonly (readonly Uint8Array[])[], grounds: readonly Float32Array[], plan: MoveFillInputs["plan"], shareGates: boolean, redraw?: { drawer: Drawer; retexturer?: Drawer; targets: readonly (RedrawTarget | null)[]; pastes: boolean }): MoveFills {
   const patches = new Float32Array(choices.length * N);
   const colours = new Float32Array(choices.length * N * 3);
   const gates = choices.map((): number[] | null => null);
@@ -97,7 +99,7 @@ function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32
     if (dest === null || offset === null || said !== null) {
       if (plan === undefined) return;
       const [source, mask] = [sources[b], masks[b][object]];
-      const q = (said === null ? null : saidPlan(redraw!.drawer, said, source, mask, grounds[b], patch)) ?? shadeObject(source, mask, grounds[b], plan[b].flat(), patch);
+      const q = (said === null ? null : saidPlan(said.kind === "retexture" ? (redraw!.retexturer ?? redraw!.drawer) : redraw!.drawer, said, source, mask, grounds[b], patch)) ?? shadeObject(source, mask, grounds[b], plan[b].flat(), patch);
       if ("gate" in q) [gates[b], pixels[b]] = [q.gate, q.image];
       patches.set(q.patches, b * N);
       colours.set(q.colours, b * N * 3);

@@ -218,6 +218,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     }
   }
   if (redrawsObject(decode) && e.drawer === undefined) throw new Error(`editImages: gate decoding '${decode}' needs an editor with a drawer (Editor.drawer; npm run redraw-fit makes one)`);
+  if (e.retexturer !== undefined && e.retexturer.config.retexture !== true) throw new Error("editImages: the editor's retexturer (Editor.retexturer) must be a drawer that retextures (npm run redraw-fit -- --retextures=<share>)");
   if (extras.offsets === undefined && movesObject(decode) && e.config.alignedOffset !== true && e.config.alignedMoves === undefined) throw new Error(`editImages: gate decoding '${decode}' needs an editor with the offset head (alignedOffset) or the move head (alignedMoves), or given offsets (extras.offsets)`);
   if (extras.scales !== undefined) {
     if (!scalesObject(decode) || extras.offsets === undefined) throw new Error(`editImages: given scales (extras.scales) are read by the ${SCALING_RULES_TEXT} gate decodings only, with given offsets (extras.offsets); got '${decode}'${extras.offsets === undefined ? " without offsets" : ""}`);
@@ -239,7 +240,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   if (o.groundMoves === true && (!scalesObject(decode) || !movesObject(decode) || extras.cameras?.length !== B || extras.objectMasks === undefined || e.config.alignedObjects === undefined || gates !== undefined || extras.offsets !== undefined)) throw new Error(`editImages: groundMoves needs an object-moving and scaling gate decoding (object+move...), each source's camera and object masks (extras.cameras, extras.objectMasks) and the editor's own choice and moves (an object head; no given gates or offsets); got '${decode}'`);
   if (o.shapeCheck === true && (!needsObjects(decode) || e.shapeReader === undefined || extras.objectMasks?.length !== B || extras.objectMasks.some((m, i) => m.length !== extras.objects?.[i]?.length) || e.config.alignedObjects === undefined || gates !== undefined)) throw new Error(`editImages: shapeCheck needs an object-choosing gate decoding, an editor with a shape reader (Editor.shapeReader; npm run shape-fit) and an object head, each source's object masks (extras.objectMasks) and no given gates; got '${decode}'${e.shapeReader === undefined ? " without a shape reader" : ""}`);
   const written = o.writeCondition || redrawsObject(decode) || o.groundMoves === true || o.shapeCheck === true ? answerQuestions(e, sources, instructions, e.config.maxCondition) : undefined;
-  const targets = redrawsObject(decode) ? written!.map((text) => keepTarget(redrawTarget(text), decode, e.drawer)) : undefined;
+  const targets = redrawsObject(decode) ? written!.map((text) => keepTarget(redrawTarget(text), decode, e.retexturer ?? e.drawer)) : undefined;
   let drawn: (Float32Array | null)[] | undefined; // object+move+draw: the pixels kept in the edit
   let closed: number[][] | undefined; // keepClosed: the gate per item [B][N]
   const images = tf.tidy(() => {
@@ -263,7 +264,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const offsets = ground === undefined ? offsets0 : offsets0!.map((x, b) => ground[b]?.offset ?? x);
     const scales = ground === undefined ? scales0 : scales0!.map((x, b) => ground[b]?.scale ?? x);
     const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, { objects: extras.objects!, offsets, scales, chosen: picks }) : undefined; // the gate and the choice behind it, once
-    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, decode, { objects: extras.objects!, sources, patch: e.config.dnPatch, N, known: extras.objectColours, masks: extras.objectMasks, grounds: extras.emptyGrounds, plan: shadesObject(decode) ? ((given0 ?? c0.aligned.plan).arraySync() as number[][][]) : undefined, drawer: e.drawer, targets }) : undefined;
+    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, decode, { objects: extras.objects!, sources, patch: e.config.dnPatch, N, known: extras.objectColours, masks: extras.objectMasks, grounds: extras.emptyGrounds, plan: shadesObject(decode) ? ((given0 ?? c0.aligned.plan).arraySync() as number[][][]) : undefined, drawer: e.drawer, retexturer: e.retexturer, targets }) : undefined;
     if (drawsPixels(decode)) drawn = fills?.pixels;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };

@@ -9,6 +9,7 @@ import { benchmarkRedraws, redrawExamples } from "../../../lib/eval/redraw-data"
 import { checkEditorConfig } from "../../../lib/models/editor/config";
 import { keepTarget, moveFills } from "../../../lib/models/editor/move-fills";
 import { disposeEditor } from "../../../lib/models/editor/model";
+import { editImages } from "../../../lib/models/editor/pipeline";
 import { shadeObject } from "../../../lib/models/editor/paste-move";
 import { checkRedrawConfig, initRedraw, redrawImages, redrawInputs, redrawInputSize, type RedrawConfig, type RedrawRequest } from "../../../lib/models/editor/redraw";
 import { paletteSigned, redrawPlan, redrawTarget, repaintPlan, retexturePlan, saidPlan, shownColour, type Drawer } from "../../../lib/models/editor/redraw-decode";
@@ -110,6 +111,34 @@ describe("a drawer that retextures (redraw.ts config.retexture): the shape kept,
       }
     } finally {
       disposeParams(p);
+    }
+  });
+
+  it("a retexturer beside the drawer: the said retextures drawn by it, the replacements by the drawer; keepTarget follows retextures with it; editImages refuses one that does not retexture", () => {
+    const c = checkEditorConfig({ ...withOffset(), alignedPlan: true, alignedScale: true });
+    const { sources, instructions, objects, e, N } = liveOffsetEditor(c);
+    const [rc, dc] = [{ crop: 8, hidden: 8, retexture: true }, { crop: 8, hidden: 8 }];
+    const [retexturer, drawer]: Drawer[] = [{ params: initRedraw(rc, 5), config: rc }, { params: initRedraw(dc, 6), config: dc }];
+    try {
+      const masks = masksOf(objects, c);
+      const grounds = sources.map(() => new Float32Array(c.image * c.image * 3).fill(-0.2));
+      const plan = sources.map(() => Array.from({ length: N }, () => [0.3, 0.3, 0.3]));
+      const still = [0, 0].map(() => ({ object: 0, dest: null, offset: null }));
+      const targets = [{ kind: "retexture" as const, material: "metal" as const }, { kind: "replace" as const, shape: "cone" as const, colour: "blue" as const }];
+      const f = moveFills(still, "object+move+pixels", { objects, sources, patch: c.dnPatch, N, masks, grounds, plan, drawer, retexturer, targets });
+      tf.dispose([f.patches, f.colours]);
+      expect(f.pixels![0]).toEqual(retexturePlan(retexturer, sources[0], masks[0][0], grounds[0], "metal", c.dnPatch)!.image);
+      expect(f.pixels![1]).toEqual(redrawPlan(drawer, sources[1], masks[1][0], grounds[1], { shape: "cone", colour: "blue" }, c.dnPatch).image);
+      expect(keepTarget(targets[0], "object+move+pixels", drawer)).toBeNull(); // the drawer alone does not retexture
+      e.drawer = drawer;
+      e.retexturer = drawer; // not one that retextures
+      expect(() => editImages(e, sources, instructions, { steps: 2, gate: "object" }, { objects })).toThrow("editImages: the editor's retexturer (Editor.retexturer) must be a drawer that retextures (npm run redraw-fit -- --retextures=<share>)");
+      e.retexturer = retexturer;
+      expect(editImages(e, sources, instructions, { steps: 2, gate: "object" }, { objects }).images.length).toBe(2);
+    } finally {
+      e.retexturer = undefined;
+      disposeParams(retexturer.params);
+      disposeEditor(e); // disposes the drawer
     }
   });
 
