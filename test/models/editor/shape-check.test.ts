@@ -100,6 +100,9 @@ describe("the shape reader (shape-reader.ts)", () => {
       expect(shapeAccuracy(p, c, held)).toBeCloseTo(best, 6); // the kept weights are the best check's
       saveShapeReader(path.join(dir, "r.safetensors"), { params: p, config: c });
       const r = loadShapeReader(path.join(dir, "r.safetensors"));
+      const again = loadShapeReader(path.join(dir, "r.safetensors")); // a second copy at once (the drawer and the retexturer are two drawers)
+      expect(Array.from(again.params["shape.h.w"].dataSync())).toEqual(Array.from(r.params["shape.h.w"].dataSync()));
+      disposeParams(again.params);
       expect(r.config).toEqual(c);
       expect(shapeAccuracy(r.params, r.config, held)).toBeCloseTo(best, 6);
       disposeParams(r.params);

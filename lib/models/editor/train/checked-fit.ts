@@ -87,6 +87,7 @@ export function loadWithConfig<C>(file: string, who: string, check: (c: C) => C,
   } finally {
     disposeParams(want);
   }
-  const params = Object.fromEntries(Object.keys(st.tensors).map((k) => [k, tf.tidy(() => tf.variable(tf.tensor(st.tensors[k].data as Float32Array, st.tensors[k].shape), false, k))]));
+  // unnamed variables: two models of one kind (a drawer and a retexturer) may be loaded at once
+  const params = Object.fromEntries(Object.keys(st.tensors).map((k) => [k, tf.tidy(() => tf.variable(tf.tensor(st.tensors[k].data as Float32Array, st.tensors[k].shape), false))]));
   return { params, config };
 }
