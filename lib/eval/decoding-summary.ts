@@ -1,6 +1,6 @@
 /**
  * The runs of `npm run object-head` (scripts/object-head.ts) as one table and one figure, read from their results files, for
- * notebook 05: per run, the editor it scored, the drawer it carried, the decoding validation chose among its rules and
+ * notebook 05: per run, the editor it scored, the drawer it carried (and its retexturer), the decoding validation chose among its rules and
  * options (decode-choice.ts), that decoding's object judge on validation and on SpatialEval-mini, the same decoding with the
  * truth's object choice (a diagnostic that reads the truth) and the object head's choice on SpatialEval-mini. `bestOnValidation`
  * picks the run a reader would report: the highest validation score, never SpatialEval-mini's.
@@ -16,17 +16,19 @@ import { decodingText, type DecodeRow } from "./decode-choice";
 
 /** The part of an object-head results file this summary reads. */
 interface DecodingFile {
-  config: { from: string; drawer?: string | null; rules: string[] };
+  config: { from: string; drawer?: string | null; retexturer?: string | null; rules: string[] };
   data: {
     oracle?: { scores: { objectJudge: number } };
     fitted?: {
       after?: {
-        choice?: { bench?: { summary?: { kind: string; correct: number }[] } };
+        choice?: { bench?: ChoiceSummary; shapeChecked?: { bench?: ChoiceSummary } | null };
         decoded: { chosen: DecodeRow; scores: { objectJudge: number } };
       };
     } | null;
   };
 }
+
+type ChoiceSummary = { summary?: { kind: string; correct: number }[] };
 
 /** A type alias (not an interface), so that rows are table rows (lib/core/table.ts Row). */
 export type DecodingRow = {
@@ -38,7 +40,7 @@ export type DecodingRow = {
   "SpatialEval-mini": number;
   /** The same decoding with the truth's object choice (a diagnostic), null when the run did not measure it. */
   "truth's choice": number | null;
-  /** The object head's choice on SpatialEval-mini (share right), null when not recorded. */
+  /** The object choice on SpatialEval-mini (share right; weighed by the said shape where the decoding checks it), null when not recorded. */
   "object choice": number | null;
 };
 
@@ -57,16 +59,20 @@ export function decodingRow(name: string, file: DecodingFile): DecodingRow | nul
   return {
     run: name,
     editor: shortName(path.basename(file.config.from)),
-    drawer: file.config.drawer ? drawerName(file.config.drawer) : "none",
+    drawer: file.config.drawer ? `${drawerName(file.config.drawer)}${file.config.retexturer ? ` + ${drawerName(file.config.retexturer)}` : ""}` : "none",
     decoding: decodingText(chosen),
     validation: chosen.objectJudge,
     "SpatialEval-mini": after.decoded.scores.objectJudge,
     "truth's choice": file.data.oracle?.scores.objectJudge ?? null,
-    "object choice": after.choice?.bench?.summary?.find((k) => k.kind === "all")?.correct ?? null,
+    "object choice": (chosen.shapeCheck ? after.choice?.shapeChecked?.bench : after.choice?.bench)?.summary?.find((k) => k.kind === "all")?.correct ?? null,
   };
 }
 
-/** The rows of every object-head results file of `profile` (those whose config names `rules` and that scored a decoding), by file name. */
+/**
+ * The rows of every object-head results file of `profile` (those whose config names `rules` and that scored a decoding), in
+ * the order the runs were written (provenance.writtenAt; then by file name): so that among runs validation scores equally,
+ * bestOnValidation keeps the earlier one, and a later run that adds a part without raising validation is not taken.
+ */
 export function decodingSummary(profile: ProfileName): DecodingRow[] {
   const dir = resultsDir(profile);
   if (!fs.existsSync(dir)) return [];
@@ -80,11 +86,13 @@ export function decodingSummary(profile: ProfileName): DecodingRow[] {
       const config = file?.config as Partial<DecodingFile["config"]> | undefined;
       if (file === null || file === undefined || !Array.isArray(config?.rules) || typeof config?.from !== "string") return [];
       const row = decodingRow(n, file as unknown as DecodingFile);
-      return row === null ? [] : [row];
-    });
+      return row === null ? [] : [{ row, written: String(file.provenance?.writtenAt ?? "") }];
+    })
+    .sort((a, b) => (a.written < b.written ? -1 : a.written > b.written ? 1 : 0))
+    .map((x) => x.row);
 }
 
-/** The row with the highest validation score (the first of equals), or null for none: what validation would report. */
+/** The row with the highest validation score (the first of equals: decodingSummary's rows, the earliest run), or null for none: what validation would report. */
 export function bestOnValidation(rows: readonly DecodingRow[]): DecodingRow | null {
   return rows.reduce<DecodingRow | null>((b, r) => (b === null || r.validation > b.validation ? r : b), null);
 }
@@ -95,8 +103,8 @@ const SERIES: { key: keyof DecodingRow; name: string; color: string }[] = [
   { key: "truth's choice", name: "SpatialEval-mini with the truth's object choice (diagnostic)", color: "#d62728" },
 ];
 
-/** A decoding's name for an axis label: the rule without "object+" and its plan decoding, the options as "+keep", "+ground". */
-const shortDecoding = (d: string) => d.replace(/^object\+/, "").replace(/ \(plan \w+\)/, "").replace(" keeping the closed patches", " +keep").replace(" moving on the ground", " +ground");
+/** A decoding's name for an axis label: the rule without "object+" and its plan decoding, the options as "+keep", "+ground", "+shape". */
+const shortDecoding = (d: string) => d.replace(/^object\+/, "").replace(/ \(plan \w+\)/, "").replace(" keeping the closed patches", " +keep").replace(" moving on the ground", " +ground").replace(" checking the said shape", " +shape");
 
 /** Grouped horizontal bars per run (long names on the y axis), the best on validation at the top: validation, SpatialEval-mini and the truth's-choice diagnostic. */
 export function decodingFigure(rows: readonly DecodingRow[]): Figure {

@@ -13,6 +13,13 @@ describe("the finished editors' decodings (decoding-summary.ts)", () => {
     expect(decodingRow("run-b", none)).toBeNull();
     const plain = decodingRow("run-c", { config: { from: "data/weights/paper/e", drawer: null, rules: ["object"] }, data: { fitted: { after: { decoded: { chosen: { rule: "object", objectJudge: 0.3 }, scores: { objectJudge: 0.31 } } } } } } as never)!;
     expect([plain.editor, plain.drawer, plain.decoding, plain["truth's choice"], plain["object choice"]]).toEqual(["e", "none", "object", null, null]);
+    // a retexturer beside the drawer is named with it; a decoding that checks the said shape reports the choice so weighed
+    const checked = file({ rule: "object+move+pixels", shapeCheck: true, objectJudge: 0.7 }, 0.75);
+    (checked as { config: Record<string, unknown> }).config.retexturer = "data/generated/redraw/redraw-r";
+    (checked as { data: { fitted: { after: { choice: Record<string, unknown> } } } }).data.fitted.after.choice.shapeChecked = { bench: { summary: [{ kind: "all", correct: 0.89 }] } };
+    const c = decodingRow("run-e", checked)!;
+    expect([c.drawer, c.decoding, c["object choice"]]).toEqual(["redraw-x + redraw-r", "object+move+pixels checking the said shape", 0.89]);
+    expect(decodingRow("run-f", file({ rule: "object+move+pixels", objectJudge: 0.7 }, 0.75))!["object choice"]).toBe(0.79); // unchecked: the head's own
     expect(() => decodingRow("run-d", file({ rule: "object" }, 0.5))).toThrow("decodingRow: 'run-d' names a chosen decoding without its validation score");
   });
 
@@ -26,16 +33,19 @@ describe("the finished editors' decodings (decoding-summary.ts)", () => {
     const bars = fig.data as { y: string[]; x: (number | null)[] }[];
     expect(bars.map((b) => b.x)).toEqual([[0.5, 0.6], [0.6, 0.7], [null, null]]); // ordered by validation (the best on top)
     expect(bars[0].y).toEqual(["b · object", "a · object"]);
-    const long = decodingFigure([{ ...r("c", 0.6, 0.7), decoding: "object+move+pixels (plan soft) keeping the closed patches moving on the ground" }]).data as { y: string[] }[];
-    expect(long[0].y).toEqual(["c · move+pixels +keep +ground"]);
+    const long = decodingFigure([{ ...r("c", 0.6, 0.7), decoding: "object+move+pixels (plan soft) keeping the closed patches moving on the ground checking the said shape" }]).data as { y: string[] }[];
+    expect(long[0].y).toEqual(["c · move+pixels +keep +ground +shape"]);
   });
 
-  it("reads the committed paper results: validation prefers the groundMoves run (0.667 on SpatialEval-mini); no files on tiny", () => {
+  it("reads the committed paper results: validation prefers the shape-check run (0.749 on SpatialEval-mini), not the later retexturer run it ties with; no files on tiny", () => {
     const rows = decodingSummary("paper");
     const asTable: Row[] = rows; // notebook 05 shows them with showTable (a type check)
     expect(asTable.length).toBeGreaterThan(20);
     const best = bestOnValidation(rows)!;
-    expect([best.run, best.validation.toFixed(3), best["SpatialEval-mini"].toFixed(3), best["truth's choice"]!.toFixed(3)]).toEqual(["ground-moves-colour-16k-move96k-object128k-s2", "0.645", "0.667", "0.804"]);
+    expect([best.run, best.validation.toFixed(3), best["SpatialEval-mini"].toFixed(3), best["truth's choice"]!.toFixed(3), best["object choice"]!.toFixed(3)]).toEqual(["shape-check-colour-16k-move96k-object128k-s2", "0.732", "0.749", "0.804", "0.893"]);
+    const tie = rows.find((x) => x.run === "retexturer-colour-16k-move96k-object128k-s2")!;
+    expect([tie.validation, tie.drawer]).toEqual([best.validation, "redraw-100k-s0 + redraw-retex-150k-s0"]);
+    expect(rows.indexOf(tie)).toBeGreaterThan(rows.indexOf(best)); // written later
     expect(rows.find((x) => x.run === "redraw100k-pixels-colour-16k-move96k-object128k-s2")!["SpatialEval-mini"].toFixed(3)).toBe("0.618");
     expect(decodingSummary("tiny")).toEqual([]);
   });

@@ -8,6 +8,7 @@ import { disposeEditor, editorParams } from "../../../lib/models/editor/model";
 import { finishedEditorWithHead } from "../../../lib/models/editor/train/finished";
 import { readCheckpointMeta } from "../../../lib/train/checkpoint";
 import { loadDrawer } from "../../../lib/models/editor/train/redraw";
+import { loadShapeReader } from "../../../lib/models/editor/train/shape-reader";
 import { disposeParams } from "../../../lib/nn/layers";
 
 beforeAll(async () => {
@@ -45,17 +46,19 @@ describe("the editors committed in data/weights", () => {
     }
   });
 
-  it("each drawer file (data/weights/<profile>/*.safetensors) loads as a drawer (lib/models/editor/redraw.ts) and is listed in data/weights/README.md", () => {
+  it("each weights file (data/weights/<profile>/*.safetensors) loads as what its name says (shape-*: a shape reader, shape-reader.ts; else a drawer, redraw.ts) and is listed in data/weights/README.md", () => {
     const root = projectPath("data/weights");
     const files = fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((p) => fs.readdirSync(path.join(root, p.name)).filter((f) => f.endsWith(".safetensors")).map((f) => path.join(root, p.name, f)));
-    expect(files.length).toBeGreaterThan(0);
+    expect(files.filter((f) => path.basename(f).startsWith("shape-")).length).toBeGreaterThan(0);
+    expect(files.filter((f) => !path.basename(f).startsWith("shape-")).length).toBeGreaterThan(0);
     const readme = fs.readFileSync(projectPath("data/weights/README.md"), "utf8");
     for (const file of files) {
       expect(readme).toContain(path.relative(projectPath("."), file));
       const n0 = tf.memory().numTensors;
-      const d = loadDrawer(file);
-      expect(Object.keys(d.params).sort()).toEqual(["redraw.l1.b", "redraw.l1.w", "redraw.l2.b", "redraw.l2.w", "redraw.out.b", "redraw.out.w"]);
-      disposeParams(d.params);
+      const shape = path.basename(file).startsWith("shape-");
+      const params = shape ? loadShapeReader(file).params : loadDrawer(file).params;
+      expect(Object.keys(params).sort()).toEqual(shape ? ["shape.h.b", "shape.h.w", "shape.out.b", "shape.out.w"] : ["redraw.l1.b", "redraw.l1.w", "redraw.l2.b", "redraw.l2.w", "redraw.out.b", "redraw.out.w"]);
+      disposeParams(params);
       expect(tf.memory().numTensors).toBe(n0);
     }
   });
