@@ -18,7 +18,7 @@ import type { Scene, Shape } from "../world/types";
 import { patchReads } from "./edit-map-probe";
 import { meansByKind, type KindMeanRow } from "./kind-means";
 import { changedObject, perceiveObjects } from "./object-regions";
-import { signedAtSize } from "./trained-editor";
+import { nearestMask, signedAtSize } from "./trained-editor";
 
 export { changedObject };
 import type { ProbeItem } from "./probe-items";
@@ -43,7 +43,7 @@ export interface ObjectChoiceProbe {
 
 /**
  * The where head's object choice on `bench` (each item with its source scene, for the camera), batches of `batch`; with
- * `shapeCheck` (an editor with an object head and a shape reader, sources at the editor's size) the object head's choice
+ * `shapeCheck` (an editor with an object head and a shape reader) the object head's choice
  * weighed by the shape its language condition says, as the pipeline option shapeCheck chooses (shape-check.ts).
  */
 export function probeObjectChoice(e: Editor, bench: { items: readonly (ProbeItem & { sourceScene: Scene })[] }, batch = 32, shapeCheck = false): ObjectChoiceProbe {
@@ -79,16 +79,18 @@ export function probeObjectChoice(e: Editor, bench: { items: readonly (ProbeItem
   return { items, missed };
 }
 
-/** Per item, the shape its language condition says (in batches of `batch`) and each perceived object's shape log-probabilities: what shapeCheckedChoices reads. */
+/**
+ * Per item, the shape its language condition says (in batches of `batch`) and each perceived object's shape log-probabilities,
+ * its pixels read at the editor's size (the source resized, the mask by the nearest pixel, as the pipeline's extras are made):
+ * what shapeCheckedChoices reads.
+ */
 function shapeCheckInputs(e: Editor, items: readonly ProbeItem[], masks: readonly Uint8Array[][], batch: number): { said: (Shape | null)[]; logProbs: number[][][] } {
   if (e.shapeReader === undefined || e.config.alignedObjects === undefined) throw new Error("probeObjectChoice: the shape check needs an editor with an object head and a shape reader (Editor.shapeReader)");
   const size = e.config.image;
-  const bad = items.find((it) => it.source.width !== size || it.source.height !== size);
-  if (bad !== undefined) throw new Error(`probeObjectChoice: the shape check reads each object's pixels at the editor's size ${size}; item ${bad.id} is ${bad.source.width}x${bad.source.height}`);
   const images = items.map((it) => signedAtSize(it.source, size));
   const said: (Shape | null)[] = [];
   for (let a = 0; a < items.length; a += batch) said.push(...answerQuestions(e, images.slice(a, a + batch), items.slice(a, a + batch).map((it) => it.instruction), e.config.maxCondition).map(saidShape));
-  return { said, logProbs: images.map((x, i) => shapeLogProbs(e.shapeReader!, x, masks[i])) };
+  return { said, logProbs: images.map((x, i) => shapeLogProbs(e.shapeReader!, x, masks[i].map((m) => nearestMask(m, items[i].source.width, size)))) };
 }
 
 /** Means per edit kind and over all items ("all" first). */

@@ -101,7 +101,7 @@ function masksSize(model: ModelEditor, gate: GateDecode, options: Partial<EditPi
 }
 
 /** A square mask of side `from` resampled to side `to` by the nearest pixel. */
-function nearestMask(mask: Uint8Array, from: number, to: number): Uint8Array {
+export function nearestMask(mask: Uint8Array, from: number, to: number): Uint8Array {
   if (from === to) return mask;
   return Uint8Array.from({ length: to * to }, (_, p) => mask[Math.min(from - 1, Math.floor(((Math.floor(p / to) + 0.5) * from) / to)) * from + Math.min(from - 1, Math.floor((((p % to) + 0.5) * from) / to))]);
 }

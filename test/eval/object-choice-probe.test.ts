@@ -12,6 +12,7 @@ import { tokenCoverage } from "../../lib/models/editor/grounding";
 import { checkEditorConfig, editorConfig } from "../../lib/models/editor/config";
 import { createEditor, disposeEditor, editorParams } from "../../lib/models/editor/model";
 import { renderScene } from "../../lib/world";
+import { initShapeReader } from "../../lib/models/editor/shape-reader";
 import { perturbZeroInit } from "../models/editor/helpers";
 
 beforeAll(async () => {
@@ -126,6 +127,12 @@ describe("object regions and the object-choice probe", () => {
       expect(tf.memory().numTensors).toBe(before);
       expect(headPick.length).toBe(plainPick.length);
       expect(headPick.some((r, i) => r !== plainPick[i])).toBe(true);
+      // the shape check needs a reader; an untrained editor's conditions name no shape, so the checked choice is the head's
+      expect(() => probeObjectChoice(e, bench, 4, true)).toThrow("probeObjectChoice: the shape check needs an editor with an object head and a shape reader (Editor.shapeReader)");
+      e.shapeReader = { params: initShapeReader({ cells: 4, hidden: 8 }, 1), config: { cells: 4, hidden: 8 } };
+      const n0 = tf.memory().numTensors;
+      expect(probeObjectChoice(e, bench, 4, true).items.map((x) => x.chosen)).toEqual(headPick);
+      expect(tf.memory().numTensors).toBe(n0);
     } finally {
       disposeEditor(e);
     }
