@@ -22,15 +22,16 @@ export interface CheckedFitConfig {
 /** One check: the held-out measure, and the mean training loss since the last check (NaN at step 0). */
 export interface FitCheck {
   step: number;
-  measured: number;
+  heldOut: number;
   train: number;
 }
 
 /**
- * Fits `p` in place: each step the loss `batchLoss(rng)` makes (its batch drawn from `rng`); `measure()` on the held-out data
- * at each check, the best (`higher`: the largest, else the smallest) kept. `who` names the fit in errors.
+ * Fits `p` in place on `train`: each step the loss `lossOf` makes of a batch drawn from `train` with the seed; `measure()` on
+ * the held-out data at each check, the best (`higher`: the largest, else the smallest) kept. `who` names the fit in errors.
  */
-export function fitKeepingBest(who: string, p: Params, f: CheckedFitConfig, batchLoss: (rng: Rng) => () => tf.Scalar, measure: () => number, higher: boolean, onCheck?: (k: FitCheck) => void): FitCheck[] {
+export function fitKeepingBest<T>(who: string, p: Params, f: CheckedFitConfig, train: readonly T[], held: readonly T[], lossOf: (batch: T[]) => () => tf.Scalar, measure: () => number, higher: boolean, onCheck?: (k: FitCheck) => void): FitCheck[] {
+  if (train.length === 0 || held.length === 0) throw new Error(`${who}: needs training and held-out examples, got ${train.length} and ${held.length}`);
   for (const k of ["steps", "batch", "checkEvery"] as const) if (!Number.isInteger(f[k]) || f[k] < 1) throw new Error(`${who}: ${k} must be a positive integer, got ${f[k]}`);
   if (!(f.lr > 0)) throw new Error(`${who}: lr must be > 0, got ${f.lr}`);
   const rng = new Rng(f.seed);
@@ -40,20 +41,20 @@ export function fitKeepingBest(who: string, p: Params, f: CheckedFitConfig, batc
   let bestValue = higher ? -Infinity : Infinity;
   let [sum, k] = [0, 0];
   const check = (step: number) => {
-    const measured = measure();
-    const row = { step, measured, train: k === 0 ? NaN : sum / k };
+    const heldOut = measure();
+    const row = { step, heldOut, train: k === 0 ? NaN : sum / k };
     [sum, k] = [0, 0];
     checks.push(row);
-    if (higher ? measured > bestValue : measured < bestValue) {
+    if (higher ? heldOut > bestValue : heldOut < bestValue) {
       disposeParams(best);
-      [best, bestValue] = [cloneParams(p), measured];
+      [best, bestValue] = [cloneParams(p), heldOut];
     }
     onCheck?.(row);
   };
   try {
     check(0);
     for (let step = 1; step <= f.steps; step++) {
-      sum += trainStep(opt, batchLoss(rng), p);
+      sum += trainStep(opt, lossOf(Array.from({ length: f.batch }, () => train[rng.int(0, train.length)])), p);
       k++;
       if (step % f.checkEvery === 0 || step === f.steps) check(step);
     }

@@ -4,7 +4,6 @@
  * examples' crop error is measured, and the drawer ends with the weights of the lowest (the first of equals).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Rng } from "../../../core/rng";
 import type { Params } from "../../../nn/layers";
 import { fitKeepingBest, loadWithConfig, saveWithConfig, type CheckedFitConfig, type FitCheck } from "./checked-fit";
 import { checkRedrawConfig, cropOf, initRedraw, redrawInputs, redrawLoss, type RedrawConfig, type RedrawRequest } from "../redraw";
@@ -18,13 +17,8 @@ export interface RedrawExampleLike {
 
 export type RedrawFitConfig = CheckedFitConfig;
 
-export interface RedrawCheck {
-  step: number;
-  /** Mean squared error over the held-out crops ([0, 1] RGB). */
-  heldOut: number;
-  /** Mean training loss since the last check (NaN at step 0). */
-  train: number;
-}
+/** A check: the held-out crops' mean squared error (`heldOut`, [0, 1] RGB) and the mean training loss since the last (NaN at step 0). */
+export type RedrawCheck = FitCheck;
 
 /** The inputs and the target crops of examples. */
 function batchOf(c: RedrawConfig, xs: readonly RedrawExampleLike[]) {
@@ -49,13 +43,11 @@ export function redrawError(p: Params, c: RedrawConfig, xs: readonly RedrawExamp
 
 /** Fits `p` in place (see the file comment); returns the checks. `onCheck` after each. */
 export function fitRedraw(p: Params, c: RedrawConfig, train: readonly RedrawExampleLike[], held: readonly RedrawExampleLike[], f: RedrawFitConfig, onCheck?: (k: RedrawCheck) => void): RedrawCheck[] {
-  if (train.length === 0 || held.length === 0) throw new Error(`fitRedraw: needs training and held-out examples, got ${train.length} and ${held.length}`);
-  const row = (k: FitCheck): RedrawCheck => ({ step: k.step, heldOut: k.measured, train: k.train });
-  const batchLoss = (rng: Rng) => {
-    const { inp, targets } = batchOf(c, Array.from({ length: f.batch }, () => train[rng.int(0, train.length)]));
+  const lossOf = (xs: RedrawExampleLike[]) => {
+    const { inp, targets } = batchOf(c, xs);
     return () => redrawLoss(p, c, inp, targets);
   };
-  return fitKeepingBest("fitRedraw", p, f, batchLoss, () => redrawError(p, c, held), false, (k) => onCheck?.(row(k))).map(row);
+  return fitKeepingBest("fitRedraw", p, f, train, held, lossOf, () => redrawError(p, c, held), false, onCheck);
 }
 
 /** Writes a fitted drawer to `file` (safetensors; its config in the metadata). */

@@ -5,7 +5,6 @@
  * first of equals). Also its file format: safetensors with the config in the metadata.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Rng } from "../../../core/rng";
 import type { Params } from "../../../nn/layers";
 import { SHAPES } from "../../../world/types";
 import { fitKeepingBest, loadWithConfig, saveWithConfig, type CheckedFitConfig, type FitCheck } from "./checked-fit";
@@ -19,13 +18,8 @@ export interface ShapeExample {
 
 export type ShapeFitConfig = CheckedFitConfig;
 
-export interface ShapeCheck {
-  step: number;
-  /** Share of the held-out objects whose most likely shape is their true one. */
-  heldOut: number;
-  /** Mean training loss since the last check (NaN at step 0). */
-  train: number;
-}
+/** A check: the held-out objects' accuracy (`heldOut`, the share whose most likely shape is their own) and the mean training loss since the last (NaN at step 0). */
+export type ShapeCheck = FitCheck;
 
 function batchOf(c: ShapeReaderConfig, xs: readonly ShapeExample[]): { x: Float32Array; labels: Int32Array } {
   const F = shapeFeatureCount(c);
@@ -62,13 +56,11 @@ export function shapeAccuracy(p: Params, c: ShapeReaderConfig, xs: readonly Shap
 
 /** Fits `p` in place (see the file comment); returns the checks. `onCheck` after each. */
 export function fitShapeReader(p: Params, c: ShapeReaderConfig, train: readonly ShapeExample[], held: readonly ShapeExample[], f: ShapeFitConfig, onCheck?: (k: ShapeCheck) => void): ShapeCheck[] {
-  if (train.length === 0 || held.length === 0) throw new Error(`fitShapeReader: needs training and held-out examples, got ${train.length} and ${held.length}`);
-  const row = (k: FitCheck): ShapeCheck => ({ step: k.step, heldOut: k.measured, train: k.train });
-  const batchLoss = (rng: Rng) => {
-    const { x, labels } = batchOf(c, Array.from({ length: f.batch }, () => train[rng.int(0, train.length)]));
+  const lossOf = (xs: ShapeExample[]) => {
+    const { x, labels } = batchOf(c, xs);
     return () => shapeLoss(p, c, x, labels);
   };
-  return fitKeepingBest("fitShapeReader", p, f, batchLoss, () => shapeAccuracy(p, c, held), true, (k) => onCheck?.(row(k))).map(row);
+  return fitKeepingBest("fitShapeReader", p, f, train, held, lossOf, () => shapeAccuracy(p, c, held), true, onCheck);
 }
 
 /** Writes a fitted reader to `file` (safetensors; its config in the metadata). */
