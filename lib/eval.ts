@@ -42,3 +42,4 @@ export * from "./eval/oracle-render";
 export * from "./eval/table-cache";
 export * from "./eval/stage2-from-summary";
 export * from "./eval/decoding-summary";
+export * from "./eval/shape-summary";
