@@ -194,3 +194,19 @@ export function readResult<T>(name: string, profile: string = currentProfile()):
   if ("nonFinite" in r) restoreNonFinite(r, r.nonFinite, shown);
   return r as unknown as ResultFile<T>;
 }
+
+/**
+ * Every result file of `profile` whose name starts with `prefix` (default: all), read with readResult, by file name: what the
+ * notebooks' summaries of many runs read (lib/eval/decoding-summary.ts, shape-summary.ts, stage2-from-summary.ts). None when
+ * the profile has no results folder.
+ */
+export function readResults<T>(profile: string, prefix = ""): { name: string; file: ResultFile<T> }[] {
+  const dir = resultsDir(checkProfileName(profile));
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith(".json"))
+    .map((f) => path.basename(f, ".json"))
+    .sort()
+    .map((name) => ({ name, file: readResult<T>(name, profile)! }));
+}

@@ -6,12 +6,10 @@
  * picks the run a reader would report: the highest validation score, never SpatialEval-mini's.
  * Nothing here trains or evaluates: a file's numbers are shown as the run wrote them.
  */
-import * as fs from "fs";
 import * as path from "path";
 import { groupedBars, type Figure } from "../core/plot";
-import { resultsDir } from "../core/paths";
 import type { ProfileName } from "../core/profile";
-import { readResult } from "../core/results";
+import { readResults } from "../core/results";
 import { decodingText, type DecodeRow } from "./decode-choice";
 
 /** The part of an object-head results file this summary reads. */
@@ -74,18 +72,11 @@ export function decodingRow(name: string, file: DecodingFile): DecodingRow | nul
  * bestOnValidation keeps the earlier one, and a later run that adds a part without raising validation is not taken.
  */
 export function decodingSummary(profile: ProfileName): DecodingRow[] {
-  const dir = resultsDir(profile);
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith(".json"))
-    .map((f) => path.basename(f, ".json"))
-    .sort()
-    .flatMap((n) => {
-      const file = readResult<DecodingFile["data"]>(n, profile);
-      const config = file?.config as Partial<DecodingFile["config"]> | undefined;
-      if (file === null || file === undefined || !Array.isArray(config?.rules) || typeof config?.from !== "string") return [];
-      const row = decodingRow(n, file as unknown as DecodingFile);
+  return readResults<DecodingFile["data"]>(profile)
+    .flatMap(({ name, file }) => {
+      const config = file.config as Partial<DecodingFile["config"]> | undefined;
+      if (!Array.isArray(config?.rules) || typeof config?.from !== "string") return [];
+      const row = decodingRow(name, file as unknown as DecodingFile);
       return row === null ? [] : [{ row, written: String(file.provenance?.writtenAt ?? "") }];
     })
     .sort((a, b) => (a.written < b.written ? -1 : a.written > b.written ? 1 : 0))

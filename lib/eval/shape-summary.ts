@@ -4,11 +4,8 @@
  * engine scenes (overall and per shape) and on the objects of the validation and SpatialEval-mini scenes. The files'
  * numbers are shown as the runs wrote them.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { resultsDir } from "../core/paths";
 import type { ProfileName } from "../core/profile";
-import { readResult } from "../core/results";
+import { readResults } from "../core/results";
 import { SHAPES } from "../world/types";
 
 interface Measured {
@@ -50,17 +47,8 @@ export function shapeReaderRow(name: string, file: ShapeFitFile): ShapeReaderRow
 
 /** The rows of every shape-fit results file of `profile` (those whose config names a reader), by file name. */
 export function shapeReaderSummary(profile: ProfileName): ShapeReaderRow[] {
-  const dir = resultsDir(profile);
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith(".json"))
-    .map((f) => path.basename(f, ".json"))
-    .sort()
-    .flatMap((n) => {
-      const file = readResult<ShapeFitFile["data"]>(n, profile);
-      const config = file?.config as Partial<ShapeFitFile["config"]> | undefined;
-      if (file === null || file === undefined || typeof config?.reader !== "object" || file.data?.heldOut === undefined) return [];
-      return [shapeReaderRow(n, file as unknown as ShapeFitFile)];
-    });
+  return readResults<ShapeFitFile["data"]>(profile).flatMap(({ name, file }) => {
+    const config = file.config as Partial<ShapeFitFile["config"]> | undefined;
+    return typeof config?.reader !== "object" || file.data?.heldOut === undefined ? [] : [shapeReaderRow(name, file as unknown as ShapeFitFile)];
+  });
 }

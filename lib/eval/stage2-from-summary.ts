@@ -5,12 +5,9 @@
  * (the truth's where gate; the truth's gate and plan), which split what is missing between "where", "what" and the rendering.
  * Nothing here trains or evaluates: a file's numbers are shown as the run wrote them.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { groupedBars, type Figure } from "../core/plot";
-import { resultsDir } from "../core/paths";
 import type { ProfileName } from "../core/profile";
-import { readResult } from "../core/results";
+import { readResults } from "../core/results";
 
 /** The part of a stage2-from results file this summary reads (older files lack some of it). */
 interface Stage2FromFile {
@@ -75,17 +72,7 @@ export function stage2FromRows(name: string, file: Stage2FromFile): Stage2FromRo
 
 /** The rows of every stage2-from results file of `profile` (file names starting `stage2-from-` that hold runs), by file name. */
 export function stage2FromSummary(profile: ProfileName): Stage2FromRow[] {
-  const dir = resultsDir(profile);
-  if (!fs.existsSync(dir)) return [];
-  const names = fs
-    .readdirSync(dir)
-    .filter((f) => f.startsWith("stage2-from-") && f.endsWith(".json"))
-    .map((f) => path.basename(f, ".json"))
-    .sort();
-  return names.flatMap((n) => {
-    const file = readResult<Stage2FromFile["data"]>(n, profile)!;
-    return file.data.runs === undefined ? [] : stage2FromRows(n, file as unknown as Stage2FromFile);
-  });
+  return readResults<Stage2FromFile["data"]>(profile, "stage2-from-").flatMap(({ name, file }) => (file.data.runs === undefined ? [] : stage2FromRows(name, file as unknown as Stage2FromFile)));
 }
 
 const SERIES: { key: keyof Stage2FromRow; name: string; color: string }[] = [

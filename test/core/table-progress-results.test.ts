@@ -4,7 +4,7 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { progress, progressLine } from "../../lib/core/progress";
 import { readStamp } from "../../lib/core/artefact";
-import { gitCommit, readResult, writeResult } from "../../lib/core/results";
+import { gitCommit, readResult, readResults, writeResult } from "../../lib/core/results";
 import { showTable, toCsv, toMarkdown } from "../../lib/core/table";
 
 let dir = "";
@@ -104,5 +104,11 @@ describe("results files", () => {
     expect(r?.provenance.machine.cpus).toBeGreaterThan(0);
     expect(typeof r?.provenance.backend).toBe("string");
     expect(readResult("does-not-exist")).toBeNull();
+  });
+
+  it("readResults: every file of a profile whose name starts with the prefix, read, by name", () => {
+    for (const n of ["list-b", "list-a", "other-list"]) writeResult(n, { config: { n }, seed: 1, data: { n } });
+    expect(readResults<{ n: string }>("quick", "list-").map((x) => [x.name, x.file.data.n])).toEqual([["list-a", "list-a"], ["list-b", "list-b"]]);
+    expect(readResults("quick").map((x) => x.name)).toEqual(expect.arrayContaining(["list-a", "list-b", "other-list"]));
   });
 });
