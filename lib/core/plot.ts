@@ -62,10 +62,6 @@ function packedPlotlyBundle(): string {
 }
 
 /**
- * The figure with `automargin: true` on every cartesian axis it uses or lays out, unless the
- * figure sets `automargin` itself. Returns a new figure; `fig` is not changed.
- */
-/**
  * One bar trace per series over `rows` (grouped bars, a legend entry each): the category labels on x (or on y with
  * `horizontal`, for long labels), each series' value of each row (null: no bar), its colour and a hover line.
  */
@@ -79,6 +75,10 @@ export function groupedBars<R>(rows: readonly R[], labels: readonly string[], se
   });
 }
 
+/**
+ * The figure with `automargin: true` on every cartesian axis it uses or lays out, unless the
+ * figure sets `automargin` itself. Returns a new figure; `fig` is not changed.
+ */
 export function withAutoMargins(fig: Figure): Figure {
   const layout: Record<string, unknown> = { ...(fig.layout ?? {}) };
   const axes = new Set(Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k)));
