@@ -12,9 +12,8 @@ import { pickObject } from "../models/editor/gate-decode";
 import { editorParams, type Editor, type editorCondition } from "../models/editor/model";
 import { bestObjects, objectInputs, objectScores } from "../models/editor/object-head";
 import { answerQuestions } from "../models/editor/pipeline";
-import { saidShape, shapeCheckedChoices } from "../models/editor/shape-check";
-import { shapeLogProbs } from "../models/editor/shape-reader";
-import type { Scene, Shape } from "../world/types";
+import { chooseBySaidShape } from "../models/editor/shape-check";
+import type { Scene } from "../world/types";
 import { patchReads } from "./edit-map-probe";
 import { meansByKind, type KindMeanRow } from "./kind-means";
 import { changedObject, perceiveObjects } from "./object-regions";
@@ -61,7 +60,7 @@ export function probeObjectChoice(e: Editor, bench: { items: readonly (ProbeItem
       const B = c.aligned!.where.shape[0];
       const inp = objectInputs(regionsOf.slice(start, start + B), c.aligned!.where.shape[1]);
       const scores = objectScores(editorParams(e), e.config, c.aligned!, inp);
-      const picks = check === null ? bestObjects(scores, inp) : shapeCheckedChoices(scores.arraySync(), check.logProbs.slice(start, start + B), check.said.slice(start, start + B));
+      const picks = check === null ? bestObjects(scores, inp) : chooseBySaidShape(e.shapeReader!, scores.arraySync(), check.images.slice(start, start + B), check.masks.slice(start, start + B), check.conditions.slice(start, start + B));
       picks.forEach((r, b) => headPick.set(bench.items[start + b].id, r));
     }
     return tf.clone(c.aligned!.where) as tf.Tensor2D;
@@ -80,17 +79,16 @@ export function probeObjectChoice(e: Editor, bench: { items: readonly (ProbeItem
 }
 
 /**
- * Per item, the shape its language condition says (in batches of `batch`) and each perceived object's shape log-probabilities,
- * its pixels read at the editor's size (the source resized, the mask by the nearest pixel, as the pipeline's extras are made):
- * what shapeCheckedChoices reads.
+ * Per item, what the shape check reads at the editor's size: the source resized, each object's mask resampled by the nearest
+ * pixel (as the pipeline's extras are made), and the language condition the editor writes (in batches of `batch`).
  */
-function shapeCheckInputs(e: Editor, items: readonly ProbeItem[], masks: readonly Uint8Array[][], batch: number): { said: (Shape | null)[]; logProbs: number[][][] } {
+function shapeCheckInputs(e: Editor, items: readonly ProbeItem[], masks: readonly Uint8Array[][], batch: number): { images: Float32Array[]; masks: Uint8Array[][]; conditions: string[] } {
   if (e.shapeReader === undefined || e.config.alignedObjects === undefined) throw new Error("probeObjectChoice: the shape check needs an editor with an object head and a shape reader (Editor.shapeReader)");
   const size = e.config.image;
   const images = items.map((it) => signedAtSize(it.source, size));
-  const said: (Shape | null)[] = [];
-  for (let a = 0; a < items.length; a += batch) said.push(...answerQuestions(e, images.slice(a, a + batch), items.slice(a, a + batch).map((it) => it.instruction), e.config.maxCondition).map(saidShape));
-  return { said, logProbs: images.map((x, i) => shapeLogProbs(e.shapeReader!, x, masks[i].map((m) => nearestMask(m, items[i].source.width, size)))) };
+  const conditions: string[] = [];
+  for (let a = 0; a < items.length; a += batch) conditions.push(...answerQuestions(e, images.slice(a, a + batch), items.slice(a, a + batch).map((it) => it.instruction), e.config.maxCondition));
+  return { images, masks: masks.map((ms, i) => ms.map((m) => nearestMask(m, items[i].source.width, size))), conditions };
 }
 
 /** Means per edit kind and over all items ("all" first). */

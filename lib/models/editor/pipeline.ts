@@ -17,10 +17,9 @@ import { drawsPixels, redrawsObject, redrawTarget } from "./redraw-decode";
 import { keepDrawn, keepTarget, moveFills } from "./move-fills";
 import { changedPixel, patchOfPixel } from "./paste-move";
 import { saidGroundMoves } from "./ground-move";
-import { saidShape, shapeCheckedChoices } from "./shape-check";
-import { shapeLogProbs } from "./shape-reader";
+import { chooseBySaidShape } from "./shape-check";
 import { dataEngineConfig } from "../../data/config";
-import type { Camera, Shape } from "../../world/types";
+import type { Camera } from "../../world/types";
 import { Rng } from "../../core/rng";
 import { dualClassifierFreeGuidance } from "../../diffusion/guidance";
 import { generateConditions } from "./generate";
@@ -253,7 +252,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     // an editor with the object head (alignedObjects) chooses the object by it, in place of the where head's mean logits
     // what the object and move heads read of the editor, once for both
     const read = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? objectHeadReads(c0.aligned!, extras.objects!, N) : undefined;
-    const own = read !== undefined ? headChoices(e, read, o.shapeCheck === true ? { sources, masks: extras.objectMasks!, said: written!.map(saidShape) } : undefined) : undefined;
+    const own = read !== undefined ? headChoices(e, read, o.shapeCheck === true ? { sources, masks: extras.objectMasks!, conditions: written! } : undefined) : undefined;
     const picks = extras.chosen === undefined || gates !== undefined ? own : givenChoices(extras.chosen, own, c0.aligned!.where, extras.objects!);
     // with the move head (alignedMoves), the chosen object's own move, in place of the offset and scale heads' for the edit
     const moved = movesObject(decode) && gates === undefined && extras.offsets === undefined && e.config.alignedMoves !== undefined ? headMoves(e, c0.aligned!, read!, picks!) : undefined;
@@ -321,10 +320,9 @@ function objectHeadReads(a: AlignedResult, objects: readonly ObjectRegions[], N:
  * The object head's choice per item among its objects (object-head.ts; -1 for an item with none); with `check`, weighed by
  * the shape each condition says (shape-check.ts; the reader reads each object's pixels in its source). Call inside tf.tidy.
  */
-function headChoices(e: Editor, { inp, reads }: HeadReads, check?: { sources: readonly Float32Array[]; masks: readonly (readonly Uint8Array[])[]; said: readonly (Shape | null)[] }): number[] {
+function headChoices(e: Editor, { inp, reads }: HeadReads, check?: { sources: readonly Float32Array[]; masks: readonly (readonly Uint8Array[])[]; conditions: readonly string[] }): number[] {
   const scores = objectHeadScores(editorParams(e), e.config, reads, inp);
-  if (check === undefined) return bestObjects(scores, inp);
-  return shapeCheckedChoices(scores.arraySync(), check.sources.map((s, b) => shapeLogProbs(e.shapeReader!, s, check.masks[b])), check.said);
+  return check === undefined ? bestObjects(scores, inp) : chooseBySaidShape(e.shapeReader!, scores.arraySync(), check.sources, check.masks, check.conditions);
 }
 
 /** The move head's move of each item's chosen object (move-head.ts chosenMoves; `picks` -1: no move). Call inside tf.tidy. */

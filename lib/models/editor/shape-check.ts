@@ -7,17 +7,28 @@
  *   choice = argmax_r  score_r + log P_r(said shape)
  * the product of the two as probabilities; an item whose condition names no shape keeps the head's choice.
  */
+import { canonicalise } from "../../data/paraphrase";
 import { SHAPES, type Shape } from "../../world/types";
+import { shapeLogProbs, type ShapeReader } from "./shape-reader";
 
-/** The engine's words for each shape (the paraphrases' "ball" and "block" included). */
-const SHAPE_WORDS: Readonly<Record<string, Shape>> = { cube: "cube", cubes: "cube", block: "cube", blocks: "cube", sphere: "sphere", spheres: "sphere", ball: "sphere", balls: "sphere", cylinder: "cylinder", cylinders: "cylinder", cone: "cone", cones: "cone" };
+/** The shape a word names, singular or plural, in the engine's words or the paraphrase grammar's ("ball", "block"), or null. */
+function shapeOfWord(w: string): Shape | null {
+  for (const x of w.endsWith("s") ? [w, w.slice(0, -1)] : [w]) {
+    const c = canonicalise(x);
+    if ((SHAPES as readonly string[]).includes(c)) return c as Shape;
+  }
+  return null;
+}
 
 /** The first shape the "which is ..." clause of a language condition names (up to its next comma), or null. */
 export function saidShape(condition: string): Shape | null {
   const text = condition.toLowerCase();
   const at = text.indexOf("which is ");
   if (at < 0) return null;
-  for (const w of text.slice(at + 9).split(",")[0].split(/[^a-z]+/)) if (SHAPE_WORDS[w] !== undefined) return SHAPE_WORDS[w];
+  for (const w of text.slice(at + 9).split(",")[0].split(/[^a-z]+/)) {
+    const shape = w === "" ? null : shapeOfWord(w);
+    if (shape !== null) return shape;
+  }
   return null;
 }
 
@@ -39,4 +50,14 @@ export function shapeCheckedChoices(scores: readonly (readonly number[])[], logP
     });
     return best;
   });
+}
+
+/**
+ * The shape check of a batch: shapeCheckedChoices of the object head's `scores` [B][R], the shape each item's language
+ * condition says (`conditions`, saidShape) and the reader's log-probabilities of each object (`masks[b]`, over `images[b]`,
+ * [S * S * 3] at the masks' size). What the pipeline option shapeCheck and the choice probe choose with.
+ */
+export function chooseBySaidShape(reader: ShapeReader, scores: readonly (readonly number[])[], images: readonly ArrayLike<number>[], masks: readonly (readonly ArrayLike<number>[])[], conditions: readonly string[]): number[] {
+  if (images.length !== scores.length || masks.length !== scores.length || conditions.length !== scores.length) throw new Error(`chooseBySaidShape: ${scores.length} items of scores, ${images.length} images, ${masks.length} mask lists and ${conditions.length} conditions`);
+  return shapeCheckedChoices(scores, images.map((x, b) => shapeLogProbs(reader, x, masks[b])), conditions.map(saidShape));
 }

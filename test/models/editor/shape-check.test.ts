@@ -9,7 +9,7 @@ import { sceneShapeExamples, shapeExamples } from "../../../lib/eval/shape-examp
 import { checkEditorConfig } from "../../../lib/models/editor/config";
 import { disposeEditor } from "../../../lib/models/editor/model";
 import { editImages } from "../../../lib/models/editor/pipeline";
-import { saidShape, shapeCheckedChoices } from "../../../lib/models/editor/shape-check";
+import { chooseBySaidShape, saidShape, shapeCheckedChoices } from "../../../lib/models/editor/shape-check";
 import { EXTENT, initShapeReader, shapeFeatureCount, shapeFeatures, shapeLogProbs } from "../../../lib/models/editor/shape-reader";
 import { fitShapeReader, loadShapeReader, saveShapeReader, shapeAccuracy } from "../../../lib/models/editor/train/shape-reader";
 import { disposeParams } from "../../../lib/nn/layers";
@@ -126,6 +126,7 @@ describe("shapeCheck: the choice weighed by the said shape (shape-check.ts)", ()
     expect(saidShape("the medium yellow sphere, which is the ball left of the gray cube, has been removed")).toBe("sphere");
     expect(saidShape("the large cyan cone, which is the cone that is the third rightmost object in the whole image, is replaced with a purple sphere")).toBe("cone");
     expect(saidShape("the small cube, which is the biggest block, is now red")).toBe("cube");
+    expect([saidShape("the cube, which is the smallest of the balls, is gone"), saidShape("the cube, which is the largest of the blocks, is gone")]).toEqual(["sphere", "cube"]); // plurals too
     for (const no of ["the small blue cylinder, which is the second smallest object in the whole image, is now purple", "the large cube is now red", "", "which is"]) expect(saidShape(no)).toBeNull();
   });
 
@@ -142,6 +143,24 @@ describe("shapeCheck: the choice weighed by the said shape (shape-check.ts)", ()
     const scores = [row, row, row];
     expect(() => shapeCheckedChoices(scores, [], ["cube", null, null])).toThrow("shapeCheckedChoices: 3 items of scores, 0 of shape log-probabilities and 3 said shapes");
     expect(() => shapeCheckedChoices([[1, 2]], [[sphereish]], ["cube"])).toThrow("shapeCheckedChoices: item 0 has a score for object 1 but no shape log-probabilities for it");
+  });
+
+  it("chooseBySaidShape: the conditions' said shapes and the reader's log-probabilities of each object, weighed as shapeCheckedChoices weighs them; errors", () => {
+    const c = { cells: 4, hidden: 8 };
+    const r = { params: initShapeReader(c, 2), config: c };
+    try {
+      const tall = picture(0, 5, 2, 3);
+      const wide = picture(2, 3, 0, 5);
+      const image = Float32Array.from(tall.image, (v, i) => Math.max(v, wide.image[i]));
+      const masks = [tall.mask, wide.mask];
+      const conditions = ["the red cube, which is the biggest cube, is now blue", "the red cube is now blue"];
+      const scores = [[0.1, 0], [0.1, 0]];
+      const lp = shapeLogProbs(r, image, masks);
+      expect(chooseBySaidShape(r, scores, [image, image], [masks, masks], conditions)).toEqual(shapeCheckedChoices(scores, [lp, lp], ["cube", null]));
+      expect(() => chooseBySaidShape(r, scores, [image], [masks, masks], conditions)).toThrow("chooseBySaidShape: 2 items of scores, 1 images, 2 mask lists and 2 conditions");
+    } finally {
+      disposeParams(r.params);
+    }
   });
 
   it("decode choice: --shape-check joins the cross product; the option reaches the pipeline and the name", () => {
