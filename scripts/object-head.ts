@@ -51,7 +51,7 @@ import { ensureBenchmark, ensureValidationBenchmark } from "../lib/eval/benchmar
 import { benchmarkKindMeans, meansByKind } from "../lib/eval/kind-means";
 import { chooseDecoding, decodeVariantsFlag, decodingOptions, objectRulesFlag } from "../lib/eval/decode-choice";
 import { pointText, scoreEditorPoint } from "../lib/eval/learning-curve";
-import { objectChoiceSummary, probeObjectChoice, type ObjectChoiceItem } from "../lib/eval/object-choice-probe";
+import { objectChoiceSummary, probeObjectChoice, type ObjectChoiceItem, type ObjectChoiceProbe } from "../lib/eval/object-choice-probe";
 import { bootstrapDiffCi } from "../lib/eval/stats";
 import { choiceOracleEditor } from "../lib/eval/trained-editor";
 import { disposeEditor } from "../lib/models/editor/model";
@@ -89,19 +89,22 @@ async function main(): Promise<void> {
   const { e, made, meta } = finishedEditorWithHead(from, { name: "object-head", config: { alignedObjects: layers }, isParam: isObjectHeadParam, seed: head.seed });
   const config = e.config;
   // --drawer: the drawer (npm run redraw-fit) the object+move+redraw rule redraws a still object with
-  const drawer = a.drawer === undefined ? null : path.relative(projectPath("."), weightsFile(a.drawer, "redraw.safetensors"));
-  if (drawer !== null) e.drawer = loadDrawer(weightsFile(a.drawer, "redraw.safetensors"));
+  const drawerPath = a.drawer === undefined ? null : weightsFile(a.drawer, "redraw.safetensors");
+  const drawer = drawerPath === null ? null : path.relative(projectPath("."), drawerPath);
+  if (drawerPath !== null) e.drawer = loadDrawer(drawerPath);
   if (rules.some(redrawsObject) && drawer === null) throw new Error("--rules: object+move+redraw needs a drawer (--drawer=<the folder npm run redraw-fit wrote>)");
   // --retexturer: a drawer that retextures (npm run redraw-fit -- --retextures=...), for the said retextures only
-  const retexturer = a.retexturer === undefined ? null : path.relative(projectPath("."), weightsFile(a.retexturer, "redraw.safetensors"));
-  if (retexturer !== null) {
+  const retexturerPath = a.retexturer === undefined ? null : weightsFile(a.retexturer, "redraw.safetensors");
+  const retexturer = retexturerPath === null ? null : path.relative(projectPath("."), retexturerPath);
+  if (retexturerPath !== null) {
     if (drawer === null) throw new Error("--retexturer redraws the said retextures beside the drawer; give --drawer too");
-    e.retexturer = loadDrawer(weightsFile(a.retexturer, "redraw.safetensors"));
+    e.retexturer = loadDrawer(retexturerPath);
     if (e.retexturer.config.retexture !== true) throw new Error(`--retexturer: ${retexturer} is a drawer that does not retexture (npm run redraw-fit -- --retextures=<share> makes one)`);
   }
   // --shape-reader: the reader (npm run shape-fit) the shapeCheck option weighs the object choice with
-  const shapeReader = a["shape-reader"] === undefined ? null : path.relative(projectPath("."), weightsFile(a["shape-reader"], "shape.safetensors"));
-  if (shapeReader !== null) e.shapeReader = loadShapeReader(weightsFile(a["shape-reader"], "shape.safetensors"));
+  const shapeReaderPath = a["shape-reader"] === undefined ? null : weightsFile(a["shape-reader"], "shape.safetensors");
+  const shapeReader = shapeReaderPath === null ? null : path.relative(projectPath("."), shapeReaderPath);
+  if (shapeReaderPath !== null) e.shapeReader = loadShapeReader(shapeReaderPath);
   if (variants.some((v) => v.shapeCheck) && shapeReader === null) throw new Error("--shape-check needs a shape reader (--shape-reader=<the folder npm run shape-fit wrote>)");
   try {
     const bench = ensureBenchmark("spatialeval", profile);
@@ -121,9 +124,9 @@ async function main(): Promise<void> {
       const checked = shapeReader === null || e.config.alignedObjects === undefined ? null : (() => {
         const [v, b] = [probeObjectChoice(e, validation, 32, true), probeObjectChoice(e, bench, 32, true)];
         console.log(`${label}: with the shape check, object choice on validation ${mean(v.items).toFixed(3)}; on SpatialEval-mini ${mean(b.items).toFixed(3)} (per family ${families(b.items).map((f) => `${f.kind} ${f.correct.toFixed(2)}`).join(", ")})`);
-        return { validation: { summary: objectChoiceSummary(v.items), families: families(v.items), missed: v.missed }, bench: { summary: objectChoiceSummary(b.items), families: families(b.items), missed: b.missed, items: b.items } };
+        return { validation: summarised(v), bench: summarised(b, true) };
       })();
-      return { engine, validation: { summary: objectChoiceSummary(onValidation.items), families: families(onValidation.items), missed: onValidation.missed }, bench: { summary: objectChoiceSummary(onBench.items), families: families(onBench.items), missed: onBench.missed, items: onBench.items }, shapeChecked: checked };
+      return { engine, validation: summarised(onValidation), bench: summarised(onBench, true), shapeChecked: checked };
     };
     // 1. the editor as it is: the head starts at the where head's choice (its score layer at zero)
     const before = { choice: choices("before"), decoded: await decodeBest("before") };
@@ -178,6 +181,11 @@ function weightsFile(spec: string, file: string): string {
 
 function mean(items: readonly ObjectChoiceItem[]): number {
   return items.reduce((s, x) => s + x.correct, 0) / Math.max(1, items.length);
+}
+
+/** A choice probe as a results file keeps it: means per kind and per family, the items it missed, and (`withItems`) its items. */
+function summarised(p: ObjectChoiceProbe, withItems = false) {
+  return { summary: objectChoiceSummary(p.items), families: families(p.items), missed: p.missed, ...(withItems ? { items: p.items } : {}) };
 }
 
 /** The object choice's means per template family. */
