@@ -19,7 +19,7 @@
  *          [--fit=on|off] [--rules=object+offset+ground] [--layers=2] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
  *          [--seed=2] [--ddim=10] [--check-every=250] [--fresh=off|on] [--cache=on|off] [--chunk=0]
  *          [--head-from=<dir>] [--drawer=<dir>] [--keep-closed=off|on|both] [--ground-moves=off|on|both]
- *          [--retexturer=<dir>] [--shape-reader=<dir>] [--shape-check=off|on|both] [--name=object-head]
+ *          [--retexturer=<dir>] [--shape-reader=<dir>] [--shape-check=off|on|both] [--ranks=off|on] [--name=object-head]
  * (--drawer=<dir>: the drawer npm run redraw-fit wrote, attached to the editor for the object+move+redraw rule, which
  * may redraw a still chosen object as another shape and colour; --rules must name that rule for it to be used; --retexturer=<dir>: a
  * second drawer, one that retextures, for the said retextures only; --keep-closed:
@@ -27,7 +27,8 @@
  * both ways, validation choosing; --ground-moves likewise for a said move done on the ground plane, pipeline option
  * groundMoves; --shape-check likewise for the object choice weighed by the shape the condition says, pipeline option
  * shapeCheck, with the reader npm run shape-fit wrote (--shape-reader; with it the object choice is also measured so);
- * the flags' cross product)
+ * the flags' cross product; --ranks=on: the fitted head also reads each object's places among the item's objects, editor
+ * config alignedObjectRanks)
  * (--cache=on, the default: the editor's reads of each training and checking edit are computed once and kept in memory,
  * cacheObjectReads, and the head trains on them, several times faster than --cache=off, which runs the frozen editor at
  * every step; the same fit up to float rounding)
@@ -65,7 +66,7 @@ import { loadShapeReader } from "../lib/models/editor/train/shape-reader";
 import { redrawsObject } from "../lib/models/editor/redraw-decode";
 import { readChunks, readEdits, withStepBar } from "../lib/models/editor/train/read-progress";
 
-const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "head-from", "drawer", "keep-closed", "ground-moves", "shape-check", "shape-reader", "retexturer", "name"];
+const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "head-from", "drawer", "keep-closed", "ground-moves", "shape-check", "shape-reader", "retexturer", "ranks", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
   const fitData = checkedFitFlags(a);
   const { scenes, heldOut, checkEvery, ddim } = fitData;
   const layers = intFlag(a, "layers", 2, 1);
+  const ranks = onOffFlag(a, "ranks", false); // the objects' places among the item's objects as the head's input too (config alignedObjectRanks)
   const fitOn = onOffFlag(a, "fit", true);
   const cacheOn = onOffFlag(a, "cache", true);
   const chunk = intFlag(a, "chunk", 0, 0);
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
   const headFromShown = headFrom === null ? null : path.relative(projectPath("."), headFrom);
   if (headFrom !== null && !fitOn) throw new Error("--head-from takes the object head instead of fitting it; it needs --fit=on");
   const backend = (await initBackend()).name;
-  const { e, made, meta } = finishedEditorWithHead(from, { name: "object-head", config: { alignedObjects: layers }, isParam: isObjectHeadParam, seed: head.seed });
+  const { e, made, meta } = finishedEditorWithHead(from, { name: "object-head", config: { alignedObjects: layers, ...(ranks ? { alignedObjectRanks: true } : {}) }, isParam: isObjectHeadParam, seed: head.seed });
   const config = e.config;
   // --drawer: the drawer (npm run redraw-fit) the object+move+redraw rule redraws a still object with
   const drawerPath = a.drawer === undefined ? null : weightsFile(a.drawer, "redraw.safetensors");
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
     // the held-out images' edits: the first half choose the step the head keeps (early stopping), the second half score it;
     // with --chunk the training scenes are read piece by piece when the head is fitted (train stays empty here)
     const { train, check, test } = chunk > 0 ? { train: [] as EditExample[], ...headFitHeldOut(made.recipe, fitData, config.image) } : heldOutSplit(headFitEdits(made.recipe, fitData, config.image), heldOut);
-    console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): its object choice and ${rules.join(", ")} before and after ${headFromShown !== null ? `the object head of ${layers} layers of ${headFromShown} (taken, not fitted; ${check.length} held-out edits unused)` : `an object head of ${layers} layers fitted alone for up to ${head.steps} steps at batch ${head.batch} on ${chunk > 0 ? "the" : train.length} edits of ${scenes} engine scenes${chunk > 0 ? ` (read ${chunk} scenes at a time)` : ""}, keeping the step whose choice is best (checked every ${checkEvery} steps) on ${check.length} held-out edits`}; scored on ${test.length} other held-out edits (the last ${heldOut} ${chunk > 0 ? "scenes" : "source images"} hold both); ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
+    console.log(`backend ${backend}; profile ${profile}; the editor in ${path.relative(projectPath("."), from)} (step ${meta.step}, commit ${meta.gitCommit}): its object choice and ${rules.join(", ")} before and after ${headFromShown !== null ? `the object head of ${layers} layers of ${headFromShown} (taken, not fitted; ${check.length} held-out edits unused)` : `an object head of ${layers} layers${ranks ? " reading the objects' places" : ""} fitted alone for up to ${head.steps} steps at batch ${head.batch} on ${chunk > 0 ? "the" : train.length} edits of ${scenes} engine scenes${chunk > 0 ? ` (read ${chunk} scenes at a time)` : ""}, keeping the step whose choice is best (checked every ${checkEvery} steps) on ${check.length} held-out edits`}; scored on ${test.length} other held-out edits (the last ${heldOut} ${chunk > 0 ? "scenes" : "source images"} hold both); ${validation.items.length} validation and ${bench.items.length} SpatialEval-mini items`);
     // the best decoding on the validation benchmark, scored on SpatialEval-mini (the first of equals wins)
     const decodeBest = (label: string) => chooseDecoding(e, rules, validation, bench, ddim, head.seed, (line) => console.log(`${label}: ${line}`), variants);
     const choices = (label: string) => {
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
       return { losses: fit.losses.filter((_, i) => i % 10 === 9 || i === fit.losses.length - 1), checks: fit.checks, kept: fit.kept, headFrom: headFromInfo, after, gain, kinds };
     })() : null;
     const file = writeResult(name, {
-      config: { from: path.relative(projectPath("."), from), drawer, retexturer, shapeReader, fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit: fitOn, cache: cacheOn, layers, head, checkEvery, rules, variants, scenes, heldOut, fresh: fitData.fresh, chunk, trainEdits: train.length, trainedOn: trainCount, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
+      config: { from: path.relative(projectPath("."), from), drawer, retexturer, shapeReader, fromCheckpoint: { step: meta.step, gitCommit: meta.gitCommit, config: meta.config }, fit: fitOn, cache: cacheOn, layers, ranks, head, checkEvery, rules, variants, scenes, heldOut, fresh: fitData.fresh, chunk, trainEdits: train.length, trainedOn: trainCount, checkEdits: check.length, heldOutEdits: test.length, ddim, benchmarkHash: bench.contentHash, validationHash: validation.contentHash },
       seed: head.seed,
       data: { backend, before, oracle, fitted },
     });

@@ -155,6 +155,14 @@ export interface EditorConfig {
    * gate decodings then move the chosen object by its row. Optional (absent = off) so that configs keep their keys.
    */
   alignedMoves?: number;
+  /**
+   * With the object head: each object token also carries its rank among the item's objects (object-head.ts objectRanks:
+   * from the left and from the right by its centre, from the biggest and the smallest by its area, from the nearest and
+   * the farthest by its bottom edge; one-hot of the first RANK_SLOTS - 1 places and one "later" slot), through a linear
+   * map of its own, so that "the third rightmost" or "the second biggest" reads a place the head need not count itself.
+   * Optional (absent = off) so that configs keep their keys.
+   */
+  alignedObjectRanks?: boolean;
 }
 
 const QUICK: EditorConfig = {
@@ -281,6 +289,8 @@ export function checkEditorConfig(c: EditorConfig): EditorConfig {
   if (c.alignedObjects !== undefined && !(Number.isInteger(c.alignedObjects) && c.alignedObjects >= 1)) throw new ConfigError(`editor: alignedObjects must be a positive number of layers, got ${JSON.stringify(c.alignedObjects)}`);
   if (c.alignedMoves !== undefined && !(Number.isInteger(c.alignedMoves) && c.alignedMoves >= 1)) throw new ConfigError(`editor: alignedMoves must be a positive number of layers, got ${JSON.stringify(c.alignedMoves)}`);
   if (c.alignedMoves !== undefined && c.alignedObjects === undefined) throw new ConfigError("editor: alignedMoves moves the object the object head chooses; it needs alignedObjects");
+  if (c.alignedObjectRanks !== undefined && typeof c.alignedObjectRanks !== "boolean") throw new ConfigError(`editor: alignedObjectRanks must be true or false, got ${JSON.stringify(c.alignedObjectRanks)}`);
+  if (c.alignedObjectRanks === true && c.alignedObjects === undefined) throw new ConfigError("editor: alignedObjectRanks gives the object head the objects' ranks; it needs alignedObjects");
   // the options that ride on the bilinear where head, checked in this order
   const onBilinear: [string, boolean][] = [["alignedWhat", c.alignedWhat === true], ["alignedRefer", c.alignedRefer !== undefined], ["alignedPlan", planOn(c)], ["alignedOffset", c.alignedOffset === true], ["alignedScale", c.alignedScale === true], ["alignedObjects", c.alignedObjects !== undefined]];
   for (const [name, on] of onBilinear) if (on && (c.aligned !== true || c.alignedWhere !== "bilinear")) throw new ConfigError(`editor: ${name} needs the aligned path with the bilinear where head (aligned: true, alignedWhere: 'bilinear')`);
@@ -299,8 +309,8 @@ export function planOn(c: Pick<EditorConfig, "alignedPlan">): boolean {
  * follows them starts its map from initialisation (train/node.ts).
  */
 export function keyedEditorConfig(c: EditorConfig, textPhase: boolean): EditorConfig {
-  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, alignedPlanGate, alignedPlanSource, alignedRefer, alignedOffset, alignedScale, alignedObjects, alignedMoves, ...rest } = c;
-  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan, ...(alignedPlanGate !== undefined ? { alignedPlanGate } : {}), ...(alignedPlanSource === true ? { alignedPlanSource } : {}) } : {}), ...(alignedRefer !== undefined ? { alignedRefer } : {}), ...(alignedOffset === true ? { alignedOffset } : {}), ...(alignedScale === true ? { alignedScale } : {}), ...(alignedObjects !== undefined ? { alignedObjects } : {}), ...(alignedMoves !== undefined ? { alignedMoves } : {}) } : {};
+  const { editMap, aligned, alignedWhere, alignedWhat, alignedPlan, alignedPlanGate, alignedPlanSource, alignedRefer, alignedOffset, alignedScale, alignedObjects, alignedMoves, alignedObjectRanks, ...rest } = c;
+  const where = aligned === true && alignedWhere !== undefined && alignedWhere !== "additive" ? { alignedWhere, ...(alignedWhat === true ? { alignedWhat } : {}), ...(planOn({ alignedPlan }) ? { alignedPlan, ...(alignedPlanGate !== undefined ? { alignedPlanGate } : {}), ...(alignedPlanSource === true ? { alignedPlanSource } : {}) } : {}), ...(alignedRefer !== undefined ? { alignedRefer } : {}), ...(alignedOffset === true ? { alignedOffset } : {}), ...(alignedScale === true ? { alignedScale } : {}), ...(alignedObjects !== undefined ? { alignedObjects } : {}), ...(alignedMoves !== undefined ? { alignedMoves } : {}), ...(alignedObjectRanks === true ? { alignedObjectRanks } : {}) } : {};
   return { ...rest, ...(editMap === true && !textPhase ? { editMap } : {}), ...(aligned === true && !textPhase ? { aligned, ...where } : {}) };
 }
 

@@ -15,8 +15,12 @@
  * the where head chooses; training it (train/object-head.ts, cross-entropy against the object the edit changes) moves the
  * choice only where it helps.
  *
+ * With `alignedObjectRanks` the object token also adds Lin_or(rank_r): the object's places among the item's objects
+ * (objectRanks), so that an ordinal ("the third rightmost") reads a place instead of a count over the other objects.
+ *
  * Parameter names (in the `edit` group): `edit.loc.obj.geo.{w,b}` [GEOMETRY, dnD], `edit.loc.obj.words.{w,b}` [d, dnD],
- * `edit.loc.obj.${l}.*` (cross blocks of width dnD), `edit.loc.obj.score.{w,b}` [dnD, 1] (zeros).
+ * `edit.loc.obj.${l}.*` (cross blocks of width dnD), `edit.loc.obj.score.{w,b}` [dnD, 1] (zeros); with ranks
+ * `edit.loc.obj.rank.{w,b}` [RANKS, dnD].
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
@@ -38,6 +42,7 @@ export const GEOMETRY = 7;
 export function initObjectHead(rng: Rng, c: EditorConfig): Params {
   return {
     ...initObjectReader(rng, c, "obj", c.alignedObjects!),
+    ...(c.alignedObjectRanks === true ? initLinear(rng.fork("obj-rank"), RANKS, c.dnD, "edit.loc.obj.rank") : {}),
     "edit.loc.obj.score.w": constVariable([c.dnD, 1], 0),
     "edit.loc.obj.score.b": constVariable([1], 0),
   };
@@ -78,15 +83,44 @@ export function objectGeometry(cov: ArrayLike<number>): number[] {
   return [cx / w / G, cy / w / G, Math.sqrt(w / cov.length), top / G, (bottom + 1) / G, left / G, (right + 1) / G];
 }
 
+/** The orderings objectRanks places each object in: its centre from the left and the right, its area from the biggest and the smallest, its bottom edge from the nearest (lowest in the image) and the farthest. */
+const RANK_ORDERS: { key: number; descending: boolean }[] = [
+  { key: 0, descending: false },
+  { key: 0, descending: true },
+  { key: 2, descending: true },
+  { key: 2, descending: false },
+  { key: 4, descending: true },
+  { key: 4, descending: false },
+];
+/** Places per ordering: the first RANK_SLOTS - 1 one-hot, the last for every later place. */
+export const RANK_SLOTS = 5;
+/** How many numbers describe an object's places (objectRanks). */
+export const RANKS = RANK_ORDERS.length * RANK_SLOTS;
+
+/**
+ * Each object's places among an item's objects (their objectGeometry rows), [R][RANKS]: per ordering of RANK_ORDERS, a
+ * one-hot of its place (0 first; ties keep the objects' order; places from RANK_SLOTS - 1 on share the last slot).
+ */
+export function objectRanks(geometry: readonly (readonly number[])[]): number[][] {
+  const out = geometry.map(() => new Array<number>(RANKS).fill(0));
+  RANK_ORDERS.forEach(({ key, descending }, o) => {
+    const order = geometry.map((_, r) => r).sort((a, b) => (descending ? geometry[b][key] - geometry[a][key] : geometry[a][key] - geometry[b][key]) || a - b);
+    order.forEach((r, place) => (out[r][o * RANK_SLOTS + Math.min(place, RANK_SLOTS - 1)] = 1));
+  });
+  return out;
+}
+
 /**
  * A batch's objects as the head reads them, from each item's object coverages (B lists of [N], each patch's covered
  * share), padded to the batch's largest count R: `cover` [B * R * N] (rows normalised to sum 1), `valid` [B * R] (1 on a
- * real object), `geometry` [B * R * GEOMETRY]. Objects that cover no patch stay invalid rows.
+ * real object), `geometry` [B * R * GEOMETRY], `ranks` [B * R * RANKS] (objectRanks among the item's valid objects). Objects that
+ * cover no patch stay invalid rows (zero geometry and ranks).
  */
 export interface ObjectInputs {
   cover: Float32Array;
   valid: Float32Array;
   geometry: Float32Array;
+  ranks: Float32Array;
   R: number;
   N: number;
 }
@@ -94,8 +128,9 @@ export interface ObjectInputs {
 export function objectInputs(regions: readonly (readonly ArrayLike<number>[])[], N: number): ObjectInputs {
   const B = regions.length;
   const R = Math.max(1, ...regions.map((r) => r.length));
-  const out: ObjectInputs = { cover: new Float32Array(B * R * N), valid: new Float32Array(B * R), geometry: new Float32Array(B * R * GEOMETRY), R, N };
-  regions.forEach((list, b) =>
+  const out: ObjectInputs = { cover: new Float32Array(B * R * N), valid: new Float32Array(B * R), geometry: new Float32Array(B * R * GEOMETRY), ranks: new Float32Array(B * R * RANKS), R, N };
+  regions.forEach((list, b) => {
+    const seen: number[] = [];
     list.forEach((cov, r) => {
       if (cov.length !== N) throw new Error(`objectInputs: object ${r} of item ${b} covers ${cov.length} patches; the grid has ${N}`);
       let total = 0;
@@ -104,8 +139,11 @@ export function objectInputs(regions: readonly (readonly ArrayLike<number>[])[],
       for (let n = 0; n < N; n++) out.cover[(b * R + r) * N + n] = cov[n] / total;
       out.valid[b * R + r] = 1;
       out.geometry.set(objectGeometry(cov), (b * R + r) * GEOMETRY);
-    }),
-  );
+      seen.push(r);
+    });
+    const places = objectRanks(seen.map((r) => Array.from(out.geometry.subarray((b * R + r) * GEOMETRY, (b * R + r + 1) * GEOMETRY))));
+    seen.forEach((r, k) => out.ranks.set(places[k], (b * R + r) * RANKS));
+  });
   return out;
 }
 
@@ -132,18 +170,19 @@ export function objectReadsOf(a: AlignedResult, inp: ObjectInputs): ObjectReads 
 /** The head's scores of each item's objects [B, R] (invalid rows -1e9) from its reads. Call inside tf.tidy. */
 export function objectHeadScores(p: Params, c: EditorConfig, r: ObjectReads, inp: ObjectInputs): tf.Tensor2D {
   if (c.alignedObjects === undefined) throw new Error("objectScores: this editor has no object head (config alignedObjects)");
-  const h = objectReader(p, c, r, inp, "obj", c.alignedObjects); // [B, R, dnD]
+  const h = objectReader(p, c, r, inp, "obj", c.alignedObjects, c.alignedObjectRanks === true); // [B, R, dnD]
   return tf.add(r.base, tf.squeeze(linear(h, p, "edit.loc.obj.score"), [2])) as tf.Tensor2D; // [B, R]
 }
 
 /**
- * The objects as a head under `edit.loc.${tag}.` (initObjectReader) reads them: o_r = pooled_r + Lin_geo(geo_r), then `layers`
- * cross blocks in which the objects self-attend (padding masked) and read the instruction's words through Lin_words:
- * [B, R, dnD]. Call inside tf.tidy.
+ * The objects as a head under `edit.loc.${tag}.` (initObjectReader) reads them: o_r = pooled_r + Lin_geo(geo_r) (+ Lin_rank(rank_r)
+ * with `ranks`), then `layers` cross blocks in which the objects self-attend (padding masked) and read the instruction's
+ * words through Lin_words: [B, R, dnD]. Call inside tf.tidy.
  */
-export function objectReader(p: Params, c: EditorConfig, r: ObjectReads, inp: ObjectInputs, tag: string, layers: number): tf.Tensor3D {
+export function objectReader(p: Params, c: EditorConfig, r: ObjectReads, inp: ObjectInputs, tag: string, layers: number, ranks = false): tf.Tensor3D {
   const [B, R] = r.base.shape;
-  const tokens = tf.add(r.pooled, linear(tf.tensor3d(inp.geometry, [B, R, GEOMETRY]), p, `edit.loc.${tag}.geo`)) as tf.Tensor3D; // [B, R, dnD]
+  const placed = tf.add(r.pooled, linear(tf.tensor3d(inp.geometry, [B, R, GEOMETRY]), p, `edit.loc.${tag}.geo`)) as tf.Tensor3D; // [B, R, dnD]
+  const tokens = ranks ? (tf.add(placed, linear(tf.tensor3d(inp.ranks, [B, R, RANKS]), p, `edit.loc.${tag}.rank`)) as tf.Tensor3D) : placed; // [B, R, dnD]
   const hidden = tf.sub(1, tf.tensor2d(inp.valid, [B, R])); // [B, R] 1 on padding
   const selfMask = tf.tile(tf.reshape(tf.mul(hidden, -1e9), [B, 1, 1, R]), [1, 1, R, 1]) as tf.Tensor4D; // [B, 1, R, R]
   const L = r.words.mask.shape[1];

@@ -6,7 +6,7 @@ import { objectChoiceLoss, truthObjects } from "../../../lib/models/editor/align
 import { checkEditorConfig, editorConfig, keyedEditorConfig } from "../../../lib/models/editor/config";
 import { decodeGate, decodeObjectMove } from "../../../lib/models/editor/gate-decode";
 import { createEditor, disposeEditor, editorCondition, editorLayout, editorParams } from "../../../lib/models/editor/model";
-import { bestObjects, GEOMETRY, isObjectHeadParam, objectGeometry, objectInputs, objectScores } from "../../../lib/models/editor/object-head";
+import { bestObjects, GEOMETRY, isObjectHeadParam, objectGeometry, objectInputs, objectRanks, objectScores, RANK_SLOTS, RANKS } from "../../../lib/models/editor/object-head";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { engineData, heldOutSplit, heldOutStart } from "../../../lib/models/editor/train/data";
 import { checkedFitFlags, finishedFromFlag, fittedEditorDir, headFitFlags } from "../../../lib/models/editor/train/finished";
@@ -52,6 +52,38 @@ describe("the object head's inputs", () => {
     expect(() => objectInputs([[Float32Array.from([1, 0])]], 4)).toThrow("objectInputs: object 0 of item 0 covers 2 patches; the grid has 4");
   });
 
+  it("objectRanks: one-hot places from the left, right, biggest, smallest, nearest and farthest; ties keep the order; later places share a slot", () => {
+    // geometry rows: [cx, cy, root area, top, bottom, left, right]
+    const g = [
+      [0.2, 0.5, 0.3, 0.3, 0.6, 0.1, 0.3],
+      [0.8, 0.5, 0.1, 0.4, 0.9, 0.7, 0.9],
+      [0.5, 0.5, 0.3, 0.2, 0.4, 0.4, 0.6],
+    ];
+    const places = objectRanks(g).map((row) => Array.from({ length: RANKS / RANK_SLOTS }, (_, o) => row.slice(o * RANK_SLOTS, (o + 1) * RANK_SLOTS).indexOf(1)));
+    // left, right, biggest, smallest, nearest (lowest bottom edge first), farthest
+    expect(places).toEqual([
+      [0, 2, 0, 1, 1, 1],
+      [2, 0, 2, 0, 0, 2],
+      [1, 1, 1, 2, 2, 0],
+    ]);
+    expect(objectRanks(g).every((row) => row.reduce((s, v) => s + v, 0) === RANKS / RANK_SLOTS)).toBe(true);
+    const many = Array.from({ length: RANK_SLOTS + 2 }, (_, k) => [k / 10, 0.5, 0.1, 0.4, 0.5, 0, 0]);
+    expect(objectRanks(many).map((row) => row.slice(0, RANK_SLOTS).indexOf(1))).toEqual([0, 1, 2, 3, 4, 4, 4]);
+    expect(objectRanks([])).toEqual([]);
+  });
+
+  it("objectInputs: the ranks are among each item's valid objects, zero on padding and empty objects", () => {
+    const a = [Float32Array.from([0, 1, 0, 0]), Float32Array.from([0, 0, 0, 0]), Float32Array.from([1, 0, 0, 0])];
+    const inp = objectInputs([a, [Float32Array.from([0, 0, 1, 0])]], 4);
+    const row = (b: number, r: number) => Array.from(inp.ranks.slice((b * inp.R + r) * RANKS, (b * inp.R + r + 1) * RANKS));
+    expect(row(0, 0).slice(0, 2 * RANK_SLOTS)).toEqual([0, 1, 0, 0, 0, 1, 0, 0, 0, 0]); // second from the left, first from the right
+    expect(row(0, 2).slice(0, 2 * RANK_SLOTS)).toEqual([1, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
+    expect(row(0, 1)).toEqual(new Array(RANKS).fill(0));
+    expect(row(1, 0).filter((v) => v === 1).length).toBe(RANKS / RANK_SLOTS); // a lone object is first in every ordering
+    expect(row(1, 0).slice(0, RANK_SLOTS)).toEqual([1, 0, 0, 0, 0]);
+    expect(row(1, 1)).toEqual(new Array(RANKS).fill(0));
+  });
+
   it("truthObjects: the renderer's objects in id order and the changed one's row; withChangedObject keeps edits of a visible object", () => {
     const c = withHead();
     const edits = engineData(recipeConfig("tiny").dataSeed, 8, c.image).edits;
@@ -92,6 +124,33 @@ describe("the object head (editor config alignedObjects)", () => {
       expect(names).toContain("edit.loc.obj.score.w");
       expect(names).toContain("edit.loc.obj.0.attn.q.w");
       expect(names).toContain("edit.loc.obj.geo.w");
+      expect(names.some((n) => n.startsWith("edit.loc.obj.rank."))).toBe(false);
+    } finally {
+      disposeEditor(e);
+    }
+  });
+
+  it("with alignedObjectRanks the objects' places are an input of their own (alignedObjects needed; keyed only when on); they change the scores", () => {
+    expect(() => checkEditorConfig({ ...plain, alignedObjectRanks: true })).toThrow("editor: alignedObjectRanks gives the object head the objects' ranks; it needs alignedObjects");
+    expect(() => checkEditorConfig({ ...withHead(), alignedObjectRanks: 1 as unknown as boolean })).toThrow("editor: alignedObjectRanks must be true or false, got 1");
+    expect(keyedEditorConfig({ ...withHead(), alignedObjectRanks: true }, false).alignedObjectRanks).toBe(true);
+    expect("alignedObjectRanks" in keyedEditorConfig({ ...withHead(), alignedObjectRanks: false }, false)).toBe(false);
+    const c = checkEditorConfig({ ...withHead(), alignedObjectRanks: true });
+    const N = (c.image / c.dnPatch) ** 2;
+    const edits = withChangedObject(engineData(recipeConfig("tiny").dataSeed, 6, c.image).edits).slice(0, 3);
+    const { regions } = truthObjects(edits.map((x) => x.objects), c.image, c.image / c.dnPatch);
+    const e = createEditor(c, new Rng(4));
+    perturbZeroInit(e, 4);
+    try {
+      const p = editorParams(e);
+      expect(p["edit.loc.obj.rank.w"].shape).toEqual([RANKS, c.dnD]);
+      tf.tidy(() => (p["edit.loc.obj.score.w"] as tf.Variable).assign(tf.randomNormal([c.dnD, 1], 0, 0.5, "float32", 3))); // the score layer starts at zero: let the tokens count
+      const inp = objectInputs(regions, N);
+      const scores = (ranks: Float32Array) => scoped(() => objectScores(p, c, editorCondition(e, imageBatch(edits.map((x) => x.source), c.image), editorLayout(e, edits.map((x) => x.instruction))).aligned!, { ...inp, ranks }).arraySync());
+      const n0 = tf.memory().numTensors;
+      const [withPlaces, without] = [scores(inp.ranks), scores(new Float32Array(inp.ranks.length))];
+      expect(tf.memory().numTensors).toBe(n0);
+      expect(withPlaces.flat().some((v, k) => v > -1e8 && Math.abs(v - without.flat()[k]) > 1e-6)).toBe(true);
     } finally {
       disposeEditor(e);
     }
