@@ -43,3 +43,4 @@ export * from "./eval/table-cache";
 export * from "./eval/stage2-from-summary";
 export * from "./eval/decoding-summary";
 export * from "./eval/shape-summary";
+export * from "./eval/error-budget";

@@ -112,7 +112,7 @@ export function errorBudgetFigure(rows: readonly BudgetRow[], title: string): Fi
       xaxis: { title: { text: "share of the items' points" }, range: [-0.05, 1.02] },
       yaxis: { automargin: true },
       shapes: [{ type: "line", x0: GOAL, x1: GOAL, yref: "paper", y0: 0, y1: 1, line: { dash: "dot", color: "#000" } }],
-      legend: { orientation: "h", x: 0, y: -0.15, xanchor: "left", yanchor: "top" },
+      legend: { orientation: "h", x: 1, y: 1.02, xanchor: "right", yanchor: "bottom" },
     },
   };
 }
