@@ -99,7 +99,7 @@ function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32
     if (dest === null || offset === null || said !== null) {
       if (plan === undefined) return;
       const [source, mask] = [sources[b], masks[b][object]];
-      const q = (said === null ? null : saidPlan(said.kind === "retexture" ? (redraw!.retexturer ?? redraw!.drawer) : redraw!.drawer, said, source, mask, grounds[b], patch)) ?? shadeObject(source, mask, grounds[b], plan[b].flat(), patch);
+      const q = (said === null ? null : saidPlan(drawerFor(said, redraw!.drawer, redraw!.retexturer)!, said, source, mask, grounds[b], patch)) ?? shadeObject(source, mask, grounds[b], plan[b].flat(), patch);
       if ("gate" in q) [gates[b], pixels[b]] = [q.gate, q.image];
       patches.set(q.patches, b * N);
       colours.set(q.colours, b * N * 3);
@@ -119,6 +119,11 @@ export function keepDrawn(edited: Float32Array, source: ArrayLike<number>, drawn
   if (drawnImage === null) return edited;
   for (let q = 0; q < edited.length / 3; q++) if (changedPixel(drawnImage, source, q)) for (let c = 0; c < 3; c++) edited[q * 3 + c] = drawnImage[q * 3 + c];
   return edited;
+}
+
+/** The drawer that draws a said target: a retexture the retexturer where the editor has one (Editor.retexturer), anything else the drawer. */
+export function drawerFor(t: RedrawTarget | null, drawer?: Drawer, retexturer?: Drawer): Drawer | undefined {
+  return t?.kind === "retexture" ? (retexturer ?? drawer) : drawer;
 }
 
 /** What a rule follows of a condition's target: `object+move+said`, `draw` and `pixels` every one (a retexture only with a `drawer` that retextures), `object+move+redraw` only replacements. */

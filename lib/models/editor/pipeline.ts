@@ -14,7 +14,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove, MOVING_RULES_TEXT, SCALING_RULES_TEXT, movesObject, needsObjects, pickObject, type GateDecode, type ObjectRegions } from "./gate-decode";
 import { drawsPixels, redrawsObject, redrawTarget } from "./redraw-decode";
-import { keepDrawn, keepTarget, moveFills } from "./move-fills";
+import { drawerFor, keepDrawn, keepTarget, moveFills } from "./move-fills";
 import { changedPixel, patchOfPixel } from "./paste-move";
 import { saidGroundMoves } from "./ground-move";
 import { chooseBySaidShape } from "./shape-check";
@@ -239,7 +239,10 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   if (o.groundMoves === true && (!scalesObject(decode) || !movesObject(decode) || extras.cameras?.length !== B || extras.objectMasks === undefined || e.config.alignedObjects === undefined || gates !== undefined || extras.offsets !== undefined)) throw new Error(`editImages: groundMoves needs an object-moving and scaling gate decoding (object+move...), each source's camera and object masks (extras.cameras, extras.objectMasks) and the editor's own choice and moves (an object head; no given gates or offsets); got '${decode}'`);
   if (o.shapeCheck === true && (!needsObjects(decode) || e.shapeReader === undefined || extras.objectMasks?.length !== B || extras.objectMasks.some((m, i) => m.length !== extras.objects?.[i]?.length) || e.config.alignedObjects === undefined || gates !== undefined)) throw new Error(`editImages: shapeCheck needs an object-choosing gate decoding, an editor with a shape reader (Editor.shapeReader; npm run shape-fit) and an object head, each source's object masks (extras.objectMasks) and no given gates; got '${decode}'${e.shapeReader === undefined ? " without a shape reader" : ""}`);
   const written = o.writeCondition || redrawsObject(decode) || o.groundMoves === true || o.shapeCheck === true ? answerQuestions(e, sources, instructions, e.config.maxCondition) : undefined;
-  const targets = redrawsObject(decode) ? written!.map((text) => keepTarget(redrawTarget(text), decode, e.retexturer ?? e.drawer)) : undefined;
+  const targets = redrawsObject(decode) ? written!.map((text) => {
+    const t = redrawTarget(text);
+    return keepTarget(t, decode, drawerFor(t, e.drawer, e.retexturer));
+  }) : undefined;
   let drawn: (Float32Array | null)[] | undefined; // object+move+draw: the pixels kept in the edit
   let closed: number[][] | undefined; // keepClosed: the gate per item [B][N]
   const images = tf.tidy(() => {

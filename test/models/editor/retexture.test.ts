@@ -7,7 +7,7 @@ import { initBackend } from "../../../lib/backend";
 import { ensureBenchmark } from "../../../lib/eval/benchmark-generate";
 import { benchmarkRedraws, redrawExamples } from "../../../lib/eval/redraw-data";
 import { checkEditorConfig } from "../../../lib/models/editor/config";
-import { keepTarget, moveFills } from "../../../lib/models/editor/move-fills";
+import { drawerFor, keepTarget, moveFills } from "../../../lib/models/editor/move-fills";
 import { disposeEditor } from "../../../lib/models/editor/model";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { shadeObject } from "../../../lib/models/editor/paste-move";
@@ -66,6 +66,10 @@ describe("a drawer that retextures (redraw.ts config.retexture): the shape kept,
     expect([keepTarget(t, "object+move+said", replaces), keepTarget(t, "object+move+said"), keepTarget(t, "object+move+redraw", retextures)]).toEqual([null, null, null]);
     const recolour = { kind: "recolour", colour: "blue" } as const;
     expect([keepTarget(recolour, "object+move+said", replaces), keepTarget(recolour, "object+move+redraw", retextures)]).toEqual([recolour, null]); // as before
+    // drawerFor: the retexturer draws the retextures where there is one, the drawer everything else
+    const replace = { kind: "replace", shape: "cone", colour: "red" } as const;
+    expect([drawerFor(t, replaces, retextures), drawerFor(t, retextures), drawerFor(t)]).toEqual([retextures, retextures, undefined]);
+    expect([drawerFor(replace, replaces, retextures), drawerFor(recolour, replaces, retextures), drawerFor(null, replaces, retextures)]).toEqual([replaces, replaces, replaces]);
   });
 
   it("retexturePlan redraws the object in the colour its pixels show; saidPlan dispatches every said edit; moveFills shades an object whose colour is not read", () => {
