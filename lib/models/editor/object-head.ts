@@ -101,7 +101,7 @@ export const RANKS = RANK_ORDERS.length * RANK_SLOTS;
  * Each object's places among an item's objects (their objectGeometry rows), [R][RANKS]: per ordering of RANK_ORDERS, a
  * one-hot of its place (0 first; ties keep the objects' order; places from RANK_SLOTS - 1 on share the last slot).
  */
-export function objectRanks(geometry: readonly (readonly number[])[]): number[][] {
+export function objectRanks(geometry: readonly ArrayLike<number>[]): number[][] {
   const out = geometry.map(() => new Array<number>(RANKS).fill(0));
   RANK_ORDERS.forEach(({ key, descending }, o) => {
     const order = geometry.map((_, r) => r).sort((a, b) => (descending ? geometry[b][key] - geometry[a][key] : geometry[a][key] - geometry[b][key]) || a - b);
@@ -130,7 +130,7 @@ export function objectInputs(regions: readonly (readonly ArrayLike<number>[])[],
   const R = Math.max(1, ...regions.map((r) => r.length));
   const out: ObjectInputs = { cover: new Float32Array(B * R * N), valid: new Float32Array(B * R), geometry: new Float32Array(B * R * GEOMETRY), ranks: new Float32Array(B * R * RANKS), R, N };
   regions.forEach((list, b) => {
-    const seen: number[] = [];
+    const seen: { r: number; geometry: Float32Array }[] = []; // the item's valid objects (their rows as stored), for their places among each other
     list.forEach((cov, r) => {
       if (cov.length !== N) throw new Error(`objectInputs: object ${r} of item ${b} covers ${cov.length} patches; the grid has ${N}`);
       let total = 0;
@@ -139,10 +139,10 @@ export function objectInputs(regions: readonly (readonly ArrayLike<number>[])[],
       for (let n = 0; n < N; n++) out.cover[(b * R + r) * N + n] = cov[n] / total;
       out.valid[b * R + r] = 1;
       out.geometry.set(objectGeometry(cov), (b * R + r) * GEOMETRY);
-      seen.push(r);
+      seen.push({ r, geometry: out.geometry.subarray((b * R + r) * GEOMETRY, (b * R + r + 1) * GEOMETRY) });
     });
-    const places = objectRanks(seen.map((r) => Array.from(out.geometry.subarray((b * R + r) * GEOMETRY, (b * R + r + 1) * GEOMETRY))));
-    seen.forEach((r, k) => out.ranks.set(places[k], (b * R + r) * RANKS));
+    const places = objectRanks(seen.map((x) => x.geometry));
+    seen.forEach(({ r }, k) => out.ranks.set(places[k], (b * R + r) * RANKS));
   });
   return out;
 }
