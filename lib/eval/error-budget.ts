@@ -31,6 +31,9 @@ export interface BudgetItem {
   form: string | null;
 }
 
+/** Whether an item is a trend item ("where will it be the next moment"), which no single image answers. */
+const isTrend = (it: BudgetItem) => it.form === "trend";
+
 const checkScore = (v: number, what: string) => {
   if (!(v >= 0 && v <= 1)) throw new Error(`errorBudget: ${what} is ${v}; object-judge scores lie in [0, 1]`);
 };
@@ -42,7 +45,7 @@ export function errorBudget(items: readonly BudgetItem[], own: readonly number[]
   const parts = items.map((it, i) => {
     checkScore(own[i], `item ${i}'s own score`);
     checkScore(oracle[i], `item ${i}'s score with the truth's choice`);
-    const trend = it.form === "trend";
+    const trend = isTrend(it);
     return { kind: it.kind ?? "none", judge: own[i], choice: trend ? 0 : oracle[i] - own[i], rendering: trend ? 0 : 1 - oracle[i], "no image": trend ? 1 - own[i] : 0 };
   });
   const fields = Object.fromEntries(BUDGET_PARTS.map((k) => [k, (x: (typeof parts)[number]) => x[k]])) as Record<BudgetPart, (x: (typeof parts)[number]) => number>;
@@ -59,13 +62,13 @@ export function largestCost(rows: readonly BudgetRow[]): { part: Exclude<BudgetP
 
 /**
  * What a goal over all items (a mean object judge) asks of the items an image can answer, and what the editor scores on
- * them, from the "all" row: the trend items keep their score (all of `no image` stays lost), so the others must bring
- * (goal - judge on the trend items) over their share. `possible` is false when the goal asks more than 1.
+ * them (`own`, per item): the trend items keep their score (what they lose stays lost), so the others must bring
+ * goal x all items minus the trend items' points, over their count. `possible` is false when that asks more than 1.
  */
 export function goalNeeds(items: readonly BudgetItem[], own: readonly number[], goal: number): { needed: number; reached: number; answerable: number; possible: boolean } {
   if (own.length !== items.length || items.length === 0) throw new Error(`goalNeeds: ${items.length} items and ${own.length} scores`);
   if (!(goal > 0 && goal <= 1)) throw new Error(`goalNeeds: the goal is a mean object judge in (0, 1], got ${goal}`);
-  const answerable = items.map((it) => it.form !== "trend");
+  const answerable = items.map((it) => !isTrend(it));
   const k = answerable.filter(Boolean).length;
   if (k === 0) throw new Error("goalNeeds: every item is a trend item; no image answers any");
   let [onAnswerable, onTrend] = [0, 0];
