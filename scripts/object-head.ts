@@ -19,7 +19,8 @@
  *          [--fit=on|off] [--rules=object+offset+ground] [--layers=2] [--scenes=4000] [--held-out=500] [--steps=1500] [--batch=64] [--lr=0.001]
  *          [--seed=2] [--ddim=10] [--check-every=250] [--fresh=off|on] [--cache=on|off] [--chunk=0]
  *          [--head-from=<dir>] [--drawer=<dir>] [--keep-closed=off|on|both] [--ground-moves=off|on|both]
- *          [--retexturer=<dir>] [--shape-reader=<dir>] [--shape-check=off|on|both] [--ranks=off|on] [--name=object-head]
+ *          [--retexturer=<dir>] [--shape-reader=<dir>] [--shape-check=off|on|both] [--ranks=off|on]
+ *          [--paste-behind=off|on|both] [--name=object-head]
  * (--drawer=<dir>: the drawer npm run redraw-fit wrote, attached to the editor for the object+move+redraw rule, which
  * may redraw a still chosen object as another shape and colour; --rules must name that rule for it to be used; --retexturer=<dir>: a
  * second drawer, one that retextures, for the said retextures only; --keep-closed:
@@ -27,6 +28,7 @@
  * both ways, validation choosing; --ground-moves likewise for a said move done on the ground plane, pipeline option
  * groundMoves; --shape-check likewise for the object choice weighed by the shape the condition says, pipeline option
  * shapeCheck, with the reader npm run shape-fit wrote (--shape-reader; with it the object choice is also measured so);
+ * --paste-behind likewise for a pasted move kept behind the objects nearer on the ground, pipeline option pasteBehind;
  * the flags' cross product; --ranks=on: the fitted head also reads each object's places among the item's objects, editor
  * config alignedObjectRanks)
  * (--cache=on, the default: the editor's reads of each training and checking edit are computed once and kept in memory,
@@ -64,9 +66,10 @@ import { fitObjectHead, fitObjectHeadCached, objectHeadAccuracy, withChangedObje
 import { loadDrawer } from "../lib/models/editor/train/redraw";
 import { loadShapeReader } from "../lib/models/editor/train/shape-reader";
 import { redrawsObject } from "../lib/models/editor/redraw-decode";
+import { pastesObject } from "../lib/models/editor/gate-decode";
 import { readChunks, readEdits, withStepBar } from "../lib/models/editor/train/read-progress";
 
-const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "head-from", "drawer", "keep-closed", "ground-moves", "shape-check", "shape-reader", "retexturer", "ranks", "name"];
+const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "head-from", "drawer", "keep-closed", "ground-moves", "shape-check", "shape-reader", "retexturer", "ranks", "paste-behind", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -83,7 +86,7 @@ async function main(): Promise<void> {
   const chunk = intFlag(a, "chunk", 0, 0);
   if (chunk > 0 && !cacheOn) throw new Error("--chunk reads the training scenes piece by piece into the cache; it needs --cache=on");
   const rules = objectRulesFlag(a.rules, "object+offset+ground");
-  const variants = decodeVariantsFlag(a["keep-closed"], a["ground-moves"], a["shape-check"]);
+  const variants = decodeVariantsFlag(a["keep-closed"], a["ground-moves"], a["shape-check"], a["paste-behind"]);
   const headFrom = a["head-from"] === undefined ? null : path.resolve(a["head-from"]);
   const headFromShown = headFrom === null ? null : path.relative(projectPath("."), headFrom);
   if (headFrom !== null && !fitOn) throw new Error("--head-from takes the object head instead of fitting it; it needs --fit=on");
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
   const shapeReaderPath = a["shape-reader"] === undefined ? null : weightsFile(a["shape-reader"], "shape.safetensors");
   const shapeReader = shapeReaderPath === null ? null : path.relative(projectPath("."), shapeReaderPath);
   if (shapeReaderPath !== null) e.shapeReader = loadShapeReader(shapeReaderPath);
+  if (variants.some((v) => v.pasteBehind) && rules.some((r) => !pastesObject(r))) throw new Error(`--paste-behind needs rules that paste the object's own pixels (object+offset+paste, object+offset+shade, object+move+paste or a redrawing rule); --rules has ${rules.filter((r) => !pastesObject(r)).join(", ")}`);
   if (variants.some((v) => v.shapeCheck) && shapeReader === null) throw new Error("--shape-check needs a shape reader (--shape-reader=<the folder npm run shape-fit wrote>)");
   try {
     const bench = ensureBenchmark("spatialeval", profile);

@@ -19,14 +19,15 @@ import { followsCondition, keepsPastes, redrawsObject, saidPlan, type Drawer, ty
  * (pastedFills), `object+offset+shade` also plans a still chosen object from its own pixels, and `object+move+paste` also
  * scales the pasted object and gives each pasted move's gate (its changed share). Call inside tf.tidy.
  */
-export function moveFills(choices: readonly OffsetChoice[], rule: GateDecode, { objects, sources, patch, N, known, masks, grounds, plan, drawer, retexturer, targets }: MoveFillInputs): MoveFills {
+export function moveFills(choices: readonly OffsetChoice[], rule: GateDecode, { objects, sources, patch, N, known, masks, grounds, plan, drawer, retexturer, targets, behind }: MoveFillInputs): MoveFills {
   const [ground, whole, blend] = [plansGround(rule), fillsMoved(rule), blendsVacated(rule)];
   if (pastesObject(rule)) {
     if (masks === undefined || grounds === undefined) throw new Error(`moveFills: '${rule}' needs each source's object masks and empty ground`);
     if (shadesObject(rule) && plan === undefined) throw new Error(`moveFills: '${rule}' needs the plan head's plan of each item`);
     if (redrawsObject(rule) && (drawer === undefined || targets === undefined)) throw new Error(`moveFills: '${rule}' needs the editor's drawer and what each item's condition redraws`);
-    return pastedFills(choices, sources, patch, N, masks, grounds, shadesObject(rule) ? plan : undefined, scalesObject(rule), redrawsObject(rule) ? { drawer: drawer!, retexturer, targets: targets!, pastes: keepsPastes(rule) } : undefined);
+    return pastedFills(choices, sources, patch, N, masks, grounds, shadesObject(rule) ? plan : undefined, scalesObject(rule), redrawsObject(rule) ? { drawer: drawer!, retexturer, targets: targets!, pastes: keepsPastes(rule) } : undefined, behind === true);
   }
+  if (behind === true) throw new Error(`moveFills: pasting behind nearer objects (behind) needs a rule that pastes the object's own pixels (object+offset+paste, object+offset+shade, object+move+paste or a redrawing rule), not '${rule}'`);
   const B = choices.length;
   const patches = new Float32Array(B * N);
   const colours = new Float32Array(B * N * 3);
@@ -78,6 +79,8 @@ export interface MoveFillInputs {
   /** A drawer that retextures, for the said retextures in place of `drawer` (Editor.retexturer). */
   retexturer?: Drawer;
   targets?: readonly (RedrawTarget | null)[];
+  /** The pasting rules: a pasted move stays behind the other objects standing nearer on the ground (paste-move.ts PasteOptions.others; pipeline option pasteBehind). */
+  behind?: boolean;
 }
 
 /**
@@ -85,10 +88,11 @@ export interface MoveFillInputs {
  * pixels; given the plan head's `plan` (`object+offset+shade`), per item with a chosen object and no move, shadeObject
  * (`object+move+redraw`: an item whose condition redraws the object gets redrawPlan instead, and its gate; `object+move+said`:
  * also an item whose condition recolours, retextures or removes it gets saidPlan's; the redrawing rules give each said item's predicted image, and
- * `object+move+pixels` also each pasted move's).
+ * `object+move+pixels` also each pasted move's); with `behind` a pasted move stays behind the item's other objects that stand
+ * nearer on the ground (pasteMove's `others`).
  * Call inside tf.tidy.
  */
-function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: readonly (readonly Uint8Array[])[], grounds: readonly Float32Array[], plan: MoveFillInputs["plan"], shareGates: boolean, redraw?: { drawer: Drawer; retexturer?: Drawer; targets: readonly (RedrawTarget | null)[]; pastes: boolean }): MoveFills {
+function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32Array[], patch: number, N: number, masks: readonly (readonly Uint8Array[])[], grounds: readonly Float32Array[], plan: MoveFillInputs["plan"], shareGates: boolean, redraw?: { drawer: Drawer; retexturer?: Drawer; targets: readonly (RedrawTarget | null)[]; pastes: boolean }, behind = false): MoveFills {
   const patches = new Float32Array(choices.length * N);
   const colours = new Float32Array(choices.length * N * 3);
   const gates = choices.map((): number[] | null => null);
@@ -105,7 +109,7 @@ function pastedFills(choices: readonly OffsetChoice[], sources: readonly Float32
       colours.set(q.colours, b * N * 3);
       return;
     }
-    const p = pasteMove(sources[b], masks[b][object], grounds[b], Math.round(offset[0] * patch), Math.round(offset[1] * patch), patch, shareGates ? { scale: choices[b].scale ?? 1, byChange: true } : {});
+    const p = pasteMove(sources[b], masks[b][object], grounds[b], Math.round(offset[0] * patch), Math.round(offset[1] * patch), patch, { ...(shareGates ? { scale: choices[b].scale ?? 1, byChange: true } : {}), ...(behind ? { others: masks[b].filter((_, r) => r !== object) } : {}) });
     if (shareGates) gates[b] = p.share;
     if (redraw?.pastes === true) pixels[b] = p.image;
     patches.set(p.patches, b * N);

@@ -29,6 +29,19 @@ export const patchOfPixel = (p: number, S: number, patch: number) => Math.floor(
 export interface PasteOptions {
   scale?: number;
   byChange?: boolean;
+  /**
+   * The other perceived objects' pixel masks ([S * S] each, 1 on the object; ours, "behind"): a landing pixel on one of
+   * them stays that object's where it stands nearer on the ground than the moved object, i.e. where its lowest row lies
+   * below the moved object's lowest row after the move (the camera looks down on the ground plane, so a lower contact row
+   * is nearer). Without them the moved object is pasted over everything (the default).
+   */
+  others?: readonly ArrayLike<number>[];
+}
+
+/** The lowest row (largest y) of the pixels of `mask` ([S * S], 1 on the object), -1 when it has none. */
+export function lowestRow(mask: ArrayLike<number>, S: number): number {
+  for (let p = S * S - 1; p >= 0; p--) if (mask[p] === 1) return Math.floor(p / S);
+  return -1;
 }
 
 /**
@@ -56,13 +69,24 @@ export function pasteMove(source: ArrayLike<number>, mask: ArrayLike<number>, gr
     [sx0, sy0, k0] = [sx0 + (p % S) + 0.5, sy0 + Math.floor(p / S) + 0.5, k0 + 1];
   }
   const [ax, ay] = k0 === 0 ? [0, 0] : [sx0 / k0, sy0 / k0];
+  const from = new Int32Array(S * S).fill(-1); // per landing pixel, the source pixel it takes
+  let bottom = -1; // the moved object's lowest row
   for (let y = 0; y < S; y++) {
     for (let x = 0; x < S; x++) {
       const [sx, sy] = scale === 1 ? [x - dx, y - dy] : [Math.floor(ax + (x + 0.5 - dx - ax) / scale), Math.floor(ay + (y + 0.5 - dy - ay) / scale)];
       if (sx < 0 || sy < 0 || sx >= S || sy >= S || mask[sy * S + sx] !== 1) continue;
-      for (let c = 0; c < 3; c++) pred[(y * S + x) * 3 + c] = source[(sy * S + sx) * 3 + c];
-      changed[y * S + x] = 1;
+      from[y * S + x] = sy * S + sx;
+      bottom = y;
     }
+  }
+  const nearer = (options.others ?? []).filter((m) => {
+    if (m.length !== S * S) throw new Error(`pasteMove: an other object's mask of ${m.length} pixels, expected ${S * S}`);
+    return lowestRow(m, S) > bottom;
+  });
+  for (let q = 0; q < S * S; q++) {
+    if (from[q] < 0 || nearer.some((m) => m[q] === 1)) continue;
+    for (let c = 0; c < 3; c++) pred[q * 3 + c] = source[from[q] * 3 + c];
+    changed[q] = 1;
   }
   return { ...changedPatches(pred, options.byChange === true ? changedMask(pred, source) : changed, S, patch), image: pred };
 }

@@ -77,6 +77,13 @@ export interface EditPipelineOptions {
    * Needs an object-choosing decoding and the editor's own choice (its object head).
    */
   shapeCheck?: boolean;
+  /**
+   * Under the pasting decodings (gate-decode.ts pastesObject), a pasted move or resize stays behind the other perceived
+   * objects that stand nearer on the ground (their lowest row below its own after the move; paste-move.ts
+   * PasteOptions.others): moved behind an object, it is hidden where that object is, as the renderer hides it. Absent or
+   * false, it is pasted over everything.
+   */
+  pasteBehind?: boolean;
 }
 
 export const DEFAULT_EDIT_OPTIONS: EditPipelineOptions = { steps: 10, textScale: 1, imageScale: 1, seed: 0, writeCondition: false };
@@ -238,6 +245,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   // object+move+redraw: the language condition says what a still object becomes (redraw-decode.ts); written once for both uses
   if (o.groundMoves === true && (!scalesObject(decode) || !movesObject(decode) || extras.cameras?.length !== B || extras.objectMasks === undefined || e.config.alignedObjects === undefined || gates !== undefined || extras.offsets !== undefined)) throw new Error(`editImages: groundMoves needs an object-moving and scaling gate decoding (object+move...), each source's camera and object masks (extras.cameras, extras.objectMasks) and the editor's own choice and moves (an object head; no given gates or offsets); got '${decode}'`);
   if (o.shapeCheck === true && (!needsObjects(decode) || e.shapeReader === undefined || extras.objectMasks?.length !== B || extras.objectMasks.some((m, i) => m.length !== extras.objects?.[i]?.length) || e.config.alignedObjects === undefined || gates !== undefined)) throw new Error(`editImages: shapeCheck needs an object-choosing gate decoding, an editor with a shape reader (Editor.shapeReader; npm run shape-fit) and an object head, each source's object masks (extras.objectMasks) and no given gates; got '${decode}'${e.shapeReader === undefined ? " without a shape reader" : ""}`);
+  if (o.pasteBehind === true && !pastesObject(decode)) throw new Error(`editImages: pasteBehind needs a gate decoding that pastes the object's own pixels (object+offset+paste, object+offset+shade, object+move+paste or a redrawing rule); got '${decode}'`);
   const written = o.writeCondition || redrawsObject(decode) || o.groundMoves === true || o.shapeCheck === true ? answerQuestions(e, sources, instructions, e.config.maxCondition) : undefined;
   const targets = redrawsObject(decode) ? written!.map((text) => {
     const t = redrawTarget(text);
@@ -266,7 +274,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const offsets = ground === undefined ? offsets0 : offsets0!.map((x, b) => ground[b]?.offset ?? x);
     const scales = ground === undefined ? scales0 : scales0!.map((x, b) => ground[b]?.scale ?? x);
     const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, { objects: extras.objects!, offsets, scales, chosen: picks }) : undefined; // the gate and the choice behind it, once
-    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, decode, { objects: extras.objects!, sources, patch: e.config.dnPatch, N, known: extras.objectColours, masks: extras.objectMasks, grounds: extras.emptyGrounds, plan: shadesObject(decode) ? ((given0 ?? c0.aligned.plan).arraySync() as number[][][]) : undefined, drawer: e.drawer, retexturer: e.retexturer, targets }) : undefined;
+    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, decode, { objects: extras.objects!, sources, patch: e.config.dnPatch, N, known: extras.objectColours, masks: extras.objectMasks, grounds: extras.emptyGrounds, plan: shadesObject(decode) ? ((given0 ?? c0.aligned.plan).arraySync() as number[][][]) : undefined, drawer: e.drawer, retexturer: e.retexturer, targets, behind: o.pasteBehind === true }) : undefined;
     if (drawsPixels(decode)) drawn = fills?.pixels;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };
