@@ -4,8 +4,9 @@
  * The scripts that change one part of a finished editor (npm run object-head, plan-head) compare the editor before and
  * after with it, so that each side gets the decoding that suits it, chosen on data neither is reported on. Each pair may
  * also be scored with the pipeline options keepClosed (the source kept where the decoding changes nothing) and groundMoves
- * (a said move done on the ground plane), shapeCheck (the choice weighed by the said shape) and pasteBehind (a pasted move kept
- * behind nearer objects), each off, on or both ways: more choices for validation.
+ * (a said move done on the ground plane), shapeCheck (the choice weighed by the said shape), pasteBehind (a pasted move kept
+ * behind nearer objects) and readTargets (a said new shape or material read by the target reader), each off, on or both
+ * ways: more choices for validation.
  */
 import { MOVING_RULES_TEXT, needsObjects, parseGateDecode, type GateDecode } from "../models/editor/gate-decode";
 import type { Editor } from "../models/editor/model";
@@ -26,14 +27,16 @@ export interface DecodeRow {
   shapeCheck?: true;
   /** A pasted move kept behind the objects nearer on the ground (absent: pasted over everything). */
   pasteBehind?: true;
+  /** A said new shape or material as the target reader reads it (absent: as the condition says). */
+  readTargets?: true;
   objectJudge: number;
 }
 
 /** The pipeline options a decoding may add to its rule and plan decoding. */
-export type DecodeExtras = Pick<DecodeRow, "keepClosed" | "groundMoves" | "shapeCheck" | "pasteBehind">;
+export type DecodeExtras = Pick<DecodeRow, "keepClosed" | "groundMoves" | "shapeCheck" | "pasteBehind" | "readTargets">;
 
 /** A decoding's name: the rule, its plan decoding and its options. */
-export const decodingText = (x: Omit<DecodeRow, "objectJudge">) => `${x.rule}${x.planDecode ? ` (plan ${x.planDecode})` : ""}${x.keepClosed ? " keeping the closed patches" : ""}${x.groundMoves ? " moving on the ground" : ""}${x.shapeCheck ? " checking the said shape" : ""}${x.pasteBehind ? " pasting behind nearer objects" : ""}`;
+export const decodingText = (x: Omit<DecodeRow, "objectJudge">) => `${x.rule}${x.planDecode ? ` (plan ${x.planDecode})` : ""}${x.keepClosed ? " keeping the closed patches" : ""}${x.groundMoves ? " moving on the ground" : ""}${x.shapeCheck ? " checking the said shape" : ""}${x.pasteBehind ? " pasting behind nearer objects" : ""}${x.readTargets ? " reading the targets" : ""}`;
 
 /** The plan decodings an editor offers: soft and argmax (palette plan), soft and snap (colour plan), none without a plan. */
 export function planDecodings(e: Editor): (PlanDecode | undefined)[] {
@@ -42,7 +45,7 @@ export function planDecodings(e: Editor): (PlanDecode | undefined)[] {
 
 /** The edit options of a decoding (a rule, its plan decoding, its options) with `ddim` steps and `seed`. */
 export function decodingOptions(x: Omit<DecodeRow, "objectJudge">, ddim: number, seed: number) {
-  return { steps: ddim, seed, gate: x.rule, ...(x.planDecode ? { planDecode: x.planDecode } : {}), ...(x.keepClosed ? { keepClosed: true } : {}), ...(x.groundMoves ? { groundMoves: true } : {}), ...(x.shapeCheck ? { shapeCheck: true } : {}), ...(x.pasteBehind ? { pasteBehind: true } : {}) };
+  return { steps: ddim, seed, gate: x.rule, ...(x.planDecode ? { planDecode: x.planDecode } : {}), ...(x.keepClosed ? { keepClosed: true } : {}), ...(x.groundMoves ? { groundMoves: true } : {}), ...(x.shapeCheck ? { shapeCheck: true } : {}), ...(x.pasteBehind ? { pasteBehind: true } : {}), ...(x.readTargets ? { readTargets: true } : {}) };
 }
 
 /** `e` decoded by a decoding (an object-choosing rule, its plan decoding, its options), as an evaluation editor. */
@@ -83,10 +86,10 @@ function offOnBoth(flag: string, value: string | undefined): boolean[] {
 /** The `--keep-closed` flag: off (the default), on, or both (each decoding scored without and with keepClosed). */
 export const keepClosedFlag = (value: string | undefined) => offOnBoth("keep-closed", value);
 
-/** The option variants the `--keep-closed`, `--ground-moves`, `--shape-check` and `--paste-behind` flags ask for (each off, on or both): their cross product. */
-export function decodeVariantsFlag(keepClosed: string | undefined, groundMoves: string | undefined, shapeCheck?: string, pasteBehind?: string): DecodeExtras[] {
-  const [grounds, shapes, behinds] = [offOnBoth("ground-moves", groundMoves), offOnBoth("shape-check", shapeCheck), offOnBoth("paste-behind", pasteBehind)];
-  return keepClosedFlag(keepClosed).flatMap((k) => grounds.flatMap((g) => shapes.flatMap((s) => behinds.map((p) => ({ ...(k ? { keepClosed: true as const } : {}), ...(g ? { groundMoves: true as const } : {}), ...(s ? { shapeCheck: true as const } : {}), ...(p ? { pasteBehind: true as const } : {}) })))));
+/** The option variants the `--keep-closed`, `--ground-moves`, `--shape-check`, `--paste-behind` and `--read-targets` flags ask for (each off, on or both): their cross product. */
+export function decodeVariantsFlag(keepClosed: string | undefined, groundMoves: string | undefined, shapeCheck?: string, pasteBehind?: string, readTargets?: string): DecodeExtras[] {
+  const [grounds, shapes, behinds, reads] = [offOnBoth("ground-moves", groundMoves), offOnBoth("shape-check", shapeCheck), offOnBoth("paste-behind", pasteBehind), offOnBoth("read-targets", readTargets)];
+  return keepClosedFlag(keepClosed).flatMap((k) => grounds.flatMap((g) => shapes.flatMap((s) => behinds.flatMap((p) => reads.map((r) => ({ ...(k ? { keepClosed: true as const } : {}), ...(g ? { groundMoves: true as const } : {}), ...(s ? { shapeCheck: true as const } : {}), ...(p ? { pasteBehind: true as const } : {}), ...(r ? { readTargets: true as const } : {}) }))))));
 }
 
 /** The `--rules` flag's object-choosing gate decodings (comma-separated; `def` when absent): at least one, each one that chooses among objects. */

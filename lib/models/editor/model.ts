@@ -18,6 +18,7 @@
  */
 import type { Drawer } from "./redraw-decode";
 import type { ShapeReader } from "./shape-reader";
+import type { TargetReader } from "./target-reader";
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng";
 import { PROJECTIONS, type Projection } from "../../nn/attention";
@@ -66,6 +67,8 @@ export interface Editor {
   retexturer?: Drawer;
   /** The shape reader the `shapeCheck` pipeline option weighs the object choice with (shape-reader.ts; fitted apart, npm run shape-fit), if given. */
   shapeReader?: ShapeReader;
+  /** The target reader the `readTargets` pipeline option reads a said replacement's shape and retexture's material with (target-reader.ts; fitted apart, npm run target-fit), if given. */
+  targetReader?: TargetReader;
 }
 
 /** Creates an editor with weights drawn from `rng` (each group from its own fork). */

@@ -12,6 +12,7 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
+import { readTargetWords, withReadTargets } from "./target-reader";
 import { pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove, MOVING_RULES_TEXT, SCALING_RULES_TEXT, movesObject, needsObjects, pickObject, type GateDecode, type ObjectRegions } from "./gate-decode";
 import { drawsPixels, redrawsObject, redrawTarget } from "./redraw-decode";
 import { drawerFor, keepDrawn, keepTarget, moveFills } from "./move-fills";
@@ -84,6 +85,13 @@ export interface EditPipelineOptions {
    * false, it is pasted over everything.
    */
   pasteBehind?: boolean;
+  /**
+   * Under the redrawing decodings (redraw-decode.ts), a said replacement's new shape and a said retexture's material are the
+   * target reader's (Editor.targetReader, target-reader.ts; npm run target-fit) reading of the instruction's word states,
+   * in place of the language condition's words; the kind and colour stay the condition's. Needs an object head (whose
+   * aligned path keeps the word states).
+   */
+  readTargets?: boolean;
 }
 
 export const DEFAULT_EDIT_OPTIONS: EditPipelineOptions = { steps: 10, textScale: 1, imageScale: 1, seed: 0, writeCondition: false };
@@ -246,6 +254,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   if (o.groundMoves === true && (!scalesObject(decode) || !movesObject(decode) || extras.cameras?.length !== B || extras.objectMasks === undefined || e.config.alignedObjects === undefined || gates !== undefined || extras.offsets !== undefined)) throw new Error(`editImages: groundMoves needs an object-moving and scaling gate decoding (object+move...), each source's camera and object masks (extras.cameras, extras.objectMasks) and the editor's own choice and moves (an object head; no given gates or offsets); got '${decode}'`);
   if (o.shapeCheck === true && (!needsObjects(decode) || e.shapeReader === undefined || extras.objectMasks?.length !== B || extras.objectMasks.some((m, i) => m.length !== extras.objects?.[i]?.length) || e.config.alignedObjects === undefined || gates !== undefined)) throw new Error(`editImages: shapeCheck needs an object-choosing gate decoding, an editor with a shape reader (Editor.shapeReader; npm run shape-fit) and an object head, each source's object masks (extras.objectMasks) and no given gates; got '${decode}'${e.shapeReader === undefined ? " without a shape reader" : ""}`);
   if (o.pasteBehind === true && !pastesObject(decode)) throw new Error(`editImages: pasteBehind needs a gate decoding that pastes the object's own pixels (object+offset+paste, object+offset+shade, object+move+paste or a redrawing rule); got '${decode}'`);
+  if (o.readTargets === true && (!redrawsObject(decode) || e.targetReader === undefined || e.config.alignedObjects === undefined)) throw new Error(`editImages: readTargets needs a redrawing gate decoding (object+move+redraw, said, draw or pixels), an editor with a target reader (Editor.targetReader; npm run target-fit) and an object head; got '${decode}'${e.targetReader === undefined ? " without a target reader" : ""}`);
   const written = o.writeCondition || redrawsObject(decode) || o.groundMoves === true || o.shapeCheck === true ? answerQuestions(e, sources, instructions, e.config.maxCondition) : undefined;
   const targets = redrawsObject(decode) ? written!.map((text) => {
     const t = redrawTarget(text);
@@ -274,7 +283,7 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     const offsets = ground === undefined ? offsets0 : offsets0!.map((x, b) => ground[b]?.offset ?? x);
     const scales = ground === undefined ? scales0 : scales0!.map((x, b) => ground[b]?.scale ?? x);
     const chosen = offsets !== undefined ? decodeObjectMove(c0.aligned!.where, decode, { objects: extras.objects!, offsets, scales, chosen: picks }) : undefined; // the gate and the choice behind it, once
-    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, decode, { objects: extras.objects!, sources, patch: e.config.dnPatch, N, known: extras.objectColours, masks: extras.objectMasks, grounds: extras.emptyGrounds, plan: shadesObject(decode) ? ((given0 ?? c0.aligned.plan).arraySync() as number[][][]) : undefined, drawer: e.drawer, retexturer: e.retexturer, targets, behind: o.pasteBehind === true }) : undefined;
+    const fills = chosen !== undefined && plans === undefined && c0.aligned?.plan !== undefined ? moveFills(chosen.choices, decode, { objects: extras.objects!, sources, patch: e.config.dnPatch, N, known: extras.objectColours, masks: extras.objectMasks, grounds: extras.emptyGrounds, plan: shadesObject(decode) ? ((given0 ?? c0.aligned.plan).arraySync() as number[][][]) : undefined, drawer: e.drawer, retexturer: e.retexturer, targets: o.readTargets === true ? withReadTargets(targets!, readTargetWords(e.targetReader!, c0.aligned!.objectReads!.words)) : targets, behind: o.pasteBehind === true }) : undefined;
     if (drawsPixels(decode)) drawn = fills?.pixels;
     const given = fills === undefined ? given0 : given0 === undefined ? fills.colours : (tf.where(tf.expandDims(tf.cast(fills.patches, "bool"), 2), fills.colours, given0) as tf.Tensor3D);
     const plan = c0.aligned?.plan === undefined ? undefined : { p: editorParams(e), truth: given, ...(fills !== undefined && given0 === undefined ? { patches: fills.patches } : {}) };
