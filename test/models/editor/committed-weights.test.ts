@@ -9,6 +9,7 @@ import { finishedEditorWithHead } from "../../../lib/models/editor/train/finishe
 import { readCheckpointMeta } from "../../../lib/train/checkpoint";
 import { loadDrawer } from "../../../lib/models/editor/train/redraw";
 import { loadShapeReader } from "../../../lib/models/editor/train/shape-reader";
+import { loadTargetReader } from "../../../lib/models/editor/train/target-reader";
 import { disposeParams } from "../../../lib/nn/layers";
 
 beforeAll(async () => {
@@ -46,18 +47,20 @@ describe("the editors committed in data/weights", () => {
     }
   });
 
-  it("each weights file (data/weights/<profile>/*.safetensors) loads as what its name says (shape-*: a shape reader, shape-reader.ts; else a drawer, redraw.ts) and is listed in data/weights/README.md", () => {
+  it("each weights file (data/weights/<profile>/*.safetensors) loads as what its name says (shape-*: a shape reader, shape-reader.ts; target-*: a target reader, target-reader.ts; else a drawer, redraw.ts) and is listed in data/weights/README.md", () => {
     const root = projectPath("data/weights");
     const files = fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((p) => fs.readdirSync(path.join(root, p.name)).filter((f) => f.endsWith(".safetensors")).map((f) => path.join(root, p.name, f)));
     expect(files.filter((f) => path.basename(f).startsWith("shape-")).length).toBeGreaterThan(0);
-    expect(files.filter((f) => !path.basename(f).startsWith("shape-")).length).toBeGreaterThan(0);
+    expect(files.filter((f) => path.basename(f).startsWith("target-")).length).toBeGreaterThan(0);
+    expect(files.filter((f) => !/^(shape|target)-/.test(path.basename(f))).length).toBeGreaterThan(0);
     const readme = fs.readFileSync(projectPath("data/weights/README.md"), "utf8");
     for (const file of files) {
       expect(readme).toContain(path.relative(projectPath("."), file));
       const n0 = tf.memory().numTensors;
-      const shape = path.basename(file).startsWith("shape-");
-      const params = shape ? loadShapeReader(file).params : loadDrawer(file).params;
-      expect(Object.keys(params).sort()).toEqual(shape ? ["shape.h.b", "shape.h.w", "shape.out.b", "shape.out.w"] : ["redraw.l1.b", "redraw.l1.w", "redraw.l2.b", "redraw.l2.w", "redraw.out.b", "redraw.out.w"]);
+      const kind = path.basename(file).startsWith("shape-") ? "shape" : path.basename(file).startsWith("target-") ? "target" : "drawer";
+      const params = kind === "shape" ? loadShapeReader(file).params : kind === "target" ? loadTargetReader(file).params : loadDrawer(file).params;
+      const names = { shape: ["shape.h.b", "shape.h.w", "shape.out.b", "shape.out.w"], target: ["target.a.b", "target.a.w", "target.h.b", "target.h.w", "target.material.b", "target.material.w", "target.shape.b", "target.shape.w"], drawer: ["redraw.l1.b", "redraw.l1.w", "redraw.l2.b", "redraw.l2.w", "redraw.out.b", "redraw.out.w"] };
+      expect(Object.keys(params).sort()).toEqual(names[kind]);
       disposeParams(params);
       expect(tf.memory().numTensors).toBe(n0);
     }
