@@ -3,7 +3,8 @@
  * on the validation benchmark and SpatialEval-mini, the items that change one object's shape and/or colour, redrawn with the
  * truth's object, shape and colour (an oracle: it reads the truth), judged by the object judge as they are drawn; with
  * --retextures=<share> (a share of the examples retextures, the drawer one that retextures) also the items that change one
- * object's material, with the truth's material. Writes the
+ * object's material, with the truth's material (--retextures=1: a drawer fitted on retextures alone, for Editor.retexturer,
+ * which draws nothing else). Writes the
  * weights to data/generated/redraw/<name>/redraw.safetensors (at each new best check too, so that a stopped fit leaves its
  * best drawer so far) and results/<profile>/<name>.json.
  *
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
   const backend = (await initBackend()).name;
   const size = editorConfig(profile).image;
   const retextures = numFlag(a, "retextures", 0);
-  if (!(retextures >= 0 && retextures < 1)) throw new Error(`redraw-fit: --retextures must be a share in [0, 1), got ${retextures}`);
+  if (!(retextures >= 0 && retextures <= 1)) throw new Error(`redraw-fit: --retextures must be a share in [0, 1], got ${retextures}`);
   const c = checkRedrawConfig({ crop: intFlag(a, "crop", REDRAW_DEFAULTS.crop, 2), hidden: intFlag(a, "hidden", REDRAW_DEFAULTS.hidden, 1), retexture: retextures > 0 });
   const fit = { steps: intFlag(a, "steps", 10000, 1), batch: intFlag(a, "batch", 128, 1), lr: numFlag(a, "lr", 1e-3), checkEvery: intFlag(a, "check-every", 1000, 1), seed: intFlag(a, "seed", 0) };
   const [nTrain, nHeld] = [intFlag(a, "examples", 50000, 1), intFlag(a, "held-out", 1000, 1)];
