@@ -43,4 +43,5 @@ export * from "./eval/table-cache";
 export * from "./eval/stage2-from-summary";
 export * from "./eval/decoding-summary";
 export * from "./eval/shape-summary";
+export * from "./eval/target-summary";
 export * from "./eval/error-budget";
