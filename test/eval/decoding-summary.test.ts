@@ -37,16 +37,25 @@ describe("the finished editors' decodings (decoding-summary.ts)", () => {
     expect(long[0].y).toEqual(["c · move+pixels +keep +ground +shape"]);
   });
 
-  it("reads the committed paper results: validation prefers the head reading the objects' places (0.760 on SpatialEval-mini), the seed-1 reader's shape-check run 0.756; of two runs it scores equally the earlier; no files on tiny", () => {
+  it("reads the committed paper results: validation prefers the target reader with the retexturer and the paste behind nearer objects (0.783 on SpatialEval-mini), then the head reading places 0.760; of two runs it scores equally the earlier; no files on tiny", () => {
     const rows = decodingSummary("paper");
     const asTable: Row[] = rows; // notebook 05 shows them with showTable (a type check)
     expect(asTable.length).toBeGreaterThan(20);
     const best = bestOnValidation(rows)!;
-    expect([best.run, best.validation.toFixed(3), best["SpatialEval-mini"].toFixed(3), best["truth's choice"]!.toFixed(3), best["object choice"]!.toFixed(3)]).toEqual(["ranks-128k-colour-16k-move96k-s2", "0.739", "0.760", "0.804", "0.911"]);
-    // the same editor scored again from its committed folder (--head-from): the same numbers, written later, so not taken
-    const again = rows.find((x) => x.run === "committed-ranks128k-score")!;
+    expect([best.run, best.validation.toFixed(3), best["SpatialEval-mini"].toFixed(3), best["truth's choice"]!.toFixed(3), best["object choice"]!.toFixed(3), best.drawer]).toEqual(["retex-targets-behind-ranks128k-colour-16k-move96k-s2", "0.763", "0.783", "0.828", "0.911", "redraw-100k-s0 + redraw-retex-150k-s0"]);
+    expect(best.decoding).toBe("object+move+pixels (plan soft) keeping the closed patches moving on the ground checking the said shape pasting behind nearer objects reading the targets");
+    // the same decoding scored again from the committed weights alone: the same numbers, written later, so not taken
+    const again = rows.find((x) => x.run === "committed-retex-targets-score")!;
     expect([again.validation, again["SpatialEval-mini"], again["object choice"]]).toEqual([best.validation, best["SpatialEval-mini"], best["object choice"]]);
     expect(rows.indexOf(again)).toBeGreaterThan(rows.indexOf(best));
+    // each option added one at a time, validation rising at each: the paste behind, the target reader, the retexturer
+    const steps = ["ranks-128k-colour-16k-move96k-s2", "behind-ranks128k-colour-16k-move96k-s2", "targets-behind-ranks128k-colour-16k-move96k-s2"].map((n) => rows.find((x) => x.run === n)!);
+    expect(steps.map((x) => [x.validation.toFixed(3), x["SpatialEval-mini"].toFixed(3)])).toEqual([["0.739", "0.760"], ["0.741", "0.761"], ["0.748", "0.772"]]);
+    const ranks = steps[0];
+    expect(ranks["truth's choice"]!.toFixed(3)).toBe("0.804");
+    const ranksAgain = rows.find((x) => x.run === "committed-ranks128k-score")!;
+    expect([ranksAgain.validation, ranksAgain["SpatialEval-mini"], ranksAgain["object choice"]]).toEqual([ranks.validation, ranks["SpatialEval-mini"], ranks["object choice"]]);
+    expect(rows.indexOf(ranksAgain)).toBeGreaterThan(rows.indexOf(ranks));
     const s1 = rows.find((x) => x.run === "shape-check-s1-colour-16k-move96k-object128k-s2")!;
     expect([s1.validation.toFixed(3), s1["SpatialEval-mini"].toFixed(3), s1["object choice"]!.toFixed(3)]).toEqual(["0.735", "0.756", "0.900"]);
     // the seed-0 reader's run and the later retexturer run score validation equally: the earlier one is the one kept
