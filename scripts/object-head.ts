@@ -20,7 +20,8 @@
  *          [--seed=2] [--ddim=10] [--check-every=250] [--fresh=off|on] [--cache=on|off] [--chunk=0]
  *          [--head-from=<dir>] [--drawer=<dir>] [--keep-closed=off|on|both] [--ground-moves=off|on|both]
  *          [--retexturer=<dir>] [--shape-reader=<dir>] [--shape-check=off|on|both] [--ranks=off|on]
- *          [--paste-behind=off|on|both] [--target-reader=<dir>] [--read-targets=off|on|both] [--name=object-head]
+ *          [--paste-behind=off|on|both] [--target-reader=<dir>] [--read-targets=off|on|both] [--said-extremes=off|on|both]
+ *          [--name=object-head]
  * (--drawer=<dir>: the drawer npm run redraw-fit wrote, attached to the editor for the object+move+redraw rule, which
  * may redraw a still chosen object as another shape and colour; --rules must name that rule for it to be used; --retexturer=<dir>: a
  * second drawer, one that retextures, for the said retextures only; --keep-closed:
@@ -30,7 +31,8 @@
  * shapeCheck, with the reader npm run shape-fit wrote (--shape-reader; with it the object choice is also measured so);
  * --paste-behind likewise for a pasted move kept behind the objects nearer on the ground, pipeline option pasteBehind;
  * --read-targets likewise for a said new shape or material as the target reader npm run target-fit wrote reads it
- * (--target-reader), pipeline option readTargets;
+ * (--target-reader), pipeline option readTargets; --said-extremes likewise for a plain extreme the condition says chosen on
+ * the objects' pixels (with --shape-reader), pipeline option saidExtremes;
  * the flags' cross product; --ranks=on: the fitted head also reads each object's places among the item's objects, editor
  * config alignedObjectRanks)
  * (--cache=on, the default: the editor's reads of each training and checking edit are computed once and kept in memory,
@@ -72,7 +74,7 @@ import { redrawsObject } from "../lib/models/editor/redraw-decode";
 import { pastesObject } from "../lib/models/editor/gate-decode";
 import { readChunks, readEdits, withStepBar } from "../lib/models/editor/train/read-progress";
 
-const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "head-from", "drawer", "keep-closed", "ground-moves", "shape-check", "shape-reader", "retexturer", "ranks", "paste-behind", "target-reader", "read-targets", "name"];
+const KNOWN = ["from", "fit", "rules", "layers", "scenes", "held-out", "steps", "batch", "lr", "seed", "ddim", "check-every", "fresh", "cache", "chunk", "head-from", "drawer", "keep-closed", "ground-moves", "shape-check", "shape-reader", "retexturer", "ranks", "paste-behind", "target-reader", "read-targets", "said-extremes", "name"];
 
 async function main(): Promise<void> {
   const a = parseFlags(process.argv.slice(2), KNOWN);
@@ -89,7 +91,7 @@ async function main(): Promise<void> {
   const chunk = intFlag(a, "chunk", 0, 0);
   if (chunk > 0 && !cacheOn) throw new Error("--chunk reads the training scenes piece by piece into the cache; it needs --cache=on");
   const rules = objectRulesFlag(a.rules, "object+offset+ground");
-  const variants = decodeVariantsFlag(a["keep-closed"], a["ground-moves"], a["shape-check"], a["paste-behind"], a["read-targets"]);
+  const variants = decodeVariantsFlag(a["keep-closed"], a["ground-moves"], a["shape-check"], a["paste-behind"], a["read-targets"], a["said-extremes"]);
   const headFrom = a["head-from"] === undefined ? null : path.resolve(a["head-from"]);
   const headFromShown = headFrom === null ? null : path.relative(projectPath("."), headFrom);
   if (headFrom !== null && !fitOn) throw new Error("--head-from takes the object head instead of fitting it; it needs --fit=on");
@@ -119,6 +121,7 @@ async function main(): Promise<void> {
   const targetReader = targetReaderPath === null ? null : path.relative(projectPath("."), targetReaderPath);
   if (targetReaderPath !== null) e.targetReader = loadTargetReader(targetReaderPath);
   if (variants.some((v) => v.readTargets) && (targetReader === null || rules.some((r) => !redrawsObject(r)))) throw new Error(`--read-targets needs a target reader (--target-reader=<the folder npm run target-fit wrote>) and redrawing rules (object+move+redraw, said, draw or pixels)${targetReader === null ? "" : `; --rules has ${rules.filter((r) => !redrawsObject(r)).join(", ")}`}`);
+  if (variants.some((v) => v.saidExtremes) && shapeReader === null) throw new Error("--said-extremes needs a shape reader (--shape-reader=<the folder npm run shape-fit wrote>)");
   if (variants.some((v) => v.shapeCheck) && shapeReader === null) throw new Error("--shape-check needs a shape reader (--shape-reader=<the folder npm run shape-fit wrote>)");
   try {
     const bench = ensureBenchmark("spatialeval", profile);

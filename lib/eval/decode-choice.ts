@@ -5,8 +5,8 @@
  * after with it, so that each side gets the decoding that suits it, chosen on data neither is reported on. Each pair may
  * also be scored with the pipeline options keepClosed (the source kept where the decoding changes nothing) and groundMoves
  * (a said move done on the ground plane), shapeCheck (the choice weighed by the said shape), pasteBehind (a pasted move kept
- * behind nearer objects) and readTargets (a said new shape or material read by the target reader), each off, on or both
- * ways: more choices for validation.
+ * behind nearer objects), readTargets (a said new shape or material read by the target reader) and saidExtremes (a plain
+ * extreme the condition says chosen on the objects' pixels), each off, on or both ways: more choices for validation.
  */
 import { MOVING_RULES_TEXT, needsObjects, parseGateDecode, type GateDecode } from "../models/editor/gate-decode";
 import type { Editor } from "../models/editor/model";
@@ -29,14 +29,16 @@ export interface DecodeRow {
   pasteBehind?: true;
   /** A said new shape or material as the target reader reads it (absent: as the condition says). */
   readTargets?: true;
+  /** A plain extreme the condition says chosen on the objects' pixels (absent: the object head's choice). */
+  saidExtremes?: true;
   objectJudge: number;
 }
 
 /** The pipeline options a decoding may add to its rule and plan decoding. */
-export type DecodeExtras = Pick<DecodeRow, "keepClosed" | "groundMoves" | "shapeCheck" | "pasteBehind" | "readTargets">;
+export type DecodeExtras = Pick<DecodeRow, "keepClosed" | "groundMoves" | "shapeCheck" | "pasteBehind" | "readTargets" | "saidExtremes">;
 
 /** A decoding's name: the rule, its plan decoding and its options. */
-export const decodingText = (x: Omit<DecodeRow, "objectJudge">) => `${x.rule}${x.planDecode ? ` (plan ${x.planDecode})` : ""}${x.keepClosed ? " keeping the closed patches" : ""}${x.groundMoves ? " moving on the ground" : ""}${x.shapeCheck ? " checking the said shape" : ""}${x.pasteBehind ? " pasting behind nearer objects" : ""}${x.readTargets ? " reading the targets" : ""}`;
+export const decodingText = (x: Omit<DecodeRow, "objectJudge">) => `${x.rule}${x.planDecode ? ` (plan ${x.planDecode})` : ""}${x.keepClosed ? " keeping the closed patches" : ""}${x.groundMoves ? " moving on the ground" : ""}${x.shapeCheck ? " checking the said shape" : ""}${x.pasteBehind ? " pasting behind nearer objects" : ""}${x.readTargets ? " reading the targets" : ""}${x.saidExtremes ? " choosing said extremes" : ""}`;
 
 /** The plan decodings an editor offers: soft and argmax (palette plan), soft and snap (colour plan), none without a plan. */
 export function planDecodings(e: Editor): (PlanDecode | undefined)[] {
@@ -45,7 +47,7 @@ export function planDecodings(e: Editor): (PlanDecode | undefined)[] {
 
 /** The edit options of a decoding (a rule, its plan decoding, its options) with `ddim` steps and `seed`. */
 export function decodingOptions(x: Omit<DecodeRow, "objectJudge">, ddim: number, seed: number) {
-  return { steps: ddim, seed, gate: x.rule, ...(x.planDecode ? { planDecode: x.planDecode } : {}), ...(x.keepClosed ? { keepClosed: true } : {}), ...(x.groundMoves ? { groundMoves: true } : {}), ...(x.shapeCheck ? { shapeCheck: true } : {}), ...(x.pasteBehind ? { pasteBehind: true } : {}), ...(x.readTargets ? { readTargets: true } : {}) };
+  return { steps: ddim, seed, gate: x.rule, ...(x.planDecode ? { planDecode: x.planDecode } : {}), ...(x.keepClosed ? { keepClosed: true } : {}), ...(x.groundMoves ? { groundMoves: true } : {}), ...(x.shapeCheck ? { shapeCheck: true } : {}), ...(x.pasteBehind ? { pasteBehind: true } : {}), ...(x.readTargets ? { readTargets: true } : {}), ...(x.saidExtremes ? { saidExtremes: true } : {}) };
 }
 
 /** `e` decoded by a decoding (an object-choosing rule, its plan decoding, its options), as an evaluation editor. */
@@ -86,10 +88,24 @@ function offOnBoth(flag: string, value: string | undefined): boolean[] {
 /** The `--keep-closed` flag: off (the default), on, or both (each decoding scored without and with keepClosed). */
 export const keepClosedFlag = (value: string | undefined) => offOnBoth("keep-closed", value);
 
-/** The option variants the `--keep-closed`, `--ground-moves`, `--shape-check`, `--paste-behind` and `--read-targets` flags ask for (each off, on or both): their cross product. */
-export function decodeVariantsFlag(keepClosed: string | undefined, groundMoves: string | undefined, shapeCheck?: string, pasteBehind?: string, readTargets?: string): DecodeExtras[] {
-  const [grounds, shapes, behinds, reads] = [offOnBoth("ground-moves", groundMoves), offOnBoth("shape-check", shapeCheck), offOnBoth("paste-behind", pasteBehind), offOnBoth("read-targets", readTargets)];
-  return keepClosedFlag(keepClosed).flatMap((k) => grounds.flatMap((g) => shapes.flatMap((s) => behinds.flatMap((p) => reads.map((r) => ({ ...(k ? { keepClosed: true as const } : {}), ...(g ? { groundMoves: true as const } : {}), ...(s ? { shapeCheck: true as const } : {}), ...(p ? { pasteBehind: true as const } : {}), ...(r ? { readTargets: true as const } : {}) }))))));
+/** The option flags after --keep-closed, in the order decodeVariantsFlag takes them, and the option each sets. */
+const OPTION_FLAGS = [
+  ["ground-moves", "groundMoves"],
+  ["shape-check", "shapeCheck"],
+  ["paste-behind", "pasteBehind"],
+  ["read-targets", "readTargets"],
+  ["said-extremes", "saidExtremes"],
+] as const;
+
+/** The option variants the `--keep-closed`, `--ground-moves`, `--shape-check`, `--paste-behind`, `--read-targets` and `--said-extremes` flags ask for (each off, on or both): their cross product. */
+export function decodeVariantsFlag(keepClosed: string | undefined, ...values: (string | undefined)[]): DecodeExtras[] {
+  if (values.length > OPTION_FLAGS.length) throw new Error(`decodeVariantsFlag: ${values.length} option flags after --keep-closed, at most ${OPTION_FLAGS.length}`);
+  let out: DecodeExtras[] = keepClosedFlag(keepClosed).map((k) => (k ? { keepClosed: true as const } : {}));
+  OPTION_FLAGS.forEach(([flag, key], i) => {
+    const ways = offOnBoth(flag, values[i]);
+    out = out.flatMap((x) => ways.map((on) => (on ? { ...x, [key]: true as const } : x)));
+  });
+  return out;
 }
 
 /** The `--rules` flag's object-choosing gate decodings (comma-separated; `def` when absent): at least one, each one that chooses among objects. */

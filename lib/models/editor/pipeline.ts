@@ -13,6 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { readTargetWords, withReadTargets } from "./target-reader";
+import { chooseBySaidExtreme } from "./said-extreme";
 import { pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove, MOVING_RULES_TEXT, SCALING_RULES_TEXT, movesObject, needsObjects, pickObject, type GateDecode, type ObjectRegions } from "./gate-decode";
 import { drawsPixels, redrawsObject, redrawTarget } from "./redraw-decode";
 import { drawerFor, keepDrawn, keepTarget, moveFills } from "./move-fills";
@@ -92,6 +93,13 @@ export interface EditPipelineOptions {
    * aligned path keeps the word states).
    */
   readTargets?: boolean;
+  /**
+   * The object choice of an item whose language condition refers to the object by one plain extreme ("which is the leftmost
+   * cone") made by that extreme among the perceived objects of the said shape and colour, measured on their pixels
+   * (said-extreme.ts; shapes read by Editor.shapeReader), in place of the object head's. Needs an object-choosing decoding,
+   * the editor's own choice (its object head), a shape reader and each source's object masks.
+   */
+  saidExtremes?: boolean;
 }
 
 export const DEFAULT_EDIT_OPTIONS: EditPipelineOptions = { steps: 10, textScale: 1, imageScale: 1, seed: 0, writeCondition: false };
@@ -253,9 +261,10 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   // object+move+redraw: the language condition says what a still object becomes (redraw-decode.ts); written once for both uses
   if (o.groundMoves === true && (!scalesObject(decode) || !movesObject(decode) || extras.cameras?.length !== B || extras.objectMasks === undefined || e.config.alignedObjects === undefined || gates !== undefined || extras.offsets !== undefined)) throw new Error(`editImages: groundMoves needs an object-moving and scaling gate decoding (object+move...), each source's camera and object masks (extras.cameras, extras.objectMasks) and the editor's own choice and moves (an object head; no given gates or offsets); got '${decode}'`);
   if (o.shapeCheck === true && (!needsObjects(decode) || e.shapeReader === undefined || extras.objectMasks?.length !== B || extras.objectMasks.some((m, i) => m.length !== extras.objects?.[i]?.length) || e.config.alignedObjects === undefined || gates !== undefined)) throw new Error(`editImages: shapeCheck needs an object-choosing gate decoding, an editor with a shape reader (Editor.shapeReader; npm run shape-fit) and an object head, each source's object masks (extras.objectMasks) and no given gates; got '${decode}'${e.shapeReader === undefined ? " without a shape reader" : ""}`);
+  if (o.saidExtremes === true && (!needsObjects(decode) || e.shapeReader === undefined || extras.objectMasks?.length !== B || extras.objectMasks.some((m, i) => m.length !== extras.objects?.[i]?.length) || e.config.alignedObjects === undefined || gates !== undefined)) throw new Error(`editImages: saidExtremes needs an object-choosing gate decoding, an editor with a shape reader (Editor.shapeReader; npm run shape-fit) and an object head, each source's object masks (extras.objectMasks) and no given gates; got '${decode}'${e.shapeReader === undefined ? " without a shape reader" : ""}`);
   if (o.pasteBehind === true && !pastesObject(decode)) throw new Error(`editImages: pasteBehind needs a gate decoding that pastes the object's own pixels (object+offset+paste, object+offset+shade, object+move+paste or a redrawing rule); got '${decode}'`);
   if (o.readTargets === true && (!redrawsObject(decode) || e.targetReader === undefined || e.config.alignedObjects === undefined)) throw new Error(`editImages: readTargets needs a redrawing gate decoding (object+move+redraw, said, draw or pixels), an editor with a target reader (Editor.targetReader; npm run target-fit) and an object head; got '${decode}'${e.targetReader === undefined ? " without a target reader" : ""}`);
-  const written = o.writeCondition || redrawsObject(decode) || o.groundMoves === true || o.shapeCheck === true ? answerQuestions(e, sources, instructions, e.config.maxCondition) : undefined;
+  const written = o.writeCondition || redrawsObject(decode) || o.groundMoves === true || o.shapeCheck === true || o.saidExtremes === true ? answerQuestions(e, sources, instructions, e.config.maxCondition) : undefined;
   const targets = redrawsObject(decode) ? written!.map((text) => {
     const t = redrawTarget(text);
     return keepTarget(t, decode, drawerFor(t, e.drawer, e.retexturer));
@@ -272,7 +281,9 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     // an editor with the object head (alignedObjects) chooses the object by it, in place of the where head's mean logits
     // what the object and move heads read of the editor, once for both
     const read = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? objectHeadReads(c0.aligned!, extras.objects!, N) : undefined;
-    const own = read !== undefined ? headChoices(e, read, o.shapeCheck === true ? { sources, masks: extras.objectMasks!, conditions: written! } : undefined) : undefined;
+    const head = read !== undefined ? headChoices(e, read, o.shapeCheck === true ? { sources, masks: extras.objectMasks!, conditions: written! } : undefined) : undefined;
+    // saidExtremes: a plain extreme the condition says chosen on the objects' pixels (said-extreme.ts)
+    const own = head !== undefined && o.saidExtremes === true ? chooseBySaidExtreme(e.shapeReader!, head, sources, extras.objectMasks!, written!) : head;
     const picks = extras.chosen === undefined || gates !== undefined ? own : givenChoices(extras.chosen, own, c0.aligned!.where, extras.objects!);
     // with the move head (alignedMoves), the chosen object's own move, in place of the offset and scale heads' for the edit
     const moved = movesObject(decode) && gates === undefined && extras.offsets === undefined && e.config.alignedMoves !== undefined ? headMoves(e, c0.aligned!, read!, picks!) : undefined;
