@@ -12,11 +12,11 @@
  * And the VQA pipeline: (image, question) -> the greedy answer of H_lm.
  */
 import * as tf from "@tensorflow/tfjs";
-import { readTargetWords, withReadTargets } from "./target-reader";
-import { chooseBySaidExtreme } from "./said-extreme";
 import { pastesObject, scalesObject, shadesObject, decodeGate, decodeObjectMove, MOVING_RULES_TEXT, SCALING_RULES_TEXT, movesObject, needsObjects, pickObject, type GateDecode, type ObjectRegions } from "./gate-decode";
 import { drawsPixels, redrawsObject, redrawTarget } from "./redraw-decode";
 import { drawerFor, keepDrawn, keepTarget, moveFills } from "./move-fills";
+import { chooseBySaidExtreme } from "./said-extreme";
+import { readTargetWords, withReadTargets } from "./target-reader";
 import { changedPixel, patchOfPixel } from "./paste-move";
 import { saidGroundMoves } from "./ground-move";
 import { chooseBySaidShape } from "./shape-check";
@@ -260,8 +260,10 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
   }
   // object+move+redraw: the language condition says what a still object becomes (redraw-decode.ts); written once for both uses
   if (o.groundMoves === true && (!scalesObject(decode) || !movesObject(decode) || extras.cameras?.length !== B || extras.objectMasks === undefined || e.config.alignedObjects === undefined || gates !== undefined || extras.offsets !== undefined)) throw new Error(`editImages: groundMoves needs an object-moving and scaling gate decoding (object+move...), each source's camera and object masks (extras.cameras, extras.objectMasks) and the editor's own choice and moves (an object head; no given gates or offsets); got '${decode}'`);
-  if (o.shapeCheck === true && (!needsObjects(decode) || e.shapeReader === undefined || extras.objectMasks?.length !== B || extras.objectMasks.some((m, i) => m.length !== extras.objects?.[i]?.length) || e.config.alignedObjects === undefined || gates !== undefined)) throw new Error(`editImages: shapeCheck needs an object-choosing gate decoding, an editor with a shape reader (Editor.shapeReader; npm run shape-fit) and an object head, each source's object masks (extras.objectMasks) and no given gates; got '${decode}'${e.shapeReader === undefined ? " without a shape reader" : ""}`);
-  if (o.saidExtremes === true && (!needsObjects(decode) || e.shapeReader === undefined || extras.objectMasks?.length !== B || extras.objectMasks.some((m, i) => m.length !== extras.objects?.[i]?.length) || e.config.alignedObjects === undefined || gates !== undefined)) throw new Error(`editImages: saidExtremes needs an object-choosing gate decoding, an editor with a shape reader (Editor.shapeReader; npm run shape-fit) and an object head, each source's object masks (extras.objectMasks) and no given gates; got '${decode}'${e.shapeReader === undefined ? " without a shape reader" : ""}`);
+  // shapeCheck and saidExtremes both change the object head's choice with the shape reader's reading of the objects' pixels
+  for (const option of ["shapeCheck", "saidExtremes"] as const) {
+    if (o[option] === true && (!needsObjects(decode) || e.shapeReader === undefined || extras.objectMasks?.length !== B || extras.objectMasks.some((m, i) => m.length !== extras.objects?.[i]?.length) || e.config.alignedObjects === undefined || gates !== undefined)) throw new Error(`editImages: ${option} needs an object-choosing gate decoding, an editor with a shape reader (Editor.shapeReader; npm run shape-fit) and an object head, each source's object masks (extras.objectMasks) and no given gates; got '${decode}'${e.shapeReader === undefined ? " without a shape reader" : ""}`);
+  }
   if (o.pasteBehind === true && !pastesObject(decode)) throw new Error(`editImages: pasteBehind needs a gate decoding that pastes the object's own pixels (object+offset+paste, object+offset+shade, object+move+paste or a redrawing rule); got '${decode}'`);
   if (o.readTargets === true && (!redrawsObject(decode) || e.targetReader === undefined || e.config.alignedObjects === undefined)) throw new Error(`editImages: readTargets needs a redrawing gate decoding (object+move+redraw, said, draw or pixels), an editor with a target reader (Editor.targetReader; npm run target-fit) and an object head; got '${decode}'${e.targetReader === undefined ? " without a target reader" : ""}`);
   const written = o.writeCondition || redrawsObject(decode) || o.groundMoves === true || o.shapeCheck === true || o.saidExtremes === true ? answerQuestions(e, sources, instructions, e.config.maxCondition) : undefined;
