@@ -38,7 +38,7 @@ export type DecodingRow = {
   "SpatialEval-mini": number;
   /** The same decoding with the truth's object choice (a diagnostic), null when the run did not measure it. */
   "truth's choice": number | null;
-  /** The object choice on SpatialEval-mini (share right; weighed by the said shape where the decoding checks it), null when not recorded. */
+  /** The object choice on SpatialEval-mini (share right; weighed by the said shape where the decoding checks it), null when not recorded or when the decoding chooses said extremes on the pixels (the probe measures the head's choice only). */
   "object choice": number | null;
 };
 
@@ -62,7 +62,8 @@ export function decodingRow(name: string, file: DecodingFile): DecodingRow | nul
     validation: chosen.objectJudge,
     "SpatialEval-mini": after.decoded.scores.objectJudge,
     "truth's choice": file.data.oracle?.scores.objectJudge ?? null,
-    "object choice": (chosen.shapeCheck ? after.choice?.shapeChecked?.bench : after.choice?.bench)?.summary?.find((k) => k.kind === "all")?.correct ?? null,
+    // the choice probe measures the head's choice, shape-checked or not; a saidExtremes decoding chooses otherwise, unmeasured
+    "object choice": chosen.saidExtremes ? null : ((chosen.shapeCheck ? after.choice?.shapeChecked?.bench : after.choice?.bench)?.summary?.find((k) => k.kind === "all")?.correct ?? null),
   };
 }
 

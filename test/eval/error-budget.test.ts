@@ -51,15 +51,15 @@ describe("where the object-judge score goes (error-budget.ts)", () => {
     expect(fig.layout?.barmode).toBe("relative");
   });
 
-  it("reads the run validation prefers on paper (the target reader with the retexturer, 0.783; rendering still the largest cost); none on tiny", () => {
+  it("reads the run validation prefers on paper (said extremes with the target reader and the retexturer, 0.794; rendering still the largest cost); none on tiny", () => {
     const b = reportedBudget("paper")!;
     const asTable: Row[] = b.rows; // notebook 05 shows them with showTable (a type check)
     expect(asTable.length).toBe(6);
-    expect(b.run).toBe("retex-targets-behind-ranks128k-colour-16k-move96k-s2");
+    expect(b.run).toBe("extremes-retex-targets-behind-ranks128k-s2");
     const all = b.rows[0];
-    expect([all.n, all.judge.toFixed(3), all.choice.toFixed(3), all.rendering.toFixed(3), all["no image"].toFixed(3)]).toEqual([270, "0.783", "0.044", "0.094", "0.078"]);
+    expect([all.n, all.judge.toFixed(3), all.choice.toFixed(3), all.rendering.toFixed(3), all["no image"].toFixed(3)]).toEqual([270, "0.794", "0.033", "0.094", "0.078"]);
     expect(largestCost(b.rows).part).toBe("rendering");
-    expect([b.goal.answerable, b.goal.needed.toFixed(3), b.goal.reached.toFixed(3)]).toEqual([249, "0.922", "0.849"]);
+    expect([b.goal.answerable, b.goal.needed.toFixed(3), b.goal.reached.toFixed(3)]).toEqual([249, "0.922", "0.861"]);
     expect(reportedBudget("tiny")).toBeNull();
   });
 });
