@@ -45,10 +45,10 @@ export function shapeReaderRow(name: string, file: ShapeFitFile): ShapeReaderRow
   return { run: name, scenes: file.config.scenes, "held-out objects": file.data.heldOut.n, "held-out accuracy": file.data.heldOut.accuracy, cube, sphere, cylinder, cone, "validation objects' accuracy": file.data.validation.accuracy, "SpatialEval-mini objects' accuracy": file.data.spatialEvalMini.accuracy };
 }
 
-/** The rows of every shape-fit results file of `profile` (those whose config names a reader), by file name. */
+/** The rows of every shape-fit results file of `profile` (those whose config names a reader with cells: not a target reader's, target-summary.ts), by file name. */
 export function shapeReaderSummary(profile: ProfileName): ShapeReaderRow[] {
   return readResults<ShapeFitFile["data"]>(profile).flatMap(({ name, file }) => {
     const config = file.config as Partial<ShapeFitFile["config"]> | undefined;
-    return typeof config?.reader !== "object" || file.data?.heldOut === undefined ? [] : [shapeReaderRow(name, file as unknown as ShapeFitFile)];
+    return typeof config?.reader?.cells !== "number" || file.data?.heldOut === undefined ? [] : [shapeReaderRow(name, file as unknown as ShapeFitFile)];
   });
 }
