@@ -48,6 +48,10 @@ describe("the finished editors' decodings (decoding-summary.ts)", () => {
     const s3 = rows.find((x) => x.run === "extremes-retex-targets-s3-behind-ranks128k-s2")!;
     expect([s3.validation, s3["SpatialEval-mini"].toFixed(3)]).toEqual([best.validation, "0.798"]);
     expect(rows.indexOf(s3)).toBeGreaterThan(rows.indexOf(best));
+    // and with the retexturer fitted on retextures alone: validation the same again, SpatialEval-mini 0.802
+    const only = rows.find((x) => x.run === "retexonly-extremes-targets-behind-ranks128k-s2")!;
+    expect([only.validation, only["SpatialEval-mini"].toFixed(3), only.drawer]).toEqual([best.validation, "0.802", "redraw-100k-s0 + retex-only-150k-s0"]);
+    expect(rows.indexOf(only)).toBeGreaterThan(rows.indexOf(best));
     // without said extremes, scored again from the committed weights alone: the same numbers, written later
     const retex = rows.find((x) => x.run === "retex-targets-behind-ranks128k-colour-16k-move96k-s2")!;
     const again = rows.find((x) => x.run === "committed-retex-targets-score")!;
