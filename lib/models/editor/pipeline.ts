@@ -19,7 +19,8 @@ import { chooseBySaidExtreme } from "./said-extreme";
 import { readTargetWords, withReadTargets } from "./target-reader";
 import { changedPixel, patchOfPixel } from "./paste-move";
 import { saidGroundMoves } from "./ground-move";
-import { chooseBySaidShape } from "./shape-check";
+import { saidShape, shapeCheckedChoices } from "./shape-check";
+import { shapeLogProbs } from "./shape-reader";
 import { dataEngineConfig } from "../../data/config";
 import type { Camera } from "../../world/types";
 import { Rng } from "../../core/rng";
@@ -283,9 +284,11 @@ export function editImages(e: Editor, sources: readonly Float32Array[], instruct
     // an editor with the object head (alignedObjects) chooses the object by it, in place of the where head's mean logits
     // what the object and move heads read of the editor, once for both
     const read = needsObjects(decode) && gates === undefined && e.config.alignedObjects !== undefined ? objectHeadReads(c0.aligned!, extras.objects!, N) : undefined;
-    const head = read !== undefined ? headChoices(e, read, o.shapeCheck === true ? { sources, masks: extras.objectMasks!, conditions: written! } : undefined) : undefined;
+    // shapeCheck and saidExtremes: the shape reader's reading of each object's pixels, once for both
+    const shapeLogs = read !== undefined && (o.shapeCheck === true || o.saidExtremes === true) ? sources.map((x, b) => shapeLogProbs(e.shapeReader!, x, extras.objectMasks![b])) : undefined;
+    const head = read !== undefined ? headChoices(e, read, o.shapeCheck === true ? { logProbs: shapeLogs!, conditions: written! } : undefined) : undefined;
     // saidExtremes: a plain extreme the condition says chosen on the objects' pixels (said-extreme.ts)
-    const own = head !== undefined && o.saidExtremes === true ? chooseBySaidExtreme(e.shapeReader!, head, sources, extras.objectMasks!, written!) : head;
+    const own = head !== undefined && o.saidExtremes === true ? chooseBySaidExtreme(head, sources, extras.objectMasks!, written!, shapeLogs!) : head;
     const picks = extras.chosen === undefined || gates !== undefined ? own : givenChoices(extras.chosen, own, c0.aligned!.where, extras.objects!);
     // with the move head (alignedMoves), the chosen object's own move, in place of the offset and scale heads' for the edit
     const moved = movesObject(decode) && gates === undefined && extras.offsets === undefined && e.config.alignedMoves !== undefined ? headMoves(e, c0.aligned!, read!, picks!) : undefined;
@@ -351,11 +354,12 @@ function objectHeadReads(a: AlignedResult, objects: readonly ObjectRegions[], N:
 
 /**
  * The object head's choice per item among its objects (object-head.ts; -1 for an item with none); with `check`, weighed by
- * the shape each condition says (shape-check.ts; the reader reads each object's pixels in its source). Call inside tf.tidy.
+ * the shape each condition says (shape-check.ts; `check.logProbs`: the shape reader's reading of each object's pixels in its
+ * source). Call inside tf.tidy.
  */
-function headChoices(e: Editor, { inp, reads }: HeadReads, check?: { sources: readonly Float32Array[]; masks: readonly (readonly Uint8Array[])[]; conditions: readonly string[] }): number[] {
+function headChoices(e: Editor, { inp, reads }: HeadReads, check?: { logProbs: readonly (readonly (readonly number[])[])[]; conditions: readonly string[] }): number[] {
   const scores = objectHeadScores(editorParams(e), e.config, reads, inp);
-  return check === undefined ? bestObjects(scores, inp) : chooseBySaidShape(e.shapeReader!, scores.arraySync(), check.sources, check.masks, check.conditions);
+  return check === undefined ? bestObjects(scores, inp) : shapeCheckedChoices(scores.arraySync(), check.logProbs, check.conditions.map(saidShape));
 }
 
 /** The move head's move of each item's chosen object (move-head.ts chosenMoves; `picks` -1: no move). Call inside tf.tidy. */

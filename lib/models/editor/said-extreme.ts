@@ -8,14 +8,13 @@
  *   nearest / farthest    the lowest row (the camera looks down on the ground: a lower contact row is nearer)
  *   smallest / biggest    the pixel count (the engine's contour is the mask's area; its real volume is not measured here)
  * The candidates are the objects whose shape the shape reader reads as the said one (shape-reader.ts) and, where the clause
- * names a colour, whose pixels show it (engine/parse.ts colourName). An item whose clause is not one plain extreme ("the
+ * names a colour, whose pixels show it (redraw-decode.ts shownColour). An item whose clause is not one plain extreme ("the
  * second leftmost ...", "the cube left of ..."), or with no candidate, keeps the head's choice; of candidates that tie, the
  * head's choice if it is one, else the first.
  */
-import { colourName } from "../../engine/parse";
 import { COLOURS, SHAPES, type ColourName, type Shape } from "../../world/types";
 import { lowestRow } from "./paste-move";
-import { shapeLogProbs, type ShapeReader } from "./shape-reader";
+import { shownColour } from "./redraw-decode";
 
 export const EXTREMES = ["leftmost", "rightmost", "nearest", "farthest", "smallest", "biggest"] as const;
 export type Extreme = (typeof EXTREMES)[number];
@@ -59,27 +58,19 @@ export function extremeChoice(said: SaidExtreme, masks: readonly ArrayLike<numbe
   return pick >= 0 && values[pick] === best ? pick : values.indexOf(best);
 }
 
-/** The indices of the pixels of `mask` (1 on the object). */
-function pixelsOf(mask: ArrayLike<number>): number[] {
-  const idx: number[] = [];
-  for (let p = 0; p < mask.length; p++) if (mask[p] === 1) idx.push(p);
-  return idx;
-}
-
 /**
  * The saidExtremes choice of a batch: per item, extremeChoice of its condition's said extreme (saidExtreme) among its objects
- * (`masks[b]` over `images[b]`, [S * S * 3] in [-1, 1]; shapes read by `reader`, colours by colourName), else the head's
- * `picks[b]`.
+ * (`masks[b]` over `images[b]`, [S * S * 3] in [-1, 1]; each object's shape the most likely of the shape reader's
+ * `logProbs[b][r]` (shape-reader.ts shapeLogProbs, SHAPES order), its colour the one its pixels show, redraw-decode.ts
+ * shownColour), else the head's `picks[b]`.
  */
-export function chooseBySaidExtreme(reader: ShapeReader, picks: readonly number[], images: readonly ArrayLike<number>[], masks: readonly (readonly Uint8Array[])[], conditions: readonly string[]): number[] {
-  if (images.length !== picks.length || masks.length !== picks.length || conditions.length !== picks.length) throw new Error(`chooseBySaidExtreme: ${picks.length} choices, ${images.length} images, ${masks.length} mask lists and ${conditions.length} conditions`);
+export function chooseBySaidExtreme(picks: readonly number[], images: readonly ArrayLike<number>[], masks: readonly (readonly Uint8Array[])[], conditions: readonly string[], logProbs: readonly (readonly (readonly number[])[])[]): number[] {
+  if (images.length !== picks.length || masks.length !== picks.length || conditions.length !== picks.length || logProbs.length !== picks.length) throw new Error(`chooseBySaidExtreme: ${picks.length} choices, ${images.length} images, ${masks.length} mask lists, ${conditions.length} conditions and ${logProbs.length} lists of shape log-probabilities`);
   return picks.map((pick, b) => {
     const said = saidExtreme(conditions[b]);
     if (said === null || masks[b].length === 0) return pick;
-    const logp = shapeLogProbs(reader, images[b], masks[b]);
-    const shapes = logp.map((row) => SHAPES[row.indexOf(Math.max(...row))]);
-    const bytes = Uint8Array.from(images[b], (x) => Math.round(Math.min(255, Math.max(0, (x + 1) * 127.5))));
-    const colours = masks[b].map((m) => colourName(bytes, pixelsOf(m)));
+    const shapes = logProbs[b].map((row) => SHAPES[row.indexOf(Math.max(...row))]);
+    const colours = masks[b].map((m) => shownColour(images[b], m));
     const r = extremeChoice(said, masks[b], shapes, colours, pick);
     return r < 0 ? pick : r;
   });

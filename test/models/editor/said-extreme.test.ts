@@ -6,7 +6,8 @@ import { checkEditorConfig } from "../../../lib/models/editor/config";
 import { disposeEditor } from "../../../lib/models/editor/model";
 import { editImages } from "../../../lib/models/editor/pipeline";
 import { chooseBySaidExtreme, extremeChoice, saidExtreme } from "../../../lib/models/editor/said-extreme";
-import { initShapeReader } from "../../../lib/models/editor/shape-reader";
+import { initShapeReader, shapeLogProbs } from "../../../lib/models/editor/shape-reader";
+import { SHAPES } from "../../../lib/world/types";
 import { disposeParams } from "../../../lib/nn/layers";
 import { liveOffsetEditor, withOffset } from "./offset-helpers";
 
@@ -48,10 +49,14 @@ describe("saidExtremes: a plain extreme the condition says, chosen on the object
     try {
       const image = Float32Array.from({ length: S * S * 3 }, (_, i) => (A[Math.floor(i / 3)] || B[Math.floor(i / 3)] || C[Math.floor(i / 3)] ? 0.3 : -0.2));
       const n0 = tf.memory().numTensors;
-      const got = chooseBySaidExtreme(reader, [0, 0, 2], [image, image, image], [[A, B, C], [A, B, C], [A, B, C]], ["the cube, which is the biggest object, is now red", "the cube, which is the second biggest object in the whole image, is now red", "the cube, which is the leftmost object, is removed"]);
+      const logp = shapeLogProbs(reader, image, [A, B, C]);
       expect(tf.memory().numTensors).toBe(n0);
+      const got = chooseBySaidExtreme([0, 0, 2], [image, image, image], [[A, B, C], [A, B, C], [A, B, C]], ["the cube, which is the biggest object, is now red", "the cube, which is the second biggest object in the whole image, is now red", "the cube, which is the leftmost object, is removed"], [logp, logp, logp]);
       expect(got).toEqual([1, 0, 0]);
-      expect(() => chooseBySaidExtreme(reader, [0], [image, image], [[A]], ["x"])).toThrow("chooseBySaidExtreme: 1 choices, 2 images, 1 mask lists and 1 conditions");
+      // a said shape: the objects the reader reads as that shape only (here the one it reads B as)
+      const shapeOfB = SHAPES[logp[1].indexOf(Math.max(...logp[1]))];
+      expect(chooseBySaidExtreme([0], [image], [[A, B, C]], [`the cube, which is the leftmost ${shapeOfB}, is now red`], [logp])[0]).toBe(logp.findIndex((row) => SHAPES[row.indexOf(Math.max(...row))] === shapeOfB));
+      expect(() => chooseBySaidExtreme([0], [image, image], [[A]], ["x"], [logp])).toThrow("chooseBySaidExtreme: 1 choices, 2 images, 1 mask lists, 1 conditions and 1 lists of shape log-probabilities");
     } finally {
       disposeParams(reader.params);
     }
