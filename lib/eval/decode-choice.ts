@@ -37,8 +37,21 @@ export interface DecodeRow {
 /** The pipeline options a decoding may add to its rule and plan decoding. */
 export type DecodeExtras = Pick<DecodeRow, "keepClosed" | "groundMoves" | "shapeCheck" | "pasteBehind" | "readTargets" | "saidExtremes">;
 
+/** Each pipeline option a decoding may add: its key, its off|on|both flag and the words a decoding's name gives it, in the order names and flags list them. */
+const OPTIONS: readonly { key: keyof DecodeExtras; flag: string; text: string }[] = [
+  { key: "keepClosed", flag: "keep-closed", text: "keeping the closed patches" },
+  { key: "groundMoves", flag: "ground-moves", text: "moving on the ground" },
+  { key: "shapeCheck", flag: "shape-check", text: "checking the said shape" },
+  { key: "pasteBehind", flag: "paste-behind", text: "pasting behind nearer objects" },
+  { key: "readTargets", flag: "read-targets", text: "reading the targets" },
+  { key: "saidExtremes", flag: "said-extremes", text: "choosing said extremes" },
+];
+
+/** The options a decoding sets, as edit options ({ keepClosed: true, ... }). */
+const setOptions = (x: DecodeExtras): DecodeExtras => Object.fromEntries(OPTIONS.filter((o) => x[o.key] === true).map((o) => [o.key, true]));
+
 /** A decoding's name: the rule, its plan decoding and its options. */
-export const decodingText = (x: Omit<DecodeRow, "objectJudge">) => `${x.rule}${x.planDecode ? ` (plan ${x.planDecode})` : ""}${x.keepClosed ? " keeping the closed patches" : ""}${x.groundMoves ? " moving on the ground" : ""}${x.shapeCheck ? " checking the said shape" : ""}${x.pasteBehind ? " pasting behind nearer objects" : ""}${x.readTargets ? " reading the targets" : ""}${x.saidExtremes ? " choosing said extremes" : ""}`;
+export const decodingText = (x: Omit<DecodeRow, "objectJudge">) => `${x.rule}${x.planDecode ? ` (plan ${x.planDecode})` : ""}${OPTIONS.filter((o) => x[o.key] === true).map((o) => ` ${o.text}`).join("")}`;
 
 /** The plan decodings an editor offers: soft and argmax (palette plan), soft and snap (colour plan), none without a plan. */
 export function planDecodings(e: Editor): (PlanDecode | undefined)[] {
@@ -47,7 +60,7 @@ export function planDecodings(e: Editor): (PlanDecode | undefined)[] {
 
 /** The edit options of a decoding (a rule, its plan decoding, its options) with `ddim` steps and `seed`. */
 export function decodingOptions(x: Omit<DecodeRow, "objectJudge">, ddim: number, seed: number) {
-  return { steps: ddim, seed, gate: x.rule, ...(x.planDecode ? { planDecode: x.planDecode } : {}), ...(x.keepClosed ? { keepClosed: true } : {}), ...(x.groundMoves ? { groundMoves: true } : {}), ...(x.shapeCheck ? { shapeCheck: true } : {}), ...(x.pasteBehind ? { pasteBehind: true } : {}), ...(x.readTargets ? { readTargets: true } : {}), ...(x.saidExtremes ? { saidExtremes: true } : {}) };
+  return { steps: ddim, seed, gate: x.rule, ...(x.planDecode ? { planDecode: x.planDecode } : {}), ...setOptions(x) };
 }
 
 /** `e` decoded by a decoding (an object-choosing rule, its plan decoding, its options), as an evaluation editor. */
@@ -88,20 +101,11 @@ function offOnBoth(flag: string, value: string | undefined): boolean[] {
 /** The `--keep-closed` flag: off (the default), on, or both (each decoding scored without and with keepClosed). */
 export const keepClosedFlag = (value: string | undefined) => offOnBoth("keep-closed", value);
 
-/** The option flags after --keep-closed, in the order decodeVariantsFlag takes them, and the option each sets. */
-const OPTION_FLAGS = [
-  ["ground-moves", "groundMoves"],
-  ["shape-check", "shapeCheck"],
-  ["paste-behind", "pasteBehind"],
-  ["read-targets", "readTargets"],
-  ["said-extremes", "saidExtremes"],
-] as const;
-
-/** The option variants the `--keep-closed`, `--ground-moves`, `--shape-check`, `--paste-behind`, `--read-targets` and `--said-extremes` flags ask for (each off, on or both): their cross product. */
-export function decodeVariantsFlag(keepClosed: string | undefined, ...values: (string | undefined)[]): DecodeExtras[] {
-  if (values.length > OPTION_FLAGS.length) throw new Error(`decodeVariantsFlag: ${values.length} option flags after --keep-closed, at most ${OPTION_FLAGS.length}`);
-  let out: DecodeExtras[] = keepClosedFlag(keepClosed).map((k) => (k ? { keepClosed: true as const } : {}));
-  OPTION_FLAGS.forEach(([flag, key], i) => {
+/** The option variants the `--keep-closed`, `--ground-moves`, `--shape-check`, `--paste-behind`, `--read-targets` and `--said-extremes` flags ask for (each off, on or both; in that order): their cross product. */
+export function decodeVariantsFlag(...values: (string | undefined)[]): DecodeExtras[] {
+  if (values.length > OPTIONS.length) throw new Error(`decodeVariantsFlag: ${values.length - 1} option flags after --keep-closed, at most ${OPTIONS.length - 1}`);
+  let out: DecodeExtras[] = [{}];
+  OPTIONS.forEach(({ flag, key }, i) => {
     const ways = offOnBoth(flag, values[i]);
     out = out.flatMap((x) => ways.map((on) => (on ? { ...x, [key]: true as const } : x)));
   });
