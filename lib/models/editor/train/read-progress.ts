@@ -1,7 +1,8 @@
 /**
  * The frozen editor's reads of a head fit's edits (train/object-head.ts cacheObjectReads) under a progress bar: the edits
  * at hand, or the training scenes handed over a chunk at a time (finished.ts headFitTrainChunks), so that a fit on many
- * scenes holds only their reads, not their images. Shared by the cached head scripts (object head, move head).
+ * scenes holds only their reads, not their images. Shared by the cached head scripts (object head, move head) and, with
+ * its own reads, the target reader's (npm run target-fit).
  */
 import { progress } from "../../../core/progress";
 import type { Editor } from "../model";
@@ -22,11 +23,16 @@ export function readEdits(e: Editor, edits: readonly EditExample[], label: strin
 
 /** The editor's reads of the edits that `chunks` hands over piece by piece (headFitTrainChunks), with a progress bar over its `scenes`. */
 export function readChunks(e: Editor, chunks: (each: (edits: EditExample[], done: number) => void) => void, scenes: number): CachedObjectReads[] {
-  const bar = progress({ total: scenes, label: "editor reads (training scenes)" });
-  const out: CachedObjectReads[] = [];
+  return readChunksWith(chunks, scenes, "editor reads (training scenes)", (edits) => cacheObjectReads(e, edits));
+}
+
+/** What `read` makes of the edits that `chunks` hands over piece by piece (headFitTrainChunks), in order, with a progress bar labelled `label` over its `scenes`. */
+export function readChunksWith<T>(chunks: (each: (edits: EditExample[], done: number) => void) => void, scenes: number, label: string, read: (edits: EditExample[]) => readonly T[]): T[] {
+  const bar = progress({ total: scenes, label });
+  const out: T[] = [];
   let seen = 0;
   chunks((edits, done) => {
-    for (const x of cacheObjectReads(e, edits)) out.push(x);
+    for (const x of read(edits)) out.push(x);
     bar.tick(done - seen);
     seen = done;
   });
